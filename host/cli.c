@@ -1,0 +1,405 @@
+/*
+ * cli.c — the command line: init, serve, demo, plugins, backup (API.md,
+ * "Command line and configuration"), and the server's life cycle.
+ */
+#include "host.h"
+#include "luaenv.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct app app;
+
+struct cli {
+	const char *cmd;
+	const char *config;
+	const char *admin_password;
+	char **sets;
+	int nsets;
+	char **args; /* positional arguments after the command */
+	int nargs;
+};
+
+static void
+cli_usage(FILE *f)
+{
+	fputs("usage:\n"
+	      "  jiaxiao init    [-c FILE] [--data DIR] [--admin-password PW]\n"
+	      "  jiaxiao serve   [-c FILE] [--data DIR] [--listen ADDR:PORT] "
+	      "[--set KEY=VALUE]...\n"
+	      "  jiaxiao demo    [-c FILE] [--data DIR] [--listen ADDR:PORT]\n"
+	      "  jiaxiao plugins [-c FILE]\n"
+	      "  jiaxiao backup  [-c FILE] [--data DIR] OUT\n"
+	      "--set KEY=VALUE overrides any configuration key (dotted path);\n"
+	      "VALUE is read as a Lua literal when it is one, else a string.\n",
+	      f);
+}
+
+static char *
+cli_abs(const char *base, const char *p)
+{
+	char buf[PATH_MAX];
+
+	if (p == NULL)
+		return NULL;
+	if (p[0] == '/')
+		return strdup(p);
+	snprintf(buf, sizeof(buf), "%s/%s", base, p);
+	return strdup(buf);
+}
+
+int
+app_paths(char *err, size_t errlen)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX];
+	const char *dd = config_string(&app.cfg, "data_dir");
+	const char *pd = config_string(&app.cfg, "plugin_dir");
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		snprintf(err, errlen, "getcwd: %s", strerror(errno));
+		return -1;
+	}
+	app.root = strdup(cwd);
+	app.data_dir = cli_abs(cwd, dd ? dd : "data");
+	app.plugin_dir = cli_abs(cwd, pd ? pd : "build/plugins");
+	snprintf(buf, sizeof(buf), "%s/jiaxiao.db", app.data_dir);
+	app.db_path = strdup(buf);
+	snprintf(buf, sizeof(buf), "%s/scripts", cwd);
+	app.scripts_dir = strdup(buf);
+	snprintf(buf, sizeof(buf), "%s/templates", cwd);
+	app.templates_dir = strdup(buf);
+	app.body_limit =
+	        (size_t)config_int(&app.cfg, "limits.body_bytes", 1 << 20);
+	app.upload_limit = (size_t)config_int(&app.cfg, "limits.upload_bytes",
+	                                      20 << 20);
+	return 0;
+}
+
+static void
+app_free(void)
+{
+	router_free(app.router);
+	config_free(&app.cfg);
+	free(app.root);
+	free(app.data_dir);
+	free(app.plugin_dir);
+	free(app.db_path);
+	free(app.scripts_dir);
+	free(app.templates_dir);
+	memset(&app, 0, sizeof(app));
+}
+
+static int
+cli_parse(int argc, char **argv, struct cli *c)
+{
+	static char listen_set[300], data_set[PATH_MAX + 16];
+
+	memset(c, 0, sizeof(*c));
+	if (argc < 2)
+		return -1;
+	c->cmd = argv[1];
+	c->sets = calloc((size_t)argc, sizeof(char *));
+	c->args = calloc((size_t)argc, sizeof(char *));
+	if (c->sets == NULL || c->args == NULL)
+		return -1;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && v) {
+			c->config = v;
+			i++;
+		} else if (strcmp(a, "--data") == 0 && v) {
+			snprintf(data_set, sizeof(data_set), "data_dir=%s", v);
+			c->sets[c->nsets++] = data_set;
+			i++;
+		} else if (strcmp(a, "--listen") == 0 && v) {
+			snprintf(listen_set, sizeof(listen_set), "listen=%s", v);
+			c->sets[c->nsets++] = listen_set;
+			i++;
+		} else if (strcmp(a, "--set") == 0 && v) {
+			c->sets[c->nsets++] = argv[++i];
+		} else if (strcmp(a, "--admin-password") == 0 && v) {
+			c->admin_password = v;
+			i++;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "jiaxiao: unknown option %s\n", a);
+			return -1;
+		} else {
+			c->args[c->nargs++] = argv[i];
+		}
+	}
+	return 0;
+}
+
+/* Loads the configuration and resolves paths. */
+static int
+cli_setup(struct cli *c)
+{
+	char err[1024];
+	const char *file = c->config ? c->config : "config/jiaxiao.lua";
+	const char *level;
+
+	if (c->config == NULL && access(file, R_OK) != 0)
+		file = NULL; /* defaults only */
+	if (config_load(&app.cfg, file, c->sets, c->nsets, err, sizeof(err)) !=
+	    0) {
+		fprintf(stderr, "jiaxiao: configuration: %s\n", err);
+		return -1;
+	}
+	if (app_paths(err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", err);
+		return -1;
+	}
+	level = config_string(&app.cfg, "log_level");
+	if (level != NULL && strcmp(level, "debug") == 0)
+		log_set_level(JX_LOG_DEBUG);
+	else if (level != NULL && strcmp(level, "warn") == 0)
+		log_set_level(JX_LOG_WARN);
+	clock_set_timezone(config_string(&app.cfg, "timezone"));
+	clock_set_offset(
+	        config_int(&app.cfg, "testing.clock_offset_seconds", 0));
+	app.router = router_new();
+	return app.router ? 0 : -1;
+}
+
+static int
+cli_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int
+cli_db_exists(void)
+{
+	struct stat st;
+
+	return stat(app.db_path, &st) == 0;
+}
+
+/* Creates the data directory and the database with the host schema. */
+static int
+cli_init_db(struct cli *c)
+{
+	char err[512];
+	jx_db *db;
+	int rc = -1;
+
+	if (cli_db_exists()) {
+		fprintf(stderr,
+		        "jiaxiao: %s already holds a database; init refuses to "
+		        "touch it (use serve, or choose another --data)\n",
+		        app.data_dir);
+		return -1;
+	}
+	if (cli_mkdirs(app.data_dir) != 0) {
+		fprintf(stderr, "jiaxiao: cannot create %s: %s\n", app.data_dir,
+		        strerror(errno));
+		return -1;
+	}
+	db = db_open(app.db_path);
+	if (db == NULL)
+		return -1;
+	if (migrate_apply(db, "host", host_migrations, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", err);
+		goto done;
+	}
+	(void)c;
+	rc = 0;
+	printf("initialised %s\n", app.data_dir);
+done:
+	db_close(db);
+	return rc;
+}
+
+static int
+cli_serve(void)
+{
+	char err[512];
+	sigset_t set;
+	jx_db *db;
+	int sig, rc = 1;
+
+	if (!cli_db_exists()) {
+		fprintf(stderr,
+		        "jiaxiao: no database in %s; run 'jiaxiao init' first\n",
+		        app.data_dir);
+		return 1;
+	}
+	/* Block the signals here so that every thread inherits the mask
+	 * and only sigwait below sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	db = db_open(app.db_path);
+	if (db == NULL)
+		return 1;
+	if (migrate_apply(db, "host", host_migrations, err, sizeof(err)) != 0) {
+		jx_log(JX_LOG_ERROR, "host", "%s", err);
+		goto done;
+	}
+	if (jobs_recover(db) != 0 || host_routes_register() != 0 ||
+	    plugins_load(db) != 0)
+		goto done;
+	if (jobs_start() != 0 || http_start() != 0)
+		goto stop;
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			jx_log(JX_LOG_INFO, "host",
+			       "SIGHUP: reloading the default rules");
+			luaenv_reload_rules();
+			continue;
+		}
+		jx_log(JX_LOG_INFO, "host", "signal %d: shutting down", sig);
+		break;
+	}
+	rc = 0;
+stop:
+	http_stop();
+	jobs_stop();
+done:
+	plugins_shutdown();
+	db_close(db);
+	return rc;
+}
+
+static int
+cli_plugins(void)
+{
+	char err[512];
+	const char *saved = app.db_path;
+	jx_db *db;
+
+	/* Migrate and initialise on a private in-memory database: the
+	 * listing shows init failures too, and touches no real data. */
+	db = db_open(":memory:");
+	if (db == NULL)
+		return 1;
+	if (migrate_apply(db, "host", host_migrations, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", err);
+		db_close(db);
+		return 1;
+	}
+	log_set_level(JX_LOG_WARN);
+	plugins_load(db);
+	printf("%-16s %-10s %-9s %s\n", "NAME", "VERSION", "STATE", "REASON");
+	for (int i = 0; i < app.nplugins; i++) {
+		const struct plugin *p = &app.plugins[i];
+
+		printf("%-16s %-10s %-9s %s\n", p->name,
+		       p->version[0] ? p->version : "-",
+		       plugin_state_name(p->state),
+		       p->state == PLUGIN_ACTIVE ? "" : p->reason);
+	}
+	plugins_shutdown();
+	db_close(db);
+	app.db_path = (char *)saved;
+	return 0;
+}
+
+static int
+cli_backup(struct cli *c)
+{
+	char err[512];
+	jx_db *db;
+	int rc;
+
+	if (c->nargs != 1) {
+		fprintf(stderr, "jiaxiao: backup needs one OUT path\n");
+		return 2;
+	}
+	if (!cli_db_exists()) {
+		fprintf(stderr, "jiaxiao: no database in %s\n", app.data_dir);
+		return 1;
+	}
+	if (access(c->args[0], F_OK) == 0) {
+		fprintf(stderr, "jiaxiao: %s exists; not overwriting it\n",
+		        c->args[0]);
+		return 1;
+	}
+	db = db_open(app.db_path);
+	if (db == NULL)
+		return 1;
+	rc = db_backup(db, c->args[0], err, sizeof(err));
+	db_close(db);
+	if (rc != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", err);
+		unlink(c->args[0]);
+		return 1;
+	}
+	printf("backup written to %s\n", c->args[0]);
+	return 0;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli c;
+	int rc = 2;
+
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	                  strcmp(argv[1], "--help") == 0 ||
+	                  strcmp(argv[1], "help") == 0)) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (cli_parse(argc, argv, &c) != 0) {
+		cli_usage(stderr);
+		goto out;
+	}
+	if (strcmp(c.cmd, "init") != 0 && strcmp(c.cmd, "serve") != 0 &&
+	    strcmp(c.cmd, "demo") != 0 && strcmp(c.cmd, "plugins") != 0 &&
+	    strcmp(c.cmd, "backup") != 0) {
+		fprintf(stderr, "jiaxiao: unknown command '%s'\n", c.cmd);
+		cli_usage(stderr);
+		goto out;
+	}
+	if (cli_setup(&c) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (strcmp(c.cmd, "init") == 0)
+		rc = cli_init_db(&c) == 0 ? 0 : 1;
+	else if (strcmp(c.cmd, "serve") == 0)
+		rc = cli_serve();
+	else if (strcmp(c.cmd, "demo") == 0) {
+		rc = 0;
+		if (!cli_db_exists())
+			rc = cli_init_db(&c) == 0 ? 0 : 1;
+		if (rc == 0)
+			rc = cli_serve();
+	} else if (strcmp(c.cmd, "plugins") == 0)
+		rc = cli_plugins();
+	else
+		rc = cli_backup(&c);
+	app_free();
+out:
+	free(c.sets);
+	free(c.args);
+	return rc;
+}

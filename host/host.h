@@ -1,0 +1,274 @@
+/*
+ * host.h — the host's internal shared declarations: the application
+ * (state fixed after start-up plus the few mutex-guarded structures
+ * threads share), the request, and each module's entry points.
+ */
+#ifndef JX_HOST_H
+#define JX_HOST_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "arena.h"
+#include "jx/plugin.h"
+
+struct mg_connection;
+struct mg_context;
+struct luaenv;
+struct router;
+
+/* ---- log.c ------------------------------------------------------------ */
+void jx_log(int level, const char *tag, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void jx_vlog(int level, const char *tag, const char *fmt, va_list ap);
+void log_set_level(int level);
+
+/* ---- clock.c ---------------------------------------------------------- */
+/* The host's one clock: epoch seconds, shifted in test builds. */
+int64_t jx_now(void);
+void clock_set_offset(int64_t seconds);
+/* ISO 8601 with offset in the configured zone, into out (>= 32 bytes). */
+void clock_format_iso(int64_t t, char *out, size_t n);
+void clock_set_timezone(const char *tz);
+
+/* ---- config.c --------------------------------------------------------- */
+struct config {
+	cJSON *root; /* the whole merged table; owned */
+	char *path;  /* the config file */
+};
+/* Loads defaults, then FILE (may be NULL: defaults only), then each
+ * "KEY=VALUE" of sets. Returns 0 or -1 with err. */
+int config_load(struct config *cfg, const char *file, char **sets, int nsets,
+                char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* Applies one KEY=VALUE (dotted path; VALUE a Lua literal or a string). */
+int config_set(struct config *cfg, const char *kv, char *err, size_t errlen);
+const cJSON *config_get(const struct config *cfg, const char *path);
+const char *config_string(const struct config *cfg, const char *path);
+int64_t config_int(const struct config *cfg, const char *path, int64_t def);
+int config_bool(const struct config *cfg, const char *path, int def);
+
+/* ---- db.c ------------------------------------------------------------- */
+/* Opens a connection to the database file with the host's pragmas.
+ * NULL on error (logged). */
+jx_db *db_open(const char *path);
+void db_close(jx_db *db);
+/* Statements finished with the request: resets those still active. */
+void db_reset_all(jx_db *db);
+/* The underlying sqlite3 handle (host modules only). */
+struct sqlite3 *db_handle(jx_db *db);
+jx_stmt *db_query(jx_db *db, const char *sql, const char *types, ...);
+jx_stmt *db_vquery(jx_db *db, const char *sql, const char *types,
+                   va_list ap);
+int db_step(jx_stmt *st);
+int64_t db_int(jx_stmt *st, int col);
+double db_double(jx_stmt *st, int col);
+const char *db_text(jx_stmt *st, int col);
+int db_is_null(jx_stmt *st, int col);
+void db_finish(jx_stmt *st);
+int64_t db_exec(jx_db *db, const char *sql, const char *types, ...);
+int64_t db_vexec(jx_db *db, const char *sql, const char *types, va_list ap);
+/* Runs a script of several statements (migrations); -1 on error. */
+int db_exec_script(jx_db *db, const char *sql);
+int db_begin(jx_db *db);
+int db_commit(jx_db *db);
+int db_rollback(jx_db *db);
+int db_in_transaction(jx_db *db);
+const char *db_errmsg(jx_db *db);
+cJSON *db_rows(jx_db *db, const char *sql, const char *types, ...);
+cJSON *db_vrows(jx_db *db, const char *sql, const char *types, va_list ap);
+/* Consistent online copy (sqlite3 backup API). */
+int db_backup(jx_db *db, const char *out, char *err, size_t errlen);
+
+/* ---- migrate.c -------------------------------------------------------- */
+/* Applies the pending steps of one owner ("host" or a plugin name), each
+ * in its own transaction with its version. 0 or -1 with err. */
+int migrate_apply(jx_db *db, const char *owner, const char *const *steps,
+                  char *err, size_t errlen);
+int migrate_version(jx_db *db, const char *owner);
+/* The host's own schema. */
+extern const char *const host_migrations[];
+
+/* ---- router.c --------------------------------------------------------- */
+struct route {
+	const char *method;
+	const char *pattern;
+	jx_handler handler;
+	void *ud;
+	unsigned flags;
+	int plugin; /* index into app.plugins, -1 for the host */
+};
+struct route_match {
+	const struct route *route;
+	int nparams;
+	const char *names[8];
+	char *values[8]; /* arena */
+};
+struct router *router_new(void);
+void router_free(struct router *r);
+/* 0, or -1 when the pattern is malformed or taken. */
+int router_add(struct router *r, const struct route *rt);
+/* 1 found, 0 no such path, -2 path exists for another method (405). */
+int router_match(const struct router *r, const char *method,
+                 const char *path, struct arena *a, struct route_match *m);
+
+/* ---- plugin.c --------------------------------------------------------- */
+enum plugin_state { PLUGIN_ACTIVE, PLUGIN_DISABLED, PLUGIN_FAILED };
+struct plugin {
+	char *name;
+	char *version;
+	enum plugin_state state;
+	char reason[256];
+	void *dl;
+	const struct jx_plugin *desc;
+};
+struct menu_entry {
+	char *roles;
+	char *label_key;
+	char *href;
+	int order;
+	int plugin;
+};
+struct subscription {
+	char *event;
+	jx_event_fn fn;
+	void *ud;
+	int plugin;
+};
+struct job_kind {
+	char *kind;
+	jx_job_fn fn;
+	void *ud;
+	int plugin;
+};
+struct service_entry {
+	char *name;
+	const void *table;
+	int plugin;
+};
+/* Loads the configured plugins from plugin_dir in dependency order.
+ * With db non-NULL also migrates and initialises them (serve); with
+ * db NULL only loads and checks (jiaxiao plugins). */
+int plugins_load(jx_db *db);
+void plugins_shutdown(void);
+const char *plugin_state_name(enum plugin_state s);
+
+/* ---- hostapi.c -------------------------------------------------------- */
+extern const struct jx_host jx_host_table;
+
+/* ---- events.c --------------------------------------------------------- */
+int events_publish(jx_db *db, const char *event, const cJSON *payload);
+
+/* ---- jobs.c ----------------------------------------------------------- */
+int jobs_start(void);
+void jobs_stop(void);
+/* Marks jobs left running by a dead process as failed. */
+int jobs_recover(jx_db *db);
+int64_t jobs_submit(jx_db *db, const char *kind, cJSON *params,
+                    int64_t owner);
+/* The job as the API shows it, or NULL. */
+cJSON *jobs_get_json(jx_db *db, int64_t id, int64_t *owner);
+/* Runs queued jobs until none is left (tests, and the job thread). */
+int jobs_run_pending(jx_db *db);
+const cJSON *jobs_params(jx_job *job);
+jx_db *jobs_db(jx_job *job);
+void jobs_progress(jx_job *job, int64_t done, int64_t total);
+void jobs_set_result(jx_job *job, cJSON *result);
+int64_t jobs_id(jx_job *job);
+
+/* ---- http.c ----------------------------------------------------------- */
+struct header {
+	const char *name, *value;
+};
+struct jx_req {
+	struct mg_connection *conn;
+	struct arena *arena;
+	struct worker *worker;
+	const char *method;
+	const char *path;
+	const char *query;
+	const char *client_ip;
+	const char *lang;
+	struct route_match match;
+	int64_t start_us;
+	/* reply */
+	int status;
+	const char *content_type;
+	struct buf body;
+	struct buf headers; /* "Name: value\r\n"... */
+	cJSON *errors;      /* problem "errors" */
+	int body_read;
+	int is_api;
+	int is_head;
+	int is_static;
+	/* identity (filled by the auth layer; zero when anonymous) */
+	int64_t account_id;
+	int64_t session_id;
+	const char *csrf_token;
+	const char *district_code;
+	const char *role;
+};
+/* Per worker thread: database connection, Lua state, arena. */
+struct worker {
+	jx_db *db;
+	struct luaenv *lua;
+	struct arena arena;
+};
+struct worker *worker_get(void);
+int http_start(void);
+void http_stop(void);
+int http_reply_problem(jx_req *req, int status, const char *type,
+                       const char *title, const char *detail);
+int http_reply_json(jx_req *req, int status, cJSON *body);
+int http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data);
+int http_reply_raw(jx_req *req, int status, const char *ctype,
+                   const void *data, size_t len, const char *extra);
+int http_reply_redirect(jx_req *req, const char *location);
+void http_add_header(jx_req *req, const char *name, const char *value);
+const char *http_header(jx_req *req, const char *name);
+const char *http_query(jx_req *req, const char *name);
+int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
+cJSON *http_json(jx_req *req);
+char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
+const char *http_t(jx_req *req, const char *key);
+
+/* ---- static.c --------------------------------------------------------- */
+/* Serves /static/<path> from templates/static; returns the status. */
+int static_serve(jx_req *req, const char *rel);
+
+/* ---- host_routes.c ---------------------------------------------------- */
+int host_routes_register(void);
+
+/* ---- the application -------------------------------------------------- */
+struct app {
+	struct config cfg;
+	char *root;         /* the working directory at start (absolute) */
+	char *data_dir;     /* absolute */
+	char *db_path;      /* <data_dir>/jiaxiao.db */
+	char *plugin_dir;   /* absolute */
+	char *scripts_dir;  /* <root>/scripts */
+	char *templates_dir;
+	struct router *router;
+	struct plugin *plugins;
+	int nplugins;
+	struct menu_entry *menu;
+	int nmenu;
+	struct subscription *subs;
+	int nsubs;
+	struct job_kind *job_kinds;
+	int njob_kinds;
+	struct service_entry *services;
+	int nservices;
+	size_t body_limit;
+	size_t upload_limit;
+	struct mg_context *mg;
+	volatile int stopping;
+};
+extern struct app app;
+
+/* Resolves the paths of app from the config. */
+int app_paths(char *err, size_t errlen);
+
+#endif

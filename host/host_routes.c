@@ -1,0 +1,135 @@
+/*
+ * host_routes.c — the endpoints the host itself answers: health, the
+ * plugin list, jobs, the OpenAPI document and the home page.
+ */
+#include "host.h"
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+route_healthz(jx_req *req, void *ud)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "status", "ok");
+	return http_reply_json(req, 200, o);
+}
+
+static int
+route_is_admin(jx_req *req)
+{
+	return req->role != NULL && (strcmp(req->role, "city_admin") == 0 ||
+	                             strcmp(req->role, "district_admin") == 0 ||
+	                             strcmp(req->role, "school_admin") == 0);
+}
+
+static int
+route_plugins(jx_req *req, void *ud)
+{
+	cJSON *arr;
+
+	if (!route_is_admin(req))
+		return http_reply_problem(req, 403, "forbidden", "Forbidden",
+		                          "Administrators only.");
+	arr = cJSON_CreateArray();
+	for (int i = 0; i < app.nplugins; i++) {
+		const struct plugin *p = &app.plugins[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", p->name);
+		cJSON_AddStringToObject(o, "version", p->version);
+		cJSON_AddStringToObject(o, "state", plugin_state_name(p->state));
+		if (p->state == PLUGIN_ACTIVE)
+			cJSON_AddNullToObject(o, "reason");
+		else
+			cJSON_AddStringToObject(o, "reason", p->reason);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return http_reply_json(req, 200, arr);
+}
+
+static int
+route_job(jx_req *req, void *ud)
+{
+	int64_t id = jx_host_table.req_param_id(req, "id"), owner = 0;
+	cJSON *j;
+
+	if (id < 0)
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such job.");
+	j = jobs_get_json(req->worker->db, id, &owner);
+	/* A job is visible to the account that started it (and to the city
+	 * administrator); to anyone else it does not exist. */
+	if (j == NULL || (owner != req->account_id &&
+	                  !(req->role && strcmp(req->role, "city_admin") == 0))) {
+		cJSON_Delete(j);
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such job.");
+	}
+	return http_reply_json(req, 200, j);
+}
+
+static int
+route_openapi(jx_req *req, void *ud)
+{
+	char path[4096];
+	FILE *f;
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	int status;
+
+	snprintf(path, sizeof(path), "%s/docs/openapi.yaml", app.root);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "docs/openapi.yaml is missing.");
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	status = http_reply_raw(req, 200, "application/yaml; charset=utf-8",
+	                        b.data, b.len, NULL);
+	buf_free(&b);
+	return status;
+}
+
+static int
+route_home(jx_req *req, void *ud)
+{
+	cJSON *data = cJSON_CreateObject();
+	cJSON *mods = cJSON_AddArrayToObject(data, "modules");
+
+	cJSON_AddStringToObject(data, "title", http_t(req, "home.title"));
+	for (int i = 0; i < app.nplugins; i++)
+		if (app.plugins[i].state == PLUGIN_ACTIVE &&
+		    auth_plugin_enabled(req, i))
+			cJSON_AddItemToArray(
+			        mods, cJSON_CreateString(app.plugins[i].name));
+	return http_reply_view(req, 200, "home", data);
+}
+
+int
+host_routes_register(void)
+{
+	static const struct route routes[] = {
+	        {"GET", "/healthz", route_healthz, NULL, JX_ROUTE_PUBLIC, -1},
+	        {"GET", "/api/v1/plugins", route_plugins, NULL, 0, -1},
+	        {"GET", "/api/v1/jobs/{id}", route_job, NULL, 0, -1},
+	        {"GET", "/api/v1/openapi.yaml", route_openapi, NULL,
+	         JX_ROUTE_PUBLIC, -1},
+	        {"GET", "/", route_home, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE,
+	         -1},
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
+		if (router_add(app.router, &routes[i]) != 0) {
+			jx_log(JX_LOG_ERROR, "host", "cannot route %s %s",
+			       routes[i].method, routes[i].pattern);
+			return -1;
+		}
+	return 0;
+}

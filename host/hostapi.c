@@ -1,0 +1,193 @@
+/*
+ * hostapi.c — the function table handed to plugins (struct jx_host).
+ * Thin adapters over the host modules; the table only grows at its end.
+ */
+#include "host.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *
+api_config_string(const char *path)
+{
+	return config_string(&app.cfg, path);
+}
+
+static int64_t
+api_config_int(const char *path, int64_t def)
+{
+	return config_int(&app.cfg, path, def);
+}
+
+static const char *
+api_req_method(jx_req *req)
+{
+	return req->method;
+}
+
+static const char *
+api_req_path(jx_req *req)
+{
+	return req->path;
+}
+
+static const char *
+api_req_param(jx_req *req, const char *name)
+{
+	for (int i = 0; i < req->match.nparams; i++)
+		if (strcmp(req->match.names[i], name) == 0)
+			return req->match.values[i];
+	return NULL;
+}
+
+static int64_t
+api_req_param_id(jx_req *req, const char *name)
+{
+	const char *v = api_req_param(req, name);
+	int64_t n = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 18)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n > 0 ? n : -1;
+}
+
+static const char *
+api_req_client_ip(jx_req *req)
+{
+	return req->client_ip;
+}
+
+static int
+api_req_status(jx_req *req)
+{
+	return req->status;
+}
+
+static const char *
+api_req_lang(jx_req *req)
+{
+	return req->lang;
+}
+
+static void *
+api_alloc(jx_req *req, size_t n)
+{
+	return arena_alloc(req->arena, n);
+}
+
+static char *
+api_strdup(jx_req *req, const char *s)
+{
+	return arena_strdup(req->arena, s);
+}
+
+static char *
+api_sprintf(jx_req *req, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = arena_vsprintf(req->arena, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void
+api_defer(jx_req *req, void (*fn)(void *), void *arg)
+{
+	arena_defer(req->arena, fn, arg);
+}
+
+static void
+api_problem_error(jx_req *req, int row, const char *field,
+                  const char *message)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (req->errors == NULL)
+		req->errors = cJSON_CreateArray();
+	if (row > 0)
+		cJSON_AddNumberToObject(e, "row", row);
+	if (field != NULL)
+		cJSON_AddStringToObject(e, "field", field);
+	cJSON_AddStringToObject(e, "message", message ? message : "");
+	cJSON_AddItemToArray(req->errors, e);
+}
+
+static jx_db *
+api_req_db(jx_req *req)
+{
+	return req->worker->db;
+}
+
+static const void *
+api_service(const char *name)
+{
+	for (int i = 0; i < app.nservices; i++)
+		if (strcmp(app.services[i].name, name) == 0 &&
+		    app.plugins[app.services[i].plugin].state == PLUGIN_ACTIVE)
+			return app.services[i].table;
+	return NULL;
+}
+
+const struct jx_host jx_host_table = {
+        .size = sizeof(struct jx_host),
+        .abi_major = JX_ABI_MAJOR,
+        .abi_minor = JX_ABI_MINOR,
+        .log = jx_log,
+        .config_string = api_config_string,
+        .config_int = api_config_int,
+        .now = jx_now,
+        .req_method = api_req_method,
+        .req_path = api_req_path,
+        .req_param = api_req_param,
+        .req_param_id = api_req_param_id,
+        .req_query = http_query,
+        .req_header = http_header,
+        .req_client_ip = api_req_client_ip,
+        .req_body = http_body,
+        .req_json = http_json,
+        .req_status = api_req_status,
+        .req_lang = api_req_lang,
+        .alloc = api_alloc,
+        .strdup = api_strdup,
+        .sprintf = api_sprintf,
+        .defer = api_defer,
+        .reply_json = http_reply_json,
+        .reply_problem = http_reply_problem,
+        .problem_error = api_problem_error,
+        .reply_view = http_reply_view,
+        .reply_raw = http_reply_raw,
+        .reply_redirect = http_reply_redirect,
+        .req_db = api_req_db,
+        .db_query = db_query,
+        .db_step = db_step,
+        .db_int = db_int,
+        .db_double = db_double,
+        .db_text = db_text,
+        .db_is_null = db_is_null,
+        .db_finish = db_finish,
+        .db_exec = db_exec,
+        .db_begin = db_begin,
+        .db_commit = db_commit,
+        .db_rollback = db_rollback,
+        .db_errmsg = db_errmsg,
+        .db_rows = db_rows,
+        .publish = events_publish,
+        .job_submit = jobs_submit,
+        .job_params = jobs_params,
+        .job_db = jobs_db,
+        .job_progress = jobs_progress,
+        .job_set_result = jobs_set_result,
+        .job_id = jobs_id,
+        .service = api_service,
+        .render = http_render,
+        .t = http_t,
+};

@@ -1,0 +1,713 @@
+/*
+ * http.c — civetweb set-up and the one dispatcher that answers every
+ * request: static files, the route table, the session and CSRF checks,
+ * per-district module switches, replies (JSON, problem+json, pages) and
+ * the access log. civetweb's document_root, directory redirects and form
+ * parser are never reached (DESIGN.md section 7).
+ */
+#include "host.h"
+#include "luaenv.h"
+#include "render.h"
+#include "auth.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <civetweb.h>
+
+static pthread_key_t worker_key;
+static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
+
+static void
+worker_destroy(void *p)
+{
+	struct worker *w = p;
+
+	arena_free(&w->arena);
+	if (w->lua != NULL)
+		luaenv_free(w->lua);
+	db_close(w->db);
+	free(w);
+}
+
+static void
+worker_key_create(void)
+{
+	pthread_key_create(&worker_key, worker_destroy);
+}
+
+struct worker *
+worker_get(void)
+{
+	struct worker *w;
+
+	pthread_once(&worker_once, worker_key_create);
+	w = pthread_getspecific(worker_key);
+	if (w != NULL)
+		return w;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return NULL;
+	arena_init(&w->arena, 32768);
+	w->db = db_open(app.db_path);
+	if (w->db == NULL) {
+		free(w);
+		return NULL;
+	}
+	struct luaenv_opts lo = {
+	        .scripts_dir = app.scripts_dir,
+	        .templates_dir = app.templates_dir,
+	        .instructions =
+	                config_int(&app.cfg, "lua.instructions", 10000000),
+	        .memory_bytes = (size_t)config_int(&app.cfg, "lua.memory_mb",
+	                                           32) *
+	                        1024 * 1024,
+	};
+	w->lua = luaenv_new(&lo);
+	if (w->lua == NULL)
+		jx_log(JX_LOG_ERROR, "lua", "cannot create the Lua state");
+	pthread_setspecific(worker_key, w);
+	return w;
+}
+
+static int64_t
+http_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+const char *
+http_header(jx_req *req, const char *name)
+{
+	return mg_get_header(req->conn, name);
+}
+
+const char *
+http_query(jx_req *req, const char *name)
+{
+	char *buf;
+	int n;
+	size_t cap;
+
+	if (req->query == NULL)
+		return NULL;
+	cap = strlen(req->query) + 1;
+	buf = arena_alloc(req->arena, cap);
+	n = mg_get_var(req->query, strlen(req->query), name, buf, cap);
+	return n >= 0 ? buf : NULL;
+}
+
+int
+http_body(jx_req *req, size_t limit, const char **data, size_t *len)
+{
+	const struct mg_request_info *ri = mg_get_request_info(req->conn);
+	struct buf b;
+	char chunk[16384];
+	int n;
+
+	if (limit == 0)
+		limit = app.body_limit;
+	if (req->body_read) {
+		return http_reply_problem(req, 400, "body-consumed",
+		                          "Body already read", NULL);
+	}
+	req->body_read = 1;
+	if (ri->content_length > 0 && (size_t)ri->content_length > limit)
+		goto too_large;
+	buf_init(&b);
+	while ((n = mg_read(req->conn, chunk, sizeof(chunk))) > 0) {
+		if (b.len + (size_t)n > limit) {
+			buf_free(&b);
+			goto too_large;
+		}
+		buf_append(&b, chunk, (size_t)n);
+	}
+	*len = b.len;
+	*data = b.data ? arena_strndup(req->arena, b.data, b.len)
+	               : arena_strdup(req->arena, "");
+	buf_free(&b);
+	return 0;
+too_large:
+	/* The rest of the body is not read: close instead of keeping a
+	 * connection whose stream is mid-body. */
+	http_add_header(req, "Connection", "close");
+	return http_reply_problem(
+	        req, 413, "payload-too-large", "Request body too large",
+	        arena_sprintf(req->arena, "The limit is %zu bytes.", limit));
+}
+
+static int
+http_utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3;
+			cp = c & 0x07;
+		} else
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+static void
+http_json_free(void *p)
+{
+	cJSON_Delete(p);
+}
+
+cJSON *
+http_json(jx_req *req)
+{
+	const char *ctype = http_header(req, "Content-Type");
+	const char *data, *end = NULL;
+	size_t len;
+	cJSON *v;
+
+	if (ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0 &&
+	    strncasecmp(ctype, "text/plain", 10) != 0) {
+		http_reply_problem(req, 415, "unsupported-media-type",
+		                   "Unsupported media type",
+		                   "Send application/json.");
+		return NULL;
+	}
+	if (http_body(req, 0, &data, &len) != 0)
+		return NULL;
+	if (!http_utf8_valid((const unsigned char *)data, len)) {
+		http_reply_problem(req, 400, "malformed-body",
+		                   "Malformed request body",
+		                   "The body is not valid UTF-8.");
+		return NULL;
+	}
+	v = cJSON_ParseWithLengthOpts(data, len, &end, 1);
+	if (v == NULL || !cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		http_reply_problem(req, 400, "malformed-body",
+		                   "Malformed request body",
+		                   "The body is not a JSON object.");
+		return NULL;
+	}
+	arena_defer(req->arena, http_json_free, v);
+	return v;
+}
+
+/* ---- replies -------------------------------------------------------- */
+
+void
+http_add_header(jx_req *req, const char *name, const char *value)
+{
+	/* Header values never carry line breaks (response splitting). */
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return;
+	buf_printf(&req->headers, "%s: %s\r\n", name, value);
+}
+
+static int
+http_set(jx_req *req, int status, const char *ctype, const void *data,
+         size_t len)
+{
+	req->status = status;
+	req->content_type = ctype;
+	buf_reset(&req->body);
+	if (len > 0)
+		buf_append(&req->body, data, len);
+	return status;
+}
+
+int
+http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
+               size_t len, const char *extra)
+{
+	if (extra != NULL)
+		buf_puts(&req->headers, extra);
+	return http_set(req, status, arena_strdup(req->arena, ctype), data,
+	                len);
+}
+
+int
+http_reply_json(jx_req *req, int status, cJSON *body)
+{
+	char *s;
+
+	if (body == NULL)
+		return http_set(req, status, NULL, NULL, 0);
+	s = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (s == NULL)
+		return http_reply_problem(req, 500, "internal", "Out of memory",
+		                          NULL);
+	http_set(req, status, "application/json; charset=utf-8", s,
+	         strlen(s));
+	free(s);
+	return status;
+}
+
+static const char *
+http_status_title(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+int
+http_reply_problem(jx_req *req, int status, const char *type,
+                   const char *title, const char *detail)
+{
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(
+	        p, "type",
+	        arena_sprintf(req->arena, "/problems/%s",
+	                      type ? type : "about:blank"));
+	cJSON_AddStringToObject(p, "title",
+	                        title ? title : http_status_title(status));
+	cJSON_AddNumberToObject(p, "status", status);
+	cJSON_AddStringToObject(p, "detail",
+	                        detail ? detail
+	                               : (title ? title
+	                                        : http_status_title(status)));
+	if (req->errors != NULL) {
+		cJSON_AddItemToObject(p, "errors", req->errors);
+		req->errors = NULL;
+	}
+	if (!req->is_api && req->match.route != NULL &&
+	    (req->match.route->flags & JX_ROUTE_PAGE))
+		return http_reply_view(req, status, "error", p);
+	if (!req->is_api && req->match.route == NULL)
+		return http_reply_view(req, status, "error", p);
+	http_reply_json(req, status, p);
+	req->content_type = "application/problem+json; charset=utf-8";
+	return status;
+}
+
+/* The layout's data: title, language, CSRF token, user, menu. */
+static cJSON *
+http_page(jx_req *req, const cJSON *data)
+{
+	cJSON *page = cJSON_CreateObject();
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(data, "title");
+	cJSON *menu = cJSON_AddArrayToObject(page, "menu");
+
+	if (cJSON_IsString(title))
+		cJSON_AddStringToObject(page, "title", title->valuestring);
+	cJSON_AddStringToObject(page, "lang", req->lang);
+	cJSON_AddStringToObject(page, "csrf_token",
+	                        req->csrf_token ? req->csrf_token : "");
+	cJSON_AddStringToObject(page, "path", req->path);
+	auth_page_user(req, page);
+	for (int i = 0; i < app.nmenu; i++) {
+		const struct menu_entry *m = &app.menu[i];
+
+		if (!auth_menu_visible(req, m))
+			continue;
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "label", http_t(req, m->label_key));
+		cJSON_AddStringToObject(e, "href", m->href);
+		cJSON_AddBoolToObject(e, "active",
+		                      strcmp(req->path, m->href) == 0);
+		cJSON_AddItemToArray(menu, e);
+	}
+	return page;
+}
+
+int
+http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
+{
+	struct worker *w = req->worker;
+	char err[512];
+	cJSON *page;
+	int rc;
+
+	if (data == NULL)
+		data = cJSON_CreateObject();
+	if (req->is_api)
+		return http_reply_json(req, status, data);
+	if (w->lua == NULL) {
+		cJSON_Delete(data);
+		return http_set(req, 500, "text/plain; charset=utf-8",
+		                "template engine unavailable\n", 28);
+	}
+	page = http_page(req, data);
+	buf_reset(&req->body);
+	rc = render_page(w->lua, tmpl, data, page, req->lang, &req->body, err,
+	                 sizeof(err));
+	cJSON_Delete(page);
+	cJSON_Delete(data);
+	if (rc != 0) {
+		static const char msg[] =
+		        "<!doctype html><html lang=\"zh-CN\"><head>"
+		        "<meta charset=\"utf-8\"><title>错误 Error</title>"
+		        "</head><body><main><h1>页面出错 Page error</h1>"
+		        "<p>请稍后再试。Please try again later.</p></main>"
+		        "</body></html>";
+
+		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
+		return http_set(req, 500, "text/html; charset=utf-8", msg,
+		                sizeof(msg) - 1);
+	}
+	req->status = status;
+	req->content_type = "text/html; charset=utf-8";
+	return status;
+}
+
+int
+http_reply_redirect(jx_req *req, const char *location)
+{
+	/* Local paths only: never an open redirect. */
+	if (location == NULL || location[0] != '/' || location[1] == '/' ||
+	    location[1] == '\\')
+		location = "/";
+	http_add_header(req, "Location", location);
+	return http_set(req, 303, NULL, NULL, 0);
+}
+
+char *
+http_render(jx_req *req, const char *tmpl, const cJSON *data)
+{
+	struct buf out;
+	char err[512];
+	char *s = NULL;
+
+	if (req->worker->lua == NULL)
+		return NULL;
+	buf_init(&out);
+	if (render_template(req->worker->lua, tmpl, data, req->lang, &out, err,
+	                    sizeof(err)) == 0)
+		s = arena_strndup(req->arena, out.data ? out.data : "",
+		                  out.len);
+	else
+		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
+	buf_free(&out);
+	return s;
+}
+
+const char *
+http_t(jx_req *req, const char *key)
+{
+	if (req->worker->lua == NULL)
+		return key;
+	return arena_strdup(req->arena,
+	                    render_t(req->worker->lua, req->lang, key));
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static const char *
+http_lang(jx_req *req)
+{
+	const char *q = http_query(req, "lang");
+	const char *al;
+	char cookie[16];
+
+	if (q != NULL && strcmp(q, "en") == 0)
+		return "en";
+	if (q != NULL && strcmp(q, "zh-CN") == 0)
+		return "zh-CN";
+	if (mg_get_cookie(http_header(req, "Cookie"), "jx_lang", cookie,
+	                  sizeof(cookie)) > 0)
+		return strcmp(cookie, "en") == 0 ? "en" : "zh-CN";
+	al = http_header(req, "Accept-Language");
+	/* Chinese first: English only when the browser's first choice is. */
+	if (al != NULL) {
+		while (*al == ' ')
+			al++;
+		if (strncasecmp(al, "en", 2) == 0)
+			return "en";
+	}
+	return "zh-CN";
+}
+
+static int
+http_ip_trusted(const char *ip)
+{
+	const cJSON *list = config_get(&app.cfg, "trusted_proxies");
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, list) if (cJSON_IsString(e) &&
+	                                strcmp(e->valuestring, ip) == 0) return 1;
+	return 0;
+}
+
+/* The socket peer, or the rightmost untrusted X-Forwarded-For hop when
+ * the peer is a trusted proxy. */
+static const char *
+http_client_ip(jx_req *req, const char *peer)
+{
+	const char *xff;
+	char *copy, *tok, *save = NULL, *hops[32];
+	int n = 0;
+
+	if (!http_ip_trusted(peer))
+		return peer;
+	xff = http_header(req, "X-Forwarded-For");
+	if (xff == NULL)
+		return peer;
+	copy = arena_strdup(req->arena, xff);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && n < 32;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		char *e = tok + strlen(tok);
+
+		while (e > tok && e[-1] == ' ')
+			*--e = '\0';
+		hops[n++] = tok;
+	}
+	for (int i = n - 1; i >= 0; i--) {
+		unsigned char tmp[16];
+
+		if (inet_pton(AF_INET, hops[i], tmp) != 1 &&
+		    inet_pton(AF_INET6, hops[i], tmp) != 1)
+			return peer;
+		if (!http_ip_trusted(hops[i]))
+			return hops[i];
+	}
+	return peer;
+}
+
+static int
+http_unsafe(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	       strcmp(method, "OPTIONS") != 0;
+}
+
+static int
+http_route(jx_req *req)
+{
+	int m = router_match(app.router, req->method, req->path, req->arena,
+	                     &req->match);
+	const struct route *rt;
+
+	if (m == 0)
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such resource.");
+	if (m == -2) {
+		req->match.route = NULL;
+		return http_reply_problem(req, 405, "method-not-allowed",
+		                          "Method not allowed", NULL);
+	}
+	rt = req->match.route;
+	/* A plugin switched off for the caller's district does not exist
+	 * there. */
+	if (rt->plugin >= 0 && !auth_plugin_enabled(req, rt->plugin))
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such resource.");
+	if (!(rt->flags & JX_ROUTE_PUBLIC) && req->account_id == 0) {
+		if (!req->is_api && !http_unsafe(req->method))
+			return http_reply_redirect(
+			        req, arena_sprintf(req->arena,
+			                           "/login?next=%s", req->path));
+		return http_reply_problem(req, 401, "unauthenticated",
+		                          "Login required",
+		                          "Log in to use this resource.");
+	}
+	if (http_unsafe(req->method) && !(rt->flags & JX_ROUTE_NO_CSRF) &&
+	    req->session_id != 0 && !auth_csrf_ok(req))
+		return http_reply_problem(req, 403, "csrf",
+		                          "Missing or wrong CSRF token",
+		                          "Send the session's X-CSRF-Token.");
+	if (!(rt->flags & JX_ROUTE_PUBLIC)) {
+		int rc = auth_gate(req);
+
+		if (rc != 0)
+			return rc;
+	}
+	return rt->handler(req, rt->ud);
+}
+
+static void
+http_send(jx_req *req)
+{
+	struct mg_connection *conn = req->conn;
+	char len[32];
+
+	if (req->status == 0)
+		http_reply_problem(req, 500, "internal", "No reply",
+		                   "The handler made no reply.");
+	mg_response_header_start(conn, req->status);
+	if (req->content_type != NULL)
+		mg_response_header_add(conn, "Content-Type", req->content_type,
+		                       -1);
+	snprintf(len, sizeof(len), "%zu", req->body.len);
+	mg_response_header_add(conn, "Content-Length", len, -1);
+	mg_response_header_add(
+	        conn, "Content-Security-Policy",
+	        "default-src 'self'; img-src 'self' data:; "
+	        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+	        -1);
+	mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
+	mg_response_header_add(conn, "X-Frame-Options", "DENY", -1);
+	mg_response_header_add(conn, "Referrer-Policy", "same-origin", -1);
+	if (req->is_api)
+		mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+	else if (!req->is_static)
+		mg_response_header_add(conn, "Cache-Control",
+		                       "no-cache, private", -1);
+	if (req->headers.len > 0)
+		mg_response_header_add_lines(conn, req->headers.data);
+	mg_response_header_send(conn);
+	if (!req->is_head && req->body.len > 0)
+		mg_write(conn, req->body.data, req->body.len);
+}
+
+static int
+http_dispatch(struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct worker *w = worker_get();
+	jx_req req;
+	int64_t dur;
+
+	if (w == NULL) {
+		mg_send_http_error(conn, 503, "%s", "Service unavailable");
+		return 503;
+	}
+	memset(&req, 0, sizeof(req));
+	req.conn = conn;
+	req.worker = w;
+	req.arena = &w->arena;
+	req.start_us = http_now_us();
+	req.method = ri->request_method;
+	req.path = ri->local_uri ? ri->local_uri : "/";
+	req.query = ri->query_string;
+	req.is_head = strcmp(req.method, "HEAD") == 0;
+	req.is_api = strncmp(req.path, "/api/", 5) == 0;
+	buf_init(&req.body);
+	buf_init(&req.headers);
+	req.client_ip = http_client_ip(&req, ri->remote_addr);
+	req.lang = http_lang(&req);
+	if (w->lua != NULL)
+		luaenv_refresh(w->lua);
+
+	if (strncmp(req.path, "/static/", 8) == 0) {
+		req.is_static = 1;
+		static_serve(&req, req.path + 8);
+	} else {
+		auth_resolve(&req);
+		http_route(&req);
+	}
+	http_send(&req);
+	dur = http_now_us() - req.start_us;
+	jx_log(JX_LOG_INFO, "http", "%s %s %d %zu %.1fms %s", req.method,
+	       req.path, req.status, req.body.len, (double)dur / 1000.0,
+	       req.client_ip);
+	buf_free(&req.body);
+	buf_free(&req.headers);
+	if (req.errors != NULL)
+		cJSON_Delete(req.errors);
+	db_reset_all(w->db);
+	arena_reset(&w->arena);
+	return req.status;
+}
+
+static int
+http_log_message(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	jx_log(JX_LOG_WARN, "civetweb", "%s", message);
+	return 1;
+}
+
+int
+http_start(void)
+{
+	struct mg_callbacks cb;
+	const char *listen = config_string(&app.cfg, "listen");
+	char threads[16], port[128];
+	const char *opts[32];
+	int n = 0;
+
+	snprintf(threads, sizeof(threads), "%lld",
+	         (long long)config_int(&app.cfg, "threads", 64));
+	snprintf(port, sizeof(port), "%s", listen ? listen : "127.0.0.1:8080");
+	opts[n++] = "listening_ports";
+	opts[n++] = port;
+	opts[n++] = "num_threads";
+	opts[n++] = threads;
+	/* Without TCP_NODELAY every keep-alive reply waits ~40 ms on
+	 * Nagle's algorithm. */
+	opts[n++] = "tcp_nodelay";
+	opts[n++] = "1";
+	opts[n++] = "enable_keep_alive";
+	opts[n++] = "yes";
+	opts[n++] = "keep_alive_timeout_ms";
+	opts[n++] = "5000";
+	opts[n++] = "request_timeout_ms";
+	opts[n++] = "30000";
+	opts[n++] = "max_request_size";
+	opts[n++] = "16384";
+	opts[n++] = "enable_directory_listing";
+	opts[n++] = "no";
+	opts[n++] = "listen_backlog";
+	opts[n++] = "512";
+	opts[n] = NULL;
+
+	memset(&cb, 0, sizeof(cb));
+	cb.begin_request = http_dispatch;
+	cb.log_message = http_log_message;
+	mg_init_library(0);
+	app.mg = mg_start(&cb, NULL, opts);
+	if (app.mg == NULL) {
+		jx_log(JX_LOG_ERROR, "http", "cannot listen on %s", port);
+		return -1;
+	}
+	jx_log(JX_LOG_INFO, "http", "listening on http://%s", port);
+	return 0;
+}
+
+void
+http_stop(void)
+{
+	if (app.mg != NULL)
+		mg_stop(app.mg);
+	app.mg = NULL;
+	mg_exit_library();
+}

@@ -1,0 +1,299 @@
+/*
+ * jx/plugin.h — the whole plugin ABI of jiaxiao.
+ *
+ * A plugin is a shared object exporting exactly one symbol,
+ * jx_plugin_entry(), which returns a constant descriptor. The host hands
+ * the plugin its services as one versioned function table (struct
+ * jx_host), the way sqlite3_api_routines does: a plugin links against no
+ * host symbol, and an old plugin keeps working when the table grows.
+ *
+ * Rules of the table:
+ *   - it only grows at its end; new fields carry an "ABI 1.N" marker;
+ *   - a plugin may use a field only if offsetof(field) < host->size;
+ *   - changing a signature bumps JX_ABI_MAJOR.
+ *
+ * Ownership: everything returned during a request lives in the request
+ * arena and is released when the request ends; plugins never free it.
+ * cJSON trees handed to a reply_* function are owned by the host from
+ * then on. Statements are reset when finished or when the request ends.
+ */
+#ifndef JX_PLUGIN_H
+#define JX_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#define JX_ABI_MAJOR 1
+#define JX_ABI_MINOR 0
+
+#define JX_EXPORT __attribute__((visibility("default")))
+
+typedef struct jx_req jx_req;   /* one HTTP request (opaque) */
+typedef struct jx_db jx_db;     /* this thread's database connection */
+typedef struct jx_stmt jx_stmt; /* a prepared, cached statement */
+typedef struct jx_job jx_job;   /* a running background job */
+
+/* Log levels for host->log. */
+enum jx_log_level { JX_LOG_ERROR, JX_LOG_WARN, JX_LOG_INFO, JX_LOG_DEBUG };
+
+/* Results of host->db_step. Errors are negative. */
+enum jx_db_result { JX_DB_DONE = 0, JX_DB_ROW = 1, JX_DB_ERROR = -1 };
+
+/* Route flags for registrar->route. */
+enum jx_route_flags {
+	JX_ROUTE_PUBLIC = 1 << 0,  /* no login needed */
+	JX_ROUTE_NO_CSRF = 1 << 1, /* unsafe method without CSRF token
+	                              (login, recovery, external callbacks) */
+	JX_ROUTE_PAGE = 1 << 2,    /* answers HTML; errors become pages */
+};
+
+/*
+ * A request handler. Returns the HTTP status it replied with (the value
+ * returned by a reply_* call). Runs on a civetweb worker thread.
+ */
+typedef int (*jx_handler)(jx_req *req, void *ud);
+
+/*
+ * An event subscriber: runs synchronously inside the publisher's
+ * transaction on the publisher's connection. A non-zero return aborts
+ * the publish, and the publisher must roll back.
+ */
+typedef int (*jx_event_fn)(jx_db *db, const char *event, const cJSON *payload,
+                           void *ud);
+
+/*
+ * A job runner: runs on the host's job thread with its own connection.
+ * Returns 0 for succeeded, non-zero for failed. The result set with
+ * host->job_set_result is stored either way.
+ */
+typedef int (*jx_job_fn)(jx_job *job, void *ud);
+
+/* What a plugin registers during init. Valid only during init. */
+struct jx_registrar {
+	size_t size; /* sizeof(struct jx_registrar) of the host */
+
+	/*
+	 * Routes "METHOD /path/{param}/..." to h. Parameters are matched
+	 * as whole segments and read with host->req_param. Returns 0, or
+	 * -1 when the same method and pattern is taken.
+	 */
+	int (*route)(struct jx_registrar *reg, const char *method,
+	             const char *pattern, jx_handler h, void *ud,
+	             unsigned flags);
+
+	/*
+	 * Adds a menu entry for the roles listed (comma-separated role
+	 * names, or "*" for every logged-in role). label_key is an i18n
+	 * key; order sorts the menu.
+	 */
+	int (*menu)(struct jx_registrar *reg, const char *roles,
+	            const char *label_key, const char *href, int order);
+
+	/* Subscribes to an in-transaction event ("roster.student_left"). */
+	int (*subscribe)(struct jx_registrar *reg, const char *event,
+	                 jx_event_fn fn, void *ud);
+
+	/* Declares a kind of background job and its runner. */
+	int (*job_kind)(struct jx_registrar *reg, const char *kind,
+	                jx_job_fn fn, void *ud);
+
+	/*
+	 * Exports a service table to other plugins under a versioned name
+	 * ("records.v1"). The table must outlive the process.
+	 */
+	int (*service)(struct jx_registrar *reg, const char *name,
+	               const void *table);
+};
+
+/* The host's services, one table. ABI 1.0 unless marked. */
+struct jx_host {
+	size_t size; /* sizeof(struct jx_host) of the running host */
+	int abi_major, abi_minor;
+
+	/* ---- logging -------------------------------------------------- */
+	/* One log line, tagged with the plugin's name. Never log secrets. */
+	void (*log)(int level, const char *tag, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+	/* ---- configuration (fixed after start) ------------------------- */
+	/* A config value by dotted path ("wechat.api_base"); NULL if unset.
+	 * Owned by the host, valid for the process. */
+	const char *(*config_string)(const char *path);
+	/* Integer config value, or def when unset or not a number. */
+	int64_t (*config_int)(const char *path, int64_t def);
+
+	/* ---- clock ----------------------------------------------------- */
+	/* Seconds since the epoch, from the host's one clock (tests may
+	 * shift it). */
+	int64_t (*now)(void);
+
+	/* ---- request: input -------------------------------------------- */
+	const char *(*req_method)(jx_req *req);
+	const char *(*req_path)(jx_req *req);
+	/* A {param} of the matched pattern, or NULL. */
+	const char *(*req_param)(jx_req *req, const char *name);
+	/* A {param} as a positive integer id, or -1 when not one. */
+	int64_t (*req_param_id)(jx_req *req, const char *name);
+	/* A query-string value, URL-decoded, or NULL. */
+	const char *(*req_query)(jx_req *req, const char *name);
+	/* A request header, or NULL. */
+	const char *(*req_header)(jx_req *req, const char *name);
+	/* The client address (the peer, or X-Forwarded-For from a trusted
+	 * proxy). */
+	const char *(*req_client_ip)(jx_req *req);
+	/*
+	 * Reads the whole body, up to limit bytes (0: limits.body_bytes).
+	 * Returns 0 and sets *data and *len (arena, NUL-terminated); on error
+	 * returns the status it replied with (413, 400) and the handler
+	 * should return it.
+	 */
+	int (*req_body)(jx_req *req, size_t limit, const char **data,
+	                size_t *len);
+	/*
+	 * Parses the body as a JSON object. NULL on failure, after
+	 * replying 400 (not UTF-8, not JSON), 413 or 415; the handler
+	 * returns host->req_status(req). The tree is freed with the
+	 * request.
+	 */
+	cJSON *(*req_json)(jx_req *req);
+	/* The status of the reply made so far (0 before any reply). */
+	int (*req_status)(jx_req *req);
+	/* The chosen UI language ("zh-CN" or "en"). */
+	const char *(*req_lang)(jx_req *req);
+
+	/* ---- request: memory ------------------------------------------- */
+	/* Arena memory, freed at the end of the request; never NULL. */
+	void *(*alloc)(jx_req *req, size_t n);
+	char *(*strdup)(jx_req *req, const char *s);
+	char *(*sprintf)(jx_req *req, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+	/* Runs fn(arg) when the request ends, last registered first. */
+	void (*defer)(jx_req *req, void (*fn)(void *), void *arg);
+
+	/* ---- request: replies (each returns the status) ---------------- */
+	/* JSON reply; takes ownership of body (may be NULL for 204). */
+	int (*reply_json)(jx_req *req, int status, cJSON *body);
+	/*
+	 * application/problem+json. type is the last part of the type URI
+	 * ("validation-failed"); title and detail are human sentences.
+	 * Errors added with problem_error are attached.
+	 */
+	int (*reply_problem)(jx_req *req, int status, const char *type,
+	                     const char *title, const char *detail);
+	/* Adds {"row"?,"field"?,"message"} to the next problem reply.
+	 * row <= 0 and field NULL omit them. */
+	void (*problem_error)(jx_req *req, int row, const char *field,
+	                      const char *message);
+	/*
+	 * One handler, two faces: under /api/ replies data as JSON;
+	 * otherwise renders templates/<tmpl>.html with data inside the
+	 * layout. Takes ownership of data.
+	 */
+	int (*reply_view)(jx_req *req, int status, const char *tmpl,
+	                  cJSON *data);
+	/* Raw bytes with a content type; copies data. extra_headers is
+	 * "Name: value\r\n..." or NULL. */
+	int (*reply_raw)(jx_req *req, int status, const char *content_type,
+	                 const void *data, size_t len,
+	                 const char *extra_headers);
+	/* A 303 redirect to a local path. */
+	int (*reply_redirect)(jx_req *req, const char *location);
+
+	/* ---- database (portable SQL subset, DESIGN.md 6) --------------- */
+	/* This worker's connection. */
+	jx_db *(*req_db)(jx_req *req);
+	/*
+	 * Prepares (from the per-connection cache) and binds. types has
+	 * one letter per argument: 'i' int64_t, 's' const char * (NULL
+	 * binds NULL), 'f' double, 'n' no argument, binds NULL. Returns
+	 * NULL on error (host->db_errmsg tells).
+	 */
+	jx_stmt *(*db_query)(jx_db *db, const char *sql, const char *types,
+	                     ...);
+	/* JX_DB_ROW, JX_DB_DONE or JX_DB_ERROR (also for I/O error or a
+	 * full disk). */
+	int (*db_step)(jx_stmt *st);
+	int64_t (*db_int)(jx_stmt *st, int col);
+	double (*db_double)(jx_stmt *st, int col);
+	/* Text of a column, valid until the next step or finish; NULL for
+	 * SQL NULL. */
+	const char *(*db_text)(jx_stmt *st, int col);
+	int (*db_is_null)(jx_stmt *st, int col);
+	/* Resets the statement and returns it to the cache. */
+	void (*db_finish)(jx_stmt *st);
+	/* Runs a statement to completion. Returns the number of changed
+	 * rows, or -1 on error. */
+	int64_t (*db_exec)(jx_db *db, const char *sql, const char *types, ...);
+	/*
+	 * Write transactions: begin is BEGIN IMMEDIATE, or a savepoint
+	 * when one is open. commit returns -1 when the data could not be
+	 * made durable (then everything was rolled back). Return 0 / -1.
+	 */
+	int (*db_begin)(jx_db *db);
+	int (*db_commit)(jx_db *db);
+	int (*db_rollback)(jx_db *db);
+	/* The last error of this connection. */
+	const char *(*db_errmsg)(jx_db *db);
+	/* All rows of a query as a JSON array of objects keyed by column
+	 * name (integers as numbers, NULL as null). NULL on error. */
+	cJSON *(*db_rows)(jx_db *db, const char *sql, const char *types, ...);
+
+	/* ---- events ----------------------------------------------------- */
+	/* Runs every subscriber of event in order; returns 0, or the first
+	 * non-zero return of a subscriber. Call inside a transaction. */
+	int (*publish)(jx_db *db, const char *event, const cJSON *payload);
+
+	/* ---- jobs ------------------------------------------------------- */
+	/* Queues a durable job of a declared kind; takes ownership of
+	 * params. owner is an account id or 0. Returns the job id or -1. */
+	int64_t (*job_submit)(jx_db *db, const char *kind, cJSON *params,
+	                      int64_t owner);
+	/* The job's parameters (owned by the job). */
+	const cJSON *(*job_params)(jx_job *job);
+	/* The job thread's connection. */
+	jx_db *(*job_db)(jx_job *job);
+	/* Records progress (committed at once, visible to pollers). */
+	void (*job_progress)(jx_job *job, int64_t done, int64_t total);
+	/* Sets the result object; takes ownership. */
+	void (*job_set_result)(jx_job *job, cJSON *result);
+	/* The job's id. */
+	int64_t (*job_id)(jx_job *job);
+
+	/* ---- services between plugins ---------------------------------- */
+	/* A service table exported by an active plugin, or NULL. */
+	const void *(*service)(const char *name);
+
+	/* ---- rendering and i18n ---------------------------------------- */
+	/* Renders templates/<tmpl>.html (no layout) to an arena string;
+	 * NULL on error (logged). Does not take ownership of data. */
+	char *(*render)(jx_req *req, const char *tmpl, const cJSON *data);
+	/* The message for key in the request's language (the key itself
+	 * when missing). */
+	const char *(*t)(jx_req *req, const char *key);
+};
+
+/* A plugin's descriptor, returned by jx_plugin_entry(). */
+struct jx_plugin {
+	int abi_major;       /* must equal the host's JX_ABI_MAJOR */
+	int abi_minor;       /* must not exceed the host's JX_ABI_MINOR */
+	const char *name;    /* folder, .so, table prefix, log tag */
+	const char *version; /* "1.2.0" */
+	/* NULL-terminated; "name" or "name>=1.2". */
+	const char *const *depends;
+	/* NULL-terminated ordered SQL steps; step i is schema version i+1.
+	 * A step may hold several statements. Never edit a shipped step. */
+	const char *const *migrations;
+	/* Called once, after migrations, in dependency order. Non-zero
+	 * marks the plugin failed. */
+	int (*init)(const struct jx_host *host, struct jx_registrar *reg);
+	/* Called at shutdown, in reverse order; may be NULL. */
+	void (*shutdown)(void);
+};
+
+/* The one exported symbol of a plugin. */
+typedef const struct jx_plugin *(*jx_plugin_entry_fn)(void);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * jobs.c — durable background jobs. A job is a row in `jobs`; one job
+ * thread with its own connection runs queued jobs in order. Progress of
+ * the running job is kept in memory behind a mutex (the runner may hold
+ * the write transaction for the whole job, so progress cannot go through
+ * the database) and stored with the result. A job found "running" at
+ * start-up was interrupted by a crash and is marked failed.
+ */
+#include "host.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct jx_job {
+	int64_t id;
+	const char *kind;
+	cJSON *params;
+	cJSON *result;
+	jx_db *db;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	int running;
+	int stop;
+	int64_t current;    /* id of the running job, 0 when idle */
+	int64_t done, total; /* its progress */
+} jobs = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+int
+jobs_recover(jx_db *db)
+{
+	int64_t n = db_exec(
+	        db,
+	        "UPDATE jobs SET state = 'failed', finished_at = ?, result = ? "
+	        "WHERE state = 'running'",
+	        "is", jx_now(),
+	        "{\"created\":0,\"updated\":0,\"unchanged\":0,\"warnings\":[],"
+	        "\"errors\":[{\"message\":\"interrupted by a server restart; "
+	        "nothing was written, please run it again\"}]}");
+
+	if (n > 0)
+		jx_log(JX_LOG_WARN, "jobs", "%lld interrupted job(s) marked failed",
+		       (long long)n);
+	return n < 0 ? -1 : 0;
+}
+
+int64_t
+jobs_submit(jx_db *db, const char *kind, cJSON *params, int64_t owner)
+{
+	char *p = params ? cJSON_PrintUnformatted(params) : NULL;
+	jx_stmt *st;
+	int64_t id = -1;
+
+	cJSON_Delete(params);
+	st = db_query(db,
+	              "INSERT INTO jobs(kind, params, owner_account_id, "
+	              "created_at) VALUES (?, ?, ?, ?) RETURNING id",
+	              "ssii", kind, p ? p : "{}", owner, jx_now());
+	free(p);
+	if (st == NULL)
+		return -1;
+	if (db_step(st) == JX_DB_ROW)
+		id = db_int(st, 0);
+	db_finish(st);
+	pthread_mutex_lock(&jobs.mu);
+	pthread_cond_signal(&jobs.cv);
+	pthread_mutex_unlock(&jobs.mu);
+	return id;
+}
+
+cJSON *
+jobs_get_json(jx_db *db, int64_t id, int64_t *owner)
+{
+	jx_stmt *st = db_query(db,
+	                       "SELECT id, kind, state, progress_done, "
+	                       "progress_total, result, owner_account_id "
+	                       "FROM jobs WHERE id = ?",
+	                       "i", id);
+	cJSON *j = NULL, *prog;
+	int64_t done, total;
+
+	if (st == NULL)
+		return NULL;
+	if (db_step(st) != JX_DB_ROW)
+		goto done;
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "id", (double)db_int(st, 0));
+	cJSON_AddStringToObject(j, "kind", db_text(st, 1));
+	cJSON_AddStringToObject(j, "state", db_text(st, 2));
+	done = db_int(st, 3);
+	total = db_int(st, 4);
+	pthread_mutex_lock(&jobs.mu);
+	if (jobs.current == id) {
+		done = jobs.done;
+		total = jobs.total;
+	}
+	pthread_mutex_unlock(&jobs.mu);
+	prog = cJSON_AddObjectToObject(j, "progress");
+	cJSON_AddNumberToObject(prog, "done", (double)done);
+	cJSON_AddNumberToObject(prog, "total", (double)total);
+	if (!db_is_null(st, 5)) {
+		cJSON *r = cJSON_Parse(db_text(st, 5));
+
+		cJSON_AddItemToObject(j, "result", r ? r : cJSON_CreateNull());
+	} else
+		cJSON_AddNullToObject(j, "result");
+	if (owner != NULL)
+		*owner = db_int(st, 6);
+done:
+	db_finish(st);
+	return j;
+}
+
+const cJSON *
+jobs_params(jx_job *job)
+{
+	return job->params;
+}
+
+jx_db *
+jobs_db(jx_job *job)
+{
+	return job->db;
+}
+
+void
+jobs_progress(jx_job *job, int64_t done, int64_t total)
+{
+	pthread_mutex_lock(&jobs.mu);
+	if (jobs.current == job->id) {
+		jobs.done = done;
+		jobs.total = total;
+	}
+	pthread_mutex_unlock(&jobs.mu);
+}
+
+void
+jobs_set_result(jx_job *job, cJSON *result)
+{
+	cJSON_Delete(job->result);
+	job->result = result;
+}
+
+int64_t
+jobs_id(jx_job *job)
+{
+	return job->id;
+}
+
+static const struct job_kind *
+jobs_kind(const char *kind)
+{
+	for (int i = 0; i < app.njob_kinds; i++)
+		if (strcmp(app.job_kinds[i].kind, kind) == 0 &&
+		    app.plugins[app.job_kinds[i].plugin].state == PLUGIN_ACTIVE)
+			return &app.job_kinds[i];
+	return NULL;
+}
+
+/* Claims and runs the oldest queued job. 1 ran one, 0 none, -1 error. */
+static int
+jobs_run_one(jx_db *db)
+{
+	jx_stmt *st;
+	struct jx_job job;
+	const struct job_kind *k;
+	char *res;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	st = db_query(db,
+	              "UPDATE jobs SET state = 'running', started_at = ? "
+	              "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' "
+	              "ORDER BY id LIMIT 1) RETURNING id, kind, params",
+	              "i", jx_now());
+	if (st == NULL)
+		return -1;
+	rc = db_step(st);
+	if (rc != JX_DB_ROW) {
+		db_finish(st);
+		return rc == JX_DB_DONE ? 0 : -1;
+	}
+	job.id = db_int(st, 0);
+	job.kind = strdup(db_text(st, 1));
+	job.params = cJSON_Parse(db_text(st, 2));
+	job.db = db;
+	db_finish(st);
+	pthread_mutex_lock(&jobs.mu);
+	jobs.current = job.id;
+	jobs.done = jobs.total = 0;
+	pthread_mutex_unlock(&jobs.mu);
+
+	k = jobs_kind(job.kind);
+	if (k == NULL) {
+		job.result = cJSON_CreateObject();
+		cJSON *errs = cJSON_AddArrayToObject(job.result, "errors");
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "message",
+		                        "no active plugin runs this kind of job");
+		cJSON_AddItemToArray(errs, e);
+		rc = 1;
+	} else {
+		rc = k->fn(&job, k->ud);
+	}
+	db_reset_all(db);
+	res = job.result ? cJSON_PrintUnformatted(job.result) : NULL;
+	pthread_mutex_lock(&jobs.mu);
+	if (db_exec(db,
+	            "UPDATE jobs SET state = ?, result = ?, finished_at = ?, "
+	            "progress_done = ?, progress_total = ? WHERE id = ?",
+	            "ssiiii", rc == 0 ? "succeeded" : "failed", res, jx_now(),
+	            jobs.done, jobs.total, job.id) < 0)
+		jx_log(JX_LOG_ERROR, "jobs", "job %lld: cannot store result: %s",
+		       (long long)job.id, db_errmsg(db));
+	jobs.current = 0;
+	pthread_mutex_unlock(&jobs.mu);
+	jx_log(JX_LOG_INFO, "jobs", "job %lld (%s) %s", (long long)job.id,
+	       job.kind, rc == 0 ? "succeeded" : "failed");
+	free(res);
+	free((char *)job.kind);
+	cJSON_Delete(job.params);
+	cJSON_Delete(job.result);
+	return 1;
+}
+
+int
+jobs_run_pending(jx_db *db)
+{
+	int n = 0, rc;
+
+	while ((rc = jobs_run_one(db)) == 1)
+		n++;
+	return rc < 0 ? -1 : n;
+}
+
+static void *
+jobs_main(void *arg)
+{
+	jx_db *db = db_open(app.db_path);
+
+	(void)arg;
+	if (db == NULL) {
+		jx_log(JX_LOG_ERROR, "jobs", "job thread has no database");
+		return NULL;
+	}
+	pthread_mutex_lock(&jobs.mu);
+	while (!jobs.stop) {
+		struct timespec ts;
+
+		pthread_mutex_unlock(&jobs.mu);
+		jobs_run_pending(db);
+		pthread_mutex_lock(&jobs.mu);
+		if (jobs.stop)
+			break;
+		/* Submitters signal; the timeout also catches jobs whose
+		 * submitting transaction committed after the signal. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 500 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&jobs.cv, &jobs.mu, &ts);
+	}
+	pthread_mutex_unlock(&jobs.mu);
+	db_close(db);
+	return NULL;
+}
+
+int
+jobs_start(void)
+{
+	jobs.stop = 0;
+	if (pthread_create(&jobs.thread, NULL, jobs_main, NULL) != 0)
+		return -1;
+	jobs.running = 1;
+	return 0;
+}
+
+void
+jobs_stop(void)
+{
+	if (!jobs.running)
+		return;
+	pthread_mutex_lock(&jobs.mu);
+	jobs.stop = 1;
+	pthread_cond_signal(&jobs.cv);
+	pthread_mutex_unlock(&jobs.mu);
+	pthread_join(jobs.thread, NULL);
+	jobs.running = 0;
+}
