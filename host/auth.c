@@ -1,9 +1,12 @@
 /*
- * auth.c — the dispatcher's view of the caller: session, CSRF, the
- * password-change gate, and per-district module switches and menus.
+ * auth.c — the dispatcher's view of the caller: the session cookie, the
+ * acting identity, the CSRF check, the password-change gate, and the
+ * per-district module switches and menus.
  */
 #include "auth.h"
+#include "crypto.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <civetweb.h>
@@ -11,11 +14,65 @@
 void
 auth_resolve(jx_req *req)
 {
-	req->account_id = 0;
-	req->session_id = 0;
-	req->csrf_token = NULL;
-	req->district_code = NULL;
-	req->role = NULL;
+	char token[80], digest[CRYPTO_DIGEST_HEX];
+	const char *cookie = http_header(req, "Cookie");
+	jx_db *db = req->worker->db;
+	jx_stmt *st;
+	int64_t now = jx_now(), identity_id = 0, created, seen;
+	int64_t idle = config_int(&app.cfg, "session.idle_minutes", 30) * 60;
+	int64_t absolute =
+	    config_int(&app.cfg, "session.absolute_hours", 12) * 3600;
+
+	if (cookie == NULL ||
+	    mg_get_cookie(cookie, "jx_session", token, sizeof(token)) != 64)
+		return;
+	crypto_digest(token, digest);
+	st = db_query(db,
+	              "SELECT s.id, s.account_id, s.identity_id, s.csrf_token, "
+	              "s.created_at, s.last_seen_at, a.must_change_password "
+	              "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+	              "WHERE s.token_hash = ?",
+	              "s", digest);
+	if (st == NULL || db_step(st) != JX_DB_ROW) {
+		db_finish(st);
+		return;
+	}
+	created = db_int(st, 4);
+	seen = db_int(st, 5);
+	if (now - seen > idle || now - created > absolute) {
+		int64_t sid = db_int(st, 0);
+
+		db_finish(st);
+		db_exec(db, "DELETE FROM sessions WHERE id = ?", "i", sid);
+		return;
+	}
+	req->session_id = db_int(st, 0);
+	req->account_id = db_int(st, 1);
+	identity_id = db_int(st, 2);
+	req->csrf_token = arena_strdup(req->arena, db_text(st, 3));
+	req->must_change = db_int(st, 6) != 0;
+	db_finish(st);
+	/* Touch the session at most once a minute: one write per request
+	 * would serialise every reader behind the write lock. */
+	if (now - seen >= 60)
+		db_exec(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?",
+		        "ii", now, req->session_id);
+	if (identity_id > 0) {
+		struct jx_identity *idt = arena_alloc(req->arena, sizeof(*idt));
+
+		if (identity_load(db, req->arena, identity_id, idt) == 0) {
+			req->identity = idt;
+			req->role = idt->role;
+		}
+	}
+	if (req->identity != NULL && req->identity->district_id > 0) {
+		st = db_query(db, "SELECT code FROM districts WHERE id = ?",
+		              "i", req->identity->district_id);
+		if (st != NULL && db_step(st) == JX_DB_ROW)
+			req->district_code =
+			    arena_strdup(req->arena, db_text(st, 0));
+		db_finish(st);
+	}
 }
 
 int
@@ -23,15 +80,41 @@ auth_csrf_ok(jx_req *req)
 {
 	const char *tok = http_header(req, "X-CSRF-Token");
 
+	if (tok == NULL)
+		tok = req->form_csrf;
 	return req->csrf_token != NULL && tok != NULL &&
-	       strcmp(tok, req->csrf_token) == 0;
+	       crypto_equal(tok, req->csrf_token);
 }
 
 int
 auth_gate(jx_req *req)
 {
-	(void)req;
-	return 0;
+	static const char *const allowed[] = {"GET /api/v1/me",
+	                                      "PUT /api/v1/me/password",
+	                                      "DELETE /api/v1/session",
+	                                      "GET /me/password",
+	                                      "POST /me/password",
+	                                      "POST /logout",
+	                                      "GET /login",
+	                                      NULL};
+	const struct route *rt = req->match.route;
+
+	if (!req->must_change)
+		return 0;
+	for (int i = 0; allowed[i] != NULL; i++) {
+		size_t n = strlen(rt->method);
+
+		if (strncmp(allowed[i], rt->method, n) == 0 &&
+		    allowed[i][n] == ' ' &&
+		    strcmp(allowed[i] + n + 1, rt->pattern) == 0)
+			return 0;
+	}
+	if (!req->is_api && strcmp(req->method, "GET") == 0)
+		return http_reply_redirect(req, "/me/password");
+	return http_reply_problem(req, 403, "password-change-required",
+	                          "Password change required",
+	                          "Change the initial password first "
+	                          "(PUT /api/v1/me/password).");
 }
 
 int
@@ -46,8 +129,11 @@ auth_district_has(const char *code, const char *name)
 	mods = cJSON_GetObjectItemCaseSensitive(d, "modules");
 	if (!cJSON_IsArray(mods))
 		return 1;
-	cJSON_ArrayForEach(e, mods) if (cJSON_IsString(e) &&
-	                                strcmp(e->valuestring, name) == 0) return 1;
+	cJSON_ArrayForEach(e, mods)
+	{
+		if (cJSON_IsString(e) && strcmp(e->valuestring, name) == 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -56,6 +142,8 @@ auth_plugin_enabled(jx_req *req, int plugin)
 {
 	if (plugin < 0 || plugin >= app.nplugins)
 		return 1;
+	if (app.plugins[plugin].state != PLUGIN_ACTIVE)
+		return 0;
 	/* The city administrator sees every loaded plugin. */
 	if (req->role != NULL && strcmp(req->role, "city_admin") == 0)
 		return 1;
@@ -89,7 +177,34 @@ auth_menu_visible(jx_req *req, const struct menu_entry *m)
 void
 auth_page_user(jx_req *req, cJSON *page)
 {
-	cJSON_AddNullToObject(page, "user");
-	cJSON_AddArrayToObject(page, "identities");
-	cJSON_AddNullToObject(page, "acting_identity_id");
+	jx_db *db = req->worker->db;
+	jx_stmt *st;
+	cJSON *user;
+
+	if (req->account_id == 0) {
+		cJSON_AddNullToObject(page, "user");
+		cJSON_AddArrayToObject(page, "identities");
+		cJSON_AddNullToObject(page, "acting_identity_id");
+		return;
+	}
+	user = cJSON_AddObjectToObject(page, "user");
+	st =
+	    db_query(db,
+	             "SELECT COALESCE(p.name, a.login), a.login FROM accounts "
+	             "a LEFT JOIN persons p ON p.id = a.person_id WHERE a.id = "
+	             "?",
+	             "i", req->account_id);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		cJSON_AddStringToObject(user, "name", db_text(st, 0));
+		cJSON_AddStringToObject(user, "login", db_text(st, 1));
+	}
+	db_finish(st);
+	cJSON_AddBoolToObject(user, "must_change_password", req->must_change);
+	cJSON_AddItemToObject(page, "identities",
+	                      identity_list(db, req->arena, req->account_id));
+	if (req->identity != NULL)
+		cJSON_AddNumberToObject(page, "acting_identity_id",
+		                        (double)req->identity->id);
+	else
+		cJSON_AddNullToObject(page, "acting_identity_id");
 }

@@ -2,6 +2,8 @@
  * cli.c — the command line: init, serve, demo, plugins, backup (API.md,
  * "Command line and configuration"), and the server's life cycle.
  */
+#include "account.h"
+#include "crypto.h"
 #include "host.h"
 #include "luaenv.h"
 
@@ -36,6 +38,7 @@ cli_usage(FILE *f)
 	      "  jiaxiao demo    [-c FILE] [--data DIR] [--listen ADDR:PORT]\n"
 	      "  jiaxiao plugins [-c FILE]\n"
 	      "  jiaxiao backup  [-c FILE] [--data DIR] OUT\n"
+	      "  jiaxiao audit verify [-c FILE] [--data DIR]\n"
 	      "--set KEY=VALUE overrides any configuration key (dotted path);\n"
 	      "VALUE is read as a Lua literal when it is one, else a string.\n",
 	      f);
@@ -57,7 +60,7 @@ cli_abs(const char *base, const char *p)
 int
 app_paths(char *err, size_t errlen)
 {
-	char cwd[PATH_MAX], buf[PATH_MAX];
+	char cwd[PATH_MAX], buf[PATH_MAX + 64];
 	const char *dd = config_string(&app.cfg, "data_dir");
 	const char *pd = config_string(&app.cfg, "plugin_dir");
 
@@ -75,9 +78,9 @@ app_paths(char *err, size_t errlen)
 	snprintf(buf, sizeof(buf), "%s/templates", cwd);
 	app.templates_dir = strdup(buf);
 	app.body_limit =
-	        (size_t)config_int(&app.cfg, "limits.body_bytes", 1 << 20);
-	app.upload_limit = (size_t)config_int(&app.cfg, "limits.upload_bytes",
-	                                      20 << 20);
+	    (size_t)config_int(&app.cfg, "limits.body_bytes", 1 << 20);
+	app.upload_limit =
+	    (size_t)config_int(&app.cfg, "limits.upload_bytes", 20 << 20);
 	return 0;
 }
 
@@ -120,7 +123,8 @@ cli_parse(int argc, char **argv, struct cli *c)
 			c->sets[c->nsets++] = data_set;
 			i++;
 		} else if (strcmp(a, "--listen") == 0 && v) {
-			snprintf(listen_set, sizeof(listen_set), "listen=%s", v);
+			snprintf(listen_set, sizeof(listen_set), "listen=%s",
+			         v);
 			c->sets[c->nsets++] = listen_set;
 			i++;
 		} else if (strcmp(a, "--set") == 0 && v) {
@@ -164,7 +168,7 @@ cli_setup(struct cli *c)
 		log_set_level(JX_LOG_WARN);
 	clock_set_timezone(config_string(&app.cfg, "timezone"));
 	clock_set_offset(
-	        config_int(&app.cfg, "testing.clock_offset_seconds", 0));
+	    config_int(&app.cfg, "testing.clock_offset_seconds", 0));
 	app.router = router_new();
 	return app.router ? 0 : -1;
 }
@@ -196,6 +200,74 @@ cli_db_exists(void)
 	return stat(app.db_path, &st) == 0;
 }
 
+/* The city administrator, login "admin": with a given password that is
+ * its password (not flagged for change); otherwise a random initial
+ * password, printed once, that must be changed. */
+static int
+cli_create_admin(jx_db *db, const char *password)
+{
+	char initial[16], hash[CRYPTO_HASH_MAX];
+	char *sealed = NULL;
+	int64_t now = jx_now(), person = 0, account = 0;
+	jx_stmt *st;
+	int rc = -1;
+
+	if (password != NULL && crypto_password_hash(password, hash) != 0)
+		return -1;
+	if (password == NULL) {
+		crypto_random_string(
+		    initial, 12,
+		    "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUV"
+		    "WXYZ23456789");
+		sealed = crypto_seal(initial);
+		if (sealed == NULL)
+			return -1;
+	}
+	if (db_begin(db) != 0)
+		goto done;
+	st = db_query(db,
+	              "INSERT INTO persons(name, created_at) VALUES (?, ?) "
+	              "RETURNING id",
+	              "si", "市级管理员", now);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		person = db_int(st, 0);
+	db_finish(st);
+	st = db_query(db,
+	              "INSERT INTO accounts(person_id, login, password_hash, "
+	              "initial_password, must_change_password, created_at) "
+	              "VALUES (?, 'admin', ?, ?, ?, ?) RETURNING id",
+	              "issii", person, password ? hash : NULL, sealed,
+	              (int64_t)(password == NULL), now);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		account = db_int(st, 0);
+	db_finish(st);
+	if (person == 0 || account == 0 ||
+	    db_exec(db,
+	            "INSERT INTO identities(account_id, role, created_at) "
+	            "VALUES (?, 'city_admin', ?)",
+	            "ii", account, now) != 1 ||
+	    audit_append(db, 0, 0, "init.admin_created", "admin", NULL, NULL) !=
+	        0 ||
+	    db_commit(db) != 0) {
+		fprintf(stderr,
+		        "jiaxiao: cannot create the administrator: %s\n",
+		        db_errmsg(db));
+		db_rollback(db);
+		goto done;
+	}
+	if (password == NULL)
+		printf("city administrator: login admin, initial password %s "
+		       "(shown once; it must be changed at first login)\n",
+		       initial);
+	else
+		printf("city administrator: login admin, with the given "
+		       "password\n");
+	rc = 0;
+done:
+	free(sealed);
+	return rc;
+}
+
 /* Creates the data directory and the database with the host schema. */
 static int
 cli_init_db(struct cli *c)
@@ -223,7 +295,12 @@ cli_init_db(struct cli *c)
 		fprintf(stderr, "jiaxiao: %s\n", err);
 		goto done;
 	}
-	(void)c;
+	if (crypto_setup(app.data_dir, 1, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", err);
+		goto done;
+	}
+	if (cli_create_admin(db, c->admin_password) != 0)
+		goto done;
 	rc = 0;
 	printf("initialised %s\n", app.data_dir);
 done:
@@ -240,9 +317,10 @@ cli_serve(void)
 	int sig, rc = 1;
 
 	if (!cli_db_exists()) {
-		fprintf(stderr,
-		        "jiaxiao: no database in %s; run 'jiaxiao init' first\n",
-		        app.data_dir);
+		fprintf(
+		    stderr,
+		    "jiaxiao: no database in %s; run 'jiaxiao init' first\n",
+		    app.data_dir);
 		return 1;
 	}
 	/* Block the signals here so that every thread inherits the mask
@@ -261,8 +339,15 @@ cli_serve(void)
 		jx_log(JX_LOG_ERROR, "host", "%s", err);
 		goto done;
 	}
+	if (crypto_setup(
+	        app.data_dir, 0,
+	        (int)config_int(&app.cfg, "auth.argon2_concurrency", 2), err,
+	        sizeof(err)) != 0) {
+		jx_log(JX_LOG_ERROR, "host", "%s", err);
+		goto done;
+	}
 	if (jobs_recover(db) != 0 || host_routes_register() != 0 ||
-	    plugins_load(db) != 0)
+	    account_routes_register() != 0 || plugins_load(db) != 0)
 		goto done;
 	if (jobs_start() != 0 || http_start() != 0)
 		goto stop;
@@ -356,15 +441,49 @@ cli_backup(struct cli *c)
 	return 0;
 }
 
+static int
+cli_audit(struct cli *c)
+{
+	jx_db *db;
+	int64_t n, bad;
+
+	if (c->nargs != 1 || strcmp(c->args[0], "verify") != 0) {
+		fprintf(stderr, "usage: jiaxiao audit verify [-c FILE] "
+		                "[--data DIR]\n");
+		return 2;
+	}
+	if (!cli_db_exists()) {
+		fprintf(stderr, "jiaxiao: no database in %s\n", app.data_dir);
+		return 1;
+	}
+	db = db_open(app.db_path);
+	if (db == NULL)
+		return 1;
+	n = audit_verify(db, &bad);
+	db_close(db);
+	if (n < 0) {
+		fprintf(stderr, "jiaxiao: cannot read the audit log\n");
+		return 1;
+	}
+	if (bad != 0) {
+		printf("audit log BROKEN at entry %lld (%lld entries before it "
+		       "verified)\n",
+		       (long long)bad, (long long)n);
+		return 1;
+	}
+	printf("audit log intact: %lld entries verified\n", (long long)n);
+	return 0;
+}
+
 int
 cli_main(int argc, char **argv)
 {
 	struct cli c;
 	int rc = 2;
 
-	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-	                  strcmp(argv[1], "--help") == 0 ||
-	                  strcmp(argv[1], "help") == 0)) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	     strcmp(argv[1], "help") == 0)) {
 		cli_usage(stdout);
 		return 0;
 	}
@@ -374,7 +493,7 @@ cli_main(int argc, char **argv)
 	}
 	if (strcmp(c.cmd, "init") != 0 && strcmp(c.cmd, "serve") != 0 &&
 	    strcmp(c.cmd, "demo") != 0 && strcmp(c.cmd, "plugins") != 0 &&
-	    strcmp(c.cmd, "backup") != 0) {
+	    strcmp(c.cmd, "backup") != 0 && strcmp(c.cmd, "audit") != 0) {
 		fprintf(stderr, "jiaxiao: unknown command '%s'\n", c.cmd);
 		cli_usage(stderr);
 		goto out;
@@ -395,6 +514,8 @@ cli_main(int argc, char **argv)
 			rc = cli_serve();
 	} else if (strcmp(c.cmd, "plugins") == 0)
 		rc = cli_plugins();
+	else if (strcmp(c.cmd, "audit") == 0)
+		rc = cli_audit(&c);
 	else
 		rc = cli_backup(&c);
 	app_free();

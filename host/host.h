@@ -200,6 +200,8 @@ struct jx_req {
 	struct buf headers; /* "Name: value\r\n"... */
 	cJSON *errors;      /* problem "errors" */
 	int body_read;
+	const char *body_data; /* the body once read (arena) */
+	size_t body_len;
 	int is_api;
 	int is_head;
 	int is_static;
@@ -209,6 +211,10 @@ struct jx_req {
 	const char *csrf_token;
 	const char *district_code;
 	const char *role;
+	int must_change;
+	struct jx_identity *identity; /* arena; NULL when anonymous */
+	const char *set_cookie;       /* a Set-Cookie value to send */
+	const char *form_csrf;        /* csrf_token field of a form post */
 };
 /* Per worker thread: database connection, Lua state, arena. */
 struct worker {
@@ -231,8 +237,53 @@ const char *http_header(jx_req *req, const char *name);
 const char *http_query(jx_req *req, const char *name);
 int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
 cJSON *http_json(jx_req *req);
+/* A field of an application/x-www-form-urlencoded body, or NULL. */
+const char *http_form(jx_req *req, const char *name);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
 const char *http_t(jx_req *req, const char *key);
+
+/* ---- problem.c -------------------------------------------------------- */
+const char *problem_status_title(int status);
+/* A problem+json object; takes ownership of errors (may be NULL). */
+cJSON *problem_new(int status, const char *type, const char *title,
+                   const char *detail, cJSON *errors);
+/* Appends {"row"?,"field"?,"message"} to *errors (created if NULL). */
+void problem_add_error(cJSON **errors, int row, const char *field,
+                       const char *message);
+
+/* ---- identity.c ------------------------------------------------------- */
+/* Loads an active identity with its classes. 0, or -1 when there is no
+ * such active identity. */
+int identity_load(jx_db *db, struct arena *a, int64_t id,
+                  struct jx_identity *out);
+/* The API's identity object. */
+cJSON *identity_json(jx_db *db, struct arena *a, const struct jx_identity *i);
+/* Every active identity of an account, in the default order. */
+cJSON *identity_list(jx_db *db, struct arena *a, int64_t account_id);
+/* The identity to act as after login: the last used if still active,
+ * else the first of admin roles, teacher, student, parent. 0 if none. */
+int64_t identity_default(jx_db *db, int64_t account_id);
+/* The session reply: account, identities, acting identity, CSRF token. */
+cJSON *identity_session_json(jx_req *req);
+
+/* ---- session.c -------------------------------------------------------- */
+/* Creates a session; writes the cookie token (hex) and CSRF token. */
+int session_create(jx_db *db, int64_t account_id, int64_t identity_id,
+                   char token[65], char csrf[65]);
+/* The Set-Cookie header value for token (NULL token: expire it). */
+const char *session_cookie(jx_req *req, const char *token);
+
+/* ---- audit.c ---------------------------------------------------------- */
+/* Appends one entry (in the caller's transaction if one is open). */
+int audit_append(jx_db *db, int64_t account, int64_t identity,
+                 const char *action, const char *target, const char *detail,
+                 const char *ip);
+/* Appends as the request's caller. */
+int audit_req(jx_req *req, const char *action, const char *target,
+              const cJSON *detail);
+/* Checks the chain: the number of good entries; *bad_id is the first
+ * broken entry, 0 when the whole chain holds. -1 on a database error. */
+int64_t audit_verify(jx_db *db, int64_t *bad_id);
 
 /* ---- static.c --------------------------------------------------------- */
 /* Serves /static/<path> from templates/static; returns the status. */

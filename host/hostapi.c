@@ -109,16 +109,7 @@ static void
 api_problem_error(jx_req *req, int row, const char *field,
                   const char *message)
 {
-	cJSON *e = cJSON_CreateObject();
-
-	if (req->errors == NULL)
-		req->errors = cJSON_CreateArray();
-	if (row > 0)
-		cJSON_AddNumberToObject(e, "row", row);
-	if (field != NULL)
-		cJSON_AddStringToObject(e, "field", field);
-	cJSON_AddStringToObject(e, "message", message ? message : "");
-	cJSON_AddItemToArray(req->errors, e);
+	problem_add_error(&req->errors, row, field, message);
 }
 
 static jx_db *

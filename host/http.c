@@ -63,6 +63,7 @@ worker_get(void)
 	        .templates_dir = app.templates_dir,
 	        .instructions =
 	                config_int(&app.cfg, "lua.instructions", 10000000),
+	        .now = jx_now,
 	        .memory_bytes = (size_t)config_int(&app.cfg, "lua.memory_mb",
 	                                           32) *
 	                        1024 * 1024,
@@ -116,9 +117,14 @@ http_body(jx_req *req, size_t limit, const char **data, size_t *len)
 
 	if (limit == 0)
 		limit = app.body_limit;
+	/* The body is read once; later calls get the same bytes. */
 	if (req->body_read) {
-		return http_reply_problem(req, 400, "body-consumed",
-		                          "Body already read", NULL);
+		if (req->body_data == NULL || req->body_len > limit)
+			return http_reply_problem(req, 413, "payload-too-large",
+			                          "Request body too large", NULL);
+		*data = req->body_data;
+		*len = req->body_len;
+		return 0;
 	}
 	req->body_read = 1;
 	if (ri->content_length > 0 && (size_t)ri->content_length > limit)
@@ -135,6 +141,8 @@ http_body(jx_req *req, size_t limit, const char **data, size_t *len)
 	*data = b.data ? arena_strndup(req->arena, b.data, b.len)
 	               : arena_strdup(req->arena, "");
 	buf_free(&b);
+	req->body_data = *data;
+	req->body_len = *len;
 	return 0;
 too_large:
 	/* The rest of the body is not read: close instead of keeping a
@@ -143,6 +151,30 @@ too_large:
 	return http_reply_problem(
 	        req, 413, "payload-too-large", "Request body too large",
 	        arena_sprintf(req->arena, "The limit is %zu bytes.", limit));
+}
+
+static int
+http_is_form(jx_req *req)
+{
+	const char *ct = http_header(req, "Content-Type");
+
+	return ct != NULL &&
+	       strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+const char *
+http_form(jx_req *req, const char *name)
+{
+	const char *data;
+	size_t len;
+	char *buf;
+
+	if (!http_is_form(req) || http_body(req, 0, &data, &len) != 0)
+		return NULL;
+	buf = arena_alloc(req->arena, len + 1);
+	if (mg_get_var(data, len, name, buf, len + 1) < 0)
+		return NULL;
+	return buf;
 }
 
 static int
@@ -212,7 +244,15 @@ http_json(jx_req *req)
 		                   "The body is not valid UTF-8.");
 		return NULL;
 	}
-	v = cJSON_ParseWithLengthOpts(data, len, &end, 1);
+	/* cJSON wants the terminating NUL inside the length it is given;
+	 * a NUL inside the body is malformed. */
+	if (memchr(data, '\0', len) != NULL) {
+		http_reply_problem(req, 400, "malformed-body",
+		                   "Malformed request body",
+		                   "The body contains a NUL byte.");
+		return NULL;
+	}
+	v = cJSON_ParseWithLengthOpts(data, len + 1, &end, 1);
 	if (v == NULL || !cJSON_IsObject(v)) {
 		cJSON_Delete(v);
 		http_reply_problem(req, 400, "malformed-body",
@@ -275,47 +315,13 @@ http_reply_json(jx_req *req, int status, cJSON *body)
 	return status;
 }
 
-static const char *
-http_status_title(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
-
 int
 http_reply_problem(jx_req *req, int status, const char *type,
                    const char *title, const char *detail)
 {
-	cJSON *p = cJSON_CreateObject();
+	cJSON *p = problem_new(status, type, title, detail, req->errors);
 
-	cJSON_AddStringToObject(
-	        p, "type",
-	        arena_sprintf(req->arena, "/problems/%s",
-	                      type ? type : "about:blank"));
-	cJSON_AddStringToObject(p, "title",
-	                        title ? title : http_status_title(status));
-	cJSON_AddNumberToObject(p, "status", status);
-	cJSON_AddStringToObject(p, "detail",
-	                        detail ? detail
-	                               : (title ? title
-	                                        : http_status_title(status)));
-	if (req->errors != NULL) {
-		cJSON_AddItemToObject(p, "errors", req->errors);
-		req->errors = NULL;
-	}
+	req->errors = NULL;
 	if (!req->is_api && req->match.route != NULL &&
 	    (req->match.route->flags & JX_ROUTE_PAGE))
 		return http_reply_view(req, status, "error", p);
@@ -548,6 +554,13 @@ http_route(jx_req *req)
 		return http_reply_problem(req, 401, "unauthenticated",
 		                          "Login required",
 		                          "Log in to use this resource.");
+	}
+	if (http_unsafe(req->method) && !(rt->flags & JX_ROUTE_NO_CSRF) &&
+	    req->session_id != 0 && http_header(req, "X-CSRF-Token") == NULL &&
+	    http_is_form(req)) {
+		req->form_csrf = http_form(req, "csrf_token");
+		if (req->status != 0)
+			return req->status; /* body too large */
 	}
 	if (http_unsafe(req->method) && !(rt->flags & JX_ROUTE_NO_CSRF) &&
 	    req->session_id != 0 && !auth_csrf_ok(req))

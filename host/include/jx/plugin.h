@@ -71,6 +71,17 @@ typedef int (*jx_event_fn)(jx_db *db, const char *event, const cJSON *payload,
  */
 typedef int (*jx_job_fn)(jx_job *job, void *ud);
 
+/*
+ * A notification channel's delivery function: runs on the host's
+ * delivery thread. Returns 0 when the channel's API accepted the
+ * message, a positive value to retry later (temporary failure), a
+ * negative value for a permanent failure; err says why. key is the
+ * message's idempotency key, to pass on where the API takes one.
+ */
+typedef int (*jx_channel_fn)(const char *to, const char *template_name,
+                             const cJSON *params, const char *key,
+                             char *err, size_t errlen, void *ud);
+
 /* What a plugin registers during init. Valid only during init. */
 struct jx_registrar {
 	size_t size; /* sizeof(struct jx_registrar) of the host */
@@ -106,6 +117,42 @@ struct jx_registrar {
 	 */
 	int (*service)(struct jx_registrar *reg, const char *name,
 	               const void *table);
+
+	/* Registers a notification channel ("sms", "wechat"). */
+	int (*channel)(struct jx_registrar *reg, const char *name,
+	               jx_channel_fn fn, void *ud);
+};
+
+/* ---- identity ---------------------------------------------------------- */
+
+/*
+ * The acting identity of a request (API.md, "Identities"). Ids of people
+ * are person ids. Fields that do not apply are 0 / NULL. Arena memory.
+ */
+struct jx_identity {
+	int64_t id;         /* the identity row */
+	int64_t account_id;
+	int64_t person_id;  /* the account's person */
+	const char *role;   /* "city_admin" ... "parent", "base_admin" */
+	int64_t district_id;
+	int64_t school_id;
+	int64_t class_id;   /* parent/student: the child's class */
+	int64_t student_id; /* parent: the child; student: self */
+	const int64_t *class_ids; /* teacher: classes taught */
+	int nclass_ids;
+	const int64_t *head_of_class_ids; /* teacher: classes headed */
+	int nhead_of_class_ids;
+};
+
+/* Access scopes answered by host->may. */
+enum jx_scope {
+	JX_SEE_DISTRICT = 1, /* target: district id */
+	JX_SEE_SCHOOL,       /* target: school id */
+	JX_MANAGE_SCHOOL,    /* target: school id (school admin and above) */
+	JX_SEE_CLASS,        /* target: class id */
+	JX_MANAGE_CLASS,     /* target: class id (head teacher, admins) */
+	JX_SEE_STUDENT,      /* target: student person id */
+	JX_MANAGE_STUDENT,   /* target: student person id (admins, head) */
 };
 
 /* The host's services, one table. ABI 1.0 unless marked. */
@@ -273,6 +320,27 @@ struct jx_host {
 	/* The message for key in the request's language (the key itself
 	 * when missing). */
 	const char *(*t)(jx_req *req, const char *key);
+
+	/* ---- identity, access, audit ----------------------------------- */
+	/* The acting identity, or NULL for an anonymous request. */
+	const struct jx_identity *(*identity)(jx_req *req);
+	/* 1 when the acting identity has scope over target, else 0. Every
+	 * row a plugin shows or changes goes through this (or a query
+	 * built from the identity's scope), never a re-implementation. */
+	int (*may)(jx_req *req, enum jx_scope scope, int64_t target);
+	/* Appends to the tamper-evident audit log, in the caller's
+	 * transaction when one is open. action: "roster.import";
+	 * detail: a JSON object or NULL. Never pass secrets. */
+	int (*audit)(jx_req *req, const char *action, const char *target,
+	             const cJSON *detail);
+	/* Sends a message through a channel ("inapp", "sms", "wechat") to
+	 * a recipient (phone, person id, openid), by template and
+	 * parameters. Returns 0 once accepted for delivery. */
+	int (*notify)(jx_db *db, const char *channel, const char *to,
+	              const char *template_name, const cJSON *params);
+	/* A field of an application/x-www-form-urlencoded body (HTML
+	 * forms), URL-decoded, or NULL. */
+	const char *(*req_form)(jx_req *req, const char *name);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */

@@ -1,0 +1,45 @@
+# jiaxiao — the two commands. `make run` builds and serves the demo
+# district; `make test` builds with ASan+UBSan and runs every test.
+BUILD      ?= build
+TEST_BUILD ?= build-test
+DATA       ?= data
+JOBS       ?= 2
+
+.PHONY: all deps build run test bench fuzz format clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/jiaxiao demo --data $(DATA) --set plugin_dir=$(BUILD)/plugins
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+test: build node_modules/.package-lock.json
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DJX_SANITIZE=ON -DJX_TESTING=ON
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	ctest --test-dir $(TEST_BUILD) --output-on-failure -j$(JOBS)
+
+bench: build
+	sh bench/run.sh $(BUILD)
+
+fuzz: deps
+	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \
+		-DJX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_multipart
+	build-fuzz/tests/fuzz_multipart -max_total_time=60 \
+		tests/fuzz/corpus/fuzz_multipart
+
+format:
+	cmake --build $(BUILD) --target format
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) build-fuzz

@@ -1,0 +1,37 @@
+-- jiaxiao deployment configuration: a Lua file returning a table.
+-- Every key here can be overridden with `--set KEY=VALUE` (dotted path).
+-- Relative paths resolve against the directory jiaxiao is started from.
+return {
+  listen = "127.0.0.1:8080",
+  -- Worker threads: civetweb holds one per open keep-alive connection,
+  -- so keep this above the expected number of open connections.
+  threads = 64,
+  data_dir = "data",
+  plugin_dir = "build/plugins",
+  -- plugins = { "sms", "roster" },   -- default: every shipped plugin
+  public_url = "http://127.0.0.1:8080",
+  -- Behind the TLS-terminating proxy (docs/nginx-jiaxiao.conf):
+  tls = false,
+  trusted_proxies = {},
+  timezone = "Asia/Shanghai",
+  session = { idle_minutes = 30, absolute_hours = 12 },
+  lua = { instructions = 10000000, memory_mb = 32 },
+  auth = { argon2_concurrency = 2, spray_failures_per_minute = 100 },
+  limits = {
+    body_bytes = 1048576,
+    upload_bytes = 20971520,
+    sheet_uncompressed_bytes = 209715200,
+  },
+  wechat = {
+    api_base = "https://api.weixin.qq.com",
+    -- appid = "", secret = "", token = "", template_id = "",
+  },
+  sms = {
+    -- api_base = "http://sms-gateway.example:8000",
+  },
+  -- Per-district module switches: a district without an entry has every
+  -- loaded plugin enabled.
+  districts = {
+    -- ["430102"] = { modules = { "roster", "keyinfo", "notices" } },
+  },
+}

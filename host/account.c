@@ -1,0 +1,379 @@
+/*
+ * account.c — logging in and out, the caller's identities, switching
+ * the acting identity, and changing the password (API.md, "Session and
+ * identity"), for the JSON API and the HTML forms alike.
+ */
+#include "account.h"
+#include "crypto.h"
+#include "host.h"
+#include "luaenv.h"
+#include "throttle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int
+account_check_password(jx_db *db, int64_t account_id, const char *pw)
+{
+	jx_stmt *st = db_query(db,
+	                       "SELECT password_hash, initial_password, "
+	                       "initial_expires_at FROM accounts WHERE id = ?",
+	                       "i", account_id);
+	char *hash = NULL, *sealed = NULL, *initial;
+	int64_t expires = 0;
+	int ok = -1;
+
+	if (st == NULL)
+		return -1;
+	if (db_step(st) == JX_DB_ROW) {
+		if (!db_is_null(st, 0))
+			hash = strdup(db_text(st, 0));
+		if (!db_is_null(st, 1))
+			sealed = strdup(db_text(st, 1));
+		expires = db_int(st, 2);
+	}
+	db_finish(st);
+	if (hash != NULL) {
+		ok = crypto_password_verify(hash, pw);
+	} else {
+		/* An initial password is compared in constant time, after a
+		 * dummy hash so that it costs what a real check costs. */
+		crypto_password_dummy(pw);
+		if (sealed != NULL && (expires == 0 || expires > jx_now())) {
+			initial = crypto_open(sealed);
+			if (initial != NULL && crypto_equal(initial, pw))
+				ok = 0;
+			free(initial);
+		}
+	}
+	free(hash);
+	free(sealed);
+	return ok;
+}
+
+/* Same reply for an unknown login and a wrong password. */
+static int
+account_unauthorized(jx_req *req)
+{
+	return http_reply_problem(req, 401, "invalid-credentials",
+	                          "Login failed",
+	                          "The login or the password is wrong.");
+}
+
+int
+account_login(jx_req *req, const char *login, const char *password)
+{
+	jx_db *db = req->worker->db;
+	char token[65], csrf[65];
+	int64_t now = jx_now(), wait, account = 0, identity;
+	jx_stmt *st;
+
+	wait = throttle_check(login, req->client_ip, now);
+	if (wait > 0) {
+		http_add_header(
+		    req, "Retry-After",
+		    arena_sprintf(req->arena, "%lld", (long long)wait));
+		audit_append(db, 0, 0, "auth.login_throttled", login, NULL,
+		             req->client_ip);
+		return http_reply_problem(req, 429, "too-many-attempts",
+		                          "Too many failed attempts",
+		                          "Wait before trying again.");
+	}
+	st =
+	    db_query(db, "SELECT id FROM accounts WHERE login = ?", "s", login);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		account = db_int(st, 0);
+	db_finish(st);
+	if (account == 0) {
+		crypto_password_dummy(password);
+	} else if (account_check_password(db, account, password) == 0)
+		goto ok;
+	{
+		int64_t delay = throttle_fail(
+		    login, req->client_ip, now,
+		    (int)config_int(&app.cfg, "auth.spray_failures_per_minute",
+		                    100));
+
+		audit_append(db, account, 0, "auth.login_failed", login, NULL,
+		             req->client_ip);
+		if (delay > 0) {
+			struct timespec ts = {delay / 1000,
+			                      (delay % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return account_unauthorized(req);
+ok:
+	throttle_success(login);
+	identity = identity_default(db, account);
+	if (db_begin(db) != 0 ||
+	    session_create(db, account, identity, token, csrf) != 0 ||
+	    db_exec(db,
+	            "UPDATE accounts SET last_login_at = ?, last_identity_id = "
+	            "COALESCE(NULLIF(?, 0), last_identity_id) WHERE id = ?",
+	            "iii", now, identity, account) != 1 ||
+	    audit_append(db, account, identity, "auth.login", login, NULL,
+	                 req->client_ip) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          "The session could not be stored.");
+	}
+	http_add_header(req, "Set-Cookie", session_cookie(req, token));
+	/* The rest of this request acts as the new session. */
+	req->account_id = account;
+	req->session_id = 1;
+	req->csrf_token = arena_strdup(req->arena, csrf);
+	req->identity = NULL;
+	req->role = NULL;
+	if (identity > 0) {
+		struct jx_identity *idt = arena_alloc(req->arena, sizeof(*idt));
+
+		if (identity_load(db, req->arena, identity, idt) == 0) {
+			req->identity = idt;
+			req->role = idt->role;
+		}
+	}
+	return 200;
+}
+
+static const char *
+account_json_string(const cJSON *body, const char *name, size_t max)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
+
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > max)
+		return NULL;
+	return v->valuestring;
+}
+
+static int
+account_invalid(jx_req *req, const char *field, const char *msg)
+{
+	problem_add_error(&req->errors, 0, field, msg);
+	return http_reply_problem(req, 422, "validation-failed",
+	                          "Invalid input", msg);
+}
+
+static int
+route_session_create(jx_req *req, void *ud)
+{
+	cJSON *body = http_json(req);
+	const char *login, *password;
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	login = account_json_string(body, "login", 64);
+	password = account_json_string(body, "password", 256);
+	if (login == NULL || *login == '\0')
+		return account_invalid(req, "login", "login is required");
+	if (password == NULL || *password == '\0')
+		return account_invalid(req, "password", "password is required");
+	/* A stale cookie is ignored: this request makes a new session. */
+	req->account_id = 0;
+	req->session_id = 0;
+	rc = account_login(req, login, password);
+	if (rc != 200)
+		return rc;
+	return http_reply_json(req, 200, identity_session_json(req));
+}
+
+static int
+route_session_delete(jx_req *req, void *ud)
+{
+	db_exec(req->worker->db, "DELETE FROM sessions WHERE id = ?", "i",
+	        req->session_id);
+	audit_req(req, "auth.logout", NULL, NULL);
+	http_add_header(req, "Set-Cookie", session_cookie(req, NULL));
+	return http_reply_json(req, 204, NULL);
+}
+
+static int
+route_me(jx_req *req, void *ud)
+{
+	return http_reply_json(req, 200, identity_session_json(req));
+}
+
+int
+account_switch_identity(jx_req *req, int64_t identity_id)
+{
+	jx_db *db = req->worker->db;
+	jx_stmt *st = db_query(db,
+	                       "SELECT 1 FROM identities WHERE id = ? AND "
+	                       "account_id = ? AND status = 'active'",
+	                       "ii", identity_id, req->account_id);
+	int mine = st != NULL && db_step(st) == JX_DB_ROW;
+
+	db_finish(st);
+	if (!mine)
+		return http_reply_problem(req, 403, "forbidden",
+		                          "Not your identity",
+		                          "That identity is not yours.");
+	if (db_begin(db) != 0 ||
+	    db_exec(db, "UPDATE sessions SET identity_id = ? WHERE id = ?",
+	            "ii", identity_id, req->session_id) != 1 ||
+	    db_exec(db, "UPDATE accounts SET last_identity_id = ? WHERE id = ?",
+	            "ii", identity_id, req->account_id) != 1 ||
+	    audit_append(db, req->account_id, identity_id,
+	                 "auth.switch_identity", NULL, NULL,
+	                 req->client_ip) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          NULL);
+	}
+	return 0;
+}
+
+static int
+route_me_identity(jx_req *req, void *ud)
+{
+	cJSON *body = http_json(req), *o;
+	const cJSON *id;
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	id = cJSON_GetObjectItemCaseSensitive(body, "identity_id");
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1)
+		return account_invalid(req, "identity_id",
+		                       "identity_id must be an identity's id");
+	rc = account_switch_identity(req, (int64_t)id->valuedouble);
+	if (rc != 0)
+		return rc;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "acting_identity_id", id->valuedouble);
+	return http_reply_json(req, 200, o);
+}
+
+/* The district's password policy (a Lua rule): NULL when pw passes,
+ * else the reason in the request's language. */
+static const char *
+account_policy(jx_req *req, const char *pw, const char *login)
+{
+	cJSON *args = cJSON_CreateArray(), *ctx = cJSON_CreateObject(), *res;
+	char err[512];
+	const char *reason = NULL;
+
+	cJSON_AddItemToArray(args, cJSON_CreateString(pw));
+	cJSON_AddStringToObject(ctx, "login", login ? login : "");
+	cJSON_AddStringToObject(ctx, "lang", req->lang);
+	cJSON_AddItemToArray(args, ctx);
+	if (req->worker->lua == NULL ||
+	    luaenv_call_rule(req->worker->lua, "password_policy", args, &res,
+	                     err, sizeof(err)) != 0) {
+		jx_log(JX_LOG_ERROR, "rules", "password_policy: %s",
+		       req->worker->lua ? err : "no Lua state");
+		cJSON_Delete(args);
+		return "密码规则无法执行，请联系管理员 (the password rule "
+		       "failed)";
+	}
+	cJSON_Delete(args);
+	if (cJSON_IsString(res))
+		reason = arena_strdup(req->arena, res->valuestring);
+	cJSON_Delete(res);
+	return reason;
+}
+
+int
+account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
+{
+	jx_db *db = req->worker->db;
+	char hash[CRYPTO_HASH_MAX], *initial = NULL, *login = NULL;
+	const char *reason;
+	jx_stmt *st;
+
+	if (account_check_password(db, req->account_id, old_pw) != 0)
+		return account_invalid(
+		    req, "old_password",
+		    "旧密码不正确 (the old password is wrong)");
+	st = db_query(db,
+	              "SELECT initial_password, login FROM accounts WHERE id "
+	              "= ?",
+	              "i", req->account_id);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		if (!db_is_null(st, 0))
+			initial = crypto_open(db_text(st, 0));
+		login = arena_strdup(req->arena, db_text(st, 1));
+	}
+	db_finish(st);
+	reason = account_policy(req, new_pw, login);
+	if (reason == NULL && initial != NULL && strcmp(initial, new_pw) == 0)
+		reason =
+		    "新密码不能与初始密码相同 (the new password must differ "
+		    "from the initial one)";
+	if (reason == NULL && strcmp(old_pw, new_pw) == 0)
+		reason = "新密码不能与旧密码相同 (the new password must differ "
+		         "from the old one)";
+	free(initial);
+	if (reason != NULL)
+		return account_invalid(req, "new_password", reason);
+	if (crypto_password_hash(new_pw, hash) != 0)
+		return http_reply_problem(req, 503, "busy", "Try again", NULL);
+	/* Other sessions of the account end: whoever knew the old password
+	 * is logged out. */
+	if (db_begin(db) != 0 ||
+	    db_exec(db,
+	            "UPDATE accounts SET password_hash = ?, initial_password = "
+	            "NULL, initial_expires_at = NULL, must_change_password = "
+	            "0, password_changed_at = ? WHERE id = ?",
+	            "sii", hash, jx_now(), req->account_id) != 1 ||
+	    db_exec(db, "DELETE FROM sessions WHERE account_id = ? AND id <> ?",
+	            "ii", req->account_id, req->session_id) < 0 ||
+	    audit_append(
+	        db, req->account_id, req->identity ? req->identity->id : 0,
+	        "auth.password_change", login, NULL, req->client_ip) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          NULL);
+	}
+	req->must_change = 0;
+	return 0;
+}
+
+static int
+route_me_password(jx_req *req, void *ud)
+{
+	cJSON *body = http_json(req);
+	const char *old_pw, *new_pw;
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	old_pw = account_json_string(body, "old_password", 256);
+	new_pw = account_json_string(body, "new_password", 256);
+	if (old_pw == NULL)
+		return account_invalid(req, "old_password",
+		                       "old_password is required");
+	if (new_pw == NULL)
+		return account_invalid(req, "new_password",
+		                       "new_password is required (at most 256 "
+		                       "characters)");
+	rc = account_change_password(req, old_pw, new_pw);
+	if (rc != 0)
+		return rc;
+	return http_reply_json(req, 204, NULL);
+}
+
+int
+account_routes_register(void)
+{
+	static const struct route routes[] = {
+	    {"POST", "/api/v1/session", route_session_create, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
+	    {"DELETE", "/api/v1/session", route_session_delete, NULL, 0, -1},
+	    {"GET", "/api/v1/me", route_me, NULL, 0, -1},
+	    {"PUT", "/api/v1/me/identity", route_me_identity, NULL, 0, -1},
+	    {"PUT", "/api/v1/me/password", route_me_password, NULL, 0, -1},
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
+		if (router_add(app.router, &routes[i]) != 0)
+			return -1;
+	return 0;
+}

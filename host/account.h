@@ -1,0 +1,20 @@
+/* account.h — login, identity switching and password changes, shared by
+ * the JSON API (account.c) and the HTML pages (pages.c). */
+#ifndef JX_ACCOUNT_H
+#define JX_ACCOUNT_H
+
+#include "host.h"
+
+/* 0 when pw is the account's password (or its unexpired initial one). */
+int account_check_password(jx_db *db, int64_t account_id, const char *pw);
+/* Throttle, check, create the session, set the cookie. 200 on success
+ * (req then acts as the new session), else the status replied. */
+int account_login(jx_req *req, const char *login, const char *password);
+/* 0, or the status replied (403 not yours). */
+int account_switch_identity(jx_req *req, int64_t identity_id);
+/* 0, or the status replied (422 naming the field). */
+int account_change_password(jx_req *req, const char *old_pw,
+                            const char *new_pw);
+int account_routes_register(void);
+
+#endif

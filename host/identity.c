@@ -1,0 +1,274 @@
+/*
+ * identity.c — identities: one account, many roles (a teacher who is
+ * also the parent of two children has three). Loads the acting identity
+ * with what access checks need (its school, its classes, its child) and
+ * builds the API's identity objects.
+ */
+#include "host.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const identity_role_order =
+    "CASE role WHEN 'city_admin' THEN 0 WHEN 'district_admin' THEN 1 "
+    "WHEN 'school_admin' THEN 2 WHEN 'base_admin' THEN 3 "
+    "WHEN 'teacher' THEN 4 WHEN 'student' THEN 5 ELSE 6 END";
+
+static int64_t *
+identity_ids(jx_db *db, struct arena *a, const char *sql, int64_t p1,
+             int64_t p2, int *n)
+{
+	jx_stmt *st = db_query(db, sql, "ii", p1, p2);
+	int64_t *ids = NULL;
+	int cap = 0;
+
+	*n = 0;
+	if (st == NULL)
+		return NULL;
+	while (db_step(st) == JX_DB_ROW) {
+		if (*n == cap) {
+			int64_t *grown;
+
+			cap = cap ? cap * 2 : 8;
+			grown = arena_alloc(a, (size_t)cap * sizeof(*grown));
+			if (*n > 0)
+				memcpy(grown, ids, (size_t)*n * sizeof(*ids));
+			ids = grown;
+		}
+		ids[(*n)++] = db_int(st, 0);
+	}
+	db_finish(st);
+	return ids;
+}
+
+int
+identity_load(jx_db *db, struct arena *a, int64_t id, struct jx_identity *out)
+{
+	jx_stmt *st;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	/* A parent's or student's school and class are the child's, read
+	 * from the student row so that a move between classes shows at
+	 * once; the district follows the school. */
+	st = db_query(
+	    db,
+	    "SELECT i.id, i.account_id, a.person_id, i.role, "
+	    "COALESCE(sc.district_id, i.district_id), sc.id, "
+	    "i.student_id, s.class_id "
+	    "FROM identities i JOIN accounts a ON a.id = i.account_id "
+	    "LEFT JOIN students s ON s.person_id = i.student_id "
+	    "LEFT JOIN schools sc ON sc.id = CASE WHEN i.role IN "
+	    "('parent','student') THEN s.school_id ELSE i.school_id END "
+	    "WHERE i.id = ? AND i.status = 'active'",
+	    "i", id);
+	if (st == NULL)
+		return -1;
+	if (db_step(st) == JX_DB_ROW) {
+		out->id = db_int(st, 0);
+		out->account_id = db_int(st, 1);
+		out->person_id = db_int(st, 2);
+		out->role = arena_strdup(a, db_text(st, 3));
+		out->district_id = db_int(st, 4);
+		out->school_id = db_int(st, 5);
+		out->student_id = db_int(st, 6);
+		out->class_id = db_int(st, 7);
+		rc = 0;
+	}
+	db_finish(st);
+	if (rc == 0 && strcmp(out->role, "teacher") == 0) {
+		out->class_ids = identity_ids(
+		    db, a,
+		    "SELECT t.class_id FROM teaching t JOIN classes c ON "
+		    "c.id = t.class_id WHERE t.teacher_id = ? AND "
+		    "c.school_id = ? ORDER BY c.grade, c.name",
+		    out->person_id, out->school_id, &out->nclass_ids);
+		out->head_of_class_ids = identity_ids(
+		    db, a,
+		    "SELECT id FROM classes WHERE head_teacher_id = ? AND "
+		    "school_id = ? ORDER BY grade, name",
+		    out->person_id, out->school_id, &out->nhead_of_class_ids);
+	}
+	return rc;
+}
+
+static const char *
+identity_role_label(const char *role)
+{
+	static const struct {
+		const char *role, *label;
+	} labels[] = {
+	    {"city_admin", "市级管理员"},
+	    {"district_admin", "区县管理员"},
+	    {"school_admin", "学校管理员"},
+	    {"teacher", "教师"},
+	    {"student", "学生"},
+	    {"parent", "家长"},
+	    {"base_admin", "实践基地管理员"},
+	};
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(*labels); i++)
+		if (strcmp(labels[i].role, role) == 0)
+			return labels[i].label;
+	return role;
+}
+
+static cJSON *
+identity_id_array(const int64_t *ids, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)ids[i]));
+	return arr;
+}
+
+static void
+identity_add_id(cJSON *o, const char *name, int64_t v)
+{
+	if (v > 0)
+		cJSON_AddNumberToObject(o, name, (double)v);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+cJSON *
+identity_json(jx_db *db, struct arena *a, const struct jx_identity *i)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *school = NULL, *class_name = NULL, *district = NULL,
+	           *child = NULL;
+	jx_stmt *st;
+
+	st = db_query(db,
+	              "SELECT (SELECT name FROM schools WHERE id = ?), "
+	              "(SELECT c.name FROM classes c WHERE c.id = ?), "
+	              "(SELECT c.grade FROM classes c WHERE c.id = ?), "
+	              "(SELECT name FROM districts WHERE id = ?), "
+	              "(SELECT name FROM persons WHERE id = ?)",
+	              "iiiii", i->school_id, i->class_id, i->class_id,
+	              i->district_id, i->student_id);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		school = arena_strdup(a, db_text(st, 0));
+		if (!db_is_null(st, 1))
+			class_name = arena_sprintf(a, "%s", db_text(st, 1));
+		district = arena_strdup(a, db_text(st, 3));
+		child = arena_strdup(a, db_text(st, 4));
+	}
+	db_finish(st);
+
+	cJSON_AddNumberToObject(o, "id", (double)i->id);
+	cJSON_AddStringToObject(o, "role", i->role);
+	identity_add_id(o, "district_id", i->district_id);
+	identity_add_id(o, "school_id", i->school_id);
+	if (school)
+		cJSON_AddStringToObject(o, "school_name", school);
+	else
+		cJSON_AddNullToObject(o, "school_name");
+	identity_add_id(o, "class_id", i->class_id);
+	if (class_name)
+		cJSON_AddStringToObject(o, "class_name", class_name);
+	else
+		cJSON_AddNullToObject(o, "class_name");
+	cJSON_AddItemToObject(o, "class_ids",
+	                      identity_id_array(i->class_ids, i->nclass_ids));
+	cJSON_AddItemToObject(
+	    o, "head_of_class_ids",
+	    identity_id_array(i->head_of_class_ids, i->nhead_of_class_ids));
+	identity_add_id(o, "student_id", i->student_id);
+	/* "家长 · 张小明", "教师 · 第一中学", "区县管理员 · 岳麓区" */
+	const char *where = NULL;
+
+	if (strcmp(i->role, "parent") == 0 || strcmp(i->role, "student") == 0)
+		where = child;
+	else if (school != NULL)
+		where = school;
+	else
+		where = district;
+	cJSON_AddStringToObject(
+	    o, "label",
+	    where ? arena_sprintf(a, "%s · %s", identity_role_label(i->role),
+	                          where)
+	          : identity_role_label(i->role));
+	return o;
+}
+
+cJSON *
+identity_list(jx_db *db, struct arena *a, int64_t account_id)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *sql =
+	    arena_sprintf(a,
+	                  "SELECT id FROM identities WHERE account_id = "
+	                  "? AND status = 'active' ORDER BY %s, id",
+	                  identity_role_order);
+	jx_stmt *st = db_query(db, sql, "i", account_id);
+	int64_t ids[64];
+	int n = 0;
+
+	while (st != NULL && db_step(st) == JX_DB_ROW && n < 64)
+		ids[n++] = db_int(st, 0);
+	db_finish(st);
+	for (int k = 0; k < n; k++) {
+		struct jx_identity idt;
+
+		if (identity_load(db, a, ids[k], &idt) == 0)
+			cJSON_AddItemToArray(arr, identity_json(db, a, &idt));
+	}
+	return arr;
+}
+
+int64_t
+identity_default(jx_db *db, int64_t account_id)
+{
+	struct arena a;
+	char *sql;
+	jx_stmt *st;
+	int64_t id = 0;
+
+	arena_init(&a, 1024);
+	sql =
+	    arena_sprintf(&a,
+	                  "SELECT i.id FROM identities i JOIN accounts a ON "
+	                  "a.id = i.account_id WHERE i.account_id = ? AND "
+	                  "i.status = 'active' ORDER BY "
+	                  "(i.id = a.last_identity_id) DESC, %s, i.id LIMIT 1",
+	                  identity_role_order);
+	st = db_query(db, sql, "i", account_id);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		id = db_int(st, 0);
+	db_finish(st);
+	arena_free(&a);
+	return id;
+}
+
+cJSON *
+identity_session_json(jx_req *req)
+{
+	jx_db *db = req->worker->db;
+	cJSON *o = cJSON_CreateObject(), *acc;
+	jx_stmt *st;
+
+	acc = cJSON_AddObjectToObject(o, "account");
+	st = db_query(db,
+	              "SELECT id, login, must_change_password, lang FROM "
+	              "accounts WHERE id = ?",
+	              "i", req->account_id);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		cJSON_AddNumberToObject(acc, "id", (double)db_int(st, 0));
+		cJSON_AddStringToObject(acc, "login", db_text(st, 1));
+		cJSON_AddBoolToObject(acc, "must_change_password",
+		                      db_int(st, 2) != 0);
+	}
+	db_finish(st);
+	cJSON_AddItemToObject(o, "identities",
+	                      identity_list(db, req->arena, req->account_id));
+	if (req->identity != NULL)
+		cJSON_AddNumberToObject(o, "acting_identity_id",
+		                        (double)req->identity->id);
+	else
+		cJSON_AddNullToObject(o, "acting_identity_id");
+	cJSON_AddStringToObject(o, "csrf_token",
+	                        req->csrf_token ? req->csrf_token : "");
+	return o;
+}
