@@ -6,6 +6,7 @@
 #include "crypto.h"
 #include "host.h"
 #include "luaenv.h"
+#include "org.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -346,10 +347,11 @@ cli_serve(void)
 		jx_log(JX_LOG_ERROR, "host", "%s", err);
 		goto done;
 	}
-	if (jobs_recover(db) != 0 || host_routes_register() != 0 ||
-	    account_routes_register() != 0 || plugins_load(db) != 0)
+	if (jobs_recover(db) != 0 || notify_recover(db) != 0 ||
+	    host_routes_register() != 0 || account_routes_register() != 0 ||
+	    plugins_load(db) != 0)
 		goto done;
-	if (jobs_start() != 0 || http_start() != 0)
+	if (jobs_start() != 0 || notify_start() != 0 || http_start() != 0)
 		goto stop;
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -366,11 +368,39 @@ cli_serve(void)
 	rc = 0;
 stop:
 	http_stop();
+	notify_stop();
 	jobs_stop();
 done:
 	plugins_shutdown();
 	db_close(db);
 	return rc;
+}
+
+/* Adds the demo district to a new database and prints the logins. */
+static int
+cli_demo(void)
+{
+	char err[512];
+	jx_db *db = db_open(app.db_path);
+	int rc = -1;
+
+	if (db == NULL)
+		return 1;
+	if (migrate_apply(db, "host", host_migrations, err, sizeof(err)) != 0 ||
+	    crypto_setup(app.data_dir, 0, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", err);
+		goto done;
+	}
+	if (demo_create(db) != 0) {
+		fprintf(stderr, "jiaxiao: cannot create the demo district\n");
+		goto done;
+	}
+	printf("jiaxiao demo: http://%s\n", config_string(&app.cfg, "listen"));
+	demo_print(db, stdout);
+	rc = 0;
+done:
+	db_close(db);
+	return rc ? 1 : 0;
 }
 
 static int
@@ -508,8 +538,13 @@ cli_main(int argc, char **argv)
 		rc = cli_serve();
 	else if (strcmp(c.cmd, "demo") == 0) {
 		rc = 0;
+		/* The demo's administrator shares the demo password. */
+		if (c.admin_password == NULL)
+			c.admin_password = DEMO_PASSWORD;
 		if (!cli_db_exists())
 			rc = cli_init_db(&c) == 0 ? 0 : 1;
+		if (rc == 0)
+			rc = cli_demo();
 		if (rc == 0)
 			rc = cli_serve();
 	} else if (strcmp(c.cmd, "plugins") == 0)

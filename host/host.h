@@ -7,6 +7,7 @@
 #define JX_HOST_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -21,7 +22,7 @@ struct router;
 
 /* ---- log.c ------------------------------------------------------------ */
 void jx_log(int level, const char *tag, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void jx_vlog(int level, const char *tag, const char *fmt, va_list ap);
 void log_set_level(int level);
 
@@ -60,8 +61,7 @@ void db_reset_all(jx_db *db);
 /* The underlying sqlite3 handle (host modules only). */
 struct sqlite3 *db_handle(jx_db *db);
 jx_stmt *db_query(jx_db *db, const char *sql, const char *types, ...);
-jx_stmt *db_vquery(jx_db *db, const char *sql, const char *types,
-                   va_list ap);
+jx_stmt *db_vquery(jx_db *db, const char *sql, const char *types, va_list ap);
 int db_step(jx_stmt *st);
 int64_t db_int(jx_stmt *st, int col);
 double db_double(jx_stmt *st, int col);
@@ -111,8 +111,8 @@ void router_free(struct router *r);
 /* 0, or -1 when the pattern is malformed or taken. */
 int router_add(struct router *r, const struct route *rt);
 /* 1 found, 0 no such path, -2 path exists for another method (405). */
-int router_match(const struct router *r, const char *method,
-                 const char *path, struct arena *a, struct route_match *m);
+int router_match(const struct router *r, const char *method, const char *path,
+                 struct arena *a, struct route_match *m);
 
 /* ---- plugin.c --------------------------------------------------------- */
 enum plugin_state { PLUGIN_ACTIVE, PLUGIN_DISABLED, PLUGIN_FAILED };
@@ -143,6 +143,12 @@ struct job_kind {
 	void *ud;
 	int plugin;
 };
+struct channel_entry {
+	char *name;
+	jx_channel_fn fn;
+	void *ud;
+	int plugin;
+};
 struct service_entry {
 	char *name;
 	const void *table;
@@ -166,8 +172,7 @@ int jobs_start(void);
 void jobs_stop(void);
 /* Marks jobs left running by a dead process as failed. */
 int jobs_recover(jx_db *db);
-int64_t jobs_submit(jx_db *db, const char *kind, cJSON *params,
-                    int64_t owner);
+int64_t jobs_submit(jx_db *db, const char *kind, cJSON *params, int64_t owner);
 /* The job as the API shows it, or NULL. */
 cJSON *jobs_get_json(jx_db *db, int64_t id, int64_t *owner);
 /* Runs queued jobs until none is left (tests, and the job thread). */
@@ -229,8 +234,8 @@ int http_reply_problem(jx_req *req, int status, const char *type,
                        const char *title, const char *detail);
 int http_reply_json(jx_req *req, int status, cJSON *body);
 int http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data);
-int http_reply_raw(jx_req *req, int status, const char *ctype,
-                   const void *data, size_t len, const char *extra);
+int http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
+                   size_t len, const char *extra);
 int http_reply_redirect(jx_req *req, const char *location);
 void http_add_header(jx_req *req, const char *name, const char *value);
 const char *http_header(jx_req *req, const char *name);
@@ -250,6 +255,10 @@ cJSON *problem_new(int status, const char *type, const char *title,
 /* Appends {"row"?,"field"?,"message"} to *errors (created if NULL). */
 void problem_add_error(cJSON **errors, int row, const char *field,
                        const char *message);
+
+/* ---- org.c (labels) --------------------------------------------------- */
+/* "一年级" ... "九年级", "高一" ... "高三" for grades 1-12. */
+const char *org_grade_label(int grade);
 
 /* ---- identity.c ------------------------------------------------------- */
 /* Loads an active identity with its classes. 0, or -1 when there is no
@@ -273,6 +282,26 @@ int session_create(jx_db *db, int64_t account_id, int64_t identity_id,
 /* The Set-Cookie header value for token (NULL token: expire it). */
 const char *session_cookie(jx_req *req, const char *token);
 
+/* ---- access.c --------------------------------------------------------- */
+/* 1 when identity i has scope over target (see enum jx_scope). */
+int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
+               int64_t target);
+
+/* ---- notify.c --------------------------------------------------------- */
+int notify_send(jx_db *db, const char *channel, const char *to,
+                const char *template_name, const cJSON *params);
+int notify_recover(jx_db *db);
+int notify_run_due(jx_db *db);
+int notify_start(void);
+void notify_stop(void);
+
+/* ---- demo.c ----------------------------------------------------------- */
+#define DEMO_PASSWORD "Demo2026"
+/* Creates the demo district unless districts exist; 0 or -1. */
+int demo_create(jx_db *db);
+/* Prints the demo logins. */
+void demo_print(jx_db *db, FILE *out);
+
 /* ---- audit.c ---------------------------------------------------------- */
 /* Appends one entry (in the caller's transaction if one is open). */
 int audit_append(jx_db *db, int64_t account, int64_t identity,
@@ -295,11 +324,11 @@ int host_routes_register(void);
 /* ---- the application -------------------------------------------------- */
 struct app {
 	struct config cfg;
-	char *root;         /* the working directory at start (absolute) */
-	char *data_dir;     /* absolute */
-	char *db_path;      /* <data_dir>/jiaxiao.db */
-	char *plugin_dir;   /* absolute */
-	char *scripts_dir;  /* <root>/scripts */
+	char *root;        /* the working directory at start (absolute) */
+	char *data_dir;    /* absolute */
+	char *db_path;     /* <data_dir>/jiaxiao.db */
+	char *plugin_dir;  /* absolute */
+	char *scripts_dir; /* <root>/scripts */
 	char *templates_dir;
 	struct router *router;
 	struct plugin *plugins;
@@ -312,6 +341,8 @@ struct app {
 	int njob_kinds;
 	struct service_entry *services;
 	int nservices;
+	struct channel_entry *channels;
+	int nchannels;
 	size_t body_limit;
 	size_t upload_limit;
 	struct mg_context *mg;

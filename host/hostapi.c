@@ -106,8 +106,7 @@ api_defer(jx_req *req, void (*fn)(void *), void *arg)
 }
 
 static void
-api_problem_error(jx_req *req, int row, const char *field,
-                  const char *message)
+api_problem_error(jx_req *req, int row, const char *field, const char *message)
 {
 	problem_add_error(&req->errors, row, field, message);
 }
@@ -128,57 +127,74 @@ api_service(const char *name)
 	return NULL;
 }
 
+static const struct jx_identity *
+api_identity(jx_req *req)
+{
+	return req->identity;
+}
+
+static int
+api_may(jx_req *req, enum jx_scope scope, int64_t target)
+{
+	return access_may(req->worker->db, req->identity, scope, target);
+}
+
 const struct jx_host jx_host_table = {
-        .size = sizeof(struct jx_host),
-        .abi_major = JX_ABI_MAJOR,
-        .abi_minor = JX_ABI_MINOR,
-        .log = jx_log,
-        .config_string = api_config_string,
-        .config_int = api_config_int,
-        .now = jx_now,
-        .req_method = api_req_method,
-        .req_path = api_req_path,
-        .req_param = api_req_param,
-        .req_param_id = api_req_param_id,
-        .req_query = http_query,
-        .req_header = http_header,
-        .req_client_ip = api_req_client_ip,
-        .req_body = http_body,
-        .req_json = http_json,
-        .req_status = api_req_status,
-        .req_lang = api_req_lang,
-        .alloc = api_alloc,
-        .strdup = api_strdup,
-        .sprintf = api_sprintf,
-        .defer = api_defer,
-        .reply_json = http_reply_json,
-        .reply_problem = http_reply_problem,
-        .problem_error = api_problem_error,
-        .reply_view = http_reply_view,
-        .reply_raw = http_reply_raw,
-        .reply_redirect = http_reply_redirect,
-        .req_db = api_req_db,
-        .db_query = db_query,
-        .db_step = db_step,
-        .db_int = db_int,
-        .db_double = db_double,
-        .db_text = db_text,
-        .db_is_null = db_is_null,
-        .db_finish = db_finish,
-        .db_exec = db_exec,
-        .db_begin = db_begin,
-        .db_commit = db_commit,
-        .db_rollback = db_rollback,
-        .db_errmsg = db_errmsg,
-        .db_rows = db_rows,
-        .publish = events_publish,
-        .job_submit = jobs_submit,
-        .job_params = jobs_params,
-        .job_db = jobs_db,
-        .job_progress = jobs_progress,
-        .job_set_result = jobs_set_result,
-        .job_id = jobs_id,
-        .service = api_service,
-        .render = http_render,
-        .t = http_t,
+    .size = sizeof(struct jx_host),
+    .abi_major = JX_ABI_MAJOR,
+    .abi_minor = JX_ABI_MINOR,
+    .log = jx_log,
+    .config_string = api_config_string,
+    .config_int = api_config_int,
+    .now = jx_now,
+    .req_method = api_req_method,
+    .req_path = api_req_path,
+    .req_param = api_req_param,
+    .req_param_id = api_req_param_id,
+    .req_query = http_query,
+    .req_header = http_header,
+    .req_client_ip = api_req_client_ip,
+    .req_body = http_body,
+    .req_json = http_json,
+    .req_status = api_req_status,
+    .req_lang = api_req_lang,
+    .alloc = api_alloc,
+    .strdup = api_strdup,
+    .sprintf = api_sprintf,
+    .defer = api_defer,
+    .reply_json = http_reply_json,
+    .reply_problem = http_reply_problem,
+    .problem_error = api_problem_error,
+    .reply_view = http_reply_view,
+    .reply_raw = http_reply_raw,
+    .reply_redirect = http_reply_redirect,
+    .req_db = api_req_db,
+    .db_query = db_query,
+    .db_step = db_step,
+    .db_int = db_int,
+    .db_double = db_double,
+    .db_text = db_text,
+    .db_is_null = db_is_null,
+    .db_finish = db_finish,
+    .db_exec = db_exec,
+    .db_begin = db_begin,
+    .db_commit = db_commit,
+    .db_rollback = db_rollback,
+    .db_errmsg = db_errmsg,
+    .db_rows = db_rows,
+    .publish = events_publish,
+    .job_submit = jobs_submit,
+    .job_params = jobs_params,
+    .job_db = jobs_db,
+    .job_progress = jobs_progress,
+    .job_set_result = jobs_set_result,
+    .job_id = jobs_id,
+    .service = api_service,
+    .render = http_render,
+    .t = http_t,
+    .identity = api_identity,
+    .may = api_may,
+    .audit = audit_req,
+    .notify = notify_send,
+    .req_form = http_form,
 };

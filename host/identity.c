@@ -151,7 +151,9 @@ identity_json(jx_db *db, struct arena *a, const struct jx_identity *i)
 	if (st != NULL && db_step(st) == JX_DB_ROW) {
 		school = arena_strdup(a, db_text(st, 0));
 		if (!db_is_null(st, 1))
-			class_name = arena_sprintf(a, "%s", db_text(st, 1));
+			class_name = arena_sprintf(
+			    a, "%s%s", org_grade_label((int)db_int(st, 2)),
+			    db_text(st, 1));
 		district = arena_strdup(a, db_text(st, 3));
 		child = arena_strdup(a, db_text(st, 4));
 	}

@@ -27,10 +27,12 @@ struct reg_impl {
 	int nkinds;
 	struct service_entry *services;
 	int nservices;
+	struct channel_entry *channels;
+	int nchannels;
 };
 
-#define GROW(arr, n)                                                         \
-	((arr) = realloc((arr), (size_t)((n) + 1) * sizeof(*(arr))),         \
+#define GROW(arr, n)                                                           \
+	((arr) = realloc((arr), (size_t)((n) + 1) * sizeof(*(arr))),           \
 	 (arr) == NULL ? -1 : 0)
 
 const char *
@@ -53,12 +55,12 @@ reg_route(struct jx_registrar *r, const char *method, const char *pattern,
 	    GROW(ri->routes, ri->nroutes) != 0)
 		return -1;
 	ri->routes[ri->nroutes++] = (struct route){
-	        .method = method,
-	        .pattern = pattern,
-	        .handler = h,
-	        .ud = ud,
-	        .flags = flags,
-	        .plugin = ri->plugin,
+	    .method = method,
+	    .pattern = pattern,
+	    .handler = h,
+	    .ud = ud,
+	    .flags = flags,
+	    .plugin = ri->plugin,
 	};
 	return 0;
 }
@@ -73,11 +75,11 @@ reg_menu(struct jx_registrar *r, const char *roles, const char *label_key,
 	    GROW(ri->menu, ri->nmenu) != 0)
 		return -1;
 	ri->menu[ri->nmenu++] = (struct menu_entry){
-	        .roles = strdup(roles),
-	        .label_key = strdup(label_key),
-	        .href = strdup(href),
-	        .order = order,
-	        .plugin = ri->plugin,
+	    .roles = strdup(roles),
+	    .label_key = strdup(label_key),
+	    .href = strdup(href),
+	    .order = order,
+	    .plugin = ri->plugin,
 	};
 	return 0;
 }
@@ -91,27 +93,26 @@ reg_subscribe(struct jx_registrar *r, const char *event, jx_event_fn fn,
 	if (event == NULL || fn == NULL || GROW(ri->subs, ri->nsubs) != 0)
 		return -1;
 	ri->subs[ri->nsubs++] = (struct subscription){
-	        .event = strdup(event),
-	        .fn = fn,
-	        .ud = ud,
-	        .plugin = ri->plugin,
+	    .event = strdup(event),
+	    .fn = fn,
+	    .ud = ud,
+	    .plugin = ri->plugin,
 	};
 	return 0;
 }
 
 static int
-reg_job_kind(struct jx_registrar *r, const char *kind, jx_job_fn fn,
-             void *ud)
+reg_job_kind(struct jx_registrar *r, const char *kind, jx_job_fn fn, void *ud)
 {
 	struct reg_impl *ri = (struct reg_impl *)r;
 
 	if (kind == NULL || fn == NULL || GROW(ri->kinds, ri->nkinds) != 0)
 		return -1;
 	ri->kinds[ri->nkinds++] = (struct job_kind){
-	        .kind = strdup(kind),
-	        .fn = fn,
-	        .ud = ud,
-	        .plugin = ri->plugin,
+	    .kind = strdup(kind),
+	    .fn = fn,
+	    .ud = ud,
+	    .plugin = ri->plugin,
 	};
 	return 0;
 }
@@ -125,9 +126,27 @@ reg_service(struct jx_registrar *r, const char *name, const void *table)
 	    GROW(ri->services, ri->nservices) != 0)
 		return -1;
 	ri->services[ri->nservices++] = (struct service_entry){
-	        .name = strdup(name),
-	        .table = table,
-	        .plugin = ri->plugin,
+	    .name = strdup(name),
+	    .table = table,
+	    .plugin = ri->plugin,
+	};
+	return 0;
+}
+
+static int
+reg_channel(struct jx_registrar *r, const char *name, jx_channel_fn fn,
+            void *ud)
+{
+	struct reg_impl *ri = (struct reg_impl *)r;
+
+	if (name == NULL || fn == NULL ||
+	    GROW(ri->channels, ri->nchannels) != 0)
+		return -1;
+	ri->channels[ri->nchannels++] = (struct channel_entry){
+	    .name = strdup(name),
+	    .fn = fn,
+	    .ud = ud,
+	    .plugin = ri->plugin,
 	};
 	return 0;
 }
@@ -146,6 +165,9 @@ reg_discard(struct reg_impl *ri)
 		free(ri->kinds[i].kind);
 	for (int i = 0; i < ri->nservices; i++)
 		free(ri->services[i].name);
+	for (int i = 0; i < ri->nchannels; i++)
+		free(ri->channels[i].name);
+	free(ri->channels);
 	free(ri->routes);
 	free(ri->menu);
 	free(ri->subs);
@@ -174,19 +196,20 @@ reg_commit(struct reg_impl *ri, struct plugin *p)
 			         ri->routes[i].method, ri->routes[i].pattern);
 			return -1;
 		}
-#define MOVE(dst, ndst, src, nsrc)                                           \
-	do {                                                                 \
-		for (int i_ = 0; i_ < (nsrc); i_++) {                        \
-			if (GROW(dst, ndst) != 0)                            \
-				return -1;                                   \
-			(dst)[(ndst)++] = (src)[i_];                         \
-		}                                                            \
-		(nsrc) = 0;                                                  \
+#define MOVE(dst, ndst, src, nsrc)                                             \
+	do {                                                                   \
+		for (int i_ = 0; i_ < (nsrc); i_++) {                          \
+			if (GROW(dst, ndst) != 0)                              \
+				return -1;                                     \
+			(dst)[(ndst)++] = (src)[i_];                           \
+		}                                                              \
+		(nsrc) = 0;                                                    \
 	} while (0)
 	MOVE(app.menu, app.nmenu, ri->menu, ri->nmenu);
 	MOVE(app.subs, app.nsubs, ri->subs, ri->nsubs);
 	MOVE(app.job_kinds, app.njob_kinds, ri->kinds, ri->nkinds);
 	MOVE(app.services, app.nservices, ri->services, ri->nservices);
+	MOVE(app.channels, app.nchannels, ri->channels, ri->nchannels);
 #undef MOVE
 	return 0;
 }
@@ -212,9 +235,8 @@ plugin_find(const char *name)
 	return -1;
 }
 
-static void
-plugin_fail(struct plugin *p, enum plugin_state s, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+static void plugin_fail(struct plugin *p, enum plugin_state s, const char *fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
 
 static void
 plugin_fail(struct plugin *p, enum plugin_state s, const char *fmt, ...)
@@ -423,19 +445,20 @@ plugin_init_one(jx_db *db, int i)
 
 	if (p->state != PLUGIN_ACTIVE || plugin_check_deps(p) != 0)
 		return;
-	if (migrate_apply(db, p->name, p->desc->migrations, err,
-	                  sizeof(err)) != 0) {
+	if (migrate_apply(db, p->name, p->desc->migrations, err, sizeof(err)) !=
+	    0) {
 		plugin_fail(p, PLUGIN_FAILED, "%s", err);
 		return;
 	}
 	memset(&ri, 0, sizeof(ri));
 	ri.pub = (struct jx_registrar){
-	        .size = sizeof(struct jx_registrar),
-	        .route = reg_route,
-	        .menu = reg_menu,
-	        .subscribe = reg_subscribe,
-	        .job_kind = reg_job_kind,
-	        .service = reg_service,
+	    .size = sizeof(struct jx_registrar),
+	    .route = reg_route,
+	    .menu = reg_menu,
+	    .subscribe = reg_subscribe,
+	    .job_kind = reg_job_kind,
+	    .service = reg_service,
+	    .channel = reg_channel,
 	};
 	ri.plugin = i;
 	rc = p->desc->init ? p->desc->init(&jx_host_table, &ri.pub) : 0;
@@ -521,6 +544,11 @@ plugins_shutdown(void)
 		free(app.job_kinds[i].kind);
 	for (int i = 0; i < app.nservices; i++)
 		free(app.services[i].name);
+	for (int i = 0; i < app.nchannels; i++)
+		free(app.channels[i].name);
+	free(app.channels);
+	app.channels = NULL;
+	app.nchannels = 0;
 	free(app.menu);
 	free(app.subs);
 	free(app.job_kinds);
