@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "host.h"
 #include "luaenv.h"
+#include "org.h"
 #include "throttle.h"
 
 #include <stdio.h>
@@ -250,9 +251,7 @@ route_me_identity(jx_req *req, void *ud)
 	return http_reply_json(req, 200, o);
 }
 
-/* The district's password policy (a Lua rule): NULL when pw passes,
- * else the reason in the request's language. */
-static const char *
+const char *
 account_policy(jx_req *req, const char *pw, const char *login)
 {
 	cJSON *args = cJSON_CreateArray(), *ctx = cJSON_CreateObject(), *res;
@@ -360,6 +359,8 @@ route_me_password(jx_req *req, void *ud)
 	return http_reply_json(req, 204, NULL);
 }
 
+static int account_more_routes_register(void);
+
 int
 account_routes_register(void)
 {
@@ -370,6 +371,241 @@ account_routes_register(void)
 	    {"GET", "/api/v1/me", route_me, NULL, 0, -1},
 	    {"PUT", "/api/v1/me/identity", route_me_identity, NULL, 0, -1},
 	    {"PUT", "/api/v1/me/password", route_me_password, NULL, 0, -1},
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
+		if (router_add(app.router, &routes[i]) != 0)
+			return -1;
+	return account_more_routes_register();
+}
+
+/* ---- password resets and child binding ------------------------------ */
+
+enum { RESET_HIDDEN, RESET_VISIBLE, RESET_ALLOWED };
+
+/* What the acting identity may do to account's password (API.md,
+ * "password-reset"): hidden (404), visible (403) or allowed. */
+static int
+account_reset_scope(jx_req *req, int64_t account)
+{
+	const struct jx_identity *me = req->identity;
+	jx_db *db = req->worker->db;
+	int seen = 0, all_school_members = 1, any = 0, admin_in = 0;
+	int64_t person = 0;
+	jx_stmt *st;
+
+	if (me == NULL)
+		return RESET_HIDDEN;
+	st = db_query(db, "SELECT person_id FROM accounts WHERE id = ?", "i",
+	              account);
+	if (st == NULL || db_step(st) != JX_DB_ROW) {
+		db_finish(st);
+		return RESET_HIDDEN;
+	}
+	person = db_int(st, 0);
+	db_finish(st);
+	/* Each active identity of the account with its effective school
+	 * (a parent's or student's is the child's) and district. */
+	st = db_query(db,
+	              "SELECT i.role, sc.id, COALESCE(sc.district_id, "
+	              "i.district_id), s.class_id FROM identities i "
+	              "LEFT JOIN students s ON s.person_id = i.student_id "
+	              "LEFT JOIN schools sc ON sc.id = CASE WHEN i.role IN "
+	              "('parent','student') THEN s.school_id ELSE i.school_id "
+	              "END WHERE i.account_id = ? AND i.status = 'active'",
+	              "i", account);
+	while (st != NULL && db_step(st) == JX_DB_ROW) {
+		const char *role = db_text(st, 0);
+		int64_t school = db_int(st, 1), district = db_int(st, 2);
+		int64_t klass = db_int(st, 3);
+		int member = strcmp(role, "teacher") == 0 ||
+		             strcmp(role, "student") == 0 ||
+		             strcmp(role, "parent") == 0;
+
+		any = 1;
+		if (strcmp(me->role, "city_admin") == 0) {
+			seen = 1;
+			admin_in |= strcmp(role, "district_admin") == 0;
+		} else if (strcmp(me->role, "district_admin") == 0) {
+			seen |= district == me->district_id;
+			admin_in |= strcmp(role, "school_admin") == 0 &&
+			            district == me->district_id;
+		} else if (strcmp(me->role, "school_admin") == 0) {
+			seen |= school == me->school_id;
+			if (!member || school != me->school_id)
+				all_school_members = 0;
+		} else if (strcmp(me->role, "teacher") == 0) {
+			for (int k = 0; k < me->nclass_ids; k++)
+				seen |= strcmp(role, "student") == 0 &&
+				        klass == me->class_ids[k];
+		}
+	}
+	db_finish(st);
+	if (strcmp(me->role, "parent") == 0)
+		return person == me->student_id ? RESET_ALLOWED : RESET_HIDDEN;
+	if (strcmp(me->role, "student") == 0)
+		return person == me->person_id ? RESET_VISIBLE : RESET_HIDDEN;
+	if (!seen && strcmp(me->role, "city_admin") != 0)
+		return RESET_HIDDEN;
+	if (strcmp(me->role, "school_admin") == 0)
+		return any && all_school_members ? RESET_ALLOWED
+		                                 : RESET_VISIBLE;
+	if (strcmp(me->role, "city_admin") == 0 ||
+	    strcmp(me->role, "district_admin") == 0)
+		return admin_in ? RESET_ALLOWED : RESET_VISIBLE;
+	return RESET_VISIBLE;
+}
+
+static int
+route_password_reset(jx_req *req, void *ud)
+{
+	int64_t account = jx_host_table.req_param_id(req, "aid");
+	jx_db *db = req->worker->db;
+	char initial[64], err[256];
+	const char *login = NULL;
+	cJSON *o;
+	jx_stmt *st;
+	int scope =
+	    account > 0 ? account_reset_scope(req, account) : RESET_HIDDEN;
+
+	if (scope == RESET_HIDDEN)
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such account.");
+	if (scope == RESET_VISIBLE)
+		return http_reply_problem(req, 403, "forbidden", "Forbidden",
+		                          "You may not reset this account's "
+		                          "password.");
+	st = db_query(db, "SELECT login FROM accounts WHERE id = ?", "i",
+	              account);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		login = arena_strdup(req->arena, db_text(st, 0));
+	db_finish(st);
+	if (db_begin(db) != 0 ||
+	    org_reset_password(db, req->worker->lua, account, initial,
+	                       sizeof(initial), err, sizeof(err)) != 0 ||
+	    audit_req(req, "auth.password_reset", login, NULL) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          NULL);
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "login", login ? login : "");
+	cJSON_AddStringToObject(o, "initial_password", initial);
+	return http_reply_json(req, 200, o);
+}
+
+/* An adult binds a child with the slip's login and password (the seed's
+ * binding flow): a new parent identity. */
+static int
+route_bind_child(jx_req *req, void *ud)
+{
+	jx_db *db = req->worker->db;
+	cJSON *body = http_json(req), *o;
+	const char *login, *password, *relation;
+	int64_t student = 0, student_account = 0, me_person = 0, identity, wait,
+	        school = 0, district = 0;
+	char key[96], err[256];
+	jx_stmt *st;
+
+	if (body == NULL)
+		return req->status;
+	login = account_json_string(body, "student_login", 16);
+	password = account_json_string(body, "student_password", 256);
+	relation = account_json_string(body, "relation", 20);
+	if (login == NULL || *login == '\0')
+		return account_invalid(req, "student_login",
+		                       "student_login is required");
+	if (password == NULL || *password == '\0')
+		return account_invalid(req, "student_password",
+		                       "student_password is required");
+	snprintf(key, sizeof(key), "bind:%s", login);
+	wait = throttle_check(key, req->client_ip, jx_now());
+	if (wait > 0) {
+		http_add_header(
+		    req, "Retry-After",
+		    arena_sprintf(req->arena, "%lld", (long long)wait));
+		return http_reply_problem(req, 429, "too-many-attempts",
+		                          "Too many failed attempts",
+		                          "Wait before trying again.");
+	}
+	st = db_query(db,
+	              "SELECT a.id, a.person_id, s.school_id, sc.district_id "
+	              "FROM accounts a JOIN students s ON s.person_id = "
+	              "a.person_id AND s.status = 'in_school' JOIN schools sc "
+	              "ON sc.id = s.school_id WHERE a.login = ?",
+	              "s", login);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		student_account = db_int(st, 0);
+		student = db_int(st, 1);
+		school = db_int(st, 2);
+		district = db_int(st, 3);
+	}
+	db_finish(st);
+	if (student_account == 0)
+		crypto_password_dummy(password);
+	if (student_account == 0 ||
+	    account_check_password(db, student_account, password) != 0) {
+		throttle_fail(key, req->client_ip, jx_now(), 0);
+		return account_invalid(req, "student_password",
+		                       "学生账号或密码不正确 (the student's "
+		                       "login or password is wrong)");
+	}
+	st = db_query(db, "SELECT person_id FROM accounts WHERE id = ?", "i",
+	              req->account_id);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		me_person = db_int(st, 0);
+	db_finish(st);
+	if (me_person == student)
+		return account_invalid(req, "student_login",
+		                       "a student cannot be their own parent");
+	st = db_query(db,
+	              "SELECT 1 FROM identities WHERE account_id = ? AND role "
+	              "= 'parent' AND student_id = ? AND status = 'active'",
+	              "ii", req->account_id, student);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		db_finish(st);
+		return http_reply_problem(req, 409, "conflict", "Already bound",
+		                          "This child is already bound to your "
+		                          "account.");
+	}
+	db_finish(st);
+	if (db_begin(db) != 0)
+		goto fail;
+	if (db_exec(db,
+	            "INSERT INTO guardians(parent_id, student_id, relation, "
+	            "created_at) VALUES (?, ?, ?, ?) ON CONFLICT(parent_id, "
+	            "student_id) DO UPDATE SET relation = "
+	            "COALESCE(excluded.relation, guardians.relation)",
+	            "iisi", me_person, student, relation, jx_now()) < 0)
+		goto rollback;
+	identity = org_identity(db, req->account_id, "parent", district, school,
+	                        student, err, sizeof(err));
+	if (identity <= 0 ||
+	    audit_req(req, "auth.child_bound", login, NULL) != 0 ||
+	    db_commit(db) != 0)
+		goto rollback;
+	{
+		struct jx_identity idt;
+
+		if (identity_load(db, req->arena, identity, &idt) != 0)
+			goto fail;
+		o = identity_json(db, req->arena, &idt);
+	}
+	return http_reply_json(req, 201, o);
+rollback:
+	db_rollback(db);
+fail:
+	return http_reply_problem(req, 500, "storage", "Storage error", NULL);
+}
+
+static int
+account_more_routes_register(void)
+{
+	static const struct route routes[] = {
+	    {"POST", "/api/v1/accounts/{aid}/password-reset",
+	     route_password_reset, NULL, 0, -1},
+	    {"POST", "/api/v1/me/children", route_bind_child, NULL, 0, -1},
 	};
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)

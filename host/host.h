@@ -282,6 +282,10 @@ int session_create(jx_db *db, int64_t account_id, int64_t identity_id,
 /* The Set-Cookie header value for token (NULL token: expire it). */
 const char *session_cookie(jx_req *req, const char *token);
 
+/* ---- recovery.c ------------------------------------------------------- */
+/* Password recovery by SMS code (POST /api/v1/password-recovery...). */
+int recovery_routes_register(void);
+
 /* ---- access.c --------------------------------------------------------- */
 /* 1 when identity i has scope over target (see enum jx_scope). */
 int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
@@ -313,6 +317,9 @@ int audit_req(jx_req *req, const char *action, const char *target,
 /* Checks the chain: the number of good entries; *bad_id is the first
  * broken entry, 0 when the whole chain holds. -1 on a database error. */
 int64_t audit_verify(jx_db *db, int64_t *bad_id);
+
+/* ---- pages.c ---------------------------------------------------------- */
+int pages_routes_register(void);
 
 /* ---- static.c --------------------------------------------------------- */
 /* Serves /static/<path> from templates/static; returns the status. */

@@ -82,7 +82,7 @@ org_initial(struct luaenv *L, const char *role, const char *phone, char *out,
             size_t outlen, int64_t *valid_days)
 {
 	cJSON *args = cJSON_CreateArray(), *p = cJSON_CreateObject();
-	cJSON *res = NULL, *days = NULL;
+	cJSON *res = NULL;
 	char err[256];
 
 	*valid_days = 30;
@@ -101,12 +101,15 @@ org_initial(struct luaenv *L, const char *role, const char *phone, char *out,
 	}
 	cJSON_Delete(res);
 	cJSON_Delete(args);
-	if (L != NULL &&
-	    luaenv_call_rule(L, "initial_valid_days", NULL, &days, err,
-	                     sizeof(err)) == 0 &&
-	    cJSON_IsNumber(days) && days->valuedouble > 0)
-		*valid_days = (int64_t)days->valuedouble;
-	cJSON_Delete(days);
+	/* initial_valid_days is a plain number in the rules table. */
+	if (L != NULL && luaenv_push_rules(L, err, sizeof(err)) == 0) {
+		lua_State *ls = luaenv_state(L);
+
+		lua_getfield(ls, -1, "initial_valid_days");
+		if (lua_isinteger(ls, -1) && lua_tointeger(ls, -1) > 0)
+			*valid_days = lua_tointeger(ls, -1);
+		lua_pop(ls, 2);
+	}
 	if (out[0] == '\0')
 		crypto_random_string(out, 8, ORG_ALNUM);
 	return 0;

@@ -1,0 +1,209 @@
+/*
+ * pages.c — the HTML face of login, logout, the forced password change,
+ * the identity switcher and the personal centre. Forms post without
+ * script; each page is built from the same data the JSON API returns.
+ */
+#include "account.h"
+#include "host.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A local path to go to after login, never an open redirect. */
+static const char *
+pages_next(jx_req *req, const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/' ||
+	    next[1] == '\\' || strncmp(next, "/login", 6) == 0 ||
+	    strpbrk(next, "\r\n") != NULL)
+		return "/";
+	return next;
+}
+
+static int
+pages_login_form(jx_req *req, int status, const char *login,
+                 const char *message)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "title", http_t(req, "login.title"));
+	cJSON_AddStringToObject(d, "login", login ? login : "");
+	cJSON_AddStringToObject(d, "next",
+	                        pages_next(req, http_query(req, "next")));
+	if (message != NULL)
+		cJSON_AddStringToObject(d, "error", message);
+	return http_reply_view(req, status, "account/login", d);
+}
+
+static int
+route_login_page(jx_req *req, void *ud)
+{
+	if (req->account_id != 0)
+		return http_reply_redirect(req, "/");
+	return pages_login_form(req, 200, NULL, NULL);
+}
+
+static int
+route_login_post(jx_req *req, void *ud)
+{
+	const char *login = http_form(req, "login");
+	const char *password = http_form(req, "password");
+	const char *next = pages_next(req, http_form(req, "next"));
+	int rc;
+
+	if (req->status != 0)
+		return req->status;
+	if (login == NULL || *login == '\0' || password == NULL ||
+	    *password == '\0')
+		return pages_login_form(req, 422, login,
+		                        http_t(req, "login.missing"));
+	req->account_id = 0;
+	req->session_id = 0;
+	rc = account_login(req, login, password);
+	if (rc == 429) {
+		buf_reset(&req->body);
+		return pages_login_form(req, 429, login,
+		                        http_t(req, "login.throttled"));
+	}
+	if (rc != 200) {
+		buf_reset(&req->body);
+		return pages_login_form(req, 401, login,
+		                        http_t(req, "login.failed"));
+	}
+	if (jx_host_table.identity(req) == NULL)
+		next = "/me";
+	return http_reply_redirect(req, next);
+}
+
+static int
+route_logout(jx_req *req, void *ud)
+{
+	db_exec(req->worker->db, "DELETE FROM sessions WHERE id = ?", "i",
+	        req->session_id);
+	audit_req(req, "auth.logout", NULL, NULL);
+	http_add_header(req, "Set-Cookie", session_cookie(req, NULL));
+	return http_reply_redirect(req, "/");
+}
+
+static int
+pages_password_form(jx_req *req, int status, const char *message)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "title", http_t(req, "password.title"));
+	cJSON_AddBoolToObject(d, "forced", req->must_change);
+	if (message != NULL)
+		cJSON_AddStringToObject(d, "error", message);
+	return http_reply_view(req, status, "account/password", d);
+}
+
+static int
+route_password_page(jx_req *req, void *ud)
+{
+	return pages_password_form(req, 200, NULL);
+}
+
+static int
+route_password_post(jx_req *req, void *ud)
+{
+	const char *old_pw = http_form(req, "old_password");
+	const char *new_pw = http_form(req, "new_password");
+	const char *again = http_form(req, "new_password_again");
+	const cJSON *errs, *first;
+	int rc;
+
+	if (old_pw == NULL || new_pw == NULL || again == NULL)
+		return pages_password_form(req, 422,
+		                           http_t(req, "password.missing"));
+	if (strcmp(new_pw, again) != 0)
+		return pages_password_form(req, 422,
+		                           http_t(req, "password.mismatch"));
+	rc = account_change_password(req, old_pw, new_pw);
+	if (rc == 0)
+		return http_reply_redirect(req, "/me?changed=1");
+	/* Show the reason the API would give, on the page. */
+	errs = req->errors;
+	first = cJSON_GetArrayItem(errs, 0);
+	first = cJSON_GetObjectItemCaseSensitive(first, "message");
+	return pages_password_form(req, rc,
+	                           cJSON_IsString(first)
+	                               ? first->valuestring
+	                               : http_t(req, "password.failed"));
+}
+
+static int
+route_identity_post(jx_req *req, void *ud)
+{
+	const char *id = http_form(req, "identity_id");
+	int rc;
+
+	if (id == NULL || atoll(id) <= 0)
+		return http_reply_problem(req, 422, "validation-failed",
+		                          "Invalid input",
+		                          "identity_id is required.");
+	rc = account_switch_identity(req, atoll(id));
+	if (rc != 0)
+		return rc;
+	return http_reply_redirect(req, "/me");
+}
+
+static int
+route_me_page(jx_req *req, void *ud)
+{
+	cJSON *d = identity_session_json(req);
+	cJSON *children;
+	jx_stmt *st;
+
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "csrf_token");
+	cJSON_AddStringToObject(d, "title", http_t(req, "me.title"));
+	cJSON_AddBoolToObject(d, "changed", http_query(req, "changed") != NULL);
+	children = cJSON_AddArrayToObject(d, "children");
+	/* A parent's children, with their accounts, for the reset form. */
+	st = db_query(req->worker->db,
+	              "SELECT i.student_id, p.name, a.id, a.login, g.relation "
+	              "FROM identities i JOIN accounts me ON me.id = "
+	              "i.account_id JOIN persons p ON p.id = i.student_id "
+	              "JOIN accounts a ON a.person_id = i.student_id "
+	              "LEFT JOIN guardians g ON g.parent_id = me.person_id AND "
+	              "g.student_id = i.student_id "
+	              "WHERE i.account_id = ? AND i.role = 'parent' AND "
+	              "i.status = 'active' ORDER BY i.id",
+	              "i", req->account_id);
+	while (st != NULL && db_step(st) == JX_DB_ROW) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(c, "student_id", (double)db_int(st, 0));
+		cJSON_AddStringToObject(c, "name", db_text(st, 1));
+		cJSON_AddNumberToObject(c, "account_id", (double)db_int(st, 2));
+		cJSON_AddStringToObject(c, "login", db_text(st, 3));
+		if (!db_is_null(st, 4))
+			cJSON_AddStringToObject(c, "relation", db_text(st, 4));
+		cJSON_AddItemToArray(children, c);
+	}
+	db_finish(st);
+	return http_reply_view(req, 200, "account/me", d);
+}
+
+int
+pages_routes_register(void)
+{
+	static const struct route routes[] = {
+	    {"GET", "/login", route_login_page, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
+	    {"POST", "/login", route_login_post, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE, -1},
+	    {"POST", "/logout", route_logout, NULL, JX_ROUTE_PAGE, -1},
+	    {"GET", "/me/password", route_password_page, NULL, JX_ROUTE_PAGE,
+	     -1},
+	    {"POST", "/me/password", route_password_post, NULL, JX_ROUTE_PAGE,
+	     -1},
+	    {"POST", "/me/identity", route_identity_post, NULL, JX_ROUTE_PAGE,
+	     -1},
+	    {"GET", "/me", route_me_page, NULL, JX_ROUTE_PAGE, -1},
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
+		if (router_add(app.router, &routes[i]) != 0)
+			return -1;
+	return 0;
+}
