@@ -79,8 +79,8 @@ typedef int (*jx_job_fn)(jx_job *job, void *ud);
  * message's idempotency key, to pass on where the API takes one.
  */
 typedef int (*jx_channel_fn)(const char *to, const char *template_name,
-                             const cJSON *params, const char *key,
-                             char *err, size_t errlen, void *ud);
+                             const cJSON *params, const char *key, char *err,
+                             size_t errlen, void *ud);
 
 /* What a plugin registers during init. Valid only during init. */
 struct jx_registrar {
@@ -130,14 +130,14 @@ struct jx_registrar {
  * are person ids. Fields that do not apply are 0 / NULL. Arena memory.
  */
 struct jx_identity {
-	int64_t id;         /* the identity row */
+	int64_t id; /* the identity row */
 	int64_t account_id;
-	int64_t person_id;  /* the account's person */
-	const char *role;   /* "city_admin" ... "parent", "base_admin" */
+	int64_t person_id; /* the account's person */
+	const char *role;  /* "city_admin" ... "parent", "base_admin" */
 	int64_t district_id;
 	int64_t school_id;
-	int64_t class_id;   /* parent/student: the child's class */
-	int64_t student_id; /* parent: the child; student: self */
+	int64_t class_id;         /* parent/student: the child's class */
+	int64_t student_id;       /* parent: the child; student: self */
 	const int64_t *class_ids; /* teacher: classes taught */
 	int nclass_ids;
 	const int64_t *head_of_class_ids; /* teacher: classes headed */
