@@ -41,7 +41,8 @@ route_plugins(jx_req *req, void *ud)
 
 		cJSON_AddStringToObject(o, "name", p->name);
 		cJSON_AddStringToObject(o, "version", p->version);
-		cJSON_AddStringToObject(o, "state", plugin_state_name(p->state));
+		cJSON_AddStringToObject(o, "state",
+		                        plugin_state_name(p->state));
 		if (p->state == PLUGIN_ACTIVE)
 			cJSON_AddNullToObject(o, "reason");
 		else
@@ -63,8 +64,9 @@ route_job(jx_req *req, void *ud)
 	j = jobs_get_json(req->worker->db, id, &owner);
 	/* A job is visible to the account that started it (and to the city
 	 * administrator); to anyone else it does not exist. */
-	if (j == NULL || (owner != req->account_id &&
-	                  !(req->role && strcmp(req->role, "city_admin") == 0))) {
+	if (j == NULL ||
+	    (owner != req->account_id &&
+	     !(req->role && strcmp(req->role, "city_admin") == 0))) {
 		cJSON_Delete(j);
 		return http_reply_problem(req, 404, "not-found", "Not found",
 		                          "No such job.");
@@ -108,21 +110,45 @@ route_home(jx_req *req, void *ud)
 		if (app.plugins[i].state == PLUGIN_ACTIVE &&
 		    auth_plugin_enabled(req, i))
 			cJSON_AddItemToArray(
-			        mods, cJSON_CreateString(app.plugins[i].name));
+			    mods, cJSON_CreateString(app.plugins[i].name));
 	return http_reply_view(req, 200, "home", data);
+}
+
+/* Remembers the chosen UI language in a cookie and goes back. */
+static int
+route_lang(jx_req *req, void *ud)
+{
+	const char *code = jx_host_table.req_param(req, "code");
+	const char *back = http_query(req, "next");
+
+	if (code == NULL ||
+	    (strcmp(code, "zh-CN") != 0 && strcmp(code, "en") != 0))
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "Unknown language.");
+	http_add_header(req, "Set-Cookie",
+	                arena_sprintf(req->arena,
+	                              "jx_lang=%s; Path=/; Max-Age=31536000; "
+	                              "SameSite=Lax",
+	                              code));
+	if (req->account_id != 0)
+		db_exec(req->worker->db,
+		        "UPDATE accounts SET lang = ? WHERE id = ?", "si", code,
+		        req->account_id);
+	return http_reply_redirect(req, back ? back : "/");
 }
 
 int
 host_routes_register(void)
 {
 	static const struct route routes[] = {
-	        {"GET", "/healthz", route_healthz, NULL, JX_ROUTE_PUBLIC, -1},
-	        {"GET", "/api/v1/plugins", route_plugins, NULL, 0, -1},
-	        {"GET", "/api/v1/jobs/{id}", route_job, NULL, 0, -1},
-	        {"GET", "/api/v1/openapi.yaml", route_openapi, NULL,
-	         JX_ROUTE_PUBLIC, -1},
-	        {"GET", "/", route_home, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE,
-	         -1},
+	    {"GET", "/healthz", route_healthz, NULL, JX_ROUTE_PUBLIC, -1},
+	    {"GET", "/api/v1/plugins", route_plugins, NULL, 0, -1},
+	    {"GET", "/api/v1/jobs/{id}", route_job, NULL, 0, -1},
+	    {"GET", "/api/v1/openapi.yaml", route_openapi, NULL,
+	     JX_ROUTE_PUBLIC, -1},
+	    {"GET", "/", route_home, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
+	    {"GET", "/lang/{code}", route_lang, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
 	};
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)

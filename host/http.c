@@ -59,14 +59,12 @@ worker_get(void)
 		return NULL;
 	}
 	struct luaenv_opts lo = {
-	        .scripts_dir = app.scripts_dir,
-	        .templates_dir = app.templates_dir,
-	        .instructions =
-	                config_int(&app.cfg, "lua.instructions", 10000000),
-	        .now = jx_now,
-	        .memory_bytes = (size_t)config_int(&app.cfg, "lua.memory_mb",
-	                                           32) *
-	                        1024 * 1024,
+	    .scripts_dir = app.scripts_dir,
+	    .templates_dir = app.templates_dir,
+	    .instructions = config_int(&app.cfg, "lua.instructions", 10000000),
+	    .now = jx_now,
+	    .memory_bytes =
+	        (size_t)config_int(&app.cfg, "lua.memory_mb", 32) * 1024 * 1024,
 	};
 	w->lua = luaenv_new(&lo);
 	if (w->lua == NULL)
@@ -121,7 +119,8 @@ http_body(jx_req *req, size_t limit, const char **data, size_t *len)
 	if (req->body_read) {
 		if (req->body_data == NULL || req->body_len > limit)
 			return http_reply_problem(req, 413, "payload-too-large",
-			                          "Request body too large", NULL);
+			                          "Request body too large",
+			                          NULL);
 		*data = req->body_data;
 		*len = req->body_len;
 		return 0;
@@ -149,8 +148,8 @@ too_large:
 	 * connection whose stream is mid-body. */
 	http_add_header(req, "Connection", "close");
 	return http_reply_problem(
-	        req, 413, "payload-too-large", "Request body too large",
-	        arena_sprintf(req->arena, "The limit is %zu bytes.", limit));
+	    req, 413, "payload-too-large", "Request body too large",
+	    arena_sprintf(req->arena, "The limit is %zu bytes.", limit));
 }
 
 static int
@@ -309,15 +308,14 @@ http_reply_json(jx_req *req, int status, cJSON *body)
 	if (s == NULL)
 		return http_reply_problem(req, 500, "internal", "Out of memory",
 		                          NULL);
-	http_set(req, status, "application/json; charset=utf-8", s,
-	         strlen(s));
+	http_set(req, status, "application/json; charset=utf-8", s, strlen(s));
 	free(s);
 	return status;
 }
 
 int
-http_reply_problem(jx_req *req, int status, const char *type,
-                   const char *title, const char *detail)
+http_reply_problem(jx_req *req, int status, const char *type, const char *title,
+                   const char *detail)
 {
 	cJSON *p = problem_new(status, type, title, detail, req->errors);
 
@@ -388,11 +386,11 @@ http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 	cJSON_Delete(data);
 	if (rc != 0) {
 		static const char msg[] =
-		        "<!doctype html><html lang=\"zh-CN\"><head>"
-		        "<meta charset=\"utf-8\"><title>错误 Error</title>"
-		        "</head><body><main><h1>页面出错 Page error</h1>"
-		        "<p>请稍后再试。Please try again later.</p></main>"
-		        "</body></html>";
+		    "<!doctype html><html lang=\"zh-CN\"><head>"
+		    "<meta charset=\"utf-8\"><title>错误 Error</title>"
+		    "</head><body><main><h1>页面出错 Page error</h1>"
+		    "<p>请稍后再试。Please try again later.</p></main>"
+		    "</body></html>";
 
 		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
 		return http_set(req, 500, "text/html; charset=utf-8", msg,
@@ -470,14 +468,28 @@ http_lang(jx_req *req)
 	return "zh-CN";
 }
 
+/* The logged-in user's saved language wins over the browser's. */
+static void
+http_account_lang(jx_req *req)
+{
+	jx_stmt *st =
+	    db_query(req->worker->db, "SELECT lang FROM accounts WHERE id = ?",
+	             "i", req->account_id);
+
+	if (st != NULL && db_step(st) == JX_DB_ROW && !db_is_null(st, 0))
+		req->lang = strcmp(db_text(st, 0), "en") == 0 ? "en" : "zh-CN";
+	db_finish(st);
+}
+
 static int
 http_ip_trusted(const char *ip)
 {
 	const cJSON *list = config_get(&app.cfg, "trusted_proxies");
 	const cJSON *e;
 
-	cJSON_ArrayForEach(e, list) if (cJSON_IsString(e) &&
-	                                strcmp(e->valuestring, ip) == 0) return 1;
+	cJSON_ArrayForEach(e,
+	                   list) if (cJSON_IsString(e) &&
+	                             strcmp(e->valuestring, ip) == 0) return 1;
 	return 0;
 }
 
@@ -549,8 +561,8 @@ http_route(jx_req *req)
 	if (!(rt->flags & JX_ROUTE_PUBLIC) && req->account_id == 0) {
 		if (!req->is_api && !http_unsafe(req->method))
 			return http_reply_redirect(
-			        req, arena_sprintf(req->arena,
-			                           "/login?next=%s", req->path));
+			    req, arena_sprintf(req->arena, "/login?next=%s",
+			                       req->path));
 		return http_reply_problem(req, 401, "unauthenticated",
 		                          "Login required",
 		                          "Log in to use this resource.");
@@ -592,10 +604,10 @@ http_send(jx_req *req)
 	snprintf(len, sizeof(len), "%zu", req->body.len);
 	mg_response_header_add(conn, "Content-Length", len, -1);
 	mg_response_header_add(
-	        conn, "Content-Security-Policy",
-	        "default-src 'self'; img-src 'self' data:; "
-	        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-	        -1);
+	    conn, "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' data:; "
+	    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+	    -1);
 	mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
 	mg_response_header_add(conn, "X-Frame-Options", "DENY", -1);
 	mg_response_header_add(conn, "Referrer-Policy", "same-origin", -1);
@@ -645,6 +657,8 @@ http_dispatch(struct mg_connection *conn)
 		static_serve(&req, req.path + 8);
 	} else {
 		auth_resolve(&req);
+		if (req.account_id != 0 && http_query(&req, "lang") == NULL)
+			http_account_lang(&req);
 		http_route(&req);
 	}
 	http_send(&req);

@@ -1,0 +1,110 @@
+/*
+ * test_jobs.c — durable jobs: a queued job runs with progress and a
+ * stored result, a failing runner ends "failed" with its result, a job
+ * of an unknown kind fails with a reason, and a job left "running" by a
+ * crash is marked failed at start-up (never left running).
+ */
+#include "check.h"
+#include "host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int
+count_job(jx_job *job, void *ud)
+{
+	const cJSON *n = cJSON_GetObjectItem(jobs_params(job), "n");
+	cJSON *res = cJSON_CreateObject();
+
+	for (int i = 1; i <= n->valueint; i++)
+		jobs_progress(job, i, n->valueint);
+	cJSON_AddNumberToObject(res, "created", n->valueint);
+	jobs_set_result(job, res);
+	return n->valueint < 0 ? 1 : 0;
+}
+
+static const char *
+job_state(jx_db *db, int64_t id, cJSON **out)
+{
+	static char state[32];
+	cJSON *j = jobs_get_json(db, id, NULL);
+
+	snprintf(state, sizeof(state), "%s",
+	         j ? cJSON_GetObjectItem(j, "state")->valuestring : "none");
+	if (out != NULL)
+		*out = j;
+	else
+		cJSON_Delete(j);
+	return state;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/jxjobsXXXXXX", path[256], err[256];
+	struct plugin plugin = {.name = "t", .state = PLUGIN_ACTIVE};
+	struct job_kind kind = {
+	    .kind = "t.count", .fn = count_job, .plugin = 0};
+	jx_db *db;
+	int64_t ok, bad, unknown, stale;
+	cJSON *j;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/j.db", dir);
+	db = db_open(path);
+	CHECK(migrate_apply(db, "host", host_migrations, err, sizeof(err)) ==
+	      0);
+	app.plugins = &plugin;
+	app.nplugins = 1;
+	app.job_kinds = &kind;
+	app.njob_kinds = 1;
+
+	ok = jobs_submit(db, "t.count", cJSON_Parse("{\"n\":3}"), 7);
+	bad = jobs_submit(db, "t.count", cJSON_Parse("{\"n\":-1}"), 7);
+	unknown = jobs_submit(db, "nobody.runs.this", NULL, 7);
+	CHECK(ok > 0 && bad > ok && unknown > bad);
+	CHECK_STR(job_state(db, ok, NULL), "queued");
+	CHECK(jobs_run_pending(db) == 3);
+
+	CHECK_STR(job_state(db, ok, &j), "succeeded");
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "progress"), "done")
+	          ->valueint == 3);
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "result"), "created")
+	          ->valueint == 3);
+	cJSON_Delete(j);
+	CHECK_STR(job_state(db, bad, NULL), "failed");
+	CHECK_STR(job_state(db, unknown, &j), "failed");
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(
+	          cJSON_GetObjectItem(j, "result"), "errors")) == 1);
+	cJSON_Delete(j);
+
+	/* A job the last process left running is failed, not resumed. */
+	stale = jobs_submit(db, "t.count", cJSON_Parse("{\"n\":1}"), 7);
+	CHECK(db_exec(db, "UPDATE jobs SET state = 'running' WHERE id = ?", "i",
+	              stale) == 1);
+	CHECK(jobs_recover(db) == 0);
+	CHECK_STR(job_state(db, stale, &j), "failed");
+	{
+		char *text =
+		    cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "result"));
+
+		CHECK(strstr(text, "restart") != NULL);
+		free(text);
+	}
+	cJSON_Delete(j);
+	CHECK(jobs_run_pending(db) == 0);
+	/* the owner is reported for the visibility check */
+	{
+		int64_t owner = 0;
+
+		j = jobs_get_json(db, ok, &owner);
+		CHECK(owner == 7);
+		cJSON_Delete(j);
+	}
+	CHECK(jobs_get_json(db, 999999, NULL) == NULL);
+
+	db_close(db);
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	CHECK(system(err) == 0);
+	return check_done();
+}
