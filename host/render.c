@@ -1,0 +1,1151 @@
+/*
+ * render.c — HTML templates compiled to Lua functions, the i18n
+ * catalogs, and the HTML escaper.
+ *
+ * Template syntax (templates/README.md says the same, with examples):
+ *
+ *   {{ expr }}       the Lua expression, HTML-escaped; nil and jx.null
+ *                    print nothing, numbers and booleans print as
+ *                    tostring does, a table without __tostring is an error
+ *   {{= expr }}      the value raw, unescaped: explicit and rare; so is
+ *                    {{ raw(expr) }}
+ *   {% stmts %}      Lua statements, for control flow:
+ *                    {% for _, p in ipairs(items) do %} ... {% end %}
+ *                    {% if x then %} ... {% else %} ... {% end %}
+ *                    {% local n = #items %}
+ *   {% include "partials/name" %}
+ *                    another template, with the same variables;
+ *                    {% include("partials/row", {item = p}) %} adds some
+ *   {{# comment }}   nothing
+ *
+ * A {% %} or {{# }} tag alone on its line takes the whole line with it,
+ * so control flow leaves no blank lines. A template's variables are the
+ * members of its data object, `lang`, the helpers t(key [, params]),
+ * t_in(lang, key [, params]), raw(v) and escape(v), and the globals
+ * ipairs, pairs, tostring, tonumber, string, table, math, utf8, os, jx and
+ * require; other Lua globals are hidden, so that a variable the data
+ * lacks reads as nil even when named `error` or `next`. A global assigned
+ * in a template is a variable of this render, seen by its includes.
+ *
+ * A template compiles to one Lua chunk whose line numbers are the
+ * template's (text newlines become escaped newlines in the chunk), so an
+ * error reads "templates/home.html:12: ...". Compiled functions are
+ * cached per state by name and dropped by luaenv_refresh when their file
+ * changes. Names are [a-z0-9_/-] paths under templates_dir, without
+ * ".html".
+ */
+#include "render.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <lauxlib.h>
+
+#define RENDER_DEFAULT_LANG "zh-CN"
+#define RENDER_MAX_TEMPLATE (1 << 20)
+#define RENDER_MAX_INCLUDE 16
+
+/* Registry keys (their addresses are the keys). */
+static const char render_key_templates; /* name -> compiled function */
+static const char render_key_catalogs;  /* lang -> messages | false */
+static const char render_key_data_mt;   /* a render's variables' mt */
+static const char render_key_raw_mt;    /* marks raw(v) wrappers */
+static const char render_key_emit;      /* {_o, _e, _r, _inc} */
+
+/* Per state (attached to the luaenv). */
+struct render_state {
+	int ready;          /* the registry tables exist */
+	struct buf *out;    /* where the running render appends */
+	size_t out_base;    /* out->len when that render began */
+	size_t out_limit;   /* most bytes one render may produce */
+	const char *lang;   /* the running render's language */
+	int include_depth;  /* of the running render */
+	struct buf scratch; /* a page's content, before the layout */
+	struct buf src;     /* the compiler's Lua code */
+	struct buf code;    /* one tag's code */
+};
+
+static const char *const render_entity[256] = {
+    ['&'] = "&amp;",  ['<'] = "&lt;",   ['>'] = "&gt;",
+    ['"'] = "&quot;", ['\''] = "&#39;",
+};
+
+void
+render_escape(struct buf *out, const char *s, size_t n)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *rep = render_entity[(unsigned char)s[i]];
+
+		if (rep == NULL)
+			continue;
+		buf_append(out, s + start, i - start);
+		buf_append(out, rep, strlen(rep));
+		start = i + 1;
+	}
+	buf_append(out, s + start, n - start);
+}
+
+int
+render_lua_escape(lua_State *L)
+{
+	size_t n, i, start = 0;
+	const char *s;
+	luaL_Buffer b;
+
+	if (lua_isnoneornil(L, 1)) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	s = luaL_checklstring(L, 1, &n);
+	luaenv_charge(L, (int64_t)(n >> 4));
+	luaL_buffinit(L, &b);
+	for (i = 0; i < n; i++) {
+		const char *rep = render_entity[(unsigned char)s[i]];
+
+		if (rep == NULL)
+			continue;
+		luaL_addlstring(&b, s + start, i - start);
+		luaL_addstring(&b, rep);
+		start = i + 1;
+	}
+	luaL_addlstring(&b, s + start, n - start);
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* ---- the compiler ------------------------------------------------------ */
+
+struct render_cc {
+	const char *name; /* "templates/x.html", for messages */
+	const char *text, *end;
+	const char *lpos; /* where line was counted up to */
+	int line;
+	struct buf *src, *code;
+	char *msg;
+	size_t msglen;
+};
+
+static int
+cc_fail(struct render_cc *cc, int line, const char *what)
+{
+	snprintf(cc->msg, cc->msglen, "%s:%d: %s", cc->name, line, what);
+	return -1;
+}
+
+static int
+cc_line_at(struct render_cc *cc, const char *p)
+{
+	for (; cc->lpos < p; cc->lpos++)
+		cc->line += *cc->lpos == '\n';
+	return cc->line;
+}
+
+/* Emits text as _o("..."), its newlines kept as escaped newlines of the
+ * chunk so that chunk lines stay template lines. */
+static void
+cc_text(struct render_cc *cc, const char *a, const char *b)
+{
+	char esc[8];
+
+	if (a == b)
+		return;
+	buf_puts(cc->src, "_o(\"");
+	while (a < b) {
+		const char *run = a;
+
+		while (a < b && (unsigned char)*a >= 0x20 && *a != 0x7f &&
+		       *a != '"' && *a != '\\')
+			a++;
+		buf_append(cc->src, run, (size_t)(a - run));
+		if (a == b)
+			break;
+		if (*a == '\n')
+			buf_puts(cc->src, "\\\n");
+		else if (*a == '"' || *a == '\\')
+			buf_append(cc->src, (const char[]){'\\', *a}, 2);
+		else {
+			snprintf(esc, sizeof(esc), "\\%03d", (unsigned char)*a);
+			buf_puts(cc->src, esc);
+		}
+		a++;
+	}
+	buf_puts(cc->src, "\");");
+}
+
+/* The level of a Lua long bracket opening at p ("[[", "[==["), or -1. */
+static int
+cc_long_open(const char *p, const char *e)
+{
+	int level = 0;
+
+	for (p++; p < e && *p == '='; p++)
+		level++;
+	return p < e && *p == '[' ? level : -1;
+}
+
+/* The end of the long bracket of level opening at p, or NULL. */
+static const char *
+cc_long_close(const char *p, const char *e, int level)
+{
+	for (p += level + 2; p < e; p++) {
+		const char *q = p + 1;
+		int n = 0;
+
+		if (*p != ']')
+			continue;
+		while (q < e && *q == '=' && n < level)
+			q++, n++;
+		if (n == level && q < e && *q == ']')
+			return q + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Copies a tag's Lua code, from p up to its closing delimiter (close
+ * then '}', outside strings, comments and braces) into cc->code; comments
+ * are dropped but their newlines kept. Returns the position after the
+ * delimiter, or NULL when the tag is not closed.
+ */
+static const char *
+cc_code(struct render_cc *cc, const char *p, char close)
+{
+	const char *e = cc->end, *q;
+	int depth = 0, level;
+
+	buf_reset(cc->code);
+	while (p < e) {
+		char c = *p;
+
+		if (depth == 0 && c == close && p + 1 < e && p[1] == '}')
+			return p + 2;
+		if (c == '"' || c == '\'') {
+			/* An unfinished string stops at its line: Lua
+			 * reports it there. */
+			for (q = p + 1; q < e && *q != c && *q != '\n'; q++)
+				if (*q == '\\' && q + 1 < e)
+					q++;
+			if (q >= e)
+				return NULL;
+			q += *q == c;
+			buf_append(cc->code, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		if (c == '[' && (level = cc_long_open(p, e)) >= 0) {
+			if ((q = cc_long_close(p, e, level)) == NULL)
+				return NULL;
+			buf_append(cc->code, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		if (c == '-' && p + 1 < e && p[1] == '-') {
+			p += 2;
+			if (p < e && *p == '[' &&
+			    (level = cc_long_open(p, e)) >= 0) {
+				if ((q = cc_long_close(p, e, level)) == NULL)
+					return NULL;
+				for (; p < q; p++)
+					if (*p == '\n')
+						buf_puts(cc->code, "\n");
+				continue;
+			}
+			while (p < e && *p != '\n' &&
+			       !(*p == close && p + 1 < e && p[1] == '}'))
+				p++;
+			continue;
+		}
+		if (c == '{')
+			depth++;
+		else if (c == '}' && depth > 0)
+			depth--;
+		buf_append(cc->code, &c, 1);
+		p++;
+	}
+	return NULL;
+}
+
+static void
+cc_newlines(struct render_cc *cc, const char *a, const char *b)
+{
+	for (; a < b; a++)
+		if (*a == '\n')
+			buf_puts(cc->src, "\n");
+}
+
+/* Whether the '(' at a is closed by the ')' at b - 1. */
+static int
+cc_wrapped(const char *a, const char *b)
+{
+	const char *q;
+	int depth = 0;
+
+	for (q = a; q < b; q++) {
+		if (*q == '"' || *q == '\'') {
+			char c = *q;
+
+			for (q++; q < b && *q != c; q++)
+				if (*q == '\\')
+					q++;
+			continue;
+		}
+		if (*q == '(')
+			depth++;
+		else if (*q == ')' && --depth == 0)
+			return q == b - 1;
+	}
+	return 0;
+}
+
+/* A statement tag: include becomes _inc(_ENV, ...), the rest is Lua. */
+static void
+cc_statement(struct render_cc *cc)
+{
+	const char *c = cc->code->len ? cc->code->data : "";
+	const char *e = c + cc->code->len, *a = c, *b;
+
+	while (a < e && isspace((unsigned char)*a))
+		a++;
+	if (e - a > 7 && memcmp(a, "include", 7) == 0 &&
+	    strchr(" \t\n(\"'", a[7]) != NULL) {
+		a += 7;
+		b = e;
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if (b - a >= 2 && *a == '(' && cc_wrapped(a, b))
+			a++, b--;
+		buf_puts(cc->src, "_inc(_ENV, ");
+		buf_append(cc->src, a, (size_t)(b - a));
+		buf_puts(cc->src, ");");
+		cc_newlines(cc, c, e);
+		return;
+	}
+	buf_append(cc->src, c, cc->code->len);
+	buf_puts(cc->src, " ;");
+}
+
+static const char *
+cc_find_tag(const char *p, const char *e)
+{
+	while (p < e && (p = memchr(p, '{', (size_t)(e - p))) != NULL) {
+		if (p + 1 < e && (p[1] == '{' || p[1] == '%'))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Compiles template text into st->src; -1 with msg on a template error
+ * (Lua syntax errors are found by the Lua loader after). */
+static int
+render_compile(struct render_state *st, const char *name, const char *text,
+               size_t len, char *msg, size_t msglen)
+{
+	struct render_cc cc = {name,     text,      text + len, text,  1,
+	                       &st->src, &st->code, msg,        msglen};
+	const char *p = text, *t = text;
+
+	buf_reset(&st->src);
+	buf_puts(&st->src, "local _ENV, _o, _e, _r, _inc = ...; ");
+	for (;;) {
+		const char *tag = cc_find_tag(p, cc.end), *open, *after;
+		const char *text_end, *next, *ls, *q;
+		int line, comment, raw, eat = 0;
+		char kind;
+
+		if (tag == NULL) {
+			cc_text(&cc, t, cc.end);
+			return 0;
+		}
+		line = cc_line_at(&cc, tag);
+		kind = tag[1];
+		open = tag + 2;
+		comment = kind == '{' && open < cc.end && *open == '#';
+		raw = kind == '{' && open < cc.end && *open == '=';
+		if (comment) {
+			q = memmem(open, (size_t)(cc.end - open), "}}", 2);
+			if (q == NULL)
+				return cc_fail(&cc, line, "unclosed '{{#'");
+			after = q + 2;
+		} else {
+			after =
+			    cc_code(&cc, open + raw, kind == '{' ? '}' : '%');
+			if (after == NULL)
+				return cc_fail(&cc, line,
+				               kind == '{' ? "unclosed '{{'"
+				                           : "unclosed '{%'");
+		}
+		/* A statement or comment alone on its line takes the line. */
+		text_end = tag;
+		next = after;
+		if (kind == '%' || comment) {
+			for (ls = tag;
+			     ls > t && (ls[-1] == ' ' || ls[-1] == '\t');)
+				ls--;
+			for (q = after;
+			     q < cc.end && (*q == ' ' || *q == '\t');)
+				q++;
+			if ((ls == text || ls[-1] == '\n') &&
+			    (q == cc.end || *q == '\n' ||
+			     (*q == '\r' && q + 1 < cc.end && q[1] == '\n'))) {
+				text_end = ls;
+				eat = q < cc.end;
+				next =
+				    q + (q < cc.end ? (*q == '\r' ? 2 : 1) : 0);
+			}
+		}
+		cc_text(&cc, t, text_end);
+		if (comment) {
+			cc_newlines(&cc, open, after);
+		} else if (kind == '%') {
+			cc_statement(&cc);
+		} else {
+			size_t i;
+
+			for (i = 0; i < st->code.len; i++)
+				if (!isspace((unsigned char)st->code.data[i]))
+					break;
+			if (i == st->code.len)
+				return cc_fail(&cc, line, "empty '{{ }}'");
+			buf_puts(&st->src, raw ? "_r(" : "_e(");
+			buf_append(&st->src, st->code.data, st->code.len);
+			buf_puts(&st->src, ");");
+		}
+		if (eat)
+			buf_puts(&st->src, "\n");
+		p = t = next;
+	}
+}
+
+/* ---- state and lookups ------------------------------------------------- */
+
+static void
+render_state_free(void *p)
+{
+	struct render_state *st = p;
+
+	buf_free(&st->scratch);
+	buf_free(&st->src);
+	buf_free(&st->code);
+	free(st);
+}
+
+static int render_t_lua(lua_State *L);
+static int render_t_in_lua(lua_State *L);
+static int render_raw_lua(lua_State *L);
+static int render_o(lua_State *L);
+static int render_e(lua_State *L);
+static int render_r(lua_State *L);
+static int render_inc(lua_State *L);
+
+/* The render state of env, creating it and its registry tables on first
+ * use (protected code). */
+static struct render_state *
+render_state(lua_State *L, struct luaenv *env)
+{
+	static const lua_CFunction emit[] = {render_o, render_e, render_r,
+	                                     render_inc};
+	static const char *const render_globals[] = {
+	    "ipairs", "pairs", "tostring", "tonumber", "string",  "table",
+	    "math",   "utf8",  "os",       "jx",       "require", NULL};
+	struct render_state *st = luaenv_attachment(env);
+	int i;
+
+	if (st != NULL && st->ready)
+		return st;
+	if (st == NULL) {
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			luaL_error(L, "out of memory");
+		buf_init(&st->scratch);
+		buf_init(&st->src);
+		buf_init(&st->code);
+		luaenv_attach(env, st, render_state_free);
+	}
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_templates);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_catalogs);
+	lua_createtable(L, 0, 2);
+	lua_pushliteral(L, "raw");
+	lua_setfield(L, -2, "__name");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_raw_mt);
+	/* A render's variables fall back to the helpers and a few sandbox
+	 * globals, not to all: a variable the data lacks must read as nil,
+	 * not as the function `error` or `next` of the same name. */
+	lua_createtable(L, 0, 2);
+	luaenv_new_env(L);
+	lua_createtable(L, 0, 16);
+	for (i = 0; render_globals[i] != NULL; i++) {
+		lua_getfield(L, -2, render_globals[i]);
+		lua_setfield(L, -2, render_globals[i]);
+	}
+	lua_remove(L, -2);
+	lua_pushcfunction(L, render_t_lua);
+	lua_setfield(L, -2, "t");
+	lua_pushcfunction(L, render_t_in_lua);
+	lua_setfield(L, -2, "t_in");
+	lua_pushcfunction(L, render_raw_lua);
+	lua_setfield(L, -2, "raw");
+	lua_pushcfunction(L, render_lua_escape);
+	lua_setfield(L, -2, "escape");
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_data_mt);
+	lua_createtable(L, 4, 0);
+	for (i = 0; i < 4; i++) {
+		lua_pushcfunction(L, emit[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_emit);
+	st->ready = 1;
+	return st;
+}
+
+static struct render_state *
+render_running(lua_State *L)
+{
+	return luaenv_attachment(luaenv_from(L));
+}
+
+static int
+render_lang_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 2 || n > 16 || !isalpha((unsigned char)s[0]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Pushes the catalog of lang (a table), or false when it has none;
+ * loads templates/i18n/<lang>.lua on first use. Raises if it is broken. */
+static void
+render_push_catalog(lua_State *L, struct luaenv *env, const char *lang)
+{
+	char path[PATH_MAX], chunk[64], err[512], *text;
+	struct stat st;
+	size_t len;
+	int rc;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_catalogs);
+	if (lua_getfield(L, -1, lang) != LUA_TNIL) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	snprintf(path, sizeof(path), "%s/i18n/%s.lua",
+	         luaenv_templates_dir(env), lang);
+	if (luaenv_read_file(path, RENDER_MAX_TEMPLATE, &text, &len, &st) < 0) {
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, lang);
+		luaenv_watch(env, &render_key_catalogs, lang, path, NULL, 0);
+		lua_pop(L, 1);
+		lua_pushboolean(L, 0);
+		return;
+	}
+	snprintf(chunk, sizeof(chunk), "=templates/i18n/%s.lua", lang);
+	rc = luaL_loadbufferx(L, text, len, chunk, "t");
+	free(text);
+	if (rc != LUA_OK)
+		lua_error(L);
+	/* Catalogs are data: an empty environment. */
+	lua_newtable(L);
+	lua_setupvalue(L, -2, 1);
+	if (luaenv_pcall(env, 0, 1, err, sizeof(err)) < 0) {
+		lua_pushstring(L, err);
+		lua_error(L);
+	}
+	if (!lua_istable(L, -1))
+		luaL_error(L, "templates/i18n/%s.lua must return a table",
+		           lang);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -3, lang);
+	lua_remove(L, -2);
+	luaenv_watch(env, &render_key_catalogs, lang, path, &st, 0);
+}
+
+/* lang if it has a catalog, else the default. */
+static const char *
+render_lang(lua_State *L, struct luaenv *env, const char *lang)
+{
+	int ok;
+
+	if (lang == NULL || strcmp(lang, RENDER_DEFAULT_LANG) == 0 ||
+	    !render_lang_ok(lang))
+		return RENDER_DEFAULT_LANG;
+	render_push_catalog(L, env, lang);
+	ok = lua_istable(L, -1);
+	lua_pop(L, 1);
+	return ok ? lang : RENDER_DEFAULT_LANG;
+}
+
+/* Pushes the message for key in lang, else in the default language;
+ * returns 0 (nothing pushed) when neither has it. */
+static int
+render_lookup(lua_State *L, struct luaenv *env, const char *lang,
+              const char *key)
+{
+	const char *langs[2] = {lang, RENDER_DEFAULT_LANG};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (i == 1 && strcmp(lang, RENDER_DEFAULT_LANG) == 0)
+			break;
+		render_push_catalog(L, env, langs[i]);
+		if (lua_istable(L, -1)) {
+			if (lua_getfield(L, -1, key) == LUA_TSTRING) {
+				lua_remove(L, -2);
+				return 1;
+			}
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+/* Replaces the string at the top by itself with every {name} replaced by
+ * params[name] (a table at index params) when that is a string or
+ * number. */
+static void
+render_fill(lua_State *L, int params)
+{
+	const char *s = lua_tostring(L, -1), *open, *close;
+	int msg = lua_gettop(L);
+	luaL_Buffer b;
+
+	luaL_buffinit(L, &b);
+	while ((open = strchr(s, '{')) != NULL &&
+	       (close = strchr(open, '}')) != NULL) {
+		luaL_addlstring(&b, s, (size_t)(open - s));
+		lua_pushlstring(L, open + 1, (size_t)(close - open - 1));
+		lua_gettable(L, params);
+		if (lua_type(L, -1) == LUA_TSTRING ||
+		    lua_type(L, -1) == LUA_TNUMBER) {
+			luaL_addvalue(&b);
+		} else {
+			lua_pop(L, 1);
+			luaL_addlstring(&b, open, (size_t)(close - open + 1));
+		}
+		s = close + 1;
+	}
+	luaL_addstring(&b, s);
+	luaL_pushresult(&b);
+	lua_replace(L, msg);
+}
+
+static int
+render_translate(lua_State *L, const char *lang, int karg)
+{
+	struct luaenv *env = luaenv_from(L);
+	const char *key = luaL_checkstring(L, karg);
+
+	if (!render_lookup(L, env, lang, key))
+		lua_pushvalue(L, karg);
+	if (lua_type(L, karg + 1) == LUA_TTABLE)
+		render_fill(L, karg + 1);
+	return 1;
+}
+
+/* t(key [, params]): in the running render's language. */
+static int
+render_t_lua(lua_State *L)
+{
+	struct render_state *st = render_running(L);
+
+	return render_translate(L, st->lang ? st->lang : RENDER_DEFAULT_LANG,
+	                        1);
+}
+
+/* t_in(lang, key [, params]): in a given language. */
+static int
+render_t_in_lua(lua_State *L)
+{
+	const char *lang =
+	    render_lang(L, luaenv_from(L), luaL_checkstring(L, 1));
+
+	return render_translate(L, lang, 2);
+}
+
+/* raw(v): v, marked to be printed unescaped by {{ }}. */
+static int
+render_raw_lua(lua_State *L)
+{
+	if (lua_isnoneornil(L, 1))
+		return 0;
+	lua_createtable(L, 1, 0);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_raw_mt);
+	lua_setmetatable(L, -2);
+	return 1;
+}
+
+/* ---- output ---------------------------------------------------------------
+ */
+
+static void
+render_append(lua_State *L, struct render_state *st, const char *s, size_t n,
+              int escape)
+{
+	size_t used = st->out->len - st->out_base;
+
+	if (used > st->out_limit || n > st->out_limit - used)
+		luaL_error(L, "template output exceeds %I bytes",
+		           (lua_Integer)st->out_limit);
+	luaenv_charge(L, (int64_t)(n >> 4));
+	if (escape)
+		render_escape(st->out, s, n);
+	else
+		buf_append(st->out, s, n);
+}
+
+static int
+render_is_raw(lua_State *L, int idx)
+{
+	int raw;
+
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_raw_mt);
+	raw = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return raw;
+}
+
+/* Prints the value at idx, as tostring would, without allocating. */
+static void
+render_value(lua_State *L, struct render_state *st, int idx, int escape)
+{
+	char num[64];
+	const char *s;
+	size_t n;
+	int len;
+
+	switch (lua_type(L, idx)) {
+	case LUA_TNONE:
+	case LUA_TNIL: return;
+	case LUA_TSTRING: s = lua_tolstring(L, idx, &n); break;
+	case LUA_TBOOLEAN:
+		s = lua_toboolean(L, idx) ? "true" : "false";
+		n = strlen(s);
+		break;
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx)) {
+			len = snprintf(num, sizeof(num), LUA_INTEGER_FMT,
+			               (LUAI_UACINT)lua_tointeger(L, idx));
+		} else {
+			len = snprintf(num, sizeof(num), LUA_NUMBER_FMT,
+			               (LUAI_UACNUMBER)lua_tonumber(L, idx));
+			if (num[strspn(num, "-0123456789")] == '\0') {
+				num[len++] = '.';
+				num[len++] = '0';
+				num[len] = '\0';
+			}
+		}
+		s = num;
+		n = (size_t)len;
+		break;
+	case LUA_TLIGHTUSERDATA:
+		if (luaenv_is_null(L, idx))
+			return;
+		goto bad;
+	case LUA_TTABLE:
+		if (render_is_raw(L, idx)) {
+			lua_rawgeti(L, idx, 1);
+			render_value(L, st, lua_gettop(L), 0);
+			lua_pop(L, 1);
+			return;
+		}
+		if (luaL_getmetafield(L, idx, "__tostring") == LUA_TNIL)
+			goto bad;
+		lua_pop(L, 1);
+		s = luaL_tolstring(L, idx, &n);
+		break;
+	default: goto bad;
+	}
+	render_append(L, st, s, n, escape);
+	return;
+bad:
+	luaL_error(L, "cannot print a %s value", luaL_typename(L, idx));
+}
+
+/* _o(text): a piece of the template's own text. */
+static int
+render_o(lua_State *L)
+{
+	size_t n;
+	const char *s = lua_tolstring(L, 1, &n);
+
+	if (s != NULL)
+		render_append(L, render_running(L), s, n, 0);
+	return 0;
+}
+
+/* _e(v): {{ v }}. */
+static int
+render_e(lua_State *L)
+{
+	render_value(L, render_running(L), 1, 1);
+	return 0;
+}
+
+/* _r(v): {{= v }}. */
+static int
+render_r(lua_State *L)
+{
+	render_value(L, render_running(L), 1, 0);
+	return 0;
+}
+
+static int
+render_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 128 || s[0] == '/' || s[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '/' && s[i + 1] == '/')
+			return 0;
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && !strchr("_/-", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Pushes the compiled template name, compiling it on first use. */
+static void
+render_push_template(lua_State *L, struct luaenv *env, const char *name)
+{
+	struct render_state *st = render_running(L);
+	char path[PATH_MAX], chunk[160], msg[512], *text;
+	struct stat sb;
+	size_t len;
+	int rc;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
+	if (lua_getfield(L, -1, name) == LUA_TFUNCTION) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	if (!render_name_ok(name))
+		luaL_error(L, "bad template name '%s'", name);
+	snprintf(path, sizeof(path), "%s/%s.html", luaenv_templates_dir(env),
+	         name);
+	if (luaenv_read_file(path, RENDER_MAX_TEMPLATE, &text, &len, &sb) < 0)
+		luaL_error(L, "template '%s' %s", name,
+		           errno == ENOENT ? "not found" : "cannot be read");
+	snprintf(chunk, sizeof(chunk), "=templates/%s.html", name);
+	rc = render_compile(st, chunk + 1, text, len, msg, sizeof(msg));
+	free(text);
+	if (rc < 0) {
+		lua_pushstring(L, msg);
+		lua_error(L);
+	}
+	if (luaL_loadbufferx(L, st->src.data, st->src.len, chunk, "t") !=
+	    LUA_OK)
+		lua_error(L);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, -3, name);
+	lua_remove(L, -2);
+	luaenv_watch(env, &render_key_templates, name, path, &sb, 0);
+}
+
+static void
+render_push_emitters(lua_State *L)
+{
+	int i;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_emit);
+	for (i = 1; i <= 4; i++)
+		lua_rawgeti(L, -i, i);
+	lua_remove(L, -5);
+}
+
+/* Runs template name with the variables table at index vars. */
+static void
+render_call(lua_State *L, struct luaenv *env, const char *name, int vars)
+{
+	luaL_checkstack(L, 8, "templates nested too deeply");
+	render_push_template(L, env, name);
+	lua_pushvalue(L, vars);
+	render_push_emitters(L);
+	lua_call(L, 5, 0);
+}
+
+/* _inc(env, name [, vars]): {% include %}. */
+static int
+render_inc(lua_State *L)
+{
+	struct render_state *st = render_running(L);
+	const char *name;
+	int vars = 1;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	name = luaL_checkstring(L, 2);
+	if (st->include_depth >= RENDER_MAX_INCLUDE)
+		return luaL_error(L,
+		                  "include of '%s': more than %d levels "
+		                  "(does a template include itself?)",
+		                  name, RENDER_MAX_INCLUDE);
+	if (!lua_isnoneornil(L, 3)) {
+		/* The extra variables in a table of their own, falling
+		 * back to the includer's. */
+		luaL_checktype(L, 3, LUA_TTABLE);
+		lua_newtable(L);
+		vars = lua_gettop(L);
+		lua_pushnil(L);
+		while (lua_next(L, 3)) {
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_rawset(L, vars);
+		}
+		lua_createtable(L, 0, 2);
+		lua_pushvalue(L, 1);
+		lua_setfield(L, -2, "__index");
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+		lua_setmetatable(L, vars);
+	}
+	st->include_depth++;
+	render_call(L, luaenv_from(L), name, vars);
+	st->include_depth--;
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+struct render_job {
+	struct luaenv *env;
+	const char *name, *lang;
+	const cJSON *data, *page;
+	int with_page;
+	struct buf *out;
+};
+
+/* Pushes a render's variables: data's members, lang and page. */
+static int
+render_push_vars(lua_State *L, const cJSON *data, const char *lang, int page)
+{
+	int vars;
+
+	if (cJSON_IsObject(data))
+		luaenv_push_json_raising(L, data);
+	else
+		lua_newtable(L);
+	vars = lua_gettop(L);
+	lua_pushliteral(L, "lang");
+	if (lua_rawget(L, vars) == LUA_TNIL) {
+		lua_pushstring(L, lang);
+		lua_setfield(L, vars, "lang");
+	}
+	lua_pop(L, 1);
+	if (page > 0) {
+		lua_pushliteral(L, "page");
+		if (lua_rawget(L, vars) == LUA_TNIL) {
+			lua_pushvalue(L, page);
+			lua_setfield(L, vars, "page");
+		}
+		lua_pop(L, 1);
+	}
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_data_mt);
+	lua_setmetatable(L, vars);
+	return vars;
+}
+
+static int
+render_run(lua_State *L)
+{
+	struct render_job *job = lua_touserdata(L, 1);
+	struct render_state *st = render_state(L, job->env);
+	const char *lang = render_lang(L, job->env, job->lang);
+	int page = 0, vars;
+
+	st->include_depth = 0;
+	st->lang = lang;
+	st->out_limit = luaenv_memory_limit(job->env);
+	if (!job->with_page) {
+		vars = render_push_vars(L, job->data, lang, 0);
+		st->out = job->out;
+		st->out_base = job->out->len;
+		render_call(L, job->env, job->name, vars);
+		return 0;
+	}
+	if (cJSON_IsObject(job->page))
+		luaenv_push_json_raising(L, job->page);
+	else
+		lua_newtable(L);
+	page = lua_gettop(L);
+	vars = render_push_vars(L, job->data, lang, page);
+	buf_reset(&st->scratch);
+	st->out = &st->scratch;
+	st->out_base = 0;
+	render_call(L, job->env, job->name, vars);
+
+	lua_createtable(L, 0, 3);
+	vars = lua_gettop(L);
+	lua_pushvalue(L, page);
+	lua_setfield(L, vars, "page");
+	lua_pushstring(L, lang);
+	lua_setfield(L, vars, "lang");
+	lua_pushlstring(L, st->scratch.len ? st->scratch.data : "",
+	                st->scratch.len);
+	lua_setfield(L, vars, "content");
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_data_mt);
+	lua_setmetatable(L, vars);
+	st->out = job->out;
+	st->out_base = job->out->len;
+	render_call(L, job->env, "layout", vars);
+	return 0;
+}
+
+static int
+render_exec(struct render_job *job, char *err, size_t errlen)
+{
+	lua_State *L = luaenv_state(job->env);
+	size_t len0 = job->out->len;
+	int top = lua_gettop(L), rc;
+
+	if (!lua_checkstack(L, 4)) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "Lua stack exhausted");
+		return -1;
+	}
+	lua_pushcfunction(L, render_run);
+	lua_pushlightuserdata(L, job);
+	rc = luaenv_pcall(job->env, 1, 0, err, errlen);
+	lua_settop(L, top);
+	if (rc < 0 && job->out->data != NULL) {
+		job->out->len = len0;
+		job->out->data[len0] = '\0';
+	}
+	return rc;
+}
+
+int
+render_template(struct luaenv *env, const char *name, const cJSON *data,
+                const char *lang, struct buf *out, char *err, size_t errlen)
+{
+	struct render_job job = {env, name, lang, data, NULL, 0, out};
+
+	return render_exec(&job, err, errlen);
+}
+
+int
+render_page(struct luaenv *env, const char *name, const cJSON *data,
+            const cJSON *page, const char *lang, struct buf *out, char *err,
+            size_t errlen)
+{
+	struct render_job job = {env, name, lang, data, page, 1, out};
+
+	return render_exec(&job, err, errlen);
+}
+
+struct render_t_job {
+	struct luaenv *env;
+	const char *lang, *key, *result;
+};
+
+static int
+render_t_run(lua_State *L)
+{
+	struct render_t_job *job = lua_touserdata(L, 1);
+	const char *lang;
+
+	render_state(L, job->env);
+	lang = render_lang(L, job->env, job->lang);
+	if (render_lookup(L, job->env, lang, job->key))
+		job->result = lua_tostring(L, -1);
+	return 0;
+}
+
+const char *
+render_t(struct luaenv *env, const char *lang, const char *key)
+{
+	struct render_t_job job = {env, lang, key, key};
+	lua_State *L = luaenv_state(env);
+	int top = lua_gettop(L);
+
+	if (key == NULL)
+		return "";
+	if (!lua_checkstack(L, 4))
+		return key;
+	lua_pushcfunction(L, render_t_run);
+	lua_pushlightuserdata(L, &job);
+	/* The message lives on in its catalog, held by the registry. */
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK)
+		job.result = key;
+	lua_settop(L, top);
+	return job.result;
+}
+
+/* ---- Accept-Language ----------------------------------------------------- */
+
+/* The q of one Accept-Language element's parameters (1 when absent). */
+static double
+render_q(const char *p, const char *e)
+{
+	double q = 1, scale = 1;
+
+	while (p < e && (p = memchr(p, ';', (size_t)(e - p))) != NULL) {
+		for (p++; p < e && *p == ' '; p++)
+			;
+		if (e - p < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=')
+			continue;
+		p += 2;
+		q = 0;
+		for (; p < e && isdigit((unsigned char)*p); p++)
+			q = q * 10 + (*p - '0');
+		if (p < e && *p == '.')
+			for (p++; p < e && isdigit((unsigned char)*p); p++)
+				q += (*p - '0') * (scale /= 10);
+	}
+	return q;
+}
+
+const char *
+render_pick_lang(const char *accept)
+{
+	double en_q = 0, zh_q = 0;
+	int en_pos = -1, zh_pos = -1, pos = 0;
+	const char *p = accept;
+
+	while (p != NULL && *p != '\0') {
+		const char *e = strchr(p, ',');
+		const char *end = e ? e : p + strlen(p);
+		double q;
+
+		while (p < end && *p == ' ')
+			p++;
+		q = render_q(p, end);
+		if (end - p >= 2 && strchr("-; ", p + 2 < end ? p[2] : ' ')) {
+			if (strncasecmp(p, "en", 2) == 0 && q > en_q)
+				en_q = q, en_pos = pos;
+			if (strncasecmp(p, "zh", 2) == 0 && q > zh_q)
+				zh_q = q, zh_pos = pos;
+		}
+		pos++;
+		p = e ? e + 1 : NULL;
+	}
+	if (en_pos >= 0 && (en_q > zh_q || (en_q == zh_q && en_pos < zh_pos)))
+		return "en";
+	return RENDER_DEFAULT_LANG;
+}

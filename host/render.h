@@ -1,0 +1,64 @@
+/*
+ * render.h — HTML templates and i18n on top of the Lua sandbox.
+ *
+ * Templates are templates/<name>.html, compiled once per state into Lua
+ * functions and recompiled when their file changes; the syntax is
+ * documented at the top of render.c and in templates/README.md. Every
+ * {{ value }} is HTML-escaped by render_escape; raw output is spelled
+ * {{= value }} or {{ raw(value) }}.
+ */
+#ifndef JX_RENDER_H
+#define JX_RENDER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <lua.h>
+
+#include "arena.h"
+#include "luaenv.h"
+
+/*
+ * Renders templates/<name>.html with data (a cJSON object whose members
+ * are the template's variables; NULL for none), plus `lang` and the
+ * helpers (t, t_in, raw, escape). Appends to out. Returns 0, or -1 with a
+ * one-line err naming the template and line ("templates/home.html:3:
+ * ..."); out is then left as it was.
+ */
+int render_template(struct luaenv *env, const char *name, const cJSON *data,
+                    const char *lang, struct buf *out, char *err,
+                    size_t errlen);
+
+/*
+ * Renders the page: templates/<name>.html into the content (its
+ * variables: data's members, plus `page` and `lang`), then
+ * templates/layout.html with the variables `page`, `lang` and `content`
+ * (the rendered content, printed raw by the layout). page is the object
+ * the host builds: title or title_key, csrf_token, user {name} or null,
+ * identities [{id, label, role}], acting_identity_id, menu [{label or
+ * label_key, href, active}]. One instruction budget covers both.
+ */
+int render_page(struct luaenv *env, const char *name, const cJSON *data,
+                const cJSON *page, const char *lang, struct buf *out, char *err,
+                size_t errlen);
+
+/*
+ * The message for key in lang ("zh-CN" when NULL or without a catalog),
+ * falling back to zh-CN, then to the key itself. The pointer stays valid
+ * until the next luaenv_refresh of this env.
+ */
+const char *render_t(struct luaenv *env, const char *lang, const char *key);
+
+/*
+ * The UI language for an Accept-Language header: "en" when English is
+ * preferred over Chinese, else "zh-CN" (also for NULL). A static string.
+ */
+const char *render_pick_lang(const char *accept_language);
+
+/* Appends s with & < > " ' escaped for HTML text and attribute values. */
+void render_escape(struct buf *out, const char *s, size_t n);
+
+/* jx.escape(s): the escaped string, for Lua. */
+int render_lua_escape(lua_State *L);
+
+#endif
