@@ -192,7 +192,7 @@ good_init(const struct jx_host *h, struct jx_registrar *reg)
 	reg->subscribe(reg, "good.item_added", good_on_added, NULL);
 	reg->job_kind(reg, "good.fill", good_job, NULL);
 	reg->service(reg, "good.v1", &good_service);
-	reg->menu(reg, "anonymous", "nav.home", "/test/good/items", 50);
+	reg->menu(reg, "*", "nav.home", "/test/good/items", 50);
 	return 0;
 }
 
