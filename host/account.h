@@ -12,6 +12,10 @@ int account_check_password(jx_db *db, int64_t account_id, const char *pw);
 int account_login(jx_req *req, const char *login, const char *password);
 /* 0, or the status replied (403 not yours). */
 int account_switch_identity(jx_req *req, int64_t identity_id);
+/* The district's password policy (a Lua rule) for pw as the password
+ * of login: NULL when pw passes, else the reason in the request's
+ * language (arena). */
+const char *account_policy(jx_req *req, const char *pw, const char *login);
 /* 0, or the status replied (422 naming the field). */
 int account_change_password(jx_req *req, const char *old_pw,
                             const char *new_pw);

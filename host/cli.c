@@ -48,7 +48,7 @@ cli_usage(FILE *f)
 static char *
 cli_abs(const char *base, const char *p)
 {
-	char buf[PATH_MAX];
+	char buf[2 * PATH_MAX];
 
 	if (p == NULL)
 		return NULL;

@@ -168,6 +168,10 @@ const char *const host_migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  sent_at INTEGER);"
     "CREATE INDEX outbox_due ON outbox(state, next_at);",
+    /* 4: when each recovery code was sent, for the sending limits
+     * (recovery.c) */
+    "ALTER TABLE recovery_codes ADD COLUMN created_at INTEGER NOT NULL "
+    "DEFAULT 0;",
     NULL};
 
 static int

@@ -56,7 +56,7 @@ notify_send(jx_db *db, const char *channel, const char *to,
 	            "INSERT INTO outbox(channel, recipient, template, params, "
 	            "idem_key, state, next_at, created_at, sent_at) "
 	            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	            "sssssssii", channel, to, template_name, p ? p : "{}", key,
+	            "ssssssiii", channel, to, template_name, p ? p : "{}", key,
 	            inapp ? "sent" : "pending", now, now, inapp ? now : 0);
 	cJSON_free(p);
 	if (n != 1)
@@ -90,6 +90,20 @@ struct notify_row {
 	char *channel, *to, *tmpl, *params, *key;
 };
 
+/* The first retry's delay in seconds; test builds may shorten it
+ * (testing.notify_backoff_seconds) so retries can be tested quickly. */
+static int64_t
+notify_backoff_base(void)
+{
+#ifdef JX_TESTING
+	int64_t s = config_int(&app.cfg, "testing.notify_backoff_seconds", 30);
+
+	return s > 0 ? s : 30;
+#else
+	return 30;
+#endif
+}
+
 static void
 notify_deliver(jx_db *db, struct notify_row *r)
 {
@@ -108,11 +122,13 @@ notify_deliver(jx_db *db, struct notify_row *r)
 	}
 	cJSON_Delete(params);
 	if (rc == 0) {
-		db_exec(
-		    db,
-		    "UPDATE outbox SET state = 'sent', sent_at = ?, attempts "
-		    "= attempts + 1, last_error = NULL WHERE id = ?",
-		    "ii", jx_now(), r->id);
+		/* Parameters may hold secrets (recovery codes): a delivered
+		 * message keeps none. */
+		db_exec(db,
+		        "UPDATE outbox SET state = 'sent', sent_at = ?, "
+		        "attempts = attempts + 1, last_error = NULL, params = "
+		        "'{}' WHERE id = ?",
+		        "ii", jx_now(), r->id);
 		return;
 	}
 	if (rc < 0 || r->attempts + 1 >= NOTIFY_MAX_ATTEMPTS) {
@@ -126,7 +142,8 @@ notify_deliver(jx_db *db, struct notify_row *r)
 		return;
 	}
 	/* 30 s, 1 min, 2 min ... up to an hour. */
-	int64_t backoff = 30LL << (r->attempts < 7 ? r->attempts : 7);
+	int64_t backoff = notify_backoff_base()
+	                  << (r->attempts < 7 ? r->attempts : 7);
 
 	if (backoff > 3600)
 		backoff = 3600;
