@@ -22,10 +22,14 @@
 #                         BENCH_ADMIN_PASSWORD [Bench12345]) or demo [init]
 #   BENCH_PROBES          new-client probes during each run [5]
 #   BENCH_KEEP            keep the data directory and server log
+# usage: bench/run.sh [BUILD_DIR]   (BUILD_DIR overrides JX_BUILD_DIR)
+
+# Run by `sh bench/run.sh` (dash): go on in bash, which this script needs.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${JX_BUILD_DIR:-$SRC/build}
+BUILD=${1:-${JX_BUILD_DIR:-$SRC/build}}
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}

@@ -559,6 +559,20 @@ route_bind_child(jx_req *req, void *ud)
 	if (me_person == student)
 		return account_invalid(req, "student_login",
 		                       "a student cannot be their own parent");
+	/* Only adults bind children: an adult's account is their phone. */
+	st = db_query(db,
+	              "SELECT 1 FROM accounts a JOIN persons p ON p.id = "
+	              "a.person_id WHERE a.id = ? AND p.phone IS NOT NULL AND "
+	              "a.login = p.phone",
+	              "i", req->account_id);
+	if (st == NULL || db_step(st) != JX_DB_ROW) {
+		db_finish(st);
+		return http_reply_problem(
+		    req, 403, "forbidden", "Forbidden",
+		    "Only a parent's own account (a phone "
+		    "number) can bind a child.");
+	}
+	db_finish(st);
 	st = db_query(db,
 	              "SELECT 1 FROM identities WHERE account_id = ? AND role "
 	              "= 'parent' AND student_id = ? AND status = 'active'",

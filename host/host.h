@@ -228,6 +228,9 @@ struct worker {
 	struct arena arena;
 };
 struct worker *worker_get(void);
+struct luaenv_opts;
+/* The Lua options from the configuration (workers, the job thread). */
+void http_lua_opts(struct luaenv_opts *lo);
 int http_start(void);
 void http_stop(void);
 int http_reply_problem(jx_req *req, int status, const char *type,

@@ -3,6 +3,9 @@
  * Thin adapters over the host modules; the table only grows at its end.
  */
 #include "host.h"
+#include "org.h"
+
+#include <jx/org.h>
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -120,6 +123,9 @@ api_req_db(jx_req *req)
 static const void *
 api_service(const char *name)
 {
+	/* The host's own services first. */
+	if (strcmp(name, JX_ORG_SERVICE) == 0)
+		return &orgsvc_table;
 	for (int i = 0; i < app.nservices; i++)
 		if (strcmp(app.services[i].name, name) == 0 &&
 		    app.plugins[app.services[i].plugin].state == PLUGIN_ACTIVE)

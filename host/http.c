@@ -9,6 +9,7 @@
 #include "luaenv.h"
 #include "render.h"
 #include "auth.h"
+#include "org.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -40,6 +41,18 @@ worker_key_create(void)
 	pthread_key_create(&worker_key, worker_destroy);
 }
 
+void
+http_lua_opts(struct luaenv_opts *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->scripts_dir = app.scripts_dir;
+	lo->templates_dir = app.templates_dir;
+	lo->now = jx_now;
+	lo->instructions = config_int(&app.cfg, "lua.instructions", 10000000);
+	lo->memory_bytes =
+	    (size_t)config_int(&app.cfg, "lua.memory_mb", 32) * 1024 * 1024;
+}
+
 struct worker *
 worker_get(void)
 {
@@ -58,17 +71,13 @@ worker_get(void)
 		free(w);
 		return NULL;
 	}
-	struct luaenv_opts lo = {
-	    .scripts_dir = app.scripts_dir,
-	    .templates_dir = app.templates_dir,
-	    .instructions = config_int(&app.cfg, "lua.instructions", 10000000),
-	    .now = jx_now,
-	    .memory_bytes =
-	        (size_t)config_int(&app.cfg, "lua.memory_mb", 32) * 1024 * 1024,
-	};
+	struct luaenv_opts lo;
+
+	http_lua_opts(&lo);
 	w->lua = luaenv_new(&lo);
 	if (w->lua == NULL)
 		jx_log(JX_LOG_ERROR, "lua", "cannot create the Lua state");
+	orgsvc_set_lua(w->lua);
 	pthread_setspecific(worker_key, w);
 	return w;
 }

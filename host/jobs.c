@@ -7,6 +7,8 @@
  * start-up was interrupted by a crash and is marked failed.
  */
 #include "host.h"
+#include "luaenv.h"
+#include "org.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,7 +29,7 @@ static struct {
 	pthread_t thread;
 	int running;
 	int stop;
-	int64_t current;    /* id of the running job, 0 when idle */
+	int64_t current;     /* id of the running job, 0 when idle */
 	int64_t done, total; /* its progress */
 } jobs = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -35,17 +37,17 @@ int
 jobs_recover(jx_db *db)
 {
 	int64_t n = db_exec(
-	        db,
-	        "UPDATE jobs SET state = 'failed', finished_at = ?, result = ? "
-	        "WHERE state = 'running'",
-	        "is", jx_now(),
-	        "{\"created\":0,\"updated\":0,\"unchanged\":0,\"warnings\":[],"
-	        "\"errors\":[{\"message\":\"interrupted by a server restart; "
-	        "nothing was written, please run it again\"}]}");
+	    db,
+	    "UPDATE jobs SET state = 'failed', finished_at = ?, result = ? "
+	    "WHERE state = 'running'",
+	    "is", jx_now(),
+	    "{\"created\":0,\"updated\":0,\"unchanged\":0,\"warnings\":[],"
+	    "\"errors\":[{\"message\":\"interrupted by a server restart; "
+	    "nothing was written, please run it again\"}]}");
 
 	if (n > 0)
-		jx_log(JX_LOG_WARN, "jobs", "%lld interrupted job(s) marked failed",
-		       (long long)n);
+		jx_log(JX_LOG_WARN, "jobs",
+		       "%lld interrupted job(s) marked failed", (long long)n);
 	return n < 0 ? -1 : 0;
 }
 
@@ -201,8 +203,8 @@ jobs_run_one(jx_db *db)
 		cJSON *errs = cJSON_AddArrayToObject(job.result, "errors");
 		cJSON *e = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(e, "message",
-		                        "no active plugin runs this kind of job");
+		cJSON_AddStringToObject(
+		    e, "message", "no active plugin runs this kind of job");
 		cJSON_AddItemToArray(errs, e);
 		rc = 1;
 	} else {
@@ -216,8 +218,9 @@ jobs_run_one(jx_db *db)
 	            "progress_done = ?, progress_total = ? WHERE id = ?",
 	            "ssiiii", rc == 0 ? "succeeded" : "failed", res, jx_now(),
 	            jobs.done, jobs.total, job.id) < 0)
-		jx_log(JX_LOG_ERROR, "jobs", "job %lld: cannot store result: %s",
-		       (long long)job.id, db_errmsg(db));
+		jx_log(JX_LOG_ERROR, "jobs",
+		       "job %lld: cannot store result: %s", (long long)job.id,
+		       db_errmsg(db));
 	jobs.current = 0;
 	pthread_mutex_unlock(&jobs.mu);
 	jx_log(JX_LOG_INFO, "jobs", "job %lld (%s) %s", (long long)job.id,
@@ -243,17 +246,25 @@ static void *
 jobs_main(void *arg)
 {
 	jx_db *db = db_open(app.db_path);
+	struct luaenv_opts lo;
+	struct luaenv *lua;
 
 	(void)arg;
 	if (db == NULL) {
 		jx_log(JX_LOG_ERROR, "jobs", "job thread has no database");
 		return NULL;
 	}
+	/* Jobs apply rules too (initial passwords in imports). */
+	http_lua_opts(&lo);
+	lua = luaenv_new(&lo);
+	orgsvc_set_lua(lua);
 	pthread_mutex_lock(&jobs.mu);
 	while (!jobs.stop) {
 		struct timespec ts;
 
 		pthread_mutex_unlock(&jobs.mu);
+		if (lua != NULL)
+			luaenv_refresh(lua);
 		jobs_run_pending(db);
 		pthread_mutex_lock(&jobs.mu);
 		if (jobs.stop)
@@ -269,6 +280,9 @@ jobs_main(void *arg)
 		pthread_cond_timedwait(&jobs.cv, &jobs.mu, &ts);
 	}
 	pthread_mutex_unlock(&jobs.mu);
+	orgsvc_set_lua(NULL);
+	if (lua != NULL)
+		luaenv_free(lua);
 	db_close(db);
 	return NULL;
 }

@@ -382,8 +382,11 @@ route_schools(jx_req *req, void *ud)
 	int64_t did = jx_host_table.req_param_id(req, "did");
 	cJSON *rows;
 
+	/* The city admin sees every district, but only existing ones. */
 	if (did < 0 ||
-	    !access_may(req->worker->db, req->identity, JX_SEE_DISTRICT, did))
+	    !access_may(req->worker->db, req->identity, JX_SEE_DISTRICT, did) ||
+	    org_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
+	            "i", did) <= 0)
 		return org_not_found(req);
 	rows = db_rows(req->worker->db,
 	               "SELECT id, code, name, stage FROM schools WHERE "

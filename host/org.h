@@ -37,5 +37,14 @@ int org_student_login(jx_db *db, char out[16]);
 int org_reset_password(jx_db *db, struct luaenv *L, int64_t account, char *out,
                        size_t outlen, char *err, size_t errlen);
 int org_routes_register(void);
+/* 430***********123X: the first three and last four characters kept. */
+void org_id_mask(const char *id, char *out, size_t outlen);
+/* The account's unused initial password (malloc'ed) or NULL. */
+char *org_initial_password(jx_db *db, int64_t account);
+/* The thread's Lua state for rules (workers and the job thread). */
+void orgsvc_set_lua(struct luaenv *L);
+struct luaenv *orgsvc_get_lua(void);
+struct jx_org_v1;
+extern const struct jx_org_v1 orgsvc_table;
 
 #endif

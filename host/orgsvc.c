@@ -1,0 +1,122 @@
+/*
+ * orgsvc.c — the organisation service table handed to plugins (jx/org.h)
+ * and ID-number sealing. Rules need a Lua state: the calling thread's
+ * (a request worker's, or the job thread's).
+ */
+#include "crypto.h"
+#include "host.h"
+#include "luaenv.h"
+#include "org.h"
+
+#include <jx/org.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local struct luaenv *orgsvc_lua;
+
+void
+orgsvc_set_lua(struct luaenv *L)
+{
+	orgsvc_lua = L;
+}
+
+struct luaenv *
+orgsvc_get_lua(void)
+{
+	return orgsvc_lua;
+}
+
+void
+org_id_mask(const char *id, char *out, size_t outlen)
+{
+	size_t n = id ? strlen(id) : 0, k = 0;
+
+	if (outlen == 0)
+		return;
+	/* Too short to keep anything: all stars, never the value. */
+	if (n < 8) {
+		for (; k < n && k + 1 < outlen; k++)
+			out[k] = '*';
+		out[k] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < n && k + 1 < outlen; i++)
+		out[k++] = (i < 3 || i >= n - 4) ? id[i] : '*';
+	out[k] = '\0';
+}
+
+static int
+orgsvc_id_seal(const char *id, char **sealed, char hash[65], char *masked,
+               size_t masked_len)
+{
+	*sealed = crypto_seal(id);
+	if (*sealed == NULL)
+		return -1;
+	crypto_lookup_hash(id, hash);
+	org_id_mask(id, masked, masked_len);
+	return 0;
+}
+
+static char *
+orgsvc_id_open(const char *sealed)
+{
+	return sealed ? crypto_open(sealed) : NULL;
+}
+
+static void
+orgsvc_lookup_hash(const char *value, char hash[65])
+{
+	crypto_lookup_hash(value, hash);
+}
+
+static int64_t
+orgsvc_account(jx_db *db, int64_t person, const char *login, const char *role,
+               const char *phone, char *initial, size_t initial_len, char *err,
+               size_t errlen)
+{
+	return org_account(db, orgsvc_lua, person, login, role, phone, initial,
+	                   initial_len, err, errlen);
+}
+
+static int
+orgsvc_reset(jx_db *db, int64_t account, char *out, size_t outlen, char *err,
+             size_t errlen)
+{
+	return org_reset_password(db, orgsvc_lua, account, out, outlen, err,
+	                          errlen);
+}
+
+char *
+org_initial_password(jx_db *db, int64_t account)
+{
+	jx_stmt *st = db_query(db,
+	                       "SELECT initial_password FROM accounts WHERE id "
+	                       "= ? AND password_hash IS NULL AND "
+	                       "(initial_expires_at IS NULL OR "
+	                       "initial_expires_at > ?)",
+	                       "ii", account, jx_now());
+	char *out = NULL;
+
+	if (st != NULL && db_step(st) == JX_DB_ROW && !db_is_null(st, 0))
+		out = crypto_open(db_text(st, 0));
+	db_finish(st);
+	return out;
+}
+
+const struct jx_org_v1 orgsvc_table = {
+    .size = sizeof(struct jx_org_v1),
+    .phone_valid = org_phone_valid,
+    .grade_label = org_grade_label,
+    .adult = org_adult,
+    .account = orgsvc_account,
+    .identity = org_identity,
+    .student_login = org_student_login,
+    .reset_password = orgsvc_reset,
+    .initial_password = org_initial_password,
+    .id_seal = orgsvc_id_seal,
+    .id_open = orgsvc_id_open,
+    .lookup_hash = orgsvc_lookup_hash,
+    .id_mask = org_id_mask,
+};
