@@ -9,6 +9,7 @@
 #include "org.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -438,6 +439,44 @@ cli_plugins(void)
 	return 0;
 }
 
+/* Copies <data_dir>/secret.key to OUT.secret.key, mode 0600. */
+static int
+cli_copy_key(const char *out)
+{
+	char src[PATH_MAX + 32], dst[PATH_MAX + 32], buf[256];
+	int in, fd;
+	ssize_t n;
+
+	snprintf(src, sizeof(src), "%s/secret.key", app.data_dir);
+	snprintf(dst, sizeof(dst), "%s.secret.key", out);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		fprintf(stderr, "jiaxiao: cannot read %s: %s\n", src,
+		        strerror(errno));
+		return -1;
+	}
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "jiaxiao: cannot create %s: %s\n", dst,
+		        strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	close(in);
+	if (n < 0 || fsync(fd) != 0) {
+		close(fd);
+		unlink(dst);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int
 cli_backup(struct cli *c)
 {
@@ -468,7 +507,14 @@ cli_backup(struct cli *c)
 		unlink(c->args[0]);
 		return 1;
 	}
-	printf("backup written to %s\n", c->args[0]);
+	/* The database is useless without its key: copy it beside. */
+	if (cli_copy_key(c->args[0]) != 0) {
+		unlink(c->args[0]);
+		return 1;
+	}
+	printf("backup written to %s (key: %s.secret.key; keep both, and "
+	       "the key secret)\n",
+	       c->args[0], c->args[0]);
 	return 0;
 }
 

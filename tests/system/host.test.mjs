@@ -294,22 +294,25 @@ test('jiaxiao backup makes a consistent SQLite copy of a running server', async 
 		assert.notEqual(again.status, 0, 'backup never overwrites a file');
 		assert.ok(copy.equals(fs.readFileSync(out)), 'the first backup is untouched');
 
-		// The copy and the data directory's other files (the key that
-		// encrypts ID numbers, kept safe apart from database backups) make
-		// a working data directory: serve it.
+		// The backup comes with its key (the key that encrypts ID
+		// numbers and initial passwords, 0600): the two make a working
+		// data directory.
+		const key = `${out}.secret.key`;
+		assert.ok(fs.existsSync(key), 'the key is copied beside the backup');
+		assert.equal(fs.statSync(key).mode & 0o777, 0o600, 'the key copy is private');
+		assert.ok(fs.readFileSync(key).equals(fs.readFileSync(path.join(server.dataDir, 'secret.key'))));
 		const db = databaseFile(server.dataDir);
 		assert.ok(db, 'the data directory holds the database');
-		for (const name of fs.readdirSync(server.dataDir)) {
-			const file = path.join(server.dataDir, name);
-			if (file !== db && !name.startsWith(path.basename(db)) && fs.statSync(file).isFile())
-				fs.copyFileSync(file, path.join(restored, name));
-		}
+		fs.copyFileSync(key, path.join(restored, 'secret.key'));
 		fs.copyFileSync(out, path.join(restored, path.basename(db)));
 		second = await startServer({ init: false, dataDir: restored });
 		const h = await second.request('GET', '/healthz');
 		assert.equal(h.status, 200);
 		const home = await second.request('GET', '/');
 		assert.equal(home.status, 200);
+		// the restored server knows the administrator's password
+		const c = second.client();
+		assert.equal((await c.login('admin', 'Admin12345')).status, 200);
 	} finally {
 		if (second)
 			await second.stop();
