@@ -18,24 +18,24 @@
 
 /* API.md's keys and defaults. plugins = nil means "every shipped one". */
 static const char config_defaults[] =
-        "return {\n"
-        "  listen = '127.0.0.1:8080', threads = 64,\n"
-        "  data_dir = 'data', plugin_dir = 'build/plugins',\n"
-        "  public_url = 'http://127.0.0.1:8080',\n"
-        "  tls = false, trusted_proxies = {},\n"
-        "  timezone = 'Asia/Shanghai',\n"
-        "  session = { idle_minutes = 30, absolute_hours = 12 },\n"
-        "  lua = { instructions = 10000000, memory_mb = 32 },\n"
-        "  auth = { argon2_concurrency = 2, spray_failures_per_minute = 100 "
-        "},\n"
-        "  limits = { body_bytes = 1048576, upload_bytes = 20971520,\n"
-        "             sheet_uncompressed_bytes = 209715200 },\n"
-        "  wechat = { api_base = 'https://api.weixin.qq.com' },\n"
-        "  sms = {},\n"
-        "  districts = {},\n"
-        "  testing = { clock_offset_seconds = 0 },\n"
-        "  log_level = 'info',\n"
-        "}\n";
+    "return {\n"
+    "  listen = '127.0.0.1:8080', threads = 64,\n"
+    "  data_dir = 'data', plugin_dir = 'build/plugins',\n"
+    "  public_url = 'http://127.0.0.1:8080',\n"
+    "  tls = false, trusted_proxies = {},\n"
+    "  timezone = 'Asia/Shanghai',\n"
+    "  session = { idle_minutes = 30, absolute_hours = 12 },\n"
+    "  lua = { instructions = 10000000, memory_mb = 32 },\n"
+    "  auth = { argon2_concurrency = 2, spray_failures_per_minute = 100 "
+    "},\n"
+    "  limits = { body_bytes = 1048576, upload_bytes = 20971520,\n"
+    "             sheet_uncompressed_bytes = 209715200 },\n"
+    "  wechat = { api_base = 'https://api.weixin.qq.com' },\n"
+    "  sms = {},\n"
+    "  districts = {},\n"
+    "  testing = { clock_offset_seconds = 0 },\n"
+    "  log_level = 'info',\n"
+    "}\n";
 
 #define CONFIG_INSTRUCTIONS 1000000
 
@@ -50,8 +50,8 @@ static lua_State *
 config_state(void)
 {
 	static const char *const unsafe[] = {
-	        "dofile", "loadfile", "load", "require", "collectgarbage",
-	        "io",     "os",       "debug", "package", NULL};
+	    "dofile", "loadfile", "load",  "require", "collectgarbage",
+	    "io",     "os",       "debug", "package", NULL};
 	lua_State *L = luaL_newstate();
 
 	if (L == NULL)
@@ -153,9 +153,11 @@ config_merge(cJSON *dst, cJSON *src)
 
 	while (item != NULL) {
 		cJSON *next = item->next;
-		cJSON *old = cJSON_GetObjectItemCaseSensitive(dst, item->string);
+		cJSON *old =
+		    cJSON_GetObjectItemCaseSensitive(dst, item->string);
 
-		if (old != NULL && cJSON_IsObject(old) && cJSON_IsObject(item)) {
+		if (old != NULL && cJSON_IsObject(old) &&
+		    cJSON_IsObject(item)) {
 			config_merge(old, item);
 		} else {
 			cJSON_DetachItemViaPointer(src, item);
@@ -169,8 +171,8 @@ config_merge(cJSON *dst, cJSON *src)
 }
 
 static cJSON *
-config_eval(const char *src, size_t len, const char *name, int file,
-            char *err, size_t errlen)
+config_eval(const char *src, size_t len, const char *name, int file, char *err,
+            size_t errlen)
 {
 	lua_State *L = config_state();
 	cJSON *out = NULL;
@@ -290,8 +292,8 @@ config_set(struct config *cfg, const char *kv, char *err, size_t errlen)
 
 		if (next == NULL) {
 			if (child != NULL)
-				cJSON_ReplaceItemInObjectCaseSensitive(node, part,
-				                                       v);
+				cJSON_ReplaceItemInObjectCaseSensitive(node,
+				                                       part, v);
 			else
 				cJSON_AddItemToObject(node, part, v);
 			return 0;
@@ -300,8 +302,8 @@ config_set(struct config *cfg, const char *kv, char *err, size_t errlen)
 			cJSON *obj = cJSON_CreateObject();
 
 			if (child != NULL)
-				cJSON_ReplaceItemInObjectCaseSensitive(node, part,
-				                                       obj);
+				cJSON_ReplaceItemInObjectCaseSensitive(
+				    node, part, obj);
 			else
 				cJSON_AddItemToObject(node, part, obj);
 			child = obj;

@@ -79,7 +79,7 @@ db_open(const char *path)
 		return NULL;
 	if (sqlite3_open_v2(path, &db->conn,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	                            SQLITE_OPEN_NOMUTEX,
+	                        SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {
 		jx_log(JX_LOG_ERROR, "db", "cannot open %s: %s", path,
 		       db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
@@ -343,8 +343,8 @@ db_simple(jx_db *db, const char *sql)
 int
 db_begin(jx_db *db)
 {
-	if (db_simple(db, db->depth == 0 ? "BEGIN IMMEDIATE"
-	                                 : "SAVEPOINT jx") != 0)
+	if (db_simple(db,
+	              db->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT jx") != 0)
 		return -1;
 	db->depth++;
 	return 0;
@@ -418,15 +418,17 @@ db_vrows(jx_db *db, const char *sql, const char *types, va_list ap)
 			switch (sqlite3_column_type(st->st, i)) {
 			case SQLITE_INTEGER:
 				cJSON_AddNumberToObject(
-				        row, name,
-				        (double)sqlite3_column_int64(st->st, i));
+				    row, name,
+				    (double)sqlite3_column_int64(st->st, i));
 				break;
 			case SQLITE_FLOAT:
 				cJSON_AddNumberToObject(
-				        row, name,
-				        sqlite3_column_double(st->st, i));
+				    row, name,
+				    sqlite3_column_double(st->st, i));
 				break;
-			case SQLITE_NULL: cJSON_AddNullToObject(row, name); break;
+			case SQLITE_NULL:
+				cJSON_AddNullToObject(row, name);
+				break;
 			default:
 				cJSON_AddStringToObject(row, name,
 				                        db_text(st, i));

@@ -99,9 +99,11 @@ router_add(struct router *r, const struct route *rt)
 				if (n->any == NULL)
 					return -1;
 				n->any->param = strndup(seg + 1, len - 2);
-			} else if (strncmp(n->any->param, seg + 1, len - 2) != 0 ||
+			} else if (strncmp(n->any->param, seg + 1, len - 2) !=
+			               0 ||
 			           n->any->param[len - 2] != '\0') {
-				/* One name per position keeps lookups simple. */
+				/* One name per position keeps lookups simple.
+				 */
 				return -1;
 			}
 			n = n->any;
@@ -110,7 +112,8 @@ router_add(struct router *r, const struct route *rt)
 		struct rnode *k;
 
 		for (k = n->kids; k != NULL; k = k->next)
-			if (strlen(k->seg) == len && memcmp(k->seg, seg, len) == 0)
+			if (strlen(k->seg) == len &&
+			    memcmp(k->seg, seg, len) == 0)
 				break;
 		if (k == NULL) {
 			k = calloc(1, sizeof(*k));
@@ -126,7 +129,7 @@ router_add(struct router *r, const struct route *rt)
 		if (strcmp(n->routes[i].method, rt->method) == 0)
 			return -1;
 	struct route *grown =
-	        realloc(n->routes, (size_t)(n->nroutes + 1) * sizeof(*grown));
+	    realloc(n->routes, (size_t)(n->nroutes + 1) * sizeof(*grown));
 
 	if (grown == NULL)
 		return -1;

@@ -22,15 +22,15 @@ static_type(const char *path)
 	static const struct {
 		const char *ext, *type;
 	} types[] = {
-	        {".css", "text/css; charset=utf-8"},
-	        {".js", "text/javascript; charset=utf-8"},
-	        {".svg", "image/svg+xml"},
-	        {".png", "image/png"},
-	        {".jpg", "image/jpeg"},
-	        {".ico", "image/x-icon"},
-	        {".woff2", "font/woff2"},
-	        {".txt", "text/plain; charset=utf-8"},
-	        {".json", "application/json"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".ico", "image/x-icon"},
+	    {".woff2", "font/woff2"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".json", "application/json"},
 	};
 	const char *dot = strrchr(path, '.');
 
@@ -77,8 +77,7 @@ static_not_found(jx_req *req)
 int
 static_serve(jx_req *req, const char *rel)
 {
-	char path[PATH_MAX], real[PATH_MAX], root[PATH_MAX], etag[64],
-	        lm[64];
+	char path[PATH_MAX], real[PATH_MAX], root[PATH_MAX], etag[64], lm[64];
 	const char *type = static_type(rel), *inm, *ims;
 	struct stat st;
 	struct tm tm;

@@ -137,11 +137,15 @@ main(void)
 	}
 	CHECK(db_begin(db) == 0);
 	int failed = 0;
-	for (int i = 0; i < 2000 && !failed; i++)
-		failed =
-		    db_exec(db, "INSERT INTO t_items(name) VALUES (?)", "s",
-		            "padding padding padding padding padding "
-		            "padding padding padding padding") < 0;
+	for (int i = 0; i < 2000 && !failed; i++) {
+		char name[128];
+
+		snprintf(name, sizeof(name),
+		         "padding padding padding padding padding padding %d",
+		         i);
+		failed = db_exec(db, "INSERT INTO t_items(name) VALUES (?)",
+		                 "s", name) < 0;
+	}
 	CHECK(failed);
 	CHECK(strstr(db_errmsg(db), "full") != NULL);
 	db_rollback(db);
