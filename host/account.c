@@ -240,7 +240,11 @@ route_me_identity(jx_req *req, void *ud)
 	if (body == NULL)
 		return req->status;
 	id = cJSON_GetObjectItemCaseSensitive(body, "identity_id");
-	if (!cJSON_IsNumber(id) || id->valuedouble < 1)
+	/* A whole number in range: 1.5 is no id, and converting 1e300 to
+	 * an integer is undefined behaviour. */
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
+	    id->valuedouble > 9007199254740991.0 ||
+	    (double)(int64_t)id->valuedouble != id->valuedouble)
 		return account_invalid(req, "identity_id",
 		                       "identity_id must be an identity's id");
 	rc = account_switch_identity(req, (int64_t)id->valuedouble);
@@ -391,6 +395,7 @@ account_reset_scope(jx_req *req, int64_t account)
 	const struct jx_identity *me = req->identity;
 	jx_db *db = req->worker->db;
 	int seen = 0, all_school_members = 1, any = 0, admin_in = 0;
+	int all_in_district = 1;
 	int64_t person = 0;
 	jx_stmt *st;
 
@@ -430,6 +435,14 @@ account_reset_scope(jx_req *req, int64_t account)
 			seen |= district == me->district_id;
 			admin_in |= strcmp(role, "school_admin") == 0 &&
 			            district == me->district_id;
+			/* Like a school admin's, a district admin's reach ends
+			 * at accounts wholly in the district: not one that
+			 * also runs a district or has a role elsewhere. */
+			if (district != me->district_id ||
+			    strcmp(role, "district_admin") == 0 ||
+			    strcmp(role, "city_admin") == 0 ||
+			    strcmp(role, "base_admin") == 0)
+				all_in_district = 0;
 		} else if (strcmp(me->role, "school_admin") == 0) {
 			seen |= school == me->school_id;
 			if (!member || school != me->school_id)
@@ -450,8 +463,10 @@ account_reset_scope(jx_req *req, int64_t account)
 	if (strcmp(me->role, "school_admin") == 0)
 		return any && all_school_members ? RESET_ALLOWED
 		                                 : RESET_VISIBLE;
-	if (strcmp(me->role, "city_admin") == 0 ||
-	    strcmp(me->role, "district_admin") == 0)
+	if (strcmp(me->role, "district_admin") == 0)
+		return admin_in && all_in_district ? RESET_ALLOWED
+		                                   : RESET_VISIBLE;
+	if (strcmp(me->role, "city_admin") == 0)
 		return admin_in ? RESET_ALLOWED : RESET_VISIBLE;
 	return RESET_VISIBLE;
 }
@@ -519,6 +534,14 @@ route_bind_child(jx_req *req, void *ud)
 	if (password == NULL || *password == '\0')
 		return account_invalid(req, "student_password",
 		                       "student_password is required");
+	/* The relation is optional, but one that is given and cannot be
+	 * kept is refused, not dropped. */
+	if (relation == NULL &&
+	    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(body, "relation")) &&
+	    cJSON_GetObjectItemCaseSensitive(body, "relation") != NULL)
+		return account_invalid(req, "relation",
+		                       "relation must be text of at most 20 "
+		                       "bytes, e.g. 父亲");
 	snprintf(key, sizeof(key), "bind:%s", login);
 	wait = throttle_check(key, req->client_ip, jx_now());
 	if (wait > 0) {

@@ -60,19 +60,14 @@ auth_resolve(jx_req *req)
 	if (identity_id > 0) {
 		struct jx_identity *idt = arena_alloc(req->arena, sizeof(*idt));
 
-		if (identity_load(db, req->arena, identity_id, idt) == 0) {
+		if (identity_load_code(db, req->arena, identity_id, idt,
+		                       &req->identity_district_code) == 0) {
 			req->identity = idt;
 			req->role = idt->role;
 		}
 	}
-	if (req->identity != NULL && req->identity->district_id > 0) {
-		st = db_query(db, "SELECT code FROM districts WHERE id = ?",
-		              "i", req->identity->district_id);
-		if (st != NULL && db_step(st) == JX_DB_ROW)
-			req->district_code =
-			    arena_strdup(req->arena, db_text(st, 0));
-		db_finish(st);
-	}
+	if (req->identity != NULL)
+		req->district_code = req->identity_district_code;
 }
 
 int
@@ -200,8 +195,7 @@ auth_page_user(jx_req *req, cJSON *page)
 	}
 	db_finish(st);
 	cJSON_AddBoolToObject(user, "must_change_password", req->must_change);
-	cJSON_AddItemToObject(page, "identities",
-	                      identity_list(db, req->arena, req->account_id));
+	cJSON_AddItemToObject(page, "identities", identity_list_req(req));
 	if (req->identity != NULL)
 		cJSON_AddNumberToObject(page, "acting_identity_id",
 		                        (double)req->identity->id);

@@ -8,6 +8,8 @@
 #include "luaenv.h"
 #include "org.h"
 
+#include <sqlite3.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -172,6 +174,10 @@ cli_setup(struct cli *c)
 	clock_set_offset(
 	    config_int(&app.cfg, "testing.clock_offset_seconds", 0));
 	app.router = router_new();
+	/* Every thread has its own connection: no SQLite-wide locking or
+	 * memory statistics (a global mutex on every allocation). */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	return app.router ? 0 : -1;
 }
 

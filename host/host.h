@@ -218,8 +218,10 @@ struct jx_req {
 	const char *role;
 	int must_change;
 	struct jx_identity *identity; /* arena; NULL when anonymous */
-	const char *set_cookie;       /* a Set-Cookie value to send */
-	const char *form_csrf;        /* csrf_token field of a form post */
+	const char *identity_district_code;
+	cJSON *identities;      /* the account's identity list, once built */
+	const char *set_cookie; /* a Set-Cookie value to send */
+	const char *form_csrf;  /* csrf_token field of a form post */
 };
 /* Per worker thread: database connection, Lua state, arena. */
 struct worker {
@@ -245,6 +247,9 @@ const char *http_header(jx_req *req, const char *name);
 const char *http_query(jx_req *req, const char *name);
 int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
 cJSON *http_json(jx_req *req);
+/* An uploaded file (see jx_host.req_upload). */
+int http_upload(jx_req *req, const char *field, const char **data, size_t *len,
+                const char **filename, const char **ctype);
 /* A field of an application/x-www-form-urlencoded body, or NULL. */
 const char *http_form(jx_req *req, const char *name);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
@@ -268,6 +273,12 @@ const char *org_grade_label(int grade);
  * such active identity. */
 int identity_load(jx_db *db, struct arena *a, int64_t id,
                   struct jx_identity *out);
+/* As identity_load, also giving the district's code (arena). */
+int identity_load_code(jx_db *db, struct arena *a, int64_t id,
+                       struct jx_identity *out, const char **code);
+/* The account's identity list for this request (built once; a copy the
+ * caller owns). */
+cJSON *identity_list_req(jx_req *req);
 /* The API's identity object. */
 cJSON *identity_json(jx_db *db, struct arena *a, const struct jx_identity *i);
 /* Every active identity of an account, in the default order. */

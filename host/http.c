@@ -7,6 +7,7 @@
  */
 #include "host.h"
 #include "luaenv.h"
+#include "multipart.h"
 #include "render.h"
 #include "auth.h"
 #include "org.h"
@@ -78,6 +79,7 @@ worker_get(void)
 	if (w->lua == NULL)
 		jx_log(JX_LOG_ERROR, "lua", "cannot create the Lua state");
 	orgsvc_set_lua(w->lua);
+	orgsvc_set_db(w->db);
 	pthread_setspecific(worker_key, w);
 	return w;
 }
@@ -159,6 +161,56 @@ too_large:
 	return http_reply_problem(
 	    req, 413, "payload-too-large", "Request body too large",
 	    arena_sprintf(req->arena, "The limit is %zu bytes.", limit));
+}
+
+int
+http_upload(jx_req *req, const char *field, const char **data, size_t *len,
+            const char **filename, const char **ctype)
+{
+	const char *ct = http_header(req, "Content-Type");
+	struct multipart_part *parts;
+	const char *body;
+	size_t blen;
+	char err[256];
+	int n, rc;
+
+	rc = http_body(req, app.upload_limit, &body, &blen);
+	if (rc != 0)
+		return rc;
+	if (ct == NULL || strncasecmp(ct, "multipart/form-data", 19) != 0) {
+		*data = body;
+		*len = blen;
+		*filename = NULL;
+		*ctype = ct ? arena_strdup(req->arena, ct)
+		            : "application/octet-stream";
+		return 0;
+	}
+	n = multipart_parse(req->arena, ct, body, blen, NULL, &parts, err,
+	                    sizeof(err));
+	if (n == MULTIPART_E_LIMIT)
+		return http_reply_problem(req, 413, "payload-too-large",
+		                          "Upload too large", err);
+	if (n < 0)
+		return http_reply_problem(req, 400, "malformed-body",
+		                          "Malformed upload", err);
+	for (int i = 0; i < n; i++)
+		if (parts[i].name != NULL &&
+		    strcmp(parts[i].name, field) == 0) {
+			*data = parts[i].data;
+			*len = parts[i].len;
+			*filename = parts[i].filename;
+			*ctype = parts[i].content_type
+			             ? parts[i].content_type
+			             : "application/octet-stream";
+			return 0;
+		}
+	problem_add_error(&req->errors, 0, field,
+	                  arena_sprintf(req->arena,
+	                                "the upload has no part "
+	                                "named %s",
+	                                field));
+	return http_reply_problem(req, 422, "validation-failed", "No file",
+	                          "Send the file in the form field.");
 }
 
 static int
@@ -414,10 +466,23 @@ int
 http_reply_redirect(jx_req *req, const char *location)
 {
 	/* Local paths only: never an open redirect. */
+	struct buf enc;
+
 	if (location == NULL || location[0] != '/' || location[1] == '/' ||
 	    location[1] == '\\')
 		location = "/";
-	http_add_header(req, "Location", location);
+	/* Spaces, controls and non-ASCII bytes are percent-encoded: a
+	 * header carries none of them raw. */
+	buf_init(&enc);
+	for (const unsigned char *p = (const unsigned char *)location; *p;
+	     p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '"')
+			buf_printf(&enc, "%%%02X", *p);
+		else
+			buf_append(&enc, p, 1);
+	}
+	http_add_header(req, "Location", arena_strdup(req->arena, enc.data));
+	buf_free(&enc);
 	return http_set(req, 303, NULL, NULL, 0);
 }
 

@@ -44,6 +44,13 @@ identity_ids(jx_db *db, struct arena *a, const char *sql, int64_t p1,
 int
 identity_load(jx_db *db, struct arena *a, int64_t id, struct jx_identity *out)
 {
+	return identity_load_code(db, a, id, out, NULL);
+}
+
+int
+identity_load_code(jx_db *db, struct arena *a, int64_t id,
+                   struct jx_identity *out, const char **code)
+{
 	jx_stmt *st;
 	int rc = -1;
 
@@ -55,12 +62,13 @@ identity_load(jx_db *db, struct arena *a, int64_t id, struct jx_identity *out)
 	    db,
 	    "SELECT i.id, i.account_id, a.person_id, i.role, "
 	    "COALESCE(sc.district_id, i.district_id), sc.id, "
-	    "i.student_id, s.class_id "
+	    "i.student_id, s.class_id, d.code "
 	    "FROM identities i JOIN accounts a ON a.id = i.account_id "
 	    "LEFT JOIN students s ON s.person_id = i.student_id "
 	    "LEFT JOIN schools sc ON sc.id = CASE WHEN i.role IN "
 	    "('parent','student') THEN s.school_id ELSE i.school_id END "
-	    "WHERE i.id = ? AND i.status = 'active'",
+	    "LEFT JOIN districts d ON d.id = COALESCE(sc.district_id, "
+	    "i.district_id) WHERE i.id = ? AND i.status = 'active'",
 	    "i", id);
 	if (st == NULL)
 		return -1;
@@ -73,6 +81,10 @@ identity_load(jx_db *db, struct arena *a, int64_t id, struct jx_identity *out)
 		out->school_id = db_int(st, 5);
 		out->student_id = db_int(st, 6);
 		out->class_id = db_int(st, 7);
+		if (code != NULL)
+			*code = db_is_null(st, 8)
+			            ? NULL
+			            : arena_strdup(a, db_text(st, 8));
 		rc = 0;
 	}
 	db_finish(st);
@@ -195,28 +207,95 @@ identity_json(jx_db *db, struct arena *a, const struct jx_identity *i)
 	return o;
 }
 
+/*
+ * Every active identity of the account in one query (plus two small ones
+ * per teacher identity for its classes): the identity switcher is on
+ * every page, so this runs on every logged-in page view.
+ */
 cJSON *
 identity_list(jx_db *db, struct arena *a, int64_t account_id)
 {
 	cJSON *arr = cJSON_CreateArray();
-	char *sql =
-	    arena_sprintf(a,
-	                  "SELECT id FROM identities WHERE account_id = "
-	                  "? AND status = 'active' ORDER BY %s, id",
-	                  identity_role_order);
+	char *sql = arena_sprintf(
+	    a,
+	    "SELECT i.id, i.role, COALESCE(sc.district_id, i.district_id), "
+	    "sc.id, sc.name, i.student_id, s.class_id, c.name, c.grade, "
+	    "d.name, p.name, a.person_id FROM identities i JOIN accounts a "
+	    "ON a.id = i.account_id LEFT JOIN students s ON s.person_id = "
+	    "i.student_id LEFT JOIN schools sc ON sc.id = CASE WHEN i.role "
+	    "IN ('parent','student') THEN s.school_id ELSE i.school_id END "
+	    "LEFT JOIN classes c ON c.id = s.class_id LEFT JOIN districts d "
+	    "ON d.id = COALESCE(sc.district_id, i.district_id) LEFT JOIN "
+	    "persons p ON p.id = i.student_id WHERE i.account_id = ? AND "
+	    "i.status = 'active' ORDER BY %s, i.id",
+	    identity_role_order);
 	jx_stmt *st = db_query(db, sql, "i", account_id);
-	int64_t ids[64];
-	int n = 0;
 
-	while (st != NULL && db_step(st) == JX_DB_ROW && n < 64)
-		ids[n++] = db_int(st, 0);
-	db_finish(st);
-	for (int k = 0; k < n; k++) {
-		struct jx_identity idt;
+	while (st != NULL && db_step(st) == JX_DB_ROW) {
+		struct jx_identity idt = {0};
+		const char *school = db_text(st, 4), *district = db_text(st, 9);
+		const char *child = db_text(st, 10), *where;
+		cJSON *o = cJSON_CreateObject();
 
-		if (identity_load(db, a, ids[k], &idt) == 0)
-			cJSON_AddItemToArray(arr, identity_json(db, a, &idt));
+		idt.id = db_int(st, 0);
+		idt.role = arena_strdup(a, db_text(st, 1));
+		idt.district_id = db_int(st, 2);
+		idt.school_id = db_int(st, 3);
+		idt.student_id = db_int(st, 5);
+		idt.class_id = db_int(st, 6);
+		idt.person_id = db_int(st, 11);
+		if (strcmp(idt.role, "teacher") == 0) {
+			idt.class_ids = identity_ids(
+			    db, a,
+			    "SELECT t.class_id FROM teaching t JOIN classes c "
+			    "ON c.id = t.class_id WHERE t.teacher_id = ? AND "
+			    "c.school_id = ? ORDER BY c.grade, c.name",
+			    idt.person_id, idt.school_id, &idt.nclass_ids);
+			idt.head_of_class_ids = identity_ids(
+			    db, a,
+			    "SELECT id FROM classes WHERE head_teacher_id = ? "
+			    "AND school_id = ? ORDER BY grade, name",
+			    idt.person_id, idt.school_id,
+			    &idt.nhead_of_class_ids);
+		}
+		cJSON_AddNumberToObject(o, "id", (double)idt.id);
+		cJSON_AddStringToObject(o, "role", idt.role);
+		identity_add_id(o, "district_id", idt.district_id);
+		identity_add_id(o, "school_id", idt.school_id);
+		if (school != NULL)
+			cJSON_AddStringToObject(o, "school_name", school);
+		else
+			cJSON_AddNullToObject(o, "school_name");
+		identity_add_id(o, "class_id", idt.class_id);
+		if (!db_is_null(st, 7))
+			cJSON_AddStringToObject(
+			    o, "class_name",
+			    arena_sprintf(a, "%s%s",
+			                  org_grade_label((int)db_int(st, 8)),
+			                  db_text(st, 7)));
+		else
+			cJSON_AddNullToObject(o, "class_name");
+		cJSON_AddItemToObject(
+		    o, "class_ids",
+		    identity_id_array(idt.class_ids, idt.nclass_ids));
+		cJSON_AddItemToObject(
+		    o, "head_of_class_ids",
+		    identity_id_array(idt.head_of_class_ids,
+		                      idt.nhead_of_class_ids));
+		identity_add_id(o, "student_id", idt.student_id);
+		if (strcmp(idt.role, "parent") == 0 ||
+		    strcmp(idt.role, "student") == 0)
+			where = child;
+		else
+			where = school != NULL ? school : district;
+		cJSON_AddStringToObject(
+		    o, "label",
+		    where ? arena_sprintf(a, "%s · %s",
+		                          identity_role_label(idt.role), where)
+		          : identity_role_label(idt.role));
+		cJSON_AddItemToArray(arr, o);
 	}
+	db_finish(st);
 	return arr;
 }
 
@@ -244,6 +323,23 @@ identity_default(jx_db *db, int64_t account_id)
 	return id;
 }
 
+static void
+identity_list_free(void *p)
+{
+	cJSON_Delete(p);
+}
+
+cJSON *
+identity_list_req(jx_req *req)
+{
+	if (req->identities == NULL) {
+		req->identities =
+		    identity_list(req->worker->db, req->arena, req->account_id);
+		arena_defer(req->arena, identity_list_free, req->identities);
+	}
+	return cJSON_Duplicate(req->identities, 1);
+}
+
 cJSON *
 identity_session_json(jx_req *req)
 {
@@ -263,8 +359,7 @@ identity_session_json(jx_req *req)
 		                      db_int(st, 2) != 0);
 	}
 	db_finish(st);
-	cJSON_AddItemToObject(o, "identities",
-	                      identity_list(db, req->arena, req->account_id));
+	cJSON_AddItemToObject(o, "identities", identity_list_req(req));
 	if (req->identity != NULL)
 		cJSON_AddNumberToObject(o, "acting_identity_id",
 		                        (double)req->identity->id);

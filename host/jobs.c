@@ -258,6 +258,7 @@ jobs_main(void *arg)
 	http_lua_opts(&lo);
 	lua = luaenv_new(&lo);
 	orgsvc_set_lua(lua);
+	orgsvc_set_db(db);
 	pthread_mutex_lock(&jobs.mu);
 	while (!jobs.stop) {
 		struct timespec ts;
@@ -281,6 +282,7 @@ jobs_main(void *arg)
 	}
 	pthread_mutex_unlock(&jobs.mu);
 	orgsvc_set_lua(NULL);
+	orgsvc_set_db(NULL);
 	if (lua != NULL)
 		luaenv_free(lua);
 	db_close(db);

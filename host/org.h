@@ -43,6 +43,9 @@ void org_id_mask(const char *id, char *out, size_t outlen);
 char *org_initial_password(jx_db *db, int64_t account);
 /* The thread's Lua state for rules (workers and the job thread). */
 void orgsvc_set_lua(struct luaenv *L);
+/* The thread's connection (workers and the job thread). */
+void orgsvc_set_db(jx_db *db);
+jx_db *orgsvc_get_db(void);
 struct luaenv *orgsvc_get_lua(void);
 struct jx_org_v1;
 extern const struct jx_org_v1 orgsvc_table;

@@ -15,11 +15,24 @@
 #include <string.h>
 
 static _Thread_local struct luaenv *orgsvc_lua;
+static _Thread_local jx_db *orgsvc_db;
 
 void
 orgsvc_set_lua(struct luaenv *L)
 {
 	orgsvc_lua = L;
+}
+
+void
+orgsvc_set_db(jx_db *db)
+{
+	orgsvc_db = db;
+}
+
+jx_db *
+orgsvc_get_db(void)
+{
+	return orgsvc_db;
 }
 
 struct luaenv *

@@ -9,14 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A local path to go to after login, never an open redirect. */
+/* A local path to go to after login, never an open redirect. Browsers
+ * drop tabs and newlines from a URL and read a backslash as a slash, so
+ * "/<TAB>/evil.example" would leave the site: no control character and
+ * no backslash anywhere. */
 static const char *
 pages_next(jx_req *req, const char *next)
 {
 	if (next == NULL || next[0] != '/' || next[1] == '/' ||
-	    next[1] == '\\' || strncmp(next, "/login", 6) == 0 ||
-	    strpbrk(next, "\r\n") != NULL)
+	    strchr(next, '\\') != NULL || strncmp(next, "/login", 6) == 0)
 		return "/";
+	for (const char *p = next; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "/";
 	return next;
 }
 

@@ -341,6 +341,28 @@ struct jx_host {
 	/* A field of an application/x-www-form-urlencoded body (HTML
 	 * forms), URL-decoded, or NULL. */
 	const char *(*req_form)(jx_req *req, const char *name);
+	/* db_query with a va_list, for plugins' own wrappers. */
+	jx_stmt *(*db_vquery)(jx_db *db, const char *sql, const char *types,
+	                      va_list ap);
+	/* The first column of the first row as an integer: 0 when there is
+	 * no row, -1 on error (use only where 0 and -1 are not values). */
+	int64_t (*db_one)(jx_db *db, const char *sql, const char *types, ...);
+	/* The calling thread's connection (a request worker's or the job
+	 * thread's): for services called outside a request. */
+	jx_db *(*thread_db)(void);
+	/*
+	 * An uploaded file, up to limits.upload_bytes: the part named field
+	 * of a multipart/form-data body, or the raw body itself for any
+	 * other content type. Sets *data and *len (arena; may hold NULs: use
+	 * len), *filename (NULL for a raw body) and *content_type. Returns 0,
+	 * or the status it replied with (400 malformed, 413, 422 no such
+	 * field); the handler returns it.
+	 */
+	int (*req_upload)(jx_req *req, const char *field, const char **data,
+	                  size_t *len, const char **filename,
+	                  const char **content_type);
+	/* The absolute data directory (fixed after start). */
+	const char *(*data_dir)(void);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */
