@@ -512,36 +512,26 @@ route_password_reset(jx_req *req, void *ud)
 
 /* An adult binds a child with the slip's login and password (the seed's
  * binding flow): a new parent identity. */
-static int
-route_bind_child(jx_req *req, void *ud)
+int
+account_bind_child(jx_req *req, const char *login, const char *password,
+                   const char *relation, cJSON **out)
 {
 	jx_db *db = req->worker->db;
-	cJSON *body = http_json(req), *o;
-	const char *login, *password, *relation;
 	int64_t student = 0, student_account = 0, me_person = 0, identity, wait,
 	        school = 0, district = 0;
 	char key[96], err[256];
 	jx_stmt *st;
 
-	if (body == NULL)
-		return req->status;
-	login = account_json_string(body, "student_login", 16);
-	password = account_json_string(body, "student_password", 256);
-	relation = account_json_string(body, "relation", 20);
-	if (login == NULL || *login == '\0')
+	*out = NULL;
+	if (login == NULL || *login == '\0' || strlen(login) > 16)
 		return account_invalid(req, "student_login",
 		                       "student_login is required");
-	if (password == NULL || *password == '\0')
+	if (password == NULL || *password == '\0' || strlen(password) > 256)
 		return account_invalid(req, "student_password",
 		                       "student_password is required");
-	/* The relation is optional, but one that is given and cannot be
-	 * kept is refused, not dropped. */
-	if (relation == NULL &&
-	    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(body, "relation")) &&
-	    cJSON_GetObjectItemCaseSensitive(body, "relation") != NULL)
+	if (relation != NULL && strlen(relation) > 60)
 		return account_invalid(req, "relation",
-		                       "relation must be text of at most 20 "
-		                       "bytes, e.g. 父亲");
+		                       "relation is at most 20 characters");
 	snprintf(key, sizeof(key), "bind:%s", login);
 	wait = throttle_check(key, req->client_ip, jx_now());
 	if (wait > 0) {
@@ -627,13 +617,30 @@ route_bind_child(jx_req *req, void *ud)
 
 		if (identity_load(db, req->arena, identity, &idt) != 0)
 			goto fail;
-		o = identity_json(db, req->arena, &idt);
+		*out = identity_json(db, req->arena, &idt);
 	}
-	return http_reply_json(req, 201, o);
+	return 0;
 rollback:
 	db_rollback(db);
 fail:
 	return http_reply_problem(req, 500, "storage", "Storage error", NULL);
+}
+
+static int
+route_bind_child(jx_req *req, void *ud)
+{
+	cJSON *body = http_json(req), *o;
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	rc = account_bind_child(
+	    req, account_json_string(body, "student_login", 16),
+	    account_json_string(body, "student_password", 256),
+	    account_json_string(body, "relation", 60), &o);
+	if (rc != 0)
+		return rc;
+	return http_reply_json(req, 201, o);
 }
 
 static int

@@ -19,6 +19,10 @@ const char *account_policy(jx_req *req, const char *pw, const char *login);
 /* 0, or the status replied (422 naming the field). */
 int account_change_password(jx_req *req, const char *old_pw,
                             const char *new_pw);
+/* An adult binds a child by the slip's login and password: a new parent
+ * identity (*out: its API object). 0, or the status replied. */
+int account_bind_child(jx_req *req, const char *login, const char *password,
+                       const char *relation, cJSON **out);
 int account_routes_register(void);
 
 #endif

@@ -202,8 +202,9 @@ struct jx_req {
 	int status;
 	const char *content_type;
 	struct buf body;
-	struct buf headers; /* "Name: value\r\n"... */
-	cJSON *errors;      /* problem "errors" */
+	struct buf headers;  /* "Name: value\r\n"... */
+	cJSON *errors;       /* problem "errors" */
+	cJSON *last_problem; /* a copy of the last problem replied */
 	int body_read;
 	const char *body_data; /* the body once read (arena) */
 	size_t body_len;
@@ -243,6 +244,9 @@ int http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
                    size_t len, const char *extra);
 int http_reply_redirect(jx_req *req, const char *location);
 void http_add_header(jx_req *req, const char *name, const char *value);
+/* The message of the last problem replied (its first error's, else its
+ * detail), for pages that show a form again; NULL when none. */
+const char *http_problem_message(jx_req *req);
 const char *http_header(jx_req *req, const char *name);
 const char *http_query(jx_req *req, const char *name);
 int http_body(jx_req *req, size_t limit, const char **data, size_t *len);

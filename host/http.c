@@ -357,6 +357,20 @@ http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
 	                len);
 }
 
+const char *
+http_problem_message(jx_req *req)
+{
+	const cJSON *p = req->last_problem, *m;
+
+	m = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "errors"),
+	                       0),
+	    "message");
+	if (!cJSON_IsString(m))
+		m = cJSON_GetObjectItemCaseSensitive(p, "detail");
+	return cJSON_IsString(m) ? m->valuestring : NULL;
+}
+
 int
 http_reply_json(jx_req *req, int status, cJSON *body)
 {
@@ -381,6 +395,10 @@ http_reply_problem(jx_req *req, int status, const char *type, const char *title,
 	cJSON *p = problem_new(status, type, title, detail, req->errors);
 
 	req->errors = NULL;
+	/* Pages that show a form again read the reason from here. */
+	if (req->last_problem != NULL)
+		cJSON_Delete(req->last_problem);
+	req->last_problem = cJSON_Duplicate(p, 1);
 	if (!req->is_api && req->match.route != NULL &&
 	    (req->match.route->flags & JX_ROUTE_PAGE))
 		return http_reply_view(req, status, "error", p);
@@ -744,6 +762,8 @@ http_dispatch(struct mg_connection *conn)
 	buf_free(&req.headers);
 	if (req.errors != NULL)
 		cJSON_Delete(req.errors);
+	if (req.last_problem != NULL)
+		cJSON_Delete(req.last_problem);
 	db_reset_all(w->db);
 	arena_reset(&w->arena);
 	return req.status;

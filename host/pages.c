@@ -114,7 +114,7 @@ route_password_post(jx_req *req, void *ud)
 	const char *old_pw = http_form(req, "old_password");
 	const char *new_pw = http_form(req, "new_password");
 	const char *again = http_form(req, "new_password_again");
-	const cJSON *errs, *first;
+	const char *msg;
 	int rc;
 
 	if (old_pw == NULL || new_pw == NULL || again == NULL)
@@ -127,13 +127,9 @@ route_password_post(jx_req *req, void *ud)
 	if (rc == 0)
 		return http_reply_redirect(req, "/me?changed=1");
 	/* Show the reason the API would give, on the page. */
-	errs = req->errors;
-	first = cJSON_GetArrayItem(errs, 0);
-	first = cJSON_GetObjectItemCaseSensitive(first, "message");
+	msg = http_problem_message(req);
 	return pages_password_form(req, rc,
-	                           cJSON_IsString(first)
-	                               ? first->valuestring
-	                               : http_t(req, "password.failed"));
+	                           msg ? msg : http_t(req, "password.failed"));
 }
 
 static int
@@ -189,6 +185,49 @@ route_me_page(jx_req *req, void *ud)
 	return http_reply_view(req, 200, "account/me", d);
 }
 
+static int
+pages_bind_form(jx_req *req, int status, const char *login,
+                const char *relation, const char *message)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "title", http_t(req, "bind.title"));
+	if (login != NULL)
+		cJSON_AddStringToObject(d, "student_login", login);
+	if (relation != NULL)
+		cJSON_AddStringToObject(d, "relation", relation);
+	if (message != NULL)
+		cJSON_AddStringToObject(d, "error", message);
+	return http_reply_view(req, status, "account/bind", d);
+}
+
+/* The binding page the slips' QR code leads to. */
+static int
+route_bind_page(jx_req *req, void *ud)
+{
+	return pages_bind_form(req, 200, http_query(req, "login"), NULL, NULL);
+}
+
+static int
+route_bind_post(jx_req *req, void *ud)
+{
+	const char *login = http_form(req, "student_login");
+	const char *password = http_form(req, "student_password");
+	const char *relation = http_form(req, "relation");
+	const char *msg;
+	cJSON *o = NULL;
+	int rc;
+
+	rc = account_bind_child(req, login, password, relation, &o);
+	if (rc == 0) {
+		cJSON_Delete(o);
+		return http_reply_redirect(req, "/me");
+	}
+	msg = http_problem_message(req);
+	return pages_bind_form(req, rc, login, relation,
+	                       msg ? msg : http_t(req, "bind.failed"));
+}
+
 int
 pages_routes_register(void)
 {
@@ -205,6 +244,8 @@ pages_routes_register(void)
 	    {"POST", "/me/identity", route_identity_post, NULL, JX_ROUTE_PAGE,
 	     -1},
 	    {"GET", "/me", route_me_page, NULL, JX_ROUTE_PAGE, -1},
+	    {"GET", "/bind", route_bind_page, NULL, JX_ROUTE_PAGE, -1},
+	    {"POST", "/bind", route_bind_post, NULL, JX_ROUTE_PAGE, -1},
 	};
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
