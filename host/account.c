@@ -471,18 +471,17 @@ account_reset_scope(jx_req *req, int64_t account)
 	return RESET_VISIBLE;
 }
 
-static int
-route_password_reset(jx_req *req, void *ud)
+int
+account_reset(jx_req *req, int64_t account, cJSON **out)
 {
-	int64_t account = jx_host_table.req_param_id(req, "aid");
 	jx_db *db = req->worker->db;
 	char initial[64], err[256];
 	const char *login = NULL;
-	cJSON *o;
 	jx_stmt *st;
 	int scope =
 	    account > 0 ? account_reset_scope(req, account) : RESET_HIDDEN;
 
+	*out = NULL;
 	if (scope == RESET_HIDDEN)
 		return http_reply_problem(req, 404, "not-found", "Not found",
 		                          "No such account.");
@@ -504,9 +503,20 @@ route_password_reset(jx_req *req, void *ud)
 		return http_reply_problem(req, 500, "storage", "Storage error",
 		                          NULL);
 	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "login", login ? login : "");
-	cJSON_AddStringToObject(o, "initial_password", initial);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "login", login ? login : "");
+	cJSON_AddStringToObject(*out, "initial_password", initial);
+	return 0;
+}
+
+static int
+route_password_reset(jx_req *req, void *ud)
+{
+	cJSON *o;
+	int rc = account_reset(req, jx_host_table.req_param_id(req, "aid"), &o);
+
+	if (rc != 0)
+		return rc;
 	return http_reply_json(req, 200, o);
 }
 
@@ -634,6 +644,24 @@ route_bind_child(jx_req *req, void *ud)
 
 	if (body == NULL)
 		return req->status;
+	/* A relation that cannot be kept is refused, never dropped. */
+	{
+		const cJSON *rel =
+		    cJSON_GetObjectItemCaseSensitive(body, "relation");
+		size_t chars = 0;
+
+		if (rel != NULL && !cJSON_IsNull(rel) && !cJSON_IsString(rel))
+			return account_invalid(req, "relation",
+			                       "relation must be text such as "
+			                       "父亲");
+		if (cJSON_IsString(rel))
+			for (const char *p = rel->valuestring; *p; p++)
+				chars += ((unsigned char)*p & 0xc0) != 0x80;
+		if (chars > 20)
+			return account_invalid(
+			    req, "relation",
+			    "relation is at most 20 characters");
+	}
 	rc = account_bind_child(
 	    req, account_json_string(body, "student_login", 16),
 	    account_json_string(body, "student_password", 256),

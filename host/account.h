@@ -23,6 +23,10 @@ int account_change_password(jx_req *req, const char *old_pw,
  * identity (*out: its API object). 0, or the status replied. */
 int account_bind_child(jx_req *req, const char *login, const char *password,
                        const char *relation, cJSON **out);
+/* A fresh initial password for account, within the caller's reset
+ * scope (API.md): *out is {"login","initial_password"}. 0, or the status
+ * replied (404 not visible, 403 visible but not allowed). */
+int account_reset(jx_req *req, int64_t account, cJSON **out);
 int account_routes_register(void);
 
 #endif

@@ -84,14 +84,20 @@ auth_csrf_ok(jx_req *req)
 int
 auth_gate(jx_req *req)
 {
-	static const char *const allowed[] = {"GET /api/v1/me",
-	                                      "PUT /api/v1/me/password",
-	                                      "DELETE /api/v1/session",
-	                                      "GET /me/password",
-	                                      "POST /me/password",
-	                                      "POST /logout",
-	                                      "GET /login",
-	                                      NULL};
+	static const char *const allowed[] = {
+	    "GET /api/v1/me",
+	    "PUT /api/v1/me/password",
+	    "DELETE /api/v1/session",
+	    "POST /api/v1/session",
+	    "POST /api/v1/password-recovery",
+	    "POST /api/v1/password-recovery/verify",
+	    "GET /me/password",
+	    "POST /me/password",
+	    "POST /logout",
+	    "GET /login",
+	    "POST /login",
+	    "GET /healthz",
+	    NULL};
 	const struct route *rt = req->match.route;
 
 	if (!req->must_change)

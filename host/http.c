@@ -671,7 +671,9 @@ http_route(jx_req *req)
 		return http_reply_problem(req, 403, "csrf",
 		                          "Missing or wrong CSRF token",
 		                          "Send the session's X-CSRF-Token.");
-	if (!(rt->flags & JX_ROUTE_PUBLIC)) {
+	/* The password-change gate holds for every route once logged in,
+	 * public ones included (they would show the logged-in page). */
+	if (req->account_id != 0) {
 		int rc = auth_gate(req);
 
 		if (rc != 0)

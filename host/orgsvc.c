@@ -41,22 +41,52 @@ orgsvc_get_lua(void)
 	return orgsvc_lua;
 }
 
+/* Bytes in the UTF-8 character at s; 1 for a stray or broken byte. */
+static size_t
+org_char_len(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+	size_t k = c < 0x80             ? 1
+	           : (c & 0xe0) == 0xc0 ? 2
+	           : (c & 0xf0) == 0xe0 ? 3
+	           : (c & 0xf8) == 0xf0 ? 4
+	                                : 1;
+
+	for (size_t i = 1; i < k; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return 1;
+	return k;
+}
+
 void
 org_id_mask(const char *id, char *out, size_t outlen)
 {
-	size_t n = id ? strlen(id) : 0, k = 0;
+	size_t n = 0, k = 0, i = 0, len, clen;
+	const char *p, *c;
 
 	if (outlen == 0)
 		return;
-	/* Too short to keep anything: all stars, never the value. */
-	if (n < 8) {
-		for (; k < n && k + 1 < outlen; k++)
-			out[k] = '*';
-		out[k] = '\0';
-		return;
+	if (id == NULL)
+		id = "";
+	/* Characters, not bytes: a full-width digit is one character. */
+	for (p = id; *p; p += org_char_len(p))
+		n++;
+	for (p = id; *p; p += len, i++) {
+		len = org_char_len(p);
+		c = p;
+		clen = len;
+		/* Too short to keep anything: all stars, never the value;
+		 * a stray byte is never copied. */
+		if (n < 8 || (i >= 3 && i < n - 4) ||
+		    (len == 1 && (unsigned char)*p >= 0x80)) {
+			c = "*";
+			clen = 1;
+		}
+		if (k + clen >= outlen)
+			break;
+		memcpy(out + k, c, clen);
+		k += clen;
 	}
-	for (size_t i = 0; i < n && k + 1 < outlen; i++)
-		out[k++] = (i < 3 || i >= n - 4) ? id[i] : '*';
 	out[k] = '\0';
 }
 

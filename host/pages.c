@@ -228,6 +228,19 @@ route_bind_post(jx_req *req, void *ud)
 	                       msg ? msg : http_t(req, "bind.failed"));
 }
 
+/* A parent resets their child's password from the personal centre. */
+static int
+route_child_reset(jx_req *req, void *ud)
+{
+	cJSON *o = NULL;
+	int rc = account_reset(req, jx_host_table.req_param_id(req, "aid"), &o);
+
+	if (rc != 0)
+		return rc;
+	cJSON_AddStringToObject(o, "title", http_t(req, "me.child_reset"));
+	return http_reply_view(req, 200, "account/reset_done", o);
+}
+
 int
 pages_routes_register(void)
 {
@@ -245,6 +258,8 @@ pages_routes_register(void)
 	     -1},
 	    {"GET", "/me", route_me_page, NULL, JX_ROUTE_PAGE, -1},
 	    {"GET", "/bind", route_bind_page, NULL, JX_ROUTE_PAGE, -1},
+	    {"POST", "/me/accounts/{aid}/password-reset", route_child_reset,
+	     NULL, JX_ROUTE_PAGE, -1},
 	    {"POST", "/bind", route_bind_post, NULL, JX_ROUTE_PAGE, -1},
 	};
 
