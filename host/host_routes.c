@@ -151,6 +151,23 @@ host_routes_register(void)
 	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
 	};
 
+	/* The host's own menu entry: the personal centre, for everyone
+	 * logged in. */
+	{
+		struct menu_entry *m =
+		    realloc(app.menu, (size_t)(app.nmenu + 1) * sizeof(*m));
+
+		if (m == NULL)
+			return -1;
+		app.menu = m;
+		app.menu[app.nmenu++] = (struct menu_entry){
+		    .roles = strdup("*"),
+		    .label_key = strdup("nav.me"),
+		    .href = strdup("/me"),
+		    .order = 90,
+		    .plugin = -1,
+		};
+	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
 		if (router_add(app.router, &routes[i]) != 0) {
 			jx_log(JX_LOG_ERROR, "host", "cannot route %s %s",

@@ -390,6 +390,15 @@ plugin_visit(int i, int *mark, int *order, int *n)
 }
 
 static int
+plugin_menu_cmp(const void *a, const void *b)
+{
+	const struct menu_entry *x = a, *y = b;
+
+	return x->order != y->order ? (x->order < y->order ? -1 : 1)
+	                            : strcmp(x->href, y->href);
+}
+
+static int
 plugin_names_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -521,6 +530,10 @@ plugins_load(jx_db *db)
 		plugin_init_one(db, order[k]);
 	free(mark);
 	free(order);
+	/* The menu in its declared order, whoever registered first. */
+	if (app.nmenu > 1)
+		qsort(app.menu, (size_t)app.nmenu, sizeof(*app.menu),
+		      plugin_menu_cmp);
 	return 0;
 }
 

@@ -1,0 +1,158 @@
+/*
+ * roster.h — shared pieces of the roster plugin: the host and org
+ * service tables, input helpers, grade and class names, and the
+ * functions each roster file exports to the others.
+ */
+#ifndef ROSTER_H
+#define ROSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jx/org.h>
+#include <jx/plugin.h>
+
+extern const struct jx_host *roster_host;
+extern const struct jx_org_v1 *roster_org;
+
+#define ROSTER_MAX_NAME 50
+
+/* ---- roster.c: helpers ---------------------------------------------- */
+
+/* 404 in the API's words: no such thing, or not visible to you. */
+int roster_not_found(jx_req *req);
+int roster_forbidden(jx_req *req);
+int roster_storage_error(jx_req *req);
+/* 422 with the errors added so far (host->problem_error). */
+int roster_invalid(jx_req *req, const char *detail);
+/* A string member, trimmed into arena memory: NULL when absent or
+ * null; sets *bad and adds an error when required and empty or longer
+ * than max characters. */
+const char *roster_string(jx_req *req, const cJSON *body, const char *name,
+                          size_t max, int required, int *bad);
+/* Grade from 1-12, 一年级..九年级, 初一..初三, 高一..高三; 0 when not. */
+int roster_parse_grade(const char *s);
+/* "七年级1班", "初一(2)班", "7年级3班" → grade and class name ("1班");
+ * 0 or -1. */
+int roster_parse_grade_class(const char *s, int *grade, char *name,
+                             size_t namelen);
+/* 男/女 from 男, 女, male, female, m, f (any case); NULL otherwise. */
+const char *roster_gender(const char *s);
+/* An ID number normalised (upper-case X) into out; 0 when it has the
+ * 18-character shape (17 digits and a digit or X), -1 otherwise. */
+int roster_id_number(const char *s, char *out, size_t outlen);
+/* 1 when an 18-character ID number's MOD 11-2 check digit holds. */
+int roster_id_checksum_ok(const char *id);
+/* The school's district id, or 0 when there is no such school. */
+int64_t roster_school_district(jx_db *db, int64_t school);
+/* One integer from a query, or 0 (none) / -1 (error). */
+int64_t roster_one(jx_db *db, const char *sql, const char *types, ...);
+/* The acting identity's role is one of the comma-separated roles. */
+int roster_role(jx_req *req, const char *roles);
+/* Limit and cursor of a list request (API.md: default 50, max 500). */
+void roster_page(jx_req *req, int64_t *limit, int64_t *after);
+/* {"items": items, "next_cursor": ...} */
+cJSON *roster_items(cJSON *items, int64_t limit, const char *id_key);
+
+/* ---- roster_classes.c ------------------------------------------------ */
+int roster_classes_init(struct jx_registrar *reg);
+/* The class id of grade + name in the school, 0 when none. */
+int64_t roster_class_find(jx_db *db, int64_t school, int grade,
+                          const char *name);
+
+/* ---- roster_people.c, roster_students.c, roster_teachers.c ---------- */
+int roster_people_init(struct jx_registrar *reg);
+/* The student API object (ID number masked). NULL when none. */
+cJSON *roster_student_json(jx_db *db, int64_t student);
+
+/* ---- roster_apply.c: one row of any source (API, import) ------------- */
+
+enum roster_outcome {
+	ROSTER_CREATED = 1,
+	ROSTER_UPDATED = 2,
+	ROSTER_UNCHANGED = 3,
+};
+
+/* NULL members mean "not given: keep what is stored". A value that
+ * contains '*' (a masked export) also keeps what is stored. */
+struct roster_guardian_in {
+	const char *name, *phone, *relation;
+};
+struct roster_student_in {
+	const char *name;
+	const char *gender; /* 男 / 女 */
+	int grade;          /* with class_name, or class_id */
+	const char *class_name;
+	int64_t class_id;
+	int create_classes;    /* a missing class is created */
+	const char *id_number; /* normalised: 17 digits + digit or X */
+	const char *national_no;
+	const char *city_no;
+	struct roster_guardian_in guardians[2];
+	int nguardians;
+};
+struct roster_teacher_in {
+	const char *name, *phone, *gender, *subject;
+	const int64_t *class_ids; /* NULL: keep; else replace this school's */
+	int nclass_ids;
+	const int64_t *head_of_class_ids; /* NULL: keep */
+	int nhead_of_class_ids;
+};
+struct roster_parent_in {
+	const char *student_national_no, *student_id_number;
+	const char *name, *phone, *relation;
+};
+
+/* An error of one row: the column at fault and a message. */
+struct roster_error {
+	const char *field; /* API name: "national_no", "class" ... */
+	char message[256];
+};
+
+/*
+ * Each writes one row on the caller's transaction (the caller wraps the
+ * row in a savepoint, so a failed row leaves nothing) and returns a
+ * roster_outcome, or -1 with err filled. student/teacher ids are
+ * person ids. A student still in school elsewhere is an error that
+ * names nothing of the other school; one who left elsewhere comes back
+ * (a transfer) with their records.
+ */
+int roster_student_apply(jx_db *db, int64_t school,
+                         const struct roster_student_in *in, int64_t *student,
+                         struct roster_error *err);
+int roster_teacher_apply(jx_db *db, int64_t school,
+                         const struct roster_teacher_in *in, int64_t *teacher,
+                         struct roster_error *err);
+int roster_parent_apply(jx_db *db, int64_t school,
+                        const struct roster_parent_in *in, int64_t *parent,
+                        struct roster_error *err);
+/* A student or teacher leaves school: status left, identities ended
+ * (a student's parents' identities for that child too), data kept. */
+int roster_student_leave(jx_db *db, int64_t student, const char *reason);
+int roster_teacher_leave(jx_db *db, int64_t school, int64_t teacher);
+
+/* ---- roster_import.c ------------------------------------------------- */
+int roster_import_init(struct jx_registrar *reg);
+
+/* A sheet column: the Chinese header, the English alias, the API field
+ * the row functions name in errors, required or not. Lists end with a
+ * NULL header. */
+struct roster_column {
+	const char *header, *alias;
+	int required;
+	const char *note; /* for the template's notes row */
+	const char *example;
+};
+extern const struct roster_column roster_student_columns[];
+extern const struct roster_column roster_teacher_columns[];
+extern const struct roster_column roster_parent_columns[];
+/* The columns of kind ("students", "teachers", "parents") or NULL. */
+const struct roster_column *roster_columns(const char *kind);
+
+/* ---- roster_sheets.c (templates, export) ----------------------------- */
+int roster_sheets_init(struct jx_registrar *reg);
+
+/* ---- roster_slips.c -------------------------------------------------- */
+int roster_slips_init(struct jx_registrar *reg);
+
+#endif

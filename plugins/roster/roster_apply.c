@@ -1,0 +1,649 @@
+/*
+ * roster_apply.c — one row of the roster, wherever it comes from (a
+ * form, the API, a sheet): match the existing person, check the
+ * city-wide uniqueness of 全国学籍号 and 身份证号, then create, update or
+ * leave alone. Imports run these for every row inside one transaction.
+ */
+#include "roster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H roster_host
+
+static int
+apply_fail(struct roster_error *err, const char *field, const char *msg)
+{
+	err->field = field;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+	return -1;
+}
+
+static int
+apply_storage(jx_db *db, struct roster_error *err)
+{
+	err->field = NULL;
+	snprintf(err->message, sizeof(err->message), "无法保存 (storage): %s",
+	         H->db_errmsg(db));
+	return -1;
+}
+
+/* A given value that is not a masked export (keep what is stored). */
+static int
+apply_given(const char *v)
+{
+	return v != NULL && *v != '\0' && strchr(v, '*') == NULL;
+}
+
+static int
+apply_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The class the row names, created when allowed; 0 with err when none. */
+static int64_t
+apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
+            struct roster_error *err)
+{
+	int64_t id;
+
+	if (in->class_id > 0) {
+		if (H->db_one(
+		        db,
+		        "SELECT 1 FROM classes WHERE id = ? AND school_id "
+		        "= ?",
+		        "ii", in->class_id, school) != 1) {
+			apply_fail(err, "class_id",
+			           "班级不存在 (no such class in this school)");
+			return 0;
+		}
+		return in->class_id;
+	}
+	if (in->class_name == NULL || *in->class_name == '\0')
+		return 0;
+	id = roster_class_find(db, school, in->grade, in->class_name);
+	if (id > 0)
+		return id;
+	if (!in->create_classes) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+		         "班级 %s%s 不存在，请先创建班级 (the class does not "
+		         "exist: create it first)",
+		         roster_org->grade_label(in->grade), in->class_name);
+		apply_fail(err, "class", msg);
+		return 0;
+	}
+	id = H->db_one(
+	    db,
+	    "INSERT INTO classes(school_id, grade, name, created_at) "
+	    "VALUES (?, ?, ?, ?) RETURNING id",
+	    "iisi", school, (int64_t)in->grade, in->class_name, H->now());
+	if (id <= 0)
+		apply_storage(db, err);
+	return id > 0 ? id : 0;
+}
+
+struct apply_match {
+	int64_t id, school, klass;
+	char status[16];
+	char name[64], gender[8], national_no[40], city_no[40], id_hash[65];
+};
+
+static int64_t
+apply_find(jx_db *db, const char *sql, const char *types, const char *a,
+           int64_t b, int64_t c, const char *d, struct apply_match *m)
+{
+	jx_stmt *st;
+
+	if (types[0] == 's' && types[1] == '\0')
+		st = H->db_query(db, sql, types, a);
+	else
+		st = H->db_query(db, sql, types, b, c, d);
+	memset(m, 0, sizeof(*m));
+	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		m->id = H->db_int(st, 0);
+		m->school = H->db_int(st, 1);
+		m->klass = H->db_int(st, 2);
+		snprintf(m->status, sizeof(m->status), "%s",
+		         H->db_text(st, 3) ?: "");
+		snprintf(m->name, sizeof(m->name), "%s",
+		         H->db_text(st, 4) ?: "");
+		snprintf(m->gender, sizeof(m->gender), "%s",
+		         H->db_text(st, 5) ?: "");
+		snprintf(m->national_no, sizeof(m->national_no), "%s",
+		         H->db_text(st, 6) ?: "");
+		snprintf(m->city_no, sizeof(m->city_no), "%s",
+		         H->db_text(st, 7) ?: "");
+		snprintf(m->id_hash, sizeof(m->id_hash), "%s",
+		         H->db_text(st, 8) ?: "");
+	}
+	H->db_finish(st);
+	return m->id;
+}
+
+#define APPLY_STUDENT_COLS                                                     \
+	"SELECT s.person_id, s.school_id, COALESCE(s.class_id, 0), "           \
+	"s.status, p.name, p.gender, s.national_no, s.city_no, "               \
+	"s.id_number_hash FROM students s JOIN persons p ON p.id = "           \
+	"s.person_id "
+
+/* Guardians of one student: adds or updates; 1 when something changed. */
+static int
+apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
+                const struct roster_guardian_in *g, int n,
+                struct roster_error *err)
+{
+	static const char *const fields[2][3] = {
+	    {"guardian1_name", "guardian1_phone", "guardian1_relation"},
+	    {"guardian2_name", "guardian2_phone", "guardian2_relation"}};
+	int changed = 0;
+
+	for (int i = 0; i < n && i < 2; i++) {
+		char msg[256];
+		int64_t parent, account;
+		jx_stmt *st;
+		int had = 0, same = 0;
+
+		if ((g[i].name == NULL || !*g[i].name) &&
+		    (g[i].phone == NULL || !*g[i].phone))
+			continue;
+		if (g[i].phone == NULL || !*g[i].phone)
+			return apply_fail(
+			    err, fields[i][1],
+			    "家长手机号缺失 (the parent's phone is "
+			    "missing)");
+		if (!roster_org->phone_valid(g[i].phone))
+			return apply_fail(
+			    err, fields[i][1],
+			    "手机号应为以1开头的11位数字 (a phone is "
+			    "11 digits starting with 1)");
+		if (g[i].name == NULL || !*g[i].name)
+			return apply_fail(err, fields[i][0],
+			                  "家长姓名缺失 (the parent's name is "
+			                  "missing)");
+		parent = roster_org->adult(db, g[i].name, g[i].phone, NULL, msg,
+		                           sizeof(msg));
+		if (parent <= 0)
+			return apply_fail(err, fields[i][1], msg);
+		if (parent == student)
+			return apply_fail(
+			    err, fields[i][1],
+			    "家长不能是学生本人 (a parent cannot be "
+			    "the student)");
+		account =
+		    roster_org->account(db, parent, g[i].phone, "parent",
+		                        g[i].phone, NULL, 0, msg, sizeof(msg));
+		if (account <= 0)
+			return apply_fail(err, fields[i][1], msg);
+		st = H->db_query(
+		    db,
+		    "SELECT relation FROM guardians WHERE parent_id "
+		    "= ? AND student_id = ?",
+		    "ii", parent, student);
+		if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+			had = 1;
+			same = g[i].relation == NULL ||
+			       apply_same(H->db_text(st, 0), g[i].relation);
+		}
+		H->db_finish(st);
+		if (!had || !same) {
+			if (H->db_exec(
+			        db,
+			        "INSERT INTO guardians(parent_id, "
+			        "student_id, relation, created_at) VALUES "
+			        "(?, ?, ?, ?) ON CONFLICT(parent_id, "
+			        "student_id) DO UPDATE SET relation = "
+			        "excluded.relation",
+			        "iisi", parent, student, g[i].relation,
+			        H->now()) < 0)
+				return apply_storage(db, err);
+			changed = 1;
+		}
+		if (roster_org->identity(db, account, "parent", district,
+		                         school, student, msg,
+		                         sizeof(msg)) <= 0)
+			return apply_fail(err, fields[i][1], msg);
+	}
+	return changed;
+}
+
+int
+roster_student_apply(jx_db *db, int64_t school,
+                     const struct roster_student_in *in, int64_t *student,
+                     struct roster_error *err)
+{
+	char hash[65] = "", masked[40] = "", *sealed = NULL, msg[256];
+	int64_t district = roster_school_district(db, school), klass, account;
+	struct apply_match m, other;
+	int outcome, changed = 0, g;
+
+	memset(err, 0, sizeof(*err));
+	*student = 0;
+	if (district <= 0)
+		return apply_fail(err, NULL, "no such school");
+	klass = apply_class(db, school, in, err);
+	if (err->message[0])
+		return -1;
+	if (apply_given(in->id_number))
+		roster_org->lookup_hash(in->id_number, hash);
+
+	/* Match: 全国学籍号, else 身份证号, else 姓名+年级+班级 here. */
+	m.id = 0;
+	if (apply_given(in->national_no))
+		apply_find(db, APPLY_STUDENT_COLS "WHERE s.national_no = ?",
+		           "s", in->national_no, 0, 0, NULL, &m);
+	if (m.id == 0 && hash[0])
+		apply_find(db, APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?",
+		           "s", hash, 0, 0, NULL, &m);
+	if (m.id == 0 && klass > 0 && in->name != NULL)
+		apply_find(
+		    db,
+		    APPLY_STUDENT_COLS
+		    "WHERE s.school_id = ? AND s.class_id = ? AND p.name "
+		    "= ? AND s.status = 'in_school' ORDER BY s.person_id "
+		    "LIMIT 1",
+		    "iis", NULL, school, klass, in->name, &m);
+	/* The numbers must not belong to another student. */
+	if (m.id != 0 && hash[0] && m.id_hash[0] && strcmp(m.id_hash, hash)) {
+		if (apply_find(db,
+		               APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?",
+		               "s", hash, 0, 0, NULL, &other) != 0)
+			return apply_fail(
+			    err, "id_number",
+			    "身份证号已属于另一名学生 (this ID number "
+			    "belongs to another student)");
+	}
+	if (m.id != 0 && hash[0] && !m.id_hash[0] &&
+	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?", "s",
+	               hash, 0, 0, NULL, &other) != 0 &&
+	    other.id != m.id)
+		return apply_fail(err, "id_number",
+		                  "身份证号已属于另一名学生 (this ID number "
+		                  "belongs to another student)");
+	if (apply_given(in->national_no) && m.id != 0 &&
+	    !apply_same(m.national_no[0] ? m.national_no : NULL,
+	                in->national_no) &&
+	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.national_no = ?", "s",
+	               in->national_no, 0, 0, NULL, &other) != 0 &&
+	    other.id != m.id)
+		return apply_fail(err, "national_no",
+		                  "全国学籍号已属于另一名学生 (this national "
+		                  "student number belongs to another student)");
+	/* Still in school elsewhere: refuse, and say nothing about where. */
+	if (m.id != 0 && m.school != school &&
+	    strcmp(m.status, "in_school") == 0)
+		return apply_fail(
+		    err,
+		    apply_given(in->national_no) ? "national_no" : "id_number",
+		    "该学生在其他学校在读，须由原学校先办理离校 (the "
+		    "student is enrolled at another school, which "
+		    "must mark them as left first)");
+	if (hash[0] &&
+	    (sealed = NULL, roster_org->id_seal(in->id_number, &sealed, hash,
+	                                        masked, sizeof(masked)) != 0))
+		return apply_storage(db, err);
+
+	if (m.id == 0) {
+		char login[16];
+
+		if (in->name == NULL || !*in->name) {
+			free(sealed);
+			return apply_fail(err, "name",
+			                  "姓名缺失 (name missing)");
+		}
+		if (in->gender == NULL) {
+			free(sealed);
+			return apply_fail(
+			    err, "gender",
+			    "性别应为 男 或 女 (gender: 男 or 女)");
+		}
+		if (klass == 0) {
+			free(sealed);
+			return apply_fail(err, "class",
+			                  "年级和班级缺失 (grade and class "
+			                  "missing)");
+		}
+		*student =
+		    H->db_one(db,
+		              "INSERT INTO persons(name, gender, "
+		              "created_at) VALUES (?, ?, ?) RETURNING id",
+		              "ssi", in->name, in->gender, H->now());
+		if (*student <= 0 ||
+		    H->db_exec(
+		        db,
+		        "INSERT INTO students(person_id, school_id, "
+		        "class_id, national_no, city_no, id_number_enc, "
+		        "id_number_hash, id_number_masked, created_at) "
+		        "VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)",
+		        "iiisssssi", *student, school, klass,
+		        apply_given(in->national_no) ? in->national_no : NULL,
+		        apply_given(in->city_no) ? in->city_no : NULL, sealed,
+		        hash, masked[0] ? masked : NULL, H->now()) != 1 ||
+		    roster_org->student_login(db, login) != 0) {
+			free(sealed);
+			return apply_storage(db, err);
+		}
+		free(sealed);
+		account = roster_org->account(db, *student, login, "student",
+		                              NULL, NULL, 0, msg, sizeof(msg));
+		if (account <= 0 ||
+		    roster_org->identity(db, account, "student", district,
+		                         school, *student, msg,
+		                         sizeof(msg)) <= 0)
+			return apply_fail(err, NULL, msg);
+		outcome = ROSTER_CREATED;
+	} else {
+		int moved =
+		    m.school != school || strcmp(m.status, "in_school") != 0;
+
+		*student = m.id;
+		if (klass == 0)
+			klass = m.klass;
+		if (klass == 0) {
+			free(sealed);
+			return apply_fail(err, "class",
+			                  "年级和班级缺失 (grade and class "
+			                  "missing)");
+		}
+		changed = moved || klass != m.klass ||
+		          (in->name && strcmp(in->name, m.name) != 0) ||
+		          (in->gender && strcmp(in->gender, m.gender) != 0) ||
+		          (apply_given(in->national_no) &&
+		           strcmp(in->national_no, m.national_no) != 0) ||
+		          (apply_given(in->city_no) &&
+		           strcmp(in->city_no, m.city_no) != 0) ||
+		          (hash[0] && strcmp(hash, m.id_hash) != 0);
+		if (changed &&
+		    (H->db_exec(db,
+		                "UPDATE persons SET name = COALESCE(?, name), "
+		                "gender = COALESCE(?, gender) WHERE id = ?",
+		                "ssi", in->name, in->gender, m.id) != 1 ||
+		     H->db_exec(
+		         db,
+		         "UPDATE students SET school_id = ?, class_id = ?, "
+		         "status = 'in_school', left_at = NULL, "
+		         "left_reason = NULL, national_no = COALESCE(?, "
+		         "national_no), city_no = COALESCE(?, city_no), "
+		         "id_number_enc = COALESCE(?, id_number_enc), "
+		         "id_number_hash = COALESCE(NULLIF(?, ''), "
+		         "id_number_hash), id_number_masked = COALESCE(?, "
+		         "id_number_masked) WHERE person_id = ?",
+		         "iisssssi", school, klass,
+		         apply_given(in->national_no) ? in->national_no : NULL,
+		         apply_given(in->city_no) ? in->city_no : NULL, sealed,
+		         hash, masked[0] ? masked : NULL, m.id) != 1)) {
+			free(sealed);
+			return apply_storage(db, err);
+		}
+		free(sealed);
+		if (moved) {
+			/* A transfer or re-admission: the student and the
+			 * parents they had act again, here. */
+			account = H->db_one(db,
+			                    "SELECT id FROM accounts WHERE "
+			                    "person_id = ?",
+			                    "i", m.id);
+			if (account <= 0 ||
+			    roster_org->identity(db, account, "student",
+			                         district, school, m.id, msg,
+			                         sizeof(msg)) <= 0 ||
+			    H->db_exec(db,
+			               "UPDATE identities SET status = "
+			               "'active', ended_at = NULL, school_id = "
+			               "?, district_id = ? WHERE role = "
+			               "'parent' AND student_id = ?",
+			               "iii", school, district, m.id) < 0)
+				return apply_fail(err, NULL, msg);
+		}
+		outcome = changed ? ROSTER_UPDATED : ROSTER_UNCHANGED;
+	}
+	g = apply_guardians(db, district, school, *student, in->guardians,
+	                    in->nguardians, err);
+	if (g < 0)
+		return -1;
+	if (g > 0 && outcome == ROSTER_UNCHANGED)
+		outcome = ROSTER_UPDATED;
+	return outcome;
+}
+
+int
+roster_teacher_apply(jx_db *db, int64_t school,
+                     const struct roster_teacher_in *in, int64_t *teacher,
+                     struct roster_error *err)
+{
+	int64_t district = roster_school_district(db, school), account;
+	char msg[256], old_name[64] = "", old_subject[64] = "",
+	               old_gender[8] = "";
+	int existed = 0, changed = 0;
+	jx_stmt *st;
+
+	memset(err, 0, sizeof(*err));
+	*teacher = 0;
+	if (district <= 0)
+		return apply_fail(err, NULL, "no such school");
+	if (in->name == NULL || !*in->name)
+		return apply_fail(err, "name", "姓名缺失 (name missing)");
+	if (in->phone == NULL || !roster_org->phone_valid(in->phone))
+		return apply_fail(err, "phone",
+		                  "手机号应为以1开头的11位数字 (a phone is 11 "
+		                  "digits starting with 1)");
+	*teacher = roster_org->adult(db, in->name, in->phone, in->gender, msg,
+	                             sizeof(msg));
+	if (*teacher <= 0)
+		return apply_fail(err, "phone", msg);
+	st =
+	    H->db_query(db,
+	                "SELECT p.name, COALESCE(t.subject, ''), "
+	                "COALESCE(p.gender, ''), t.person_id FROM persons p "
+	                "LEFT JOIN teachers t ON t.person_id = p.id AND "
+	                "t.school_id = ? AND t.status = 'in_school' WHERE p.id "
+	                "= ?",
+	                "ii", school, *teacher);
+	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		snprintf(old_name, sizeof(old_name), "%s", H->db_text(st, 0));
+		snprintf(old_subject, sizeof(old_subject), "%s",
+		         H->db_text(st, 1));
+		snprintf(old_gender, sizeof(old_gender), "%s",
+		         H->db_text(st, 2));
+		existed = !H->db_is_null(st, 3);
+	}
+	H->db_finish(st);
+	changed = strcmp(old_name, in->name) != 0 ||
+	          (in->subject && strcmp(old_subject, in->subject) != 0) ||
+	          (in->gender && strcmp(old_gender, in->gender) != 0);
+	if (H->db_exec(db,
+	               "UPDATE persons SET name = ?, gender = COALESCE(?, "
+	               "gender) WHERE id = ?",
+	               "ssi", in->name, in->gender, *teacher) != 1 ||
+	    H->db_exec(db,
+	               "INSERT INTO teachers(person_id, school_id, subject, "
+	               "created_at) VALUES (?, ?, ?, ?) ON CONFLICT(person_id, "
+	               "school_id) DO UPDATE SET status = 'in_school', "
+	               "subject = COALESCE(excluded.subject, teachers.subject)",
+	               "iisi", *teacher, school, in->subject, H->now()) < 0)
+		return apply_storage(db, err);
+	account = roster_org->account(db, *teacher, in->phone, "teacher",
+	                              in->phone, NULL, 0, msg, sizeof(msg));
+	if (account <= 0 ||
+	    roster_org->identity(db, account, "teacher", district, school, 0,
+	                         msg, sizeof(msg)) <= 0)
+		return apply_fail(err, "phone", msg);
+	if (in->class_ids != NULL) {
+		int64_t before = H->db_one(
+		    db,
+		    "SELECT COUNT(*) FROM teaching t JOIN classes c ON c.id = "
+		    "t.class_id WHERE t.teacher_id = ? AND c.school_id = ?",
+		    "ii", *teacher, school);
+		int same = before == in->nclass_ids;
+
+		for (int i = 0; i < in->nclass_ids && same; i++)
+			same =
+			    H->db_one(db,
+			              "SELECT 1 FROM teaching WHERE teacher_id "
+			              "= ? AND class_id = ?",
+			              "ii", *teacher, in->class_ids[i]) == 1;
+		if (!same) {
+			changed = 1;
+			if (H->db_exec(
+			        db,
+			        "DELETE FROM teaching WHERE teacher_id = ? "
+			        "AND class_id IN (SELECT id FROM classes "
+			        "WHERE school_id = ?)",
+			        "ii", *teacher, school) < 0)
+				return apply_storage(db, err);
+			for (int i = 0; i < in->nclass_ids; i++)
+				if (H->db_exec(
+				        db,
+				        "INSERT INTO teaching(teacher_id, "
+				        "class_id) VALUES (?, ?) ON "
+				        "CONFLICT DO NOTHING",
+				        "ii", *teacher, in->class_ids[i]) < 0)
+					return apply_storage(db, err);
+		}
+	}
+	if (in->head_of_class_ids != NULL) {
+		for (int i = 0; i < in->nhead_of_class_ids; i++) {
+			int64_t n = H->db_exec(
+			    db,
+			    "UPDATE classes SET head_teacher_id = ? WHERE id = "
+			    "? AND school_id = ? AND (head_teacher_id IS NULL "
+			    "OR head_teacher_id <> ?)",
+			    "iiii", *teacher, in->head_of_class_ids[i], school,
+			    *teacher);
+
+			if (n < 0)
+				return apply_storage(db, err);
+			changed |= n > 0;
+		}
+	}
+	if (!existed)
+		return ROSTER_CREATED;
+	return changed ? ROSTER_UPDATED : ROSTER_UNCHANGED;
+}
+
+int
+roster_parent_apply(jx_db *db, int64_t school,
+                    const struct roster_parent_in *in, int64_t *parent,
+                    struct roster_error *err)
+{
+	struct roster_guardian_in g = {in->name, in->phone, in->relation};
+	int64_t district = roster_school_district(db, school), student = 0;
+	char hash[65];
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	*parent = 0;
+	if (apply_given(in->student_national_no))
+		student =
+		    H->db_one(db,
+		              "SELECT person_id FROM students WHERE "
+		              "national_no = ? AND school_id = ? AND status "
+		              "= 'in_school'",
+		              "si", in->student_national_no, school);
+	else if (apply_given(in->student_id_number)) {
+		roster_org->lookup_hash(in->student_id_number, hash);
+		student = H->db_one(db,
+		                    "SELECT person_id FROM students WHERE "
+		                    "id_number_hash = ? AND school_id = ? AND "
+		                    "status = 'in_school'",
+		                    "si", hash, school);
+	} else
+		return apply_fail(err, "student_national_no",
+		                  "学生全国学籍号或身份证号缺失 (the student's "
+		                  "national number or ID number is missing)");
+	if (student <= 0)
+		return apply_fail(err,
+		                  apply_given(in->student_national_no)
+		                      ? "student_national_no"
+		                      : "student_id_number",
+		                  "本校找不到该学生 (no such student in this "
+		                  "school)");
+	if (in->name == NULL || !*in->name)
+		return apply_fail(err, "name", "家长姓名缺失 (name missing)");
+	if (in->phone == NULL || !*in->phone)
+		return apply_fail(err, "phone", "手机号缺失 (phone missing)");
+	{
+		int64_t before = H->db_one(
+		    db,
+		    "SELECT COUNT(*) FROM guardians g JOIN persons p ON p.id = "
+		    "g.parent_id WHERE g.student_id = ? AND p.phone = ?",
+		    "is", student, in->phone);
+
+		rc = apply_guardians(db, district, school, student, &g, 1, err);
+		if (rc < 0) {
+			/* name the parents sheet's columns */
+			if (err->field && strstr(err->field, "phone"))
+				err->field = "phone";
+			else if (err->field && strstr(err->field, "name"))
+				err->field = "name";
+			return -1;
+		}
+		*parent =
+		    H->db_one(db, "SELECT id FROM persons WHERE phone = ?", "s",
+		              in->phone);
+		if (before == 0)
+			return ROSTER_CREATED;
+		return rc > 0 ? ROSTER_UPDATED : ROSTER_UNCHANGED;
+	}
+}
+
+int
+roster_student_leave(jx_db *db, int64_t student, const char *reason)
+{
+	int64_t now = H->now();
+
+	if (H->db_exec(db,
+	               "UPDATE students SET status = 'left', left_at = ?, "
+	               "left_reason = ? WHERE person_id = ? AND status = "
+	               "'in_school'",
+	               "isi", now, reason, student) != 1)
+		return -1;
+	/* The student's identity and the parents' identities for this
+	 * child end; the records stay. */
+	if (H->db_exec(db,
+	               "UPDATE identities SET status = 'left', ended_at = ? "
+	               "WHERE student_id = ? AND role IN ('student', "
+	               "'parent') AND status = 'active'",
+	               "ii", now, student) < 0 ||
+	    H->db_exec(db,
+	               "DELETE FROM sessions WHERE identity_id IN (SELECT id "
+	               "FROM identities WHERE student_id = ? AND status = "
+	               "'left')",
+	               "i", student) < 0)
+		return -1;
+	return 0;
+}
+
+int
+roster_teacher_leave(jx_db *db, int64_t school, int64_t teacher)
+{
+	int64_t now = H->now();
+
+	if (H->db_exec(
+	        db,
+	        "UPDATE teachers SET status = 'left' WHERE person_id = ? "
+	        "AND school_id = ? AND status = 'in_school'",
+	        "ii", teacher, school) != 1)
+		return -1;
+	if (H->db_exec(db,
+	               "UPDATE identities SET status = 'left', ended_at = ? "
+	               "WHERE role = 'teacher' AND school_id = ? AND "
+	               "account_id = (SELECT id FROM accounts WHERE "
+	               "person_id = ?)",
+	               "iii", now, school, teacher) < 0 ||
+	    H->db_exec(db,
+	               "DELETE FROM teaching WHERE teacher_id = ? AND class_id "
+	               "IN (SELECT id FROM classes WHERE school_id = ?)",
+	               "ii", teacher, school) < 0 ||
+	    H->db_exec(db,
+	               "UPDATE classes SET head_teacher_id = NULL WHERE "
+	               "school_id = ? AND head_teacher_id = ?",
+	               "ii", school, teacher) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,430 @@
+/*
+ * roster_classes.c — classes: list, add (one or a batch, all or
+ * nothing), edit, head teacher, delete (refused while students are in
+ * the class).
+ */
+#include "roster.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define H roster_host
+
+int64_t
+roster_class_find(jx_db *db, int64_t school, int grade, const char *name)
+{
+	int64_t id =
+	    roster_one(db,
+	               "SELECT id FROM classes WHERE school_id = ? AND "
+	               "grade = ? AND name = ?",
+	               "iis", school, (int64_t)grade, name);
+
+	return id > 0 ? id : 0;
+}
+
+static cJSON *
+classes_list(jx_db *db, int64_t school, int64_t only)
+{
+	jx_stmt *st = H->db_query(
+	    db,
+	    "SELECT c.id, c.grade, c.name, c.head_teacher_id, p.name, "
+	    "(SELECT COUNT(*) FROM students s WHERE s.class_id = c.id AND "
+	    "s.status = 'in_school') FROM classes c LEFT JOIN persons p ON "
+	    "p.id = c.head_teacher_id WHERE c.school_id = ? AND (? = 0 OR "
+	    "c.id = ?) ORDER BY c.grade, c.name",
+	    "iii", school, only, only);
+	cJSON *arr = cJSON_CreateArray();
+
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(c, "id", (double)H->db_int(st, 0));
+		cJSON_AddNumberToObject(c, "grade", (double)H->db_int(st, 1));
+		cJSON_AddStringToObject(c, "name", H->db_text(st, 2));
+		{
+			char full[128];
+
+			snprintf(full, sizeof(full), "%s%s",
+			         roster_org->grade_label((int)H->db_int(st, 1)),
+			         H->db_text(st, 2));
+			cJSON_AddStringToObject(c, "full_name", full);
+		}
+		cJSON_AddNumberToObject(c, "student_count",
+		                        (double)H->db_int(st, 5));
+		if (H->db_is_null(st, 3)) {
+			cJSON_AddNullToObject(c, "head_teacher");
+		} else {
+			cJSON *h = cJSON_AddObjectToObject(c, "head_teacher");
+
+			cJSON_AddNumberToObject(h, "id",
+			                        (double)H->db_int(st, 3));
+			cJSON_AddStringToObject(h, "name", H->db_text(st, 4));
+		}
+		cJSON_AddItemToArray(arr, c);
+	}
+	H->db_finish(st);
+	return arr;
+}
+
+/* One class as the API shows it (owned by the caller), or NULL. */
+static cJSON *
+classes_one(jx_db *db, int64_t school, int64_t id)
+{
+	cJSON *arr = classes_list(db, school, id);
+	cJSON *one = cJSON_DetachItemFromArray(arr, 0);
+
+	cJSON_Delete(arr);
+	return one;
+}
+
+static int
+classes_get(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid");
+	jx_db *db = H->req_db(req);
+	cJSON *d;
+
+	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (strncmp(H->req_path(req), "/api/", 5) == 0)
+		return H->reply_json(req, 200, classes_list(db, sid, 0));
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title", H->t(req, "roster.classes.title"));
+	cJSON_AddNumberToObject(d, "school_id", (double)sid);
+	cJSON_AddBoolToObject(d, "can_manage",
+	                      H->may(req, JX_MANAGE_SCHOOL, sid));
+	cJSON_AddItemToObject(d, "classes", classes_list(db, sid, 0));
+	return H->reply_view(req, 200, "roster/classes", d);
+}
+
+/* The head teacher must teach at the school (an active teacher row). */
+static int
+classes_head_ok(jx_db *db, int64_t school, int64_t teacher)
+{
+	return roster_one(db,
+	                  "SELECT 1 FROM teachers WHERE person_id = ? AND "
+	                  "school_id = ? AND status = 'in_school'",
+	                  "ii", teacher, school) == 1;
+}
+
+/* Validates one class object; 0 or -1 (errors added, row for batches). */
+static int
+classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
+              int *grade, const char **name, int64_t *head)
+{
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(c, "grade");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(c, "head_teacher_id");
+	int bad = 0;
+
+	*grade =
+	    cJSON_IsNumber(g)
+	        ? g->valueint
+	        : (cJSON_IsString(g) ? roster_parse_grade(g->valuestring) : 0);
+	if (*grade < 1 || *grade > 12) {
+		H->problem_error(req, row, "grade",
+		                 "grade must be 1 to 12 (一年级 … 高三)");
+		bad = 1;
+	}
+	if (!cJSON_IsString(n) || n->valuestring[0] == '\0' ||
+	    strlen(n->valuestring) > 60) {
+		H->problem_error(req, row, "name",
+		                 "name is required, e.g. \"1班\"");
+		bad = 1;
+	} else
+		*name = n->valuestring;
+	*head = 0;
+	if (cJSON_IsNumber(h)) {
+		*head = (int64_t)h->valuedouble;
+		if (!classes_head_ok(db, school, *head)) {
+			H->problem_error(
+			    req, row, "head_teacher_id",
+			    "the head teacher must be a teacher of "
+			    "this school");
+			bad = 1;
+		}
+	} else if (h != NULL && !cJSON_IsNull(h)) {
+		H->problem_error(req, row, "head_teacher_id",
+		                 "head_teacher_id must be a teacher's id");
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static int64_t
+classes_insert(jx_db *db, int64_t school, int grade, const char *name,
+               int64_t head)
+{
+	return roster_one(db,
+	                  "INSERT INTO classes(school_id, grade, name, "
+	                  "head_teacher_id, created_at) VALUES (?, ?, ?, "
+	                  "NULLIF(?, 0), ?) RETURNING id",
+	                  "iisii", school, (int64_t)grade, name, head,
+	                  H->now());
+}
+
+static int
+classes_conflict(jx_req *req, int row, const char *name)
+{
+	H->problem_error(req, row, "name",
+	                 H->sprintf(req,
+	                            "a class named %s already exists in this "
+	                            "grade",
+	                            name));
+	return H->reply_problem(req, 409, "conflict", "Class exists",
+	                        "A class with the same name exists in that "
+	                        "grade.");
+}
+
+static int
+classes_create(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid"), head, id;
+	jx_db *db = H->req_db(req);
+	const char *name = NULL;
+	cJSON *body;
+	int grade;
+
+	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	body = H->req_json(req);
+	if (body == NULL)
+		return H->req_status(req);
+	if (classes_check(req, db, sid, body, 0, &grade, &name, &head) != 0)
+		return roster_invalid(req, NULL);
+	if (roster_class_find(db, sid, grade, name) > 0)
+		return classes_conflict(req, 0, name);
+	if (H->db_begin(db) != 0)
+		return roster_storage_error(req);
+	id = classes_insert(db, sid, grade, name, head);
+	if (id <= 0 || H->audit(req, "roster.class_created", name, NULL) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	return H->reply_json(req, 201, classes_one(db, sid, id));
+}
+
+static int
+classes_batch(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid"), head, id;
+	jx_db *db = H->req_db(req);
+	const cJSON *list, *c;
+	cJSON *body, *out;
+	int row = 0, bad = 0, conflict = 0;
+
+	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	body = H->req_json(req);
+	if (body == NULL)
+		return H->req_status(req);
+	list = cJSON_GetObjectItemCaseSensitive(body, "classes");
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0 ||
+	    cJSON_GetArraySize(list) > 500) {
+		H->problem_error(req, 0, "classes",
+		                 "classes must be a list of 1 to 500 classes");
+		return roster_invalid(req, NULL);
+	}
+	/* Check everything first: all or nothing. */
+	cJSON_ArrayForEach(c, list)
+	{
+		const char *name = NULL;
+		int grade;
+		const cJSON *d;
+
+		row++;
+		if (classes_check(req, db, sid, c, row, &grade, &name, &head) !=
+		    0) {
+			bad = 1;
+			continue;
+		}
+		if (roster_class_find(db, sid, grade, name) > 0) {
+			H->problem_error(
+			    req, row, "name",
+			    "a class with this name exists in this "
+			    "grade");
+			conflict = 1;
+		}
+		/* duplicates inside the batch */
+		cJSON_ArrayForEach(d, list)
+		{
+			if (d == c)
+				break;
+			if (cJSON_IsString(cJSON_GetObjectItem(d, "name")) &&
+			    strcmp(cJSON_GetObjectItem(d, "name")->valuestring,
+			           name) == 0 &&
+			    cJSON_GetObjectItem(d, "grade") != NULL &&
+			    cJSON_Compare(cJSON_GetObjectItem(d, "grade"),
+			                  cJSON_GetObjectItem(c, "grade"), 1)) {
+				H->problem_error(
+				    req, row, "name",
+				    "the same class appears twice");
+				conflict = 1;
+			}
+		}
+	}
+	if (bad)
+		return roster_invalid(req, NULL);
+	if (conflict)
+		return H->reply_problem(req, 409, "conflict", "Class exists",
+		                        "Some classes exist already; nothing "
+		                        "was added.");
+	if (H->db_begin(db) != 0)
+		return roster_storage_error(req);
+	out = cJSON_CreateArray();
+	cJSON_ArrayForEach(c, list)
+	{
+		const char *name = NULL;
+		int grade;
+
+		classes_check(req, db, sid, c, 0, &grade, &name, &head);
+		id = classes_insert(db, sid, grade, name, head);
+		if (id <= 0) {
+			H->db_rollback(db);
+			cJSON_Delete(out);
+			return roster_storage_error(req);
+		}
+		cJSON_AddItemToArray(out, classes_one(db, sid, id));
+	}
+	if (H->audit(req, "roster.classes_created", NULL, NULL) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		cJSON_Delete(out);
+		return roster_storage_error(req);
+	}
+	return H->reply_json(req, 201, out);
+}
+
+static int
+classes_patch(jx_req *req, void *ud)
+{
+	int64_t id = H->req_param_id(req, "id"), school, head;
+	jx_db *db = H->req_db(req);
+	const cJSON *g, *n, *h;
+	cJSON *body, *cur;
+	int grade;
+	const char *name;
+
+	school =
+	    id > 0
+	        ? roster_one(db, "SELECT school_id FROM classes WHERE id = ?",
+	                     "i", id)
+	        : 0;
+	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, school))
+		return roster_forbidden(req);
+	body = H->req_json(req);
+	if (body == NULL)
+		return H->req_status(req);
+	cur = classes_one(db, school, id);
+	/* Merge the patch over the current values, then check the whole. */
+	g = cJSON_GetObjectItemCaseSensitive(body, "grade");
+	n = cJSON_GetObjectItemCaseSensitive(body, "name");
+	h = cJSON_GetObjectItemCaseSensitive(body, "head_teacher_id");
+	if (g != NULL)
+		cJSON_ReplaceItemInObject(cur, "grade", cJSON_Duplicate(g, 1));
+	if (n != NULL)
+		cJSON_ReplaceItemInObject(cur, "name", cJSON_Duplicate(n, 1));
+	if (h != NULL)
+		cJSON_AddItemToObject(cur, "head_teacher_id",
+		                      cJSON_Duplicate(h, 1));
+	else if (cJSON_IsObject(cJSON_GetObjectItem(cur, "head_teacher")))
+		cJSON_AddNumberToObject(
+		    cur, "head_teacher_id",
+		    cJSON_GetObjectItem(
+		        cJSON_GetObjectItem(cur, "head_teacher"), "id")
+		        ->valuedouble);
+	name = NULL;
+	if (classes_check(req, db, school, cur, 0, &grade, &name, &head) != 0) {
+		cJSON_Delete(cur);
+		return roster_invalid(req, NULL);
+	}
+	{
+		int64_t other = roster_class_find(db, school, grade, name);
+
+		if (other > 0 && other != id) {
+			int rc = classes_conflict(req, 0, name);
+
+			cJSON_Delete(cur);
+			return rc;
+		}
+	}
+	if (H->db_begin(db) != 0 ||
+	    H->db_exec(db,
+	               "UPDATE classes SET grade = ?, name = ?, "
+	               "head_teacher_id = NULLIF(?, 0) WHERE id = ?",
+	               "isii", (int64_t)grade, name, head, id) != 1 ||
+	    H->audit(req, "roster.class_changed", name, NULL) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		cJSON_Delete(cur);
+		return roster_storage_error(req);
+	}
+	cJSON_Delete(cur);
+	return H->reply_json(req, 200, classes_one(db, school, id));
+}
+
+static int
+classes_delete(jx_req *req, void *ud)
+{
+	int64_t id = H->req_param_id(req, "id"), school, n;
+	jx_db *db = H->req_db(req);
+
+	school =
+	    id > 0
+	        ? roster_one(db, "SELECT school_id FROM classes WHERE id = ?",
+	                     "i", id)
+	        : 0;
+	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, school))
+		return roster_forbidden(req);
+	n = roster_one(db,
+	               "SELECT COUNT(*) FROM students WHERE class_id = ? AND "
+	               "status = 'in_school'",
+	               "i", id);
+	if (n != 0)
+		return H->reply_problem(req, 409, "class-not-empty",
+		                        "Class has students",
+		                        H->sprintf(req,
+		                                   "The class still has %lld "
+		                                   "students: move them first.",
+		                                   (long long)n));
+	/* Students who left keep their records; their class link goes. */
+	if (H->db_begin(db) != 0 ||
+	    H->db_exec(db,
+	               "UPDATE students SET class_id = NULL WHERE class_id = ?",
+	               "i", id) < 0 ||
+	    H->db_exec(db, "DELETE FROM teaching WHERE class_id = ?", "i", id) <
+	        0 ||
+	    H->db_exec(db, "DELETE FROM classes WHERE id = ?", "i", id) != 1 ||
+	    H->audit(req, "roster.class_deleted", NULL, NULL) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	return H->reply_json(req, 204, NULL);
+}
+
+int
+roster_classes_init(struct jx_registrar *reg)
+{
+	return reg->route(reg, "GET", "/api/v1/schools/{sid}/classes",
+	                  classes_get, NULL, 0) |
+	       reg->route(reg, "GET", "/schools/{sid}/classes", classes_get,
+	                  NULL, JX_ROUTE_PAGE) |
+	       reg->route(reg, "POST", "/api/v1/schools/{sid}/classes",
+	                  classes_create, NULL, 0) |
+	       reg->route(reg, "POST", "/api/v1/schools/{sid}/classes/batch",
+	                  classes_batch, NULL, 0) |
+	       reg->route(reg, "PATCH", "/api/v1/classes/{id}", classes_patch,
+	                  NULL, 0) |
+	       reg->route(reg, "DELETE", "/api/v1/classes/{id}", classes_delete,
+	                  NULL, 0);
+}

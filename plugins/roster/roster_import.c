@@ -1,0 +1,847 @@
+/*
+ * roster_import.c — importing students, teachers and parents from a
+ * spreadsheet (.xlsx, .xls, .csv): the upload becomes a durable job that
+ * finds the header row by its column names, normalises each value, runs
+ * every row through roster_apply.c inside one transaction (a savepoint
+ * per row, so a bad row leaves nothing), and commits only when the mode
+ * is commit and no row failed. A dry run does the same and rolls back,
+ * so it reports exactly what a commit would do.
+ */
+#include "roster.h"
+#include "sheet.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define H roster_host
+#define IMPORT_MAX_COLS 64
+#define IMPORT_HEADER_SCAN 20
+
+const struct roster_column roster_student_columns[] = {
+    {"姓名", "name", 1, "必填", "张三"},
+    {"性别", "gender", 1, "男 或 女", "男"},
+    {"年级", "grade", 1, "1-12，或 一年级…九年级、初一…高三", "七年级"},
+    {"班级", "class", 1, "年级内的班级名，如 1班", "1班"},
+    {"身份证号", "id_number", 0, "18位，请设为文本格式", "430102200801010012"},
+    {"全国学籍号", "national_no", 0, "G+身份证号 等", ""},
+    {"市网学籍号", "city_no", 0, "", ""},
+    {"家长1姓名", "guardian1_name", 0, "", "张伟"},
+    {"家长1手机", "guardian1_phone", 0, "11位手机号", "13900000000"},
+    {"家长1关系", "guardian1_relation", 0, "父亲、母亲、祖父…", "父亲"},
+    {"家长2姓名", "guardian2_name", 0, "", ""},
+    {"家长2手机", "guardian2_phone", 0, "", ""},
+    {"家长2关系", "guardian2_relation", 0, "", ""},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+const struct roster_column roster_teacher_columns[] = {
+    {"姓名", "name", 1, "必填", "李老师"},
+    {"手机", "phone", 1, "11位手机号，即登录账号", "13800000000"},
+    {"性别", "gender", 0, "男 或 女", "女"},
+    {"学科", "subject", 0, "", "语文"},
+    {"任教班级", "classes", 0, "多个用 ; 分隔，如 七年级1班;初一(2)班",
+     "七年级1班;七年级2班"},
+    {"班主任班级", "head_of_class", 0, "", "七年级1班"},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+const struct roster_column roster_parent_columns[] = {
+    {"学生全国学籍号", "student_national_no", 0, "与学生身份证号二选一", ""},
+    {"学生身份证号", "student_id_number", 0, "", "430102200801010012"},
+    {"家长姓名", "name", 1, "必填", "王芳"},
+    {"手机", "phone", 1, "11位手机号", "13900000001"},
+    {"关系", "relation", 0, "父亲、母亲、祖父、祖母、其他", "母亲"},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+const struct roster_column *
+roster_columns(const char *kind)
+{
+	if (kind == NULL)
+		return NULL;
+	if (strcmp(kind, "students") == 0)
+		return roster_student_columns;
+	if (strcmp(kind, "teachers") == 0)
+		return roster_teacher_columns;
+	if (strcmp(kind, "parents") == 0)
+		return roster_parent_columns;
+	return NULL;
+}
+
+/* ---- reading the sheet into rows ------------------------------------- */
+
+struct import_row {
+	int number;
+	int ncells;
+	char **cells;
+};
+
+struct import_sheet {
+	struct import_row *rows;
+	size_t n, cap;
+};
+
+static int
+import_collect(void *ud, const struct sheet_row *row)
+{
+	struct import_sheet *s = ud;
+	struct import_row *r;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct import_row *grown =
+		    realloc(s->rows, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return -2;
+		s->rows = grown;
+		s->cap = cap;
+	}
+	r = &s->rows[s->n];
+	r->number = row->number;
+	r->ncells =
+	    row->ncells < IMPORT_MAX_COLS ? row->ncells : IMPORT_MAX_COLS;
+	r->cells = calloc((size_t)r->ncells + 1, sizeof(char *));
+	if (r->cells == NULL)
+		return -2;
+	for (int i = 0; i < r->ncells; i++) {
+		const char *c = row->cells[i];
+		char buf[1024];
+
+		if (c == NULL || *c == '\0')
+			continue;
+		sheet_normalize(c, buf, sizeof(buf));
+		/* Our export neutralises formulas with a leading apostrophe:
+		 * a re-import gets the value back. */
+		if (buf[0] == '\'' && strchr("=+-@\t\r", buf[1]) != NULL &&
+		    buf[1] != '\0')
+			memmove(buf, buf + 1, strlen(buf));
+		if (*buf != '\0')
+			r->cells[i] = strdup(buf);
+	}
+	s->n++;
+	return 0;
+}
+
+static void
+import_sheet_free(struct import_sheet *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		for (int k = 0; k < s->rows[i].ncells; k++)
+			free(s->rows[i].cells[k]);
+		free(s->rows[i].cells);
+	}
+	free(s->rows);
+}
+
+/* ---- the job ---------------------------------------------------------- */
+
+struct import {
+	const char *kind;
+	const struct roster_column *cols;
+	int col_of[IMPORT_MAX_COLS]; /* sheet column → index in cols, -1 */
+	int index_of[32];            /* index in cols → sheet column, -1 */
+	const char *header_text[32]; /* the column's header as written */
+	int header_row;
+	int64_t school;
+	int create_classes;
+	cJSON *errors, *warnings;
+	int64_t created, updated, unchanged;
+};
+
+static void
+import_error(struct import *im, int row, const char *field, const char *msg)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (row > 0)
+		cJSON_AddNumberToObject(e, "row", row);
+	if (field != NULL)
+		cJSON_AddStringToObject(e, "field", field);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddItemToArray(im->errors, e);
+}
+
+static void
+import_warning(struct import *im, int row, const char *field, const char *msg)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (row > 0)
+		cJSON_AddNumberToObject(e, "row", row);
+	if (field != NULL)
+		cJSON_AddStringToObject(e, "field", field);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddItemToArray(im->warnings, e);
+}
+
+/* The column a header names: Chinese or the English alias, with a
+ * trailing * (required marker) and spaces ignored. */
+static int
+import_column(const struct roster_column *cols, const char *text)
+{
+	char buf[128];
+	size_t n;
+
+	if (text == NULL)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", text);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '*' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (n >= 3 && strcmp(buf + n - 3, "＊") == 0)
+		buf[n - 3] = '\0';
+	for (int i = 0; cols[i].header != NULL; i++)
+		if (strcmp(buf, cols[i].header) == 0 ||
+		    strcasecmp(buf, cols[i].alias) == 0)
+			return i;
+	/* common synonyms in real school sheets */
+	if (strcmp(buf, "手机号") == 0 || strcmp(buf, "手机号码") == 0 ||
+	    strcmp(buf, "联系电话") == 0)
+		for (int i = 0; cols[i].header != NULL; i++)
+			if (strcmp(cols[i].alias, "phone") == 0)
+				return i;
+	if (strcmp(buf, "身份证") == 0 || strcmp(buf, "身份证号码") == 0)
+		for (int i = 0; cols[i].header != NULL; i++)
+			if (strcmp(cols[i].alias, "id_number") == 0)
+				return i;
+	return -1;
+}
+
+/* Finds the header row among the first rows: the one naming the most
+ * known columns (at least two). */
+static int
+import_find_header(struct import *im, struct import_sheet *s)
+{
+	size_t best = (size_t)-1;
+	int best_hits = 1;
+
+	for (size_t i = 0; i < s->n && i < IMPORT_HEADER_SCAN; i++) {
+		int hits = 0;
+
+		for (int k = 0; k < s->rows[i].ncells; k++)
+			hits +=
+			    import_column(im->cols, s->rows[i].cells[k]) >= 0;
+		if (hits > best_hits) {
+			best_hits = hits;
+			best = i;
+		}
+	}
+	if (best == (size_t)-1)
+		return -1;
+	for (int k = 0; k < 32; k++)
+		im->index_of[k] = -1;
+	for (int k = 0; k < IMPORT_MAX_COLS; k++)
+		im->col_of[k] = -1;
+	for (int k = 0; k < s->rows[best].ncells; k++) {
+		const char *text = s->rows[best].cells[k];
+		int c = import_column(im->cols, text);
+
+		if (c < 0) {
+			if (text != NULL) {
+				char msg[200];
+
+				snprintf(
+				    msg, sizeof(msg),
+				    "忽略未知列“%s” (unknown column ignored)",
+				    text);
+				import_warning(im, s->rows[best].number, text,
+				               msg);
+			}
+			continue;
+		}
+		if (im->index_of[c] >= 0)
+			continue; /* the first of duplicated columns wins */
+		im->col_of[k] = c;
+		im->index_of[c] = k;
+		im->header_text[c] = text;
+	}
+	im->header_row = (int)best;
+	return 0;
+}
+
+/* The value of the column whose alias is name in row r, or NULL. */
+static const char *
+import_value(const struct import *im, const struct import_row *r,
+             const char *alias)
+{
+	for (int i = 0; im->cols[i].header != NULL; i++)
+		if (strcmp(im->cols[i].alias, alias) == 0) {
+			int k = im->index_of[i];
+
+			return k >= 0 && k < r->ncells ? r->cells[k] : NULL;
+		}
+	return NULL;
+}
+
+/* The sheet's header for an API field, for error reports. */
+static const char *
+import_field(const struct import *im, const char *field)
+{
+	if (field == NULL)
+		return NULL;
+	if (strcmp(field, "class_id") == 0)
+		field = "class";
+	for (int i = 0; im->cols[i].header != NULL; i++)
+		if (strcmp(im->cols[i].alias, field) == 0)
+			return im->header_text[i] ? im->header_text[i]
+			                          : im->cols[i].header;
+	return field;
+}
+
+static int
+import_skip(const struct import_row *r)
+{
+	const char *first = NULL;
+
+	for (int k = 0; k < r->ncells && first == NULL; k++)
+		first = r->cells[k];
+	/* blank rows, and the template's example and notes rows */
+	return first == NULL || strncmp(first, "示例", 6) == 0 ||
+	       strncmp(first, "说明", 6) == 0;
+}
+
+/* An ID-number cell: normalised, or an error (it may have been stored as
+ * a number by Excel, losing its last digits). */
+static int
+import_id(struct import *im, const struct import_row *r, const char *alias,
+          char out[19], const char **value)
+{
+	const char *v = import_value(im, r, alias);
+
+	*value = NULL;
+	if (v == NULL)
+		return 0;
+	if (strchr(v, '*') != NULL) {
+		*value = v; /* masked: keep what is stored */
+		return 0;
+	}
+	if (strchr(v, 'E') != NULL || strchr(v, 'e') != NULL ||
+	    strchr(v, '.') != NULL) {
+		import_error(
+		    im, r->number, import_field(im, alias),
+		    "身份证号被存成了数字，末几位已丢失：请把该列设为"
+		    "文本格式后重新填写 (the ID number was stored as a "
+		    "number and lost digits: format the column as "
+		    "text)");
+		return -1;
+	}
+	if (roster_id_number(v, out, 19) != 0) {
+		import_error(im, r->number, import_field(im, alias),
+		             "身份证号应为18位：17位数字加1位数字或X (an ID "
+		             "number has 17 digits and a digit or X)");
+		return -1;
+	}
+	if (!roster_id_checksum_ok(out))
+		import_warning(
+		    im, r->number, import_field(im, alias),
+		    "身份证号校验位不符，请核对 (the check digit does "
+		    "not match)");
+	*value = out;
+	return 0;
+}
+
+static int
+import_phone(struct import *im, const struct import_row *r, const char *alias)
+{
+	const char *v = import_value(im, r, alias);
+
+	if (v == NULL || strchr(v, '*') != NULL || roster_org->phone_valid(v))
+		return 0;
+	import_error(im, r->number, import_field(im, alias),
+	             "手机号应为以1开头的11位数字 (a phone is 11 digits "
+	             "starting with 1)");
+	return -1;
+}
+
+/* Parses "七年级1班;初一(2)班" into class ids of the school. */
+static int
+import_class_list(struct import *im, jx_db *db, const struct import_row *r,
+                  const char *alias, int64_t *ids, int *n)
+{
+	const char *v = import_value(im, r, alias);
+	char buf[1024], *tok, *save = NULL;
+
+	*n = 0;
+	if (v == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	/* separators: ; ； , ， 、 and spaces */
+	for (char *p = buf; *p; p++) {
+		if (*p == ';' || *p == ',' || *p == ' ')
+			*p = '\x1f';
+		else if (strncmp(p, "；", 3) == 0 || strncmp(p, "，", 3) == 0 ||
+		         strncmp(p, "、", 3) == 0)
+			memset(p, '\x1f', 3);
+	}
+	for (tok = strtok_r(buf, "\x1f", &save); tok != NULL && *n < 32;
+	     tok = strtok_r(NULL, "\x1f", &save)) {
+		char name[64], msg[200];
+		int grade;
+		int64_t id;
+
+		if (roster_parse_grade_class(tok, &grade, name, sizeof(name)) !=
+		    0) {
+			snprintf(
+			    msg, sizeof(msg),
+			    "无法识别班级“%s”，应写成 七年级1班 或 初一(1)班 "
+			    "(unrecognised class)",
+			    tok);
+			import_error(im, r->number, import_field(im, alias),
+			             msg);
+			return -1;
+		}
+		id = roster_class_find(db, im->school, grade, name);
+		if (id <= 0 && im->create_classes)
+			id = roster_one(db,
+			                "INSERT INTO classes(school_id, grade, "
+			                "name, created_at) VALUES (?, ?, ?, ?) "
+			                "RETURNING id",
+			                "iisi", im->school, (int64_t)grade,
+			                name, H->now());
+		if (id <= 0) {
+			snprintf(msg, sizeof(msg),
+			         "班级“%s”不存在，请先创建班级 (no such class)",
+			         tok);
+			import_error(im, r->number, import_field(im, alias),
+			             msg);
+			return -1;
+		}
+		ids[(*n)++] = id;
+	}
+	return 0;
+}
+
+/* One row: converted, checked and applied. */
+static void
+import_row(struct import *im, jx_db *db, const struct import_row *r)
+{
+	struct roster_error err;
+	int64_t id;
+	int rc = -1, nerr = cJSON_GetArraySize(im->errors);
+
+	if (strcmp(im->kind, "students") == 0) {
+		struct roster_student_in in = {0};
+		char idn[19];
+		const char *g = import_value(im, r, "gender");
+		const char *grade = import_value(im, r, "grade");
+
+		in.name = import_value(im, r, "name");
+		in.gender = roster_gender(g);
+		if (in.name == NULL)
+			import_error(im, r->number, import_field(im, "name"),
+			             "姓名不能为空 (name is required)");
+		if (in.gender == NULL)
+			import_error(im, r->number, import_field(im, "gender"),
+			             "性别应为 男 或 女 (gender: 男 or 女)");
+		in.grade = roster_parse_grade(grade);
+		if (in.grade == 0)
+			import_error(
+			    im, r->number, import_field(im, "grade"),
+			    "无法识别年级，应为 1-12、一年级…九年级、初一…"
+			    "高三 (unrecognised grade)");
+		in.class_name = import_value(im, r, "class");
+		if (in.class_name == NULL)
+			import_error(im, r->number, import_field(im, "class"),
+			             "班级不能为空 (class is required)");
+		else if (in.grade > 0 && !im->create_classes &&
+		         roster_class_find(db, im->school, in.grade,
+		                           in.class_name) == 0) {
+			char msg[200];
+
+			snprintf(
+			    msg, sizeof(msg),
+			    "班级 %s%s 不存在，请先创建班级 (the class does "
+			    "not exist: create it first)",
+			    roster_org->grade_label(in.grade), in.class_name);
+			import_error(im, r->number, import_field(im, "class"),
+			             msg);
+		}
+		in.create_classes = im->create_classes;
+		import_id(im, r, "id_number", idn, &in.id_number);
+		in.national_no = import_value(im, r, "national_no");
+		in.city_no = import_value(im, r, "city_no");
+		import_phone(im, r, "guardian1_phone");
+		import_phone(im, r, "guardian2_phone");
+		in.guardians[0] = (struct roster_guardian_in){
+		    import_value(im, r, "guardian1_name"),
+		    import_value(im, r, "guardian1_phone"),
+		    import_value(im, r, "guardian1_relation")};
+		in.guardians[1] = (struct roster_guardian_in){
+		    import_value(im, r, "guardian2_name"),
+		    import_value(im, r, "guardian2_phone"),
+		    import_value(im, r, "guardian2_relation")};
+		in.nguardians = 2;
+		if (cJSON_GetArraySize(im->errors) == nerr)
+			rc = roster_student_apply(db, im->school, &in, &id,
+			                          &err);
+	} else if (strcmp(im->kind, "teachers") == 0) {
+		struct roster_teacher_in in = {0};
+		int64_t classes[32], heads[32];
+		int nc = 0, nh = 0;
+		const char *g = import_value(im, r, "gender");
+
+		in.name = import_value(im, r, "name");
+		in.phone = import_value(im, r, "phone");
+		in.gender = roster_gender(g);
+		in.subject = import_value(im, r, "subject");
+		if (in.name == NULL)
+			import_error(im, r->number, import_field(im, "name"),
+			             "姓名不能为空 (name is required)");
+		if (in.phone == NULL)
+			import_error(im, r->number, import_field(im, "phone"),
+			             "手机号不能为空 (phone is required)");
+		else
+			import_phone(im, r, "phone");
+		if (g != NULL && in.gender == NULL)
+			import_error(im, r->number, import_field(im, "gender"),
+			             "性别应为 男 或 女 (gender: 男 or 女)");
+		if (import_class_list(im, db, r, "classes", classes, &nc) ==
+		        0 &&
+		    import_value(im, r, "classes") != NULL) {
+			in.class_ids = classes;
+			in.nclass_ids = nc;
+		}
+		if (import_class_list(im, db, r, "head_of_class", heads, &nh) ==
+		        0 &&
+		    import_value(im, r, "head_of_class") != NULL) {
+			in.head_of_class_ids = heads;
+			in.nhead_of_class_ids = nh;
+		}
+		if (cJSON_GetArraySize(im->errors) == nerr)
+			rc = roster_teacher_apply(db, im->school, &in, &id,
+			                          &err);
+	} else {
+		struct roster_parent_in in = {0};
+		char idn[19];
+
+		in.student_national_no =
+		    import_value(im, r, "student_national_no");
+		import_id(im, r, "student_id_number", idn,
+		          &in.student_id_number);
+		in.name = import_value(im, r, "name");
+		in.phone = import_value(im, r, "phone");
+		in.relation = import_value(im, r, "relation");
+		if (in.phone != NULL)
+			import_phone(im, r, "phone");
+		if (cJSON_GetArraySize(im->errors) == nerr)
+			rc =
+			    roster_parent_apply(db, im->school, &in, &id, &err);
+	}
+	if (cJSON_GetArraySize(im->errors) != nerr)
+		return;
+	switch (rc) {
+	case ROSTER_CREATED: im->created++; break;
+	case ROSTER_UPDATED: im->updated++; break;
+	case ROSTER_UNCHANGED: im->unchanged++; break;
+	default:
+		import_error(im, r->number, import_field(im, err.field),
+		             err.message);
+		break;
+	}
+}
+
+/* Sheet rows in order, with in-sheet duplicates of unique numbers
+ * reported on their second occurrence. */
+static void
+import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
+{
+	size_t total = s->n - (size_t)im->header_row - 1, done = 0;
+	cJSON *seen = cJSON_CreateObject();
+
+	for (size_t i = (size_t)im->header_row + 1; i < s->n; i++) {
+		const struct import_row *r = &s->rows[i];
+		const char *keys[] = {"national_no", "id_number", "phone"};
+
+		done++;
+		if (done % 256 == 0)
+			H->job_progress(job, (int64_t)done, (int64_t)total);
+		if (import_skip(r))
+			continue;
+		for (size_t k = 0; k < 3; k++) {
+			const char *v;
+			char key[128];
+			const cJSON *first;
+
+			/* a teacher's phone is unique per sheet; a parent's is
+			 * not (one parent, many children) */
+			if (strcmp(keys[k], "phone") == 0 &&
+			    strcmp(im->kind, "teachers") != 0)
+				continue;
+			v = import_value(im, r, keys[k]);
+			if (v == NULL || strchr(v, '*') != NULL)
+				continue;
+			snprintf(key, sizeof(key), "%s:%s", keys[k], v);
+			first = cJSON_GetObjectItemCaseSensitive(seen, key);
+			if (first != NULL) {
+				char msg[200];
+
+				snprintf(msg, sizeof(msg),
+				         "与第 %d 行重复 (the same as row %d)",
+				         first->valueint, first->valueint);
+				import_error(im, r->number,
+				             import_field(im, keys[k]), msg);
+				goto next;
+			}
+			cJSON_AddNumberToObject(seen, key, r->number);
+		}
+		/* A savepoint per row: a failing row leaves nothing. */
+		if (H->db_begin(db) != 0) {
+			import_error(im, r->number, NULL, H->db_errmsg(db));
+			continue;
+		}
+		{
+			int before = cJSON_GetArraySize(im->errors);
+
+			import_row(im, db, r);
+			if (cJSON_GetArraySize(im->errors) != before)
+				H->db_rollback(db);
+			else if (H->db_commit(db) != 0)
+				import_error(im, r->number, NULL,
+				             H->db_errmsg(db));
+		}
+	next:;
+	}
+	H->job_progress(job, (int64_t)total, (int64_t)total);
+	cJSON_Delete(seen);
+}
+
+static int
+import_read_file(const char *path, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (f == NULL)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	*data = malloc(n > 0 ? (size_t)n : 1);
+	if (*data == NULL ||
+	    (n > 0 && fread(*data, 1, (size_t)n, f) != (size_t)n)) {
+		fclose(f);
+		free(*data);
+		return -1;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+import_job(jx_job *job, void *ud)
+{
+	const cJSON *p = H->job_params(job);
+	jx_db *db = H->job_db(job);
+	const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(p, "path"));
+	const char *ctype =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(p, "content_type"));
+	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(p, "mode"));
+	struct import im = {0};
+	struct import_sheet sheet = {0};
+	struct sheet_limits lim = {0};
+	char err[512], *data = NULL;
+	size_t len = 0;
+	cJSON *res;
+	int rc, failed = 0, commit = mode && strcmp(mode, "commit") == 0;
+
+	im.kind = cJSON_GetStringValue(cJSON_GetObjectItem(p, "kind"));
+	im.cols = roster_columns(im.kind);
+	im.school =
+	    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "school"));
+	im.create_classes =
+	    cJSON_IsTrue(cJSON_GetObjectItem(p, "create_classes"));
+	im.errors = cJSON_CreateArray();
+	im.warnings = cJSON_CreateArray();
+	lim.max_uncompressed =
+	    (size_t)H->config_int("limits.sheet_uncompressed_bytes", 200 << 20);
+	lim.max_entries = 10000;
+	lim.max_ratio = 200;
+	lim.max_rows = 200000;
+	lim.max_cell_bytes = 32767;
+
+	if (path == NULL || im.cols == NULL ||
+	    import_read_file(path, &data, &len) != 0) {
+		import_error(
+		    &im, 0, NULL,
+		    "上传的文件已不存在，请重新上传 (the upload is gone: "
+		    "upload it again)");
+		failed = 1;
+		goto done;
+	}
+	rc = sheet_read(data, len, ctype, H->data_dir(), &lim, import_collect,
+	                &sheet, err, sizeof(err));
+	if (rc != 0) {
+		import_error(&im, 0, NULL,
+		             rc == -2 ? "内存不足 (out of memory)" : err);
+		failed = 1;
+		goto done;
+	}
+	if (import_find_header(&im, &sheet) != 0) {
+		import_error(
+		    &im, 0, NULL,
+		    "找不到表头行：请使用导入模板的列名 (no header row: "
+		    "use the template's column names)");
+		failed = 1;
+		goto done;
+	}
+	for (int i = 0; im.cols[i].header != NULL; i++)
+		if (im.cols[i].required && im.index_of[i] < 0) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg),
+			         "缺少必填列“%s” (required column missing)",
+			         im.cols[i].header);
+			import_error(&im, sheet.rows[im.header_row].number,
+			             im.cols[i].header, msg);
+		}
+	if (strcmp(im.kind, "parents") == 0 && im.index_of[0] < 0 &&
+	    im.index_of[1] < 0)
+		import_error(
+		    &im, sheet.rows[im.header_row].number, "学生全国学籍号",
+		    "需要“学生全国学籍号”或“学生身份证号”列 (a student "
+		    "number column is required)");
+	if (cJSON_GetArraySize(im.errors) > 0) {
+		failed = 1;
+		goto done;
+	}
+	/* All rows in one transaction; kept only by a clean commit. */
+	if (H->db_begin(db) != 0) {
+		import_error(&im, 0, NULL, H->db_errmsg(db));
+		failed = 1;
+		goto done;
+	}
+	import_rows(&im, db, &sheet, job);
+	if (commit && cJSON_GetArraySize(im.errors) == 0) {
+		if (H->db_commit(db) != 0) {
+			import_error(&im, 0, NULL, H->db_errmsg(db));
+			failed = 1;
+		}
+	} else {
+		H->db_rollback(db);
+		failed = commit; /* a commit with errors writes nothing */
+	}
+done:
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "created", (double)im.created);
+	cJSON_AddNumberToObject(res, "updated", (double)im.updated);
+	cJSON_AddNumberToObject(res, "unchanged", (double)im.unchanged);
+	cJSON_AddItemToObject(res, "warnings", im.warnings);
+	cJSON_AddItemToObject(res, "errors", im.errors);
+	cJSON_AddBoolToObject(res, "written", commit && !failed);
+	H->job_set_result(job, res);
+	free(data);
+	import_sheet_free(&sheet);
+	if (path != NULL)
+		unlink(path);
+	return failed ? 1 : 0;
+}
+
+/* ---- the endpoint ----------------------------------------------------- */
+
+static int
+import_post(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid"), job;
+	const char *kind = H->req_query(req, "kind");
+	const char *mode = H->req_query(req, "mode");
+	const char *create = H->req_query(req, "create_classes");
+	const char *data, *filename, *ctype;
+	const struct jx_identity *me = H->identity(req);
+	jx_db *db = H->req_db(req);
+	char path[4096], rnd[40];
+	size_t len;
+	cJSON *params, *o;
+	int fd, rc;
+
+	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	if (roster_columns(kind) == NULL)
+		H->problem_error(req, 0, "kind",
+		                 "kind must be students, teachers or parents");
+	if (mode == NULL ||
+	    (strcmp(mode, "dry-run") != 0 && strcmp(mode, "commit") != 0))
+		H->problem_error(req, 0, "mode",
+		                 "mode must be dry-run or commit");
+	if (roster_columns(kind) == NULL || mode == NULL ||
+	    (strcmp(mode, "dry-run") != 0 && strcmp(mode, "commit") != 0))
+		return roster_invalid(req, NULL);
+	rc = H->req_upload(req, "file", &data, &len, &filename, &ctype);
+	if (rc != 0)
+		return rc;
+	if (len == 0) {
+		H->problem_error(req, 0, "file", "the file is empty");
+		return roster_invalid(req, "The file is empty.");
+	}
+	if (sheet_detect(data, len, ctype) == SHEET_UNKNOWN)
+		return H->reply_problem(
+		    req, 415, "unsupported-media-type", "Not a spreadsheet",
+		    "文件不是 Excel 或 CSV 表格 (send .xlsx, "
+		    ".xls or .csv)");
+	/* The sheet waits for the job in the data directory; the job
+	 * removes it. */
+	snprintf(rnd, sizeof(rnd), "%lld-%d", (long long)H->now(),
+	         (int)(H->db_one(db,
+	                         "SELECT COALESCE(MAX(id), 0) + 1 FROM "
+	                         "roster_imports",
+	                         "")));
+	snprintf(path, sizeof(path), "%s/imports", H->data_dir());
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/imports/upload-%s-XXXXXX",
+	         H->data_dir(), rnd);
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		return roster_storage_error(req);
+	}
+	close(fd);
+	params = cJSON_CreateObject();
+	cJSON_AddNumberToObject(params, "school", (double)sid);
+	cJSON_AddStringToObject(params, "kind", kind);
+	cJSON_AddStringToObject(params, "mode", mode);
+	cJSON_AddBoolToObject(params, "create_classes",
+	                      create && strcmp(create, "1") == 0);
+	cJSON_AddStringToObject(params, "path", path);
+	cJSON_AddStringToObject(params, "content_type", ctype);
+	if (H->db_begin(db) != 0) {
+		cJSON_Delete(params);
+		unlink(path);
+		return roster_storage_error(req);
+	}
+	job = H->job_submit(db, "roster.import", params, me->account_id);
+	if (job <= 0 ||
+	    H->db_exec(db,
+	               "INSERT INTO roster_imports(school_id, job_id, kind, "
+	               "mode, file_name, created_by, created_at) VALUES (?, ?, "
+	               "?, ?, ?, ?, ?)",
+	               "iisssii", sid, job, kind, mode, filename,
+	               me->account_id, H->now()) != 1 ||
+	    H->audit(req, "roster.import", kind, NULL) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		unlink(path);
+		return roster_storage_error(req);
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "job_id", (double)job);
+	return H->reply_json(req, 202, o);
+}
+
+int
+roster_import_init(struct jx_registrar *reg)
+{
+	return reg->job_kind(reg, "roster.import", import_job, NULL) |
+	       reg->route(reg, "POST", "/api/v1/schools/{sid}/imports",
+	                  import_post, NULL, 0);
+}

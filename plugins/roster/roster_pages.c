@@ -1,0 +1,244 @@
+/*
+ * roster_pages.c — the roster pages that have no API twin: the menu's
+ * entries (/roster/classes, /roster/students, /roster/teachers), which
+ * lead to the acting identity's school or let a district or city admin
+ * pick one; the add-student and add-teacher forms; and the add-class
+ * form (a plain HTML form: the CSP allows no script).
+ */
+#include "roster_people.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define H roster_host
+
+/* The menu's entry for ud ("classes", "students", "teachers"). */
+static int
+pages_roster(jx_req *req, void *ud)
+{
+	const char *what = ud;
+	const struct jx_identity *i = H->identity(req);
+	jx_db *db = H->req_db(req);
+	cJSON *d, *list;
+	jx_stmt *st;
+
+	if (i == NULL)
+		return roster_not_found(req);
+	if (i->school_id > 0 &&
+	    (roster_role(req, "school_admin") || roster_role(req, "teacher")))
+		return H->reply_redirect(
+		    req, H->sprintf(req, "/schools/%lld/%s",
+		                    (long long)i->school_id, what));
+	if (!roster_role(req, "district_admin,city_admin"))
+		return roster_not_found(req);
+	/* Admins above the schools choose one. */
+	st = H->db_query(
+	    db,
+	    "SELECT s.id, s.name, s.code, d.name FROM schools s "
+	    "JOIN districts d ON d.id = s.district_id WHERE ? = 0 "
+	    "OR s.district_id = ? ORDER BY d.code, s.code",
+	    "ii", roster_role(req, "city_admin") ? (int64_t)0 : i->district_id,
+	    i->district_id);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title", H->t(req, "roster.schools.title"));
+	cJSON_AddStringToObject(d, "what", what);
+	list = cJSON_AddArrayToObject(d, "schools");
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *s = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(s, "id", (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(s, "name", H->db_text(st, 1));
+		cJSON_AddStringToObject(s, "code", H->db_text(st, 2));
+		cJSON_AddStringToObject(s, "district_name", H->db_text(st, 3));
+		cJSON_AddItemToArray(list, s);
+	}
+	H->db_finish(st);
+	return H->reply_view(req, 200, "roster/schools", d);
+}
+
+/* The data of an add form: the school, its classes, values, errors. */
+static cJSON *
+pages_form_data(jx_req *req, jx_db *db, int64_t school, const char *title_key,
+                const cJSON *values, const cJSON *errors)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "title", H->t(req, title_key));
+	cJSON_AddNumberToObject(d, "school_id", (double)school);
+	cJSON_AddStringToObject(d, "school_name",
+	                        people_school_name(req, db, school));
+	cJSON_AddItemToObject(d, "classes",
+	                      people_class_options(db, school, 0));
+	cJSON_AddItemToObject(d, "values",
+	                      values ? cJSON_Duplicate(values, 1)
+	                             : cJSON_CreateObject());
+	cJSON_AddItemToObject(d, "errors",
+	                      errors ? cJSON_Duplicate(errors, 1)
+	                             : cJSON_CreateArray());
+	return d;
+}
+
+int
+people_new_student_page(jx_req *req, jx_db *db, int64_t school,
+                        const cJSON *values, const cJSON *errors, int status)
+{
+	return H->reply_view(req, status, "roster/student_new",
+	                     pages_form_data(req, db, school,
+	                                     "roster.student_new.title", values,
+	                                     errors));
+}
+
+int
+people_new_teacher_page(jx_req *req, jx_db *db, int64_t school,
+                        const cJSON *values, const cJSON *errors, int status)
+{
+	return H->reply_view(req, status, "roster/teacher_new",
+	                     pages_form_data(req, db, school,
+	                                     "roster.teacher_new.title", values,
+	                                     errors));
+}
+
+/* GET /schools/{sid}/students/new and /teachers/new (ud: which). */
+static int
+pages_new(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid");
+	jx_db *db = H->req_db(req);
+
+	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	if (strcmp(ud, "students") == 0)
+		return people_new_student_page(req, db, sid, NULL, NULL, 200);
+	return people_new_teacher_page(req, db, sid, NULL, NULL, 200);
+}
+
+/* The classes of a school as the classes page lists them (the same shape
+ * as GET /api/v1/schools/{sid}/classes, with full_name). */
+static cJSON *
+pages_classes(jx_db *db, int64_t school)
+{
+	jx_stmt *st = H->db_query(
+	    db,
+	    "SELECT c.id, c.grade, c.name, c.head_teacher_id, p.name, "
+	    "(SELECT COUNT(*) FROM students s WHERE s.class_id = c.id AND "
+	    "s.status = 'in_school') FROM classes c LEFT JOIN persons p ON "
+	    "p.id = c.head_teacher_id WHERE c.school_id = ? ORDER BY "
+	    "c.grade, c.name",
+	    "i", school);
+	cJSON *arr = cJSON_CreateArray();
+
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *c = cJSON_CreateObject();
+		int grade = (int)H->db_int(st, 1);
+		const char *label = roster_org->grade_label(grade);
+		char full[160];
+
+		cJSON_AddNumberToObject(c, "id", (double)H->db_int(st, 0));
+		cJSON_AddNumberToObject(c, "grade", grade);
+		cJSON_AddStringToObject(c, "name", H->db_text(st, 2));
+		snprintf(full, sizeof(full), "%s%s", label ? label : "",
+		         H->db_text(st, 2));
+		cJSON_AddStringToObject(c, "full_name", full);
+		cJSON_AddNumberToObject(c, "student_count",
+		                        (double)H->db_int(st, 5));
+		if (H->db_is_null(st, 3)) {
+			cJSON_AddNullToObject(c, "head_teacher");
+		} else {
+			cJSON *h = cJSON_AddObjectToObject(c, "head_teacher");
+
+			cJSON_AddNumberToObject(h, "id",
+			                        (double)H->db_int(st, 3));
+			cJSON_AddStringToObject(h, "name", H->db_text(st, 4));
+		}
+		cJSON_AddItemToArray(arr, c);
+	}
+	H->db_finish(st);
+	return arr;
+}
+
+/* The classes page again, with the form's values and its errors. */
+static int
+pages_classes_again(jx_req *req, jx_db *db, int64_t school, const cJSON *values,
+                    const cJSON *errors, int status)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "title", H->t(req, "roster.classes.title"));
+	cJSON_AddNumberToObject(d, "school_id", (double)school);
+	cJSON_AddBoolToObject(d, "can_manage", 1);
+	cJSON_AddItemToObject(d, "classes", pages_classes(db, school));
+	cJSON_AddItemToObject(d, "values", cJSON_Duplicate(values, 1));
+	cJSON_AddItemToObject(d, "errors", cJSON_Duplicate(errors, 1));
+	return H->reply_view(req, status, "roster/classes", d);
+}
+
+/* POST /schools/{sid}/classes: the add-class form (grade, name). */
+static int
+pages_class_create(jx_req *req, void *ud)
+{
+	static const char *const keys[] = {"grade", "name", NULL};
+	int64_t sid = H->req_param_id(req, "sid"), id;
+	jx_db *db = H->req_db(req);
+	struct people_errs e = {req, NULL, 0};
+	const cJSON *body;
+	const char *grade_s, *name;
+	int grade;
+
+	(void)ud;
+	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	if ((body = people_body(req, keys)) == NULL)
+		return H->req_status(req);
+	e.list = cJSON_CreateArray();
+	people_defer_json(req, e.list);
+	grade_s = people_string(&e, body, "grade", 10, 1);
+	grade = roster_parse_grade(grade_s);
+	if (grade_s != NULL && grade == 0)
+		people_err(&e, "grade",
+		           "年级应为1–12或一年级…高三 (grade: 1 to 12)");
+	name = people_string(&e, body, "name", 20, 1);
+	if (e.bad)
+		return pages_classes_again(req, db, sid, body, e.list, 422);
+	if (roster_class_find(db, sid, grade, name) > 0) {
+		people_err(&e, "name",
+		           H->sprintf(req,
+		                      "%s%s 已存在 (a class with this name "
+		                      "exists in the grade)",
+		                      roster_org->grade_label(grade), name));
+		return pages_classes_again(req, db, sid, body, e.list, 409);
+	}
+	if (H->db_begin(db) != 0)
+		return roster_storage_error(req);
+	id = roster_one(db,
+	                "INSERT INTO classes(school_id, grade, name, "
+	                "created_at) VALUES (?, ?, ?, ?) RETURNING id",
+	                "iisi", sid, (int64_t)grade, name, H->now());
+	if (id <= 0 || H->audit(req, "roster.class_created", name, NULL) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	return H->reply_redirect(
+	    req, H->sprintf(req, "/schools/%lld/classes", (long long)sid));
+}
+
+int
+roster_pages_init(struct jx_registrar *reg)
+{
+	return reg->route(reg, "GET", "/roster/classes", pages_roster,
+	                  (void *)"classes", JX_ROUTE_PAGE) |
+	       reg->route(reg, "GET", "/roster/students", pages_roster,
+	                  (void *)"students", JX_ROUTE_PAGE) |
+	       reg->route(reg, "GET", "/roster/teachers", pages_roster,
+	                  (void *)"teachers", JX_ROUTE_PAGE) |
+	       reg->route(reg, "GET", "/schools/{sid}/students/new", pages_new,
+	                  (void *)"students", JX_ROUTE_PAGE) |
+	       reg->route(reg, "GET", "/schools/{sid}/teachers/new", pages_new,
+	                  (void *)"teachers", JX_ROUTE_PAGE) |
+	       reg->route(reg, "POST", "/schools/{sid}/classes",
+	                  pages_class_create, NULL, JX_ROUTE_PAGE);
+}

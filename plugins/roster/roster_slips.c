@@ -1,0 +1,282 @@
+/*
+ * roster_slips.c — account slips: for each in-school student of a class
+ * (or of the whole school) the login and the initial password while it
+ * is unused, as JSON (GET /api/v1/schools/{sid}/slips) and as a page
+ * that prints ten slips to an A4 sheet with cut lines and a QR code to
+ * the parent binding page (GET /schools/{sid}/slips).
+ *
+ * Slips reveal initial passwords, so only those who may hand them out
+ * see them (the school's admins, a head teacher for their class), and
+ * every view is audit-logged.
+ */
+#include "roster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qrencode.h>
+
+#define H roster_host
+/* The quiet zone around a QR code, in modules (ISO/IEC 18004). */
+#define SLIPS_QUIET 4
+
+/*
+ * The slips of the school's in-school students (of class klass unless
+ * it is 0), by class then name. Each has the API's fields and, for the
+ * page, password_state: "initial", "changed" or "expired".
+ */
+static cJSON *
+slips_list(jx_db *db, int64_t school, int64_t klass)
+{
+	jx_stmt *st = H->db_query(
+	    db,
+	    "SELECT s.person_id, p.name, c.grade, c.name, a.id, a.login, "
+	    "a.password_hash IS NOT NULL FROM students s JOIN persons p ON "
+	    "p.id = s.person_id LEFT JOIN classes c ON c.id = s.class_id "
+	    "LEFT JOIN accounts a ON a.person_id = s.person_id WHERE "
+	    "s.school_id = ? AND s.status = 'in_school' AND (? = 0 OR "
+	    "s.class_id = ?) ORDER BY COALESCE(c.grade, 99), LENGTH(c.name), "
+	    "c.name, p.name, s.person_id",
+	    "iii", school, klass, klass);
+	cJSON *arr = cJSON_CreateArray(), *s;
+
+	if (st == NULL) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	while (H->db_step(st) == JX_DB_ROW) {
+		s = cJSON_CreateObject();
+		cJSON_AddNumberToObject(s, "student_id",
+		                        (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(s, "name", H->db_text(st, 1));
+		if (H->db_is_null(st, 3)) {
+			cJSON_AddNullToObject(s, "class_name");
+		} else {
+			char full[128];
+
+			snprintf(full, sizeof(full), "%s%s",
+			         roster_org->grade_label((int)H->db_int(st, 2)),
+			         H->db_text(st, 3));
+			cJSON_AddStringToObject(s, "class_name", full);
+		}
+		if (H->db_is_null(st, 5))
+			cJSON_AddNullToObject(s, "login");
+		else
+			cJSON_AddStringToObject(s, "login", H->db_text(st, 5));
+		/* the account, for the password pass below */
+		cJSON_AddNumberToObject(
+		    s, "account_id",
+		    (double)(H->db_is_null(st, 4) ? 0 : H->db_int(st, 4)));
+		cJSON_AddBoolToObject(s, "changed", H->db_int(st, 6) != 0);
+		cJSON_AddItemToArray(arr, s);
+	}
+	H->db_finish(st);
+	/* The passwords after the list: the org service queries the same
+	 * connection. */
+	cJSON_ArrayForEach(s, arr)
+	{
+		int64_t account = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(s, "account_id"));
+		int changed = cJSON_IsTrue(cJSON_GetObjectItem(s, "changed"));
+		char *pw = account > 0
+		               ? roster_org->initial_password(db, account)
+		               : NULL;
+
+		if (pw != NULL) {
+			cJSON_AddStringToObject(s, "initial_password", pw);
+			cJSON_AddStringToObject(s, "password_state", "initial");
+			free(pw);
+		} else {
+			cJSON_AddNullToObject(s, "initial_password");
+			cJSON_AddStringToObject(s, "password_state",
+			                        changed ? "changed"
+			                                : "expired");
+		}
+		cJSON_DeleteItemFromObject(s, "account_id");
+		cJSON_DeleteItemFromObject(s, "changed");
+	}
+	return arr;
+}
+
+/*
+ * The QR code of text as the d attribute of one SVG path, one
+ * rectangle per horizontal run of dark modules, offset by the quiet
+ * zone; *size is the whole symbol's width in modules. Arena memory, or
+ * NULL.
+ */
+static char *
+slips_qr_path(jx_req *req, const char *text, int *size)
+{
+	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	size_t cap, n = 0;
+	char *d;
+	int w;
+
+	if (qr == NULL)
+		return NULL;
+	w = qr->width;
+	/* at most one run per two modules, each "M123 45h67v1h-67z" */
+	cap = (size_t)w * (size_t)(w / 2 + 1) * 24 + 1;
+	d = H->alloc(req, cap);
+	d[0] = '\0';
+	for (int y = 0; y < w; y++) {
+		for (int x = 0; x < w;) {
+			int run = 0;
+
+			while (x + run < w && (qr->data[y * w + x + run] & 1))
+				run++;
+			if (run == 0) {
+				x++;
+				continue;
+			}
+			n += (size_t)snprintf(
+			    d + n, cap - n, "M%d %dh%dv1h-%dz", x + SLIPS_QUIET,
+			    y + SLIPS_QUIET, run, run);
+			x += run;
+		}
+	}
+	*size = w + 2 * SLIPS_QUIET;
+	QRcode_free(qr);
+	return d;
+}
+
+/* The classes whose slips the caller may print, for the page's
+ * selector: all of the school's for its admins, a head teacher's own. */
+static cJSON *
+slips_classes(jx_req *req, jx_db *db, int64_t school, int all)
+{
+	jx_stmt *st = H->db_query(db,
+	                          "SELECT id, grade, name FROM classes WHERE "
+	                          "school_id = ? ORDER BY grade, LENGTH(name), "
+	                          "name",
+	                          "i", school);
+	cJSON *arr = cJSON_CreateArray();
+
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		int64_t id = H->db_int(st, 0);
+		cJSON *c;
+
+		if (!all && !H->may(req, JX_MANAGE_CLASS, id))
+			continue;
+		c = cJSON_CreateObject();
+		cJSON_AddNumberToObject(c, "id", (double)id);
+		cJSON_AddStringToObject(
+		    c, "name",
+		    H->sprintf(req, "%s%s",
+		               roster_org->grade_label((int)H->db_int(st, 1)),
+		               H->db_text(st, 2)));
+		cJSON_AddItemToArray(arr, c);
+	}
+	H->db_finish(st);
+	return arr;
+}
+
+static int
+slips_get(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid"), klass = 0;
+	const char *cq = H->req_query(req, "class_id");
+	int page = strncmp(H->req_path(req), "/api/", 5) != 0, all, size = 0;
+	jx_db *db = H->req_db(req);
+	cJSON *slips, *d, *detail, *classes = NULL;
+	const char *url;
+	char *qr, *base;
+
+	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	all = H->may(req, JX_MANAGE_SCHOOL, sid);
+	if (cq != NULL && *cq != '\0') {
+		klass = atoll(cq);
+		if (klass <= 0 ||
+		    roster_one(db,
+		               "SELECT 1 FROM classes WHERE id = ? AND "
+		               "school_id = ?",
+		               "ii", klass, sid) != 1 ||
+		    !H->may(req, JX_SEE_CLASS, klass))
+			return roster_not_found(req);
+		if (!H->may(req, JX_MANAGE_CLASS, klass))
+			return roster_forbidden(req);
+	} else if (!all) {
+		/* A head teacher's page opens on their first class. */
+		if (page) {
+			classes = slips_classes(req, db, sid, 0);
+			klass =
+			    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(
+			        cJSON_GetArrayItem(classes, 0), "id"));
+		}
+		if (klass <= 0) {
+			cJSON_Delete(classes);
+			return roster_forbidden(req);
+		}
+	}
+	slips = slips_list(db, sid, klass);
+	if (slips == NULL) {
+		cJSON_Delete(classes);
+		return roster_storage_error(req);
+	}
+	detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(detail, "school_id", (double)sid);
+	if (klass > 0)
+		cJSON_AddNumberToObject(detail, "class_id", (double)klass);
+	cJSON_AddNumberToObject(detail, "slips",
+	                        (double)cJSON_GetArraySize(slips));
+	if (H->audit(req, "roster.slips_viewed",
+	             H->sprintf(req, "school:%lld", (long long)sid),
+	             detail) != 0) {
+		cJSON_Delete(detail);
+		cJSON_Delete(slips);
+		cJSON_Delete(classes);
+		return roster_storage_error(req);
+	}
+	cJSON_Delete(detail);
+	if (!page) {
+		cJSON *s;
+
+		/* The API's fields only. */
+		cJSON_ArrayForEach(s, slips)
+		    cJSON_DeleteItemFromObject(s, "password_state");
+		return H->reply_json(req, 200, slips);
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title", H->t(req, "roster.slips.title"));
+	cJSON_AddNumberToObject(d, "school_id", (double)sid);
+	{
+		jx_stmt *st = H->db_query(
+		    db, "SELECT name FROM schools WHERE id = ?", "i", sid);
+
+		if (st != NULL && H->db_step(st) == JX_DB_ROW)
+			cJSON_AddStringToObject(d, "school_name",
+			                        H->db_text(st, 0));
+		H->db_finish(st);
+	}
+	if (klass > 0)
+		cJSON_AddNumberToObject(d, "class_id", (double)klass);
+	cJSON_AddBoolToObject(d, "whole_school", all);
+	if (classes == NULL)
+		classes = slips_classes(req, db, sid, all);
+	cJSON_AddItemToObject(d, "classes", classes);
+	cJSON_AddItemToObject(d, "slips", slips);
+	/* public_url + "/bind", whether or not the URL ends with '/' */
+	url = H->config_string("public_url");
+	base = H->strdup(req, url ? url : "");
+	for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
+		base[n - 1] = '\0';
+	url = H->sprintf(req, "%s/bind", base);
+	cJSON_AddStringToObject(d, "bind_url", url);
+	qr = slips_qr_path(req, url, &size);
+	if (qr != NULL) {
+		cJSON_AddStringToObject(d, "qr_path", qr);
+		cJSON_AddNumberToObject(d, "qr_size", size);
+	}
+	return H->reply_view(req, 200, "roster/slips", d);
+}
+
+int
+roster_slips_init(struct jx_registrar *reg)
+{
+	return reg->route(reg, "GET", "/api/v1/schools/{sid}/slips", slips_get,
+	                  NULL, 0) |
+	       reg->route(reg, "GET", "/schools/{sid}/slips", slips_get, NULL,
+	                  JX_ROUTE_PAGE);
+}

@@ -1,0 +1,445 @@
+/*
+ * roster_teachers.c — the teachers of a school: the list with the
+ * classes each teaches and heads, single add or update by phone (one
+ * phone is one person and one account, so a parent who teaches keeps
+ * one login), and leaving a school (API.md, "Roster").
+ */
+#include "roster_people.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H roster_host
+
+#define PEOPLE_TEACHER_COLS                                                    \
+	"SELECT t.person_id, p.name, p.phone, p.gender, t.subject, a.id, "     \
+	"a.login, t.status "
+#define PEOPLE_TEACHER_FROM                                                    \
+	"FROM teachers t JOIN persons p ON p.id = t.person_id LEFT JOIN "      \
+	"accounts a ON a.person_id = t.person_id "
+#define PEOPLE_TEACHER_PAGE                                                    \
+	"WHERE t.school_id = ? AND (? = 0 OR t.person_id = ?) AND "            \
+	"t.person_id > ? AND (? = '' OR t.status = ?) AND (? = '' OR p.name "  \
+	"LIKE ? ESCAPE '\\' OR p.phone LIKE ? ESCAPE '\\') ORDER BY "          \
+	"t.person_id LIMIT ?"
+/* The classes each teacher of a page teaches (head = 0) or heads. */
+#define PEOPLE_TEACHER_CLASSES                                                 \
+	"SELECT x.teacher_id, x.class_id, x.head FROM (SELECT tg.teacher_id, " \
+	"tg.class_id, 0 AS head, c.grade, c.name FROM teaching tg JOIN "       \
+	"classes c ON c.id = tg.class_id WHERE c.school_id = ? UNION ALL "     \
+	"SELECT c.head_teacher_id, c.id, 1, c.grade, c.name FROM classes c "   \
+	"WHERE c.school_id = ? AND c.head_teacher_id IS NOT NULL) x WHERE "    \
+	"x.teacher_id IN (SELECT t.person_id " PEOPLE_TEACHER_FROM             \
+	    PEOPLE_TEACHER_PAGE ") ORDER BY x.teacher_id, x.grade, x.name"
+
+/* The school's teacher list: its admins and its teachers. */
+static int
+people_may_see_teachers(jx_req *req, int64_t school)
+{
+	const struct jx_identity *i = H->identity(req);
+
+	return H->may(req, JX_MANAGE_SCHOOL, school) ||
+	       (i != NULL && strcmp(i->role, "teacher") == 0 &&
+	        i->school_id == school);
+}
+
+static jx_stmt *
+people_teacher_query(jx_db *db, const char *sql, const struct people_filter *f,
+                     int with_classes)
+{
+	if (with_classes)
+		return H->db_query(db, sql, "iiiiiisssssi", f->school,
+		                   f->school, f->school, f->only, f->only,
+		                   f->after, f->status, f->status, f->q,
+		                   f->contains, f->prefix, f->limit);
+	return H->db_query(db, sql, "iiiisssssi", f->school, f->only, f->only,
+	                   f->after, f->status, f->status, f->q, f->contains,
+	                   f->prefix, f->limit);
+}
+
+static cJSON *
+people_teacher_row(jx_stmt *st)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)H->db_int(st, 0));
+	cJSON_AddStringToObject(o, "name", H->db_text(st, 1));
+	people_add_text(o, "phone", H->db_text(st, 2));
+	people_add_text(o, "gender", H->db_text(st, 3));
+	people_add_text(o, "subject", H->db_text(st, 4));
+	if (H->db_is_null(st, 5)) {
+		cJSON_AddNullToObject(o, "account");
+	} else {
+		cJSON *a = cJSON_AddObjectToObject(o, "account");
+
+		cJSON_AddNumberToObject(a, "id", (double)H->db_int(st, 5));
+		cJSON_AddStringToObject(a, "login", H->db_text(st, 6));
+	}
+	cJSON_AddArrayToObject(o, "class_ids");
+	cJSON_AddArrayToObject(o, "head_of_class_ids");
+	cJSON_AddStringToObject(o, "status", H->db_text(st, 7));
+	return o;
+}
+
+/* Up to f->limit teachers of f->school with their classes, in two
+ * statements. */
+static cJSON *
+people_teachers(jx_db *db, const struct people_filter *f)
+{
+	jx_stmt *st = people_teacher_query(
+	    db, PEOPLE_TEACHER_COLS PEOPLE_TEACHER_FROM PEOPLE_TEACHER_PAGE, f,
+	    0);
+	cJSON *items, *item;
+
+	if (st == NULL)
+		return NULL;
+	items = cJSON_CreateArray();
+	while (H->db_step(st) == JX_DB_ROW)
+		cJSON_AddItemToArray(items, people_teacher_row(st));
+	H->db_finish(st);
+	if (cJSON_GetArraySize(items) == 0)
+		return items;
+	st = people_teacher_query(db, PEOPLE_TEACHER_CLASSES, f, 1);
+	if (st == NULL) {
+		cJSON_Delete(items);
+		return NULL;
+	}
+	item = items->child;
+	while (H->db_step(st) == JX_DB_ROW) {
+		int64_t tid = H->db_int(st, 0);
+
+		while (item != NULL && people_number(item, "id") < tid)
+			item = item->next;
+		if (item == NULL)
+			break;
+		if (people_number(item, "id") != tid)
+			continue;
+		cJSON_AddItemToArray(
+		    cJSON_GetObjectItem(item, H->db_int(st, 2)
+		                                  ? "head_of_class_ids"
+		                                  : "class_ids"),
+		    cJSON_CreateNumber((double)H->db_int(st, 1)));
+	}
+	H->db_finish(st);
+	return items;
+}
+
+/* One teacher of a school as the API shows them (owned), or NULL. */
+static cJSON *
+people_teacher_json(jx_db *db, int64_t school, int64_t teacher)
+{
+	struct people_filter f;
+	cJSON *items, *one;
+
+	memset(&f, 0, sizeof(f));
+	f.school = school;
+	f.only = teacher;
+	f.limit = 1;
+	f.status = f.q = "";
+	f.contains = f.prefix = "%";
+	items = people_teachers(db, &f);
+	one = cJSON_DetachItemFromArray(items, 0);
+	cJSON_Delete(items);
+	return one;
+}
+
+static int
+teachers_list(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid"), limit;
+	jx_db *db = H->req_db(req);
+	int page = !people_is_api(req);
+	struct people_filter f;
+	cJSON *items, *out, *filter;
+
+	(void)ud;
+	if (sid <= 0 || !people_may_see_teachers(req, sid))
+		return roster_not_found(req);
+	if (people_filter_parse(req, &f, page) != 0)
+		return roster_invalid(req, NULL);
+	f.school = sid;
+	limit = f.limit;
+	f.limit = limit + 1;
+	items = people_teachers(db, &f);
+	if (items == NULL)
+		return roster_storage_error(req);
+	out = roster_items(items, limit, "id");
+	if (!page)
+		return H->reply_json(req, 200, out);
+	cJSON_AddStringToObject(out, "title",
+	                        H->t(req, "roster.teachers.title"));
+	cJSON_AddNumberToObject(out, "school_id", (double)sid);
+	cJSON_AddStringToObject(out, "school_name",
+	                        people_school_name(req, db, sid));
+	cJSON_AddBoolToObject(out, "can_manage",
+	                      H->may(req, JX_MANAGE_SCHOOL, sid));
+	cJSON_AddBoolToObject(out, "saved", H->req_query(req, "saved") != NULL);
+	cJSON_AddItemToObject(out, "classes", people_class_options(db, sid, 0));
+	filter = cJSON_AddObjectToObject(out, "filter");
+	cJSON_AddStringToObject(filter, "q", f.q);
+	cJSON_AddStringToObject(filter, "status", *f.status ? f.status : "all");
+	f.klass = 0;
+	people_page_links(
+	    req, out, H->sprintf(req, "/schools/%lld/teachers", (long long)sid),
+	    &f);
+	return H->reply_view(req, 200, "roster/teachers", out);
+}
+
+/*
+ * Classes of a teacher body: ids_key (a list of ids) or names_key (the
+ * teacher sheet's text, "七年级1班;初一(2)班"). *n = -1 when neither is
+ * given (keep what is stored).
+ */
+static const int64_t *
+people_class_list(struct people_errs *e, jx_db *db, int64_t school,
+                  const cJSON *body, const char *ids_key, const char *names_key,
+                  int *n)
+{
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(body, ids_key);
+	const char *names = people_string(e, body, names_key, 2000, 0);
+	int64_t *out = H->alloc(e->req, 200 * sizeof(*out));
+	const cJSON *v;
+
+	*n = 0;
+	if (ids != NULL && !cJSON_IsNull(ids)) {
+		if (!cJSON_IsArray(ids) || cJSON_GetArraySize(ids) > 200) {
+			people_err(e, ids_key,
+			           "a list of at most 200 class ids");
+			return NULL;
+		}
+		cJSON_ArrayForEach(v, ids)
+		{
+			int64_t id =
+			    cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+			int dup = 0;
+
+			if (people_class_of_school(e, db, school, id,
+			                           ids_key) == 0)
+				continue;
+			for (int i = 0; i < *n; i++)
+				dup |= out[i] == id;
+			if (!dup)
+				out[(*n)++] = id;
+		}
+		return out;
+	}
+	if (names == NULL) {
+		*n = -1;
+		return NULL;
+	}
+	{
+		/* the sheet's separators, full-width ones too */
+		static const char *const wide[] = {"；", "，", "、", NULL};
+		char *text = H->strdup(e->req, names), *p, *save = NULL;
+
+		for (int w = 0; wide[w] != NULL; w++)
+			while ((p = strstr(text, wide[w])) != NULL)
+				memcpy(p, ";;;", strlen(wide[w]));
+		for (p = strtok_r(text, "; ,", &save); p != NULL;
+		     p = strtok_r(NULL, "; ,", &save)) {
+			char name[128];
+			int grade = 0, dup = 0;
+			int64_t id = 0;
+
+			if (roster_parse_grade_class(p, &grade, name,
+			                             sizeof(name)) == 0)
+				id = roster_class_find(db, school, grade, name);
+			if (id <= 0) {
+				people_err(e, names_key,
+				           H->sprintf(e->req,
+				                      "班级 %s 不存在 (no such "
+				                      "class)",
+				                      p));
+				continue;
+			}
+			for (int i = 0; i < *n; i++)
+				dup |= out[i] == id;
+			if (!dup && *n < 200)
+				out[(*n)++] = id;
+		}
+	}
+	return out;
+}
+
+const char *const people_teacher_keys[] = {
+    "name", "phone", "gender", "subject", "classes", "head_of_class", NULL};
+
+static void
+people_teacher_parse(struct people_errs *e, jx_db *db, int64_t school,
+                     const cJSON *body, struct roster_teacher_in *in)
+{
+	const char *gender;
+	int n;
+
+	memset(in, 0, sizeof(*in));
+	in->name = people_string(e, body, "name", ROSTER_MAX_NAME, 1);
+	in->phone = people_string(e, body, "phone", 20, 1);
+	if (in->phone != NULL && !roster_org->phone_valid(in->phone))
+		people_err(e, "phone",
+		           "手机号应为以1开头的11位数字 (11 digits starting "
+		           "with 1)");
+	gender = people_string(e, body, "gender", 10, 0);
+	if (gender != NULL && (in->gender = roster_gender(gender)) == NULL)
+		people_err(e, "gender",
+		           "性别应为 男 或 女 (gender: 男 or 女, male or "
+		           "female)");
+	in->subject = people_string(e, body, "subject", 30, 0);
+	in->class_ids =
+	    people_class_list(e, db, school, body, "class_ids", "classes", &n);
+	in->nclass_ids = n > 0 ? n : 0;
+	if (n < 0)
+		in->class_ids = NULL;
+	in->head_of_class_ids = people_class_list(
+	    e, db, school, body, "head_of_class_ids", "head_of_class", &n);
+	in->nhead_of_class_ids = n > 0 ? n : 0;
+	if (n < 0)
+		in->head_of_class_ids = NULL;
+}
+
+static int
+teachers_create(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid"), teacher = 0;
+	jx_db *db = H->req_db(req);
+	struct people_errs e = {req, NULL, 0};
+	struct roster_teacher_in in;
+	struct roster_error err;
+	const cJSON *body;
+	cJSON *item;
+	int rc;
+
+	(void)ud;
+	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	if ((body = people_body(req, people_teacher_keys)) == NULL)
+		return H->req_status(req);
+	if (!people_is_api(req)) {
+		e.list = cJSON_CreateArray();
+		people_defer_json(req, e.list);
+	}
+	people_teacher_parse(&e, db, sid, body, &in);
+	if (e.bad)
+		return people_write_failed(req, &e, 0, people_new_teacher_page,
+		                           sid, body);
+	if (H->db_begin(db) != 0)
+		return roster_storage_error(req);
+	rc = roster_teacher_apply(db, sid, &in, &teacher, &err);
+	if (rc < 0) {
+		H->db_rollback(db);
+		if (err.field == NULL) {
+			H->log(JX_LOG_ERROR, "roster", "teacher: %s",
+			       err.message);
+			return roster_storage_error(req);
+		}
+		people_err(&e, err.field, err.message);
+		return people_write_failed(req, &e, 0, people_new_teacher_page,
+		                           sid, body);
+	}
+	if ((rc != ROSTER_UNCHANGED &&
+	     H->audit(req,
+	              rc == ROSTER_CREATED ? "roster.teacher_created"
+	                                   : "roster.teacher_updated",
+	              H->sprintf(req, "%lld", (long long)teacher),
+	              NULL) != 0) ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	if (!people_is_api(req))
+		return H->reply_redirect(
+		    req, H->sprintf(req, "/schools/%lld/teachers?saved=1",
+		                    (long long)sid));
+	item = people_teacher_json(db, sid, teacher);
+	if (item == NULL)
+		return roster_storage_error(req);
+	return H->reply_json(req, rc == ROSTER_CREATED ? 201 : 200, item);
+}
+
+/*
+ * A teacher leaves a school: the acting identity's school, or the
+ * body's school_id (for district and city admins, who have none).
+ */
+static int
+teacher_leave(jx_req *req, void *ud)
+{
+	static const char *const keys[] = {"school_id", NULL};
+	int64_t id = H->req_param_id(req, "id"), school = 0;
+	const struct jx_identity *i = H->identity(req);
+	jx_db *db = H->req_db(req);
+	const cJSON *body = NULL;
+	const char *data;
+	size_t len;
+	cJSON *detail;
+	int64_t state;
+	int rc;
+
+	(void)ud;
+	if (!people_is_api(req) ||
+	    ((rc = H->req_body(req, 0, &data, &len)) == 0 && len > 0)) {
+		if ((body = people_body(req, keys)) == NULL)
+			return H->req_status(req);
+	} else if (rc != 0)
+		return rc;
+	school = people_number(body, "school_id");
+	if (school <= 0 && i != NULL)
+		school = i->school_id;
+	/* 1 in school, 2 left, 0 not a teacher there */
+	state = id > 0 && school > 0
+	            ? roster_one(db,
+	                         "SELECT CASE status WHEN 'in_school' "
+	                         "THEN 1 ELSE 2 END FROM teachers WHERE "
+	                         "person_id = ? AND school_id = ?",
+	                         "ii", id, school)
+	            : 0;
+	if (state <= 0 || !people_may_see_teachers(req, school))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, school))
+		return roster_forbidden(req);
+	if (state != 1)
+		return H->reply_problem(req, 409, "teacher-left",
+		                        "Teacher has left",
+		                        "The teacher has already left this "
+		                        "school.");
+	detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(detail, "school_id", (double)school);
+	if (H->db_begin(db) != 0 || roster_teacher_leave(db, school, id) != 0 ||
+	    H->audit(req, "roster.teacher_left",
+	             H->sprintf(req, "%lld", (long long)id), detail) != 0 ||
+	    H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		cJSON_Delete(detail);
+		return roster_storage_error(req);
+	}
+	cJSON_Delete(detail);
+	if (!people_is_api(req))
+		return H->reply_redirect(
+		    req, H->sprintf(req, "/schools/%lld/teachers",
+		                    (long long)school));
+	return H->reply_json(req, 204, NULL);
+}
+
+int
+roster_teachers_init(struct jx_registrar *reg)
+{
+	static const struct {
+		const char *method, *pattern;
+		jx_handler h;
+		unsigned flags;
+	} routes[] = {
+	    {"GET", "/api/v1/schools/{sid}/teachers", teachers_list, 0},
+	    {"GET", "/schools/{sid}/teachers", teachers_list, JX_ROUTE_PAGE},
+	    {"POST", "/api/v1/schools/{sid}/teachers", teachers_create, 0},
+	    {"POST", "/schools/{sid}/teachers", teachers_create, JX_ROUTE_PAGE},
+	    {"POST", "/api/v1/teachers/{id}/leave", teacher_leave, 0},
+	    {"POST", "/teachers/{id}/leave", teacher_leave, JX_ROUTE_PAGE},
+	};
+
+	for (size_t k = 0; k < sizeof(routes) / sizeof(routes[0]); k++)
+		if (reg->route(reg, routes[k].method, routes[k].pattern,
+		               routes[k].h, NULL, routes[k].flags) != 0)
+			return -1;
+	return 0;
+}
