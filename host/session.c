@@ -29,7 +29,7 @@ session_create(jx_db *db, int64_t account_id, int64_t identity_id,
 	if (db_exec(db,
 	            "INSERT INTO sessions(token_hash, account_id, identity_id, "
 	            "csrf_token, created_at, last_seen_at) "
-	            "VALUES (?, ?, ?, ?, ?, ?)",
+	            "VALUES (?, ?, NULLIF(?, 0), ?, ?, ?)",
 	            "siisii", digest, account_id, identity_id, csrf, now,
 	            now) != 1)
 		return -1;

@@ -332,7 +332,7 @@ roster_init(const struct jx_host *h, struct jx_registrar *reg)
 	}
 	if (roster_classes_init(reg) != 0 || roster_people_init(reg) != 0 ||
 	    roster_import_init(reg) != 0 || roster_sheets_init(reg) != 0 ||
-	    roster_slips_init(reg) != 0)
+	    roster_slips_init(reg) != 0 || roster_guardians_init(reg) != 0)
 		return -1;
 	reg->menu(reg, "school_admin,district_admin", "nav.roster.classes",
 	          "/roster/classes", 20);

@@ -152,6 +152,9 @@ const struct roster_column *roster_columns(const char *kind);
 /* ---- roster_sheets.c (templates, export) ----------------------------- */
 int roster_sheets_init(struct jx_registrar *reg);
 
+/* ---- roster_guardians.c ----------------------------------------------- */
+int roster_guardians_init(struct jx_registrar *reg);
+
 /* ---- roster_slips.c -------------------------------------------------- */
 int roster_slips_init(struct jx_registrar *reg);
 

@@ -290,4 +290,5 @@ return {
   ["nav.roster.teachers"] = "Teachers",
   ["nav.roster.import"] = "Import",
   ["nav.me"] = "My account",
+  ["roster.guardian.remove"] = "Remove binding",
 }

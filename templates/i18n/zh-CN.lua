@@ -292,4 +292,5 @@ return {
   ["nav.roster.teachers"] = "教师管理",
   ["nav.roster.import"] = "批量导入",
   ["nav.me"] = "个人中心",
+  ["roster.guardian.remove"] = "解除绑定",
 }
