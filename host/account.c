@@ -141,7 +141,7 @@ ok:
 	return 200;
 }
 
-static const char *
+const char *
 account_json_string(const cJSON *body, const char *name, size_t max)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
@@ -151,7 +151,7 @@ account_json_string(const cJSON *body, const char *name, size_t max)
 	return v->valuestring;
 }
 
-static int
+int
 account_invalid(jx_req *req, const char *field, const char *msg)
 {
 	problem_add_error(&req->errors, 0, field, msg);

@@ -27,6 +27,11 @@ int account_bind_child(jx_req *req, const char *login, const char *password,
  * scope (API.md): *out is {"login","initial_password"}. 0, or the status
  * replied (404 not visible, 403 visible but not allowed). */
 int account_reset(jx_req *req, int64_t account, cJSON **out);
+/* A string member of at most max bytes, or NULL. */
+const char *account_json_string(const cJSON *body, const char *name,
+                                size_t max);
+/* 422 naming field. */
+int account_invalid(jx_req *req, const char *field, const char *msg);
 int account_routes_register(void);
 
 #endif

@@ -306,6 +306,27 @@ db_vexec(jx_db *db, const char *sql, const char *types, va_list ap)
 }
 
 int64_t
+db_one(jx_db *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	jx_stmt *st;
+	int64_t v = 0;
+
+	va_start(ap, types);
+	st = db_vquery(db, sql, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	switch (db_step(st)) {
+	case JX_DB_ROW: v = db_int(st, 0); break;
+	case JX_DB_DONE: v = 0; break;
+	default: v = -1; break;
+	}
+	db_finish(st);
+	return v;
+}
+
+int64_t
 db_exec(jx_db *db, const char *sql, const char *types, ...)
 {
 	va_list ap;

@@ -145,27 +145,6 @@ api_may(jx_req *req, enum jx_scope scope, int64_t target)
 	return access_may(req->worker->db, req->identity, scope, target);
 }
 
-static int64_t
-api_db_one(jx_db *db, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	jx_stmt *st;
-	int64_t v = 0;
-
-	va_start(ap, types);
-	st = db_vquery(db, sql, types, ap);
-	va_end(ap);
-	if (st == NULL)
-		return -1;
-	switch (db_step(st)) {
-	case JX_DB_ROW: v = db_int(st, 0); break;
-	case JX_DB_DONE: v = 0; break;
-	default: v = -1; break;
-	}
-	db_finish(st);
-	return v;
-}
-
 static jx_db *
 api_thread_db(void)
 {
@@ -237,7 +216,7 @@ const struct jx_host jx_host_table = {
     .notify = notify_send,
     .req_form = http_form,
     .db_vquery = db_vquery,
-    .db_one = api_db_one,
+    .db_one = db_one,
     .thread_db = api_thread_db,
     .req_upload = http_upload,
     .data_dir = api_data_dir,

@@ -36,37 +36,19 @@ org_phone_valid(const char *phone)
 	return 1;
 }
 
-static int64_t
-org_one(jx_db *db, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	jx_stmt *st;
-	int64_t v = 0;
-
-	va_start(ap, types);
-	st = db_vquery(db, sql, types, ap);
-	va_end(ap);
-	if (st == NULL)
-		return -1;
-	if (db_step(st) == JX_DB_ROW)
-		v = db_int(st, 0);
-	db_finish(st);
-	return v;
-}
-
 int64_t
 org_adult(jx_db *db, const char *name, const char *phone, const char *gender,
           char *err, size_t errlen)
 {
 	int64_t id =
-	    org_one(db, "SELECT id FROM persons WHERE phone = ?", "s", phone);
+	    db_one(db, "SELECT id FROM persons WHERE phone = ?", "s", phone);
 
 	if (id != 0)
 		return id;
-	id = org_one(db,
-	             "INSERT INTO persons(name, gender, phone, created_at) "
-	             "VALUES (?, ?, ?, ?) RETURNING id",
-	             "sssi", name, gender, phone, jx_now());
+	id = db_one(db,
+	            "INSERT INTO persons(name, gender, phone, created_at) "
+	            "VALUES (?, ?, ?, ?) RETURNING id",
+	            "sssi", name, gender, phone, jx_now());
 	if (id <= 0) {
 		snprintf(err, errlen, "cannot create the person: %s",
 		         db_errmsg(db));
@@ -122,8 +104,8 @@ org_student_login(jx_db *db, char out[16])
 		/* 8 digits, first not 0: never mistaken for a phone. */
 		snprintf(out, 16, "%u%07u", 1 + crypto_uniform(9),
 		         crypto_uniform(10000000));
-		if (org_one(db, "SELECT 1 FROM accounts WHERE login = ?", "s",
-		            out) == 0)
+		if (db_one(db, "SELECT 1 FROM accounts WHERE login = ?", "s",
+		           out) == 0)
 			return 0;
 	}
 	return -1;
@@ -139,8 +121,8 @@ org_account(jx_db *db, struct luaenv *L, int64_t person, const char *login,
 
 	if (initial_out != NULL && initial_len > 0)
 		initial_out[0] = '\0';
-	id = org_one(db, "SELECT id FROM accounts WHERE person_id = ?", "i",
-	             person);
+	id = db_one(db, "SELECT id FROM accounts WHERE person_id = ?", "i",
+	            person);
 	if (id != 0)
 		return id;
 	org_initial(L, role, phone, initial, sizeof(initial), &days);
@@ -149,12 +131,12 @@ org_account(jx_db *db, struct luaenv *L, int64_t person, const char *login,
 		snprintf(err, errlen, "cannot seal the initial password");
 		return -1;
 	}
-	id = org_one(db,
-	             "INSERT INTO accounts(person_id, login, initial_password, "
-	             "initial_expires_at, must_change_password, created_at) "
-	             "VALUES (?, ?, ?, ?, 1, ?) RETURNING id",
-	             "issii", person, login, sealed, jx_now() + days * 86400,
-	             jx_now());
+	id = db_one(db,
+	            "INSERT INTO accounts(person_id, login, initial_password, "
+	            "initial_expires_at, must_change_password, created_at) "
+	            "VALUES (?, ?, ?, ?, 1, ?) RETURNING id",
+	            "issii", person, login, sealed, jx_now() + days * 86400,
+	            jx_now());
 	free(sealed);
 	if (id <= 0) {
 		snprintf(err, errlen, "login %s is taken", login);
@@ -211,12 +193,12 @@ int64_t
 org_identity(jx_db *db, int64_t account, const char *role, int64_t district,
              int64_t school, int64_t student, char *err, size_t errlen)
 {
-	int64_t id = org_one(db,
-	                     "SELECT id FROM identities WHERE account_id = ? "
-	                     "AND role = ? AND COALESCE(district_id, 0) = ? "
-	                     "AND COALESCE(school_id, 0) = ? AND "
-	                     "COALESCE(student_id, 0) = ?",
-	                     "isiii", account, role, district, school, student);
+	int64_t id = db_one(db,
+	                    "SELECT id FROM identities WHERE account_id = ? "
+	                    "AND role = ? AND COALESCE(district_id, 0) = ? "
+	                    "AND COALESCE(school_id, 0) = ? AND "
+	                    "COALESCE(student_id, 0) = ?",
+	                    "isiii", account, role, district, school, student);
 
 	if (id > 0) {
 		db_exec(
@@ -226,12 +208,12 @@ org_identity(jx_db *db, int64_t account, const char *role, int64_t district,
 		    "i", id);
 		return id;
 	}
-	id = org_one(
-	    db,
-	    "INSERT INTO identities(account_id, role, district_id, "
-	    "school_id, student_id, created_at) VALUES (?, ?, "
-	    "NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?) RETURNING id",
-	    "isiiii", account, role, district, school, student, jx_now());
+	id = db_one(db,
+	            "INSERT INTO identities(account_id, role, district_id, "
+	            "school_id, student_id, created_at) VALUES (?, ?, "
+	            "NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?) RETURNING id",
+	            "isiiii", account, role, district, school, student,
+	            jx_now());
 	if (id <= 0) {
 		snprintf(err, errlen, "cannot create the identity: %s",
 		         db_errmsg(db));
@@ -327,17 +309,17 @@ route_district_create(jx_req *req, void *ud)
 	}
 	if (bad)
 		return org_validation_reply(req);
-	if (org_one(db, "SELECT id FROM districts WHERE code = ?", "s", code) >
+	if (db_one(db, "SELECT id FROM districts WHERE code = ?", "s", code) >
 	    0)
 		return http_reply_problem(req, 409, "conflict",
 		                          "District exists",
 		                          "A district with this code exists.");
 	if (db_begin(db) != 0)
 		goto fail;
-	id = org_one(db,
-	             "INSERT INTO districts(code, name, created_at) VALUES (?, "
-	             "?, ?) RETURNING id",
-	             "ssi", code, name, jx_now());
+	id = db_one(db,
+	            "INSERT INTO districts(code, name, created_at) VALUES (?, "
+	            "?, ?) RETURNING id",
+	            "ssi", code, name, jx_now());
 	if (id <= 0 || audit_req(req, "org.district_created", code, NULL) != 0)
 		goto rollback;
 	if (events_publish(db, "org.district_created", body) != 0)
@@ -385,8 +367,8 @@ route_schools(jx_req *req, void *ud)
 	/* The city admin sees every district, but only existing ones. */
 	if (did < 0 ||
 	    !access_may(req->worker->db, req->identity, JX_SEE_DISTRICT, did) ||
-	    org_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
-	            "i", did) <= 0)
+	    db_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
+	           "i", did) <= 0)
 		return org_not_found(req);
 	rows = db_rows(req->worker->db,
 	               "SELECT id, code, name, stage FROM schools WHERE "
@@ -410,7 +392,7 @@ route_school_create(jx_req *req, void *ud)
 	int bad = 0, ok = 0;
 
 	if (did < 0 || !access_may(db, req->identity, JX_SEE_DISTRICT, did) ||
-	    org_one(db, "SELECT id FROM districts WHERE id = ?", "i", did) <= 0)
+	    db_one(db, "SELECT id FROM districts WHERE id = ?", "i", did) <= 0)
 		return org_not_found(req);
 	if (!org_role(req, "city_admin") && !org_role(req, "district_admin"))
 		return org_forbidden(req);
@@ -430,15 +412,15 @@ route_school_create(jx_req *req, void *ud)
 	}
 	if (bad)
 		return org_validation_reply(req);
-	if (org_one(db, "SELECT id FROM schools WHERE code = ?", "s", code) > 0)
+	if (db_one(db, "SELECT id FROM schools WHERE code = ?", "s", code) > 0)
 		return http_reply_problem(req, 409, "conflict", "School exists",
 		                          "A school with this code exists.");
 	if (db_begin(db) != 0)
 		goto fail;
-	id = org_one(db,
-	             "INSERT INTO schools(district_id, code, name, stage, "
-	             "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-	             "isssi", did, code, name, stage, jx_now());
+	id = db_one(db,
+	            "INSERT INTO schools(district_id, code, name, stage, "
+	            "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+	            "isssi", did, code, name, stage, jx_now());
 	if (id <= 0 || audit_req(req, "org.school_created", code, NULL) != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
@@ -516,8 +498,8 @@ route_district_admin(jx_req *req, void *ud)
 		           ? org_forbidden(req)
 		           : org_not_found(req);
 	if (did < 0 ||
-	    org_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
-	            "i", did) <= 0)
+	    db_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
+	           "i", did) <= 0)
 		return org_not_found(req);
 	return org_admin_create(req, "district_admin", did, 0);
 }
@@ -530,8 +512,8 @@ route_school_admin(jx_req *req, void *ud)
 
 	if (sid < 0)
 		return org_not_found(req);
-	did = org_one(db, "SELECT district_id FROM schools WHERE id = ?", "i",
-	              sid);
+	did = db_one(db, "SELECT district_id FROM schools WHERE id = ?", "i",
+	             sid);
 	if (did <= 0 || !access_may(db, req->identity, JX_SEE_SCHOOL, sid))
 		return org_not_found(req);
 	if (!org_role(req, "city_admin") && !org_role(req, "district_admin"))

@@ -13,6 +13,7 @@
  * asking for a new code does not buy more guesses.
  */
 #include "account.h"
+#include "org.h"
 #include "crypto.h"
 #include "host.h"
 #include "throttle.h"
@@ -32,36 +33,6 @@
  * superseded, or a phone without an account. */
 static const char recovery_bad_code[] =
     "验证码错误或已失效 (the code is wrong or no longer valid)";
-
-static const char *
-recovery_json_string(const cJSON *body, const char *name, size_t max)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
-
-	if (!cJSON_IsString(v) || strlen(v->valuestring) > max)
-		return NULL;
-	return v->valuestring;
-}
-
-static int
-recovery_invalid(jx_req *req, const char *field, const char *msg)
-{
-	problem_add_error(&req->errors, 0, field, msg);
-	return http_reply_problem(req, 422, "validation-failed",
-	                          "Invalid input", msg);
-}
-
-/* 11 digits starting with 1: the phones adults log in with. */
-static int
-recovery_phone_ok(const char *phone)
-{
-	if (phone == NULL || strlen(phone) != 11 || phone[0] != '1')
-		return 0;
-	for (const char *p = phone; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
-}
 
 /* 1 when an active plugin delivers the "sms" channel. */
 static int
@@ -181,12 +152,12 @@ route_recovery_request(jx_req *req, void *ud)
 
 	if (body == NULL)
 		return req->status;
-	phone = recovery_json_string(body, "phone", 32);
-	if (!recovery_phone_ok(phone))
-		return recovery_invalid(req, "phone",
-		                        "手机号必须是以 1 开头的 11 位数字 "
-		                        "(phone must be 11 digits starting "
-		                        "with 1)");
+	phone = account_json_string(body, "phone", 32);
+	if (!org_phone_valid(phone))
+		return account_invalid(req, "phone",
+		                       "手机号必须是以 1 开头的 11 位数字 "
+		                       "(phone must be 11 digits starting "
+		                       "with 1)");
 	/* Asked before the account is looked up: the same answer for
 	 * every phone. */
 	if (!recovery_channel_ready())
@@ -273,7 +244,7 @@ recovery_wrong(jx_req *req, const char *key, int64_t account, const char *phone,
 
 		nanosleep(&ts, NULL);
 	}
-	return recovery_invalid(req, "code", recovery_bad_code);
+	return account_invalid(req, "code", recovery_bad_code);
 }
 
 /* The account's initial password while it has one (malloc'ed), or
@@ -341,22 +312,22 @@ route_recovery_verify(jx_req *req, void *ud)
 
 	if (body == NULL)
 		return req->status;
-	phone = recovery_json_string(body, "phone", 32);
-	if (!recovery_phone_ok(phone))
-		return recovery_invalid(req, "phone",
-		                        "手机号必须是以 1 开头的 11 位数字 "
-		                        "(phone must be 11 digits starting "
-		                        "with 1)");
+	phone = account_json_string(body, "phone", 32);
+	if (!org_phone_valid(phone))
+		return account_invalid(req, "phone",
+		                       "手机号必须是以 1 开头的 11 位数字 "
+		                       "(phone must be 11 digits starting "
+		                       "with 1)");
 	/* Any code string is checked (an over-long one is simply wrong);
 	 * only a missing one is a different error. */
-	code = recovery_json_string(body, "code", 65536);
+	code = account_json_string(body, "code", 65536);
 	if (code == NULL || *code == '\0')
-		return recovery_invalid(req, "code", "code is required");
-	new_pw = recovery_json_string(body, "new_password", 256);
+		return account_invalid(req, "code", "code is required");
+	new_pw = account_json_string(body, "new_password", 256);
 	if (new_pw == NULL)
-		return recovery_invalid(req, "new_password",
-		                        "new_password is required (at most "
-		                        "256 characters)");
+		return account_invalid(req, "new_password",
+		                       "new_password is required (at most "
+		                       "256 characters)");
 	key = arena_sprintf(req->arena, "recovery:%s", phone);
 	wait = throttle_check(key, req->client_ip, now);
 	if (wait > 0) {
@@ -384,7 +355,7 @@ route_recovery_verify(jx_req *req, void *ud)
 		         "differ from the initial one)";
 	free(initial);
 	if (reason != NULL)
-		return recovery_invalid(req, "new_password", reason);
+		return account_invalid(req, "new_password", reason);
 	if (crypto_password_hash(new_pw, hash) != 0)
 		return http_reply_problem(req, 503, "busy", "Try again", NULL);
 	rc = recovery_apply(req, account, code_id, phone, hash, now);

@@ -56,6 +56,8 @@ cJSON *roster_items(cJSON *items, int64_t limit, const char *id_key);
 
 /* ---- roster_classes.c ------------------------------------------------ */
 int roster_classes_init(struct jx_registrar *reg);
+/* The school's classes as the API lists them (only > 0: that one). */
+cJSON *roster_classes_list(jx_db *db, int64_t school, int64_t only);
 /* The class id of grade + name in the school, 0 when none. */
 int64_t roster_class_find(jx_db *db, int64_t school, int grade,
                           const char *name);

@@ -22,8 +22,8 @@ roster_class_find(jx_db *db, int64_t school, int grade, const char *name)
 	return id > 0 ? id : 0;
 }
 
-static cJSON *
-classes_list(jx_db *db, int64_t school, int64_t only)
+cJSON *
+roster_classes_list(jx_db *db, int64_t school, int64_t only)
 {
 	jx_stmt *st = H->db_query(
 	    db,
@@ -70,7 +70,7 @@ classes_list(jx_db *db, int64_t school, int64_t only)
 static cJSON *
 classes_one(jx_db *db, int64_t school, int64_t id)
 {
-	cJSON *arr = classes_list(db, school, id);
+	cJSON *arr = roster_classes_list(db, school, id);
 	cJSON *one = cJSON_DetachItemFromArray(arr, 0);
 
 	cJSON_Delete(arr);
@@ -87,13 +87,13 @@ classes_get(jx_req *req, void *ud)
 	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
 	if (strncmp(H->req_path(req), "/api/", 5) == 0)
-		return H->reply_json(req, 200, classes_list(db, sid, 0));
+		return H->reply_json(req, 200, roster_classes_list(db, sid, 0));
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "title", H->t(req, "roster.classes.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)sid);
 	cJSON_AddBoolToObject(d, "can_manage",
 	                      H->may(req, JX_MANAGE_SCHOOL, sid));
-	cJSON_AddItemToObject(d, "classes", classes_list(db, sid, 0));
+	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, sid, 0));
 	return H->reply_view(req, 200, "roster/classes", d);
 }
 

@@ -114,50 +114,6 @@ pages_new(jx_req *req, void *ud)
 	return people_new_teacher_page(req, db, sid, NULL, NULL, 200);
 }
 
-/* The classes of a school as the classes page lists them (the same shape
- * as GET /api/v1/schools/{sid}/classes, with full_name). */
-static cJSON *
-pages_classes(jx_db *db, int64_t school)
-{
-	jx_stmt *st = H->db_query(
-	    db,
-	    "SELECT c.id, c.grade, c.name, c.head_teacher_id, p.name, "
-	    "(SELECT COUNT(*) FROM students s WHERE s.class_id = c.id AND "
-	    "s.status = 'in_school') FROM classes c LEFT JOIN persons p ON "
-	    "p.id = c.head_teacher_id WHERE c.school_id = ? ORDER BY "
-	    "c.grade, c.name",
-	    "i", school);
-	cJSON *arr = cJSON_CreateArray();
-
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		cJSON *c = cJSON_CreateObject();
-		int grade = (int)H->db_int(st, 1);
-		const char *label = roster_org->grade_label(grade);
-		char full[160];
-
-		cJSON_AddNumberToObject(c, "id", (double)H->db_int(st, 0));
-		cJSON_AddNumberToObject(c, "grade", grade);
-		cJSON_AddStringToObject(c, "name", H->db_text(st, 2));
-		snprintf(full, sizeof(full), "%s%s", label ? label : "",
-		         H->db_text(st, 2));
-		cJSON_AddStringToObject(c, "full_name", full);
-		cJSON_AddNumberToObject(c, "student_count",
-		                        (double)H->db_int(st, 5));
-		if (H->db_is_null(st, 3)) {
-			cJSON_AddNullToObject(c, "head_teacher");
-		} else {
-			cJSON *h = cJSON_AddObjectToObject(c, "head_teacher");
-
-			cJSON_AddNumberToObject(h, "id",
-			                        (double)H->db_int(st, 3));
-			cJSON_AddStringToObject(h, "name", H->db_text(st, 4));
-		}
-		cJSON_AddItemToArray(arr, c);
-	}
-	H->db_finish(st);
-	return arr;
-}
-
 /* The classes page again, with the form's values and its errors. */
 static int
 pages_classes_again(jx_req *req, jx_db *db, int64_t school, const cJSON *values,
@@ -168,7 +124,7 @@ pages_classes_again(jx_req *req, jx_db *db, int64_t school, const cJSON *values,
 	cJSON_AddStringToObject(d, "title", H->t(req, "roster.classes.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)school);
 	cJSON_AddBoolToObject(d, "can_manage", 1);
-	cJSON_AddItemToObject(d, "classes", pages_classes(db, school));
+	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, school, 0));
 	cJSON_AddItemToObject(d, "values", cJSON_Duplicate(values, 1));
 	cJSON_AddItemToObject(d, "errors", cJSON_Duplicate(errors, 1));
 	return H->reply_view(req, status, "roster/classes", d);
