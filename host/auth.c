@@ -29,8 +29,10 @@ auth_resolve(jx_req *req)
 	crypto_digest(token, digest);
 	st = db_query(db,
 	              "SELECT s.id, s.account_id, s.identity_id, s.csrf_token, "
-	              "s.created_at, s.last_seen_at, a.must_change_password "
+	              "s.created_at, s.last_seen_at, a.must_change_password, "
+	              "a.lang, a.login, COALESCE(p.name, a.login) "
 	              "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+	              "LEFT JOIN persons p ON p.id = a.person_id "
 	              "WHERE s.token_hash = ?",
 	              "s", digest);
 	if (st == NULL || db_step(st) != JX_DB_ROW) {
@@ -51,6 +53,10 @@ auth_resolve(jx_req *req)
 	identity_id = db_int(st, 2);
 	req->csrf_token = arena_strdup(req->arena, db_text(st, 3));
 	req->must_change = db_int(st, 6) != 0;
+	req->account_lang =
+	    db_is_null(st, 7) ? NULL : arena_strdup(req->arena, db_text(st, 7));
+	req->account_login = arena_strdup(req->arena, db_text(st, 8));
+	req->account_name = arena_strdup(req->arena, db_text(st, 9));
 	db_finish(st);
 	/* Touch the session at most once a minute: one write per request
 	 * would serialise every reader behind the write lock. */
@@ -178,8 +184,6 @@ auth_menu_visible(jx_req *req, const struct menu_entry *m)
 void
 auth_page_user(jx_req *req, cJSON *page)
 {
-	jx_db *db = req->worker->db;
-	jx_stmt *st;
 	cJSON *user;
 
 	if (req->account_id == 0) {
@@ -189,17 +193,10 @@ auth_page_user(jx_req *req, cJSON *page)
 		return;
 	}
 	user = cJSON_AddObjectToObject(page, "user");
-	st =
-	    db_query(db,
-	             "SELECT COALESCE(p.name, a.login), a.login FROM accounts "
-	             "a LEFT JOIN persons p ON p.id = a.person_id WHERE a.id = "
-	             "?",
-	             "i", req->account_id);
-	if (st != NULL && db_step(st) == JX_DB_ROW) {
-		cJSON_AddStringToObject(user, "name", db_text(st, 0));
-		cJSON_AddStringToObject(user, "login", db_text(st, 1));
-	}
-	db_finish(st);
+	cJSON_AddStringToObject(user, "name",
+	                        req->account_name ? req->account_name : "");
+	cJSON_AddStringToObject(user, "login",
+	                        req->account_login ? req->account_login : "");
 	cJSON_AddBoolToObject(user, "must_change_password", req->must_change);
 	cJSON_AddItemToObject(page, "identities", identity_list_req(req));
 	if (req->identity != NULL)

@@ -220,6 +220,7 @@ struct jx_req {
 	const char *district_code;
 	const char *role;
 	int must_change;
+	const char *account_lang, *account_login, *account_name; /* arena */
 	struct jx_identity *identity; /* arena; NULL when anonymous */
 	const char *identity_district_code;
 	cJSON *identities;      /* the account's identity list, once built */

@@ -564,13 +564,9 @@ http_lang(jx_req *req)
 static void
 http_account_lang(jx_req *req)
 {
-	jx_stmt *st =
-	    db_query(req->worker->db, "SELECT lang FROM accounts WHERE id = ?",
-	             "i", req->account_id);
-
-	if (st != NULL && db_step(st) == JX_DB_ROW && !db_is_null(st, 0))
-		req->lang = strcmp(db_text(st, 0), "en") == 0 ? "en" : "zh-CN";
-	db_finish(st);
+	if (req->account_lang != NULL)
+		req->lang =
+		    strcmp(req->account_lang, "en") == 0 ? "en" : "zh-CN";
 }
 
 static int
