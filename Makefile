@@ -30,6 +30,7 @@ test: build node_modules/.package-lock.json
 
 bench: build
 	sh bench/run.sh $(BUILD)
+	sh bench/import.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \

@@ -92,6 +92,10 @@ struct roster_student_in {
 	const char *city_no;
 	struct roster_guardian_in guardians[2];
 	int nguardians;
+	/* Set by a caller that knows no in-school student of the row's
+	 * class has this name (an import keeps the class rosters' names):
+	 * the 姓名+年级+班级 match, which scans the class, is skipped. */
+	int no_name_match;
 };
 struct roster_teacher_in {
 	const char *name, *phone, *gender, *subject;

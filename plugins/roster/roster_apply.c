@@ -240,14 +240,27 @@ roster_student_apply(jx_db *db, int64_t school,
 	if (m.id == 0 && hash[0])
 		apply_find(db, APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?",
 		           "s", hash, 0, 0, NULL, &m);
-	if (m.id == 0 && klass > 0 && in->name != NULL)
+	/* +s.school_id: without it SQLite prefers students_school
+	 * (school_id, status) and reads every student of the school, per
+	 * row; the class's index reads one class. */
+	if (m.id == 0 && klass > 0 && in->name != NULL && !in->no_name_match) {
 		apply_find(
 		    db,
 		    APPLY_STUDENT_COLS
-		    "WHERE s.school_id = ? AND s.class_id = ? AND p.name "
+		    "WHERE +s.school_id = ? AND s.class_id = ? AND p.name "
 		    "= ? AND s.status = 'in_school' ORDER BY s.person_id "
 		    "LIMIT 1",
 		    "iis", NULL, school, klass, in->name, &m);
+		/* A namesake whose numbers differ from the row's is another
+		 * student (two children of one name in a class are normal),
+		 * never one to overwrite. */
+		if (m.id != 0 &&
+		    ((hash[0] && m.id_hash[0] &&
+		      strcmp(hash, m.id_hash) != 0) ||
+		     (apply_given(in->national_no) && m.national_no[0] &&
+		      strcmp(in->national_no, m.national_no) != 0)))
+			m.id = 0;
+	}
 	/* The numbers must not belong to another student. */
 	if (m.id != 0 && hash[0] && m.id_hash[0] && strcmp(m.id_hash, hash)) {
 		if (apply_find(db,
@@ -392,12 +405,19 @@ roster_student_apply(jx_db *db, int64_t school,
 			    roster_org->identity(db, account, "student",
 			                         district, school, m.id, msg,
 			                         sizeof(msg)) <= 0 ||
+			    /* only parents still linked: a binding the
+			     * school removed stays removed */
 			    H->db_exec(db,
 			               "UPDATE identities SET status = "
 			               "'active', ended_at = NULL, school_id = "
 			               "?, district_id = ? WHERE role = "
-			               "'parent' AND student_id = ?",
-			               "iii", school, district, m.id) < 0)
+			               "'parent' AND student_id = ? AND "
+			               "account_id IN (SELECT a.id FROM "
+			               "accounts a JOIN guardians g ON "
+			               "g.parent_id = a.person_id WHERE "
+			               "g.student_id = ?)",
+			               "iiii", school, district, m.id,
+			               m.id) < 0)
 				return apply_fail(err, NULL, msg);
 		}
 		outcome = changed ? ROSTER_UPDATED : ROSTER_UNCHANGED;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define H roster_host
@@ -78,12 +79,18 @@ roster_columns(const char *kind)
 struct import_row {
 	int number;
 	int ncells;
+	/* cells[0..ncells-1], NULL when empty; one allocation with the
+	 * texts after the pointers (a malloc per cell cost twice the
+	 * memory of a 100,000-row sheet) */
 	char **cells;
 };
+
+#define IMPORT_CELL_BYTES 1024
 
 struct import_sheet {
 	struct import_row *rows;
 	size_t n, cap;
+	char scratch[IMPORT_MAX_COLS * IMPORT_CELL_BYTES]; /* one row */
 };
 
 static int
@@ -91,6 +98,8 @@ import_collect(void *ud, const struct sheet_row *row)
 {
 	struct import_sheet *s = ud;
 	struct import_row *r;
+	size_t len[IMPORT_MAX_COLS], used = 0;
+	char *block, *text;
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -106,24 +115,35 @@ import_collect(void *ud, const struct sheet_row *row)
 	r->number = row->number;
 	r->ncells =
 	    row->ncells < IMPORT_MAX_COLS ? row->ncells : IMPORT_MAX_COLS;
-	r->cells = calloc((size_t)r->ncells + 1, sizeof(char *));
-	if (r->cells == NULL)
-		return -2;
+	/* The row's normalised texts go to scratch, then to one block. */
 	for (int i = 0; i < r->ncells; i++) {
 		const char *c = row->cells[i];
-		char buf[1024];
+		char *buf = s->scratch + used;
 
+		len[i] = 0;
 		if (c == NULL || *c == '\0')
 			continue;
-		sheet_normalize(c, buf, sizeof(buf));
+		sheet_normalize(c, buf, IMPORT_CELL_BYTES);
 		/* Our export neutralises formulas with a leading apostrophe:
 		 * a re-import gets the value back. */
 		if (buf[0] == '\'' && strchr("=+-@\t\r", buf[1]) != NULL &&
 		    buf[1] != '\0')
 			memmove(buf, buf + 1, strlen(buf));
 		if (*buf != '\0')
-			r->cells[i] = strdup(buf);
+			len[i] = strlen(buf) + 1;
+		used += len[i];
 	}
+	block = malloc(((size_t)r->ncells + 1) * sizeof(char *) + used);
+	if (block == NULL)
+		return -2;
+	r->cells = (char **)block;
+	text = block + ((size_t)r->ncells + 1) * sizeof(char *);
+	memcpy(text, s->scratch, used);
+	for (int i = 0; i < r->ncells; i++) {
+		r->cells[i] = len[i] > 0 ? text : NULL;
+		text += len[i];
+	}
+	r->cells[r->ncells] = NULL;
 	s->n++;
 	return 0;
 }
@@ -131,12 +151,107 @@ import_collect(void *ud, const struct sheet_row *row)
 static void
 import_sheet_free(struct import_sheet *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		for (int k = 0; k < s->rows[i].ncells; k++)
-			free(s->rows[i].cells[k]);
+	for (size_t i = 0; i < s->n; i++)
 		free(s->rows[i].cells);
-	}
 	free(s->rows);
+}
+
+/* ---- string sets ------------------------------------------------------ */
+
+/*
+ * Strings with a positive int each, sized once for the sheet: open
+ * addressing with FNV-1a and linear probing. Neither a cJSON object
+ * (which searches its members one by one: quadratic in the rows) nor
+ * glibc's hsearch_r (whose hash keeps only the first few characters, and
+ * every key here starts alike: "national_no:G4301...") is fit for 100,000
+ * rows. Keys are copied.
+ */
+struct import_set {
+	struct import_slot {
+		char *key; /* owned; NULL: free */
+		int value;
+	} * slots;
+	size_t mask; /* slots - 1, a power of two minus one */
+	size_t n, cap;
+};
+
+static size_t
+import_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* Room for cap keys; 0 or -1. */
+static int
+import_set_init(struct import_set *s, size_t cap)
+{
+	size_t size = 64;
+
+	memset(s, 0, sizeof(*s));
+	/* at most half full, so probes stay short */
+	while (size < 2 * cap && size < ((size_t)1 << 40))
+		size *= 2;
+	s->slots = calloc(size, sizeof(*s->slots));
+	if (s->slots == NULL)
+		return -1;
+	s->mask = size - 1;
+	s->cap = size / 2;
+	return 0;
+}
+
+/* The slot of key: its own, or the free one where it would go. */
+static struct import_slot *
+import_set_slot(const struct import_set *s, const char *key)
+{
+	size_t i = import_hash(key) & s->mask;
+
+	while (s->slots[i].key != NULL && strcmp(s->slots[i].key, key) != 0)
+		i = (i + 1) & s->mask;
+	return &s->slots[i];
+}
+
+/* The value stored with key; 0 when absent. */
+static int
+import_set_get(const struct import_set *s, const char *key)
+{
+	const struct import_slot *e;
+
+	if (s->slots == NULL)
+		return 0;
+	e = import_set_slot(s, key);
+	return e->key != NULL ? e->value : 0;
+}
+
+/* Adds key with value (> 0) unless present; 0, or -1 when the set is
+ * full or memory is short. */
+static int
+import_set_add(struct import_set *s, const char *key, int value)
+{
+	struct import_slot *e;
+
+	if (s->slots == NULL)
+		return -1;
+	e = import_set_slot(s, key);
+	if (e->key != NULL)
+		return 0;
+	if (s->n == s->cap || (e->key = strdup(key)) == NULL)
+		return -1;
+	e->value = value;
+	s->n++;
+	return 0;
+}
+
+static void
+import_set_free(struct import_set *s)
+{
+	for (size_t i = 0; s->slots != NULL && i <= s->mask; i++)
+		free(s->slots[i].key);
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- the job ---------------------------------------------------------- */
@@ -151,7 +266,14 @@ struct import {
 	int64_t school;
 	int create_classes;
 	cJSON *errors, *warnings;
+	int nerrors; /* items in errors (cJSON counts them one by one) */
 	int64_t created, updated, unchanged;
+	/* Students: "grade\x1fclass\x1fname" of every in-school student
+	 * of the school and of every row applied so far (a superset), so
+	 * that a row whose name is not in its class skips the name match's
+	 * class scan. names_ok is 0 when the set could not be kept. */
+	struct import_set names;
+	int names_ok;
 };
 
 static void
@@ -165,6 +287,7 @@ import_error(struct import *im, int row, const char *field, const char *msg)
 		cJSON_AddStringToObject(e, "field", field);
 	cJSON_AddStringToObject(e, "message", msg);
 	cJSON_AddItemToArray(im->errors, e);
+	im->nerrors++;
 }
 
 static void
@@ -417,17 +540,63 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 	return 0;
 }
 
+/* The names set's key of a student; 0, or -1 when it does not fit. */
+static int
+import_name_key(char *key, size_t len, int grade, const char *klass,
+                const char *name)
+{
+	int n = snprintf(key, len, "%d\x1f%s\x1f%s", grade, klass, name);
+
+	return n >= 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* The names of the school's in-school students by class, for
+ * struct import's names; rows: the sheet's data rows. */
+static void
+import_names_load(struct import *im, jx_db *db, size_t rows)
+{
+	int64_t n = roster_one(db,
+	                       "SELECT COUNT(*) FROM students WHERE school_id "
+	                       "= ? AND status = 'in_school'",
+	                       "i", im->school);
+	jx_stmt *st;
+	int rc = JX_DB_ERROR;
+
+	im->names_ok = 0;
+	if (n < 0 || import_set_init(&im->names, (size_t)n + rows) != 0)
+		return;
+	st = H->db_query(db,
+	                 "SELECT c.grade, c.name, p.name FROM students s JOIN "
+	                 "classes c ON c.id = s.class_id JOIN persons p ON "
+	                 "p.id = s.person_id WHERE s.school_id = ? AND "
+	                 "s.status = 'in_school'",
+	                 "i", im->school);
+	while (st != NULL && (rc = H->db_step(st)) == JX_DB_ROW) {
+		char key[512];
+
+		if (import_name_key(key, sizeof(key), (int)H->db_int(st, 0),
+		                    H->db_text(st, 1),
+		                    H->db_text(st, 2)) != 0 ||
+		    import_set_add(&im->names, key, 1) != 0) {
+			rc = JX_DB_ERROR;
+			break;
+		}
+	}
+	H->db_finish(st);
+	im->names_ok = rc == JX_DB_DONE;
+}
+
 /* One row: converted, checked and applied. */
 static void
 import_row(struct import *im, jx_db *db, const struct import_row *r)
 {
 	struct roster_error err;
 	int64_t id;
-	int rc = -1, nerr = cJSON_GetArraySize(im->errors);
+	int rc = -1, nerr = im->nerrors;
 
 	if (strcmp(im->kind, "students") == 0) {
 		struct roster_student_in in = {0};
-		char idn[19];
+		char idn[19], cls_buf[64];
 		const char *g = import_value(im, r, "gender");
 		const char *grade = import_value(im, r, "grade");
 
@@ -446,6 +615,19 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 			    "无法识别年级，应为 1-12、一年级…九年级、初一…"
 			    "高三 (unrecognised grade)");
 		in.class_name = import_value(im, r, "class");
+		/* 班级 written with its grade (一年级1班, 初一(2)班) as on
+		 * teacher sheets: keep the class part when the grades agree. */
+		if (in.class_name != NULL) {
+			int g2;
+
+			if (roster_parse_grade_class(in.class_name, &g2,
+			                             cls_buf,
+			                             sizeof(cls_buf)) == 0 &&
+			    (in.grade == 0 || in.grade == g2)) {
+				in.grade = g2;
+				in.class_name = cls_buf;
+			}
+		}
 		if (in.class_name == NULL)
 			import_error(im, r->number, import_field(im, "class"),
 			             "班级不能为空 (class is required)");
@@ -477,9 +659,23 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		    import_value(im, r, "guardian2_phone"),
 		    import_value(im, r, "guardian2_relation")};
 		in.nguardians = 2;
-		if (cJSON_GetArraySize(im->errors) == nerr)
+		if (im->nerrors == nerr) {
+			char key[512];
+			int keyed =
+			    im->names_ok && in.name != NULL &&
+			    in.class_name != NULL &&
+			    import_name_key(key, sizeof(key), in.grade,
+			                    in.class_name, in.name) == 0;
+
+			in.no_name_match =
+			    keyed && import_set_get(&im->names, key) == 0;
 			rc = roster_student_apply(db, im->school, &in, &id,
 			                          &err);
+			/* whatever happened, the name may now be in the
+			 * class */
+			if (keyed && import_set_add(&im->names, key, 1) != 0)
+				im->names_ok = 0;
+		}
 	} else if (strcmp(im->kind, "teachers") == 0) {
 		struct roster_teacher_in in = {0};
 		int64_t classes[32], heads[32];
@@ -513,7 +709,7 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 			in.head_of_class_ids = heads;
 			in.nhead_of_class_ids = nh;
 		}
-		if (cJSON_GetArraySize(im->errors) == nerr)
+		if (im->nerrors == nerr)
 			rc = roster_teacher_apply(db, im->school, &in, &id,
 			                          &err);
 	} else {
@@ -529,11 +725,11 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		in.relation = import_value(im, r, "relation");
 		if (in.phone != NULL)
 			import_phone(im, r, "phone");
-		if (cJSON_GetArraySize(im->errors) == nerr)
+		if (im->nerrors == nerr)
 			rc =
 			    roster_parent_apply(db, im->school, &in, &id, &err);
 	}
-	if (cJSON_GetArraySize(im->errors) != nerr)
+	if (im->nerrors != nerr)
 		return;
 	switch (rc) {
 	case ROSTER_CREATED: im->created++; break;
@@ -552,7 +748,17 @@ static void
 import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 {
 	size_t total = s->n - (size_t)im->header_row - 1, done = 0;
-	cJSON *seen = cJSON_CreateObject();
+	struct import_set seen;
+
+	/* the keys a row may add: 全国学籍号, 身份证号, and a teacher's
+	 * phone */
+	if (import_set_init(&seen, (strcmp(im->kind, "teachers") == 0 ? 3 : 2) *
+	                               total) != 0) {
+		import_error(im, 0, NULL, "内存不足 (out of memory)");
+		return;
+	}
+	if (strcmp(im->kind, "students") == 0)
+		import_names_load(im, db, total);
 
 	for (size_t i = (size_t)im->header_row + 1; i < s->n; i++) {
 		const struct import_row *r = &s->rows[i];
@@ -566,7 +772,7 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 		for (size_t k = 0; k < 3; k++) {
 			const char *v;
 			char key[128];
-			const cJSON *first;
+			int first;
 
 			/* a teacher's phone is unique per sheet; a parent's is
 			 * not (one parent, many children) */
@@ -577,18 +783,60 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 			if (v == NULL || strchr(v, '*') != NULL)
 				continue;
 			snprintf(key, sizeof(key), "%s:%s", keys[k], v);
-			first = cJSON_GetObjectItemCaseSensitive(seen, key);
-			if (first != NULL) {
+			/* 身份证号 ...x and ...X are one number */
+			for (char *p = key; k == 1 && *p; p++)
+				if (*p == 'x')
+					*p = 'X';
+			first = import_set_get(&seen, key);
+			if (first != 0) {
 				char msg[200];
 
 				snprintf(msg, sizeof(msg),
 				         "与第 %d 行重复 (the same as row %d)",
-				         first->valueint, first->valueint);
+				         first, first);
 				import_error(im, r->number,
 				             import_field(im, keys[k]), msg);
 				goto next;
 			}
-			cJSON_AddNumberToObject(seen, key, r->number);
+			if (import_set_add(&seen, key, r->number) != 0) {
+				import_error(im, r->number, NULL,
+				             "内存不足 (out of memory)");
+				goto next;
+			}
+		}
+		/* Two students of one name in one class can only be told
+		 * apart by a number: without one, the second row would
+		 * update the first. */
+		if (strcmp(im->kind, "students") == 0 &&
+		    import_value(im, r, "national_no") == NULL &&
+		    import_value(im, r, "id_number") == NULL &&
+		    import_value(im, r, "name") != NULL) {
+			char key[256];
+			int first;
+
+			snprintf(
+			    key, sizeof(key), "name:%s|%d|%s",
+			    import_value(im, r, "name"),
+			    roster_parse_grade(import_value(im, r, "grade")),
+			    import_value(im, r, "class")
+			        ? import_value(im, r, "class")
+			        : "");
+			first = import_set_get(&seen, key);
+			if (first != 0) {
+				char msg[300];
+
+				snprintf(
+				    msg, sizeof(msg),
+				    "与第 %d "
+				    "行同名同班：请填写身份证号或全国学籍"
+				    "号以区分 (the same name and class as row "
+				    "%d: add an ID or national number)",
+				    first, first);
+				import_error(im, r->number,
+				             import_field(im, "name"), msg);
+				continue;
+			}
+			import_set_add(&seen, key, r->number);
 		}
 		/* A savepoint per row: a failing row leaves nothing. */
 		if (H->db_begin(db) != 0) {
@@ -596,10 +844,10 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 			continue;
 		}
 		{
-			int before = cJSON_GetArraySize(im->errors);
+			int before = im->nerrors;
 
 			import_row(im, db, r);
-			if (cJSON_GetArraySize(im->errors) != before)
+			if (im->nerrors != before)
 				H->db_rollback(db);
 			else if (H->db_commit(db) != 0)
 				import_error(im, r->number, NULL,
@@ -608,7 +856,8 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 	next:;
 	}
 	H->job_progress(job, (int64_t)total, (int64_t)total);
-	cJSON_Delete(seen);
+	import_set_free(&seen);
+	import_set_free(&im->names);
 }
 
 static int
@@ -634,6 +883,17 @@ import_read_file(const char *path, char **data, size_t *len)
 	return 0;
 }
 
+/* Seconds on a clock (CLOCK_MONOTONIC, or the job thread's CPU time),
+ * for the job's log line. */
+static double
+import_clock(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int
 import_job(jx_job *job, void *ud)
 {
@@ -650,6 +910,9 @@ import_job(jx_job *job, void *ud)
 	size_t len = 0;
 	cJSON *res;
 	int rc, failed = 0, commit = mode && strcmp(mode, "commit") == 0;
+	/* the phases, logged for bench/import.sh and slow-import reports */
+	double t_start = import_clock(CLOCK_MONOTONIC), t_read = 0, t_rows = 0;
+	double t_end, cpu = import_clock(CLOCK_THREAD_CPUTIME_ID);
 
 	im.kind = cJSON_GetStringValue(cJSON_GetObjectItem(p, "kind"));
 	im.cols = roster_columns(im.kind);
@@ -677,6 +940,7 @@ import_job(jx_job *job, void *ud)
 	}
 	rc = sheet_read(data, len, ctype, H->data_dir(), &lim, import_collect,
 	                &sheet, err, sizeof(err));
+	t_read = import_clock(CLOCK_MONOTONIC);
 	if (rc != 0) {
 		import_error(&im, 0, NULL,
 		             rc == -2 ? "内存不足 (out of memory)" : err);
@@ -707,7 +971,7 @@ import_job(jx_job *job, void *ud)
 		    &im, sheet.rows[im.header_row].number, "学生全国学籍号",
 		    "需要“学生全国学籍号”或“学生身份证号”列 (a student "
 		    "number column is required)");
-	if (cJSON_GetArraySize(im.errors) > 0) {
+	if (im.nerrors > 0) {
 		failed = 1;
 		goto done;
 	}
@@ -718,7 +982,8 @@ import_job(jx_job *job, void *ud)
 		goto done;
 	}
 	import_rows(&im, db, &sheet, job);
-	if (commit && cJSON_GetArraySize(im.errors) == 0) {
+	t_rows = import_clock(CLOCK_MONOTONIC);
+	if (commit && im.nerrors == 0) {
 		if (H->db_commit(db) != 0) {
 			import_error(&im, 0, NULL, H->db_errmsg(db));
 			failed = 1;
@@ -728,6 +993,17 @@ import_job(jx_job *job, void *ud)
 		failed = commit; /* a commit with errors writes nothing */
 	}
 done:
+	t_end = import_clock(CLOCK_MONOTONIC);
+	cpu = import_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+	if (t_rows > 0)
+		H->log(JX_LOG_INFO, "roster",
+		       "import %lld: %s of %zu sheet rows: read in %.3f s, "
+		       "rows applied in %.3f s, %s in %.3f s; cpu %.3f s; "
+		       "%d errors",
+		       (long long)H->job_id(job), commit ? "commit" : "dry run",
+		       sheet.n, t_read - t_start, t_rows - t_read,
+		       commit && im.nerrors == 0 ? "committed" : "rolled back",
+		       t_end - t_rows, cpu, im.nerrors);
 	res = cJSON_CreateObject();
 	cJSON_AddNumberToObject(res, "created", (double)im.created);
 	cJSON_AddNumberToObject(res, "updated", (double)im.updated);

@@ -652,6 +652,41 @@ students_create(jx_req *req, void *ud)
 	if (e.bad)
 		return people_write_failed(req, &e, 0, people_new_student_page,
 		                           sid, body);
+	/* Adding a student who is already in school here is a conflict,
+	 * never a silent edit of them (PATCH edits); numbers of a student
+	 * who left, here or elsewhere, re-admit them. */
+	{
+		const char *field = NULL;
+		char hash[65];
+
+		if (in.national_no != NULL &&
+		    strchr(in.national_no, '*') == NULL &&
+		    roster_one(
+		        db,
+		        "SELECT 1 FROM students WHERE national_no = ? AND "
+		        "school_id = ? AND status = 'in_school'",
+		        "si", in.national_no, sid) == 1)
+			field = "national_no";
+		if (field == NULL && in.id_number != NULL &&
+		    strchr(in.id_number, '*') == NULL) {
+			roster_org->lookup_hash(in.id_number, hash);
+			if (roster_one(
+			        db,
+			        "SELECT 1 FROM students WHERE id_number_hash "
+			        "= ? AND school_id = ? AND status = "
+			        "'in_school'",
+			        "si", hash, sid) == 1)
+				field = "id_number";
+		}
+		if (field != NULL) {
+			people_err(
+			    &e, field,
+			    "该学生已在本校在读 (the student is already in "
+			    "this school; edit them instead)");
+			return people_write_failed(
+			    req, &e, 1, people_new_student_page, sid, body);
+		}
+	}
 	if (H->db_begin(db) != 0)
 		return roster_storage_error(req);
 	rc = roster_student_apply(db, sid, &in, &student, &err);
