@@ -306,6 +306,21 @@ db_vexec(jx_db *db, const char *sql, const char *types, va_list ap)
 }
 
 int64_t
+db_insert(jx_db *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	int64_t n;
+
+	va_start(ap, types);
+	n = db_vexec(db, sql, types, ap);
+	va_end(ap);
+	/* SQLite's RETURNING opens a temporary table for every row: on the
+	 * import's hot path the rowid of the insert is much cheaper. A
+	 * PostgreSQL driver appends RETURNING id instead. */
+	return n == 1 ? sqlite3_last_insert_rowid(db->conn) : -1;
+}
+
+int64_t
 db_one(jx_db *db, const char *sql, const char *types, ...)
 {
 	va_list ap;

@@ -69,6 +69,8 @@ const char *db_text(jx_stmt *st, int col);
 int db_is_null(jx_stmt *st, int col);
 void db_finish(jx_stmt *st);
 int64_t db_exec(jx_db *db, const char *sql, const char *types, ...);
+/* Runs one INSERT of one row (no RETURNING); its new id, or -1. */
+int64_t db_insert(jx_db *db, const char *sql, const char *types, ...);
 /* The first column of the first row: 0 when no row, -1 on error. */
 int64_t db_one(jx_db *db, const char *sql, const char *types, ...);
 int64_t db_vexec(jx_db *db, const char *sql, const char *types, va_list ap);

@@ -220,4 +220,5 @@ const struct jx_host jx_host_table = {
     .thread_db = api_thread_db,
     .req_upload = http_upload,
     .data_dir = api_data_dir,
+    .db_insert = db_insert,
 };

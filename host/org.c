@@ -45,10 +45,10 @@ org_adult(jx_db *db, const char *name, const char *phone, const char *gender,
 
 	if (id != 0)
 		return id;
-	id = db_one(db,
-	            "INSERT INTO persons(name, gender, phone, created_at) "
-	            "VALUES (?, ?, ?, ?) RETURNING id",
-	            "sssi", name, gender, phone, jx_now());
+	id = db_insert(db,
+	               "INSERT INTO persons(name, gender, phone, created_at) "
+	               "VALUES (?, ?, ?, ?)",
+	               "sssi", name, gender, phone, jx_now());
 	if (id <= 0) {
 		snprintf(err, errlen, "cannot create the person: %s",
 		         db_errmsg(db));
@@ -131,12 +131,12 @@ org_account(jx_db *db, struct luaenv *L, int64_t person, const char *login,
 		snprintf(err, errlen, "cannot seal the initial password");
 		return -1;
 	}
-	id = db_one(db,
-	            "INSERT INTO accounts(person_id, login, initial_password, "
-	            "initial_expires_at, must_change_password, created_at) "
-	            "VALUES (?, ?, ?, ?, 1, ?) RETURNING id",
-	            "issii", person, login, sealed, jx_now() + days * 86400,
-	            jx_now());
+	id = db_insert(
+	    db,
+	    "INSERT INTO accounts(person_id, login, initial_password, "
+	    "initial_expires_at, must_change_password, created_at) "
+	    "VALUES (?, ?, ?, ?, 1, ?)",
+	    "issii", person, login, sealed, jx_now() + days * 86400, jx_now());
 	free(sealed);
 	if (id <= 0) {
 		snprintf(err, errlen, "login %s is taken", login);
@@ -208,12 +208,12 @@ org_identity(jx_db *db, int64_t account, const char *role, int64_t district,
 		    "i", id);
 		return id;
 	}
-	id = db_one(db,
-	            "INSERT INTO identities(account_id, role, district_id, "
-	            "school_id, student_id, created_at) VALUES (?, ?, "
-	            "NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?) RETURNING id",
-	            "isiiii", account, role, district, school, student,
-	            jx_now());
+	id = db_insert(db,
+	               "INSERT INTO identities(account_id, role, district_id, "
+	               "school_id, student_id, created_at) VALUES (?, ?, "
+	               "NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?)",
+	               "isiiii", account, role, district, school, student,
+	               jx_now());
 	if (id <= 0) {
 		snprintf(err, errlen, "cannot create the identity: %s",
 		         db_errmsg(db));

@@ -78,10 +78,10 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 		apply_fail(err, "class", msg);
 		return 0;
 	}
-	id = H->db_one(
+	id = H->db_insert(
 	    db,
 	    "INSERT INTO classes(school_id, grade, name, created_at) "
-	    "VALUES (?, ?, ?, ?) RETURNING id",
+	    "VALUES (?, ?, ?, ?)",
 	    "iisi", school, (int64_t)in->grade, in->class_name, H->now());
 	if (id <= 0)
 		apply_storage(db, err);
@@ -321,11 +321,10 @@ roster_student_apply(jx_db *db, int64_t school,
 			                  "年级和班级缺失 (grade and class "
 			                  "missing)");
 		}
-		*student =
-		    H->db_one(db,
-		              "INSERT INTO persons(name, gender, "
-		              "created_at) VALUES (?, ?, ?) RETURNING id",
-		              "ssi", in->name, in->gender, H->now());
+		*student = H->db_insert(db,
+		                        "INSERT INTO persons(name, gender, "
+		                        "created_at) VALUES (?, ?, ?)",
+		                        "ssi", in->name, in->gender, H->now());
 		if (*student <= 0 ||
 		    H->db_exec(
 		        db,

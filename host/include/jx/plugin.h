@@ -363,6 +363,11 @@ struct jx_host {
 	                  const char **content_type);
 	/* The absolute data directory (fixed after start). */
 	const char *(*data_dir)(void);
+	/* Runs an INSERT of one row, written without RETURNING, and gives
+	 * the new row's id (-1 on error): cheaper than RETURNING id on
+	 * SQLite, and portable (a PostgreSQL driver adds RETURNING). */
+	int64_t (*db_insert)(jx_db *db, const char *sql, const char *types,
+	                     ...);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */
