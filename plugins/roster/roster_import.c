@@ -274,6 +274,11 @@ struct import {
 	 * class scan. names_ok is 0 when the set could not be kept. */
 	struct import_set names;
 	int names_ok;
+	/* First pass without a savepoint per row: a clean sheet (the usual
+	 * commit, after a dry run) never pays for them. At the first error
+	 * the pass stops and the import runs again with savepoints, which
+	 * gives the full list of errors. */
+	int fast;
 };
 
 static void
@@ -838,6 +843,12 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 			}
 			import_set_add(&seen, key, r->number);
 		}
+		if (im->fast) {
+			import_row(im, db, r);
+			if (im->nerrors > 0)
+				break;
+			continue;
+		}
 		/* A savepoint per row: a failing row leaves nothing. */
 		if (H->db_begin(db) != 0) {
 			import_error(im, r->number, NULL, H->db_errmsg(db));
@@ -981,7 +992,30 @@ import_job(jx_job *job, void *ud)
 		failed = 1;
 		goto done;
 	}
-	import_rows(&im, db, &sheet, job);
+	{
+		int warnings = cJSON_GetArraySize(im.warnings);
+
+		im.fast = 1;
+		import_rows(&im, db, &sheet, job);
+		if (im.nerrors > 0) {
+			/* Start over, row by row, to list every error. */
+			H->db_rollback(db);
+			cJSON_Delete(im.errors);
+			im.errors = cJSON_CreateArray();
+			im.nerrors = 0;
+			while (cJSON_GetArraySize(im.warnings) > warnings)
+				cJSON_DeleteItemFromArray(im.warnings,
+				                          warnings);
+			im.created = im.updated = im.unchanged = 0;
+			im.fast = 0;
+			if (H->db_begin(db) != 0) {
+				import_error(&im, 0, NULL, H->db_errmsg(db));
+				failed = 1;
+				goto done;
+			}
+			import_rows(&im, db, &sheet, job);
+		}
+	}
 	t_rows = import_clock(CLOCK_MONOTONIC);
 	if (commit && im.nerrors == 0) {
 		if (H->db_commit(db) != 0) {
