@@ -354,6 +354,10 @@ cli_serve(void)
 		jx_log(JX_LOG_ERROR, "host", "%s", err);
 		goto done;
 	}
+	if (luaenv_rules_pin(app.scripts_dir, err, sizeof(err)) != 0) {
+		jx_log(JX_LOG_ERROR, "host", "%s", err);
+		goto done;
+	}
 	if (jobs_recover(db) != 0 || notify_recover(db) != 0 ||
 	    host_routes_register() != 0 || account_routes_register() != 0 ||
 	    recovery_routes_register() != 0 || org_routes_register() != 0 ||
@@ -368,6 +372,8 @@ cli_serve(void)
 			jx_log(JX_LOG_INFO, "host",
 			       "SIGHUP: reloading the default rules");
 			luaenv_reload_rules();
+			audit_append(db, 0, 0, "rules.default_reloaded",
+			             "scripts/rules/default.lua", NULL, NULL);
 			continue;
 		}
 		jx_log(JX_LOG_INFO, "host", "signal %d: shutting down", sig);
@@ -380,6 +386,7 @@ stop:
 	jobs_stop();
 done:
 	plugins_shutdown();
+	luaenv_rules_unpin();
 	db_close(db);
 	return rc;
 }

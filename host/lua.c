@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -532,9 +533,72 @@ luaenv_refresh(struct luaenv *env)
 	luaenv_refresh_now(env);
 }
 
+/*
+ * The default rules a serving host uses are a copy of default.lua taken
+ * at start and on every reload (SIGHUP), not the file as it is when a
+ * worker first needs them: an edit takes effect for every worker at once,
+ * and only when the operator says so.
+ */
+static struct {
+	pthread_mutex_t mu;
+	char *path; /* NULL until pinned: read the file (tests, CLI) */
+	char *src;
+	size_t len;
+} luaenv_pinned = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int
+luaenv_pin_read(char *err, size_t errlen)
+{
+	char *src;
+	size_t len;
+	struct stat st;
+
+	if (luaenv_read_file(luaenv_pinned.path, LUAENV_MAX_SCRIPT, &src, &len,
+	                     &st) < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", luaenv_pinned.path,
+		         strerror(errno));
+		return -1;
+	}
+	pthread_mutex_lock(&luaenv_pinned.mu);
+	free(luaenv_pinned.src);
+	luaenv_pinned.src = src;
+	luaenv_pinned.len = len;
+	pthread_mutex_unlock(&luaenv_pinned.mu);
+	return 0;
+}
+
+int
+luaenv_rules_pin(const char *scripts_dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/rules/default.lua", scripts_dir);
+	free(luaenv_pinned.path);
+	luaenv_pinned.path = strdup(path);
+	if (luaenv_pinned.path == NULL)
+		return -1;
+	return luaenv_pin_read(err, errlen);
+}
+
+void
+luaenv_rules_unpin(void)
+{
+	pthread_mutex_lock(&luaenv_pinned.mu);
+	free(luaenv_pinned.src);
+	free(luaenv_pinned.path);
+	luaenv_pinned.src = luaenv_pinned.path = NULL;
+	pthread_mutex_unlock(&luaenv_pinned.mu);
+}
+
 void
 luaenv_reload_rules(void)
 {
+	char err[512];
+
+	/* A file that cannot be read keeps the rules in force. */
+	if (luaenv_pinned.path != NULL &&
+	    luaenv_pin_read(err, sizeof(err)) != 0)
+		fprintf(stderr, "jiaxiao: rules not reloaded: %s\n", err);
 	atomic_fetch_add(&luaenv_rules_generation, 1);
 }
 
@@ -586,8 +650,20 @@ luaenv_rules(lua_State *L, struct luaenv *env)
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luaenv_key_rules) == LUA_TTABLE)
 		return;
 	lua_pop(L, 1);
+	src = NULL;
+	pthread_mutex_lock(&luaenv_pinned.mu);
+	if (luaenv_pinned.src != NULL) {
+		src = malloc(luaenv_pinned.len + 1);
+		if (src != NULL) {
+			memcpy(src, luaenv_pinned.src, luaenv_pinned.len);
+			src[luaenv_pinned.len] = '\0';
+			len = luaenv_pinned.len;
+		}
+	}
+	pthread_mutex_unlock(&luaenv_pinned.mu);
 	snprintf(path, sizeof(path), "%s/rules/default.lua", env->scripts_dir);
-	if (luaenv_read_file(path, LUAENV_MAX_SCRIPT, &src, &len, &st) < 0)
+	if (src == NULL &&
+	    luaenv_read_file(path, LUAENV_MAX_SCRIPT, &src, &len, &st) < 0)
 		luaL_error(L, "cannot read %s: %s", chunk, strerror(errno));
 	rc = luaenv_load(env, src, len, chunk, err, sizeof(err));
 	free(src);

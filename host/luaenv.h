@@ -68,6 +68,10 @@ void luaenv_refresh_now(struct luaenv *env);
 /* Bumps the global default-rules generation: one atomic increment,
  * async-signal-safe (the SIGHUP handler calls it). */
 void luaenv_reload_rules(void);
+/* Serving: takes a copy of scripts/rules/default.lua now; workers use the
+ * copy, re-taken by luaenv_reload_rules (SIGHUP). 0 or -1 with err. */
+int luaenv_rules_pin(const char *scripts_dir, char *err, size_t errlen);
+void luaenv_rules_unpin(void);
 
 /*
  * lua_pcall with a traceback handler and a fresh instruction budget: the

@@ -356,7 +356,7 @@ export async function startServer(opts = {}) {
 				...(server.opts.args ?? []),
 			];
 			const proc = spawn(BINARY, args, {
-				cwd: SOURCE_DIR,
+				cwd: server.opts.cwd ?? SOURCE_DIR,
 				env: childEnv(server.opts.env),
 				stdio: ['ignore', 'pipe', 'pipe'],
 			});
