@@ -21,8 +21,10 @@
 #define PEOPLE_TEACHER_PAGE                                                    \
 	"WHERE t.school_id = ? AND (? = 0 OR t.person_id = ?) AND "            \
 	"t.person_id > ? AND (? = '' OR t.status = ?) AND (? = '' OR p.name "  \
-	"LIKE ? ESCAPE '\\' OR p.phone LIKE ? ESCAPE '\\') ORDER BY "          \
-	"t.person_id LIMIT ?"
+	"LIKE ? ESCAPE '\\' OR p.phone LIKE ? ESCAPE '\\') AND (? = 0 OR "     \
+	"t.person_id IN (SELECT teacher_id FROM teaching WHERE class_id = ?) " \
+	"OR t.person_id = (SELECT head_teacher_id FROM classes WHERE id = "    \
+	"?)) ORDER BY t.person_id LIMIT ?"
 /* The classes each teacher of a page teaches (head = 0) or heads. */
 #define PEOPLE_TEACHER_CLASSES                                                 \
 	"SELECT x.teacher_id, x.class_id, x.head FROM (SELECT tg.teacher_id, " \
@@ -49,13 +51,15 @@ people_teacher_query(jx_db *db, const char *sql, const struct people_filter *f,
                      int with_classes)
 {
 	if (with_classes)
-		return H->db_query(db, sql, "iiiiiisssssi", f->school,
+		return H->db_query(db, sql, "iiiiiisssssiiii", f->school,
 		                   f->school, f->school, f->only, f->only,
 		                   f->after, f->status, f->status, f->q,
-		                   f->contains, f->prefix, f->limit);
-	return H->db_query(db, sql, "iiiisssssi", f->school, f->only, f->only,
-	                   f->after, f->status, f->status, f->q, f->contains,
-	                   f->prefix, f->limit);
+		                   f->contains, f->prefix, f->klass, f->klass,
+		                   f->klass, f->limit);
+	return H->db_query(db, sql, "iiiisssssiiii", f->school, f->only,
+	                   f->only, f->after, f->status, f->status, f->q,
+	                   f->contains, f->prefix, f->klass, f->klass, f->klass,
+	                   f->limit);
 }
 
 static cJSON *

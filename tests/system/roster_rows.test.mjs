@@ -62,4 +62,11 @@ test('namesakes, grade-prefixed classes and duplicate adds', async (t) => {
 	assert.equal(again.json.errors[0].field, 'id_number');
 	const card = await c.get(`/api/v1/students/${first.json.id}`);
 	assert.equal(card.json.name, '孙唯一', 'the existing student was not edited');
+
+	// The teacher list filters by class: those who teach or head it.
+	const byClass = async (id) => (await c.get(`/api/v1/schools/1/teachers?class_id=${id}`))
+		.json.items.map((x) => x.name).sort();
+	assert.deepEqual(await byClass(2), ['王芳']);
+	assert.deepEqual(await byClass(3), ['陈刚']);
+	assert.deepEqual(await byClass(1), ['王芳', '陈刚'].sort());
 });
