@@ -625,6 +625,32 @@ http_unsafe(const char *method)
 	       strcmp(method, "OPTIONS") != 0;
 }
 
+/* 1 when there is no Origin header (not a browser, or a same-origin
+ * GET) or it names this host or the configured public_url. */
+static int
+http_same_origin(jx_req *req)
+{
+	const char *origin = http_header(req, "Origin");
+	const char *host = http_header(req, "Host");
+	const char *pub = config_string(&app.cfg, "public_url");
+	const char *o;
+	size_t n;
+
+	if (origin == NULL)
+		return 1;
+	if (pub != NULL) {
+		n = strlen(pub);
+		while (n > 0 && pub[n - 1] == '/')
+			n--;
+		if (strlen(origin) == n && strncasecmp(origin, pub, n) == 0)
+			return 1;
+	}
+	o = strstr(origin, "://");
+	if (o == NULL || host == NULL)
+		return 0;
+	return strcasecmp(o + 3, host) == 0;
+}
+
 static int
 http_route(jx_req *req)
 {
@@ -655,6 +681,12 @@ http_route(jx_req *req)
 		                          "Login required",
 		                          "Log in to use this resource.");
 	}
+	/* A browser names the page a request comes from: an unsafe request
+	 * from another site is refused outright (login CSRF included). */
+	if (http_unsafe(req->method) && !http_same_origin(req))
+		return http_reply_problem(
+		    req, 403, "cross-origin", "Cross-site request refused",
+		    "The request came from another site.");
 	if (http_unsafe(req->method) && !(rt->flags & JX_ROUTE_NO_CSRF) &&
 	    req->session_id != 0 && http_header(req, "X-CSRF-Token") == NULL &&
 	    http_is_form(req)) {

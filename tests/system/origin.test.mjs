@@ -1,0 +1,30 @@
+// Unsafe requests from another site are refused before anything else
+// (login CSRF included); same-site browser requests and clients that send
+// no Origin (curl, the mobile app) go through.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './harness.mjs';
+
+test('cross-site unsafe requests are refused', async (t) => {
+	const server = await startServer({ set: { public_url: 'https://jx.example.edu.cn' } });
+	t.after(() => server.stop());
+	const body = 'login=admin&password=Admin12345';
+	const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+	const evil = await server.request('POST', '/login', { body, headers: { ...form, Origin: 'https://evil.example' } });
+	assert.equal(evil.status, 403);
+	assert.equal(evil.headers.get('set-cookie'), null, 'no session for a cross-site login');
+	const same = await server.request('POST', '/login', { body, headers: { ...form, Origin: server.url } });
+	assert.equal(same.status, 303);
+	const pub = await server.request('POST', '/login', { body, headers: { ...form, Origin: 'https://jx.example.edu.cn' } });
+	assert.equal(pub.status, 303, 'the public URL behind the proxy is this site');
+	const none = await server.request('POST', '/api/v1/session', { json: { login: 'admin', password: 'Admin12345' } });
+	assert.equal(none.status, 200);
+	const api = await server.request('POST', '/api/v1/session', {
+		json: { login: 'admin', password: 'Admin12345' },
+		headers: { Origin: 'http://evil.example:8080' },
+	});
+	assert.equal(api.status, 403);
+	// Safe methods are not affected.
+	const get = await server.request('GET', '/healthz', { headers: { Origin: 'https://evil.example' } });
+	assert.equal(get.status, 200);
+});
