@@ -256,7 +256,7 @@ route_me_identity(jx_req *req, void *ud)
 }
 
 const char *
-account_policy(jx_req *req, const char *pw, const char *login)
+account_policy(jx_req *req, const char *pw, const char *login, int64_t district)
 {
 	cJSON *args = cJSON_CreateArray(), *ctx = cJSON_CreateObject(), *res;
 	char err[512];
@@ -267,8 +267,8 @@ account_policy(jx_req *req, const char *pw, const char *login)
 	cJSON_AddStringToObject(ctx, "lang", req->lang);
 	cJSON_AddItemToArray(args, ctx);
 	if (req->worker->lua == NULL ||
-	    luaenv_call_rule(req->worker->lua, "password_policy", args, &res,
-	                     err, sizeof(err)) != 0) {
+	    rules_call(req->worker->db, req->worker->lua, district,
+	               "password_policy", args, &res, err, sizeof(err)) != 0) {
 		jx_log(JX_LOG_ERROR, "rules", "password_policy: %s",
 		       req->worker->lua ? err : "no Lua state");
 		cJSON_Delete(args);
@@ -304,7 +304,8 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 		login = arena_strdup(req->arena, db_text(st, 1));
 	}
 	db_finish(st);
-	reason = account_policy(req, new_pw, login);
+	reason = account_policy(req, new_pw, login,
+	                        rules_account_district(db, req->account_id));
 	if (reason == NULL && initial != NULL && strcmp(initial, new_pw) == 0)
 		reason =
 		    "新密码不能与初始密码相同 (the new password must differ "

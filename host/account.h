@@ -15,7 +15,8 @@ int account_switch_identity(jx_req *req, int64_t identity_id);
 /* The district's password policy (a Lua rule) for pw as the password
  * of login: NULL when pw passes, else the reason in the request's
  * language (arena). */
-const char *account_policy(jx_req *req, const char *pw, const char *login);
+const char *account_policy(jx_req *req, const char *pw, const char *login,
+                           int64_t district);
 /* 0, or the status replied (422 naming the field). */
 int account_change_password(jx_req *req, const char *old_pw,
                             const char *new_pw);

@@ -55,7 +55,7 @@ demo_adult(struct demo_state *d, const char *name, const char *phone,
 	int64_t person, account;
 
 	person = org_adult(d->db, name, phone, gender, d->err, sizeof(d->err));
-	account = person > 0 ? org_account(d->db, NULL, person, phone,
+	account = person > 0 ? org_account(d->db, NULL, 0, person, phone,
 	                                   role ? role : "parent", phone, NULL,
 	                                   0, d->err, sizeof(d->err))
 	                     : -1;
@@ -125,8 +125,8 @@ demo_student(struct demo_state *d, int64_t district, int64_t school,
 		d->failed = 1;
 		return -1;
 	}
-	account = org_account(d->db, NULL, person, login, "student", NULL, NULL,
-	                      0, d->err, sizeof(d->err));
+	account = org_account(d->db, NULL, 0, person, login, "student", NULL,
+	                      NULL, 0, d->err, sizeof(d->err));
 	if (account <= 0 ||
 	    org_identity(d->db, account, "student", district, school, person,
 	                 d->err, sizeof(d->err)) <= 0) {

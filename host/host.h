@@ -329,6 +329,32 @@ int demo_create(jx_db *db);
 /* Prints the demo logins. */
 void demo_print(jx_db *db, FILE *out);
 
+/* ---- rules.c ---------------------------------------------------------- */
+struct luaenv;
+/* A rule of the district's active rules (0: the defaults alone), called
+ * on the thread's Lua state L. See luaenv_call_district_rule. */
+int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
+               const cJSON *args, cJSON **result, char *err, size_t errlen);
+/* Seeds a new district's rules from scripts/districts/<code>.lua if the
+ * file exists: 1 seeded, 0 no file, -1 error. In the caller's
+ * transaction. */
+int64_t rules_seed(jx_db *db, int64_t district, const char *code);
+/* The district whose rules an account's passwords follow (0: none). */
+int64_t rules_account_district(jx_db *db, int64_t account);
+
+/* ---- rules.c ---------------------------------------------------------- */
+struct luaenv;
+/* A rule of the district's active rules (0: the defaults alone), called
+ * on the thread's Lua state L. See luaenv_call_district_rule. */
+int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
+               const cJSON *args, cJSON **result, char *err, size_t errlen);
+/* Seeds a new district's rules from scripts/districts/<code>.lua if the
+ * file exists: 1 seeded, 0 no file, -1 error. In the caller's
+ * transaction. */
+int64_t rules_seed(jx_db *db, int64_t district, const char *code);
+/* The district whose rules an account's passwords follow (0: none). */
+int64_t rules_account_district(jx_db *db, int64_t account);
+
 /* ---- audit.c ---------------------------------------------------------- */
 /* Appends one entry (in the caller's transaction if one is open). */
 int audit_append(jx_db *db, int64_t account, int64_t identity,

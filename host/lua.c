@@ -741,6 +741,127 @@ luaenv_call_rule(struct luaenv *env, const char *name, const cJSON *args,
 	return 0;
 }
 
+/* ---- district rules ---------------------------------------------------- */
+
+/* Registry key: district id → {v = version, d = defaults, env = E}. */
+static const char luaenv_key_districts;
+
+struct luaenv_district_call {
+	struct luaenv *env;
+	int64_t district, version;
+	const char *source, *name;
+	const cJSON *args;
+	cJSON *result;
+};
+
+/* Pushes the district's rule environment, compiling its chunk when the
+ * cached one is of another version or of other default rules. */
+static void
+luaenv_district_env(lua_State *L, struct luaenv_district_call *dc, int defaults)
+{
+	char err[512], chunk[64];
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &luaenv_key_districts) !=
+	    LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &luaenv_key_districts);
+	}
+	if (lua_rawgeti(L, -1, dc->district) == LUA_TTABLE) {
+		lua_getfield(L, -1, "v");
+		lua_getfield(L, -2, "d");
+		if (lua_tointeger(L, -2) == dc->version &&
+		    lua_rawequal(L, -1, defaults)) {
+			lua_pop(L, 2);
+			lua_getfield(L, -1, "env");
+			lua_remove(L, -2);
+			lua_remove(L, -2);
+			return;
+		}
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+	snprintf(chunk, sizeof(chunk), "district %lld rules v%lld",
+	         (long long)dc->district, (long long)dc->version);
+	if (luaenv_load(dc->env, dc->source, strlen(dc->source), chunk, err,
+	                sizeof(err)) < 0)
+		luaL_error(L, "%s", err);
+	luaenv_new_district_env(L, defaults);
+	lua_pushvalue(L, -1);
+	lua_setupvalue(L, -3, 1); /* the chunk's _ENV */
+	lua_insert(L, -2);
+	if (luaenv_pcall(dc->env, 0, 0, err, sizeof(err)) < 0)
+		luaL_error(L, "%s", err);
+	lua_createtable(L, 0, 3);
+	lua_pushinteger(L, dc->version);
+	lua_setfield(L, -2, "v");
+	lua_pushvalue(L, defaults);
+	lua_setfield(L, -2, "d");
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "env");
+	lua_rawseti(L, -3, dc->district);
+	lua_remove(L, -2);
+}
+
+static int
+luaenv_district_run(lua_State *L)
+{
+	struct luaenv_district_call *dc = lua_touserdata(L, 1);
+	const cJSON *a;
+	char err[512];
+	int nargs = 0, rules;
+
+	luaenv_rules(L, dc->env);
+	rules = lua_gettop(L);
+	if (dc->source != NULL)
+		luaenv_district_env(L, dc, rules);
+	else
+		lua_pushvalue(L, rules);
+	/* A rule is a function called with the arguments and the
+	 * effective rule table; anything else is a setting. */
+	lua_getfield(L, -1, dc->name);
+	if (lua_isnil(L, -1))
+		return luaL_error(L, "the rules have no '%s'", dc->name);
+	if (lua_isfunction(L, -1)) {
+		cJSON_ArrayForEach(a, dc->args)
+		{
+			luaL_checkstack(L, 2, "too many arguments");
+			luaenv_push_json_raising(L, a);
+			nargs++;
+		}
+		lua_pushvalue(L, -2 - nargs);
+		if (luaenv_pcall(dc->env, nargs + 1, 1, err, sizeof(err)) < 0)
+			return luaL_error(L, "%s", err);
+	}
+	if ((dc->result = luaenv_to_json(L, -1)) == NULL)
+		return luaL_error(
+		    L, "rule '%s' gave a value JSON cannot represent",
+		    dc->name);
+	return 0;
+}
+
+int
+luaenv_call_district_rule(struct luaenv *env, int64_t district, int64_t version,
+                          const char *source, const char *name,
+                          const cJSON *args, cJSON **result, char *err,
+                          size_t errlen)
+{
+	struct luaenv_district_call dc = {env,  district, version, source,
+	                                  name, args,     NULL};
+	int top = lua_gettop(env->L);
+
+	*result = NULL;
+	if (luaenv_protect(env, luaenv_district_run, &dc, 0, err, errlen) < 0) {
+		cJSON_Delete(dc.result);
+		lua_settop(env->L, top);
+		return -1;
+	}
+	lua_settop(env->L, top);
+	*result = dc.result;
+	return 0;
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 struct luaenv *

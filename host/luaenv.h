@@ -71,6 +71,18 @@ void luaenv_reload_rules(void);
 /* Serving: takes a copy of scripts/rules/default.lua now; workers use the
  * copy, re-taken by luaenv_reload_rules (SIGHUP). 0 or -1 with err. */
 int luaenv_rules_pin(const char *scripts_dir, char *err, size_t errlen);
+/*
+ * A rule of a district: name looked up in the district's chunk (source,
+ * of that version; NULL: the default rules alone), falling back to the
+ * default rules. A function is called with the JSON array args and the
+ * effective rule table last; any other value is returned as it is (a
+ * setting such as initial_valid_days). *result is owned by the caller.
+ * The compiled chunk is cached per district and version. 0 or -1 + err.
+ */
+int luaenv_call_district_rule(struct luaenv *env, int64_t district,
+                              int64_t version, const char *source,
+                              const char *name, const cJSON *args,
+                              cJSON **result, char *err, size_t errlen);
 void luaenv_rules_unpin(void);
 
 /*

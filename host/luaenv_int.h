@@ -79,4 +79,8 @@ int luaenv_jx_object(lua_State *L);
  * code: raises on memory exhaustion). */
 void luaenv_json_setup(lua_State *L);
 
+/* Pushes a fresh environment for a district's rule chunk: lookups fall
+ * back to the default rules table at index defaults, then the sandbox. */
+void luaenv_new_district_env(lua_State *L, int defaults);
+
 #endif

@@ -39,6 +39,37 @@ luaenv_new_env(lua_State *L)
 	lua_setmetatable(L, -2);
 }
 
+/* __index of a district's rule environment: the district's own value,
+ * else the default rules', else the sandbox globals. */
+static int
+luaenv_district_index(lua_State *L)
+{
+	lua_pushvalue(L, 2);
+	if (lua_gettable(L, lua_upvalueindex(1)) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	lua_pushvalue(L, 2);
+	lua_gettable(L, lua_upvalueindex(2));
+	return 1;
+}
+
+void
+luaenv_new_district_env(lua_State *L, int defaults)
+{
+	defaults = lua_absindex(L, defaults);
+	lua_newtable(L);
+	lua_createtable(L, 0, 2);
+	lua_pushvalue(L, defaults);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &luaenv_key_envmt);
+	lua_getfield(L, -1, "__index");
+	lua_remove(L, -2);
+	lua_pushcclosure(L, luaenv_district_index, 2);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+}
+
 static int
 luaenv_is_readonly(lua_State *L, int idx)
 {

@@ -172,6 +172,18 @@ const char *const host_migrations[] = {
      * (recovery.c) */
     "ALTER TABLE recovery_codes ADD COLUMN created_at INTEGER NOT NULL "
     "DEFAULT 0;",
+    /* 5: district rule chunks (rules.c): immutable versions, the active
+     * one named by the district */
+    "CREATE TABLE rule_versions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  district_id INTEGER NOT NULL REFERENCES districts(id),"
+    "  version INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  activated_at INTEGER NOT NULL,"
+    "  activated_by INTEGER,"
+    "  UNIQUE (district_id, version));"
+    "ALTER TABLE districts ADD COLUMN rules_version INTEGER NOT NULL "
+    "DEFAULT 0;",
     NULL};
 
 static int

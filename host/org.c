@@ -60,8 +60,8 @@ org_adult(jx_db *db, const char *name, const char *phone, const char *gender,
 /* The rules' initial password for role, or random letters and digits
  * when the rule gives none. */
 static int
-org_initial(struct luaenv *L, const char *role, const char *phone, char *out,
-            size_t outlen, int64_t *valid_days)
+org_initial(jx_db *db, struct luaenv *L, int64_t district, const char *role,
+            const char *phone, char *out, size_t outlen, int64_t *valid_days)
 {
 	cJSON *args = cJSON_CreateArray(), *p = cJSON_CreateObject();
 	cJSON *res = NULL;
@@ -73,8 +73,9 @@ org_initial(struct luaenv *L, const char *role, const char *phone, char *out,
 		cJSON_AddStringToObject(p, "phone", phone);
 	cJSON_AddItemToArray(args, p);
 	out[0] = '\0';
-	if (L != NULL && luaenv_call_rule(L, "initial_password", args, &res,
-	                                  err, sizeof(err)) == 0) {
+	/* The district's rule where it has one, else the default rule. */
+	if (L != NULL && rules_call(db, L, district, "initial_password", args,
+	                            &res, err, sizeof(err)) == 0) {
 		if (cJSON_IsString(res) && strlen(res->valuestring) >= 6 &&
 		    strlen(res->valuestring) < outlen)
 			snprintf(out, outlen, "%s", res->valuestring);
@@ -83,15 +84,13 @@ org_initial(struct luaenv *L, const char *role, const char *phone, char *out,
 	}
 	cJSON_Delete(res);
 	cJSON_Delete(args);
-	/* initial_valid_days is a plain number in the rules table. */
-	if (L != NULL && luaenv_push_rules(L, err, sizeof(err)) == 0) {
-		lua_State *ls = luaenv_state(L);
-
-		lua_getfield(ls, -1, "initial_valid_days");
-		if (lua_isinteger(ls, -1) && lua_tointeger(ls, -1) > 0)
-			*valid_days = lua_tointeger(ls, -1);
-		lua_pop(ls, 2);
-	}
+	res = NULL;
+	if (L != NULL &&
+	    rules_call(db, L, district, "initial_valid_days", NULL, &res, err,
+	               sizeof(err)) == 0 &&
+	    cJSON_IsNumber(res) && res->valuedouble >= 1)
+		*valid_days = (int64_t)res->valuedouble;
+	cJSON_Delete(res);
 	if (out[0] == '\0')
 		crypto_random_string(out, 8, ORG_ALNUM);
 	return 0;
@@ -112,9 +111,9 @@ org_student_login(jx_db *db, char out[16])
 }
 
 int64_t
-org_account(jx_db *db, struct luaenv *L, int64_t person, const char *login,
-            const char *role, const char *phone, char *initial_out,
-            size_t initial_len, char *err, size_t errlen)
+org_account(jx_db *db, struct luaenv *L, int64_t district, int64_t person,
+            const char *login, const char *role, const char *phone,
+            char *initial_out, size_t initial_len, char *err, size_t errlen)
 {
 	char initial[64], *sealed;
 	int64_t id, days;
@@ -125,7 +124,8 @@ org_account(jx_db *db, struct luaenv *L, int64_t person, const char *login,
 	            person);
 	if (id != 0)
 		return id;
-	org_initial(L, role, phone, initial, sizeof(initial), &days);
+	org_initial(db, L, district, role, phone, initial, sizeof(initial),
+	            &days);
 	sealed = crypto_seal(initial);
 	if (sealed == NULL) {
 		snprintf(err, errlen, "cannot seal the initial password");
@@ -171,7 +171,8 @@ org_reset_password(jx_db *db, struct luaenv *L, int64_t account, char *out,
 	if (!db_is_null(st, 1))
 		snprintf(role, sizeof(role), "%s", db_text(st, 1));
 	db_finish(st);
-	org_initial(L, role, phone[0] ? phone : NULL, out, outlen, &days);
+	org_initial(db, L, rules_account_district(db, account), role,
+	            phone[0] ? phone : NULL, out, outlen, &days);
 	sealed = crypto_seal(out);
 	if (sealed == NULL ||
 	    db_exec(db,
@@ -320,7 +321,10 @@ route_district_create(jx_req *req, void *ud)
 	            "INSERT INTO districts(code, name, created_at) VALUES (?, "
 	            "?, ?) RETURNING id",
 	            "ssi", code, name, jx_now());
-	if (id <= 0 || audit_req(req, "org.district_created", code, NULL) != 0)
+	/* The district's own rules, when the deployment ships a chunk named
+	 * after its code (the code is six digits: no path tricks). */
+	if (id <= 0 || rules_seed(db, id, code) < 0 ||
+	    audit_req(req, "org.district_created", code, NULL) != 0)
 		goto rollback;
 	if (events_publish(db, "org.district_created", body) != 0)
 		goto rollback;
@@ -463,8 +467,8 @@ org_admin_create(jx_req *req, const char *role, int64_t district,
 	if (db_begin(db) != 0)
 		goto fail;
 	person = org_adult(db, name, phone, NULL, err, sizeof(err));
-	account = person > 0 ? org_account(db, req->worker->lua, person, phone,
-	                                   role, phone, initial,
+	account = person > 0 ? org_account(db, req->worker->lua, district,
+	                                   person, phone, role, phone, initial,
 	                                   sizeof(initial), err, sizeof(err))
 	                     : -1;
 	identity = account > 0 ? org_identity(db, account, role, district,

@@ -23,10 +23,10 @@ int64_t org_adult(jx_db *db, const char *name, const char *phone,
  * initial_out is not NULL it receives the new initial password (or ""
  * when the account existed).
  */
-int64_t org_account(jx_db *db, struct luaenv *L, int64_t person,
-                    const char *login, const char *role, const char *phone,
-                    char *initial_out, size_t initial_len, char *err,
-                    size_t errlen);
+int64_t org_account(jx_db *db, struct luaenv *L, int64_t district,
+                    int64_t person, const char *login, const char *role,
+                    const char *phone, char *initial_out, size_t initial_len,
+                    char *err, size_t errlen);
 /* An identity (reactivated if it existed and had ended). */
 int64_t org_identity(jx_db *db, int64_t account, const char *role,
                      int64_t district, int64_t school, int64_t student,

@@ -115,12 +115,12 @@ orgsvc_lookup_hash(const char *value, char hash[65])
 }
 
 static int64_t
-orgsvc_account(jx_db *db, int64_t person, const char *login, const char *role,
-               const char *phone, char *initial, size_t initial_len, char *err,
-               size_t errlen)
+orgsvc_account(jx_db *db, int64_t district, int64_t person, const char *login,
+               const char *role, const char *phone, char *initial,
+               size_t initial_len, char *err, size_t errlen)
 {
-	return org_account(db, orgsvc_lua, person, login, role, phone, initial,
-	                   initial_len, err, errlen);
+	return org_account(db, orgsvc_lua, district, person, login, role, phone,
+	                   initial, initial_len, err, errlen);
 }
 
 static int

@@ -349,7 +349,8 @@ route_recovery_verify(jx_req *req, void *ud)
 	/* The code is right; a password the policy refuses leaves it
 	 * valid for the next attempt. */
 	initial = recovery_initial(db, account);
-	reason = account_policy(req, new_pw, phone);
+	reason = account_policy(req, new_pw, phone,
+	                        rules_account_district(db, account));
 	if (reason == NULL && initial != NULL && strcmp(initial, new_pw) == 0)
 		reason = "新密码不能与初始密码相同 (the new password must "
 		         "differ from the initial one)";

@@ -175,9 +175,9 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 			    err, fields[i][1],
 			    "家长不能是学生本人 (a parent cannot be "
 			    "the student)");
-		account =
-		    roster_org->account(db, parent, g[i].phone, "parent",
-		                        g[i].phone, NULL, 0, msg, sizeof(msg));
+		account = roster_org->account(db, district, parent, g[i].phone,
+		                              "parent", g[i].phone, NULL, 0,
+		                              msg, sizeof(msg));
 		if (account <= 0)
 			return apply_fail(err, fields[i][1], msg);
 		st = H->db_query(
@@ -341,8 +341,9 @@ roster_student_apply(jx_db *db, int64_t school,
 			return apply_storage(db, err);
 		}
 		free(sealed);
-		account = roster_org->account(db, *student, login, "student",
-		                              NULL, NULL, 0, msg, sizeof(msg));
+		account = roster_org->account(db, district, *student, login,
+		                              "student", NULL, NULL, 0, msg,
+		                              sizeof(msg));
 		if (account <= 0 ||
 		    roster_org->identity(db, account, "student", district,
 		                         school, *student, msg,
@@ -486,8 +487,9 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	               "subject = COALESCE(excluded.subject, teachers.subject)",
 	               "iisi", *teacher, school, in->subject, H->now()) < 0)
 		return apply_storage(db, err);
-	account = roster_org->account(db, *teacher, in->phone, "teacher",
-	                              in->phone, NULL, 0, msg, sizeof(msg));
+	account =
+	    roster_org->account(db, district, *teacher, in->phone, "teacher",
+	                        in->phone, NULL, 0, msg, sizeof(msg));
 	if (account <= 0 ||
 	    roster_org->identity(db, account, "teacher", district, school, 0,
 	                         msg, sizeof(msg)) <= 0)

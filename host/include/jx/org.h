@@ -30,11 +30,13 @@ struct jx_org_v1 {
 	int64_t (*adult)(jx_db *db, const char *name, const char *phone,
 	                 const char *gender, char *err, size_t errlen);
 	/* The person's account, created if missing with login and an
-	 * initial password by the rules for role. initial (may be NULL)
-	 * receives the new initial password, "" when the account existed. */
-	int64_t (*account)(jx_db *db, int64_t person, const char *login,
-	                   const char *role, const char *phone, char *initial,
-	                   size_t initial_len, char *err, size_t errlen);
+	 * initial password by the district's rules for role. initial (may be
+	 * NULL) receives the new initial password, "" when the account existed.
+	 */
+	int64_t (*account)(jx_db *db, int64_t district, int64_t person,
+	                   const char *login, const char *role,
+	                   const char *phone, char *initial, size_t initial_len,
+	                   char *err, size_t errlen);
 	/* An identity, reactivated if it had ended. */
 	int64_t (*identity)(jx_db *db, int64_t account, const char *role,
 	                    int64_t district, int64_t school, int64_t student,
