@@ -361,7 +361,8 @@ cli_serve(void)
 	if (jobs_recover(db) != 0 || notify_recover(db) != 0 ||
 	    host_routes_register() != 0 || account_routes_register() != 0 ||
 	    recovery_routes_register() != 0 || org_routes_register() != 0 ||
-	    pages_routes_register() != 0 || plugins_load(db) != 0)
+	    pages_routes_register() != 0 || rules_routes_register() != 0 ||
+	    plugins_load(db) != 0)
 		goto done;
 	if (jobs_start() != 0 || notify_start() != 0 || http_start() != 0)
 		goto stop;

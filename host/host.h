@@ -341,6 +341,8 @@ int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
 int64_t rules_seed(jx_db *db, int64_t district, const char *code);
 /* The district whose rules an account's passwords follow (0: none). */
 int64_t rules_account_district(jx_db *db, int64_t account);
+/* GET/PUT /api/v1/districts/{did}/rules and rollback. */
+int rules_routes_register(void);
 
 /* ---- rules.c ---------------------------------------------------------- */
 struct luaenv;
@@ -354,6 +356,8 @@ int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
 int64_t rules_seed(jx_db *db, int64_t district, const char *code);
 /* The district whose rules an account's passwords follow (0: none). */
 int64_t rules_account_district(jx_db *db, int64_t account);
+/* GET/PUT /api/v1/districts/{did}/rules and rollback. */
+int rules_routes_register(void);
 
 /* ---- audit.c ---------------------------------------------------------- */
 /* Appends one entry (in the caller's transaction if one is open). */

@@ -862,6 +862,42 @@ luaenv_call_district_rule(struct luaenv *env, int64_t district, int64_t version,
 	return 0;
 }
 
+struct luaenv_chunk_check {
+	struct luaenv *env;
+	const char *source;
+};
+
+static int
+luaenv_chunk_check_run(lua_State *L)
+{
+	struct luaenv_chunk_check *cc = lua_touserdata(L, 1);
+	char err[512];
+	int rules;
+
+	luaenv_rules(L, cc->env);
+	rules = lua_gettop(L);
+	if (luaenv_load(cc->env, cc->source, strlen(cc->source),
+	                "district rules", err, sizeof(err)) < 0)
+		return luaL_error(L, "%s", err);
+	luaenv_new_district_env(L, rules);
+	lua_setupvalue(L, -2, 1);
+	if (luaenv_pcall(cc->env, 0, 0, err, sizeof(err)) < 0)
+		return luaL_error(L, "%s", err);
+	return 0;
+}
+
+int
+luaenv_check_district_chunk(struct luaenv *env, const char *source, char *err,
+                            size_t errlen)
+{
+	struct luaenv_chunk_check cc = {env, source};
+	int top = lua_gettop(env->L), rc;
+
+	rc = luaenv_protect(env, luaenv_chunk_check_run, &cc, 0, err, errlen);
+	lua_settop(env->L, top);
+	return rc < 0 ? -1 : 0;
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 struct luaenv *

@@ -79,6 +79,11 @@ int luaenv_rules_pin(const char *scripts_dir, char *err, size_t errlen);
  * setting such as initial_valid_days). *result is owned by the caller.
  * The compiled chunk is cached per district and version. 0 or -1 + err.
  */
+/* Compiles and runs a district chunk over the default rules, as
+ * activation would: 0, or -1 with "chunk:line: message" (syntax, runtime
+ * error, budget). */
+int luaenv_check_district_chunk(struct luaenv *env, const char *source,
+                                char *err, size_t errlen);
 int luaenv_call_district_rule(struct luaenv *env, int64_t district,
                               int64_t version, const char *source,
                               const char *name, const cJSON *args,

@@ -8,6 +8,7 @@
  */
 #include "host.h"
 #include "luaenv.h"
+#include "org.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,4 +94,204 @@ rules_account_district(jx_db *db, int64_t account)
 	              "i.school_id END WHERE i.account_id = ? AND i.status = "
 	              "'active' ORDER BY i.id LIMIT 1",
 	              "i", account);
+}
+
+/* ---- the district's rules over HTTP ---------------------------------- */
+
+static int
+rules_not_found(jx_req *req)
+{
+	return http_reply_problem(req, 404, "not-found", "Not found",
+	                          "No such district.");
+}
+
+/* The district's admin and the city administrator manage its rules. */
+static int
+rules_scope(jx_req *req, int64_t *district)
+{
+	*district = jx_host_table.req_param_id(req, "did");
+	if (*district <= 0 ||
+	    db_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
+	           "i", *district) <= 0 ||
+	    !access_may(req->worker->db, req->identity, JX_SEE_DISTRICT,
+	                *district))
+		return rules_not_found(req);
+	if (strcmp(req->identity->role, "city_admin") != 0 &&
+	    strcmp(req->identity->role, "district_admin") != 0)
+		return http_reply_problem(req, 403, "forbidden", "Forbidden",
+		                          "District administrators only.");
+	return 0;
+}
+
+static cJSON *
+rules_active_json(jx_db *db, int64_t district)
+{
+	jx_stmt *st = db_query(db,
+	                       "SELECT d.rules_version, v.source, "
+	                       "v.activated_at FROM districts d LEFT JOIN "
+	                       "rule_versions v ON v.district_id = d.id AND "
+	                       "v.version = d.rules_version WHERE d.id = ?",
+	                       "i", district);
+	cJSON *o = cJSON_CreateObject();
+
+	if (st != NULL && db_step(st) == JX_DB_ROW && !db_is_null(st, 1)) {
+		char at[40];
+
+		clock_format_iso(db_int(st, 2), at, sizeof(at));
+		cJSON_AddStringToObject(o, "source", db_text(st, 1));
+		cJSON_AddNumberToObject(o, "version", (double)db_int(st, 0));
+		cJSON_AddStringToObject(o, "activated_at", at);
+	} else {
+		cJSON_AddStringToObject(o, "source", "");
+		cJSON_AddNumberToObject(o, "version", 0);
+		cJSON_AddNullToObject(o, "activated_at");
+	}
+	db_finish(st);
+	return o;
+}
+
+static int
+route_rules_get(jx_req *req, void *ud)
+{
+	int64_t district;
+	int rc = rules_scope(req, &district);
+
+	if (rc != 0)
+		return rc;
+	return http_reply_json(req, 200,
+	                       rules_active_json(req->worker->db, district));
+}
+
+/* Makes version the district's active rules, audit-logged, and tells
+ * subscribers (stored rule results are recomputed by their owners). */
+static int
+rules_make_active(jx_req *req, int64_t district, int64_t version,
+                  const char *action)
+{
+	jx_db *db = req->worker->db;
+	cJSON *ev = cJSON_CreateObject();
+	char target[48];
+	int rc = -1;
+
+	cJSON_AddNumberToObject(ev, "district_id", (double)district);
+	cJSON_AddNumberToObject(ev, "version", (double)version);
+	snprintf(target, sizeof(target), "district:%lld v%lld",
+	         (long long)district, (long long)version);
+	if (db_exec(db, "UPDATE districts SET rules_version = ? WHERE id = ?",
+	            "ii", version, district) == 1 &&
+	    audit_req(req, action, target, NULL) == 0 &&
+	    events_publish(db, "rules.activated", ev) == 0)
+		rc = 0;
+	cJSON_Delete(ev);
+	return rc;
+}
+
+static int
+route_rules_put(jx_req *req, void *ud)
+{
+	jx_db *db = req->worker->db;
+	int64_t district, version;
+	const cJSON *src;
+	char err[512];
+	cJSON *body;
+	int rc = rules_scope(req, &district);
+
+	if (rc != 0)
+		return rc;
+	body = http_json(req);
+	if (body == NULL)
+		return req->status;
+	src = cJSON_GetObjectItemCaseSensitive(body, "source");
+	if (!cJSON_IsString(src) || strlen(src->valuestring) > 256 * 1024) {
+		problem_add_error(
+		    &req->errors, 0, "source",
+		    "source must be a Lua chunk (at most 256 KiB)");
+		return http_reply_problem(req, 422, "validation-failed",
+		                          "Invalid input",
+		                          "source is required.");
+	}
+	/* A chunk that does not compile or run is never activated. */
+	if (req->worker->lua == NULL ||
+	    luaenv_check_district_chunk(req->worker->lua, src->valuestring, err,
+	                                sizeof(err)) != 0) {
+		problem_add_error(&req->errors, 0, "source", err);
+		return http_reply_problem(req, 422, "rules-invalid",
+		                          "The rules do not run", err);
+	}
+	if (db_begin(db) != 0)
+		goto fail;
+	version = db_one(db,
+	                 "SELECT COALESCE(MAX(version), 0) + 1 FROM "
+	                 "rule_versions WHERE district_id = ?",
+	                 "i", district);
+	if (version <= 0 ||
+	    db_exec(db,
+	            "INSERT INTO rule_versions(district_id, version, source, "
+	            "activated_at, activated_by) VALUES (?, ?, ?, ?, ?)",
+	            "iisii", district, version, src->valuestring, jx_now(),
+	            req->account_id) != 1 ||
+	    rules_make_active(req, district, version, "rules.activated") != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	return http_reply_json(req, 200, rules_active_json(db, district));
+fail:
+	return http_reply_problem(req, 500, "storage", "Storage error", NULL);
+}
+
+static int
+route_rules_rollback(jx_req *req, void *ud)
+{
+	jx_db *db = req->worker->db;
+	int64_t district;
+	const cJSON *v;
+	cJSON *body;
+	int rc = rules_scope(req, &district);
+
+	if (rc != 0)
+		return rc;
+	body = http_json(req);
+	if (body == NULL)
+		return req->status;
+	v = cJSON_GetObjectItemCaseSensitive(body, "version");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble ||
+	    db_one(db,
+	           "SELECT 1 FROM rule_versions WHERE district_id = ? AND "
+	           "version = ?",
+	           "ii", district, (int64_t)v->valuedouble) != 1) {
+		problem_add_error(&req->errors, 0, "version",
+		                  "version must be one of the district's "
+		                  "earlier versions");
+		return http_reply_problem(req, 422, "validation-failed",
+		                          "Invalid input", "No such version.");
+	}
+	if (db_begin(db) != 0 ||
+	    rules_make_active(req, district, (int64_t)v->valuedouble,
+	                      "rules.rolled_back") != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          NULL);
+	}
+	return http_reply_json(req, 200, rules_active_json(db, district));
+}
+
+int
+rules_routes_register(void)
+{
+	static const struct route routes[] = {
+	    {"GET", "/api/v1/districts/{did}/rules", route_rules_get, NULL, 0,
+	     -1},
+	    {"PUT", "/api/v1/districts/{did}/rules", route_rules_put, NULL, 0,
+	     -1},
+	    {"POST", "/api/v1/districts/{did}/rules/rollback",
+	     route_rules_rollback, NULL, 0, -1},
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
+		if (router_add(app.router, &routes[i]) != 0)
+			return -1;
+	return 0;
 }
