@@ -43,6 +43,7 @@ cli_usage(FILE *f)
 	      "  jiaxiao plugins [-c FILE]\n"
 	      "  jiaxiao backup  [-c FILE] [--data DIR] OUT\n"
 	      "  jiaxiao audit verify [-c FILE] [--data DIR]\n"
+	      "  jiaxiao rules reload [-c FILE] [--data DIR]\n"
 	      "--set KEY=VALUE overrides any configuration key (dotted path);\n"
 	      "VALUE is read as a Lua literal when it is one, else a string.\n",
 	      f);
@@ -316,6 +317,75 @@ done:
 	return rc;
 }
 
+/* <data_dir>/jiaxiao.pid while serving: `jiaxiao rules reload` signals
+ * the server it names. */
+static void
+cli_pidfile(int create)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/jiaxiao.pid", app.data_dir);
+	if (!create) {
+		unlink(path);
+		return;
+	}
+	f = fopen(path, "w");
+	if (f != NULL) {
+		fprintf(f, "%ld\n", (long)getpid());
+		fclose(f);
+	}
+}
+
+/* `jiaxiao rules reload`: SIGHUP to the server serving this data
+ * directory, which re-reads scripts/rules/default.lua (audit-logged). */
+static int
+cli_rules(struct cli *c)
+{
+	char path[PATH_MAX + 32];
+	long pid = 0;
+	FILE *f;
+
+	if (c->nargs != 1 || strcmp(c->args[0], "reload") != 0) {
+		fprintf(stderr, "usage: jiaxiao rules reload [-c FILE] [--data "
+		                "DIR]\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/jiaxiao.pid", app.data_dir);
+	f = fopen(path, "r");
+	if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+		fprintf(stderr, "jiaxiao: no server is serving %s\n",
+		        app.data_dir);
+		if (f != NULL)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	/* A pid file left by a crash may name another process by now:
+	 * signal only a jiaxiao. */
+	{
+		char cmd[PATH_MAX], link[64];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
+		n = readlink(link, cmd, sizeof(cmd) - 1);
+		if (n <= 0 || (cmd[n] = '\0', strstr(cmd, "jiaxiao") == NULL)) {
+			fprintf(stderr,
+			        "jiaxiao: no server is serving %s (stale pid "
+			        "file)\n",
+			        app.data_dir);
+			return 1;
+		}
+	}
+	if (kill((pid_t)pid, SIGHUP) != 0) {
+		fprintf(stderr, "jiaxiao: cannot signal server %ld: %s\n", pid,
+		        strerror(errno));
+		return 1;
+	}
+	printf("default rules reload requested from server %ld\n", pid);
+	return 0;
+}
+
 static int
 cli_serve(void)
 {
@@ -366,6 +436,7 @@ cli_serve(void)
 		goto done;
 	if (jobs_start() != 0 || notify_start() != 0 || http_start() != 0)
 		goto stop;
+	cli_pidfile(1);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -381,6 +452,7 @@ cli_serve(void)
 		break;
 	}
 	rc = 0;
+	cli_pidfile(0);
 stop:
 	http_stop();
 	notify_stop();
@@ -584,7 +656,8 @@ cli_main(int argc, char **argv)
 	}
 	if (strcmp(c.cmd, "init") != 0 && strcmp(c.cmd, "serve") != 0 &&
 	    strcmp(c.cmd, "demo") != 0 && strcmp(c.cmd, "plugins") != 0 &&
-	    strcmp(c.cmd, "backup") != 0 && strcmp(c.cmd, "audit") != 0) {
+	    strcmp(c.cmd, "backup") != 0 && strcmp(c.cmd, "audit") != 0 &&
+	    strcmp(c.cmd, "rules") != 0) {
 		fprintf(stderr, "jiaxiao: unknown command '%s'\n", c.cmd);
 		cli_usage(stderr);
 		goto out;
@@ -612,6 +685,8 @@ cli_main(int argc, char **argv)
 		rc = cli_plugins();
 	else if (strcmp(c.cmd, "audit") == 0)
 		rc = cli_audit(&c);
+	else if (strcmp(c.cmd, "rules") == 0)
+		rc = cli_rules(&c);
 	else
 		rc = cli_backup(&c);
 	app_free();

@@ -46,7 +46,9 @@ test('templates reload on change, default rules on SIGHUP', async (t) => {
 	assert.equal(r.status, 204, r.text);
 	let current = 'Abcdefg123';
 
-	server.proc.kill('SIGHUP');
+	// `jiaxiao rules reload` signals the server serving that data dir.
+	const reload = jiaxiao(['rules', 'reload', '--data', server.dataDir]);
+	assert.equal(reload.status, 0, reload.stdout + reload.stderr);
 	// Every worker takes the new rules for its next request.
 	let refused = false;
 	for (let i = 0; i < 100 && !refused; i++) {
