@@ -13,8 +13,8 @@
  * hashes as 64 hex digits in random order, logins, masks), so the
  * B-trees grow as they do in the server.
  *
- * The CREATE TABLE statements are host/migrate.c's (step 2), for the
- * tables written and the ones they reference.
+ * The schema is the host's own: its migrations run first, so the floor
+ * always measures the tables and indexes the server has.
  *
  * usage: floor [-n N] [DIR]   (DIR for the temporary database [$TMPDIR])
  */
@@ -28,87 +28,7 @@
 
 #include <sqlite3.h>
 
-static const char floor_schema[] =
-    "CREATE TABLE districts ("
-    "  id INTEGER PRIMARY KEY,"
-    "  code TEXT NOT NULL UNIQUE,"
-    "  name TEXT NOT NULL,"
-    "  created_at INTEGER NOT NULL);"
-    "CREATE TABLE schools ("
-    "  id INTEGER PRIMARY KEY,"
-    "  district_id INTEGER NOT NULL REFERENCES districts(id),"
-    "  code TEXT NOT NULL UNIQUE,"
-    "  name TEXT NOT NULL,"
-    "  stage TEXT NOT NULL CHECK (stage IN ('primary','junior',"
-    "    'senior','nine_year','twelve_year')),"
-    "  created_at INTEGER NOT NULL);"
-    "CREATE INDEX schools_district ON schools(district_id);"
-    "CREATE TABLE persons ("
-    "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL,"
-    "  gender TEXT CHECK (gender IN ('男','女')),"
-    "  phone TEXT UNIQUE,"
-    "  created_at INTEGER NOT NULL);"
-    "CREATE TABLE classes ("
-    "  id INTEGER PRIMARY KEY,"
-    "  school_id INTEGER NOT NULL REFERENCES schools(id),"
-    "  grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 12),"
-    "  name TEXT NOT NULL,"
-    "  head_teacher_id INTEGER REFERENCES persons(id),"
-    "  created_at INTEGER NOT NULL,"
-    "  UNIQUE (school_id, grade, name));"
-    "CREATE TABLE accounts ("
-    "  id INTEGER PRIMARY KEY,"
-    "  person_id INTEGER UNIQUE REFERENCES persons(id),"
-    "  login TEXT NOT NULL UNIQUE,"
-    "  password_hash TEXT,"
-    "  initial_password TEXT,"
-    "  initial_expires_at INTEGER,"
-    "  must_change_password INTEGER NOT NULL DEFAULT 1,"
-    "  last_identity_id INTEGER,"
-    "  lang TEXT,"
-    "  created_at INTEGER NOT NULL,"
-    "  password_changed_at INTEGER,"
-    "  last_login_at INTEGER);"
-    "CREATE TABLE identities ("
-    "  id INTEGER PRIMARY KEY,"
-    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
-    "  role TEXT NOT NULL CHECK (role IN ('city_admin',"
-    "    'district_admin','school_admin','teacher','student',"
-    "    'parent','base_admin')),"
-    "  district_id INTEGER REFERENCES districts(id),"
-    "  school_id INTEGER REFERENCES schools(id),"
-    "  student_id INTEGER REFERENCES persons(id),"
-    "  status TEXT NOT NULL DEFAULT 'active'"
-    "    CHECK (status IN ('active','left')),"
-    "  created_at INTEGER NOT NULL,"
-    "  ended_at INTEGER);"
-    "CREATE INDEX identities_account ON identities(account_id);"
-    "CREATE INDEX identities_school ON identities(school_id, role);"
-    "CREATE INDEX identities_student ON identities(student_id);"
-    "CREATE TABLE students ("
-    "  person_id INTEGER PRIMARY KEY REFERENCES persons(id),"
-    "  school_id INTEGER NOT NULL REFERENCES schools(id),"
-    "  class_id INTEGER REFERENCES classes(id),"
-    "  status TEXT NOT NULL DEFAULT 'in_school'"
-    "    CHECK (status IN ('in_school','left')),"
-    "  national_no TEXT UNIQUE,"
-    "  city_no TEXT,"
-    "  id_number_enc TEXT,"
-    "  id_number_hash TEXT UNIQUE,"
-    "  id_number_masked TEXT,"
-    "  left_at INTEGER,"
-    "  left_reason TEXT,"
-    "  created_at INTEGER NOT NULL);"
-    "CREATE INDEX students_class ON students(class_id);"
-    "CREATE INDEX students_school ON students(school_id, status);"
-    "CREATE TABLE guardians ("
-    "  parent_id INTEGER NOT NULL REFERENCES persons(id),"
-    "  student_id INTEGER NOT NULL REFERENCES persons(id),"
-    "  relation TEXT,"
-    "  created_at INTEGER NOT NULL,"
-    "  PRIMARY KEY (parent_id, student_id));"
-    "CREATE INDEX guardians_student ON guardians(student_id);";
+#include "host.h"
 
 enum {
 	FLOOR_PERSON,
@@ -362,19 +282,33 @@ main(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
+	{
+		char err[256];
+		jx_db *h = db_open(path);
+
+		log_set_level(JX_LOG_WARN);
+		if (h == NULL || migrate_apply(h, "host", host_migrations, err,
+		                               sizeof(err)) != 0) {
+			fprintf(stderr, "floor: schema: %s\n",
+			        h ? err : "cannot open");
+			db_close(h);
+			goto done;
+		}
+		db_close(h);
+	}
 	if (sqlite3_open(path, &db) != SQLITE_OK) {
 		fprintf(stderr, "floor: cannot open %s\n", path);
 		goto done;
 	}
-	/* The host's settings (host/db.c) and schema. */
+	/* The host's connection settings (host/db.c). */
 	if (floor_exec(
 	        db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	            "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;") != 0 ||
-	    floor_exec(db, floor_schema) != 0 ||
-	    floor_exec(db,
-	               "INSERT INTO districts VALUES (1, '430104', '岳麓区', "
-	               "0); INSERT INTO schools VALUES (1, 1, 'B1', '基准学校',"
-	               " 'nine_year', 0);") != 0)
+	    floor_exec(
+	        db, "INSERT INTO districts(id, code, name, created_at) VALUES "
+	            "(1, '430104', '岳麓区', 0); INSERT INTO schools VALUES "
+	            "(1, 1, 'B1', '基准学校',"
+	            " 'nine_year', 0);") != 0)
 		goto done;
 	for (int g = 1; g <= 9; g++)
 		for (int k = 1; k <= 20; k++) {
