@@ -378,9 +378,9 @@ account_routes_register(void)
 	    {"PUT", "/api/v1/me/password", route_me_password, NULL, 0, -1},
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
-		if (router_add(app.router, &routes[i]) != 0)
-			return -1;
+	if (router_add_all(app.router, routes,
+	                   sizeof(routes) / sizeof(*routes)) != 0)
+		return -1;
 	return account_more_routes_register();
 }
 
@@ -681,8 +681,6 @@ account_more_routes_register(void)
 	    {"POST", "/api/v1/me/children", route_bind_child, NULL, 0, -1},
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
-		if (router_add(app.router, &routes[i]) != 0)
-			return -1;
-	return 0;
+	return router_add_all(app.router, routes,
+	                      sizeof(routes) / sizeof(*routes));
 }

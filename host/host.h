@@ -114,6 +114,8 @@ struct router *router_new(void);
 void router_free(struct router *r);
 /* 0, or -1 when the pattern is malformed or taken. */
 int router_add(struct router *r, const struct route *rt);
+/* Adds every route of a table (logged on failure); 0 or -1. */
+int router_add_all(struct router *r, const struct route *routes, size_t n);
 /* 1 found, 0 no such path, -2 path exists for another method (405). */
 int router_match(const struct router *r, const char *method, const char *path,
                  struct arena *a, struct route_match *m);

@@ -168,11 +168,6 @@ host_routes_register(void)
 		    .plugin = -1,
 		};
 	}
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
-		if (router_add(app.router, &routes[i]) != 0) {
-			jx_log(JX_LOG_ERROR, "host", "cannot route %s %s",
-			       routes[i].method, routes[i].pattern);
-			return -1;
-		}
-	return 0;
+	return router_add_all(app.router, routes,
+	                      sizeof(routes) / sizeof(*routes));
 }

@@ -263,8 +263,6 @@ pages_routes_register(void)
 	    {"POST", "/bind", route_bind_post, NULL, JX_ROUTE_PAGE, -1},
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
-		if (router_add(app.router, &routes[i]) != 0)
-			return -1;
-	return 0;
+	return router_add_all(app.router, routes,
+	                      sizeof(routes) / sizeof(*routes));
 }

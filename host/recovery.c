@@ -383,8 +383,6 @@ recovery_routes_register(void)
 	     NULL, JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
-		if (router_add(app.router, &routes[i]) != 0)
-			return -1;
-	return 0;
+	return router_add_all(app.router, routes,
+	                      sizeof(routes) / sizeof(*routes));
 }

@@ -191,3 +191,15 @@ router_match(const struct router *r, const char *method, const char *path,
 		}
 	return -2;
 }
+
+int
+router_add_all(struct router *r, const struct route *routes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (router_add(r, &routes[i]) != 0) {
+			jx_log(JX_LOG_ERROR, "host", "cannot route %s %s",
+			       routes[i].method, routes[i].pattern);
+			return -1;
+		}
+	return 0;
+}

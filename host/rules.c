@@ -290,8 +290,6 @@ rules_routes_register(void)
 	     route_rules_rollback, NULL, 0, -1},
 	};
 
-	for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
-		if (router_add(app.router, &routes[i]) != 0)
-			return -1;
-	return 0;
+	return router_add_all(app.router, routes,
+	                      sizeof(routes) / sizeof(*routes));
 }

@@ -184,6 +184,16 @@ roster_items(cJSON *items, int64_t limit, const char *id_key)
 	return o;
 }
 
+int
+roster_routes(struct jx_registrar *reg, const struct roster_route *r, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (reg->route(reg, r[k].method, r[k].pattern, r[k].h, NULL,
+		               r[k].flags) != 0)
+			return -1;
+	return 0;
+}
+
 static int
 roster_init(const struct jx_host *h, struct jx_registrar *reg)
 {

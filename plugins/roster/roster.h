@@ -54,6 +54,16 @@ void roster_page(jx_req *req, int64_t *limit, int64_t *after);
 /* {"items": items, "next_cursor": ...} */
 cJSON *roster_items(cJSON *items, int64_t limit, const char *id_key);
 
+/* A route of a roster file's table. */
+struct roster_route {
+	const char *method, *pattern;
+	jx_handler h;
+	unsigned flags;
+};
+/* Registers every route of a table; 0 or -1. */
+int roster_routes(struct jx_registrar *reg, const struct roster_route *r,
+                  size_t n);
+
 /* ---- roster_classes.c ------------------------------------------------ */
 int roster_classes_init(struct jx_registrar *reg);
 /* The school's classes as the API lists them (only > 0: that one). */

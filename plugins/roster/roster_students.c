@@ -955,11 +955,7 @@ student_leave(jx_req *req, void *ud)
 int
 roster_students_init(struct jx_registrar *reg)
 {
-	static const struct {
-		const char *method, *pattern;
-		jx_handler h;
-		unsigned flags;
-	} routes[] = {
+	static const struct roster_route routes[] = {
 	    {"GET", "/api/v1/schools/{sid}/students", students_list, 0},
 	    {"GET", "/schools/{sid}/students", students_list, JX_ROUTE_PAGE},
 	    {"POST", "/api/v1/schools/{sid}/students", students_create, 0},
@@ -972,9 +968,5 @@ roster_students_init(struct jx_registrar *reg)
 	    {"POST", "/students/{id}/leave", student_leave, JX_ROUTE_PAGE},
 	};
 
-	for (size_t k = 0; k < sizeof(routes) / sizeof(routes[0]); k++)
-		if (reg->route(reg, routes[k].method, routes[k].pattern,
-		               routes[k].h, NULL, routes[k].flags) != 0)
-			return -1;
-	return 0;
+	return roster_routes(reg, routes, sizeof(routes) / sizeof(*routes));
 }

@@ -428,11 +428,7 @@ teacher_leave(jx_req *req, void *ud)
 int
 roster_teachers_init(struct jx_registrar *reg)
 {
-	static const struct {
-		const char *method, *pattern;
-		jx_handler h;
-		unsigned flags;
-	} routes[] = {
+	static const struct roster_route routes[] = {
 	    {"GET", "/api/v1/schools/{sid}/teachers", teachers_list, 0},
 	    {"GET", "/schools/{sid}/teachers", teachers_list, JX_ROUTE_PAGE},
 	    {"POST", "/api/v1/schools/{sid}/teachers", teachers_create, 0},
@@ -441,9 +437,5 @@ roster_teachers_init(struct jx_registrar *reg)
 	    {"POST", "/teachers/{id}/leave", teacher_leave, JX_ROUTE_PAGE},
 	};
 
-	for (size_t k = 0; k < sizeof(routes) / sizeof(routes[0]); k++)
-		if (reg->route(reg, routes[k].method, routes[k].pattern,
-		               routes[k].h, NULL, routes[k].flags) != 0)
-			return -1;
-	return 0;
+	return roster_routes(reg, routes, sizeof(routes) / sizeof(*routes));
 }
