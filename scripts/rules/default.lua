@@ -44,4 +44,63 @@ end
 --   end
 -- end
 
+-- ---- key information (全国学籍号, 市网学籍号, 身份证号) ----------------
+
+-- The problems of a student's key information: student = {name, grade,
+-- id_number, national_no, city_no}; a list of {field = "id_number" |
+-- "national_no" | "city_no", level = "error" | "warning", code,
+-- message}. Missing values are not reported here (completeness is
+-- counted separately), only problems of present ones; passing = no
+-- errors. Settings read from R (the district's effective rules):
+-- city_no_pattern, a Lua pattern the 市网学籍号 must match (default: any
+-- digits), and city_no_form, how messages describe it.
+function rules.keyinfo_check(student, R)
+  R = R or rules
+  student = student or {}
+  local idcard = require("idcard")
+  local xuejihao = require("xuejihao")
+  local out = {}
+  local function present(v)
+    if type(v) == "number" then
+      return math.type(v) == "integer"
+    end
+    return type(v) == "string" and v:find("%S") ~= nil
+  end
+  local function add(field, list)
+    for _, i in ipairs(list) do
+      out[#out + 1] = { field = field, level = i.level, code = i.code,
+        message = i.message }
+    end
+  end
+
+  if present(student.id_number) then
+    add("id_number", idcard.check(student.id_number,
+      { grade = student.grade }))
+  end
+  if present(student.national_no) then
+    local id = present(student.id_number) and student.id_number or nil
+    add("national_no", xuejihao.check(student.national_no,
+      { id_number = id }))
+  end
+  if present(student.city_no) then
+    local no = idcard.normalize(student.city_no)
+    local pattern = R.city_no_pattern
+    if type(pattern) == "string" and pattern ~= "" then
+      if not no:find(pattern) then
+        local form = R.city_no_form or pattern
+        out[#out + 1] = { field = "city_no", level = "error",
+          code = "format",
+          message = "市网学籍号格式不符合本地区要求，应为 " .. form ..
+            " (the city student number does not have this district's form " ..
+            form .. ")" }
+      end
+    elseif not no:find("^%d+$") then
+      out[#out + 1] = { field = "city_no", level = "error", code = "format",
+        message = "市网学籍号只能由数字组成"
+          .. " (the city student number must be digits only)" }
+    end
+  end
+  return out
+end
+
 return rules
