@@ -10,6 +10,7 @@
 #include "roster.h"
 #include "sheet.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -1053,6 +1054,31 @@ done:
 	return failed ? 1 : 0;
 }
 
+/* Uploads wait here for their job, which removes them; one whose job was
+ * cut short by a crash (marked failed at restart) would stay for ever.
+ * Anything a day old is such a leftover: a queued job runs in seconds. */
+static void
+import_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char file[4096];
+		struct stat st;
+
+		if (strncmp(e->d_name, "upload-", 7) != 0)
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
+		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > 86400)
+			unlink(file);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
 /* ---- the endpoint ----------------------------------------------------- */
 
 static int
@@ -1105,6 +1131,7 @@ import_post(jx_req *req, void *ud)
 	                         "")));
 	snprintf(path, sizeof(path), "%s/imports", H->data_dir());
 	mkdir(path, 0700);
+	import_sweep(path);
 	snprintf(path, sizeof(path), "%s/imports/upload-%s-XXXXXX",
 	         H->data_dir(), rnd);
 	fd = mkstemp(path);

@@ -4,6 +4,7 @@
 // again. Committed data from before the crash is all there.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from './harness.mjs';
 
@@ -58,6 +59,14 @@ test('kill -9 during an import commit writes nothing and fails the job', async (
 	assert.match(JSON.stringify(after.result.errors), /restart/);
 	assert.equal(await count(c), before, 'nothing of the interrupted commit was written');
 
+	// The interrupted job's upload is left behind; a day later the next
+	// upload sweeps it away.
+	const uploads = path.join(server.dataDir, 'imports');
+	const left = fs.readdirSync(uploads).filter((f) => f.startsWith('upload-'));
+	assert.equal(left.length, 1, 'the interrupted upload is still there');
+	const old = new Date(Date.now() - 2 * 86400 * 1000);
+	fs.utimesSync(path.join(uploads, left[0]), old, old);
+
 	// The school imports again.
 	const again = await c.request('POST', '/api/v1/schools/1/imports?kind=students&mode=commit', {
 		body: Buffer.from('姓名,性别,年级,班级\n重来一次,男,一年级,1班\n', 'utf8'),
@@ -72,4 +81,6 @@ test('kill -9 during an import commit writes nothing and fails the job', async (
 	}
 	assert.equal(state.state, 'succeeded', JSON.stringify(state.result));
 	assert.equal(await count(c), before + 1);
+	assert.deepEqual(fs.readdirSync(uploads).filter((f) => f.startsWith('upload-')), [],
+		'the old upload was swept and the new one removed by its job');
 });
