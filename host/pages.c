@@ -228,6 +228,36 @@ route_bind_post(jx_req *req, void *ud)
 	                       msg ? msg : http_t(req, "bind.failed"));
 }
 
+/* The confirmation before a reset: a mis-tap must not lock a child out.
+ * Only the caller's own children are shown. */
+static int
+route_child_reset_confirm(jx_req *req, void *ud)
+{
+	int64_t aid = jx_host_table.req_param_id(req, "aid");
+	jx_stmt *st =
+	    db_query(req->worker->db,
+	             "SELECT a.login, p.name FROM accounts a JOIN "
+	             "persons p ON p.id = a.person_id JOIN identities "
+	             "i ON i.student_id = a.person_id AND i.role = "
+	             "'parent' AND i.status = 'active' WHERE a.id = ? "
+	             "AND i.account_id = ?",
+	             "ii", aid, req->account_id);
+	cJSON *d;
+
+	if (st == NULL || db_step(st) != JX_DB_ROW) {
+		db_finish(st);
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such child.");
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title", http_t(req, "me.child_reset"));
+	cJSON_AddNumberToObject(d, "account_id", (double)aid);
+	cJSON_AddStringToObject(d, "login", db_text(st, 0));
+	cJSON_AddStringToObject(d, "name", db_text(st, 1));
+	db_finish(st);
+	return http_reply_view(req, 200, "account/reset_confirm", d);
+}
+
 /* A parent resets their child's password from the personal centre. */
 static int
 route_child_reset(jx_req *req, void *ud)
@@ -258,6 +288,8 @@ pages_routes_register(void)
 	     -1},
 	    {"GET", "/me", route_me_page, NULL, JX_ROUTE_PAGE, -1},
 	    {"GET", "/bind", route_bind_page, NULL, JX_ROUTE_PAGE, -1},
+	    {"GET", "/me/accounts/{aid}/password-reset",
+	     route_child_reset_confirm, NULL, JX_ROUTE_PAGE, -1},
 	    {"POST", "/me/accounts/{aid}/password-reset", route_child_reset,
 	     NULL, JX_ROUTE_PAGE, -1},
 	    {"POST", "/bind", route_bind_post, NULL, JX_ROUTE_PAGE, -1},

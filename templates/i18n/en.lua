@@ -291,4 +291,6 @@ return {
   ["nav.roster.import"] = "Import",
   ["nav.me"] = "My account",
   ["roster.guardian.remove"] = "Remove binding",
+  ["me.child_reset_confirm"] = "After the reset {name}'s current password stops working at once; the new initial password must be used and changed.",
+  ["me.child_reset_do"] = "Reset the password",
 }

@@ -293,4 +293,6 @@ return {
   ["nav.roster.import"] = "批量导入",
   ["nav.me"] = "个人中心",
   ["roster.guardian.remove"] = "解除绑定",
+  ["me.child_reset_confirm"] = "重置后，{name}现在的密码立即失效，需要用新的初始密码登录并修改。",
+  ["me.child_reset_do"] = "确认重置",
 }
