@@ -170,6 +170,19 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		                           sizeof(msg));
 		if (parent <= 0)
 			return apply_fail(err, fields[i][1], msg);
+		/* The phone names the parent; the school's spelling of the
+		 * name is the one kept (a corrected sheet corrects it). */
+		{
+			int64_t n =
+			    H->db_exec(db,
+			               "UPDATE persons SET name = ? WHERE "
+			               "id = ? AND name <> ?",
+			               "sis", g[i].name, parent, g[i].name);
+
+			if (n < 0)
+				return apply_storage(db, err);
+			changed |= n > 0;
+		}
 		if (parent == student)
 			return apply_fail(
 			    err, fields[i][1],

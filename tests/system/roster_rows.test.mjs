@@ -63,6 +63,14 @@ test('namesakes, grade-prefixed classes and duplicate adds', async (t) => {
 	const card = await c.get(`/api/v1/students/${first.json.id}`);
 	assert.equal(card.json.name, '孙唯一', 'the existing student was not edited');
 
+	// A parent's name is corrected by the next sheet that names them.
+	job = await runImport(c, '姓名,性别,年级,班级,家长1姓名,家长1手机,家长1关系\n李前缀,女,一年级,2班,李爸,13912340001,父亲\n', 'commit');
+	assert.equal(job.state, 'succeeded', JSON.stringify(job.result.errors));
+	job = await runImport(c, '姓名,性别,年级,班级,家长1姓名,家长1手机,家长1关系\n李前缀,女,一年级,2班,李建国,13912340001,父亲\n', 'commit');
+	assert.equal(job.result.updated, 1);
+	const lq = await c.get(`/api/v1/schools/1/students?q=${encodeURIComponent('李前缀')}`);
+	assert.equal(lq.json.items[0].guardians[0].name, '李建国');
+
 	// The teacher list filters by class: those who teach or head it.
 	const byClass = async (id) => (await c.get(`/api/v1/schools/1/teachers?class_id=${id}`))
 		.json.items.map((x) => x.name).sort();
