@@ -1065,7 +1065,7 @@ import_sweep(const char *dir)
 	time_t now = time(NULL);
 
 	while (d != NULL && (e = readdir(d)) != NULL) {
-		char file[4096];
+		char file[4096 + 512];
 		struct stat st;
 
 		if (strncmp(e->d_name, "upload-", 7) != 0)
