@@ -117,6 +117,16 @@ roster_one(jx_db *db, const char *sql, const char *types, ...)
 	return v;
 }
 
+int
+roster_manage(jx_req *req, int64_t school)
+{
+	if (school <= 0 || !roster_host->may(req, JX_SEE_SCHOOL, school))
+		return roster_not_found(req);
+	if (!roster_host->may(req, JX_MANAGE_SCHOOL, school))
+		return roster_forbidden(req);
+	return 0;
+}
+
 int64_t
 roster_school_district(jx_db *db, int64_t school)
 {

@@ -43,6 +43,9 @@ const char *roster_gender(const char *s);
 int roster_id_number(const char *s, char *out, size_t outlen);
 /* 1 when an 18-character ID number's MOD 11-2 check digit holds. */
 int roster_id_checksum_ok(const char *id);
+/* 0 when the caller manages the school; else the status replied: 404
+ * when it is not visible (or does not exist), 403 when only visible. */
+int roster_manage(jx_req *req, int64_t school);
 /* The school's district id, or 0 when there is no such school. */
 int64_t roster_school_district(jx_db *db, int64_t school);
 /* One integer from a query, or 0 (none) / -1 (error). */

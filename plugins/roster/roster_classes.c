@@ -185,10 +185,12 @@ classes_create(jx_req *req, void *ud)
 	cJSON *body;
 	int grade;
 
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	body = H->req_json(req);
 	if (body == NULL)
 		return H->req_status(req);
@@ -216,10 +218,12 @@ classes_batch(jx_req *req, void *ud)
 	cJSON *body, *out;
 	int row = 0, bad = 0, conflict = 0;
 
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	body = H->req_json(req);
 	if (body == NULL)
 		return H->req_status(req);
@@ -315,10 +319,12 @@ classes_patch(jx_req *req, void *ud)
 	        ? roster_one(db, "SELECT school_id FROM classes WHERE id = ?",
 	                     "i", id)
 	        : 0;
-	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, school);
+
+		if (denied != 0)
+			return denied;
+	}
 	body = H->req_json(req);
 	if (body == NULL)
 		return H->req_status(req);
@@ -381,10 +387,12 @@ classes_delete(jx_req *req, void *ud)
 	        ? roster_one(db, "SELECT school_id FROM classes WHERE id = ?",
 	                     "i", id)
 	        : 0;
-	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, school);
+
+		if (denied != 0)
+			return denied;
+	}
 	n = roster_one(db,
 	               "SELECT COUNT(*) FROM students WHERE class_id = ? AND "
 	               "status = 'in_school'",

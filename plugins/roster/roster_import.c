@@ -282,8 +282,9 @@ struct import {
 	int fast;
 };
 
+/* Adds {"row"?, "field"?, "message"} to list. */
 static void
-import_error(struct import *im, int row, const char *field, const char *msg)
+import_note(cJSON *list, int row, const char *field, const char *msg)
 {
 	cJSON *e = cJSON_CreateObject();
 
@@ -292,21 +293,20 @@ import_error(struct import *im, int row, const char *field, const char *msg)
 	if (field != NULL)
 		cJSON_AddStringToObject(e, "field", field);
 	cJSON_AddStringToObject(e, "message", msg);
-	cJSON_AddItemToArray(im->errors, e);
+	cJSON_AddItemToArray(list, e);
+}
+
+static void
+import_error(struct import *im, int row, const char *field, const char *msg)
+{
+	import_note(im->errors, row, field, msg);
 	im->nerrors++;
 }
 
 static void
 import_warning(struct import *im, int row, const char *field, const char *msg)
 {
-	cJSON *e = cJSON_CreateObject();
-
-	if (row > 0)
-		cJSON_AddNumberToObject(e, "row", row);
-	if (field != NULL)
-		cJSON_AddStringToObject(e, "field", field);
-	cJSON_AddStringToObject(e, "message", msg);
-	cJSON_AddItemToArray(im->warnings, e);
+	import_note(im->warnings, row, field, msg);
 }
 
 /* The column a header names: Chinese or the English alias, with a
@@ -1096,10 +1096,12 @@ import_post(jx_req *req, void *ud)
 	cJSON *params, *o;
 	int fd, rc;
 
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	if (roster_columns(kind) == NULL)
 		H->problem_error(req, 0, "kind",
 		                 "kind must be students, teachers or parents");

@@ -105,10 +105,12 @@ pages_new(jx_req *req, void *ud)
 	int64_t sid = H->req_param_id(req, "sid");
 	jx_db *db = H->req_db(req);
 
-	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	if (strcmp(ud, "students") == 0)
 		return people_new_student_page(req, db, sid, NULL, NULL, 200);
 	return people_new_teacher_page(req, db, sid, NULL, NULL, 200);
@@ -143,10 +145,12 @@ pages_class_create(jx_req *req, void *ud)
 	int grade;
 
 	(void)ud;
-	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	if ((body = people_body(req, keys)) == NULL)
 		return H->req_status(req);
 	e.list = cJSON_CreateArray();

@@ -585,10 +585,12 @@ sheets_import_page(jx_req *req, void *ud)
 	/* Admins above a school name the school. */
 	if (q != NULL)
 		sid = atoll(q);
-	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "title", H->t(req, "roster.import.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)sid);

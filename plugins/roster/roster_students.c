@@ -638,10 +638,12 @@ students_create(jx_req *req, void *ud)
 	int rc;
 
 	(void)ud;
-	if (sid <= 0 || !H->may(req, JX_SEE_SCHOOL, sid))
-		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
-		return roster_forbidden(req);
+	{
+		int denied = roster_manage(req, sid);
+
+		if (denied != 0)
+			return denied;
+	}
 	if ((body = people_body(req, people_student_keys)) == NULL)
 		return H->req_status(req);
 	if (!people_is_api(req)) {
