@@ -337,21 +337,14 @@ struct luaenv;
  * on the thread's Lua state L. See luaenv_call_district_rule. */
 int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
                const cJSON *args, cJSON **result, char *err, size_t errlen);
-/* Seeds a new district's rules from scripts/districts/<code>.lua if the
- * file exists: 1 seeded, 0 no file, -1 error. In the caller's
- * transaction. */
-int64_t rules_seed(jx_db *db, int64_t district, const char *code);
-/* The district whose rules an account's passwords follow (0: none). */
-int64_t rules_account_district(jx_db *db, int64_t account);
-/* GET/PUT /api/v1/districts/{did}/rules and rollback. */
-int rules_routes_register(void);
-
-/* ---- rules.c ---------------------------------------------------------- */
-struct luaenv;
-/* A rule of the district's active rules (0: the defaults alone), called
- * on the thread's Lua state L. See luaenv_call_district_rule. */
-int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
-               const cJSON *args, cJSON **result, char *err, size_t errlen);
+/* The same with a tried source (NULL: the active chunk) and the version
+ * used (-1 for a tried source). The host table's rule_call. */
+int rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
+                  const char *source, const char *name, const cJSON *args,
+                  cJSON **result, int64_t *version, char *err,
+                  size_t errlen);
+/* The district's active rules version (0: none), -1 on error. */
+int64_t rules_version(jx_db *db, int64_t district);
 /* Seeds a new district's rules from scripts/districts/<code>.lua if the
  * file exists: 1 seeded, 0 no file, -1 error. In the caller's
  * transaction. */

@@ -151,6 +151,15 @@ api_thread_db(void)
 	return orgsvc_get_db();
 }
 
+static int
+api_rule_call(jx_db *db, int64_t district, const char *source,
+              const char *name, const cJSON *args, cJSON **result,
+              int64_t *version, char *err, size_t errlen)
+{
+	return rules_call_ex(db, orgsvc_get_lua(), district, source, name, args,
+	                     result, version, err, errlen);
+}
+
 static const char *
 api_data_dir(void)
 {
@@ -221,4 +230,6 @@ const struct jx_host jx_host_table = {
     .req_upload = http_upload,
     .data_dir = api_data_dir,
     .db_insert = db_insert,
+    .rule_call = api_rule_call,
+    .rules_version = rules_version,
 };

@@ -768,7 +768,9 @@ luaenv_district_env(lua_State *L, struct luaenv_district_call *dc, int defaults)
 		lua_pushvalue(L, -1);
 		lua_rawsetp(L, LUA_REGISTRYINDEX, &luaenv_key_districts);
 	}
-	if (lua_rawgeti(L, -1, dc->district) == LUA_TTABLE) {
+	/* A tried chunk (version -1, a dry run) is never cached. */
+	if (dc->version >= 0 &&
+	    lua_rawgeti(L, -1, dc->district) == LUA_TTABLE) {
 		lua_getfield(L, -1, "v");
 		lua_getfield(L, -2, "d");
 		if (lua_tointeger(L, -2) == dc->version &&
@@ -781,7 +783,8 @@ luaenv_district_env(lua_State *L, struct luaenv_district_call *dc, int defaults)
 		}
 		lua_pop(L, 2);
 	}
-	lua_pop(L, 1);
+	if (dc->version >= 0)
+		lua_pop(L, 1);
 	snprintf(chunk, sizeof(chunk), "district %lld rules v%lld",
 	         (long long)dc->district, (long long)dc->version);
 	if (luaenv_load(dc->env, dc->source, strlen(dc->source), chunk, err,
@@ -793,6 +796,10 @@ luaenv_district_env(lua_State *L, struct luaenv_district_call *dc, int defaults)
 	lua_insert(L, -2);
 	if (luaenv_pcall(dc->env, 0, 0, err, sizeof(err)) < 0)
 		luaL_error(L, "%s", err);
+	if (dc->version < 0) {
+		lua_remove(L, -2); /* the cache */
+		return;
+	}
 	lua_createtable(L, 0, 3);
 	lua_pushinteger(L, dc->version);
 	lua_setfield(L, -2, "v");

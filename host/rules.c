@@ -15,12 +15,13 @@
 #include <string.h>
 
 int
-rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
-           const cJSON *args, cJSON **result, char *err, size_t errlen)
+rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
+              const char *source, const char *name, const cJSON *args,
+              cJSON **result, int64_t *version, char *err, size_t errlen)
 {
 	jx_stmt *st;
-	char *source = NULL;
-	int64_t version = 0;
+	char *active = NULL;
+	int64_t v = -1;
 	int rc;
 
 	*result = NULL;
@@ -28,24 +29,47 @@ rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
 		snprintf(err, errlen, "no Lua state on this thread");
 		return -1;
 	}
-	if (district > 0) {
-		st = db_query(
-		    db,
-		    "SELECT d.rules_version, v.source FROM districts d "
-		    "LEFT JOIN rule_versions v ON v.district_id = d.id "
-		    "AND v.version = d.rules_version WHERE d.id = ?",
-		    "i", district);
-		if (st != NULL && db_step(st) == JX_DB_ROW &&
-		    !db_is_null(st, 1)) {
-			version = db_int(st, 0);
-			source = strdup(db_text(st, 1));
+	if (source == NULL) {
+		v = 0;
+		if (district > 0) {
+			st = db_query(db,
+			              "SELECT d.rules_version, v.source FROM "
+			              "districts d LEFT JOIN rule_versions v ON "
+			              "v.district_id = d.id AND v.version = "
+			              "d.rules_version WHERE d.id = ?",
+			              "i", district);
+			if (st != NULL && db_step(st) == JX_DB_ROW &&
+			    !db_is_null(st, 1)) {
+				v = db_int(st, 0);
+				active = strdup(db_text(st, 1));
+			}
+			db_finish(st);
 		}
-		db_finish(st);
+		source = active;
 	}
-	rc = luaenv_call_district_rule(L, district, version, source, name, args,
+	rc = luaenv_call_district_rule(L, district, v, source, name, args,
 	                               result, err, errlen);
-	free(source);
+	free(active);
+	if (rc == 0 && version != NULL)
+		*version = v;
 	return rc;
+}
+
+int
+rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
+           const cJSON *args, cJSON **result, char *err, size_t errlen)
+{
+	return rules_call_ex(db, L, district, NULL, name, args, result, NULL,
+	                     err, errlen);
+}
+
+int64_t
+rules_version(jx_db *db, int64_t district)
+{
+	return db_one(db,
+	              "SELECT COALESCE(MAX(rules_version), 0) FROM districts "
+	              "WHERE id = ?",
+	              "i", district);
 }
 
 int64_t

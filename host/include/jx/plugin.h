@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 1
-#define JX_ABI_MINOR 0
+#define JX_ABI_MINOR 1
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -368,6 +368,27 @@ struct jx_host {
 	 * SQLite, and portable (a PostgreSQL driver adds RETURNING). */
 	int64_t (*db_insert)(jx_db *db, const char *sql, const char *types,
 	                     ...);
+
+	/* ---- ABI 1.1: district rules ----------------------------------- */
+	/*
+	 * Calls `name` of a district's effective rules: its chunk laid over
+	 * scripts/rules/default.lua. A function is called with the items of
+	 * args (a JSON array, or NULL for none) and the effective rule table
+	 * last; anything else is a setting and is returned as it is (nil is
+	 * an error). source NULL uses the district's active chunk; a string
+	 * tries that chunk instead (a dry run; never cached). Runs on the
+	 * calling thread's Lua state (a request worker's or the job
+	 * thread's) under its budget. *result (free with cJSON_Delete) and
+	 * *version (the active version, 0 when the district has no chunk,
+	 * -1 for a tried source) are set on success. 0, or -1 with err
+	 * ("chunk:line: message" for a broken chunk).
+	 */
+	int (*rule_call)(jx_db *db, int64_t district, const char *source,
+	                 const char *name, const cJSON *args, cJSON **result,
+	                 int64_t *version, char *err, size_t errlen);
+	/* The district's active rules version (0: defaults only), -1 on
+	 * error. Cheap: one indexed read. */
+	int64_t (*rules_version)(jx_db *db, int64_t district);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */
