@@ -152,9 +152,9 @@ api_thread_db(void)
 }
 
 static int
-api_rule_call(jx_db *db, int64_t district, const char *source,
-              const char *name, const cJSON *args, cJSON **result,
-              int64_t *version, char *err, size_t errlen)
+api_rule_call(jx_db *db, int64_t district, const char *source, const char *name,
+              const cJSON *args, cJSON **result, int64_t *version, char *err,
+              size_t errlen)
 {
 	return rules_call_ex(db, orgsvc_get_lua(), district, source, name, args,
 	                     result, version, err, errlen);
