@@ -8,6 +8,8 @@
 #include "luaenv.h"
 #include "org.h"
 
+#include <jx/keyinfo.h>
+
 #include <sqlite3.h>
 
 #include <errno.h>
@@ -30,6 +32,7 @@ struct cli {
 	int nsets;
 	char **args; /* positional arguments after the command */
 	int nargs;
+	const char *district; /* --district CODE (rules check) */
 };
 
 static void
@@ -44,6 +47,8 @@ cli_usage(FILE *f)
 	      "  jiaxiao backup  [-c FILE] [--data DIR] OUT\n"
 	      "  jiaxiao audit verify [-c FILE] [--data DIR]\n"
 	      "  jiaxiao rules reload [-c FILE] [--data DIR]\n"
+	      "  jiaxiao rules check [-c FILE] [--data DIR] --district CODE "
+	      "[FILE]\n"
 	      "--set KEY=VALUE overrides any configuration key (dotted path);\n"
 	      "VALUE is read as a Lua literal when it is one, else a string.\n",
 	      f);
@@ -134,6 +139,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 			i++;
 		} else if (strcmp(a, "--set") == 0 && v) {
 			c->sets[c->nsets++] = argv[++i];
+		} else if (strcmp(a, "--district") == 0 && v) {
+			c->district = v;
+			i++;
 		} else if (strcmp(a, "--admin-password") == 0 && v) {
 			c->admin_password = v;
 			i++;
@@ -337,6 +345,100 @@ cli_pidfile(int create)
 	}
 }
 
+/*
+ * `jiaxiao rules check --district CODE [FILE]`: the dry run of API.md on
+ * the data directory (a server may be serving it: this only reads), of
+ * FILE or else of the district's active chunk. Prints the result as
+ * JSON; exit 1 with the chunk's error (and its line) when it fails.
+ */
+static int
+cli_rules_check(struct cli *c)
+{
+	const struct jx_keyinfo_v1 *ki;
+	struct stat fst;
+	struct luaenv_opts lo;
+	struct luaenv *lua = NULL;
+	char err[1024], *source = NULL, *text;
+	int64_t district;
+	size_t len;
+	jx_db *db = NULL;
+	cJSON *out = NULL;
+	int rc = 1;
+
+	if (c->district == NULL || c->nargs > 2) {
+		fprintf(stderr, "usage: jiaxiao rules check [-c FILE] [--data "
+		                "DIR] --district CODE [FILE]\n");
+		return 2;
+	}
+	if (c->nargs == 2 &&
+	    luaenv_read_file(c->args[1], 256 * 1024, &source, &len, &fst) < 0) {
+		fprintf(stderr, "jiaxiao: cannot read %s: %s\n", c->args[1],
+		        strerror(errno));
+		return 1;
+	}
+	if (!cli_db_exists()) {
+		fprintf(stderr, "jiaxiao: no database in %s\n", app.data_dir);
+		goto out;
+	}
+	log_set_level(JX_LOG_WARN);
+	db = db_open(app.db_path);
+	if (db == NULL ||
+	    migrate_apply(db, "host", host_migrations, err, sizeof(err)) != 0 ||
+	    crypto_setup(app.data_dir, 0, 1, err, sizeof(err)) != 0 ||
+	    luaenv_rules_pin(app.scripts_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: %s\n", db ? err : "cannot open");
+		goto out;
+	}
+	district = db_one(db, "SELECT id FROM districts WHERE code = ?", "s",
+	                  c->district);
+	if (district <= 0) {
+		fprintf(stderr, "jiaxiao: no district with code %s\n",
+		        c->district);
+		goto out;
+	}
+	http_lua_opts(&lo);
+	lua = luaenv_new(&lo);
+	if (lua == NULL)
+		goto out;
+	orgsvc_set_lua(lua);
+	orgsvc_set_db(db);
+	if (plugins_load(db) != 0)
+		goto out;
+	ki = jx_host_table.service(JX_KEYINFO_SERVICE);
+	if (ki == NULL) {
+		/* Without keyinfo there is no data to try: the chunk must
+		 * still compile and run. */
+		if (source != NULL && luaenv_check_district_chunk(
+		                          lua, source, err, sizeof(err)) != 0) {
+			fprintf(stderr, "jiaxiao: rules: %s\n", err);
+			goto out;
+		}
+		printf("{\"checked\":0}\n");
+		rc = 0;
+		goto out;
+	}
+	if (ki->dry_run(db, district, source, &out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: rules: %s\n", err);
+		goto out;
+	}
+	text = cJSON_Print(out);
+	printf("%s\n", text ? text : "{}");
+	cJSON_free(text);
+	rc = 0;
+out:
+	cJSON_Delete(out);
+	orgsvc_set_lua(NULL);
+	orgsvc_set_db(NULL);
+	if (db != NULL)
+		plugins_shutdown();
+	if (lua != NULL)
+		luaenv_free(lua);
+	luaenv_rules_unpin();
+	db_close(db);
+	free(source);
+	return rc;
+}
+
 /* `jiaxiao rules reload`: SIGHUP to the server serving this data
  * directory, which re-reads scripts/rules/default.lua (audit-logged). */
 static int
@@ -346,9 +448,12 @@ cli_rules(struct cli *c)
 	long pid = 0;
 	FILE *f;
 
+	if (c->nargs >= 1 && strcmp(c->args[0], "check") == 0)
+		return cli_rules_check(c);
 	if (c->nargs != 1 || strcmp(c->args[0], "reload") != 0) {
 		fprintf(stderr, "usage: jiaxiao rules reload [-c FILE] [--data "
-		                "DIR]\n");
+		                "DIR]\n       jiaxiao rules check [-c FILE] "
+		                "[--data DIR] --district CODE [FILE]\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/jiaxiao.pid", app.data_dir);
@@ -434,6 +539,10 @@ cli_serve(void)
 	    pages_routes_register() != 0 || rules_routes_register() != 0 ||
 	    plugins_load(db) != 0)
 		goto done;
+	if (rules_defaults_loaded(db) < 0)
+		jx_log(JX_LOG_WARN, "host",
+		       "could not record the default rules' digest: %s",
+		       db_errmsg(db));
 	if (jobs_start() != 0 || notify_start() != 0 || http_start() != 0)
 		goto stop;
 	cli_pidfile(1);
@@ -446,6 +555,7 @@ cli_serve(void)
 			luaenv_reload_rules();
 			audit_append(db, 0, 0, "rules.default_reloaded",
 			             "scripts/rules/default.lua", NULL, NULL);
+			rules_defaults_loaded(db);
 			continue;
 		}
 		jx_log(JX_LOG_INFO, "host", "signal %d: shutting down", sig);

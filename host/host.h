@@ -341,14 +341,18 @@ int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
  * used (-1 for a tried source). The host table's rule_call. */
 int rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
                   const char *source, const char *name, const cJSON *args,
-                  cJSON **result, int64_t *version, char *err,
-                  size_t errlen);
+                  cJSON **result, int64_t *version, char *err, size_t errlen);
 /* The district's active rules version (0: none), -1 on error. */
 int64_t rules_version(jx_db *db, int64_t district);
 /* Seeds a new district's rules from scripts/districts/<code>.lua if the
  * file exists: 1 seeded, 0 no file, -1 error. In the caller's
  * transaction. */
 int64_t rules_seed(jx_db *db, int64_t district, const char *code);
+/* After the default rules were (re)loaded: when they differ from the
+ * ones last seen (a digest in host_meta), publishes rules.activated with
+ * district_id 0 so that stored rule results are recomputed. 1 published,
+ * 0 unchanged, -1 error. */
+int rules_defaults_loaded(jx_db *db);
 /* The district whose rules an account's passwords follow (0: none). */
 int64_t rules_account_district(jx_db *db, int64_t account);
 /* GET/PUT /api/v1/districts/{did}/rules and rollback. */

@@ -6,6 +6,7 @@
  * guards on C library loops are luaguard.c's, JSON conversion is
  * luajson.c's; luaenv_int.h is what these files share.
  */
+#include "crypto.h"
 #include "luaenv_int.h"
 
 #include <ctype.h>
@@ -591,6 +592,14 @@ luaenv_rules_unpin(void)
 }
 
 void
+luaenv_rules_digest(char out[65])
+{
+	pthread_mutex_lock(&luaenv_pinned.mu);
+	crypto_digest(luaenv_pinned.src ? luaenv_pinned.src : "", out);
+	pthread_mutex_unlock(&luaenv_pinned.mu);
+}
+
+void
 luaenv_reload_rules(void)
 {
 	char err[512];
@@ -785,8 +794,12 @@ luaenv_district_env(lua_State *L, struct luaenv_district_call *dc, int defaults)
 	}
 	if (dc->version >= 0)
 		lua_pop(L, 1);
-	snprintf(chunk, sizeof(chunk), "district %lld rules v%lld",
-	         (long long)dc->district, (long long)dc->version);
+	if (dc->version < 0)
+		snprintf(chunk, sizeof(chunk), "=district %lld rules (tried)",
+		         (long long)dc->district);
+	else
+		snprintf(chunk, sizeof(chunk), "=district %lld rules v%lld",
+		         (long long)dc->district, (long long)dc->version);
 	if (luaenv_load(dc->env, dc->source, strlen(dc->source), chunk, err,
 	                sizeof(err)) < 0)
 		luaL_error(L, "%s", err);

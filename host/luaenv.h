@@ -89,6 +89,8 @@ int luaenv_call_district_rule(struct luaenv *env, int64_t district,
                               const char *name, const cJSON *args,
                               cJSON **result, char *err, size_t errlen);
 void luaenv_rules_unpin(void);
+/* The digest (hex) of the pinned default rules. */
+void luaenv_rules_digest(char out[65]);
 
 /*
  * lua_pcall with a traceback handler and a fresh instruction budget: the

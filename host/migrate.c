@@ -184,6 +184,12 @@ const char *const host_migrations[] = {
     "  UNIQUE (district_id, version));"
     "ALTER TABLE districts ADD COLUMN rules_version INTEGER NOT NULL "
     "DEFAULT 0;",
+    /* 6: the host's own settings that outlive a process, e.g. the
+     * digest of the default rules the stored rule results were made
+     * with (rules.c) */
+    "CREATE TABLE host_meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);",
     NULL};
 
 static int

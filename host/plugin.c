@@ -7,6 +7,7 @@
  * active is "disabled"; either way the host goes on without it.
  */
 #include "host.h"
+#include "org.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -470,7 +471,10 @@ plugin_init_one(jx_db *db, int i)
 	    .channel = reg_channel,
 	};
 	ri.plugin = i;
+	/* init may use the database (thread_db): the loader's connection */
+	orgsvc_set_db(db);
 	rc = p->desc->init ? p->desc->init(&jx_host_table, &ri.pub) : 0;
+	orgsvc_set_db(NULL);
 	if (rc != 0) {
 		reg_discard(&ri);
 		plugin_fail(p, PLUGIN_FAILED, "init failed (returned %d)", rc);

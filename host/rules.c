@@ -15,9 +15,9 @@
 #include <string.h>
 
 int
-rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
-              const char *source, const char *name, const cJSON *args,
-              cJSON **result, int64_t *version, char *err, size_t errlen)
+rules_call_ex(jx_db *db, struct luaenv *L, int64_t district, const char *source,
+              const char *name, const cJSON *args, cJSON **result,
+              int64_t *version, char *err, size_t errlen)
 {
 	jx_stmt *st;
 	char *active = NULL;
@@ -32,12 +32,13 @@ rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
 	if (source == NULL) {
 		v = 0;
 		if (district > 0) {
-			st = db_query(db,
-			              "SELECT d.rules_version, v.source FROM "
-			              "districts d LEFT JOIN rule_versions v ON "
-			              "v.district_id = d.id AND v.version = "
-			              "d.rules_version WHERE d.id = ?",
-			              "i", district);
+			st =
+			    db_query(db,
+			             "SELECT d.rules_version, v.source FROM "
+			             "districts d LEFT JOIN rule_versions v ON "
+			             "v.district_id = d.id AND v.version = "
+			             "d.rules_version WHERE d.id = ?",
+			             "i", district);
 			if (st != NULL && db_step(st) == JX_DB_ROW &&
 			    !db_is_null(st, 1)) {
 				v = db_int(st, 0);
@@ -102,6 +103,39 @@ rules_seed(jx_db *db, int64_t district, const char *code)
 	else
 		rc = 1;
 	buf_free(&b);
+	return rc;
+}
+
+int
+rules_defaults_loaded(jx_db *db)
+{
+	char digest[65];
+	jx_stmt *st;
+	cJSON *ev;
+	int changed = 1, rc = -1;
+
+	luaenv_rules_digest(digest);
+	st = db_query(db, "SELECT value FROM host_meta WHERE key = ?", "s",
+	              "rules.defaults_digest");
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		changed = strcmp(db_text(st, 0), digest) != 0;
+	db_finish(st);
+	if (!changed)
+		return 0;
+	ev = cJSON_CreateObject();
+	cJSON_AddNumberToObject(ev, "district_id", 0);
+	cJSON_AddNumberToObject(ev, "version", 0);
+	if (db_begin(db) == 0 &&
+	    db_exec(db,
+	            "INSERT INTO host_meta(key, value) VALUES (?, ?) ON "
+	            "CONFLICT(key) DO UPDATE SET value = excluded.value",
+	            "ss", "rules.defaults_digest", digest) == 1 &&
+	    events_publish(db, "rules.activated", ev) == 0 &&
+	    db_commit(db) == 0)
+		rc = 1;
+	else
+		db_rollback(db);
+	cJSON_Delete(ev);
 	return rc;
 }
 
@@ -302,6 +336,46 @@ route_rules_rollback(jx_req *req, void *ud)
 	return http_reply_json(req, 200, rules_active_json(db, district));
 }
 
+static int
+route_rules_versions(jx_req *req, void *ud)
+{
+	int64_t district;
+	int rc = rules_scope(req, &district);
+	cJSON *rows;
+
+	(void)ud;
+	if (rc != 0)
+		return rc;
+	rows = db_rows(req->worker->db,
+	               "SELECT v.version, v.activated_at, v.activated_by, "
+	               "v.version = d.rules_version AS active FROM "
+	               "rule_versions v JOIN districts d ON d.id = "
+	               "v.district_id WHERE v.district_id = ? ORDER BY "
+	               "v.version DESC",
+	               "i", district);
+	if (rows == NULL)
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          NULL);
+	{
+		cJSON *r;
+
+		cJSON_ArrayForEach(r, rows)
+		{
+			cJSON *at = cJSON_GetObjectItem(r, "activated_at");
+			cJSON *active = cJSON_GetObjectItem(r, "active");
+			char iso[40];
+
+			clock_format_iso((int64_t)at->valuedouble, iso,
+			                 sizeof(iso));
+			cJSON_ReplaceItemInObject(r, "activated_at",
+			                          cJSON_CreateString(iso));
+			cJSON_ReplaceItemInObject(
+			    r, "active", cJSON_CreateBool(active->valuedouble));
+		}
+	}
+	return http_reply_json(req, 200, rows);
+}
+
 int
 rules_routes_register(void)
 {
@@ -312,6 +386,8 @@ rules_routes_register(void)
 	     -1},
 	    {"POST", "/api/v1/districts/{did}/rules/rollback",
 	     route_rules_rollback, NULL, 0, -1},
+	    {"GET", "/api/v1/districts/{did}/rules/versions",
+	     route_rules_versions, NULL, 0, -1},
 	};
 
 	return router_add_all(app.router, routes,

@@ -137,6 +137,18 @@ roster_school_district(jx_db *db, int64_t school)
 }
 
 int
+roster_student_changed(jx_db *db, int64_t student)
+{
+	cJSON *ev = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(ev, "student_id", (double)student);
+	rc = roster_host->publish(db, "roster.student_changed", ev);
+	cJSON_Delete(ev);
+	return rc;
+}
+
+int
 roster_role(jx_req *req, const char *roles)
 {
 	const struct jx_identity *i = roster_host->identity(req);

@@ -50,6 +50,10 @@ int roster_manage(jx_req *req, int64_t school);
 int64_t roster_school_district(jx_db *db, int64_t school);
 /* One integer from a query, or 0 (none) / -1 (error). */
 int64_t roster_one(jx_db *db, const char *sql, const char *types, ...);
+/* Tells subscribers (keyinfo) that a student was added, edited, moved or
+ * left: event roster.student_changed {"student_id"}, in the caller's
+ * transaction. 0 or non-zero (roll back). */
+int roster_student_changed(jx_db *db, int64_t student);
 /* The acting identity's role is one of the comma-separated roles. */
 int roster_role(jx_req *req, const char *roles);
 /* Limit and cursor of a list request (API.md: default 50, max 500). */

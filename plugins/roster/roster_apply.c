@@ -435,6 +435,9 @@ roster_student_apply(jx_db *db, int64_t school,
 		}
 		outcome = changed ? ROSTER_UPDATED : ROSTER_UNCHANGED;
 	}
+	if (outcome != ROSTER_UNCHANGED &&
+	    roster_student_changed(db, *student) != 0)
+		return apply_storage(db, err);
 	g = apply_guardians(db, district, school, *student, in->guardians,
 	                    in->nguardians, err);
 	if (g < 0)
@@ -635,7 +638,8 @@ roster_student_leave(jx_db *db, int64_t student, const char *reason)
 	               "UPDATE students SET status = 'left', left_at = ?, "
 	               "left_reason = ? WHERE person_id = ? AND status = "
 	               "'in_school'",
-	               "isi", now, reason, student) != 1)
+	               "isi", now, reason, student) != 1 ||
+	    roster_student_changed(db, student) != 0)
 		return -1;
 	/* The student's identity and the parents' identities for this
 	 * child end; the records stay. */

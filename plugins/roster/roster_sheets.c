@@ -21,9 +21,9 @@
 
 #include <xlsxwriter.h>
 
+#include "jxplug_xlsx.h"
+
 #define H roster_host
-#define SHEETS_XLSX_TYPE                                                       \
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 /* Rows of the template that carry the text format and the drop-down
  * lists: more than any school's sheet of one kind. */
 #define SHEETS_TEMPLATE_ROWS 5000
@@ -176,109 +176,6 @@ sheets_list(lxw_worksheet *ws, int col, char **values, const char *message)
 
 /* ---- temporary files ---------------------------------------------------- */
 
-/*
- * A new private file (0600) under <data_dir>/tmp for a workbook, and the
- * directory for libxlsxwriter's own temporary files. 0 or -1.
- */
-static int
-sheets_tmpfile(char *path, size_t pathlen, char *dir, size_t dirlen)
-{
-	int fd;
-
-	snprintf(dir, dirlen, "%s/tmp", H->data_dir());
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(path, pathlen, "%s/roster-xlsx-XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-/*
- * Closes the workbook (which writes the file), replies with the file as
- * an attachment named file_zh (RFC 5987) with an ASCII fallback, and
- * removes the file either way.
- */
-static int
-sheets_send(jx_req *req, lxw_workbook *wb, const char *path,
-            const char *file_zh, const char *file_ascii)
-{
-	struct stat st;
-	char *data = NULL, *enc, *headers;
-	size_t n = 0, k = 0;
-	ssize_t got;
-	int fd = -1, rc;
-	lxw_error err = workbook_close(wb);
-
-	if (err != LXW_NO_ERROR) {
-		H->log(JX_LOG_ERROR, "roster", "cannot write a workbook: %s",
-		       lxw_strerror(err));
-		goto fail;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0)
-		goto fail;
-	data = malloc((size_t)st.st_size);
-	if (data == NULL)
-		goto fail;
-	while (n < (size_t)st.st_size) {
-		got = read(fd, data + n, (size_t)st.st_size - n);
-		if (got <= 0)
-			goto fail;
-		n += (size_t)got;
-	}
-	close(fd);
-	fd = -1;
-	unlink(path);
-	/* filename*=UTF-8''<percent-encoded> for the Chinese name */
-	enc = H->alloc(req, strlen(file_zh) * 3 + 1);
-	for (const unsigned char *p = (const unsigned char *)file_zh; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
-		    *p == '_')
-			enc[k++] = (char)*p;
-		else
-			k += (size_t)sprintf(enc + k, "%%%02X", *p);
-	}
-	enc[k] = '\0';
-	headers = H->sprintf(req,
-	                     "Content-Disposition: attachment; "
-	                     "filename=\"%s\"; filename*=UTF-8''%s\r\n",
-	                     file_ascii, enc);
-	rc = H->reply_raw(req, 200, SHEETS_XLSX_TYPE, data, n, headers);
-	free(data);
-	return rc;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(data);
-	unlink(path);
-	return roster_storage_error(req);
-}
-
-/* A new workbook on a fresh temporary file; NULL after replying. */
-static lxw_workbook *
-sheets_workbook(jx_req *req, char *path, size_t pathlen, int constant_memory)
-{
-	char *dir = H->alloc(req, 4096);
-	lxw_workbook_options opt = {0};
-	lxw_workbook *wb;
-
-	if (sheets_tmpfile(path, pathlen, dir, 4096) != 0) {
-		H->log(JX_LOG_ERROR, "roster", "cannot create a file in %s: %s",
-		       dir, strerror(errno));
-		return NULL;
-	}
-	opt.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;
-	opt.tmpdir = dir;
-	wb = workbook_new_opt(path, &opt);
-	if (wb == NULL)
-		unlink(path);
-	return wb;
-}
-
 /* ---- GET /api/v1/imports/templates/{kind}.xlsx -------------------------- */
 
 /* The second sheet: how to fill the first, for the school secretary. */
@@ -357,7 +254,7 @@ sheets_template(jx_req *req, void *ud)
 	cols = k ? roster_columns(k->kind) : NULL;
 	if (cols == NULL)
 		return roster_not_found(req);
-	wb = sheets_workbook(req, path, sizeof(path), 0);
+	wb = jxp_workbook(H, req, path, sizeof(path), 0);
 	if (wb == NULL)
 		return roster_storage_error(req);
 	sheets_formats_make(wb, &f);
@@ -391,7 +288,7 @@ sheets_template(jx_req *req, void *ud)
 			    "外祖母 或 其他");
 	}
 	sheets_help(wb, k->kind);
-	return sheets_send(req, wb, path, k->file_zh, k->file_ascii);
+	return jxp_workbook_send(H, req, wb, path, k->file_zh, k->file_ascii);
 }
 
 /* ---- GET /api/v1/schools/{sid}/students.xlsx ---------------------------- */
@@ -486,7 +383,7 @@ sheets_export(jx_req *req, void *ud)
 		if (!sheets_class_ok(me, all, only))
 			return roster_forbidden(req);
 	}
-	wb = sheets_workbook(req, path, sizeof(path), 1);
+	wb = jxp_workbook(H, req, path, sizeof(path), 1);
 	if (wb == NULL)
 		return roster_storage_error(req);
 	sheets_formats_make(wb, &f);
@@ -566,7 +463,8 @@ sheets_export(jx_req *req, void *ud)
 		return roster_storage_error(req);
 	}
 	cJSON_Delete(detail);
-	return sheets_send(req, wb, path, "学生名单.xlsx", "students.xlsx");
+	return jxp_workbook_send(H, req, wb, path, "学生名单.xlsx",
+	                         "students.xlsx");
 }
 
 /* ---- GET /roster/import ------------------------------------------------- */

@@ -862,6 +862,7 @@ student_patch(jx_req *req, void *ud)
 	                                                       : NULL,
 	        in.city_no && !strchr(in.city_no, '*') ? in.city_no : NULL,
 	        sealed, hash, masked, id) != 1 ||
+	    roster_student_changed(db, id) != 0 ||
 	    (cJSON_GetArraySize(list) > 0 &&
 	     H->audit(req, "roster.student_changed",
 	              H->sprintf(req, "%lld", (long long)id), fields) != 0) ||

@@ -389,6 +389,9 @@ struct jx_host {
 	/* The district's active rules version (0: defaults only), -1 on
 	 * error. Cheap: one indexed read. */
 	int64_t (*rules_version)(jx_db *db, int64_t district);
+	/* A time as API.md writes it: ISO 8601 in the configured timezone,
+	 * with its offset ("2026-09-01T08:00:00+08:00"); 32 bytes hold it. */
+	void (*format_time)(int64_t t, char *out, size_t outlen);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */

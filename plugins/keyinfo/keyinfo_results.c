@@ -1,0 +1,506 @@
+/*
+ * keyinfo_results.c — the district's rules over students, and their
+ * stored results.
+ *
+ * The rules see a student as a plain table {name, grade, id_number,
+ * national_no, city_no} and answer a list of problems (default.lua,
+ * keyinfo_check). Students go to Lua in batches (keyinfo_check_all), so a
+ * district of a million is a few thousand calls, not a million.
+ *
+ * A school's results are refreshed in one pass: the students whose result
+ * is missing, stale (their fields changed) or of another rules version are
+ * checked, results of students who left are dropped, and the school's
+ * per-class counts are recounted from its results, so the counts cannot
+ * drift from the rows they count. Progress reads the counts.
+ */
+#include "keyinfo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KI_BATCH 200
+
+void
+ki_student_free(struct ki_student *s)
+{
+	free(s->name);
+	free(s->national_no);
+	free(s->city_no);
+	if (s->id_number != NULL)
+		memset(s->id_number, 0, strlen(s->id_number));
+	free(s->id_number);
+	cJSON_Delete(s->problems);
+	memset(s, 0, sizeof(*s));
+}
+
+static char *
+ki_dup(const char *s)
+{
+	return s != NULL && *s != '\0' ? strdup(s) : NULL;
+}
+
+/* The columns every student query selects, in this order. */
+#define KI_STUDENT_COLUMNS                                                     \
+	"s.person_id, s.school_id, COALESCE(s.class_id, 0), "                  \
+	"COALESCE(c.grade, 0), p.name, s.national_no, s.city_no, "             \
+	"s.id_number_enc, sc.district_id"
+#define KI_STUDENT_FROM                                                        \
+	" FROM students s JOIN persons p ON p.id = s.person_id "               \
+	"JOIN schools sc ON sc.id = s.school_id "                              \
+	"LEFT JOIN classes c ON c.id = s.class_id "
+
+static void
+ki_student_row(jx_stmt *st, struct ki_student *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = H->db_int(st, 0);
+	s->school = H->db_int(st, 1);
+	s->klass = H->db_int(st, 2);
+	s->grade = (int)H->db_int(st, 3);
+	s->name = ki_dup(H->db_text(st, 4));
+	s->national_no = ki_dup(H->db_text(st, 5));
+	s->city_no = ki_dup(H->db_text(st, 6));
+	if (!H->db_is_null(st, 7))
+		s->id_number = ki_org->id_open(H->db_text(st, 7));
+	s->district = H->db_int(st, 8);
+}
+
+int
+ki_student_load(jx_db *db, int64_t id, struct ki_student *s)
+{
+	jx_stmt *st = H->db_query(db,
+	                          "SELECT " KI_STUDENT_COLUMNS KI_STUDENT_FROM
+	                          "WHERE s.person_id = ? AND s.status = "
+	                          "'in_school'",
+	                          "i", id);
+	int rc = -1;
+
+	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		ki_student_row(st, s);
+		rc = 0;
+	}
+	H->db_finish(st);
+	return rc;
+}
+
+cJSON *
+ki_student_json(const struct ki_student *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (s->name != NULL)
+		cJSON_AddStringToObject(o, "name", s->name);
+	if (s->grade > 0)
+		cJSON_AddNumberToObject(o, "grade", s->grade);
+	if (s->id_number != NULL)
+		cJSON_AddStringToObject(o, "id_number", s->id_number);
+	if (s->national_no != NULL)
+		cJSON_AddStringToObject(o, "national_no", s->national_no);
+	if (s->city_no != NULL)
+		cJSON_AddStringToObject(o, "city_no", s->city_no);
+	return o;
+}
+
+/* Takes problems (a list from the rules, or anything else) for s:
+ * keeps well-formed items, counts errors and missing fields. */
+static void
+ki_take_problems(struct ki_student *s, cJSON *problems)
+{
+	cJSON *out = cJSON_CreateArray(), *p;
+
+	s->errors = 0;
+	s->missing = (s->national_no == NULL) + (s->city_no == NULL) +
+	             (s->id_number == NULL);
+	if (cJSON_IsArray(problems) || cJSON_IsObject(problems)) {
+		cJSON_ArrayForEach(p, problems)
+		{
+			const cJSON *f = cJSON_GetObjectItem(p, "field");
+			const cJSON *l = cJSON_GetObjectItem(p, "level");
+			const cJSON *m = cJSON_GetObjectItem(p, "message");
+			const cJSON *c = cJSON_GetObjectItem(p, "code");
+			cJSON *item;
+
+			if (!cJSON_IsString(f) || !cJSON_IsString(l))
+				continue;
+			item = cJSON_CreateObject();
+			cJSON_AddStringToObject(item, "field", f->valuestring);
+			cJSON_AddStringToObject(
+			    item, "level",
+			    strcmp(l->valuestring, "error") == 0 ? "error"
+			                                         : "warning");
+			if (cJSON_IsString(c))
+				cJSON_AddStringToObject(item, "code",
+				                        c->valuestring);
+			cJSON_AddStringToObject(
+			    item, "message",
+			    cJSON_IsString(m) ? m->valuestring : "");
+			if (strcmp(l->valuestring, "error") == 0)
+				s->errors++;
+			cJSON_AddItemToArray(out, item);
+		}
+	}
+	cJSON_Delete(s->problems);
+	s->problems = out;
+}
+
+/* A student whose own check failed: the rules' error is their problem. */
+static void
+ki_rule_failed(struct ki_student *s, const char *err)
+{
+	cJSON *list = cJSON_CreateArray(), *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "field", "rules");
+	cJSON_AddStringToObject(p, "level", "error");
+	cJSON_AddStringToObject(p, "code", "rule_failed");
+	cJSON_AddStringToObject(p, "message", err);
+	cJSON_AddItemToArray(list, p);
+	ki_take_problems(s, list);
+	cJSON_Delete(list);
+}
+
+int
+ki_check_batch(jx_db *db, int64_t district, const char *source,
+               struct ki_student *s, int n, int fallback, int64_t *version,
+               char *err, size_t errlen)
+{
+	cJSON *args, *list, *res = NULL;
+	int *idx = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+	int m = 0, rc = 0;
+
+	if (idx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	args = cJSON_CreateArray();
+	list = cJSON_CreateArray();
+	for (int i = 0; i < n; i++) {
+		/* Nothing to check without a value: the rules report only
+		 * problems of values that are there. */
+		if (s[i].national_no == NULL && s[i].city_no == NULL &&
+		    s[i].id_number == NULL) {
+			ki_take_problems(&s[i], NULL);
+			continue;
+		}
+		idx[m++] = i;
+		cJSON_AddItemToArray(list, ki_student_json(&s[i]));
+	}
+	cJSON_AddItemToArray(args, list);
+	if (m == 0) {
+		*version = source != NULL ? -1 : H->rules_version(db, district);
+		goto done;
+	}
+	if (H->rule_call(db, district, source, "keyinfo_check_all", args, &res,
+	                 version, err, errlen) != 0) {
+		if (!fallback) {
+			rc = -1;
+			goto done;
+		}
+		/* One student's values broke the district's rule: check
+		 * one by one, so that only they carry the error. */
+		for (int k = 0; k < m; k++) {
+			cJSON *one = cJSON_CreateArray(), *r1 = NULL;
+			char e1[512];
+
+			cJSON_AddItemToArray(one, ki_student_json(&s[idx[k]]));
+			if (H->rule_call(db, district, source, "keyinfo_check",
+			                 one, &r1, version, e1,
+			                 sizeof(e1)) == 0)
+				ki_take_problems(&s[idx[k]], r1);
+			else
+				ki_rule_failed(&s[idx[k]], e1);
+			cJSON_Delete(r1);
+			cJSON_Delete(one);
+		}
+		goto done;
+	}
+	for (int k = 0; k < m; k++)
+		ki_take_problems(&s[idx[k]], cJSON_GetArrayItem(res, k));
+done:
+	cJSON_Delete(res);
+	cJSON_Delete(args);
+	free(idx);
+	return rc;
+}
+
+/* ---- stored results --------------------------------------------------- */
+
+static int
+ki_store(jx_db *db, const struct ki_student *s, int64_t version)
+{
+	char *p = cJSON_PrintUnformatted(s->problems);
+	int64_t n;
+
+	n = H->db_exec(
+	    db,
+	    "INSERT INTO keyinfo_results(student_id, school_id, class_id, "
+	    "district_id, rules_version, complete, errors, missing, "
+	    "problems, stale, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, 0, ?) ON CONFLICT(student_id) DO UPDATE SET school_id = "
+	    "excluded.school_id, class_id = excluded.class_id, district_id "
+	    "= excluded.district_id, rules_version = excluded.rules_version, "
+	    "complete = excluded.complete, errors = excluded.errors, missing "
+	    "= excluded.missing, problems = excluded.problems, stale = 0, "
+	    "computed_at = excluded.computed_at",
+	    "iiiiiiiisi", s->id, s->school, s->klass, s->district, version,
+	    (int64_t)(s->errors == 0 && s->missing == 0), (int64_t)s->errors,
+	    (int64_t)s->missing, p ? p : "[]", H->now());
+	cJSON_free(p);
+	return n == 1 ? 0 : -1;
+}
+
+static int
+ki_store_batch(jx_db *db, int64_t district, struct ki_student *s, int n)
+{
+	int64_t version = 0;
+	char err[512];
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (ki_check_batch(db, district, NULL, s, n, 1, &version, err,
+	                   sizeof(err)) != 0)
+		return -1;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = ki_store(db, &s[i], version);
+	return rc;
+}
+
+int64_t
+ki_refresh_school(jx_db *db, int64_t school, int all)
+{
+	struct ki_student *batch;
+	int64_t district, version, done = 0;
+	jx_stmt *st;
+	int n = 0, rc = 0;
+
+	district = jxp_one(
+	    H, db, "SELECT district_id FROM schools WHERE id = ?", "i", school);
+	if (district <= 0)
+		return district < 0 ? -1 : 0;
+	version = H->rules_version(db, district);
+	if (version < 0)
+		return -1;
+	batch = calloc(KI_BATCH, sizeof(*batch));
+	if (batch == NULL)
+		return -1;
+	st = H->db_query(db,
+	                 "SELECT " KI_STUDENT_COLUMNS KI_STUDENT_FROM
+	                 "LEFT JOIN keyinfo_results r ON r.student_id = "
+	                 "s.person_id WHERE s.school_id = ? AND s.status = "
+	                 "'in_school' AND (? OR r.student_id IS NULL OR "
+	                 "r.stale = 1 OR r.rules_version != ? OR r.class_id "
+	                 "!= COALESCE(s.class_id, 0) OR r.school_id != "
+	                 "s.school_id)",
+	                 "iii", school, (int64_t)(all != 0), version);
+	if (st == NULL) {
+		free(batch);
+		return -1;
+	}
+	/* The statement stays open while the batches are written: SQLite
+	 * reads a consistent snapshot of the rows selected at the start,
+	 * and the rows written are ones already read. */
+	while (rc == 0 && H->db_step(st) == JX_DB_ROW) {
+		ki_student_row(st, &batch[n++]);
+		if (n == KI_BATCH) {
+			rc = ki_store_batch(db, district, batch, n);
+			for (int i = 0; i < n; i++)
+				ki_student_free(&batch[i]);
+			done += n;
+			n = 0;
+		}
+	}
+	H->db_finish(st);
+	if (rc == 0)
+		rc = ki_store_batch(db, district, batch, n);
+	done += n;
+	for (int i = 0; i < n; i++)
+		ki_student_free(&batch[i]);
+	free(batch);
+	if (rc != 0 ||
+	    H->db_exec(db,
+	               "DELETE FROM keyinfo_results WHERE school_id = ? AND "
+	               "student_id NOT IN (SELECT person_id FROM students "
+	               "WHERE school_id = ? AND status = 'in_school')",
+	               "ii", school, school) < 0 ||
+	    H->db_exec(db, "DELETE FROM keyinfo_counts WHERE school_id = ?",
+	               "i", school) < 0 ||
+	    H->db_exec(db,
+	               "INSERT INTO keyinfo_counts(school_id, class_id, "
+	               "district_id, total, complete, stale, rules_version) "
+	               "SELECT school_id, class_id, district_id, COUNT(*), "
+	               "SUM(complete), SUM(stale), MIN(rules_version) FROM "
+	               "keyinfo_results WHERE school_id = ? GROUP BY "
+	               "school_id, class_id, district_id",
+	               "i", school) < 0 ||
+	    H->db_exec(db, "DELETE FROM keyinfo_dirty WHERE school_id = ?", "i",
+	               school) < 0)
+		return -1;
+	return done;
+}
+
+/* ---- staleness and the background refresh ------------------------------ */
+
+int
+ki_queue_refresh(jx_db *db, int64_t district, int all)
+{
+	cJSON *params = cJSON_CreateObject();
+	char *text;
+	int64_t queued;
+
+	cJSON_AddNumberToObject(params, "district_id", (double)district);
+	cJSON_AddBoolToObject(params, "all", all != 0);
+	text = cJSON_PrintUnformatted(params);
+	queued = jxp_one(H, db,
+	                 "SELECT COUNT(*) FROM jobs WHERE kind = "
+	                 "'keyinfo.refresh' AND state = 'queued' AND params "
+	                 "= ?",
+	                 "s", text ? text : "");
+	cJSON_free(text);
+	if (queued != 0) {
+		cJSON_Delete(params);
+		return queued < 0 ? -1 : 0;
+	}
+	return H->job_submit(db, "keyinfo.refresh", params, 0) > 0 ? 0 : -1;
+}
+
+int
+ki_mark_stale(jx_db *db, int64_t student)
+{
+	if (H->db_exec(db,
+	               "UPDATE keyinfo_results SET stale = 1 WHERE student_id "
+	               "= ?",
+	               "i", student) < 0 ||
+	    H->db_exec(db,
+	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
+	               "SELECT school_id, district_id FROM keyinfo_results "
+	               "WHERE student_id = ? ON CONFLICT DO NOTHING",
+	               "i", student) < 0 ||
+	    H->db_exec(db,
+	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
+	               "SELECT s.school_id, sc.district_id FROM students s "
+	               "JOIN schools sc ON sc.id = s.school_id WHERE "
+	               "s.person_id = ? ON CONFLICT DO NOTHING",
+	               "i", student) < 0)
+		return -1;
+	return ki_queue_refresh(db, -1, 0);
+}
+
+/* roster.student_changed {"student_id"}: a student was added, edited,
+ * moved or left. */
+static int
+ki_on_student_changed(jx_db *db, const char *event, const cJSON *payload,
+                      void *ud)
+{
+	const cJSON *id = cJSON_GetObjectItem(payload, "student_id");
+
+	(void)event;
+	(void)ud;
+	if (!cJSON_IsNumber(id))
+		return 0;
+	return ki_mark_stale(db, (int64_t)id->valuedouble);
+}
+
+/* rules.activated {"district_id","version"}: a district's rules changed
+ * (district 0: the default rules of every district were reloaded). */
+static int
+ki_on_rules(jx_db *db, const char *event, const cJSON *payload, void *ud)
+{
+	const cJSON *d = cJSON_GetObjectItem(payload, "district_id");
+	int64_t district = cJSON_IsNumber(d) ? (int64_t)d->valuedouble : 0;
+
+	(void)event;
+	(void)ud;
+	if (district <= 0) {
+		/* The results of every district used the old defaults. */
+		if (H->db_exec(db,
+		               "UPDATE keyinfo_counts SET rules_version = -1",
+		               "") < 0 ||
+		    H->db_exec(db,
+		               "UPDATE keyinfo_results SET rules_version = -1",
+		               "") < 0)
+			return -1;
+		return ki_queue_refresh(db, 0, 0);
+	}
+	return ki_queue_refresh(db, district, 0);
+}
+
+/*
+ * The refresh job: the dirty schools, then (district_id >= 0) every
+ * school of the district (0: of all districts) whose results are not of
+ * its current rules. One transaction per school, so readers never wait
+ * long and a crash loses at most one school's work.
+ */
+static int
+ki_refresh_job(jx_job *job, void *ud)
+{
+	const cJSON *p = H->job_params(job);
+	const cJSON *d = cJSON_GetObjectItem(p, "district_id");
+	int64_t district = cJSON_IsNumber(d) ? (int64_t)d->valuedouble : -1;
+	int all = cJSON_IsTrue(cJSON_GetObjectItem(p, "all"));
+	jx_db *db = H->job_db(job);
+	int64_t *schools = NULL, total = 0, done = 0, checked = 0;
+	size_t n = 0, cap = 0;
+	jx_stmt *st;
+	cJSON *res;
+
+	(void)ud;
+	st = H->db_query(
+	    db,
+	    district < 0
+	        ? "SELECT school_id FROM keyinfo_dirty ORDER BY school_id"
+	        : "SELECT id FROM schools WHERE ? = 0 OR district_id = ? "
+	          "UNION SELECT school_id FROM keyinfo_dirty ORDER BY 1",
+	    district < 0 ? "" : "ii", district, district);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		if (n == cap) {
+			int64_t *m;
+
+			cap = cap ? cap * 2 : 64;
+			m = realloc(schools, cap * sizeof(*m));
+			if (m == NULL)
+				break;
+			schools = m;
+		}
+		schools[n++] = H->db_int(st, 0);
+	}
+	H->db_finish(st);
+	total = (int64_t)n;
+	for (size_t i = 0; i < n; i++) {
+		int64_t k;
+
+		if (H->db_begin(db) != 0)
+			break;
+		k = ki_refresh_school(db, schools[i], all);
+		if (k < 0 || H->db_commit(db) != 0) {
+			H->db_rollback(db);
+			H->log(JX_LOG_WARN, "keyinfo",
+			       "refreshing school %lld failed: %s",
+			       (long long)schools[i], H->db_errmsg(db));
+			continue;
+		}
+		checked += k;
+		H->job_progress(job, ++done, total);
+	}
+	free(schools);
+	res = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res, "schools", (double)done);
+	cJSON_AddNumberToObject(res, "checked", (double)checked);
+	H->job_set_result(job, res);
+	return done == total ? 0 : 1;
+}
+
+int
+ki_results_init(struct jx_registrar *reg)
+{
+	if (reg->subscribe(reg, "roster.student_changed", ki_on_student_changed,
+	                   NULL) != 0 ||
+	    reg->subscribe(reg, "rules.activated", ki_on_rules, NULL) != 0 ||
+	    reg->job_kind(reg, "keyinfo.refresh", ki_refresh_job, NULL) != 0)
+		return -1;
+	/* Students without a result (the demo's, or added before this
+	 * plugin) are checked by the refresh that follows the first start
+	 * (the host announces the default rules as new then), and by any
+	 * read of their school's progress. */
+	return 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * jxplug.c — helpers shared by plugins (see jxplug.h).
+ */
+#include "jxplug.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+jxp_page(const struct jx_host *H, jx_req *req, int64_t *limit, int64_t *after)
+{
+	const char *l = H->req_query(req, "limit");
+	const char *c = H->req_query(req, "cursor");
+
+	*limit = l ? atoll(l) : 50;
+	if (*limit < 1)
+		*limit = 50;
+	if (*limit > 500)
+		*limit = 500;
+	*after = c ? atoll(c) : 0;
+	if (*after < 0)
+		*after = 0;
+}
+
+cJSON *
+jxp_items(cJSON *items, int64_t limit, const char *id_key)
+{
+	cJSON *o = cJSON_CreateObject();
+	int n = cJSON_GetArraySize(items);
+
+	if (n > limit) {
+		cJSON *last;
+		char cursor[32];
+
+		cJSON_DeleteItemFromArray(items, n - 1);
+		last = cJSON_GetArrayItem(items, n - 2);
+		snprintf(
+		    cursor, sizeof(cursor), "%lld",
+		    (long long)cJSON_GetObjectItem(last, id_key)->valuedouble);
+		cJSON_AddItemToObject(o, "items", items);
+		cJSON_AddStringToObject(o, "next_cursor", cursor);
+		return o;
+	}
+	cJSON_AddItemToObject(o, "items", items);
+	cJSON_AddNullToObject(o, "next_cursor");
+	return o;
+}
+
+int
+jxp_role(const struct jx_host *H, jx_req *req, const char *roles)
+{
+	const struct jx_identity *i = H->identity(req);
+	size_t n;
+
+	if (i == NULL)
+		return 0;
+	n = strlen(i->role);
+	for (const char *p = roles; (p = strstr(p, i->role)) != NULL; p += n)
+		if ((p == roles || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+int64_t
+jxp_one(const struct jx_host *H, jx_db *db, const char *sql, const char *types,
+        ...)
+{
+	va_list ap;
+	jx_stmt *st;
+	int64_t v = 0;
+
+	va_start(ap, types);
+	st = H->db_vquery(db, sql, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	if (H->db_step(st) == JX_DB_ROW)
+		v = H->db_int(st, 0);
+	H->db_finish(st);
+	return v;
+}
+
+cJSON *
+jxp_time(const struct jx_host *H, int64_t t)
+{
+	char at[40];
+
+	if (t == 0)
+		return cJSON_CreateNull();
+	H->format_time(t, at, sizeof(at));
+	return cJSON_CreateString(at);
+}
+
+size_t
+jxp_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+int
+jxp_routes(struct jx_registrar *reg, const struct jxp_route *r, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (reg->route(reg, r[k].method, r[k].pattern, r[k].h, NULL,
+		               r[k].flags) != 0)
+			return -1;
+	return 0;
+}
+
+int
+jxp_not_found(const struct jx_host *H, jx_req *req)
+{
+	return H->reply_problem(req, 404, "not-found", "Not found",
+	                        "No such resource.");
+}
+
+int
+jxp_forbidden(const struct jx_host *H, jx_req *req)
+{
+	return H->reply_problem(req, 403, "forbidden", "Forbidden",
+	                        "Your identity may not do this.");
+}
+
+int
+jxp_conflict(const struct jx_host *H, jx_req *req, const char *detail)
+{
+	return H->reply_problem(req, 409, "conflict", "Conflict", detail);
+}
+
+int
+jxp_invalid(const struct jx_host *H, jx_req *req, const char *detail)
+{
+	return H->reply_problem(req, 422, "validation-failed", "Invalid input",
+	                        detail ? detail
+	                               : "Some fields are missing or invalid.");
+}
+
+int
+jxp_storage_error(const struct jx_host *H, jx_req *req)
+{
+	return H->reply_problem(req, 500, "storage", "Storage error",
+	                        "Nothing was changed.");
+}

@@ -1,0 +1,117 @@
+/*
+ * jxplug_xlsx.c — workbooks as replies (see jxplug_xlsx.h).
+ */
+#include "jxplug_xlsx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * A new private file (0600) under <data_dir>/tmp for a workbook, and the
+ * directory for libxlsxwriter's own temporary files. 0 or -1.
+ */
+static int
+jxp_tmpfile(const struct jx_host *H, char *path, size_t pathlen, char *dir,
+            size_t dirlen)
+{
+	int fd;
+
+	snprintf(dir, dirlen, "%s/tmp", H->data_dir());
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -1;
+	snprintf(path, pathlen, "%s/roster-xlsx-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Closes the workbook (which writes the file), replies with the file as
+ * an attachment named file_zh (RFC 5987) with an ASCII fallback, and
+ * removes the file either way.
+ */
+int
+jxp_workbook_send(const struct jx_host *H, jx_req *req, lxw_workbook *wb,
+                  const char *path, const char *file_zh, const char *file_ascii)
+{
+	struct stat st;
+	char *data = NULL, *enc, *headers;
+	size_t n = 0, k = 0;
+	ssize_t got;
+	int fd = -1, rc;
+	lxw_error err = workbook_close(wb);
+
+	if (err != LXW_NO_ERROR) {
+		H->log(JX_LOG_ERROR, "xlsx", "cannot write a workbook: %s",
+		       lxw_strerror(err));
+		goto fail;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0)
+		goto fail;
+	data = malloc((size_t)st.st_size);
+	if (data == NULL)
+		goto fail;
+	while (n < (size_t)st.st_size) {
+		got = read(fd, data + n, (size_t)st.st_size - n);
+		if (got <= 0)
+			goto fail;
+		n += (size_t)got;
+	}
+	close(fd);
+	fd = -1;
+	unlink(path);
+	/* filename*=UTF-8''<percent-encoded> for the Chinese name */
+	enc = H->alloc(req, strlen(file_zh) * 3 + 1);
+	for (const unsigned char *p = (const unsigned char *)file_zh; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
+		    *p == '_')
+			enc[k++] = (char)*p;
+		else
+			k += (size_t)sprintf(enc + k, "%%%02X", *p);
+	}
+	enc[k] = '\0';
+	headers = H->sprintf(req,
+	                     "Content-Disposition: attachment; "
+	                     "filename=\"%s\"; filename*=UTF-8''%s\r\n",
+	                     file_ascii, enc);
+	rc = H->reply_raw(req, 200, JXP_XLSX_TYPE, data, n, headers);
+	free(data);
+	return rc;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	unlink(path);
+	return jxp_storage_error(H, req);
+}
+
+/* A new workbook on a fresh temporary file; NULL after replying. */
+lxw_workbook *
+jxp_workbook(const struct jx_host *H, jx_req *req, char *path, size_t pathlen,
+             int constant_memory)
+{
+	char *dir = H->alloc(req, 4096);
+	lxw_workbook_options opt = {0};
+	lxw_workbook *wb;
+
+	if (jxp_tmpfile(H, path, pathlen, dir, 4096) != 0) {
+		H->log(JX_LOG_ERROR, "xlsx", "cannot create a file in %s: %s",
+		       dir, strerror(errno));
+		return NULL;
+	}
+	opt.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;
+	opt.tmpdir = dir;
+	wb = workbook_new_opt(path, &opt);
+	if (wb == NULL)
+		unlink(path);
+	return wb;
+}
