@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# bench/keyinfo.sh: the key-information benchmark (issue 5). Builds one
+# district of BENCH_KEYINFO_STUDENTS students across BENCH_KEYINFO_SCHOOLS
+# schools straight into a fresh data directory (`jiaxiao init`, then
+# build/bench/mkdistrict: valid ID numbers with check digits, G and L
+# 全国学籍号, 12-character 市网学籍号, a few percent missing or wrong),
+# serves it on 127.0.0.1, waits for the stored rule results of every
+# student, then as the district's admin activates a rule change
+# (PUT /api/v1/districts/{did}/rules: this city's 市网学籍号 form) and times
+# until the recomputation is done as a client sees it: the district's
+# progress shows the new rules_version and stale 0 (polled every
+# BENCH_KEYINFO_POLL seconds from one node process). Then wrk measures the
+# latency of the school's and the district's progress with the admin's
+# session cookie (bench/keyinfo.lua). Prints a markdown table for
+# docs/BENCHMARKS.md. Goals (issue 5): recompute < 60 s, p99 < 50 ms.
+#
+# Environment (defaults in brackets):
+#   JX_BUILD_DIR              build tree with jiaxiao, plugins/, bench/ [build]
+#   BENCH_KEYINFO_STUDENTS    students in the district [1000000]
+#   BENCH_KEYINFO_SCHOOLS     schools [500]
+#   BENCH_KEYINFO_TIMEOUT     seconds a phase may take before the run fails [900]
+#   BENCH_KEYINFO_POLL        progress polling interval, seconds [0.05]
+#   BENCH_DURATION            wrk run per URL [10s]
+#   BENCH_THREADS, BENCH_CONNECTIONS   wrk -t and -c [2, 16]
+#   BENCH_SERVER_THREADS      the server's worker threads [64]
+#   BENCH_KEEP                keep the data directory and server log
+# usage: bench/keyinfo.sh [BUILD_DIR]   (BUILD_DIR overrides JX_BUILD_DIR)
+
+# Run by `sh bench/keyinfo.sh` (dash): go on in bash, which this needs.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -euo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-${JX_BUILD_DIR:-$SRC/build}}
+case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
+N=${BENCH_KEYINFO_STUDENTS:-1000000}
+SCHOOLS=${BENCH_KEYINFO_SCHOOLS:-500}
+TIMEOUT=${BENCH_KEYINFO_TIMEOUT:-900}
+POLL=${BENCH_KEYINFO_POLL:-0.05}
+DURATION=${BENCH_DURATION:-10s}
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNECTIONS:-16}
+SERVER_THREADS=${BENCH_SERVER_THREADS:-64}
+
+JIAXIAO=$BUILD/jiaxiao
+MKDISTRICT=$BUILD/bench/mkdistrict
+ADMIN_PASSWORD=Bench2026keyinfo
+DISTRICT_PHONE=17700000001
+# The change the district activates: this city's 市网学籍号 are 43 and ten
+# digits (scripts/districts/example.lua).
+RULES='city_no_pattern = "^43%d%d%d%d%d%d%d%d%d%d$"
+city_no_form = "43 + 10 位数字"
+'
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "keyinfo bench: $*"; exit 1; }
+
+for tool in wrk curl awk node timeout; do
+	command -v "$tool" >/dev/null || die "$tool is missing: apt-get install $tool"
+done
+[ -x "$JIAXIAO" ] || die "$JIAXIAO is missing: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build"
+[ -f "$BUILD/plugins/jx_keyinfo.so" ] || die "$BUILD/plugins/jx_keyinfo.so is missing: build the keyinfo plugin"
+[ -x "$MKDISTRICT" ] || die "$MKDISTRICT is missing: cmake --build $BUILD --target bench_mkdistrict"
+if ldd "$JIAXIAO" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+	say "keyinfo bench: WARNING: $JIAXIAO is a sanitizer build; its figures mean little"
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/jx-keyinfo-bench-XXXXXX")
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		say "keyinfo bench: kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# json FILE PATH: the value at a dotted PATH of FILE's JSON ("" when
+# absent or null; objects and arrays as JSON; .length works on arrays).
+json() {
+	node -e '
+		const v0 = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		let v = v0;
+		for (const k of process.argv[2].split(".")) v = v == null ? undefined : v[k];
+		console.log(v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+	' "$1" "$2"
+}
+
+free_port() {
+	local port
+	for _ in $(seq 100); do
+		port=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	die "no free port found"
+}
+
+wait_ready() {
+	local pid=$1 url=$2
+	for _ in $(seq 1200); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if curl -fs -o /dev/null --max-time 2 "$url"; then
+			kill -0 "$pid" 2>/dev/null && return 0
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# api JAR CSRF METHOD PATH [JSON]: one JSON request; the body goes to
+# $WORK/reply.json, the status to stdout.
+api() {
+	local jar=$1 csrf=$2 method=$3 path=$4 body=${5:-}
+	local args=(-s -o "$WORK/reply.json" -w '%{http_code}' --max-time 120
+		-b "$jar" -c "$jar" -X "$method")
+	[ -n "$csrf" ] && args+=(-H "X-CSRF-Token: $csrf")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
+	curl "${args[@]}" "$URL$path"
+}
+
+# login JAR LOGIN PASSWORD: a session; sets CSRF.
+login() {
+	local status
+	status=$(api "$1" "" POST /api/v1/session \
+		"{\"login\":\"$2\",\"password\":\"$3\"}")
+	[ "$status" = 200 ] || die "login as $2 answered $status: $(cat "$WORK/reply.json")"
+	CSRF=$(json "$WORK/reply.json" csrf_token)
+	[ -n "$CSRF" ] || die "login as $2 gave no csrf_token"
+}
+
+# wait_fresh LABEL VERSION [BODY]: from one node process, optionally PUTs
+# BODY as the district's rules, then polls the district's progress until
+# its rules_version is VERSION and stale is 0 and every student has a
+# result (total = N). Prints the seconds from the start (the PUT) to the
+# poll that saw it; the last progress goes to $WORK/progress-LABEL.json.
+wait_fresh() {
+	local label=$1 version=$2 body=${3:-} session
+	session=$(awk '$6 == "jx_session" { print $7 }' "$WORK/district.jar")
+	[ -n "$session" ] || die "$label: no session cookie"
+	node -e '
+		const [url, cookie, csrf, version, n, body, out, timeout, poll] =
+			process.argv.slice(1);
+		const fs = require("fs");
+		const headers = { Cookie: "jx_session=" + cookie };
+		(async () => {
+			const t0 = performance.now();
+			if (body) {
+				const r = await fetch(url.replace(/\/keyinfo\/progress$/, "/rules"), {
+					method: "PUT", body,
+					headers: { ...headers, "X-CSRF-Token": csrf,
+						"Content-Type": "application/json" } });
+				const text = await r.text();
+				if (r.status !== 200)
+					throw new Error("PUT rules answered " + r.status + ": " + text);
+				if (String(JSON.parse(text).version) !== version)
+					throw new Error("PUT rules activated " + text + ", not version " + version);
+			}
+			const deadline = t0 + timeout * 1000;
+			let last = "";
+			for (;;) {
+				const r = await fetch(url, { headers });
+				last = await r.text();
+				if (r.status !== 200)
+					throw new Error("progress answered " + r.status + ": " + last);
+				const p = JSON.parse(last);
+				if (String(p.rules_version) === version && p.stale === 0 &&
+				    String(p.total) === n) {
+					const t1 = performance.now();
+					fs.writeFileSync(out, last);
+					console.log(((t1 - t0) / 1000).toFixed(3));
+					return;
+				}
+				if (performance.now() > deadline)
+					throw new Error("not fresh after " + timeout + " s: " + last.slice(0, 300));
+				await new Promise((ok) => setTimeout(ok, poll * 1000));
+			}
+		})().catch((e) => { console.error(e.message); process.exit(1); });
+	' "$URL/api/v1/districts/$DID/keyinfo/progress" "$session" "$DISTRICT_CSRF" \
+		"$version" "$N" "$body" "$WORK/progress-$label.json" "$TIMEOUT" "$POLL" ||
+		die "$label: the district's results never became fresh"
+}
+
+# measure LABEL PATH: wrk with the district admin's session on PATH. Sets
+# REQS P50 P99 (ms) RPS; fails on any non-2xx reply or socket error.
+measure() {
+	local label=$1 path=$2 session line rps
+	session=$(awk '$6 == "jx_session" { print $7 }' "$WORK/district.jar")
+	BENCH_COOKIE="jx_session=$session" wrk -t "$THREADS" -c "$CONNS" -d 2s \
+		-s "$SRC/bench/keyinfo.lua" "$URL$path" >/dev/null
+	BENCH_COOKIE="jx_session=$session" wrk -t "$THREADS" -c "$CONNS" \
+		-d "$DURATION" --latency -s "$SRC/bench/keyinfo.lua" "$URL$path" \
+		>"$WORK/wrk-$label.txt"
+	line=$(grep '^KEYINFO ' "$WORK/wrk-$label.txt") || { cat "$WORK/wrk-$label.txt" >&2; die "$label: no result line"; }
+	read -r _ REQS P50 P99 non2xx sockerr <<<"$line"
+	[ "$non2xx" = 0 ] && [ "$sockerr" = 0 ] ||
+		{ cat "$WORK/wrk-$label.txt" >&2; die "$label: $non2xx non-2xx replies, $sockerr socket errors"; }
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk-$label.txt")
+	RPS=$(printf '%.0f' "$rps")
+	say "keyinfo bench: $label: $RPS req/s, p50 $P50 ms, p99 $P99 ms"
+}
+
+# ---- the district -----------------------------------------------------------
+say "keyinfo bench: a district of $N students in $SCHOOLS schools"
+"$JIAXIAO" init --data "$WORK/data" --admin-password "$ADMIN_PASSWORD" >"$WORK/init.log" 2>&1 ||
+	{ cat "$WORK/init.log" >&2; die "jiaxiao init failed"; }
+t0=$(date +%s.%N)
+timeout "$TIMEOUT" "$MKDISTRICT" -n "$N" -s "$SCHOOLS" "$WORK/data" >"$WORK/district.txt"
+GEN_SECS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+DID=$(awk '$1 == "district" { print $2 }' "$WORK/district.txt")
+SID=$(awk '$1 == "schools" { print $2 }' "$WORK/district.txt")
+MISSING=$(awk '$1 == "missing" { print $3 "/" $5 "/" $7 }' "$WORK/district.txt")
+WRONG=$(awk '$1 == "wrong" { print $3 "/" $5 "/" $7 }' "$WORK/district.txt")
+OLD_CITY=$(awk '$1 == "old" { print $3 }' "$WORK/district.txt")
+DB_MB=$(du -m "$WORK/data/jiaxiao.db" | awk '{ print $1 }')
+say "keyinfo bench: written in $GEN_SECS s ($DB_MB MB); missing $MISSING, wrong $WRONG (national/city/ID)"
+
+# ---- the server -------------------------------------------------------------
+for attempt in 1 2 3 4 5; do
+	PORT=$(free_port)
+	(cd "$SRC" && exec "$JIAXIAO" serve --data "$WORK/data" \
+		--listen "127.0.0.1:$PORT" --set "plugin_dir=$BUILD/plugins" \
+		--set "threads=$SERVER_THREADS") \
+		>>"$WORK/jiaxiao.log" 2>&1 &
+	JX_PID=$!
+	PIDS+=("$JX_PID")
+	if wait_ready "$JX_PID" "http://127.0.0.1:$PORT/healthz"; then
+		break
+	fi
+	kill "$JX_PID" 2>/dev/null || true
+	wait "$JX_PID" 2>/dev/null || true
+	say "keyinfo bench: jiaxiao did not start on port $PORT (attempt $attempt)"
+	JX_PID=
+done
+[ -n "$JX_PID" ] || { tail -n 30 "$WORK/jiaxiao.log" >&2; die "jiaxiao would not start"; }
+URL=http://127.0.0.1:$PORT
+START=$(date +%s.%N)
+
+# The district's admin, made by the city admin; the initial password (the
+# phone's last six digits) changed first.
+login "$WORK/city.jar" admin "$ADMIN_PASSWORD"
+status=$(api "$WORK/city.jar" "$CSRF" POST "/api/v1/districts/$DID/admins" \
+	"{\"name\":\"基准区管理员\",\"phone\":\"$DISTRICT_PHONE\"}")
+[ "$status" = 201 ] || die "creating the district admin answered $status: $(cat "$WORK/reply.json")"
+login "$WORK/district.jar" "$DISTRICT_PHONE" "${DISTRICT_PHONE: -6}"
+status=$(api "$WORK/district.jar" "$CSRF" PUT /api/v1/me/password \
+	"{\"old_password\":\"${DISTRICT_PHONE: -6}\",\"new_password\":\"$ADMIN_PASSWORD\"}")
+[ "$status" = 204 ] || die "changing the district admin's password answered $status: $(cat "$WORK/reply.json")"
+DISTRICT_CSRF=$CSRF
+
+# The first results: every student checked under the defaults (version 0).
+wait_fresh initial 0 >/dev/null
+INITIAL_SECS=$(awk -v a="$START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+COMPLETE0=$(json "$WORK/progress-initial.json" complete)
+say "keyinfo bench: first results after $INITIAL_SECS s from the server's start; $COMPLETE0 of $N complete"
+
+# ---- the rule change --------------------------------------------------------
+body=$(node -e 'console.log(JSON.stringify({ source: process.argv[1] }))' "$RULES")
+RECOMPUTE_SECS=$(wait_fresh change 1 "$body")
+COMPLETE1=$(json "$WORK/progress-change.json" complete)
+say "keyinfo bench: recomputed in $RECOMPUTE_SECS s; $COMPLETE1 of $N complete"
+[ "$COMPLETE1" -lt "$COMPLETE0" ] ||
+	die "the change should fail the old-form 市网学籍号: $COMPLETE0 complete before, $COMPLETE1 after"
+
+# ---- progress latency -------------------------------------------------------
+measure school "/api/v1/schools/$SID/keyinfo/progress"
+S_RPS=$RPS S_P50=$P50 S_P99=$P99
+measure district "/api/v1/districts/$DID/keyinfo/progress"
+D_RPS=$RPS D_P50=$P50 D_P99=$P99
+HWM=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$JX_PID/status")
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- the table --------------------------------------------------------------
+ok() { awk -v v="$1" -v g="$2" 'BEGIN { print (v < g ? "yes" : "**no**") }'; }
+{
+	echo "Date: $(date -Iseconds); machine: $(nproc) cores," \
+		"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
+		"kernel $(uname -r)"
+	echo "Command: JX_BUILD_DIR=$BUILD BENCH_KEYINFO_STUDENTS=$N" \
+		"BENCH_KEYINFO_SCHOOLS=$SCHOOLS bench/keyinfo.sh (wrk -t$THREADS" \
+		"-c$CONNS -d$DURATION --latency; server threads $SERVER_THREADS)"
+	echo
+	echo "District: $N students in $SCHOOLS schools, written in $GEN_SECS s" \
+		"($DB_MB MB database); missing $MISSING and wrong $WRONG" \
+		"(全国学籍号/市网学籍号/身份证号), $OLD_CITY 市网学籍号 of the old" \
+		"10-digit form. Complete: $COMPLETE0 under the default rules," \
+		"$COMPLETE1 after the change (the old form fails it)."
+	echo
+	echo "| measure | figure | goal | met |"
+	echo "|---|---:|---:|:---:|"
+	echo "| first results of every student after the server's start, s | $INITIAL_SECS | | |"
+	echo "| rule change: PUT until district progress shows the new version, stale 0, s | $RECOMPUTE_SECS | < 60 | $(ok "$RECOMPUTE_SECS" 60) |"
+	echo "| GET school progress, p50 / p99 ms | $S_P50 / $S_P99 | p99 < 50 | $(ok "$S_P99" 50) |"
+	echo "| GET school progress, requests/s | $S_RPS | | |"
+	echo "| GET district progress ($SCHOOLS schools), p50 / p99 ms | $D_P50 / $D_P99 | p99 < 50 | $(ok "$D_P99" 50) |"
+	echo "| GET district progress, requests/s | $D_RPS | | |"
+	echo
+	echo "Server peak memory (VmHWM): $HWM MiB. Load average at the end" \
+		"(the machine is shared; wrk runs on it too): $LOAD."
+}
