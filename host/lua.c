@@ -528,8 +528,12 @@ luaenv_refresh(struct luaenv *env)
 {
 	struct timespec now;
 
+	/* File checks at most once a second; a reload of the default rules
+	 * (an atomic counter) is taken at once, so that work started after
+	 * a SIGHUP never runs the old defaults. */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (now.tv_sec == env->last_refresh)
+	if (now.tv_sec == env->last_refresh &&
+	    atomic_load(&luaenv_rules_generation) == env->rules_gen)
 		return;
 	luaenv_refresh_now(env);
 }
