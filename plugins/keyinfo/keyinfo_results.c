@@ -367,23 +367,29 @@ ki_queue_refresh(jx_db *db, int64_t district, int all)
 int
 ki_mark_stale(jx_db *db, int64_t student)
 {
+	int64_t a, b;
+
 	if (H->db_exec(db,
 	               "UPDATE keyinfo_results SET stale = 1 WHERE student_id "
 	               "= ?",
 	               "i", student) < 0 ||
-	    H->db_exec(db,
-	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
-	               "SELECT school_id, district_id FROM keyinfo_results "
-	               "WHERE student_id = ? ON CONFLICT DO NOTHING",
-	               "i", student) < 0 ||
-	    H->db_exec(db,
-	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
-	               "SELECT s.school_id, sc.district_id FROM students s "
-	               "JOIN schools sc ON sc.id = s.school_id WHERE "
-	               "s.person_id = ? ON CONFLICT DO NOTHING",
-	               "i", student) < 0)
+	    (a = H->db_exec(db,
+	                    "INSERT INTO keyinfo_dirty(school_id, "
+	                    "district_id) SELECT school_id, district_id FROM "
+	                    "keyinfo_results WHERE student_id = ? ON CONFLICT "
+	                    "DO NOTHING",
+	                    "i", student)) < 0 ||
+	    (b = H->db_exec(db,
+	                    "INSERT INTO keyinfo_dirty(school_id, "
+	                    "district_id) SELECT s.school_id, sc.district_id "
+	                    "FROM students s JOIN schools sc ON sc.id = "
+	                    "s.school_id WHERE s.person_id = ? ON CONFLICT DO "
+	                    "NOTHING",
+	                    "i", student)) < 0)
 		return -1;
-	return ki_queue_refresh(db, -1, 0);
+	/* A school already dirty has its refresh queued: an import of
+	 * many students queues one, not one per row. */
+	return a + b > 0 ? ki_queue_refresh(db, -1, 0) : 0;
 }
 
 /* roster.student_changed {"student_id"}: a student was added, edited,
