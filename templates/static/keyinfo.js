@@ -543,6 +543,8 @@
 					historyBody.appendChild(tr);
 				});
 				historyEmpty.hidden = res.body.length > 0;
+				document.getElementById("ki-history-wrap").hidden =
+					res.body.length === 0;
 			});
 		}
 
