@@ -270,7 +270,7 @@ int64_t
 ki_refresh_school(jx_db *db, int64_t school, int all)
 {
 	struct ki_student *batch;
-	int64_t district, version, done = 0;
+	int64_t district, version, done = 0, moved;
 	jx_stmt *st;
 	int n = 0, rc = 0;
 
@@ -284,6 +284,19 @@ ki_refresh_school(jx_db *db, int64_t school, int all)
 	batch = calloc(KI_BATCH, sizeof(*batch));
 	if (batch == NULL)
 		return -1;
+	/* Students who came from another school leave their old school's
+	 * counts behind: that school is refreshed too. */
+	moved = H->db_exec(db,
+	                   "INSERT INTO keyinfo_dirty(school_id, district_id) "
+	                   "SELECT DISTINCT r.school_id, r.district_id FROM "
+	                   "students s JOIN keyinfo_results r ON r.student_id "
+	                   "= s.person_id WHERE s.school_id = ? AND "
+	                   "r.school_id != s.school_id ON CONFLICT DO NOTHING",
+	                   "i", school);
+	if (moved < 0 || (moved > 0 && ki_queue_refresh(db, -1, 0) != 0)) {
+		free(batch);
+		return -1;
+	}
 	st = H->db_query(db,
 	                 "SELECT " KI_STUDENT_COLUMNS KI_STUDENT_FROM
 	                 "LEFT JOIN keyinfo_results r ON r.student_id = "
@@ -407,6 +420,33 @@ ki_on_student_changed(jx_db *db, const char *event, const cJSON *payload,
 	return ki_mark_stale(db, (int64_t)id->valuedouble);
 }
 
+/* roster.school_changed {"school_id"}: many of a school's students
+ * changed at once (an import): all its results are rechecked. */
+static int
+ki_on_school_changed(jx_db *db, const char *event, const cJSON *payload,
+                     void *ud)
+{
+	const cJSON *id = cJSON_GetObjectItem(payload, "school_id");
+	int64_t school;
+
+	(void)event;
+	(void)ud;
+	if (!cJSON_IsNumber(id))
+		return 0;
+	school = (int64_t)id->valuedouble;
+	if (H->db_exec(db,
+	               "UPDATE keyinfo_results SET stale = 1 WHERE school_id "
+	               "= ?",
+	               "i", school) < 0 ||
+	    H->db_exec(db,
+	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
+	               "SELECT id, district_id FROM schools WHERE id = ? ON "
+	               "CONFLICT DO NOTHING",
+	               "i", school) < 0)
+		return -1;
+	return ki_queue_refresh(db, -1, 0);
+}
+
 /* rules.activated {"district_id","version"}: a district's rules changed
  * (district 0: the default rules of every district were reloaded). */
 static int
@@ -500,6 +540,8 @@ int
 ki_results_init(struct jx_registrar *reg)
 {
 	if (reg->subscribe(reg, "roster.student_changed", ki_on_student_changed,
+	                   NULL) != 0 ||
+	    reg->subscribe(reg, "roster.school_changed", ki_on_school_changed,
 	                   NULL) != 0 ||
 	    reg->subscribe(reg, "rules.activated", ki_on_rules, NULL) != 0 ||
 	    reg->job_kind(reg, "keyinfo.refresh", ki_refresh_job, NULL) != 0)

@@ -149,6 +149,18 @@ roster_student_changed(jx_db *db, int64_t student)
 }
 
 int
+roster_school_changed(jx_db *db, int64_t school)
+{
+	cJSON *ev = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(ev, "school_id", (double)school);
+	rc = roster_host->publish(db, "roster.school_changed", ev);
+	cJSON_Delete(ev);
+	return rc;
+}
+
+int
 roster_role(jx_req *req, const char *roles)
 {
 	const struct jx_identity *i = roster_host->identity(req);

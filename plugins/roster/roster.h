@@ -54,6 +54,9 @@ int64_t roster_one(jx_db *db, const char *sql, const char *types, ...);
  * left: event roster.student_changed {"student_id"}, in the caller's
  * transaction. 0 or non-zero (roll back). */
 int roster_student_changed(jx_db *db, int64_t student);
+/* The same for many students of a school at once (an import):
+ * roster.school_changed {"school_id"}. */
+int roster_school_changed(jx_db *db, int64_t school);
 /* The acting identity's role is one of the comma-separated roles. */
 int roster_role(jx_req *req, const char *roles);
 /* Limit and cursor of a list request (API.md: default 50, max 500). */
@@ -113,6 +116,9 @@ struct roster_student_in {
 	 * class has this name (an import keeps the class rosters' names):
 	 * the 姓名+年级+班级 match, which scans the class, is skipped. */
 	int no_name_match;
+	/* Set by a caller (the import) that announces the whole school once
+	 * (roster_school_changed) instead of each student. */
+	int quiet;
 };
 struct roster_teacher_in {
 	const char *name, *phone, *gender, *subject;

@@ -435,7 +435,7 @@ roster_student_apply(jx_db *db, int64_t school,
 		}
 		outcome = changed ? ROSTER_UPDATED : ROSTER_UNCHANGED;
 	}
-	if (outcome != ROSTER_UNCHANGED &&
+	if (outcome != ROSTER_UNCHANGED && !in->quiet &&
 	    roster_student_changed(db, *student) != 0)
 		return apply_storage(db, err);
 	g = apply_guardians(db, district, school, *student, in->guardians,

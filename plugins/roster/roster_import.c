@@ -675,6 +675,7 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 
 			in.no_name_match =
 			    keyed && import_set_get(&im->names, key) == 0;
+			in.quiet = 1; /* the school is announced at the end */
 			rc = roster_student_apply(db, im->school, &in, &id,
 			                          &err);
 			/* whatever happened, the name may now be in the
@@ -1019,7 +1020,14 @@ import_job(jx_job *job, void *ud)
 	}
 	t_rows = import_clock(CLOCK_MONOTONIC);
 	if (commit && im.nerrors == 0) {
-		if (H->db_commit(db) != 0) {
+		/* Students' rows changed without an event each: one for the
+		 * school (keyinfo rechecks it in the background). */
+		if (im.created + im.updated > 0 &&
+		    roster_school_changed(db, im.school) != 0) {
+			H->db_rollback(db);
+			import_error(&im, 0, NULL, "roster.school_changed");
+			failed = 1;
+		} else if (H->db_commit(db) != 0) {
 			import_error(&im, 0, NULL, H->db_errmsg(db));
 			failed = 1;
 		}
