@@ -6,11 +6,12 @@
 //   them on (the new version is in the history), and a syntax error marks
 //   its line in the editor's gutter;
 // - the school admin reads the progress bars, rejects a parent's change
-//   in the review queue (a reason is required), corrects a student's card
+//   in the review queue (a reason is required) and approves the next
+//   one, corrects a student's card
 //   (a refused value is reported next to its field), reveals an ID number
 //   with a reason and reconciles against a registry sheet;
 // - the parent, on a phone, reads the rejection reason on /keyinfo/mine
-//   and sends a new change.
+//   and sends a new change; later sees it approved.
 //
 // Every page is checked with axe on a phone and a desktop, the phone
 // never scrolls sideways, and no page logs a console or CSP error.
@@ -182,6 +183,17 @@ async function schoolPages(server, mobile, ids, first) {
 		assert.equal(await page.getAttribute('.ki-tabs a[aria-current="page"]', 'href'),
 			'/keyinfo/changes?status=rejected');
 		await check(page, mobile, 'keyinfo-changes-rejected');
+	} else {
+		// 张伟's second try is right: approve it.
+		const item = page.locator('.ki-change', { hasText: '张一鸣' });
+		assert.equal(await item.locator('ins').textContent(), '4301040100');
+		await Promise.all([
+			page.waitForNavigation({ waitUntil: 'load' }),
+			item.locator('form.ki-approve button').click(),
+		]);
+		assert.match(await text(page, '#ki-review-message'), /已通过/);
+		assert.match(await text(page, 'main'), /没有待审核的修改/);
+		await check(page, mobile, 'keyinfo-changes-approved');
 	}
 
 	// A student's card: 李思涵's 市网学籍号 fails the district's rules.
@@ -241,9 +253,15 @@ async function parentPage(server, mobile, first) {
 	const page = await loginPage(server, ZHANG, mobile);
 	await visit(page, `${server.url}/keyinfo/mine`);
 	assert.match(page.url(), /\/students\/\d+\/keyinfo$/);
-	assert.match(await text(page, '#ki-field-city_no'), new RegExp(REJECT_REASON));
-	// Rejected, or pending again once the parent sent a new value.
-	assert.match(await text(page, '#ki-field-city_no .ki-badge'), first ? /已驳回/ : /待审核/);
+	if (first) {
+		assert.match(await text(page, '#ki-field-city_no'), new RegExp(REJECT_REASON));
+		assert.match(await text(page, '#ki-field-city_no .ki-badge'), /已驳回/);
+	} else {
+		// The school approved the second try.
+		assert.match(await text(page, '#ki-field-city_no .ki-badge'), /已确认/);
+		assert.equal((await text(page, '#ki-field-city_no .ki-value')).trim(), '4301040100');
+		assert.doesNotMatch(await text(page, '#ki-field-city_no'), new RegExp(REJECT_REASON));
+	}
 	assert.equal(await page.locator('#ki-reveal-reason').count(), 0, 'parents cannot reveal');
 	await check(page, mobile, 'keyinfo-mine');
 	if (first) {
