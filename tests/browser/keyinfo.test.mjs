@@ -3,8 +3,8 @@
 //
 // - the district admin edits the rules on /keyinfo/rules, tries them
 //   (the result table names the student they would newly fail), turns
-//   them on (the new version is in the history), and a syntax error marks
-//   its line in the editor's gutter;
+//   them on (the new version is in the history), a syntax error marks
+//   its line in the editor's gutter, and the history rolls back;
 // - the school admin reads the progress bars, rejects a parent's change
 //   in the review queue (a reason is required) and approves the next
 //   one, corrects a student's card
@@ -132,6 +132,27 @@ async function rulesPage(server, mobile, activate) {
 	// Typing clears the mark.
 	await page.fill('#ki-source', 'city_no_pattern = "^43%d+$"\n');
 	assert.equal(await page.locator('#ki-gutter .ki-line-error').count(), 0);
+
+	if (activate) {
+		// A second version, then back to the first from the history.
+		await page.click('#ki-activate');
+		await page.click('#ki-confirm-yes');
+		await page.waitForFunction(() => /已启用第 \d+ 版/.test(
+			document.getElementById('ki-rules-message').textContent));
+		const rows = await historyRows(page);
+		const [newer, older] = rows.map((r) => Number(/第 (\d+) 版/.exec(r)[1]));
+		assert.ok(rows[0].endsWith('正在使用') && newer === older + 1, rows.join(' / '));
+		await page.click(`#ki-history-body button[data-version="${older}"]`);
+		await page.waitForSelector('#ki-confirm:not([hidden])');
+		assert.match(await text(page, '#ki-confirm-text'), new RegExp(`第 ${older} 版`));
+		await page.click('#ki-confirm-yes');
+		await page.waitForFunction((v) => document.getElementById('ki-rules-message')
+			.textContent.includes(`已恢复为第 ${v} 版`), older);
+		await page.waitForFunction((v) => document.querySelector('#ki-history-body tr:nth-child(2)')
+			?.textContent.includes('正在使用'), older);
+		assert.match(await page.inputValue('#ki-source'), /city_no_form/, 'the editor holds the restored chunk');
+		await check(page, mobile, 'keyinfo-rules-rollback');
+	}
 
 	// The district's progress: a bar per school.
 	await visit(page, `${server.url}/keyinfo`);
