@@ -91,8 +91,10 @@
 			box.textContent = text;
 	}
 
-	/* A table: caption, column headings, rows of cell texts. */
-	function table(caption, heads, rows) {
+	/* A table: caption, column headings, rows of cell texts; the columns
+	 * in codes (indexes) hold numbers that must not break. The box
+	 * scrolls sideways on a phone, so it can take the focus. */
+	function table(caption, heads, rows, codes) {
 		var wrap = el("div", null, "table-wrap");
 		var tb = el("table", null, "roster-table");
 		var thead = el("thead");
@@ -112,7 +114,8 @@
 			var r = el("tr");
 
 			cells.forEach(function (c, i) {
-				var cell = el(i === 0 ? "th" : "td", c);
+				var cell = el(i === 0 ? "th" : "td", c,
+					codes && codes.indexOf(i) >= 0 ? "roster-code" : null);
 
 				if (i === 0)
 					cell.setAttribute("scope", "row");
@@ -121,6 +124,9 @@
 			body.appendChild(r);
 		});
 		tb.appendChild(body);
+		wrap.setAttribute("role", "region");
+		wrap.setAttribute("tabindex", "0");
+		wrap.setAttribute("aria-label", caption);
 		wrap.appendChild(tb);
 		if (rows.length > MAX_ROWS_SHOWN)
 			wrap.appendChild(el("p", t("more", {
@@ -302,7 +308,7 @@
 		var button = document.getElementById("ki-reconcile-start");
 		var sid = form.getAttribute("data-school-id");
 
-		function fill(id, heads, rows) {
+		function fill(id, heads, rows, codes) {
 			var box = document.getElementById(id);
 			var caption = document.getElementById(id + "-title");
 
@@ -311,7 +317,8 @@
 				box.appendChild(el("p", t("none")));
 				return;
 			}
-			box.appendChild(table(caption ? caption.textContent : "", heads, rows));
+			box.appendChild(table(caption ? caption.textContent : "", heads, rows,
+				codes));
 		}
 
 		function show(r) {
@@ -329,14 +336,14 @@
 			fill("ki-rec-platform", [t("name"), t("row"), t("national_no_col"),
 				t("id_number_col")], mp.map(function (x) {
 				return [x.name, x.row, x.national_no, x.id_number];
-			}));
+			}), [2, 3]);
 			fill("ki-rec-registry", [t("name"), t("class")], mr.map(function (x) {
 				return [x.name, x.class_name];
 			}));
 			fill("ki-rec-mismatched", [t("name"), t("field"), t("platform"),
 				t("registry")], mm.map(function (x) {
 				return [x.name, fieldLabel(x.field), x.platform, x.registry];
-			}));
+			}), [2, 3]);
 			showReport(true);
 		}
 
