@@ -244,6 +244,22 @@ rules_make_active(jx_req *req, int64_t district, int64_t version,
 	return rc;
 }
 
+/* The line a Lua error names ("chunk:12: message"), or 0. */
+static int
+rules_error_line(const char *err)
+{
+	for (const char *p = strchr(err, ':'); p != NULL;
+	     p = strchr(p + 1, ':'))
+		if (p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			long n = strtol(p + 1, &end, 10);
+
+			if (*end == ':' && n > 0 && n < 1000000)
+				return (int)n;
+		}
+	return 0;
+}
+
 static int
 route_rules_put(jx_req *req, void *ud)
 {
@@ -272,7 +288,9 @@ route_rules_put(jx_req *req, void *ud)
 	if (req->worker->lua == NULL ||
 	    luaenv_check_district_chunk(req->worker->lua, src->valuestring, err,
 	                                sizeof(err)) != 0) {
-		problem_add_error(&req->errors, 0, "source", err);
+		/* row: the chunk's line, as in the dry run */
+		problem_add_error(&req->errors, rules_error_line(err), "source",
+		                  err);
 		return http_reply_problem(req, 422, "rules-invalid",
 		                          "The rules do not run", err);
 	}

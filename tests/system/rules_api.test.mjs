@@ -34,6 +34,8 @@ test('district rules: read, activate, rollback, scope', async (t) => {
 	r = await da.put(`/api/v1/districts/${d.id}/rules`, { source: 'x = 1\nfunction (\n' });
 	assert.equal(r.status, 422);
 	assert.match(r.json.detail, /:2:/, 'a syntax error names its line');
+	assert.equal(r.json.errors[0].field, 'source');
+	assert.equal(r.json.errors[0].row, 2, 'the line is given as errors[0].row');
 	r = await da.put(`/api/v1/districts/${d.id}/rules`, { source: 'local t = nil\nt.x = 1\n' });
 	assert.equal(r.status, 422);
 	r = await da.put(`/api/v1/districts/${d.id}/rules`, { source: 'while true do end' });
