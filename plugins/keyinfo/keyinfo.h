@@ -65,6 +65,10 @@ int ki_results_init(struct jx_registrar *reg);
 
 /* ---- keyinfo_student.c ---------------------------------------------- */
 int ki_student_init(struct jx_registrar *reg);
+/* 0 when the acting identity manages the school; else the status
+ * replied: 404 when it is not visible (or does not exist), 403 when only
+ * visible. */
+int ki_manage_school(jx_req *req, int64_t school);
 /* A value for display: the ID number masked, others as they are
  * (arena). */
 const char *ki_display(jx_req *req, const char *field, const char *value);

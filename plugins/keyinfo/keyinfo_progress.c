@@ -16,16 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-ki_manage(jx_req *req, int64_t school)
-{
-	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))
-		return jxp_not_found(H, req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
-		return jxp_forbidden(H, req);
-	return 0;
-}
-
 /* Refreshes the school's stored results when they are behind: 0 or -1. */
 static int
 ki_fresh(jx_db *db, int64_t school)
@@ -138,7 +128,7 @@ route_school_progress(jx_req *req, void *ud)
 	int rc;
 
 	(void)ud;
-	if ((rc = ki_manage(req, school)) != 0)
+	if ((rc = ki_manage_school(req, school)) != 0)
 		return rc;
 	if (ki_fresh(db, school) != 0)
 		return jxp_storage_error(H, req);
@@ -253,7 +243,7 @@ route_incomplete(jx_req *req, void *ud)
 	int rc;
 
 	(void)ud;
-	if ((rc = ki_manage(req, school)) != 0)
+	if ((rc = ki_manage_school(req, school)) != 0)
 		return rc;
 	if (cq != NULL && *cq != '\0') {
 		klass = atoll(cq);
@@ -495,7 +485,7 @@ route_reconcile(jx_req *req, void *ud)
 	int rc, matched = 0;
 
 	(void)ud;
-	if ((rc = ki_manage(req, school)) != 0)
+	if ((rc = ki_manage_school(req, school)) != 0)
 		return rc;
 	if ((rc = H->req_upload(req, "file", &data, &len, &filename, &ctype)) !=
 	    0)

@@ -656,9 +656,7 @@ ki_change_item(jx_req *req, jx_stmt *st)
 	return o;
 }
 
-/* The school of {sid} if the identity manages it: 0, or the status
- * replied (404 not visible, 403 only visible). */
-static int
+int
 ki_manage_school(jx_req *req, int64_t school)
 {
 	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))

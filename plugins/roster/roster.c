@@ -17,42 +17,25 @@ const struct jx_org_v1 *roster_org;
 int
 roster_not_found(jx_req *req)
 {
-	return roster_host->reply_problem(req, 404, "not-found", "Not found",
-	                                  "No such resource.");
+	return jxp_not_found(roster_host, req);
 }
 
 int
 roster_forbidden(jx_req *req)
 {
-	return roster_host->reply_problem(req, 403, "forbidden", "Forbidden",
-	                                  "Your identity may not do this.");
+	return jxp_forbidden(roster_host, req);
 }
 
 int
 roster_storage_error(jx_req *req)
 {
-	return roster_host->reply_problem(req, 500, "storage", "Storage error",
-	                                  "Nothing was changed.");
+	return jxp_storage_error(roster_host, req);
 }
 
 int
 roster_invalid(jx_req *req, const char *detail)
 {
-	return roster_host->reply_problem(req, 422, "validation-failed",
-	                                  "Invalid input",
-	                                  detail ? detail
-	                                         : "Some fields are missing or "
-	                                           "invalid.");
-}
-
-static size_t
-roster_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
+	return jxp_invalid(roster_host, req, detail);
 }
 
 const char *
@@ -88,7 +71,7 @@ roster_string(jx_req *req, const cJSON *body, const char *name, size_t max,
 	out = roster_host->alloc(req, (size_t)(e - s) + 1);
 	memcpy(out, s, (size_t)(e - s));
 	out[e - s] = '\0';
-	if ((required && *out == '\0') || roster_chars(out) > max) {
+	if ((required && *out == '\0') || jxp_chars(out) > max) {
 		roster_host->problem_error(
 		    req, 0, name,
 		    roster_host->sprintf(
@@ -97,24 +80,6 @@ roster_string(jx_req *req, const cJSON *body, const char *name, size_t max,
 		return NULL;
 	}
 	return out;
-}
-
-int64_t
-roster_one(jx_db *db, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	jx_stmt *st;
-	int64_t v = 0;
-
-	va_start(ap, types);
-	st = roster_host->db_vquery(db, sql, types, ap);
-	va_end(ap);
-	if (st == NULL)
-		return -1;
-	if (roster_host->db_step(st) == JX_DB_ROW)
-		v = roster_host->db_int(st, 0);
-	roster_host->db_finish(st);
-	return v;
 }
 
 int
@@ -130,8 +95,9 @@ roster_manage(jx_req *req, int64_t school)
 int64_t
 roster_school_district(jx_db *db, int64_t school)
 {
-	int64_t d = roster_one(
-	    db, "SELECT district_id FROM schools WHERE id = ?", "i", school);
+	int64_t d = jxp_one(roster_host, db,
+	                    "SELECT district_id FROM schools WHERE id = ?", "i",
+	                    school);
 
 	return d > 0 ? d : 0;
 }
@@ -158,74 +124,6 @@ roster_school_changed(jx_db *db, int64_t school)
 	rc = roster_host->publish(db, "roster.school_changed", ev);
 	cJSON_Delete(ev);
 	return rc;
-}
-
-int
-roster_role(jx_req *req, const char *roles)
-{
-	const struct jx_identity *i = roster_host->identity(req);
-	size_t n;
-
-	if (i == NULL)
-		return 0;
-	n = strlen(i->role);
-	for (const char *p = roles; (p = strstr(p, i->role)) != NULL; p += n)
-		if ((p == roles || p[-1] == ',') &&
-		    (p[n] == '\0' || p[n] == ','))
-			return 1;
-	return 0;
-}
-
-void
-roster_page(jx_req *req, int64_t *limit, int64_t *after)
-{
-	const char *l = roster_host->req_query(req, "limit");
-	const char *c = roster_host->req_query(req, "cursor");
-
-	*limit = l ? atoll(l) : 50;
-	if (*limit < 1)
-		*limit = 50;
-	if (*limit > 500)
-		*limit = 500;
-	*after = c ? atoll(c) : 0;
-	if (*after < 0)
-		*after = 0;
-}
-
-cJSON *
-roster_items(cJSON *items, int64_t limit, const char *id_key)
-{
-	cJSON *o = cJSON_CreateObject();
-	int n = cJSON_GetArraySize(items);
-
-	/* One row more than the limit was asked for: it says whether a
-	 * next page exists. */
-	if (n > limit) {
-		cJSON *last;
-		char cursor[32];
-
-		cJSON_DeleteItemFromArray(items, n - 1);
-		last = cJSON_GetArrayItem(items, n - 2);
-		snprintf(
-		    cursor, sizeof(cursor), "%lld",
-		    (long long)cJSON_GetObjectItem(last, id_key)->valuedouble);
-		cJSON_AddItemToObject(o, "items", items);
-		cJSON_AddStringToObject(o, "next_cursor", cursor);
-		return o;
-	}
-	cJSON_AddItemToObject(o, "items", items);
-	cJSON_AddNullToObject(o, "next_cursor");
-	return o;
-}
-
-int
-roster_routes(struct jx_registrar *reg, const struct roster_route *r, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		if (reg->route(reg, r[k].method, r[k].pattern, r[k].h, NULL,
-		               r[k].flags) != 0)
-			return -1;
-	return 0;
 }
 
 static int

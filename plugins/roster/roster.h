@@ -12,6 +12,8 @@
 #include <jx/org.h>
 #include <jx/plugin.h>
 
+#include "jxplug.h"
+
 extern const struct jx_host *roster_host;
 extern const struct jx_org_v1 *roster_org;
 
@@ -48,8 +50,6 @@ int roster_id_checksum_ok(const char *id);
 int roster_manage(jx_req *req, int64_t school);
 /* The school's district id, or 0 when there is no such school. */
 int64_t roster_school_district(jx_db *db, int64_t school);
-/* One integer from a query, or 0 (none) / -1 (error). */
-int64_t roster_one(jx_db *db, const char *sql, const char *types, ...);
 /* Tells subscribers (keyinfo) that a student was added, edited, moved or
  * left: event roster.student_changed {"student_id"}, in the caller's
  * transaction. 0 or non-zero (roll back). */
@@ -57,23 +57,6 @@ int roster_student_changed(jx_db *db, int64_t student);
 /* The same for many students of a school at once (an import):
  * roster.school_changed {"school_id"}. */
 int roster_school_changed(jx_db *db, int64_t school);
-/* The acting identity's role is one of the comma-separated roles. */
-int roster_role(jx_req *req, const char *roles);
-/* Limit and cursor of a list request (API.md: default 50, max 500). */
-void roster_page(jx_req *req, int64_t *limit, int64_t *after);
-/* {"items": items, "next_cursor": ...} */
-cJSON *roster_items(cJSON *items, int64_t limit, const char *id_key);
-
-/* A route of a roster file's table. */
-struct roster_route {
-	const char *method, *pattern;
-	jx_handler h;
-	unsigned flags;
-};
-/* Registers every route of a table; 0 or -1. */
-int roster_routes(struct jx_registrar *reg, const struct roster_route *r,
-                  size_t n);
-
 /* ---- roster_classes.c ------------------------------------------------ */
 int roster_classes_init(struct jx_registrar *reg);
 /* The school's classes as the API lists them (only > 0: that one). */

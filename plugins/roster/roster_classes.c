@@ -13,11 +13,10 @@
 int64_t
 roster_class_find(jx_db *db, int64_t school, int grade, const char *name)
 {
-	int64_t id =
-	    roster_one(db,
-	               "SELECT id FROM classes WHERE school_id = ? AND "
-	               "grade = ? AND name = ?",
-	               "iis", school, (int64_t)grade, name);
+	int64_t id = jxp_one(roster_host, db,
+	                     "SELECT id FROM classes WHERE school_id = ? AND "
+	                     "grade = ? AND name = ?",
+	                     "iis", school, (int64_t)grade, name);
 
 	return id > 0 ? id : 0;
 }
@@ -101,10 +100,10 @@ classes_get(jx_req *req, void *ud)
 static int
 classes_head_ok(jx_db *db, int64_t school, int64_t teacher)
 {
-	return roster_one(db,
-	                  "SELECT 1 FROM teachers WHERE person_id = ? AND "
-	                  "school_id = ? AND status = 'in_school'",
-	                  "ii", teacher, school) == 1;
+	return jxp_one(roster_host, db,
+	               "SELECT 1 FROM teachers WHERE person_id = ? AND "
+	               "school_id = ? AND status = 'in_school'",
+	               "ii", teacher, school) == 1;
 }
 
 /* Validates one class object; 0 or -1 (errors added, row for batches). */
@@ -155,12 +154,11 @@ static int64_t
 classes_insert(jx_db *db, int64_t school, int grade, const char *name,
                int64_t head)
 {
-	return roster_one(db,
-	                  "INSERT INTO classes(school_id, grade, name, "
-	                  "head_teacher_id, created_at) VALUES (?, ?, ?, "
-	                  "NULLIF(?, 0), ?) RETURNING id",
-	                  "iisii", school, (int64_t)grade, name, head,
-	                  H->now());
+	return jxp_one(roster_host, db,
+	               "INSERT INTO classes(school_id, grade, name, "
+	               "head_teacher_id, created_at) VALUES (?, ?, ?, "
+	               "NULLIF(?, 0), ?) RETURNING id",
+	               "iisii", school, (int64_t)grade, name, head, H->now());
 }
 
 static int
@@ -314,11 +312,10 @@ classes_patch(jx_req *req, void *ud)
 	int grade;
 	const char *name;
 
-	school =
-	    id > 0
-	        ? roster_one(db, "SELECT school_id FROM classes WHERE id = ?",
-	                     "i", id)
-	        : 0;
+	school = id > 0 ? jxp_one(roster_host, db,
+	                          "SELECT school_id FROM classes WHERE id = ?",
+	                          "i", id)
+	                : 0;
 	{
 		int denied = roster_manage(req, school);
 
@@ -382,21 +379,20 @@ classes_delete(jx_req *req, void *ud)
 	int64_t id = H->req_param_id(req, "id"), school, n;
 	jx_db *db = H->req_db(req);
 
-	school =
-	    id > 0
-	        ? roster_one(db, "SELECT school_id FROM classes WHERE id = ?",
-	                     "i", id)
-	        : 0;
+	school = id > 0 ? jxp_one(roster_host, db,
+	                          "SELECT school_id FROM classes WHERE id = ?",
+	                          "i", id)
+	                : 0;
 	{
 		int denied = roster_manage(req, school);
 
 		if (denied != 0)
 			return denied;
 	}
-	n = roster_one(db,
-	               "SELECT COUNT(*) FROM students WHERE class_id = ? AND "
-	               "status = 'in_school'",
-	               "i", id);
+	n = jxp_one(roster_host, db,
+	            "SELECT COUNT(*) FROM students WHERE class_id = ? AND "
+	            "status = 'in_school'",
+	            "i", id);
 	if (n != 0)
 		return H->reply_problem(req, 409, "class-not-empty",
 		                        "Class has students",

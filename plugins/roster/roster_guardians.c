@@ -21,15 +21,15 @@ guardians_remove(jx_req *req, void *ud)
 
 	if (student < 0 || parent < 0 || !H->may(req, JX_SEE_STUDENT, student))
 		return roster_not_found(req);
-	school =
-	    roster_one(db, "SELECT school_id FROM students WHERE person_id = ?",
-	               "i", student);
+	school = jxp_one(roster_host, db,
+	                 "SELECT school_id FROM students WHERE person_id = ?",
+	                 "i", student);
 	if (!H->may(req, JX_MANAGE_SCHOOL, school))
 		return roster_forbidden(req);
-	if (roster_one(db,
-	               "SELECT 1 FROM guardians WHERE parent_id = ? AND "
-	               "student_id = ?",
-	               "ii", parent, student) != 1)
+	if (jxp_one(roster_host, db,
+	            "SELECT 1 FROM guardians WHERE parent_id = ? AND "
+	            "student_id = ?",
+	            "ii", parent, student) != 1)
 		return roster_not_found(req);
 	snprintf(target, sizeof(target), "student:%lld parent:%lld",
 	         (long long)student, (long long)parent);

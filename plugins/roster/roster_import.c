@@ -527,12 +527,12 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 		}
 		id = roster_class_find(db, im->school, grade, name);
 		if (id <= 0 && im->create_classes)
-			id = roster_one(db,
-			                "INSERT INTO classes(school_id, grade, "
-			                "name, created_at) VALUES (?, ?, ?, ?) "
-			                "RETURNING id",
-			                "iisi", im->school, (int64_t)grade,
-			                name, H->now());
+			id = jxp_one(roster_host, db,
+			             "INSERT INTO classes(school_id, grade, "
+			             "name, created_at) VALUES (?, ?, ?, ?) "
+			             "RETURNING id",
+			             "iisi", im->school, (int64_t)grade, name,
+			             H->now());
 		if (id <= 0) {
 			snprintf(msg, sizeof(msg),
 			         "班级“%s”不存在，请先创建班级 (no such class)",
@@ -561,10 +561,10 @@ import_name_key(char *key, size_t len, int grade, const char *klass,
 static void
 import_names_load(struct import *im, jx_db *db, size_t rows)
 {
-	int64_t n = roster_one(db,
-	                       "SELECT COUNT(*) FROM students WHERE school_id "
-	                       "= ? AND status = 'in_school'",
-	                       "i", im->school);
+	int64_t n = jxp_one(roster_host, db,
+	                    "SELECT COUNT(*) FROM students WHERE school_id "
+	                    "= ? AND status = 'in_school'",
+	                    "i", im->school);
 	jx_stmt *st;
 	int rc = JX_DB_ERROR;
 

@@ -24,21 +24,23 @@ pages_roster(jx_req *req, void *ud)
 
 	if (i == NULL)
 		return roster_not_found(req);
-	if (i->school_id > 0 &&
-	    (roster_role(req, "school_admin") || roster_role(req, "teacher")))
+	if (i->school_id > 0 && (jxp_role(roster_host, req, "school_admin") ||
+	                         jxp_role(roster_host, req, "teacher")))
 		return H->reply_redirect(
 		    req, H->sprintf(req, "/schools/%lld/%s",
 		                    (long long)i->school_id, what));
-	if (!roster_role(req, "district_admin,city_admin"))
+	if (!jxp_role(roster_host, req, "district_admin,city_admin"))
 		return roster_not_found(req);
 	/* Admins above the schools choose one. */
-	st = H->db_query(
-	    db,
-	    "SELECT s.id, s.name, s.code, d.name FROM schools s "
-	    "JOIN districts d ON d.id = s.district_id WHERE ? = 0 "
-	    "OR s.district_id = ? ORDER BY d.code, s.code",
-	    "ii", roster_role(req, "city_admin") ? (int64_t)0 : i->district_id,
-	    i->district_id);
+	st = H->db_query(db,
+	                 "SELECT s.id, s.name, s.code, d.name FROM schools s "
+	                 "JOIN districts d ON d.id = s.district_id WHERE ? = 0 "
+	                 "OR s.district_id = ? ORDER BY d.code, s.code",
+	                 "ii",
+	                 jxp_role(roster_host, req, "city_admin")
+	                     ? (int64_t)0
+	                     : i->district_id,
+	                 i->district_id);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "title", H->t(req, "roster.schools.title"));
 	cJSON_AddStringToObject(d, "what", what);
@@ -173,10 +175,10 @@ pages_class_create(jx_req *req, void *ud)
 	}
 	if (H->db_begin(db) != 0)
 		return roster_storage_error(req);
-	id = roster_one(db,
-	                "INSERT INTO classes(school_id, grade, name, "
-	                "created_at) VALUES (?, ?, ?, ?) RETURNING id",
-	                "iisi", sid, (int64_t)grade, name, H->now());
+	id = jxp_one(roster_host, db,
+	             "INSERT INTO classes(school_id, grade, name, "
+	             "created_at) VALUES (?, ?, ?, ?) RETURNING id",
+	             "iisi", sid, (int64_t)grade, name, H->now());
 	if (id <= 0 || H->audit(req, "roster.class_created", name, NULL) != 0 ||
 	    H->db_commit(db) != 0) {
 		H->db_rollback(db);

@@ -175,7 +175,7 @@ people_filter_parse(jx_req *req, struct people_filter *f, int page)
 	int bad = 0;
 
 	memset(f, 0, sizeof(*f));
-	roster_page(req, &f->limit, &f->after);
+	jxp_page(roster_host, req, &f->limit, &f->after);
 	/* The page opens on the students in school; the API lists all. */
 	if (status == NULL)
 		status = page ? "in_school" : "";
@@ -340,10 +340,10 @@ int64_t
 people_class_of_school(struct people_errs *e, jx_db *db, int64_t school,
                        int64_t id, const char *field)
 {
-	if (id <= 0 || roster_one(db,
-	                          "SELECT 1 FROM classes WHERE id = ? AND "
-	                          "school_id = ?",
-	                          "ii", id, school) != 1) {
+	if (id <= 0 || jxp_one(roster_host, db,
+	                       "SELECT 1 FROM classes WHERE id = ? AND "
+	                       "school_id = ?",
+	                       "ii", id, school) != 1) {
 		people_err(e, field, "班级不存在 (not a class of this school)");
 		return 0;
 	}

@@ -369,15 +369,16 @@ sheets_export(jx_req *req, void *ud)
 	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
 	all = H->may(req, JX_MANAGE_SCHOOL, sid);
-	if (!all && !(roster_role(req, "teacher") && me->school_id == sid))
+	if (!all &&
+	    !(jxp_role(roster_host, req, "teacher") && me->school_id == sid))
 		return roster_forbidden(req);
 	if (cq != NULL) {
 		only = atoll(cq);
 		if (only <= 0 ||
-		    roster_one(db,
-		               "SELECT 1 FROM classes WHERE id = ? AND "
-		               "school_id = ?",
-		               "ii", only, sid) != 1 ||
+		    jxp_one(roster_host, db,
+		            "SELECT 1 FROM classes WHERE id = ? AND "
+		            "school_id = ?",
+		            "ii", only, sid) != 1 ||
 		    !H->may(req, JX_SEE_CLASS, only))
 			return roster_not_found(req);
 		if (!sheets_class_ok(me, all, only))

@@ -189,10 +189,10 @@ slips_get(jx_req *req, void *ud)
 	if (cq != NULL && *cq != '\0') {
 		klass = atoll(cq);
 		if (klass <= 0 ||
-		    roster_one(db,
-		               "SELECT 1 FROM classes WHERE id = ? AND "
-		               "school_id = ?",
-		               "ii", klass, sid) != 1 ||
+		    jxp_one(roster_host, db,
+		            "SELECT 1 FROM classes WHERE id = ? AND "
+		            "school_id = ?",
+		            "ii", klass, sid) != 1 ||
 		    !H->may(req, JX_SEE_CLASS, klass))
 			return roster_not_found(req);
 		if (!H->may(req, JX_MANAGE_CLASS, klass))

@@ -230,7 +230,7 @@ students_list(jx_req *req, void *ud)
 	items = people_students(db, &f);
 	if (items == NULL)
 		return roster_storage_error(req);
-	out = roster_items(items, limit, "id");
+	out = jxp_items(items, limit, "id");
 	if (!page)
 		return H->reply_json(req, 200, out);
 	cJSON_AddStringToObject(out, "title",
@@ -257,8 +257,8 @@ students_list(jx_req *req, void *ud)
 static int
 people_may_reveal(jx_req *req, int64_t school)
 {
-	return (roster_role(req, "school_admin") ||
-	        roster_role(req, "district_admin")) &&
+	return (jxp_role(roster_host, req, "school_admin") ||
+	        jxp_role(roster_host, req, "district_admin")) &&
 	       H->may(req, JX_MANAGE_SCHOOL, school);
 }
 
@@ -663,17 +663,16 @@ students_create(jx_req *req, void *ud)
 
 		if (in.national_no != NULL &&
 		    strchr(in.national_no, '*') == NULL &&
-		    roster_one(
-		        db,
-		        "SELECT 1 FROM students WHERE national_no = ? AND "
-		        "school_id = ? AND status = 'in_school'",
-		        "si", in.national_no, sid) == 1)
+		    jxp_one(roster_host, db,
+		            "SELECT 1 FROM students WHERE national_no = ? AND "
+		            "school_id = ? AND status = 'in_school'",
+		            "si", in.national_no, sid) == 1)
 			field = "national_no";
 		if (field == NULL && in.id_number != NULL &&
 		    strchr(in.id_number, '*') == NULL) {
 			roster_org->lookup_hash(in.id_number, hash);
-			if (roster_one(
-			        db,
+			if (jxp_one(
+			        roster_host, db,
 			        "SELECT 1 FROM students WHERE id_number_hash "
 			        "= ? AND school_id = ? AND status = "
 			        "'in_school'",
@@ -744,8 +743,8 @@ static int
 people_taken(struct people_errs *e, jx_db *db, int64_t student,
              const char *column, const char *value, const char *field)
 {
-	int64_t other = roster_one(
-	    db,
+	int64_t other = jxp_one(
+	    roster_host, db,
 	    strcmp(column, "national_no") == 0
 	        ? "SELECT person_id FROM students WHERE national_no = ? "
 	          "AND person_id <> ?"
@@ -919,8 +918,9 @@ student_leave(jx_req *req, void *ud)
 	(void)ud;
 	if (id <= 0 || !H->may(req, JX_SEE_STUDENT, id))
 		return roster_not_found(req);
-	school = roster_one(
-	    db, "SELECT school_id FROM students WHERE person_id = ?", "i", id);
+	school = jxp_one(roster_host, db,
+	                 "SELECT school_id FROM students WHERE person_id = ?",
+	                 "i", id);
 	if (school <= 0)
 		return roster_not_found(req);
 	if (!H->may(req, JX_MANAGE_SCHOOL, school))
@@ -929,10 +929,10 @@ student_leave(jx_req *req, void *ud)
 		return rc;
 	if (e.bad)
 		return roster_invalid(req, NULL);
-	in_school = roster_one(db,
-	                       "SELECT 1 FROM students WHERE person_id = ? AND "
-	                       "status = 'in_school'",
-	                       "i", id) == 1;
+	in_school = jxp_one(roster_host, db,
+	                    "SELECT 1 FROM students WHERE person_id = ? AND "
+	                    "status = 'in_school'",
+	                    "i", id) == 1;
 	if (!in_school)
 		return H->reply_problem(req, 409, "student-left",
 		                        "Student has left",
@@ -958,7 +958,7 @@ student_leave(jx_req *req, void *ud)
 int
 roster_students_init(struct jx_registrar *reg)
 {
-	static const struct roster_route routes[] = {
+	static const struct jxp_route routes[] = {
 	    {"GET", "/api/v1/schools/{sid}/students", students_list, 0},
 	    {"GET", "/schools/{sid}/students", students_list, JX_ROUTE_PAGE},
 	    {"POST", "/api/v1/schools/{sid}/students", students_create, 0},
@@ -971,5 +971,5 @@ roster_students_init(struct jx_registrar *reg)
 	    {"POST", "/students/{id}/leave", student_leave, JX_ROUTE_PAGE},
 	};
 
-	return roster_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
 }

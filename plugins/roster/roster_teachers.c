@@ -168,7 +168,7 @@ teachers_list(jx_req *req, void *ud)
 	items = people_teachers(db, &f);
 	if (items == NULL)
 		return roster_storage_error(req);
-	out = roster_items(items, limit, "id");
+	out = jxp_items(items, limit, "id");
 	if (!page)
 		return H->reply_json(req, 200, out);
 	cJSON_AddStringToObject(out, "title",
@@ -394,11 +394,11 @@ teacher_leave(jx_req *req, void *ud)
 		school = i->school_id;
 	/* 1 in school, 2 left, 0 not a teacher there */
 	state = id > 0 && school > 0
-	            ? roster_one(db,
-	                         "SELECT CASE status WHEN 'in_school' "
-	                         "THEN 1 ELSE 2 END FROM teachers WHERE "
-	                         "person_id = ? AND school_id = ?",
-	                         "ii", id, school)
+	            ? jxp_one(roster_host, db,
+	                      "SELECT CASE status WHEN 'in_school' "
+	                      "THEN 1 ELSE 2 END FROM teachers WHERE "
+	                      "person_id = ? AND school_id = ?",
+	                      "ii", id, school)
 	            : 0;
 	if (state <= 0 || !people_may_see_teachers(req, school))
 		return roster_not_found(req);
@@ -430,7 +430,7 @@ teacher_leave(jx_req *req, void *ud)
 int
 roster_teachers_init(struct jx_registrar *reg)
 {
-	static const struct roster_route routes[] = {
+	static const struct jxp_route routes[] = {
 	    {"GET", "/api/v1/schools/{sid}/teachers", teachers_list, 0},
 	    {"GET", "/schools/{sid}/teachers", teachers_list, JX_ROUTE_PAGE},
 	    {"POST", "/api/v1/schools/{sid}/teachers", teachers_create, 0},
@@ -439,5 +439,5 @@ roster_teachers_init(struct jx_registrar *reg)
 	    {"POST", "/teachers/{id}/leave", teacher_leave, JX_ROUTE_PAGE},
 	};
 
-	return roster_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
 }
