@@ -319,6 +319,8 @@ int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
 /* ---- notify.c --------------------------------------------------------- */
 int notify_send(jx_db *db, const char *channel, const char *to,
                 const char *template_name, const cJSON *params);
+/* Queues one outbox row (ABI 1.2 send); the row id, or -1. */
+int64_t notify_message(jx_db *db, const struct jx_message *m);
 int notify_recover(jx_db *db);
 int notify_run_due(jx_db *db);
 int notify_start(void);
@@ -341,8 +343,7 @@ int rules_call(jx_db *db, struct luaenv *L, int64_t district, const char *name,
  * used (-1 for a tried source). The host table's rule_call. */
 int rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
                   const char *source, const char *name, const cJSON *args,
-                  cJSON **result, int64_t *version, char *err,
-                  size_t errlen);
+                  cJSON **result, int64_t *version, char *err, size_t errlen);
 /* The district's active rules version (0: none), -1 on error. */
 int64_t rules_version(jx_db *db, int64_t district);
 /* Seeds a new district's rules from scripts/districts/<code>.lua if the

@@ -232,4 +232,5 @@ const struct jx_host jx_host_table = {
     .db_insert = db_insert,
     .rule_call = api_rule_call,
     .rules_version = rules_version,
+    .send = notify_message,
 };

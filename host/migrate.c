@@ -184,6 +184,10 @@ const char *const host_migrations[] = {
     "  UNIQUE (district_id, version));"
     "ALTER TABLE districts ADD COLUMN rules_version INTEGER NOT NULL "
     "DEFAULT 0;",
+    /* 6: the sender's reference of a message ("notice:12"), to count
+     * deliveries per notice (notify.c, ABI 1.2 send) */
+    "ALTER TABLE outbox ADD COLUMN ref TEXT;"
+    "CREATE INDEX outbox_ref ON outbox(ref);",
     NULL};
 
 static int
