@@ -12,6 +12,7 @@
  *   GET  /api/v1/test/outbox?ref=R   the outbox rows of a reference
  *   GET  /api/v1/test/results?ref=R  the notify.result events seen for it
  *   GET  /api/v1/test/followed/{pid} → {"followed"} (service wechat.v1)
+ *   GET  /api/v1/test/person?login=L → {"person_id"} of an account
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -227,6 +228,24 @@ probe_followed(jx_req *req, void *ud)
 	return H->reply_json(req, 200, o);
 }
 
+static int
+probe_person(jx_req *req, void *ud)
+{
+	const char *login = H->req_query(req, "login");
+	cJSON *o;
+
+	(void)ud;
+	if (!probe_admin(req))
+		return probe_forbidden(req);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(
+	    o, "person_id",
+	    (double)H->db_one(H->req_db(req),
+	                      "SELECT person_id FROM accounts WHERE login = ?",
+	                      "s", login ? login : ""));
+	return H->reply_json(req, 200, o);
+}
+
 /* Every settled row's event, kept in the settling transaction. */
 static int
 probe_on_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
@@ -263,6 +282,8 @@ probe_init(const struct jx_host *h, struct jx_registrar *reg)
 	               0) != 0 ||
 	    reg->route(reg, "GET", "/api/v1/test/followed/{pid}",
 	               probe_followed, NULL, 0) != 0 ||
+	    reg->route(reg, "GET", "/api/v1/test/person", probe_person, NULL,
+	               0) != 0 ||
 	    reg->subscribe(reg, "notify.result", probe_on_result, NULL) != 0)
 		return -1;
 	return 0;
