@@ -24,6 +24,9 @@
 // WeChat does. A repeated client_msg_id is accepted again under the same
 // msgid and marked duplicate (WeChat drops such a repeat).
 //
+// api.onAccepted = (count, entry) => ... is called as each template send is
+// accepted (before the answer leaves), e.g. to crash the sender mid-batch.
+//
 // Inspection: api.received, api.sends() (accepted template sends),
 // api.tokensIssued(), api.waitFor(pred). Over HTTP too, for scripts:
 //   GET  /_stub/stats  → {"requests","sends","accepted","duplicates",
@@ -67,7 +70,7 @@ function reply(res, status, body) {
 // Characters as WeChat counts them (code points).
 const chars = (s) => [...s].length;
 
-export async function startWechatApi({ appid = 'wx-test-app', secret = 'wx-test-secret', expiresIn = 7200, port = 0, host = '127.0.0.1', log = null, keep = true } = {}) {
+export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 'standinsecret0123', expiresIn = 7200, port = 0, host = '127.0.0.1', log = null, keep = true } = {}) {
 	const received = [];
 	const failures = []; // errcodes for the next template sends
 	const unfollowed = new Set();
@@ -140,6 +143,7 @@ export async function startWechatApi({ appid = 'wx-test-app', secret = 'wx-test-
 			if (dup)
 				stats.duplicates++;
 			stats.touser[json.touser] = (stats.touser[json.touser] ?? 0) + 1;
+			api.onAccepted?.(stats.accepted, entry);
 			return [200, { errcode: 0, errmsg: 'ok', msgid }];
 		}
 		if (entry.method === 'GET' && url.pathname === '/sns/oauth2/access_token') {
