@@ -498,7 +498,7 @@ compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
 	    "not_before, quiet_from, quiet_to, escalation, created_at) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, NULLIF(?, -1), "
 	    "NULLIF(?, -1), ?, ?)",
-	    "iiiiisssiiisiiisi", i->school_id, i->district_id, i->id,
+	    "iiiiissssiisiiisi", i->school_id, i->district_id, i->id,
 	    i->person_id, i->account_id, i->role, d->kind,
 	    d->title ? d->title : "", d->body ? d->body : "",
 	    (int64_t)d->urgent, d->deadline, aud, nb, (int64_t)qfrom,
