@@ -31,12 +31,23 @@
 
 	function update() {
 		var mine = ++seq;
-		var body = {
+		var roles = checked("role_");
+		var classes = checked("class_");
+		var body;
+
+		/* Nothing to count yet: no roles, or a teacher (who sends to
+		 * chosen classes only) with no class. */
+		if (roles.length === 0 ||
+		    (form.getAttribute("data-teacher") === "1" && classes.length === 0)) {
+			out.textContent = "";
+			return;
+		}
+		body = {
 			kind: form.elements.kind ? form.elements.kind.value : undefined,
 			audience: {
-				roles: checked("role_"),
+				roles: roles,
 				grades: checked("grade_").map(Number),
-				class_ids: checked("class_").map(Number)
+				class_ids: classes.map(Number)
 			}
 		};
 
