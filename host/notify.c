@@ -9,7 +9,10 @@
  * channels, and settles the whole batch (sent, retry later, failed) in one
  * more transaction, publishing "notify.result" for every row it settles
  * for good. Several threads (notify.workers) claim disjoint batches under
- * SQLite's write lock, so slow channel round trips overlap. The committed
+ * SQLite's write lock; the rows of a batch are handed to the channels by
+ * a pool of lanes (notify.lanes threads, each with its own connection),
+ * so that slow API round trips overlap: the rate is about lanes / round
+ * trip, while at most workers x batch rows are in flight. The committed
  * "sending" rows are the messages in flight: after a crash only they are
  * handed out again (notify_recover), each under the same idempotency key,
  * which the channel passes on where the API takes one.
@@ -28,7 +31,20 @@
 
 #define NOTIFY_MAX_ATTEMPTS 8
 #define NOTIFY_WORKERS_MAX 16
+#define NOTIFY_LANES_MAX 256
 #define NOTIFY_BATCH_MAX 500
+
+struct notify_row;
+
+/* A claimed batch whose rows the lanes (and its worker) deliver. */
+struct notify_batch {
+	struct notify_row *rows;
+	int n;
+	int next;   /* the next row to hand out */
+	int done;   /* rows delivered */
+	int queued; /* on the lanes' list */
+	struct notify_batch *link;
+};
 
 static struct {
 	pthread_mutex_t mu;
@@ -37,7 +53,17 @@ static struct {
 	int nthreads, batch;
 	volatile int stop;
 	unsigned long wakeups; /* bumped by every send: no lost wake-up */
-} nt = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	/* The lanes: threads that call channels for the workers' batches. */
+	pthread_mutex_t lmu;
+	pthread_cond_t lwork, ldone;
+	pthread_t *lanes;
+	int nlanes;
+	struct notify_batch *lqueue; /* batches with rows not handed out */
+} nt = {.mu = PTHREAD_MUTEX_INITIALIZER,
+        .cv = PTHREAD_COND_INITIALIZER,
+        .lmu = PTHREAD_MUTEX_INITIALIZER,
+        .lwork = PTHREAD_COND_INITIALIZER,
+        .ldone = PTHREAD_COND_INITIALIZER};
 
 static const struct channel_entry *
 notify_channel(const char *name)
@@ -149,7 +175,7 @@ notify_backoff_base(void)
 static int
 notify_batch_size(void)
 {
-	int64_t b = config_int(&app.cfg, "notify.batch", 32);
+	int64_t b = config_int(&app.cfg, "notify.batch", 64);
 
 	return b < 1 ? 1 : b > NOTIFY_BATCH_MAX ? NOTIFY_BATCH_MAX : (int)b;
 }
@@ -375,6 +401,105 @@ fail:
 	return -1;
 }
 
+/* Takes the next row of the first queued batch; the lanes' lock held.
+ * NULL when no row waits. */
+static struct notify_row *
+notify_take(struct notify_batch **from)
+{
+	struct notify_batch *b = nt.lqueue;
+
+	if (b == NULL)
+		return NULL;
+	*from = b;
+	if (b->next + 1 >= b->n) { /* its last row: off the list */
+		nt.lqueue = b->link;
+		b->queued = 0;
+	}
+	return &b->rows[b->next++];
+}
+
+/* Delivers the rows of a claimed batch: the lanes take rows from it and
+ * so does the calling worker; returns when every row handed out is
+ * delivered. At stop, the rows not yet handed out stay untried. */
+static void
+notify_deliver_batch(struct notify_row *rows, int n)
+{
+	struct notify_batch b = {.rows = rows, .n = n};
+	struct notify_batch **tail;
+
+	if (nt.nlanes == 0) {
+		for (int i = 0; i < n && !nt.stop; i++)
+			notify_deliver(&rows[i]);
+		return;
+	}
+	pthread_mutex_lock(&nt.lmu);
+	for (tail = &nt.lqueue; *tail != NULL; tail = &(*tail)->link)
+		;
+	*tail = &b;
+	b.queued = 1;
+	pthread_cond_broadcast(&nt.lwork);
+	while (b.next < b.n && !nt.stop) {
+		struct notify_batch *from;
+		struct notify_row *r;
+
+		/* Help with our own batch first: others' rows are theirs. */
+		if (nt.lqueue != &b)
+			break;
+		r = notify_take(&from);
+		pthread_mutex_unlock(&nt.lmu);
+		notify_deliver(r);
+		pthread_mutex_lock(&nt.lmu);
+		b.done++;
+	}
+	for (;;) {
+		if (nt.stop && b.queued) {
+			/* Nobody takes the rest: unlink it; it waits for the
+			 * next start untried. */
+			for (tail = &nt.lqueue; *tail != &b;
+			     tail = &(*tail)->link)
+				;
+			*tail = b.link;
+			b.queued = 0;
+			b.n = b.next;
+		}
+		if (!b.queued && b.done >= b.next)
+			break;
+		pthread_cond_wait(&nt.ldone, &nt.lmu);
+	}
+	pthread_mutex_unlock(&nt.lmu);
+}
+
+static void *
+notify_lane(void *arg)
+{
+	jx_db *db = db_open(app.db_path);
+
+	(void)arg;
+	/* A channel reads with host->thread_db: this lane's connection. */
+	orgsvc_set_db(db);
+	pthread_mutex_lock(&nt.lmu);
+	while (!nt.stop) {
+		struct notify_batch *from;
+		struct notify_row *r = notify_take(&from);
+
+		if (r == NULL) {
+			pthread_cond_wait(&nt.lwork, &nt.lmu);
+			continue;
+		}
+		pthread_mutex_unlock(&nt.lmu);
+		notify_deliver(r);
+		pthread_mutex_lock(&nt.lmu);
+		from->done++;
+		if (from->done == from->next && !from->queued)
+			pthread_cond_broadcast(&nt.ldone);
+	}
+	pthread_mutex_unlock(&nt.lmu);
+	orgsvc_set_db(NULL);
+	if (db != NULL)
+		db_close(db);
+	return NULL;
+}
+
 /* Claims, delivers and settles one batch of due messages; the number
  * claimed, or -1. */
 static int
@@ -387,8 +512,7 @@ notify_run_batch(jx_db *db, int max)
 		return -1;
 	n = notify_claim(db, rows, max);
 	if (n > 0) {
-		for (int i = 0; i < n && !nt.stop; i++)
-			notify_deliver(&rows[i]);
+		notify_deliver_batch(rows, n);
 		notify_settle(db, rows, n);
 		notify_free_rows(rows, n);
 	}
@@ -462,15 +586,30 @@ notify_main(void *arg)
 int
 notify_start(void)
 {
-	int64_t w = config_int(&app.cfg, "notify.workers", 4);
+	int64_t w = config_int(&app.cfg, "notify.workers", 2);
+	int64_t l = config_int(&app.cfg, "notify.lanes", 32);
 
 	if (w < 1)
 		w = 1;
 	if (w > NOTIFY_WORKERS_MAX)
 		w = NOTIFY_WORKERS_MAX;
+	if (l < 0)
+		l = 0;
+	if (l > NOTIFY_LANES_MAX)
+		l = NOTIFY_LANES_MAX;
 	nt.stop = 0;
 	nt.batch = notify_batch_size();
 	nt.nthreads = 0;
+	nt.nlanes = 0;
+	nt.lanes = l > 0 ? calloc((size_t)l, sizeof(*nt.lanes)) : NULL;
+	for (int i = 0; nt.lanes != NULL && i < l; i++) {
+		if (pthread_create(&nt.lanes[i], NULL, notify_lane, NULL) !=
+		    0) {
+			notify_stop();
+			return -1;
+		}
+		nt.nlanes++;
+	}
 	for (int i = 0; i < w; i++) {
 		if (pthread_create(&nt.threads[i], NULL, notify_main, NULL) !=
 		    0) {
@@ -485,13 +624,24 @@ notify_start(void)
 void
 notify_stop(void)
 {
-	if (nt.nthreads == 0)
+	if (nt.nthreads == 0 && nt.nlanes == 0)
 		return;
 	pthread_mutex_lock(&nt.mu);
 	nt.stop = 1;
 	pthread_cond_broadcast(&nt.cv);
 	pthread_mutex_unlock(&nt.mu);
+	pthread_mutex_lock(&nt.lmu);
+	pthread_cond_broadcast(&nt.lwork);
+	pthread_cond_broadcast(&nt.ldone);
+	pthread_mutex_unlock(&nt.lmu);
+	/* Workers first: they wait for the rows their lanes are still
+	 * delivering, then settle. */
 	for (int i = 0; i < nt.nthreads; i++)
 		pthread_join(nt.threads[i], NULL);
 	nt.nthreads = 0;
+	for (int i = 0; i < nt.nlanes; i++)
+		pthread_join(nt.lanes[i], NULL);
+	nt.nlanes = 0;
+	free(nt.lanes);
+	nt.lanes = NULL;
 }

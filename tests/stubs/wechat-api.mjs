@@ -24,6 +24,7 @@
 // WeChat does. A repeated client_msg_id is accepted again under the same
 // msgid and marked duplicate (WeChat drops such a repeat).
 //
+// latencyMs (option) delays every answer, like a distant API.
 // api.onAccepted = (count, entry) => ... is called as each template send is
 // accepted (before the answer leaves), e.g. to crash the sender mid-batch.
 //
@@ -70,7 +71,7 @@ function reply(res, status, body) {
 // Characters as WeChat counts them (code points).
 const chars = (s) => [...s].length;
 
-export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 'standinsecret0123', expiresIn = 7200, port = 0, host = '127.0.0.1', log = null, keep = true } = {}) {
+export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 'standinsecret0123', expiresIn = 7200, port = 0, host = '127.0.0.1', log = null, keep = true, latencyMs = 0 } = {}) {
 	const received = [];
 	const failures = []; // errcodes for the next template sends
 	const unfollowed = new Set();
@@ -194,9 +195,16 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 			entry.answer = { status, body };
 			if (keep && !url.pathname.startsWith('/_stub/'))
 				received.push(entry);
-			reply(res, status, body);
-			log?.(entry);
-			notify();
+			const done = () => {
+				reply(res, status, body);
+				log?.(entry);
+				notify();
+			};
+			// A far-away API: every answer waits latencyMs.
+			if (latencyMs > 0)
+				setTimeout(done, latencyMs);
+			else
+				done();
 		});
 	});
 
