@@ -2,9 +2,14 @@
  * notices_deliver.c — how notices reach people, all through the host's
  * durable outbox (host->send, ref "notice:<id>"):
  *
- *   - at compose: an in-app row for every recipient and a WeChat row for
- *     every parent (WeChat and SMS of a non-urgent notice composed in
- *     the district's quiet hours wait until they end);
+ *   - at compose: a WeChat row for every parent (WeChat and SMS of a
+ *     non-urgent notice composed in the district's quiet hours wait
+ *     until they end). The in-app delivery is the notices_recipients row
+ *     itself, written in the same transaction: the inbox reads it, so an
+ *     in-app outbox row per recipient would only double the writes of a
+ *     notice to a whole school (bench/notices.sh); it counts as an in-app
+ *     delivery sent (notices_read.c). Reminders, which have no row of
+ *     their own, do queue in-app outbox rows;
  *   - fallback: when WeChat settles a row as failed with code
  *     "unreachable" (no binding, unfollowed, 43004), the parent gets the
  *     notice by SMS instead, unless they have read it meanwhile;
@@ -163,17 +168,16 @@ notices_deliver_new(jx_db *db, int64_t id)
 	nb = n.not_before;
 	st = H->db_query(db,
 	                 "SELECT person_id, is_parent FROM notices_recipients "
-	                 "WHERE notice_id = ? ORDER BY person_id",
+	                 "WHERE notice_id = ? AND is_parent = 1 ORDER BY "
+	                 "person_id",
 	                 "i", id);
 	if (st == NULL)
 		goto done;
 	while (H->db_step(st) == JX_DB_ROW) {
 		snprintf(to, sizeof(to), "%lld", (long long)H->db_int(st, 0));
-		if (notice_send(db, "inapp", to, "notice", params, 0, ref) !=
-		        0 ||
-		    (wechat && H->db_int(st, 1) &&
-		     notice_send(db, "wechat", to, "notice", params, nb, ref) !=
-		         0)) {
+		if (wechat && H->db_int(st, 1) &&
+		    notice_send(db, "wechat", to, "notice", params, nb, ref) !=
+		        0) {
 			H->db_finish(st);
 			goto done;
 		}

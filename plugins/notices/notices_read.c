@@ -101,9 +101,11 @@ read_add_time(cJSON *o, const char *name, int64_t t)
 }
 
 /* {"inapp"|"wechat"|"sms": {"pending","sent","failed"}} from the outbox
- * rows of the notice ("sending" counts as pending). */
+ * rows of the notice ("sending" counts as pending); in-app also counts
+ * the first delivery to every recipient, which is their recipient row
+ * (notices_deliver.c). */
 static cJSON *
-read_deliveries(jx_db *db, int64_t id)
+read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 {
 	static const char *const channels[] = {"inapp", "wechat", "sms"};
 	cJSON *d = cJSON_CreateObject();
@@ -141,6 +143,13 @@ read_deliveries(jx_db *db, int64_t id)
 			                            (double)H->db_int(st, 2));
 	}
 	H->db_finish(st);
+	{
+		cJSON *sent = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(d, "inapp"), "sent");
+
+		cJSON_SetNumberValue(sent,
+		                     sent->valuedouble + (double)recipients);
+	}
 	return d;
 }
 
@@ -160,6 +169,7 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	    "n.id = ?",
 	    "ii", i->person_id, id);
 	cJSON *o = NULL, *steps, *s;
+	int64_t recipients;
 
 	if (st == NULL || H->db_step(st) != JX_DB_ROW)
 		goto done;
@@ -187,6 +197,7 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	cJSON_AddNumberToObject(o, "read_count", (double)H->db_int(st, 12));
 	cJSON_AddNumberToObject(o, "unread_count",
 	                        (double)(H->db_int(st, 9) - H->db_int(st, 12)));
+	recipients = H->db_int(st, 9);
 	steps = cJSON_Parse(H->db_text(st, 11));
 	cJSON_ArrayForEach(s, steps)
 	{
@@ -201,7 +212,8 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	                      steps ? steps : cJSON_CreateArray());
 	H->db_finish(st);
 	st = NULL;
-	cJSON_AddItemToObject(o, "deliveries", read_deliveries(db, id));
+	cJSON_AddItemToObject(o, "deliveries",
+	                      read_deliveries(db, id, recipients));
 done:
 	H->db_finish(st);
 	return o;
