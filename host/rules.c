@@ -15,9 +15,9 @@
 #include <string.h>
 
 int
-rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
-              const char *source, const char *name, const cJSON *args,
-              cJSON **result, int64_t *version, char *err, size_t errlen)
+rules_call_ex(jx_db *db, struct luaenv *L, int64_t district, const char *source,
+              const char *name, const cJSON *args, cJSON **result,
+              int64_t *version, char *err, size_t errlen)
 {
 	jx_stmt *st;
 	char *active = NULL;
@@ -32,12 +32,13 @@ rules_call_ex(jx_db *db, struct luaenv *L, int64_t district,
 	if (source == NULL) {
 		v = 0;
 		if (district > 0) {
-			st = db_query(db,
-			              "SELECT d.rules_version, v.source FROM "
-			              "districts d LEFT JOIN rule_versions v ON "
-			              "v.district_id = d.id AND v.version = "
-			              "d.rules_version WHERE d.id = ?",
-			              "i", district);
+			st =
+			    db_query(db,
+			             "SELECT d.rules_version, v.source FROM "
+			             "districts d LEFT JOIN rule_versions v ON "
+			             "v.district_id = d.id AND v.version = "
+			             "d.rules_version WHERE d.id = ?",
+			             "i", district);
 			if (st != NULL && db_step(st) == JX_DB_ROW &&
 			    !db_is_null(st, 1)) {
 				v = db_int(st, 0);
