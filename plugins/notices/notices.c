@@ -176,6 +176,7 @@ notices_init(const struct jx_host *h, struct jx_registrar *reg)
 	          30);
 	reg->menu(reg, "parent,student,teacher", "nav.notices.inbox", "/inbox",
 	          31);
+	reg->menu(reg, "teacher", "nav.notices.calls", "/notices/calls", 32);
 	return 0;
 }
 

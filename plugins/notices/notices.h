@@ -66,6 +66,9 @@ int notices_mark_read(jx_req *req, jx_db *db, int64_t id);
 int64_t notices_remind(jx_req *req, jx_db *db, int64_t id);
 cJSON *notices_list_json(jx_req *req, jx_db *db);
 cJSON *notices_inbox_json(jx_req *req, jx_db *db);
+/* A head teacher's call list: the unread of the classes they head that
+ * the escalation listed (a plain array). */
+cJSON *notices_calls_json(jx_req *req, jx_db *db);
 
 /* ---- notices_deliver.c ------------------------------------------------ */
 int notices_deliver_init(struct jx_registrar *reg);

@@ -4,7 +4,8 @@
  * live recipient count comes from /static/notices-compose.js), one
  * notice (/notices/{id}: the link WeChat messages carry; a recipient's
  * visit marks it read), its receipts with the remind button
- * (/notices/{id}/receipts) and the inbox (/inbox, made for phones).
+ * (/notices/{id}/receipts), the head teacher's call list
+ * (/notices/calls) and the inbox (/inbox, made for phones).
  * Each page shows the same data its API twin returns.
  */
 #include "notices.h"
@@ -114,6 +115,21 @@ page_inbox(jx_req *req, void *ud)
 	return H->reply_view(req, 200, "notices/inbox", d);
 }
 
+static int
+page_calls(jx_req *req, void *ud)
+{
+	cJSON *d;
+
+	(void)ud;
+	if (!notices_role(req, "teacher"))
+		return notices_forbidden(req, NULL);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title", H->t(req, "notices.calls.title"));
+	cJSON_AddItemToObject(d, "items",
+	                      notices_calls_json(req, H->req_db(req)));
+	return H->reply_view(req, 200, "notices/calls", d);
+}
+
 int
 notices_pages_init(struct jx_registrar *reg)
 {
@@ -123,6 +139,7 @@ notices_pages_init(struct jx_registrar *reg)
 	} routes[] = {
 	    {"GET", "/notices", page_list},
 	    {"GET", "/notices/new", page_new},
+	    {"GET", "/notices/calls", page_calls},
 	    {"POST", "/notices", notices_compose_form},
 	    {"GET", "/notices/{id}", page_notice},
 	    {"GET", "/notices/{id}/receipts", page_receipts},

@@ -466,6 +466,64 @@ notices_inbox_json(jx_req *req, jx_db *db)
 	return notices_items(items, limit, "notice_id");
 }
 
+cJSON *
+notices_calls_json(jx_req *req, jx_db *db)
+{
+	const struct jx_identity *i = H->identity(req);
+	cJSON *items = cJSON_CreateArray();
+
+	/* A head teacher's list: the unread of their classes the escalation
+	 * put there, one class at a time (a teacher heads few). */
+	for (int k = 0; i != NULL && k < i->nhead_of_class_ids; k++) {
+		int64_t klass = i->head_of_class_ids[k];
+		const char *cn = read_class_name(req, db, klass);
+		jx_stmt *st = H->db_query(
+		    db,
+		    "SELECT c.notice_id, n.title, n.deadline, c.person_id, "
+		    "p.name, p.phone, c.created_at, (SELECT MIN(sp.name) FROM "
+		    "notices_via v JOIN persons sp ON sp.id = v.student_id "
+		    "WHERE v.notice_id = c.notice_id AND v.person_id = "
+		    "c.person_id AND v.role = 'parent') FROM notices_calls c "
+		    "JOIN notices_notices n ON n.id = c.notice_id JOIN "
+		    "notices_recipients r ON r.notice_id = c.notice_id AND "
+		    "r.person_id = c.person_id JOIN persons p ON p.id = "
+		    "c.person_id WHERE c.class_id = ? AND n.school_id = ? AND "
+		    "r.read_at IS NULL ORDER BY c.notice_id DESC, p.name",
+		    "ii", klass, i->school_id);
+
+		while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "notice_id",
+			                        (double)H->db_int(st, 0));
+			cJSON_AddStringToObject(o, "title", H->db_text(st, 1));
+			read_add_time(o, "deadline", H->db_int(st, 2));
+			cJSON_AddNumberToObject(o, "person_id",
+			                        (double)H->db_int(st, 3));
+			cJSON_AddStringToObject(o, "name", H->db_text(st, 4));
+			if (H->db_is_null(st, 5))
+				cJSON_AddNullToObject(o, "phone");
+			else
+				cJSON_AddStringToObject(o, "phone",
+				                        H->db_text(st, 5));
+			read_add_time(o, "listed_at", H->db_int(st, 6));
+			if (H->db_is_null(st, 7))
+				cJSON_AddNullToObject(o, "student_name");
+			else
+				cJSON_AddStringToObject(o, "student_name",
+				                        H->db_text(st, 7));
+			cJSON_AddNumberToObject(o, "class_id", (double)klass);
+			if (cn != NULL)
+				cJSON_AddStringToObject(o, "class_name", cn);
+			else
+				cJSON_AddNullToObject(o, "class_name");
+			cJSON_AddItemToArray(items, o);
+		}
+		H->db_finish(st);
+	}
+	return items;
+}
+
 /* ---- the API handlers ---------------------------------------------- */
 
 static int
@@ -536,6 +594,16 @@ api_inbox(jx_req *req, void *ud)
 }
 
 static int
+api_calls(jx_req *req, void *ud)
+{
+	(void)ud;
+	if (!notices_role(req, "teacher"))
+		return notices_forbidden(req, "The call list is the head "
+		                              "teachers'.");
+	return H->reply_json(req, 200, notices_calls_json(req, H->req_db(req)));
+}
+
+static int
 api_read(jx_req *req, void *ud)
 {
 	int64_t id = H->req_param_id(req, "notice_id");
@@ -557,6 +625,7 @@ notices_read_init(struct jx_registrar *reg)
 		jx_handler h;
 	} routes[] = {
 	    {"GET", "/api/v1/notices", api_list},
+	    {"GET", "/api/v1/notices/calls", api_calls},
 	    {"GET", "/api/v1/notices/{id}", api_get},
 	    {"GET", "/api/v1/notices/{id}/receipts", api_receipts},
 	    {"POST", "/api/v1/notices/{id}/remind", api_remind},

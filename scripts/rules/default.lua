@@ -125,9 +125,10 @@ end
 -- How a notice with a deadline chases those who have not read it: a list
 -- of steps {before_deadline_hours, channel}, each run once at its time
 -- (deadline minus the hours) to the recipients still unread then.
--- channel: "wechat" (in-app and WeChat again; no WeChat means SMS),
--- "sms" (a text to their phone), "call_list" (the head teacher's call
--- list, shown on the receipts). Steps already past when the notice is
+-- channel: "wechat" (in-app again, and WeChat to parents; a parent
+-- WeChat cannot reach gets an SMS instead), "sms" (a text to their
+-- phone), "call_list" (the head teacher's call list: the receipts and
+-- /notices/calls). The steps are read when the notice is sent. Steps already past when the notice is
 -- sent are skipped. notice = {kind, urgent, deadline, hours_left}.
 function rules.notice_escalation(notice, R)
   return {

@@ -357,4 +357,8 @@ return {
   ["notices.inbox.empty"] = "No notices yet.",
   ["notices.inbox.new"] = "New",
   ["notices.inbox.back"] = "Back to my notices",
+  ["nav.notices.calls"] = "Call list",
+  ["notices.calls.title"] = "Head teacher's call list",
+  ["notices.calls.intro"] = "Parents who have not read a notice whose deadline is near: please call them. Reading it takes them off the list.",
+  ["notices.calls.empty"] = "The list is empty.",
 }

@@ -359,4 +359,8 @@ return {
   ["notices.inbox.empty"] = "暂时没有通知。",
   ["notices.inbox.new"] = "未读",
   ["notices.inbox.back"] = "返回我的通知",
+  ["nav.notices.calls"] = "电话名单",
+  ["notices.calls.title"] = "班主任电话名单",
+  ["notices.calls.intro"] = "截止时间快到、仍未阅读通知的家长，请电话联系。读过之后会自动移出名单。",
+  ["notices.calls.empty"] = "名单是空的。",
 }
