@@ -87,6 +87,10 @@ test('compose on a desktop, read on a phone', async (t) => {
 		await visit(teacher, `${server.url}/notices`);
 		assert.ok((await teacher.textContent('main')).includes('数学作业：口算练习'));
 		await check(teacher, false, 'notices-list');
+		// The head teacher's call list (empty: no deadline has come).
+		await visit(teacher, `${server.url}/notices/calls`);
+		assert.match(await teacher.textContent('main'), /名单是空的/);
+		await check(teacher, false, 'notices-calls');
 
 		// The parent reads it on a phone.
 		const parent = await login(server, true, ZHANG);
