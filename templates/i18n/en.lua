@@ -361,4 +361,8 @@ return {
   ["notices.calls.title"] = "Head teacher's call list",
   ["notices.calls.intro"] = "Parents who have not read a notice whose deadline is near: please call them. Reading it takes them off the list.",
   ["notices.calls.empty"] = "The list is empty.",
+  ["notices.receipts.escalation"] = "automatic reminders: ",
+  ["notices.step.wechat"] = "WeChat",
+  ["notices.step.sms"] = "SMS",
+  ["notices.step.call_list"] = "call list",
 }

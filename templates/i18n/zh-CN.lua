@@ -363,4 +363,8 @@ return {
   ["notices.calls.title"] = "班主任电话名单",
   ["notices.calls.intro"] = "截止时间快到、仍未阅读通知的家长，请电话联系。读过之后会自动移出名单。",
   ["notices.calls.empty"] = "名单是空的。",
+  ["notices.receipts.escalation"] = "自动催办：",
+  ["notices.step.wechat"] = "微信提醒",
+  ["notices.step.sms"] = "短信提醒",
+  ["notices.step.call_list"] = "列入电话名单",
 }

@@ -377,6 +377,7 @@ test('a deadline chases the unread: WeChat, then SMS, then the head teacher\'s c
 	const id = r.json.id;
 	let n = await notice(ADMIN1, id);
 	assert.deepEqual(n.escalation.map((s) => s.channel), ['wechat', 'sms', 'call_list']);
+	assert.match((await clients[ADMIN1].get(`/notices/${id}/receipts`)).text, /自动催办/);
 	await settled(ADMIN1, id);
 	const sent = (await notice(ADMIN1, id)).deliveries;
 
