@@ -25,7 +25,15 @@ return {
   wechat = {
     api_base = "https://api.weixin.qq.com",
     -- appid = "", secret = "", token = "", template_id = "",
+    -- A template id per message template, and the template's data key
+    -- per parameter (default: the parameter's own name):
+    -- templates = { notice_remind = "" },
+    -- fields = { title = "thing1", from = "thing2", sent_at = "time3" },
   },
+  -- Outbox delivery: threads claiming batches, rows per batch (at most
+  -- workers x batch messages are in flight, and may repeat after a
+  -- crash), concurrent channel calls.
+  -- notify = { workers = 2, batch = 64, lanes = 32 },
   sms = {
     -- api_base = "http://sms-gateway.example:8000",
   },

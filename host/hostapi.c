@@ -233,4 +233,5 @@ const struct jx_host jx_host_table = {
     .rule_call = api_rule_call,
     .rules_version = rules_version,
     .format_time = clock_format_iso,
+    .send = notify_message,
 };

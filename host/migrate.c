@@ -190,6 +190,10 @@ const char *const host_migrations[] = {
     "CREATE TABLE host_meta ("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL);",
+    /* 7: the sender's reference of a message ("notice:12"), to count
+     * deliveries per notice (notify.c, ABI 1.2 send) */
+    "ALTER TABLE outbox ADD COLUMN ref TEXT;"
+    "CREATE INDEX outbox_ref ON outbox(ref);",
     NULL};
 
 static int

@@ -1,15 +1,28 @@
 /*
- * notify.c — send(channel, to, template, params) over a durable outbox.
- * A message is a row written in the sender's transaction; a delivery
- * thread hands due rows to their channel (a plugin: sms, wechat) and
- * records the outcome, retrying temporary failures with backoff. A row
- * is marked "sending" (committed) before the channel is called, so after
- * a crash only the messages in flight at that instant can go out twice;
- * each carries an idempotency key the channel passes on where it can.
+ * notify.c — send(message) over a durable outbox. A message is a row
+ * written in the sender's transaction; delivery threads hand due rows to
+ * their channel (a plugin: sms, wechat) and record the outcome, retrying
+ * temporary failures with backoff.
+ *
+ * A delivery thread works in batches: it claims up to notify.batch due
+ * rows by marking them "sending" in one commit, hands them to their
+ * channels, and settles the whole batch (sent, retry later, failed) in one
+ * more transaction, publishing "notify.result" for every row it settles
+ * for good. Several threads (notify.workers) claim disjoint batches under
+ * SQLite's write lock; the rows of a batch are handed to the channels by
+ * a pool of lanes (notify.lanes threads, each with its own connection),
+ * so that slow API round trips overlap: the rate is about lanes / round
+ * trip, while at most workers x batch rows are in flight. The committed
+ * "sending" rows are the messages in flight: after a crash only they are
+ * handed out again (notify_recover), each under the same idempotency key,
+ * which the channel passes on where the API takes one.
+ *
  * The in-app channel is built in: its rows are delivered when written.
  */
 #include "crypto.h"
 #include "host.h"
+#include "luaenv.h"
+#include "org.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +30,40 @@
 #include <time.h>
 
 #define NOTIFY_MAX_ATTEMPTS 8
-#define NOTIFY_BATCH 20
+#define NOTIFY_WORKERS_MAX 16
+#define NOTIFY_LANES_MAX 256
+#define NOTIFY_BATCH_MAX 500
+
+struct notify_row;
+
+/* A claimed batch whose rows the lanes (and its worker) deliver. */
+struct notify_batch {
+	struct notify_row *rows;
+	int n;
+	int next;   /* the next row to hand out */
+	int done;   /* rows delivered */
+	int queued; /* on the lanes' list */
+	struct notify_batch *link;
+};
 
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t thread;
-	int running, stop;
-} nt = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	pthread_t threads[NOTIFY_WORKERS_MAX];
+	int nthreads, batch;
+	volatile int stop;
+	unsigned long wakeups; /* bumped by every send: no lost wake-up */
+	/* The lanes: threads that call channels for the workers' batches. */
+	pthread_mutex_t lmu;
+	pthread_cond_t lwork, ldone;
+	pthread_t *lanes;
+	int nlanes;
+	struct notify_batch *lqueue; /* batches with rows not handed out */
+} nt = {.mu = PTHREAD_MUTEX_INITIALIZER,
+        .cv = PTHREAD_COND_INITIALIZER,
+        .lmu = PTHREAD_MUTEX_INITIALIZER,
+        .lwork = PTHREAD_COND_INITIALIZER,
+        .ldone = PTHREAD_COND_INITIALIZER};
 
 static const struct channel_entry *
 notify_channel(const char *name)
@@ -36,35 +75,62 @@ notify_channel(const char *name)
 	return NULL;
 }
 
+static void
+notify_wake(void)
+{
+	pthread_mutex_lock(&nt.mu);
+	nt.wakeups++;
+	pthread_cond_broadcast(&nt.cv);
+	pthread_mutex_unlock(&nt.mu);
+}
+
+int64_t
+notify_message(jx_db *db, const struct jx_message *m)
+{
+	char key[33], *p;
+	int inapp;
+	int64_t now = jx_now(), next, id;
+
+	if (m == NULL || m->channel == NULL || m->to == NULL ||
+	    *m->to == '\0' || m->template_name == NULL ||
+	    *m->template_name == '\0')
+		return -1;
+	inapp = strcmp(m->channel, "inapp") == 0;
+	if (!inapp && notify_channel(m->channel) == NULL) {
+		jx_log(JX_LOG_WARN, "notify", "no active channel %s",
+		       m->channel);
+		return -1;
+	}
+	next = m->not_before > now ? m->not_before : now;
+	crypto_token(key, 16);
+	p = m->params ? cJSON_PrintUnformatted(m->params) : NULL;
+	/* In-app messages are delivered by being written; their start time
+	 * only matters to channels that reach a phone. */
+	id = db_insert(db,
+	               "INSERT INTO outbox(channel, recipient, template, "
+	               "params, idem_key, state, next_at, created_at, "
+	               "sent_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	               "ssssssiiis", m->channel, m->to, m->template_name,
+	               p ? p : "{}", key, inapp ? "sent" : "pending",
+	               inapp ? now : next, now, inapp ? now : 0, m->ref);
+	cJSON_free(p);
+	if (id <= 0)
+		return -1;
+	if (!inapp)
+		notify_wake();
+	return id;
+}
+
 int
 notify_send(jx_db *db, const char *channel, const char *to,
             const char *template_name, const cJSON *params)
 {
-	char key[33], *p;
-	int inapp = strcmp(channel, "inapp") == 0;
-	int64_t now = jx_now(), n;
+	struct jx_message m = {.channel = channel,
+	                       .to = to,
+	                       .template_name = template_name,
+	                       .params = params};
 
-	if (to == NULL || *to == '\0' || template_name == NULL)
-		return -1;
-	if (!inapp && notify_channel(channel) == NULL) {
-		jx_log(JX_LOG_WARN, "notify", "no active channel %s", channel);
-		return -1;
-	}
-	crypto_token(key, 16);
-	p = params ? cJSON_PrintUnformatted(params) : NULL;
-	n = db_exec(db,
-	            "INSERT INTO outbox(channel, recipient, template, params, "
-	            "idem_key, state, next_at, created_at, sent_at) "
-	            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	            "ssssssiii", channel, to, template_name, p ? p : "{}", key,
-	            inapp ? "sent" : "pending", now, now, inapp ? now : 0);
-	cJSON_free(p);
-	if (n != 1)
-		return -1;
-	pthread_mutex_lock(&nt.mu);
-	pthread_cond_signal(&nt.cv);
-	pthread_mutex_unlock(&nt.mu);
-	return 0;
+	return notify_message(db, &m) < 0 ? -1 : 0;
 }
 
 /* Rows left "sending" by a crash were in flight: send them again. */
@@ -87,7 +153,9 @@ notify_recover(jx_db *db)
 struct notify_row {
 	int64_t id;
 	int attempts;
-	char *channel, *to, *tmpl, *params, *key;
+	char *channel, *to, *tmpl, *params, *key, *ref;
+	int tried, rc;
+	char err[512];
 };
 
 /* The first retry's delay in seconds; test builds may shorten it
@@ -104,42 +172,117 @@ notify_backoff_base(void)
 #endif
 }
 
+static int
+notify_batch_size(void)
+{
+	int64_t b = config_int(&app.cfg, "notify.batch", 64);
+
+	return b < 1 ? 1 : b > NOTIFY_BATCH_MAX ? NOTIFY_BATCH_MAX : (int)b;
+}
+
 static void
-notify_deliver(jx_db *db, struct notify_row *r)
+notify_deliver(struct notify_row *r)
 {
 	const struct channel_entry *ch = notify_channel(r->channel);
-	char err[512] = "";
 	cJSON *params = cJSON_Parse(r->params);
-	int rc;
 
+	r->err[0] = '\0';
 	if (ch == NULL) {
-		rc = 1;
-		snprintf(err, sizeof(err), "channel %s is not active",
+		r->rc = 1;
+		snprintf(r->err, sizeof(r->err), "channel %s is not active",
 		         r->channel);
 	} else {
-		rc = ch->fn(r->to, r->tmpl, params, r->key, err, sizeof(err),
-		            ch->ud);
+		r->rc = ch->fn(r->to, r->tmpl, params, r->key, r->err,
+		               sizeof(r->err), ch->ud);
 	}
+	r->tried = 1;
 	cJSON_Delete(params);
-	if (rc == 0) {
+}
+
+/* The failure code of an error: the word before ':' ("unreachable"), or
+ * "failed" when the error does not start with one. */
+static void
+notify_code(const char *err, char *code, size_t n)
+{
+	size_t k = 0;
+
+	while (err[k] != '\0' && k + 1 < n &&
+	       ((err[k] >= 'a' && err[k] <= 'z') || err[k] == '_' ||
+	        (err[k] >= '0' && err[k] <= '9')))
+		k++;
+	if (k == 0 || err[k] != ':') {
+		snprintf(code, n, "failed");
+		return;
+	}
+	memcpy(code, err, k);
+	code[k] = '\0';
+}
+
+static int
+notify_publish(jx_db *db, const struct notify_row *r, int sent)
+{
+	cJSON *p = cJSON_CreateObject();
+	char code[40];
+	int rc;
+
+	if (p == NULL)
+		return -1;
+	cJSON_AddNumberToObject(p, "id", (double)r->id);
+	cJSON_AddStringToObject(p, "channel", r->channel);
+	cJSON_AddStringToObject(p, "to", r->to);
+	if (r->ref != NULL)
+		cJSON_AddStringToObject(p, "ref", r->ref);
+	else
+		cJSON_AddNullToObject(p, "ref");
+	cJSON_AddStringToObject(p, "template", r->tmpl);
+	cJSON_AddStringToObject(p, "state", sent ? "sent" : "failed");
+	if (sent) {
+		cJSON_AddNullToObject(p, "code");
+	} else {
+		notify_code(r->err, code, sizeof(code));
+		cJSON_AddStringToObject(p, "code", code);
+	}
+	cJSON_AddStringToObject(p, "key", r->key);
+	rc = events_publish(db, "notify.result", p);
+	cJSON_Delete(p);
+	return rc;
+}
+
+/* Writes one row's outcome; with publish, also tells the subscribers of
+ * a final one. -1 on a database error. */
+static int
+notify_settle_row(jx_db *db, const struct notify_row *r, int publish)
+{
+	int64_t n;
+
+	if (!r->tried) /* stopped before its turn: it waits for the next
+	                  start, not counted as an attempt */
+		return db_exec(
+		           db,
+		           "UPDATE outbox SET state = 'pending' WHERE id = ?",
+		           "i", r->id) < 0
+		           ? -1
+		           : 0;
+	if (r->rc == 0) {
 		/* Parameters may hold secrets (recovery codes): a delivered
 		 * message keeps none. */
-		db_exec(db,
-		        "UPDATE outbox SET state = 'sent', sent_at = ?, "
-		        "attempts = attempts + 1, last_error = NULL, params = "
-		        "'{}' WHERE id = ?",
-		        "ii", jx_now(), r->id);
-		return;
+		n = db_exec(db,
+		            "UPDATE outbox SET state = 'sent', sent_at = ?, "
+		            "attempts = attempts + 1, last_error = NULL, "
+		            "params = '{}' WHERE id = ?",
+		            "ii", jx_now(), r->id);
+		if (n < 0 || (publish && notify_publish(db, r, 1) != 0))
+			return -1;
+		return 0;
 	}
-	if (rc < 0 || r->attempts + 1 >= NOTIFY_MAX_ATTEMPTS) {
-		db_exec(
-		    db,
-		    "UPDATE outbox SET state = 'failed', attempts = attempts "
-		    "+ 1, last_error = ? WHERE id = ?",
-		    "si", err, r->id);
-		jx_log(JX_LOG_WARN, "notify", "message %lld via %s failed: %s",
-		       (long long)r->id, r->channel, err);
-		return;
+	if (r->rc < 0 || r->attempts + 1 >= NOTIFY_MAX_ATTEMPTS) {
+		n = db_exec(db,
+		            "UPDATE outbox SET state = 'failed', attempts = "
+		            "attempts + 1, last_error = ? WHERE id = ?",
+		            "si", r->err, r->id);
+		if (n < 0 || (publish && notify_publish(db, r, 0) != 0))
+			return -1;
+		return 0;
 	}
 	/* 30 s, 1 min, 2 min ... up to an hour. */
 	int64_t backoff = notify_backoff_base()
@@ -147,17 +290,77 @@ notify_deliver(jx_db *db, struct notify_row *r)
 
 	if (backoff > 3600)
 		backoff = 3600;
-	db_exec(db,
-	        "UPDATE outbox SET state = 'pending', attempts = attempts + 1, "
-	        "next_at = ?, last_error = ? WHERE id = ?",
-	        "isi", jx_now() + backoff, err, r->id);
+	return db_exec(db,
+	               "UPDATE outbox SET state = 'pending', attempts = "
+	               "attempts + 1, next_at = ?, last_error = ? WHERE id = ?",
+	               "isi", jx_now() + backoff, r->err, r->id) < 0
+	           ? -1
+	           : 0;
 }
 
-/* Delivers due messages; the number handled, or -1. */
-int
-notify_run_due(jx_db *db)
+/* Settles a delivered batch in one transaction. A subscriber that
+ * refuses a result loses only its own share: that row is settled again
+ * without the event. */
+static int
+notify_settle(jx_db *db, struct notify_row *rows, int n)
 {
-	struct notify_row rows[NOTIFY_BATCH];
+	if (db_begin(db) != 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const struct notify_row *r = &rows[i];
+
+		if (r->tried && r->rc < 0)
+			jx_log(JX_LOG_WARN, "notify",
+			       "message %lld via %s failed: %s",
+			       (long long)r->id, r->channel, r->err);
+		if (db_begin(db) != 0)
+			goto fail;
+		if (notify_settle_row(db, r, 1) == 0) {
+			if (db_commit(db) != 0)
+				goto fail;
+			continue;
+		}
+		db_rollback(db);
+		jx_log(JX_LOG_WARN, "notify",
+		       "result of message %lld not published: %s",
+		       (long long)r->id, db_errmsg(db));
+		if (notify_settle_row(db, r, 0) != 0)
+			goto fail;
+	}
+	if (db_commit(db) != 0)
+		return -1; /* the rows stay in flight: resent after restart */
+	return 0;
+fail:
+	jx_log(JX_LOG_ERROR, "notify", "settling a batch failed: %s",
+	       db_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
+static void
+notify_free_rows(struct notify_row *rows, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(rows[i].channel);
+		free(rows[i].to);
+		free(rows[i].tmpl);
+		free(rows[i].params);
+		free(rows[i].key);
+		free(rows[i].ref);
+	}
+}
+
+static char *
+notify_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Claims up to max due rows for this thread: marks them "sending" and
+ * commits. The number claimed, or -1. */
+static int
+notify_claim(jx_db *db, struct notify_row *rows, int max)
+{
 	int n = 0;
 	jx_stmt *st;
 
@@ -165,66 +368,217 @@ notify_run_due(jx_db *db)
 		return -1;
 	st = db_query(db,
 	              "SELECT id, attempts, channel, recipient, template, "
-	              "params, idem_key FROM outbox WHERE state = 'pending' "
-	              "AND next_at <= ? ORDER BY next_at, id LIMIT ?",
-	              "ii", jx_now(), (int64_t)NOTIFY_BATCH);
-	while (st != NULL && db_step(st) == JX_DB_ROW && n < NOTIFY_BATCH) {
+	              "params, idem_key, ref FROM outbox WHERE state = "
+	              "'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+	              "ii", jx_now(), (int64_t)max);
+	while (st != NULL && n < max && db_step(st) == JX_DB_ROW) {
 		struct notify_row *r = &rows[n++];
 
+		memset(r, 0, sizeof(*r));
 		r->id = db_int(st, 0);
 		r->attempts = (int)db_int(st, 1);
-		r->channel = strdup(db_text(st, 2));
-		r->to = strdup(db_text(st, 3));
-		r->tmpl = strdup(db_text(st, 4));
-		r->params = strdup(db_text(st, 5));
-		r->key = strdup(db_text(st, 6));
+		r->channel = notify_dup(db_text(st, 2));
+		r->to = notify_dup(db_text(st, 3));
+		r->tmpl = notify_dup(db_text(st, 4));
+		r->params = notify_dup(db_text(st, 5));
+		r->key = notify_dup(db_text(st, 6));
+		r->ref = notify_dup(db_text(st, 7));
 	}
 	db_finish(st);
 	for (int i = 0; i < n; i++)
-		db_exec(db, "UPDATE outbox SET state = 'sending' WHERE id = ?",
-		        "i", rows[i].id);
+		if (db_exec(db,
+		            "UPDATE outbox SET state = 'sending' WHERE id = ?",
+		            "i", rows[i].id) != 1)
+			goto fail;
 	if (db_commit(db) != 0) {
-		n = -1;
-		goto done;
-	}
-	for (int i = 0; i < n && !nt.stop; i++)
-		notify_deliver(db, &rows[i]);
-done:
-	for (int i = 0; i < (n < 0 ? 0 : n); i++) {
-		free(rows[i].channel);
-		free(rows[i].to);
-		free(rows[i].tmpl);
-		free(rows[i].params);
-		free(rows[i].key);
+		notify_free_rows(rows, n);
+		return -1;
 	}
 	return n;
+fail:
+	db_rollback(db);
+	notify_free_rows(rows, n);
+	return -1;
+}
+
+/* Takes the next row of the first queued batch; the lanes' lock held.
+ * NULL when no row waits. */
+static struct notify_row *
+notify_take(struct notify_batch **from)
+{
+	struct notify_batch *b = nt.lqueue;
+
+	if (b == NULL)
+		return NULL;
+	*from = b;
+	if (b->next + 1 >= b->n) { /* its last row: off the list */
+		nt.lqueue = b->link;
+		b->queued = 0;
+	}
+	return &b->rows[b->next++];
+}
+
+/* Delivers the rows of a claimed batch: the lanes take rows from it and
+ * so does the calling worker; returns when every row handed out is
+ * delivered. At stop, the rows not yet handed out stay untried. */
+static void
+notify_deliver_batch(struct notify_row *rows, int n)
+{
+	struct notify_batch b = {.rows = rows, .n = n};
+	struct notify_batch **tail;
+
+	if (nt.nlanes == 0) {
+		for (int i = 0; i < n && !nt.stop; i++)
+			notify_deliver(&rows[i]);
+		return;
+	}
+	pthread_mutex_lock(&nt.lmu);
+	for (tail = &nt.lqueue; *tail != NULL; tail = &(*tail)->link)
+		;
+	*tail = &b;
+	b.queued = 1;
+	pthread_cond_broadcast(&nt.lwork);
+	while (b.next < b.n && !nt.stop) {
+		struct notify_batch *from;
+		struct notify_row *r;
+
+		/* Help with our own batch first: others' rows are theirs. */
+		if (nt.lqueue != &b)
+			break;
+		r = notify_take(&from);
+		pthread_mutex_unlock(&nt.lmu);
+		notify_deliver(r);
+		pthread_mutex_lock(&nt.lmu);
+		b.done++;
+	}
+	for (;;) {
+		if (nt.stop && b.queued) {
+			/* Nobody takes the rest: unlink it; it waits for the
+			 * next start untried. */
+			for (tail = &nt.lqueue; *tail != &b;
+			     tail = &(*tail)->link)
+				;
+			*tail = b.link;
+			b.queued = 0;
+			b.n = b.next;
+		}
+		if (!b.queued && b.done >= b.next)
+			break;
+		pthread_cond_wait(&nt.ldone, &nt.lmu);
+	}
+	pthread_mutex_unlock(&nt.lmu);
+}
+
+static void *
+notify_lane(void *arg)
+{
+	jx_db *db = db_open(app.db_path);
+
+	(void)arg;
+	/* A channel reads with host->thread_db: this lane's connection. */
+	orgsvc_set_db(db);
+	pthread_mutex_lock(&nt.lmu);
+	while (!nt.stop) {
+		struct notify_batch *from;
+		struct notify_row *r = notify_take(&from);
+
+		if (r == NULL) {
+			pthread_cond_wait(&nt.lwork, &nt.lmu);
+			continue;
+		}
+		pthread_mutex_unlock(&nt.lmu);
+		notify_deliver(r);
+		pthread_mutex_lock(&nt.lmu);
+		from->done++;
+		if (from->done == from->next && !from->queued)
+			pthread_cond_broadcast(&nt.ldone);
+	}
+	pthread_mutex_unlock(&nt.lmu);
+	orgsvc_set_db(NULL);
+	if (db != NULL)
+		db_close(db);
+	return NULL;
+}
+
+/* Claims, delivers and settles one batch of due messages; the number
+ * claimed, or -1. */
+static int
+notify_run_batch(jx_db *db, int max)
+{
+	struct notify_row *rows = calloc((size_t)max, sizeof(*rows));
+	int n;
+
+	if (rows == NULL)
+		return -1;
+	n = notify_claim(db, rows, max);
+	if (n > 0) {
+		notify_deliver_batch(rows, n);
+		notify_settle(db, rows, n);
+		notify_free_rows(rows, n);
+	}
+	free(rows);
+	return n;
+}
+
+/* Delivers one batch of due messages on the calling thread; the number
+ * handled, or -1. */
+int
+notify_run_due(jx_db *db)
+{
+	return notify_run_batch(db, notify_batch_size());
 }
 
 static void *
 notify_main(void *arg)
 {
 	jx_db *db = db_open(app.db_path);
+	struct luaenv_opts lo;
+	struct luaenv *lua;
+	int batch = nt.batch;
 
 	(void)arg;
-	if (db == NULL)
+	if (db == NULL) {
+		jx_log(JX_LOG_ERROR, "notify",
+		       "delivery thread has no database");
 		return NULL;
+	}
+	/* Channels and the subscribers of notify.result run here: they get
+	 * this thread's connection and a Lua state for district rules. */
+	http_lua_opts(&lo);
+	lua = luaenv_new(&lo);
+	orgsvc_set_lua(lua);
+	orgsvc_set_db(db);
 	pthread_mutex_lock(&nt.mu);
 	while (!nt.stop) {
 		struct timespec ts;
+		unsigned long seen = nt.wakeups;
 		int n;
 
 		pthread_mutex_unlock(&nt.mu);
-		n = notify_run_due(db);
+		if (lua != NULL)
+			luaenv_refresh(lua);
+		n = notify_run_batch(db, batch);
 		pthread_mutex_lock(&nt.mu);
 		if (nt.stop)
 			break;
-		if (n == NOTIFY_BATCH)
-			continue; /* more are due */
+		if (n == batch || nt.wakeups != seen)
+			continue; /* more may be due */
+		/* Senders signal; the timeout also catches rows whose
+		 * sending transaction committed after the signal, and rows
+		 * whose time came. */
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&nt.cv, &nt.mu, &ts);
 	}
 	pthread_mutex_unlock(&nt.mu);
+	orgsvc_set_lua(NULL);
+	orgsvc_set_db(NULL);
+	if (lua != NULL)
+		luaenv_free(lua);
 	db_close(db);
 	return NULL;
 }
@@ -232,22 +586,62 @@ notify_main(void *arg)
 int
 notify_start(void)
 {
+	int64_t w = config_int(&app.cfg, "notify.workers", 2);
+	int64_t l = config_int(&app.cfg, "notify.lanes", 32);
+
+	if (w < 1)
+		w = 1;
+	if (w > NOTIFY_WORKERS_MAX)
+		w = NOTIFY_WORKERS_MAX;
+	if (l < 0)
+		l = 0;
+	if (l > NOTIFY_LANES_MAX)
+		l = NOTIFY_LANES_MAX;
 	nt.stop = 0;
-	if (pthread_create(&nt.thread, NULL, notify_main, NULL) != 0)
-		return -1;
-	nt.running = 1;
+	nt.batch = notify_batch_size();
+	nt.nthreads = 0;
+	nt.nlanes = 0;
+	nt.lanes = l > 0 ? calloc((size_t)l, sizeof(*nt.lanes)) : NULL;
+	for (int i = 0; nt.lanes != NULL && i < l; i++) {
+		if (pthread_create(&nt.lanes[i], NULL, notify_lane, NULL) !=
+		    0) {
+			notify_stop();
+			return -1;
+		}
+		nt.nlanes++;
+	}
+	for (int i = 0; i < w; i++) {
+		if (pthread_create(&nt.threads[i], NULL, notify_main, NULL) !=
+		    0) {
+			notify_stop();
+			return -1;
+		}
+		nt.nthreads++;
+	}
 	return 0;
 }
 
 void
 notify_stop(void)
 {
-	if (!nt.running)
+	if (nt.nthreads == 0 && nt.nlanes == 0)
 		return;
 	pthread_mutex_lock(&nt.mu);
 	nt.stop = 1;
-	pthread_cond_signal(&nt.cv);
+	pthread_cond_broadcast(&nt.cv);
 	pthread_mutex_unlock(&nt.mu);
-	pthread_join(nt.thread, NULL);
-	nt.running = 0;
+	pthread_mutex_lock(&nt.lmu);
+	pthread_cond_broadcast(&nt.lwork);
+	pthread_cond_broadcast(&nt.ldone);
+	pthread_mutex_unlock(&nt.lmu);
+	/* Workers first: they wait for the rows their lanes are still
+	 * delivering, then settle. */
+	for (int i = 0; i < nt.nthreads; i++)
+		pthread_join(nt.threads[i], NULL);
+	nt.nthreads = 0;
+	for (int i = 0; i < nt.nlanes; i++)
+		pthread_join(nt.lanes[i], NULL);
+	nt.nlanes = 0;
+	free(nt.lanes);
+	nt.lanes = NULL;
 }

@@ -115,4 +115,39 @@ function rules.keyinfo_check_all(students, R)
   return out
 end
 
+-- ---- notices ---------------------------------------------------------
+
+-- Quiet hours: WeChat and SMS of non-urgent notices composed inside them
+-- wait until they end (local time, the config's `timezone`). None by
+-- default; a district sets e.g.
+--   quiet_hours = { from = "21:30", to = "07:00" }
+-- (scripts/districts/example.lua does). Urgent notices never wait.
+rules.quiet_hours = nil
+
+-- The quiet hours as the notices plugin reads them: {from, to} or false.
+function rules.notice_quiet_hours(R)
+  R = R or rules
+  local q = R.quiet_hours
+  if type(q) ~= "table" or q.from == nil or q.to == nil then
+    return false
+  end
+  return { from = q.from, to = q.to }
+end
+
+-- How a notice with a deadline chases those who have not read it: a list
+-- of steps {before_deadline_hours, channel}, each run once at its time
+-- (deadline minus the hours) to the recipients still unread then.
+-- channel: "wechat" (in-app again, and WeChat to parents; a parent
+-- WeChat cannot reach gets an SMS instead), "sms" (a text to their
+-- phone), "call_list" (the head teacher's call list: the receipts and
+-- /notices/calls). The steps are read when the notice is sent; steps
+-- already past then are skipped. notice = {kind, urgent, deadline, hours_left}.
+function rules.notice_escalation(notice, R)
+  return {
+    { before_deadline_hours = 24, channel = "wechat" },
+    { before_deadline_hours = 6, channel = "sms" },
+    { before_deadline_hours = 1, channel = "call_list" },
+  }
+end
+
 return rules

@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 1
-#define JX_ABI_MINOR 1
+#define JX_ABI_MINOR 2
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -72,11 +72,14 @@ typedef int (*jx_event_fn)(jx_db *db, const char *event, const cJSON *payload,
 typedef int (*jx_job_fn)(jx_job *job, void *ud);
 
 /*
- * A notification channel's delivery function: runs on the host's
- * delivery thread. Returns 0 when the channel's API accepted the
- * message, a positive value to retry later (temporary failure), a
- * negative value for a permanent failure; err says why. key is the
- * message's idempotency key, to pass on where the API takes one.
+ * A notification channel's delivery function: runs on one of the
+ * host's delivery threads (several at once: it must be thread-safe;
+ * host->thread_db gives that thread's connection, outside any
+ * transaction). Returns 0 when the channel's API accepted the message,
+ * a positive value to retry later (temporary failure), a negative value
+ * for a permanent failure; err says why ("unreachable: ..." when the
+ * recipient cannot be reached on this channel). key is the message's
+ * idempotency key, to pass on where the API takes one.
  */
 typedef int (*jx_channel_fn)(const char *to, const char *template_name,
                              const cJSON *params, const char *key, char *err,
@@ -153,6 +156,27 @@ enum jx_scope {
 	JX_MANAGE_CLASS,     /* target: class id (head teacher, admins) */
 	JX_SEE_STUDENT,      /* target: student person id */
 	JX_MANAGE_STUDENT,   /* target: student person id (admins, head) */
+};
+
+/*
+ * One message for host->send (ABI 1.2): a row of the durable outbox.
+ * Delivered by the host's delivery threads through the channel; when a
+ * row is settled (sent, or failed for good) the host publishes the
+ * event "notify.result" in the settling transaction with the payload
+ * {"id","channel","to","ref","template","state":"sent"|"failed","code",
+ * "key"}: code is null when sent, else the token before ':' in the
+ * channel's error ("unreachable", ...); key is the idempotency key.
+ */
+struct jx_message {
+	const char *channel;       /* "inapp", "sms", "wechat" */
+	const char *to;            /* inapp, wechat: a person id in decimal;
+	                              sms: a phone number */
+	const char *template_name; /* e.g. "notice", "notice_remind" */
+	const cJSON *params;       /* template parameters (may be NULL) */
+	int64_t not_before;        /* 0: now; else not handed to the channel
+	                              before this time (quiet hours) */
+	const char *ref;           /* the sender's reference ("notice:12"),
+	                              or NULL */
 };
 
 /* The host's services, one table. ABI 1.0 unless marked. */
@@ -392,6 +416,15 @@ struct jx_host {
 	/* A time as API.md writes it: ISO 8601 in the configured timezone,
 	 * with its offset ("2026-09-01T08:00:00+08:00"); 32 bytes hold it. */
 	void (*format_time)(int64_t t, char *out, size_t outlen);
+
+	/* ---- ABI 1.2: messages with a reference and a start time ------- */
+	/*
+	 * Queues one outbox row in the caller's transaction (see struct
+	 * jx_message): the row's id, or -1. A channel that finds the
+	 * recipient unreachable on it answers negative with an err starting
+	 * "unreachable:".
+	 */
+	int64_t (*send)(jx_db *db, const struct jx_message *m);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */

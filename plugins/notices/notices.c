@@ -1,0 +1,253 @@
+/*
+ * notices.c — the notices plugin: school and homework notices, the
+ * inbox, read receipts, reminders and the escalation of unread notices
+ * with a deadline (API.md, "Notices"). This file holds the descriptor,
+ * the schema and the helpers the other files share.
+ *
+ * Tables: notices_notices (one per notice), notices_via (how each person
+ * is addressed: as a parent through which child, as a teacher, as a
+ * student: the inbox of an identity reads it), notices_recipients (one
+ * per distinct person: the read state), notices_calls (the head
+ * teachers' call list, the escalation's last step).
+ */
+#include "notices.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct jx_host *notices_host;
+const struct jx_org_v1 *notices_org;
+
+int
+notices_not_found(jx_req *req)
+{
+	return notices_host->reply_problem(req, 404, "not-found", "Not found",
+	                                   "No such notice.");
+}
+
+int
+notices_forbidden(jx_req *req, const char *detail)
+{
+	return notices_host->reply_problem(
+	    req, 403, "forbidden", "Forbidden",
+	    detail ? detail : "Your identity may not do this.");
+}
+
+int
+notices_storage_error(jx_req *req)
+{
+	return notices_host->reply_problem(req, 500, "storage", "Storage error",
+	                                   "Nothing was changed.");
+}
+
+int
+notices_invalid(jx_req *req, const char *detail)
+{
+	return notices_host->reply_problem(
+	    req, 422, "validation-failed", "Invalid input",
+	    detail ? detail : "Some fields are missing or invalid.");
+}
+
+int
+notices_role(jx_req *req, const char *roles)
+{
+	const struct jx_identity *i = notices_host->identity(req);
+	size_t n;
+
+	if (i == NULL)
+		return 0;
+	n = strlen(i->role);
+	for (const char *p = roles; (p = strstr(p, i->role)) != NULL; p += n)
+		if ((p == roles || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+int64_t
+notices_one(jx_db *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	jx_stmt *st;
+	int64_t v = 0;
+
+	va_start(ap, types);
+	st = notices_host->db_vquery(db, sql, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	if (notices_host->db_step(st) == JX_DB_ROW)
+		v = notices_host->db_int(st, 0);
+	notices_host->db_finish(st);
+	return v;
+}
+
+void
+notices_page(jx_req *req, int64_t *limit, int64_t *before)
+{
+	const char *l = notices_host->req_query(req, "limit");
+	const char *c = notices_host->req_query(req, "cursor");
+
+	*limit = l ? atoll(l) : 50;
+	if (*limit < 1)
+		*limit = 50;
+	if (*limit > 500)
+		*limit = 500;
+	*before = c ? atoll(c) : 0;
+	if (*before <= 0)
+		*before = INT64_MAX;
+}
+
+cJSON *
+notices_items(cJSON *items, int64_t limit, const char *id_key)
+{
+	cJSON *o = cJSON_CreateObject();
+	int n = cJSON_GetArraySize(items);
+
+	/* One row more than the limit was read: it says whether a next
+	 * page exists. */
+	if (n > limit) {
+		cJSON *last;
+		char cursor[32];
+
+		cJSON_DeleteItemFromArray(items, n - 1);
+		last = cJSON_GetArrayItem(items, n - 2);
+		snprintf(
+		    cursor, sizeof(cursor), "%lld",
+		    (long long)cJSON_GetObjectItem(last, id_key)->valuedouble);
+		cJSON_AddItemToObject(o, "items", items);
+		cJSON_AddStringToObject(o, "next_cursor", cursor);
+		return o;
+	}
+	cJSON_AddItemToObject(o, "items", items);
+	cJSON_AddNullToObject(o, "next_cursor");
+	return o;
+}
+
+int
+notices_is_api(jx_req *req)
+{
+	return strncmp(notices_host->req_path(req), "/api/", 5) == 0;
+}
+
+void
+notices_cut(const char *s, size_t max, char *out, size_t outlen)
+{
+	size_t k = 0, chars = 0;
+
+	if (outlen == 0)
+		return;
+	while (s != NULL && s[k] != '\0') {
+		size_t len = 1;
+
+		while (((unsigned char)s[k + len] & 0xc0) == 0x80)
+			len++;
+		if (chars == max || k + len >= outlen)
+			break;
+		k += len;
+		chars++;
+	}
+	if (s != NULL)
+		memcpy(out, s, k);
+	out[k] = '\0';
+}
+
+static int
+notices_init(const struct jx_host *h, struct jx_registrar *reg)
+{
+	notices_host = h;
+	if (h->size < offsetof(struct jx_host, send) + sizeof(h->send)) {
+		h->log(JX_LOG_ERROR, "notices",
+		       "the host is older than ABI 1.2 (no send)");
+		return -1;
+	}
+	notices_org = h->service(JX_ORG_SERVICE);
+	if (notices_org == NULL) {
+		h->log(JX_LOG_ERROR, "notices", "the host has no %s service",
+		       JX_ORG_SERVICE);
+		return -1;
+	}
+	if (notices_compose_init(reg) != 0 || notices_read_init(reg) != 0 ||
+	    notices_deliver_init(reg) != 0 || notices_pages_init(reg) != 0)
+		return -1;
+	reg->menu(reg, "school_admin,teacher", "nav.notices.sent", "/notices",
+	          30);
+	reg->menu(reg, "parent,student,teacher", "nav.notices.inbox", "/inbox",
+	          31);
+	reg->menu(reg, "teacher", "nav.notices.calls", "/notices/calls", 32);
+	return 0;
+}
+
+static const char *const notices_migrations[] = {
+    /* 1: notices, how each person is addressed, read state, call list */
+    "CREATE TABLE notices_notices ("
+    "  id INTEGER PRIMARY KEY,"
+    "  school_id INTEGER NOT NULL REFERENCES schools(id),"
+    "  district_id INTEGER NOT NULL REFERENCES districts(id),"
+    "  sender_identity_id INTEGER NOT NULL,"
+    "  sender_person_id INTEGER NOT NULL REFERENCES persons(id),"
+    "  sender_account_id INTEGER NOT NULL,"
+    "  sender_role TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('school','homework')),"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  urgent INTEGER NOT NULL DEFAULT 0,"
+    "  deadline INTEGER,"
+    "  audience TEXT NOT NULL,"
+    "  recipients INTEGER NOT NULL DEFAULT 0,"
+    /* WeChat and SMS of the first delivery wait until then (quiet
+     * hours at compose time); 0: sent at once */
+    "  not_before INTEGER NOT NULL DEFAULT 0,"
+    /* the district's quiet hours at compose time, minutes of the
+     * local day (NULL: none), for reminders sent by the delivery
+     * thread, which runs no Lua */
+    "  quiet_from INTEGER,"
+    "  quiet_to INTEGER,"
+    /* the escalation steps the rule gave: [{"at","channel"}] */
+    "  escalation TEXT NOT NULL DEFAULT '[]',"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX notices_notices_sender ON notices_notices("
+    "  sender_person_id, school_id, id);"
+    "CREATE TABLE notices_via ("
+    "  notice_id INTEGER NOT NULL REFERENCES notices_notices(id),"
+    "  person_id INTEGER NOT NULL REFERENCES persons(id),"
+    "  role TEXT NOT NULL CHECK (role IN ('parent','teacher',"
+    "    'student')),"
+    /* parent: the child; student: self; teacher: 0 */
+    "  student_id INTEGER NOT NULL,"
+    "  class_id INTEGER,"
+    "  PRIMARY KEY (notice_id, person_id, role, student_id));"
+    "CREATE INDEX notices_via_person ON notices_via(person_id, role,"
+    "  student_id, notice_id);"
+    "CREATE TABLE notices_recipients ("
+    "  notice_id INTEGER NOT NULL REFERENCES notices_notices(id),"
+    "  person_id INTEGER NOT NULL REFERENCES persons(id),"
+    "  is_parent INTEGER NOT NULL DEFAULT 0,"
+    "  read_at INTEGER,"
+    "  PRIMARY KEY (notice_id, person_id));"
+    "CREATE TABLE notices_calls ("
+    "  notice_id INTEGER NOT NULL REFERENCES notices_notices(id),"
+    "  person_id INTEGER NOT NULL REFERENCES persons(id),"
+    "  class_id INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  done_at INTEGER,"
+    "  PRIMARY KEY (notice_id, person_id));"
+    "CREATE INDEX notices_calls_class ON notices_calls(class_id);",
+    NULL};
+
+static const struct jx_plugin notices_plugin = {
+    .abi_major = JX_ABI_MAJOR,
+    .abi_minor = 2,
+    .name = "notices",
+    .version = "1.0.0",
+    .migrations = notices_migrations,
+    .init = notices_init,
+};
+
+JX_EXPORT const struct jx_plugin *
+jx_plugin_entry(void)
+{
+	return &notices_plugin;
+}

@@ -1,0 +1,93 @@
+/*
+ * notices.h — shared pieces of the notices plugin: the host table, the
+ * reply helpers, who may see a notice, and what each file exports.
+ */
+#ifndef NOTICES_H
+#define NOTICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jx/org.h>
+#include <jx/plugin.h>
+#include <jx/wechat.h>
+
+#include "notices_time.h"
+
+extern const struct jx_host *notices_host;
+extern const struct jx_org_v1 *notices_org;
+
+#define NOTICES_TITLE_MAX 60     /* characters */
+#define NOTICES_BODY_MAX 5000    /* characters */
+#define NOTICES_SMS_PARAM_MAX 20 /* characters of one SMS template value */
+/* The timer channel that fires escalation steps (notices_deliver.c). */
+#define NOTICES_TIMER_CHANNEL "notices_escalation"
+
+/* ---- notices.c: replies and helpers ---------------------------------- */
+int notices_not_found(jx_req *req);
+int notices_forbidden(jx_req *req, const char *detail);
+int notices_storage_error(jx_req *req);
+int notices_invalid(jx_req *req, const char *detail);
+/* 1 when the acting identity's role is one of the comma-separated roles. */
+int notices_role(jx_req *req, const char *roles);
+/* The first column of the first row; 0 for none, -1 on error. */
+int64_t notices_one(jx_db *db, const char *sql, const char *types, ...);
+/* ?limit= (default 50, max 500) and ?cursor= (an id: items below it). */
+void notices_page(jx_req *req, int64_t *limit, int64_t *before);
+/* {"items","next_cursor"} from one row more than limit (id_key: the
+ * cursor's member). Takes items. */
+cJSON *notices_items(cJSON *items, int64_t limit, const char *id_key);
+/* 1 when the request is for the JSON API. */
+int notices_is_api(jx_req *req);
+/* Copies at most max characters (UTF-8) of s into out. */
+void notices_cut(const char *s, size_t max, char *out, size_t outlen);
+
+/* ---- notices_compose.c ------------------------------------------------ */
+int notices_compose_init(struct jx_registrar *reg);
+/* The page form's POST /notices (notices_pages.c calls it). */
+int notices_compose_form(jx_req *req, void *ud);
+/* The compose page's data: the school's classes and grades. */
+cJSON *notices_compose_options(jx_req *req, jx_db *db);
+
+/* ---- notices_read.c --------------------------------------------------- */
+int notices_read_init(struct jx_registrar *reg);
+/*
+ * What the acting identity may do with notice id: 2 the sender (or an
+ * admin of its school), 1 a recipient through the acting identity, 0
+ * neither (answer 404).
+ */
+int notices_access(jx_req *req, jx_db *db, int64_t id);
+/* The notice as the API shows it, counts only for senders (may == 2). */
+cJSON *notices_get_json(jx_req *req, jx_db *db, int64_t id, int may);
+cJSON *notices_receipts_json(jx_req *req, jx_db *db, int64_t id);
+/* Marks the notice read for the acting person; 0 or -1. */
+int notices_mark_read(jx_req *req, jx_db *db, int64_t id);
+/* Reminds the unread of a notice; the number reminded, or -1. */
+int64_t notices_remind(jx_req *req, jx_db *db, int64_t id);
+cJSON *notices_list_json(jx_req *req, jx_db *db);
+cJSON *notices_inbox_json(jx_req *req, jx_db *db);
+/* A head teacher's call list: the unread of the classes they head that
+ * the escalation listed (a plain array). */
+cJSON *notices_calls_json(jx_req *req, jx_db *db);
+
+/* ---- notices_deliver.c ------------------------------------------------ */
+int notices_deliver_init(struct jx_registrar *reg);
+/*
+ * Queues the first delivery of notice id to its recipients (in-app for
+ * all, WeChat for parents) and the escalation timers; in the caller's
+ * transaction. 0 or -1.
+ */
+int notices_deliver_new(jx_db *db, int64_t id);
+/*
+ * Reminds the unread of notice id through channel ("wechat": in-app and
+ * WeChat; "sms": SMS to their phones; "call_list": the head teachers'
+ * call list). The number of persons reminded, or -1.
+ */
+int64_t notices_deliver_remind(jx_db *db, int64_t id, const char *channel);
+/* The time WeChat and SMS of notice id may go out (quiet hours), 0 now. */
+int64_t notices_not_before(jx_db *db, int64_t id);
+
+/* ---- notices_pages.c -------------------------------------------------- */
+int notices_pages_init(struct jx_registrar *reg);
+
+#endif

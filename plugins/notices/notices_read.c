@@ -1,0 +1,641 @@
+/*
+ * notices_read.c — reading notices: the sender's list, one notice with
+ * its read counts and deliveries per channel, receipts (read, unread with
+ * WeChat follow status, the call list), the reminder to the unread, the
+ * inbox of the acting identity and marking a notice read.
+ *
+ * Scope: the sender (and the admins of its school) see a notice's counts
+ * and receipts; a recipient sees the notice only through the identity it
+ * was addressed through (a parent: through that child); anyone else gets
+ * 404.
+ */
+#include "notices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H notices_host
+
+/* How the acting identity is addressed: role and student id of
+ * notices_via; 0 for identities that receive no notices. */
+static int
+read_via(jx_req *req, const char **role, int64_t *student)
+{
+	const struct jx_identity *i = H->identity(req);
+
+	if (i == NULL)
+		return 0;
+	if (strcmp(i->role, "parent") == 0) {
+		*role = "parent";
+		*student = i->student_id;
+	} else if (strcmp(i->role, "student") == 0) {
+		*role = "student";
+		*student = i->person_id;
+	} else if (strcmp(i->role, "teacher") == 0) {
+		*role = "teacher";
+		*student = 0;
+	} else
+		return 0;
+	return 1;
+}
+
+/* 1 when notice id is addressed to the acting identity. */
+static int
+read_is_recipient(jx_req *req, jx_db *db, int64_t id)
+{
+	const struct jx_identity *i = H->identity(req);
+	const char *role;
+	int64_t student;
+
+	if (!read_via(req, &role, &student))
+		return 0;
+	return notices_one(db,
+	                   "SELECT 1 FROM notices_via v JOIN notices_notices n "
+	                   "ON n.id = v.notice_id WHERE v.notice_id = ? AND "
+	                   "v.person_id = ? AND v.role = ? AND v.student_id = "
+	                   "? AND n.school_id = ?",
+	                   "iisii", id, i->person_id, role, student,
+	                   i->school_id) == 1;
+}
+
+int
+notices_access(jx_req *req, jx_db *db, int64_t id)
+{
+	const struct jx_identity *i = H->identity(req);
+	jx_stmt *st;
+	int64_t school = 0, sender = 0;
+
+	if (i == NULL || id <= 0)
+		return 0;
+	st = H->db_query(db,
+	                 "SELECT school_id, sender_person_id FROM "
+	                 "notices_notices WHERE id = ?",
+	                 "i", id);
+	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		school = H->db_int(st, 0);
+		sender = H->db_int(st, 1);
+	}
+	H->db_finish(st);
+	if (school == 0)
+		return 0;
+	if ((sender == i->person_id && school == i->school_id &&
+	     notices_role(req, "school_admin,teacher")) ||
+	    (notices_role(req, "school_admin,district_admin,city_admin") &&
+	     H->may(req, JX_MANAGE_SCHOOL, school)))
+		return 2;
+	return read_is_recipient(req, db, id) ? 1 : 0;
+}
+
+static void
+read_add_time(cJSON *o, const char *name, int64_t t)
+{
+	char when[40];
+
+	if (t <= 0) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	notices_format_time(t, when, sizeof(when));
+	cJSON_AddStringToObject(o, name, when);
+}
+
+/* {"inapp"|"wechat"|"sms": {"pending","sent","failed"}} from the outbox
+ * rows of the notice ("sending" counts as pending); in-app also counts
+ * the first delivery to every recipient, which is their recipient row
+ * (notices_deliver.c). */
+static cJSON *
+read_deliveries(jx_db *db, int64_t id, int64_t recipients)
+{
+	static const char *const channels[] = {"inapp", "wechat", "sms"};
+	cJSON *d = cJSON_CreateObject();
+	char ref[48];
+	jx_stmt *st;
+
+	for (size_t k = 0; k < 3; k++) {
+		cJSON *c = cJSON_AddObjectToObject(d, channels[k]);
+
+		cJSON_AddNumberToObject(c, "pending", 0);
+		cJSON_AddNumberToObject(c, "sent", 0);
+		cJSON_AddNumberToObject(c, "failed", 0);
+	}
+	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
+	st = H->db_query(db,
+	                 "SELECT channel, state, COUNT(*) FROM outbox WHERE "
+	                 "ref = ? GROUP BY channel, state",
+	                 "s", ref);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		const char *state = H->db_text(st, 1);
+		cJSON *c =
+		    cJSON_GetObjectItemCaseSensitive(d, H->db_text(st, 0));
+		cJSON *n;
+
+		if (c == NULL) {
+			c = cJSON_AddObjectToObject(d, H->db_text(st, 0));
+			cJSON_AddNumberToObject(c, "pending", 0);
+			cJSON_AddNumberToObject(c, "sent", 0);
+			cJSON_AddNumberToObject(c, "failed", 0);
+		}
+		n = cJSON_GetObjectItemCaseSensitive(
+		    c, strcmp(state, "sending") == 0 ? "pending" : state);
+		if (n != NULL)
+			cJSON_SetNumberValue(n, n->valuedouble +
+			                            (double)H->db_int(st, 2));
+	}
+	H->db_finish(st);
+	{
+		cJSON *sent = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(d, "inapp"), "sent");
+
+		cJSON_SetNumberValue(sent,
+		                     sent->valuedouble + (double)recipients);
+	}
+	return d;
+}
+
+cJSON *
+notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
+{
+	const struct jx_identity *i = H->identity(req);
+	jx_stmt *st = H->db_query(
+	    db,
+	    "SELECT n.kind, n.title, n.body, n.urgent, n.deadline, n.audience, "
+	    "n.created_at, p.name, s.name, n.recipients, n.not_before, "
+	    "n.escalation, (SELECT COUNT(*) FROM notices_recipients r WHERE "
+	    "r.notice_id = n.id AND r.read_at IS NOT NULL), (SELECT read_at "
+	    "FROM notices_recipients r WHERE r.notice_id = n.id AND "
+	    "r.person_id = ?) FROM notices_notices n JOIN persons p ON p.id "
+	    "= n.sender_person_id JOIN schools s ON s.id = n.school_id WHERE "
+	    "n.id = ?",
+	    "ii", i->person_id, id);
+	cJSON *o = NULL, *steps, *s;
+	int64_t recipients;
+
+	if (st == NULL || H->db_step(st) != JX_DB_ROW)
+		goto done;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)id);
+	cJSON_AddStringToObject(o, "kind", H->db_text(st, 0));
+	cJSON_AddStringToObject(o, "title", H->db_text(st, 1));
+	cJSON_AddStringToObject(o, "body", H->db_text(st, 2));
+	cJSON_AddBoolToObject(o, "urgent", H->db_int(st, 3) != 0);
+	read_add_time(o, "deadline", H->db_int(st, 4));
+	read_add_time(o, "sent_at", H->db_int(st, 6));
+	cJSON_AddStringToObject(o, "sender_name", H->db_text(st, 7));
+	cJSON_AddStringToObject(o, "school_name", H->db_text(st, 8));
+	cJSON_AddStringToObject(o, "from",
+	                        strcmp(H->db_text(st, 0), "school") == 0
+	                            ? H->db_text(st, 8)
+	                            : H->db_text(st, 7));
+	if (may < 2) {
+		read_add_time(o, "read_at", H->db_int(st, 13));
+		goto done;
+	}
+	cJSON_AddItemToObject(o, "audience", cJSON_Parse(H->db_text(st, 5)));
+	cJSON_AddNumberToObject(o, "recipients", (double)H->db_int(st, 9));
+	read_add_time(o, "not_before", H->db_int(st, 10));
+	cJSON_AddNumberToObject(o, "read_count", (double)H->db_int(st, 12));
+	cJSON_AddNumberToObject(o, "unread_count",
+	                        (double)(H->db_int(st, 9) - H->db_int(st, 12)));
+	recipients = H->db_int(st, 9);
+	steps = cJSON_Parse(H->db_text(st, 11));
+	cJSON_ArrayForEach(s, steps)
+	{
+		cJSON *at = cJSON_GetObjectItemCaseSensitive(s, "at");
+		char when[40];
+
+		notices_format_time((int64_t)at->valuedouble, when,
+		                    sizeof(when));
+		cJSON_ReplaceItemInObject(s, "at", cJSON_CreateString(when));
+	}
+	cJSON_AddItemToObject(o, "escalation",
+	                      steps ? steps : cJSON_CreateArray());
+	H->db_finish(st);
+	st = NULL;
+	cJSON_AddItemToObject(o, "deliveries",
+	                      read_deliveries(db, id, recipients));
+done:
+	H->db_finish(st);
+	return o;
+}
+
+/* "一年级1班" of class id, or NULL. */
+static const char *
+read_class_name(jx_req *req, jx_db *db, int64_t klass)
+{
+	jx_stmt *st;
+	const char *name = NULL;
+
+	if (klass <= 0)
+		return NULL;
+	st = H->db_query(db, "SELECT grade, name FROM classes WHERE id = ?",
+	                 "i", klass);
+	if (st != NULL && H->db_step(st) == JX_DB_ROW)
+		name =
+		    H->sprintf(req, "%s%s",
+		               notices_org->grade_label((int)H->db_int(st, 0)),
+		               H->db_text(st, 1));
+	H->db_finish(st);
+	return name;
+}
+
+cJSON *
+notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
+{
+	const struct jx_wechat_v1 *wx = H->service("wechat.v1");
+	cJSON *o = cJSON_CreateObject();
+	cJSON *read = cJSON_AddArrayToObject(o, "read");
+	cJSON *unread = cJSON_AddArrayToObject(o, "unread");
+	cJSON *calls = cJSON_AddArrayToObject(o, "call_list");
+	jx_stmt *st;
+
+	st = H->db_query(db,
+	                 "SELECT r.person_id, p.name, r.read_at FROM "
+	                 "notices_recipients r JOIN persons p ON p.id = "
+	                 "r.person_id WHERE r.notice_id = ? AND r.read_at IS "
+	                 "NOT NULL ORDER BY r.read_at, r.person_id",
+	                 "i", id);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(r, "person_id",
+		                        (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(r, "name", H->db_text(st, 1));
+		read_add_time(r, "read_at", H->db_int(st, 2));
+		cJSON_AddItemToArray(read, r);
+	}
+	H->db_finish(st);
+	/* Unread, by class: a parent under their child's class. */
+	st = H->db_query(
+	    db,
+	    "SELECT r.person_id, p.name, r.is_parent, (SELECT "
+	    "MIN(v.class_id) FROM notices_via v WHERE v.notice_id = "
+	    "r.notice_id AND v.person_id = r.person_id) AS klass, (SELECT "
+	    "MIN(sp.name) FROM notices_via v JOIN persons sp ON sp.id = "
+	    "v.student_id WHERE v.notice_id = r.notice_id AND v.person_id = "
+	    "r.person_id AND v.role = 'parent') FROM notices_recipients r "
+	    "JOIN persons p ON p.id = r.person_id WHERE r.notice_id = ? AND "
+	    "r.read_at IS NULL ORDER BY klass, p.name, r.person_id",
+	    "i", id);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *r = cJSON_CreateObject();
+		int64_t person = H->db_int(st, 0);
+		const char *cn =
+		    H->db_is_null(st, 3)
+		        ? NULL
+		        : read_class_name(req, db, H->db_int(st, 3));
+		int f = wx != NULL ? wx->followed(db, person) : -1;
+
+		cJSON_AddNumberToObject(r, "person_id", (double)person);
+		cJSON_AddStringToObject(r, "name", H->db_text(st, 1));
+		cJSON_AddBoolToObject(r, "parent", H->db_int(st, 2) != 0);
+		if (H->db_is_null(st, 4))
+			cJSON_AddNullToObject(r, "student_name");
+		else
+			cJSON_AddStringToObject(r, "student_name",
+			                        H->db_text(st, 4));
+		if (cn != NULL)
+			cJSON_AddStringToObject(r, "class_name", cn);
+		else
+			cJSON_AddNullToObject(r, "class_name");
+		/* followed: a bound openid that follows; bound: any
+		 * binding at all (unbound parents are reached by SMS). */
+		cJSON_AddBoolToObject(r, "wechat_followed", f == 1);
+		cJSON_AddBoolToObject(r, "wechat_bound", f >= 0);
+		cJSON_AddItemToArray(unread, r);
+	}
+	H->db_finish(st);
+	st = H->db_query(db,
+	                 "SELECT c.person_id, p.name, p.phone, c.class_id, "
+	                 "c.created_at FROM notices_calls c JOIN "
+	                 "notices_recipients r ON r.notice_id = c.notice_id "
+	                 "AND r.person_id = c.person_id JOIN persons p ON "
+	                 "p.id = c.person_id WHERE c.notice_id = ? AND "
+	                 "r.read_at IS NULL ORDER BY c.class_id, p.name",
+	                 "i", id);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *r = cJSON_CreateObject();
+		const char *cn =
+		    H->db_is_null(st, 3)
+		        ? NULL
+		        : read_class_name(req, db, H->db_int(st, 3));
+
+		cJSON_AddNumberToObject(r, "person_id",
+		                        (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(r, "name", H->db_text(st, 1));
+		if (H->db_is_null(st, 2))
+			cJSON_AddNullToObject(r, "phone");
+		else
+			cJSON_AddStringToObject(r, "phone", H->db_text(st, 2));
+		if (cn != NULL)
+			cJSON_AddStringToObject(r, "class_name", cn);
+		else
+			cJSON_AddNullToObject(r, "class_name");
+		read_add_time(r, "listed_at", H->db_int(st, 4));
+		cJSON_AddItemToArray(calls, r);
+	}
+	H->db_finish(st);
+	return o;
+}
+
+int
+notices_mark_read(jx_req *req, jx_db *db, int64_t id)
+{
+	const struct jx_identity *i = H->identity(req);
+
+	return H->db_exec(db,
+	                  "UPDATE notices_recipients SET read_at = ? WHERE "
+	                  "notice_id = ? AND person_id = ? AND read_at IS "
+	                  "NULL",
+	                  "iii", H->now(), id, i->person_id) < 0
+	           ? -1
+	           : 0;
+}
+
+int64_t
+notices_remind(jx_req *req, jx_db *db, int64_t id)
+{
+	int64_t n;
+	cJSON *detail;
+
+	if (H->db_begin(db) != 0)
+		return -1;
+	n = notices_deliver_remind(db, id, "wechat");
+	if (n < 0)
+		goto fail;
+	detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(detail, "reminded", (double)n);
+	if (H->audit(req, "notices.remind",
+	             H->sprintf(req, "notice:%lld", (long long)id),
+	             detail) != 0) {
+		cJSON_Delete(detail);
+		goto fail;
+	}
+	cJSON_Delete(detail);
+	if (H->db_commit(db) != 0)
+		return -1;
+	return n;
+fail:
+	H->db_rollback(db);
+	return -1;
+}
+
+cJSON *
+notices_list_json(jx_req *req, jx_db *db)
+{
+	const struct jx_identity *i = H->identity(req);
+	cJSON *items = cJSON_CreateArray();
+	int64_t limit, before;
+	jx_stmt *st;
+
+	notices_page(req, &limit, &before);
+	st = H->db_query(
+	    db,
+	    "SELECT n.id, n.kind, n.title, n.urgent, n.deadline, "
+	    "n.created_at, n.recipients, (SELECT COUNT(*) FROM "
+	    "notices_recipients r WHERE r.notice_id = n.id AND r.read_at IS "
+	    "NOT NULL) FROM notices_notices n WHERE n.sender_person_id = ? "
+	    "AND n.school_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?",
+	    "iiii", i ? i->person_id : 0, i ? i->school_id : 0, before,
+	    limit + 1);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		int64_t total = H->db_int(st, 6), read = H->db_int(st, 7);
+
+		cJSON_AddNumberToObject(o, "id", (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(o, "kind", H->db_text(st, 1));
+		cJSON_AddStringToObject(o, "title", H->db_text(st, 2));
+		cJSON_AddBoolToObject(o, "urgent", H->db_int(st, 3) != 0);
+		read_add_time(o, "deadline", H->db_int(st, 4));
+		read_add_time(o, "sent_at", H->db_int(st, 5));
+		cJSON_AddNumberToObject(o, "recipients", (double)total);
+		cJSON_AddNumberToObject(o, "read_count", (double)read);
+		cJSON_AddNumberToObject(o, "unread_count",
+		                        (double)(total - read));
+		/* Whole percent read, for the page's bars. */
+		cJSON_AddNumberToObject(
+		    o, "read_percent",
+		    total > 0 ? (double)((read * 100) / total) : 0);
+		cJSON_AddItemToArray(items, o);
+	}
+	H->db_finish(st);
+	return notices_items(items, limit, "id");
+}
+
+cJSON *
+notices_inbox_json(jx_req *req, jx_db *db)
+{
+	const struct jx_identity *i = H->identity(req);
+	cJSON *items = cJSON_CreateArray();
+	int64_t limit, before, student = 0;
+	const char *role = NULL;
+	jx_stmt *st;
+
+	notices_page(req, &limit, &before);
+	if (!read_via(req, &role, &student))
+		return notices_items(items, limit, "notice_id");
+	st = H->db_query(
+	    db,
+	    "SELECT n.id, n.kind, n.title, p.name, s.name, n.created_at, "
+	    "r.read_at, n.urgent, n.deadline FROM notices_via v JOIN "
+	    "notices_notices n ON n.id = v.notice_id JOIN notices_recipients "
+	    "r ON r.notice_id = v.notice_id AND r.person_id = v.person_id "
+	    "JOIN persons p ON p.id = n.sender_person_id JOIN schools s ON "
+	    "s.id = n.school_id WHERE v.person_id = ? AND v.role = ? AND "
+	    "v.student_id = ? AND n.school_id = ? AND v.notice_id < ? ORDER "
+	    "BY v.notice_id DESC LIMIT ?",
+	    "isiiii", i->person_id, role, student, i->school_id, before,
+	    limit + 1);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		int school = strcmp(H->db_text(st, 1), "school") == 0;
+
+		cJSON_AddNumberToObject(o, "notice_id",
+		                        (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(o, "kind", H->db_text(st, 1));
+		cJSON_AddStringToObject(o, "title", H->db_text(st, 2));
+		cJSON_AddStringToObject(
+		    o, "from", school ? H->db_text(st, 4) : H->db_text(st, 3));
+		read_add_time(o, "sent_at", H->db_int(st, 5));
+		read_add_time(o, "read_at", H->db_int(st, 6));
+		cJSON_AddBoolToObject(o, "urgent", H->db_int(st, 7) != 0);
+		read_add_time(o, "deadline", H->db_int(st, 8));
+		cJSON_AddItemToArray(items, o);
+	}
+	H->db_finish(st);
+	return notices_items(items, limit, "notice_id");
+}
+
+cJSON *
+notices_calls_json(jx_req *req, jx_db *db)
+{
+	const struct jx_identity *i = H->identity(req);
+	cJSON *items = cJSON_CreateArray();
+
+	/* A head teacher's list: the unread of their classes the escalation
+	 * put there, one class at a time (a teacher heads few). */
+	for (int k = 0; i != NULL && k < i->nhead_of_class_ids; k++) {
+		int64_t klass = i->head_of_class_ids[k];
+		const char *cn = read_class_name(req, db, klass);
+		jx_stmt *st = H->db_query(
+		    db,
+		    "SELECT c.notice_id, n.title, n.deadline, c.person_id, "
+		    "p.name, p.phone, c.created_at, (SELECT MIN(sp.name) FROM "
+		    "notices_via v JOIN persons sp ON sp.id = v.student_id "
+		    "WHERE v.notice_id = c.notice_id AND v.person_id = "
+		    "c.person_id AND v.role = 'parent') FROM notices_calls c "
+		    "JOIN notices_notices n ON n.id = c.notice_id JOIN "
+		    "notices_recipients r ON r.notice_id = c.notice_id AND "
+		    "r.person_id = c.person_id JOIN persons p ON p.id = "
+		    "c.person_id WHERE c.class_id = ? AND n.school_id = ? AND "
+		    "r.read_at IS NULL ORDER BY c.notice_id DESC, p.name",
+		    "ii", klass, i->school_id);
+
+		while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "notice_id",
+			                        (double)H->db_int(st, 0));
+			cJSON_AddStringToObject(o, "title", H->db_text(st, 1));
+			read_add_time(o, "deadline", H->db_int(st, 2));
+			cJSON_AddNumberToObject(o, "person_id",
+			                        (double)H->db_int(st, 3));
+			cJSON_AddStringToObject(o, "name", H->db_text(st, 4));
+			if (H->db_is_null(st, 5))
+				cJSON_AddNullToObject(o, "phone");
+			else
+				cJSON_AddStringToObject(o, "phone",
+				                        H->db_text(st, 5));
+			read_add_time(o, "listed_at", H->db_int(st, 6));
+			if (H->db_is_null(st, 7))
+				cJSON_AddNullToObject(o, "student_name");
+			else
+				cJSON_AddStringToObject(o, "student_name",
+				                        H->db_text(st, 7));
+			cJSON_AddNumberToObject(o, "class_id", (double)klass);
+			if (cn != NULL)
+				cJSON_AddStringToObject(o, "class_name", cn);
+			else
+				cJSON_AddNullToObject(o, "class_name");
+			cJSON_AddItemToArray(items, o);
+		}
+		H->db_finish(st);
+	}
+	return items;
+}
+
+/* ---- the API handlers ---------------------------------------------- */
+
+static int
+api_list(jx_req *req, void *ud)
+{
+	(void)ud;
+	if (!notices_role(req, "school_admin,teacher"))
+		return notices_forbidden(req,
+		                         "Only senders have sent notices.");
+	return H->reply_json(req, 200, notices_list_json(req, H->req_db(req)));
+}
+
+static int
+api_get(jx_req *req, void *ud)
+{
+	int64_t id = H->req_param_id(req, "id");
+	jx_db *db = H->req_db(req);
+	int may = notices_access(req, db, id);
+	cJSON *o;
+
+	(void)ud;
+	if (may == 0 || (o = notices_get_json(req, db, id, may)) == NULL)
+		return notices_not_found(req);
+	return H->reply_json(req, 200, o);
+}
+
+static int
+api_receipts(jx_req *req, void *ud)
+{
+	int64_t id = H->req_param_id(req, "id");
+	jx_db *db = H->req_db(req);
+	int may = notices_access(req, db, id);
+
+	(void)ud;
+	if (may == 0)
+		return notices_not_found(req);
+	if (may < 2)
+		return notices_forbidden(req, "Receipts are the sender's.");
+	return H->reply_json(req, 200, notices_receipts_json(req, db, id));
+}
+
+static int
+api_remind(jx_req *req, void *ud)
+{
+	int64_t id = H->req_param_id(req, "id"), n;
+	jx_db *db = H->req_db(req);
+	int may = notices_access(req, db, id);
+	cJSON *o;
+
+	(void)ud;
+	if (may == 0)
+		return notices_not_found(req);
+	if (may < 2)
+		return notices_forbidden(req, "Only the sender reminds.");
+	n = notices_remind(req, db, id);
+	if (n < 0)
+		return notices_storage_error(req);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "reminded", (double)n);
+	return H->reply_json(req, 200, o);
+}
+
+static int
+api_inbox(jx_req *req, void *ud)
+{
+	(void)ud;
+	return H->reply_json(req, 200, notices_inbox_json(req, H->req_db(req)));
+}
+
+static int
+api_calls(jx_req *req, void *ud)
+{
+	(void)ud;
+	if (!notices_role(req, "teacher"))
+		return notices_forbidden(req, "The call list is the head "
+		                              "teachers'.");
+	return H->reply_json(req, 200, notices_calls_json(req, H->req_db(req)));
+}
+
+static int
+api_read(jx_req *req, void *ud)
+{
+	int64_t id = H->req_param_id(req, "notice_id");
+	jx_db *db = H->req_db(req);
+
+	(void)ud;
+	if (id <= 0 || !read_is_recipient(req, db, id))
+		return notices_not_found(req);
+	if (notices_mark_read(req, db, id) != 0)
+		return notices_storage_error(req);
+	return H->reply_json(req, 204, NULL);
+}
+
+int
+notices_read_init(struct jx_registrar *reg)
+{
+	static const struct {
+		const char *method, *pattern;
+		jx_handler h;
+	} routes[] = {
+	    {"GET", "/api/v1/notices", api_list},
+	    {"GET", "/api/v1/notices/calls", api_calls},
+	    {"GET", "/api/v1/notices/{id}", api_get},
+	    {"GET", "/api/v1/notices/{id}/receipts", api_receipts},
+	    {"POST", "/api/v1/notices/{id}/remind", api_remind},
+	    {"GET", "/api/v1/inbox", api_inbox},
+	    {"POST", "/api/v1/inbox/{notice_id}/read", api_read},
+	};
+
+	for (size_t k = 0; k < sizeof(routes) / sizeof(routes[0]); k++)
+		if (reg->route(reg, routes[k].method, routes[k].pattern,
+		               routes[k].h, NULL, 0) != 0)
+			return -1;
+	return 0;
+}

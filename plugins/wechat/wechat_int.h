@@ -1,0 +1,44 @@
+/*
+ * wechat_int.h — what the wechat plugin's files share.
+ */
+#ifndef WECHAT_INT_H
+#define WECHAT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jx/plugin.h>
+
+extern const struct jx_host *wx_host;
+
+/* The plugin's configuration (wechat.*), fixed after init. api_base has
+ * no trailing '/'; a missing value is "". */
+struct wx_config {
+	char api_base[512];
+	char appid[128];
+	char secret[256];
+	char token[128];
+	char template_id[128];
+};
+extern struct wx_config wx_cfg;
+
+/*
+ * One HTTP exchange with the WeChat API: GET when body is NULL, else a
+ * JSON POST. url is relative to api_base ("/cgi-bin/..."). Sets *status
+ * and *reply (malloc'ed, NUL-terminated, free it). 0, or 1 for a
+ * transport failure (err says why).
+ */
+int wx_http(const char *path, const char *body, long *status, char **reply,
+            char *err, size_t errlen);
+
+/* Escapes s for a URL query (malloc'ed), NULL on failure. */
+char *wx_escape(const char *s);
+
+/* Route registration (wechat_routes.c). */
+int wx_routes_register(struct jx_registrar *reg);
+
+/* Marks an openid's follow status (a subscribe/unsubscribe event, 43004);
+ * inserts an unbound row when the openid is new. 0 or -1. */
+int wx_set_followed(jx_db *db, const char *openid, int followed);
+
+#endif

@@ -1,0 +1,305 @@
+// A local stand-in for the parts of the WeChat official-account API that
+// jiaxiao's wechat plugin speaks (API.md, notices):
+//
+//   POST /cgi-bin/stable_token  {"grant_type":"client_credential","appid",
+//                                "secret","force_refresh"?}
+//     → {"access_token","expires_in"}  or  {"errcode","errmsg"}
+//   POST /cgi-bin/message/template/send?access_token=T
+//        {"touser","template_id","url"?,"data":{k:{"value"}},"client_msg_id"?}
+//     → {"errcode":0,"errmsg":"ok","msgid"}  or  {"errcode","errmsg"}
+//   GET  /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code
+//     → {"access_token","expires_in","refresh_token","openid","scope"}
+//       or {"errcode":40029,"errmsg":"invalid code"}
+//
+// It records every request (method, path, query, parsed JSON, the answer)
+// so tests can check what jiaxiao sent, and can be told to fail:
+//   api.failNext(n, errcode)      the next n template sends answer errcode
+//                                 (40001 invalid token, 45009 quota, ...)
+//   api.unfollow(openid)          sends to it answer 43004 (require subscribe)
+//   api.invalidOpenid(openid)     sends to it answer 40003
+//   api.expireTokens()            every token issued so far is refused with
+//                                 40001 (as after a refresh elsewhere)
+//   api.addCode(code, openid)     an OAuth code, good once
+// A template value longer than 20 characters is refused with 47003, as
+// WeChat does. A repeated client_msg_id is accepted again under the same
+// msgid and marked duplicate (WeChat drops such a repeat).
+//
+// latencyMs (option) delays every answer, like a distant API.
+// api.onAccepted = (count, entry) => ... is called as each template send is
+// accepted (before the answer leaves), e.g. to crash the sender mid-batch.
+//
+// Inspection: api.received, api.sends() (accepted template sends),
+// api.tokensIssued(), api.waitFor(pred). Over HTTP too, for scripts:
+//   GET  /_stub/stats  → {"requests","sends","accepted","duplicates",
+//                         "touser":{openid:count},"tokens","first_at","last_at"}
+//   POST /_stub/reset
+//
+// Helpers for the other direction (WeChat calling jiaxiao's callback):
+// wechatSignature(token, timestamp, nonce) and eventXml({...}).
+//
+// Standalone: `node tests/stubs/wechat-api.mjs [PORT]` (quiet; --log prints
+// one line per request). Node built-ins only.
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { pathToFileURL } from 'node:url';
+
+const BODY_LIMIT = 64 * 1024;
+const FIELD_LIMIT = 20;
+
+export function wechatSignature(token, timestamp, nonce) {
+	return crypto.createHash('sha1').update([token, String(timestamp), String(nonce)].sort().join('')).digest('hex');
+}
+
+// The XML of an event push from WeChat to the official account's server.
+export function eventXml({ to = 'gh_jiaxiao', from, event, msgId, status, createTime = Math.floor(Date.now() / 1000) }) {
+	let x = `<xml><ToUserName><![CDATA[${to}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>`;
+	x += `<CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event>`;
+	if (msgId !== undefined)
+		x += `<MsgID>${msgId}</MsgID>`;
+	if (status !== undefined)
+		x += `<Status><![CDATA[${status}]]></Status>`;
+	return x + '</xml>';
+}
+
+function reply(res, status, body) {
+	const text = JSON.stringify(body);
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+	res.end(text);
+}
+
+// Characters as WeChat counts them (code points).
+const chars = (s) => [...s].length;
+
+export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 'standinsecret0123', expiresIn = 7200, port = 0, host = '127.0.0.1', log = null, keep = true, latencyMs = 0 } = {}) {
+	const received = [];
+	const failures = []; // errcodes for the next template sends
+	const unfollowed = new Set();
+	const invalid = new Set();
+	const codes = new Map(); // OAuth code → openid (deleted when used)
+	const valid = new Set(); // tokens accepted
+	const msgids = new Map(); // client_msg_id → msgid
+	const waiters = new Set();
+	const stats = { requests: 0, sends: 0, accepted: 0, duplicates: 0, touser: {}, tokens: 0, first_at: null, last_at: null };
+	let current = null;
+	let nextToken = 1;
+	let nextMsgid = 1000;
+
+	const notify = () => {
+		for (const w of [...waiters])
+			w();
+	};
+
+	const issue = (force) => {
+		if (current && valid.has(current) && !force)
+			return current;
+		if (current)
+			valid.delete(current);
+		current = `tok-${nextToken++}-${crypto.randomBytes(6).toString('hex')}`;
+		valid.add(current);
+		stats.tokens++;
+		return current;
+	};
+
+	const handle = (entry, url) => {
+		const q = Object.fromEntries(url.searchParams);
+		const json = entry.json;
+		if (entry.method === 'POST' && url.pathname === '/cgi-bin/stable_token') {
+			if (!json || json.grant_type !== 'client_credential')
+				return [200, { errcode: 40002, errmsg: 'invalid grant_type' }];
+			if (json.appid !== appid)
+				return [200, { errcode: 40013, errmsg: 'invalid appid' }];
+			if (json.secret !== secret)
+				return [200, { errcode: 40125, errmsg: 'invalid appsecret' }];
+			return [200, { access_token: issue(json.force_refresh === true), expires_in: expiresIn }];
+		}
+		if (entry.method === 'POST' && url.pathname === '/cgi-bin/message/template/send') {
+			stats.sends++;
+			if (!valid.has(q.access_token))
+				return [200, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' }];
+			if (!json || typeof json.touser !== 'string' || typeof json.template_id !== 'string' || json.template_id === '')
+				return [200, { errcode: 47001, errmsg: 'data format error' }];
+			if (!json.data || typeof json.data !== 'object')
+				return [200, { errcode: 47001, errmsg: 'data format error' }];
+			for (const [k, v] of Object.entries(json.data))
+				if (!v || typeof v.value !== 'string' || chars(v.value) > FIELD_LIMIT)
+					return [200, { errcode: 47003, errmsg: `argument invalid! data.${k}.value invalid` }];
+			if (failures.length > 0) {
+				const code = failures.shift();
+				if (code === 40001)
+					valid.delete(q.access_token);
+				return [200, { errcode: code, errmsg: `stand-in failure ${code}` }];
+			}
+			if (invalid.has(json.touser))
+				return [200, { errcode: 40003, errmsg: 'invalid openid' }];
+			if (unfollowed.has(json.touser))
+				return [200, { errcode: 43004, errmsg: 'require subscribe' }];
+			const cmid = typeof json.client_msg_id === 'string' ? json.client_msg_id : null;
+			const dup = cmid !== null && msgids.has(cmid);
+			const msgid = dup ? msgids.get(cmid) : nextMsgid++;
+			if (cmid !== null)
+				msgids.set(cmid, msgid);
+			entry.duplicate = dup;
+			stats.accepted++;
+			if (dup)
+				stats.duplicates++;
+			stats.touser[json.touser] = (stats.touser[json.touser] ?? 0) + 1;
+			api.onAccepted?.(stats.accepted, entry);
+			return [200, { errcode: 0, errmsg: 'ok', msgid }];
+		}
+		if (entry.method === 'GET' && url.pathname === '/sns/oauth2/access_token') {
+			if (q.appid !== appid || q.secret !== secret)
+				return [200, { errcode: 40125, errmsg: 'invalid appsecret' }];
+			if (q.grant_type !== 'authorization_code')
+				return [200, { errcode: 40002, errmsg: 'invalid grant_type' }];
+			if (!codes.has(q.code))
+				return [200, { errcode: 40029, errmsg: 'invalid code' }];
+			const openid = codes.get(q.code);
+			codes.delete(q.code);
+			return [200, { access_token: `web-${crypto.randomBytes(6).toString('hex')}`, expires_in: 7200, refresh_token: 'r', openid, scope: 'snsapi_base' }];
+		}
+		if (entry.method === 'GET' && url.pathname === '/_stub/stats')
+			return [200, stats];
+		if (entry.method === 'POST' && url.pathname === '/_stub/reset') {
+			api.reset();
+			return [200, { ok: true }];
+		}
+		return [404, { errcode: -1, errmsg: 'no such endpoint in the stand-in' }];
+	};
+
+	const server = http.createServer((req, res) => {
+		const chunks = [];
+		let size = 0;
+		req.on('data', (c) => {
+			size += c.length;
+			if (size <= BODY_LIMIT)
+				chunks.push(c);
+		});
+		req.on('end', () => {
+			const url = new URL(req.url, 'http://stand-in');
+			const raw = Buffer.concat(chunks).toString('utf8');
+			let json;
+			try {
+				json = raw === '' ? undefined : JSON.parse(raw);
+			} catch {
+				json = undefined;
+			}
+			const now = Date.now();
+			const entry = { at: now, method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), json, answer: null };
+			if (!url.pathname.startsWith('/_stub/')) {
+				stats.requests++;
+				stats.first_at ??= now;
+				stats.last_at = now;
+			}
+			const [status, body] = handle(entry, url);
+			entry.answer = { status, body };
+			if (keep && !url.pathname.startsWith('/_stub/'))
+				received.push(entry);
+			const done = () => {
+				reply(res, status, body);
+				log?.(entry);
+				notify();
+			};
+			// A far-away API: every answer waits latencyMs.
+			if (latencyMs > 0)
+				setTimeout(done, latencyMs);
+			else
+				done();
+		});
+	});
+
+	await new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const address = server.address();
+	const base = `http://${host}:${address.port}`;
+
+	const api = {
+		url: base,
+		port: address.port,
+		appid,
+		secret,
+		received,
+		// Template sends the stand-in accepted.
+		sends: () => received.filter((r) => r.path === '/cgi-bin/message/template/send' && r.answer?.body?.errcode === 0),
+		tokenRequests: () => received.filter((r) => r.path === '/cgi-bin/stable_token'),
+		tokensIssued: () => stats.tokens,
+		stats: () => stats,
+		failNext(n, errcode) {
+			for (let i = 0; i < n; i++)
+				failures.push(errcode);
+		},
+		unfollow(openid) {
+			unfollowed.add(openid);
+		},
+		follow(openid) {
+			unfollowed.delete(openid);
+		},
+		invalidOpenid(openid) {
+			invalid.add(openid);
+		},
+		expireTokens() {
+			valid.clear();
+		},
+		addCode(code, openid) {
+			codes.set(code, openid);
+		},
+		reset() {
+			received.length = 0;
+			failures.length = 0;
+			msgids.clear();
+			Object.assign(stats, { requests: 0, sends: 0, accepted: 0, duplicates: 0, touser: {}, first_at: null, last_at: null });
+		},
+		// Resolves with the first received request for which pred is true
+		// (now or later); rejects after timeoutMs.
+		waitFor(pred = () => true, timeoutMs = 10000) {
+			return new Promise((resolve, reject) => {
+				const check = () => {
+					const hit = received.find(pred);
+					if (hit) {
+						waiters.delete(check);
+						clearTimeout(timer);
+						resolve(hit);
+						return true;
+					}
+					return false;
+				};
+				const timer = setTimeout(() => {
+					waiters.delete(check);
+					reject(new Error(`the WeChat stand-in received no matching request within ${timeoutMs} ms (got ${received.length})`));
+				}, timeoutMs);
+				if (!check())
+					waiters.add(check);
+			});
+		},
+		close() {
+			server.closeAllConnections?.();
+			return new Promise((resolve) => server.close(() => resolve()));
+		},
+	};
+	return api;
+}
+
+// Standalone: node tests/stubs/wechat-api.mjs [PORT] [--log]
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+	const args = process.argv.slice(2);
+	const port = Number(args.find((a) => /^\d+$/.test(a)) ?? 0);
+	const api = await startWechatApi({
+		port,
+		keep: false,
+		log: args.includes('--log')
+			? (r) => console.log(`${new Date(r.at).toISOString()} ${r.method} ${r.path} → ${r.answer.status} ${JSON.stringify(r.answer.body).slice(0, 120)}`)
+			: null,
+	});
+	console.log(`WeChat API stand-in listening on ${api.url} (appid ${api.appid}, secret ${api.secret})`);
+	const stop = async () => {
+		await api.close();
+		process.exit(0);
+	};
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
+}
