@@ -25,15 +25,19 @@ ki_fresh(jx_db *db, int64_t school)
 	version = H->rules_version(
 	    db, jxp_one(H, db, "SELECT district_id FROM schools WHERE id = ?",
 	                "i", school));
+	/* Changes of students mark the school dirty (events); students
+	 * without a result (written before this plugin) show as a count
+	 * that differs from the school's roll (an index range, no scan of
+	 * the results). */
 	behind = jxp_one(
 	    H, db,
 	    "SELECT (SELECT COUNT(*) FROM keyinfo_dirty WHERE school_id = ?) + "
 	    "(SELECT COUNT(*) FROM keyinfo_counts WHERE school_id = ? AND "
-	    "(rules_version != ? OR stale > 0)) + (SELECT COUNT(*) FROM "
-	    "students s WHERE s.school_id = ? AND s.status = 'in_school' AND "
-	    "NOT EXISTS (SELECT 1 FROM keyinfo_results r WHERE r.student_id "
-	    "= s.person_id))",
-	    "iiii", school, school, version, school);
+	    "(rules_version != ? OR stale > 0)) + ((SELECT COUNT(*) FROM "
+	    "students WHERE school_id = ? AND status = 'in_school') != "
+	    "(SELECT COALESCE(SUM(total), 0) FROM keyinfo_counts WHERE "
+	    "school_id = ?))",
+	    "iiiii", school, school, version, school, school);
 	if (behind == 0)
 		return 0;
 	if (behind < 0 || H->db_begin(db) != 0)
@@ -153,9 +157,9 @@ ki_district_progress(jx_req *req, jx_db *db, int64_t district)
 	        H, db,
 	        "SELECT (SELECT COALESCE(SUM(total), 0) FROM keyinfo_counts "
 	        "WHERE district_id = ? AND rules_version != ?) + (SELECT "
-	        "COUNT(*) FROM keyinfo_dirty d JOIN keyinfo_results r ON "
-	        "r.school_id = d.school_id WHERE d.district_id = ? AND r.stale "
-	        "= 1)",
+	        "COUNT(*) FROM keyinfo_results WHERE school_id IN (SELECT "
+	        "school_id FROM keyinfo_dirty WHERE district_id = ?) AND stale "
+	        "> 0)",
 	        "iii", district, version, district));
 	schools = cJSON_CreateArray();
 	st = H->db_query(

@@ -45,6 +45,11 @@ function idcard.normalize(s)
   if type(s) ~= "string" then
     return nil
   end
+  -- The usual value is already plain: digits and capitals (a district
+  -- checks a million of them after a rule change).
+  if s:find("^[%dA-Z]*$") then
+    return s
+  end
   s = s:gsub("\227\128\128", " ") -- U+3000 ideographic space
   s = s:gsub("\239\188([\144-\153])", function(c)
     return string.char(c:byte() - 0x90 + 0x30) -- U+FF10..FF19
@@ -81,7 +86,9 @@ function idcard.real_date(y, m, d)
 end
 
 -- Today as y, m, d from opts.today: an os.time value, "YYYY-MM-DD", or
--- nil for the host clock.
+-- nil for the host clock. The last conversion is kept: checks in a batch
+-- share the same second.
+local last_t, last_y, last_m, last_d
 local function today_ymd(today)
   if type(today) == "string" then
     local y, m, d = today:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
@@ -90,8 +97,12 @@ local function today_ymd(today)
     end
     today = nil
   end
-  local t = os.date("*t", type(today) == "number" and today or os.time())
-  return t.year, t.month, t.day
+  local t = type(today) == "number" and today or os.time()
+  if t ~= last_t then
+    local d = os.date("*t", t)
+    last_t, last_y, last_m, last_d = t, d.year, d.month, d.day
+  end
+  return last_y, last_m, last_d
 end
 
 local ID_PATTERN = "^" .. ("%d"):rep(17) .. "[%dX]$"
@@ -145,9 +156,11 @@ code, message}; an empty list means valid. opts (optional):
 Codes: empty, format (nothing else is checked then), province, area,
 birth_date, birth_future, check_digit, birth_age.
 ]]
+local ID_WHAT = { zh = "身份证号", en = "ID number" }
+
 function idcard.check(s, opts)
   opts = opts or {}
-  local what = opts.what or { zh = "身份证号", en = "ID number" }
+  local what = opts.what or ID_WHAT
   local list = {}
   local n = idcard.normalize(s)
   if n == nil or n == "" then

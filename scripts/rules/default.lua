@@ -54,32 +54,34 @@ end
 -- errors. Settings read from R (the district's effective rules):
 -- city_no_pattern, a Lua pattern the 市网学籍号 must match (default: any
 -- digits), and city_no_form, how messages describe it.
+local function present(v)
+  if type(v) == "number" then
+    return math.type(v) == "integer"
+  end
+  return type(v) == "string" and v:find("%S") ~= nil
+end
+
+local function add_problems(out, field, list)
+  for _, i in ipairs(list) do
+    out[#out + 1] = { field = field, level = i.level, code = i.code,
+      message = i.message }
+  end
+end
+
 function rules.keyinfo_check(student, R)
   R = R or rules
   student = student or {}
   local idcard = require("idcard")
   local xuejihao = require("xuejihao")
   local out = {}
-  local function present(v)
-    if type(v) == "number" then
-      return math.type(v) == "integer"
-    end
-    return type(v) == "string" and v:find("%S") ~= nil
-  end
-  local function add(field, list)
-    for _, i in ipairs(list) do
-      out[#out + 1] = { field = field, level = i.level, code = i.code,
-        message = i.message }
-    end
-  end
 
   if present(student.id_number) then
-    add("id_number", idcard.check(student.id_number,
+    add_problems(out, "id_number", idcard.check(student.id_number,
       { grade = student.grade }))
   end
   if present(student.national_no) then
     local id = present(student.id_number) and student.id_number or nil
-    add("national_no", xuejihao.check(student.national_no,
+    add_problems(out, "national_no", xuejihao.check(student.national_no,
       { id_number = id }))
   end
   if present(student.city_no) then
