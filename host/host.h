@@ -188,6 +188,8 @@ jx_db *jobs_db(jx_job *job);
 void jobs_progress(jx_job *job, int64_t done, int64_t total);
 void jobs_set_result(jx_job *job, cJSON *result);
 int64_t jobs_id(jx_job *job);
+/* The host table's parallel (see jx/plugin.h). */
+int jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n);
 
 /* ---- http.c ----------------------------------------------------------- */
 struct header {

@@ -234,4 +234,5 @@ const struct jx_host jx_host_table = {
     .rules_version = rules_version,
     .format_time = clock_format_iso,
     .send = notify_message,
+    .parallel = jobs_parallel,
 };

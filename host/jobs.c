@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct jx_job {
 	int64_t id;
@@ -240,6 +241,71 @@ jobs_run_pending(jx_db *db)
 	while ((rc = jobs_run_one(db)) == 1)
 		n++;
 	return rc < 0 ? -1 : n;
+}
+
+/* ---- parallel work -------------------------------------------------- */
+
+struct jobs_helper {
+	void (*fn)(void *arg, int i);
+	void *arg;
+	int i;
+	pthread_t thread;
+	int started;
+};
+
+static void *
+jobs_helper_main(void *p)
+{
+	struct jobs_helper *h = p;
+	struct luaenv_opts lo;
+	struct luaenv *lua;
+	jx_db *db = db_open(app.db_path);
+
+	http_lua_opts(&lo);
+	lua = luaenv_new(&lo);
+	orgsvc_set_lua(lua);
+	orgsvc_set_db(db);
+	/* Without a connection or a Lua state the helper still runs fn:
+	 * its calls fail as they would on any thread without them. */
+	h->fn(h->arg, h->i);
+	orgsvc_set_lua(NULL);
+	orgsvc_set_db(NULL);
+	if (lua != NULL)
+		luaenv_free(lua);
+	db_close(db);
+	return NULL;
+}
+
+int
+jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int64_t cap =
+	    config_int(&app.cfg, "jobs.parallel", cores > 0 ? cores : 1);
+	struct jobs_helper *h;
+	int k;
+
+	if (cap < 1)
+		cap = 1;
+	if (cap > 64)
+		cap = 64;
+	k = n < 1 ? 1 : n > cap ? (int)cap : n;
+	h = calloc((size_t)k, sizeof(*h));
+	if (h == NULL)
+		k = 1;
+	for (int i = 1; i < k; i++) {
+		h[i] = (struct jobs_helper){.fn = fn, .arg = arg, .i = i};
+		h[i].started = pthread_create(&h[i].thread, NULL,
+		                              jobs_helper_main, &h[i]) == 0;
+		if (!h[i].started) /* do its share here instead */
+			fn(arg, i);
+	}
+	fn(arg, 0);
+	for (int i = 1; i < k; i++)
+		if (h[i].started)
+			pthread_join(h[i].thread, NULL);
+	free(h);
+	return k;
 }
 
 static void *

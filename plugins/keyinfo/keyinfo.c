@@ -134,7 +134,7 @@ static const char *const ki_migrations[] = {
 
 static const struct jx_plugin ki_plugin = {
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = 1,
+    .abi_minor = 3,
     .name = "keyinfo",
     .version = "1.0.0",
     .migrations = ki_migrations,

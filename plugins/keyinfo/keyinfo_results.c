@@ -15,6 +15,7 @@
  */
 #include "keyinfo.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,65 +226,139 @@ done:
 
 /* ---- stored results --------------------------------------------------- */
 
+/*
+ * A school's refresh in two halves: ki_collect reads the students whose
+ * results are due and runs the rules over them (Lua: most of the time),
+ * ki_settle writes the results, drops those of students who left and
+ * recounts the school's classes (a short write transaction). The
+ * background refresh runs the first half outside any transaction, on
+ * several threads, so that writers (logins, edits) are not held up.
+ *
+ * A student changed between the halves must not get a result computed
+ * from their old fields: every change bumps the row's stale counter
+ * (ki_mark_stale), and a result is written only over the counter value
+ * it was computed for; a skipped row keeps its school dirty.
+ */
+struct ki_work {
+	struct ki_student *s;
+	int64_t *expect; /* the row's stale counter read; -1: no row */
+	size_t n, cap;
+	int64_t version;
+	int64_t district;
+};
+
+static void
+ki_work_free(struct ki_work *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		ki_student_free(&w->s[i]);
+	free(w->s);
+	free(w->expect);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Reads the school's due students and checks them: 0 or -1. */
 static int
-ki_store(jx_db *db, const struct ki_student *s, int64_t version)
+ki_collect(jx_db *db, int64_t school, int all, struct ki_work *w)
+{
+	jx_stmt *st;
+	char err[512];
+
+	memset(w, 0, sizeof(*w));
+	w->district = jxp_one(
+	    H, db, "SELECT district_id FROM schools WHERE id = ?", "i", school);
+	if (w->district <= 0)
+		return w->district < 0 ? -1 : 0;
+	w->version = H->rules_version(db, w->district);
+	if (w->version < 0)
+		return -1;
+	st =
+	    H->db_query(db,
+	                "SELECT " KI_STUDENT_COLUMNS ", r.stale" KI_STUDENT_FROM
+	                "LEFT JOIN keyinfo_results r ON r.student_id = "
+	                "s.person_id WHERE s.school_id = ? AND s.status = "
+	                "'in_school' AND (? OR r.student_id IS NULL OR "
+	                "r.stale > 0 OR r.rules_version != ? OR r.class_id "
+	                "!= COALESCE(s.class_id, 0) OR r.school_id != "
+	                "s.school_id)",
+	                "iii", school, (int64_t)(all != 0), w->version);
+	if (st == NULL)
+		return -1;
+	while (H->db_step(st) == JX_DB_ROW) {
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 256;
+			struct ki_student *m = realloc(w->s, cap * sizeof(*m));
+			int64_t *e;
+
+			if (m == NULL)
+				break;
+			w->s = m;
+			e = realloc(w->expect, cap * sizeof(*e));
+			if (e == NULL)
+				break;
+			w->expect = e;
+			w->cap = cap;
+		}
+		ki_student_row(st, &w->s[w->n]);
+		w->expect[w->n] = H->db_is_null(st, 9) ? -1 : H->db_int(st, 9);
+		w->n++;
+	}
+	H->db_finish(st);
+	for (size_t i = 0; i < w->n; i += KI_BATCH) {
+		int64_t v;
+		int k = (int)(w->n - i < KI_BATCH ? w->n - i : KI_BATCH);
+
+		if (ki_check_batch(db, w->district, NULL, &w->s[i], k, 1, &v,
+		                   err, sizeof(err)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Writes one result over the stale counter it was computed for: 1
+ * written, 0 skipped (the student changed meanwhile), -1 error. */
+static int
+ki_store(jx_db *db, const struct ki_student *s, int64_t version, int64_t expect)
 {
 	char *p = cJSON_PrintUnformatted(s->problems);
 	int64_t n;
 
 	n = H->db_exec(
 	    db,
-	    "INSERT INTO keyinfo_results(student_id, school_id, class_id, "
-	    "district_id, rules_version, complete, errors, missing, "
-	    "problems, stale, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, 0, ?) ON CONFLICT(student_id) DO UPDATE SET school_id = "
-	    "excluded.school_id, class_id = excluded.class_id, district_id "
-	    "= excluded.district_id, rules_version = excluded.rules_version, "
-	    "complete = excluded.complete, errors = excluded.errors, missing "
-	    "= excluded.missing, problems = excluded.problems, stale = 0, "
-	    "computed_at = excluded.computed_at",
-	    "iiiiiiiisi", s->id, s->school, s->klass, s->district, version,
+	    expect < 0
+	        ? "INSERT INTO keyinfo_results(student_id, school_id, "
+	          "class_id, district_id, rules_version, complete, errors, "
+	          "missing, problems, stale, computed_at) VALUES (?, ?, ?, ?, "
+	          "?, ?, ?, ?, ?, 0, ?) ON CONFLICT(student_id) DO NOTHING"
+	        : "INSERT INTO keyinfo_results(student_id, school_id, "
+	          "class_id, district_id, rules_version, complete, errors, "
+	          "missing, problems, stale, computed_at) VALUES (?, ?, ?, ?, "
+	          "?, ?, ?, ?, ?, 0, ?) ON CONFLICT(student_id) DO UPDATE SET "
+	          "school_id = excluded.school_id, class_id = "
+	          "excluded.class_id, district_id = excluded.district_id, "
+	          "rules_version = excluded.rules_version, complete = "
+	          "excluded.complete, errors = excluded.errors, missing = "
+	          "excluded.missing, problems = excluded.problems, stale = 0, "
+	          "computed_at = excluded.computed_at WHERE "
+	          "keyinfo_results.stale = ?",
+	    expect < 0 ? "iiiiiiiisi" : "iiiiiiiisii", s->id, s->school,
+	    s->klass, s->district, version,
 	    (int64_t)(s->errors == 0 && s->missing == 0), (int64_t)s->errors,
-	    (int64_t)s->missing, p ? p : "[]", H->now());
+	    (int64_t)s->missing, p ? p : "[]", H->now(), expect);
 	cJSON_free(p);
-	return n == 1 ? 0 : -1;
+	return n < 0 ? -1 : (int)n;
 }
 
-static int
-ki_store_batch(jx_db *db, int64_t district, struct ki_student *s, int n)
+/* Writes the collected results and recounts the school, in the
+ * caller's transaction. The number written, or -1. */
+static int64_t
+ki_settle(jx_db *db, int64_t school, const struct ki_work *w)
 {
-	int64_t version = 0;
-	char err[512];
-	int rc = 0;
+	int64_t written = 0, moved;
+	int skipped = 0;
 
-	if (n == 0)
+	if (w->district <= 0)
 		return 0;
-	if (ki_check_batch(db, district, NULL, s, n, 1, &version, err,
-	                   sizeof(err)) != 0)
-		return -1;
-	for (int i = 0; i < n && rc == 0; i++)
-		rc = ki_store(db, &s[i], version);
-	return rc;
-}
-
-int64_t
-ki_refresh_school(jx_db *db, int64_t school, int all)
-{
-	struct ki_student *batch;
-	int64_t district, version, done = 0, moved;
-	jx_stmt *st;
-	int n = 0, rc = 0;
-
-	district = jxp_one(
-	    H, db, "SELECT district_id FROM schools WHERE id = ?", "i", school);
-	if (district <= 0)
-		return district < 0 ? -1 : 0;
-	version = H->rules_version(db, district);
-	if (version < 0)
-		return -1;
-	batch = calloc(KI_BATCH, sizeof(*batch));
-	if (batch == NULL)
-		return -1;
 	/* Students who came from another school leave their old school's
 	 * counts behind: that school is refreshed too. */
 	moved = H->db_exec(db,
@@ -293,45 +368,17 @@ ki_refresh_school(jx_db *db, int64_t school, int all)
 	                   "= s.person_id WHERE s.school_id = ? AND "
 	                   "r.school_id != s.school_id ON CONFLICT DO NOTHING",
 	                   "i", school);
-	if (moved < 0 || (moved > 0 && ki_queue_refresh(db, -1, 0) != 0)) {
-		free(batch);
+	if (moved < 0)
 		return -1;
+	for (size_t i = 0; i < w->n; i++) {
+		int rc = ki_store(db, &w->s[i], w->version, w->expect[i]);
+
+		if (rc < 0)
+			return -1;
+		written += rc;
+		skipped += rc == 0;
 	}
-	st = H->db_query(db,
-	                 "SELECT " KI_STUDENT_COLUMNS KI_STUDENT_FROM
-	                 "LEFT JOIN keyinfo_results r ON r.student_id = "
-	                 "s.person_id WHERE s.school_id = ? AND s.status = "
-	                 "'in_school' AND (? OR r.student_id IS NULL OR "
-	                 "r.stale = 1 OR r.rules_version != ? OR r.class_id "
-	                 "!= COALESCE(s.class_id, 0) OR r.school_id != "
-	                 "s.school_id)",
-	                 "iii", school, (int64_t)(all != 0), version);
-	if (st == NULL) {
-		free(batch);
-		return -1;
-	}
-	/* The statement stays open while the batches are written: SQLite
-	 * reads a consistent snapshot of the rows selected at the start,
-	 * and the rows written are ones already read. */
-	while (rc == 0 && H->db_step(st) == JX_DB_ROW) {
-		ki_student_row(st, &batch[n++]);
-		if (n == KI_BATCH) {
-			rc = ki_store_batch(db, district, batch, n);
-			for (int i = 0; i < n; i++)
-				ki_student_free(&batch[i]);
-			done += n;
-			n = 0;
-		}
-	}
-	H->db_finish(st);
-	if (rc == 0)
-		rc = ki_store_batch(db, district, batch, n);
-	done += n;
-	for (int i = 0; i < n; i++)
-		ki_student_free(&batch[i]);
-	free(batch);
-	if (rc != 0 ||
-	    H->db_exec(db,
+	if (H->db_exec(db,
 	               "DELETE FROM keyinfo_results WHERE school_id = ? AND "
 	               "student_id NOT IN (SELECT person_id FROM students "
 	               "WHERE school_id = ? AND status = 'in_school')",
@@ -342,14 +389,55 @@ ki_refresh_school(jx_db *db, int64_t school, int all)
 	               "INSERT INTO keyinfo_counts(school_id, class_id, "
 	               "district_id, total, complete, stale, rules_version) "
 	               "SELECT school_id, class_id, district_id, COUNT(*), "
-	               "SUM(complete), SUM(stale), MIN(rules_version) FROM "
-	               "keyinfo_results WHERE school_id = ? GROUP BY "
+	               "SUM(complete), SUM(stale > 0), MIN(rules_version) "
+	               "FROM keyinfo_results WHERE school_id = ? GROUP BY "
 	               "school_id, class_id, district_id",
-	               "i", school) < 0 ||
-	    H->db_exec(db, "DELETE FROM keyinfo_dirty WHERE school_id = ?", "i",
-	               school) < 0)
+	               "i", school) < 0)
 		return -1;
-	return done;
+	/* A student who changed meanwhile keeps the school dirty. */
+	if (skipped == 0) {
+		if (H->db_exec(db,
+		               "DELETE FROM keyinfo_dirty WHERE school_id = ?",
+		               "i", school) < 0)
+			return -1;
+	} else if (ki_queue_refresh(db, -1, 0) != 0) {
+		return -1;
+	}
+	if (moved > 0 && ki_queue_refresh(db, -1, 0) != 0)
+		return -1;
+	return written;
+}
+
+int64_t
+ki_refresh_school(jx_db *db, int64_t school, int all)
+{
+	struct ki_work w;
+	int64_t rc = -1;
+
+	if (ki_collect(db, school, all, &w) == 0)
+		rc = ki_settle(db, school, &w);
+	ki_work_free(&w);
+	return rc;
+}
+
+/* The same, the rules run outside any transaction: -1 on error. */
+static int64_t
+ki_refresh_school_apart(jx_db *db, int64_t school, int all)
+{
+	struct ki_work w;
+	int64_t rc = -1;
+
+	if (ki_collect(db, school, all, &w) == 0) {
+		if (H->db_begin(db) == 0) {
+			rc = ki_settle(db, school, &w);
+			if (rc < 0 || H->db_commit(db) != 0) {
+				H->db_rollback(db);
+				rc = -1;
+			}
+		}
+	}
+	ki_work_free(&w);
+	return rc;
 }
 
 /* ---- staleness and the background refresh ------------------------------ */
@@ -382,10 +470,19 @@ ki_mark_stale(jx_db *db, int64_t student)
 {
 	int64_t a, b;
 
+	/* The stale counter goes up (a result computed before this change
+	 * is then not written); a student without a result gets a
+	 * placeholder, so that the same holds for them. */
 	if (H->db_exec(db,
-	               "UPDATE keyinfo_results SET stale = 1 WHERE student_id "
-	               "= ?",
-	               "i", student) < 0 ||
+	               "INSERT INTO keyinfo_results(student_id, school_id, "
+	               "class_id, district_id, rules_version, complete, "
+	               "errors, missing, problems, stale, computed_at) SELECT "
+	               "s.person_id, s.school_id, COALESCE(s.class_id, 0), "
+	               "sc.district_id, -1, 0, 0, 3, '[]', 1, ? FROM students "
+	               "s JOIN schools sc ON sc.id = s.school_id WHERE "
+	               "s.person_id = ? ON CONFLICT(student_id) DO UPDATE SET "
+	               "stale = keyinfo_results.stale + 1",
+	               "ii", H->now(), student) < 0 ||
 	    (a = H->db_exec(db,
 	                    "INSERT INTO keyinfo_dirty(school_id, "
 	                    "district_id) SELECT school_id, district_id FROM "
@@ -435,8 +532,8 @@ ki_on_school_changed(jx_db *db, const char *event, const cJSON *payload,
 		return 0;
 	school = (int64_t)id->valuedouble;
 	if (H->db_exec(db,
-	               "UPDATE keyinfo_results SET stale = 1 WHERE school_id "
-	               "= ?",
+	               "UPDATE keyinfo_results SET stale = stale + 1 WHERE "
+	               "school_id = ?",
 	               "i", school) < 0 ||
 	    H->db_exec(db,
 	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
@@ -474,23 +571,72 @@ ki_on_rules(jx_db *db, const char *event, const cJSON *payload, void *ud)
 /*
  * The refresh job: the dirty schools, then (district_id >= 0) every
  * school of the district (0: of all districts) whose results are not of
- * its current rules. One transaction per school, so readers never wait
- * long and a crash loses at most one school's work.
+ * its current rules. Schools are shared out to as many threads as the
+ * host gives (the rules are most of the work); each school's results are
+ * written in one short transaction, so readers and writers never wait
+ * long and a crash loses at most the schools in hand.
  */
+struct ki_pool {
+	jx_job *job;
+	int64_t *schools;
+	size_t n;
+	int all;
+	pthread_mutex_t mu;
+	size_t next;
+	int64_t done, failed, checked;
+};
+
+static void
+ki_refresh_worker(void *arg, int i)
+{
+	struct ki_pool *p = arg;
+	jx_db *db = H->thread_db();
+
+	for (;;) {
+		int64_t school, k = -1, done;
+		size_t at;
+
+		pthread_mutex_lock(&p->mu);
+		at = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (at >= p->n)
+			break;
+		school = p->schools[at];
+		if (db != NULL)
+			k = ki_refresh_school_apart(db, school, p->all);
+		if (k < 0)
+			H->log(JX_LOG_WARN, "keyinfo",
+			       "refreshing school %lld failed: %s",
+			       (long long)school,
+			       db ? H->db_errmsg(db) : "no connection");
+		pthread_mutex_lock(&p->mu);
+		if (k < 0)
+			p->failed++;
+		else
+			p->checked += k;
+		done = ++p->done;
+		pthread_mutex_unlock(&p->mu);
+		/* Progress is the job's own connection: thread 0 only. */
+		if (i == 0)
+			H->job_progress(p->job, done, (int64_t)p->n);
+	}
+}
+
 static int
 ki_refresh_job(jx_job *job, void *ud)
 {
-	const cJSON *p = H->job_params(job);
-	const cJSON *d = cJSON_GetObjectItem(p, "district_id");
+	const cJSON *params = H->job_params(job);
+	const cJSON *d = cJSON_GetObjectItem(params, "district_id");
 	int64_t district = cJSON_IsNumber(d) ? (int64_t)d->valuedouble : -1;
-	int all = cJSON_IsTrue(cJSON_GetObjectItem(p, "all"));
+	struct ki_pool p = {.job = job, .mu = PTHREAD_MUTEX_INITIALIZER};
 	jx_db *db = H->job_db(job);
-	int64_t *schools = NULL, total = 0, done = 0, checked = 0;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	jx_stmt *st;
 	cJSON *res;
+	int threads;
 
 	(void)ud;
+	p.all = cJSON_IsTrue(cJSON_GetObjectItem(params, "all"));
 	st = H->db_query(
 	    db,
 	    district < 0
@@ -499,41 +645,29 @@ ki_refresh_job(jx_job *job, void *ud)
 	          "UNION SELECT school_id FROM keyinfo_dirty ORDER BY 1",
 	    district < 0 ? "" : "ii", district, district);
 	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		if (n == cap) {
+		if (p.n == cap) {
 			int64_t *m;
 
 			cap = cap ? cap * 2 : 64;
-			m = realloc(schools, cap * sizeof(*m));
+			m = realloc(p.schools, cap * sizeof(*m));
 			if (m == NULL)
 				break;
-			schools = m;
+			p.schools = m;
 		}
-		schools[n++] = H->db_int(st, 0);
+		p.schools[p.n++] = H->db_int(st, 0);
 	}
 	H->db_finish(st);
-	total = (int64_t)n;
-	for (size_t i = 0; i < n; i++) {
-		int64_t k;
-
-		if (H->db_begin(db) != 0)
-			break;
-		k = ki_refresh_school(db, schools[i], all);
-		if (k < 0 || H->db_commit(db) != 0) {
-			H->db_rollback(db);
-			H->log(JX_LOG_WARN, "keyinfo",
-			       "refreshing school %lld failed: %s",
-			       (long long)schools[i], H->db_errmsg(db));
-			continue;
-		}
-		checked += k;
-		H->job_progress(job, ++done, total);
-	}
-	free(schools);
+	threads =
+	    H->parallel(ki_refresh_worker, &p, (int)(p.n < 64 ? p.n : 64));
+	H->job_progress(job, p.done, (int64_t)p.n);
+	free(p.schools);
 	res = cJSON_CreateObject();
-	cJSON_AddNumberToObject(res, "schools", (double)done);
-	cJSON_AddNumberToObject(res, "checked", (double)checked);
+	cJSON_AddNumberToObject(res, "schools", (double)p.done);
+	cJSON_AddNumberToObject(res, "failed", (double)p.failed);
+	cJSON_AddNumberToObject(res, "checked", (double)p.checked);
+	cJSON_AddNumberToObject(res, "threads", threads);
 	H->job_set_result(job, res);
-	return done == total ? 0 : 1;
+	return p.failed == 0 ? 0 : 1;
 }
 
 int

@@ -2,13 +2,36 @@
  * test_jobs.c — durable jobs: a queued job runs with progress and a
  * stored result, a failing runner ends "failed" with its result, a job
  * of an unknown kind fails with a reason, and a job left "running" by a
- * crash is marked failed at start-up (never left running).
+ * crash is marked failed at start-up (never left running). parallel()
+ * runs its share 0 on the caller and the others on threads of their own,
+ * each with its own connection to the same database.
  */
 #include "check.h"
 #include "host.h"
+#include "org.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct par {
+	int seen[64];
+	int64_t rows[64];
+	pthread_t tid[64];
+};
+
+static void
+par_fn(void *arg, int i)
+{
+	struct par *p = arg;
+	jx_db *db = orgsvc_get_db();
+
+	p->seen[i]++;
+	p->tid[i] = pthread_self();
+	p->rows[i] = db ? db_one(db, "SELECT COUNT(*) FROM jobs", "") : -1;
+}
 
 static int
 count_job(jx_job *job, void *ud)
@@ -102,6 +125,31 @@ main(void)
 		cJSON_Delete(j);
 	}
 	CHECK(jobs_get_json(db, 999999, NULL) == NULL);
+
+	/* parallel: k = n capped by the cores, share 0 on this thread */
+	{
+		struct par p = {0};
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		int want = cores >= 4 ? 4 : (int)cores, k;
+		int64_t jobs = db_one(db, "SELECT COUNT(*) FROM jobs", "");
+
+		app.db_path = path;
+		orgsvc_set_db(db);
+		k = jobs_parallel(par_fn, &p, 4);
+		CHECK(k == want);
+		for (int i = 0; i < 64; i++)
+			CHECK(p.seen[i] == (i < k));
+		CHECK(pthread_equal(p.tid[0], pthread_self()));
+		for (int i = 0; i < k; i++)
+			CHECK(p.rows[i] == jobs);
+		for (int i = 1; i < k; i++)
+			CHECK(!pthread_equal(p.tid[i], pthread_self()));
+		memset(&p, 0, sizeof(p));
+		CHECK(jobs_parallel(par_fn, &p, 0) == 1);
+		CHECK(p.seen[0] == 1 && p.seen[1] == 0);
+		orgsvc_set_db(NULL);
+		app.db_path = NULL;
+	}
 
 	db_close(db);
 	snprintf(err, sizeof(err), "rm -rf %s", dir);

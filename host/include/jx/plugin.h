@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 1
-#define JX_ABI_MINOR 2
+#define JX_ABI_MINOR 3
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -425,6 +425,18 @@ struct jx_host {
 	 * "unreachable:".
 	 */
 	int64_t (*send)(jx_db *db, const struct jx_message *m);
+
+	/* ---- ABI 1.3: work on several cores ----------------------------- */
+	/*
+	 * Runs fn(arg, i) for i = 0 .. k-1 at the same time and returns k
+	 * when all have returned: i = 0 on the calling thread, the others
+	 * on threads of their own, each with its own database connection
+	 * and Lua state (thread_db and rule_call work there). k is n capped
+	 * by the config's jobs.parallel (default: the machine's online
+	 * cores), at least 1. Meant for background jobs that spend their
+	 * time in Lua; writers still take SQLite's one write lock in turn.
+	 */
+	int (*parallel)(void (*fn)(void *arg, int i), void *arg, int n);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */
