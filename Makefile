@@ -31,6 +31,7 @@ test: build node_modules/.package-lock.json
 bench: build
 	sh bench/run.sh $(BUILD)
 	sh bench/import.sh $(BUILD)
+	sh bench/keyinfo.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \
