@@ -6,8 +6,9 @@
 // number another student has), changes by parents and students waiting
 // for review (the queue with old and new values, rejection with a reason
 // the parent sees, approval, a newer submission superseding the older),
-// the school's and the district's progress, the incomplete list as a real
-// .xlsx, reconciliation against the registry's sheet, and scope.
+// the school's and the district's progress (a warning alone does not make
+// a student incomplete), the incomplete list as a real .xlsx,
+// reconciliation against the registry's sheet, and scope.
 //
 // The tests run in order on one demo server and build on one another;
 // each says what it leaves behind. The demo's people: keyinfo_lib.mjs.
@@ -569,4 +570,27 @@ test('reconcile with the registry sheet: matched, missing on either side, mismat
 	assert.ok([403, 404].includes((await reconcile(await login(server, WANG), xlsx(rows))).status));
 	// Reconciling changes nothing.
 	assert.equal((await get(admin, '张一鸣')).fields.city_no.value, zhangCity);
+});
+
+// ---- warnings -------------------------------------------------------------
+
+test('a warning does not make a student incomplete', async () => {
+	// 陈小雨's G number carries ID_CXY, her ID number is ID_CXY2: the
+	// rules warn (the G number keeps the ID it was issued with).
+	const admin = await login(server, SCHOOL_ADMIN);
+	let k = await get(admin, '陈小雨');
+	const warning = k.problems.find((p) => p.field === 'national_no' && p.level === 'warning');
+	assert.ok(warning, `a warning on national_no: ${JSON.stringify(k.problems)}`);
+	assert.equal(warning.code, 'g_id_mismatch');
+	assert.deepEqual(errorsOf(k), []);
+	const before = await progress(admin);
+	const r = await putKeyinfo(admin, '陈小雨', { city_no: '4301000031' });
+	assert.equal(r.status, 200, r.text);
+	k = r.json;
+	assert.ok(k.problems.some((p) => p.code === 'g_id_mismatch'), 'the warning stays');
+	const after = await progress(admin);
+	assert.equal(after.complete, before.complete + 1, `${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+	assert.equal(klass(after, c12).complete, klass(before, c12).complete + 1);
+	const x = await download(server, admin, `/api/v1/schools/${S1}/keyinfo/incomplete.xlsx?class_id=${c12}`);
+	assert.deepEqual(xlsxRecords(x.buf).map((rec) => rec['学生姓名']), ['赵欣怡', '赵欣怡'], 'she is off the list');
 });
