@@ -130,6 +130,20 @@ static const char *const ki_migrations[] = {
     "  field, id);"
     "CREATE INDEX keyinfo_changes_district ON keyinfo_changes(district_id, "
     "  status);",
+    /* 2: the counts per school, so that a district's progress reads a
+     * row per school rather than one per class */
+    "CREATE TABLE keyinfo_school_counts ("
+    "  school_id INTEGER PRIMARY KEY,"
+    "  district_id INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL,"
+    "  complete INTEGER NOT NULL,"
+    "  rules_version INTEGER NOT NULL);"
+    "CREATE INDEX keyinfo_school_counts_district ON "
+    "  keyinfo_school_counts(district_id);"
+    "INSERT INTO keyinfo_school_counts(school_id, district_id, total, "
+    "  complete, rules_version) SELECT school_id, district_id, SUM(total), "
+    "  SUM(complete), MIN(rules_version) FROM keyinfo_counts GROUP BY "
+    "  school_id, district_id;",
     NULL};
 
 static const struct jx_plugin ki_plugin = {

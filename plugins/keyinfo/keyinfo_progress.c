@@ -3,7 +3,8 @@
  * school of a district), the incomplete list as .xlsx, and reconciliation
  * with the registry's export sheet.
  *
- * Progress reads the stored counts (keyinfo_counts), which a refresh of
+ * Progress reads the stored counts (keyinfo_counts per class,
+ * keyinfo_school_counts per school), which a refresh of
  * the school recounts from the stored results; a school whose results are
  * out of date is refreshed before its progress is shown, so the numbers
  * a school admin sees are never behind their own edits.
@@ -155,21 +156,22 @@ ki_district_progress(jx_req *req, jx_db *db, int64_t district)
 	    o, "stale",
 	    (double)jxp_one(
 	        H, db,
-	        "SELECT (SELECT COALESCE(SUM(total), 0) FROM keyinfo_counts "
-	        "WHERE district_id = ? AND rules_version != ?) + (SELECT "
-	        "COUNT(*) FROM keyinfo_results WHERE school_id IN (SELECT "
-	        "school_id FROM keyinfo_dirty WHERE district_id = ?) AND stale "
-	        "> 0)",
+	        "SELECT (SELECT COALESCE(SUM(total), 0) FROM "
+	        "keyinfo_school_counts WHERE district_id = ? AND rules_version "
+	        "!= ?) + (SELECT COUNT(*) FROM keyinfo_results WHERE school_id "
+	        "IN (SELECT school_id FROM keyinfo_dirty WHERE district_id = "
+	        "?) "
+	        "AND stale > 0)",
 	        "iii", district, version, district));
 	schools = cJSON_CreateArray();
 	st = H->db_query(
 	    db,
-	    "SELECT sc.id, sc.name, COALESCE(SUM(k.total), 0), "
-	    "COALESCE(SUM(k.complete), 0), (SELECT COUNT(DISTINCT "
-	    "ch.student_id) FROM keyinfo_changes ch WHERE ch.school_id = "
-	    "sc.id AND ch.status = 'pending') FROM schools sc LEFT JOIN "
-	    "keyinfo_counts k ON k.school_id = sc.id WHERE sc.district_id = ? "
-	    "GROUP BY sc.id, sc.name ORDER BY sc.code",
+	    "SELECT sc.id, sc.name, COALESCE(k.total, 0), "
+	    "COALESCE(k.complete, 0), (SELECT COUNT(DISTINCT ch.student_id) "
+	    "FROM keyinfo_changes ch WHERE ch.school_id = sc.id AND ch.status "
+	    "= 'pending') FROM schools sc LEFT JOIN keyinfo_school_counts k "
+	    "ON k.school_id = sc.id WHERE sc.district_id = ? ORDER BY "
+	    "sc.code",
 	    "i", district);
 	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
 		c = cJSON_CreateObject();

@@ -392,6 +392,16 @@ ki_settle(jx_db *db, int64_t school, const struct ki_work *w)
 	               "SUM(complete), SUM(stale > 0), MIN(rules_version) "
 	               "FROM keyinfo_results WHERE school_id = ? GROUP BY "
 	               "school_id, class_id, district_id",
+	               "i", school) < 0 ||
+	    H->db_exec(db,
+	               "DELETE FROM keyinfo_school_counts WHERE school_id = ?",
+	               "i", school) < 0 ||
+	    H->db_exec(db,
+	               "INSERT INTO keyinfo_school_counts(school_id, "
+	               "district_id, total, complete, rules_version) SELECT "
+	               "school_id, district_id, SUM(total), SUM(complete), "
+	               "MIN(rules_version) FROM keyinfo_counts WHERE school_id "
+	               "= ? GROUP BY school_id, district_id",
 	               "i", school) < 0)
 		return -1;
 	/* A student who changed meanwhile keeps the school dirty. */
@@ -559,6 +569,11 @@ ki_on_rules(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		if (H->db_exec(db,
 		               "UPDATE keyinfo_counts SET rules_version = -1",
 		               "") < 0 ||
+		    H->db_exec(
+		        db,
+		        "UPDATE keyinfo_school_counts SET rules_version = "
+		        "-1",
+		        "") < 0 ||
 		    H->db_exec(db,
 		               "UPDATE keyinfo_results SET rules_version = -1",
 		               "") < 0)
