@@ -197,6 +197,12 @@ test('school admin edits: applied, 422 naming the field, 409 for a taken number,
 	assert.equal(r.status, 200, r.text);
 	assert.equal(r.json.fields.city_no.status, 'missing');
 	assert.equal((await putKeyinfo(admin, '李思涵', { city_no: '4301000002' })).status, 200);
+	// null clears too: the ID number, and it is free for her again.
+	r = await putKeyinfo(admin, '李思涵', { id_number: null });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.fields.id_number.status, 'missing');
+	assert.ok(empty(r.json.fields.id_number.value), r.text);
+	assert.equal((await putKeyinfo(admin, '李思涵', { id_number: ID_LI })).status, 200);
 
 	// The district admin may edit too; school 2's admin cannot see her.
 	r = await putKeyinfo(await login(server, DISTRICT_ADMIN), '王子轩', { city_no: '4301000003' });
