@@ -190,6 +190,8 @@ void jobs_set_result(jx_job *job, cJSON *result);
 int64_t jobs_id(jx_job *job);
 /* The host table's parallel (see jx/plugin.h). */
 int jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n);
+/* The host table's job_stopping. */
+int jobs_stopping(jx_job *job);
 
 /* ---- http.c ----------------------------------------------------------- */
 struct header {

@@ -235,4 +235,5 @@ const struct jx_host jx_host_table = {
     .format_time = clock_format_iso,
     .send = notify_message,
     .parallel = jobs_parallel,
+    .job_stopping = jobs_stopping,
 };

@@ -277,6 +277,13 @@ jobs_helper_main(void *p)
 }
 
 int
+jobs_stopping(jx_job *job)
+{
+	(void)job;
+	return __atomic_load_n(&jobs.stop, __ATOMIC_RELAXED);
+}
+
+int
 jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -371,7 +378,7 @@ jobs_stop(void)
 	if (!jobs.running)
 		return;
 	pthread_mutex_lock(&jobs.mu);
-	jobs.stop = 1;
+	__atomic_store_n(&jobs.stop, 1, __ATOMIC_RELAXED);
 	pthread_cond_signal(&jobs.cv);
 	pthread_mutex_unlock(&jobs.mu);
 	pthread_join(jobs.thread, NULL);

@@ -145,7 +145,7 @@ static cJSON *
 ki_district_progress(jx_req *req, jx_db *db, int64_t district)
 {
 	int64_t total = 0, complete = 0, pending = 0, version;
-	cJSON *o = cJSON_CreateObject(), *schools, *c;
+	cJSON *o = cJSON_CreateObject(), *schools, *c, *pend;
 	jx_stmt *st;
 
 	(void)req;
@@ -163,28 +163,47 @@ ki_district_progress(jx_req *req, jx_db *db, int64_t district)
 	        "?) "
 	        "AND stale > 0)",
 	        "iii", district, version, district));
-	schools = cJSON_CreateArray();
-	st = H->db_query(
-	    db,
-	    "SELECT sc.id, sc.name, COALESCE(k.total, 0), "
-	    "COALESCE(k.complete, 0), (SELECT COUNT(DISTINCT ch.student_id) "
-	    "FROM keyinfo_changes ch WHERE ch.school_id = sc.id AND ch.status "
-	    "= 'pending') FROM schools sc LEFT JOIN keyinfo_school_counts k "
-	    "ON k.school_id = sc.id WHERE sc.district_id = ? ORDER BY "
-	    "sc.code",
-	    "i", district);
+	/* The schools with pending changes: one indexed query for the
+	 * district, not one per school. */
+	pend = cJSON_CreateObject();
+	st = H->db_query(db,
+	                 "SELECT school_id, COUNT(DISTINCT student_id) FROM "
+	                 "keyinfo_changes WHERE district_id = ? AND status = "
+	                 "'pending' GROUP BY school_id",
+	                 "i", district);
 	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "%lld", (long long)H->db_int(st, 0));
+		cJSON_AddNumberToObject(pend, key, (double)H->db_int(st, 1));
+	}
+	H->db_finish(st);
+	schools = cJSON_CreateArray();
+	st = H->db_query(db,
+	                 "SELECT sc.id, sc.name, COALESCE(k.total, 0), "
+	                 "COALESCE(k.complete, 0) FROM schools sc LEFT JOIN "
+	                 "keyinfo_school_counts k ON k.school_id = sc.id WHERE "
+	                 "sc.district_id = ? ORDER BY sc.code",
+	                 "i", district);
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		char key[24];
+		const cJSON *pn;
+		int64_t np;
+
+		snprintf(key, sizeof(key), "%lld", (long long)H->db_int(st, 0));
+		pn = cJSON_GetObjectItemCaseSensitive(pend, key);
+		np = pn ? (int64_t)pn->valuedouble : 0;
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "school_id",
 		                        (double)H->db_int(st, 0));
 		cJSON_AddStringToObject(c, "name", H->db_text(st, 1));
-		ki_add_counts(c, H->db_int(st, 2), H->db_int(st, 3),
-		              H->db_int(st, 4));
+		ki_add_counts(c, H->db_int(st, 2), H->db_int(st, 3), np);
 		total += H->db_int(st, 2);
 		complete += H->db_int(st, 3);
-		pending += H->db_int(st, 4);
+		pending += np;
 		cJSON_AddItemToArray(schools, c);
 	}
+	cJSON_Delete(pend);
 	H->db_finish(st);
 	ki_add_counts(o, total, complete, pending);
 	cJSON_AddItemToObject(o, "schools", schools);

@@ -611,6 +611,11 @@ ki_refresh_worker(void *arg, int i)
 		int64_t school, k = -1, done;
 		size_t at;
 
+		/* At shutdown, stop between schools: what is left stays
+		 * dirty or of the old version, and the next start queues a
+		 * refresh for it (ki_results_init). */
+		if (H->job_stopping(p->job))
+			break;
 		pthread_mutex_lock(&p->mu);
 		at = p->next++;
 		pthread_mutex_unlock(&p->mu);
@@ -681,13 +686,16 @@ ki_refresh_job(jx_job *job, void *ud)
 	cJSON_AddNumberToObject(res, "failed", (double)p.failed);
 	cJSON_AddNumberToObject(res, "checked", (double)p.checked);
 	cJSON_AddNumberToObject(res, "threads", threads);
+	cJSON_AddBoolToObject(res, "stopped", p.done < (int64_t)p.n);
 	H->job_set_result(job, res);
-	return p.failed == 0 ? 0 : 1;
+	return p.failed == 0 && p.done == (int64_t)p.n ? 0 : 1;
 }
 
 int
 ki_results_init(struct jx_registrar *reg)
 {
+	jx_db *db;
+
 	if (reg->subscribe(reg, "roster.student_changed", ki_on_student_changed,
 	                   NULL) != 0 ||
 	    reg->subscribe(reg, "roster.school_changed", ki_on_school_changed,
@@ -698,6 +706,23 @@ ki_results_init(struct jx_registrar *reg)
 	/* Students without a result (the demo's, or added before this
 	 * plugin) are checked by the refresh that follows the first start
 	 * (the host announces the default rules as new then), and by any
-	 * read of their school's progress. */
+	 * read of their school's progress. Work a stop interrupted (dirty
+	 * schools, results of an older rules version) is queued again. */
+	db = H->thread_db();
+	if (db != NULL &&
+	    jxp_one(H, db,
+	            "SELECT EXISTS (SELECT 1 FROM keyinfo_dirty) OR EXISTS "
+	            "(SELECT 1 FROM keyinfo_school_counts k JOIN districts d "
+	            "ON d.id = k.district_id WHERE k.rules_version != "
+	            "d.rules_version) OR EXISTS (SELECT 1 FROM schools sc "
+	            "WHERE NOT EXISTS (SELECT 1 FROM keyinfo_school_counts k "
+	            "WHERE k.school_id = sc.id) AND EXISTS (SELECT 1 FROM "
+	            "students s WHERE s.school_id = sc.id AND s.status = "
+	            "'in_school'))",
+	            "") == 1 &&
+	    H->db_begin(db) == 0) {
+		if (ki_queue_refresh(db, 0, 0) != 0 || H->db_commit(db) != 0)
+			H->db_rollback(db);
+	}
 	return 0;
 }

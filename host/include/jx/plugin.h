@@ -437,6 +437,10 @@ struct jx_host {
 	 * time in Lua; writers still take SQLite's one write lock in turn.
 	 */
 	int (*parallel)(void (*fn)(void *arg, int i), void *arg, int n);
+	/* 1 once the host is shutting down: a long job should stop at its
+	 * next safe point and return (its work must be resumable: the job
+	 * is not run again by itself). Any thread may ask. */
+	int (*job_stopping)(jx_job *job);
 };
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */
