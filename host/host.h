@@ -337,6 +337,12 @@ int demo_create(jx_db *db);
 /* Prints the demo logins. */
 void demo_print(jx_db *db, FILE *out);
 
+/* ---- json.c ----------------------------------------------------------- */
+/* v as compact JSON text, as cJSON_PrintUnformatted writes it (integers
+ * faster); malloc'ed, never NULL (aborts when memory is exhausted); *len
+ * its length when len is not NULL. */
+char *json_print(const cJSON *v, size_t *len);
+
 /* ---- rules.c ---------------------------------------------------------- */
 struct luaenv;
 /* A rule of the district's active rules (0: the defaults alone), called

@@ -374,16 +374,14 @@ http_problem_message(jx_req *req)
 int
 http_reply_json(jx_req *req, int status, cJSON *body)
 {
+	size_t n;
 	char *s;
 
 	if (body == NULL)
 		return http_set(req, status, NULL, NULL, 0);
-	s = cJSON_PrintUnformatted(body);
+	s = json_print(body, &n);
 	cJSON_Delete(body);
-	if (s == NULL)
-		return http_reply_problem(req, 500, "internal", "Out of memory",
-		                          NULL);
-	http_set(req, status, "application/json; charset=utf-8", s, strlen(s));
+	http_set(req, status, "application/json; charset=utf-8", s, n);
 	free(s);
 	return status;
 }
