@@ -35,95 +35,13 @@ notices_forbidden(jx_req *req, const char *detail)
 	    detail ? detail : "Your identity may not do this.");
 }
 
-int
-notices_storage_error(jx_req *req)
-{
-	return notices_host->reply_problem(req, 500, "storage", "Storage error",
-	                                   "Nothing was changed.");
-}
-
-int
-notices_invalid(jx_req *req, const char *detail)
-{
-	return notices_host->reply_problem(
-	    req, 422, "validation-failed", "Invalid input",
-	    detail ? detail : "Some fields are missing or invalid.");
-}
-
-int
-notices_role(jx_req *req, const char *roles)
-{
-	const struct jx_identity *i = notices_host->identity(req);
-	size_t n;
-
-	if (i == NULL)
-		return 0;
-	n = strlen(i->role);
-	for (const char *p = roles; (p = strstr(p, i->role)) != NULL; p += n)
-		if ((p == roles || p[-1] == ',') &&
-		    (p[n] == '\0' || p[n] == ','))
-			return 1;
-	return 0;
-}
-
-int64_t
-notices_one(jx_db *db, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	jx_stmt *st;
-	int64_t v = 0;
-
-	va_start(ap, types);
-	st = notices_host->db_vquery(db, sql, types, ap);
-	va_end(ap);
-	if (st == NULL)
-		return -1;
-	if (notices_host->db_step(st) == JX_DB_ROW)
-		v = notices_host->db_int(st, 0);
-	notices_host->db_finish(st);
-	return v;
-}
-
 void
 notices_page(jx_req *req, int64_t *limit, int64_t *before)
 {
-	const char *l = notices_host->req_query(req, "limit");
-	const char *c = notices_host->req_query(req, "cursor");
-
-	*limit = l ? atoll(l) : 50;
-	if (*limit < 1)
-		*limit = 50;
-	if (*limit > 500)
-		*limit = 500;
-	*before = c ? atoll(c) : 0;
+	/* newest first: the cursor is the last id shown, none the top */
+	jxp_page(notices_host, req, limit, before);
 	if (*before <= 0)
 		*before = INT64_MAX;
-}
-
-cJSON *
-notices_items(cJSON *items, int64_t limit, const char *id_key)
-{
-	cJSON *o = cJSON_CreateObject();
-	int n = cJSON_GetArraySize(items);
-
-	/* One row more than the limit was read: it says whether a next
-	 * page exists. */
-	if (n > limit) {
-		cJSON *last;
-		char cursor[32];
-
-		cJSON_DeleteItemFromArray(items, n - 1);
-		last = cJSON_GetArrayItem(items, n - 2);
-		snprintf(
-		    cursor, sizeof(cursor), "%lld",
-		    (long long)cJSON_GetObjectItem(last, id_key)->valuedouble);
-		cJSON_AddItemToObject(o, "items", items);
-		cJSON_AddStringToObject(o, "next_cursor", cursor);
-		return o;
-	}
-	cJSON_AddItemToObject(o, "items", items);
-	cJSON_AddNullToObject(o, "next_cursor");
-	return o;
 }
 
 int

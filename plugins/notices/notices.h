@@ -10,6 +10,8 @@
 
 #include <jx/org.h>
 #include <jx/plugin.h>
+
+#include "jxplug.h"
 #include <jx/wechat.h>
 
 #include "notices_time.h"
@@ -26,17 +28,8 @@ extern const struct jx_org_v1 *notices_org;
 /* ---- notices.c: replies and helpers ---------------------------------- */
 int notices_not_found(jx_req *req);
 int notices_forbidden(jx_req *req, const char *detail);
-int notices_storage_error(jx_req *req);
-int notices_invalid(jx_req *req, const char *detail);
-/* 1 when the acting identity's role is one of the comma-separated roles. */
-int notices_role(jx_req *req, const char *roles);
-/* The first column of the first row; 0 for none, -1 on error. */
-int64_t notices_one(jx_db *db, const char *sql, const char *types, ...);
 /* ?limit= (default 50, max 500) and ?cursor= (an id: items below it). */
 void notices_page(jx_req *req, int64_t *limit, int64_t *before);
-/* {"items","next_cursor"} from one row more than limit (id_key: the
- * cursor's member). Takes items. */
-cJSON *notices_items(cJSON *items, int64_t limit, const char *id_key);
 /* 1 when the request is for the JSON API. */
 int notices_is_api(jx_req *req);
 /* Copies at most max characters (UTF-8) of s into out. */

@@ -145,10 +145,10 @@ draft_audience(jx_req *req, jx_db *db, struct draft *d, int64_t school,
 	{
 		int64_t id = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 
-		if (id <= 0 || notices_one(db,
-		                           "SELECT 1 FROM classes WHERE id = "
-		                           "? AND school_id = ?",
-		                           "ii", id, school) != 1) {
+		if (id <= 0 || jxp_one(notices_host, db,
+		                       "SELECT 1 FROM classes WHERE id = "
+		                       "? AND school_id = ?",
+		                       "ii", id, school) != 1) {
 			draft_error(d, "audience.class_ids",
 			            H->sprintf(req,
 			                       "no class %s in your school",
@@ -223,10 +223,10 @@ draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
 	const cJSON *urgent = cJSON_GetObjectItemCaseSensitive(body, "urgent");
 	const cJSON *deadline =
 	    cJSON_GetObjectItemCaseSensitive(body, "deadline");
-	int teacher = notices_role(req, "teacher");
+	int teacher = jxp_role(notices_host, req, "teacher");
 
 	if (i == NULL || i->school_id <= 0 ||
-	    !notices_role(req, "school_admin,teacher")) {
+	    !jxp_role(notices_host, req, "school_admin,teacher")) {
 		d->status = 403;
 		d->detail = "Only a school's administrators and teachers "
 		            "send notices.";
@@ -423,7 +423,7 @@ compose_escalation(jx_db *db, int64_t district, const struct draft *d,
 	n = cJSON_CreateObject();
 	cJSON_AddStringToObject(n, "kind", d->kind);
 	cJSON_AddBoolToObject(n, "urgent", d->urgent);
-	notices_format_time(d->deadline, when, sizeof(when));
+	notices_host->format_time(d->deadline, when, sizeof(when));
 	cJSON_AddStringToObject(n, "deadline", when);
 	cJSON_AddNumberToObject(n, "hours_left",
 	                        (double)(d->deadline - now) / 3600.0);
@@ -586,11 +586,11 @@ compose_problem(jx_req *req, struct draft *d, int status)
 	if (status == 403)
 		return notices_forbidden(req, d->detail);
 	if (status == 500)
-		return notices_storage_error(req);
+		return jxp_storage_error(notices_host, req);
 	cJSON_ArrayForEach(e, d->errors) H->problem_error(
 	    req, 0, cJSON_GetObjectItemCaseSensitive(e, "field")->valuestring,
 	    cJSON_GetObjectItemCaseSensitive(e, "message")->valuestring);
-	return notices_invalid(req, NULL);
+	return jxp_invalid(notices_host, req, NULL);
 }
 
 /* Checks and stores body; the status (201 / 200 preview) after
@@ -622,7 +622,7 @@ compose_json(jx_req *req, const cJSON *body, int preview)
 		char when[40];
 
 		if (nb > 0) {
-			notices_format_time(nb, when, sizeof(when));
+			notices_host->format_time(nb, when, sizeof(when));
 			cJSON_AddStringToObject(out, "not_before", when);
 		} else
 			cJSON_AddNullToObject(out, "not_before");
@@ -657,7 +657,7 @@ cJSON *
 notices_compose_options(jx_req *req, jx_db *db)
 {
 	const struct jx_identity *i = H->identity(req);
-	int teacher = notices_role(req, "teacher");
+	int teacher = jxp_role(notices_host, req, "teacher");
 	cJSON *o = cJSON_CreateObject();
 	cJSON *classes = cJSON_AddArrayToObject(o, "classes");
 	cJSON *grades = cJSON_AddArrayToObject(o, "grades");
@@ -754,7 +754,7 @@ notices_compose_form(jx_req *req, void *ud)
 
 	(void)ud;
 	memset(d, 0, sizeof(*d));
-	if (!notices_role(req, "school_admin,teacher"))
+	if (!jxp_role(notices_host, req, "school_admin,teacher"))
 		return notices_forbidden(req, NULL);
 	options = notices_compose_options(req, db);
 	body = compose_form_body(req, options);
@@ -773,7 +773,7 @@ notices_compose_form(jx_req *req, void *ud)
 		cJSON_Delete(options);
 		cJSON_Delete(body);
 		status = status == 403 ? notices_forbidden(req, d->detail)
-		                       : notices_storage_error(req);
+		                       : jxp_storage_error(notices_host, req);
 		draft_free(d);
 		return status;
 	}

@@ -97,7 +97,7 @@ notice_params(const struct notice_info *n)
 
 	while (len > 0 && base[len - 1] == '/')
 		len--;
-	notices_format_time(n->created_at, when, sizeof(when));
+	notices_host->format_time(n->created_at, when, sizeof(when));
 	snprintf(url, sizeof(url), "%.*s/notices/%lld", (int)len,
 	         base ? base : "", (long long)n->id);
 	cJSON_AddStringToObject(p, "title", n->title);
@@ -210,10 +210,10 @@ done:
 int64_t
 notices_not_before(jx_db *db, int64_t id)
 {
-	return notices_one(db,
-	                   "SELECT not_before FROM notices_notices WHERE "
-	                   "id = ?",
-	                   "i", id);
+	return jxp_one(notices_host, db,
+	               "SELECT not_before FROM notices_notices WHERE "
+	               "id = ?",
+	               "i", id);
 }
 
 /* SMS about notice n to person (template), if they have a phone. */
@@ -374,12 +374,11 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		int rc;
 
 		/* Only a recipient who has not read it yet. */
-		if (notices_one(
-		        db,
-		        "SELECT 1 FROM notices_recipients WHERE "
-		        "notice_id = ? AND person_id = ? AND read_at IS "
-		        "NULL",
-		        "ii", (int64_t)id, person) != 1)
+		if (jxp_one(notices_host, db,
+		            "SELECT 1 FROM notices_recipients WHERE "
+		            "notice_id = ? AND person_id = ? AND read_at IS "
+		            "NULL",
+		            "ii", (int64_t)id, person) != 1)
 			return 0;
 		if (notice_info_load(db, id, &n) != 0)
 			return -1;

@@ -21,7 +21,7 @@ page_list(jx_req *req, void *ud)
 	cJSON *d;
 
 	(void)ud;
-	if (!notices_role(req, "school_admin,teacher"))
+	if (!jxp_role(notices_host, req, "school_admin,teacher"))
 		return notices_forbidden(req, NULL);
 	d = notices_list_json(req, H->req_db(req));
 	cJSON_AddStringToObject(d, "title", H->t(req, "notices.list.title"));
@@ -34,7 +34,7 @@ page_new(jx_req *req, void *ud)
 	cJSON *d;
 
 	(void)ud;
-	if (!notices_role(req, "school_admin,teacher"))
+	if (!jxp_role(notices_host, req, "school_admin,teacher"))
 		return notices_forbidden(req, NULL);
 	d = notices_compose_options(req, H->req_db(req));
 	cJSON_AddStringToObject(d, "title", H->t(req, "notices.new.title"));
@@ -56,7 +56,7 @@ page_notice(jx_req *req, void *ud)
 		return notices_not_found(req);
 	/* Opening the page is reading the notice (the WeChat link). */
 	if (may == 1 && notices_mark_read(req, db, id) != 0)
-		return notices_storage_error(req);
+		return jxp_storage_error(notices_host, req);
 	d = notices_get_json(req, db, id, may);
 	if (d == NULL)
 		return notices_not_found(req);
@@ -98,7 +98,7 @@ page_remind(jx_req *req, void *ud)
 		return notices_not_found(req);
 	n = notices_remind(req, db, id);
 	if (n < 0)
-		return notices_storage_error(req);
+		return jxp_storage_error(notices_host, req);
 	return H->reply_redirect(
 	    req, H->sprintf(req, "/notices/%lld/receipts?reminded=%lld",
 	                    (long long)id, (long long)n));
@@ -121,7 +121,7 @@ page_calls(jx_req *req, void *ud)
 	cJSON *d;
 
 	(void)ud;
-	if (!notices_role(req, "teacher"))
+	if (!jxp_role(notices_host, req, "teacher"))
 		return notices_forbidden(req, NULL);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "title", H->t(req, "notices.calls.title"));

@@ -50,13 +50,13 @@ read_is_recipient(jx_req *req, jx_db *db, int64_t id)
 
 	if (!read_via(req, &role, &student))
 		return 0;
-	return notices_one(db,
-	                   "SELECT 1 FROM notices_via v JOIN notices_notices n "
-	                   "ON n.id = v.notice_id WHERE v.notice_id = ? AND "
-	                   "v.person_id = ? AND v.role = ? AND v.student_id = "
-	                   "? AND n.school_id = ?",
-	                   "iisii", id, i->person_id, role, student,
-	                   i->school_id) == 1;
+	return jxp_one(notices_host, db,
+	               "SELECT 1 FROM notices_via v JOIN notices_notices n "
+	               "ON n.id = v.notice_id WHERE v.notice_id = ? AND "
+	               "v.person_id = ? AND v.role = ? AND v.student_id = "
+	               "? AND n.school_id = ?",
+	               "iisii", id, i->person_id, role, student,
+	               i->school_id) == 1;
 }
 
 int
@@ -80,8 +80,9 @@ notices_access(jx_req *req, jx_db *db, int64_t id)
 	if (school == 0)
 		return 0;
 	if ((sender == i->person_id && school == i->school_id &&
-	     notices_role(req, "school_admin,teacher")) ||
-	    (notices_role(req, "school_admin,district_admin,city_admin") &&
+	     jxp_role(notices_host, req, "school_admin,teacher")) ||
+	    (jxp_role(notices_host, req,
+	              "school_admin,district_admin,city_admin") &&
 	     H->may(req, JX_MANAGE_SCHOOL, school)))
 		return 2;
 	return read_is_recipient(req, db, id) ? 1 : 0;
@@ -96,7 +97,7 @@ read_add_time(cJSON *o, const char *name, int64_t t)
 		cJSON_AddNullToObject(o, name);
 		return;
 	}
-	notices_format_time(t, when, sizeof(when));
+	notices_host->format_time(t, when, sizeof(when));
 	cJSON_AddStringToObject(o, name, when);
 }
 
@@ -204,8 +205,8 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 		cJSON *at = cJSON_GetObjectItemCaseSensitive(s, "at");
 		char when[40];
 
-		notices_format_time((int64_t)at->valuedouble, when,
-		                    sizeof(when));
+		notices_host->format_time((int64_t)at->valuedouble, when,
+		                          sizeof(when));
 		cJSON_ReplaceItemInObject(s, "at", cJSON_CreateString(when));
 	}
 	cJSON_AddItemToObject(o, "escalation",
@@ -419,7 +420,7 @@ notices_list_json(jx_req *req, jx_db *db)
 		cJSON_AddItemToArray(items, o);
 	}
 	H->db_finish(st);
-	return notices_items(items, limit, "id");
+	return jxp_items(items, limit, "id");
 }
 
 cJSON *
@@ -433,7 +434,7 @@ notices_inbox_json(jx_req *req, jx_db *db)
 
 	notices_page(req, &limit, &before);
 	if (!read_via(req, &role, &student))
-		return notices_items(items, limit, "notice_id");
+		return jxp_items(items, limit, "notice_id");
 	st = H->db_query(
 	    db,
 	    "SELECT n.id, n.kind, n.title, p.name, s.name, n.created_at, "
@@ -463,7 +464,7 @@ notices_inbox_json(jx_req *req, jx_db *db)
 		cJSON_AddItemToArray(items, o);
 	}
 	H->db_finish(st);
-	return notices_items(items, limit, "notice_id");
+	return jxp_items(items, limit, "notice_id");
 }
 
 cJSON *
@@ -530,7 +531,7 @@ static int
 api_list(jx_req *req, void *ud)
 {
 	(void)ud;
-	if (!notices_role(req, "school_admin,teacher"))
+	if (!jxp_role(notices_host, req, "school_admin,teacher"))
 		return notices_forbidden(req,
 		                         "Only senders have sent notices.");
 	return H->reply_json(req, 200, notices_list_json(req, H->req_db(req)));
@@ -580,7 +581,7 @@ api_remind(jx_req *req, void *ud)
 		return notices_forbidden(req, "Only the sender reminds.");
 	n = notices_remind(req, db, id);
 	if (n < 0)
-		return notices_storage_error(req);
+		return jxp_storage_error(notices_host, req);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "reminded", (double)n);
 	return H->reply_json(req, 200, o);
@@ -597,7 +598,7 @@ static int
 api_calls(jx_req *req, void *ud)
 {
 	(void)ud;
-	if (!notices_role(req, "teacher"))
+	if (!jxp_role(notices_host, req, "teacher"))
 		return notices_forbidden(req, "The call list is the head "
 		                              "teachers'.");
 	return H->reply_json(req, 200, notices_calls_json(req, H->req_db(req)));
@@ -613,7 +614,7 @@ api_read(jx_req *req, void *ud)
 	if (id <= 0 || !read_is_recipient(req, db, id))
 		return notices_not_found(req);
 	if (notices_mark_read(req, db, id) != 0)
-		return notices_storage_error(req);
+		return jxp_storage_error(notices_host, req);
 	return H->reply_json(req, 204, NULL);
 }
 

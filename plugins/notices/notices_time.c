@@ -102,18 +102,3 @@ notices_parse_time(const char *s)
 		                 : t + (oh * 3600 + om * 60);
 	return -1;
 }
-
-void
-notices_format_time(int64_t t, char *out, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	long off;
-	size_t k;
-
-	localtime_r(&tt, &tm);
-	k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-	off = tm.tm_gmtoff;
-	snprintf(out + k, n - k, "%c%02ld:%02ld", off < 0 ? '-' : '+',
-	         labs(off) / 3600, (labs(off) % 3600) / 60);
-}

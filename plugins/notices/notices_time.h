@@ -27,7 +27,4 @@ int64_t notices_quiet_end(int64_t now, int from, int to);
  */
 int64_t notices_parse_time(const char *s);
 
-/* t as local ISO 8601 with offset ("2026-12-01T18:00:00+08:00"). */
-void notices_format_time(int64_t t, char *out, size_t n);
-
 #endif
