@@ -52,8 +52,9 @@ RULES='city_no_pattern = "^43%d%d%d%d%d%d%d%d%d%d$"
 city_no_form = "43 + 10 位数字"
 '
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "keyinfo bench: $*"; exit 1; }
+BENCH_NAME="keyinfo bench"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 for tool in wrk curl awk node timeout; do
 	command -v "$tool" >/dev/null || die "$tool is missing: apt-get install $tool"
@@ -65,71 +66,8 @@ if ldd "$JIAXIAO" 2>/dev/null | grep -q 'libasan\|libubsan'; then
 	say "keyinfo bench: WARNING: $JIAXIAO is a sanitizer build; its figures mean little"
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jx-keyinfo-bench-XXXXXX")
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		say "keyinfo bench: kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# json FILE PATH: the value at a dotted PATH of FILE's JSON ("" when
-# absent or null; objects and arrays as JSON; .length works on arrays).
-json() {
-	node -e '
-		const v0 = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-		let v = v0;
-		for (const k of process.argv[2].split(".")) v = v == null ? undefined : v[k];
-		console.log(v == null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
-	' "$1" "$2"
-}
-
-free_port() {
-	local port
-	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	die "no free port found"
-}
-
-wait_ready() {
-	local pid=$1 url=$2
-	for _ in $(seq 1200); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		if curl -fs -o /dev/null --max-time 2 "$url"; then
-			kill -0 "$pid" 2>/dev/null && return 0
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-
-# api JAR CSRF METHOD PATH [JSON]: one JSON request; the body goes to
-# $WORK/reply.json, the status to stdout.
-api() {
-	local jar=$1 csrf=$2 method=$3 path=$4 body=${5:-}
-	local args=(-s -o "$WORK/reply.json" -w '%{http_code}' --max-time 120
-		-b "$jar" -c "$jar" -X "$method")
-	[ -n "$csrf" ] && args+=(-H "X-CSRF-Token: $csrf")
-	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
-	curl "${args[@]}" "$URL$path"
-}
+bench_workdir jx-keyinfo-bench
+API_TIMEOUT=120
 
 # api_retry WANT JAR CSRF METHOD PATH [JSON]: api, again while the server
 # answers 5xx (its database busy with the results' computation) until

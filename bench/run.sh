@@ -50,8 +50,9 @@ JIAXIAO=$BUILD/jiaxiao
 BARE=$BUILD/bench/bare
 CLK_TCK=$(getconf CLK_TCK)
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "bench: $*"; exit 1; }
+BENCH_NAME="bench"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 for tool in wrk curl awk; do
 	command -v "$tool" >/dev/null || die "$tool is missing: apt-get install $tool"
@@ -62,24 +63,7 @@ if ldd "$JIAXIAO" 2>/dev/null | grep -q 'libasan\|libubsan'; then
 	say "bench: WARNING: $JIAXIAO is a sanitizer build; its figures mean little"
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jx-bench-XXXXXX")
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		say "bench: kept $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir jx-bench
 
 # Seconds in a wrk duration (10s, 2m, 1h, or a plain number).
 seconds() {
@@ -90,33 +74,6 @@ seconds() {
 	*h) echo $((${1%h} * 3600)) ;;
 	*) echo "$1" ;;
 	esac
-}
-
-# A loopback port nothing listens on (bash's /dev/tcp fails to connect).
-free_port() {
-	local port
-	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	die "no free port found"
-}
-
-# wait_ready PID URL: polls URL every 50 ms for up to 30 s while PID runs.
-wait_ready() {
-	local pid=$1 url=$2
-	for _ in $(seq 600); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		if curl -fs -o /dev/null --max-time 2 "$url"; then
-			kill -0 "$pid" 2>/dev/null && return 0
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 1
 }
 
 # start NAME READY_PATH COMMAND...: runs COMMAND (with @PORT@ replaced by a
