@@ -12,60 +12,13 @@
 
 	var MAX_ROWS_SHOWN = 500;
 
-	if (!window.fetch)
+	if (!window.fetch || !window.jx)
 		return;
 
-	var meta = document.querySelector('meta[name="csrf-token"]');
-	var csrf = meta ? meta.getAttribute("content") : "";
-	var strings = {};
-
-	Array.prototype.forEach.call(
-		document.querySelectorAll("#ki-strings [data-key]"),
-		function (li) {
-			strings[li.getAttribute("data-key")] = li.textContent;
-		});
-
-	function t(key, params) {
-		var s = strings[key] || key;
-
-		return s.replace(/\{(\w+)\}/g, function (m, name) {
-			return params && params[name] !== undefined ?
-				String(params[name]) : m;
-		});
-	}
-
-	function el(tag, text, cls) {
-		var e = document.createElement(tag);
-
-		if (text !== undefined && text !== null)
-			e.textContent = String(text);
-		if (cls)
-			e.className = cls;
-		return e;
-	}
-
-	/* fetch with JSON (or a FormData) body; resolves {status, body}. */
-	function call(method, url, body) {
-		var opts = {
-			method: method,
-			headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
-			credentials: "same-origin"
-		};
-
-		if (body instanceof window.FormData) {
-			opts.body = body;
-		} else if (body !== undefined) {
-			opts.headers["Content-Type"] = "application/json";
-			opts.body = JSON.stringify(body);
-		}
-		return fetch(url, opts).then(function (res) {
-			return res.json().catch(function () {
-				return {};
-			}).then(function (b) {
-				return { status: res.status, body: b };
-			});
-		});
-	}
+	var csrf = window.jx.csrf;
+	var t = window.jx.strings("ki-strings");
+	var el = window.jx.el;
+	var call = window.jx.call;
 
 	function problemText(p) {
 		var e = p && p.errors && p.errors[0];
@@ -136,7 +89,9 @@
 	}
 
 	function fieldLabel(f) {
-		return strings["field." + f] || f;
+		var label = t("field." + f);
+
+		return label === "field." + f ? f : label;
 	}
 
 	/* ---- the review queue -------------------------------------------- */

@@ -15,12 +15,11 @@
 	var MAX_ROWS_SHOWN = 500;
 
 	var form = document.getElementById("import-form");
-	if (!form || !window.fetch || !window.FormData)
+	if (!form || !window.fetch || !window.FormData || !window.jx)
 		return;
 
 	var sid = form.getAttribute("data-school-id");
-	var meta = document.querySelector('meta[name="csrf-token"]');
-	var csrf = meta ? meta.getAttribute("content") : "";
+	var csrf = window.jx.csrf;
 	var box = document.getElementById("import-status");
 	var progress = document.getElementById("import-progress");
 	var message = document.getElementById("import-message");
@@ -28,34 +27,11 @@
 	var commitButton = document.getElementById("import-commit");
 	var slipsLink = document.getElementById("import-slips");
 	var startButton = document.getElementById("import-start");
-	var strings = {};
 	var checked = null; /* the file, kind and options of the last clean dry run */
 	var busy = false;
 
-	Array.prototype.forEach.call(
-		document.querySelectorAll("#import-strings [data-key]"),
-		function (li) {
-			strings[li.getAttribute("data-key")] = li.textContent;
-		});
-
-	function t(key, params) {
-		var s = strings[key] || key;
-
-		return s.replace(/\{(\w+)\}/g, function (m, name) {
-			return params && params[name] !== undefined ?
-				String(params[name]) : m;
-		});
-	}
-
-	function el(tag, text, cls) {
-		var e = document.createElement(tag);
-
-		if (text !== undefined && text !== null)
-			e.textContent = String(text);
-		if (cls)
-			e.className = cls;
-		return e;
-	}
+	var t = window.jx.strings("import-strings");
+	var el = window.jx.el;
 
 	function say(text) {
 		message.textContent = text;
