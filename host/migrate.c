@@ -194,6 +194,9 @@ const char *const host_migrations[] = {
      * deliveries per notice (notify.c, ABI 1.2 send) */
     "ALTER TABLE outbox ADD COLUMN ref TEXT;"
     "CREATE INDEX outbox_ref ON outbox(ref);",
+    /* 8: a head teacher's classes, looked up for every request of a
+     * teacher (identity.c): without it, a scan of the city's classes */
+    "CREATE INDEX classes_head ON classes(head_teacher_id);",
     NULL};
 
 static int
