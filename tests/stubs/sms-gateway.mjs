@@ -26,6 +26,7 @@
 
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { requestLog } from './waiters.mjs';
 
 const MODES = ['ok', 'reject', 'rate_limited', 'error', 'down', 'hang'];
 const BODY_LIMIT = 64 * 1024;
@@ -64,11 +65,11 @@ function protocolError(req, json) {
 export async function startSmsGateway({ failFirst = 0, mode = 'ok', port = 0, host = '127.0.0.1', log = null } = {}) {
 	if (!MODES.includes(mode))
 		throw new Error(`unknown mode ${mode}`);
-	const received = [];
+	const requests = requestLog('SMS stand-in');
+	const received = requests.received;
 	const failures = []; // {status, body} for the next requests, in order
 	const hanging = new Set();
 	const accepted = new Map(); // Idempotency-Key → id
-	const waiters = new Set();
 	let nextId = 1;
 	const state = { mode };
 
@@ -81,10 +82,7 @@ export async function startSmsGateway({ failFirst = 0, mode = 'ok', port = 0, ho
 	};
 	failNext(failFirst);
 
-	const notify = () => {
-		for (const w of [...waiters])
-			w();
-	};
+	const notify = () => requests.wake();
 
 	const server = http.createServer((req, res) => {
 		const chunks = [];
@@ -192,26 +190,7 @@ export async function startSmsGateway({ failFirst = 0, mode = 'ok', port = 0, ho
 		},
 		// Resolves with the first received request for which pred is true
 		// (now or later); rejects after timeoutMs.
-		waitFor(pred = () => true, timeoutMs = 10000) {
-			return new Promise((resolve, reject) => {
-				const check = () => {
-					const hit = received.find(pred);
-					if (hit) {
-						waiters.delete(check);
-						clearTimeout(timer);
-						resolve(hit);
-						return true;
-					}
-					return false;
-				};
-				const timer = setTimeout(() => {
-					waiters.delete(check);
-					reject(new Error(`the SMS stand-in received no matching request within ${timeoutMs} ms (got ${received.length})`));
-				}, timeoutMs);
-				if (!check())
-					waiters.add(check);
-			});
-		},
+		waitFor: requests.waitFor,
 		close() {
 			for (const res of hanging)
 				res.destroy();

@@ -43,6 +43,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { requestLog } from './waiters.mjs';
 
 const BODY_LIMIT = 64 * 1024;
 const FIELD_LIMIT = 20;
@@ -72,23 +73,20 @@ function reply(res, status, body) {
 const chars = (s) => [...s].length;
 
 export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 'standinsecret0123', expiresIn = 7200, port = 0, host = '127.0.0.1', log = null, keep = true, latencyMs = 0 } = {}) {
-	const received = [];
+	const requests = requestLog('WeChat stand-in');
+	const received = requests.received;
 	const failures = []; // errcodes for the next template sends
 	const unfollowed = new Set();
 	const invalid = new Set();
 	const codes = new Map(); // OAuth code → openid (deleted when used)
 	const valid = new Set(); // tokens accepted
 	const msgids = new Map(); // client_msg_id → msgid
-	const waiters = new Set();
 	const stats = { requests: 0, sends: 0, accepted: 0, duplicates: 0, touser: {}, tokens: 0, first_at: null, last_at: null };
 	let current = null;
 	let nextToken = 1;
 	let nextMsgid = 1000;
 
-	const notify = () => {
-		for (const w of [...waiters])
-			w();
-	};
+	const notify = () => requests.wake();
 
 	const issue = (force) => {
 		if (current && valid.has(current) && !force)
@@ -256,26 +254,7 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 		},
 		// Resolves with the first received request for which pred is true
 		// (now or later); rejects after timeoutMs.
-		waitFor(pred = () => true, timeoutMs = 10000) {
-			return new Promise((resolve, reject) => {
-				const check = () => {
-					const hit = received.find(pred);
-					if (hit) {
-						waiters.delete(check);
-						clearTimeout(timer);
-						resolve(hit);
-						return true;
-					}
-					return false;
-				};
-				const timer = setTimeout(() => {
-					waiters.delete(check);
-					reject(new Error(`the WeChat stand-in received no matching request within ${timeoutMs} ms (got ${received.length})`));
-				}, timeoutMs);
-				if (!check())
-					waiters.add(check);
-			});
-		},
+		waitFor: requests.waitFor,
 		close() {
 			server.closeAllConnections?.();
 			return new Promise((resolve) => server.close(() => resolve()));
