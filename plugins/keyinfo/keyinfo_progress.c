@@ -17,12 +17,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Refreshes the school's stored results when they are behind: 0 or -1. */
-static int
-ki_fresh(jx_db *db, int64_t school)
-{
-	int64_t version, behind;
+/* Students whose stored results a read may bring up to date itself; a
+ * school further behind (a large import, a rule change of a large
+ * school) is left to the background refresh, and its progress says how
+ * many results are pending (stale). */
+#define KI_FRESH_MAX 5000
 
+/*
+ * Brings the school's stored results up to date when they are behind by
+ * at most KI_FRESH_MAX students: 0 or -1; *stale receives the students
+ * whose results are still pending.
+ */
+static int
+ki_fresh(jx_db *db, int64_t school, int64_t *stale)
+{
+	int64_t version, behind, due;
+
+	*stale = 0;
 	version = H->rules_version(
 	    db, jxp_one(H, db, "SELECT district_id FROM schools WHERE id = ?",
 	                "i", school));
@@ -41,7 +52,26 @@ ki_fresh(jx_db *db, int64_t school)
 	    "iiiii", school, school, version, school, school);
 	if (behind == 0)
 		return 0;
-	if (behind < 0 || H->db_begin(db) != 0)
+	if (behind < 0)
+		return -1;
+	/* How many: the stale rows, the classes of another version, the
+	 * students not counted. */
+	due = jxp_one(
+	    H, db,
+	    "SELECT (SELECT COUNT(*) FROM keyinfo_results WHERE school_id = ? "
+	    "AND stale > 0) + (SELECT COALESCE(SUM(total), 0) FROM "
+	    "keyinfo_counts WHERE school_id = ? AND rules_version != ?) + "
+	    "ABS((SELECT COUNT(*) FROM students WHERE school_id = ? AND "
+	    "status = 'in_school') - (SELECT COALESCE(SUM(total), 0) FROM "
+	    "keyinfo_counts WHERE school_id = ?))",
+	    "iiiii", school, school, version, school, school);
+	if (due < 0)
+		return -1;
+	if (due > KI_FRESH_MAX) {
+		*stale = due;
+		return 0;
+	}
+	if (H->db_begin(db) != 0)
 		return -1;
 	if (ki_refresh_school(db, school, 0) < 0 || H->db_commit(db) != 0) {
 		H->db_rollback(db);
@@ -62,7 +92,7 @@ ki_add_counts(cJSON *o, int64_t total, int64_t complete, int64_t pending)
 }
 
 static cJSON *
-ki_school_progress(jx_req *req, jx_db *db, int64_t school)
+ki_school_progress(jx_req *req, jx_db *db, int64_t school, int64_t stale)
 {
 	int64_t total = 0, complete = 0, pending, district;
 	cJSON *o = cJSON_CreateObject(), *classes, *c;
@@ -73,7 +103,7 @@ ki_school_progress(jx_req *req, jx_db *db, int64_t school)
 	cJSON_AddNumberToObject(o, "school_id", (double)school);
 	cJSON_AddNumberToObject(o, "rules_version",
 	                        (double)H->rules_version(db, district));
-	cJSON_AddNumberToObject(o, "stale", 0);
+	cJSON_AddNumberToObject(o, "stale", (double)stale);
 	classes = cJSON_CreateArray();
 	/* Every class of the school (an empty one shows 0 of 0), and the
 	 * students without a class as class 0 when there are any. */
@@ -125,20 +155,30 @@ ki_school_progress(jx_req *req, jx_db *db, int64_t school)
 	return o;
 }
 
+/* The school's progress (API and page), its results brought up to date
+ * first when a read may. */
+static int
+ki_school_reply(jx_req *req, int64_t school)
+{
+	jx_db *db = H->req_db(req);
+	int64_t stale;
+
+	if (ki_fresh(db, school, &stale) != 0)
+		return jxp_storage_error(H, req);
+	return H->reply_view(req, 200, "keyinfo/progress",
+	                     ki_school_progress(req, db, school, stale));
+}
+
 static int
 route_school_progress(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
 	int64_t school = H->req_param_id(req, "sid");
 	int rc;
 
 	(void)ud;
 	if ((rc = ki_manage_school(req, school)) != 0)
 		return rc;
-	if (ki_fresh(db, school) != 0)
-		return jxp_storage_error(H, req);
-	return H->reply_view(req, 200, "keyinfo/progress",
-	                     ki_school_progress(req, db, school));
+	return ki_school_reply(req, school);
 }
 
 static cJSON *
@@ -238,12 +278,8 @@ page_progress(jx_req *req, void *ud)
 	jx_db *db = H->req_db(req);
 
 	(void)ud;
-	if (i != NULL && strcmp(i->role, "school_admin") == 0) {
-		if (ki_fresh(db, i->school_id) != 0)
-			return jxp_storage_error(H, req);
-		return H->reply_view(req, 200, "keyinfo/progress",
-		                     ki_school_progress(req, db, i->school_id));
-	}
+	if (i != NULL && strcmp(i->role, "school_admin") == 0)
+		return ki_school_reply(req, i->school_id);
 	if (i != NULL && strcmp(i->role, "district_admin") == 0)
 		return H->reply_view(
 		    req, 200, "keyinfo/district",
@@ -257,7 +293,7 @@ static int
 route_incomplete(jx_req *req, void *ud)
 {
 	jx_db *db = H->req_db(req);
-	int64_t school = H->req_param_id(req, "sid"), klass = 0;
+	int64_t school = H->req_param_id(req, "sid"), klass = 0, stale;
 	const char *cq = H->req_query(req, "class_id");
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
@@ -279,7 +315,8 @@ route_incomplete(jx_req *req, void *ud)
 		            "ii", klass, school) != 1)
 			return jxp_not_found(H, req);
 	}
-	if (ki_fresh(db, school) != 0)
+	/* (a school far behind is listed as its stored results stand) */
+	if (ki_fresh(db, school, &stale) != 0)
 		return jxp_storage_error(H, req);
 	wb = jxp_workbook(H, req, path, sizeof(path), 1);
 	if (wb == NULL)
