@@ -196,8 +196,7 @@ const char *const host_migrations[] = {
     "CREATE INDEX outbox_ref ON outbox(ref);",
     /* 8: a head teacher's classes, looked up for every request of a
      * teacher (identity.c): without it, a scan of the city's classes */
-    "CREATE INDEX classes_head ON classes(head_teacher_id);",
-    NULL};
+    "CREATE INDEX classes_head ON classes(head_teacher_id);", NULL};
 
 static int
 migrate_ensure_table(jx_db *db)

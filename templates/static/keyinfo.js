@@ -550,8 +550,12 @@
 			call("PUT", base, { source: source.value }).then(function (res) {
 				busy(false);
 				if (res.status === 200) {
-					message.textContent = t("activated", { v: res.body.version });
-					return history();
+					/* the message once the history shows the
+					 * new version, so both say the same */
+					return history().then(function () {
+						message.textContent = t("activated",
+							{ v: res.body.version });
+					});
 				}
 				if (res.status === 422)
 					showError(res.body);
@@ -577,8 +581,10 @@
 						source.value = res.body.source;
 						numbers();
 					}
-					message.textContent = t("rolled_back", { v: res.body.version });
-					return history();
+					return history().then(function () {
+						message.textContent = t("rolled_back",
+							{ v: res.body.version });
+					});
 				}).catch(function () {
 					busy(false);
 					message.textContent = t("network");
