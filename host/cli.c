@@ -356,7 +356,6 @@ cli_rules_check(struct cli *c)
 {
 	const struct jx_keyinfo_v1 *ki;
 	struct stat fst;
-	struct luaenv_opts lo;
 	struct luaenv *lua = NULL;
 	char err[1024], *source = NULL, *text;
 	int64_t district;
@@ -396,12 +395,9 @@ cli_rules_check(struct cli *c)
 		        c->district);
 		goto out;
 	}
-	http_lua_opts(&lo);
-	lua = luaenv_new(&lo);
+	lua = orgsvc_thread_begin(db);
 	if (lua == NULL)
 		goto out;
-	orgsvc_set_lua(lua);
-	orgsvc_set_db(db);
 	if (plugins_load(db) != 0)
 		goto out;
 	ki = jx_host_table.service(JX_KEYINFO_SERVICE);
@@ -427,14 +423,10 @@ cli_rules_check(struct cli *c)
 	rc = 0;
 out:
 	cJSON_Delete(out);
-	orgsvc_set_lua(NULL);
-	orgsvc_set_db(NULL);
 	if (db != NULL)
 		plugins_shutdown();
-	if (lua != NULL)
-		luaenv_free(lua);
+	orgsvc_thread_end(lua, db);
 	luaenv_rules_unpin();
-	db_close(db);
 	free(source);
 	return rc;
 }

@@ -56,3 +56,15 @@ clock_format_iso(int64_t t, char *out, size_t n)
 	snprintf(out + k, n - k, "%c%02ld:%02ld", off < 0 ? '-' : '+',
 	         labs(off) / 3600, (labs(off) % 3600) / 60);
 }
+
+void
+clock_after_ms(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}

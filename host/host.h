@@ -32,6 +32,10 @@ int64_t jx_now(void);
 void clock_set_offset(int64_t seconds);
 /* ISO 8601 with offset in the configured zone, into out (>= 32 bytes). */
 void clock_format_iso(int64_t t, char *out, size_t n);
+/* The CLOCK_REALTIME instant ms milliseconds from now, for
+ * pthread_cond_timedwait. */
+struct timespec;
+void clock_after_ms(struct timespec *ts, long ms);
 void clock_set_timezone(const char *tz);
 
 /* ---- config.c --------------------------------------------------------- */

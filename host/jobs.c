@@ -257,22 +257,13 @@ static void *
 jobs_helper_main(void *p)
 {
 	struct jobs_helper *h = p;
-	struct luaenv_opts lo;
-	struct luaenv *lua;
 	jx_db *db = db_open(app.db_path);
+	struct luaenv *lua = orgsvc_thread_begin(db);
 
-	http_lua_opts(&lo);
-	lua = luaenv_new(&lo);
-	orgsvc_set_lua(lua);
-	orgsvc_set_db(db);
 	/* Without a connection or a Lua state the helper still runs fn:
 	 * its calls fail as they would on any thread without them. */
 	h->fn(h->arg, h->i);
-	orgsvc_set_lua(NULL);
-	orgsvc_set_db(NULL);
-	if (lua != NULL)
-		luaenv_free(lua);
-	db_close(db);
+	orgsvc_thread_end(lua, db);
 	return NULL;
 }
 
@@ -319,7 +310,6 @@ static void *
 jobs_main(void *arg)
 {
 	jx_db *db = db_open(app.db_path);
-	struct luaenv_opts lo;
 	struct luaenv *lua;
 
 	(void)arg;
@@ -328,10 +318,7 @@ jobs_main(void *arg)
 		return NULL;
 	}
 	/* Jobs apply rules too (initial passwords in imports). */
-	http_lua_opts(&lo);
-	lua = luaenv_new(&lo);
-	orgsvc_set_lua(lua);
-	orgsvc_set_db(db);
+	lua = orgsvc_thread_begin(db);
 	pthread_mutex_lock(&jobs.mu);
 	while (!jobs.stop) {
 		struct timespec ts;
@@ -345,20 +332,11 @@ jobs_main(void *arg)
 			break;
 		/* Submitters signal; the timeout also catches jobs whose
 		 * submitting transaction committed after the signal. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 500 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_after_ms(&ts, 500);
 		pthread_cond_timedwait(&jobs.cv, &jobs.mu, &ts);
 	}
 	pthread_mutex_unlock(&jobs.mu);
-	orgsvc_set_lua(NULL);
-	orgsvc_set_db(NULL);
-	if (lua != NULL)
-		luaenv_free(lua);
-	db_close(db);
+	orgsvc_thread_end(lua, db);
 	return NULL;
 }
 

@@ -559,7 +559,6 @@ static void *
 notify_main(void *arg)
 {
 	jx_db *db = db_open(app.db_path);
-	struct luaenv_opts lo;
 	struct luaenv *lua;
 	int batch = nt.batch;
 
@@ -571,10 +570,7 @@ notify_main(void *arg)
 	}
 	/* Channels and the subscribers of notify.result run here: they get
 	 * this thread's connection and a Lua state for district rules. */
-	http_lua_opts(&lo);
-	lua = luaenv_new(&lo);
-	orgsvc_set_lua(lua);
-	orgsvc_set_db(db);
+	lua = orgsvc_thread_begin(db);
 	pthread_mutex_lock(&nt.mu);
 	while (!nt.stop) {
 		struct timespec ts;
@@ -593,20 +589,11 @@ notify_main(void *arg)
 		/* Senders signal; the timeout also catches rows whose
 		 * sending transaction committed after the signal, and rows
 		 * whose time came. */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_after_ms(&ts, 250);
 		pthread_cond_timedwait(&nt.cv, &nt.mu, &ts);
 	}
 	pthread_mutex_unlock(&nt.mu);
-	orgsvc_set_lua(NULL);
-	orgsvc_set_db(NULL);
-	if (lua != NULL)
-		luaenv_free(lua);
-	db_close(db);
+	orgsvc_thread_end(lua, db);
 	return NULL;
 }
 

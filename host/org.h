@@ -47,6 +47,12 @@ void orgsvc_set_lua(struct luaenv *L);
 void orgsvc_set_db(jx_db *db);
 jx_db *orgsvc_get_db(void);
 struct luaenv *orgsvc_get_lua(void);
+/* A background thread's working set: its own Lua state (for district
+ * rules) bound with db as the thread's (thread_db, rule_call). Returns the
+ * state (NULL when it could not be made: rule calls then fail). */
+struct luaenv *orgsvc_thread_begin(jx_db *db);
+/* Unbinds and frees both (either may be NULL). */
+void orgsvc_thread_end(struct luaenv *lua, jx_db *db);
 struct jx_org_v1;
 extern const struct jx_org_v1 orgsvc_table;
 

@@ -41,6 +41,27 @@ orgsvc_get_lua(void)
 	return orgsvc_lua;
 }
 
+struct luaenv *
+orgsvc_thread_begin(jx_db *db)
+{
+	struct luaenv_opts lo;
+
+	http_lua_opts(&lo);
+	orgsvc_lua = luaenv_new(&lo);
+	orgsvc_db = db;
+	return orgsvc_lua;
+}
+
+void
+orgsvc_thread_end(struct luaenv *lua, jx_db *db)
+{
+	orgsvc_lua = NULL;
+	orgsvc_db = NULL;
+	if (lua != NULL)
+		luaenv_free(lua);
+	db_close(db);
+}
+
 /* Bytes in the UTF-8 character at s; 1 for a stray or broken byte. */
 static size_t
 org_char_len(const char *s)
