@@ -36,6 +36,7 @@ struct ki_student {
 	cJSON *problems; /* array of {field, level, code, message} */
 	int errors;      /* problems of level error */
 	int missing;     /* fields without a value */
+	int64_t version; /* the rules version they were checked with */
 };
 void ki_student_free(struct ki_student *s);
 /* The student's fields, ID number opened; 0, or -1 (no such student in

@@ -218,6 +218,8 @@ ki_check_batch(jx_db *db, int64_t district, const char *source,
 	for (int k = 0; k < m; k++)
 		ki_take_problems(&s[idx[k]], cJSON_GetArrayItem(res, k));
 done:
+	for (int i = 0; rc == 0 && i < n; i++)
+		s[i].version = *version;
 	cJSON_Delete(res);
 	cJSON_Delete(args);
 	free(idx);

@@ -101,10 +101,12 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, int reveal)
 	cJSON_AddNumberToObject(o, "school_id", (double)s->school);
 	cJSON_AddStringToObject(o, "class_name",
 	                        ki_class_name(req, db, s->klass));
-	/* Checked now, with the rules this request sees. */
-	ki_check_batch(db, s->district, NULL, s, 1, 1, &version, err,
-	               sizeof(err));
-	cJSON_AddNumberToObject(o, "rules_version", (double)version);
+	/* Checked now, with the rules this request sees (unless the edit
+	 * just checked the values shown). */
+	if (s->problems == NULL)
+		ki_check_batch(db, s->district, NULL, s, 1, 1, &version, err,
+		               sizeof(err));
+	cJSON_AddNumberToObject(o, "rules_version", (double)s->version);
 	fields = cJSON_AddObjectToObject(o, "fields");
 	for (int k = 0; k < KI_NFIELDS; k++) {
 		const char *v = ki_value(s, ki_fields[k]);
