@@ -203,24 +203,7 @@ FLOOR_SMALL_CPU=$(awk '/^cpu/ { print $2 }' "$WORK/floor-small.txt")
 [ -n "$FLOOR_SECS" ] && [ -n "$FLOOR_SMALL" ] || die "the floor failed"
 
 # ---- the server -----------------------------------------------------------
-for attempt in 1 2 3 4 5; do
-	PORT=$(free_port)
-	(cd "$SRC" && exec "$JIAXIAO" demo --data "$WORK/data" \
-		--listen "127.0.0.1:$PORT" --set "plugin_dir=$BUILD/plugins" \
-		--set "limits.upload_bytes=$upload_limit") \
-		>>"$WORK/jiaxiao.log" 2>&1 &
-	JX_PID=$!
-	PIDS+=("$JX_PID")
-	if wait_ready "$JX_PID" "http://127.0.0.1:$PORT/healthz"; then
-		break
-	fi
-	kill "$JX_PID" 2>/dev/null || true
-	wait "$JX_PID" 2>/dev/null || true
-	say "import bench: jiaxiao did not start on port $PORT (attempt $attempt)"
-	JX_PID=
-done
-[ -n "$JX_PID" ] || { tail -n 30 "$WORK/jiaxiao.log" >&2; die "jiaxiao would not start"; }
-URL=http://127.0.0.1:$PORT
+start_jiaxiao demo --set "limits.upload_bytes=$upload_limit"
 
 login "$WORK/district.jar" "$DISTRICT_LOGIN" "$DEMO_PASSWORD"
 DISTRICT_CSRF=$CSRF

@@ -199,24 +199,7 @@ DB_MB=$(du -m "$WORK/data/jiaxiao.db" | awk '{ print $1 }')
 say "keyinfo bench: written in $GEN_SECS s ($DB_MB MB); missing $MISSING, wrong $WRONG (national/city/ID)"
 
 # ---- the server -------------------------------------------------------------
-for attempt in 1 2 3 4 5; do
-	PORT=$(free_port)
-	(cd "$SRC" && exec "$JIAXIAO" serve --data "$WORK/data" \
-		--listen "127.0.0.1:$PORT" --set "plugin_dir=$BUILD/plugins" \
-		--set "threads=$SERVER_THREADS") \
-		>>"$WORK/jiaxiao.log" 2>&1 &
-	JX_PID=$!
-	PIDS+=("$JX_PID")
-	if wait_ready "$JX_PID" "http://127.0.0.1:$PORT/healthz"; then
-		break
-	fi
-	kill "$JX_PID" 2>/dev/null || true
-	wait "$JX_PID" 2>/dev/null || true
-	say "keyinfo bench: jiaxiao did not start on port $PORT (attempt $attempt)"
-	JX_PID=
-done
-[ -n "$JX_PID" ] || { tail -n 30 "$WORK/jiaxiao.log" >&2; die "jiaxiao would not start"; }
-URL=http://127.0.0.1:$PORT
+start_jiaxiao serve --set "threads=$SERVER_THREADS"
 START=$(date +%s.%N)
 
 # The district's admin, made by the city admin; the initial password (the

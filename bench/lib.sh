@@ -10,6 +10,7 @@
 #   json FILE PATH               the value at a dotted PATH of FILE's JSON
 #   free_port                    a loopback port nothing listens on
 #   wait_ready PID URL [TRIES]   polls URL every 50 ms while PID runs
+#   start_jiaxiao CMD ARGS...    serves $WORK/data on a free port (URL)
 #   api JAR CSRF METHOD PATH [JSON]  one request to $URL; body to
 #                                $WORK/reply.json, status on stdout
 #                                (timeout API_TIMEOUT, default 60 s)
@@ -85,4 +86,30 @@ api() {
 	[ -n "$csrf" ] && args+=(-H "X-CSRF-Token: $csrf")
 	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
 	curl "${args[@]}" "$URL$path"
+}
+
+# start_jiaxiao COMMAND ARGS...: runs `jiaxiao COMMAND --data $WORK/data
+# --listen 127.0.0.1:<free port> --set plugin_dir=$BUILD/plugins ARGS...`
+# from $SRC (log in $WORK/jiaxiao.log), on another port if it dies before
+# /healthz answers. Sets JX_PID, PORT and URL.
+start_jiaxiao() {
+	local attempt
+	for attempt in 1 2 3 4 5; do
+		PORT=$(free_port)
+		(cd "$SRC" && exec "$JIAXIAO" "$1" --data "$WORK/data" \
+			--listen "127.0.0.1:$PORT" \
+			--set "plugin_dir=$BUILD/plugins" "${@:2}") \
+			>>"$WORK/jiaxiao.log" 2>&1 &
+		JX_PID=$!
+		PIDS+=("$JX_PID")
+		if wait_ready "$JX_PID" "http://127.0.0.1:$PORT/healthz"; then
+			URL=http://127.0.0.1:$PORT
+			return 0
+		fi
+		kill "$JX_PID" 2>/dev/null || true
+		wait "$JX_PID" 2>/dev/null || true
+		say "${BENCH_NAME:-bench}: jiaxiao did not start on port $PORT (attempt $attempt)"
+	done
+	tail -n 30 "$WORK/jiaxiao.log" >&2
+	die "jiaxiao would not start"
 }
