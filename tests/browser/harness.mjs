@@ -10,6 +10,7 @@
 //
 // JX_CHROMIUM overrides the browser's path (default /usr/bin/chromium).
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -144,4 +145,41 @@ export async function screenshot(page, name) {
 	const file = path.join(SCREENSHOT_DIR, `${name}.png`);
 	await page.screenshot({ path: file, fullPage: true });
 	return file;
+}
+
+// The checks every page gets: axe (serious and critical), no sideways
+// scrolling on a phone, no console or page errors, and a screenshot
+// <name>-phone|desktop.png.
+export async function checkPage(page, mobile, name) {
+	await checkA11y(page);
+	if (mobile) {
+		const size = await page.evaluate(() => ({
+			scrollWidth: document.documentElement.scrollWidth,
+			innerWidth: window.innerWidth,
+		}));
+		assert.ok(size.scrollWidth <= size.innerWidth,
+			`no horizontal scroll on ${page.url()}: ${JSON.stringify(size)}`);
+	}
+	assert.deepEqual(page.jxErrors, [], `no console or page errors on ${page.url()}`);
+	await screenshot(page, `${name}-${mobile ? 'phone' : 'desktop'}`);
+}
+
+// Opens url and asserts a 200.
+export async function visit(page, url) {
+	const res = await page.goto(url, { waitUntil: 'load' });
+	assert.equal(res.status(), 200, `${url} answered ${res.status()}`);
+	return res;
+}
+
+// A new page logged in through the login form.
+export async function loginPage(server, who, mobile, password = 'Demo2026') {
+	const page = await newPage({ mobile });
+	await visit(page, `${server.url}/login`);
+	await page.fill('#login', who);
+	await page.fill('#password', password);
+	await Promise.all([
+		page.waitForNavigation({ waitUntil: 'load' }),
+		page.click('form[action="/login"] button[type="submit"]'),
+	]);
+	return page;
 }

@@ -22,24 +22,12 @@ import { startServer } from '../system/harness.mjs';
 import {
 	SETTINGS, DISTRICT_ADMIN, SCHOOL_ADMIN, ZHANG, PW, idNumber, masked, login, studentsByName,
 } from '../system/keyinfo_lib.mjs';
-import { withBrowser, newPage, checkA11y, screenshot } from './harness.mjs';
+import {
+	withBrowser, newPage, checkA11y, screenshot, checkPage, visit, loginPage,
+} from './harness.mjs';
 
 const ID_LI = idNumber('43010420190612002');
 const REJECT_REASON = '市网学籍号与学籍卡上的不一致，请核对后重新提交';
-
-async function check(page, mobile, name) {
-	await checkA11y(page);
-	if (mobile) {
-		const size = await page.evaluate(() => ({
-			scrollWidth: document.documentElement.scrollWidth,
-			innerWidth: window.innerWidth,
-		}));
-		assert.ok(size.scrollWidth <= size.innerWidth,
-			`no horizontal scroll on ${page.url()}: ${JSON.stringify(size)}`);
-	}
-	assert.deepEqual(page.jxErrors, [], `no console or page errors on ${page.url()}`);
-	await screenshot(page, `${name}-${mobile ? 'phone' : 'desktop'}`);
-}
 
 // A refused request the page made on purpose shows in the console as a
 // failed resource; that one (and only that one) is expected.
@@ -48,24 +36,6 @@ function expectRefused(page, status, urlPart) {
 		e.includes(`status of ${status}`) && e.includes(urlPart));
 	assert.ok(i >= 0, `a ${status} from ${urlPart} in ${JSON.stringify(page.jxErrors)}`);
 	page.jxErrors.splice(i, 1);
-}
-
-async function visit(page, url) {
-	const res = await page.goto(url, { waitUntil: 'load' });
-	assert.equal(res.status(), 200, `${url} answered ${res.status()}`);
-	return res;
-}
-
-async function loginPage(server, who, mobile) {
-	const page = await newPage({ mobile });
-	await visit(page, `${server.url}/login`);
-	await page.fill('#login', who);
-	await page.fill('#password', PW);
-	await Promise.all([
-		page.waitForNavigation({ waitUntil: 'load' }),
-		page.click('form[action="/login"] button[type="submit"]'),
-	]);
-	return page;
 }
 
 const text = (page, sel) => page.textContent(sel).then((s) => s.replace(/\s+/g, ' '));
@@ -78,7 +48,7 @@ async function rulesPage(server, mobile, activate) {
 	const page = await loginPage(server, DISTRICT_ADMIN, mobile);
 	await visit(page, `${server.url}/keyinfo/rules`);
 	await page.waitForSelector('#ki-gutter .ki-line');
-	await check(page, mobile, 'keyinfo-rules');
+	await checkPage(page, mobile, 'keyinfo-rules');
 	const before = await historyRows(page);
 
 	// A tighter 市网学籍号: 李思涵's "12345" no longer passes.
@@ -89,7 +59,7 @@ async function rulesPage(server, mobile, activate) {
 	const result = await text(page, '#ki-dry-result');
 	assert.match(result, /李思涵/, `the dry run names the newly failing student: ${result}`);
 	assert.match(result, /岳麓区第一实验小学/);
-	await check(page, mobile, 'keyinfo-rules-dry-run');
+	await checkPage(page, mobile, 'keyinfo-rules-dry-run');
 
 	if (activate) {
 		// Activation asks first; cancelling does nothing.
@@ -101,7 +71,7 @@ async function rulesPage(server, mobile, activate) {
 
 		await page.click('#ki-activate');
 		await page.waitForSelector('#ki-confirm:not([hidden])');
-		await check(page, mobile, 'keyinfo-rules-confirm');
+		await checkPage(page, mobile, 'keyinfo-rules-confirm');
 		await page.click('#ki-confirm-yes');
 		await page.waitForFunction(() => /已启用第 \d+ 版/.test(
 			document.getElementById('ki-rules-message').textContent));
@@ -128,7 +98,7 @@ async function rulesPage(server, mobile, activate) {
 	assert.equal(await page.getAttribute('#ki-source', 'aria-invalid'), 'true');
 	assert.deepEqual(await page.$$eval('#ki-gutter .ki-line-error', (l) => l.map((e) => e.textContent)), ['3']);
 	assert.ok(await page.locator('#ki-dry-result').isHidden(), 'no result for a broken chunk');
-	await check(page, mobile, 'keyinfo-rules-error');
+	await checkPage(page, mobile, 'keyinfo-rules-error');
 	// Typing clears the mark.
 	await page.fill('#ki-source', 'city_no_pattern = "^43%d+$"\n');
 	assert.equal(await page.locator('#ki-gutter .ki-line-error').count(), 0);
@@ -151,14 +121,14 @@ async function rulesPage(server, mobile, activate) {
 		await page.waitForFunction((v) => document.querySelector('#ki-history-body tr:nth-child(2)')
 			?.textContent.includes('正在使用'), older);
 		assert.match(await page.inputValue('#ki-source'), /city_no_form/, 'the editor holds the restored chunk');
-		await check(page, mobile, 'keyinfo-rules-rollback');
+		await checkPage(page, mobile, 'keyinfo-rules-rollback');
 	}
 
 	// The district's progress: a bar per school.
 	await visit(page, `${server.url}/keyinfo`);
 	assert.equal(await page.locator('main .ki-rows progress').count(), 2, 'a bar per school');
 	assert.match(await text(page, 'main'), /岳麓区第二中学/);
-	await check(page, mobile, 'keyinfo-district');
+	await checkPage(page, mobile, 'keyinfo-district');
 	await page.close();
 }
 
@@ -174,11 +144,11 @@ async function schoolPages(server, mobile, ids, first) {
 	// 李思涵 is complete once her 市网学籍号 is corrected (first run).
 	assert.match(await text(page, '.ki-row:has-text("一年级1班")'),
 		first ? /已完成 0 \/ 3 人/ : /已完成 1 \/ 3 人（33%）/);
-	await check(page, mobile, 'keyinfo-progress');
+	await checkPage(page, mobile, 'keyinfo-progress');
 
 	// The review queue: 张伟's change to 张一鸣's 市网学籍号.
 	await visit(page, `${server.url}/keyinfo/changes`);
-	await check(page, mobile, 'keyinfo-changes');
+	await checkPage(page, mobile, 'keyinfo-changes');
 	if (first) {
 		const item = page.locator('.ki-change', { hasText: '张一鸣' });
 		assert.equal(await item.count(), 1, 'the pending change is listed');
@@ -191,7 +161,7 @@ async function schoolPages(server, mobile, ids, first) {
 		assert.match(await item.locator('.ki-reject .field-error').textContent(), /原因/);
 		assert.deepEqual(page.jxErrors, [], 'checked before sending');
 		assert.equal(await item.locator('.ki-reject input').getAttribute('aria-invalid'), 'true');
-		await check(page, mobile, 'keyinfo-changes-reason');
+		await checkPage(page, mobile, 'keyinfo-changes-reason');
 		await item.locator('.ki-reject input').fill(REJECT_REASON);
 		await Promise.all([
 			page.waitForNavigation({ waitUntil: 'load' }),
@@ -203,7 +173,7 @@ async function schoolPages(server, mobile, ids, first) {
 		assert.match(await text(page, 'main'), new RegExp(REJECT_REASON));
 		assert.equal(await page.getAttribute('.ki-tabs a[aria-current="page"]', 'href'),
 			'/keyinfo/changes?status=rejected');
-		await check(page, mobile, 'keyinfo-changes-rejected');
+		await checkPage(page, mobile, 'keyinfo-changes-rejected');
 	} else {
 		// 张伟's second try is right: approve it.
 		const item = page.locator('.ki-change', { hasText: '张一鸣' });
@@ -214,13 +184,13 @@ async function schoolPages(server, mobile, ids, first) {
 		]);
 		assert.match(await text(page, '#ki-review-message'), /已通过/);
 		assert.match(await text(page, 'main'), /没有待审核的修改/);
-		await check(page, mobile, 'keyinfo-changes-approved');
+		await checkPage(page, mobile, 'keyinfo-changes-approved');
 	}
 
 	// A student's card: 李思涵's 市网学籍号 fails the district's rules.
 	await visit(page, `${server.url}/students/${ids['李思涵']}/keyinfo`);
 	assert.equal(await page.inputValue('#ki-input-city_no'), first ? '12345' : '4301040001');
-	await check(page, mobile, 'keyinfo-card-admin');
+	await checkPage(page, mobile, 'keyinfo-card-admin');
 	if (first) {
 		assert.match(await text(page, '.ki-problems'), /市网学籍号/);
 		// A value the rules refuse: the error is next to the field.
@@ -230,7 +200,7 @@ async function schoolPages(server, mobile, ids, first) {
 		assert.equal(await page.getAttribute('#ki-input-city_no', 'aria-invalid'), 'true');
 		assert.match(await text(page, '#ki-error-city_no'), /\S/);
 		expectRefused(page, 422, '/keyinfo');
-		await check(page, mobile, 'keyinfo-card-error');
+		await checkPage(page, mobile, 'keyinfo-card-error');
 		await page.fill('#ki-input-city_no', '4301040001');
 		await Promise.all([
 			page.waitForNavigation({ waitUntil: 'load' }),
@@ -248,11 +218,11 @@ async function schoolPages(server, mobile, ids, first) {
 		page.click('form[action$="/keyinfo"] button[type="submit"]'),
 	]);
 	assert.equal((await text(page, '#ki-field-id_number .ki-value')).trim(), ID_LI);
-	await check(page, mobile, 'keyinfo-card-revealed');
+	await checkPage(page, mobile, 'keyinfo-card-revealed');
 
 	// Reconciliation against the registry's sheet.
 	await visit(page, `${server.url}/keyinfo/reconcile`);
-	await check(page, mobile, 'keyinfo-reconcile');
+	await checkPage(page, mobile, 'keyinfo-reconcile');
 	await page.setInputFiles('#ki-reconcile-file', {
 		name: 'registry.csv',
 		mimeType: 'text/csv',
@@ -266,7 +236,7 @@ async function schoolPages(server, mobile, ids, first) {
 	assert.match(await text(page, '#ki-rec-registry'), /李思涵/);
 	assert.match(await text(page, '#ki-rec-mismatched'), /张一鸣.*市网学籍号.*4301049999/);
 	assert.match(await text(page, '#ki-rec-summary'), /名单共 2 行，对上 1 人/);
-	await check(page, mobile, 'keyinfo-reconcile-report');
+	await checkPage(page, mobile, 'keyinfo-reconcile-report');
 	await page.close();
 }
 
@@ -284,14 +254,14 @@ async function parentPage(server, mobile, first) {
 		assert.doesNotMatch(await text(page, '#ki-field-city_no'), new RegExp(REJECT_REASON));
 	}
 	assert.equal(await page.locator('#ki-reveal-reason').count(), 0, 'parents cannot reveal');
-	await check(page, mobile, 'keyinfo-mine');
+	await checkPage(page, mobile, 'keyinfo-mine');
 	if (first) {
 		// A refused ID number: the error is next to it, nothing is sent.
 		await page.fill('#ki-input-id_number', '430104201905010012');
 		await page.click('#ki-edit button[type="submit"]');
 		await page.waitForFunction(() => document.getElementById('ki-error-id_number').textContent !== '');
 		expectRefused(page, 422, '/keyinfo');
-		await check(page, mobile, 'keyinfo-mine-error');
+		await checkPage(page, mobile, 'keyinfo-mine-error');
 		await page.fill('#ki-input-id_number', '');
 		await page.fill('#ki-input-city_no', '4301040100');
 		await Promise.all([
@@ -301,7 +271,7 @@ async function parentPage(server, mobile, first) {
 		assert.match(await text(page, '#ki-card-message'), /已提交，等待学校审核/);
 		assert.match(await text(page, '#ki-field-city_no .ki-badge'), /待审核/);
 		assert.match(await text(page, '#ki-field-city_no'), /4301040100/);
-		await check(page, mobile, 'keyinfo-mine-submitted');
+		await checkPage(page, mobile, 'keyinfo-mine-submitted');
 	}
 	await page.close();
 }

@@ -9,44 +9,16 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from '../system/harness.mjs';
-import { withBrowser, newPage, checkA11y, screenshot } from './harness.mjs';
+import {
+	withBrowser, newPage, checkA11y, screenshot, checkPage, visit, loginPage,
+} from './harness.mjs';
 
 const PW = 'Demo2026';
 const ADMIN = '13800000002';
 const WANG = '13800000003'; // teaches 一年级1班 and 一年级2班
 const ZHANG = '13900000001'; // parent of 张一鸣 (一年级1班)
 
-async function check(page, mobile, name) {
-	await checkA11y(page);
-	if (mobile) {
-		const size = await page.evaluate(() => ({
-			scrollWidth: document.documentElement.scrollWidth,
-			innerWidth: window.innerWidth,
-		}));
-		assert.ok(size.scrollWidth <= size.innerWidth,
-			`no horizontal scroll on ${page.url()}: ${JSON.stringify(size)}`);
-	}
-	assert.deepEqual(page.jxErrors, [], `no console or page errors on ${page.url()}`);
-	await screenshot(page, `${name}-${mobile ? 'phone' : 'desktop'}`);
-}
-
-async function visit(page, url) {
-	const res = await page.goto(url, { waitUntil: 'load' });
-	assert.equal(res.status(), 200, `${url} answered ${res.status()}`);
-	return res;
-}
-
-async function login(server, mobile, who) {
-	const page = await newPage({ mobile });
-	await visit(page, `${server.url}/login`);
-	await page.fill('#login', who);
-	await page.fill('#password', PW);
-	await Promise.all([
-		page.waitForNavigation({ waitUntil: 'load' }),
-		page.click('form[action="/login"] button[type="submit"]'),
-	]);
-	return page;
-}
+const login = (server, mobile, who) => loginPage(server, who, mobile);
 
 const countText = (page) => page.textContent('#compose-count');
 
@@ -73,7 +45,7 @@ test('compose on a desktop, read on a phone', async (t) => {
 		await teacher.waitForFunction(() => /3/.test(document.getElementById('compose-count').textContent));
 		await teacher.uncheck('#role-teacher');
 		await teacher.waitForFunction(() => /1 人/.test(document.getElementById('compose-count').textContent));
-		await check(teacher, false, 'notices-new');
+		await checkPage(teacher, false, 'notices-new');
 		await teacher.fill('#notice-title', '数学作业：口算练习');
 		await teacher.fill('#notice-body', '完成练习册第 12 页。\n家长签字。');
 		await Promise.all([
@@ -83,26 +55,26 @@ test('compose on a desktop, read on a phone', async (t) => {
 		assert.match(teacher.url(), /\/notices\/\d+\/receipts$/);
 		const id = Number(/\/notices\/(\d+)\//.exec(teacher.url())[1]);
 		assert.ok((await teacher.textContent('main')).includes('张伟'), 'the unread parent is listed');
-		await check(teacher, false, 'notices-receipts');
+		await checkPage(teacher, false, 'notices-receipts');
 		await visit(teacher, `${server.url}/notices`);
 		assert.ok((await teacher.textContent('main')).includes('数学作业：口算练习'));
-		await check(teacher, false, 'notices-list');
+		await checkPage(teacher, false, 'notices-list');
 		// The head teacher's call list (empty: no deadline has come).
 		await visit(teacher, `${server.url}/notices/calls`);
 		assert.match(await teacher.textContent('main'), /名单是空的/);
-		await check(teacher, false, 'notices-calls');
+		await checkPage(teacher, false, 'notices-calls');
 
 		// The parent reads it on a phone.
 		const parent = await login(server, true, ZHANG);
 		await visit(parent, `${server.url}/inbox`);
 		assert.ok((await parent.textContent('main')).includes('数学作业：口算练习'));
-		await check(parent, true, 'notices-inbox');
+		await checkPage(parent, true, 'notices-inbox');
 		await Promise.all([
 			parent.waitForNavigation({ waitUntil: 'load' }),
 			parent.click(`a[href="/notices/${id}"]`),
 		]);
 		assert.ok((await parent.textContent('main')).includes('家长签字'));
-		await check(parent, true, 'notices-notice');
+		await checkPage(parent, true, 'notices-notice');
 
 		// The receipts now show it read; the remind button is gone.
 		await visit(teacher, `${server.url}/notices/${id}/receipts`);
@@ -114,9 +86,9 @@ test('compose on a desktop, read on a phone', async (t) => {
 		await visit(admin, `${server.url}/notices/new`);
 		assert.ok(await admin.locator('#grade-1').count() === 1);
 		await admin.waitForFunction(() => /\d/.test(document.getElementById('compose-count').textContent));
-		await check(admin, true, 'notices-new');
+		await checkPage(admin, true, 'notices-new');
 		await visit(admin, `${server.url}/notices/${id}`);
-		await check(admin, true, 'notices-notice-admin');
+		await checkPage(admin, true, 'notices-notice-admin');
 		await teacher.close();
 		await parent.close();
 		await admin.close();

@@ -8,30 +8,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from '../system/harness.mjs';
-import { withBrowser, newPage, checkA11y, screenshot } from './harness.mjs';
+import {
+	withBrowser, newPage, checkA11y, screenshot, checkPage, visit,
+} from './harness.mjs';
 
 const ADMIN = '13800000002';
 const PW = 'Demo2026';
-
-async function check(page, mobile, name) {
-	await checkA11y(page);
-	if (mobile) {
-		const size = await page.evaluate(() => ({
-			scrollWidth: document.documentElement.scrollWidth,
-			innerWidth: window.innerWidth,
-		}));
-		assert.ok(size.scrollWidth <= size.innerWidth,
-			`no horizontal scroll on ${page.url()}: ${JSON.stringify(size)}`);
-	}
-	assert.deepEqual(page.jxErrors, [], `no console or page errors on ${page.url()}`);
-	await screenshot(page, `${name}-${mobile ? 'phone' : 'desktop'}`);
-}
-
-async function visit(page, url) {
-	const res = await page.goto(url, { waitUntil: 'load' });
-	assert.equal(res.status(), 200, `${url} answered ${res.status()}`);
-	return res;
-}
 
 async function run(server, mobile) {
 	const page = await newPage({ mobile });
@@ -48,11 +30,11 @@ async function run(server, mobile) {
 	await visit(page, `${server.url}/roster/classes`);
 	assert.match(page.url(), /\/schools\/1\/classes$/);
 	assert.ok((await page.content()).includes('一年级'));
-	await check(page, mobile, 'roster-classes');
+	await checkPage(page, mobile, 'roster-classes');
 
 	await visit(page, `${server.url}/schools/1/students`);
 	assert.ok((await page.content()).includes('张一鸣'));
-	await check(page, mobile, 'roster-students');
+	await checkPage(page, mobile, 'roster-students');
 
 	// Search narrows the list.
 	await visit(page, `${server.url}/schools/1/students?q=${encodeURIComponent('陈小雨')}`);
@@ -66,21 +48,21 @@ async function run(server, mobile) {
 	assert.ok(href, 'the list links to the student');
 	await visit(page, `${server.url}${href}`);
 	assert.ok((await page.textContent('main')).includes('张伟'));
-	await check(page, mobile, 'roster-student');
+	await checkPage(page, mobile, 'roster-student');
 
 	await visit(page, `${server.url}/schools/1/students/new`);
 	for (const id of await page.$$eval('main form input:not([type=hidden]), main form select',
 		(els) => els.map((e) => e.id)))
 		assert.equal(await page.locator(`label[for="${id}"]`).count(), 1, `a label for #${id}`);
-	await check(page, mobile, 'roster-student-new');
+	await checkPage(page, mobile, 'roster-student-new');
 
 	await visit(page, `${server.url}/schools/1/teachers`);
 	assert.ok((await page.textContent('main')).includes('王芳'));
-	await check(page, mobile, 'roster-teachers');
+	await checkPage(page, mobile, 'roster-teachers');
 
 	await visit(page, `${server.url}/schools/1/slips?class_id=1`);
 	assert.ok(await page.locator('main svg').count() > 0, 'slips carry a QR code');
-	await check(page, mobile, 'roster-slips');
+	await checkPage(page, mobile, 'roster-slips');
 	await page.close();
 }
 
