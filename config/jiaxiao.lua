@@ -3,9 +3,20 @@
 -- Relative paths resolve against the directory jiaxiao is started from.
 return {
   listen = "127.0.0.1:8080",
-  -- Worker threads: civetweb holds one per open keep-alive connection,
-  -- so keep this above the expected number of open connections.
-  threads = 64,
+  -- Worker threads: civetweb holds one per open connection (keep-alive
+  -- included) until it closes, so keep this above the connections you
+  -- expect open at once; beyond it new clients wait. Each costs a 100 KiB
+  -- stack, about 0.6 MiB once it has served a request (its database
+  -- connection and Lua state) and 4 file descriptors (docs/BENCHMARKS.md).
+  threads = 512,
+  http = {
+    -- A new connection's request line and headers must all arrive
+    -- within this (slowloris clients hold a thread at most this long);
+    -- also the longest a body read or a reply write may stall.
+    header_timeout_ms = 10000,
+    -- An idle keep-alive connection gives its thread back after this.
+    keep_alive_ms = 2000,
+  },
   data_dir = "data",
   plugin_dir = "build/plugins",
   -- plugins = { "sms", "roster" },   -- default: every shipped plugin
@@ -16,7 +27,11 @@ return {
   timezone = "Asia/Shanghai",
   session = { idle_minutes = 30, absolute_hours = 12 },
   lua = { instructions = 10000000, memory_mb = 32 },
-  auth = { argon2_concurrency = 2, spray_failures_per_minute = 100 },
+  -- A login waits at most queue_wait_ms for one of the argon2_concurrency
+  -- hash slots, and only while fewer than queue_length logins wait;
+  -- otherwise it answers 503 with Retry-After.
+  auth = { argon2_concurrency = 2, spray_failures_per_minute = 100,
+           queue_length = 64, queue_wait_ms = 10000 },
   limits = {
     body_bytes = 1048576,
     upload_bytes = 20971520,

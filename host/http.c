@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <civetweb.h>
@@ -805,20 +806,56 @@ http_log_message(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
+/* Every worker thread keeps a socket and, once it has served a request,
+ * its database connection (the database, its WAL and shared-memory
+ * files): four descriptors. A soft limit below that (1024 under
+ * systemd) would fail accept() or sqlite3_open() under load, so it is
+ * raised up to the hard limit. */
+static void
+http_raise_nofile(int64_t threads)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)threads * 4 + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need
+	                  ? need
+	                  : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need)
+		jx_log(JX_LOG_WARN, "http",
+		       "%lld threads need %llu file descriptors; the limit is "
+		       "%llu (raise LimitNOFILE)",
+		       (long long)threads, (unsigned long long)need,
+		       (unsigned long long)rl.rlim_cur);
+}
+
 int
 http_start(void)
 {
 	struct mg_callbacks cb;
 	const char *listen = config_string(&app.cfg, "listen");
-	char threads[16], port[128];
+	int64_t nthreads = config_int(&app.cfg, "threads", 512);
+	char threads[24], port[128], header_ms[24], keep_alive_ms[24];
 	const char *opts[32];
 	int n = 0;
 
-	snprintf(threads, sizeof(threads), "%lld",
-	         (long long)config_int(&app.cfg, "threads", 64));
+	if (nthreads < 1)
+		nthreads = 1;
+	http_raise_nofile(nthreads);
+	snprintf(threads, sizeof(threads), "%lld", (long long)nthreads);
+	snprintf(
+	    header_ms, sizeof(header_ms), "%lld",
+	    (long long)config_int(&app.cfg, "http.header_timeout_ms", 10000));
+	snprintf(keep_alive_ms, sizeof(keep_alive_ms), "%lld",
+	         (long long)config_int(&app.cfg, "http.keep_alive_ms", 2000));
 	snprintf(port, sizeof(port), "%s", listen ? listen : "127.0.0.1:8080");
 	opts[n++] = "listening_ports";
 	opts[n++] = port;
+	/* civetweb gives each open connection a thread of its own until the
+	 * connection closes; a new client waits in the listen backlog while
+	 * none is free. Threads are cheap (a 100 KiB stack, a database
+	 * connection and a Lua state once used: docs/BENCHMARKS.md). */
 	opts[n++] = "num_threads";
 	opts[n++] = threads;
 	/* Without TCP_NODELAY every keep-alive reply waits ~40 ms on
@@ -827,16 +864,23 @@ http_start(void)
 	opts[n++] = "1";
 	opts[n++] = "enable_keep_alive";
 	opts[n++] = "yes";
+	/* The whole of the next request's headers, idle time included, must
+	 * arrive within this on a kept-alive connection (civetweb 1.15 counts
+	 * from the end of the previous request), so an idle or trickling
+	 * keep-alive client gives its thread back quickly. */
 	opts[n++] = "keep_alive_timeout_ms";
-	opts[n++] = "5000";
+	opts[n++] = keep_alive_ms;
+	/* A total deadline for a new connection's request line and headers
+	 * (a slowloris client holds a thread at most this long), and the
+	 * longest a 16 KiB body read or a reply write may stall. */
 	opts[n++] = "request_timeout_ms";
-	opts[n++] = "30000";
+	opts[n++] = header_ms;
 	opts[n++] = "max_request_size";
 	opts[n++] = "16384";
 	opts[n++] = "enable_directory_listing";
 	opts[n++] = "no";
 	opts[n++] = "listen_backlog";
-	opts[n++] = "512";
+	opts[n++] = "1024";
 	opts[n] = NULL;
 
 	memset(&cb, 0, sizeof(cb));
