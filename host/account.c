@@ -38,10 +38,11 @@ account_check_password(jx_db *db, int64_t account_id, const char *pw)
 	db_finish(st);
 	if (hash != NULL) {
 		ok = crypto_password_verify(hash, pw);
+	} else if (crypto_password_dummy(pw) != 0) {
+		ok = CRYPTO_BUSY;
 	} else {
 		/* An initial password is compared in constant time, after a
 		 * dummy hash so that it costs what a real check costs. */
-		crypto_password_dummy(pw);
 		if (sealed != NULL && (expires == 0 || expires > jx_now())) {
 			initial = crypto_open(sealed);
 			if (initial != NULL && crypto_equal(initial, pw))
@@ -52,6 +53,22 @@ account_check_password(jx_db *db, int64_t account_id, const char *pw)
 	free(hash);
 	free(sealed);
 	return ok;
+}
+
+int
+account_busy(jx_req *req)
+{
+	int64_t wait_ms = config_int(&app.cfg, "auth.queue_wait_ms", 10000);
+
+	/* By then the logins queued now have had their turn. */
+	http_add_header(
+	    req, "Retry-After",
+	    arena_sprintf(
+	        req->arena, "%lld",
+	        (long long)(wait_ms < 1000 ? 1 : (wait_ms + 999) / 1000)));
+	return http_reply_problem(req, 503, "busy", "Server busy",
+	                          "Too many password checks are waiting; "
+	                          "try again shortly.");
 }
 
 /* Same reply for an unknown login and a wrong password. */
@@ -70,6 +87,7 @@ account_login(jx_req *req, const char *login, const char *password)
 	char token[65], csrf[65];
 	int64_t now = jx_now(), wait, account = 0, identity;
 	jx_stmt *st;
+	int rc;
 
 	wait = throttle_check(login, req->client_ip, now);
 	if (wait > 0) {
@@ -87,9 +105,12 @@ account_login(jx_req *req, const char *login, const char *password)
 	if (st != NULL && db_step(st) == JX_DB_ROW)
 		account = db_int(st, 0);
 	db_finish(st);
-	if (account == 0) {
-		crypto_password_dummy(password);
-	} else if (account_check_password(db, account, password) == 0)
+	/* A login refused for want of a hash slot is no failed attempt. */
+	rc = account == 0 ? crypto_password_dummy(password)
+	                  : account_check_password(db, account, password);
+	if (rc == CRYPTO_BUSY)
+		return account_busy(req);
+	if (account != 0 && rc == 0)
 		goto ok;
 	{
 		int64_t delay = throttle_fail(
@@ -289,8 +310,12 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	char hash[CRYPTO_HASH_MAX], *initial = NULL, *login = NULL;
 	const char *reason;
 	jx_stmt *st;
+	int rc;
 
-	if (account_check_password(db, req->account_id, old_pw) != 0)
+	rc = account_check_password(db, req->account_id, old_pw);
+	if (rc == CRYPTO_BUSY)
+		return account_busy(req);
+	if (rc != 0)
 		return account_invalid(
 		    req, "old_password",
 		    "旧密码不正确 (the old password is wrong)");
@@ -317,7 +342,7 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	if (reason != NULL)
 		return account_invalid(req, "new_password", reason);
 	if (crypto_password_hash(new_pw, hash) != 0)
-		return http_reply_problem(req, 503, "busy", "Try again", NULL);
+		return account_busy(req);
 	/* Other sessions of the account end: whoever knew the old password
 	 * is logged out. */
 	if (db_begin(db) != 0 ||
@@ -532,6 +557,7 @@ account_bind_child(jx_req *req, const char *login, const char *password,
 	        school = 0, district = 0;
 	char key[96], err[256];
 	jx_stmt *st;
+	int rc;
 
 	*out = NULL;
 	if (login == NULL || *login == '\0' || strlen(login) > 16)
@@ -566,10 +592,12 @@ account_bind_child(jx_req *req, const char *login, const char *password,
 		district = db_int(st, 3);
 	}
 	db_finish(st);
-	if (student_account == 0)
-		crypto_password_dummy(password);
-	if (student_account == 0 ||
-	    account_check_password(db, student_account, password) != 0) {
+	rc = student_account == 0
+	         ? crypto_password_dummy(password)
+	         : account_check_password(db, student_account, password);
+	if (rc == CRYPTO_BUSY)
+		return account_busy(req);
+	if (student_account == 0 || rc != 0) {
 		throttle_fail(key, req->client_ip, jx_now(), 0);
 		return account_invalid(req, "student_password",
 		                       "学生账号或密码不正确 (the student's "

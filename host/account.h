@@ -5,7 +5,8 @@
 
 #include "host.h"
 
-/* 0 when pw is the account's password (or its unexpired initial one). */
+/* 0 when pw is the account's password (or its unexpired initial one),
+ * CRYPTO_BUSY when no hash slot came free in time. */
 int account_check_password(jx_db *db, int64_t account_id, const char *pw);
 /* Throttle, check, create the session, set the cookie. 200 on success
  * (req then acts as the new session), else the status replied. */
@@ -31,6 +32,8 @@ int account_reset(jx_req *req, int64_t account, cJSON **out);
 /* A string member of at most max bytes, or NULL. */
 const char *account_json_string(const cJSON *body, const char *name,
                                 size_t max);
+/* 503 with Retry-After: no password hash slot came free in time. */
+int account_busy(jx_req *req);
 /* 422 naming field. */
 int account_invalid(jx_req *req, const char *field, const char *msg);
 int account_routes_register(void);

@@ -521,6 +521,13 @@ cli_serve(void)
 		jx_log(JX_LOG_ERROR, "host", "%s", err);
 		goto done;
 	}
+	crypto_set_queue(
+	    (int)config_int(&app.cfg, "auth.queue_length", 64),
+	    (int)config_int(&app.cfg, "auth.queue_wait_ms", 10000));
+#ifdef JX_TESTING
+	crypto_hold_slots(
+	    (int)config_int(&app.cfg, "testing.argon2_slots_held", 0));
+#endif
 	if (luaenv_rules_pin(app.scripts_dir, err, sizeof(err)) != 0) {
 		jx_log(JX_LOG_ERROR, "host", "%s", err);
 		goto done;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -26,10 +27,11 @@ static struct {
 	unsigned char field[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 	unsigned char lookup[crypto_generichash_KEYBYTES];
 	int ready;
-	/* the argon2 semaphore */
+	/* the argon2 semaphore and its bounded wait queue */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int slots;
+	int bounded, queue_length, wait_ms, waiting;
 	char dummy_hash[CRYPTO_HASH_MAX];
 } cr = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -118,14 +120,70 @@ crypto_teardown(void)
 	cr.ready = 0;
 }
 
-static void
-crypto_acquire(void)
+void
+crypto_set_queue(int queue_length, int wait_ms)
 {
 	pthread_mutex_lock(&cr.mu);
+	cr.bounded = 1;
+	cr.queue_length = queue_length > 0 ? queue_length : 0;
+	cr.wait_ms = wait_ms > 0 ? wait_ms : 0;
+	pthread_mutex_unlock(&cr.mu);
+}
+
+void
+crypto_hold_slots(int n)
+{
+	pthread_mutex_lock(&cr.mu);
+	if (n > cr.slots)
+		n = cr.slots;
+	if (n > 0)
+		cr.slots -= n;
+	pthread_mutex_unlock(&cr.mu);
+}
+
+/* Takes a hash slot: at once when one is free, else after a bounded wait
+ * in the queue (crypto_set_queue), else CRYPTO_BUSY. */
+static int
+crypto_acquire(void)
+{
+	struct timespec deadline;
+	int rc = 0;
+
+	pthread_mutex_lock(&cr.mu);
+	if (cr.slots <= 0 && cr.bounded) {
+		if (cr.waiting >= cr.queue_length) {
+			rc = CRYPTO_BUSY;
+			goto done;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += cr.wait_ms / 1000;
+		deadline.tv_nsec += (long)(cr.wait_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		cr.waiting++;
+		while (cr.slots <= 0 && rc == 0)
+			if (pthread_cond_clockwait(&cr.cv, &cr.mu,
+			                           CLOCK_MONOTONIC,
+			                           &deadline) == ETIMEDOUT &&
+			    cr.slots <= 0)
+				rc = CRYPTO_BUSY;
+		cr.waiting--;
+		if (rc != 0) {
+			/* A release may have woken this thread just as its wait
+			 * ended: pass the wake-up on. */
+			if (cr.slots > 0)
+				pthread_cond_signal(&cr.cv);
+			goto done;
+		}
+	}
 	while (cr.slots <= 0)
 		pthread_cond_wait(&cr.cv, &cr.mu);
 	cr.slots--;
+done:
 	pthread_mutex_unlock(&cr.mu);
+	return rc;
 }
 
 static void
@@ -142,7 +200,8 @@ crypto_password_hash(const char *pw, char out[CRYPTO_HASH_MAX])
 {
 	int rc;
 
-	crypto_acquire();
+	if (crypto_acquire() != 0)
+		return CRYPTO_BUSY;
 	rc = crypto_pwhash_str_alg(out, pw, strlen(pw), CRYPTO_OPSLIMIT,
 	                           CRYPTO_MEMLIMIT,
 	                           crypto_pwhash_ALG_ARGON2ID13);
@@ -155,25 +214,26 @@ crypto_password_verify(const char *hash, const char *pw)
 {
 	int rc;
 
-	if (hash == NULL || *hash == '\0') {
-		crypto_password_dummy(pw);
-		return -1;
-	}
-	crypto_acquire();
+	if (hash == NULL || *hash == '\0')
+		return crypto_password_dummy(pw) == 0 ? -1 : CRYPTO_BUSY;
+	if (crypto_acquire() != 0)
+		return CRYPTO_BUSY;
 	rc = crypto_pwhash_str_verify(hash, pw, strlen(pw));
 	crypto_release();
 	return rc == 0 ? 0 : -1;
 }
 
-void
+int
 crypto_password_dummy(const char *pw)
 {
 	volatile int sink;
 
-	crypto_acquire();
+	if (crypto_acquire() != 0)
+		return CRYPTO_BUSY;
 	sink = crypto_pwhash_str_verify(cr.dummy_hash, pw, strlen(pw));
 	(void)sink;
 	crypto_release();
+	return 0;
 }
 
 void

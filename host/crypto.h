@@ -11,18 +11,33 @@
 
 #define CRYPTO_HASH_MAX 128  /* an argon2id hash string, NUL included */
 #define CRYPTO_DIGEST_HEX 65 /* 32 bytes as hex, NUL included */
+/* No hash slot within the wait queue's bounds (crypto_set_queue): the
+ * caller answers 503 with Retry-After. */
+#define CRYPTO_BUSY (-2)
 
 /* Loads <data_dir>/secret.key, or with create creates it (mode 0600).
  * concurrency bounds simultaneous argon2id computations. */
 int crypto_setup(const char *data_dir, int create, int concurrency, char *err,
                  size_t errlen);
 void crypto_teardown(void);
-/* argon2id; blocks while `concurrency` other hashes run. 0 or -1. */
+/* Bounds the wait for a hash slot (the server calls this; the CLI never
+ * waits on anyone): while every slot is in use at most queue_length
+ * callers wait, each at most wait_ms; the others get CRYPTO_BUSY at
+ * once. A waiting login holds its worker thread, hence the bounds. */
+void crypto_set_queue(int queue_length, int wait_ms);
+/* Takes n slots for good, as if n hashes never ended: lets the test
+ * build (testing.argon2_slots_held) make the queue's refusals
+ * deterministic. */
+void crypto_hold_slots(int n);
+/* argon2id, once one of the `concurrency` slots is free. 0, -1 or
+ * CRYPTO_BUSY. */
 int crypto_password_hash(const char *pw, char out[CRYPTO_HASH_MAX]);
-/* 0 when pw matches hash, -1 otherwise. Same cost either way. */
+/* 0 when pw matches hash, -1 otherwise, CRYPTO_BUSY without a slot.
+ * Same cost either way. */
 int crypto_password_verify(const char *hash, const char *pw);
-/* Spends the time of a verification: for unknown logins. */
-void crypto_password_dummy(const char *pw);
+/* Spends the time of a verification: for unknown logins. 0 or
+ * CRYPTO_BUSY. */
+int crypto_password_dummy(const char *pw);
 /* nbytes random bytes as lowercase hex into out (2*nbytes+1). */
 void crypto_token(char *out, size_t nbytes);
 /* Random string of n characters from alphabet. */

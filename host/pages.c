@@ -70,6 +70,11 @@ route_login_post(jx_req *req, void *ud)
 		return pages_login_form(req, 429, login,
 		                        http_t(req, "login.throttled"));
 	}
+	if (rc == 503) {
+		buf_reset(&req->body);
+		return pages_login_form(req, 503, login,
+		                        http_t(req, "login.busy"));
+	}
 	if (rc != 200) {
 		buf_reset(&req->body);
 		return pages_login_form(req, 401, login,

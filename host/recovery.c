@@ -358,7 +358,7 @@ route_recovery_verify(jx_req *req, void *ud)
 	if (reason != NULL)
 		return account_invalid(req, "new_password", reason);
 	if (crypto_password_hash(new_pw, hash) != 0)
-		return http_reply_problem(req, 503, "busy", "Try again", NULL);
+		return account_busy(req);
 	rc = recovery_apply(req, account, code_id, phone, hash, now);
 	if (rc < 0)
 		goto fail;

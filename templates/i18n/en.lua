@@ -49,6 +49,7 @@ return {
   ["login.missing"] = "Enter your account and password",
   ["login.failed"] = "The account or the password is wrong",
   ["login.throttled"] = "Too many failed attempts; try again later",
+  ["login.busy"] = "The server is busy; try again in a few seconds",
   ["password.title"] = "Change password",
   ["password.forced"] = "Please change your initial password first.",
   ["password.old"] = "Current password",

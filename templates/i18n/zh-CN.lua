@@ -51,6 +51,7 @@ return {
   ["login.missing"] = "请填写账号和密码",
   ["login.failed"] = "账号或密码不正确",
   ["login.throttled"] = "失败次数太多，请稍后再试",
+  ["login.busy"] = "服务器繁忙，请几秒后再试",
   ["password.title"] = "修改密码",
   ["password.forced"] = "首次登录请先修改初始密码。",
   ["password.old"] = "当前密码",
