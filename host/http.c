@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -24,6 +25,8 @@
 
 static pthread_key_t worker_key;
 static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
+
+static int http_crowded(const jx_req *req);
 
 static void
 worker_destroy(void *p)
@@ -782,6 +785,8 @@ http_dispatch(struct mg_connection *conn)
 			http_account_lang(&req);
 		http_route(&req);
 	}
+	if (http_crowded(&req))
+		http_add_header(&req, "Connection", "close");
 	http_send(&req);
 	dur = http_now_us() - req.start_us;
 	jx_log(JX_LOG_INFO, "http", "%s %s %d %zu %.1fms %s", req.method,
@@ -796,6 +801,44 @@ http_dispatch(struct mg_connection *conn)
 	db_reset_all(w->db);
 	arena_reset(&w->arena);
 	return req.status;
+}
+
+/* Connections open now, each holding a worker thread from civetweb's
+ * init_connection to its connection_close callback, and the count from
+ * which replies close their connection (set once at start-up). */
+static struct {
+	atomic_int open;
+	int crowd;
+} http_conns;
+
+static int
+http_conn_open(const struct mg_connection *conn, void **conn_data)
+{
+	(void)conn;
+	(void)conn_data;
+	atomic_fetch_add(&http_conns.open, 1);
+	return 0;
+}
+
+static void
+http_conn_close(const struct mg_connection *conn)
+{
+	(void)conn;
+	atomic_fetch_sub(&http_conns.open, 1);
+}
+
+/* Once three quarters of the threads hold a connection, every reply says
+ * Connection: close: a kept-alive client then queues again behind the new
+ * ones instead of keeping its thread, so that more clients than threads
+ * take turns rather than some waiting until others leave. */
+static int
+http_crowded(const jx_req *req)
+{
+	if (atomic_load(&http_conns.open) < http_conns.crowd)
+		return 0;
+	/* A reply that already closes (413 mid-body) says so once. */
+	return req->headers.data == NULL ||
+	       strstr(req->headers.data, "Connection:") == NULL;
 }
 
 static int
@@ -842,6 +885,7 @@ http_start(void)
 
 	if (nthreads < 1)
 		nthreads = 1;
+	http_conns.crowd = (int)(nthreads - nthreads / 4);
 	http_raise_nofile(nthreads);
 	snprintf(threads, sizeof(threads), "%lld", (long long)nthreads);
 	snprintf(
@@ -886,6 +930,8 @@ http_start(void)
 	memset(&cb, 0, sizeof(cb));
 	cb.begin_request = http_dispatch;
 	cb.log_message = http_log_message;
+	cb.init_connection = http_conn_open;
+	cb.connection_close = http_conn_close;
 	mg_init_library(0);
 	app.mg = mg_start(&cb, NULL, opts);
 	if (app.mg == NULL) {

@@ -6,6 +6,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer } from './harness.mjs';
 import { keepAliveLoad, probeOnce, probes, slowloris } from './loadgen.mjs';
 
@@ -35,4 +36,38 @@ test('a new client gets /healthz while keep-alive clients and slowloris sockets 
 	for (const p of list)
 		assert.equal(p.status, 200, JSON.stringify(p));
 	assert.ok(server.alive());
+});
+
+test('more keep-alive clients than threads take turns: a new client is still served', async (t) => {
+	// 4 threads, 8 clients that never pause: without replies that close
+	// their connection once the threads are crowded, 4 clients would keep
+	// the threads and everyone else would wait for them to leave.
+	const server = await startServer({ set: { threads: 4, 'http.keep_alive_ms': 60000 } });
+	t.after(() => server.stop());
+	const port = server.port;
+	const busy = keepAliveLoad({ port, path: '/healthz', connections: 8, durationMs: 5000 });
+	const list = await probes({ port, gapMs: 200, durationMs: 4000, timeoutMs: 5000 });
+	const load = await busy;
+	const late = list.filter((p) => p.timedOut);
+	assert.equal(late.length, 0, `${late.length} of ${list.length} probes timed out (5 s)`);
+	assert.ok(load.ok > 8, JSON.stringify(load));
+	assert.equal(load.errors, 0, JSON.stringify(load));
+});
+
+test('replies close their connection only once the threads are crowded', async (t) => {
+	const server = await startServer({ set: { threads: 8, 'http.keep_alive_ms': 60000 } });
+	t.after(() => server.stop());
+	const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+	t.after(() => agent.destroy());
+	const get = () => new Promise((resolve, reject) => {
+		http.get({ host: '127.0.0.1', port: server.port, path: '/healthz', agent }, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.headers.connection));
+		}).on('error', reject);
+	});
+	assert.equal(await get(), 'keep-alive', 'one connection open: kept alive');
+	// Six connections at once, each kept alive with its thread (6 of 8
+	// threads: three quarters), then one more request.
+	const six = await Promise.all(Array.from({ length: 6 }, get));
+	assert.ok(six.includes('close'), `with 6 of 8 threads held: ${six}`);
 });
