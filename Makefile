@@ -32,6 +32,7 @@ bench: build
 	sh bench/run.sh $(BUILD)
 	sh bench/import.sh $(BUILD)
 	sh bench/keyinfo.sh $(BUILD)
+	sh bench/load.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \

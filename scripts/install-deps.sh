@@ -4,12 +4,13 @@
 # command to run. Node.js: the machine's node and npm when present
 # (Debian's npm package conflicts with a Node that brings its own npm),
 # else Debian's nodejs and npm.
+# nginx is for bench/load.sh (jiaxiao behind the shipped proxy settings).
 set -eu
 
 pkgs="build-essential cmake pkg-config clang-format
 libcivetweb-dev liblua5.4-dev libsqlite3-dev libcjson-dev libsodium-dev
 libcurl4-openssl-dev libssl-dev libzip-dev libexpat1-dev libfreexl-dev libxlsxwriter-dev libqrencode-dev
-chromium fonts-noto-cjk wrk curl"
+chromium fonts-noto-cjk wrk curl nginx"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	pkgs="$pkgs nodejs npm"
