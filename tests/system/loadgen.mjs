@@ -113,10 +113,13 @@ export function probeOnce({ host = '127.0.0.1', port, path = '/healthz',
 			res.on('end', () => finish({ ms: ms(), status: res.statusCode }));
 			res.on('error', () => finish({ ms: ms(), status: 0 }));
 		});
-		req.setTimeout(timeoutMs, () => {
+		// The whole exchange, connecting included (a full listen backlog
+		// drops SYNs, which the kernel retries for many seconds).
+		const timer = setTimeout(() => {
 			finish({ ms: ms(), status: 0, timedOut: true });
 			req.destroy();
-		});
+		}, timeoutMs);
+		req.on('close', () => clearTimeout(timer));
 		req.on('error', () => finish({ ms: ms(), status: 0 }));
 	});
 }
