@@ -38,7 +38,11 @@ main(void)
 	/* defaults only */
 	CHECK(config_load(&c, NULL, NULL, 0, err, sizeof(err)) == 0);
 	CHECK_STR(config_string(&c, "listen"), "127.0.0.1:8080");
-	CHECK(config_int(&c, "threads", 0) == 64);
+	CHECK(config_int(&c, "threads", 0) == 512);
+	CHECK(config_int(&c, "http.header_timeout_ms", 0) == 10000);
+	CHECK(config_int(&c, "http.keep_alive_ms", 0) == 2000);
+	CHECK(config_int(&c, "auth.queue_length", -1) == 64);
+	CHECK(config_int(&c, "auth.queue_wait_ms", 0) == 10000);
 	CHECK(config_int(&c, "session.idle_minutes", 0) == 30);
 	CHECK(config_int(&c, "lua.instructions", 0) == 10000000);
 	CHECK(config_int(&c, "limits.body_bytes", 0) == 1048576);
