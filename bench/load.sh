@@ -77,11 +77,32 @@ session=$(awk '$6 == "jx_session" { print $7 }' "$WORK/jar")
 [ -n "$session" ] || die "login set no jx_session cookie"
 
 # start_nginx: nginx on a free loopback port in front of $PORT, with the
-# shipped site file minus TLS and the port-80 redirect. Sets NGINX_PORT.
+# shipped site file minus TLS and the port-80 redirect, on another port
+# if that one was taken meanwhile. Sets NGINX_PORT.
 start_nginx() {
-	local dir=$WORK/nginx
+	local dir=$WORK/nginx attempt
 	mkdir -p "$dir"
-	NGINX_PORT=$(free_port)
+	for attempt in 1 2 3 4 5; do
+		NGINX_PORT=$(free_port)
+		nginx_conf "$dir"
+		"$NGINX" -p "$dir" -c "$dir/nginx.conf" >>"$dir/out.log" 2>&1 &
+		NGINX_PID=$!
+		PIDS+=("$NGINX_PID")
+		if wait_ready "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT/healthz"; then
+			return 0
+		fi
+		kill "$NGINX_PID" 2>/dev/null || true
+		wait "$NGINX_PID" 2>/dev/null || true
+		say "load bench: nginx did not start on port $NGINX_PORT (attempt $attempt)"
+	done
+	cat "$dir/error.log" >&2
+	die "nginx would not start"
+}
+
+# nginx_conf DIR: DIR/site.conf from docs/nginx-jiaxiao.conf and
+# DIR/nginx.conf around it, checked with nginx -t.
+nginx_conf() {
+	local dir=$1
 	awk '
 		# Drop the top-level server block that only redirects port 80.
 		depth == 0 && /^server[ \t]*\{/ { buf = ""; inblock = 1 }
@@ -121,11 +142,6 @@ start_nginx() {
 	} >"$dir/nginx.conf"
 	"$NGINX" -t -p "$dir" -c "$dir/nginx.conf" >"$dir/test.log" 2>&1 ||
 		{ cat "$dir/test.log" >&2; die "nginx -t failed"; }
-	"$NGINX" -p "$dir" -c "$dir/nginx.conf" >>"$dir/out.log" 2>&1 &
-	NGINX_PID=$!
-	PIDS+=("$NGINX_PID")
-	wait_ready "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT/healthz" ||
-		{ cat "$dir/error.log" >&2; die "nginx did not start"; }
 }
 
 WRK_ARGS=(-H "Cookie: jx_session=$session")
