@@ -64,7 +64,7 @@ route_login_post(jx_req *req, void *ud)
 		                        http_t(req, "login.missing"));
 	req->account_id = 0;
 	req->session_id = 0;
-	rc = account_login(req, login, password);
+	rc = account_login(req, login, password, http_form(req, "code"));
 	if (rc == 429) {
 		buf_reset(&req->body);
 		return pages_login_form(req, 429, login,

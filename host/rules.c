@@ -294,6 +294,13 @@ route_rules_put(jx_req *req, void *ud)
 		return http_reply_problem(req, 422, "rules-invalid",
 		                          "The rules do not run", err);
 	}
+	/* Initial passwords a stranger could compute are refused too. */
+	if (org_rules_check(db, req->worker->lua, district, src->valuestring,
+	                    err, sizeof(err)) != 0) {
+		problem_add_error(&req->errors, 0, "source", err);
+		return http_reply_problem(req, 422, "rules-invalid",
+		                          "The rules are not acceptable", err);
+	}
 	if (db_begin(db) != 0)
 		goto fail;
 	version = db_one(db,

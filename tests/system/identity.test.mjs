@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { startServer, jiaxiao, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
 const DEMO_PASSWORD = 'Demo2026';
+// A slip's initial password: 8 letters and digits without look-alikes
+// (no 0 O o 1 l I).
+const SLIP_PASSWORD = /^[a-kmnp-zA-HJ-NP-Z2-9]{8}$/;
 const PROBLEM_TYPE = /^application\/problem\+json/;
 
 // Asserts a problem+json reply with this status; with typeSuffix, that
@@ -97,7 +100,9 @@ async function buildOrg(server) {
 		assert.equal(p.status, 201, `${url}: ${p.text}`);
 		assert.equal(p.json.login, phone);
 		assert.ok(p.json.account_id > 0 && p.json.person_id > 0, p.text);
-		return { phone, initial: phone.slice(-6), account: p.json.account_id, person: p.json.person_id };
+		// No SMS gateway here: 8 random characters without look-alikes.
+		assert.match(p.json.initial_password, SLIP_PASSWORD, p.text);
+		return { phone, initial: p.json.initial_password, account: p.json.account_id, person: p.json.person_id };
 	};
 	org.daA = await person(`/api/v1/districts/${org.dA}/admins`, '区管甲');
 	org.daB = await person(`/api/v1/districts/${org.dB}/admins`, '区管乙');
@@ -149,7 +154,7 @@ test('organisation, forced password change, CSRF, sessions and bad input', async
 		const who = org.sa2;
 		const c = server.client();
 		let r = await c.login(who.phone, who.initial);
-		assert.equal(r.status, 200, `the default rule's initial password (last six digits) logs in: ${r.text}`);
+		assert.equal(r.status, 200, `the default initial password (random, no SMS gateway) logs in: ${r.text}`);
 		assert.equal(r.json.account.must_change_password, true);
 		assert.equal(r.json.account.login, who.phone);
 		assert.match(r.json.csrf_token, /^[0-9a-f]{32,}$/);
@@ -501,7 +506,9 @@ test('organisation, forced password change, CSRF, sessions and bad input', async
 		let r = await admin.post(`/api/v1/accounts/${org.daA.account}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.json.login, org.daA.phone);
-		assert.equal(r.json.initial_password, org.daA.phone.slice(-6));
+		assert.match(r.json.initial_password, SLIP_PASSWORD);
+		assert.notEqual(r.json.initial_password, org.daA.initial, 'a reset draws a new password');
+		assert.ok(!r.json.initial_password.includes(org.daA.phone.slice(-6)), 'never derived from the phone');
 		assertProblem(await daA.get('/api/v1/me'), 401, 'a reset ends the account\'s sessions');
 		assertProblem(await server.client().login(org.daA.phone, org.daA.password), 401);
 		let c = await login(server, org.daA.phone, r.json.initial_password);
@@ -554,13 +561,14 @@ test('organisation, forced password change, CSRF, sessions and bad input', async
 		const phone = nextPhone();
 		const r = await admin.post(`/api/v1/districts/${org.dA}/admins`, { name: '新区管', phone });
 		assert.equal(r.status, 201, r.text);
+		const initial = r.json.initial_password;
 		const base = 31 * 60; // the offset the server already runs with
 		await server.restart({ set: { 'testing.clock_offset_seconds': base + 29 * 86400 } });
-		const early = await server.client().login(phone, phone.slice(-6));
+		const early = await server.client().login(phone, initial);
 		assert.equal(early.status, 200, `day 29: ${early.text}`);
 		assert.equal(early.json.account.must_change_password, true);
 		await server.restart({ set: { 'testing.clock_offset_seconds': base + 31 * 86400 } });
-		assertProblem(await server.client().login(phone, phone.slice(-6)), 401);
+		assertProblem(await server.client().login(phone, initial), 401);
 		admin = await login(server, 'admin', DEFAULT_ADMIN_PASSWORD);
 		const reset = await admin.post(`/api/v1/accounts/${r.json.account_id}/password-reset`, {});
 		assert.equal(reset.status, 200, reset.text);
@@ -983,12 +991,12 @@ test('identities, switching, password resets, binding a child and the access mat
 		// their school.
 		r = await limin.post(`/api/v1/accounts/${acct.wangfang.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.initial_password, '000003');
+		assert.match(r.json.initial_password, SLIP_PASSWORD, 'no SMS gateway: 8 random characters, never the phone');
 		r = await limin.post(`/api/v1/accounts/${acct.zhangyiming.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
 		r = await limin.post(`/api/v1/accounts/${acct.chen.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.initial_password, '000004');
+		assert.match(r.json.initial_password, SLIP_PASSWORD);
 		// 赵磊 resets 周子涵 (school 2), not 张一鸣 (school 1).
 		r = await acct.zhaolei.client.post(`/api/v1/accounts/${acct.zhou.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
@@ -998,7 +1006,7 @@ test('identities, switching, password resets, binding a child and the access mat
 		assertRefused(await acct.zhou_jg.client.post(`/api/v1/accounts/${acct.liuyang.id}/password-reset`, {}), 'district admin resets a teacher');
 		r = await acct.zhou_jg.client.post(`/api/v1/accounts/${acct.zhaolei.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.initial_password, '000005');
+		assert.match(r.json.initial_password, SLIP_PASSWORD);
 	});
 
 	await t.test('the audit chain is intact', () => {

@@ -59,6 +59,12 @@ struct jx_org_v1 {
 	void (*lookup_hash)(const char *value, char hash[65]);
 	/* 430***********123X: the first three and last four characters. */
 	void (*id_mask)(const char *id, char *out, size_t outlen);
+	/* Checks a district's rule chunk (source) as activation does:
+	 * initial passwords shorter than 6 characters, the same for two
+	 * people, or predictable without an SMS gateway are refused. 0, or
+	 * -1 with the reason in err. On a request thread only. */
+	int (*rules_check)(jx_db *db, int64_t district, const char *source,
+	                   char *err, size_t errlen);
 };
 
 #endif
