@@ -86,6 +86,13 @@ return {
   ["roster.slips.expired"] = "Expired, please reset",
   ["roster.slips.instructions"] = "Follow the official account, open the link and bind your child with this login and password.",
   ["roster.slips.qr_label"] = "QR code of the parent binding page",
+  ["roster.slips.parent"] = "Parent",
+  ["roster.slips.parent_sms"] = "activates by an SMS code (\"Activate account\" on the login page)",
+  ["roster.slips.parent_elsewhere"] = "this account is used elsewhere; its password is not printed here",
+  ["roster.teacher_slips.title"] = "Print teachers' account slips",
+  ["roster.teacher_slips.hint"] = "Where the district has no SMS gateway, teachers log in for the first time with the initial password on their slip and then change it.",
+  ["roster.teacher_slips.empty"] = "No teachers in school.",
+  ["roster.teacher_slips.instructions"] = "Open {url}, log in with your mobile number and this initial password, and change it at first login.",
 
   -- roster: import (templates/roster/import.html, static/roster-import.js)
   ["roster.import.title"] = "Import",

@@ -88,6 +88,13 @@ return {
   ["roster.slips.expired"] = "已过期，请重置",
   ["roster.slips.instructions"] = "关注公众号后打开链接，用此账号和密码绑定孩子。",
   ["roster.slips.qr_label"] = "家长绑定页面的二维码",
+  ["roster.slips.parent"] = "家长",
+  ["roster.slips.parent_sms"] = "用手机短信验证码激活账号（登录页“激活账号”）",
+  ["roster.slips.parent_elsewhere"] = "该账号在其他单位使用，密码不在此打印",
+  ["roster.teacher_slips.title"] = "打印教师账号条",
+  ["roster.teacher_slips.hint"] = "本区未配置短信网关时，教师凭账号条上的初始密码首次登录并修改密码。",
+  ["roster.teacher_slips.empty"] = "没有在校教师。",
+  ["roster.teacher_slips.instructions"] = "打开 {url}，用手机号和初始密码登录，首次登录须修改密码。",
 
   -- roster: import (templates/roster/import.html, static/roster-import.js)
   ["roster.import.title"] = "批量导入",
