@@ -200,10 +200,14 @@ const char *const host_migrations[] = {
     /* 9: whether an initial password needs an SMS code at first login
      * (its rule was predictable; NULL: issued before this was recorded,
      * judged at login), and what each SMS code is for (org.c,
-     * account.c, recovery.c) */
+     * account.c, recovery.c); the name a school gave a teacher or a
+     * parent who also belongs elsewhere, whose own record it may not
+     * change (roster) */
     "ALTER TABLE accounts ADD COLUMN initial_needs_code INTEGER;"
     "ALTER TABLE recovery_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT "
-    "'recovery';",
+    "'recovery';"
+    "ALTER TABLE teachers ADD COLUMN display_name TEXT;"
+    "ALTER TABLE guardians ADD COLUMN display_name TEXT;",
     NULL};
 
 static int

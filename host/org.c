@@ -469,6 +469,84 @@ org_identity(jx_db *db, int64_t account, const char *role, int64_t district,
 	return id;
 }
 
+int
+org_person_within(jx_db *db, int64_t person, int64_t school)
+{
+	/* Ties outside school: an identity that is not a teacher of it or
+	 * a parent or student of one of its students, a teacher post or a
+	 * child elsewhere. */
+	return db_one(db,
+	              "SELECT (SELECT COUNT(*) FROM identities i JOIN "
+	              "accounts a ON a.id = i.account_id LEFT JOIN students "
+	              "s ON s.person_id = i.student_id WHERE a.person_id = ? "
+	              "AND i.status = 'active' AND (i.role NOT IN "
+	              "('teacher','parent','student') OR COALESCE(CASE WHEN "
+	              "i.role IN ('parent','student') THEN s.school_id ELSE "
+	              "i.school_id END, 0) <> ?)) + (SELECT COUNT(*) FROM "
+	              "teachers t WHERE t.person_id = ? AND t.school_id <> ? "
+	              "AND t.status = 'in_school') + (SELECT COUNT(*) FROM "
+	              "guardians g JOIN students s ON s.person_id = "
+	              "g.student_id WHERE g.parent_id = ? AND s.school_id <> "
+	              "?) + (SELECT COUNT(*) FROM students s WHERE "
+	              "s.person_id = ? AND s.school_id <> ?)",
+	              "iiiiiiii", person, school, person, school, person,
+	              school, person, school) == 0;
+}
+
+int
+org_identity_linked(jx_db *db, int64_t person, const char *role, int64_t school,
+                    int64_t district)
+{
+	cJSON *params = cJSON_CreateObject(), *detail = cJSON_CreateObject();
+	char to[24], *d = NULL, *phone = NULL, *place = NULL;
+	jx_stmt *st;
+	int rc = -1;
+
+	st = db_query(db,
+	              "SELECT p.phone, COALESCE((SELECT name FROM schools "
+	              "WHERE id = ?), (SELECT name FROM districts WHERE id = "
+	              "?), '') FROM persons p WHERE p.id = ?",
+	              "iii", school, district, person);
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		if (!db_is_null(st, 0))
+			phone = strdup(db_text(st, 0));
+		place = strdup(db_text(st, 1));
+	}
+	db_finish(st);
+	snprintf(to, sizeof(to), "%lld", (long long)person);
+	cJSON_AddStringToObject(params, "role", role);
+	cJSON_AddStringToObject(params, "place", place ? place : "");
+	cJSON_AddNumberToObject(detail, "person_id", (double)person);
+	cJSON_AddStringToObject(detail, "role", role);
+	cJSON_AddNumberToObject(detail, "school_id", (double)school);
+	cJSON_AddNumberToObject(detail, "district_id", (double)district);
+	d = cJSON_PrintUnformatted(detail);
+	/* The holder hears of it in the app and, where their own district
+	 * can send SMS, on their phone (not a secret: no code, no data). */
+	if (notify_send(db, "inapp", to, "identity_linked", params) != 0 ||
+	    audit_append(db, 0, 0, "org.identity_linked", to, d, NULL) != 0)
+		goto out;
+	if (phone != NULL) {
+		int64_t account =
+		    db_one(db, "SELECT id FROM accounts WHERE person_id = ?",
+		           "i", person);
+
+		if (account > 0 &&
+		    org_sms_gateway(db, rules_account_district(db, account)) &&
+		    notify_send(db, "sms", phone, "identity_linked", params) !=
+		        0)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(params);
+	cJSON_Delete(detail);
+	cJSON_free(d);
+	free(phone);
+	free(place);
+	return rc;
+}
+
 /* ---- endpoints ------------------------------------------------------ */
 
 static int
@@ -696,7 +774,7 @@ org_admin_create(jx_req *req, const char *role, int64_t district,
 	const char *name, *phone;
 	int64_t person, account, identity;
 	cJSON *body, *o;
-	int bad = 0;
+	int bad = 0, existed;
 
 	body = http_json(req);
 	if (body == NULL)
@@ -712,7 +790,14 @@ org_admin_create(jx_req *req, const char *role, int64_t district,
 		return org_validation_reply(req);
 	if (db_begin(db) != 0)
 		goto fail;
+	existed = db_one(db, "SELECT id FROM persons WHERE phone = ?", "s",
+	                 phone) > 0;
 	person = org_adult(db, name, phone, NULL, err, sizeof(err));
+	/* An existing person keeps their record (org_adult never renames)
+	 * and hears of the new identity. */
+	if (person > 0 && existed &&
+	    org_identity_linked(db, person, role, school, district) != 0)
+		person = -1;
 	account = person > 0 ? org_account(db, req->worker->lua, district,
 	                                   person, phone, role, phone, initial,
 	                                   sizeof(initial), err, sizeof(err))

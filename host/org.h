@@ -55,6 +55,14 @@ int org_initial_needs_code(jx_db *db, struct luaenv *L, int64_t account,
  * predictable where no SMS code can guard them: 0, or -1 with err. */
 int org_rules_check(jx_db *db, struct luaenv *L, int64_t district,
                     const char *source, char *err, size_t errlen);
+/* 1 when every tie of person (identities, teacher posts, children) is
+ * within school: only then may a school change the person's record. */
+int org_person_within(jx_db *db, int64_t person, int64_t school);
+/* Tells the holder of person's account that an identity (role, at
+ * school or district) was added to it, in the app and by SMS where
+ * their district has a gateway, and audit-logs it. 0 or -1. */
+int org_identity_linked(jx_db *db, int64_t person, const char *role,
+                        int64_t school, int64_t district);
 int org_routes_register(void);
 /* 430***********123X: the first three and last four characters kept. */
 void org_id_mask(const char *id, char *out, size_t outlen);

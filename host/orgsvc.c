@@ -191,4 +191,6 @@ const struct jx_org_v1 orgsvc_table = {
     .lookup_hash = orgsvc_lookup_hash,
     .id_mask = org_id_mask,
     .rules_check = orgsvc_rules_check,
+    .person_within = org_person_within,
+    .identity_linked = org_identity_linked,
 };

@@ -82,7 +82,8 @@ slips_parents(jx_db *db, int64_t school, int64_t student)
 {
 	jx_stmt *st =
 	    H->db_query(db,
-	                "SELECT p.name, a.login, a.id FROM guardians "
+	                "SELECT COALESCE(g.display_name, p.name), "
+	                "a.login, a.id FROM guardians "
 	                "g JOIN persons p ON p.id = g.parent_id JOIN "
 	                "accounts a ON a.person_id = g.parent_id "
 	                "WHERE g.student_id = ? ORDER BY g.created_at, "
@@ -202,10 +203,11 @@ slips_teacher_list(jx_db *db, int64_t school)
 {
 	jx_stmt *st = H->db_query(
 	    db,
-	    "SELECT t.person_id, p.name, a.login, a.id FROM teachers t JOIN "
+	    "SELECT t.person_id, COALESCE(t.display_name, p.name), a.login, "
+	    "a.id FROM teachers t JOIN "
 	    "persons p ON p.id = t.person_id JOIN accounts a ON a.person_id = "
 	    "t.person_id WHERE t.school_id = ? AND t.status = 'in_school' "
-	    "ORDER BY p.name, t.person_id",
+	    "ORDER BY 2, t.person_id",
 	    "i", school);
 	cJSON *arr = cJSON_CreateArray(), *o;
 

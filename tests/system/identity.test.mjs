@@ -7,7 +7,9 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, jiaxiao, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startServer, jiaxiao, BUILD_DIR, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
 const DEMO_PASSWORD = 'Demo2026';
 // A slip's initial password: 8 letters and digits without look-alikes
@@ -56,6 +58,13 @@ async function login(server, loginName, password) {
 }
 
 // Entries in the audit chain, checked by `jiaxiao audit verify`.
+// One value from the server's database (the sqlite3 shell).
+function sqlOne(server, query) {
+	const r = spawnSync('sqlite3', ['-readonly', path.join(server.dataDir, 'jiaxiao.db'), query], { encoding: 'utf8' });
+	assert.equal(r.status, 0, r.stderr);
+	return r.stdout.trim();
+}
+
 function auditVerify(server) {
 	const r = jiaxiao(['audit', 'verify', '--data', server.dataDir]);
 	const m = /intact: (\d+) entries/.exec(r.stdout);
@@ -1014,4 +1023,72 @@ test('identities, switching, password resets, binding a child and the access mat
 		assert.equal(r.status, 0, r.out);
 		assert.ok(r.entries > 10, r.out);
 	});
+});
+
+test('access matrix: a cross-district create by phone renames nobody, echoes nothing, tells the holder', async (t) => {
+	const server = await startServer({ init: false, command: 'demo', set: { plugin_dir: path.join(BUILD_DIR, 'plugins') } });
+	t.after(() => server.stop());
+	// issue 10, finding 5: a school admin entered another district's
+	// phone and renamed that person everywhere.
+	const admin = await login(server, 'admin', DEMO_PASSWORD);
+	let r = await admin.post('/api/v1/districts', { code: '430111', name: '雨花区' });
+	assert.equal(r.status, 201, r.text);
+	r = await admin.post(`/api/v1/districts/${r.json.id}/schools`, { code: '4301110001', name: '雨花区实验小学', stage: 'primary' });
+	assert.equal(r.status, 201, r.text);
+	const far = r.json.id;
+	// That school's admin (a random slip password: the demo has no
+	// SMS gateway) adds a teacher.
+	const farPhone = nextPhone();
+	r = await admin.post(`/api/v1/schools/${far}/admins`, { name: '雨花校管', phone: farPhone });
+	assert.equal(r.status, 201, r.text);
+	const farAdmin = await login(server, farPhone, r.json.initial_password);
+	assert.equal((await farAdmin.put('/api/v1/me/password', { old_password: r.json.initial_password, new_password: 'Yuhua2026x' })).status, 204);
+	const phone = nextPhone();
+	r = await farAdmin.post(`/api/v1/schools/${far}/teachers`, { name: '真名甲', phone, gender: '女', subject: '数学' });
+	assert.equal(r.status, 201, r.text);
+	const person = r.json.id;
+	const seen = async () => (await farAdmin.get(`/api/v1/schools/${far}/teachers`)).json.items.find((x) => x.id === person);
+	const before = await seen();
+	assert.equal(before.name, '真名甲');
+
+	// 李敏, school admin of the demo's first school, enters that phone.
+	const limin = await login(server, '13800000002', DEMO_PASSWORD);
+	const s1 = limin.me.identities.find((i) => i.role === 'school_admin').school_id;
+	const noticesBefore = Number(sqlOne(server, `SELECT COUNT(*) FROM outbox WHERE template = 'identity_linked' AND recipient = '${person}'`));
+	r = await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '冒名', phone });
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.json.id, person, 'one person per phone: the identity is linked');
+	assert.equal(r.json.name, '冒名', 'the reply carries what the caller sent');
+	assert.equal(r.json.gender, null);
+	assert.equal(r.json.account.login, phone);
+	for (const leak of ['真名甲', '数学', '雨花区', '女'])
+		assert.ok(!r.text.includes(leak), `the reply does not echo ${leak}: ${r.text}`);
+	// Their own school still sees them as they were.
+	assert.deepEqual(await seen(), before, 'nothing of the record changed');
+	// The caller's school shows its own name, and a search by the
+	// stored name finds nothing.
+	r = await limin.get(`/api/v1/schools/${s1}/teachers?q=${encodeURIComponent('真名甲')}`);
+	assert.deepEqual(r.json.items, []);
+	r = await limin.get(`/api/v1/schools/${s1}/teachers?q=${phone}`);
+	assert.equal(r.json.items[0].name, '冒名');
+	assert.ok(!r.text.includes('真名甲'));
+	// As a parent, likewise.
+	const cls = (await limin.get(`/api/v1/schools/${s1}/classes`)).json[0].id;
+	r = await limin.post(`/api/v1/schools/${s1}/students`, {
+		name: '冒名学生', gender: '男', class_id: cls,
+		guardian1_name: '冒名家长', guardian1_phone: phone, guardian1_relation: '父亲',
+	});
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.json.guardians[0].name, '冒名家长');
+	assert.ok(!r.text.includes('真名甲'), r.text);
+	assert.deepEqual(await seen(), before);
+	// The account holder is told of both, and both are audit-logged.
+	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM outbox WHERE channel = 'inapp' AND template = 'identity_linked' AND recipient = '${person}'`)), noticesBefore + 2);
+	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.identity_linked' AND target = '${person}'`)), 2);
+	// A school's own teacher is still corrected by the school.
+	const own = nextPhone();
+	assert.equal((await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '错字', phone: own })).status, 201);
+	r = await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '正字', phone: own });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.name, '正字');
 });
