@@ -53,6 +53,14 @@ void recovery_code_send(jx_req *req, int64_t account, const char *phone,
  * not (a try is used up), -1 on error. */
 int64_t recovery_code_check(jx_db *db, int64_t account, const char *purpose,
                             const char *code, int64_t now);
+/* Activation (API.md, "Logins") for the API and the page: a code to
+ * phone when it may activate (0, whatever the phone), or the status
+ * replied (422 phone, 503 no SMS here). */
+int recovery_activation_request(jx_req *req, const char *phone);
+/* Sets the password with the code and logs in: 0 (req acts as the new
+ * session), or the status replied. */
+int recovery_activation_verify(jx_req *req, const char *phone, const char *code,
+                               const char *new_pw);
 /* Uses up a checked code in the caller's transaction: 1, 0 when it was
  * used meanwhile, -1 on error. */
 int recovery_code_use(jx_db *db, int64_t code_id, int64_t now);

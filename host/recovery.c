@@ -325,21 +325,18 @@ recovery_account_for(jx_db *db, const char *phone, const char *purpose)
 	return account;
 }
 
-/* POST .../verify of recovery and activation: {"phone","code",
- * "new_password"}; *account receives the account on success (0). */
+/* .../verify of recovery and activation with the body's fields;
+ * *done receives the account on success (0), else the status replied. */
 static int
-recovery_verify(jx_req *req, const char *purpose, int64_t *done)
+recovery_verify(jx_req *req, const char *purpose, const char *phone,
+                const char *code, const char *new_pw, int64_t *done)
 {
-	cJSON *body = http_json(req);
-	const char *phone, *code, *new_pw, *reason, *key;
+	const char *reason, *key;
 	jx_db *db = req->worker->db;
 	char hash[CRYPTO_HASH_MAX], *initial;
 	int64_t now = jx_now(), wait, account, code_id;
 	int rc;
 
-	if (body == NULL)
-		return req->status;
-	phone = account_json_string(body, "phone", 32);
 	if (!org_phone_valid(phone))
 		return account_invalid(req, "phone",
 		                       "手机号必须是以 1 开头的 11 位数字 "
@@ -347,10 +344,8 @@ recovery_verify(jx_req *req, const char *purpose, int64_t *done)
 		                       "with 1)");
 	/* Any code string is checked (an over-long one is simply wrong);
 	 * only a missing one is a different error. */
-	code = account_json_string(body, "code", 65536);
 	if (code == NULL || *code == '\0')
 		return account_invalid(req, "code", "code is required");
-	new_pw = account_json_string(body, "new_password", 256);
 	if (new_pw == NULL)
 		return account_invalid(req, "new_password",
 		                       "new_password is required (at most "
@@ -406,28 +401,38 @@ fail:
 	return http_reply_problem(req, 500, "storage", "Storage error", NULL);
 }
 
+/* The JSON body's fields of a verify: 0, or the status replied. */
+static int
+recovery_verify_json(jx_req *req, const char *purpose, int64_t *done)
+{
+	cJSON *body = http_json(req);
+
+	if (body == NULL)
+		return req->status;
+	return recovery_verify(
+	    req, purpose, account_json_string(body, "phone", 32),
+	    account_json_string(body, "code", 65536),
+	    account_json_string(body, "new_password", 256), done);
+}
+
 static int
 route_recovery_verify(jx_req *req, void *ud)
 {
 	int64_t account = 0;
-	int rc = recovery_verify(req, "recovery", &account);
+	int rc = recovery_verify_json(req, "recovery", &account);
 
 	if (rc != 0)
 		return rc;
 	return http_reply_json(req, 204, NULL);
 }
 
-/* POST {"phone"} of recovery and activation: 202 whatever the phone. */
+/* A code of purpose for phone, whatever the phone: 0 (a code went out
+ * if the phone may have one), or the status replied. */
 static int
-recovery_request(jx_req *req, const char *purpose)
+recovery_request_code(jx_req *req, const char *purpose, const char *phone)
 {
-	cJSON *body = http_json(req), *o;
-	const char *phone;
 	int64_t account;
 
-	if (body == NULL)
-		return req->status;
-	phone = account_json_string(body, "phone", 32);
 	if (!org_phone_valid(phone))
 		return account_invalid(req, "phone",
 		                       "手机号必须是以 1 开头的 11 位数字 "
@@ -446,9 +451,45 @@ recovery_request(jx_req *req, const char *purpose)
 		       db_errmsg(req->worker->db));
 	else if (account > 0)
 		recovery_code_send(req, account, phone, purpose);
+	return 0;
+}
+
+/* POST {"phone"} of recovery and activation: 202 whatever the phone. */
+static int
+recovery_request(jx_req *req, const char *purpose)
+{
+	cJSON *body = http_json(req), *o;
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	rc = recovery_request_code(req, purpose,
+	                           account_json_string(body, "phone", 32));
+	if (rc != 0)
+		return rc;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", "accepted");
 	return http_reply_json(req, 202, o);
+}
+
+int
+recovery_activation_request(jx_req *req, const char *phone)
+{
+	return recovery_request_code(req, "activation", phone);
+}
+
+int
+recovery_activation_verify(jx_req *req, const char *phone, const char *code,
+                           const char *new_pw)
+{
+	int64_t account = 0;
+	int rc =
+	    recovery_verify(req, "activation", phone, code, new_pw, &account);
+
+	if (rc != 0)
+		return rc;
+	rc = account_session_open(req, account, phone);
+	return rc == 200 ? 0 : rc;
 }
 
 /* Activation (API.md, "Logins"): an adult without a password proves
@@ -462,15 +503,16 @@ route_activation_request(jx_req *req, void *ud)
 static int
 route_activation_verify(jx_req *req, void *ud)
 {
-	int64_t account = 0;
-	const char *phone;
-	int rc = recovery_verify(req, "activation", &account);
+	cJSON *body = http_json(req);
+	int rc;
 
+	if (body == NULL)
+		return req->status;
+	rc = recovery_activation_verify(
+	    req, account_json_string(body, "phone", 32),
+	    account_json_string(body, "code", 65536),
+	    account_json_string(body, "new_password", 256));
 	if (rc != 0)
-		return rc;
-	phone = account_json_string(http_json(req), "phone", 32);
-	rc = account_session_open(req, account, phone);
-	if (rc != 200)
 		return rc;
 	return http_reply_json(req, 200, identity_session_json(req));
 }

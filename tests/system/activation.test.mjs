@@ -214,4 +214,39 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.json.account.must_change_password, true);
 	});
+
+	await t.test('the pages: activation by phone, code and new password; the login asks for the code', async () => {
+		const form = (urlPath, fields) => server.request('POST', urlPath, {
+			body: new URLSearchParams(fields).toString(),
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		});
+		let page = await server.request('GET', '/activate');
+		assert.equal(page.status, 200);
+		assert.match(page.text, /<label for="phone"/);
+		assert.match((await server.request('GET', '/login')).text, /href="\/activate"/, 'the login page links to activation');
+		// A teacher of the gateway district (no password yet).
+		const phone = '13755550011';
+		page = await form('/activate', { phone });
+		assert.equal(page.status, 200, page.text);
+		for (const name of ['code', 'new_password', 'new_password_again'])
+			assert.match(page.text, new RegExp(`<label for="${name}"`), `the code step asks for ${name}`);
+		const code = await codeFor(phone, 'account_activation');
+		page = await form('/activate', { phone, code, new_password: 'Teach2026x', new_password_again: 'Teach2026y' });
+		assert.equal(page.status, 422);
+		page = await form('/activate', { phone, code, new_password: 'Teach2026x', new_password_again: 'Teach2026x' });
+		assert.ok([302, 303].includes(page.status), `${page.status} ${page.text.slice(0, 300)}`);
+		assert.match(page.headers.getSetCookie().join(';'), /jx_session=[0-9a-f]/, 'activation logs in');
+		assert.equal((await server.client().login(phone, 'Teach2026x')).status, 200);
+
+		// The login form asks for the code a predictable password needs.
+		const parent = '13755550041';
+		const sent0 = sent(parent, 'login_code').length;
+		await server.restart({ set: settings(gw, { 'testing.clock_offset_seconds': 300 }) });
+		page = await form('/login', { login: parent, password: 'Pw550041@' });
+		assert.equal(page.status, 401);
+		assert.match(page.text, /<label for="code"/);
+		const code2 = await codeFor(parent, 'login_code', sent0 + 1);
+		page = await form('/login', { login: parent, password: 'Pw550041@', code: code2 });
+		assert.ok([302, 303].includes(page.status), `${page.status} ${page.text.slice(0, 300)}`);
+	});
 });
