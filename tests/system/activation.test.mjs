@@ -38,7 +38,9 @@ function settings(gw, extra = {}) {
 }
 
 function sql(server, query) {
-	const r = spawnSync('sqlite3', [path.join(server.dataDir, 'jiaxiao.db'), query], { encoding: 'utf8' });
+	// The server writes too (the outbox): wait for its lock.
+	const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(server.dataDir, 'jiaxiao.db'), query],
+		{ encoding: 'utf8' });
 	assert.equal(r.status, 0, r.stderr);
 	return r.stdout.trim();
 }

@@ -60,7 +60,8 @@ async function login(server, loginName, password) {
 // Entries in the audit chain, checked by `jiaxiao audit verify`.
 // One value from the server's database (the sqlite3 shell).
 function sqlOne(server, query) {
-	const r = spawnSync('sqlite3', ['-readonly', path.join(server.dataDir, 'jiaxiao.db'), query], { encoding: 'utf8' });
+	const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 10000', path.join(server.dataDir, 'jiaxiao.db'), query],
+		{ encoding: 'utf8' });
 	assert.equal(r.status, 0, r.stderr);
 	return r.stdout.trim();
 }
