@@ -263,13 +263,14 @@ demo_print(jx_db *db, FILE *out)
 			        people[i].role, people[i].name, people[i].note);
 		db_finish(st);
 	}
-	fputs("\n  New adults (added or imported) have no password: with an "
-	      "SMS gateway\n  (sms.api_base) they activate their account at "
-	      "/activate with a code\n  sent to their phone; without one the "
+	fputs("\n  New adults (added or imported) get no password from their "
+	      "phone: with an SMS\n  gateway (sms.api_base) they activate at "
+	      "/activate with a code sent\n  to their phone; without one the "
 	      "school prints their 8-character\n  initial password on slips "
 	      "(teachers: /schools/{id}/teacher-slips,\n  parents: on their "
 	      "child's slip). Students always get slips.\n  新增的教师和家长"
-	      "没有初始密码：配置短信网关后在 /activate 用短信验证码\n  激活"
+	      "不再使用由手机号推算的密码：配置短信网关后在 /activate\n  "
+	      "用短信验证码激活"
 	      "账号；未配置时由学校打印 8 位初始密码条。\n\n",
 	      out);
 	fflush(out);

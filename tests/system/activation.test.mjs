@@ -251,4 +251,24 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 		page = await form('/login', { login: parent, password: 'Pw550041@', code: code2 });
 		assert.ok([302, 303].includes(page.status), `${page.status} ${page.text.slice(0, 300)}`);
 	});
+
+	await t.test('without the gateway a predictable rule issues nothing, and is not rolled back to', async () => {
+		// The district leaves SMS out of its modules: no gateway, while
+		// the example's rule is still its active version.
+		await server.restart({ set: settings(gw, { 'testing.clock_offset_seconds': 300, 'districts.430201.modules': ['roster', 'keyinfo'] }) });
+		const sa = server.client();
+		assert.equal((await sa.login('13755550001', 'Active2026x')).status, 200);
+		r = await sa.post(`/api/v1/schools/${sG}/teachers`, { name: '丁老师', phone: '13755550051' });
+		assert.equal(r.status, 201, r.text);
+		const slip = (await sa.get(`/api/v1/schools/${sG}/teacher-slips`)).json.find((x) => x.login === '13755550051');
+		assert.match(slip.initial_password ?? '', SLIP_PASSWORD, 'random characters, not the rule\'s Pw550051@');
+		assertProblem(await server.client().login('13755550051', 'Pw550051@'), 401, { type: 'invalid-credentials' });
+		const admin = server.client();
+		assert.equal((await admin.login('admin', DEFAULT_ADMIN_PASSWORD)).status, 200);
+		const example = (await admin.get(`/api/v1/districts/${dG}/rules`)).json.version;
+		r = await admin.put(`/api/v1/districts/${dG}/rules`, { source: 'quiet_hours = nil\n' });
+		assert.equal(r.status, 200, r.text);
+		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback`, { version: example });
+		assertProblem(r, 422, { field: 'version', detail: /predictable/ });
+	});
 });
