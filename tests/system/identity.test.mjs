@@ -1086,6 +1086,29 @@ test('access matrix: a cross-district create by phone renames nobody, echoes not
 	// The account holder is told of both, and both are audit-logged.
 	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM outbox WHERE channel = 'inapp' AND template = 'identity_linked' AND recipient = '${person}'`)), noticesBefore + 2);
 	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.identity_linked' AND target = '${person}'`)), 2);
+	// An import of the second school's teachers sheet with that phone:
+	// linked, the record untouched, the school's own name shown.
+	const zhaolei = await login(server, '13800000005', DEMO_PASSWORD);
+	const s2 = zhaolei.me.identities.find((i) => i.role === 'school_admin').school_id;
+	r = await zhaolei.request('POST', `/api/v1/schools/${s2}/imports?kind=teachers&mode=commit`, {
+		body: `姓名,手机,性别\n冒名二,${phone},男\n`,
+		headers: { 'Content-Type': 'text/csv' },
+	});
+	assert.equal(r.status, 202, r.text);
+	let job;
+	for (let n = 0; n < 600; n++) {
+		job = (await zhaolei.get(`/api/v1/jobs/${r.json.job_id}`)).json;
+		if (['succeeded', 'failed'].includes(job.state))
+			break;
+		await new Promise((res) => setTimeout(res, 50));
+	}
+	assert.equal(job.state, 'succeeded', JSON.stringify(job));
+	assert.ok(!JSON.stringify(job).includes('真名甲'));
+	assert.deepEqual(await seen(), before, 'an import changes nothing of the record either');
+	r = await zhaolei.get(`/api/v1/schools/${s2}/teachers?q=${phone}`);
+	assert.equal(r.json.items[0].name, '冒名二');
+	assert.equal(r.json.items[0].gender, null);
+	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.identity_linked' AND target = '${person}'`)), 3);
 	// A school's own teacher is still corrected by the school.
 	const own = nextPhone();
 	assert.equal((await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '错字', phone: own })).status, 201);
