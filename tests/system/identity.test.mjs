@@ -1075,6 +1075,11 @@ test('access matrix: a cross-district create by phone renames nobody, echoes not
 	assert.ok(!r.text.includes('真名甲'));
 	// As a parent, likewise.
 	const cls = (await limin.get(`/api/v1/schools/${s1}/classes`)).json[0].id;
+	// Made head of a class: the class list shows the school's name too.
+	r = await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '冒名', phone, head_of_class_ids: [cls] });
+	assert.equal(r.status, 200, r.text);
+	r = await limin.get(`/api/v1/schools/${s1}/classes`);
+	assert.deepEqual(r.json.find((c) => c.id === cls).head_teacher, { id: person, name: '冒名' });
 	r = await limin.post(`/api/v1/schools/${s1}/students`, {
 		name: '冒名学生', gender: '男', class_id: cls,
 		guardian1_name: '冒名家长', guardian1_phone: phone, guardian1_relation: '父亲',
