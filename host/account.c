@@ -15,17 +15,20 @@
 #include <string.h>
 #include <time.h>
 
-int
-account_check_password(jx_db *db, int64_t account_id, const char *pw)
+/* 0 when pw is the account's password; *initial is 1 when it matched
+ * the unused initial password. */
+static int
+account_verify(jx_db *db, int64_t account_id, const char *pw, int *initial)
 {
 	jx_stmt *st = db_query(db,
 	                       "SELECT password_hash, initial_password, "
 	                       "initial_expires_at FROM accounts WHERE id = ?",
 	                       "i", account_id);
-	char *hash = NULL, *sealed = NULL, *initial;
+	char *hash = NULL, *sealed = NULL, *clear;
 	int64_t expires = 0;
 	int ok = -1;
 
+	*initial = 0;
 	if (st == NULL)
 		return -1;
 	if (db_step(st) == JX_DB_ROW) {
@@ -44,10 +47,12 @@ account_check_password(jx_db *db, int64_t account_id, const char *pw)
 		/* An initial password is compared in constant time, after a
 		 * dummy hash so that it costs what a real check costs. */
 		if (sealed != NULL && (expires == 0 || expires > jx_now())) {
-			initial = crypto_open(sealed);
-			if (initial != NULL && crypto_equal(initial, pw))
+			clear = crypto_open(sealed);
+			if (clear != NULL && crypto_equal(clear, pw)) {
 				ok = 0;
-			free(initial);
+				*initial = 1;
+			}
+			free(clear);
 		}
 	}
 	free(hash);
@@ -71,6 +76,14 @@ account_busy(jx_req *req)
 	                          "try again shortly.");
 }
 
+int
+account_check_password(jx_db *db, int64_t account_id, const char *pw)
+{
+	int initial = 0;
+
+	return account_verify(db, account_id, pw, &initial);
+}
+
 /* Same reply for an unknown login and a wrong password. */
 static int
 account_unauthorized(jx_req *req)
@@ -80,14 +93,81 @@ account_unauthorized(jx_req *req)
 	                          "The login or the password is wrong.");
 }
 
-int
-account_login(jx_req *req, const char *login, const char *password)
+/* A failed attempt: counted, audited, and slowed down when failures
+ * across all accounts spike. */
+static void
+account_failed(jx_req *req, int64_t account, const char *login, int64_t now)
+{
+	int64_t delay = throttle_fail(
+	    login, req->client_ip, now,
+	    (int)config_int(&app.cfg, "auth.spray_failures_per_minute", 100));
+
+	audit_append(req->worker->db, account, 0, "auth.login_failed", login,
+	             NULL, req->client_ip);
+	if (delay > 0) {
+		struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * A predictable initial password (API.md, "Logins") is only half of a
+ * login: the other half is a code sent to the phone. Without code one
+ * is sent (within the sending limits) and the client is told to ask
+ * for it; a wrong code counts as a failed login. 0 when code is right
+ * (and now used up), else the status replied.
+ */
+static int
+account_login_code(jx_req *req, int64_t account, const char *login,
+                   const char *code, int64_t now)
 {
 	jx_db *db = req->worker->db;
-	char token[65], csrf[65];
-	int64_t now = jx_now(), wait, account = 0, identity;
+	int64_t id;
+
+	if (code == NULL || *code == '\0') {
+		if (!org_sms_gateway(db, rules_account_district(db, account)))
+			return http_reply_problem(
+			    req, 401, "sms-code-required", "SMS code required",
+			    "This initial password needs a code sent to the "
+			    "phone, and no SMS can be sent here: ask the "
+			    "school for a new password.");
+		recovery_code_send(req, account, login, "login");
+		return http_reply_problem(
+		    req, 401, "sms-code-required", "SMS code required",
+		    "A code was sent to the phone: log in again with it "
+		    "(\"code\").");
+	}
+	id = recovery_code_check(db, account, "login", code, now);
+	if (id > 0) {
+		if (db_begin(db) != 0)
+			return http_reply_problem(req, 500, "storage",
+			                          "Storage error", NULL);
+		if (recovery_code_use(db, id, now) == 1 && db_commit(db) == 0)
+			return 0;
+		db_rollback(db);
+		id = 0;
+	}
+	if (id < 0)
+		return http_reply_problem(req, 500, "storage", "Storage error",
+		                          NULL);
+	account_failed(req, account, login, now);
+	problem_add_error(&req->errors, 0, "code",
+	                  "验证码错误或已失效 (the code is wrong or no longer "
+	                  "valid)");
+	return http_reply_problem(req, 401, "sms-code-required",
+	                          "SMS code required",
+	                          "The code is wrong or no longer valid.");
+}
+
+int
+account_login(jx_req *req, const char *login, const char *password,
+              const char *code)
+{
+	jx_db *db = req->worker->db;
+	int64_t now = jx_now(), wait, account = 0;
+	int initial = 0, rc;
 	jx_stmt *st;
-	int rc;
 
 	wait = throttle_check(login, req->client_ip, now);
 	if (wait > 0) {
@@ -107,29 +187,29 @@ account_login(jx_req *req, const char *login, const char *password)
 	db_finish(st);
 	/* A login refused for want of a hash slot is no failed attempt. */
 	rc = account == 0 ? crypto_password_dummy(password)
-	                  : account_check_password(db, account, password);
+	                  : account_verify(db, account, password, &initial);
 	if (rc == CRYPTO_BUSY)
 		return account_busy(req);
 	if (account != 0 && rc == 0)
 		goto ok;
-	{
-		int64_t delay = throttle_fail(
-		    login, req->client_ip, now,
-		    (int)config_int(&app.cfg, "auth.spray_failures_per_minute",
-		                    100));
-
-		audit_append(db, account, 0, "auth.login_failed", login, NULL,
-		             req->client_ip);
-		if (delay > 0) {
-			struct timespec ts = {delay / 1000,
-			                      (delay % 1000) * 1000000L};
-
-			nanosleep(&ts, NULL);
-		}
-	}
+	account_failed(req, account, login, now);
 	return account_unauthorized(req);
 ok:
+	if (initial &&
+	    org_initial_needs_code(db, req->worker->lua, account, password) &&
+	    (rc = account_login_code(req, account, login, code, now)) != 0)
+		return rc;
 	throttle_success(login);
+	return account_session_open(req, account, login);
+}
+
+int
+account_session_open(jx_req *req, int64_t account, const char *login)
+{
+	jx_db *db = req->worker->db;
+	char token[65], csrf[65];
+	int64_t now = jx_now(), identity;
+
 	identity = identity_default(db, account);
 	if (db_begin(db) != 0 ||
 	    session_create(db, account, identity, token, csrf) != 0 ||
@@ -184,13 +264,14 @@ static int
 route_session_create(jx_req *req, void *ud)
 {
 	cJSON *body = http_json(req);
-	const char *login, *password;
+	const char *login, *password, *code;
 	int rc;
 
 	if (body == NULL)
 		return req->status;
 	login = account_json_string(body, "login", 64);
 	password = account_json_string(body, "password", 256);
+	code = account_json_string(body, "code", 64);
 	if (login == NULL || *login == '\0')
 		return account_invalid(req, "login", "login is required");
 	if (password == NULL || *password == '\0')
@@ -198,7 +279,7 @@ route_session_create(jx_req *req, void *ud)
 	/* A stale cookie is ignored: this request makes a new session. */
 	req->account_id = 0;
 	req->session_id = 0;
-	rc = account_login(req, login, password);
+	rc = account_login(req, login, password, code);
 	if (rc != 200)
 		return rc;
 	return http_reply_json(req, 200, identity_session_json(req));
@@ -531,7 +612,11 @@ account_reset(jx_req *req, int64_t account, cJSON **out)
 	}
 	*out = cJSON_CreateObject();
 	cJSON_AddStringToObject(*out, "login", login ? login : "");
-	cJSON_AddStringToObject(*out, "initial_password", initial);
+	/* null: the holder activates again by SMS code */
+	if (initial[0] != '\0')
+		cJSON_AddStringToObject(*out, "initial_password", initial);
+	else
+		cJSON_AddNullToObject(*out, "initial_password");
 	return 0;
 }
 

@@ -8,9 +8,16 @@
 /* 0 when pw is the account's password (or its unexpired initial one),
  * CRYPTO_BUSY when no hash slot came free in time. */
 int account_check_password(jx_db *db, int64_t account_id, const char *pw);
-/* Throttle, check, create the session, set the cookie. 200 on success
- * (req then acts as the new session), else the status replied. */
-int account_login(jx_req *req, const char *login, const char *password);
+/* Throttle, check, create the session, set the cookie. A predictable
+ * initial password also needs code, the SMS code sent to the phone
+ * (NULL when the client has none yet: one is sent, 401
+ * sms-code-required). 200 on success (req then acts as the new
+ * session), else the status replied. */
+int account_login(jx_req *req, const char *login, const char *password,
+                  const char *code);
+/* Creates the account's session, sets the cookie, and makes req act as
+ * it: 200, or the status replied. */
+int account_session_open(jx_req *req, int64_t account, const char *login);
 /* 0, or the status replied (403 not yours). */
 int account_switch_identity(jx_req *req, int64_t identity_id);
 /* The district's password policy (a Lua rule) for pw as the password
@@ -37,5 +44,28 @@ int account_busy(jx_req *req);
 /* 422 naming field. */
 int account_invalid(jx_req *req, const char *field, const char *msg);
 int account_routes_register(void);
+
+/* ---- recovery.c: one-time SMS codes --------------------------------- */
+
+/* Sends a code for purpose ("recovery", "activation", "login") to the
+ * account's phone, within the per-phone sending limits. Failures are
+ * only logged. */
+void recovery_code_send(jx_req *req, int64_t account, const char *phone,
+                        const char *purpose);
+/* The id of the account's live code of purpose when code is it; 0 when
+ * not (a try is used up), -1 on error. */
+int64_t recovery_code_check(jx_db *db, int64_t account, const char *purpose,
+                            const char *code, int64_t now);
+/* Activation (API.md, "Logins") for the API and the page: a code to
+ * phone when it may activate (0, whatever the phone), or the status
+ * replied (422 phone, 503 no SMS here). */
+int recovery_activation_request(jx_req *req, const char *phone);
+/* Sets the password with the code and logs in: 0 (req acts as the new
+ * session), or the status replied. */
+int recovery_activation_verify(jx_req *req, const char *phone, const char *code,
+                               const char *new_pw);
+/* Uses up a checked code in the caller's transaction: 1, 0 when it was
+ * used meanwhile, -1 on error. */
+int recovery_code_use(jx_db *db, int64_t code_id, int64_t now);
 
 #endif

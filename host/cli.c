@@ -400,6 +400,12 @@ cli_rules_check(struct cli *c)
 		goto out;
 	if (plugins_load(db) != 0)
 		goto out;
+	/* Refused as activation would refuse it (predictable initial
+	 * passwords, org.c). */
+	if (org_rules_check(db, lua, district, source, err, sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: rules: %s\n", err);
+		goto out;
+	}
 	ki = jx_host_table.service(JX_KEYINFO_SERVICE);
 	if (ki == NULL) {
 		/* Without keyinfo there is no data to try: the chunk must

@@ -263,6 +263,15 @@ demo_print(jx_db *db, FILE *out)
 			        people[i].role, people[i].name, people[i].note);
 		db_finish(st);
 	}
-	fputc('\n', out);
+	fputs("\n  New adults (added or imported) get no password from their "
+	      "phone: with an SMS\n  gateway (sms.api_base) they activate at "
+	      "/activate with a code sent\n  to their phone; without one the "
+	      "school prints their 8-character\n  initial password on slips "
+	      "(teachers: /schools/{id}/teacher-slips,\n  parents: on their "
+	      "child's slip). Students always get slips.\n  新增的教师和家长"
+	      "不再使用由手机号推算的密码：配置短信网关后在 /activate\n  "
+	      "用短信验证码激活"
+	      "账号；未配置时由学校打印 8 位初始密码条。\n\n",
+	      out);
 	fflush(out);
 }

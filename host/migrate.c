@@ -196,7 +196,19 @@ const char *const host_migrations[] = {
     "CREATE INDEX outbox_ref ON outbox(ref);",
     /* 8: a head teacher's classes, looked up for every request of a
      * teacher (identity.c): without it, a scan of the city's classes */
-    "CREATE INDEX classes_head ON classes(head_teacher_id);", NULL};
+    "CREATE INDEX classes_head ON classes(head_teacher_id);",
+    /* 9: whether an initial password needs an SMS code at first login
+     * (its rule was predictable; NULL: issued before this was recorded,
+     * judged at login), and what each SMS code is for (org.c,
+     * account.c, recovery.c); the name a school gave a teacher or a
+     * parent who also belongs elsewhere, whose own record it may not
+     * change (roster) */
+    "ALTER TABLE accounts ADD COLUMN initial_needs_code INTEGER;"
+    "ALTER TABLE recovery_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT "
+    "'recovery';"
+    "ALTER TABLE teachers ADD COLUMN display_name TEXT;"
+    "ALTER TABLE guardians ADD COLUMN display_name TEXT;",
+    NULL};
 
 static int
 migrate_ensure_table(jx_db *db)

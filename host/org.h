@@ -16,12 +16,20 @@ int org_phone_valid(const char *phone);
 /* The adult with this phone, created (with name and gender) if new. */
 int64_t org_adult(jx_db *db, const char *name, const char *phone,
                   const char *gender, char *err, size_t errlen);
+/* How a new or reset account gets its first password (API.md,
+ * "Logins"). */
+enum { ORG_INITIAL_RANDOM, ORG_INITIAL_RULE, ORG_INITIAL_SMS };
+/* 1 when the district has an SMS gateway: the sms plugin active,
+ * enabled in the district's modules, and sms.api_base set. */
+int org_sms_gateway(jx_db *db, int64_t district);
 /*
- * The person's account, created if missing with login and an initial
- * password from the rules (role decides: adults the phone's last six
- * digits by default, students 8 random letters and digits). If
- * initial_out is not NULL it receives the new initial password (or ""
- * when the account existed).
+ * The person's account, created if missing with login and a first
+ * password by the rules (API.md, "Logins"): a district rule's password
+ * (a predictable one only where an SMS code can guard it), else for
+ * adults activation by SMS code where the district has a gateway, else
+ * 8 random characters without look-alikes. If initial_out is not NULL
+ * it receives the new initial password, "" when the account existed or
+ * activates by SMS.
  */
 int64_t org_account(jx_db *db, struct luaenv *L, int64_t district,
                     int64_t person, const char *login, const char *role,
@@ -33,9 +41,28 @@ int64_t org_identity(jx_db *db, int64_t account, const char *role,
                      char *err, size_t errlen);
 /* A new student account number: 8 digits, unique, never 11 digits. */
 int org_student_login(jx_db *db, char out[16]);
-/* Sets a fresh initial password (reset); writes it to out. */
+/* Sets a fresh initial password (reset) by the same rule as
+ * org_account; writes it to out ("" when the holder activates by SMS). */
 int org_reset_password(jx_db *db, struct luaenv *L, int64_t account, char *out,
                        size_t outlen, char *err, size_t errlen);
+/* 1 when pw, the account's unused initial password, needs an SMS code
+ * at first login: its rule was predictable (judged again for passwords
+ * issued before the host recorded it). */
+int org_initial_needs_code(jx_db *db, struct luaenv *L, int64_t account,
+                           const char *pw);
+/* Refuses a rule chunk (source; NULL: the active one) whose initial
+ * passwords are shorter than 6 characters, the same for two people, or
+ * predictable where no SMS code can guard them: 0, or -1 with err. */
+int org_rules_check(jx_db *db, struct luaenv *L, int64_t district,
+                    const char *source, char *err, size_t errlen);
+/* 1 when every tie of person (identities, teacher posts, children) is
+ * within school: only then may a school change the person's record. */
+int org_person_within(jx_db *db, int64_t person, int64_t school);
+/* Tells the holder of person's account that an identity (role, at
+ * school or district) was added to it, in the app and by SMS where
+ * their district has a gateway, and audit-logs it. 0 or -1. */
+int org_identity_linked(jx_db *db, int64_t person, const char *role,
+                        int64_t school, int64_t district);
 int org_routes_register(void);
 /* 430***********123X: the first three and last four characters kept. */
 void org_id_mask(const char *id, char *out, size_t outlen);

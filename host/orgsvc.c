@@ -152,6 +152,13 @@ orgsvc_reset(jx_db *db, int64_t account, char *out, size_t outlen, char *err,
 	                          errlen);
 }
 
+static int
+orgsvc_rules_check(jx_db *db, int64_t district, const char *source, char *err,
+                   size_t errlen)
+{
+	return org_rules_check(db, orgsvc_lua, district, source, err, errlen);
+}
+
 char *
 org_initial_password(jx_db *db, int64_t account)
 {
@@ -183,4 +190,7 @@ const struct jx_org_v1 orgsvc_table = {
     .id_open = orgsvc_id_open,
     .lookup_hash = orgsvc_lookup_hash,
     .id_mask = org_id_mask,
+    .rules_check = orgsvc_rules_check,
+    .person_within = org_person_within,
+    .identity_linked = org_identity_linked,
 };

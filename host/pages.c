@@ -25,14 +25,41 @@ pages_next(jx_req *req, const char *next)
 	return next;
 }
 
+/* 1 when the last problem replied has a type ending in name. */
+static int
+pages_problem_is(jx_req *req, const char *name)
+{
+	const cJSON *t =
+	    cJSON_GetObjectItemCaseSensitive(req->last_problem, "type");
+	size_t n = strlen(name), len;
+
+	if (!cJSON_IsString(t))
+		return 0;
+	len = strlen(t->valuestring);
+	return len >= n && strcmp(t->valuestring + len - n, name) == 0;
+}
+
+static int pages_login_form_code(jx_req *req, int status, const char *login,
+                                 const char *message, int code);
+
 static int
 pages_login_form(jx_req *req, int status, const char *login,
                  const char *message)
+{
+	return pages_login_form_code(req, status, login, message, 0);
+}
+
+/* The login form; with code, also the field for the SMS code that a
+ * predictable initial password needs (API.md, "Logins"). */
+static int
+pages_login_form_code(jx_req *req, int status, const char *login,
+                      const char *message, int code)
 {
 	cJSON *d = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(d, "title", http_t(req, "login.title"));
 	cJSON_AddStringToObject(d, "login", login ? login : "");
+	cJSON_AddBoolToObject(d, "code_needed", code);
 	cJSON_AddStringToObject(d, "next",
 	                        pages_next(req, http_query(req, "next")));
 	if (message != NULL)
@@ -64,7 +91,7 @@ route_login_post(jx_req *req, void *ud)
 		                        http_t(req, "login.missing"));
 	req->account_id = 0;
 	req->session_id = 0;
-	rc = account_login(req, login, password);
+	rc = account_login(req, login, password, http_form(req, "code"));
 	if (rc == 429) {
 		buf_reset(&req->body);
 		return pages_login_form(req, 429, login,
@@ -74,6 +101,17 @@ route_login_post(jx_req *req, void *ud)
 		buf_reset(&req->body);
 		return pages_login_form(req, 503, login,
 		                        http_t(req, "login.busy"));
+	}
+	if (rc == 401 && pages_problem_is(req, "sms-code-required")) {
+		const char *code = http_form(req, "code");
+
+		buf_reset(&req->body);
+		return pages_login_form_code(
+		    req, 401, login,
+		    http_t(req, code != NULL && *code != '\0'
+		                    ? "login.code_wrong"
+		                    : "login.code_sent"),
+		    1);
 	}
 	if (rc != 200) {
 		buf_reset(&req->body);
@@ -276,6 +314,80 @@ route_child_reset(jx_req *req, void *ud)
 	return http_reply_view(req, 200, "account/reset_done", o);
 }
 
+/* ---- activation: phone, then code and new password ------------------ */
+
+static int
+pages_activate_form(jx_req *req, int status, const char *step,
+                    const char *phone, const char *message, const char *notice)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "title", http_t(req, "activate.title"));
+	cJSON_AddStringToObject(d, "step", step);
+	cJSON_AddStringToObject(d, "phone", phone ? phone : "");
+	if (message != NULL)
+		cJSON_AddStringToObject(d, "error", message);
+	if (notice != NULL)
+		cJSON_AddStringToObject(d, "notice", notice);
+	return http_reply_view(req, status, "account/activate", d);
+}
+
+static int
+route_activate_page(jx_req *req, void *ud)
+{
+	const char *phone = http_query(req, "phone");
+
+	if (req->account_id != 0)
+		return http_reply_redirect(req, "/");
+	return pages_activate_form(req, 200, phone ? "code" : "phone", phone,
+	                           NULL, NULL);
+}
+
+/* POST /activate: without a code, send one (the same page whatever the
+ * phone); with one, set the password and log in. */
+static int
+route_activate_post(jx_req *req, void *ud)
+{
+	const char *phone = http_form(req, "phone");
+	const char *code = http_form(req, "code");
+	const char *new_pw = http_form(req, "new_password");
+	const char *again = http_form(req, "new_password_again");
+	const char *msg;
+	int rc;
+
+	if (req->status != 0)
+		return req->status;
+	if (code == NULL) {
+		rc = recovery_activation_request(req, phone);
+		if (rc != 0) {
+			msg = http_problem_message(req);
+			buf_reset(&req->body);
+			return pages_activate_form(
+			    req, rc, "phone", phone,
+			    rc == 503 ? http_t(req, "activate.unavailable")
+			              : msg,
+			    NULL);
+		}
+		return pages_activate_form(req, 200, "code", phone, NULL,
+		                           http_t(req, "activate.sent"));
+	}
+	if (new_pw == NULL || again == NULL || strcmp(new_pw, again) != 0)
+		return pages_activate_form(req, 422, "code", phone,
+		                           http_t(req, "password.mismatch"),
+		                           NULL);
+	req->account_id = 0;
+	req->session_id = 0;
+	rc = recovery_activation_verify(req, phone, code, new_pw);
+	if (rc != 0) {
+		msg = rc == 429 ? http_t(req, "login.throttled")
+		                : http_problem_message(req);
+		buf_reset(&req->body);
+		return pages_activate_form(req, rc, "code", phone, msg, NULL);
+	}
+	return http_reply_redirect(
+	    req, jx_host_table.identity(req) == NULL ? "/me" : "/");
+}
+
 int
 pages_routes_register(void)
 {
@@ -285,6 +397,10 @@ pages_routes_register(void)
 	    {"POST", "/login", route_login_post, NULL,
 	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE, -1},
 	    {"POST", "/logout", route_logout, NULL, JX_ROUTE_PAGE, -1},
+	    {"GET", "/activate", route_activate_page, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
+	    {"POST", "/activate", route_activate_post, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE, -1},
 	    {"GET", "/me/password", route_password_page, NULL, JX_ROUTE_PAGE,
 	     -1},
 	    {"POST", "/me/password", route_password_post, NULL, JX_ROUTE_PAGE,

@@ -1,8 +1,11 @@
 /*
- * recovery.c — password recovery by SMS code (API.md, "Session and
- * identity"). POST /api/v1/password-recovery sends a six-digit code to
- * an account's phone through the sms channel; POST
- * /api/v1/password-recovery/verify sets a new password with it.
+ * recovery.c — one-time codes by SMS (API.md, "Session and identity"):
+ * password recovery (POST /api/v1/password-recovery sends a six-digit
+ * code to an account's phone through the sms channel; .../verify sets a
+ * new password with it), activation of an adult's account that has no
+ * password yet (POST /api/v1/activation, .../verify, which also logs
+ * in), and the code a login with a predictable initial password needs
+ * (account.c). Each code is bound to its purpose.
  *
  * Neither endpoint tells whether a phone has an account: a request for
  * a code always answers 202 with the same body, and a wrong, expired,
@@ -71,28 +74,43 @@ recovery_account(jx_db *db, const char *phone)
  * a copy of the database reveals nothing.
  */
 static void
-recovery_hash(int64_t account, const char *code, char out[CRYPTO_DIGEST_HEX])
+recovery_hash(int64_t account, const char *purpose, const char *code,
+              char out[CRYPTO_DIGEST_HEX])
 {
-	char s[96];
+	char s[128];
 
-	snprintf(s, sizeof(s), "recovery:%lld:%s", (long long)account, code);
+	snprintf(s, sizeof(s), "%s:%lld:%s", purpose, (long long)account, code);
 	crypto_lookup_hash(s, out);
 }
 
+/* The SMS template of a code's purpose. */
+static const char *
+recovery_template(const char *purpose)
+{
+	if (strcmp(purpose, "activation") == 0)
+		return "account_activation";
+	if (strcmp(purpose, "login") == 0)
+		return "login_code";
+	return "password_recovery";
+}
+
 /*
- * Sends a new code to the account's phone unless the phone had one in
- * the last minute or five in the last hour. Earlier codes die; the code
- * and its message are written in one transaction, so the message goes
- * out exactly when the code exists. Failures are logged only: the reply
- * must not differ from that for a phone without an account.
+ * Sends a new code to the account's phone unless the phone had one for
+ * the purpose in the last minute or five in the last hour (per purpose:
+ * login attempts by a stranger must not hold up the holder's recovery). Earlier
+ * codes of the purpose die; the code and its message are written in one
+ * transaction, so the message goes out exactly when the code exists.
+ * Failures are logged only: the reply must not differ from that for a
+ * phone without an account.
  */
-static void
-recovery_send(jx_req *req, int64_t account, const char *phone, int64_t now)
+void
+recovery_code_send(jx_req *req, int64_t account, const char *phone,
+                   const char *purpose)
 {
 	jx_db *db = req->worker->db;
 	char code[RECOVERY_DIGITS + 1], hash[CRYPTO_DIGEST_HEX];
 	cJSON *params = NULL;
-	int64_t minute = -1, hour = -1;
+	int64_t minute = -1, hour = -1, now = jx_now();
 	jx_stmt *st;
 
 	if (db_begin(db) != 0)
@@ -100,8 +118,8 @@ recovery_send(jx_req *req, int64_t account, const char *phone, int64_t now)
 	st = db_query(db,
 	              "SELECT COUNT(CASE WHEN created_at > ? THEN 1 END), "
 	              "COUNT(*) FROM recovery_codes WHERE account_id = ? "
-	              "AND created_at > ?",
-	              "iii", now - 60, account, now - 3600);
+	              "AND created_at > ? AND purpose = ?",
+	              "iiis", now - 60, account, now - 3600, purpose);
 	if (st != NULL && db_step(st) == JX_DB_ROW) {
 		minute = db_int(st, 0);
 		hour = db_int(st, 1);
@@ -116,22 +134,27 @@ recovery_send(jx_req *req, int64_t account, const char *phone, int64_t now)
 		return;
 	}
 	crypto_random_string(code, RECOVERY_DIGITS, "0123456789");
-	recovery_hash(account, code, hash);
+	recovery_hash(account, purpose, code, hash);
 	params = cJSON_CreateObject();
 	cJSON_AddStringToObject(params, "code", code);
 	cJSON_AddNumberToObject(params, "minutes", RECOVERY_VALID_SECONDS / 60);
 	if (db_exec(db,
 	            "UPDATE recovery_codes SET used = 1 WHERE account_id = ? "
-	            "AND used = 0",
-	            "i", account) < 0 ||
+	            "AND used = 0 AND purpose = ?",
+	            "is", account, purpose) < 0 ||
 	    db_exec(db,
 	            "INSERT INTO recovery_codes(account_id, code_hash, "
-	            "expires_at, created_at) VALUES (?, ?, ?, ?)",
-	            "isii", account, hash, now + RECOVERY_VALID_SECONDS,
-	            now) != 1 ||
-	    notify_send(db, "sms", phone, "password_recovery", params) != 0 ||
-	    audit_append(db, account, 0, "auth.recovery_sent", phone, NULL,
-	                 req->client_ip) != 0 ||
+	            "expires_at, created_at, purpose) VALUES (?, ?, ?, ?, ?)",
+	            "isiis", account, hash, now + RECOVERY_VALID_SECONDS, now,
+	            purpose) != 1 ||
+	    notify_send(db, "sms", phone, recovery_template(purpose), params) !=
+	        0 ||
+	    audit_append(
+	        db, account, 0,
+	        strcmp(purpose, "recovery") == 0
+	            ? "auth.recovery_sent"
+	            : arena_sprintf(req->arena, "auth.%s_code_sent", purpose),
+	        phone, NULL, req->client_ip) != 0 ||
 	    db_commit(db) != 0)
 		goto fail;
 	cJSON_Delete(params);
@@ -143,46 +166,23 @@ fail:
 	cJSON_Delete(params);
 }
 
+static int recovery_request(jx_req *req, const char *purpose);
+
 static int
 route_recovery_request(jx_req *req, void *ud)
 {
-	cJSON *body = http_json(req), *o;
-	const char *phone;
-	int64_t account;
-
-	if (body == NULL)
-		return req->status;
-	phone = account_json_string(body, "phone", 32);
-	if (!org_phone_valid(phone))
-		return account_invalid(req, "phone",
-		                       "手机号必须是以 1 开头的 11 位数字 "
-		                       "(phone must be 11 digits starting "
-		                       "with 1)");
-	/* Asked before the account is looked up: the same answer for
-	 * every phone. */
-	if (!recovery_channel_ready())
-		return http_reply_problem(
-		    req, 503, "sms-unavailable", "SMS unavailable",
-		    "Password recovery by SMS is not available here.");
-	account = recovery_account(req->worker->db, phone);
-	if (account < 0)
-		jx_log(JX_LOG_ERROR, "recovery", "account lookup: %s",
-		       db_errmsg(req->worker->db));
-	else if (account > 0)
-		recovery_send(req, account, phone, jx_now());
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "accepted");
-	return http_reply_json(req, 202, o);
+	return recovery_request(req, "recovery");
 }
 
 /*
- * Checks code against the account's newest live code, under the write
- * lock so that parallel guesses cannot share one try. Returns the code's
- * id when it matches (nothing is written), 0 when it does not (a wrong
- * guess costs the code a try), -1 on a database error.
+ * Checks code against the account's newest live code of purpose, under
+ * the write lock so that parallel guesses cannot share one try. Returns
+ * the code's id when it matches (nothing is written), 0 when it does not
+ * (a wrong guess costs the code a try), -1 on a database error.
  */
-static int64_t
-recovery_check(jx_db *db, int64_t account, const char *code, int64_t now)
+int64_t
+recovery_code_check(jx_db *db, int64_t account, const char *purpose,
+                    const char *code, int64_t now)
 {
 	char stored[CRYPTO_DIGEST_HEX] = "", given[CRYPTO_DIGEST_HEX];
 	int64_t id = 0, tries = 0;
@@ -194,8 +194,8 @@ recovery_check(jx_db *db, int64_t account, const char *code, int64_t now)
 	st = db_query(db,
 	              "SELECT id, code_hash, tries FROM recovery_codes "
 	              "WHERE account_id = ? AND used = 0 AND expires_at > ? "
-	              "ORDER BY id DESC LIMIT 1",
-	              "ii", account, now);
+	              "AND purpose = ? ORDER BY id DESC LIMIT 1",
+	              "iis", account, now, purpose);
 	rc = st ? db_step(st) : JX_DB_ERROR;
 	if (rc == JX_DB_ROW) {
 		id = db_int(st, 0);
@@ -211,7 +211,7 @@ recovery_check(jx_db *db, int64_t account, const char *code, int64_t now)
 	}
 	/* Anything but six characters is simply wrong, and costs a try. */
 	if (strlen(code) == RECOVERY_DIGITS) {
-		recovery_hash(account, code, given);
+		recovery_hash(account, purpose, code, given);
 		if (crypto_equal(stored, given)) {
 			db_rollback(db);
 			return id;
@@ -264,21 +264,27 @@ recovery_initial(jx_db *db, int64_t account)
 	return initial;
 }
 
+int
+recovery_code_use(jx_db *db, int64_t code_id, int64_t now)
+{
+	return (int)db_exec(db,
+	                    "UPDATE recovery_codes SET used = 1 WHERE id = ? "
+	                    "AND used = 0 AND expires_at > ? AND tries < ?",
+	                    "iii", code_id, now, (int64_t)RECOVERY_MAX_TRIES);
+}
+
 /* Sets the new password, ends every session, uses up the code: all or
  * nothing. 1 done, 0 the code was used meanwhile, -1 error. */
 static int
 recovery_apply(jx_req *req, int64_t account, int64_t code_id, const char *phone,
-               const char *hash, int64_t now)
+               const char *hash, int64_t now, const char *action)
 {
 	jx_db *db = req->worker->db;
 	int64_t n;
 
 	if (db_begin(db) != 0)
 		return -1;
-	n = db_exec(db,
-	            "UPDATE recovery_codes SET used = 1 WHERE id = ? AND "
-	            "used = 0 AND expires_at > ? AND tries < ?",
-	            "iii", code_id, now, (int64_t)RECOVERY_MAX_TRIES);
+	n = recovery_code_use(db, code_id, now);
 	if (n == 0) {
 		db_rollback(db);
 		return 0;
@@ -291,8 +297,8 @@ recovery_apply(jx_req *req, int64_t account, int64_t code_id, const char *phone,
 	            "sii", hash, now, account) != 1 ||
 	    db_exec(db, "DELETE FROM sessions WHERE account_id = ?", "i",
 	            account) < 0 ||
-	    audit_append(db, account, 0, "auth.password_recovered", phone, NULL,
-	                 req->client_ip) != 0 ||
+	    audit_append(db, account, 0, action, phone, NULL, req->client_ip) !=
+	        0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		return -1;
@@ -300,19 +306,37 @@ recovery_apply(jx_req *req, int64_t account, int64_t code_id, const char *phone,
 	return 1;
 }
 
-static int
-route_recovery_verify(jx_req *req, void *ud)
+/* The account a code of purpose may be sent to or checked for: any
+ * account for recovery; for activation one without a password whose
+ * district can send SMS. Its id, 0 when none, -1 on error. */
+static int64_t
+recovery_account_for(jx_db *db, const char *phone, const char *purpose)
 {
-	cJSON *body = http_json(req);
-	const char *phone, *code, *new_pw, *reason, *key;
+	int64_t account = recovery_account(db, phone);
+
+	if (account <= 0 || strcmp(purpose, "activation") != 0)
+		return account;
+	if (db_one(db,
+	           "SELECT 1 FROM accounts WHERE id = ? AND password_hash IS "
+	           "NULL",
+	           "i", account) != 1 ||
+	    !org_sms_gateway(db, rules_account_district(db, account)))
+		return 0;
+	return account;
+}
+
+/* .../verify of recovery and activation with the body's fields;
+ * *done receives the account on success (0), else the status replied. */
+static int
+recovery_verify(jx_req *req, const char *purpose, const char *phone,
+                const char *code, const char *new_pw, int64_t *done)
+{
+	const char *reason, *key;
 	jx_db *db = req->worker->db;
 	char hash[CRYPTO_HASH_MAX], *initial;
 	int64_t now = jx_now(), wait, account, code_id;
 	int rc;
 
-	if (body == NULL)
-		return req->status;
-	phone = account_json_string(body, "phone", 32);
 	if (!org_phone_valid(phone))
 		return account_invalid(req, "phone",
 		                       "手机号必须是以 1 开头的 11 位数字 "
@@ -320,15 +344,13 @@ route_recovery_verify(jx_req *req, void *ud)
 		                       "with 1)");
 	/* Any code string is checked (an over-long one is simply wrong);
 	 * only a missing one is a different error. */
-	code = account_json_string(body, "code", 65536);
 	if (code == NULL || *code == '\0')
 		return account_invalid(req, "code", "code is required");
-	new_pw = account_json_string(body, "new_password", 256);
 	if (new_pw == NULL)
 		return account_invalid(req, "new_password",
 		                       "new_password is required (at most "
 		                       "256 characters)");
-	key = arena_sprintf(req->arena, "recovery:%s", phone);
+	key = arena_sprintf(req->arena, "%s:%s", purpose, phone);
 	wait = throttle_check(key, req->client_ip, now);
 	if (wait > 0) {
 		http_add_header(
@@ -338,10 +360,12 @@ route_recovery_verify(jx_req *req, void *ud)
 		                          "Too many failed attempts",
 		                          "Wait before trying again.");
 	}
-	account = recovery_account(db, phone);
+	account = recovery_account_for(db, phone, purpose);
 	if (account < 0)
 		goto fail;
-	code_id = account > 0 ? recovery_check(db, account, code, now) : 0;
+	code_id = account > 0
+	              ? recovery_code_check(db, account, purpose, code, now)
+	              : 0;
 	if (code_id < 0)
 		goto fail;
 	if (code_id == 0)
@@ -359,7 +383,10 @@ route_recovery_verify(jx_req *req, void *ud)
 		return account_invalid(req, "new_password", reason);
 	if (crypto_password_hash(new_pw, hash) != 0)
 		return account_busy(req);
-	rc = recovery_apply(req, account, code_id, phone, hash, now);
+	rc = recovery_apply(req, account, code_id, phone, hash, now,
+	                    strcmp(purpose, "activation") == 0
+	                        ? "auth.activated"
+	                        : "auth.password_recovered");
 	if (rc < 0)
 		goto fail;
 	if (rc == 0) /* a parallel request used the code first */
@@ -367,10 +394,127 @@ route_recovery_verify(jx_req *req, void *ud)
 	throttle_success(key);
 	/* Whoever proved they hold the phone may log in at once. */
 	throttle_success(phone);
-	return http_reply_json(req, 204, NULL);
+	*done = account;
+	return 0;
 fail:
 	jx_log(JX_LOG_ERROR, "recovery", "storage error: %s", db_errmsg(db));
 	return http_reply_problem(req, 500, "storage", "Storage error", NULL);
+}
+
+/* The JSON body's fields of a verify: 0, or the status replied. */
+static int
+recovery_verify_json(jx_req *req, const char *purpose, int64_t *done)
+{
+	cJSON *body = http_json(req);
+
+	if (body == NULL)
+		return req->status;
+	return recovery_verify(
+	    req, purpose, account_json_string(body, "phone", 32),
+	    account_json_string(body, "code", 65536),
+	    account_json_string(body, "new_password", 256), done);
+}
+
+static int
+route_recovery_verify(jx_req *req, void *ud)
+{
+	int64_t account = 0;
+	int rc = recovery_verify_json(req, "recovery", &account);
+
+	if (rc != 0)
+		return rc;
+	return http_reply_json(req, 204, NULL);
+}
+
+/* A code of purpose for phone, whatever the phone: 0 (a code went out
+ * if the phone may have one), or the status replied. */
+static int
+recovery_request_code(jx_req *req, const char *purpose, const char *phone)
+{
+	int64_t account;
+
+	if (!org_phone_valid(phone))
+		return account_invalid(req, "phone",
+		                       "手机号必须是以 1 开头的 11 位数字 "
+		                       "(phone must be 11 digits starting "
+		                       "with 1)");
+	/* Asked before the account is looked up: the same answer for
+	 * every phone. */
+	if (!recovery_channel_ready())
+		return http_reply_problem(req, 503, "sms-unavailable",
+		                          "SMS unavailable",
+		                          "Codes by SMS are not available "
+		                          "here.");
+	account = recovery_account_for(req->worker->db, phone, purpose);
+	if (account < 0)
+		jx_log(JX_LOG_ERROR, "recovery", "account lookup: %s",
+		       db_errmsg(req->worker->db));
+	else if (account > 0)
+		recovery_code_send(req, account, phone, purpose);
+	return 0;
+}
+
+/* POST {"phone"} of recovery and activation: 202 whatever the phone. */
+static int
+recovery_request(jx_req *req, const char *purpose)
+{
+	cJSON *body = http_json(req), *o;
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	rc = recovery_request_code(req, purpose,
+	                           account_json_string(body, "phone", 32));
+	if (rc != 0)
+		return rc;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "accepted");
+	return http_reply_json(req, 202, o);
+}
+
+int
+recovery_activation_request(jx_req *req, const char *phone)
+{
+	return recovery_request_code(req, "activation", phone);
+}
+
+int
+recovery_activation_verify(jx_req *req, const char *phone, const char *code,
+                           const char *new_pw)
+{
+	int64_t account = 0;
+	int rc =
+	    recovery_verify(req, "activation", phone, code, new_pw, &account);
+
+	if (rc != 0)
+		return rc;
+	rc = account_session_open(req, account, phone);
+	return rc == 200 ? 0 : rc;
+}
+
+/* Activation (API.md, "Logins"): an adult without a password proves
+ * they hold the phone with a code and sets one. */
+static int
+route_activation_request(jx_req *req, void *ud)
+{
+	return recovery_request(req, "activation");
+}
+
+static int
+route_activation_verify(jx_req *req, void *ud)
+{
+	cJSON *body = http_json(req);
+	int rc;
+
+	if (body == NULL)
+		return req->status;
+	rc = recovery_activation_verify(
+	    req, account_json_string(body, "phone", 32),
+	    account_json_string(body, "code", 65536),
+	    account_json_string(body, "new_password", 256));
+	if (rc != 0)
+		return rc;
+	return http_reply_json(req, 200, identity_session_json(req));
 }
 
 int
@@ -381,6 +525,10 @@ recovery_routes_register(void)
 	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
 	    {"POST", "/api/v1/password-recovery/verify", route_recovery_verify,
 	     NULL, JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
+	    {"POST", "/api/v1/activation", route_activation_request, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
+	    {"POST", "/api/v1/activation/verify", route_activation_verify, NULL,
+	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
 	};
 
 	return router_add_all(app.router, routes,

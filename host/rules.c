@@ -294,6 +294,13 @@ route_rules_put(jx_req *req, void *ud)
 		return http_reply_problem(req, 422, "rules-invalid",
 		                          "The rules do not run", err);
 	}
+	/* Initial passwords a stranger could compute are refused too. */
+	if (org_rules_check(db, req->worker->lua, district, src->valuestring,
+	                    err, sizeof(err)) != 0) {
+		problem_add_error(&req->errors, 0, "source", err);
+		return http_reply_problem(req, 422, "rules-invalid",
+		                          "The rules are not acceptable", err);
+	}
 	if (db_begin(db) != 0)
 		goto fail;
 	version = db_one(db,
@@ -342,6 +349,31 @@ route_rules_rollback(jx_req *req, void *ud)
 		                  "earlier versions");
 		return http_reply_problem(req, 422, "validation-failed",
 		                          "Invalid input", "No such version.");
+	}
+	/* An earlier version is refused as a new one would be: the
+	 * district's SMS gateway may be gone since. */
+	{
+		char err[512], *src = NULL;
+		jx_stmt *st = db_query(db,
+		                       "SELECT source FROM rule_versions WHERE "
+		                       "district_id = ? AND version = ?",
+		                       "ii", district, (int64_t)v->valuedouble);
+		int bad;
+
+		snprintf(err, sizeof(err), "the version cannot be read");
+		if (st != NULL && db_step(st) == JX_DB_ROW)
+			src = strdup(db_text(st, 0));
+		db_finish(st);
+		bad = src == NULL ||
+		      org_rules_check(db, req->worker->lua, district, src, err,
+		                      sizeof(err)) != 0;
+		free(src);
+		if (bad) {
+			problem_add_error(&req->errors, 0, "version", err);
+			return http_reply_problem(
+			    req, 422, "rules-invalid",
+			    "The rules are not acceptable", err);
+		}
 	}
 	if (db_begin(db) != 0 ||
 	    rules_make_active(req, district, (int64_t)v->valuedouble,

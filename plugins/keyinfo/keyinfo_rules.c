@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #define KI_DRY_BATCH 200
@@ -285,6 +286,16 @@ route_dry_run(jx_req *req, void *ud)
 		H->problem_error(req, line, "source", err);
 		return H->reply_problem(req, 422, "rules-invalid",
 		                        "The rules do not run", err);
+	}
+	/* The same refusals as activation: initial passwords a stranger
+	 * could compute (jx/org.h rules_check). */
+	if (ki_org->size > offsetof(struct jx_org_v1, rules_check) &&
+	    ki_org->rules_check(H->req_db(req), district, src->valuestring, err,
+	                        sizeof(err)) != 0) {
+		cJSON_Delete(out);
+		H->problem_error(req, 0, "source", err);
+		return H->reply_problem(req, 422, "rules-invalid",
+		                        "The rules are not acceptable", err);
 	}
 	return H->reply_json(req, 200, out);
 }

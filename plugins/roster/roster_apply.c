@@ -6,6 +6,7 @@
  */
 #include "roster.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,39 @@ apply_storage(jx_db *db, struct roster_error *err)
 	snprintf(err->message, sizeof(err->message), "无法保存 (storage): %s",
 	         H->db_errmsg(db));
 	return -1;
+}
+
+/*
+ * Whether this school may change an existing adult's own record (name,
+ * gender): only when every tie of theirs is within the school. A phone
+ * entered here that belongs to someone who also acts elsewhere (another
+ * school, another district, an admin) links the new identity, keeps
+ * their record as it is, shows them here under the name the school
+ * entered (display_name), and tells them (issue 10, finding 5).
+ */
+static int
+apply_within(jx_db *db, int64_t person, int64_t school)
+{
+	if (roster_org->size <= offsetof(struct jx_org_v1, person_within))
+		return 0;
+	return roster_org->person_within(db, person, school);
+}
+
+static int
+apply_linked(jx_db *db, int64_t person, const char *role, int64_t school,
+             int64_t district)
+{
+	if (roster_org->size <= offsetof(struct jx_org_v1, identity_linked))
+		return 0;
+	return roster_org->identity_linked(db, person, role, school, district);
+}
+
+/* 1 when an adult with this phone is on record. */
+static int
+apply_phone_known(jx_db *db, const char *phone)
+{
+	return H->db_one(db, "SELECT id FROM persons WHERE phone = ?", "s",
+	                 phone) > 0;
 }
 
 /* A given value that is not a masked export (keep what is stored). */
@@ -147,7 +181,7 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		char msg[256];
 		int64_t parent, account;
 		jx_stmt *st;
-		int had = 0, same = 0;
+		int had = 0, same = 0, known, own;
 
 		if ((g[i].name == NULL || !*g[i].name) &&
 		    (g[i].phone == NULL || !*g[i].phone))
@@ -166,13 +200,16 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 			return apply_fail(err, fields[i][0],
 			                  "家长姓名缺失 (the parent's name is "
 			                  "missing)");
+		known = apply_phone_known(db, g[i].phone);
 		parent = roster_org->adult(db, g[i].name, g[i].phone, NULL, msg,
 		                           sizeof(msg));
 		if (parent <= 0)
 			return apply_fail(err, fields[i][1], msg);
+		own = !known || apply_within(db, parent, school);
 		/* The phone names the parent; the school's spelling of the
-		 * name is the one kept (a corrected sheet corrects it). */
-		{
+		 * name is the one kept (a corrected sheet corrects it) where
+		 * the parent is wholly this school's. */
+		if (own) {
 			int64_t n =
 			    H->db_exec(db,
 			               "UPDATE persons SET name = ? WHERE "
@@ -195,28 +232,35 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 			return apply_fail(err, fields[i][1], msg);
 		st = H->db_query(
 		    db,
-		    "SELECT relation FROM guardians WHERE parent_id "
-		    "= ? AND student_id = ?",
+		    "SELECT relation, display_name FROM guardians WHERE "
+		    "parent_id = ? AND student_id = ?",
 		    "ii", parent, student);
 		if (st != NULL && H->db_step(st) == JX_DB_ROW) {
 			had = 1;
-			same = g[i].relation == NULL ||
-			       apply_same(H->db_text(st, 0), g[i].relation);
+			same = (g[i].relation == NULL ||
+			        apply_same(H->db_text(st, 0), g[i].relation)) &&
+			       apply_same(H->db_text(st, 1),
+			                  own ? NULL : g[i].name);
 		}
 		H->db_finish(st);
 		if (!had || !same) {
 			if (H->db_exec(
 			        db,
 			        "INSERT INTO guardians(parent_id, "
-			        "student_id, relation, created_at) VALUES "
-			        "(?, ?, ?, ?) ON CONFLICT(parent_id, "
-			        "student_id) DO UPDATE SET relation = "
-			        "excluded.relation",
-			        "iisi", parent, student, g[i].relation,
-			        H->now()) < 0)
+			        "student_id, relation, created_at, "
+			        "display_name) VALUES (?, ?, ?, ?, ?) ON "
+			        "CONFLICT(parent_id, student_id) DO UPDATE SET "
+			        "relation = COALESCE(excluded.relation, "
+			        "guardians.relation), display_name = "
+			        "excluded.display_name",
+			        "iisis", parent, student, g[i].relation,
+			        H->now(), own ? NULL : g[i].name) < 0)
 				return apply_storage(db, err);
 			changed = 1;
 		}
+		if (!had && !own &&
+		    apply_linked(db, parent, "parent", school, district) != 0)
+			return apply_storage(db, err);
 		if (roster_org->identity(db, account, "parent", district,
 		                         school, student, msg,
 		                         sizeof(msg)) <= 0)
@@ -455,7 +499,7 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	int64_t district = roster_school_district(db, school), account;
 	char msg[256], old_name[64] = "", old_subject[64] = "",
 	               old_gender[8] = "";
-	int existed = 0, changed = 0;
+	int existed = 0, changed = 0, known, own, posted = 0;
 	jx_stmt *st;
 
 	memset(err, 0, sizeof(*err));
@@ -468,18 +512,23 @@ roster_teacher_apply(jx_db *db, int64_t school,
 		return apply_fail(err, "phone",
 		                  "手机号应为以1开头的11位数字 (a phone is 11 "
 		                  "digits starting with 1)");
+	known = apply_phone_known(db, in->phone);
 	*teacher = roster_org->adult(db, in->name, in->phone, in->gender, msg,
 	                             sizeof(msg));
 	if (*teacher <= 0)
 		return apply_fail(err, "phone", msg);
+	own = !known || apply_within(db, *teacher, school);
 	st =
 	    H->db_query(db,
-	                "SELECT p.name, COALESCE(t.subject, ''), "
-	                "COALESCE(p.gender, ''), t.person_id FROM persons p "
-	                "LEFT JOIN teachers t ON t.person_id = p.id AND "
+	                "SELECT COALESCE(t.display_name, p.name), "
+	                "COALESCE(t.subject, ''), CASE WHEN t.display_name "
+	                "IS NULL THEN COALESCE(p.gender, '') ELSE '' END, "
+	                "t.person_id, (SELECT 1 FROM teachers x WHERE "
+	                "x.person_id = p.id AND x.school_id = ?) FROM persons "
+	                "p LEFT JOIN teachers t ON t.person_id = p.id AND "
 	                "t.school_id = ? AND t.status = 'in_school' WHERE p.id "
 	                "= ?",
-	                "ii", school, *teacher);
+	                "iii", school, school, *teacher);
 	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
 		snprintf(old_name, sizeof(old_name), "%s", H->db_text(st, 0));
 		snprintf(old_subject, sizeof(old_subject), "%s",
@@ -487,21 +536,28 @@ roster_teacher_apply(jx_db *db, int64_t school,
 		snprintf(old_gender, sizeof(old_gender), "%s",
 		         H->db_text(st, 2));
 		existed = !H->db_is_null(st, 3);
+		posted = !H->db_is_null(st, 4);
 	}
 	H->db_finish(st);
 	changed = strcmp(old_name, in->name) != 0 ||
 	          (in->subject && strcmp(old_subject, in->subject) != 0) ||
-	          (in->gender && strcmp(old_gender, in->gender) != 0);
-	if (H->db_exec(db,
-	               "UPDATE persons SET name = ?, gender = COALESCE(?, "
-	               "gender) WHERE id = ?",
-	               "ssi", in->name, in->gender, *teacher) != 1 ||
+	          (own && in->gender && strcmp(old_gender, in->gender) != 0);
+	if ((own && H->db_exec(db,
+	                       "UPDATE persons SET name = ?, gender = "
+	                       "COALESCE(?, gender) WHERE id = ?",
+	                       "ssi", in->name, in->gender, *teacher) != 1) ||
 	    H->db_exec(db,
 	               "INSERT INTO teachers(person_id, school_id, subject, "
-	               "created_at) VALUES (?, ?, ?, ?) ON CONFLICT(person_id, "
-	               "school_id) DO UPDATE SET status = 'in_school', "
-	               "subject = COALESCE(excluded.subject, teachers.subject)",
-	               "iisi", *teacher, school, in->subject, H->now()) < 0)
+	               "created_at, display_name) VALUES (?, ?, ?, ?, ?) ON "
+	               "CONFLICT(person_id, school_id) DO UPDATE SET status = "
+	               "'in_school', subject = COALESCE(excluded.subject, "
+	               "teachers.subject), display_name = "
+	               "excluded.display_name",
+	               "iisis", *teacher, school, in->subject, H->now(),
+	               own ? NULL : in->name) < 0)
+		return apply_storage(db, err);
+	if (!own && !posted &&
+	    apply_linked(db, *teacher, "teacher", school, district) != 0)
 		return apply_storage(db, err);
 	account =
 	    roster_org->account(db, district, *teacher, in->phone, "teacher",

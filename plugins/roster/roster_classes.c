@@ -26,10 +26,12 @@ roster_classes_list(jx_db *db, int64_t school, int64_t only)
 {
 	jx_stmt *st = H->db_query(
 	    db,
-	    "SELECT c.id, c.grade, c.name, c.head_teacher_id, p.name, "
-	    "(SELECT COUNT(*) FROM students s WHERE s.class_id = c.id AND "
-	    "s.status = 'in_school') FROM classes c LEFT JOIN persons p ON "
-	    "p.id = c.head_teacher_id WHERE c.school_id = ? AND (? = 0 OR "
+	    "SELECT c.id, c.grade, c.name, c.head_teacher_id, "
+	    "COALESCE(t.display_name, p.name), (SELECT COUNT(*) FROM "
+	    "students s WHERE s.class_id = c.id AND s.status = 'in_school') "
+	    "FROM classes c LEFT JOIN persons p ON p.id = c.head_teacher_id "
+	    "LEFT JOIN teachers t ON t.person_id = c.head_teacher_id AND "
+	    "t.school_id = c.school_id WHERE c.school_id = ? AND (? = 0 OR "
 	    "c.id = ?) ORDER BY c.grade, c.name",
 	    "iii", school, only, only);
 	cJSON *arr = cJSON_CreateArray();

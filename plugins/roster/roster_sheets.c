@@ -424,7 +424,8 @@ sheets_export(jx_req *req, void *ud)
 		s.national_no = H->strdup(req, H->db_text(st, 7));
 		s.city_no = H->strdup(req, H->db_text(st, 8));
 		gs = H->db_query(db,
-		                 "SELECT p.name, p.phone, g.relation FROM "
+		                 "SELECT COALESCE(g.display_name, p.name), "
+		                 "p.phone, g.relation FROM "
 		                 "guardians g JOIN persons p ON p.id = "
 		                 "g.parent_id WHERE g.student_id = ? ORDER BY "
 		                 "g.created_at, g.parent_id",

@@ -5,6 +5,13 @@
  * that prints ten slips to an A4 sheet with cut lines and a QR code to
  * the parent binding page (GET /schools/{sid}/slips).
  *
+ * Where a district has no SMS gateway, adults get random initial
+ * passwords too (API.md, "Logins"): each student's slip carries a line
+ * per parent, and teachers get slips of their own
+ * (/schools/{sid}/teacher-slips). An adult's password is printed only
+ * when every active identity of the account is of this school: a school
+ * never hands out the password of someone who also acts elsewhere.
+ *
  * Slips reveal initial passwords, so only those who may hand them out
  * see them (the school's admins, a head teacher for their class), and
  * every view is audit-logged.
@@ -20,6 +27,91 @@
 #define H roster_host
 /* The quiet zone around a QR code, in modules (ISO/IEC 18004). */
 #define SLIPS_QUIET 4
+
+/* Accounts wholly of school: each active identity a teacher of it, or a
+ * parent or student of one of its students (the ? is the school). */
+#define SLIPS_OWN_ACCOUNT                                                      \
+	"NOT EXISTS (SELECT 1 FROM identities i LEFT JOIN students s2 ON "     \
+	"s2.person_id = i.student_id WHERE i.account_id = a.id AND i.status "  \
+	"= 'active' AND (i.role NOT IN ('teacher','parent','student') OR "     \
+	"COALESCE(CASE WHEN i.role IN ('parent','student') THEN s2.school_id " \
+	"ELSE i.school_id END, 0) <> ?))"
+
+/* The initial password of an adult's account for a slip: the password,
+ * or null with state "changed", "sms" (activation by code) or
+ * "elsewhere" (the account acts outside this school). */
+static void
+slips_adult_password(jx_db *db, int64_t school, int64_t account, cJSON *o)
+{
+	char *pw = NULL;
+	int own =
+	    account > 0 && jxp_one(roster_host, db,
+	                           "SELECT 1 FROM accounts a WHERE a.id = ? "
+	                           "AND " SLIPS_OWN_ACCOUNT,
+	                           "ii", account, school) == 1;
+	int changed =
+	    account > 0 && jxp_one(roster_host, db,
+	                           "SELECT 1 FROM accounts WHERE id "
+	                           "= ? AND password_hash IS NOT NULL",
+	                           "i", account) == 1;
+
+	if (own)
+		pw = roster_org->initial_password(db, account);
+	if (pw != NULL) {
+		cJSON_AddStringToObject(o, "initial_password", pw);
+		cJSON_AddStringToObject(o, "password_state", "initial");
+		free(pw);
+		return;
+	}
+	cJSON_AddNullToObject(o, "initial_password");
+	cJSON_AddStringToObject(o, "password_state",
+	                        !own      ? "elsewhere"
+	                        : changed ? "changed"
+	                        : jxp_one(roster_host, db,
+	                                  "SELECT 1 FROM accounts WHERE id = ? "
+	                                  "AND initial_password IS NULL",
+	                                  "i", account) == 1
+	                            ? "sms"
+	                            : "expired");
+}
+
+/* One line per parent of the student: {"name","login",
+ * "initial_password","password_state"}. */
+static cJSON *
+slips_parents(jx_db *db, int64_t school, int64_t student)
+{
+	jx_stmt *st =
+	    H->db_query(db,
+	                "SELECT COALESCE(g.display_name, p.name), "
+	                "a.login, a.id FROM guardians "
+	                "g JOIN persons p ON p.id = g.parent_id JOIN "
+	                "accounts a ON a.person_id = g.parent_id "
+	                "WHERE g.student_id = ? ORDER BY g.created_at, "
+	                "g.parent_id",
+	                "i", student);
+	cJSON *arr = cJSON_CreateArray(), *o;
+
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", H->db_text(st, 0));
+		cJSON_AddStringToObject(o, "login", H->db_text(st, 1));
+		cJSON_AddNumberToObject(o, "account_id",
+		                        (double)H->db_int(st, 2));
+		cJSON_AddItemToArray(arr, o);
+	}
+	H->db_finish(st);
+	/* The passwords after the list: the org service queries the same
+	 * connection. */
+	cJSON_ArrayForEach(o, arr)
+	{
+		slips_adult_password(db, school,
+		                     (int64_t)cJSON_GetNumberValue(
+		                         cJSON_GetObjectItem(o, "account_id")),
+		                     o);
+		cJSON_DeleteItemFromObject(o, "account_id");
+	}
+	return arr;
+}
 
 /*
  * The slips of the school's in-school students (of class klass unless
@@ -95,8 +187,114 @@ slips_list(jx_db *db, int64_t school, int64_t klass)
 		}
 		cJSON_DeleteItemFromObject(s, "account_id");
 		cJSON_DeleteItemFromObject(s, "changed");
+		cJSON_AddItemToObject(
+		    s, "parents",
+		    slips_parents(db, school,
+		                  (int64_t)cJSON_GetNumberValue(
+		                      cJSON_GetObjectItem(s, "student_id"))));
 	}
 	return arr;
+}
+
+/* The school's in-school teachers, by name: {"teacher_id","name",
+ * "login","initial_password","password_state"}. */
+static cJSON *
+slips_teacher_list(jx_db *db, int64_t school)
+{
+	jx_stmt *st = H->db_query(
+	    db,
+	    "SELECT t.person_id, COALESCE(t.display_name, p.name), a.login, "
+	    "a.id FROM teachers t JOIN "
+	    "persons p ON p.id = t.person_id JOIN accounts a ON a.person_id = "
+	    "t.person_id WHERE t.school_id = ? AND t.status = 'in_school' "
+	    "ORDER BY 2, t.person_id",
+	    "i", school);
+	cJSON *arr = cJSON_CreateArray(), *o;
+
+	if (st == NULL) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	while (H->db_step(st) == JX_DB_ROW) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "teacher_id",
+		                        (double)H->db_int(st, 0));
+		cJSON_AddStringToObject(o, "name", H->db_text(st, 1));
+		cJSON_AddStringToObject(o, "login", H->db_text(st, 2));
+		cJSON_AddNumberToObject(o, "account_id",
+		                        (double)H->db_int(st, 3));
+		cJSON_AddItemToArray(arr, o);
+	}
+	H->db_finish(st);
+	cJSON_ArrayForEach(o, arr)
+	{
+		slips_adult_password(db, school,
+		                     (int64_t)cJSON_GetNumberValue(
+		                         cJSON_GetObjectItem(o, "account_id")),
+		                     o);
+		cJSON_DeleteItemFromObject(o, "account_id");
+	}
+	return arr;
+}
+
+/* GET /api/v1/schools/{sid}/teacher-slips and the page: the school's
+ * admins print their teachers' initial passwords. */
+static int
+slips_teachers_get(jx_req *req, void *ud)
+{
+	int64_t sid = H->req_param_id(req, "sid");
+	int page = strncmp(H->req_path(req), "/api/", 5) != 0;
+	jx_db *db = H->req_db(req);
+	cJSON *slips, *d, *detail, *s;
+	const char *url;
+	char *base;
+
+	(void)ud;
+	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+		return roster_not_found(req);
+	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+		return roster_forbidden(req);
+	slips = slips_teacher_list(db, sid);
+	if (slips == NULL)
+		return roster_storage_error(req);
+	detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(detail, "school_id", (double)sid);
+	cJSON_AddNumberToObject(detail, "teacher_slips",
+	                        (double)cJSON_GetArraySize(slips));
+	if (H->audit(req, "roster.slips_viewed",
+	             H->sprintf(req, "school:%lld", (long long)sid),
+	             detail) != 0) {
+		cJSON_Delete(detail);
+		cJSON_Delete(slips);
+		return roster_storage_error(req);
+	}
+	cJSON_Delete(detail);
+	if (!page) {
+		cJSON_ArrayForEach(s, slips)
+		    cJSON_DeleteItemFromObject(s, "password_state");
+		return H->reply_json(req, 200, slips);
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title",
+	                        H->t(req, "roster.teacher_slips.title"));
+	cJSON_AddNumberToObject(d, "school_id", (double)sid);
+	{
+		jx_stmt *st = H->db_query(
+		    db, "SELECT name FROM schools WHERE id = ?", "i", sid);
+
+		if (st != NULL && H->db_step(st) == JX_DB_ROW)
+			cJSON_AddStringToObject(d, "school_name",
+			                        H->db_text(st, 0));
+		H->db_finish(st);
+	}
+	cJSON_AddItemToObject(d, "slips", slips);
+	url = H->config_string("public_url");
+	base = H->strdup(req, url ? url : "");
+	for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
+		base[n - 1] = '\0';
+	cJSON_AddStringToObject(d, "login_url",
+	                        H->sprintf(req, "%s/login", base));
+	return H->reply_view(req, 200, "roster/teacher_slips", d);
 }
 
 /*
@@ -235,7 +433,13 @@ slips_get(jx_req *req, void *ud)
 
 		/* The API's fields only. */
 		cJSON_ArrayForEach(s, slips)
-		    cJSON_DeleteItemFromObject(s, "password_state");
+		{
+			cJSON *g;
+
+			cJSON_DeleteItemFromObject(s, "password_state");
+			cJSON_ArrayForEach(g, cJSON_GetObjectItem(s, "parents"))
+			    cJSON_DeleteItemFromObject(g, "password_state");
+		}
 		return H->reply_json(req, 200, slips);
 	}
 	d = cJSON_CreateObject();
@@ -278,5 +482,9 @@ roster_slips_init(struct jx_registrar *reg)
 	return reg->route(reg, "GET", "/api/v1/schools/{sid}/slips", slips_get,
 	                  NULL, 0) |
 	       reg->route(reg, "GET", "/schools/{sid}/slips", slips_get, NULL,
-	                  JX_ROUTE_PAGE);
+	                  JX_ROUTE_PAGE) |
+	       reg->route(reg, "GET", "/api/v1/schools/{sid}/teacher-slips",
+	                  slips_teachers_get, NULL, 0) |
+	       reg->route(reg, "GET", "/schools/{sid}/teacher-slips",
+	                  slips_teachers_get, NULL, JX_ROUTE_PAGE);
 }

@@ -39,7 +39,8 @@
 	"p.name LIKE ? ESCAPE '\\' OR a.login LIKE ? ESCAPE '\\' OR "          \
 	"s.national_no LIKE ? ESCAPE '\\') ORDER BY s.person_id LIMIT ?"
 #define PEOPLE_GUARDIAN_COLS                                                   \
-	"SELECT g.student_id, g.parent_id, gp.name, gp.phone, g.relation "     \
+	"SELECT g.student_id, g.parent_id, COALESCE(g.display_name, "          \
+	"gp.name), gp.phone, g.relation "                                      \
 	"FROM guardians g JOIN persons gp ON gp.id = g.parent_id "
 
 /*

@@ -12,16 +12,20 @@
 
 #define H roster_host
 
+/* A teacher who also belongs elsewhere shows as this school named them
+ * (t.display_name), without the record's gender (roster_apply.c). */
 #define PEOPLE_TEACHER_COLS                                                    \
-	"SELECT t.person_id, p.name, p.phone, p.gender, t.subject, a.id, "     \
+	"SELECT t.person_id, COALESCE(t.display_name, p.name), p.phone, CASE " \
+	"WHEN t.display_name IS NULL THEN p.gender END, t.subject, a.id, "     \
 	"a.login, t.status "
 #define PEOPLE_TEACHER_FROM                                                    \
 	"FROM teachers t JOIN persons p ON p.id = t.person_id LEFT JOIN "      \
 	"accounts a ON a.person_id = t.person_id "
 #define PEOPLE_TEACHER_PAGE                                                    \
 	"WHERE t.school_id = ? AND (? = 0 OR t.person_id = ?) AND "            \
-	"t.person_id > ? AND (? = '' OR t.status = ?) AND (? = '' OR p.name "  \
-	"LIKE ? ESCAPE '\\' OR p.phone LIKE ? ESCAPE '\\') AND (? = 0 OR "     \
+	"t.person_id > ? AND (? = '' OR t.status = ?) AND (? = '' OR "         \
+	"COALESCE(t.display_name, p.name) LIKE ? ESCAPE '\\' OR p.phone LIKE " \
+	"? ESCAPE '\\') AND (? = 0 OR "                                        \
 	"t.person_id IN (SELECT teacher_id FROM teaching WHERE class_id = ?) " \
 	"OR t.person_id = (SELECT head_teacher_id FROM classes WHERE id = "    \
 	"?)) ORDER BY t.person_id LIMIT ?"

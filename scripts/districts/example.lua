@@ -9,6 +9,9 @@
 
 -- Initial passwords as Changsha later adopted them: "Pw" + the last six
 -- digits of the phone + "@"; students keep the host's random ones.
+-- Anyone who knows the phone can compute such a password, so the host
+-- also sends a code to the phone at first login, and refuses this rule
+-- in a district without an SMS gateway (see scripts/rules/default.lua).
 function initial_password(p, R)
   if p.role ~= "student" and type(p.phone) == "string" and #p.phone == 11 then
     return "Pw" .. p.phone:sub(-6) .. "@"

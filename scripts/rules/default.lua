@@ -28,21 +28,28 @@ function rules.password_policy(pw, ctx)
 end
 
 -- The initial password of a new or reset account. p.role is the role
--- ("teacher", "parent", "school_admin", "student" ...), p.phone the
--- phone number for adults. Return nil to let the host draw 8 random
--- letters and digits (the default for students).
+-- ("teacher", "parent", "school_admin", "district_admin", "student"),
+-- p.phone the phone number of an adult. Return nil to let the host
+-- choose (the default, API.md "Logins"): adults activate their account
+-- with an SMS code sent to their phone and then set a password (no
+-- initial password exists); where the district has no SMS gateway, and
+-- for students, 8 random characters without look-alikes, printed on a
+-- slip.
+--
+-- A district may return its own password instead. The host calls the
+-- rule twice for the same person: when both answers are equal the
+-- password can be computed by anyone who knows the inputs (a phone
+-- number, a birthday), so its first login also needs an SMS code to
+-- the phone, and the rule is refused in a district without an SMS
+-- gateway. A rule giving two people the same password, or one shorter
+-- than 6 characters, is refused too. The seed's "last six digits":
+--   function initial_password(p)
+--     if p.role ~= "student" and p.phone then return p.phone:sub(-6) end
+--   end
+-- (scripts/districts/example.lua has the variant Changsha adopted.)
 function rules.initial_password(p)
-  if p.role ~= "student" and type(p.phone) == "string" and #p.phone == 11 then
-    return p.phone:sub(-6)
-  end
   return nil
 end
--- An alternative some cities adopted later (Changsha among them):
--- function rules.initial_password(p)
---   if p.role ~= "student" and p.phone then
---     return "Pw" .. p.phone:sub(-6) .. "@"
---   end
--- end
 
 -- ---- key information (全国学籍号, 市网学籍号, 身份证号) ----------------
 

@@ -7,9 +7,14 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, jiaxiao, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startServer, jiaxiao, BUILD_DIR, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
 const DEMO_PASSWORD = 'Demo2026';
+// A slip's initial password: 8 letters and digits without look-alikes
+// (no 0 O o 1 l I).
+const SLIP_PASSWORD = /^[a-kmnp-zA-HJ-NP-Z2-9]{8}$/;
 const PROBLEM_TYPE = /^application\/problem\+json/;
 
 // Asserts a problem+json reply with this status; with typeSuffix, that
@@ -53,6 +58,14 @@ async function login(server, loginName, password) {
 }
 
 // Entries in the audit chain, checked by `jiaxiao audit verify`.
+// One value from the server's database (the sqlite3 shell).
+function sqlOne(server, query) {
+	const r = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 10000', path.join(server.dataDir, 'jiaxiao.db'), query],
+		{ encoding: 'utf8' });
+	assert.equal(r.status, 0, r.stderr);
+	return r.stdout.trim();
+}
+
 function auditVerify(server) {
 	const r = jiaxiao(['audit', 'verify', '--data', server.dataDir]);
 	const m = /intact: (\d+) entries/.exec(r.stdout);
@@ -97,7 +110,9 @@ async function buildOrg(server) {
 		assert.equal(p.status, 201, `${url}: ${p.text}`);
 		assert.equal(p.json.login, phone);
 		assert.ok(p.json.account_id > 0 && p.json.person_id > 0, p.text);
-		return { phone, initial: phone.slice(-6), account: p.json.account_id, person: p.json.person_id };
+		// No SMS gateway here: 8 random characters without look-alikes.
+		assert.match(p.json.initial_password, SLIP_PASSWORD, p.text);
+		return { phone, initial: p.json.initial_password, account: p.json.account_id, person: p.json.person_id };
 	};
 	org.daA = await person(`/api/v1/districts/${org.dA}/admins`, '区管甲');
 	org.daB = await person(`/api/v1/districts/${org.dB}/admins`, '区管乙');
@@ -149,7 +164,7 @@ test('organisation, forced password change, CSRF, sessions and bad input', async
 		const who = org.sa2;
 		const c = server.client();
 		let r = await c.login(who.phone, who.initial);
-		assert.equal(r.status, 200, `the default rule's initial password (last six digits) logs in: ${r.text}`);
+		assert.equal(r.status, 200, `the default initial password (random, no SMS gateway) logs in: ${r.text}`);
 		assert.equal(r.json.account.must_change_password, true);
 		assert.equal(r.json.account.login, who.phone);
 		assert.match(r.json.csrf_token, /^[0-9a-f]{32,}$/);
@@ -501,7 +516,9 @@ test('organisation, forced password change, CSRF, sessions and bad input', async
 		let r = await admin.post(`/api/v1/accounts/${org.daA.account}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
 		assert.equal(r.json.login, org.daA.phone);
-		assert.equal(r.json.initial_password, org.daA.phone.slice(-6));
+		assert.match(r.json.initial_password, SLIP_PASSWORD);
+		assert.notEqual(r.json.initial_password, org.daA.initial, 'a reset draws a new password');
+		assert.ok(!r.json.initial_password.includes(org.daA.phone.slice(-6)), 'never derived from the phone');
 		assertProblem(await daA.get('/api/v1/me'), 401, 'a reset ends the account\'s sessions');
 		assertProblem(await server.client().login(org.daA.phone, org.daA.password), 401);
 		let c = await login(server, org.daA.phone, r.json.initial_password);
@@ -554,13 +571,14 @@ test('organisation, forced password change, CSRF, sessions and bad input', async
 		const phone = nextPhone();
 		const r = await admin.post(`/api/v1/districts/${org.dA}/admins`, { name: '新区管', phone });
 		assert.equal(r.status, 201, r.text);
+		const initial = r.json.initial_password;
 		const base = 31 * 60; // the offset the server already runs with
 		await server.restart({ set: { 'testing.clock_offset_seconds': base + 29 * 86400 } });
-		const early = await server.client().login(phone, phone.slice(-6));
+		const early = await server.client().login(phone, initial);
 		assert.equal(early.status, 200, `day 29: ${early.text}`);
 		assert.equal(early.json.account.must_change_password, true);
 		await server.restart({ set: { 'testing.clock_offset_seconds': base + 31 * 86400 } });
-		assertProblem(await server.client().login(phone, phone.slice(-6)), 401);
+		assertProblem(await server.client().login(phone, initial), 401);
 		admin = await login(server, 'admin', DEFAULT_ADMIN_PASSWORD);
 		const reset = await admin.post(`/api/v1/accounts/${r.json.account_id}/password-reset`, {});
 		assert.equal(reset.status, 200, reset.text);
@@ -983,12 +1001,12 @@ test('identities, switching, password resets, binding a child and the access mat
 		// their school.
 		r = await limin.post(`/api/v1/accounts/${acct.wangfang.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.initial_password, '000003');
+		assert.match(r.json.initial_password, SLIP_PASSWORD, 'no SMS gateway: 8 random characters, never the phone');
 		r = await limin.post(`/api/v1/accounts/${acct.zhangyiming.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
 		r = await limin.post(`/api/v1/accounts/${acct.chen.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.initial_password, '000004');
+		assert.match(r.json.initial_password, SLIP_PASSWORD);
 		// 赵磊 resets 周子涵 (school 2), not 张一鸣 (school 1).
 		r = await acct.zhaolei.client.post(`/api/v1/accounts/${acct.zhou.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
@@ -998,7 +1016,7 @@ test('identities, switching, password resets, binding a child and the access mat
 		assertRefused(await acct.zhou_jg.client.post(`/api/v1/accounts/${acct.liuyang.id}/password-reset`, {}), 'district admin resets a teacher');
 		r = await acct.zhou_jg.client.post(`/api/v1/accounts/${acct.zhaolei.id}/password-reset`, {});
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.initial_password, '000005');
+		assert.match(r.json.initial_password, SLIP_PASSWORD);
 	});
 
 	await t.test('the audit chain is intact', () => {
@@ -1006,4 +1024,100 @@ test('identities, switching, password resets, binding a child and the access mat
 		assert.equal(r.status, 0, r.out);
 		assert.ok(r.entries > 10, r.out);
 	});
+});
+
+test('access matrix: a cross-district create by phone renames nobody, echoes nothing, tells the holder', async (t) => {
+	const server = await startServer({ init: false, command: 'demo', set: { plugin_dir: path.join(BUILD_DIR, 'plugins') } });
+	t.after(() => server.stop());
+	// issue 10, finding 5: a school admin entered another district's
+	// phone and renamed that person everywhere.
+	const admin = await login(server, 'admin', DEMO_PASSWORD);
+	let r = await admin.post('/api/v1/districts', { code: '430111', name: '雨花区' });
+	assert.equal(r.status, 201, r.text);
+	r = await admin.post(`/api/v1/districts/${r.json.id}/schools`, { code: '4301110001', name: '雨花区实验小学', stage: 'primary' });
+	assert.equal(r.status, 201, r.text);
+	const far = r.json.id;
+	// That school's admin (a random slip password: the demo has no
+	// SMS gateway) adds a teacher.
+	const farPhone = nextPhone();
+	r = await admin.post(`/api/v1/schools/${far}/admins`, { name: '雨花校管', phone: farPhone });
+	assert.equal(r.status, 201, r.text);
+	const farAdmin = await login(server, farPhone, r.json.initial_password);
+	assert.equal((await farAdmin.put('/api/v1/me/password', { old_password: r.json.initial_password, new_password: 'Yuhua2026x' })).status, 204);
+	const phone = nextPhone();
+	r = await farAdmin.post(`/api/v1/schools/${far}/teachers`, { name: '真名甲', phone, gender: '女', subject: '数学' });
+	assert.equal(r.status, 201, r.text);
+	const person = r.json.id;
+	const seen = async () => (await farAdmin.get(`/api/v1/schools/${far}/teachers`)).json.items.find((x) => x.id === person);
+	const before = await seen();
+	assert.equal(before.name, '真名甲');
+
+	// 李敏, school admin of the demo's first school, enters that phone.
+	const limin = await login(server, '13800000002', DEMO_PASSWORD);
+	const s1 = limin.me.identities.find((i) => i.role === 'school_admin').school_id;
+	const noticesBefore = Number(sqlOne(server, `SELECT COUNT(*) FROM outbox WHERE template = 'identity_linked' AND recipient = '${person}'`));
+	r = await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '冒名', phone });
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.json.id, person, 'one person per phone: the identity is linked');
+	assert.equal(r.json.name, '冒名', 'the reply carries what the caller sent');
+	assert.equal(r.json.gender, null);
+	assert.equal(r.json.account.login, phone);
+	for (const leak of ['真名甲', '数学', '雨花区', '女'])
+		assert.ok(!r.text.includes(leak), `the reply does not echo ${leak}: ${r.text}`);
+	// Their own school still sees them as they were.
+	assert.deepEqual(await seen(), before, 'nothing of the record changed');
+	// The caller's school shows its own name, and a search by the
+	// stored name finds nothing.
+	r = await limin.get(`/api/v1/schools/${s1}/teachers?q=${encodeURIComponent('真名甲')}`);
+	assert.deepEqual(r.json.items, []);
+	r = await limin.get(`/api/v1/schools/${s1}/teachers?q=${phone}`);
+	assert.equal(r.json.items[0].name, '冒名');
+	assert.ok(!r.text.includes('真名甲'));
+	// As a parent, likewise.
+	const cls = (await limin.get(`/api/v1/schools/${s1}/classes`)).json[0].id;
+	// Made head of a class: the class list shows the school's name too.
+	r = await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '冒名', phone, head_of_class_ids: [cls] });
+	assert.equal(r.status, 200, r.text);
+	r = await limin.get(`/api/v1/schools/${s1}/classes`);
+	assert.deepEqual(r.json.find((c) => c.id === cls).head_teacher, { id: person, name: '冒名' });
+	r = await limin.post(`/api/v1/schools/${s1}/students`, {
+		name: '冒名学生', gender: '男', class_id: cls,
+		guardian1_name: '冒名家长', guardian1_phone: phone, guardian1_relation: '父亲',
+	});
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.json.guardians[0].name, '冒名家长');
+	assert.ok(!r.text.includes('真名甲'), r.text);
+	assert.deepEqual(await seen(), before);
+	// The account holder is told of both, and both are audit-logged.
+	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM outbox WHERE channel = 'inapp' AND template = 'identity_linked' AND recipient = '${person}'`)), noticesBefore + 2);
+	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.identity_linked' AND target = '${person}'`)), 2);
+	// An import of the second school's teachers sheet with that phone:
+	// linked, the record untouched, the school's own name shown.
+	const zhaolei = await login(server, '13800000005', DEMO_PASSWORD);
+	const s2 = zhaolei.me.identities.find((i) => i.role === 'school_admin').school_id;
+	r = await zhaolei.request('POST', `/api/v1/schools/${s2}/imports?kind=teachers&mode=commit`, {
+		body: `姓名,手机,性别\n冒名二,${phone},男\n`,
+		headers: { 'Content-Type': 'text/csv' },
+	});
+	assert.equal(r.status, 202, r.text);
+	let job;
+	for (let n = 0; n < 600; n++) {
+		job = (await zhaolei.get(`/api/v1/jobs/${r.json.job_id}`)).json;
+		if (['succeeded', 'failed'].includes(job.state))
+			break;
+		await new Promise((res) => setTimeout(res, 50));
+	}
+	assert.equal(job.state, 'succeeded', JSON.stringify(job));
+	assert.ok(!JSON.stringify(job).includes('真名甲'));
+	assert.deepEqual(await seen(), before, 'an import changes nothing of the record either');
+	r = await zhaolei.get(`/api/v1/schools/${s2}/teachers?q=${phone}`);
+	assert.equal(r.json.items[0].name, '冒名二');
+	assert.equal(r.json.items[0].gender, null);
+	assert.equal(Number(sqlOne(server, `SELECT COUNT(*) FROM audit_log WHERE action = 'org.identity_linked' AND target = '${person}'`)), 3);
+	// A school's own teacher is still corrected by the school.
+	const own = nextPhone();
+	assert.equal((await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '错字', phone: own })).status, 201);
+	r = await limin.post(`/api/v1/schools/${s1}/teachers`, { name: '正字', phone: own });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.name, '正字');
 });

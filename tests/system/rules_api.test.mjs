@@ -20,11 +20,12 @@ test('district rules: read, activate, rollback, scope', async (t) => {
 	assert.equal((await admin.login('admin', 'Admin12345')).status, 200);
 	const d = (await admin.post('/api/v1/districts', { code: '430121', name: '甲区' })).json;
 	const other = (await admin.post('/api/v1/districts', { code: '430122', name: '乙区' })).json;
-	await admin.post(`/api/v1/districts/${d.id}/admins`, { name: '区管理员', phone: '13722220001' });
-	await admin.post(`/api/v1/districts/${other.id}/admins`, { name: '乙管理员', phone: '13722220002' });
+	// No SMS gateway: the replies carry random initial passwords.
+	const first = (await admin.post(`/api/v1/districts/${d.id}/admins`, { name: '区管理员', phone: '13722220001' })).json.initial_password;
+	const second = (await admin.post(`/api/v1/districts/${other.id}/admins`, { name: '乙管理员', phone: '13722220002' })).json.initial_password;
 	const da = server.client();
-	assert.equal((await da.login('13722220001', '220001')).status, 200);
-	assert.equal((await da.put('/api/v1/me/password', { old_password: '220001', new_password: 'Start12345' })).status, 204);
+	assert.equal((await da.login('13722220001', first)).status, 200);
+	assert.equal((await da.put('/api/v1/me/password', { old_password: first, new_password: 'Start12345' })).status, 204);
 
 	let r = await da.get(`/api/v1/districts/${d.id}/rules`);
 	assert.equal(r.status, 200);
@@ -69,8 +70,8 @@ test('district rules: read, activate, rollback, scope', async (t) => {
 
 	// Scope: another district's admin does not see these rules.
 	const oa = server.client();
-	assert.equal((await oa.login('13722220002', '220002')).status, 200);
-	await oa.put('/api/v1/me/password', { old_password: '220002', new_password: 'Other12345' });
+	assert.equal((await oa.login('13722220002', second)).status, 200);
+	await oa.put('/api/v1/me/password', { old_password: second, new_password: 'Other12345' });
 	assert.equal((await oa.get(`/api/v1/districts/${d.id}/rules`)).status, 404);
 	assert.equal((await oa.put(`/api/v1/districts/${d.id}/rules`, { source: 'x = 1' })).status, 404);
 	assert.equal((await server.request('GET', `/api/v1/districts/${d.id}/rules`)).status, 401);

@@ -59,6 +59,21 @@ struct jx_org_v1 {
 	void (*lookup_hash)(const char *value, char hash[65]);
 	/* 430***********123X: the first three and last four characters. */
 	void (*id_mask)(const char *id, char *out, size_t outlen);
+	/* Checks a district's rule chunk (source) as activation does:
+	 * initial passwords shorter than 6 characters, the same for two
+	 * people, or predictable without an SMS gateway are refused. 0, or
+	 * -1 with the reason in err. On a request thread only. */
+	int (*rules_check)(jx_db *db, int64_t district, const char *source,
+	                   char *err, size_t errlen);
+	/* 1 when every tie of person (identities, teacher posts, children)
+	 * is within school: only then may that school change the person's
+	 * name or gender. */
+	int (*person_within)(jx_db *db, int64_t person, int64_t school);
+	/* Tells the holder of person's account that a role at school was
+	 * added to it (in the app, and by SMS where their district can
+	 * send), audit-logged. 0 or -1. */
+	int (*identity_linked)(jx_db *db, int64_t person, const char *role,
+	                       int64_t school, int64_t district);
 };
 
 #endif
