@@ -196,7 +196,12 @@ const char *const host_migrations[] = {
     "CREATE INDEX outbox_ref ON outbox(ref);",
     /* 8: a head teacher's classes, looked up for every request of a
      * teacher (identity.c): without it, a scan of the city's classes */
-    "CREATE INDEX classes_head ON classes(head_teacher_id);", NULL};
+    "CREATE INDEX classes_head ON classes(head_teacher_id);",
+    /* 9: the audit chain is keyed (HMAC) from the next entry on; the
+     * entries before keep their plain SHA-256 chain (audit.c) */
+    "INSERT INTO host_meta(key, value) SELECT 'audit_keyed_from', "
+    "COALESCE(MAX(id), 0) + 1 FROM audit_log;",
+    NULL};
 
 static int
 migrate_ensure_table(jx_db *db)
