@@ -287,6 +287,11 @@ const char *problem_status_title(int status);
 /* A problem+json object; takes ownership of errors (may be NULL). */
 cJSON *problem_new(int status, const char *type, const char *title,
                    const char *detail, cJSON *errors);
+/* The request's problem (takes req->errors). A 500 after a full disk
+ * on the worker's connection becomes 507 with Retry-After; every 5xx
+ * gets an "error_id", also logged with the database's error. */
+cJSON *problem_for_request(jx_req *req, int *status, const char *type,
+                           const char *title, const char *detail);
 /* Appends {"row"?,"field"?,"message"} to *errors (created if NULL). */
 void problem_add_error(cJSON **errors, int row, const char *field,
                        const char *message);
