@@ -93,7 +93,57 @@ classes_get(jx_req *req, void *ud)
 	cJSON_AddBoolToObject(d, "can_manage",
 	                      H->may(req, JX_MANAGE_SCHOOL, sid));
 	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, sid, 0));
+	roster_grades_add(db, sid, d);
 	return H->reply_view(req, 200, "roster/classes", d);
+}
+
+void
+roster_school_grades(jx_db *db, int64_t school, int *lo, int *hi)
+{
+	static const struct {
+		const char *stage;
+		int lo, hi;
+	} stages[] = {{"primary", 1, 6},
+	              {"junior", 7, 9},
+	              {"senior", 10, 12},
+	              {"nine_year", 1, 9},
+	              {"twelve_year", 1, 12}};
+	jx_stmt *st = H->db_query(db, "SELECT stage FROM schools WHERE id = ?",
+	                          "i", school);
+
+	*lo = 1;
+	*hi = 12;
+	if (st != NULL && H->db_step(st) == JX_DB_ROW && !H->db_is_null(st, 0))
+		for (size_t i = 0; i < sizeof(stages) / sizeof(*stages); i++)
+			if (strcmp(H->db_text(st, 0), stages[i].stage) == 0) {
+				*lo = stages[i].lo;
+				*hi = stages[i].hi;
+			}
+	H->db_finish(st);
+}
+
+int
+roster_grade_check(jx_db *db, int64_t school, int grade, char *msg, size_t len)
+{
+	int lo, hi;
+
+	roster_school_grades(db, school, &lo, &hi);
+	if (grade >= lo && grade <= hi)
+		return 0;
+	snprintf(
+	    msg, len, "本校学段只有%s至%s (this school's grades are %d to %d)",
+	    roster_org->grade_label(lo), roster_org->grade_label(hi), lo, hi);
+	return -1;
+}
+
+void
+roster_grades_add(jx_db *db, int64_t school, cJSON *d)
+{
+	int lo, hi;
+
+	roster_school_grades(db, school, &lo, &hi);
+	cJSON_AddNumberToObject(d, "grade_min", lo);
+	cJSON_AddNumberToObject(d, "grade_max", hi);
 }
 
 /* The head teacher must teach at the school (an active teacher row). */
@@ -124,6 +174,15 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 		H->problem_error(req, row, "grade",
 		                 "grade must be 1 to 12 (一年级 … 高三)");
 		bad = 1;
+	} else {
+		char msg[160];
+
+		/* A junior school has no first grade: its stage decides. */
+		if (roster_grade_check(db, school, *grade, msg, sizeof(msg)) !=
+		    0) {
+			H->problem_error(req, row, "grade", msg);
+			bad = 1;
+		}
 	}
 	if (!cJSON_IsString(n) || n->valuestring[0] == '\0' ||
 	    strlen(n->valuestring) > 60) {
