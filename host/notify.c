@@ -8,21 +8,22 @@
  * due rows by marking them "sending" in one commit; a pool of lanes
  * (notify.lanes threads, each with its own connection) hands them to
  * their channels, so that slow API round trips overlap: the rate is about
- * lanes / round trip. Each call is settled as it finishes: the claiming
- * thread commits whatever calls of its batch have finished since its last
- * commit (sent, retry later, failed) in one transaction, publishing
- * "notify.result" for every row it settles for good, while the lanes go
- * on. A lane has at most one finished call not yet settled: before its
- * next call it waits for that settlement to be committed.
+ * lanes / round trip. Each call is settled as it finishes: a finished
+ * call joins a list, and one delivery thread at a time takes the whole
+ * list and commits it (sent, retry later, failed) in one transaction,
+ * publishing "notify.result" for every row it settles for good. A lane
+ * makes its next call only once its last result has been taken into a
+ * commit, so it calls on while that commit is written.
  *
  * The rows still "sending" are handed out again after a crash
  * (notify_recover), each under the same idempotency key, which the
  * channel passes on where the API takes one. Most of them were never
  * called; a message can reach its recipient twice only if its call was
- * under way (at most notify.lanes; the workers themselves when there are
- * no lanes) or had finished without its settlement being durable (at most
- * one per lane, so at most notify.lanes in one commit): a crash repeats
- * at most 2 x notify.lanes messages (notify.workers without lanes).
+ * under way or finished and not yet taken (together at most one per
+ * lane), or in the one commit being written (at most one per lane): a
+ * crash repeats at most 2 x notify.lanes messages. Without lanes the
+ * delivery threads call and commit each message by itself (at most
+ * notify.workers repeats, and a commit per message).
  *
  * The in-app channel is built in: its rows are delivered when written.
  */
@@ -66,8 +67,10 @@ static struct {
 	pthread_mutex_t lmu;
 	pthread_cond_t lwork, ldone;
 	pthread_t *lanes;
-	int *lane_unsettled; /* per lane: finished calls not yet settled */
+	int *lane_untaken; /* per lane: finished calls not yet taken */
 	int nlanes;
+	struct notify_row *fin;      /* finished calls not yet taken */
+	int settling;                /* a delivery thread is committing */
 	struct notify_batch *lqueue; /* batches with rows not handed out */
 } nt = {.mu = PTHREAD_MUTEX_INITIALIZER,
         .cv = PTHREAD_COND_INITIALIZER,
@@ -192,8 +195,10 @@ struct notify_row {
 	int attempts;
 	char *channel, *to, *tmpl, *params, *key, *ref;
 	int tried, rc;
-	int finished, settled; /* the lanes' lock guards these two */
-	int lane;              /* the lane that called, -1 for none */
+	/* The lanes' lock guards the rest. */
+	int lane;                   /* the lane that called, -1 for none */
+	struct notify_batch *batch; /* its batch, while handed out */
+	struct notify_row *fin;     /* the next on nt.fin */
 	char err[512];
 };
 
@@ -458,33 +463,43 @@ notify_take(struct notify_batch **from)
 	return &b->rows[b->next++];
 }
 
-/* Marks rows settled and lets their lanes call again; the lanes' lock
- * held. */
-static void
-notify_mark_settled(struct notify_batch *b, struct notify_row **rows, int k)
+/* Takes the finished calls for one commit, if no other thread is
+ * committing; the lanes' lock held. Their lanes may call again. The
+ * number taken into group (at most one per lane). */
+static int
+notify_take_finished(struct notify_row **group)
 {
-	for (int i = 0; i < k; i++) {
-		rows[i]->settled = 1;
-		if (rows[i]->lane >= 0)
-			nt.lane_unsettled[rows[i]->lane]--;
+	struct notify_row *r;
+	int k = 0;
+
+	if (nt.settling)
+		return 0;
+	for (r = nt.fin; r != NULL && k < nt.nlanes; r = r->fin) {
+		group[k++] = r;
+		nt.lane_untaken[r->lane]--;
 	}
-	b->settled += k;
-	pthread_cond_broadcast(&nt.ldone);
+	nt.fin = r; /* (none left: one per lane at most) */
+	if (k > 0) {
+		nt.settling = 1;
+		pthread_cond_broadcast(&nt.ldone);
+	}
+	return k;
 }
 
 /* Delivers and settles the rows of a claimed batch: the lanes make the
- * calls, and this thread commits each group of calls that finished while
- * it committed the previous group. Returns when every row handed out is
- * settled; at stop, the rows not yet handed out go back to "pending"
- * untried. */
+ * calls, and this thread (or another delivery thread) commits the calls
+ * that finished while the last commit was written. Returns when every
+ * row handed out is settled; at stop, the rows not yet handed out go back
+ * to "pending" untried. */
 static void
 notify_deliver_batch(jx_db *db, struct notify_row *rows, int n)
 {
 	struct notify_batch b = {.rows = rows, .n = n};
 	struct notify_batch **tail;
-	struct notify_row **group = calloc((size_t)n, sizeof(*group));
-	int k;
+	struct notify_row **group;
+	int k, cap = nt.nlanes > n ? nt.nlanes : n;
 
+	group = calloc((size_t)cap, sizeof(*group));
 	if (group == NULL)
 		return; /* the rows stay "sending": sent after a restart */
 	if (nt.nlanes == 0) {
@@ -499,6 +514,8 @@ notify_deliver_batch(jx_db *db, struct notify_row *rows, int n)
 		free(group);
 		return;
 	}
+	for (k = 0; k < n; k++)
+		rows[k].batch = &b;
 	pthread_mutex_lock(&nt.lmu);
 	for (tail = &nt.lqueue; *tail != NULL; tail = &(*tail)->link)
 		;
@@ -506,10 +523,7 @@ notify_deliver_batch(jx_db *db, struct notify_row *rows, int n)
 	b.queued = 1;
 	pthread_cond_broadcast(&nt.lwork);
 	for (;;) {
-		k = 0;
-		for (int i = 0; i < b.next; i++)
-			if (rows[i].finished && !rows[i].settled)
-				group[k++] = &rows[i];
+		k = notify_take_finished(group);
 		if (k > 0) {
 			pthread_mutex_unlock(&nt.lmu);
 			/* Committed or not, they are done with: a failed
@@ -517,7 +531,10 @@ notify_deliver_batch(jx_db *db, struct notify_row *rows, int n)
 			 * restart. */
 			notify_settle(db, group, k);
 			pthread_mutex_lock(&nt.lmu);
-			notify_mark_settled(&b, group, k);
+			for (int i = 0; i < k; i++)
+				group[i]->batch->settled++;
+			nt.settling = 0;
+			pthread_cond_broadcast(&nt.ldone);
 			continue;
 		}
 		if (nt.stop && b.queued) {
@@ -556,9 +573,9 @@ notify_lane(void *arg)
 		struct notify_batch *from;
 		struct notify_row *r;
 
-		/* One finished call not yet committed per lane at most: that
-		 * is what bounds the repeats after a crash. */
-		if (nt.lane_unsettled[lane] > 0) {
+		/* Its last result must be in a commit before the next call:
+		 * that is what bounds the repeats after a crash. */
+		if (nt.lane_untaken[lane] > 0) {
 			pthread_cond_wait(&nt.ldone, &nt.lmu);
 			continue;
 		}
@@ -570,9 +587,10 @@ notify_lane(void *arg)
 		pthread_mutex_unlock(&nt.lmu);
 		notify_deliver(r);
 		pthread_mutex_lock(&nt.lmu);
-		r->finished = 1;
 		r->lane = lane;
-		nt.lane_unsettled[lane]++;
+		r->fin = nt.fin;
+		nt.fin = r;
+		nt.lane_untaken[lane]++;
 		from->done++;
 		pthread_cond_broadcast(&nt.ldone);
 	}
@@ -671,12 +689,12 @@ notify_start(void)
 	nt.nthreads = 0;
 	nt.nlanes = 0;
 	nt.lanes = l > 0 ? calloc((size_t)l, sizeof(*nt.lanes)) : NULL;
-	nt.lane_unsettled = l > 0 ? calloc((size_t)l, sizeof(int)) : NULL;
-	if (l > 0 && (nt.lanes == NULL || nt.lane_unsettled == NULL)) {
+	nt.lane_untaken = l > 0 ? calloc((size_t)l, sizeof(int)) : NULL;
+	if (l > 0 && (nt.lanes == NULL || nt.lane_untaken == NULL)) {
 		free(nt.lanes);
-		free(nt.lane_unsettled);
+		free(nt.lane_untaken);
 		nt.lanes = NULL;
-		nt.lane_unsettled = NULL;
+		nt.lane_untaken = NULL;
 		return -1;
 	}
 	for (int i = 0; nt.lanes != NULL && i < l; i++) {
@@ -721,6 +739,6 @@ notify_stop(void)
 	nt.nlanes = 0;
 	free(nt.lanes);
 	nt.lanes = NULL;
-	free(nt.lane_unsettled);
-	nt.lane_unsettled = NULL;
+	free(nt.lane_untaken);
+	nt.lane_untaken = NULL;
 }
