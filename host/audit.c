@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #define AUDIT_CHECKPOINT_MAGIC "jiaxiao audit checkpoint 1"
+/* The host migration that records audit_keyed_from (migrate.c). */
+#define AUDIT_KEYED_STEP 9
 
 /* The newest checkpoint this process wrote, so that two workers
  * committing at once never move the file backwards. */
@@ -133,7 +135,7 @@ audit_keyed_from(jx_db *db)
 		return -1;
 	if (db_step(st) == JX_DB_ROW)
 		from = strtoll(db_text(st, 0), NULL, 10);
-	else if (migrate_version(db, "host") < 9)
+	else if (migrate_version(db, "host") < AUDIT_KEYED_STEP)
 		from = INT64_MAX; /* not upgraded yet: all plain */
 	db_finish(st);
 	return from > 0 ? from : 1;

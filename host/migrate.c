@@ -198,7 +198,8 @@ const char *const host_migrations[] = {
      * teacher (identity.c): without it, a scan of the city's classes */
     "CREATE INDEX classes_head ON classes(head_teacher_id);",
     /* 9: the audit chain is keyed (HMAC) from the next entry on; the
-     * entries before keep their plain SHA-256 chain (audit.c) */
+     * entries before keep their plain SHA-256 chain (audit.c, whose
+     * AUDIT_KEYED_STEP is this step's number) */
     "INSERT INTO host_meta(key, value) SELECT 'audit_keyed_from', "
     "COALESCE(MAX(id), 0) + 1 FROM audit_log;",
     NULL};
