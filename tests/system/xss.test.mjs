@@ -2,7 +2,7 @@
 // user can write today (names of districts, schools, classes, students,
 // teachers, parents and admins; relations, subjects; notice titles and
 // bodies; key-information reasons and rejection reasons; a leaving
-// reason; a form's echoed values), and every page that may show one is
+// reason; a district's rule chunk; a form's echoed values), and every page that may show one is
 // fetched as each role that sees it. No page may carry the marker raw:
 // templates escape by default, and a `{{= }}` slipped into one of them
 // (notice.html's body, inbox.html's title, students.html's name ...) is
@@ -35,7 +35,7 @@ let server;
 // The tags whose escaped marker some page showed.
 const seen = new Set();
 const TAGS = ['district', 'school', 'dadmin', 'sadmin', 'class', 'teacher', 'student', 'guardian',
-	'leaver', 'leave', 'title', 'body', 'reason', 'rejection'];
+	'leaver', 'leave', 'title', 'body', 'reason', 'rejection', 'rules'];
 
 function record(text) {
 	for (const tag of TAGS)
@@ -108,6 +108,10 @@ test('no page shows a user-written value raw', async () => {
 	}), 'school admin');
 	const dreset = ok(await city.post(`/api/v1/accounts/${dadmin.account_id}/password-reset`, {}), 'reset district admin');
 	const dist = await firstLogin(dadmin.login, dreset.initial_password);
+	// the district's rule chunk: a comment is a chunk that changes nothing
+	ok(await dist.put(`/api/v1/districts/${district.id}/rules`, {
+		source: `-- ${mark('rules')}\n`,
+	}), 'rules');
 
 	// ---- roster of demo school 1 (its admin) -------------------------
 	const wangId = (await login(WANG)).me.identities.find((i) => i.role === 'teacher');
@@ -168,6 +172,9 @@ test('no page shows a user-written value raw', async () => {
 	await page(dist, 'district admin', '/me');
 	await page(dist, 'district admin', '/');
 	await page(dist, 'district admin', '/keyinfo', false);
+	await page(dist, 'district admin', '/keyinfo/rules');
+	await page(city, 'city admin', `/keyinfo/rules?district_id=${district.id}`);
+	await page(city, 'city admin', '/keyinfo/rules');
 
 	await page(admin, 'school admin', `/schools/${S1}/classes`);
 	await page(admin, 'school admin', `/schools/${S1}/students`);
@@ -187,6 +194,8 @@ test('no page shows a user-written value raw', async () => {
 	await page(admin, 'school admin', '/keyinfo');
 	await page(admin, 'school admin', '/keyinfo/changes?status=rejected', false);
 	await page(admin, 'school admin', '/keyinfo/changes', false);
+	await page(admin, 'school admin', '/keyinfo/reconcile', false);
+	await page(admin, 'school admin', '/me/password', false);
 
 	await page(wang, 'teacher', `/schools/${S1}/students`);
 	await page(wang, 'teacher', `/students/${student.id}`);
