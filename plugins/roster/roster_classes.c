@@ -156,10 +156,12 @@ classes_head_ok(jx_db *db, int64_t school, int64_t teacher)
 	               "ii", teacher, school) == 1;
 }
 
-/* Validates one class object; 0 or -1 (errors added, row for batches). */
+/* Validates one class object; 0 or -1 (errors added, row for batches).
+ * With stage, the grade must be one of the school's stage (a class kept
+ * from before that rule can still be renamed). */
 static int
 classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
-              int *grade, const char **name, int64_t *head)
+              int stage, int *grade, const char **name, int64_t *head)
 {
 	const cJSON *g = cJSON_GetObjectItemCaseSensitive(c, "grade");
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
@@ -174,7 +176,7 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 		H->problem_error(req, row, "grade",
 		                 "grade must be 1 to 12 (一年级 … 高三)");
 		bad = 1;
-	} else {
+	} else if (stage) {
 		char msg[160];
 
 		/* A junior school has no first grade: its stage decides. */
@@ -251,7 +253,7 @@ classes_create(jx_req *req, void *ud)
 	body = H->req_json(req);
 	if (body == NULL)
 		return H->req_status(req);
-	if (classes_check(req, db, sid, body, 0, &grade, &name, &head) != 0)
+	if (classes_check(req, db, sid, body, 0, 1, &grade, &name, &head) != 0)
 		return roster_invalid(req, NULL);
 	if (roster_class_find(db, sid, grade, name) > 0)
 		return classes_conflict(req, 0, name);
@@ -299,8 +301,8 @@ classes_batch(jx_req *req, void *ud)
 		const cJSON *d;
 
 		row++;
-		if (classes_check(req, db, sid, c, row, &grade, &name, &head) !=
-		    0) {
+		if (classes_check(req, db, sid, c, row, 1, &grade, &name,
+		                  &head) != 0) {
 			bad = 1;
 			continue;
 		}
@@ -343,7 +345,7 @@ classes_batch(jx_req *req, void *ud)
 		const char *name = NULL;
 		int grade;
 
-		classes_check(req, db, sid, c, 0, &grade, &name, &head);
+		classes_check(req, db, sid, c, 0, 1, &grade, &name, &head);
 		id = classes_insert(db, sid, grade, name, head);
 		if (id <= 0) {
 			H->db_rollback(db);
@@ -403,7 +405,8 @@ classes_patch(jx_req *req, void *ud)
 		        cJSON_GetObjectItem(cur, "head_teacher"), "id")
 		        ->valuedouble);
 	name = NULL;
-	if (classes_check(req, db, school, cur, 0, &grade, &name, &head) != 0) {
+	if (classes_check(req, db, school, cur, 0, g != NULL, &grade, &name,
+	                  &head) != 0) {
 		cJSON_Delete(cur);
 		return roster_invalid(req, NULL);
 	}
