@@ -26,6 +26,7 @@ static struct {
 	unsigned char master[crypto_kdf_KEYBYTES];
 	unsigned char field[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 	unsigned char lookup[crypto_generichash_KEYBYTES];
+	unsigned char audit[crypto_auth_hmacsha256_KEYBYTES];
 	int ready;
 	/* the argon2 semaphore and its bounded wait queue */
 	pthread_mutex_t mu;
@@ -99,6 +100,8 @@ crypto_setup(const char *data_dir, int create, int concurrency, char *err,
 	                           cr.master);
 	crypto_kdf_derive_from_key(cr.lookup, sizeof(cr.lookup), 2, "jx_look_",
 	                           cr.master);
+	crypto_kdf_derive_from_key(cr.audit, sizeof(cr.audit), 1, "jx_audit",
+	                           cr.master);
 	cr.slots = concurrency > 0 ? concurrency : 1;
 	cr.ready = 1;
 	/* A real hash to verify against for unknown logins, so that they
@@ -117,6 +120,7 @@ crypto_teardown(void)
 	sodium_memzero(&cr.master, sizeof(cr.master));
 	sodium_memzero(&cr.field, sizeof(cr.field));
 	sodium_memzero(&cr.lookup, sizeof(cr.lookup));
+	sodium_memzero(&cr.audit, sizeof(cr.audit));
 	cr.ready = 0;
 }
 
@@ -280,6 +284,16 @@ crypto_lookup_hash(const char *s, char out[CRYPTO_DIGEST_HEX])
 
 	crypto_generichash(h, sizeof(h), (const unsigned char *)s, strlen(s),
 	                   cr.lookup, sizeof(cr.lookup));
+	sodium_bin2hex(out, CRYPTO_DIGEST_HEX, h, sizeof(h));
+}
+
+void
+crypto_audit_mac(const char *s, char out[CRYPTO_DIGEST_HEX])
+{
+	unsigned char h[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256(h, (const unsigned char *)s, strlen(s),
+	                       cr.audit);
 	sodium_bin2hex(out, CRYPTO_DIGEST_HEX, h, sizeof(h));
 }
 

@@ -49,6 +49,9 @@ void crypto_digest(const char *s, char out[CRYPTO_DIGEST_HEX]);
 /* Keyed BLAKE2b of s under the lookup key, as hex: uniqueness and
  * lookup of encrypted values without decrypting them. */
 void crypto_lookup_hash(const char *s, char out[CRYPTO_DIGEST_HEX]);
+/* HMAC-SHA-256 of s under the audit key (its own sub-key of the key
+ * file), as hex: the audit log's chain and its checkpoint. */
+void crypto_audit_mac(const char *s, char out[CRYPTO_DIGEST_HEX]);
 /* Encrypts s; returns a malloc'ed base64 string (nonce and box), or
  * NULL. */
 char *crypto_seal(const char *s);

@@ -11,6 +11,7 @@
  */
 #include "host.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,9 @@ struct jx_db {
 	sqlite3 *conn;
 	struct jx_stmt *slots[DB_CACHE_SLOTS];
 	struct jx_stmt *all;
-	int depth; /* open transaction levels */
+	int depth;       /* open transaction levels */
+	int audit_added; /* the open transaction appended to the audit log */
+	int full;        /* the last storage error was a full disk */
 	char err[512];
 };
 
@@ -54,6 +57,14 @@ db_set_error(jx_db *db, const char *what)
 
 	snprintf(db->err, sizeof(db->err), "%s: %s (%d)", what,
 	         sqlite3_errmsg(db->conn), code);
+	/* SQLite answers SQLITE_FULL for ENOSPC on its own writes; an
+	 * I/O error whose cause was ENOSPC or EDQUOT (the WAL index, a
+	 * sync) is the same full disk. */
+	if ((code & 0xff) == SQLITE_FULL ||
+	    ((code & 0xff) == SQLITE_IOERR &&
+	     (sqlite3_system_errno(db->conn) == ENOSPC ||
+	      sqlite3_system_errno(db->conn) == EDQUOT)))
+		db->full = 1;
 	/* Storage failures are never silent. */
 	switch (code & 0xff) {
 	case SQLITE_IOERR:
@@ -137,6 +148,26 @@ db_reset_all(jx_db *db)
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 		db->depth = 0;
 	}
+	db->audit_added = 0;
+	db->full = 0;
+}
+
+int
+db_storage_full(jx_db *db)
+{
+	return db->full;
+}
+
+const char *
+db_path(jx_db *db)
+{
+	return sqlite3_db_filename(db->conn, "main");
+}
+
+void
+db_audit_added(jx_db *db)
+{
+	db->audit_added = 1;
 }
 
 static struct jx_stmt *
@@ -403,9 +434,16 @@ db_commit(jx_db *db)
 		/* The data is not durable: undo everything, and say so. */
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
 		db->depth = 0;
+		db->audit_added = 0;
 		return -1;
 	}
 	db->depth = 0;
+	/* Only now are the entries durable: the checkpoint outside the
+	 * database may lag the log, never lead it. */
+	if (db->audit_added) {
+		db->audit_added = 0;
+		audit_checkpoint(db);
+	}
 	return 0;
 }
 
@@ -419,6 +457,7 @@ db_rollback(jx_db *db)
 		return db_simple(db, "ROLLBACK TO jx; RELEASE jx");
 	}
 	db->depth = 0;
+	db->audit_added = 0;
 	return db_simple(db, "ROLLBACK");
 }
 

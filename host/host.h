@@ -89,6 +89,14 @@ cJSON *db_rows(jx_db *db, const char *sql, const char *types, ...);
 cJSON *db_vrows(jx_db *db, const char *sql, const char *types, va_list ap);
 /* Consistent online copy (sqlite3 backup API). */
 int db_backup(jx_db *db, const char *out, char *err, size_t errlen);
+/* 1 when the last failure on this connection since the last request was
+ * a full disk (SQLITE_FULL, or an I/O error from ENOSPC/EDQUOT). */
+int db_storage_full(jx_db *db);
+/* The database file's path. */
+const char *db_path(jx_db *db);
+/* Marks the open transaction as having appended audit entries: its
+ * commit then writes the audit checkpoint (audit.c). */
+void db_audit_added(jx_db *db);
 
 /* ---- migrate.c -------------------------------------------------------- */
 /* Applies the pending steps of one owner ("host" or a plugin name), each
@@ -279,6 +287,11 @@ const char *problem_status_title(int status);
 /* A problem+json object; takes ownership of errors (may be NULL). */
 cJSON *problem_new(int status, const char *type, const char *title,
                    const char *detail, cJSON *errors);
+/* The request's problem (takes req->errors). A 500 after a full disk
+ * on the worker's connection becomes 507 with Retry-After; every 5xx
+ * gets an "error_id", also logged with the database's error. */
+cJSON *problem_for_request(jx_req *req, int *status, const char *type,
+                           const char *title, const char *detail);
 /* Appends {"row"?,"field"?,"message"} to *errors (created if NULL). */
 void problem_add_error(cJSON **errors, int row, const char *field,
                        const char *message);
@@ -385,6 +398,13 @@ int audit_req(jx_req *req, const char *action, const char *target,
 /* Checks the chain: the number of good entries; *bad_id is the first
  * broken entry, 0 when the whole chain holds. -1 on a database error. */
 int64_t audit_verify(jx_db *db, int64_t *bad_id);
+/* Writes the checkpoint file (<db>.audit-checkpoint) for the committed
+ * head of the log; called by db_commit after a commit that appended. */
+void audit_checkpoint(jx_db *db);
+/* The whole check of `jiaxiao audit verify`: the keyed chain and the
+ * checkpoint. 0 intact, 1 broken (why in msg), -1 cannot read. */
+int audit_check(jx_db *db, char *msg, size_t msglen);
+#define AUDIT_CHECKPOINT_SUFFIX ".audit-checkpoint"
 
 /* ---- pages.c ---------------------------------------------------------- */
 int pages_routes_register(void);

@@ -394,7 +394,7 @@ int
 http_reply_problem(jx_req *req, int status, const char *type, const char *title,
                    const char *detail)
 {
-	cJSON *p = problem_new(status, type, title, detail, req->errors);
+	cJSON *p = problem_for_request(req, &status, type, title, detail);
 
 	req->errors = NULL;
 	/* Pages that show a form again read the reason from here. */

@@ -208,6 +208,11 @@ const char *const host_migrations[] = {
     "'recovery';"
     "ALTER TABLE teachers ADD COLUMN display_name TEXT;"
     "ALTER TABLE guardians ADD COLUMN display_name TEXT;",
+    /* 10: the audit chain is keyed (HMAC) from the next entry on; the
+     * entries before keep their plain SHA-256 chain (audit.c, whose
+     * AUDIT_KEYED_STEP is this step's number) */
+    "INSERT INTO host_meta(key, value) SELECT 'audit_keyed_from', "
+    "COALESCE(MAX(id), 0) + 1 FROM audit_log;",
     NULL};
 
 static int

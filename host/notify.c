@@ -4,18 +4,26 @@
  * their channel (a plugin: sms, wechat) and record the outcome, retrying
  * temporary failures with backoff.
  *
- * A delivery thread works in batches: it claims up to notify.batch due
- * rows by marking them "sending" in one commit, hands them to their
- * channels, and settles the whole batch (sent, retry later, failed) in one
- * more transaction, publishing "notify.result" for every row it settles
- * for good. Several threads (notify.workers) claim disjoint batches under
- * SQLite's write lock; the rows of a batch are handed to the channels by
- * a pool of lanes (notify.lanes threads, each with its own connection),
- * so that slow API round trips overlap: the rate is about lanes / round
- * trip, while at most workers x batch rows are in flight. The committed
- * "sending" rows are the messages in flight: after a crash only they are
- * handed out again (notify_recover), each under the same idempotency key,
- * which the channel passes on where the API takes one.
+ * A delivery thread (notify.workers of them) claims up to notify.batch
+ * due rows by marking them "sending" in one commit; a pool of lanes
+ * (notify.lanes threads, each with its own connection) hands them to
+ * their channels, so that slow API round trips overlap: the rate is about
+ * lanes / round trip. Each call is settled as it finishes: a finished
+ * call joins a list, and one delivery thread at a time takes the whole
+ * list and commits it (sent, retry later, failed) in one transaction,
+ * publishing "notify.result" for every row it settles for good. A lane
+ * makes its next call only once its last result has been taken into a
+ * commit, so it calls on while that commit is written.
+ *
+ * The rows still "sending" are handed out again after a crash
+ * (notify_recover), each under the same idempotency key, which the
+ * channel passes on where the API takes one. Most of them were never
+ * called; a message can reach its recipient twice only if its call was
+ * under way or finished and not yet taken (together at most one per
+ * lane), or in the one commit being written (at most one per lane): a
+ * crash repeats at most 2 x notify.lanes messages. Without lanes the
+ * delivery threads call and commit each message by itself (at most
+ * notify.workers repeats, and a commit per message).
  *
  * The in-app channel is built in: its rows are delivered when written.
  */
@@ -24,6 +32,7 @@
 #include "luaenv.h"
 #include "org.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +45,14 @@
 
 struct notify_row;
 
-/* A claimed batch whose rows the lanes (and its worker) deliver. */
+/* A claimed batch whose rows the lanes deliver and its worker settles. */
 struct notify_batch {
 	struct notify_row *rows;
 	int n;
-	int next;   /* the next row to hand out */
-	int done;   /* rows delivered */
-	int queued; /* on the lanes' list */
+	int next;    /* the next row to hand out */
+	int done;    /* rows delivered */
+	int settled; /* rows whose outcome is committed (or given up) */
+	int queued;  /* on the lanes' list */
 	struct notify_batch *link;
 };
 
@@ -57,7 +67,10 @@ static struct {
 	pthread_mutex_t lmu;
 	pthread_cond_t lwork, ldone;
 	pthread_t *lanes;
+	int *lane_untaken; /* per lane: finished calls not yet taken */
 	int nlanes;
+	struct notify_row *fin;      /* finished calls not yet taken */
+	int settling;                /* a delivery thread is committing */
 	struct notify_batch *lqueue; /* batches with rows not handed out */
 } nt = {.mu = PTHREAD_MUTEX_INITIALIZER,
         .cv = PTHREAD_COND_INITIALIZER,
@@ -182,6 +195,10 @@ struct notify_row {
 	int attempts;
 	char *channel, *to, *tmpl, *params, *key, *ref;
 	int tried, rc;
+	/* The lanes' lock guards the rest. */
+	int lane;                   /* the lane that called, -1 for none */
+	struct notify_batch *batch; /* its batch, while handed out */
+	struct notify_row *fin;     /* the next on nt.fin */
 	char err[512];
 };
 
@@ -325,16 +342,16 @@ notify_settle_row(jx_db *db, const struct notify_row *r, int publish)
 	           : 0;
 }
 
-/* Settles a delivered batch in one transaction. A subscriber that
- * refuses a result loses only its own share: that row is settled again
- * without the event. */
+/* Settles finished calls in one transaction. A subscriber that refuses
+ * a result loses only its own share: that row is settled again without
+ * the event. */
 static int
-notify_settle(jx_db *db, struct notify_row *rows, int n)
+notify_settle(jx_db *db, struct notify_row **rows, int n)
 {
 	if (db_begin(db) != 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		const struct notify_row *r = &rows[i];
+		const struct notify_row *r = rows[i];
 
 		if (r->tried && r->rc < 0)
 			jx_log(JX_LOG_WARN, "notify",
@@ -358,7 +375,7 @@ notify_settle(jx_db *db, struct notify_row *rows, int n)
 		return -1; /* the rows stay in flight: resent after restart */
 	return 0;
 fail:
-	jx_log(JX_LOG_ERROR, "notify", "settling a batch failed: %s",
+	jx_log(JX_LOG_ERROR, "notify", "settling %d message(s) failed: %s", n,
 	       db_errmsg(db));
 	db_rollback(db);
 	return -1;
@@ -410,6 +427,7 @@ notify_claim(jx_db *db, struct notify_row *rows, int max)
 		r->params = notify_dup(db_text(st, 5));
 		r->key = notify_dup(db_text(st, 6));
 		r->ref = notify_dup(db_text(st, 7));
+		r->lane = -1;
 	}
 	db_finish(st);
 	for (int i = 0; i < n; i++)
@@ -445,40 +463,80 @@ notify_take(struct notify_batch **from)
 	return &b->rows[b->next++];
 }
 
-/* Delivers the rows of a claimed batch: the lanes take rows from it and
- * so does the calling worker; returns when every row handed out is
- * delivered. At stop, the rows not yet handed out stay untried. */
+/* Takes the finished calls for one commit, if no other thread is
+ * committing; the lanes' lock held. Their lanes may call again. The
+ * number taken into group (at most one per lane). */
+static int
+notify_take_finished(struct notify_row **group)
+{
+	struct notify_row *r;
+	int k = 0;
+
+	if (nt.settling)
+		return 0;
+	for (r = nt.fin; r != NULL && k < nt.nlanes; r = r->fin) {
+		group[k++] = r;
+		nt.lane_untaken[r->lane]--;
+	}
+	nt.fin = r; /* (none left: one per lane at most) */
+	if (k > 0) {
+		nt.settling = 1;
+		pthread_cond_broadcast(&nt.ldone);
+	}
+	return k;
+}
+
+/* Delivers and settles the rows of a claimed batch: the lanes make the
+ * calls, and this thread (or another delivery thread) commits the calls
+ * that finished while the last commit was written. Returns when every
+ * row handed out is settled; at stop, the rows not yet handed out go back
+ * to "pending" untried. */
 static void
-notify_deliver_batch(struct notify_row *rows, int n)
+notify_deliver_batch(jx_db *db, struct notify_row *rows, int n)
 {
 	struct notify_batch b = {.rows = rows, .n = n};
 	struct notify_batch **tail;
+	struct notify_row **group;
+	int k, cap = nt.nlanes > n ? nt.nlanes : n;
 
+	group = calloc((size_t)cap, sizeof(*group));
+	if (group == NULL)
+		return; /* the rows stay "sending": sent after a restart */
 	if (nt.nlanes == 0) {
-		for (int i = 0; i < n && !nt.stop; i++)
-			notify_deliver(&rows[i]);
+		/* No lanes: this thread calls, and settles each call at
+		 * once. */
+		for (k = 0; k < n; k++) {
+			if (!nt.stop)
+				notify_deliver(&rows[k]);
+			group[0] = &rows[k];
+			notify_settle(db, group, 1);
+		}
+		free(group);
 		return;
 	}
+	for (k = 0; k < n; k++)
+		rows[k].batch = &b;
 	pthread_mutex_lock(&nt.lmu);
 	for (tail = &nt.lqueue; *tail != NULL; tail = &(*tail)->link)
 		;
 	*tail = &b;
 	b.queued = 1;
 	pthread_cond_broadcast(&nt.lwork);
-	while (b.next < b.n && !nt.stop) {
-		struct notify_batch *from;
-		struct notify_row *r;
-
-		/* Help with our own batch first: others' rows are theirs. */
-		if (nt.lqueue != &b)
-			break;
-		r = notify_take(&from);
-		pthread_mutex_unlock(&nt.lmu);
-		notify_deliver(r);
-		pthread_mutex_lock(&nt.lmu);
-		b.done++;
-	}
 	for (;;) {
+		k = notify_take_finished(group);
+		if (k > 0) {
+			pthread_mutex_unlock(&nt.lmu);
+			/* Committed or not, they are done with: a failed
+			 * commit leaves them "sending", sent again after a
+			 * restart. */
+			notify_settle(db, group, k);
+			pthread_mutex_lock(&nt.lmu);
+			for (int i = 0; i < k; i++)
+				group[i]->batch->settled++;
+			nt.settling = 0;
+			pthread_cond_broadcast(&nt.ldone);
+			continue;
+		}
 		if (nt.stop && b.queued) {
 			/* Nobody takes the rest: unlink it; it waits for the
 			 * next start untried. */
@@ -487,28 +545,41 @@ notify_deliver_batch(struct notify_row *rows, int n)
 				;
 			*tail = b.link;
 			b.queued = 0;
-			b.n = b.next;
 		}
-		if (!b.queued && b.done >= b.next)
+		if (!b.queued && b.settled >= b.next)
 			break;
 		pthread_cond_wait(&nt.ldone, &nt.lmu);
 	}
+	k = b.next;
 	pthread_mutex_unlock(&nt.lmu);
+	/* The rows never handed out (stop): back to pending, untried. */
+	for (int i = k; i < n; i++)
+		group[i - k] = &rows[i];
+	if (n > k)
+		notify_settle(db, group, n - k);
+	free(group);
 }
 
 static void *
 notify_lane(void *arg)
 {
 	jx_db *db = db_open(app.db_path);
+	int lane = (int)(intptr_t)arg;
 
-	(void)arg;
 	/* A channel reads with host->thread_db: this lane's connection. */
 	orgsvc_set_db(db);
 	pthread_mutex_lock(&nt.lmu);
 	while (!nt.stop) {
 		struct notify_batch *from;
-		struct notify_row *r = notify_take(&from);
+		struct notify_row *r;
 
+		/* Its last result must be in a commit before the next call:
+		 * that is what bounds the repeats after a crash. */
+		if (nt.lane_untaken[lane] > 0) {
+			pthread_cond_wait(&nt.ldone, &nt.lmu);
+			continue;
+		}
+		r = notify_take(&from);
 		if (r == NULL) {
 			pthread_cond_wait(&nt.lwork, &nt.lmu);
 			continue;
@@ -516,9 +587,12 @@ notify_lane(void *arg)
 		pthread_mutex_unlock(&nt.lmu);
 		notify_deliver(r);
 		pthread_mutex_lock(&nt.lmu);
+		r->lane = lane;
+		r->fin = nt.fin;
+		nt.fin = r;
+		nt.lane_untaken[lane]++;
 		from->done++;
-		if (from->done == from->next && !from->queued)
-			pthread_cond_broadcast(&nt.ldone);
+		pthread_cond_broadcast(&nt.ldone);
 	}
 	pthread_mutex_unlock(&nt.lmu);
 	orgsvc_set_db(NULL);
@@ -539,8 +613,7 @@ notify_run_batch(jx_db *db, int max)
 		return -1;
 	n = notify_claim(db, rows, max);
 	if (n > 0) {
-		notify_deliver_batch(rows, n);
-		notify_settle(db, rows, n);
+		notify_deliver_batch(db, rows, n);
 		notify_free_rows(rows, n);
 	}
 	free(rows);
@@ -616,9 +689,17 @@ notify_start(void)
 	nt.nthreads = 0;
 	nt.nlanes = 0;
 	nt.lanes = l > 0 ? calloc((size_t)l, sizeof(*nt.lanes)) : NULL;
+	nt.lane_untaken = l > 0 ? calloc((size_t)l, sizeof(int)) : NULL;
+	if (l > 0 && (nt.lanes == NULL || nt.lane_untaken == NULL)) {
+		free(nt.lanes);
+		free(nt.lane_untaken);
+		nt.lanes = NULL;
+		nt.lane_untaken = NULL;
+		return -1;
+	}
 	for (int i = 0; nt.lanes != NULL && i < l; i++) {
-		if (pthread_create(&nt.lanes[i], NULL, notify_lane, NULL) !=
-		    0) {
+		if (pthread_create(&nt.lanes[i], NULL, notify_lane,
+		                   (void *)(intptr_t)i) != 0) {
 			notify_stop();
 			return -1;
 		}
@@ -658,4 +739,6 @@ notify_stop(void)
 	nt.nlanes = 0;
 	free(nt.lanes);
 	nt.lanes = NULL;
+	free(nt.lane_untaken);
+	nt.lane_untaken = NULL;
 }

@@ -64,6 +64,15 @@ cJSON *roster_classes_list(jx_db *db, int64_t school, int64_t only);
 /* The class id of grade + name in the school, 0 when none. */
 int64_t roster_class_find(jx_db *db, int64_t school, int grade,
                           const char *name);
+/* The grades the school's stage has (primary 1-6, junior 7-9, senior
+ * 10-12, nine_year 1-9, twelve_year and unknown 1-12). */
+void roster_school_grades(jx_db *db, int64_t school, int *lo, int *hi);
+/* 0 when the school has the grade, else -1 with the reason (Chinese and
+ * English) in msg. */
+int roster_grade_check(jx_db *db, int64_t school, int grade, char *msg,
+                       size_t len);
+/* Adds grade_min and grade_max (the school's grades) to page data. */
+void roster_grades_add(jx_db *db, int64_t school, cJSON *d);
 
 /* ---- roster_people.c, roster_students.c, roster_teachers.c ---------- */
 int roster_people_init(struct jx_registrar *reg);

@@ -112,6 +112,15 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 		apply_fail(err, "class", msg);
 		return 0;
 	}
+	{
+		char msg[160];
+
+		if (roster_grade_check(db, school, in->grade, msg,
+		                       sizeof(msg)) != 0) {
+			apply_fail(err, "grade", msg);
+			return 0;
+		}
+	}
 	id = H->db_insert(
 	    db,
 	    "INSERT INTO classes(school_id, grade, name, created_at) "

@@ -95,7 +95,57 @@ classes_get(jx_req *req, void *ud)
 	cJSON_AddBoolToObject(d, "can_manage",
 	                      H->may(req, JX_MANAGE_SCHOOL, sid));
 	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, sid, 0));
+	roster_grades_add(db, sid, d);
 	return H->reply_view(req, 200, "roster/classes", d);
+}
+
+void
+roster_school_grades(jx_db *db, int64_t school, int *lo, int *hi)
+{
+	static const struct {
+		const char *stage;
+		int lo, hi;
+	} stages[] = {{"primary", 1, 6},
+	              {"junior", 7, 9},
+	              {"senior", 10, 12},
+	              {"nine_year", 1, 9},
+	              {"twelve_year", 1, 12}};
+	jx_stmt *st = H->db_query(db, "SELECT stage FROM schools WHERE id = ?",
+	                          "i", school);
+
+	*lo = 1;
+	*hi = 12;
+	if (st != NULL && H->db_step(st) == JX_DB_ROW && !H->db_is_null(st, 0))
+		for (size_t i = 0; i < sizeof(stages) / sizeof(*stages); i++)
+			if (strcmp(H->db_text(st, 0), stages[i].stage) == 0) {
+				*lo = stages[i].lo;
+				*hi = stages[i].hi;
+			}
+	H->db_finish(st);
+}
+
+int
+roster_grade_check(jx_db *db, int64_t school, int grade, char *msg, size_t len)
+{
+	int lo, hi;
+
+	roster_school_grades(db, school, &lo, &hi);
+	if (grade >= lo && grade <= hi)
+		return 0;
+	snprintf(
+	    msg, len, "本校学段只有%s至%s (this school's grades are %d to %d)",
+	    roster_org->grade_label(lo), roster_org->grade_label(hi), lo, hi);
+	return -1;
+}
+
+void
+roster_grades_add(jx_db *db, int64_t school, cJSON *d)
+{
+	int lo, hi;
+
+	roster_school_grades(db, school, &lo, &hi);
+	cJSON_AddNumberToObject(d, "grade_min", lo);
+	cJSON_AddNumberToObject(d, "grade_max", hi);
 }
 
 /* The head teacher must teach at the school (an active teacher row). */
@@ -108,10 +158,12 @@ classes_head_ok(jx_db *db, int64_t school, int64_t teacher)
 	               "ii", teacher, school) == 1;
 }
 
-/* Validates one class object; 0 or -1 (errors added, row for batches). */
+/* Validates one class object; 0 or -1 (errors added, row for batches).
+ * With stage, the grade must be one of the school's stage (a class kept
+ * from before that rule can still be renamed). */
 static int
 classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
-              int *grade, const char **name, int64_t *head)
+              int stage, int *grade, const char **name, int64_t *head)
 {
 	const cJSON *g = cJSON_GetObjectItemCaseSensitive(c, "grade");
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "name");
@@ -126,6 +178,15 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 		H->problem_error(req, row, "grade",
 		                 "grade must be 1 to 12 (一年级 … 高三)");
 		bad = 1;
+	} else if (stage) {
+		char msg[160];
+
+		/* A junior school has no first grade: its stage decides. */
+		if (roster_grade_check(db, school, *grade, msg, sizeof(msg)) !=
+		    0) {
+			H->problem_error(req, row, "grade", msg);
+			bad = 1;
+		}
 	}
 	if (!cJSON_IsString(n) || n->valuestring[0] == '\0' ||
 	    strlen(n->valuestring) > 60) {
@@ -194,7 +255,7 @@ classes_create(jx_req *req, void *ud)
 	body = H->req_json(req);
 	if (body == NULL)
 		return H->req_status(req);
-	if (classes_check(req, db, sid, body, 0, &grade, &name, &head) != 0)
+	if (classes_check(req, db, sid, body, 0, 1, &grade, &name, &head) != 0)
 		return roster_invalid(req, NULL);
 	if (roster_class_find(db, sid, grade, name) > 0)
 		return classes_conflict(req, 0, name);
@@ -242,8 +303,8 @@ classes_batch(jx_req *req, void *ud)
 		const cJSON *d;
 
 		row++;
-		if (classes_check(req, db, sid, c, row, &grade, &name, &head) !=
-		    0) {
+		if (classes_check(req, db, sid, c, row, 1, &grade, &name,
+		                  &head) != 0) {
 			bad = 1;
 			continue;
 		}
@@ -286,7 +347,7 @@ classes_batch(jx_req *req, void *ud)
 		const char *name = NULL;
 		int grade;
 
-		classes_check(req, db, sid, c, 0, &grade, &name, &head);
+		classes_check(req, db, sid, c, 0, 1, &grade, &name, &head);
 		id = classes_insert(db, sid, grade, name, head);
 		if (id <= 0) {
 			H->db_rollback(db);
@@ -346,7 +407,8 @@ classes_patch(jx_req *req, void *ud)
 		        cJSON_GetObjectItem(cur, "head_teacher"), "id")
 		        ->valuedouble);
 	name = NULL;
-	if (classes_check(req, db, school, cur, 0, &grade, &name, &head) != 0) {
+	if (classes_check(req, db, school, cur, 0, g != NULL, &grade, &name,
+	                  &head) != 0) {
 		cJSON_Delete(cur);
 		return roster_invalid(req, NULL);
 	}

@@ -526,6 +526,13 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 			return -1;
 		}
 		id = roster_class_find(db, im->school, grade, name);
+		if (id <= 0 && im->create_classes &&
+		    roster_grade_check(db, im->school, grade, msg,
+		                       sizeof(msg)) != 0) {
+			import_error(im, r->number, import_field(im, alias),
+			             msg);
+			return -1;
+		}
 		if (id <= 0 && im->create_classes)
 			id = jxp_one(roster_host, db,
 			             "INSERT INTO classes(school_id, grade, "

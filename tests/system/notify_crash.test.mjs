@@ -4,8 +4,11 @@
 // are busy (from inside the stand-in, the instant it has accepted the
 // 300th message), and started again on the same data. Afterwards every
 // recipient has its message, and the messages received twice are no more
-// than the rows that were "sending" (in flight) at the crash, which the
-// restarted server reports; each repeat carries the original
+// than 2 x notify.lanes: each call is settled as it finishes, so only the
+// calls under way (one per lane) and the finished ones whose settlement
+// was not yet committed (at most one per lane) can go out again, however
+// many rows the delivery threads had claimed ("sending", which the
+// restarted server reports). Each repeat carries the original
 // client_msg_id, so WeChat could drop it.
 
 import test from 'node:test';
@@ -18,13 +21,14 @@ import { probePluginDir, wechatSettings, until } from './outbox-probe.mjs';
 const N = 2000;
 const CRASH_AT = 300;
 const WORKERS = 4;
-const BATCH = 32;
+const BATCH = 64;
+const LANES = 8;
 
 test('kill -9 mid-delivery: nobody is missed, repeats are bounded by the messages in flight', async (t) => {
 	const api = await startWechatApi();
 	const pluginDir = probePluginDir();
 	const server = await startServer({
-		set: wechatSettings(api, pluginDir, { 'notify.workers': WORKERS, 'notify.batch': BATCH }),
+		set: wechatSettings(api, pluginDir, { 'notify.workers': WORKERS, 'notify.batch': BATCH, 'notify.lanes': LANES }),
 	});
 	t.after(async () => {
 		await server.stop();
@@ -71,6 +75,7 @@ test('kill -9 mid-delivery: nobody is missed, repeats are bounded by the message
 	const repeats = stats.accepted - N;
 	assert.ok(repeats >= 0);
 	assert.ok(repeats <= inFlight, `${repeats} repeated, ${inFlight} in flight at the crash`);
+	assert.ok(repeats <= 2 * LANES, `${repeats} repeated: at most 2 x notify.lanes (${2 * LANES})`);
 	assert.equal(stats.duplicates, repeats, 'a repeat carries the first attempt\'s client_msg_id');
 	t.diagnostic(`accepted before the crash ${atCrash}, in flight ${inFlight}, repeated ${repeats}`);
 });

@@ -1051,6 +1051,58 @@ test('imports: create_classes=1 creates a missing class', async () => {
 	assert.equal((await findStudent(admin, S1, '新班生')).class_id, c.id);
 });
 
+test('a school\'s stage limits its classes: API, batch, edit, form and imports', async () => {
+	// School 2 is a junior school (七年级…九年级).
+	const admin = await login(SCHOOL2_ADMIN);
+	const before = (await classes(admin, S2)).length;
+	const gradeError = (r) => {
+		assert.equal(r.status, 422, r.text);
+		assert.match(r.headers.get('content-type'), PROBLEM);
+		const e = r.json.errors.find((x) => x.field === 'grade');
+		assert.ok(e, `an error names grade: ${r.text}`);
+		assert.match(e.message, /7 to 9/);
+		return e;
+	};
+	gradeError(await admin.post(`/api/v1/schools/${S2}/classes`, { grade: 1, name: '1班' }));
+	gradeError(await admin.post(`/api/v1/schools/${S2}/classes`, { grade: '高一', name: '1班' }));
+	const batch = await admin.post(`/api/v1/schools/${S2}/classes/batch`, {
+		classes: [{ grade: 9, name: '5班' }, { grade: 10, name: '1班' }],
+	});
+	assert.equal(gradeError(batch).row, 2);
+	assert.equal((await classes(admin, S2)).length, before, 'all or nothing: no class added');
+	const ok = await admin.post(`/api/v1/schools/${S2}/classes`, { grade: 9, name: '6班' });
+	assert.equal(ok.status, 201, ok.text);
+	gradeError(await admin.patch(`/api/v1/classes/${ok.json.id}`, { grade: 6 }));
+	assert.equal((await classes(admin, S2)).find((c) => c.id === ok.json.id).grade, 9);
+	assert.equal((await admin.del(`/api/v1/classes/${ok.json.id}`)).status, 204);
+
+	// The form offers the school's grades only; a primary school's its own.
+	const page = await admin.get(`/schools/${S2}/classes`);
+	assert.equal(page.status, 200);
+	const offered = (html) => [...html.matchAll(/<option value="(\d+)"/g)].map((m) => Number(m[1]));
+	assert.deepEqual(offered(page.text), [7, 8, 9]);
+	const primary = await (await login(SCHOOL_ADMIN)).get(`/schools/${S1}/classes`);
+	assert.deepEqual(offered(primary.text), [1, 2, 3, 4, 5, 6]);
+
+	// Imports that would create a class outside the stage name the row.
+	const sheet = xlsx([
+		['姓名', '性别', '年级', '班级'],
+		['错学段', '女', '一年级', '1班'],
+	]);
+	const dry = await runImport(admin, S2, 'students', 'dry-run', sheet, { query: '&create_classes=1' });
+	assert.deepEqual(errorKeys(dry), ['2|年级']);
+	const job = await runImport(admin, S2, 'students', 'commit', sheet, { query: '&create_classes=1' });
+	assert.equal(job.state, 'failed');
+	assert.ok(!(await classes(admin, S2)).some((c) => c.grade === 1), 'no first-grade class in a junior school');
+	const teachers = await runImport(admin, S2, 'teachers', 'commit', xlsx([
+		['姓名', '手机', '任教班级'],
+		['错学段老师', '13700009901', '高一1班'],
+	]), { query: '&create_classes=1' });
+	assert.equal(teachers.state, 'failed');
+	assert.deepEqual(errorKeys(teachers), ['2|任教班级']);
+	assert.ok(!(await classes(admin, S2)).some((c) => c.grade === 10));
+});
+
 test('imports: CSV in UTF-8 with a BOM and in GBK', async () => {
 	const admin = await login(SCHOOL_ADMIN);
 	// A title line, English aliases in the header, a quoted name with a

@@ -22,7 +22,7 @@ int
 main(void)
 {
 	char dir[] = "/tmp/jxaccessXXXXXX", path[256], err[256];
-	int64_t d1, d2, s1, s2, s3, c1, c2, c3, c4, t, st1, st2, st3, st4;
+	int64_t d1, d2, s1, s2, s3, c1, c2, c3, c4, t, st1, st2, st3, st4, st5;
 	int64_t head_ids[1], teach_ids[2];
 	struct jx_identity city = {.role = "city_admin"};
 	struct jx_identity dadm, sadm, teacher, parent, student, other_sadm;
@@ -55,11 +55,13 @@ main(void)
 	st2 = ins("INSERT INTO persons(name, created_at) VALUES ('B', 0)");
 	st3 = ins("INSERT INTO persons(name, created_at) VALUES ('C', 0)");
 	st4 = ins("INSERT INTO persons(name, created_at) VALUES ('D', 0)");
+	/* st5: a classmate of the parent's child st2 */
+	st5 = ins("INSERT INTO persons(name, created_at) VALUES ('E', 0)");
 	CHECK(db_exec(db,
 	              "INSERT INTO students(person_id, school_id, class_id, "
 	              "created_at) VALUES (?, 1, 1, 0), (?, 1, 2, 0), (?, 1, "
-	              "3, 0), (?, 2, 4, 0)",
-	              "iiii", st1, st2, st3, st4) == 4);
+	              "3, 0), (?, 2, 4, 0), (?, 1, 2, 0)",
+	              "iiiii", st1, st2, st3, st4, st5) == 5);
 
 	dadm =
 	    (struct jx_identity){.role = "district_admin", .district_id = d1};
@@ -124,6 +126,9 @@ main(void)
 	/* a parent identity: that one child */
 	CHECK(access_may(db, &parent, JX_SEE_STUDENT, st2));
 	CHECK(!access_may(db, &parent, JX_SEE_STUDENT, st1));
+	/* not even the child's classmate, whose class the parent sees */
+	CHECK(!access_may(db, &parent, JX_SEE_STUDENT, st5));
+	CHECK(!access_may(db, &parent, JX_MANAGE_STUDENT, st5));
 	CHECK(!access_may(db, &parent, JX_MANAGE_STUDENT, st2));
 	CHECK(access_may(db, &parent, JX_SEE_CLASS, c2));
 	CHECK(!access_may(db, &parent, JX_SEE_CLASS, c1));

@@ -364,10 +364,16 @@ test_audit(jx_db *db)
 	}
 	/* a rewritten hash (recomputed by a forger without the chain) is
 	 * caught at the next row */
+	/* (the first character flipped, never replaced by one it may
+	 * already be) */
 	CHECK(db_exec(db,
-	              "UPDATE audit_log SET hash = 'f' || substr(hash, 2) "
+	              "UPDATE audit_log SET hash = (CASE substr(hash, 1, 1) "
+	              "WHEN 'f' THEN 'e' ELSE 'f' END) || substr(hash, 2) "
 	              "WHERE id = 4",
 	              "") == 1);
+	CHECK(count(db, "SELECT COUNT(*) FROM audit_log a JOIN audit_log b "
+	                "ON b.id = a.id + 1 WHERE a.id = 4 AND "
+	                "a.hash <> b.prev_hash") == 1);
 	CHECK(verify(db, &n) == 4);
 	CHECK(db_exec(db,
 	              "UPDATE audit_log SET hash = (SELECT prev_hash FROM "
@@ -383,6 +389,240 @@ test_audit(jx_db *db)
 	/* appending after damage does not repair it */
 	CHECK(audit_append(db, 1, 1, "auth.logout", NULL, NULL, NULL) == 0);
 	CHECK(verify(db, &n) == 5);
+}
+
+/* The hash of an entry as the chain before the key computed it (plain
+ * SHA-256 of the same length-prefixed fields). */
+static void
+plain_hash(const char *prev, int64_t at, const char *action,
+           char out[CRYPTO_DIGEST_HEX])
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s|%lld|0|0|%zu:%s|0:|0:|0:", prev,
+	         (long long)at, strlen(action), action);
+	crypto_digest(text, out);
+}
+
+static int
+check_log(jx_db *db, char *msg, size_t len)
+{
+	int rc = audit_check(db, msg, len);
+
+	printf("# %s\n", msg);
+	return rc;
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[1024];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
+
+	if (in == NULL)
+		return -1;
+	out = fopen(to, "wb");
+	if (out == NULL) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	return fclose(out);
+}
+
+/* The chain is keyed: a forger without the key cannot write a chain
+ * that holds, even one that is internally consistent. */
+static void
+test_keyed(const char *dir)
+{
+	char path[512], err[512], h[CRYPTO_DIGEST_HEX], prev[CRYPTO_DIGEST_HEX];
+	int64_t n, bad;
+	jx_db *db;
+	jx_stmt *st;
+
+	snprintf(path, sizeof(path), "%s/keyed.db", dir);
+	db = db_open(path);
+	CHECK(db != NULL);
+	if (db == NULL)
+		return;
+	CHECK(migrate_apply(db, "host", host_migrations, err, sizeof(err)) ==
+	      0);
+	for (int i = 0; i < 3; i++)
+		CHECK(audit_append(db, 0, 0, "demo.created", NULL, NULL,
+		                   NULL) == 0);
+	CHECK(audit_verify(db, &bad) == 3 && bad == 0);
+	/* row 3 replaced by one hashed the way the unkeyed chain did */
+	st = db_query(db, "SELECT prev_hash, at FROM audit_log WHERE id = 3",
+	              "");
+	CHECK(st != NULL && db_step(st) == JX_DB_ROW);
+	snprintf(prev, sizeof(prev), "%s", st ? db_text(st, 0) : "");
+	plain_hash(prev, st ? db_int(st, 1) : 0, "demo.created", h);
+	db_finish(st);
+	CHECK(db_exec_script(db, "DROP TRIGGER audit_log_no_update") == 0);
+	CHECK(db_exec(db, "UPDATE audit_log SET hash = ? WHERE id = 3", "s",
+	              h) == 1);
+	n = audit_verify(db, &bad);
+	CHECK(bad == 3);
+	CHECK(n == 2);
+	db_close(db);
+}
+
+/* The checkpoint beside the database: written after each commit that
+ * appends, MACed; truncation of the newest entries and a forged or
+ * missing checkpoint are reported, a lagging one is not. */
+static void
+test_checkpoint(const char *dir)
+{
+	char path[512], ckpt[600], old[600], err[512], msg[1024];
+	struct stat sb;
+	jx_db *db;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ckpt.db", dir);
+	snprintf(ckpt, sizeof(ckpt), "%s" AUDIT_CHECKPOINT_SUFFIX, path);
+	snprintf(old, sizeof(old), "%s/old-checkpoint", dir);
+	db = db_open(path);
+	CHECK(db != NULL);
+	if (db == NULL)
+		return;
+	CHECK(migrate_apply(db, "host", host_migrations, err, sizeof(err)) ==
+	      0);
+	/* nothing appended yet: nothing to vouch for, nothing missing */
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	CHECK(access(ckpt, F_OK) != 0);
+
+	for (int i = 0; i < 5; i++)
+		CHECK(audit_append(db, 1, 1, "auth.login", "admin", NULL,
+		                   "127.0.0.1") == 0);
+	CHECK(stat(ckpt, &sb) == 0);
+	CHECK((sb.st_mode & 0777) == 0600);
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	CHECK(strstr(msg, "checkpoint: 5") != NULL);
+	CHECK(copy_file(ckpt, old) == 0);
+
+	/* an append in a transaction that rolls back writes no checkpoint;
+	 * the one that commits does, after the commit */
+	CHECK(db_begin(db) == 0);
+	CHECK(audit_append(db, 1, 1, "auth.logout", NULL, NULL, NULL) == 0);
+	CHECK(db_rollback(db) == 0);
+	CHECK(db_begin(db) == 0);
+	CHECK(audit_append(db, 1, 1, "auth.logout", NULL, NULL, NULL) == 0);
+	CHECK(audit_append(db, 1, 1, "auth.login", NULL, NULL, NULL) == 0);
+	CHECK(db_commit(db) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(audit_append(db, 1, 1, "auth.login", "admin", NULL,
+		                   NULL) == 0);
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	CHECK(strstr(msg, "10 entries") != NULL);
+	CHECK(strstr(msg, "checkpoint: 10") != NULL);
+
+	/* a checkpoint that lags (a crash between commit and checkpoint,
+	 * an older file restored) is not tampering */
+	CHECK(copy_file(old, ckpt) == 0);
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	CHECK(strstr(msg, "checkpoint: 5") != NULL);
+
+	/* the next commit brings it up to date */
+	CHECK(audit_append(db, 1, 1, "auth.login", NULL, NULL, NULL) == 0);
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	CHECK(strstr(msg, "checkpoint: 11") != NULL);
+
+	/* the newest entries deleted (the chain that is left still holds) */
+	CHECK(db_exec_script(db, "DROP TRIGGER audit_log_no_delete") == 0);
+	CHECK(db_exec(db, "DELETE FROM audit_log WHERE id > 8", "") == 3);
+	{
+		int64_t bad;
+
+		CHECK(audit_verify(db, &bad) == 8 && bad == 0);
+	}
+	CHECK(check_log(db, msg, sizeof(msg)) == 1);
+	CHECK(strstr(msg, "BROKEN") != NULL);
+	CHECK(strstr(msg, "removed") != NULL);
+
+	/* a checkpoint edited to the shorter count does not authenticate */
+	f = fopen(ckpt, "r+");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		char text[512];
+		size_t len = fread(text, 1, sizeof(text) - 1, f);
+		char *p;
+
+		text[len] = '\0';
+		p = strstr(text, "count 11");
+		CHECK(p != NULL);
+		if (p != NULL)
+			p[7] = '0'; /* count 10 */
+		rewind(f);
+		fwrite(text, 1, len, f);
+		fclose(f);
+	}
+	CHECK(check_log(db, msg, sizeof(msg)) == 1);
+	CHECK(strstr(msg, "not valid") != NULL);
+
+	/* no checkpoint at all: the truncation could not show */
+	CHECK(unlink(ckpt) == 0);
+	CHECK(check_log(db, msg, sizeof(msg)) == 1);
+	CHECK(strstr(msg, "missing") != NULL);
+	db_close(db);
+}
+
+/* A database from before the key: its entries keep their plain chain,
+ * the keyed chain goes on from the last of them (host migration 9). */
+static void
+test_legacy(const char *dir)
+{
+	const char *steps[16] = {NULL};
+	char path[512], err[512], msg[1024],
+	    prev[CRYPTO_DIGEST_HEX] = "genesis";
+	char h[CRYPTO_DIGEST_HEX];
+	int64_t n, bad;
+	jx_db *db;
+	int k = 0;
+
+	while (host_migrations[k] != NULL && k < 8) {
+		steps[k] = host_migrations[k];
+		k++;
+	}
+	snprintf(path, sizeof(path), "%s/legacy.db", dir);
+	db = db_open(path);
+	CHECK(db != NULL);
+	if (db == NULL)
+		return;
+	CHECK(migrate_apply(db, "host", steps, err, sizeof(err)) == 0);
+	for (int i = 1; i <= 3; i++) {
+		plain_hash(prev, 1700000000 + i, "old.entry", h);
+		CHECK(db_exec(db,
+		              "INSERT INTO audit_log(at, action, prev_hash, "
+		              "hash) VALUES (?, 'old.entry', ?, ?)",
+		              "iss", (int64_t)(1700000000 + i), prev, h) == 1);
+		snprintf(prev, sizeof(prev), "%s", h);
+	}
+	/* before the upgrade, verify reads the old chain as it is */
+	CHECK(audit_verify(db, &bad) == 3 && bad == 0);
+	CHECK(migrate_apply(db, "host", host_migrations, err, sizeof(err)) ==
+	      0);
+	CHECK(count(db, "SELECT value FROM host_meta WHERE key = "
+	                "'audit_keyed_from'") == 4);
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	CHECK(audit_append(db, 1, 1, "auth.login", NULL, NULL, NULL) == 0);
+	CHECK(audit_append(db, 1, 1, "auth.login", NULL, NULL, NULL) == 0);
+	n = audit_verify(db, &bad);
+	CHECK(n == 5 && bad == 0);
+	CHECK(count(db, "SELECT COUNT(*) FROM audit_log WHERE id = 4 AND "
+	                "prev_hash = (SELECT hash FROM audit_log WHERE id = "
+	                "3)") == 1);
+	CHECK(check_log(db, msg, sizeof(msg)) == 0);
+	/* moving the boundary past the end does not pass the keyed rows
+	 * off as plain ones */
+	CHECK(db_exec(db,
+	              "UPDATE host_meta SET value = '99' WHERE key = "
+	              "'audit_keyed_from'",
+	              "") == 1);
+	CHECK(check_log(db, msg, sizeof(msg)) == 1);
+	db_close(db);
 }
 
 static void
@@ -460,6 +700,9 @@ main(void)
 		test_audit(db);
 		db_close(db);
 	}
+	test_keyed(dir);
+	test_checkpoint(dir);
+	test_legacy(dir);
 	crypto_teardown();
 
 	snprintf(path, sizeof(path), "rm -rf '%s' '%s'", dir, dir2);
