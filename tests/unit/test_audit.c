@@ -570,7 +570,7 @@ test_checkpoint(const char *dir)
 }
 
 /* A database from before the key: its entries keep their plain chain,
- * the keyed chain goes on from the last of them (host migration 9). */
+ * the keyed chain goes on from the last of them (host migration 10). */
 static void
 test_legacy(const char *dir)
 {
