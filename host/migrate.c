@@ -196,7 +196,22 @@ const char *const host_migrations[] = {
     "CREATE INDEX outbox_ref ON outbox(ref);",
     /* 8: a head teacher's classes, looked up for every request of a
      * teacher (identity.c): without it, a scan of the city's classes */
-    "CREATE INDEX classes_head ON classes(head_teacher_id);", NULL};
+    "CREATE INDEX classes_head ON classes(head_teacher_id);",
+    /* 9: a 全国学籍号 that embeds an ID number (G + the ID number) is
+     * protected like the ID number: sealed (national_no_enc, and then
+     * national_no is NULL), found and kept unique by its keyed hash
+     * (every form has one), shown masked (national_no_masked: the value
+     * as shown to those who may not reveal it, for every form). The
+     * rows stored before are sealed by org_national_seal_existing()
+     * (orgsvc.c) at the next start, while the flag is set. */
+    "ALTER TABLE students ADD COLUMN national_no_enc TEXT;"
+    "ALTER TABLE students ADD COLUMN national_no_hash TEXT;"
+    "ALTER TABLE students ADD COLUMN national_no_masked TEXT;"
+    "CREATE UNIQUE INDEX students_national_hash ON "
+    "  students(national_no_hash);"
+    "INSERT INTO host_meta(key, value) VALUES ('national_no_sealing', "
+    "  'pending') ON CONFLICT(key) DO NOTHING;",
+    NULL};
 
 static int
 migrate_ensure_table(jx_db *db)
