@@ -393,7 +393,7 @@ return {
   ["keyinfo.card.edit_hint"] = "Changes take effect when saved and are logged.",
   ["keyinfo.card.submit_title"] = "Send a change",
   ["keyinfo.card.submit_hint"] = "The school reviews what you send; it takes effect once approved. Please check against the household register and the student card first.",
-  ["keyinfo.card.hint.national_no"] = "G followed by the ID number, 19 characters, e.g. G430104201905010011",
+  ["keyinfo.card.hint.national_no"] = "G followed by the ID number, 19 characters, e.g. G430102200801010012",
   ["keyinfo.card.hint.city_no"] = "The city student number, in the city's format",
   ["keyinfo.card.hint.id_number"] = "18 characters; the last may be X",
   ["keyinfo.card.hint.id_keep"] = "Leave empty to keep it.",

@@ -395,7 +395,7 @@ return {
   ["keyinfo.card.edit_hint"] = "保存后立即生效，修改会被记录。",
   ["keyinfo.card.submit_title"] = "提交修改",
   ["keyinfo.card.submit_hint"] = "提交后需要学校审核，通过后才会生效。请与户口本、学籍卡核对后再提交。",
-  ["keyinfo.card.hint.national_no"] = "G 加身份证号，共 19 位，例如 G430104201905010011",
+  ["keyinfo.card.hint.national_no"] = "G 加身份证号，共 19 位，例如 G430102200801010012",
   ["keyinfo.card.hint.city_no"] = "市网学籍号，按本市的格式填写",
   ["keyinfo.card.hint.id_number"] = "18 位，最后一位可以是 X",
   ["keyinfo.card.hint.id_keep"] = "不修改请留空。",
