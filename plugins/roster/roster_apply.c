@@ -401,17 +401,20 @@ roster_student_apply(jx_db *db, int64_t school,
 		                        "created_at) VALUES (?, ?, ?)",
 		                        "ssi", in->name, in->gender, H->now());
 		if (*student <= 0 ||
-		    H->db_exec(db,
-		               "INSERT INTO students(person_id, school_id, "
-		               "class_id, city_no, id_number_enc, "
-		               "id_number_hash, id_number_masked, created_at) "
-		               "VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)",
-		               "iiissssi", *student, school, klass,
-		               apply_given(in->city_no) ? in->city_no : NULL,
-		               sealed, hash, masked[0] ? masked : NULL,
-		               H->now()) != 1 ||
-		    (nat.norm[0] &&
-		     roster_national_write(db, *student, &nat)) ||
+		    H->db_exec(
+		        db,
+		        "INSERT INTO students(person_id, school_id, "
+		        "class_id, city_no, id_number_enc, "
+		        "id_number_hash, id_number_masked, national_no, "
+		        "national_no_enc, national_no_hash, "
+		        "national_no_masked, created_at) VALUES (?, ?, ?, ?, "
+		        "?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, NULLIF(?, ''), "
+		        "NULLIF(?, ''), ?)",
+		        "iiissssssssi", *student, school, klass,
+		        apply_given(in->city_no) ? in->city_no : NULL, sealed,
+		        hash, masked[0] ? masked : NULL,
+		        nat.sealed ? "" : nat.norm, nat.sealed, nat.hash,
+		        nat.shown, H->now()) != 1 ||
 		    roster_org->student_login(db, login) != 0) {
 			apply_storage(db, err);
 			goto out;
