@@ -285,31 +285,34 @@ org_national_seal_existing(jx_db *db)
 				bad = 1;
 				break;
 			}
-			/* The same number twice (once in another case): the
-			 * later row keeps its clear value and is reported. */
-			if (db_one(db,
+			/* The same number twice (once in another case), or
+			 * nothing but spaces: the later row is sealed all the
+			 * same, without its hash, and reported to be fixed. */
+			if (norm[0] == '\0' ||
+			    db_one(db,
 			           "SELECT COUNT(*) FROM students WHERE "
 			           "national_no_hash = ?",
 			           "s", hash) != 0) {
 				jx_log(
 				    JX_LOG_WARN, "host",
-				    "student %lld: the 全国学籍号 is another "
-				    "student's too; left unsealed",
+				    "student %lld: the 全国学籍号 is empty or "
+				    "another student's too: sealed without its "
+				    "lookup hash",
 				    (long long)ids[i]);
+				hash[0] = '\0';
 				skipped++;
-			} else if (db_exec(
-			               db,
-			               "UPDATE students SET national_no = ?, "
-			               "national_no_enc = ?, "
-			               "national_no_hash = ?, "
-			               "national_no_masked = ? WHERE "
-			               "person_id = ?",
-			               "ssssi", sealed ? NULL : norm, sealed,
-			               hash, shown, ids[i]) != 1) {
-				bad = 1;
-			} else {
-				done++;
 			}
+			if (db_exec(
+			        db,
+			        "UPDATE students SET national_no = ?, "
+			        "national_no_enc = ?, national_no_hash = ?, "
+			        "national_no_masked = ? WHERE person_id = ?",
+			        "ssssi", sealed || !norm[0] ? NULL : norm,
+			        sealed, hash[0] ? hash : NULL,
+			        norm[0] ? shown : NULL, ids[i]) != 1)
+				bad = 1;
+			else
+				done++;
 			free(sealed);
 			memset(norm, 0, sizeof(norm));
 		}
@@ -331,7 +334,7 @@ org_national_seal_existing(jx_db *db)
 		goto out;
 	if (done > 0 || skipped > 0)
 		jx_log(JX_LOG_INFO, "host",
-		       "sealed %lld stored 全国学籍号 (%lld left as they were)",
+		       "sealed %lld stored 全国学籍号 (%lld without a hash)",
 		       (long long)done, (long long)skipped);
 	rc = 0;
 out:

@@ -235,6 +235,7 @@ test('the migration seals G numbers stored before, in students and in keyinfo ch
 	const li = ids['李思涵'].id;
 	const wzx = ids['王子轩'].id;
 	const cxy = ids['陈小雨'].id;
+	const zxy = ids['赵欣怡'].id;
 	// Back to the schema and data of before: columns dropped, versions
 	// lowered, numbers and change rows in clear (one in lower case).
 	await server.kill9();
@@ -249,6 +250,7 @@ test('the migration seals G numbers stored before, in students and in keyinfo ch
 		UPDATE students SET national_no = '${DEMO_G}' WHERE person_id = ${zhang};
 		UPDATE students SET national_no = 'g${ID_LI.toLowerCase()}' WHERE person_id = ${li};
 		UPDATE students SET national_no = '${L_NUMBER}' WHERE person_id = ${wzx};
+		UPDATE students SET national_no = '${DEMO_G.toLowerCase()}' WHERE person_id = ${zxy};
 		INSERT INTO keyinfo_changes(student_id, school_id, district_id, field, old_value, new_value, status, submitted_by, submitted_name, submitted_at)
 			VALUES (${cxy}, ${S1}, ${district}, 'national_no', '', 'G${ID_PENDING}', 'pending', 1, '陈刚', 1),
 			       (${li}, ${S1}, ${district}, 'national_no', 'G${ID_OLD}', 'G${ID_NEW}', 'approved', 1, '陈刚', 1);`);
@@ -256,12 +258,16 @@ test('the migration seals G numbers stored before, in students and in keyinfo ch
 	await server.restart();
 
 	const rows = sql(`SELECT person_id, national_no, national_no_enc IS NOT NULL AS sealed, national_no_masked, national_no_hash IS NOT NULL AS hashed
-		FROM students WHERE person_id IN (${zhang}, ${li}, ${wzx}) ORDER BY person_id`);
+		FROM students WHERE person_id IN (${zhang}, ${li}, ${wzx}, ${zxy}) ORDER BY person_id`);
 	const by = Object.fromEntries(rows.map((r) => [r.person_id, r]));
 	assert.deepEqual(by[zhang], { person_id: zhang, national_no: null, sealed: 1, national_no_masked: SHOWN, hashed: 1 });
 	assert.deepEqual(by[li], { person_id: li, national_no: null, sealed: 1, national_no_masked: maskedG(ID_LI), hashed: 1 });
 	assert.deepEqual(by[wzx], { person_id: wzx, national_no: L_NUMBER, sealed: 0, national_no_masked: L_NUMBER, hashed: 1 },
 		'an L number holds no ID number and stays as it is');
+	// 张一鸣's number a second time (in lower case): sealed all the same,
+	// without the hash the first one holds, and reported.
+	assert.deepEqual(by[zxy], { person_id: zxy, national_no: null, sealed: 1, national_no_masked: SHOWN, hashed: 0 });
+	assert.match(server.logs(), new RegExp(`student ${zxy}: the 全国学籍号 is empty or another student's too`));
 	const changes = sql(`SELECT student_id, status, old_value, new_value, new_sealed IS NOT NULL AS sealed FROM keyinfo_changes
 		WHERE field = 'national_no' AND submitted_at = 1 ORDER BY id`);
 	assert.deepEqual(changes.map((c) => [c.student_id, c.status, c.old_value, c.new_value, c.sealed]), [
