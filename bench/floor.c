@@ -42,9 +42,10 @@ enum {
 static const char *const floor_sql[FLOOR_NSTMT] = {
     "INSERT INTO persons(name, gender, phone, created_at) VALUES (?, ?, ?, "
     "?)",
-    "INSERT INTO students(person_id, school_id, class_id, national_no, "
-    "city_no, id_number_enc, id_number_hash, id_number_masked, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO students(person_id, school_id, class_id, national_no_enc, "
+    "city_no, id_number_enc, id_number_hash, id_number_masked, created_at, "
+    "national_no_hash, national_no_masked) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO accounts(person_id, login, initial_password, "
     "initial_expires_at, must_change_password, created_at) VALUES (?, ?, "
     "?, ?, 1, ?)",
@@ -173,17 +174,21 @@ floor_person(sqlite3 *db, sqlite3_stmt **st, const char *name,
 static int
 floor_row(sqlite3 *db, sqlite3_stmt **st, uint64_t i, int64_t now)
 {
-	char national[40], city[32], enc[FLOOR_SEALED(18) + 1], hash[65];
-	char masked[32], login[24];
+	char national[FLOOR_SEALED(19) + 1], city[32],
+	    enc[FLOOR_SEALED(18) + 1];
+	char hash[65], nhash[65], masked[32], nmasked[32], login[24];
 	int64_t student, account;
 
 	student = floor_person(db, st, "王子轩", "男", NULL, now);
 	if (student < 0)
 		return -1;
-	/* 全国学籍号 as the benchmark's sheet has them: nine grades, each
-	 * a rising sequence (bench/mkstudents.c). */
-	snprintf(national, sizeof(national), "G43010%d%011llu",
-	         1 + (int)(i % 9), (unsigned long long)(i / 9));
+	/* 全国学籍号 as the benchmark's sheet has them (G numbers: nine
+	 * grades, each a rising sequence, bench/mkstudents.c), stored as
+	 * the import stores them: sealed, hashed, masked. */
+	floor_text(i * 4 + 5, FLOOR_B64, national, FLOOR_SEALED(19));
+	floor_text(i * 4 + 6, FLOOR_HEX, nhash, 64);
+	snprintf(nmasked, sizeof(nmasked), "G430***********%04llu",
+	         (unsigned long long)(i / 9 % 10000));
 	snprintf(city, sizeof(city), "4301%010llu", (unsigned long long)i);
 	floor_text(i * 4 + 1, FLOOR_B64, enc, FLOOR_SEALED(18));
 	floor_text(i * 4 + 2, FLOOR_HEX, hash, 64);
@@ -198,6 +203,8 @@ floor_row(sqlite3 *db, sqlite3_stmt **st, uint64_t i, int64_t now)
 	sqlite3_bind_text(st[FLOOR_STUDENT], 7, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st[FLOOR_STUDENT], 8, masked, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st[FLOOR_STUDENT], 9, now);
+	sqlite3_bind_text(st[FLOOR_STUDENT], 10, nhash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st[FLOOR_STUDENT], 11, nmasked, -1, SQLITE_STATIC);
 	if (floor_step(db, st[FLOOR_STUDENT], NULL) != 0)
 		return -1;
 	/* Student logins are 8 random digits: a bijection of i onto

@@ -10,9 +10,9 @@
  * with a letter, a G number whose embedded ID is broken) and 2% of the
  * 市网学籍号 of the old 10-digit form (4301 and six digits), which the
  * default rules accept and the city's 12-character form does not. ID
- * numbers are sealed, hashed and masked with the data directory's key
- * exactly as the server stores them (crypto.c, org_id_mask), so the server
- * can open them.
+ * numbers, and the G numbers that embed them, are sealed, hashed and
+ * masked with the data directory's key exactly as the server stores them
+ * (crypto.c, orgsvc.c), so the server can open them.
  *
  * Schools are nine-year schools (grades 1-9) with as many classes per
  * grade as N / S students need at about 45 a class. Names are drawn from
@@ -47,8 +47,9 @@ enum { MK_PERSON, MK_STUDENT, MK_CLASS, MK_SCHOOL, MK_NSTMT };
 static const char *const mk_sql[MK_NSTMT] = {
     "INSERT INTO persons(name, gender, created_at) VALUES (?, ?, ?)",
     "INSERT INTO students(person_id, school_id, class_id, national_no, "
-    "city_no, id_number_enc, id_number_hash, id_number_masked, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "city_no, id_number_enc, id_number_hash, id_number_masked, created_at, "
+    "national_no_enc, national_no_hash, national_no_masked) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT INTO classes(school_id, grade, name, created_at) VALUES (?, ?, "
     "?, ?)",
     "INSERT INTO schools(district_id, code, name, stage, created_at) VALUES "
@@ -201,8 +202,9 @@ static int
 mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
            uint64_t seq, uint64_t k, int64_t now, struct mk_counts *c)
 {
-	char name[64], id[19], national[24], city[16], masked[32];
-	char hash[CRYPTO_DIGEST_HEX];
+	char name[64], id[19], national[24], city[16], masked[32], nmasked[32];
+	char hash[CRYPTO_DIGEST_HEX], nhash[CRYPTO_DIGEST_HEX];
+	char *nsealed = NULL;
 	uint64_t r = mk_mix(seq ^ 0x5a5a5a5aULL);
 	int female = (int)(r & 1);
 	unsigned fate = (unsigned)((r >> 8) % 1000);
@@ -271,9 +273,27 @@ mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
 	sqlite3_bind_int64(st[MK_STUDENT], 1, person);
 	sqlite3_bind_int64(st[MK_STUDENT], 2, school);
 	sqlite3_bind_int64(st[MK_STUDENT], 3, klass);
-	if (national[0] != '\0')
-		sqlite3_bind_text(st[MK_STUDENT], 4, national, -1,
+	/* as the server stores them (orgsvc.c): a G number sealed, every
+	 * number hashed and shown masked */
+	if (national[0] != '\0') {
+		if (org_national_embeds_id(national)) {
+			nsealed = crypto_seal(national);
+			if (nsealed == NULL) {
+				fprintf(stderr, "mkdistrict: cannot seal\n");
+				return -1;
+			}
+			sqlite3_bind_text(st[MK_STUDENT], 10, nsealed, -1,
+			                  SQLITE_STATIC);
+		} else {
+			sqlite3_bind_text(st[MK_STUDENT], 4, national, -1,
+			                  SQLITE_STATIC);
+		}
+		crypto_lookup_hash(national, nhash);
+		org_national_mask(national, nmasked, sizeof(nmasked));
+		sqlite3_bind_text(st[MK_STUDENT], 11, nhash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st[MK_STUDENT], 12, nmasked, -1,
 		                  SQLITE_STATIC);
+	}
 	if (city[0] != '\0')
 		sqlite3_bind_text(st[MK_STUDENT], 5, city, -1, SQLITE_STATIC);
 	if (id[0] != '\0') {
@@ -291,6 +311,7 @@ mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
 	sqlite3_bind_int64(st[MK_STUDENT], 9, now);
 	rc = mk_step(db, st[MK_STUDENT], NULL);
 	free(sealed);
+	free(nsealed);
 	return rc;
 }
 

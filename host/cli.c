@@ -538,12 +538,18 @@ cli_serve(void)
 		jx_log(JX_LOG_ERROR, "host", "%s", err);
 		goto done;
 	}
-	if (jobs_recover(db) != 0 || notify_recover(db) != 0 ||
-	    host_routes_register() != 0 || account_routes_register() != 0 ||
-	    recovery_routes_register() != 0 || org_routes_register() != 0 ||
-	    pages_routes_register() != 0 || rules_routes_register() != 0 ||
-	    plugins_load(db) != 0)
+	/* Sealing data stored in clear (here and in plugins' init) zeroes
+	 * what it replaces, and the checkpoint moves the rewritten pages
+	 * into the database file: no clear copy stays on disk. */
+	db_exec(db, "PRAGMA secure_delete = ON", "");
+	if (org_national_seal_existing(db) != 0 || jobs_recover(db) != 0 ||
+	    notify_recover(db) != 0 || host_routes_register() != 0 ||
+	    account_routes_register() != 0 || recovery_routes_register() != 0 ||
+	    org_routes_register() != 0 || pages_routes_register() != 0 ||
+	    rules_routes_register() != 0 || plugins_load(db) != 0)
 		goto done;
+	db_exec(db, "PRAGMA secure_delete = OFF", "");
+	db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", "");
 	if (rules_defaults_loaded(db) < 0)
 		jx_log(JX_LOG_WARN, "host",
 		       "could not record the default rules' digest: %s",

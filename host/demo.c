@@ -9,6 +9,7 @@
 #include "org.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct demo_state {
@@ -108,20 +109,35 @@ demo_student(struct demo_state *d, int64_t district, int64_t school,
              int64_t klass, const char *name, const char *gender,
              const char *national_no)
 {
-	char login[16];
-	int64_t person, account;
+	char login[16], hash[65] = "", shown[64] = "", *sealed = NULL;
+	int64_t person, account, n;
 
+	/* stored as the roster stores it (a G number sealed) */
+	if (national_no != NULL) {
+		sealed = org_national_embeds_id(national_no)
+		             ? crypto_seal(national_no)
+		             : NULL;
+		crypto_lookup_hash(national_no, hash);
+		org_national_mask(national_no, shown, sizeof(shown));
+	}
 	person =
 	    demo_one(d->db,
 	             "INSERT INTO persons(name, gender, created_at) VALUES "
 	             "(?, ?, ?) RETURNING id",
 	             "ssi", name, gender, jx_now());
-	if (person <= 0 || org_student_login(d->db, login) != 0 ||
-	    db_exec(d->db,
-	            "INSERT INTO students(person_id, school_id, class_id, "
-	            "national_no, created_at) VALUES (?, ?, ?, ?, ?)",
-	            "iiisi", person, school, klass, national_no,
-	            jx_now()) != 1) {
+	n = person <= 0 || org_student_login(d->db, login) != 0
+	        ? -1
+	        : db_exec(d->db,
+	                  "INSERT INTO students(person_id, school_id, "
+	                  "class_id, national_no, national_no_enc, "
+	                  "national_no_hash, national_no_masked, created_at) "
+	                  "VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, "
+	                  "''), ?)",
+	                  "iiissssi", person, school, klass,
+	                  sealed ? NULL : national_no, sealed, hash, shown,
+	                  jx_now());
+	free(sealed);
+	if (n != 1) {
 		d->failed = 1;
 		return -1;
 	}

@@ -213,6 +213,20 @@ const char *const host_migrations[] = {
      * AUDIT_KEYED_STEP is this step's number) */
     "INSERT INTO host_meta(key, value) SELECT 'audit_keyed_from', "
     "COALESCE(MAX(id), 0) + 1 FROM audit_log;",
+    /* 11: a 全国学籍号 that embeds an ID number (G + the ID number) is
+     * protected like the ID number: sealed (national_no_enc, and then
+     * national_no is NULL), found and kept unique by its keyed hash
+     * (every form has one), shown masked (national_no_masked: the value
+     * as shown to those who may not reveal it, for every form). The
+     * rows stored before are sealed by org_national_seal_existing()
+     * (orgsvc.c) at the next start, while the flag is set. */
+    "ALTER TABLE students ADD COLUMN national_no_enc TEXT;"
+    "ALTER TABLE students ADD COLUMN national_no_hash TEXT;"
+    "ALTER TABLE students ADD COLUMN national_no_masked TEXT;"
+    "CREATE UNIQUE INDEX students_national_hash ON "
+    "  students(national_no_hash);"
+    "INSERT INTO host_meta(key, value) VALUES ('national_no_sealing', "
+    "  'pending') ON CONFLICT(key) DO NOTHING;",
     NULL};
 
 static int

@@ -66,6 +66,13 @@ int org_identity_linked(jx_db *db, int64_t person, const char *role,
 int org_routes_register(void);
 /* 430***********123X: the first three and last four characters kept. */
 void org_id_mask(const char *id, char *out, size_t outlen);
+/* 全国学籍号 that embed an ID number (jx/org.h has the contracts). */
+int org_national_norm(const char *value, char *out, size_t outlen);
+int org_national_embeds_id(const char *no);
+void org_national_mask(const char *no, char *out, size_t outlen);
+/* Seals the 全国学籍号 stored in clear before host migration 9 (needs
+ * crypto_setup). 0, or -1. */
+int org_national_seal_existing(jx_db *db);
 /* The account's unused initial password (malloc'ed) or NULL. */
 char *org_initial_password(jx_db *db, int64_t account);
 /* The thread's Lua state for rules (workers and the job thread). */

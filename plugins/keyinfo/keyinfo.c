@@ -17,6 +17,8 @@
 #include <jx/keyinfo.h>
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct jx_host *H;
@@ -35,6 +37,105 @@ ki_field_label(const char *field)
 	if (strcmp(field, "id_number") == 0)
 		return "身份证号";
 	return field;
+}
+
+/* A change row's value as kept from now on: shown masked when it
+ * embeds an ID number, and then sealed (when sealed is not NULL: a
+ * change still to be reviewed). */
+static int
+ki_seal_value(const char *value, char *shown, size_t shown_len, char **sealed)
+{
+	char norm[64], hash[65], masked[64];
+
+	if (sealed != NULL)
+		*sealed = NULL;
+	if (ki_org->national_norm(value, norm, sizeof(norm)) != 0 ||
+	    !ki_org->national_embeds_id(norm)) {
+		snprintf(shown, shown_len, "%s", value);
+		return 0;
+	}
+	ki_org->national_mask(norm, shown, shown_len);
+	if (sealed != NULL &&
+	    ki_org->id_seal(norm, sealed, hash, masked, sizeof(masked)) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Migration 3's data step: the change rows of 全国学籍号 stored before
+ * kept old and new value in clear. Those that embed an ID number are
+ * masked, and a pending one's new value is kept sealed for its review,
+ * like an ID number's. Runs at init while the flag is set, in one
+ * transaction (the table holds submissions, not the roster); the host
+ * has secure_delete on and checkpoints after init.
+ */
+static int
+ki_seal_changes(jx_db *db)
+{
+	jx_stmt *st;
+	int64_t n = 0;
+	int rc = -1;
+
+	if (jxp_one(H, db,
+	            "SELECT COUNT(*) FROM keyinfo_meta WHERE key = "
+	            "'national_no_sealing'",
+	            "") <= 0)
+		return 0;
+	if (H->db_begin(db) != 0)
+		return -1;
+	st = H->db_query(db,
+	                 "SELECT id, old_value, new_value, status, new_sealed "
+	                 "FROM keyinfo_changes WHERE field = 'national_no' "
+	                 "ORDER BY id",
+	                 "");
+	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		char old_shown[64], new_shown[64], *sealed = NULL;
+		int pending = strcmp(H->db_text(st, 3), "pending") == 0 &&
+		              H->db_is_null(st, 4);
+		int64_t id = H->db_int(st, 0);
+
+		if (ki_seal_value(H->db_text(st, 1), old_shown,
+		                  sizeof(old_shown), NULL) != 0 ||
+		    ki_seal_value(H->db_text(st, 2), new_shown,
+		                  sizeof(new_shown),
+		                  pending ? &sealed : NULL) != 0)
+			goto out;
+		if (strcmp(old_shown, H->db_text(st, 1)) == 0 &&
+		    strcmp(new_shown, H->db_text(st, 2)) == 0) {
+			free(sealed);
+			continue;
+		}
+		if (H->db_exec(db,
+		               "UPDATE keyinfo_changes SET old_value = ?, "
+		               "new_value = ?, new_sealed = COALESCE(?, "
+		               "new_sealed) WHERE id = ?",
+		               "sssi", old_shown, new_shown, sealed, id) != 1) {
+			free(sealed);
+			goto out;
+		}
+		free(sealed);
+		n++;
+	}
+	if (st == NULL || H->db_exec(db,
+	                             "DELETE FROM keyinfo_meta WHERE key = "
+	                             "'national_no_sealing'",
+	                             "") < 0)
+		goto out;
+	rc = 0;
+out:
+	H->db_finish(st);
+	if (rc != 0 || H->db_commit(db) != 0) {
+		H->db_rollback(db);
+		H->log(JX_LOG_ERROR, "keyinfo",
+		       "masking the 全国学籍号 of stored changes failed: %s",
+		       H->db_errmsg(db));
+		return -1;
+	}
+	if (n > 0)
+		H->log(JX_LOG_INFO, "keyinfo",
+		       "masked the 全国学籍号 of %lld stored changes",
+		       (long long)n);
+	return 0;
 }
 
 static const struct jx_keyinfo_v1 ki_service = {
@@ -56,6 +157,14 @@ ki_init(const struct jx_host *h, struct jx_registrar *reg)
 		       JX_ORG_SERVICE);
 		return -1;
 	}
+	if (ki_org->size <= offsetof(struct jx_org_v1, national_seal)) {
+		h->log(JX_LOG_ERROR, "keyinfo",
+		       "the host's %s service cannot seal 全国学籍号",
+		       JX_ORG_SERVICE);
+		return -1;
+	}
+	if (ki_seal_changes(h->thread_db()) != 0)
+		return -1;
 	if (ki_results_init(reg) != 0 || ki_student_init(reg) != 0 ||
 	    ki_progress_init(reg) != 0 || ki_rules_init(reg) != 0 ||
 	    reg->service(reg, JX_KEYINFO_SERVICE, &ki_service) != 0)
@@ -144,6 +253,14 @@ static const char *const ki_migrations[] = {
     "  complete, rules_version) SELECT school_id, district_id, SUM(total), "
     "  SUM(complete), MIN(rules_version) FROM keyinfo_counts GROUP BY "
     "  school_id, district_id;",
+    /* 3: the plugin's own settings; the flag asks init to mask the
+     * 全国学籍号 that embed an ID number in the change rows stored before
+     * (ki_seal_changes) */
+    "CREATE TABLE keyinfo_meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "INSERT INTO keyinfo_meta(key, value) VALUES ('national_no_sealing', "
+    "  'pending');",
     NULL};
 
 static const struct jx_plugin ki_plugin = {

@@ -39,6 +39,10 @@ struct ki_student {
 	int64_t version; /* the rules version they were checked with */
 };
 void ki_student_free(struct ki_student *s);
+/* A student's 全国学籍号 from its columns: the clear one (a form
+ * without an ID number) or the sealed one opened (malloc'ed; NULL when
+ * there is none). */
+char *ki_national_open(const char *clear, const char *sealed);
 /* The student's fields, ID number opened; 0, or -1 (no such student in
  * school). */
 int ki_student_load(jx_db *db, int64_t id, struct ki_student *s);
@@ -70,8 +74,8 @@ int ki_student_init(struct jx_registrar *reg);
  * replied: 404 when it is not visible (or does not exist), 403 when only
  * visible. */
 int ki_manage_school(jx_req *req, int64_t school);
-/* A value for display: the ID number masked, others as they are
- * (arena). */
+/* A value for display: the ID number and a 全国学籍号 that embeds one
+ * masked, others as they are (arena). */
 const char *ki_display(jx_req *req, const char *field, const char *value);
 
 /* ---- keyinfo_progress.c ---------------------------------------------- */

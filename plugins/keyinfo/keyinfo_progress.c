@@ -337,7 +337,8 @@ route_incomplete(jx_req *req, void *ud)
 	st = H->db_query(
 	    db,
 	    "SELECT p.name, COALESCE(c.grade, 0), COALESCE(c.name, ''), "
-	    "COALESCE(ht.name, ''), s.national_no IS NULL, s.city_no IS NULL, "
+	    "COALESCE(ht.name, ''), s.national_no_hash IS NULL, s.city_no IS "
+	    "NULL, "
 	    "s.id_number_enc IS NULL, r.problems FROM keyinfo_results r JOIN "
 	    "students s ON s.person_id = r.student_id JOIN persons p ON p.id "
 	    "= r.student_id LEFT JOIN classes c ON c.id = s.class_id LEFT "
@@ -399,7 +400,8 @@ route_incomplete(jx_req *req, void *ud)
 struct ki_reg_row {
 	int row;
 	char *name, *national_no, *city_no, *id_number;
-	int64_t student; /* matched platform student, 0 if none */
+	char national_hash[65]; /* "" without a 全国学籍号 */
+	int64_t student;        /* matched platform student, 0 if none */
 };
 
 struct ki_reg {
@@ -474,6 +476,12 @@ ki_reg_row(void *ud, const struct sheet_row *r)
 	x->row = r->number;
 	x->name = ki_cell(r, g->col[0]);
 	x->national_no = ki_cell(r, g->col[1]);
+	/* matched by the keyed hash the platform keeps of each one */
+	if (x->national_no != NULL &&
+	    ki_org->national_norm(x->national_no, x->national_no,
+	                          strlen(x->national_no) + 1) == 0 &&
+	    x->national_no[0] != '\0')
+		ki_org->lookup_hash(x->national_no, x->national_hash);
 	x->city_no = ki_cell(r, g->col[2]);
 	x->id_number = ki_cell(r, g->col[3]);
 	if (x->id_number != NULL)
@@ -509,13 +517,18 @@ ki_same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* A mismatch when the values (or, for the 全国学籍号, their hashes:
+ * key_platform, key_registry) differ; platform and registry are shown
+ * through ki_display. */
 static void
-ki_mismatch(jx_req *req, cJSON *list, const struct ki_student *s,
-            const char *field, const char *platform, const char *registry)
+ki_mismatch_keyed(jx_req *req, cJSON *list, const struct ki_student *s,
+                  const char *field, const char *key_platform,
+                  const char *key_registry, const char *platform,
+                  const char *registry)
 {
 	cJSON *m;
 
-	if (ki_same(platform, registry))
+	if (ki_same(key_platform, key_registry))
 		return;
 	m = cJSON_CreateObject();
 	cJSON_AddNumberToObject(m, "student_id", (double)s->id);
@@ -529,6 +542,14 @@ ki_mismatch(jx_req *req, cJSON *list, const struct ki_student *s,
 	cJSON_AddItemToArray(list, m);
 }
 
+static void
+ki_mismatch(jx_req *req, cJSON *list, const struct ki_student *s,
+            const char *field, const char *platform, const char *registry)
+{
+	ki_mismatch_keyed(req, list, s, field, platform, registry, platform,
+	                  registry);
+}
+
 static int
 route_reconcile(jx_req *req, void *ud)
 {
@@ -538,7 +559,7 @@ route_reconcile(jx_req *req, void *ud)
 	struct ki_reg g;
 	struct sheet_limits lim = {0};
 	struct ki_student *ps = NULL;
-	const char **cls = NULL;
+	const char **cls = NULL, **shown = NULL;
 	size_t len, np = 0, cap = 0;
 	cJSON *out, *mp, *mr, *mm;
 	unsigned char *used;
@@ -571,9 +592,10 @@ route_reconcile(jx_req *req, void *ud)
 	st = H->db_query(
 	    db,
 	    "SELECT s.person_id, s.school_id, COALESCE(s.class_id, 0), "
-	    "COALESCE(c.grade, 0), p.name, s.national_no, s.city_no, "
-	    "s.id_number_enc, c.name FROM students s JOIN persons p ON p.id = "
-	    "s.person_id LEFT JOIN classes c ON c.id = s.class_id WHERE "
+	    "COALESCE(c.grade, 0), p.name, s.national_no_hash, s.city_no, "
+	    "s.id_number_enc, c.name, s.national_no_masked FROM students s "
+	    "JOIN persons p ON p.id = s.person_id LEFT JOIN classes c ON c.id "
+	    "= s.class_id WHERE "
 	    "s.school_id = ? AND s.status = 'in_school' ORDER BY s.person_id",
 	    "i", school);
 	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
@@ -590,7 +612,13 @@ route_reconcile(jx_req *req, void *ud)
 			if (mc == NULL)
 				break;
 			cls = mc;
+			mc = realloc(shown, cap * sizeof(*mc));
+			if (mc == NULL)
+				break;
+			shown = mc;
 		}
+		/* the 全国学籍号 as shown; its hash (in national_no) matches */
+		shown[np] = H->strdup(req, H->db_text(st, 9));
 		cls[np] =
 		    H->db_int(st, 3) > 0
 		        ? H->sprintf(req, "%s%s",
@@ -628,7 +656,10 @@ route_reconcile(jx_req *req, void *ud)
 			if (x->student != 0)
 				continue;
 			for (size_t j = 0; j < np; j++) {
-				const char *a = pass == 0   ? x->national_no
+				const char *a = pass == 0
+				                    ? (x->national_hash[0]
+				                           ? x->national_hash
+				                           : NULL)
 				                : pass == 1 ? x->id_number
 				                            : x->name;
 				const char *b = pass == 0   ? ps[j].national_no
@@ -658,8 +689,11 @@ route_reconcile(jx_req *req, void *ud)
 			used[hit] = 1;
 			x->student = ps[hit].id;
 			matched++;
-			ki_mismatch(req, mm, &ps[hit], "national_no",
-			            ps[hit].national_no, x->national_no);
+			ki_mismatch_keyed(req, mm, &ps[hit], "national_no",
+			                  ps[hit].national_no,
+			                  x->national_hash[0] ? x->national_hash
+			                                      : NULL,
+			                  shown[hit], x->national_no);
 			if (g.col[2] >= 0)
 				ki_mismatch(req, mm, &ps[hit], "city_no",
 				            ps[hit].city_no, x->city_no);
@@ -679,7 +713,7 @@ route_reconcile(jx_req *req, void *ud)
 		                        g.rows[i].name ? g.rows[i].name : "");
 		cJSON_AddStringToObject(
 		    m, "national_no",
-		    g.rows[i].national_no ? g.rows[i].national_no : "");
+		    ki_display(req, "national_no", g.rows[i].national_no));
 		cJSON_AddStringToObject(
 		    m, "id_number",
 		    ki_display(req, "id_number", g.rows[i].id_number));
@@ -700,6 +734,7 @@ route_reconcile(jx_req *req, void *ud)
 	}
 	free(ps);
 	free(cls);
+	free(shown);
 	free(used);
 	cJSON_AddNumberToObject(out, "school_id", (double)school);
 	cJSON_AddNumberToObject(out, "registry_rows", (double)g.n);

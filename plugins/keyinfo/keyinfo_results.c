@@ -26,6 +26,8 @@ void
 ki_student_free(struct ki_student *s)
 {
 	free(s->name);
+	if (s->national_no != NULL)
+		memset(s->national_no, 0, strlen(s->national_no));
 	free(s->national_no);
 	free(s->city_no);
 	if (s->id_number != NULL)
@@ -41,11 +43,19 @@ ki_dup(const char *s)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
+char *
+ki_national_open(const char *clear, const char *sealed)
+{
+	if (clear != NULL && *clear != '\0')
+		return strdup(clear);
+	return sealed != NULL ? ki_org->id_open(sealed) : NULL;
+}
+
 /* The columns every student query selects, in this order. */
 #define KI_STUDENT_COLUMNS                                                     \
 	"s.person_id, s.school_id, COALESCE(s.class_id, 0), "                  \
 	"COALESCE(c.grade, 0), p.name, s.national_no, s.city_no, "             \
-	"s.id_number_enc, sc.district_id"
+	"s.id_number_enc, sc.district_id, s.national_no_enc"
 #define KI_STUDENT_FROM                                                        \
 	" FROM students s JOIN persons p ON p.id = s.person_id "               \
 	"JOIN schools sc ON sc.id = s.school_id "                              \
@@ -60,7 +70,7 @@ ki_student_row(jx_stmt *st, struct ki_student *s)
 	s->klass = H->db_int(st, 2);
 	s->grade = (int)H->db_int(st, 3);
 	s->name = ki_dup(H->db_text(st, 4));
-	s->national_no = ki_dup(H->db_text(st, 5));
+	s->national_no = ki_national_open(H->db_text(st, 5), H->db_text(st, 9));
 	s->city_no = ki_dup(H->db_text(st, 6));
 	if (!H->db_is_null(st, 7))
 		s->id_number = ki_org->id_open(H->db_text(st, 7));
@@ -302,7 +312,8 @@ ki_collect(jx_db *db, int64_t school, int all, struct ki_work *w)
 			w->cap = cap;
 		}
 		ki_student_row(st, &w->s[w->n]);
-		w->expect[w->n] = H->db_is_null(st, 9) ? -1 : H->db_int(st, 9);
+		w->expect[w->n] =
+		    H->db_is_null(st, 10) ? -1 : H->db_int(st, 10);
 		w->n++;
 	}
 	H->db_finish(st);

@@ -161,7 +161,8 @@ ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
 	    "SELECT s.person_id, s.school_id, COALESCE(s.class_id, 0), "
 	    "COALESCE(c.grade, 0), p.name, s.national_no, s.city_no, "
 	    "s.id_number_enc, sc.name, r.errors, r.rules_version = ? AND "
-	    "r.stale = 0, c.name FROM students s JOIN persons p ON p.id = "
+	    "r.stale = 0, c.name, s.national_no_enc FROM students s JOIN "
+	    "persons p ON p.id = "
 	    "s.person_id "
 	    "JOIN schools sc ON sc.id = s.school_id LEFT JOIN classes c ON "
 	    "c.id = s.class_id LEFT JOIN keyinfo_results r ON r.student_id = "
@@ -182,7 +183,7 @@ ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
 		s->grade = (int)H->db_int(st, 3);
 		s->name = strdup(H->db_text(st, 4));
 		s->national_no =
-		    H->db_is_null(st, 5) ? NULL : strdup(H->db_text(st, 5));
+		    ki_national_open(H->db_text(st, 5), H->db_text(st, 12));
 		s->city_no =
 		    H->db_is_null(st, 6) ? NULL : strdup(H->db_text(st, 6));
 		s->id_number = H->db_is_null(st, 7)

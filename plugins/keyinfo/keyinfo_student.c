@@ -22,10 +22,32 @@ ki_display(jx_req *req, const char *field, const char *value)
 
 	if (value == NULL)
 		return "";
+	if (strcmp(field, "national_no") == 0) {
+		char norm[64];
+
+		if (ki_org->national_norm(value, norm, sizeof(norm)) != 0)
+			return "";
+		ki_org->national_mask(norm, masked, sizeof(masked));
+		return H->strdup(req, masked);
+	}
 	if (strcmp(field, "id_number") != 0)
 		return H->strdup(req, value);
 	ki_org->id_mask(value, masked, sizeof(masked));
 	return H->strdup(req, masked);
+}
+
+/* A field kept sealed, and so revealed only through the audited reveal:
+ * the ID number, and a 全国学籍号 that embeds one. */
+static int
+ki_sealed_field(const char *field, const char *value)
+{
+	char norm[64];
+
+	if (strcmp(field, "id_number") == 0)
+		return 1;
+	return strcmp(field, "national_no") == 0 && value != NULL &&
+	       ki_org->national_norm(value, norm, sizeof(norm)) == 0 &&
+	       ki_org->national_embeds_id(norm);
 }
 
 static const char *
@@ -87,9 +109,10 @@ ki_may_reveal(jx_req *req, int64_t school)
 	       H->may(req, JX_MANAGE_SCHOOL, school);
 }
 
-/* The reply of GET (and of PUT by a manager). */
+/* The reply of GET (and of PUT by a manager). reveal: the field shown
+ * in clear ("id_number", "national_no") or NULL. */
 static cJSON *
-ki_card(jx_req *req, jx_db *db, struct ki_student *s, int reveal)
+ki_card(jx_req *req, jx_db *db, struct ki_student *s, const char *reveal)
 {
 	cJSON *o = cJSON_CreateObject(), *fields, *f;
 	int64_t version = 0;
@@ -114,11 +137,17 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, int reveal)
 		f = cJSON_AddObjectToObject(fields, ki_fields[k]);
 		if (v == NULL)
 			cJSON_AddNullToObject(f, "value");
-		else if (reveal && strcmp(ki_fields[k], "id_number") == 0)
+		else if (reveal && strcmp(ki_fields[k], reveal) == 0)
 			cJSON_AddStringToObject(f, "value", v);
 		else
 			cJSON_AddStringToObject(
 			    f, "value", ki_display(req, ki_fields[k], v));
+		/* a masked value: the edit form starts empty (kept) */
+		cJSON_AddBoolToObject(
+		    f, "masked",
+		    v != NULL &&
+		        !(reveal && strcmp(ki_fields[k], reveal) == 0) &&
+		        ki_sealed_field(ki_fields[k], v));
 		cJSON_AddStringToObject(f, "label",
 		                        ki_field_label(ki_fields[k]));
 		cJSON_AddStringToObject(f, "status",
@@ -175,7 +204,14 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, int reveal)
 	                      H->may(req, JX_MANAGE_STUDENT, s->id));
 	cJSON_AddBoolToObject(o, "can_submit", ki_is_family(req, s->id));
 	cJSON_AddBoolToObject(o, "can_reveal", ki_may_reveal(req, s->school));
-	cJSON_AddBoolToObject(o, "id_number_revealed", reveal != 0);
+	cJSON_AddBoolToObject(o, "id_number_revealed",
+	                      reveal && strcmp(reveal, "id_number") == 0);
+	cJSON_AddBoolToObject(o, "national_no_revealed",
+	                      reveal && strcmp(reveal, "national_no") == 0);
+	cJSON_AddBoolToObject(
+	    o, "national_no_sealed",
+	    s->national_no != NULL &&
+	        ki_sealed_field("national_no", s->national_no));
 	return o;
 }
 
@@ -199,8 +235,9 @@ route_keyinfo_get(jx_req *req, void *ud)
 	jx_db *db = H->req_db(req);
 	const char *reveal = H->req_query(req, "reveal");
 	struct ki_student s;
-	int rc, revealed = 0;
+	const char *revealed = NULL;
 	cJSON *out;
+	int rc;
 
 	(void)ud;
 	if ((rc = ki_student_of(req, db, &s)) != 0)
@@ -210,11 +247,11 @@ route_keyinfo_get(jx_req *req, void *ud)
 		cJSON *detail;
 		size_t n;
 
-		if (strcmp(reveal, "id_number") != 0) {
+		if (strcmp(reveal, "id_number") != 0 &&
+		    strcmp(reveal, "national_no") != 0) {
 			ki_student_free(&s);
 			H->problem_error(req, 0, "reveal",
-			                 "reveal=id_number is the only field "
-			                 "that can be revealed");
+			                 "reveal is id_number or national_no");
 			return jxp_invalid(H, req, NULL);
 		}
 		if (!ki_may_reveal(req, s.school)) {
@@ -232,7 +269,10 @@ route_keyinfo_get(jx_req *req, void *ud)
 		}
 		detail = cJSON_CreateObject();
 		cJSON_AddStringToObject(detail, "reason", reason);
-		rc = H->audit(req, "keyinfo.id_number_revealed",
+		rc = H->audit(req,
+		              strcmp(reveal, "national_no") == 0
+		                  ? "keyinfo.national_no_revealed"
+		                  : "keyinfo.id_number_revealed",
 		              H->sprintf(req, "student:%lld", (long long)s.id),
 		              detail);
 		cJSON_Delete(detail);
@@ -240,7 +280,8 @@ route_keyinfo_get(jx_req *req, void *ud)
 			ki_student_free(&s);
 			return jxp_storage_error(H, req);
 		}
-		revealed = 1;
+		revealed = strcmp(reveal, "national_no") == 0 ? "national_no"
+		                                              : "id_number";
 	}
 	out = ki_card(req, db, &s, revealed);
 	ki_student_free(&s);
@@ -282,8 +323,7 @@ ki_read_values(jx_req *req, const cJSON *body, const char *nv[KI_NFIELDS],
 			;
 		out = o = H->alloc(req, (size_t)(e - p) + 1);
 		for (; p < e; p++)
-			*o++ = strcmp(ki_fields[k], "national_no") == 0 ||
-			               strcmp(ki_fields[k], "id_number") == 0
+			*o++ = strcmp(ki_fields[k], "id_number") == 0
 			           ? (*p == 'x' ? 'X' : *p)
 			           : *p;
 		*o = '\0';
@@ -292,6 +332,20 @@ ki_read_values(jx_req *req, const cJSON *body, const char *nv[KI_NFIELDS],
 			                 H->t(req, "keyinfo.too_long"));
 			bad = 1;
 			continue;
+		}
+		/* a masked value as shown: keep what is stored */
+		if (strcmp(ki_fields[k], "city_no") != 0 &&
+		    strchr(out, '*') != NULL) {
+			(*given)--;
+			continue;
+		}
+		/* a 全国学籍号 as stored (and found by its hash) */
+		if (strcmp(ki_fields[k], "national_no") == 0) {
+			char *norm = H->alloc(req, strlen(out) + 1);
+
+			if (ki_org->national_norm(out, norm, strlen(out) + 1) ==
+			    0)
+				out = norm;
 		}
 		nv[k] = out;
 	}
@@ -346,11 +400,13 @@ ki_taken(jx_db *db, int64_t student, const char *field, const char *value)
 
 	if (value == NULL || *value == '\0')
 		return 0;
-	if (strcmp(field, "national_no") == 0)
+	if (strcmp(field, "national_no") == 0) {
+		ki_org->lookup_hash(value, hash);
 		return jxp_one(H, db,
 		               "SELECT COUNT(*) FROM students WHERE "
-		               "national_no = ? AND person_id != ?",
-		               "si", value, student) != 0;
+		               "national_no_hash = ? AND person_id != ?",
+		               "si", hash, student) != 0;
+	}
 	if (strcmp(field, "id_number") != 0)
 		return 0;
 	ki_org->lookup_hash(value, hash);
@@ -390,12 +446,25 @@ ki_write_field(jx_db *db, int64_t student, const char *field, const char *value)
 		free(sealed);
 		return n == 1 ? 0 : -1;
 	}
+	if (strcmp(field, "national_no") == 0) {
+		char *sealed = NULL, hash[65] = "", shown[64] = "";
+		int64_t n;
+
+		if (v != NULL && ki_org->national_seal(v, &sealed, hash, shown,
+		                                       sizeof(shown)) != 0)
+			return -1;
+		n = H->db_exec(db,
+		               "UPDATE students SET national_no = ?, "
+		               "national_no_enc = ?, national_no_hash = "
+		               "NULLIF(?, ''), national_no_masked = NULLIF(?, "
+		               "'') WHERE person_id = ?",
+		               "ssssi", sealed ? NULL : v, sealed, hash, shown,
+		               student);
+		free(sealed);
+		return n == 1 ? 0 : -1;
+	}
 	return H->db_exec(db,
-	                  strcmp(field, "national_no") == 0
-	                      ? "UPDATE students SET national_no = ? WHERE "
-	                        "person_id = ?"
-	                      : "UPDATE students SET city_no = ? WHERE "
-	                        "person_id = ?",
+	                  "UPDATE students SET city_no = ? WHERE person_id = ?",
 	                  "si", v, student) == 1
 	           ? 0
 	           : -1;
@@ -525,7 +594,7 @@ route_keyinfo_put(jx_req *req, void *ud)
 			H->db_rollback(db);
 			goto fail;
 		}
-		out = ki_card(req, db, &s, 0);
+		out = ki_card(req, db, &s, NULL);
 		rc = H->reply_json(req, 200, out);
 		goto out;
 	}
@@ -554,7 +623,8 @@ route_keyinfo_put(jx_req *req, void *ud)
 		old_shown = ki_display(req, ki_fields[k],
 		                       ki_value(&orig, ki_fields[k]));
 		new_shown = ki_display(req, ki_fields[k], nv[k]);
-		if (strcmp(ki_fields[k], "id_number") == 0 && *nv[k] &&
+		/* the new value waits sealed when it is shown masked */
+		if (*nv[k] && ki_sealed_field(ki_fields[k], nv[k]) &&
 		    ki_org->id_seal(nv[k], &sealed, hash, masked,
 		                    sizeof(masked)) != 0)
 			goto fail_tx;

@@ -101,6 +101,8 @@ struct roster_student_in {
 	int create_classes;    /* a missing class is created */
 	const char *id_number; /* normalised: 17 digits + digit or X */
 	const char *national_no;
+	/* 学生账号 (an export's): matches the school's student first */
+	const char *login;
 	const char *city_no;
 	struct roster_guardian_in guardians[2];
 	int nguardians;
@@ -120,9 +122,26 @@ struct roster_teacher_in {
 	int nhead_of_class_ids;
 };
 struct roster_parent_in {
+	const char *student_login; /* or one of the two numbers */
 	const char *student_national_no, *student_id_number;
 	const char *name, *phone, *relation;
 };
+
+/* A 全国学籍号 as stored (jx/org.h): normalised, its keyed hash, the
+ * form shown without a reveal, and sealed when it embeds an ID number. */
+struct roster_national {
+	char norm[64]; /* "" when not given (or masked: keep what is stored) */
+	char hash[65];
+	char shown[64];
+	char *sealed; /* malloc'ed, or NULL */
+};
+/* Prepares n from a given value (NULL, "" or a masked one leave it
+ * empty). 0, or -1 when the value is too long or cannot be sealed. */
+int roster_national_prepare(const char *value, struct roster_national *n);
+void roster_national_free(struct roster_national *n);
+/* Writes a prepared (non-empty) n to the student. 0 or -1. */
+int roster_national_write(jx_db *db, int64_t student,
+                          const struct roster_national *n);
 
 /* An error of one row: the column at fault and a message. */
 struct roster_error {
@@ -167,6 +186,8 @@ struct roster_column {
 extern const struct roster_column roster_student_columns[];
 extern const struct roster_column roster_teacher_columns[];
 extern const struct roster_column roster_parent_columns[];
+/* 1 for the columns that exports add after the template's: 学生账号. */
+int roster_column_export_only(const struct roster_column *col);
 /* The columns of kind ("students", "teachers", "parents") or NULL. */
 const struct roster_column *roster_columns(const char *kind);
 

@@ -78,6 +78,43 @@ apply_same(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+int
+roster_national_prepare(const char *value, struct roster_national *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (!apply_given(value))
+		return 0;
+	if (roster_org->national_norm(value, n->norm, sizeof(n->norm)) != 0)
+		return -1;
+	if (n->norm[0] == '\0')
+		return 0;
+	return roster_org->national_seal(n->norm, &n->sealed, n->hash, n->shown,
+	                                 sizeof(n->shown));
+}
+
+void
+roster_national_free(struct roster_national *n)
+{
+	if (n->sealed != NULL)
+		memset(n->sealed, 0, strlen(n->sealed));
+	free(n->sealed);
+	memset(n, 0, sizeof(*n));
+}
+
+int
+roster_national_write(jx_db *db, int64_t student,
+                      const struct roster_national *n)
+{
+	return H->db_exec(db,
+	                  "UPDATE students SET national_no = ?, "
+	                  "national_no_enc = ?, national_no_hash = ?, "
+	                  "national_no_masked = ? WHERE person_id = ?",
+	                  "ssssi", n->sealed ? NULL : n->norm, n->sealed,
+	                  n->hash, n->shown, student) == 1
+	           ? 0
+	           : -1;
+}
+
 /* The class the row names, created when allowed; 0 with err when none. */
 static int64_t
 apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
@@ -134,7 +171,7 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 struct apply_match {
 	int64_t id, school, klass;
 	char status[16];
-	char name[64], gender[8], national_no[40], city_no[40], id_hash[65];
+	char name[64], gender[8], national_hash[65], city_no[40], id_hash[65];
 };
 
 static int64_t
@@ -158,7 +195,7 @@ apply_find(jx_db *db, const char *sql, const char *types, const char *a,
 		         H->db_text(st, 4) ?: "");
 		snprintf(m->gender, sizeof(m->gender), "%s",
 		         H->db_text(st, 5) ?: "");
-		snprintf(m->national_no, sizeof(m->national_no), "%s",
+		snprintf(m->national_hash, sizeof(m->national_hash), "%s",
 		         H->db_text(st, 6) ?: "");
 		snprintf(m->city_no, sizeof(m->city_no), "%s",
 		         H->db_text(st, 7) ?: "");
@@ -171,7 +208,7 @@ apply_find(jx_db *db, const char *sql, const char *types, const char *a,
 
 #define APPLY_STUDENT_COLS                                                     \
 	"SELECT s.person_id, s.school_id, COALESCE(s.class_id, 0), "           \
-	"s.status, p.name, p.gender, s.national_no, s.city_no, "               \
+	"s.status, p.name, p.gender, s.national_no_hash, s.city_no, "          \
 	"s.id_number_hash FROM students s JOIN persons p ON p.id = "           \
 	"s.person_id "
 
@@ -285,8 +322,9 @@ roster_student_apply(jx_db *db, int64_t school,
 {
 	char hash[65] = "", masked[40] = "", *sealed = NULL, msg[256];
 	int64_t district = roster_school_district(db, school), klass, account;
+	struct roster_national nat;
 	struct apply_match m, other;
-	int outcome, changed = 0, g;
+	int outcome, changed = 0, g, rc = -1;
 
 	memset(err, 0, sizeof(*err));
 	*student = 0;
@@ -295,14 +333,35 @@ roster_student_apply(jx_db *db, int64_t school,
 	klass = apply_class(db, school, in, err);
 	if (err->message[0])
 		return -1;
+	if (roster_national_prepare(in->national_no, &nat) != 0) {
+		roster_national_free(&nat);
+		return apply_fail(err, "national_no",
+		                  "全国学籍号过长 (the national student number "
+		                  "is too long)");
+	}
 	if (apply_given(in->id_number))
 		roster_org->lookup_hash(in->id_number, hash);
 
-	/* Match: 全国学籍号, else 身份证号, else 姓名+年级+班级 here. */
+	/* Match: 学生账号 (an export's, of this school), else 全国学籍号,
+	 * else 身份证号, else 姓名+年级+班级 here. */
 	m.id = 0;
-	if (apply_given(in->national_no))
-		apply_find(db, APPLY_STUDENT_COLS "WHERE s.national_no = ?",
-		           "s", in->national_no, 0, 0, NULL, &m);
+	if (in->login != NULL && *in->login != '\0') {
+		apply_find(db,
+		           APPLY_STUDENT_COLS "WHERE s.person_id = (SELECT "
+		                              "person_id FROM accounts WHERE "
+		                              "login = ?)",
+		           "s", in->login, 0, 0, NULL, &m);
+		if (m.id == 0 || m.school != school) {
+			apply_fail(err, "login",
+			           "本校没有该学生账号 (no student of this "
+			           "school has this login)");
+			goto out;
+		}
+	}
+	if (m.id == 0 && nat.norm[0])
+		apply_find(db,
+		           APPLY_STUDENT_COLS "WHERE s.national_no_hash = ?",
+		           "s", nat.hash, 0, 0, NULL, &m);
 	if (m.id == 0 && hash[0])
 		apply_find(db, APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?",
 		           "s", hash, 0, 0, NULL, &m);
@@ -320,72 +379,75 @@ roster_student_apply(jx_db *db, int64_t school,
 		/* A namesake whose numbers differ from the row's is another
 		 * student (two children of one name in a class are normal),
 		 * never one to overwrite. */
-		if (m.id != 0 &&
-		    ((hash[0] && m.id_hash[0] &&
-		      strcmp(hash, m.id_hash) != 0) ||
-		     (apply_given(in->national_no) && m.national_no[0] &&
-		      strcmp(in->national_no, m.national_no) != 0)))
+		if (m.id != 0 && ((hash[0] && m.id_hash[0] &&
+		                   strcmp(hash, m.id_hash) != 0) ||
+		                  (nat.norm[0] && m.national_hash[0] &&
+		                   strcmp(nat.hash, m.national_hash) != 0)))
 			m.id = 0;
 	}
 	/* The numbers must not belong to another student. */
 	if (m.id != 0 && hash[0] && m.id_hash[0] && strcmp(m.id_hash, hash)) {
 		if (apply_find(db,
 		               APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?",
-		               "s", hash, 0, 0, NULL, &other) != 0)
-			return apply_fail(
-			    err, "id_number",
-			    "身份证号已属于另一名学生 (this ID number "
-			    "belongs to another student)");
+		               "s", hash, 0, 0, NULL, &other) != 0) {
+			apply_fail(err, "id_number",
+			           "身份证号已属于另一名学生 (this ID number "
+			           "belongs to another student)");
+			goto out;
+		}
 	}
 	if (m.id != 0 && hash[0] && !m.id_hash[0] &&
 	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?", "s",
 	               hash, 0, 0, NULL, &other) != 0 &&
-	    other.id != m.id)
-		return apply_fail(err, "id_number",
-		                  "身份证号已属于另一名学生 (this ID number "
-		                  "belongs to another student)");
-	if (apply_given(in->national_no) && m.id != 0 &&
-	    !apply_same(m.national_no[0] ? m.national_no : NULL,
-	                in->national_no) &&
-	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.national_no = ?", "s",
-	               in->national_no, 0, 0, NULL, &other) != 0 &&
-	    other.id != m.id)
-		return apply_fail(err, "national_no",
-		                  "全国学籍号已属于另一名学生 (this national "
-		                  "student number belongs to another student)");
+	    other.id != m.id) {
+		apply_fail(
+		    err, "id_number",
+		    "身份证号已属于另一名学生 (this ID number belongs to "
+		    "another student)");
+		goto out;
+	}
+	if (nat.norm[0] && m.id != 0 &&
+	    strcmp(m.national_hash, nat.hash) != 0 &&
+	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.national_no_hash = ?",
+	               "s", nat.hash, 0, 0, NULL, &other) != 0 &&
+	    other.id != m.id) {
+		apply_fail(err, "national_no",
+		           "全国学籍号已属于另一名学生 (this national student "
+		           "number belongs to another student)");
+		goto out;
+	}
 	/* Still in school elsewhere: refuse, and say nothing about where. */
 	if (m.id != 0 && m.school != school &&
-	    strcmp(m.status, "in_school") == 0)
-		return apply_fail(
-		    err,
-		    apply_given(in->national_no) ? "national_no" : "id_number",
-		    "该学生在其他学校在读，须由原学校先办理离校 (the "
-		    "student is enrolled at another school, which "
-		    "must mark them as left first)");
+	    strcmp(m.status, "in_school") == 0) {
+		apply_fail(err, nat.norm[0] ? "national_no" : "id_number",
+		           "该学生在其他学校在读，须由原学校先办理离校 (the "
+		           "student is enrolled at another school, which "
+		           "must mark them as left first)");
+		goto out;
+	}
 	if (hash[0] &&
 	    (sealed = NULL, roster_org->id_seal(in->id_number, &sealed, hash,
-	                                        masked, sizeof(masked)) != 0))
-		return apply_storage(db, err);
+	                                        masked, sizeof(masked)) != 0)) {
+		apply_storage(db, err);
+		goto out;
+	}
 
 	if (m.id == 0) {
 		char login[16];
 
 		if (in->name == NULL || !*in->name) {
-			free(sealed);
-			return apply_fail(err, "name",
-			                  "姓名缺失 (name missing)");
+			apply_fail(err, "name", "姓名缺失 (name missing)");
+			goto out;
 		}
 		if (in->gender == NULL) {
-			free(sealed);
-			return apply_fail(
-			    err, "gender",
-			    "性别应为 男 或 女 (gender: 男 or 女)");
+			apply_fail(err, "gender",
+			           "性别应为 男 或 女 (gender: 男 or 女)");
+			goto out;
 		}
 		if (klass == 0) {
-			free(sealed);
-			return apply_fail(err, "class",
-			                  "年级和班级缺失 (grade and class "
-			                  "missing)");
+			apply_fail(err, "class",
+			           "年级和班级缺失 (grade and class missing)");
+			goto out;
 		}
 		*student = H->db_insert(db,
 		                        "INSERT INTO persons(name, gender, "
@@ -395,26 +457,31 @@ roster_student_apply(jx_db *db, int64_t school,
 		    H->db_exec(
 		        db,
 		        "INSERT INTO students(person_id, school_id, "
-		        "class_id, national_no, city_no, id_number_enc, "
-		        "id_number_hash, id_number_masked, created_at) "
-		        "VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?)",
-		        "iiisssssi", *student, school, klass,
-		        apply_given(in->national_no) ? in->national_no : NULL,
+		        "class_id, city_no, id_number_enc, "
+		        "id_number_hash, id_number_masked, national_no, "
+		        "national_no_enc, national_no_hash, "
+		        "national_no_masked, created_at) VALUES (?, ?, ?, ?, "
+		        "?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, NULLIF(?, ''), "
+		        "NULLIF(?, ''), ?)",
+		        "iiissssssssi", *student, school, klass,
 		        apply_given(in->city_no) ? in->city_no : NULL, sealed,
-		        hash, masked[0] ? masked : NULL, H->now()) != 1 ||
+		        hash, masked[0] ? masked : NULL,
+		        nat.sealed ? "" : nat.norm, nat.sealed, nat.hash,
+		        nat.shown, H->now()) != 1 ||
 		    roster_org->student_login(db, login) != 0) {
-			free(sealed);
-			return apply_storage(db, err);
+			apply_storage(db, err);
+			goto out;
 		}
-		free(sealed);
 		account = roster_org->account(db, district, *student, login,
 		                              "student", NULL, NULL, 0, msg,
 		                              sizeof(msg));
 		if (account <= 0 ||
 		    roster_org->identity(db, account, "student", district,
 		                         school, *student, msg,
-		                         sizeof(msg)) <= 0)
-			return apply_fail(err, NULL, msg);
+		                         sizeof(msg)) <= 0) {
+			apply_fail(err, NULL, msg);
+			goto out;
+		}
 		outcome = ROSTER_CREATED;
 	} else {
 		int moved =
@@ -424,19 +491,18 @@ roster_student_apply(jx_db *db, int64_t school,
 		if (klass == 0)
 			klass = m.klass;
 		if (klass == 0) {
-			free(sealed);
-			return apply_fail(err, "class",
-			                  "年级和班级缺失 (grade and class "
-			                  "missing)");
+			apply_fail(err, "class",
+			           "年级和班级缺失 (grade and class missing)");
+			goto out;
 		}
-		changed = moved || klass != m.klass ||
-		          (in->name && strcmp(in->name, m.name) != 0) ||
-		          (in->gender && strcmp(in->gender, m.gender) != 0) ||
-		          (apply_given(in->national_no) &&
-		           strcmp(in->national_no, m.national_no) != 0) ||
-		          (apply_given(in->city_no) &&
-		           strcmp(in->city_no, m.city_no) != 0) ||
-		          (hash[0] && strcmp(hash, m.id_hash) != 0);
+		changed =
+		    moved || klass != m.klass ||
+		    (in->name && strcmp(in->name, m.name) != 0) ||
+		    (in->gender && strcmp(in->gender, m.gender) != 0) ||
+		    (nat.norm[0] && strcmp(nat.hash, m.national_hash) != 0) ||
+		    (apply_given(in->city_no) &&
+		     strcmp(in->city_no, m.city_no) != 0) ||
+		    (hash[0] && strcmp(hash, m.id_hash) != 0);
 		if (changed &&
 		    (H->db_exec(db,
 		                "UPDATE persons SET name = COALESCE(?, name), "
@@ -446,20 +512,19 @@ roster_student_apply(jx_db *db, int64_t school,
 		         db,
 		         "UPDATE students SET school_id = ?, class_id = ?, "
 		         "status = 'in_school', left_at = NULL, "
-		         "left_reason = NULL, national_no = COALESCE(?, "
-		         "national_no), city_no = COALESCE(?, city_no), "
+		         "left_reason = NULL, city_no = COALESCE(?, city_no), "
 		         "id_number_enc = COALESCE(?, id_number_enc), "
 		         "id_number_hash = COALESCE(NULLIF(?, ''), "
 		         "id_number_hash), id_number_masked = COALESCE(?, "
 		         "id_number_masked) WHERE person_id = ?",
-		         "iisssssi", school, klass,
-		         apply_given(in->national_no) ? in->national_no : NULL,
+		         "iissssi", school, klass,
 		         apply_given(in->city_no) ? in->city_no : NULL, sealed,
-		         hash, masked[0] ? masked : NULL, m.id) != 1)) {
-			free(sealed);
-			return apply_storage(db, err);
+		         hash, masked[0] ? masked : NULL, m.id) != 1 ||
+		     (nat.norm[0] && strcmp(nat.hash, m.national_hash) != 0 &&
+		      roster_national_write(db, m.id, &nat) != 0))) {
+			apply_storage(db, err);
+			goto out;
 		}
-		free(sealed);
 		if (moved) {
 			/* A transfer or re-admission: the student and the
 			 * parents they had act again, here. */
@@ -483,21 +548,29 @@ roster_student_apply(jx_db *db, int64_t school,
 			               "g.parent_id = a.person_id WHERE "
 			               "g.student_id = ?)",
 			               "iiii", school, district, m.id,
-			               m.id) < 0)
-				return apply_fail(err, NULL, msg);
+			               m.id) < 0) {
+				apply_fail(err, NULL, msg);
+				goto out;
+			}
 		}
 		outcome = changed ? ROSTER_UPDATED : ROSTER_UNCHANGED;
 	}
 	if (outcome != ROSTER_UNCHANGED && !in->quiet &&
-	    roster_student_changed(db, *student) != 0)
-		return apply_storage(db, err);
+	    roster_student_changed(db, *student) != 0) {
+		apply_storage(db, err);
+		goto out;
+	}
 	g = apply_guardians(db, district, school, *student, in->guardians,
 	                    in->nguardians, err);
 	if (g < 0)
-		return -1;
+		goto out;
 	if (g > 0 && outcome == ROSTER_UNCHANGED)
 		outcome = ROSTER_UPDATED;
-	return outcome;
+	rc = outcome;
+out:
+	free(sealed);
+	roster_national_free(&nat);
+	return rc;
 }
 
 int
@@ -640,14 +713,32 @@ roster_parent_apply(jx_db *db, int64_t school,
 
 	memset(err, 0, sizeof(*err));
 	*parent = 0;
-	if (apply_given(in->student_national_no))
+	if (in->student_login != NULL && *in->student_login != '\0')
+		student = H->db_one(db,
+		                    "SELECT s.person_id FROM accounts a JOIN "
+		                    "students s ON s.person_id = a.person_id "
+		                    "WHERE a.login = ? AND s.school_id = ? AND "
+		                    "s.status = 'in_school'",
+		                    "si", in->student_login, school);
+	else if (apply_given(in->student_national_no)) {
+		struct roster_national nat;
+
+		if (roster_national_prepare(in->student_national_no, &nat) !=
+		    0) {
+			roster_national_free(&nat);
+			return apply_fail(
+			    err, "student_national_no",
+			    "全国学籍号过长 (the national student "
+			    "number is too long)");
+		}
 		student =
 		    H->db_one(db,
 		              "SELECT person_id FROM students WHERE "
-		              "national_no = ? AND school_id = ? AND status "
-		              "= 'in_school'",
-		              "si", in->student_national_no, school);
-	else if (apply_given(in->student_id_number)) {
+		              "national_no_hash = ? AND school_id = ? AND "
+		              "status = 'in_school'",
+		              "si", nat.hash, school);
+		roster_national_free(&nat);
+	} else if (apply_given(in->student_id_number)) {
 		roster_org->lookup_hash(in->student_id_number, hash);
 		student = H->db_one(db,
 		                    "SELECT person_id FROM students WHERE "
@@ -656,11 +747,14 @@ roster_parent_apply(jx_db *db, int64_t school,
 		                    "si", hash, school);
 	} else
 		return apply_fail(err, "student_national_no",
-		                  "学生全国学籍号或身份证号缺失 (the student's "
-		                  "national number or ID number is missing)");
+		                  "学生账号、学生全国学籍号或身份证号缺失 (the "
+		                  "student's login, national number or ID "
+		                  "number is missing)");
 	if (student <= 0)
 		return apply_fail(err,
-		                  apply_given(in->student_national_no)
+		                  in->student_login && *in->student_login
+		                      ? "student_login"
+		                  : apply_given(in->student_national_no)
 		                      ? "student_national_no"
 		                      : "student_id_number",
 		                  "本校找不到该学生 (no such student in this "

@@ -38,6 +38,8 @@ const struct roster_column roster_student_columns[] = {
     {"家长2姓名", "guardian2_name", 0, "", ""},
     {"家长2手机", "guardian2_phone", 0, "", ""},
     {"家长2关系", "guardian2_relation", 0, "", ""},
+    /* exports only, last (not in the template): the row's student */
+    {"学生账号", "login", 0, "导出名单时填写，用于匹配学生；新学生留空", ""},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -53,13 +55,21 @@ const struct roster_column roster_teacher_columns[] = {
 };
 
 const struct roster_column roster_parent_columns[] = {
-    {"学生全国学籍号", "student_national_no", 0, "与学生身份证号二选一", ""},
+    {"学生账号", "student_login", 0, "学生账号、全国学籍号、身份证号填一项",
+     ""},
+    {"学生全国学籍号", "student_national_no", 0, "", ""},
     {"学生身份证号", "student_id_number", 0, "", "430102200801010012"},
     {"家长姓名", "name", 1, "必填", "王芳"},
     {"手机", "phone", 1, "11位手机号", "13900000001"},
     {"关系", "relation", 0, "父亲、母亲、祖父、祖母、其他", "母亲"},
     {NULL, NULL, 0, NULL, NULL},
 };
+
+int
+roster_column_export_only(const struct roster_column *col)
+{
+	return strcmp(col->alias, "login") == 0;
+}
 
 const struct roster_column *
 roster_columns(const char *kind)
@@ -125,10 +135,13 @@ import_collect(void *ud, const struct sheet_row *row)
 		if (c == NULL || *c == '\0')
 			continue;
 		sheet_normalize(c, buf, IMPORT_CELL_BYTES);
-		/* Our export neutralises formulas with a leading apostrophe:
-		 * a re-import gets the value back. */
-		if (buf[0] == '\'' && strchr("=+-@\t\r", buf[1]) != NULL &&
-		    buf[1] != '\0')
+		/* Exports before 2026-12 put an apostrophe before a value
+		 * starting with = + - @ (a string cell is never evaluated,
+		 * so they no longer do): a re-import of such a sheet gets
+		 * the value back. Only before those four characters, which
+		 * begin no number, name or phone a school enters. */
+		if (buf[0] == '\'' && buf[1] != '\0' &&
+		    strchr("=+-@", buf[1]) != NULL)
 			memmove(buf, buf + 1, strlen(buf));
 		if (*buf != '\0')
 			len[i] = strlen(buf) + 1;
@@ -660,6 +673,7 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		in.create_classes = im->create_classes;
 		import_id(im, r, "id_number", idn, &in.id_number);
 		in.national_no = import_value(im, r, "national_no");
+		in.login = import_value(im, r, "login");
 		in.city_no = import_value(im, r, "city_no");
 		import_phone(im, r, "guardian1_phone");
 		import_phone(im, r, "guardian2_phone");
@@ -730,6 +744,7 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		struct roster_parent_in in = {0};
 		char idn[19];
 
+		in.student_login = import_value(im, r, "student_login");
 		in.student_national_no =
 		    import_value(im, r, "student_national_no");
 		import_id(im, r, "student_id_number", idn,
@@ -764,9 +779,9 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 	size_t total = s->n - (size_t)im->header_row - 1, done = 0;
 	struct import_set seen;
 
-	/* the keys a row may add: 全国学籍号, 身份证号, and a teacher's
-	 * phone */
-	if (import_set_init(&seen, (strcmp(im->kind, "teachers") == 0 ? 3 : 2) *
+	/* the keys a row may add: 学生账号, 全国学籍号, 身份证号, and a
+	 * teacher's phone */
+	if (import_set_init(&seen, (strcmp(im->kind, "teachers") == 0 ? 4 : 3) *
 	                               total) != 0) {
 		import_error(im, 0, NULL, "内存不足 (out of memory)");
 		return;
@@ -776,14 +791,15 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 
 	for (size_t i = (size_t)im->header_row + 1; i < s->n; i++) {
 		const struct import_row *r = &s->rows[i];
-		const char *keys[] = {"national_no", "id_number", "phone"};
+		const char *keys[] = {"national_no", "id_number", "phone",
+		                      "login"};
 
 		done++;
 		if (done % 256 == 0)
 			H->job_progress(job, (int64_t)done, (int64_t)total);
 		if (import_skip(r))
 			continue;
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < 4; k++) {
 			const char *v;
 			char key[128];
 			int first;
@@ -822,6 +838,7 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 		 * apart by a number: without one, the second row would
 		 * update the first. */
 		if (strcmp(im->kind, "students") == 0 &&
+		    import_value(im, r, "login") == NULL &&
 		    import_value(im, r, "national_no") == NULL &&
 		    import_value(im, r, "id_number") == NULL &&
 		    import_value(im, r, "name") != NULL) {
@@ -985,12 +1002,14 @@ import_job(jx_job *job, void *ud)
 			import_error(&im, sheet.rows[im.header_row].number,
 			             im.cols[i].header, msg);
 		}
+	/* parents: 学生账号, 学生全国学籍号 or 学生身份证号 (columns 0-2) */
 	if (strcmp(im.kind, "parents") == 0 && im.index_of[0] < 0 &&
-	    im.index_of[1] < 0)
-		import_error(
-		    &im, sheet.rows[im.header_row].number, "学生全国学籍号",
-		    "需要“学生全国学籍号”或“学生身份证号”列 (a student "
-		    "number column is required)");
+	    im.index_of[1] < 0 && im.index_of[2] < 0)
+		import_error(&im, sheet.rows[im.header_row].number,
+		             "学生全国学籍号",
+		             "需要“学生账号”、“学生全国学籍号”或“学生身份证号”"
+		             "列 (a student login or number column is "
+		             "required)");
 	if (im.nerrors > 0) {
 		failed = 1;
 		goto done;

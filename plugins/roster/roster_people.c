@@ -171,7 +171,7 @@ people_filter_parse(jx_req *req, struct people_filter *f, int page)
 	const char *status = H->req_query(req, "status");
 	const char *klass = H->req_query(req, "class_id");
 	const char *q = H->req_query(req, "q");
-	char id[20];
+	char id[64];
 	int bad = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -214,6 +214,10 @@ people_filter_parse(jx_req *req, struct people_filter *f, int page)
 	f->q = q;
 	if (*q && roster_id_number(q, id, sizeof(id)) == 0)
 		roster_org->lookup_hash(id, f->hash);
+	/* a 全国学籍号 that embeds an ID number is found only whole, by
+	 * its hash, like the ID number */
+	if (*q && roster_org->national_norm(q, id, sizeof(id)) == 0 && *id)
+		roster_org->lookup_hash(id, f->national_hash);
 	f->contains = people_like(req, q, 1);
 	f->prefix = people_like(req, q, 0);
 	return bad ? -1 : 0;

@@ -30,9 +30,10 @@ cJSON *people_class_options(jx_db *db, int64_t school, int64_t teacher);
 /* A list request: ?limit, cursor, status, class_id, q. */
 struct people_filter {
 	int64_t school, after, limit, klass, teacher, only;
-	const char *status; /* "" for any */
-	const char *q;      /* "" for none */
-	char hash[65];      /* of q when it is shaped like an ID number */
+	const char *status;     /* "" for any */
+	const char *q;          /* "" for none */
+	char hash[65];          /* of q when it is shaped like an ID number */
+	char national_hash[65]; /* of q as a 全国学籍号 */
 	const char *contains, *prefix; /* q as LIKE patterns */
 };
 /* Reads the filter (a page opens on status in_school, the API on all);

@@ -56,7 +56,7 @@ sheets_is_text(const char *alias)
 {
 	return strstr(alias, "phone") != NULL ||
 	       strstr(alias, "id_number") != NULL ||
-	       strstr(alias, "_no") != NULL;
+	       strstr(alias, "_no") != NULL || strstr(alias, "login") != NULL;
 }
 
 /* The width of a string in Excel's character units: CJK characters are
@@ -72,23 +72,6 @@ sheets_width(const char *s)
 		w += *p >= 0xe0 ? 2 : 1;
 	}
 	return w;
-}
-
-/*
- * A cell value as it may be written: a value that a spreadsheet would
- * read as a formula or a DDE command (starting with = + - @, a tab or a
- * carriage return) gets a leading apostrophe, so opening the export or
- * a CSV saved from it runs nothing (OWASP "CSV injection"). Arena
- * memory, or the value itself.
- */
-static const char *
-sheets_safe(jx_req *req, const char *v)
-{
-	if (v == NULL)
-		return NULL;
-	if (v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL)
-		return H->sprintf(req, "'%s", v);
-	return v;
 }
 
 static void
@@ -126,7 +109,9 @@ static void
 sheets_header(jx_req *req, lxw_worksheet *ws, const struct roster_column *cols,
               const struct sheets_formats *f, int with_notes)
 {
-	for (int c = 0; cols[c].header != NULL; c++) {
+	for (int c = 0; cols[c].header != NULL &&
+	                !(with_notes && roster_column_export_only(&cols[c]));
+	     c++) {
 		int text = sheets_is_text(cols[c].alias);
 		double w = sheets_width(cols[c].header) + 4;
 
@@ -263,7 +248,9 @@ sheets_template(jx_req *req, void *ud)
 	/* Row 2: the notes, row 3: the example; both marked in their first
 	 * cell and skipped by the importer. */
 	worksheet_set_row(ws, 1, 48, NULL);
-	for (int c = 0; cols[c].header != NULL; c++) {
+	for (int c = 0;
+	     cols[c].header != NULL && !roster_column_export_only(&cols[c]);
+	     c++) {
 		const char *note = cols[c].note ? cols[c].note : "";
 		const char *ex = cols[c].example ? cols[c].example : "";
 		int text = sheets_is_text(cols[c].alias);
@@ -296,7 +283,7 @@ sheets_template(jx_req *req, void *ud)
 /* The export's value for a student column by its alias. */
 struct sheets_student {
 	const char *name, *gender, *grade, *klass, *id_number, *national_no,
-	    *city_no;
+	    *city_no, *login;
 	const char *g[2][3]; /* guardian name, phone, relation */
 };
 
@@ -304,11 +291,11 @@ static const char *
 sheets_student_value(const struct sheets_student *s, const char *alias)
 {
 	static const char *const plain[] = {
-	    "name",      "gender",      "grade",  "class",
-	    "id_number", "national_no", "city_no"};
-	const char *const values[] = {s->name,   s->gender,    s->grade,
-	                              s->klass,  s->id_number, s->national_no,
-	                              s->city_no};
+	    "name",      "gender",      "grade",   "class",
+	    "id_number", "national_no", "city_no", "login"};
+	const char *const values[] = {s->name,    s->gender,    s->grade,
+	                              s->klass,   s->id_number, s->national_no,
+	                              s->city_no, s->login};
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++)
 		if (strcmp(alias, plain[i]) == 0)
@@ -394,9 +381,11 @@ sheets_export(jx_req *req, void *ud)
 	st =
 	    H->db_query(db,
 	                "SELECT s.person_id, p.name, p.gender, c.id, c.grade, "
-	                "c.name, s.id_number_masked, s.national_no, s.city_no "
-	                "FROM students s JOIN persons p ON p.id = s.person_id "
-	                "LEFT JOIN classes c ON c.id = s.class_id WHERE "
+	                "c.name, s.id_number_masked, s.national_no_masked, "
+	                "s.city_no, a.login FROM students s JOIN persons p ON "
+	                "p.id = s.person_id LEFT JOIN classes c ON c.id = "
+	                "s.class_id LEFT JOIN accounts a ON a.person_id = "
+	                "s.person_id WHERE "
 	                "s.school_id = ? AND s.status = 'in_school' AND (? = 0 "
 	                "OR s.class_id = ?) ORDER BY COALESCE(c.grade, 99), "
 	                "LENGTH(c.name), c.name, p.name, s.person_id",
@@ -423,6 +412,7 @@ sheets_export(jx_req *req, void *ud)
 		s.id_number = H->strdup(req, H->db_text(st, 6));
 		s.national_no = H->strdup(req, H->db_text(st, 7));
 		s.city_no = H->strdup(req, H->db_text(st, 8));
+		s.login = H->strdup(req, H->db_text(st, 9));
 		gs = H->db_query(db,
 		                 "SELECT COALESCE(g.display_name, p.name), "
 		                 "p.phone, g.relation FROM "
@@ -437,8 +427,10 @@ sheets_export(jx_req *req, void *ud)
 		}
 		H->db_finish(gs);
 		for (int c = 0; cols[c].header != NULL; c++) {
-			const char *v = sheets_safe(
-			    req, sheets_student_value(&s, cols[c].alias));
+			/* As stored: a string cell is never evaluated, so a
+			 * name starting with = stays a name (no CSV is
+			 * written here, where it would need neutralising). */
+			const char *v = sheets_student_value(&s, cols[c].alias);
 
 			if (v != NULL && *v != '\0')
 				worksheet_write_string(

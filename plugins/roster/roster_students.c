@@ -17,7 +17,7 @@
 /* Columns of a student item, then where they come from. */
 #define PEOPLE_STUDENT_COLS                                                    \
 	"SELECT s.person_id, p.name, p.gender, c.grade, s.class_id, c.name, "  \
-	"a.id, a.login, s.status, s.national_no, s.city_no, "                  \
+	"a.id, a.login, s.status, s.national_no_masked, s.city_no, "           \
 	"s.id_number_masked, s.school_id "
 #define PEOPLE_STUDENT_FROM                                                    \
 	"FROM students s JOIN persons p ON p.id = s.person_id LEFT JOIN "      \
@@ -36,8 +36,9 @@
 	"'in_school' AND s.class_id IN (SELECT tc.class_id FROM teaching tc "  \
 	"WHERE tc.teacher_id = ? UNION SELECT hc.id FROM classes hc WHERE "    \
 	"hc.head_teacher_id = ?))) AND (? = '' OR s.id_number_hash = ? OR "    \
-	"p.name LIKE ? ESCAPE '\\' OR a.login LIKE ? ESCAPE '\\' OR "          \
-	"s.national_no LIKE ? ESCAPE '\\') ORDER BY s.person_id LIMIT ?"
+	"s.national_no_hash = ? OR p.name LIKE ? ESCAPE '\\' OR a.login "      \
+	"LIKE ? ESCAPE '\\' OR s.national_no LIKE ? ESCAPE '\\') ORDER BY "    \
+	"s.person_id LIMIT ?"
 #define PEOPLE_GUARDIAN_COLS                                                   \
 	"SELECT g.student_id, g.parent_id, COALESCE(g.display_name, "          \
 	"gp.name), gp.phone, g.relation "                                      \
@@ -141,10 +142,11 @@ people_attach_guardians(jx_stmt *st, cJSON *items)
 static jx_stmt *
 people_student_query(jx_db *db, const char *sql, const struct people_filter *f)
 {
-	return H->db_query(db, sql, "iiiissiiisssssi", f->school, f->after,
+	return H->db_query(db, sql, "iiiissiiissssssi", f->school, f->after,
 	                   f->klass, f->klass, f->status, f->status, f->teacher,
-	                   f->teacher, f->teacher, f->q, f->hash, f->contains,
-	                   f->prefix, f->contains, f->limit);
+	                   f->teacher, f->teacher, f->q, f->hash,
+	                   f->national_hash, f->contains, f->prefix,
+	                   f->contains, f->limit);
 }
 
 /* Up to f->limit students with their guardians, in two statements. */
@@ -276,11 +278,11 @@ people_reveal(jx_req *req, jx_db *db, int64_t id, cJSON *item,
 	jx_stmt *st;
 	char *clear = NULL;
 	size_t n;
-	int rc;
+	int rc, national;
 
-	if (strcmp(reveal, "id_number") != 0) {
-		*msg = "reveal=id_number is the only field that can be "
-		       "revealed";
+	if (strcmp(reveal, "id_number") != 0 &&
+	    strcmp(reveal, "national_no") != 0) {
+		*msg = "reveal is id_number or national_no";
 		H->problem_error(req, 0, "reveal", *msg);
 		return 422;
 	}
@@ -300,28 +302,35 @@ people_reveal(jx_req *req, jx_db *db, int64_t id, cJSON *item,
 	}
 	detail = cJSON_CreateObject();
 	cJSON_AddStringToObject(detail, "reason", reason);
-	rc = H->audit(req, "roster.id_number_revealed",
+	national = strcmp(reveal, "national_no") == 0;
+	rc = H->audit(req,
+	              national ? "roster.national_no_revealed"
+	                       : "roster.id_number_revealed",
 	              H->sprintf(req, "%lld", (long long)id), detail);
 	cJSON_Delete(detail);
 	if (rc != 0) {
 		*msg = "storage";
 		return 500;
 	}
+	/* A 全国学籍号 without an ID number in it is shown as it is. */
 	st = H->db_query(db,
-	                 "SELECT id_number_enc FROM students WHERE person_id "
-	                 "= ?",
+	                 national ? "SELECT national_no_enc FROM students "
+	                            "WHERE person_id = ?"
+	                          : "SELECT id_number_enc FROM students "
+	                            "WHERE person_id = ?",
 	                 "i", id);
 	if (st != NULL && H->db_step(st) == JX_DB_ROW && !H->db_is_null(st, 0))
 		clear = roster_org->id_open(H->db_text(st, 0));
 	H->db_finish(st);
 	if (clear != NULL) {
-		cJSON_ReplaceItemInObject(item, "id_number",
+		cJSON_ReplaceItemInObject(item, reveal,
 		                          cJSON_CreateString(clear));
 		/* wipe the copy we own; the reply holds its own */
 		memset(clear, 0, strlen(clear));
 		free(clear);
 	}
-	cJSON_AddBoolToObject(item, "id_number_revealed", 1);
+	cJSON_AddBoolToObject(
+	    item, national ? "national_no_revealed" : "id_number_revealed", 1);
 	return 0;
 }
 
@@ -349,6 +358,14 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 	                        people_school_name(req, db, school));
 	cJSON_AddBoolToObject(item, "can_reveal",
 	                      people_may_reveal(req, school));
+	{
+		/* a 全国学籍号 shown masked embeds an ID number */
+		const cJSON *no = cJSON_GetObjectItem(item, "national_no");
+
+		cJSON_AddBoolToObject(item, "national_no_sealed",
+		                      cJSON_IsString(no) &&
+		                          strchr(no->valuestring, '*') != NULL);
+	}
 	cJSON_AddBoolToObject(item, "can_list",
 	                      people_student_scope(req, school) >= 0);
 	cJSON_AddBoolToObject(item, "can_manage",
@@ -662,13 +679,16 @@ students_create(jx_req *req, void *ud)
 		const char *field = NULL;
 		char hash[65];
 
-		if (in.national_no != NULL &&
-		    strchr(in.national_no, '*') == NULL &&
+		struct roster_national nat;
+
+		if (roster_national_prepare(in.national_no, &nat) == 0 &&
+		    nat.norm[0] &&
 		    jxp_one(roster_host, db,
-		            "SELECT 1 FROM students WHERE national_no = ? AND "
-		            "school_id = ? AND status = 'in_school'",
-		            "si", in.national_no, sid) == 1)
+		            "SELECT 1 FROM students WHERE national_no_hash = ? "
+		            "AND school_id = ? AND status = 'in_school'",
+		            "si", nat.hash, sid) == 1)
 			field = "national_no";
+		roster_national_free(&nat);
 		if (field == NULL && in.id_number != NULL &&
 		    strchr(in.id_number, '*') == NULL) {
 			roster_org->lookup_hash(in.id_number, hash);
@@ -737,8 +757,8 @@ people_card_again(jx_req *req, jx_db *db, int64_t student, const cJSON *values,
 	return people_student_page(req, db, item, status, errors);
 }
 
-/* Another student holding this number (national_no, or the ID number's
- * hash): 1 after adding the error (which says neither who nor where),
+/* Another student holding this number (the 全国学籍号's or the ID
+ * number's hash): 1 after adding the error (which says neither who nor where),
  * 0 when free, -1 when the database failed. */
 static int
 people_taken(struct people_errs *e, jx_db *db, int64_t student,
@@ -746,9 +766,9 @@ people_taken(struct people_errs *e, jx_db *db, int64_t student,
 {
 	int64_t other = jxp_one(
 	    roster_host, db,
-	    strcmp(column, "national_no") == 0
-	        ? "SELECT person_id FROM students WHERE national_no = ? "
-	          "AND person_id <> ?"
+	    strcmp(column, "national_no_hash") == 0
+	        ? "SELECT person_id FROM students WHERE national_no_hash = "
+	          "? AND person_id <> ?"
 	        : "SELECT person_id FROM students WHERE id_number_hash "
 	          "= ? AND person_id <> ?",
 	    "si", value, student);
@@ -775,6 +795,7 @@ student_patch(jx_req *req, void *ud)
 	struct people_errs e = {req, NULL, 0};
 	struct roster_student_in in;
 	char hash[65] = "", masked[40] = "", *sealed = NULL;
+	struct roster_national nat = {0};
 	const char *status;
 	const cJSON *body, *k;
 	cJSON *cur, *fields, *list;
@@ -818,23 +839,31 @@ student_patch(jx_req *req, void *ud)
 	if (!e.bad && in.class_id > 0 && in.class_id != klass &&
 	    !H->may(req, JX_MANAGE_CLASS, in.class_id))
 		return roster_forbidden(req);
-	if (!e.bad && in.national_no && !strchr(in.national_no, '*'))
-		conflict = people_taken(&e, db, id, "national_no",
-		                        in.national_no, "national_no");
+	if (!e.bad && roster_national_prepare(in.national_no, &nat) != 0) {
+		roster_national_free(&nat);
+		return roster_storage_error(req);
+	}
+	if (!e.bad && nat.norm[0])
+		conflict = people_taken(&e, db, id, "national_no_hash",
+		                        nat.hash, "national_no");
 	if (!e.bad && conflict == 0 && in.id_number &&
 	    !strchr(in.id_number, '*')) {
 		roster_org->lookup_hash(in.id_number, hash);
 		conflict = people_taken(&e, db, id, "id_number_hash", hash,
 		                        "id_number");
 	}
-	if (conflict < 0)
-		return roster_storage_error(req);
-	if (e.bad)
-		return people_write_failed(req, &e, conflict, people_card_again,
-		                           id, body);
+	if (conflict < 0 || e.bad) {
+		roster_national_free(&nat);
+		return conflict < 0
+		           ? roster_storage_error(req)
+		           : people_write_failed(req, &e, conflict,
+		                                 people_card_again, id, body);
+	}
 	if (hash[0] && roster_org->id_seal(in.id_number, &sealed, hash, masked,
-	                                   sizeof(masked)) != 0)
+	                                   sizeof(masked)) != 0) {
+		roster_national_free(&nat);
 		return roster_storage_error(req);
+	}
 	/* The audit names the fields changed, never their values. */
 	fields = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(fields, "fields");
@@ -850,18 +879,16 @@ student_patch(jx_req *req, void *ud)
 	    H->db_exec(
 	        db,
 	        "UPDATE students SET class_id = COALESCE(NULLIF(?, 0), "
-	        "class_id), national_no = COALESCE(?, national_no), "
-	        "city_no = COALESCE(?, city_no), id_number_enc = "
+	        "class_id), city_no = COALESCE(?, city_no), id_number_enc = "
 	        "COALESCE(?, id_number_enc), id_number_hash = "
 	        "COALESCE(NULLIF(?, ''), id_number_hash), "
 	        "id_number_masked = COALESCE(NULLIF(?, ''), "
 	        "id_number_masked) WHERE person_id = ? AND status = "
 	        "'in_school'",
-	        "isssssi", in.class_id,
-	        in.national_no && !strchr(in.national_no, '*') ? in.national_no
-	                                                       : NULL,
+	        "issssi", in.class_id,
 	        in.city_no && !strchr(in.city_no, '*') ? in.city_no : NULL,
 	        sealed, hash, masked, id) != 1 ||
+	    (nat.norm[0] && roster_national_write(db, id, &nat) != 0) ||
 	    roster_student_changed(db, id) != 0 ||
 	    (cJSON_GetArraySize(list) > 0 &&
 	     H->audit(req, "roster.student_changed",
@@ -869,10 +896,12 @@ student_patch(jx_req *req, void *ud)
 	    H->db_commit(db) != 0) {
 		H->db_rollback(db);
 		free(sealed);
+		roster_national_free(&nat);
 		cJSON_Delete(fields);
 		return roster_storage_error(req);
 	}
 	free(sealed);
+	roster_national_free(&nat);
 	cJSON_Delete(fields);
 	if (!people_is_api(req))
 		return H->reply_redirect(

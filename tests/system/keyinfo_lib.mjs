@@ -46,6 +46,9 @@ export function wrongCheck(id) {
 }
 
 export const masked = (id) => `${id.slice(0, 3)}${'*'.repeat(11)}${id.slice(14)}`;
+// A G 全国学籍号 (G + the ID number) as shown without a reveal: masked like the ID number.
+export const maskedG = (id) => `G${masked(id)}`;
+export const DEMO_G = 'G430104201905010011';
 
 export async function login(server, loginName, password = PW) {
 	const c = server.client();

@@ -74,6 +74,29 @@ struct jx_org_v1 {
 	 * send), audit-logged. 0 or -1. */
 	int (*identity_linked)(jx_db *db, int64_t person, const char *role,
 	                       int64_t school, int64_t district);
+
+	/* ---- 全国学籍号 that embed an ID number ----------------------------
+	 * Stored as students.national_no (clear, only a form without an ID
+	 * number), national_no_enc (sealed, a form with one),
+	 * national_no_hash (every form: lookup and uniqueness) and
+	 * national_no_masked (every form, as shown without a reveal). */
+	/* value as stored and looked up: full-width forms made ASCII,
+	 * spaces dropped, letters upper-case. 0, or -1 when it does not fit
+	 * out (outlen bytes). */
+	int (*national_norm)(const char *value, char *out, size_t outlen);
+	/* 1 when a normalised 全国学籍号 embeds an ID number: G followed by
+	 * at least 14 digits (G + the 18-character ID number, also a broken
+	 * one), or no form letter and at least 14 digits (an ID number
+	 * entered as the 全国学籍号). J and L numbers hold none. */
+	int (*national_embeds_id)(const char *no);
+	/* The form shown without a reveal: when no embeds an ID number, its
+	 * letter and the ID number's mask (G430***********123X), else no. */
+	void (*national_mask)(const char *no, char *out, size_t outlen);
+	/* The stored columns of a normalised 全国学籍号: *sealed (malloc'ed,
+	 * the caller frees; NULL when it embeds no ID number), its keyed
+	 * lookup hash and the shown (masked) form. 0, or -1. */
+	int (*national_seal)(const char *no, char **sealed, char hash[65],
+	                     char *shown, size_t shown_len);
 };
 
 #endif
