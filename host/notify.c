@@ -617,16 +617,14 @@ notify_start(void)
 	nt.nlanes = 0;
 	nt.lanes = l > 0 ? calloc((size_t)l, sizeof(*nt.lanes)) : NULL;
 	for (int i = 0; nt.lanes != NULL && i < l; i++) {
-		if (pthread_create(&nt.lanes[i], NULL, notify_lane, NULL) !=
-		    0) {
+		if (jobs_thread_start(&nt.lanes[i], notify_lane, NULL) != 0) {
 			notify_stop();
 			return -1;
 		}
 		nt.nlanes++;
 	}
 	for (int i = 0; i < w; i++) {
-		if (pthread_create(&nt.threads[i], NULL, notify_main, NULL) !=
-		    0) {
+		if (jobs_thread_start(&nt.threads[i], notify_main, NULL) != 0) {
 			notify_stop();
 			return -1;
 		}

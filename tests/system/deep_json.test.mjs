@@ -1,0 +1,85 @@
+// Issue 10, finding 1: a deeply nested JSON body used to overflow a
+// civetweb worker's 100 KiB stack inside cJSON's recursive parser and end
+// the process. Bodies nesting deeper than 64 levels are refused with 400
+// before any recursive parser runs; 64 levels are read as usual.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './harness.mjs';
+
+const PROBLEM = /^application\/problem\+json/;
+const LIMIT = 64;
+
+let server;
+
+before(async () => {
+	server = await startServer();
+});
+
+after(async () => {
+	if (server)
+		await server.stop();
+});
+
+// A login body whose "pad" member nests `levels` arrays or objects, so
+// that the whole body nests levels + 1 deep.
+function padded(levels, kind) {
+	const open = kind === 'array' ? '[' : '{"a":';
+	const close = kind === 'array' ? ']' : '}';
+	return `{"login":"admin","password":"Admin12345","pad":${open.repeat(levels)}1${close.repeat(levels)}}`;
+}
+
+async function healthy() {
+	const r = await server.request('GET', '/healthz');
+	assert.equal(r.status, 200);
+	assert.equal(r.json.status, 'ok');
+}
+
+for (const kind of ['array', 'object']) {
+	test(`100,000 nested ${kind}s on the unauthenticated login: 400, server lives`, async () => {
+		const n = 100000;
+		const open = kind === 'array' ? '[' : '{"a":';
+		const close = kind === 'array' ? ']' : '}';
+		const body = `${open.repeat(n)}1${close.repeat(n)}`;
+		const r = await server.request('POST', '/api/v1/session', {
+			body,
+			headers: { 'Content-Type': 'application/json' },
+		});
+		assert.equal(r.status, 400);
+		assert.match(r.headers.get('content-type'), PROBLEM);
+		assert.match(r.json.detail, /deeper than 64/);
+		await healthy();
+		// Inside an object too, after a valid start.
+		const r2 = await server.request('POST', '/api/v1/session', {
+			body: padded(n, kind),
+			headers: { 'Content-Type': 'application/json' },
+		});
+		assert.equal(r2.status, 400);
+		assert.match(r2.headers.get('content-type'), PROBLEM);
+		await healthy();
+		assert.ok(server.alive(), 'the server still runs');
+	});
+
+	test(`a body nested ${LIMIT} deep (${kind}s) is read normally; ${LIMIT + 1} is refused`, async () => {
+		const ok = await server.request('POST', '/api/v1/session', {
+			body: padded(LIMIT - 1, kind),
+			headers: { 'Content-Type': 'application/json' },
+		});
+		assert.equal(ok.status, 200, ok.text);
+		assert.equal(ok.json.account.login, 'admin');
+		const deep = await server.request('POST', '/api/v1/session', {
+			body: padded(LIMIT, kind),
+			headers: { 'Content-Type': 'application/json' },
+		});
+		assert.equal(deep.status, 400);
+		assert.match(deep.headers.get('content-type'), PROBLEM);
+	});
+}
+
+test('brackets inside strings do not count as nesting', async () => {
+	const s = '[{'.repeat(120);
+	const r = await server.request('POST', '/api/v1/session', {
+		json: { login: 'admin', password: s },
+	});
+	assert.equal(r.status, 401);
+	await healthy();
+});
