@@ -302,7 +302,8 @@ struct jsonin_error {
 	char message[160];
 };
 /* A request body as a checked JSON object (free with cJSON_Delete), or
- * NULL with *err filled. Never recurses deeper than JSONIN_MAX_DEPTH. */
+ * NULL with *err filled. data[len] must be '\0' (as http_body leaves it).
+ * Never recurses deeper than JSONIN_MAX_DEPTH. */
 cJSON *jsonin_parse(const char *data, size_t len, struct jsonin_error *err);
 int jsonin_utf8_valid(const unsigned char *s, size_t n);
 
