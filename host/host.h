@@ -210,6 +210,12 @@ int jobs_stopping(jx_job *job);
  * host starts (the job thread, parallel helpers, notify workers and
  * lanes) has a known stack, not whatever RLIMIT_STACK says. */
 int jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* Runs fn(arg) on a stack of at least JX_THREAD_STACK / 2: right here when
+ * this thread has one, else on a thread of JX_THREAD_STACK the caller
+ * waits for. A district's Lua chunk may recurse through pcall, metamethods
+ * or the parser up to Lua's C-call limit (200 levels), more than a
+ * civetweb worker's 100 KiB hold. 0, or -1 when no thread could start. */
+int jobs_on_big_stack(void (*fn)(void *), void *arg);
 
 /* ---- http.c ----------------------------------------------------------- */
 struct header {

@@ -322,6 +322,42 @@ jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+struct jobs_big_call {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *
+jobs_big_main(void *p)
+{
+	struct jobs_big_call *c = p;
+
+	c->fn(c->arg);
+	return NULL;
+}
+
+int
+jobs_on_big_stack(void (*fn)(void *), void *arg)
+{
+	struct jobs_big_call c = {fn, arg};
+	pthread_attr_t attr;
+	size_t size = 0;
+	pthread_t t;
+
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstacksize(&attr, &size);
+		pthread_attr_destroy(&attr);
+	}
+	if (size >= JX_THREAD_STACK / 2) {
+		fn(arg);
+		return 0;
+	}
+	if (jobs_thread_start(&t, jobs_big_main, &c) != 0)
+		return -1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
 static void *
 jobs_main(void *arg)
 {
