@@ -134,7 +134,9 @@ http_query(jx_req *req, const char *name)
 	cap = strlen(req->query) + 1;
 	buf = arena_alloc(req->arena, cap);
 	n = mg_get_var(req->query, strlen(req->query), name, buf, cap);
-	return n >= 0 ? buf : NULL;
+	/* A %00 would end the value early ("8%00x" read as "8"): such a
+	 * value is no value. */
+	return n >= 0 && strlen(buf) == (size_t)n ? buf : NULL;
 }
 
 int
@@ -249,11 +251,15 @@ http_form(jx_req *req, const char *name)
 	const char *data;
 	size_t len;
 	char *buf;
+	int n;
 
 	if (!http_is_form(req) || http_body(req, 0, &data, &len) != 0)
 		return NULL;
 	buf = arena_alloc(req->arena, len + 1);
-	if (mg_get_var(data, len, name, buf, len + 1) < 0)
+	n = mg_get_var(data, len, name, buf, len + 1);
+	/* As in http_query: a field cut short by a %00 is no field (a login
+	 * "13800000002%00" is refused, not matched). */
+	if (n < 0 || strlen(buf) != (size_t)n)
 		return NULL;
 	return buf;
 }

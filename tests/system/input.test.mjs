@@ -88,6 +88,19 @@ test('a \\u0000 inside a string is refused, naming the field', async () => {
 	assert.equal(await studentCount(), before + 1, 'only the last one was created');
 });
 
+test('a %00 in a form field is no value: the login form does not match the account', async () => {
+	const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+	const good = await server.request('POST', '/login', { body: `login=${SCHOOL_ADMIN}&password=${PW}`, headers: form });
+	assert.equal(good.status, 303);
+	for (const body of [`login=${SCHOOL_ADMIN}%00&password=${PW}`, `login=${SCHOOL_ADMIN}%00x&password=${PW}`,
+		`login=${SCHOOL_ADMIN}&password=${PW}%00junk`]) {
+		const r = await server.request('POST', '/login', { body, headers: form });
+		assert.notEqual(r.status, 303, body);
+		assert.ok(!(r.headers.get('set-cookie') ?? '').includes('jx_session=') ||
+			/jx_session=;/.test(r.headers.get('set-cookie')), `no session for ${body}`);
+	}
+});
+
 test('control characters are refused in one-line fields, kept in multi-line ones', async () => {
 	for (const name of ['a\u001bb', 'a\nb', 'a\rb', 'a\tb', 'a\u0007b', 'a\u007fb', 'a\u0085b']) {
 		const r = await admin.post(`/api/v1/schools/${S1}/students`, student({ name }));
