@@ -74,9 +74,17 @@ static void
 jsonin_fail(struct jsonin_error *err, int status, const char *field,
             const char *message)
 {
+	size_t n;
+
 	err->status = status;
 	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
 	snprintf(err->message, sizeof(err->message), "%s", message);
+	/* A long path is cut: never inside a character, as the reply is
+	 * UTF-8. */
+	n = strlen(err->field);
+	while (n > 0 &&
+	       !jsonin_utf8_valid((const unsigned char *)err->field, n))
+		err->field[--n] = '\0';
 }
 
 /* "audience.class_ids[2]": the member the scan is in. */

@@ -86,6 +86,27 @@ run(void *arg)
 	CHECK_STR(err.field, "class_ids[2]");
 	CHECK(parse("{\"class_id\":3.0,\"hours\":1.5}", &err) == 0);
 
+	/* A path cut to fit is cut between characters. */
+	s = malloc(400);
+	strcpy(s, "{\"x");
+	for (int i = 0; i < 60; i++)
+		strcat(s, "名");
+	strcat(s, "\":\"\\u0000\"}");
+	CHECK(parse(s, &err) == 422);
+	CHECK(jsonin_utf8_valid((const unsigned char *)err.field,
+	                        strlen(err.field)));
+	free(s);
+	s = malloc(600);
+	strcpy(s, "{\"a\":{\"");
+	for (int i = 0; i < 50; i++)
+		strcat(s, "名");
+	strcat(s, "\":{\"b\":\"\\u001b\"}}}");
+	CHECK(parse(s, &err) == 422);
+	CHECK(strlen(err.field) < sizeof(err.field));
+	CHECK(jsonin_utf8_valid((const unsigned char *)err.field,
+	                        strlen(err.field)));
+	free(s);
+
 	CHECK(parse("[1]", &err) == 400);
 	CHECK(parse("{\"a\":\"\xc3\x28\"}", &err) == 400);
 	return NULL;
