@@ -98,7 +98,7 @@ wx_bind(jx_req *req, void *ud)
 		                "Try again later.");
 		goto done;
 	}
-	j = cJSON_Parse(reply);
+	j = wx_json_parse(reply);
 	openid = cJSON_GetObjectItemCaseSensitive(j, "openid");
 	errc = cJSON_GetObjectItemCaseSensitive(j, "errcode");
 	if (cJSON_IsNumber(errc) && errc->valuedouble != 0) {

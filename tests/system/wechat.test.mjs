@@ -275,6 +275,17 @@ test('a parent binds an openid with an OAuth code (POST /api/v1/me/wechat)', asy
 	const used = await parent.post('/api/v1/me/wechat', { code: 'code-zhangwei' });
 	assert.equal(used.status, 422, 'a code is good once');
 
+	// A reply nesting thousands of levels (a broken or hostile upstream) is
+	// read on the worker's 100 KiB stack: refused before cJSON recurses.
+	let deep = 1;
+	for (let i = 0; i < 1500; i++)
+		deep = { a: deep };
+	api.addCode('code-deep', 'oP-deep', { pad: deep });
+	const d = await parent.post('/api/v1/me/wechat', { code: 'code-deep' });
+	assert.ok(d.status >= 400 && d.status !== 500, `${d.status} ${d.text.slice(0, 200)}`);
+	assert.equal((await server.request('GET', '/healthz')).status, 200);
+	assert.equal(await followed(pid), 1, 'still the first binding');
+
 	// The bound parent now gets template messages.
 	await send([pid], 'bound:1', { title: '家长会' });
 	const [row] = await settled('bound:1');
