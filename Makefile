@@ -4,6 +4,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-test
 DATA       ?= data
 JOBS       ?= 2
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps build run test bench fuzz format clean
 
@@ -37,9 +38,13 @@ bench: build
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \
 		-DJX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-	cmake --build build-fuzz -j$(JOBS) --target fuzz_multipart
-	build-fuzz/tests/fuzz_multipart -max_total_time=60 \
-		tests/fuzz/corpus/fuzz_multipart
+	cmake --build build-fuzz -j$(JOBS) --target fuzz_multipart \
+		fuzz_json_body fuzz_wechat_xml
+	for t in fuzz_multipart fuzz_json_body fuzz_wechat_xml; do \
+		mkdir -p build-fuzz/corpus/$$t && \
+		build-fuzz/tests/$$t -max_total_time=$(FUZZ_SECONDS) \
+			build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 format:
 	cmake --build $(BUILD) --target format

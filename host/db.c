@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #define DB_CACHE_SLOTS 256 /* power of two */
@@ -76,6 +78,25 @@ db_set_error(jx_db *db, const char *what)
 	}
 }
 
+/* The database and its -wal and -shm files are the owner's only (mode
+ * 0600). The process's umask (077, set in main) makes new ones so; a
+ * file an older version left readable by others is narrowed here. */
+static void
+db_private(const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	char name[4096];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(*suffix); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (stat(name, &st) == 0 && (st.st_mode & 077) != 0 &&
+		    chmod(name, st.st_mode & 0700) != 0)
+			jx_log(JX_LOG_WARN, "db", "cannot make %s private",
+			       name);
+	}
+}
+
 jx_db *
 db_open(const char *path)
 {
@@ -104,6 +125,7 @@ db_open(const char *path)
 		sqlite3_free(msg);
 		goto fail;
 	}
+	db_private(path);
 	return db;
 fail:
 	sqlite3_close(db->conn);
@@ -542,6 +564,13 @@ db_backup(jx_db *db, const char *out, char *err, size_t errlen)
 	if (sqlite3_open(out, &dst) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", out,
 		         dst ? sqlite3_errmsg(dst) : "out of memory");
+		sqlite3_close(dst);
+		return -1;
+	}
+	/* A backup holds everything the database does: 0600 whatever the
+	 * umask of the process that makes it. */
+	if (chmod(out, S_IRUSR | S_IWUSR) != 0) {
+		snprintf(err, errlen, "cannot make %s private", out);
 		sqlite3_close(dst);
 		return -1;
 	}

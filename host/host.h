@@ -20,6 +20,16 @@ struct mg_context;
 struct luaenv;
 struct router;
 
+/* Stacks. civetweb's workers parse requests on stacks of a size fixed
+ * when libcivetweb is built (CIVETWEB_THREAD_STACK_SIZE; Debian's 1.15
+ * keeps its default of 102400 bytes, whatever RLIMIT_STACK says); the
+ * host logs a warning when a worker has less. Threads the host starts
+ * itself get JX_THREAD_STACK: room for Lua, SQLite, curl and the sheet
+ * readers with a wide margin (20 times what request parsing needs), and
+ * virtual memory only: untouched pages cost nothing. */
+#define JX_WORKER_STACK (100 * 1024)
+#define JX_THREAD_STACK (2 * 1024 * 1024)
+
 /* ---- log.c ------------------------------------------------------------ */
 void jx_log(int level, const char *tag, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -204,6 +214,16 @@ int64_t jobs_id(jx_job *job);
 int jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n);
 /* The host table's job_stopping. */
 int jobs_stopping(jx_job *job);
+/* pthread_create with a stack of JX_THREAD_STACK bytes: every thread the
+ * host starts (the job thread, parallel helpers, notify workers and
+ * lanes) has a known stack, not whatever RLIMIT_STACK says. */
+int jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+/* Runs fn(arg) on a stack of at least JX_THREAD_STACK / 2: right here when
+ * this thread has one, else on a thread of JX_THREAD_STACK the caller
+ * waits for. A district's Lua chunk may recurse through pcall, metamethods
+ * or the parser up to Lua's C-call limit (200 levels), more than a
+ * civetweb worker's 100 KiB hold. 0, or -1 when no thread could start. */
+int jobs_on_big_stack(void (*fn)(void *), void *arg);
 
 /* ---- http.c ----------------------------------------------------------- */
 struct header {
@@ -281,6 +301,25 @@ int http_upload(jx_req *req, const char *field, const char **data, size_t *len,
 const char *http_form(jx_req *req, const char *name);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
 const char *http_t(jx_req *req, const char *key);
+
+/* ---- jsonin.c ---------------------------------------------------------- */
+/* How deep a request body may nest arrays and objects. cJSON recurses
+ * once per level on a civetweb worker's 100 KiB stack (JX_WORKER_STACK);
+ * 64 levels use a few KiB of it, and no body of the API nests past 4. */
+#define JSONIN_MAX_DEPTH 64
+#define JSONIN_MAX_DEPTH_TEXT "64"
+/* Why a body was refused: 400 (not UTF-8, not a JSON object, nested too
+ * deep) or 422 (a field's value: field names it, as "audience.grades[1]"). */
+struct jsonin_error {
+	int status;
+	char field[128];
+	char message[160];
+};
+/* A request body as a checked JSON object (free with cJSON_Delete), or
+ * NULL with *err filled. data[len] must be '\0' (as http_body leaves it).
+ * Never recurses deeper than JSONIN_MAX_DEPTH. */
+cJSON *jsonin_parse(const char *data, size_t len, struct jsonin_error *err);
+int jsonin_utf8_valid(const unsigned char *s, size_t n);
 
 /* ---- problem.c -------------------------------------------------------- */
 const char *problem_status_title(int status);

@@ -58,6 +58,26 @@ http_lua_opts(struct luaenv_opts *lo)
 	    (size_t)config_int(&app.cfg, "lua.memory_mb", 32) * 1024 * 1024;
 }
 
+/* A worker with less stack than the host's limits were chosen for
+ * (JX_WORKER_STACK) is worth a line in the log: a libcivetweb built with
+ * another CIVETWEB_THREAD_STACK_SIZE. */
+static void
+worker_stack_check(void)
+{
+	pthread_attr_t attr;
+	size_t size = 0;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	pthread_attr_getstacksize(&attr, &size);
+	pthread_attr_destroy(&attr);
+	if (size < JX_WORKER_STACK)
+		jx_log(JX_LOG_WARN, "http",
+		       "worker stack is %zu bytes, less than the %d "
+		       "the host's limits assume",
+		       size, JX_WORKER_STACK);
+}
+
 struct worker *
 worker_get(void)
 {
@@ -70,6 +90,7 @@ worker_get(void)
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return NULL;
+	worker_stack_check();
 	arena_init(&w->arena, 32768);
 	w->db = db_open(app.db_path);
 	if (w->db == NULL) {
@@ -117,7 +138,9 @@ http_query(jx_req *req, const char *name)
 	cap = strlen(req->query) + 1;
 	buf = arena_alloc(req->arena, cap);
 	n = mg_get_var(req->query, strlen(req->query), name, buf, cap);
-	return n >= 0 ? buf : NULL;
+	/* A %00 would end the value early ("8%00x" read as "8"): such a
+	 * value is no value. */
+	return n >= 0 && strlen(buf) == (size_t)n ? buf : NULL;
 }
 
 int
@@ -232,51 +255,17 @@ http_form(jx_req *req, const char *name)
 	const char *data;
 	size_t len;
 	char *buf;
+	int n;
 
 	if (!http_is_form(req) || http_body(req, 0, &data, &len) != 0)
 		return NULL;
 	buf = arena_alloc(req->arena, len + 1);
-	if (mg_get_var(data, len, name, buf, len + 1) < 0)
+	n = mg_get_var(data, len, name, buf, len + 1);
+	/* As in http_query: a field cut short by a %00 is no field (a login
+	 * "13800000002%00" is refused, not matched). */
+	if (n < 0 || strlen(buf) != (size_t)n)
 		return NULL;
 	return buf;
-}
-
-static int
-http_utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			k = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
-		    (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
 }
 
 static void
@@ -289,7 +278,8 @@ cJSON *
 http_json(jx_req *req)
 {
 	const char *ctype = http_header(req, "Content-Type");
-	const char *data, *end = NULL;
+	struct jsonin_error err;
+	const char *data;
 	size_t len;
 	cJSON *v;
 
@@ -302,26 +292,17 @@ http_json(jx_req *req)
 	}
 	if (http_body(req, 0, &data, &len) != 0)
 		return NULL;
-	if (!http_utf8_valid((const unsigned char *)data, len)) {
-		http_reply_problem(req, 400, "malformed-body",
-		                   "Malformed request body",
-		                   "The body is not valid UTF-8.");
+	v = jsonin_parse(data, len, &err);
+	if (v == NULL && err.status == 422) {
+		problem_add_error(&req->errors, 0, err.field, err.message);
+		http_reply_problem(
+		    req, 422, "validation-failed", "Invalid field",
+		    arena_sprintf(req->arena, "%s %s", err.field, err.message));
 		return NULL;
 	}
-	/* cJSON wants the terminating NUL inside the length it is given;
-	 * a NUL inside the body is malformed. */
-	if (memchr(data, '\0', len) != NULL) {
+	if (v == NULL) {
 		http_reply_problem(req, 400, "malformed-body",
-		                   "Malformed request body",
-		                   "The body contains a NUL byte.");
-		return NULL;
-	}
-	v = cJSON_ParseWithLengthOpts(data, len + 1, &end, 1);
-	if (v == NULL || !cJSON_IsObject(v)) {
-		cJSON_Delete(v);
-		http_reply_problem(req, 400, "malformed-body",
-		                   "Malformed request body",
-		                   "The body is not a JSON object.");
+		                   "Malformed request body", err.message);
 		return NULL;
 	}
 	arena_defer(req->arena, http_json_free, v);
@@ -735,16 +716,62 @@ http_send(jx_req *req)
 	mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
 	mg_response_header_add(conn, "X-Frame-Options", "DENY", -1);
 	mg_response_header_add(conn, "Referrer-Policy", "same-origin", -1);
-	if (req->is_api)
+	/* Pages as well as the API: every page carries the session's CSRF
+	 * token, and some show initial passwords (slips, a reset's result),
+	 * which must not stay in a browser's or a proxy's cache. */
+	if (!req->is_static)
 		mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-	else if (!req->is_static)
-		mg_response_header_add(conn, "Cache-Control",
-		                       "no-cache, private", -1);
 	if (req->headers.len > 0)
 		mg_response_header_add_lines(conn, req->headers.data);
 	mg_response_header_send(conn);
 	if (!req->is_head && req->body.len > 0)
 		mg_write(conn, req->body.data, req->body.len);
+}
+
+static int
+http_hex(int c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
+}
+
+/*
+ * The request's path, percent-decoded here rather than by civetweb
+ * (decode_url=no): civetweb decodes in place and a %00 ends the string,
+ * so "/api/v1/students/8%00" reached the router as ".../8" and
+ * "/static/app.css%00.html" as the stylesheet. NULL (refused with 400)
+ * when the path holds a control character, raw or encoded, or a "." or
+ * ".." segment that only appears once decoded (civetweb removed the
+ * literal ones before).
+ */
+static const char *
+http_path(jx_req *req, const char *raw)
+{
+	size_t n = strlen(raw), j = 0;
+	char *out = arena_alloc(req->arena, n + 1);
+	const char *seg;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)raw[i], hi, lo;
+
+		if (c == '%' && i + 2 < n && (hi = http_hex(raw[i + 1])) >= 0 &&
+		    (lo = http_hex(raw[i + 2])) >= 0) {
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return NULL;
+		out[j++] = (char)c;
+	}
+	out[j] = '\0';
+	for (seg = out; (seg = strchr(seg, '/')) != NULL; seg++)
+		if (seg[1] == '.' &&
+		    (seg[2] == '/' || seg[2] == '\0' ||
+		     (seg[2] == '.' && (seg[3] == '/' || seg[3] == '\0'))))
+			return NULL;
+	return out;
 }
 
 static int
@@ -765,10 +792,13 @@ http_dispatch(struct mg_connection *conn)
 	req.arena = &w->arena;
 	req.start_us = http_now_us();
 	req.method = ri->request_method;
-	req.path = ri->local_uri ? ri->local_uri : "/";
+	req.path = http_path(&req, ri->local_uri ? ri->local_uri : "/");
 	req.query = ri->query_string;
 	req.is_head = strcmp(req.method, "HEAD") == 0;
-	req.is_api = strncmp(req.path, "/api/", 5) == 0;
+	req.is_api = req.path == NULL
+	                 ? ri->local_uri != NULL &&
+	                       strncmp(ri->local_uri, "/api/", 5) == 0
+	                 : strncmp(req.path, "/api/", 5) == 0;
 	buf_init(&req.body);
 	buf_init(&req.headers);
 	req.client_ip = http_client_ip(&req, ri->remote_addr);
@@ -776,7 +806,12 @@ http_dispatch(struct mg_connection *conn)
 	if (w->lua != NULL)
 		luaenv_refresh(w->lua);
 
-	if (strncmp(req.path, "/static/", 8) == 0) {
+	if (req.path == NULL) {
+		req.path = "(refused)";
+		http_reply_problem(&req, 400, "bad-path", "Malformed path",
+		                   "The path holds a control character or an "
+		                   "encoded dot segment.");
+	} else if (strncmp(req.path, "/static/", 8) == 0) {
 		req.is_static = 1;
 		static_serve(&req, req.path + 8);
 	} else {
@@ -925,6 +960,10 @@ http_start(void)
 	opts[n++] = "no";
 	opts[n++] = "listen_backlog";
 	opts[n++] = "1024";
+	/* The path is decoded by http_path, which refuses %00 and other
+	 * controls; civetweb's own decoding stops at a %00. */
+	opts[n++] = "decode_url";
+	opts[n++] = "no";
 	opts[n] = NULL;
 
 	memset(&cb, 0, sizeof(cb));

@@ -293,8 +293,8 @@ jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
 		k = 1;
 	for (int i = 1; i < k; i++) {
 		h[i] = (struct jobs_helper){.fn = fn, .arg = arg, .i = i};
-		h[i].started = pthread_create(&h[i].thread, NULL,
-		                              jobs_helper_main, &h[i]) == 0;
+		h[i].started = jobs_thread_start(&h[i].thread, jobs_helper_main,
+		                                 &h[i]) == 0;
 		if (!h[i].started) /* do its share here instead */
 			fn(arg, i);
 	}
@@ -304,6 +304,58 @@ jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
 			pthread_join(h[i].thread, NULL);
 	free(h);
 	return k;
+}
+
+int
+jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	rc = pthread_attr_setstacksize(&attr, JX_THREAD_STACK) == 0 &&
+	             pthread_create(t, &attr, fn, arg) == 0
+	         ? 0
+	         : -1;
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
+struct jobs_big_call {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *
+jobs_big_main(void *p)
+{
+	struct jobs_big_call *c = p;
+
+	c->fn(c->arg);
+	return NULL;
+}
+
+int
+jobs_on_big_stack(void (*fn)(void *), void *arg)
+{
+	struct jobs_big_call c = {fn, arg};
+	pthread_attr_t attr;
+	size_t size = 0;
+	pthread_t t;
+
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstacksize(&attr, &size);
+		pthread_attr_destroy(&attr);
+	}
+	if (size >= JX_THREAD_STACK / 2) {
+		fn(arg);
+		return 0;
+	}
+	if (jobs_thread_start(&t, jobs_big_main, &c) != 0)
+		return -1;
+	pthread_join(t, NULL);
+	return 0;
 }
 
 static void *
@@ -344,7 +396,7 @@ int
 jobs_start(void)
 {
 	jobs.stop = 0;
-	if (pthread_create(&jobs.thread, NULL, jobs_main, NULL) != 0)
+	if (jobs_thread_start(&jobs.thread, jobs_main, NULL) != 0)
 		return -1;
 	jobs.running = 1;
 	return 0;

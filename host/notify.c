@@ -698,16 +698,15 @@ notify_start(void)
 		return -1;
 	}
 	for (int i = 0; nt.lanes != NULL && i < l; i++) {
-		if (pthread_create(&nt.lanes[i], NULL, notify_lane,
-		                   (void *)(intptr_t)i) != 0) {
+		if (jobs_thread_start(&nt.lanes[i], notify_lane,
+		                      (void *)(intptr_t)i) != 0) {
 			notify_stop();
 			return -1;
 		}
 		nt.nlanes++;
 	}
 	for (int i = 0; i < w; i++) {
-		if (pthread_create(&nt.threads[i], NULL, notify_main, NULL) !=
-		    0) {
+		if (jobs_thread_start(&nt.threads[i], notify_main, NULL) != 0) {
 			notify_stop();
 			return -1;
 		}

@@ -14,6 +14,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A district's chunk, loaded and called on a stack that its recursion
+ * cannot exhaust (jobs_on_big_stack). */
+struct rules_run {
+	struct luaenv *L;
+	int64_t district, version;
+	const char *source, *name;
+	const cJSON *args;
+	cJSON **result;
+	char *err;
+	size_t errlen;
+	int rc;
+};
+
+static void
+rules_run_call(void *p)
+{
+	struct rules_run *r = p;
+
+	r->rc = luaenv_call_district_rule(r->L, r->district, r->version,
+	                                  r->source, r->name, r->args,
+	                                  r->result, r->err, r->errlen);
+}
+
+static void
+rules_run_check(void *p)
+{
+	struct rules_run *r = p;
+
+	r->rc = luaenv_check_district_chunk(r->L, r->source, r->err, r->errlen);
+}
+
+static int
+rules_run(void (*fn)(void *), struct rules_run *r)
+{
+	r->rc = -1;
+	if (jobs_on_big_stack(fn, r) != 0)
+		snprintf(r->err, r->errlen, "no thread for the rules");
+	return r->rc;
+}
+
 int
 rules_call_ex(jx_db *db, struct luaenv *L, int64_t district, const char *source,
               const char *name, const cJSON *args, cJSON **result,
@@ -48,8 +88,12 @@ rules_call_ex(jx_db *db, struct luaenv *L, int64_t district, const char *source,
 		}
 		source = active;
 	}
-	rc = luaenv_call_district_rule(L, district, v, source, name, args,
-	                               result, err, errlen);
+	{
+		struct rules_run r = {L,    district, v,   source, name,
+		                      args, result,   err, errlen, 0};
+
+		rc = rules_run(rules_run_call, &r);
+	}
 	free(active);
 	if (rc == 0 && version != NULL)
 		*version = v;
@@ -286,8 +330,11 @@ route_rules_put(jx_req *req, void *ud)
 	}
 	/* A chunk that does not compile or run is never activated. */
 	if (req->worker->lua == NULL ||
-	    luaenv_check_district_chunk(req->worker->lua, src->valuestring, err,
-	                                sizeof(err)) != 0) {
+	    rules_run(rules_run_check,
+	              &(struct rules_run){.L = req->worker->lua,
+	                                  .source = src->valuestring,
+	                                  .err = err,
+	                                  .errlen = sizeof(err)}) != 0) {
 		/* row: the chunk's line, as in the dry run */
 		problem_add_error(&req->errors, rules_error_line(err), "source",
 		                  err);

@@ -288,6 +288,19 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 	out = H->alloc(e->req, (size_t)(end - s) + 1);
 	memcpy(out, s, (size_t)(end - s));
 	out[end - s] = '\0';
+	/* The host refuses these in JSON bodies; an HTML form's fields come
+	 * here without that check. A leave's reason may have lines. */
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		if ((*p < 0x20 || *p == 0x7f) &&
+		    !(strcmp(name, "reason") == 0 &&
+		      (*p == '\n' || *p == '\r' || *p == '\t'))) {
+			people_err(e, name,
+			           H->sprintf(e->req,
+			                      "不能含控制字符 (%s must not "
+			                      "contain control characters)",
+			                      name));
+			return NULL;
+		}
 	if (!people_utf8_ok(out) || people_chars(out) > max) {
 		people_err(e, name,
 		           H->sprintf(e->req,

@@ -118,6 +118,31 @@ wx_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+cJSON *
+wx_json_parse(const char *text)
+{
+	int depth = 0, in_str = 0;
+
+	if (text == NULL)
+		return NULL;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				in_str = 0;
+		} else if (*p == '"') {
+			in_str = 1;
+		} else if (*p == '[' || *p == '{') {
+			if (++depth > WX_JSON_DEPTH)
+				return NULL;
+		} else if (*p == ']' || *p == '}') {
+			depth--;
+		}
+	}
+	return cJSON_Parse(text);
+}
+
 char *
 wx_escape(const char *s)
 {
@@ -259,7 +284,7 @@ wx_token(const char *stale, char *out, size_t n, char *err, size_t errlen)
 	if (wx_http("/cgi-bin/stable_token", body, &status, &reply, err,
 	            errlen) != 0)
 		goto done;
-	j = cJSON_Parse(reply);
+	j = wx_json_parse(reply);
 	t = cJSON_GetObjectItemCaseSensitive(j, "access_token");
 	e = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
 	code = wx_errcode(j, msg, sizeof(msg));
@@ -514,7 +539,7 @@ wx_send_one(const char *openid, int64_t binding, const char *tmpl_id,
 		if (wx_http(path, body, &status, &reply, err, errlen) != 0)
 			goto done;
 		cJSON_Delete(j);
-		j = cJSON_Parse(reply);
+		j = wx_json_parse(reply);
 		code = wx_errcode(j, msg, sizeof(msg));
 		if (status == 200 && j != NULL && code == 0) {
 			const cJSON *id =

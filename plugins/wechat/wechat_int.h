@@ -31,6 +31,13 @@ extern struct wx_config wx_cfg;
 int wx_http(const char *path, const char *body, long *status, char **reply,
             char *err, size_t errlen);
 
+/* A reply of the WeChat API as JSON, or NULL when it is not JSON or
+ * nests deeper than WX_JSON_DEPTH (WeChat's replies nest 2 levels; cJSON
+ * recurses once per level, and the OAuth reply is read on a civetweb
+ * worker's 100 KiB stack). Free with cJSON_Delete. */
+#define WX_JSON_DEPTH 16
+cJSON *wx_json_parse(const char *text);
+
 /* Escapes s for a URL query (malloc'ed), NULL on failure. */
 char *wx_escape(const char *s);
 

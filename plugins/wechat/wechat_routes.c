@@ -17,15 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <expat.h>
 #include <jx/plugin.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "wechat_int.h"
-
-#define WX_XML_MAX 65536
-#define WX_XML_FIELD 256
+#include "wechat_xml.h"
 
 static int
 wx_problem(jx_req *req, int status, const char *type, const char *title,
@@ -101,7 +98,7 @@ wx_bind(jx_req *req, void *ud)
 		                "Try again later.");
 		goto done;
 	}
-	j = cJSON_Parse(reply);
+	j = wx_json_parse(reply);
 	openid = cJSON_GetObjectItemCaseSensitive(j, "openid");
 	errc = cJSON_GetObjectItemCaseSensitive(j, "errcode");
 	if (cJSON_IsNumber(errc) && errc->valuedouble != 0) {
@@ -246,62 +243,6 @@ wx_callback_get(jx_req *req, void *ud)
 	                          strlen(echo), NULL);
 }
 
-/* ---- the callback's XML ------------------------------------------------ */
-
-struct wx_event {
-	int depth, field; /* field: index into wx_fields, -1 none */
-	int too_deep;
-	char v[6][WX_XML_FIELD];
-};
-
-static const char *const wx_fields[6] = {"FromUserName", "MsgType", "Event",
-                                         "MsgID",        "Status",  "MsgId"};
-
-static void XMLCALL
-wx_xml_start(void *ud, const XML_Char *name, const XML_Char **atts)
-{
-	struct wx_event *e = ud;
-
-	(void)atts;
-	e->depth++;
-	e->field = -1;
-	if (e->depth > 8)
-		e->too_deep = 1;
-	if (e->depth != 2)
-		return;
-	for (int i = 0; i < 6; i++)
-		if (strcmp(name, wx_fields[i]) == 0)
-			e->field = i;
-}
-
-static void XMLCALL
-wx_xml_end(void *ud, const XML_Char *name)
-{
-	struct wx_event *e = ud;
-
-	(void)name;
-	e->depth--;
-	e->field = -1;
-}
-
-static void XMLCALL
-wx_xml_text(void *ud, const XML_Char *s, int len)
-{
-	struct wx_event *e = ud;
-	char *v;
-	size_t have, room;
-
-	if (e->field < 0)
-		return;
-	v = e->v[e->field];
-	have = strlen(v);
-	room = WX_XML_FIELD - 1 - have;
-	if ((size_t)len < room)
-		room = (size_t)len;
-	memcpy(v + have, s, room);
-	v[have + room] = '\0';
-}
-
 /* A template message's final status: writes it on the msgid's row, and
  * when no openid of that outbox row got the message, fails the row and
  * tells notify.result's subscribers (notices fall back to SMS). */
@@ -378,9 +319,8 @@ wx_callback_post(jx_req *req, void *ud)
 	struct wx_event *e;
 	const char *body;
 	size_t len;
-	XML_Parser x;
 	jx_db *db = wx_host->req_db(req);
-	int rc, ok;
+	int rc;
 
 	(void)ud;
 	if (!wx_signed(req))
@@ -389,31 +329,23 @@ wx_callback_post(jx_req *req, void *ud)
 	if (rc != 0)
 		return rc;
 	e = wx_host->alloc(req, sizeof(*e));
-	memset(e, 0, sizeof(*e));
-	e->field = -1;
-	x = XML_ParserCreate("UTF-8");
-	if (x == NULL)
-		return wx_problem(req, 500, "internal", "Out of memory", NULL);
-	XML_SetUserData(x, e);
-	XML_SetElementHandler(x, wx_xml_start, wx_xml_end);
-	XML_SetCharacterDataHandler(x, wx_xml_text);
-	ok = XML_Parse(x, body, (int)len, 1) == XML_STATUS_OK && !e->too_deep;
-	XML_ParserFree(x);
-	if (!ok)
+	if (wx_xml_parse(body, len, e) != 0)
 		return wx_problem(req, 400, "bad-xml", "Malformed XML", NULL);
-	if (strcmp(e->v[1], "event") == 0 && e->v[0][0] != '\0') {
-		const char *ev = e->v[2];
-		const char *msgid = e->v[3][0] ? e->v[3] : e->v[5];
+	if (strcmp(e->v[WX_MSGTYPE], "event") == 0 &&
+	    e->v[WX_FROM][0] != '\0') {
+		const char *ev = e->v[WX_EVENT];
+		const char *msgid =
+		    e->v[WX_MSGID][0] ? e->v[WX_MSGID] : e->v[WX_MSGID_LC];
 
 		if (wx_host->db_begin(db) != 0)
 			goto storage;
 		if (strcmp(ev, "subscribe") == 0 ||
 		    strcmp(ev, "unsubscribe") == 0)
-			rc = wx_set_followed(db, e->v[0],
+			rc = wx_set_followed(db, e->v[WX_FROM],
 			                     strcmp(ev, "subscribe") == 0);
 		else if (strcmp(ev, "TEMPLATESENDJOBFINISH") == 0 &&
 		         msgid[0] != '\0')
-			rc = wx_job_finished(db, msgid, e->v[4]);
+			rc = wx_job_finished(db, msgid, e->v[WX_STATUS]);
 		else
 			rc = 0;
 		if (rc != 0) {

@@ -19,7 +19,8 @@
 //   api.invalidOpenid(openid)     sends to it answer 40003
 //   api.expireTokens()            every token issued so far is refused with
 //                                 40001 (as after a refresh elsewhere)
-//   api.addCode(code, openid)     an OAuth code, good once
+//   api.addCode(code, openid, extra?)  an OAuth code, good once (extra:
+//                                 more members of its reply)
 // A template value longer than 20 characters is refused with 47003, as
 // WeChat does. A repeated client_msg_id is accepted again under the same
 // msgid and marked duplicate (WeChat drops such a repeat).
@@ -152,9 +153,9 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 				return [200, { errcode: 40002, errmsg: 'invalid grant_type' }];
 			if (!codes.has(q.code))
 				return [200, { errcode: 40029, errmsg: 'invalid code' }];
-			const openid = codes.get(q.code);
+			const { openid, extra } = codes.get(q.code);
 			codes.delete(q.code);
-			return [200, { access_token: `web-${crypto.randomBytes(6).toString('hex')}`, expires_in: 7200, refresh_token: 'r', openid, scope: 'snsapi_base' }];
+			return [200, { access_token: `web-${crypto.randomBytes(6).toString('hex')}`, expires_in: 7200, refresh_token: 'r', openid, scope: 'snsapi_base', ...extra }];
 		}
 		if (entry.method === 'GET' && url.pathname === '/_stub/stats')
 			return [200, stats];
@@ -243,8 +244,8 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 		expireTokens() {
 			valid.clear();
 		},
-		addCode(code, openid) {
-			codes.set(code, openid);
+		addCode(code, openid, extra = {}) {
+			codes.set(code, { openid, extra });
 		},
 		reset() {
 			received.length = 0;

@@ -199,6 +199,30 @@ test('subscribe and unsubscribe events flip the follow status; a forged event ch
 	assert.equal(bad.status, 400);
 });
 
+// Issue 10, finding 1: the callback's XML is read on a worker's 100 KiB
+// stack. Entity references nested in a DTD made expat (2.5) recurse until
+// it overflowed; a document type declaration is refused now (WeChat sends
+// none), as is nesting deeper than 8 elements, and the server lives on.
+test('a DTD or deep nesting in the callback is refused with 400; the server lives', async () => {
+	const [pid] = await people(1, 'oX-');
+	const entities = Array.from({ length: 2000 }, (_, i) => `<!ENTITY e${i} "&e${i + 1};">`).join('');
+	const bodies = [
+		`<!DOCTYPE x [${entities}<!ENTITY e2000 "x">]><xml><FromUserName>oX-0</FromUserName><MsgType>event</MsgType><Event>&e0;</Event></xml>`,
+		'<?xml version="1.0"?><!DOCTYPE xml><xml><FromUserName>oX-0</FromUserName><MsgType>event</MsgType><Event>unsubscribe</Event></xml>',
+		`<xml>${'<a>'.repeat(7000)}${'</a>'.repeat(7000)}<FromUserName>oX-0</FromUserName><MsgType>event</MsgType><Event>unsubscribe</Event></xml>`,
+	];
+	for (const xml of bodies) {
+		const r = await postEvent(signed(), xml);
+		assert.equal(r.status, 400, r.text.slice(0, 200));
+		assert.equal((await server.request('GET', '/healthz')).status, 200);
+	}
+	assert.equal(await followed(pid), 1, 'no refused event changed anything');
+	// Nesting up to 8 elements is still read.
+	const ok = await postEvent(signed(), `<xml><FromUserName>oX-0</FromUserName><MsgType>event</MsgType><Event>unsubscribe</Event><Extra>${'<a>'.repeat(6)}${'</a>'.repeat(6)}</Extra></xml>`);
+	assert.equal(ok.status, 200, ok.text);
+	assert.equal(await followed(pid), 0);
+});
+
 test('TEMPLATESENDJOBFINISH with a failure fails the delivery and tells notify.result', async () => {
 	const [ok, blocked] = await people(2, 'oF-');
 	await send([ok, blocked], 'job:1');
@@ -250,6 +274,17 @@ test('a parent binds an openid with an OAuth code (POST /api/v1/me/wechat)', asy
 
 	const used = await parent.post('/api/v1/me/wechat', { code: 'code-zhangwei' });
 	assert.equal(used.status, 422, 'a code is good once');
+
+	// A reply nesting thousands of levels (a broken or hostile upstream) is
+	// read on the worker's 100 KiB stack: refused before cJSON recurses.
+	let deep = 1;
+	for (let i = 0; i < 1500; i++)
+		deep = { a: deep };
+	api.addCode('code-deep', 'oP-deep', { pad: deep });
+	const d = await parent.post('/api/v1/me/wechat', { code: 'code-deep' });
+	assert.ok(d.status >= 400 && d.status !== 500, `${d.status} ${d.text.slice(0, 200)}`);
+	assert.equal((await server.request('GET', '/healthz')).status, 200);
+	assert.equal(await followed(pid), 1, 'still the first binding');
 
 	// The bound parent now gets template messages.
 	await send([pid], 'bound:1', { title: '家长会' });
