@@ -75,6 +75,24 @@ slips_adult_password(jx_db *db, int64_t school, int64_t account, cJSON *o)
 	                            : "expired");
 }
 
+/* Each adult of arr (objects holding "account_id") gets its password
+ * fields, and loses the account id. After the list's query is finished:
+ * the org service queries the same connection. */
+static void
+slips_adults_passwords(jx_db *db, int64_t school, cJSON *arr)
+{
+	cJSON *o;
+
+	cJSON_ArrayForEach(o, arr)
+	{
+		slips_adult_password(db, school,
+		                     (int64_t)cJSON_GetNumberValue(
+		                         cJSON_GetObjectItem(o, "account_id")),
+		                     o);
+		cJSON_DeleteItemFromObject(o, "account_id");
+	}
+}
+
 /* One line per parent of the student: {"name","login",
  * "initial_password","password_state"}. */
 static cJSON *
@@ -100,16 +118,7 @@ slips_parents(jx_db *db, int64_t school, int64_t student)
 		cJSON_AddItemToArray(arr, o);
 	}
 	H->db_finish(st);
-	/* The passwords after the list: the org service queries the same
-	 * connection. */
-	cJSON_ArrayForEach(o, arr)
-	{
-		slips_adult_password(db, school,
-		                     (int64_t)cJSON_GetNumberValue(
-		                         cJSON_GetObjectItem(o, "account_id")),
-		                     o);
-		cJSON_DeleteItemFromObject(o, "account_id");
-	}
+	slips_adults_passwords(db, school, arr);
 	return arr;
 }
 
@@ -226,14 +235,7 @@ slips_teacher_list(jx_db *db, int64_t school)
 		cJSON_AddItemToArray(arr, o);
 	}
 	H->db_finish(st);
-	cJSON_ArrayForEach(o, arr)
-	{
-		slips_adult_password(db, school,
-		                     (int64_t)cJSON_GetNumberValue(
-		                         cJSON_GetObjectItem(o, "account_id")),
-		                     o);
-		cJSON_DeleteItemFromObject(o, "account_id");
-	}
+	slips_adults_passwords(db, school, arr);
 	return arr;
 }
 
