@@ -1,6 +1,6 @@
 // System test of the plugin loader: the real binary with the test plugins
 // of tests/plugins/ (built into build/test-plugins/, never build/plugins/):
-// one good plugin and five broken ones. The server must start, the good one
+// one good plugin and seven broken ones. The server must start, the good one
 // must answer, and each broken one must be reported with its state and why.
 
 import test from 'node:test';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startServer, jiaxiao, setArgs, BUILD_DIR, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
 const PLUGIN_DIR = path.join(BUILD_DIR, 'test-plugins');
-const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed'];
+const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed', 'needs_newer', 'dup_service'];
 const SET = {
 	plugin_dir: PLUGIN_DIR,
 	plugins: `{${NAMES.map((n) => JSON.stringify(n)).join(',')}}`,
@@ -24,6 +24,11 @@ const EXPECTED = {
 	init_fails: { state: 'failed', reason: /init/i },
 	needs_missing: { state: 'disabled', reason: /nonexistent/ },
 	needs_failed: { state: 'disabled', reason: /init_fails/ },
+	// abi_minor is the minor a plugin needs: this host has 2.0
+	needs_newer: { state: 'failed', reason: /needs ABI 2\.1, this host has ABI 2\.0/ },
+	// a reason written while registering is kept (it was formatted into
+	// itself, and came out empty)
+	dup_service: { state: 'failed', reason: /service good\.v1 is already registered/ },
 };
 
 // A line with the plugin's own name taken out: "init_fails" or
