@@ -313,22 +313,33 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 	return out;
 }
 
-cJSON *
+/* An HTML form's fields among keys, read by the host (req_fields) into
+ * one object: ids as integers, a leave's reason with its lines, the rest
+ * one-line text, each checked further by the handlers. NULL after a
+ * reply (a malformed body; a field that is no text or no integer: 422). */
+static cJSON *
 people_form_json(jx_req *req, const char *const *keys)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct jx_field *spec;
+	size_t n = 0;
+	cJSON *o;
 
-	for (; *keys != NULL; keys++) {
-		const char *v = jx_host->req_form(req, *keys);
-
-		if (v == NULL || *v == '\0')
-			continue;
-		if (strcmp(*keys, "class_id") == 0 ||
-		    strcmp(*keys, "school_id") == 0)
-			cJSON_AddNumberToObject(o, *keys, (double)atoll(v));
-		else
-			cJSON_AddStringToObject(o, *keys, v);
-	}
+	while (keys[n] != NULL)
+		n++;
+	spec = jx_host->alloc(req, (n + 1) * sizeof(*spec));
+	for (size_t k = 0; k <= n; k++)
+		spec[k] = (struct jx_field){
+		    .name = keys[k],
+		    .type = keys[k] == NULL ? 0
+		            : strcmp(keys[k], "class_id") == 0 ||
+		                    strcmp(keys[k], "school_id") == 0
+		                ? JX_FIELD_INT
+		            : strcmp(keys[k], "reason") == 0 ? JX_FIELD_TEXT
+		                                             : JX_FIELD_STRING,
+		};
+	o = jx_host->req_fields(req, spec);
+	if (o == NULL && jx_host->req_status(req) == 0)
+		roster_invalid(req, NULL);
 	return o;
 }
 
@@ -350,7 +361,7 @@ people_body(jx_req *req, const char *const *keys)
 {
 	if (people_is_api(req))
 		return jx_host->req_json(req);
-	return people_defer_json(req, people_form_json(req, keys));
+	return people_form_json(req, keys);
 }
 
 /* A class of this school by id; 0 after an error. */

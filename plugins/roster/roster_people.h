@@ -59,9 +59,6 @@ void people_err(struct people_errs *e, const char *field, const char *msg);
  * than max characters. */
 const char *people_string(struct people_errs *e, const cJSON *body,
                           const char *name, size_t max, int required);
-/* A form's filled-in fields as the JSON body the API takes (owned by
- * the caller); "class_id" and "school_id" as numbers. */
-cJSON *people_form_json(jx_req *req, const char *const *keys);
 /* Frees json when the request ends; returns it. */
 cJSON *people_defer_json(jx_req *req, cJSON *json);
 /* The body of a write: the JSON object under /api/, else the form's
