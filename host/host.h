@@ -409,7 +409,7 @@ int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
 /* ---- notify.c --------------------------------------------------------- */
 int notify_send(jx_db *db, const char *channel, const char *to,
                 const char *template_name, const cJSON *params);
-/* Queues one outbox row (ABI 1.2 send); the row id, or -1. */
+/* Queues one outbox row (the host table's send); the row id, or -1. */
 int64_t notify_message(jx_db *db, const struct jx_message *m);
 int notify_recover(jx_db *db);
 int notify_run_due(jx_db *db);

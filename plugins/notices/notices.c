@@ -153,20 +153,17 @@ static const char *const notices_migrations[] = {
 static const struct jx_route notices_routes[] = {
     {"POST", "/api/v1/notices", compose_create, NULL, 0},
     {"POST", "/api/v1/notices/preview", compose_preview, NULL, 0},
-    {"GET", "/api/v1/notices", api_list, NULL, 0},
-    {"GET", "/api/v1/notices/calls", api_calls, NULL, 0},
     {"GET", "/api/v1/notices/{id}", api_get, NULL, 0},
     {"GET", "/notices/{id}/receipts", notices_receipts_get, NULL,
      JX_ROUTE_BOTH},
     {"POST", "/notices/{id}/remind", notices_remind_post, NULL, JX_ROUTE_BOTH},
-    {"GET", "/api/v1/inbox", api_inbox, NULL, 0},
     {"POST", "/api/v1/inbox/{notice_id}/read", api_read, NULL, 0},
-    {"GET", "/notices", page_list, NULL, JX_ROUTE_PAGE},
+    {"GET", "/notices", page_list, NULL, JX_ROUTE_BOTH},
     {"GET", "/notices/new", page_new, NULL, JX_ROUTE_PAGE},
-    {"GET", "/notices/calls", page_calls, NULL, JX_ROUTE_PAGE},
+    {"GET", "/notices/calls", page_calls, NULL, JX_ROUTE_BOTH},
     {"POST", "/notices", notices_compose_form, NULL, JX_ROUTE_PAGE},
     {"GET", "/notices/{id}", page_notice, NULL, JX_ROUTE_PAGE},
-    {"GET", "/inbox", page_inbox, NULL, JX_ROUTE_PAGE},
+    {"GET", "/inbox", page_inbox, NULL, JX_ROUTE_BOTH},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -65,10 +65,7 @@ cJSON *notices_calls_json(jx_req *req, jx_db *db);
 int notices_deliver_init(struct jx_registrar *reg);
 
 /* Handlers of the route table (notices.c). */
-int api_list(jx_req *req, void *ud);
 int api_get(jx_req *req, void *ud);
-int api_inbox(jx_req *req, void *ud);
-int api_calls(jx_req *req, void *ud);
 int api_read(jx_req *req, void *ud);
 int notices_receipts_get(jx_req *req, void *ud);
 int notices_remind_post(jx_req *req, void *ud);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The sender's notices, both faces (JX_ROUTE_BOTH). */
 int
 page_list(jx_req *req, void *ud)
 {
@@ -20,8 +21,11 @@ page_list(jx_req *req, void *ud)
 
 	(void)ud;
 	if (!jxp_role(jx_host, req, "school_admin,teacher"))
-		return notices_forbidden(req, NULL);
+		return notices_forbidden(req,
+		                         "Only senders have sent notices.");
 	d = notices_list_json(req, jx_host->req_db(req));
+	if (jx_host->req_is_api(req))
+		return jx_host->reply_json(req, 200, d);
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "notices.list.title"));
 	return jx_host->reply_view(req, 200, "notices/list", d);
@@ -71,6 +75,8 @@ page_inbox(jx_req *req, void *ud)
 
 	(void)ud;
 	d = notices_inbox_json(req, jx_host->req_db(req));
+	if (jx_host->req_is_api(req))
+		return jx_host->reply_json(req, 200, d);
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "notices.inbox.title"));
 	return jx_host->reply_view(req, 200, "notices/inbox", d);
@@ -83,7 +89,11 @@ page_calls(jx_req *req, void *ud)
 
 	(void)ud;
 	if (!jxp_role(jx_host, req, "teacher"))
-		return notices_forbidden(req, NULL);
+		return notices_forbidden(req, "The call list is the head "
+		                              "teachers'.");
+	if (jx_host->req_is_api(req))
+		return jx_host->reply_json(
+		    req, 200, notices_calls_json(req, jx_host->req_db(req)));
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "notices.calls.title"));

@@ -539,17 +539,6 @@ notices_calls_json(jx_req *req, jx_db *db)
 /* ---- the API handlers ---------------------------------------------- */
 
 int
-api_list(jx_req *req, void *ud)
-{
-	(void)ud;
-	if (!jxp_role(jx_host, req, "school_admin,teacher"))
-		return notices_forbidden(req,
-		                         "Only senders have sent notices.");
-	return jx_host->reply_json(
-	    req, 200, notices_list_json(req, jx_host->req_db(req)));
-}
-
-int
 api_get(jx_req *req, void *ud)
 {
 	int64_t id = jx_host->req_param_id(req, "id");
@@ -617,25 +606,6 @@ notices_remind_post(jx_req *req, void *ud)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "reminded", (double)n);
 	return jx_host->reply_json(req, 200, o);
-}
-
-int
-api_inbox(jx_req *req, void *ud)
-{
-	(void)ud;
-	return jx_host->reply_json(
-	    req, 200, notices_inbox_json(req, jx_host->req_db(req)));
-}
-
-int
-api_calls(jx_req *req, void *ud)
-{
-	(void)ud;
-	if (!jxp_role(jx_host, req, "teacher"))
-		return notices_forbidden(req, "The call list is the head "
-		                              "teachers'.");
-	return jx_host->reply_json(
-	    req, 200, notices_calls_json(req, jx_host->req_db(req)));
 }
 
 int

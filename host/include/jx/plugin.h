@@ -50,10 +50,10 @@ typedef struct jx_db jx_db;     /* this thread's database connection */
 typedef struct jx_stmt jx_stmt; /* a prepared, cached statement */
 typedef struct jx_job jx_job;   /* a running background job */
 
-/* Log levels for host->log. */
+/* Log levels for jx_host->log. */
 enum jx_log_level { JX_LOG_ERROR, JX_LOG_WARN, JX_LOG_INFO, JX_LOG_DEBUG };
 
-/* Results of host->db_step. Errors are negative. */
+/* Results of jx_host->db_step. Errors are negative. */
 enum jx_db_result { JX_DB_DONE = 0, JX_DB_ROW = 1, JX_DB_ERROR = -1 };
 
 /* Route flags (struct jx_route). */
@@ -64,7 +64,7 @@ enum jx_route_flags {
 	JX_ROUTE_PAGE = 1 << 2,    /* answers HTML; errors become pages */
 	/* One handler, both faces: the pattern as written is a page
 	 * (JX_ROUTE_PAGE) and "/api/v1" + pattern is the API, so the two
-	 * cannot disagree; the handler asks host->req_is_api. */
+	 * cannot disagree; the handler asks jx_host->req_is_api. */
 	JX_ROUTE_BOTH = 1 << 3,
 };
 
@@ -78,7 +78,7 @@ typedef int (*jx_handler)(jx_req *req, void *ud);
  * One route of a plugin's table (struct jx_plugin.routes; the table ends
  * with an entry whose method is NULL). method: GET, POST, PUT, PATCH or
  * DELETE (HEAD is answered by GET). pattern: "/path/{param}/...", a
- * parameter being a whole segment read with host->req_param; parameter
+ * parameter being a whole segment read with jx_host->req_param; parameter
  * names belong to the route, so "/students/{id}" and
  * "/students/{student}/awards" coexist. The loader checks every table
  * before any init runs; two routes with the same method and pattern
@@ -104,14 +104,14 @@ typedef int (*jx_event_fn)(jx_db *db, const char *event, const cJSON *payload,
 /*
  * A job runner: runs on the host's job thread with its own connection.
  * Returns 0 for succeeded, non-zero for failed. The result set with
- * host->job_set_result is stored either way.
+ * jx_host->job_set_result is stored either way.
  */
 typedef int (*jx_job_fn)(jx_job *job, void *ud);
 
 /*
  * A notification channel's delivery function: runs on one of the
  * host's delivery threads (several at once: it must be thread-safe;
- * host->thread_db gives that thread's connection, outside any
+ * jx_host->thread_db gives that thread's connection, outside any
  * transaction). Returns 0 when the channel's API accepted the message,
  * a positive value to retry later (temporary failure), a negative value
  * for a permanent failure; err says why ("unreachable: ..." when the
@@ -191,7 +191,7 @@ struct jx_identity {
 	int nhead_of_class_ids;
 };
 
-/* Access scopes answered by host->may. */
+/* Access scopes answered by jx_host->may. */
 enum jx_scope {
 	JX_SEE_DISTRICT = 1, /* target: district id */
 	JX_SEE_SCHOOL,       /* target: school id */
@@ -203,7 +203,7 @@ enum jx_scope {
 };
 
 /*
- * One message for host->send (ABI 1.2): a row of the durable outbox.
+ * One message for jx_host->send: a row of the durable outbox.
  * Delivered by the host's delivery threads through the channel; when a
  * row is settled (sent, or failed for good) the host publishes the
  * event "notify.result" in the settling transaction with the payload
@@ -238,7 +238,7 @@ enum jx_field_type {
 };
 
 /*
- * One field of host->req_fields's spec. min and max bound a string's
+ * One field of jx_host->req_fields's spec. min and max bound a string's
  * length in characters, an integer's value, an array's length; both 0:
  * no bound. A string field given empty counts as missing.
  */
@@ -296,7 +296,7 @@ struct jx_host {
 	/*
 	 * Parses the body as a JSON object. NULL on failure, after
 	 * replying 400 (not UTF-8, not JSON), 413 or 415; the handler
-	 * returns host->req_status(req). The tree is freed with the
+	 * returns jx_host->req_status(req). The tree is freed with the
 	 * request.
 	 */
 	cJSON *(*req_json)(jx_req *req);
@@ -350,7 +350,7 @@ struct jx_host {
 	 * Prepares (from the per-connection cache) and binds. types has
 	 * one letter per argument: 'i' int64_t, 's' const char * (NULL
 	 * binds NULL), 'f' double, 'n' no argument, binds NULL. Returns
-	 * NULL on error (host->db_errmsg tells).
+	 * NULL on error (jx_host->db_errmsg tells).
 	 */
 	jx_stmt *(*db_query)(jx_db *db, const char *sql, const char *types,
 	                     ...);
