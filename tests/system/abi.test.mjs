@@ -9,6 +9,8 @@
 // receipts answer the page and the API the same way.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, jiaxiao, setArgs, BUILD_DIR } from './harness.mjs';
 
@@ -151,4 +153,22 @@ test('notices receipts: the page and the API agree (404 unseen, 403 recipient)',
 	assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
 	const api = await clients[SCHOOL_ADMIN].get(`/api/v1/notices/${id}/receipts`);
 	assert.ok(Array.isArray(api.json.unread), api.text);
+});
+
+test('jiaxiao rules check reaches the dry run through the hook a plugin registered', () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jx-abi-'));
+	try {
+		const file = path.join(dir, 'ok.lua');
+		fs.writeFileSync(file, 'x = 1\n');
+		// keyinfo is not loaded: host_has answers the "rules-check" hook
+		const set = { ...SET, plugins: ['host_has'], 'host_has.rules_check': 'yes' };
+		const r = jiaxiao(['rules', 'check', ...setArgs(set), '--data', server.dataDir, '--district', '430104', file]);
+		assert.equal(r.status, 0, r.stdout + r.stderr);
+		const j = JSON.parse(r.stdout);
+		assert.equal(j.hook, 'host_has');
+		assert.equal(j.source, true);
+		assert.ok(Number.isInteger(j.district) && j.district > 0, r.stdout);
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
 });

@@ -3,8 +3,13 @@
  * running host has it (JX_HOST_HAS): with problem_count it counts the
  * errors of a request, on an older host (a smaller table) it keeps its
  * own count. Its service tells which way it went, for the unit test
- * that hands init a smaller table.
+ * that hands init a smaller table. It also answers the host's
+ * "rules-check" hook (`jiaxiao rules check`) when host_has.rules_check
+ * is set (keyinfo, which answers it too, must then be left out):
+ * the host reaches whichever plugin registered it, by no name.
  */
+#include <stdio.h>
+
 #include <jx/plugin.h>
 
 JX_HOST_DECLARE;
@@ -37,10 +42,24 @@ host_has_get(jx_req *req, void *ud)
 }
 
 static int
+host_has_rules_check(jx_db *db, int argc, char **argv, void *ud)
+{
+	printf("{\"hook\":\"host_has\",\"district\":%s,\"source\":%s}\n",
+	       argv[1], argc > 2 ? "true" : "false");
+	return 0;
+}
+
+static int
 host_has_init(const struct jx_host *h, struct jx_registrar *reg)
 {
 	JX_HOST_INIT(h);
 	host_has_count = JX_HOST_HAS(h, problem_count);
+	/* only when asked: keyinfo answers the hook otherwise */
+	if (reg->cli_command != NULL &&
+	    jx_host->config_string("host_has.rules_check") != NULL &&
+	    reg->cli_command(reg, "rules-check", host_has_rules_check, NULL) !=
+	        0)
+		return -1;
 	return reg->service(reg, "host_has.v1", &host_has_service);
 }
 
