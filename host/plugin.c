@@ -585,7 +585,7 @@ plugin_routes_check(const struct jx_route *routes, char *err, size_t errlen)
 			return -1;
 		}
 		if (!router_pattern_ok(r->pattern, why, sizeof(why))) {
-			snprintf(err, errlen, "route %s %s: the pattern %s",
+			snprintf(err, errlen, "route %s %s: bad pattern (%s)",
 			         r->method, r->pattern ? r->pattern : "(null)",
 			         why);
 			return -1;
