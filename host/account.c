@@ -470,25 +470,16 @@ route_me_password(jx_req *req, void *ud)
 	return http_reply_json(req, 204, NULL);
 }
 
-static int account_more_routes_register(void);
-
-int
-account_routes_register(void)
-{
-	static const struct route routes[] = {
-	    {"POST", "/api/v1/session", route_session_create, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
-	    {"DELETE", "/api/v1/session", route_session_delete, NULL, 0, -1},
-	    {"GET", "/api/v1/me", route_me, NULL, 0, -1},
-	    {"PUT", "/api/v1/me/identity", route_me_identity, NULL, 0, -1},
-	    {"PUT", "/api/v1/me/password", route_me_password, NULL, 0, -1},
-	};
-
-	if (router_add_all(app.router, routes,
-	                   sizeof(routes) / sizeof(*routes)) != 0)
-		return -1;
-	return account_more_routes_register();
-}
+/* Routes of the host's built-in module (host_route_tables). */
+const struct jx_route account_routes[] = {
+    {"POST", "/api/v1/session", route_session_create, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"DELETE", "/api/v1/session", route_session_delete, NULL, 0},
+    {"GET", "/api/v1/me", route_me, NULL, 0},
+    {"PUT", "/api/v1/me/identity", route_me_identity, NULL, 0},
+    {"PUT", "/api/v1/me/password", route_me_password, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
 
 /* ---- password resets and child binding ------------------------------ */
 
@@ -785,15 +776,10 @@ route_bind_child(jx_req *req, void *ud)
 	return http_reply_json(req, 201, o);
 }
 
-static int
-account_more_routes_register(void)
-{
-	static const struct route routes[] = {
-	    {"POST", "/api/v1/accounts/{aid}/password-reset",
-	     route_password_reset, NULL, 0, -1},
-	    {"POST", "/api/v1/me/children", route_bind_child, NULL, 0, -1},
-	};
-
-	return router_add_all(app.router, routes,
-	                      sizeof(routes) / sizeof(*routes));
-}
+/* Routes of the host's built-in module (host_route_tables). */
+const struct jx_route account_more_routes[] = {
+    {"POST", "/api/v1/accounts/{aid}/password-reset", route_password_reset,
+     NULL, 0},
+    {"POST", "/api/v1/me/children", route_bind_child, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

@@ -43,7 +43,6 @@ const char *account_json_string(const cJSON *body, const char *name,
 int account_busy(jx_req *req);
 /* 422 naming field. */
 int account_invalid(jx_req *req, const char *field, const char *msg);
-int account_routes_register(void);
 
 /* ---- recovery.c: one-time SMS codes --------------------------------- */
 

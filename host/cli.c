@@ -8,8 +8,6 @@
 #include "luaenv.h"
 #include "org.h"
 
-#include <jx/keyinfo.h>
-
 #include <sqlite3.h>
 
 #include <errno.h>
@@ -354,14 +352,14 @@ cli_pidfile(int create)
 static int
 cli_rules_check(struct cli *c)
 {
-	const struct jx_keyinfo_v1 *ki;
+	const struct cli_hook *hook;
+	char did[32], *argv[3];
 	struct stat fst;
 	struct luaenv *lua = NULL;
-	char err[1024], *source = NULL, *text;
+	char err[1024], *source = NULL;
 	int64_t district;
 	size_t len;
 	jx_db *db = NULL;
-	cJSON *out = NULL;
 	int rc = 1;
 
 	if (c->district == NULL || c->nargs > 2) {
@@ -406,10 +404,12 @@ cli_rules_check(struct cli *c)
 		fprintf(stderr, "jiaxiao: rules: %s\n", err);
 		goto out;
 	}
-	ki = jx_host_table.service(JX_KEYINFO_SERVICE);
-	if (ki == NULL) {
-		/* Without keyinfo there is no data to try: the chunk must
-		 * still compile and run. */
+	/* The dry run over stored data is a plugin's, whichever answers
+	 * the "rules-check" hook (keyinfo does): the host names none. */
+	hook = plugin_cli_hook("rules-check");
+	if (hook == NULL) {
+		/* Without one there is no data to try: the chunk must still
+		 * compile and run. */
 		if (source != NULL && luaenv_check_district_chunk(
 		                          lua, source, err, sizeof(err)) != 0) {
 			fprintf(stderr, "jiaxiao: rules: %s\n", err);
@@ -419,16 +419,12 @@ cli_rules_check(struct cli *c)
 		rc = 0;
 		goto out;
 	}
-	if (ki->dry_run(db, district, source, &out, err, sizeof(err)) != 0) {
-		fprintf(stderr, "jiaxiao: rules: %s\n", err);
-		goto out;
-	}
-	text = cJSON_Print(out);
-	printf("%s\n", text ? text : "{}");
-	cJSON_free(text);
-	rc = 0;
+	snprintf(did, sizeof(did), "%lld", (long long)district);
+	argv[0] = "rules-check";
+	argv[1] = did;
+	argv[2] = source;
+	rc = hook->fn(db, source != NULL ? 3 : 2, argv, hook->ud);
 out:
-	cJSON_Delete(out);
 	if (db != NULL)
 		plugins_shutdown();
 	orgsvc_thread_end(lua, db);
@@ -544,9 +540,7 @@ cli_serve(void)
 	db_exec(db, "PRAGMA secure_delete = ON", "");
 	if (org_national_seal_existing(db) != 0 || jobs_recover(db) != 0 ||
 	    notify_recover(db) != 0 || host_routes_register() != 0 ||
-	    account_routes_register() != 0 || recovery_routes_register() != 0 ||
-	    org_routes_register() != 0 || pages_routes_register() != 0 ||
-	    rules_routes_register() != 0 || plugins_load(db) != 0)
+	    plugins_load(db) != 0)
 		goto done;
 	db_exec(db, "PRAGMA secure_delete = OFF", "");
 	db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", "");

@@ -125,6 +125,11 @@ struct route {
 	void *ud;
 	unsigned flags;
 	int plugin; /* index into app.plugins, -1 for the host */
+	/* Filled by router_add: this route's parameter names in order
+	 * (each route keeps its own, so {id} and {student} may share a
+	 * position). */
+	int nparams;
+	char *params[8];
 };
 struct route_match {
 	const struct route *route;
@@ -136,6 +141,12 @@ struct router *router_new(void);
 void router_free(struct router *r);
 /* 0, or -1 when the pattern is malformed or taken. */
 int router_add(struct router *r, const struct route *rt);
+/* 1 when pattern is well formed: "/" and whole segments, a parameter
+ * being "{name}" (a-z, 0-9, _), at most 8; else 0 with why in err. */
+int router_pattern_ok(const char *pattern, char *err, size_t errlen);
+/* The pattern with its parameter names taken out ("/a/{}/b"), the key
+ * two routes clash on (with the method); malloc'ed. */
+char *router_pattern_key(const char *pattern);
 /* Adds every route of a table (logged on failure); 0 or -1. */
 int router_add_all(struct router *r, const struct route *routes, size_t n);
 /* 1 found, 0 no such path, -2 path exists for another method (405). */
@@ -148,9 +159,19 @@ struct plugin {
 	char *name;
 	char *version;
 	enum plugin_state state;
-	char reason[256];
+	char reason[512];
 	void *dl;
-	const struct jx_plugin *desc;
+	const struct jx_plugin *desc; /* &copy once opened */
+	struct jx_plugin copy;        /* the descriptor, zero past its size */
+	char *path;                   /* the .so */
+	int shipped; /* 1 when found in plugin_dir (not plugin_path): wins a
+	                route clash with one found elsewhere */
+};
+struct cli_hook {
+	char *name;
+	jx_cli_fn fn;
+	void *ud;
+	int plugin;
 };
 struct menu_entry {
 	char *roles;
@@ -188,6 +209,13 @@ struct service_entry {
 int plugins_load(jx_db *db);
 void plugins_shutdown(void);
 const char *plugin_state_name(enum plugin_state s);
+/* The hook a plugin registered under name (registrar->cli_command), or
+ * NULL. */
+const struct cli_hook *plugin_cli_hook(const char *name);
+/* Checks one route table as the loader checks a plugin's: 0, or -1 with
+ * why in err. */
+int plugin_routes_check(const struct jx_route *routes, char *err,
+                        size_t errlen);
 
 /* ---- hostapi.c -------------------------------------------------------- */
 extern const struct jx_host jx_host_table;
@@ -302,6 +330,10 @@ const char *http_form(jx_req *req, const char *name);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
 const char *http_t(jx_req *req, const char *key);
 
+/* ---- fields.c ---------------------------------------------------------- */
+/* The host table's req_fields (see jx/plugin.h). */
+cJSON *fields_read(jx_req *req, const struct jx_field *spec);
+
 /* ---- jsonin.c ---------------------------------------------------------- */
 /* How deep a request body may nest arrays and objects. cJSON recurses
  * once per level on a civetweb worker's 100 KiB stack (JX_WORKER_STACK);
@@ -368,8 +400,6 @@ int session_create(jx_db *db, int64_t account_id, int64_t identity_id,
 const char *session_cookie(jx_req *req, const char *token);
 
 /* ---- recovery.c ------------------------------------------------------- */
-/* Password recovery by SMS code (POST /api/v1/password-recovery...). */
-int recovery_routes_register(void);
 
 /* ---- access.c --------------------------------------------------------- */
 /* 1 when identity i has scope over target (see enum jx_scope). */
@@ -379,7 +409,7 @@ int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
 /* ---- notify.c --------------------------------------------------------- */
 int notify_send(jx_db *db, const char *channel, const char *to,
                 const char *template_name, const cJSON *params);
-/* Queues one outbox row (ABI 1.2 send); the row id, or -1. */
+/* Queues one outbox row (the host table's send); the row id, or -1. */
 int64_t notify_message(jx_db *db, const struct jx_message *m);
 int notify_recover(jx_db *db);
 int notify_run_due(jx_db *db);
@@ -423,8 +453,6 @@ int64_t rules_seed(jx_db *db, int64_t district, const char *code);
 int rules_defaults_loaded(jx_db *db);
 /* The district whose rules an account's passwords follow (0: none). */
 int64_t rules_account_district(jx_db *db, int64_t account);
-/* GET/PUT /api/v1/districts/{did}/rules and rollback. */
-int rules_routes_register(void);
 
 /* ---- audit.c ---------------------------------------------------------- */
 /* Appends one entry (in the caller's transaction if one is open). */
@@ -446,14 +474,20 @@ int audit_check(jx_db *db, char *msg, size_t msglen);
 #define AUDIT_CHECKPOINT_SUFFIX ".audit-checkpoint"
 
 /* ---- pages.c ---------------------------------------------------------- */
-int pages_routes_register(void);
 
 /* ---- static.c --------------------------------------------------------- */
 /* Serves /static/<path> from templates/static; returns the status. */
 int static_serve(jx_req *req, const char *rel);
 
 /* ---- host_routes.c ---------------------------------------------------- */
+/* The host's menu entry. */
 int host_routes_register(void);
+/* The host's own endpoints, a built-in module the loader checks and
+ * routes like a plugin's table: a NULL-terminated list of tables. */
+extern const struct jx_route *const host_route_tables[];
+extern const struct jx_route host_routes[], account_routes[],
+    account_more_routes[], recovery_routes[], org_routes[], pages_routes[],
+    rules_routes[];
 
 /* ---- the application -------------------------------------------------- */
 struct app {
@@ -477,6 +511,8 @@ struct app {
 	int nservices;
 	struct channel_entry *channels;
 	int nchannels;
+	struct cli_hook *cli_hooks;
+	int ncli_hooks;
 	size_t body_limit;
 	size_t upload_limit;
 	struct mg_context *mg;

@@ -1,6 +1,8 @@
 /*
  * host_routes.c — the endpoints the host itself answers: health, the
- * plugin list, jobs, the OpenAPI document and the home page.
+ * plugin list, jobs, the OpenAPI document and the home page; and the list
+ * of the host's route tables (organisation, accounts, rules, recovery,
+ * pages), the built-in module the loader checks before any plugin.
  */
 #include "host.h"
 #include "auth.h"
@@ -137,37 +139,40 @@ route_lang(jx_req *req, void *ud)
 	return http_reply_redirect(req, back ? back : "/");
 }
 
+/* The host's own endpoints: a built-in module, checked and routed by the
+ * loader like a plugin's table (plugin_routes_plan), before any plugin. */
+const struct jx_route host_routes[] = {
+    {"GET", "/healthz", route_healthz, NULL, JX_ROUTE_PUBLIC},
+    {"GET", "/api/v1/plugins", route_plugins, NULL, 0},
+    {"GET", "/api/v1/jobs/{id}", route_job, NULL, 0},
+    {"GET", "/api/v1/openapi.yaml", route_openapi, NULL, JX_ROUTE_PUBLIC},
+    {"GET", "/", route_home, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"GET", "/lang/{code}", route_lang, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+const struct jx_route *const host_route_tables[] = {
+    host_routes, account_routes, account_more_routes, recovery_routes,
+    org_routes,  pages_routes,   rules_routes,        NULL,
+};
+
 int
 host_routes_register(void)
 {
-	static const struct route routes[] = {
-	    {"GET", "/healthz", route_healthz, NULL, JX_ROUTE_PUBLIC, -1},
-	    {"GET", "/api/v1/plugins", route_plugins, NULL, 0, -1},
-	    {"GET", "/api/v1/jobs/{id}", route_job, NULL, 0, -1},
-	    {"GET", "/api/v1/openapi.yaml", route_openapi, NULL,
-	     JX_ROUTE_PUBLIC, -1},
-	    {"GET", "/", route_home, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
-	    {"GET", "/lang/{code}", route_lang, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
-	};
-
 	/* The host's own menu entry: the personal centre, for everyone
 	 * logged in. */
-	{
-		struct menu_entry *m =
-		    realloc(app.menu, (size_t)(app.nmenu + 1) * sizeof(*m));
+	struct menu_entry *m =
+	    realloc(app.menu, (size_t)(app.nmenu + 1) * sizeof(*m));
 
-		if (m == NULL)
-			return -1;
-		app.menu = m;
-		app.menu[app.nmenu++] = (struct menu_entry){
-		    .roles = strdup("*"),
-		    .label_key = strdup("nav.me"),
-		    .href = strdup("/me"),
-		    .order = 90,
-		    .plugin = -1,
-		};
-	}
-	return router_add_all(app.router, routes,
-	                      sizeof(routes) / sizeof(*routes));
+	if (m == NULL)
+		return -1;
+	app.menu = m;
+	app.menu[app.nmenu++] = (struct menu_entry){
+	    .roles = strdup("*"),
+	    .label_key = strdup("nav.me"),
+	    .href = strdup("/me"),
+	    .order = 90,
+	    .plugin = -1,
+	};
+	return 0;
 }

@@ -166,6 +166,18 @@ api_data_dir(void)
 	return app.data_dir;
 }
 
+static int
+api_req_is_api(jx_req *req)
+{
+	return req->is_api;
+}
+
+static int
+api_problem_count(jx_req *req)
+{
+	return cJSON_GetArraySize(req->errors);
+}
+
 const struct jx_host jx_host_table = {
     .size = sizeof(struct jx_host),
     .abi_major = JX_ABI_MAJOR,
@@ -236,4 +248,7 @@ const struct jx_host jx_host_table = {
     .send = notify_message,
     .parallel = jobs_parallel,
     .job_stopping = jobs_stopping,
+    .req_is_api = api_req_is_api,
+    .req_fields = fields_read,
+    .problem_count = api_problem_count,
 };

@@ -33,6 +33,7 @@
 #include "org.h"
 
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,15 +126,21 @@ notify_key(char key[33])
 }
 
 int64_t
-notify_message(jx_db *db, const struct jx_message *m)
+notify_message(jx_db *db, const struct jx_message *msg)
 {
 	char key[33], *p;
 	int inapp;
 	int64_t now = jx_now(), next, id;
+	struct jx_message copy = {0}, *m = &copy;
 
-	if (m == NULL || m->channel == NULL || m->to == NULL ||
-	    *m->to == '\0' || m->template_name == NULL ||
-	    *m->template_name == '\0')
+	/* The caller's struct may be older (smaller) than ours: fields past
+	 * its size read as 0. */
+	if (msg == NULL ||
+	    msg->size < offsetof(struct jx_message, ref) + sizeof(msg->ref))
+		return -1;
+	memcpy(&copy, msg, msg->size < sizeof(copy) ? msg->size : sizeof(copy));
+	if (m->channel == NULL || m->to == NULL || *m->to == '\0' ||
+	    m->template_name == NULL || *m->template_name == '\0')
 		return -1;
 	inapp = strcmp(m->channel, "inapp") == 0;
 	if (!inapp && notify_channel(m->channel) == NULL) {
@@ -165,7 +172,8 @@ int
 notify_send(jx_db *db, const char *channel, const char *to,
             const char *template_name, const cJSON *params)
 {
-	struct jx_message m = {.channel = channel,
+	struct jx_message m = {.size = sizeof(m),
+	                       .channel = channel,
 	                       .to = to,
 	                       .template_name = template_name,
 	                       .params = params};

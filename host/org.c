@@ -861,22 +861,13 @@ route_school_admin(jx_req *req, void *ud)
 	return org_admin_create(req, "school_admin", did, sid);
 }
 
-int
-org_routes_register(void)
-{
-	static const struct route routes[] = {
-	    {"POST", "/api/v1/districts", route_district_create, NULL, 0, -1},
-	    {"GET", "/api/v1/districts", route_districts, NULL, 0, -1},
-	    {"GET", "/api/v1/districts/{did}/schools", route_schools, NULL, 0,
-	     -1},
-	    {"POST", "/api/v1/districts/{did}/schools", route_school_create,
-	     NULL, 0, -1},
-	    {"POST", "/api/v1/districts/{did}/admins", route_district_admin,
-	     NULL, 0, -1},
-	    {"POST", "/api/v1/schools/{sid}/admins", route_school_admin, NULL,
-	     0, -1},
-	};
-
-	return router_add_all(app.router, routes,
-	                      sizeof(routes) / sizeof(*routes));
-}
+/* Routes of the host's built-in module (host_route_tables). */
+const struct jx_route org_routes[] = {
+    {"POST", "/api/v1/districts", route_district_create, NULL, 0},
+    {"GET", "/api/v1/districts", route_districts, NULL, 0},
+    {"GET", "/api/v1/districts/{did}/schools", route_schools, NULL, 0},
+    {"POST", "/api/v1/districts/{did}/schools", route_school_create, NULL, 0},
+    {"POST", "/api/v1/districts/{did}/admins", route_district_admin, NULL, 0},
+    {"POST", "/api/v1/schools/{sid}/admins", route_school_admin, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

@@ -63,7 +63,6 @@ int org_person_within(jx_db *db, int64_t person, int64_t school);
  * their district has a gateway, and audit-logs it. 0 or -1. */
 int org_identity_linked(jx_db *db, int64_t person, const char *role,
                         int64_t school, int64_t district);
-int org_routes_register(void);
 /* 430***********123X: the first three and last four characters kept. */
 void org_id_mask(const char *id, char *out, size_t outlen);
 /* 全国学籍号 that embed an ID number (jx/org.h has the contracts). */

@@ -388,34 +388,25 @@ route_activate_post(jx_req *req, void *ud)
 	    req, jx_host_table.identity(req) == NULL ? "/me" : "/");
 }
 
-int
-pages_routes_register(void)
-{
-	static const struct route routes[] = {
-	    {"GET", "/login", route_login_page, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
-	    {"POST", "/login", route_login_post, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE, -1},
-	    {"POST", "/logout", route_logout, NULL, JX_ROUTE_PAGE, -1},
-	    {"GET", "/activate", route_activate_page, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE, -1},
-	    {"POST", "/activate", route_activate_post, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE, -1},
-	    {"GET", "/me/password", route_password_page, NULL, JX_ROUTE_PAGE,
-	     -1},
-	    {"POST", "/me/password", route_password_post, NULL, JX_ROUTE_PAGE,
-	     -1},
-	    {"POST", "/me/identity", route_identity_post, NULL, JX_ROUTE_PAGE,
-	     -1},
-	    {"GET", "/me", route_me_page, NULL, JX_ROUTE_PAGE, -1},
-	    {"GET", "/bind", route_bind_page, NULL, JX_ROUTE_PAGE, -1},
-	    {"GET", "/me/accounts/{aid}/password-reset",
-	     route_child_reset_confirm, NULL, JX_ROUTE_PAGE, -1},
-	    {"POST", "/me/accounts/{aid}/password-reset", route_child_reset,
-	     NULL, JX_ROUTE_PAGE, -1},
-	    {"POST", "/bind", route_bind_post, NULL, JX_ROUTE_PAGE, -1},
-	};
-
-	return router_add_all(app.router, routes,
-	                      sizeof(routes) / sizeof(*routes));
-}
+/* Routes of the host's built-in module (host_route_tables). */
+const struct jx_route pages_routes[] = {
+    {"GET", "/login", route_login_page, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"POST", "/login", route_login_post, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE},
+    {"POST", "/logout", route_logout, NULL, JX_ROUTE_PAGE},
+    {"GET", "/activate", route_activate_page, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"POST", "/activate", route_activate_post, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE},
+    {"GET", "/me/password", route_password_page, NULL, JX_ROUTE_PAGE},
+    {"POST", "/me/password", route_password_post, NULL, JX_ROUTE_PAGE},
+    {"POST", "/me/identity", route_identity_post, NULL, JX_ROUTE_PAGE},
+    {"GET", "/me", route_me_page, NULL, JX_ROUTE_PAGE},
+    {"GET", "/bind", route_bind_page, NULL, JX_ROUTE_PAGE},
+    {"GET", "/me/accounts/{aid}/password-reset", route_child_reset_confirm,
+     NULL, JX_ROUTE_PAGE},
+    {"POST", "/me/accounts/{aid}/password-reset", route_child_reset, NULL,
+     JX_ROUTE_PAGE},
+    {"POST", "/bind", route_bind_post, NULL, JX_ROUTE_PAGE},
+    {NULL, NULL, NULL, NULL, 0},
+};

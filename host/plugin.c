@@ -1,6 +1,7 @@
 /*
  * plugin.c — loads the configured plugins: dlopen with RTLD_NOW (an
- * undefined symbol fails here, not later), the ABI check, dependency
+ * undefined symbol fails here, not later), the ABI check, the route
+ * tables checked before any init (the host's own first), dependency
  * order, migrations, init with a registrar whose registrations take
  * effect only when init succeeds, and the service registry. A plugin
  * that cannot load is "failed", one whose dependency is missing or not
@@ -14,12 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct reg_impl {
 	struct jx_registrar pub;
 	int plugin;
-	struct route *routes;
-	int nroutes;
+	struct cli_hook *hooks;
+	int nhooks;
 	struct menu_entry *menu;
 	int nmenu;
 	struct subscription *subs;
@@ -44,26 +46,6 @@ plugin_state_name(enum plugin_state s)
 	case PLUGIN_DISABLED: return "disabled";
 	default: return "failed";
 	}
-}
-
-static int
-reg_route(struct jx_registrar *r, const char *method, const char *pattern,
-          jx_handler h, void *ud, unsigned flags)
-{
-	struct reg_impl *ri = (struct reg_impl *)r;
-
-	if (method == NULL || pattern == NULL || h == NULL ||
-	    GROW(ri->routes, ri->nroutes) != 0)
-		return -1;
-	ri->routes[ri->nroutes++] = (struct route){
-	    .method = method,
-	    .pattern = pattern,
-	    .handler = h,
-	    .ud = ud,
-	    .flags = flags,
-	    .plugin = ri->plugin,
-	};
-	return 0;
 }
 
 static int
@@ -152,6 +134,26 @@ reg_channel(struct jx_registrar *r, const char *name, jx_channel_fn fn,
 	return 0;
 }
 
+static int
+reg_cli_command(struct jx_registrar *r, const char *name, jx_cli_fn fn,
+                void *ud)
+{
+	struct reg_impl *ri = (struct reg_impl *)r;
+
+	if (name == NULL || fn == NULL || GROW(ri->hooks, ri->nhooks) != 0)
+		return -1;
+	for (int i = 0; i < app.ncli_hooks; i++)
+		if (strcmp(app.cli_hooks[i].name, name) == 0)
+			return -1;
+	ri->hooks[ri->nhooks++] = (struct cli_hook){
+	    .name = strdup(name),
+	    .fn = fn,
+	    .ud = ud,
+	    .plugin = ri->plugin,
+	};
+	return 0;
+}
+
 static void
 reg_discard(struct reg_impl *ri)
 {
@@ -168,12 +170,39 @@ reg_discard(struct reg_impl *ri)
 		free(ri->services[i].name);
 	for (int i = 0; i < ri->nchannels; i++)
 		free(ri->channels[i].name);
+	for (int i = 0; i < ri->nhooks; i++)
+		free(ri->hooks[i].name);
+	free(ri->hooks);
 	free(ri->channels);
-	free(ri->routes);
 	free(ri->menu);
 	free(ri->subs);
 	free(ri->kinds);
 	free(ri->services);
+}
+
+/* Routes one table entry; a JX_ROUTE_BOTH entry twice (page and API). */
+static int
+plugin_route_add(const struct jx_route *r, int plugin)
+{
+	struct route rt = {
+	    .method = r->method,
+	    .pattern = r->pattern,
+	    .handler = r->handler,
+	    .ud = r->ud,
+	    .flags = r->flags & ~(unsigned)JX_ROUTE_BOTH,
+	    .plugin = plugin,
+	};
+	char api[1024];
+
+	if (!(r->flags & JX_ROUTE_BOTH))
+		return router_add(app.router, &rt);
+	rt.flags |= JX_ROUTE_PAGE;
+	if (router_add(app.router, &rt) != 0)
+		return -1;
+	snprintf(api, sizeof(api), "/api/v1%s", r->pattern);
+	rt.pattern = api;
+	rt.flags &= ~(unsigned)JX_ROUTE_PAGE;
+	return router_add(app.router, &rt);
 }
 
 /* Moves the registrations into the application; -1 (with reason) when a
@@ -190,11 +219,13 @@ reg_commit(struct reg_impl *ri, struct plugin *p)
 				         ri->services[i].name);
 				return -1;
 			}
-	for (int i = 0; i < ri->nroutes; i++)
-		if (router_add(app.router, &ri->routes[i]) != 0) {
+	/* Checked before any init (plugin_routes_plan): a failure here is
+	 * memory. */
+	for (const struct jx_route *r = p->desc->routes; r && r->method; r++)
+		if (plugin_route_add(r, ri->plugin) != 0) {
 			snprintf(p->reason, sizeof(p->reason),
-			         "route %s %s is malformed or already taken",
-			         ri->routes[i].method, ri->routes[i].pattern);
+			         "route %s %s could not be added", r->method,
+			         r->pattern);
 			return -1;
 		}
 #define MOVE(dst, ndst, src, nsrc)                                             \
@@ -211,6 +242,7 @@ reg_commit(struct reg_impl *ri, struct plugin *p)
 	MOVE(app.job_kinds, app.njob_kinds, ri->kinds, ri->nkinds);
 	MOVE(app.services, app.nservices, ri->services, ri->nservices);
 	MOVE(app.channels, app.nchannels, ri->channels, ri->nchannels);
+	MOVE(app.cli_hooks, app.ncli_hooks, ri->hooks, ri->nhooks);
 #undef MOVE
 	return 0;
 }
@@ -259,7 +291,7 @@ plugin_open(struct plugin *p)
 	jx_plugin_entry_fn entry;
 	const struct jx_plugin *d;
 
-	snprintf(path, sizeof(path), "%s/jx_%s.so", app.plugin_dir, p->name);
+	snprintf(path, sizeof(path), "%s", p->path);
 	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (p->dl == NULL) {
 		plugin_fail(p, PLUGIN_FAILED, "cannot load: %s", dlerror());
@@ -276,12 +308,30 @@ plugin_open(struct plugin *p)
 		plugin_fail(p, PLUGIN_FAILED, "jx_plugin_entry returned NULL");
 		return;
 	}
-	if (d->abi_major != JX_ABI_MAJOR || d->abi_minor > JX_ABI_MINOR) {
+	/* size first: a 1.x descriptor (no size) reads as a tiny size or
+	 * a pointer, never as a 2.x table */
+	if (d->size < offsetof(struct jx_plugin, abi_minor) + sizeof(int) ||
+	    d->abi_major != JX_ABI_MAJOR) {
 		plugin_fail(p, PLUGIN_FAILED,
-		            "ABI %d.%d is not supported by this host (ABI "
-		            "%d.%d)",
+		            "ABI %d is not supported by this host (ABI %d.%d)",
+		            d->size >= offsetof(struct jx_plugin, abi_major) +
+		                           sizeof(int)
+		                ? d->abi_major
+		                : 1,
+		            JX_ABI_MAJOR, JX_ABI_MINOR);
+		return;
+	}
+	if (d->abi_minor > JX_ABI_MINOR) {
+		plugin_fail(p, PLUGIN_FAILED,
+		            "needs ABI %d.%d, this host has ABI %d.%d",
 		            d->abi_major, d->abi_minor, JX_ABI_MAJOR,
 		            JX_ABI_MINOR);
+		return;
+	}
+	if (d->size > 4096) {
+		plugin_fail(p, PLUGIN_FAILED,
+		            "descriptor size %zu is not a descriptor's",
+		            d->size);
 		return;
 	}
 	if (d->name == NULL || strcmp(d->name, p->name) != 0) {
@@ -290,7 +340,10 @@ plugin_open(struct plugin *p)
 		            d->name ? d->name : "(null)", p->name);
 		return;
 	}
-	p->desc = d;
+	/* Fields past the plugin's size read as 0 (NULL). */
+	memcpy(&p->copy, d,
+	       d->size < sizeof(p->copy) ? d->size : sizeof(p->copy));
+	p->desc = &p->copy;
 	free(p->version);
 	p->version = strdup(d->version ? d->version : "0");
 }
@@ -405,9 +458,61 @@ plugin_names_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The configured names, or every jx_*.so of plugin_dir. */
+/* The directories plugins are found in: plugin_dir (shipped) first, then
+ * each of plugin_path (a string or an array of strings). */
 static char **
-plugin_names(int *count)
+plugin_dirs(int *count)
+{
+	const cJSON *pp = config_get(&app.cfg, "plugin_path"), *e;
+	char **dirs = NULL;
+	int n = 0;
+
+	if (GROW(dirs, n) == 0)
+		dirs[n++] = strdup(app.plugin_dir);
+	if (cJSON_IsString(pp) && GROW(dirs, n) == 0)
+		dirs[n++] = strdup(pp->valuestring);
+	else if (cJSON_IsArray(pp) || cJSON_IsObject(pp)) {
+		cJSON_ArrayForEach(e, pp)
+		{
+			if (cJSON_IsString(e) && GROW(dirs, n) == 0)
+				dirs[n++] = strdup(e->valuestring);
+		}
+	}
+	for (int i = 1; i < n; i++)
+		if (dirs[i][0] != '/') {
+			char buf[4096];
+
+			snprintf(buf, sizeof(buf), "%s/%s", app.root, dirs[i]);
+			free(dirs[i]);
+			dirs[i] = strdup(buf);
+		}
+	*count = n;
+	return dirs;
+}
+
+/* The .so of name in the first directory holding it (plugin_dir's when
+ * none does, for the error); *shipped when that is plugin_dir. */
+static char *
+plugin_locate(char **dirs, int ndirs, const char *name, int *shipped)
+{
+	char path[4096];
+
+	for (int i = 0; i < ndirs; i++) {
+		snprintf(path, sizeof(path), "%s/jx_%s.so", dirs[i], name);
+		if (access(path, F_OK) == 0) {
+			*shipped = i == 0;
+			return strdup(path);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/jx_%s.so", dirs[0], name);
+	*shipped = 1;
+	return strdup(path);
+}
+
+/* The configured names, or every jx_*.so of the directories (each
+ * directory's in name order, plugin_dir's first). */
+static char **
+plugin_names(char **dirs, int ndirs, int *count)
 {
 	const cJSON *list = config_get(&app.cfg, "plugins");
 	char **names = NULL;
@@ -422,9 +527,13 @@ plugin_names(int *count)
 				continue;
 			names[n++] = strdup(e->valuestring);
 		}
-	} else {
-		DIR *d = opendir(app.plugin_dir);
+		*count = n;
+		return names;
+	}
+	for (int k = 0; k < ndirs; k++) {
+		DIR *d = opendir(dirs[k]);
 		struct dirent *e;
+		int from = n;
 
 		while (d != NULL && (e = readdir(d)) != NULL) {
 			size_t len = strlen(e->d_name);
@@ -437,12 +546,260 @@ plugin_names(int *count)
 		}
 		if (d != NULL)
 			closedir(d);
-		if (n > 1)
-			qsort(names, (size_t)n, sizeof(*names),
+		if (n - from > 1)
+			qsort(names + from, (size_t)(n - from), sizeof(*names),
 			      plugin_names_cmp);
 	}
 	*count = n;
 	return names;
+}
+
+/* ---- route tables ------------------------------------------------------ */
+
+static int
+plugin_method_ok(const char *m)
+{
+	static const char *const known[] = {"GET",   "POST",   "PUT",
+	                                    "PATCH", "DELETE", NULL};
+
+	for (int i = 0; known[i]; i++)
+		if (strcmp(m, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+plugin_routes_check(const struct jx_route *routes, char *err, size_t errlen)
+{
+	char why[80];
+
+	for (const struct jx_route *r = routes; r && r->method; r++) {
+		if (!plugin_method_ok(r->method)) {
+			snprintf(err, errlen, "route %s %s: unknown method",
+			         r->method, r->pattern ? r->pattern : "(null)");
+			return -1;
+		}
+		if (r->handler == NULL) {
+			snprintf(err, errlen, "route %s %s: no handler",
+			         r->method, r->pattern ? r->pattern : "(null)");
+			return -1;
+		}
+		if (!router_pattern_ok(r->pattern, why, sizeof(why))) {
+			snprintf(err, errlen, "route %s %s: bad pattern (%s)",
+			         r->method, r->pattern ? r->pattern : "(null)",
+			         why);
+			return -1;
+		}
+		if ((r->flags & JX_ROUTE_BOTH) &&
+		    (strncmp(r->pattern, "/api/", 5) == 0 ||
+		     strlen(r->pattern) > 900)) {
+			snprintf(err, errlen,
+			         "route %s %s: a JX_ROUTE_BOTH pattern is the "
+			         "page's (the API's is /api/v1 + it)",
+			         r->method, r->pattern);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One method and pattern a module asks for, in the order checked. */
+struct plan_entry {
+	const char *method;
+	char *pattern; /* as routed (a BOTH route's API face expanded) */
+	char *key;     /* router_pattern_key(pattern) */
+	int plugin;    /* -1: the host */
+	int dropped;   /* its plugin lost a clash */
+};
+
+static int
+plan_add(struct plan_entry **plan, int *n, const char *method,
+         const char *pattern, int plugin)
+{
+	if (GROW(*plan, *n) != 0)
+		return -1;
+	(*plan)[(*n)++] = (struct plan_entry){
+	    .method = method,
+	    .pattern = strdup(pattern),
+	    .key = router_pattern_key(pattern),
+	    .plugin = plugin,
+	};
+	return 0;
+}
+
+/* A plugin that is shipped, or that a shipped plugin needs (directly or
+ * not): it wins a clash with one that is neither. */
+static void
+plugin_protect(int i, int *prot)
+{
+	const char *const *dep;
+
+	if (prot[i])
+		return;
+	prot[i] = 1;
+	dep = app.plugins[i].desc ? app.plugins[i].desc->depends : NULL;
+	for (; dep != NULL && *dep != NULL; dep++) {
+		char name[64];
+		size_t k = strcspn(*dep, ">=");
+		int j;
+
+		if (k >= sizeof(name))
+			k = sizeof(name) - 1;
+		memcpy(name, *dep, k);
+		name[k] = '\0';
+		j = plugin_find(name);
+		if (j >= 0)
+			plugin_protect(j, prot);
+	}
+}
+
+static const char *
+plan_owner(int plugin)
+{
+	return plugin < 0 ? "host" : app.plugins[plugin].name;
+}
+
+/* Checks every route table before any init: the host's tables, then each
+ * plugin's in load order. A malformed table fails its plugin. Two routes
+ * with the same method and pattern (parameter names aside) clash: the
+ * host always wins; a shipped plugin (or one a shipped plugin needs) wins
+ * over one that is not; else the one loaded first. The loser fails alone,
+ * its reason naming both plugins and the pattern. Then routes the host's
+ * tables. 0, or -1 when the host's own tables are wrong. */
+static int
+plugin_routes_plan(void)
+{
+	struct plan_entry *plan = NULL;
+	int n = 0, rc = 0, *prot;
+	char err[256];
+
+	prot = calloc((size_t)app.nplugins + 1, sizeof(int));
+	if (prot == NULL)
+		return -1;
+	for (int i = 0; i < app.nplugins; i++)
+		if (app.plugins[i].shipped && app.plugins[i].desc)
+			plugin_protect(i, prot);
+	for (int t = 0; host_route_tables[t] != NULL; t++)
+		if (plugin_routes_check(host_route_tables[t], err,
+		                        sizeof(err)) != 0) {
+			jx_log(JX_LOG_ERROR, "host", "%s", err);
+			rc = -1;
+			goto done;
+		}
+	for (int i = -1; i < app.nplugins; i++) {
+		struct plugin *p = i < 0 ? NULL : &app.plugins[i];
+		int from = n;
+
+		if (p != NULL && (p->state != PLUGIN_ACTIVE || p->desc == NULL))
+			continue;
+		if (p != NULL && plugin_routes_check(p->desc->routes, err,
+		                                     sizeof(err)) != 0) {
+			plugin_fail(p, PLUGIN_FAILED, "%s", err);
+			continue;
+		}
+		/* this module's routes, a BOTH route as its two faces */
+		for (int t = 0;
+		     p != NULL ? t < 1 : host_route_tables[t] != NULL; t++) {
+			const struct jx_route *r =
+			    p != NULL ? p->desc->routes : host_route_tables[t];
+
+			for (; r != NULL && r->method != NULL; r++) {
+				char api[1024];
+
+				if (plan_add(&plan, &n, r->method, r->pattern,
+				             i) != 0)
+					goto oom;
+				if (!(r->flags & JX_ROUTE_BOTH))
+					continue;
+				snprintf(api, sizeof(api), "/api/v1%s",
+				         r->pattern);
+				if (plan_add(&plan, &n, r->method, api, i) != 0)
+					goto oom;
+			}
+		}
+		for (int k = from; k < n; k++)
+			for (int j = 0; j < k; j++) {
+				struct plan_entry *a = &plan[j], *b = &plan[k];
+				int loser;
+
+				if (a->dropped || b->dropped ||
+				    strcmp(a->method, b->method) != 0 ||
+				    strcmp(a->key, b->key) != 0)
+					continue;
+				if (a->plugin == b->plugin) {
+					snprintf(
+					    err, sizeof(err),
+					    "route %s %s is declared twice "
+					    "(also as %s)",
+					    b->method, b->pattern, a->pattern);
+					if (i < 0) {
+						jx_log(JX_LOG_ERROR, "host",
+						       "%s", err);
+						rc = -1;
+						goto done;
+					}
+					plugin_fail(p, PLUGIN_FAILED, "%s",
+					            err);
+					loser = i;
+				} else {
+					/* a is earlier: it loses only to a
+					 * protected plugin when it is not */
+					loser = a->plugin >= 0 &&
+					                !prot[a->plugin] &&
+					                prot[i]
+					            ? a->plugin
+					            : i;
+					plugin_fail(
+					    &app.plugins[loser], PLUGIN_FAILED,
+					    "route %s %s of plugin %s clashes "
+					    "with %s %s of %s %s, which wins%s",
+					    loser == i ? b->method : a->method,
+					    loser == i ? b->pattern
+					               : a->pattern,
+					    app.plugins[loser].name,
+					    loser == i ? a->method : b->method,
+					    loser == i ? a->pattern
+					               : b->pattern,
+					    (loser == i ? a->plugin : i) < 0
+					        ? "the"
+					        : "plugin",
+					    plan_owner(loser == i ? a->plugin
+					                          : i),
+					    (loser == i ? a->plugin : i) < 0
+					        ? " (the host's own)"
+					    : prot[loser == i ? a->plugin
+					                      : i] &&
+					            !prot[loser]
+					        ? " (shipped)"
+					        : " (loaded first)");
+				}
+				for (int q = 0; q < n; q++)
+					if (plan[q].plugin == loser)
+						plan[q].dropped = 1;
+			}
+	}
+	/* The host's own routes now: they answer whatever plugins do. */
+	for (int t = 0; host_route_tables[t] != NULL; t++)
+		for (const struct jx_route *r = host_route_tables[t];
+		     r->method != NULL; r++)
+			if (plugin_route_add(r, -1) != 0) {
+				jx_log(JX_LOG_ERROR, "host",
+				       "cannot route %s %s", r->method,
+				       r->pattern);
+				rc = -1;
+				goto done;
+			}
+	goto done;
+oom:
+	rc = -1;
+done:
+	for (int k = 0; k < n; k++) {
+		free(plan[k].pattern);
+		free(plan[k].key);
+	}
+	free(plan);
+	free(prot);
+	return rc;
 }
 
 static void
@@ -463,12 +820,12 @@ plugin_init_one(jx_db *db, int i)
 	memset(&ri, 0, sizeof(ri));
 	ri.pub = (struct jx_registrar){
 	    .size = sizeof(struct jx_registrar),
-	    .route = reg_route,
 	    .menu = reg_menu,
 	    .subscribe = reg_subscribe,
 	    .job_kind = reg_job_kind,
 	    .service = reg_service,
 	    .channel = reg_channel,
+	    .cli_command = reg_cli_command,
 	};
 	ri.plugin = i;
 	/* init may use the database (thread_db): the loader's connection */
@@ -481,8 +838,11 @@ plugin_init_one(jx_db *db, int i)
 		return;
 	}
 	if (reg_commit(&ri, p) != 0) {
+		/* reg_commit wrote the reason: log it as it is (formatting
+		 * p->reason into itself emptied it) */
 		reg_discard(&ri);
-		plugin_fail(p, PLUGIN_FAILED, "%s", p->reason);
+		p->state = PLUGIN_FAILED;
+		jx_log(JX_LOG_ERROR, p->name, "plugin failed: %s", p->reason);
 		if (p->desc->shutdown)
 			p->desc->shutdown();
 		return;
@@ -495,16 +855,18 @@ plugin_init_one(jx_db *db, int i)
 int
 plugins_load(jx_db *db)
 {
-	char **names;
-	int n, norder = 0, *mark, *order;
+	char **names, **dirs;
+	int n, ndirs, norder = 0, *mark, *order, rc = 0;
 
-	names = plugin_names(&n);
+	dirs = plugin_dirs(&ndirs);
+	names = plugin_names(dirs, ndirs, &n);
 	app.plugins = calloc((size_t)n + 1, sizeof(*app.plugins));
 	if (app.plugins == NULL)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		struct plugin *p = &app.plugins[app.nplugins];
 
+		/* the same name twice: the first directory's wins */
 		if (plugin_find(names[i]) >= 0) {
 			free(names[i]);
 			continue;
@@ -518,9 +880,16 @@ plugins_load(jx_db *db)
 			            "invalid plugin name (use a-z, 0-9, _)");
 			continue;
 		}
+		p->path = plugin_locate(dirs, ndirs, p->name, &p->shipped);
 		plugin_open(p);
 	}
 	free(names);
+	for (int i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	/* Every route table, before any init. */
+	if (plugin_routes_plan() != 0)
+		rc = -1;
 	mark = calloc((size_t)app.nplugins + 1, sizeof(int));
 	order = calloc((size_t)app.nplugins + 1, sizeof(int));
 	if (mark == NULL || order == NULL) {
@@ -538,7 +907,16 @@ plugins_load(jx_db *db)
 	if (app.nmenu > 1)
 		qsort(app.menu, (size_t)app.nmenu, sizeof(*app.menu),
 		      plugin_menu_cmp);
-	return 0;
+	return rc;
+}
+
+const struct cli_hook *
+plugin_cli_hook(const char *name)
+{
+	for (int i = 0; i < app.ncli_hooks; i++)
+		if (strcmp(app.cli_hooks[i].name, name) == 0)
+			return &app.cli_hooks[i];
+	return NULL;
 }
 
 void
@@ -563,6 +941,11 @@ plugins_shutdown(void)
 		free(app.services[i].name);
 	for (int i = 0; i < app.nchannels; i++)
 		free(app.channels[i].name);
+	for (int i = 0; i < app.ncli_hooks; i++)
+		free(app.cli_hooks[i].name);
+	free(app.cli_hooks);
+	app.cli_hooks = NULL;
+	app.ncli_hooks = 0;
 	free(app.channels);
 	app.channels = NULL;
 	app.nchannels = 0;
@@ -580,6 +963,7 @@ plugins_shutdown(void)
 		 * reports only while the code is still loaded. */
 		free(app.plugins[i].name);
 		free(app.plugins[i].version);
+		free(app.plugins[i].path);
 	}
 	free(app.plugins);
 	app.plugins = NULL;

@@ -517,20 +517,15 @@ route_activation_verify(jx_req *req, void *ud)
 	return http_reply_json(req, 200, identity_session_json(req));
 }
 
-int
-recovery_routes_register(void)
-{
-	static const struct route routes[] = {
-	    {"POST", "/api/v1/password-recovery", route_recovery_request, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
-	    {"POST", "/api/v1/password-recovery/verify", route_recovery_verify,
-	     NULL, JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
-	    {"POST", "/api/v1/activation", route_activation_request, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
-	    {"POST", "/api/v1/activation/verify", route_activation_verify, NULL,
-	     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF, -1},
-	};
-
-	return router_add_all(app.router, routes,
-	                      sizeof(routes) / sizeof(*routes));
-}
+/* Routes of the host's built-in module (host_route_tables). */
+const struct jx_route recovery_routes[] = {
+    {"POST", "/api/v1/password-recovery", route_recovery_request, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"POST", "/api/v1/password-recovery/verify", route_recovery_verify, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"POST", "/api/v1/activation", route_activation_request, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"POST", "/api/v1/activation/verify", route_activation_verify, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {NULL, NULL, NULL, NULL, 0},
+};

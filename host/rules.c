@@ -473,20 +473,13 @@ route_rules_versions(jx_req *req, void *ud)
 	return http_reply_json(req, 200, rows);
 }
 
-int
-rules_routes_register(void)
-{
-	static const struct route routes[] = {
-	    {"GET", "/api/v1/districts/{did}/rules", route_rules_get, NULL, 0,
-	     -1},
-	    {"PUT", "/api/v1/districts/{did}/rules", route_rules_put, NULL, 0,
-	     -1},
-	    {"POST", "/api/v1/districts/{did}/rules/rollback",
-	     route_rules_rollback, NULL, 0, -1},
-	    {"GET", "/api/v1/districts/{did}/rules/versions",
-	     route_rules_versions, NULL, 0, -1},
-	};
-
-	return router_add_all(app.router, routes,
-	                      sizeof(routes) / sizeof(*routes));
-}
+/* Routes of the host's built-in module (host_route_tables). */
+const struct jx_route rules_routes[] = {
+    {"GET", "/api/v1/districts/{did}/rules", route_rules_get, NULL, 0},
+    {"PUT", "/api/v1/districts/{did}/rules", route_rules_put, NULL, 0},
+    {"POST", "/api/v1/districts/{did}/rules/rollback", route_rules_rollback,
+     NULL, 0},
+    {"GET", "/api/v1/districts/{did}/rules/versions", route_rules_versions,
+     NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};

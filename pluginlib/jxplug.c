@@ -9,10 +9,11 @@
 #include <string.h>
 
 void
-jxp_page(const struct jx_host *H, jx_req *req, int64_t *limit, int64_t *after)
+jxp_page(const struct jx_host *jx_host, jx_req *req, int64_t *limit,
+         int64_t *after)
 {
-	const char *l = H->req_query(req, "limit");
-	const char *c = H->req_query(req, "cursor");
+	const char *l = jx_host->req_query(req, "limit");
+	const char *c = jx_host->req_query(req, "cursor");
 
 	*limit = l ? atoll(l) : 50;
 	if (*limit < 1)
@@ -49,9 +50,9 @@ jxp_items(cJSON *items, int64_t limit, const char *id_key)
 }
 
 int
-jxp_role(const struct jx_host *H, jx_req *req, const char *roles)
+jxp_role(const struct jx_host *jx_host, jx_req *req, const char *roles)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	size_t n;
 
 	if (i == NULL)
@@ -65,32 +66,32 @@ jxp_role(const struct jx_host *H, jx_req *req, const char *roles)
 }
 
 int64_t
-jxp_one(const struct jx_host *H, jx_db *db, const char *sql, const char *types,
-        ...)
+jxp_one(const struct jx_host *jx_host, jx_db *db, const char *sql,
+        const char *types, ...)
 {
 	va_list ap;
 	jx_stmt *st;
 	int64_t v = 0;
 
 	va_start(ap, types);
-	st = H->db_vquery(db, sql, types, ap);
+	st = jx_host->db_vquery(db, sql, types, ap);
 	va_end(ap);
 	if (st == NULL)
 		return -1;
-	if (H->db_step(st) == JX_DB_ROW)
-		v = H->db_int(st, 0);
-	H->db_finish(st);
+	if (jx_host->db_step(st) == JX_DB_ROW)
+		v = jx_host->db_int(st, 0);
+	jx_host->db_finish(st);
 	return v;
 }
 
 cJSON *
-jxp_time(const struct jx_host *H, int64_t t)
+jxp_time(const struct jx_host *jx_host, int64_t t)
 {
 	char at[40];
 
 	if (t == 0)
 		return cJSON_CreateNull();
-	H->format_time(t, at, sizeof(at));
+	jx_host->format_time(t, at, sizeof(at));
 	return cJSON_CreateString(at);
 }
 
@@ -105,46 +106,36 @@ jxp_chars(const char *s)
 }
 
 int
-jxp_routes(struct jx_registrar *reg, const struct jxp_route *r, size_t n)
+jxp_not_found(const struct jx_host *jx_host, jx_req *req)
 {
-	for (size_t k = 0; k < n; k++)
-		if (reg->route(reg, r[k].method, r[k].pattern, r[k].h, NULL,
-		               r[k].flags) != 0)
-			return -1;
-	return 0;
+	return jx_host->reply_problem(req, 404, "not-found", "Not found",
+	                              "No such resource.");
 }
 
 int
-jxp_not_found(const struct jx_host *H, jx_req *req)
+jxp_forbidden(const struct jx_host *jx_host, jx_req *req)
 {
-	return H->reply_problem(req, 404, "not-found", "Not found",
-	                        "No such resource.");
+	return jx_host->reply_problem(req, 403, "forbidden", "Forbidden",
+	                              "Your identity may not do this.");
 }
 
 int
-jxp_forbidden(const struct jx_host *H, jx_req *req)
+jxp_conflict(const struct jx_host *jx_host, jx_req *req, const char *detail)
 {
-	return H->reply_problem(req, 403, "forbidden", "Forbidden",
-	                        "Your identity may not do this.");
+	return jx_host->reply_problem(req, 409, "conflict", "Conflict", detail);
 }
 
 int
-jxp_conflict(const struct jx_host *H, jx_req *req, const char *detail)
+jxp_invalid(const struct jx_host *jx_host, jx_req *req, const char *detail)
 {
-	return H->reply_problem(req, 409, "conflict", "Conflict", detail);
+	return jx_host->reply_problem(
+	    req, 422, "validation-failed", "Invalid input",
+	    detail ? detail : "Some fields are missing or invalid.");
 }
 
 int
-jxp_invalid(const struct jx_host *H, jx_req *req, const char *detail)
+jxp_storage_error(const struct jx_host *jx_host, jx_req *req)
 {
-	return H->reply_problem(req, 422, "validation-failed", "Invalid input",
-	                        detail ? detail
-	                               : "Some fields are missing or invalid.");
-}
-
-int
-jxp_storage_error(const struct jx_host *H, jx_req *req)
-{
-	return H->reply_problem(req, 500, "storage", "Storage error",
-	                        "Nothing was changed.");
+	return jx_host->reply_problem(req, 500, "storage", "Storage error",
+	                              "Nothing was changed.");
 }

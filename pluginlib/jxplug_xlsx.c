@@ -16,12 +16,12 @@
  * directory for libxlsxwriter's own temporary files. 0 or -1.
  */
 static int
-jxp_tmpfile(const struct jx_host *H, char *path, size_t pathlen, char *dir,
-            size_t dirlen)
+jxp_tmpfile(const struct jx_host *jx_host, char *path, size_t pathlen,
+            char *dir, size_t dirlen)
 {
 	int fd;
 
-	snprintf(dir, dirlen, "%s/tmp", H->data_dir());
+	snprintf(dir, dirlen, "%s/tmp", jx_host->data_dir());
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return -1;
 	snprintf(path, pathlen, "%s/roster-xlsx-XXXXXX", dir);
@@ -38,7 +38,7 @@ jxp_tmpfile(const struct jx_host *H, char *path, size_t pathlen, char *dir,
  * removes the file either way.
  */
 int
-jxp_workbook_send(const struct jx_host *H, jx_req *req, lxw_workbook *wb,
+jxp_workbook_send(const struct jx_host *jx_host, jx_req *req, lxw_workbook *wb,
                   const char *path, const char *file_zh, const char *file_ascii)
 {
 	struct stat st;
@@ -49,8 +49,8 @@ jxp_workbook_send(const struct jx_host *H, jx_req *req, lxw_workbook *wb,
 	lxw_error err = workbook_close(wb);
 
 	if (err != LXW_NO_ERROR) {
-		H->log(JX_LOG_ERROR, "xlsx", "cannot write a workbook: %s",
-		       lxw_strerror(err));
+		jx_host->log(JX_LOG_ERROR, "xlsx",
+		             "cannot write a workbook: %s", lxw_strerror(err));
 		goto fail;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -69,7 +69,7 @@ jxp_workbook_send(const struct jx_host *H, jx_req *req, lxw_workbook *wb,
 	fd = -1;
 	unlink(path);
 	/* filename*=UTF-8''<percent-encoded> for the Chinese name */
-	enc = H->alloc(req, strlen(file_zh) * 3 + 1);
+	enc = jx_host->alloc(req, strlen(file_zh) * 3 + 1);
 	for (const unsigned char *p = (const unsigned char *)file_zh; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
@@ -79,11 +79,11 @@ jxp_workbook_send(const struct jx_host *H, jx_req *req, lxw_workbook *wb,
 			k += (size_t)sprintf(enc + k, "%%%02X", *p);
 	}
 	enc[k] = '\0';
-	headers = H->sprintf(req,
-	                     "Content-Disposition: attachment; "
-	                     "filename=\"%s\"; filename*=UTF-8''%s\r\n",
-	                     file_ascii, enc);
-	rc = H->reply_raw(req, 200, JXP_XLSX_TYPE, data, n, headers);
+	headers = jx_host->sprintf(req,
+	                           "Content-Disposition: attachment; "
+	                           "filename=\"%s\"; filename*=UTF-8''%s\r\n",
+	                           file_ascii, enc);
+	rc = jx_host->reply_raw(req, 200, JXP_XLSX_TYPE, data, n, headers);
 	free(data);
 	return rc;
 fail:
@@ -91,21 +91,22 @@ fail:
 		close(fd);
 	free(data);
 	unlink(path);
-	return jxp_storage_error(H, req);
+	return jxp_storage_error(jx_host, req);
 }
 
 /* A new workbook on a fresh temporary file; NULL after replying. */
 lxw_workbook *
-jxp_workbook(const struct jx_host *H, jx_req *req, char *path, size_t pathlen,
-             int constant_memory)
+jxp_workbook(const struct jx_host *jx_host, jx_req *req, char *path,
+             size_t pathlen, int constant_memory)
 {
-	char *dir = H->alloc(req, 4096);
+	char *dir = jx_host->alloc(req, 4096);
 	lxw_workbook_options opt = {0};
 	lxw_workbook *wb;
 
-	if (jxp_tmpfile(H, path, pathlen, dir, 4096) != 0) {
-		H->log(JX_LOG_ERROR, "xlsx", "cannot create a file in %s: %s",
-		       dir, strerror(errno));
+	if (jxp_tmpfile(jx_host, path, pathlen, dir, 4096) != 0) {
+		jx_host->log(JX_LOG_ERROR, "xlsx",
+		             "cannot create a file in %s: %s", dir,
+		             strerror(errno));
 		return NULL;
 	}
 	opt.constant_memory = constant_memory ? LXW_TRUE : LXW_FALSE;

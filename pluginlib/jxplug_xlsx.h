@@ -16,12 +16,12 @@
 
 /* A new workbook on a fresh temporary file (path receives its name);
  * NULL on failure (logged). constant_memory for long sheets. */
-lxw_workbook *jxp_workbook(const struct jx_host *H, jx_req *req, char *path,
-                           size_t pathlen, int constant_memory);
+lxw_workbook *jxp_workbook(const struct jx_host *jx_host, jx_req *req,
+                           char *path, size_t pathlen, int constant_memory);
 /* Closes the workbook, replies with it as an attachment named file_zh
  * (RFC 5987) with an ASCII fallback, and removes the file either way. */
-int jxp_workbook_send(const struct jx_host *H, jx_req *req, lxw_workbook *wb,
-                      const char *path, const char *file_zh,
+int jxp_workbook_send(const struct jx_host *jx_host, jx_req *req,
+                      lxw_workbook *wb, const char *path, const char *file_zh,
                       const char *file_ascii);
 
 #endif

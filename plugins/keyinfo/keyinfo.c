@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct jx_host *H;
+JX_HOST_DECLARE;
 const struct jx_org_v1 *ki_org;
 
 const char *const ki_fields[KI_NFIELDS] = {"national_no", "city_no",
@@ -76,81 +76,106 @@ ki_seal_changes(jx_db *db)
 	int64_t n = 0;
 	int rc = -1;
 
-	if (jxp_one(H, db,
+	if (jxp_one(jx_host, db,
 	            "SELECT COUNT(*) FROM keyinfo_meta WHERE key = "
 	            "'national_no_sealing'",
 	            "") <= 0)
 		return 0;
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return -1;
-	st = H->db_query(db,
-	                 "SELECT id, old_value, new_value, status, new_sealed "
-	                 "FROM keyinfo_changes WHERE field = 'national_no' "
-	                 "ORDER BY id",
-	                 "");
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	st = jx_host->db_query(
+	    db,
+	    "SELECT id, old_value, new_value, status, new_sealed "
+	    "FROM keyinfo_changes WHERE field = 'national_no' "
+	    "ORDER BY id",
+	    "");
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		char old_shown[64], new_shown[64], *sealed = NULL;
-		int pending = strcmp(H->db_text(st, 3), "pending") == 0 &&
-		              H->db_is_null(st, 4);
-		int64_t id = H->db_int(st, 0);
+		int pending = strcmp(jx_host->db_text(st, 3), "pending") == 0 &&
+		              jx_host->db_is_null(st, 4);
+		int64_t id = jx_host->db_int(st, 0);
 
-		if (ki_seal_value(H->db_text(st, 1), old_shown,
+		if (ki_seal_value(jx_host->db_text(st, 1), old_shown,
 		                  sizeof(old_shown), NULL) != 0 ||
-		    ki_seal_value(H->db_text(st, 2), new_shown,
+		    ki_seal_value(jx_host->db_text(st, 2), new_shown,
 		                  sizeof(new_shown),
 		                  pending ? &sealed : NULL) != 0)
 			goto out;
-		if (strcmp(old_shown, H->db_text(st, 1)) == 0 &&
-		    strcmp(new_shown, H->db_text(st, 2)) == 0) {
+		if (strcmp(old_shown, jx_host->db_text(st, 1)) == 0 &&
+		    strcmp(new_shown, jx_host->db_text(st, 2)) == 0) {
 			free(sealed);
 			continue;
 		}
-		if (H->db_exec(db,
-		               "UPDATE keyinfo_changes SET old_value = ?, "
-		               "new_value = ?, new_sealed = COALESCE(?, "
-		               "new_sealed) WHERE id = ?",
-		               "sssi", old_shown, new_shown, sealed, id) != 1) {
+		if (jx_host->db_exec(
+		        db,
+		        "UPDATE keyinfo_changes SET old_value = ?, "
+		        "new_value = ?, new_sealed = COALESCE(?, "
+		        "new_sealed) WHERE id = ?",
+		        "sssi", old_shown, new_shown, sealed, id) != 1) {
 			free(sealed);
 			goto out;
 		}
 		free(sealed);
 		n++;
 	}
-	if (st == NULL || H->db_exec(db,
-	                             "DELETE FROM keyinfo_meta WHERE key = "
-	                             "'national_no_sealing'",
-	                             "") < 0)
+	if (st == NULL ||
+	    jx_host->db_exec(db,
+	                     "DELETE FROM keyinfo_meta WHERE key = "
+	                     "'national_no_sealing'",
+	                     "") < 0)
 		goto out;
 	rc = 0;
 out:
-	H->db_finish(st);
-	if (rc != 0 || H->db_commit(db) != 0) {
-		H->db_rollback(db);
-		H->log(JX_LOG_ERROR, "keyinfo",
-		       "masking the 全国学籍号 of stored changes failed: %s",
-		       H->db_errmsg(db));
+	jx_host->db_finish(st);
+	if (rc != 0 || jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
+		jx_host->log(
+		    JX_LOG_ERROR, "keyinfo",
+		    "masking the 全国学籍号 of stored changes failed: %s",
+		    jx_host->db_errmsg(db));
 		return -1;
 	}
 	if (n > 0)
-		H->log(JX_LOG_INFO, "keyinfo",
-		       "masked the 全国学籍号 of %lld stored changes",
-		       (long long)n);
+		jx_host->log(JX_LOG_INFO, "keyinfo",
+		             "masked the 全国学籍号 of %lld stored changes",
+		             (long long)n);
 	return 0;
 }
 
 static const struct jx_keyinfo_v1 ki_service = {
+    .size = sizeof(struct jx_keyinfo_v1),
     .dry_run = ki_dry_run,
 };
+
+/* `jiaxiao rules check`'s dry run (the host's "rules-check" hook): argv
+ * is "rules-check", the district's id, then the chunk's text or nothing
+ * for the active one. Prints the dry-run object; 1 with the chunk's
+ * error. */
+static int
+ki_cli_rules_check(jx_db *db, int argc, char **argv, void *ud)
+{
+	char err[1024], *text;
+	cJSON *out = NULL;
+
+	if (argc < 2)
+		return 2;
+	if (ki_dry_run(db, strtoll(argv[1], NULL, 10),
+	               argc > 2 ? argv[2] : NULL, &out, err,
+	               sizeof(err)) != 0) {
+		fprintf(stderr, "jiaxiao: rules: %s\n", err);
+		return 1;
+	}
+	text = cJSON_Print(out);
+	printf("%s\n", text ? text : "{}");
+	cJSON_free(text);
+	cJSON_Delete(out);
+	return 0;
+}
 
 static int
 ki_init(const struct jx_host *h, struct jx_registrar *reg)
 {
-	H = h;
-	if (h->size <= offsetof(struct jx_host, rules_version)) {
-		h->log(JX_LOG_ERROR, "keyinfo",
-		       "the host is older than ABI 1.1");
-		return -1;
-	}
+	JX_HOST_INIT(h);
 	ki_org = h->service(JX_ORG_SERVICE);
 	if (ki_org == NULL) {
 		h->log(JX_LOG_ERROR, "keyinfo", "the host has no %s service",
@@ -165,9 +190,9 @@ ki_init(const struct jx_host *h, struct jx_registrar *reg)
 	}
 	if (ki_seal_changes(h->thread_db()) != 0)
 		return -1;
-	if (ki_results_init(reg) != 0 || ki_student_init(reg) != 0 ||
-	    ki_progress_init(reg) != 0 || ki_rules_init(reg) != 0 ||
-	    reg->service(reg, JX_KEYINFO_SERVICE, &ki_service) != 0)
+	if (ki_results_init(reg) != 0 ||
+	    reg->service(reg, JX_KEYINFO_SERVICE, &ki_service) != 0 ||
+	    reg->cli_command(reg, "rules-check", ki_cli_rules_check, NULL) != 0)
 		return -1;
 	reg->menu(reg, "school_admin,district_admin", "nav.keyinfo.progress",
 	          "/keyinfo", 30);
@@ -263,9 +288,33 @@ static const char *const ki_migrations[] = {
     "  'pending');",
     NULL};
 
+static const struct jx_route ki_routes[] = {
+    {"GET", "/api/v1/schools/{sid}/keyinfo/progress", route_school_progress,
+     NULL, 0},
+    {"GET", "/api/v1/districts/{did}/keyinfo/progress", route_district_progress,
+     NULL, 0},
+    {"GET", "/keyinfo", page_progress, NULL, JX_ROUTE_PAGE},
+    {"GET", "/api/v1/schools/{sid}/keyinfo/incomplete.xlsx", route_incomplete,
+     NULL, 0},
+    {"POST", "/api/v1/schools/{sid}/keyinfo/reconcile", route_reconcile, NULL,
+     0},
+    {"GET", "/keyinfo/reconcile", page_reconcile, NULL, JX_ROUTE_PAGE},
+    {"GET", "/students/{id}/keyinfo", route_keyinfo_get, NULL, JX_ROUTE_BOTH},
+    {"PUT", "/api/v1/students/{id}/keyinfo", route_keyinfo_put, NULL, 0},
+    {"GET", "/api/v1/schools/{sid}/keyinfo/changes", route_changes, NULL, 0},
+    {"GET", "/keyinfo/changes", page_changes, NULL, JX_ROUTE_PAGE},
+    {"POST", "/api/v1/keyinfo/changes/{id}/review", route_review, NULL, 0},
+    {"GET", "/keyinfo/mine", page_mine, NULL, JX_ROUTE_PAGE},
+    {"POST", "/api/v1/districts/{did}/rules/dry-run", route_dry_run, NULL, 0},
+    {"GET", "/keyinfo/rules", page_rules, NULL, JX_ROUTE_PAGE},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
 static const struct jx_plugin ki_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = 3,
+    .abi_minor = 0,
+    .routes = ki_routes,
     .name = "keyinfo",
     .version = "1.0.0",
     .migrations = ki_migrations,

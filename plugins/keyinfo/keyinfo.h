@@ -16,7 +16,7 @@
 
 #include "jxplug.h"
 
-extern const struct jx_host *H;
+JX_HOST_EXTERN;
 extern const struct jx_org_v1 *ki_org;
 
 /* The three fields, in the order pages show them. */
@@ -68,8 +68,23 @@ int ki_mark_stale(jx_db *db, int64_t student);
 int ki_queue_refresh(jx_db *db, int64_t district, int all);
 int ki_results_init(struct jx_registrar *reg);
 
+/* Handlers of the route table (keyinfo.c). */
+int route_school_progress(jx_req *req, void *ud);
+int route_district_progress(jx_req *req, void *ud);
+int page_progress(jx_req *req, void *ud);
+int route_incomplete(jx_req *req, void *ud);
+int route_reconcile(jx_req *req, void *ud);
+int page_reconcile(jx_req *req, void *ud);
+int route_keyinfo_get(jx_req *req, void *ud);
+int route_keyinfo_put(jx_req *req, void *ud);
+int route_changes(jx_req *req, void *ud);
+int page_changes(jx_req *req, void *ud);
+int route_review(jx_req *req, void *ud);
+int page_mine(jx_req *req, void *ud);
+int route_dry_run(jx_req *req, void *ud);
+int page_rules(jx_req *req, void *ud);
+
 /* ---- keyinfo_student.c ---------------------------------------------- */
-int ki_student_init(struct jx_registrar *reg);
 /* 0 when the acting identity manages the school; else the status
  * replied: 404 when it is not visible (or does not exist), 403 when only
  * visible. */
@@ -79,10 +94,8 @@ int ki_manage_school(jx_req *req, int64_t school);
 const char *ki_display(jx_req *req, const char *field, const char *value);
 
 /* ---- keyinfo_progress.c ---------------------------------------------- */
-int ki_progress_init(struct jx_registrar *reg);
 
 /* ---- keyinfo_rules.c ------------------------------------------------- */
-int ki_rules_init(struct jx_registrar *reg);
 int ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
                char *err, size_t errlen);
 

@@ -34,15 +34,16 @@ ki_fresh(jx_db *db, int64_t school, int64_t *stale)
 	int64_t version, behind, due;
 
 	*stale = 0;
-	version = H->rules_version(
-	    db, jxp_one(H, db, "SELECT district_id FROM schools WHERE id = ?",
-	                "i", school));
+	version = jx_host->rules_version(
+	    db,
+	    jxp_one(jx_host, db, "SELECT district_id FROM schools WHERE id = ?",
+	            "i", school));
 	/* Changes of students mark the school dirty (events); students
 	 * without a result (written before this plugin) show as a count
 	 * that differs from the school's roll (an index range, no scan of
 	 * the results). */
 	behind = jxp_one(
-	    H, db,
+	    jx_host, db,
 	    "SELECT (SELECT COUNT(*) FROM keyinfo_dirty WHERE school_id = ?) + "
 	    "(SELECT COUNT(*) FROM keyinfo_counts WHERE school_id = ? AND "
 	    "(rules_version != ? OR stale > 0)) + ((SELECT COUNT(*) FROM "
@@ -57,7 +58,7 @@ ki_fresh(jx_db *db, int64_t school, int64_t *stale)
 	/* How many: the stale rows, the classes of another version, the
 	 * students not counted. */
 	due = jxp_one(
-	    H, db,
+	    jx_host, db,
 	    "SELECT (SELECT COUNT(*) FROM keyinfo_results WHERE school_id = ? "
 	    "AND stale > 0) + (SELECT COALESCE(SUM(total), 0) FROM "
 	    "keyinfo_counts WHERE school_id = ? AND rules_version != ?) + "
@@ -71,10 +72,11 @@ ki_fresh(jx_db *db, int64_t school, int64_t *stale)
 		*stale = due;
 		return 0;
 	}
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return -1;
-	if (ki_refresh_school(db, school, 0) < 0 || H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (ki_refresh_school(db, school, 0) < 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return -1;
 	}
 	return 0;
@@ -98,16 +100,17 @@ ki_school_progress(jx_req *req, jx_db *db, int64_t school, int64_t stale)
 	cJSON *o = cJSON_CreateObject(), *classes, *c;
 	jx_stmt *st;
 
-	district = jxp_one(
-	    H, db, "SELECT district_id FROM schools WHERE id = ?", "i", school);
+	district =
+	    jxp_one(jx_host, db, "SELECT district_id FROM schools WHERE id = ?",
+	            "i", school);
 	cJSON_AddNumberToObject(o, "school_id", (double)school);
 	cJSON_AddNumberToObject(o, "rules_version",
-	                        (double)H->rules_version(db, district));
+	                        (double)jx_host->rules_version(db, district));
 	cJSON_AddNumberToObject(o, "stale", (double)stale);
 	classes = cJSON_CreateArray();
 	/* Every class of the school (an empty one shows 0 of 0), and the
 	 * students without a class as class 0 when there are any. */
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT c.id, c.grade, c.name, COALESCE(k.total, 0), "
 	    "COALESCE(k.complete, 0), (SELECT COUNT(DISTINCT ch.student_id) "
@@ -123,27 +126,27 @@ ki_school_progress(jx_req *req, jx_db *db, int64_t school, int64_t stale)
 	    "'in_school') FROM keyinfo_counts k WHERE k.school_id = ? AND "
 	    "k.class_id = 0 ORDER BY 2, 3",
 	    "ii", school, school);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		int grade = (int)H->db_int(st, 1);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		int grade = (int)jx_host->db_int(st, 1);
 
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "class_id",
-		                        (double)H->db_int(st, 0));
+		                        (double)jx_host->db_int(st, 0));
 		cJSON_AddStringToObject(
 		    c, "name",
-		    grade > 0
-		        ? H->sprintf(req, "%s%s", ki_org->grade_label(grade),
-		                     H->db_text(st, 2))
-		        : H->t(req, "keyinfo.no_class"));
+		    grade > 0 ? jx_host->sprintf(req, "%s%s",
+		                                 ki_org->grade_label(grade),
+		                                 jx_host->db_text(st, 2))
+		              : jx_host->t(req, "keyinfo.no_class"));
 		cJSON_AddNumberToObject(c, "grade", grade);
-		ki_add_counts(c, H->db_int(st, 3), H->db_int(st, 4),
-		              H->db_int(st, 5));
-		total += H->db_int(st, 3);
-		complete += H->db_int(st, 4);
+		ki_add_counts(c, jx_host->db_int(st, 3), jx_host->db_int(st, 4),
+		              jx_host->db_int(st, 5));
+		total += jx_host->db_int(st, 3);
+		complete += jx_host->db_int(st, 4);
 		cJSON_AddItemToArray(classes, c);
 	}
-	H->db_finish(st);
-	pending = jxp_one(H, db,
+	jx_host->db_finish(st);
+	pending = jxp_one(jx_host, db,
 	                  "SELECT COUNT(DISTINCT ch.student_id) FROM "
 	                  "keyinfo_changes ch JOIN students s ON s.person_id "
 	                  "= ch.student_id WHERE ch.school_id = ? AND "
@@ -160,19 +163,19 @@ ki_school_progress(jx_req *req, jx_db *db, int64_t school, int64_t stale)
 static int
 ki_school_reply(jx_req *req, int64_t school)
 {
-	jx_db *db = H->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	int64_t stale;
 
 	if (ki_fresh(db, school, &stale) != 0)
-		return jxp_storage_error(H, req);
-	return H->reply_view(req, 200, "keyinfo/progress",
-	                     ki_school_progress(req, db, school, stale));
+		return jxp_storage_error(jx_host, req);
+	return jx_host->reply_view(req, 200, "keyinfo/progress",
+	                           ki_school_progress(req, db, school, stale));
 }
 
-static int
+int
 route_school_progress(jx_req *req, void *ud)
 {
-	int64_t school = H->req_param_id(req, "sid");
+	int64_t school = jx_host->req_param_id(req, "sid");
 	int rc;
 
 	(void)ud;
@@ -189,13 +192,13 @@ ki_district_progress(jx_req *req, jx_db *db, int64_t district)
 	jx_stmt *st;
 
 	(void)req;
-	version = H->rules_version(db, district);
+	version = jx_host->rules_version(db, district);
 	cJSON_AddNumberToObject(o, "district_id", (double)district);
 	cJSON_AddNumberToObject(o, "rules_version", (double)version);
 	cJSON_AddNumberToObject(
 	    o, "stale",
 	    (double)jxp_one(
-	        H, db,
+	        jx_host, db,
 	        "SELECT (SELECT COALESCE(SUM(total), 0) FROM "
 	        "keyinfo_school_counts WHERE district_id = ? AND rules_version "
 	        "!= ?) + (SELECT COUNT(*) FROM keyinfo_results WHERE school_id "
@@ -206,95 +209,101 @@ ki_district_progress(jx_req *req, jx_db *db, int64_t district)
 	/* The schools with pending changes: one indexed query for the
 	 * district, not one per school. */
 	pend = cJSON_CreateObject();
-	st = H->db_query(db,
-	                 "SELECT school_id, COUNT(DISTINCT student_id) FROM "
-	                 "keyinfo_changes WHERE district_id = ? AND status = "
-	                 "'pending' GROUP BY school_id",
-	                 "i", district);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	st = jx_host->db_query(
+	    db,
+	    "SELECT school_id, COUNT(DISTINCT student_id) FROM "
+	    "keyinfo_changes WHERE district_id = ? AND status = "
+	    "'pending' GROUP BY school_id",
+	    "i", district);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		char key[24];
 
-		snprintf(key, sizeof(key), "%lld", (long long)H->db_int(st, 0));
-		cJSON_AddNumberToObject(pend, key, (double)H->db_int(st, 1));
+		snprintf(key, sizeof(key), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		cJSON_AddNumberToObject(pend, key,
+		                        (double)jx_host->db_int(st, 1));
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	schools = cJSON_CreateArray();
-	st = H->db_query(db,
-	                 "SELECT sc.id, sc.name, COALESCE(k.total, 0), "
-	                 "COALESCE(k.complete, 0) FROM schools sc LEFT JOIN "
-	                 "keyinfo_school_counts k ON k.school_id = sc.id WHERE "
-	                 "sc.district_id = ? ORDER BY sc.code",
-	                 "i", district);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	st = jx_host->db_query(
+	    db,
+	    "SELECT sc.id, sc.name, COALESCE(k.total, 0), "
+	    "COALESCE(k.complete, 0) FROM schools sc LEFT JOIN "
+	    "keyinfo_school_counts k ON k.school_id = sc.id WHERE "
+	    "sc.district_id = ? ORDER BY sc.code",
+	    "i", district);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		char key[24];
 		const cJSON *pn;
 		int64_t np;
 
-		snprintf(key, sizeof(key), "%lld", (long long)H->db_int(st, 0));
+		snprintf(key, sizeof(key), "%lld",
+		         (long long)jx_host->db_int(st, 0));
 		pn = cJSON_GetObjectItemCaseSensitive(pend, key);
 		np = pn ? (int64_t)pn->valuedouble : 0;
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "school_id",
-		                        (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(c, "name", H->db_text(st, 1));
-		ki_add_counts(c, H->db_int(st, 2), H->db_int(st, 3), np);
-		total += H->db_int(st, 2);
-		complete += H->db_int(st, 3);
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(c, "name", jx_host->db_text(st, 1));
+		ki_add_counts(c, jx_host->db_int(st, 2), jx_host->db_int(st, 3),
+		              np);
+		total += jx_host->db_int(st, 2);
+		complete += jx_host->db_int(st, 3);
 		pending += np;
 		cJSON_AddItemToArray(schools, c);
 	}
 	cJSON_Delete(pend);
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	ki_add_counts(o, total, complete, pending);
 	cJSON_AddItemToObject(o, "schools", schools);
 	return o;
 }
 
-static int
+int
 route_district_progress(jx_req *req, void *ud)
 {
-	int64_t district = H->req_param_id(req, "did");
+	int64_t district = jx_host->req_param_id(req, "did");
 
 	(void)ud;
-	if (district <= 0 || !H->may(req, JX_SEE_DISTRICT, district) ||
-	    jxp_one(H, H->req_db(req),
+	if (district <= 0 || !jx_host->may(req, JX_SEE_DISTRICT, district) ||
+	    jxp_one(jx_host, jx_host->req_db(req),
 	            "SELECT COUNT(*) FROM districts WHERE "
 	            "id = ?",
 	            "i", district) != 1)
-		return jxp_not_found(H, req);
-	if (!jxp_role(H, req, "district_admin,city_admin"))
-		return jxp_forbidden(H, req);
-	return H->reply_view(
+		return jxp_not_found(jx_host, req);
+	if (!jxp_role(jx_host, req, "district_admin,city_admin"))
+		return jxp_forbidden(jx_host, req);
+	return jx_host->reply_view(
 	    req, 200, "keyinfo/district",
-	    ki_district_progress(req, H->req_db(req), district));
+	    ki_district_progress(req, jx_host->req_db(req), district));
 }
 
 /* /keyinfo: the school admin's school, or the district admin's
  * district. */
-static int
+int
 page_progress(jx_req *req, void *ud)
 {
-	const struct jx_identity *i = H->identity(req);
-	jx_db *db = H->req_db(req);
+	const struct jx_identity *i = jx_host->identity(req);
+	jx_db *db = jx_host->req_db(req);
 
 	(void)ud;
 	if (i != NULL && strcmp(i->role, "school_admin") == 0)
 		return ki_school_reply(req, i->school_id);
 	if (i != NULL && strcmp(i->role, "district_admin") == 0)
-		return H->reply_view(
+		return jx_host->reply_view(
 		    req, 200, "keyinfo/district",
 		    ki_district_progress(req, db, i->district_id));
-	return jxp_not_found(H, req);
+	return jxp_not_found(jx_host, req);
 }
 
 /* ---- the incomplete list ---------------------------------------------- */
 
-static int
+int
 route_incomplete(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
-	int64_t school = H->req_param_id(req, "sid"), klass = 0, stale;
-	const char *cq = H->req_query(req, "class_id");
+	jx_db *db = jx_host->req_db(req);
+	int64_t school = jx_host->req_param_id(req, "sid"), klass = 0, stale;
+	const char *cq = jx_host->req_query(req, "class_id");
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
 	lxw_format *head;
@@ -309,18 +318,18 @@ route_incomplete(jx_req *req, void *ud)
 	if (cq != NULL && *cq != '\0') {
 		klass = atoll(cq);
 		if (klass <= 0 ||
-		    jxp_one(H, db,
+		    jxp_one(jx_host, db,
 		            "SELECT COUNT(*) FROM classes WHERE id = ? AND "
 		            "school_id = ?",
 		            "ii", klass, school) != 1)
-			return jxp_not_found(H, req);
+			return jxp_not_found(jx_host, req);
 	}
 	/* (a school far behind is listed as its stored results stand) */
 	if (ki_fresh(db, school, &stale) != 0)
-		return jxp_storage_error(H, req);
-	wb = jxp_workbook(H, req, path, sizeof(path), 1);
+		return jxp_storage_error(jx_host, req);
+	wb = jxp_workbook(jx_host, req, path, sizeof(path), 1);
 	if (wb == NULL)
-		return jxp_storage_error(H, req);
+		return jxp_storage_error(jx_host, req);
 	ws = workbook_add_worksheet(wb, "信息不完整名单");
 	head = workbook_add_format(wb);
 	format_set_bold(head);
@@ -334,7 +343,7 @@ route_incomplete(jx_req *req, void *ud)
 			worksheet_write_string(ws, 0, (lxw_col_t)k, cols[k],
 			                       head);
 	}
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT p.name, COALESCE(c.grade, 0), COALESCE(c.name, ''), "
 	    "COALESCE(ht.name, ''), s.national_no_hash IS NULL, s.city_no IS "
@@ -346,19 +355,19 @@ route_incomplete(jx_req *req, void *ud)
 	    "? AND r.complete = 0 AND (? = 0 OR r.class_id = ?) ORDER BY "
 	    "c.grade, c.name, p.name, r.student_id",
 	    "iii", school, klass, klass);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		const char *name = H->db_text(st, 0);
-		int grade = (int)H->db_int(st, 1);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		const char *name = jx_host->db_text(st, 0);
+		int grade = (int)jx_host->db_int(st, 1);
 		const char *cls =
-		    grade > 0
-		        ? H->sprintf(req, "%s%s", ki_org->grade_label(grade),
-		                     H->db_text(st, 2))
-		        : "";
-		const char *ht = H->db_text(st, 3);
-		cJSON *problems = cJSON_Parse(H->db_text(st, 7)), *p;
+		    grade > 0 ? jx_host->sprintf(req, "%s%s",
+		                                 ki_org->grade_label(grade),
+		                                 jx_host->db_text(st, 2))
+		              : "";
+		const char *ht = jx_host->db_text(st, 3);
+		cJSON *problems = cJSON_Parse(jx_host->db_text(st, 7)), *p;
 
 		for (int k = 0; k < KI_NFIELDS; k++) {
-			if (!H->db_int(st, 4 + k))
+			if (!jx_host->db_int(st, 4 + k))
 				continue;
 			worksheet_write_string(ws, row, 0, name, NULL);
 			worksheet_write_string(ws, row, 1, cls, NULL);
@@ -390,8 +399,9 @@ route_incomplete(jx_req *req, void *ud)
 		}
 		cJSON_Delete(problems);
 	}
-	H->db_finish(st);
-	return jxp_workbook_send(H, req, wb, path, "关键信息不完整名单.xlsx",
+	jx_host->db_finish(st);
+	return jxp_workbook_send(jx_host, req, wb, path,
+	                         "关键信息不完整名单.xlsx",
 	                         "keyinfo-incomplete.xlsx");
 }
 
@@ -550,11 +560,11 @@ ki_mismatch(jx_req *req, cJSON *list, const struct ki_student *s,
 	                  registry);
 }
 
-static int
+int
 route_reconcile(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
-	int64_t school = H->req_param_id(req, "sid");
+	jx_db *db = jx_host->req_db(req);
+	int64_t school = jx_host->req_param_id(req, "sid");
 	const char *data, *filename, *ctype;
 	struct ki_reg g;
 	struct sheet_limits lim = {0};
@@ -570,26 +580,28 @@ route_reconcile(jx_req *req, void *ud)
 	(void)ud;
 	if ((rc = ki_manage_school(req, school)) != 0)
 		return rc;
-	if ((rc = H->req_upload(req, "file", &data, &len, &filename, &ctype)) !=
-	    0)
+	if ((rc = jx_host->req_upload(req, "file", &data, &len, &filename,
+	                              &ctype)) != 0)
 		return rc;
 	memset(&g, 0, sizeof(g));
-	snprintf(tmp, sizeof(tmp), "%s/tmp", H->data_dir());
-	lim.max_uncompressed =
-	    (size_t)H->config_int("limits.sheet_uncompressed_bytes", 200 << 20);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", jx_host->data_dir());
+	lim.max_uncompressed = (size_t)jx_host->config_int(
+	    "limits.sheet_uncompressed_bytes", 200 << 20);
 	rc = sheet_read(data, len, filename ? filename : ctype, tmp, &lim,
 	                ki_reg_row, &g, g.err, sizeof(g.err));
 	if (rc != 0 || !g.header) {
 		ki_reg_free(&g);
-		H->problem_error(
+		jx_host->problem_error(
 		    req, 0, "file",
-		    rc != 0 ? g.err : H->t(req, "keyinfo.reconcile_header"));
+		    rc != 0 ? g.err
+		            : jx_host->t(req, "keyinfo.reconcile_header"));
 		return jxp_invalid(
-		    H, req,
-		    rc != 0 ? g.err : H->t(req, "keyinfo.reconcile_header"));
+		    jx_host, req,
+		    rc != 0 ? g.err
+		            : jx_host->t(req, "keyinfo.reconcile_header"));
 	}
 	/* The platform's students of the school, ID numbers opened. */
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT s.person_id, s.school_id, COALESCE(s.class_id, 0), "
 	    "COALESCE(c.grade, 0), p.name, s.national_no_hash, s.city_no, "
@@ -598,7 +610,7 @@ route_reconcile(jx_req *req, void *ud)
 	    "= s.class_id WHERE "
 	    "s.school_id = ? AND s.status = 'in_school' ORDER BY s.person_id",
 	    "i", school);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		if (np == cap) {
 			struct ki_student *m;
 			const char **mc;
@@ -618,28 +630,32 @@ route_reconcile(jx_req *req, void *ud)
 			shown = mc;
 		}
 		/* the 全国学籍号 as shown; its hash (in national_no) matches */
-		shown[np] = H->strdup(req, H->db_text(st, 9));
+		shown[np] = jx_host->strdup(req, jx_host->db_text(st, 9));
 		cls[np] =
-		    H->db_int(st, 3) > 0
-		        ? H->sprintf(req, "%s%s",
-		                     ki_org->grade_label((int)H->db_int(st, 3)),
-		                     H->db_text(st, 8))
+		    jx_host->db_int(st, 3) > 0
+		        ? jx_host->sprintf(
+		              req, "%s%s",
+		              ki_org->grade_label((int)jx_host->db_int(st, 3)),
+		              jx_host->db_text(st, 8))
 		        : "";
 		memset(&ps[np], 0, sizeof(ps[np]));
-		ps[np].id = H->db_int(st, 0);
-		ps[np].klass = H->db_int(st, 2);
-		ps[np].grade = (int)H->db_int(st, 3);
-		ps[np].name = strdup(H->db_text(st, 4));
-		ps[np].national_no =
-		    H->db_is_null(st, 5) ? NULL : strdup(H->db_text(st, 5));
-		ps[np].city_no =
-		    H->db_is_null(st, 6) ? NULL : strdup(H->db_text(st, 6));
-		ps[np].id_number = H->db_is_null(st, 7)
-		                       ? NULL
-		                       : ki_org->id_open(H->db_text(st, 7));
+		ps[np].id = jx_host->db_int(st, 0);
+		ps[np].klass = jx_host->db_int(st, 2);
+		ps[np].grade = (int)jx_host->db_int(st, 3);
+		ps[np].name = strdup(jx_host->db_text(st, 4));
+		ps[np].national_no = jx_host->db_is_null(st, 5)
+		                         ? NULL
+		                         : strdup(jx_host->db_text(st, 5));
+		ps[np].city_no = jx_host->db_is_null(st, 6)
+		                     ? NULL
+		                     : strdup(jx_host->db_text(st, 6));
+		ps[np].id_number =
+		    jx_host->db_is_null(st, 7)
+		        ? NULL
+		        : ki_org->id_open(jx_host->db_text(st, 7));
 		np++;
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	used = calloc(np ? np : 1, 1);
 	out = cJSON_CreateObject();
 	mp = cJSON_CreateArray();
@@ -744,41 +760,23 @@ route_reconcile(jx_req *req, void *ud)
 	cJSON_AddItemToObject(out, "missing_in_registry", mr);
 	cJSON_AddItemToObject(out, "mismatched", mm);
 	ki_reg_free(&g);
-	H->audit(req, "keyinfo.reconciled",
-	         H->sprintf(req, "school:%lld", (long long)school), NULL);
-	return H->reply_view(req, 200, "keyinfo/reconcile", out);
+	jx_host->audit(req, "keyinfo.reconciled",
+	               jx_host->sprintf(req, "school:%lld", (long long)school),
+	               NULL);
+	return jx_host->reply_view(req, 200, "keyinfo/reconcile", out);
 }
 
 /* /keyinfo/reconcile: the upload form (the report is the POST's page). */
-static int
+int
 page_reconcile(jx_req *req, void *ud)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	cJSON *o;
 
 	(void)ud;
 	if (i == NULL || strcmp(i->role, "school_admin") != 0)
-		return jxp_not_found(H, req);
+		return jxp_not_found(jx_host, req);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "school_id", (double)i->school_id);
-	return H->reply_view(req, 200, "keyinfo/reconcile", o);
-}
-
-int
-ki_progress_init(struct jx_registrar *reg)
-{
-	static const struct jxp_route routes[] = {
-	    {"GET", "/api/v1/schools/{sid}/keyinfo/progress",
-	     route_school_progress, 0},
-	    {"GET", "/api/v1/districts/{did}/keyinfo/progress",
-	     route_district_progress, 0},
-	    {"GET", "/keyinfo", page_progress, JX_ROUTE_PAGE},
-	    {"GET", "/api/v1/schools/{sid}/keyinfo/incomplete.xlsx",
-	     route_incomplete, 0},
-	    {"POST", "/api/v1/schools/{sid}/keyinfo/reconcile", route_reconcile,
-	     0},
-	    {"GET", "/keyinfo/reconcile", page_reconcile, JX_ROUTE_PAGE},
-	};
-
-	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+	return jx_host->reply_view(req, 200, "keyinfo/reconcile", o);
 }

@@ -65,33 +65,35 @@ static void
 ki_student_row(jx_stmt *st, struct ki_student *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->id = H->db_int(st, 0);
-	s->school = H->db_int(st, 1);
-	s->klass = H->db_int(st, 2);
-	s->grade = (int)H->db_int(st, 3);
-	s->name = ki_dup(H->db_text(st, 4));
-	s->national_no = ki_national_open(H->db_text(st, 5), H->db_text(st, 9));
-	s->city_no = ki_dup(H->db_text(st, 6));
-	if (!H->db_is_null(st, 7))
-		s->id_number = ki_org->id_open(H->db_text(st, 7));
-	s->district = H->db_int(st, 8);
+	s->id = jx_host->db_int(st, 0);
+	s->school = jx_host->db_int(st, 1);
+	s->klass = jx_host->db_int(st, 2);
+	s->grade = (int)jx_host->db_int(st, 3);
+	s->name = ki_dup(jx_host->db_text(st, 4));
+	s->national_no =
+	    ki_national_open(jx_host->db_text(st, 5), jx_host->db_text(st, 9));
+	s->city_no = ki_dup(jx_host->db_text(st, 6));
+	if (!jx_host->db_is_null(st, 7))
+		s->id_number = ki_org->id_open(jx_host->db_text(st, 7));
+	s->district = jx_host->db_int(st, 8);
 }
 
 int
 ki_student_load(jx_db *db, int64_t id, struct ki_student *s)
 {
-	jx_stmt *st = H->db_query(db,
-	                          "SELECT " KI_STUDENT_COLUMNS KI_STUDENT_FROM
-	                          "WHERE s.person_id = ? AND s.status = "
-	                          "'in_school'",
-	                          "i", id);
+	jx_stmt *st =
+	    jx_host->db_query(db,
+	                      "SELECT " KI_STUDENT_COLUMNS KI_STUDENT_FROM
+	                      "WHERE s.person_id = ? AND s.status = "
+	                      "'in_school'",
+	                      "i", id);
 	int rc = -1;
 
-	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		ki_student_row(st, s);
 		rc = 0;
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return rc;
 }
 
@@ -198,11 +200,12 @@ ki_check_batch(jx_db *db, int64_t district, const char *source,
 	}
 	cJSON_AddItemToArray(args, list);
 	if (m == 0) {
-		*version = source != NULL ? -1 : H->rules_version(db, district);
+		*version =
+		    source != NULL ? -1 : jx_host->rules_version(db, district);
 		goto done;
 	}
-	if (H->rule_call(db, district, source, "keyinfo_check_all", args, &res,
-	                 version, err, errlen) != 0) {
+	if (jx_host->rule_call(db, district, source, "keyinfo_check_all", args,
+	                       &res, version, err, errlen) != 0) {
 		if (!fallback) {
 			rc = -1;
 			goto done;
@@ -214,9 +217,9 @@ ki_check_batch(jx_db *db, int64_t district, const char *source,
 			char e1[512];
 
 			cJSON_AddItemToArray(one, ki_student_json(&s[idx[k]]));
-			if (H->rule_call(db, district, source, "keyinfo_check",
-			                 one, &r1, version, e1,
-			                 sizeof(e1)) == 0)
+			if (jx_host->rule_call(db, district, source,
+			                       "keyinfo_check", one, &r1,
+			                       version, e1, sizeof(e1)) == 0)
 				ki_take_problems(&s[idx[k]], r1);
 			else
 				ki_rule_failed(&s[idx[k]], e1);
@@ -277,26 +280,27 @@ ki_collect(jx_db *db, int64_t school, int all, struct ki_work *w)
 	char err[512];
 
 	memset(w, 0, sizeof(*w));
-	w->district = jxp_one(
-	    H, db, "SELECT district_id FROM schools WHERE id = ?", "i", school);
+	w->district =
+	    jxp_one(jx_host, db, "SELECT district_id FROM schools WHERE id = ?",
+	            "i", school);
 	if (w->district <= 0)
 		return w->district < 0 ? -1 : 0;
-	w->version = H->rules_version(db, w->district);
+	w->version = jx_host->rules_version(db, w->district);
 	if (w->version < 0)
 		return -1;
-	st =
-	    H->db_query(db,
-	                "SELECT " KI_STUDENT_COLUMNS ", r.stale" KI_STUDENT_FROM
-	                "LEFT JOIN keyinfo_results r ON r.student_id = "
-	                "s.person_id WHERE s.school_id = ? AND s.status = "
-	                "'in_school' AND (? OR r.student_id IS NULL OR "
-	                "r.stale > 0 OR r.rules_version != ? OR r.class_id "
-	                "!= COALESCE(s.class_id, 0) OR r.school_id != "
-	                "s.school_id)",
-	                "iii", school, (int64_t)(all != 0), w->version);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT " KI_STUDENT_COLUMNS ", r.stale" KI_STUDENT_FROM
+	    "LEFT JOIN keyinfo_results r ON r.student_id = "
+	    "s.person_id WHERE s.school_id = ? AND s.status = "
+	    "'in_school' AND (? OR r.student_id IS NULL OR "
+	    "r.stale > 0 OR r.rules_version != ? OR r.class_id "
+	    "!= COALESCE(s.class_id, 0) OR r.school_id != "
+	    "s.school_id)",
+	    "iii", school, (int64_t)(all != 0), w->version);
 	if (st == NULL)
 		return -1;
-	while (H->db_step(st) == JX_DB_ROW) {
+	while (jx_host->db_step(st) == JX_DB_ROW) {
 		if (w->n == w->cap) {
 			size_t cap = w->cap ? w->cap * 2 : 256;
 			struct ki_student *m = realloc(w->s, cap * sizeof(*m));
@@ -313,10 +317,10 @@ ki_collect(jx_db *db, int64_t school, int all, struct ki_work *w)
 		}
 		ki_student_row(st, &w->s[w->n]);
 		w->expect[w->n] =
-		    H->db_is_null(st, 10) ? -1 : H->db_int(st, 10);
+		    jx_host->db_is_null(st, 10) ? -1 : jx_host->db_int(st, 10);
 		w->n++;
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	for (size_t i = 0; i < w->n; i += KI_BATCH) {
 		int64_t v;
 		int k = (int)(w->n - i < KI_BATCH ? w->n - i : KI_BATCH);
@@ -336,7 +340,7 @@ ki_store(jx_db *db, const struct ki_student *s, int64_t version, int64_t expect)
 	char *p = cJSON_PrintUnformatted(s->problems);
 	int64_t n;
 
-	n = H->db_exec(
+	n = jx_host->db_exec(
 	    db,
 	    expect < 0
 	        ? "INSERT INTO keyinfo_results(student_id, school_id, "
@@ -357,7 +361,7 @@ ki_store(jx_db *db, const struct ki_student *s, int64_t version, int64_t expect)
 	    expect < 0 ? "iiiiiiiisi" : "iiiiiiiisii", s->id, s->school,
 	    s->klass, s->district, version,
 	    (int64_t)(s->errors == 0 && s->missing == 0), (int64_t)s->errors,
-	    (int64_t)s->missing, p ? p : "[]", H->now(), expect);
+	    (int64_t)s->missing, p ? p : "[]", jx_host->now(), expect);
 	cJSON_free(p);
 	return n < 0 ? -1 : (int)n;
 }
@@ -374,13 +378,14 @@ ki_settle(jx_db *db, int64_t school, const struct ki_work *w)
 		return 0;
 	/* Students who came from another school leave their old school's
 	 * counts behind: that school is refreshed too. */
-	moved = H->db_exec(db,
-	                   "INSERT INTO keyinfo_dirty(school_id, district_id) "
-	                   "SELECT DISTINCT r.school_id, r.district_id FROM "
-	                   "students s JOIN keyinfo_results r ON r.student_id "
-	                   "= s.person_id WHERE s.school_id = ? AND "
-	                   "r.school_id != s.school_id ON CONFLICT DO NOTHING",
-	                   "i", school);
+	moved = jx_host->db_exec(
+	    db,
+	    "INSERT INTO keyinfo_dirty(school_id, district_id) "
+	    "SELECT DISTINCT r.school_id, r.district_id FROM "
+	    "students s JOIN keyinfo_results r ON r.student_id "
+	    "= s.person_id WHERE s.school_id = ? AND "
+	    "r.school_id != s.school_id ON CONFLICT DO NOTHING",
+	    "i", school);
 	if (moved < 0)
 		return -1;
 	for (size_t i = 0; i < w->n; i++) {
@@ -391,37 +396,41 @@ ki_settle(jx_db *db, int64_t school, const struct ki_work *w)
 		written += rc;
 		skipped += rc == 0;
 	}
-	if (H->db_exec(db,
-	               "DELETE FROM keyinfo_results WHERE school_id = ? AND "
-	               "student_id NOT IN (SELECT person_id FROM students "
-	               "WHERE school_id = ? AND status = 'in_school')",
-	               "ii", school, school) < 0 ||
-	    H->db_exec(db, "DELETE FROM keyinfo_counts WHERE school_id = ?",
-	               "i", school) < 0 ||
-	    H->db_exec(db,
-	               "INSERT INTO keyinfo_counts(school_id, class_id, "
-	               "district_id, total, complete, stale, rules_version) "
-	               "SELECT school_id, class_id, district_id, COUNT(*), "
-	               "SUM(complete), SUM(stale > 0), MIN(rules_version) "
-	               "FROM keyinfo_results WHERE school_id = ? GROUP BY "
-	               "school_id, class_id, district_id",
-	               "i", school) < 0 ||
-	    H->db_exec(db,
-	               "DELETE FROM keyinfo_school_counts WHERE school_id = ?",
-	               "i", school) < 0 ||
-	    H->db_exec(db,
-	               "INSERT INTO keyinfo_school_counts(school_id, "
-	               "district_id, total, complete, rules_version) SELECT "
-	               "school_id, district_id, SUM(total), SUM(complete), "
-	               "MIN(rules_version) FROM keyinfo_counts WHERE school_id "
-	               "= ? GROUP BY school_id, district_id",
-	               "i", school) < 0)
+	if (jx_host->db_exec(
+	        db,
+	        "DELETE FROM keyinfo_results WHERE school_id = ? AND "
+	        "student_id NOT IN (SELECT person_id FROM students "
+	        "WHERE school_id = ? AND status = 'in_school')",
+	        "ii", school, school) < 0 ||
+	    jx_host->db_exec(db,
+	                     "DELETE FROM keyinfo_counts WHERE school_id = ?",
+	                     "i", school) < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO keyinfo_counts(school_id, class_id, "
+	        "district_id, total, complete, stale, rules_version) "
+	        "SELECT school_id, class_id, district_id, COUNT(*), "
+	        "SUM(complete), SUM(stale > 0), MIN(rules_version) "
+	        "FROM keyinfo_results WHERE school_id = ? GROUP BY "
+	        "school_id, class_id, district_id",
+	        "i", school) < 0 ||
+	    jx_host->db_exec(
+	        db, "DELETE FROM keyinfo_school_counts WHERE school_id = ?",
+	        "i", school) < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO keyinfo_school_counts(school_id, "
+	        "district_id, total, complete, rules_version) SELECT "
+	        "school_id, district_id, SUM(total), SUM(complete), "
+	        "MIN(rules_version) FROM keyinfo_counts WHERE school_id "
+	        "= ? GROUP BY school_id, district_id",
+	        "i", school) < 0)
 		return -1;
 	/* A student who changed meanwhile keeps the school dirty. */
 	if (skipped == 0) {
-		if (H->db_exec(db,
-		               "DELETE FROM keyinfo_dirty WHERE school_id = ?",
-		               "i", school) < 0)
+		if (jx_host->db_exec(
+		        db, "DELETE FROM keyinfo_dirty WHERE school_id = ?",
+		        "i", school) < 0)
 			return -1;
 	} else if (ki_queue_refresh(db, -1, 0) != 0) {
 		return -1;
@@ -451,10 +460,10 @@ ki_refresh_school_apart(jx_db *db, int64_t school, int all)
 	int64_t rc = -1;
 
 	if (ki_collect(db, school, all, &w) == 0) {
-		if (H->db_begin(db) == 0) {
+		if (jx_host->db_begin(db) == 0) {
 			rc = ki_settle(db, school, &w);
-			if (rc < 0 || H->db_commit(db) != 0) {
-				H->db_rollback(db);
+			if (rc < 0 || jx_host->db_commit(db) != 0) {
+				jx_host->db_rollback(db);
 				rc = -1;
 			}
 		}
@@ -475,7 +484,7 @@ ki_queue_refresh(jx_db *db, int64_t district, int all)
 	cJSON_AddNumberToObject(params, "district_id", (double)district);
 	cJSON_AddBoolToObject(params, "all", all != 0);
 	text = cJSON_PrintUnformatted(params);
-	queued = jxp_one(H, db,
+	queued = jxp_one(jx_host, db,
 	                 "SELECT COUNT(*) FROM jobs WHERE kind = "
 	                 "'keyinfo.refresh' AND state = 'queued' AND params "
 	                 "= ?",
@@ -485,7 +494,8 @@ ki_queue_refresh(jx_db *db, int64_t district, int all)
 		cJSON_Delete(params);
 		return queued < 0 ? -1 : 0;
 	}
-	return H->job_submit(db, "keyinfo.refresh", params, 0) > 0 ? 0 : -1;
+	return jx_host->job_submit(db, "keyinfo.refresh", params, 0) > 0 ? 0
+	                                                                 : -1;
 }
 
 int
@@ -496,29 +506,32 @@ ki_mark_stale(jx_db *db, int64_t student)
 	/* The stale counter goes up (a result computed before this change
 	 * is then not written); a student without a result gets a
 	 * placeholder, so that the same holds for them. */
-	if (H->db_exec(db,
-	               "INSERT INTO keyinfo_results(student_id, school_id, "
-	               "class_id, district_id, rules_version, complete, "
-	               "errors, missing, problems, stale, computed_at) SELECT "
-	               "s.person_id, s.school_id, COALESCE(s.class_id, 0), "
-	               "sc.district_id, -1, 0, 0, 3, '[]', 1, ? FROM students "
-	               "s JOIN schools sc ON sc.id = s.school_id WHERE "
-	               "s.person_id = ? ON CONFLICT(student_id) DO UPDATE SET "
-	               "stale = keyinfo_results.stale + 1",
-	               "ii", H->now(), student) < 0 ||
-	    (a = H->db_exec(db,
-	                    "INSERT INTO keyinfo_dirty(school_id, "
-	                    "district_id) SELECT school_id, district_id FROM "
-	                    "keyinfo_results WHERE student_id = ? ON CONFLICT "
-	                    "DO NOTHING",
-	                    "i", student)) < 0 ||
-	    (b = H->db_exec(db,
-	                    "INSERT INTO keyinfo_dirty(school_id, "
-	                    "district_id) SELECT s.school_id, sc.district_id "
-	                    "FROM students s JOIN schools sc ON sc.id = "
-	                    "s.school_id WHERE s.person_id = ? ON CONFLICT DO "
-	                    "NOTHING",
-	                    "i", student)) < 0)
+	if (jx_host->db_exec(
+	        db,
+	        "INSERT INTO keyinfo_results(student_id, school_id, "
+	        "class_id, district_id, rules_version, complete, "
+	        "errors, missing, problems, stale, computed_at) SELECT "
+	        "s.person_id, s.school_id, COALESCE(s.class_id, 0), "
+	        "sc.district_id, -1, 0, 0, 3, '[]', 1, ? FROM students "
+	        "s JOIN schools sc ON sc.id = s.school_id WHERE "
+	        "s.person_id = ? ON CONFLICT(student_id) DO UPDATE SET "
+	        "stale = keyinfo_results.stale + 1",
+	        "ii", jx_host->now(), student) < 0 ||
+	    (a = jx_host->db_exec(
+	         db,
+	         "INSERT INTO keyinfo_dirty(school_id, "
+	         "district_id) SELECT school_id, district_id FROM "
+	         "keyinfo_results WHERE student_id = ? ON CONFLICT "
+	         "DO NOTHING",
+	         "i", student)) < 0 ||
+	    (b = jx_host->db_exec(
+	         db,
+	         "INSERT INTO keyinfo_dirty(school_id, "
+	         "district_id) SELECT s.school_id, sc.district_id "
+	         "FROM students s JOIN schools sc ON sc.id = "
+	         "s.school_id WHERE s.person_id = ? ON CONFLICT DO "
+	         "NOTHING",
+	         "i", student)) < 0)
 		return -1;
 	/* A school already dirty has its refresh queued: an import of
 	 * many students queues one, not one per row. */
@@ -554,15 +567,17 @@ ki_on_school_changed(jx_db *db, const char *event, const cJSON *payload,
 	if (!cJSON_IsNumber(id))
 		return 0;
 	school = (int64_t)id->valuedouble;
-	if (H->db_exec(db,
-	               "UPDATE keyinfo_results SET stale = stale + 1 WHERE "
-	               "school_id = ?",
-	               "i", school) < 0 ||
-	    H->db_exec(db,
-	               "INSERT INTO keyinfo_dirty(school_id, district_id) "
-	               "SELECT id, district_id FROM schools WHERE id = ? ON "
-	               "CONFLICT DO NOTHING",
-	               "i", school) < 0)
+	if (jx_host->db_exec(
+	        db,
+	        "UPDATE keyinfo_results SET stale = stale + 1 WHERE "
+	        "school_id = ?",
+	        "i", school) < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO keyinfo_dirty(school_id, district_id) "
+	        "SELECT id, district_id FROM schools WHERE id = ? ON "
+	        "CONFLICT DO NOTHING",
+	        "i", school) < 0)
 		return -1;
 	return ki_queue_refresh(db, -1, 0);
 }
@@ -579,17 +594,17 @@ ki_on_rules(jx_db *db, const char *event, const cJSON *payload, void *ud)
 	(void)ud;
 	if (district <= 0) {
 		/* The results of every district used the old defaults. */
-		if (H->db_exec(db,
-		               "UPDATE keyinfo_counts SET rules_version = -1",
-		               "") < 0 ||
-		    H->db_exec(
+		if (jx_host->db_exec(
+		        db, "UPDATE keyinfo_counts SET rules_version = -1",
+		        "") < 0 ||
+		    jx_host->db_exec(
 		        db,
 		        "UPDATE keyinfo_school_counts SET rules_version = "
 		        "-1",
 		        "") < 0 ||
-		    H->db_exec(db,
-		               "UPDATE keyinfo_results SET rules_version = -1",
-		               "") < 0)
+		    jx_host->db_exec(
+		        db, "UPDATE keyinfo_results SET rules_version = -1",
+		        "") < 0)
 			return -1;
 		return ki_queue_refresh(db, 0, 0);
 	}
@@ -618,7 +633,7 @@ static void
 ki_refresh_worker(void *arg, int i)
 {
 	struct ki_pool *p = arg;
-	jx_db *db = H->thread_db();
+	jx_db *db = jx_host->thread_db();
 
 	for (;;) {
 		int64_t school, k = -1, done;
@@ -627,7 +642,7 @@ ki_refresh_worker(void *arg, int i)
 		/* At shutdown, stop between schools: what is left stays
 		 * dirty or of the old version, and the next start queues a
 		 * refresh for it (ki_results_init). */
-		if (H->job_stopping(p->job))
+		if (jx_host->job_stopping(p->job))
 			break;
 		pthread_mutex_lock(&p->mu);
 		at = p->next++;
@@ -638,10 +653,11 @@ ki_refresh_worker(void *arg, int i)
 		if (db != NULL)
 			k = ki_refresh_school_apart(db, school, p->all);
 		if (k < 0)
-			H->log(JX_LOG_WARN, "keyinfo",
-			       "refreshing school %lld failed: %s",
-			       (long long)school,
-			       db ? H->db_errmsg(db) : "no connection");
+			jx_host->log(JX_LOG_WARN, "keyinfo",
+			             "refreshing school %lld failed: %s",
+			             (long long)school,
+			             db ? jx_host->db_errmsg(db)
+			                : "no connection");
 		pthread_mutex_lock(&p->mu);
 		if (k < 0)
 			p->failed++;
@@ -651,18 +667,18 @@ ki_refresh_worker(void *arg, int i)
 		pthread_mutex_unlock(&p->mu);
 		/* Progress is the job's own connection: thread 0 only. */
 		if (i == 0)
-			H->job_progress(p->job, done, (int64_t)p->n);
+			jx_host->job_progress(p->job, done, (int64_t)p->n);
 	}
 }
 
 static int
 ki_refresh_job(jx_job *job, void *ud)
 {
-	const cJSON *params = H->job_params(job);
+	const cJSON *params = jx_host->job_params(job);
 	const cJSON *d = cJSON_GetObjectItem(params, "district_id");
 	int64_t district = cJSON_IsNumber(d) ? (int64_t)d->valuedouble : -1;
 	struct ki_pool p = {.job = job, .mu = PTHREAD_MUTEX_INITIALIZER};
-	jx_db *db = H->job_db(job);
+	jx_db *db = jx_host->job_db(job);
 	size_t cap = 0;
 	jx_stmt *st;
 	cJSON *res;
@@ -670,14 +686,14 @@ ki_refresh_job(jx_job *job, void *ud)
 
 	(void)ud;
 	p.all = cJSON_IsTrue(cJSON_GetObjectItem(params, "all"));
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    district < 0
 	        ? "SELECT school_id FROM keyinfo_dirty ORDER BY school_id"
 	        : "SELECT id FROM schools WHERE ? = 0 OR district_id = ? "
 	          "UNION SELECT school_id FROM keyinfo_dirty ORDER BY 1",
 	    district < 0 ? "" : "ii", district, district);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		if (p.n == cap) {
 			int64_t *m;
 
@@ -687,12 +703,12 @@ ki_refresh_job(jx_job *job, void *ud)
 				break;
 			p.schools = m;
 		}
-		p.schools[p.n++] = H->db_int(st, 0);
+		p.schools[p.n++] = jx_host->db_int(st, 0);
 	}
-	H->db_finish(st);
-	threads =
-	    H->parallel(ki_refresh_worker, &p, (int)(p.n < 64 ? p.n : 64));
-	H->job_progress(job, p.done, (int64_t)p.n);
+	jx_host->db_finish(st);
+	threads = jx_host->parallel(ki_refresh_worker, &p,
+	                            (int)(p.n < 64 ? p.n : 64));
+	jx_host->job_progress(job, p.done, (int64_t)p.n);
 	free(p.schools);
 	res = cJSON_CreateObject();
 	cJSON_AddNumberToObject(res, "schools", (double)p.done);
@@ -700,7 +716,7 @@ ki_refresh_job(jx_job *job, void *ud)
 	cJSON_AddNumberToObject(res, "checked", (double)p.checked);
 	cJSON_AddNumberToObject(res, "threads", threads);
 	cJSON_AddBoolToObject(res, "stopped", p.done < (int64_t)p.n);
-	H->job_set_result(job, res);
+	jx_host->job_set_result(job, res);
 	return p.failed == 0 && p.done == (int64_t)p.n ? 0 : 1;
 }
 
@@ -721,9 +737,9 @@ ki_results_init(struct jx_registrar *reg)
 	 * (the host announces the default rules as new then), and by any
 	 * read of their school's progress. Work a stop interrupted (dirty
 	 * schools, results of an older rules version) is queued again. */
-	db = H->thread_db();
+	db = jx_host->thread_db();
 	if (db != NULL &&
-	    jxp_one(H, db,
+	    jxp_one(jx_host, db,
 	            "SELECT EXISTS (SELECT 1 FROM keyinfo_dirty) OR EXISTS "
 	            "(SELECT 1 FROM keyinfo_school_counts k JOIN districts d "
 	            "ON d.id = k.district_id WHERE k.rules_version != "
@@ -733,9 +749,10 @@ ki_results_init(struct jx_registrar *reg)
 	            "students s WHERE s.school_id = sc.id AND s.status = "
 	            "'in_school'))",
 	            "") == 1 &&
-	    H->db_begin(db) == 0) {
-		if (ki_queue_refresh(db, 0, 0) != 0 || H->db_commit(db) != 0)
-			H->db_rollback(db);
+	    jx_host->db_begin(db) == 0) {
+		if (ki_queue_refresh(db, 0, 0) != 0 ||
+		    jx_host->db_commit(db) != 0)
+			jx_host->db_rollback(db);
 	}
 	return 0;
 }

@@ -137,15 +137,15 @@ ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
 	 * syntax error is always seen. */
 	empty = cJSON_CreateArray();
 	cJSON_AddItemToArray(empty, cJSON_CreateArray());
-	rc = H->rule_call(db, district, source, "keyinfo_check_all", empty,
-	                  &res, &version, err, errlen);
+	rc = jx_host->rule_call(db, district, source, "keyinfo_check_all",
+	                        empty, &res, &version, err, errlen);
 	cJSON_Delete(empty);
 	cJSON_Delete(res);
 	if (rc != 0) {
 		free(d);
 		return -1;
 	}
-	version = H->rules_version(db, district);
+	version = jx_host->rules_version(db, district);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "district_id", (double)district);
 	cJSON_AddNumberToObject(o, "rules_version", (double)version);
@@ -156,7 +156,7 @@ ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
 	cJSON_AddNumberToObject(o, "newly_passing_count", 0);
 	cJSON_AddArrayToObject(o, "newly_failing");
 	cJSON_AddArrayToObject(o, "newly_passing");
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT s.person_id, s.school_id, COALESCE(s.class_id, 0), "
 	    "COALESCE(c.grade, 0), p.name, s.national_no, s.city_no, "
@@ -170,40 +170,41 @@ ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
 	    "ORDER BY s.person_id",
 	    "ii", version, district);
 	if (st == NULL) {
-		snprintf(err, errlen, "storage: %s", H->db_errmsg(db));
+		snprintf(err, errlen, "storage: %s", jx_host->db_errmsg(db));
 		rc = -1;
 	}
-	while (rc == 0 && H->db_step(st) == JX_DB_ROW) {
+	while (rc == 0 && jx_host->db_step(st) == JX_DB_ROW) {
 		struct ki_student *s = &d->s[d->n];
 
 		memset(s, 0, sizeof(*s));
-		s->id = H->db_int(st, 0);
-		s->school = H->db_int(st, 1);
-		s->klass = H->db_int(st, 2);
-		s->grade = (int)H->db_int(st, 3);
-		s->name = strdup(H->db_text(st, 4));
-		s->national_no =
-		    ki_national_open(H->db_text(st, 5), H->db_text(st, 12));
-		s->city_no =
-		    H->db_is_null(st, 6) ? NULL : strdup(H->db_text(st, 6));
-		s->id_number = H->db_is_null(st, 7)
+		s->id = jx_host->db_int(st, 0);
+		s->school = jx_host->db_int(st, 1);
+		s->klass = jx_host->db_int(st, 2);
+		s->grade = (int)jx_host->db_int(st, 3);
+		s->name = strdup(jx_host->db_text(st, 4));
+		s->national_no = ki_national_open(jx_host->db_text(st, 5),
+		                                  jx_host->db_text(st, 12));
+		s->city_no = jx_host->db_is_null(st, 6)
+		                 ? NULL
+		                 : strdup(jx_host->db_text(st, 6));
+		s->id_number = jx_host->db_is_null(st, 7)
 		                   ? NULL
-		                   : ki_org->id_open(H->db_text(st, 7));
+		                   : ki_org->id_open(jx_host->db_text(st, 7));
 		s->district = district;
-		d->school[d->n] = strdup(H->db_text(st, 8));
+		d->school[d->n] = strdup(jx_host->db_text(st, 8));
 		if (s->grade > 0) {
-			size_t kn = strlen(H->db_text(st, 11)) + 32;
+			size_t kn = strlen(jx_host->db_text(st, 11)) + 32;
 
 			d->klass[d->n] = malloc(kn);
 			if (d->klass[d->n] != NULL)
 				snprintf(d->klass[d->n], kn, "%s%s",
 				         ki_org->grade_label(s->grade),
-				         H->db_text(st, 11));
+				         jx_host->db_text(st, 11));
 		}
 		d->before_known[d->n] =
-		    !H->db_is_null(st, 9) && H->db_int(st, 10) == 1;
+		    !jx_host->db_is_null(st, 9) && jx_host->db_int(st, 10) == 1;
 		d->before_fail[d->n] =
-		    d->before_known[d->n] && H->db_int(st, 9) > 0;
+		    d->before_known[d->n] && jx_host->db_int(st, 9) > 0;
 		if (++d->n == KI_DRY_BATCH) {
 			rc = ki_dry_batch(db, district, source, d, o, err,
 			                  errlen);
@@ -211,7 +212,7 @@ ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,
 			ki_dry_clear(d);
 		}
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	if (rc == 0 && d->n > 0) {
 		rc = ki_dry_batch(db, district, source, d, o, err, errlen);
 		checked += d->n;
@@ -249,20 +250,20 @@ ki_error_line(const char *err)
 static int
 ki_rules_scope(jx_req *req, int64_t district)
 {
-	if (district <= 0 || !H->may(req, JX_SEE_DISTRICT, district) ||
-	    jxp_one(H, H->req_db(req),
+	if (district <= 0 || !jx_host->may(req, JX_SEE_DISTRICT, district) ||
+	    jxp_one(jx_host, jx_host->req_db(req),
 	            "SELECT COUNT(*) FROM districts WHERE id = ?", "i",
 	            district) != 1)
-		return jxp_not_found(H, req);
-	if (!jxp_role(H, req, "district_admin,city_admin"))
-		return jxp_forbidden(H, req);
+		return jxp_not_found(jx_host, req);
+	if (!jxp_role(jx_host, req, "district_admin,city_admin"))
+		return jxp_forbidden(jx_host, req);
 	return 0;
 }
 
-static int
+int
 route_dry_run(jx_req *req, void *ud)
 {
-	int64_t district = H->req_param_id(req, "did");
+	int64_t district = jx_host->req_param_id(req, "did");
 	const cJSON *src;
 	char err[1024];
 	cJSON *body, *out;
@@ -271,44 +272,45 @@ route_dry_run(jx_req *req, void *ud)
 	(void)ud;
 	if ((rc = ki_rules_scope(req, district)) != 0)
 		return rc;
-	body = H->req_json(req);
+	body = jx_host->req_json(req);
 	if (body == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	src = cJSON_GetObjectItem(body, "source");
 	if (!cJSON_IsString(src) || strlen(src->valuestring) > 256 * 1024) {
-		H->problem_error(
+		jx_host->problem_error(
 		    req, 0, "source",
 		    "source must be a Lua chunk (at most 256 KiB)");
-		return jxp_invalid(H, req, NULL);
+		return jxp_invalid(jx_host, req, NULL);
 	}
-	if (ki_dry_run(H->req_db(req), district, src->valuestring, &out, err,
-	               sizeof(err)) != 0) {
+	if (ki_dry_run(jx_host->req_db(req), district, src->valuestring, &out,
+	               err, sizeof(err)) != 0) {
 		line = ki_error_line(err);
-		H->problem_error(req, line, "source", err);
-		return H->reply_problem(req, 422, "rules-invalid",
-		                        "The rules do not run", err);
+		jx_host->problem_error(req, line, "source", err);
+		return jx_host->reply_problem(req, 422, "rules-invalid",
+		                              "The rules do not run", err);
 	}
 	/* The same refusals as activation: initial passwords a stranger
 	 * could compute (jx/org.h rules_check). */
 	if (ki_org->size > offsetof(struct jx_org_v1, rules_check) &&
-	    ki_org->rules_check(H->req_db(req), district, src->valuestring, err,
-	                        sizeof(err)) != 0) {
+	    ki_org->rules_check(jx_host->req_db(req), district,
+	                        src->valuestring, err, sizeof(err)) != 0) {
 		cJSON_Delete(out);
-		H->problem_error(req, 0, "source", err);
-		return H->reply_problem(req, 422, "rules-invalid",
-		                        "The rules are not acceptable", err);
+		jx_host->problem_error(req, 0, "source", err);
+		return jx_host->reply_problem(req, 422, "rules-invalid",
+		                              "The rules are not acceptable",
+		                              err);
 	}
-	return H->reply_json(req, 200, out);
+	return jx_host->reply_json(req, 200, out);
 }
 
 /* /keyinfo/rules: the rule editor (the page calls the API). */
-static int
+int
 page_rules(jx_req *req, void *ud)
 {
-	const struct jx_identity *i = H->identity(req);
-	const char *q = H->req_query(req, "district_id");
+	const struct jx_identity *i = jx_host->identity(req);
+	const char *q = jx_host->req_query(req, "district_id");
 	int64_t district = i ? i->district_id : 0;
-	jx_db *db = H->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	cJSON *o;
 	int rc;
 
@@ -316,53 +318,45 @@ page_rules(jx_req *req, void *ud)
 	if (q != NULL && *q != '\0')
 		district = atoll(q);
 	if (district <= 0 && i != NULL && strcmp(i->role, "city_admin") == 0)
-		district = jxp_one(H, db, "SELECT MIN(id) FROM districts", "");
+		district =
+		    jxp_one(jx_host, db, "SELECT MIN(id) FROM districts", "");
 	if ((rc = ki_rules_scope(req, district)) != 0)
 		return rc;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "district_id", (double)district);
 	cJSON_AddItemToObject(
 	    o, "districts",
-	    H->db_rows(db,
-	               "SELECT id, code, name, rules_version FROM districts "
-	               "WHERE id = ? OR ? ORDER BY code",
-	               "ii", district,
-	               (int64_t)jxp_role(H, req, "city_admin")));
+	    jx_host->db_rows(
+	        db,
+	        "SELECT id, code, name, rules_version FROM districts "
+	        "WHERE id = ? OR ? ORDER BY code",
+	        "ii", district, (int64_t)jxp_role(jx_host, req, "city_admin")));
 	cJSON_AddItemToObject(
 	    o, "versions",
-	    H->db_rows(db,
-	               "SELECT v.version, v.activated_at, v.version = "
-	               "d.rules_version AS active FROM rule_versions v JOIN "
-	               "districts d ON d.id = v.district_id WHERE "
-	               "v.district_id = ? ORDER BY v.version DESC",
-	               "i", district));
+	    jx_host->db_rows(
+	        db,
+	        "SELECT v.version, v.activated_at, v.version = "
+	        "d.rules_version AS active FROM rule_versions v JOIN "
+	        "districts d ON d.id = v.district_id WHERE "
+	        "v.district_id = ? ORDER BY v.version DESC",
+	        "i", district));
 	{
-		jx_stmt *st = H->db_query(
+		jx_stmt *st = jx_host->db_query(
 		    db,
 		    "SELECT v.source, d.rules_version FROM districts d LEFT "
 		    "JOIN rule_versions v ON v.district_id = d.id AND "
 		    "v.version = d.rules_version WHERE d.id = ?",
 		    "i", district);
 
-		if (st != NULL && H->db_step(st) == JX_DB_ROW) {
-			cJSON_AddStringToObject(
-			    o, "source",
-			    H->db_is_null(st, 0) ? "" : H->db_text(st, 0));
+		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+			cJSON_AddStringToObject(o, "source",
+			                        jx_host->db_is_null(st, 0)
+			                            ? ""
+			                            : jx_host->db_text(st, 0));
 			cJSON_AddNumberToObject(o, "version",
-			                        (double)H->db_int(st, 1));
+			                        (double)jx_host->db_int(st, 1));
 		}
-		H->db_finish(st);
+		jx_host->db_finish(st);
 	}
-	return H->reply_view(req, 200, "keyinfo/rules", o);
-}
-
-int
-ki_rules_init(struct jx_registrar *reg)
-{
-	static const struct jxp_route routes[] = {
-	    {"POST", "/api/v1/districts/{did}/rules/dry-run", route_dry_run, 0},
-	    {"GET", "/keyinfo/rules", page_rules, JX_ROUTE_PAGE},
-	};
-
-	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+	return jx_host->reply_view(req, 200, "keyinfo/rules", o);
 }

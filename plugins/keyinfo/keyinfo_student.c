@@ -28,12 +28,12 @@ ki_display(jx_req *req, const char *field, const char *value)
 		if (ki_org->national_norm(value, norm, sizeof(norm)) != 0)
 			return "";
 		ki_org->national_mask(norm, masked, sizeof(masked));
-		return H->strdup(req, masked);
+		return jx_host->strdup(req, masked);
 	}
 	if (strcmp(field, "id_number") != 0)
-		return H->strdup(req, value);
+		return jx_host->strdup(req, value);
 	ki_org->id_mask(value, masked, sizeof(masked));
-	return H->strdup(req, masked);
+	return jx_host->strdup(req, masked);
 }
 
 /* A field kept sealed, and so revealed only through the audited reveal:
@@ -78,13 +78,14 @@ ki_class_name(jx_req *req, jx_db *db, int64_t klass)
 
 	if (klass <= 0)
 		return out;
-	st = H->db_query(db, "SELECT grade, name FROM classes WHERE id = ?",
-	                 "i", klass);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW)
-		out = H->sprintf(req, "%s%s",
-		                 ki_org->grade_label((int)H->db_int(st, 0)),
-		                 H->db_text(st, 1));
-	H->db_finish(st);
+	st = jx_host->db_query(
+	    db, "SELECT grade, name FROM classes WHERE id = ?", "i", klass);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		out = jx_host->sprintf(
+		    req, "%s%s",
+		    ki_org->grade_label((int)jx_host->db_int(st, 0)),
+		    jx_host->db_text(st, 1));
+	jx_host->db_finish(st);
 	return out;
 }
 
@@ -93,7 +94,7 @@ ki_class_name(jx_req *req, jx_db *db, int64_t klass)
 static int
 ki_is_family(jx_req *req, int64_t student)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
 	return i != NULL && i->student_id == student &&
 	       (strcmp(i->role, "student") == 0 ||
@@ -105,8 +106,8 @@ ki_is_family(jx_req *req, int64_t student)
 static int
 ki_may_reveal(jx_req *req, int64_t school)
 {
-	return jxp_role(H, req, "school_admin,district_admin") &&
-	       H->may(req, JX_MANAGE_SCHOOL, school);
+	return jxp_role(jx_host, req, "school_admin,district_admin") &&
+	       jx_host->may(req, JX_MANAGE_SCHOOL, school);
 }
 
 /* The reply of GET (and of PUT by a manager). reveal: the field shown
@@ -156,20 +157,22 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, const char *reveal)
 	/* The latest decided change per field: a rejection's reason is
 	 * shown; a missing field whose submission was rejected is
 	 * "rejected". Then the pending ones, which win. */
-	st = H->db_query(db,
-	                 "SELECT field, status, reason FROM keyinfo_changes "
-	                 "WHERE student_id = ? AND status IN ('approved', "
-	                 "'rejected') ORDER BY id",
-	                 "i", s->id);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		f = cJSON_GetObjectItem(fields, H->db_text(st, 0));
+	st = jx_host->db_query(
+	    db,
+	    "SELECT field, status, reason FROM keyinfo_changes "
+	    "WHERE student_id = ? AND status IN ('approved', "
+	    "'rejected') ORDER BY id",
+	    "i", s->id);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		f = cJSON_GetObjectItem(fields, jx_host->db_text(st, 0));
 		if (f == NULL)
 			continue;
 		cJSON_DeleteItemFromObject(f, "rejected_reason");
-		if (strcmp(H->db_text(st, 1), "rejected") == 0) {
-			cJSON_AddStringToObject(
-			    f, "rejected_reason",
-			    H->db_text(st, 2) ? H->db_text(st, 2) : "");
+		if (strcmp(jx_host->db_text(st, 1), "rejected") == 0) {
+			cJSON_AddStringToObject(f, "rejected_reason",
+			                        jx_host->db_text(st, 2)
+			                            ? jx_host->db_text(st, 2)
+			                            : "");
 			if (cJSON_IsNull(cJSON_GetObjectItem(f, "value")))
 				cJSON_ReplaceItemInObject(
 				    f, "status",
@@ -179,29 +182,31 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, const char *reveal)
 			    f, "status", cJSON_CreateString("approved"));
 		}
 	}
-	H->db_finish(st);
-	st = H->db_query(db,
-	                 "SELECT field, new_value, id FROM keyinfo_changes "
-	                 "WHERE student_id = ? AND status = 'pending' ORDER "
-	                 "BY id",
-	                 "i", s->id);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		f = cJSON_GetObjectItem(fields, H->db_text(st, 0));
+	jx_host->db_finish(st);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT field, new_value, id FROM keyinfo_changes "
+	    "WHERE student_id = ? AND status = 'pending' ORDER "
+	    "BY id",
+	    "i", s->id);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		f = cJSON_GetObjectItem(fields, jx_host->db_text(st, 0));
 		if (f == NULL)
 			continue;
 		cJSON_ReplaceItemInObject(f, "status",
 		                          cJSON_CreateString("pending"));
 		cJSON_DeleteItemFromObject(f, "pending_value");
 		cJSON_DeleteItemFromObject(f, "change_id");
-		cJSON_AddStringToObject(f, "pending_value", H->db_text(st, 1));
+		cJSON_AddStringToObject(f, "pending_value",
+		                        jx_host->db_text(st, 1));
 		cJSON_AddNumberToObject(f, "change_id",
-		                        (double)H->db_int(st, 2));
+		                        (double)jx_host->db_int(st, 2));
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	cJSON_AddItemToObject(o, "problems", s->problems);
 	s->problems = NULL;
 	cJSON_AddBoolToObject(o, "can_edit",
-	                      H->may(req, JX_MANAGE_STUDENT, s->id));
+	                      jx_host->may(req, JX_MANAGE_STUDENT, s->id));
 	cJSON_AddBoolToObject(o, "can_submit", ki_is_family(req, s->id));
 	cJSON_AddBoolToObject(o, "can_reveal", ki_may_reveal(req, s->school));
 	cJSON_AddBoolToObject(o, "id_number_revealed",
@@ -220,20 +225,20 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, const char *reveal)
 static int
 ki_student_of(jx_req *req, jx_db *db, struct ki_student *s)
 {
-	int64_t id = H->req_param_id(req, "id");
+	int64_t id = jx_host->req_param_id(req, "id");
 
 	memset(s, 0, sizeof(*s));
-	if (id <= 0 || !H->may(req, JX_SEE_STUDENT, id) ||
+	if (id <= 0 || !jx_host->may(req, JX_SEE_STUDENT, id) ||
 	    ki_student_load(db, id, s) != 0)
-		return jxp_not_found(H, req);
+		return jxp_not_found(jx_host, req);
 	return 0;
 }
 
-static int
+int
 route_keyinfo_get(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
-	const char *reveal = H->req_query(req, "reveal");
+	jx_db *db = jx_host->req_db(req);
+	const char *reveal = jx_host->req_query(req, "reveal");
 	struct ki_student s;
 	const char *revealed = NULL;
 	cJSON *out;
@@ -243,49 +248,52 @@ route_keyinfo_get(jx_req *req, void *ud)
 	if ((rc = ki_student_of(req, db, &s)) != 0)
 		return rc;
 	if (reveal != NULL && *reveal != '\0') {
-		const char *reason = H->req_query(req, "reason");
+		const char *reason = jx_host->req_query(req, "reason");
 		cJSON *detail;
 		size_t n;
 
 		if (strcmp(reveal, "id_number") != 0 &&
 		    strcmp(reveal, "national_no") != 0) {
 			ki_student_free(&s);
-			H->problem_error(req, 0, "reveal",
-			                 "reveal is id_number or national_no");
-			return jxp_invalid(H, req, NULL);
+			jx_host->problem_error(
+			    req, 0, "reveal",
+			    "reveal is id_number or national_no");
+			return jxp_invalid(jx_host, req, NULL);
 		}
 		if (!ki_may_reveal(req, s.school)) {
 			ki_student_free(&s);
-			return jxp_forbidden(H, req);
+			return jxp_forbidden(jx_host, req);
 		}
 		while (reason != NULL && *reason == ' ')
 			reason++;
 		n = reason ? jxp_chars(reason) : 0;
 		if (n < 2 || n > 200) {
 			ki_student_free(&s);
-			H->problem_error(req, 0, "reason",
-			                 H->t(req, "keyinfo.reason_required"));
-			return jxp_invalid(H, req, NULL);
+			jx_host->problem_error(
+			    req, 0, "reason",
+			    jx_host->t(req, "keyinfo.reason_required"));
+			return jxp_invalid(jx_host, req, NULL);
 		}
 		detail = cJSON_CreateObject();
 		cJSON_AddStringToObject(detail, "reason", reason);
-		rc = H->audit(req,
-		              strcmp(reveal, "national_no") == 0
-		                  ? "keyinfo.national_no_revealed"
-		                  : "keyinfo.id_number_revealed",
-		              H->sprintf(req, "student:%lld", (long long)s.id),
-		              detail);
+		rc = jx_host->audit(
+		    req,
+		    strcmp(reveal, "national_no") == 0
+		        ? "keyinfo.national_no_revealed"
+		        : "keyinfo.id_number_revealed",
+		    jx_host->sprintf(req, "student:%lld", (long long)s.id),
+		    detail);
 		cJSON_Delete(detail);
 		if (rc != 0) {
 			ki_student_free(&s);
-			return jxp_storage_error(H, req);
+			return jxp_storage_error(jx_host, req);
 		}
 		revealed = strcmp(reveal, "national_no") == 0 ? "national_no"
 		                                              : "id_number";
 	}
 	out = ki_card(req, db, &s, revealed);
 	ki_student_free(&s);
-	return H->reply_view(req, 200, "keyinfo/card", out);
+	return jx_host->reply_view(req, 200, "keyinfo/card", out);
 }
 
 /* The submitted values: 0, or -1 after adding errors. new[k] is NULL
@@ -311,8 +319,9 @@ ki_read_values(jx_req *req, const cJSON *body, const char *nv[KI_NFIELDS],
 			continue;
 		}
 		if (!cJSON_IsString(v)) {
-			H->problem_error(req, 0, ki_fields[k],
-			                 H->t(req, "keyinfo.must_be_text"));
+			jx_host->problem_error(
+			    req, 0, ki_fields[k],
+			    jx_host->t(req, "keyinfo.must_be_text"));
 			bad = 1;
 			continue;
 		}
@@ -321,15 +330,16 @@ ki_read_values(jx_req *req, const cJSON *body, const char *nv[KI_NFIELDS],
 		for (e = p + strlen(p);
 		     e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
 			;
-		out = o = H->alloc(req, (size_t)(e - p) + 1);
+		out = o = jx_host->alloc(req, (size_t)(e - p) + 1);
 		for (; p < e; p++)
 			*o++ = strcmp(ki_fields[k], "id_number") == 0
 			           ? (*p == 'x' ? 'X' : *p)
 			           : *p;
 		*o = '\0';
 		if (jxp_chars(out) > KI_MAX_VALUE) {
-			H->problem_error(req, 0, ki_fields[k],
-			                 H->t(req, "keyinfo.too_long"));
+			jx_host->problem_error(
+			    req, 0, ki_fields[k],
+			    jx_host->t(req, "keyinfo.too_long"));
 			bad = 1;
 			continue;
 		}
@@ -341,7 +351,7 @@ ki_read_values(jx_req *req, const cJSON *body, const char *nv[KI_NFIELDS],
 		}
 		/* a 全国学籍号 as stored (and found by its hash) */
 		if (strcmp(ki_fields[k], "national_no") == 0) {
-			char *norm = H->alloc(req, strlen(out) + 1);
+			char *norm = jx_host->alloc(req, strlen(out) + 1);
 
 			if (ki_org->national_norm(out, norm, strlen(out) + 1) ==
 			    0)
@@ -350,7 +360,8 @@ ki_read_values(jx_req *req, const cJSON *body, const char *nv[KI_NFIELDS],
 		nv[k] = out;
 	}
 	if (*given == 0) {
-		H->problem_error(req, 0, NULL, H->t(req, "keyinfo.no_field"));
+		jx_host->problem_error(req, 0, NULL,
+		                       jx_host->t(req, "keyinfo.no_field"));
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -383,7 +394,7 @@ ki_rules_accept(jx_req *req, jx_db *db, struct ki_student *s,
 			if (strcmp(field, ki_fields[k]) == 0 && only[k])
 				counts = 1;
 		if (counts) {
-			H->problem_error(
+			jx_host->problem_error(
 			    req, 0, field,
 			    cJSON_GetObjectItem(p, "message")->valuestring);
 			bad = 1;
@@ -402,7 +413,7 @@ ki_taken(jx_db *db, int64_t student, const char *field, const char *value)
 		return 0;
 	if (strcmp(field, "national_no") == 0) {
 		ki_org->lookup_hash(value, hash);
-		return jxp_one(H, db,
+		return jxp_one(jx_host, db,
 		               "SELECT COUNT(*) FROM students WHERE "
 		               "national_no_hash = ? AND person_id != ?",
 		               "si", hash, student) != 0;
@@ -410,7 +421,7 @@ ki_taken(jx_db *db, int64_t student, const char *field, const char *value)
 	if (strcmp(field, "id_number") != 0)
 		return 0;
 	ki_org->lookup_hash(value, hash);
-	return jxp_one(H, db,
+	return jxp_one(jx_host, db,
 	               "SELECT COUNT(*) FROM students WHERE id_number_hash = "
 	               "? AND person_id != ?",
 	               "si", hash, student) != 0;
@@ -427,22 +438,24 @@ ki_write_field(jx_db *db, int64_t student, const char *field, const char *value)
 		int64_t n;
 
 		if (v == NULL)
-			return H->db_exec(db,
-			                  "UPDATE students SET id_number_enc = "
-			                  "NULL, id_number_hash = NULL, "
-			                  "id_number_masked = NULL WHERE "
-			                  "person_id = ?",
-			                  "i", student) == 1
+			return jx_host->db_exec(
+			           db,
+			           "UPDATE students SET id_number_enc = "
+			           "NULL, id_number_hash = NULL, "
+			           "id_number_masked = NULL WHERE "
+			           "person_id = ?",
+			           "i", student) == 1
 			           ? 0
 			           : -1;
 		if (ki_org->id_seal(v, &sealed, hash, masked, sizeof(masked)) !=
 		    0)
 			return -1;
-		n = H->db_exec(db,
-		               "UPDATE students SET id_number_enc = ?, "
-		               "id_number_hash = ?, id_number_masked = ? WHERE "
-		               "person_id = ?",
-		               "sssi", sealed, hash, masked, student);
+		n = jx_host->db_exec(
+		    db,
+		    "UPDATE students SET id_number_enc = ?, "
+		    "id_number_hash = ?, id_number_masked = ? WHERE "
+		    "person_id = ?",
+		    "sssi", sealed, hash, masked, student);
 		free(sealed);
 		return n == 1 ? 0 : -1;
 	}
@@ -453,19 +466,19 @@ ki_write_field(jx_db *db, int64_t student, const char *field, const char *value)
 		if (v != NULL && ki_org->national_seal(v, &sealed, hash, shown,
 		                                       sizeof(shown)) != 0)
 			return -1;
-		n = H->db_exec(db,
-		               "UPDATE students SET national_no = ?, "
-		               "national_no_enc = ?, national_no_hash = "
-		               "NULLIF(?, ''), national_no_masked = NULLIF(?, "
-		               "'') WHERE person_id = ?",
-		               "ssssi", sealed ? NULL : v, sealed, hash, shown,
-		               student);
+		n = jx_host->db_exec(
+		    db,
+		    "UPDATE students SET national_no = ?, "
+		    "national_no_enc = ?, national_no_hash = "
+		    "NULLIF(?, ''), national_no_masked = NULLIF(?, "
+		    "'') WHERE person_id = ?",
+		    "ssssi", sealed ? NULL : v, sealed, hash, shown, student);
 		free(sealed);
 		return n == 1 ? 0 : -1;
 	}
-	return H->db_exec(db,
-	                  "UPDATE students SET city_no = ? WHERE person_id = ?",
-	                  "si", v, student) == 1
+	return jx_host->db_exec(
+	           db, "UPDATE students SET city_no = ? WHERE person_id = ?",
+	           "si", v, student) == 1
 	           ? 0
 	           : -1;
 }
@@ -474,7 +487,7 @@ static cJSON *
 ki_change_detail(jx_req *req, const char *field, const char *old_shown,
                  const char *new_shown, const char *reason)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	cJSON *d = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(d, "field", field);
@@ -496,17 +509,17 @@ ki_changed(jx_db *db, const struct ki_student *s)
 	int rc;
 
 	cJSON_AddNumberToObject(ev, "student_id", (double)s->id);
-	rc = H->publish(db, "roster.student_changed", ev);
+	rc = jx_host->publish(db, "roster.student_changed", ev);
 	cJSON_Delete(ev);
 	if (rc != 0 || ki_refresh_school(db, s->school, 0) < 0)
 		return -1;
 	return 0;
 }
 
-static int
+int
 route_keyinfo_put(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	const char *nv[KI_NFIELDS], *reason;
 	int changed[KI_NFIELDS] = {0}, given, manager, nchanged = 0, rc;
 	struct ki_student s, orig;
@@ -516,21 +529,21 @@ route_keyinfo_put(jx_req *req, void *ud)
 	(void)ud;
 	if ((rc = ki_student_of(req, db, &s)) != 0)
 		return rc;
-	manager = H->may(req, JX_MANAGE_STUDENT, s.id);
+	manager = jx_host->may(req, JX_MANAGE_STUDENT, s.id);
 	if (!manager && !ki_is_family(req, s.id)) {
 		ki_student_free(&s);
-		return jxp_forbidden(H, req);
+		return jxp_forbidden(jx_host, req);
 	}
-	body = H->req_json(req);
+	body = jx_host->req_json(req);
 	if (body == NULL) {
 		ki_student_free(&s);
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	}
 	r = cJSON_GetObjectItem(body, "reason");
 	reason = cJSON_IsString(r) ? r->valuestring : NULL;
 	if (ki_read_values(req, body, nv, &given) != 0) {
 		ki_student_free(&s);
-		return jxp_invalid(H, req, NULL);
+		return jxp_invalid(jx_host, req, NULL);
 	}
 	/* orig keeps the values as they were, for the log and the queue */
 	memset(&orig, 0, sizeof(orig));
@@ -551,22 +564,24 @@ route_keyinfo_put(jx_req *req, void *ud)
 		*slot = *nv[k] ? strdup(nv[k]) : NULL;
 	}
 	if (ki_rules_accept(req, db, &s, changed) != 0) {
-		rc = H->reply_problem(req, 422, "validation-failed",
-		                      "Invalid input",
-		                      H->t(req, "keyinfo.rules_refused"));
+		rc = jx_host->reply_problem(
+		    req, 422, "validation-failed", "Invalid input",
+		    jx_host->t(req, "keyinfo.rules_refused"));
 		goto out;
 	}
 	if (manager) {
 		for (int k = 0; k < KI_NFIELDS; k++)
 			if (changed[k] &&
 			    ki_taken(db, s.id, ki_fields[k], nv[k])) {
-				H->problem_error(req, 0, ki_fields[k],
-				                 H->t(req, "keyinfo.taken"));
-				rc = jxp_conflict(H, req,
-				                  H->t(req, "keyinfo.taken"));
+				jx_host->problem_error(
+				    req, 0, ki_fields[k],
+				    jx_host->t(req, "keyinfo.taken"));
+				rc = jxp_conflict(
+				    jx_host, req,
+				    jx_host->t(req, "keyinfo.taken"));
 				goto out;
 			}
-		if (H->db_begin(db) != 0)
+		if (jx_host->db_begin(db) != 0)
 			goto fail;
 		for (int k = 0; k < KI_NFIELDS; k++) {
 			cJSON *d;
@@ -578,41 +593,44 @@ route_keyinfo_put(jx_req *req, void *ud)
 			    ki_display(req, ki_fields[k],
 			               ki_value(&orig, ki_fields[k])),
 			    ki_display(req, ki_fields[k], nv[k]), reason);
-			rc = ki_write_field(db, s.id, ki_fields[k], nv[k]) ||
-			     H->audit(req, "keyinfo.updated",
-			              H->sprintf(req, "student:%lld",
-			                         (long long)s.id),
-			              d);
+			rc =
+			    ki_write_field(db, s.id, ki_fields[k], nv[k]) ||
+			    jx_host->audit(req, "keyinfo.updated",
+			                   jx_host->sprintf(req, "student:%lld",
+			                                    (long long)s.id),
+			                   d);
 			cJSON_Delete(d);
 			if (rc != 0) {
-				H->db_rollback(db);
+				jx_host->db_rollback(db);
 				goto fail;
 			}
 		}
 		if ((nchanged > 0 && ki_changed(db, &s) != 0) ||
-		    H->db_commit(db) != 0) {
-			H->db_rollback(db);
+		    jx_host->db_commit(db) != 0) {
+			jx_host->db_rollback(db);
 			goto fail;
 		}
 		out = ki_card(req, db, &s, NULL);
-		rc = H->reply_json(req, 200, out);
+		rc = jx_host->reply_json(req, 200, out);
 		goto out;
 	}
 	if (nchanged == 0) {
-		H->problem_error(req, 0, NULL, H->t(req, "keyinfo.no_change"));
-		rc = jxp_invalid(H, req, H->t(req, "keyinfo.no_change"));
+		jx_host->problem_error(req, 0, NULL,
+		                       jx_host->t(req, "keyinfo.no_change"));
+		rc = jxp_invalid(jx_host, req,
+		                 jx_host->t(req, "keyinfo.no_change"));
 		goto out;
 	}
 	/* A student or parent: pending changes, one per field. */
 	out = cJSON_CreateObject();
 	ids = cJSON_CreateArray();
-	if (H->db_begin(db) != 0) {
+	if (jx_host->db_begin(db) != 0) {
 		cJSON_Delete(out);
 		cJSON_Delete(ids);
 		goto fail;
 	}
 	for (int k = 0; k < KI_NFIELDS; k++) {
-		const struct jx_identity *i = H->identity(req);
+		const struct jx_identity *i = jx_host->identity(req);
 		const char *old_shown, *new_shown;
 		char *sealed = NULL, hash[65], masked[64];
 		int64_t id;
@@ -631,13 +649,13 @@ route_keyinfo_put(jx_req *req, void *ud)
 		d = ki_change_detail(req, ki_fields[k], old_shown, new_shown,
 		                     reason);
 		id = -1;
-		if (H->db_exec(
+		if (jx_host->db_exec(
 		        db,
 		        "UPDATE keyinfo_changes SET status = "
 		        "'superseded' WHERE student_id = ? AND field = ? "
 		        "AND status = 'pending'",
 		        "is", s.id, ki_fields[k]) >= 0)
-			id = H->db_insert(
+			id = jx_host->db_insert(
 			    db,
 			    "INSERT INTO keyinfo_changes(student_id, "
 			    "school_id, "
@@ -649,35 +667,36 @@ route_keyinfo_put(jx_req *req, void *ud)
 			    "FROM persons WHERE id = ?), ?)",
 			    "iiisssssiiii", s.id, s.school, s.district,
 			    ki_fields[k], old_shown, new_shown, sealed, reason,
-			    i->account_id, i->id, i->person_id, H->now());
+			    i->account_id, i->id, i->person_id, jx_host->now());
 		free(sealed);
 		if (id > 0)
 			cJSON_AddItemToObject(d, "change_id",
 			                      cJSON_CreateNumber((double)id));
 		if (id <= 0 ||
-		    H->audit(req, "keyinfo.submitted",
-		             H->sprintf(req, "student:%lld", (long long)s.id),
-		             d) != 0) {
+		    jx_host->audit(
+		        req, "keyinfo.submitted",
+		        jx_host->sprintf(req, "student:%lld", (long long)s.id),
+		        d) != 0) {
 			cJSON_Delete(d);
 			goto fail_tx;
 		}
 		cJSON_Delete(d);
 		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)id));
 	}
-	if (H->db_commit(db) != 0)
+	if (jx_host->db_commit(db) != 0)
 		goto fail_tx;
 	cJSON_AddItemToObject(out, "change_id",
 	                      cJSON_Duplicate(cJSON_GetArrayItem(ids, 0), 1));
 	cJSON_AddItemToObject(out, "change_ids", ids);
 	cJSON_AddStringToObject(out, "status", "pending");
-	rc = H->reply_json(req, 202, out);
+	rc = jx_host->reply_json(req, 202, out);
 	goto out;
 fail_tx:
-	H->db_rollback(db);
+	jx_host->db_rollback(db);
 	cJSON_Delete(out);
 	cJSON_Delete(ids);
 fail:
-	rc = jxp_storage_error(H, req);
+	rc = jxp_storage_error(jx_host, req);
 out:
 	ki_student_free(&orig);
 	ki_student_free(&s);
@@ -700,49 +719,53 @@ ki_change_item(jx_req *req, jx_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(o, "id", (double)H->db_int(st, 0));
-	cJSON_AddNumberToObject(o, "student_id", (double)H->db_int(st, 1));
-	cJSON_AddStringToObject(o, "student_name", H->db_text(st, 2));
+	cJSON_AddNumberToObject(o, "id", (double)jx_host->db_int(st, 0));
+	cJSON_AddNumberToObject(o, "student_id",
+	                        (double)jx_host->db_int(st, 1));
+	cJSON_AddStringToObject(o, "student_name", jx_host->db_text(st, 2));
 	cJSON_AddStringToObject(
 	    o, "class_name",
-	    H->db_is_null(st, 4)
+	    jx_host->db_is_null(st, 4)
 	        ? ""
-	        : H->sprintf(req, "%s%s",
-	                     ki_org->grade_label((int)H->db_int(st, 3)),
-	                     H->db_text(st, 4)));
-	cJSON_AddStringToObject(o, "field", H->db_text(st, 5));
+	        : jx_host->sprintf(
+	              req, "%s%s",
+	              ki_org->grade_label((int)jx_host->db_int(st, 3)),
+	              jx_host->db_text(st, 4)));
+	cJSON_AddStringToObject(o, "field", jx_host->db_text(st, 5));
 	cJSON_AddStringToObject(o, "field_label",
-	                        ki_field_label(H->db_text(st, 5)));
-	cJSON_AddStringToObject(o, "old_value", H->db_text(st, 6));
-	cJSON_AddStringToObject(o, "new_value", H->db_text(st, 7));
-	cJSON_AddStringToObject(o, "status", H->db_text(st, 8));
-	if (H->db_is_null(st, 9))
+	                        ki_field_label(jx_host->db_text(st, 5)));
+	cJSON_AddStringToObject(o, "old_value", jx_host->db_text(st, 6));
+	cJSON_AddStringToObject(o, "new_value", jx_host->db_text(st, 7));
+	cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 8));
+	if (jx_host->db_is_null(st, 9))
 		cJSON_AddNullToObject(o, "reason");
 	else
-		cJSON_AddStringToObject(o, "reason", H->db_text(st, 9));
-	cJSON_AddStringToObject(o, "submitted_by", H->db_text(st, 10));
+		cJSON_AddStringToObject(o, "reason", jx_host->db_text(st, 9));
+	cJSON_AddStringToObject(o, "submitted_by", jx_host->db_text(st, 10));
 	cJSON_AddItemToObject(o, "submitted_at",
-	                      jxp_time(H, H->db_int(st, 11)));
-	cJSON_AddItemToObject(o, "reviewed_at", jxp_time(H, H->db_int(st, 12)));
-	cJSON_AddNumberToObject(o, "school_id", (double)H->db_int(st, 13));
+	                      jxp_time(jx_host, jx_host->db_int(st, 11)));
+	cJSON_AddItemToObject(o, "reviewed_at",
+	                      jxp_time(jx_host, jx_host->db_int(st, 12)));
+	cJSON_AddNumberToObject(o, "school_id",
+	                        (double)jx_host->db_int(st, 13));
 	return o;
 }
 
 int
 ki_manage_school(jx_req *req, int64_t school)
 {
-	if (school <= 0 || !H->may(req, JX_SEE_SCHOOL, school))
-		return jxp_not_found(H, req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
-		return jxp_forbidden(H, req);
+	if (school <= 0 || !jx_host->may(req, JX_SEE_SCHOOL, school))
+		return jxp_not_found(jx_host, req);
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, school))
+		return jxp_forbidden(jx_host, req);
 	return 0;
 }
 
 static int
 ki_changes_reply(jx_req *req, int64_t school)
 {
-	jx_db *db = H->req_db(req);
-	const char *status = H->req_query(req, "status");
+	jx_db *db = jx_host->req_db(req);
+	const char *status = jx_host->req_query(req, "status");
 	int64_t limit, after;
 	cJSON *items, *out;
 	jx_stmt *st;
@@ -754,43 +777,44 @@ ki_changes_reply(jx_req *req, int64_t school)
 		status = "pending";
 	if (strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 &&
 	    strcmp(status, "rejected") != 0 && strcmp(status, "all") != 0) {
-		H->problem_error(req, 0, "status",
-		                 "status must be pending, approved, rejected "
-		                 "or all");
-		return jxp_invalid(H, req, NULL);
+		jx_host->problem_error(
+		    req, 0, "status",
+		    "status must be pending, approved, rejected "
+		    "or all");
+		return jxp_invalid(jx_host, req, NULL);
 	}
-	jxp_page(H, req, &limit, &after);
-	st = H->db_query(db,
-	                 "SELECT " KI_CHANGE_COLUMNS KI_CHANGE_FROM
-	                 "WHERE k.school_id = ? AND (? = 'all' AND k.status "
-	                 "!= 'superseded' OR k.status = ?) AND (? = 0 OR "
-	                 "k.id < ?) ORDER BY k.id DESC LIMIT ?",
-	                 "issiii", school, status, status, after, after,
-	                 limit + 1);
+	jxp_page(jx_host, req, &limit, &after);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT " KI_CHANGE_COLUMNS KI_CHANGE_FROM
+	    "WHERE k.school_id = ? AND (? = 'all' AND k.status "
+	    "!= 'superseded' OR k.status = ?) AND (? = 0 OR "
+	    "k.id < ?) ORDER BY k.id DESC LIMIT ?",
+	    "issiii", school, status, status, after, after, limit + 1);
 	if (st == NULL)
-		return jxp_storage_error(H, req);
+		return jxp_storage_error(jx_host, req);
 	items = cJSON_CreateArray();
-	while (H->db_step(st) == JX_DB_ROW)
+	while (jx_host->db_step(st) == JX_DB_ROW)
 		cJSON_AddItemToArray(items, ki_change_item(req, st));
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	out = jxp_items(items, limit, "id");
 	cJSON_AddNumberToObject(out, "school_id", (double)school);
 	cJSON_AddStringToObject(out, "status", status);
-	return H->reply_view(req, 200, "keyinfo/changes", out);
+	return jx_host->reply_view(req, 200, "keyinfo/changes", out);
 }
 
-static int
+int
 route_changes(jx_req *req, void *ud)
 {
 	(void)ud;
-	return ki_changes_reply(req, H->req_param_id(req, "sid"));
+	return ki_changes_reply(req, jx_host->req_param_id(req, "sid"));
 }
 
 /* The page: the acting school admin's school. */
-static int
+int
 page_changes(jx_req *req, void *ud)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
 	(void)ud;
 	return ki_changes_reply(req, i ? i->school_id : 0);
@@ -800,14 +824,14 @@ page_changes(jx_req *req, void *ud)
 static cJSON *
 ki_change_get(jx_req *req, jx_db *db, int64_t id)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db, "SELECT " KI_CHANGE_COLUMNS KI_CHANGE_FROM "WHERE k.id = ?",
 	    "i", id);
 	cJSON *o = NULL;
 
-	if (st != NULL && H->db_step(st) == JX_DB_ROW)
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
 		o = ki_change_item(req, st);
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return o;
 }
 
@@ -823,19 +847,20 @@ ki_review_approve(jx_req *req, jx_db *db, int64_t change, const char *field,
 	int rc;
 
 	if (ki_student_load(db, student, &s) != 0)
-		return jxp_not_found(H, req);
-	st = H->db_query(db,
-	                 "SELECT new_value, new_sealed FROM keyinfo_changes "
-	                 "WHERE id = ?",
-	                 "i", change);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW)
-		value = H->db_is_null(st, 1)
-		            ? strdup(H->db_text(st, 0))
-		            : ki_org->id_open(H->db_text(st, 1));
-	H->db_finish(st);
+		return jxp_not_found(jx_host, req);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT new_value, new_sealed FROM keyinfo_changes "
+	    "WHERE id = ?",
+	    "i", change);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		value = jx_host->db_is_null(st, 1)
+		            ? strdup(jx_host->db_text(st, 0))
+		            : ki_org->id_open(jx_host->db_text(st, 1));
+	jx_host->db_finish(st);
 	if (value == NULL) {
 		ki_student_free(&s);
-		return jxp_storage_error(H, req);
+		return jxp_storage_error(jx_host, req);
 	}
 	d = ki_change_detail(req, field,
 	                     ki_display(req, field, ki_value(&s, field)),
@@ -847,29 +872,34 @@ ki_review_approve(jx_req *req, jx_db *db, int64_t change, const char *field,
 	for (int k = 0; k < KI_NFIELDS; k++)
 		only[k] = strcmp(ki_fields[k], field) == 0;
 	if (ki_rules_accept(req, db, &s, only) != 0) {
-		rc = H->reply_problem(req, 422, "validation-failed",
-		                      "Invalid input",
-		                      H->t(req, "keyinfo.rules_refused"));
+		rc = jx_host->reply_problem(
+		    req, 422, "validation-failed", "Invalid input",
+		    jx_host->t(req, "keyinfo.rules_refused"));
 		goto out;
 	}
 	if (ki_taken(db, s.id, field, value)) {
-		H->problem_error(req, 0, field, H->t(req, "keyinfo.taken"));
-		rc = jxp_conflict(H, req, H->t(req, "keyinfo.taken"));
+		jx_host->problem_error(req, 0, field,
+		                       jx_host->t(req, "keyinfo.taken"));
+		rc = jxp_conflict(jx_host, req,
+		                  jx_host->t(req, "keyinfo.taken"));
 		goto out;
 	}
-	if (H->db_begin(db) != 0 || ki_write_field(db, s.id, field, value) ||
-	    H->db_exec(db,
-	               "UPDATE keyinfo_changes SET status = 'approved', "
-	               "reviewed_by = ?, reviewed_at = ?, new_sealed = NULL "
-	               "WHERE id = ? AND status = 'pending'",
-	               "iii", H->identity(req)->account_id, H->now(),
-	               change) != 1 ||
-	    H->audit(req, "keyinfo.approved",
-	             H->sprintf(req, "student:%lld", (long long)s.id),
-	             d) != 0 ||
-	    ki_changed(db, &s) != 0 || H->db_commit(db) != 0) {
-		H->db_rollback(db);
-		rc = jxp_storage_error(H, req);
+	if (jx_host->db_begin(db) != 0 ||
+	    ki_write_field(db, s.id, field, value) ||
+	    jx_host->db_exec(
+	        db,
+	        "UPDATE keyinfo_changes SET status = 'approved', "
+	        "reviewed_by = ?, reviewed_at = ?, new_sealed = NULL "
+	        "WHERE id = ? AND status = 'pending'",
+	        "iii", jx_host->identity(req)->account_id, jx_host->now(),
+	        change) != 1 ||
+	    jx_host->audit(
+	        req, "keyinfo.approved",
+	        jx_host->sprintf(req, "student:%lld", (long long)s.id),
+	        d) != 0 ||
+	    ki_changed(db, &s) != 0 || jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
+		rc = jxp_storage_error(jx_host, req);
 		goto out;
 	}
 	rc = 0;
@@ -882,11 +912,11 @@ out:
 	return rc;
 }
 
-static int
+int
 route_review(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
-	int64_t id = H->req_param_id(req, "id");
+	jx_db *db = jx_host->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id");
 	const cJSON *dec, *rea;
 	cJSON *change, *body, *d;
 	const char *decision, *reason = NULL, *field, *status;
@@ -896,7 +926,7 @@ route_review(jx_req *req, void *ud)
 	(void)ud;
 	change = id > 0 ? ki_change_get(req, db, id) : NULL;
 	if (change == NULL)
-		return jxp_not_found(H, req);
+		return jxp_not_found(jx_host, req);
 	rc = ki_manage_school(
 	    req,
 	    (int64_t)cJSON_GetObjectItem(change, "school_id")->valuedouble);
@@ -904,10 +934,10 @@ route_review(jx_req *req, void *ud)
 		cJSON_Delete(change);
 		return rc;
 	}
-	body = H->req_json(req);
+	body = jx_host->req_json(req);
 	if (body == NULL) {
 		cJSON_Delete(change);
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	}
 	dec = cJSON_GetObjectItem(body, "decision");
 	rea = cJSON_GetObjectItem(body, "reason");
@@ -919,31 +949,33 @@ route_review(jx_req *req, void *ud)
 	}
 	if (strcmp(decision, "approve") != 0 &&
 	    strcmp(decision, "reject") != 0) {
-		H->problem_error(req, 0, "decision",
-		                 "decision must be approve or reject");
+		jx_host->problem_error(req, 0, "decision",
+		                       "decision must be approve or reject");
 		bad = 1;
 	} else if (strcmp(decision, "reject") == 0 &&
 	           (reason == NULL || jxp_chars(reason) < 2)) {
-		H->problem_error(req, 0, "reason",
-		                 H->t(req, "keyinfo.reject_reason_required"));
+		jx_host->problem_error(
+		    req, 0, "reason",
+		    jx_host->t(req, "keyinfo.reject_reason_required"));
 		bad = 1;
 	}
 	if (reason != NULL && jxp_chars(reason) > 200) {
-		H->problem_error(req, 0, "reason",
-		                 H->t(req, "keyinfo.too_long"));
+		jx_host->problem_error(req, 0, "reason",
+		                       jx_host->t(req, "keyinfo.too_long"));
 		bad = 1;
 	}
 	if (bad) {
 		cJSON_Delete(change);
-		return jxp_invalid(H, req, NULL);
+		return jxp_invalid(jx_host, req, NULL);
 	}
 	status = cJSON_GetObjectItem(change, "status")->valuestring;
 	if (strcmp(status, "pending") != 0) {
 		cJSON_Delete(change);
-		return jxp_conflict(H, req, H->t(req, "keyinfo.not_pending"));
+		return jxp_conflict(jx_host, req,
+		                    jx_host->t(req, "keyinfo.not_pending"));
 	}
-	field =
-	    H->strdup(req, cJSON_GetObjectItem(change, "field")->valuestring);
+	field = jx_host->strdup(
+	    req, cJSON_GetObjectItem(change, "field")->valuestring);
 	student =
 	    (int64_t)cJSON_GetObjectItem(change, "student_id")->valuedouble;
 	if (strcmp(decision, "approve") == 0) {
@@ -959,55 +991,40 @@ route_review(jx_req *req, void *ud)
 		    reason);
 		cJSON_AddNumberToObject(d, "change_id", (double)id);
 		cJSON_Delete(change);
-		if (H->db_begin(db) != 0 ||
-		    H->db_exec(
+		if (jx_host->db_begin(db) != 0 ||
+		    jx_host->db_exec(
 		        db,
 		        "UPDATE keyinfo_changes SET status = 'rejected', "
 		        "reason = ?, reviewed_by = ?, reviewed_at = ?, "
 		        "new_sealed = NULL WHERE id = ? AND status = "
 		        "'pending'",
-		        "siii", reason, H->identity(req)->account_id, H->now(),
-		        id) != 1 ||
-		    H->audit(
-		        req, "keyinfo.rejected",
-		        H->sprintf(req, "student:%lld", (long long)student),
-		        d) != 0 ||
-		    H->db_commit(db) != 0) {
-			H->db_rollback(db);
+		        "siii", reason, jx_host->identity(req)->account_id,
+		        jx_host->now(), id) != 1 ||
+		    jx_host->audit(req, "keyinfo.rejected",
+		                   jx_host->sprintf(req, "student:%lld",
+		                                    (long long)student),
+		                   d) != 0 ||
+		    jx_host->db_commit(db) != 0) {
+			jx_host->db_rollback(db);
 			cJSON_Delete(d);
-			return jxp_storage_error(H, req);
+			return jxp_storage_error(jx_host, req);
 		}
 		cJSON_Delete(d);
 	}
 	change = ki_change_get(req, db, id);
-	return H->reply_json(req, 200, change);
+	return jx_host->reply_json(req, 200, change);
 }
 
 /* /keyinfo/mine: a student's or parent's own card. */
-static int
+int
 page_mine(jx_req *req, void *ud)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
 	(void)ud;
 	if (i == NULL || i->student_id <= 0)
-		return jxp_not_found(H, req);
-	return H->reply_redirect(req, H->sprintf(req, "/students/%lld/keyinfo",
-	                                         (long long)i->student_id));
-}
-
-int
-ki_student_init(struct jx_registrar *reg)
-{
-	static const struct jxp_route routes[] = {
-	    {"GET", "/api/v1/students/{id}/keyinfo", route_keyinfo_get, 0},
-	    {"PUT", "/api/v1/students/{id}/keyinfo", route_keyinfo_put, 0},
-	    {"GET", "/students/{id}/keyinfo", route_keyinfo_get, JX_ROUTE_PAGE},
-	    {"GET", "/api/v1/schools/{sid}/keyinfo/changes", route_changes, 0},
-	    {"GET", "/keyinfo/changes", page_changes, JX_ROUTE_PAGE},
-	    {"POST", "/api/v1/keyinfo/changes/{id}/review", route_review, 0},
-	    {"GET", "/keyinfo/mine", page_mine, JX_ROUTE_PAGE},
-	};
-
-	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+		return jxp_not_found(jx_host, req);
+	return jx_host->reply_redirect(
+	    req, jx_host->sprintf(req, "/students/%lld/keyinfo",
+	                          (long long)i->student_id));
 }

@@ -17,20 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct jx_host *notices_host;
+JX_HOST_DECLARE;
 const struct jx_org_v1 *notices_org;
 
 int
 notices_not_found(jx_req *req)
 {
-	return notices_host->reply_problem(req, 404, "not-found", "Not found",
-	                                   "No such notice.");
+	return jx_host->reply_problem(req, 404, "not-found", "Not found",
+	                              "No such notice.");
 }
 
 int
 notices_forbidden(jx_req *req, const char *detail)
 {
-	return notices_host->reply_problem(
+	return jx_host->reply_problem(
 	    req, 403, "forbidden", "Forbidden",
 	    detail ? detail : "Your identity may not do this.");
 }
@@ -39,7 +39,7 @@ void
 notices_page(jx_req *req, int64_t *limit, int64_t *before)
 {
 	/* newest first: the cursor is the last id shown, none the top */
-	jxp_page(notices_host, req, limit, before);
+	jxp_page(jx_host, req, limit, before);
 	if (*before <= 0)
 		*before = INT64_MAX;
 }
@@ -47,7 +47,7 @@ notices_page(jx_req *req, int64_t *limit, int64_t *before)
 int
 notices_is_api(jx_req *req)
 {
-	return strncmp(notices_host->req_path(req), "/api/", 5) == 0;
+	return jx_host->req_is_api(req);
 }
 
 void
@@ -75,20 +75,14 @@ notices_cut(const char *s, size_t max, char *out, size_t outlen)
 static int
 notices_init(const struct jx_host *h, struct jx_registrar *reg)
 {
-	notices_host = h;
-	if (h->size < offsetof(struct jx_host, send) + sizeof(h->send)) {
-		h->log(JX_LOG_ERROR, "notices",
-		       "the host is older than ABI 1.2 (no send)");
-		return -1;
-	}
+	JX_HOST_INIT(h);
 	notices_org = h->service(JX_ORG_SERVICE);
 	if (notices_org == NULL) {
 		h->log(JX_LOG_ERROR, "notices", "the host has no %s service",
 		       JX_ORG_SERVICE);
 		return -1;
 	}
-	if (notices_compose_init(reg) != 0 || notices_read_init(reg) != 0 ||
-	    notices_deliver_init(reg) != 0 || notices_pages_init(reg) != 0)
+	if (notices_deliver_init(reg) != 0)
 		return -1;
 	reg->menu(reg, "school_admin,teacher", "nav.notices.sent", "/notices",
 	          30);
@@ -155,9 +149,29 @@ static const char *const notices_migrations[] = {
     "CREATE INDEX notices_calls_class ON notices_calls(class_id);",
     NULL};
 
+/* A JX_ROUTE_BOTH handler answers the page and the API alike. */
+static const struct jx_route notices_routes[] = {
+    {"POST", "/api/v1/notices", compose_create, NULL, 0},
+    {"POST", "/api/v1/notices/preview", compose_preview, NULL, 0},
+    {"GET", "/api/v1/notices/{id}", api_get, NULL, 0},
+    {"GET", "/notices/{id}/receipts", notices_receipts_get, NULL,
+     JX_ROUTE_BOTH},
+    {"POST", "/notices/{id}/remind", notices_remind_post, NULL, JX_ROUTE_BOTH},
+    {"POST", "/api/v1/inbox/{notice_id}/read", api_read, NULL, 0},
+    {"GET", "/notices", page_list, NULL, JX_ROUTE_BOTH},
+    {"GET", "/notices/new", page_new, NULL, JX_ROUTE_PAGE},
+    {"GET", "/notices/calls", page_calls, NULL, JX_ROUTE_BOTH},
+    {"POST", "/notices", notices_compose_form, NULL, JX_ROUTE_PAGE},
+    {"GET", "/notices/{id}", page_notice, NULL, JX_ROUTE_PAGE},
+    {"GET", "/inbox", page_inbox, NULL, JX_ROUTE_BOTH},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
 static const struct jx_plugin notices_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = 2,
+    .abi_minor = 0,
+    .routes = notices_routes,
     .name = "notices",
     .version = "1.0.0",
     .migrations = notices_migrations,

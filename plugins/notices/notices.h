@@ -16,7 +16,7 @@
 
 #include "notices_time.h"
 
-extern const struct jx_host *notices_host;
+JX_HOST_EXTERN;
 extern const struct jx_org_v1 *notices_org;
 
 #define NOTICES_TITLE_MAX 60     /* characters */
@@ -36,14 +36,12 @@ int notices_is_api(jx_req *req);
 void notices_cut(const char *s, size_t max, char *out, size_t outlen);
 
 /* ---- notices_compose.c ------------------------------------------------ */
-int notices_compose_init(struct jx_registrar *reg);
 /* The page form's POST /notices (notices_pages.c calls it). */
 int notices_compose_form(jx_req *req, void *ud);
 /* The compose page's data: the school's classes and grades. */
 cJSON *notices_compose_options(jx_req *req, jx_db *db);
 
 /* ---- notices_read.c --------------------------------------------------- */
-int notices_read_init(struct jx_registrar *reg);
 /*
  * What the acting identity may do with notice id: 2 the sender (or an
  * admin of its school), 1 a recipient through the acting identity, 0
@@ -65,6 +63,19 @@ cJSON *notices_calls_json(jx_req *req, jx_db *db);
 
 /* ---- notices_deliver.c ------------------------------------------------ */
 int notices_deliver_init(struct jx_registrar *reg);
+
+/* Handlers of the route table (notices.c). */
+int api_get(jx_req *req, void *ud);
+int api_read(jx_req *req, void *ud);
+int notices_receipts_get(jx_req *req, void *ud);
+int notices_remind_post(jx_req *req, void *ud);
+int page_list(jx_req *req, void *ud);
+int page_new(jx_req *req, void *ud);
+int page_notice(jx_req *req, void *ud);
+int page_inbox(jx_req *req, void *ud);
+int page_calls(jx_req *req, void *ud);
+int compose_create(jx_req *req, void *ud);
+int compose_preview(jx_req *req, void *ud);
 /*
  * Queues the first delivery of notice id to its recipients (in-app for
  * all, WeChat for parents) and the escalation timers; in the caller's
@@ -81,6 +92,5 @@ int64_t notices_deliver_remind(jx_db *db, int64_t id, const char *channel);
 int64_t notices_not_before(jx_db *db, int64_t id);
 
 /* ---- notices_pages.c -------------------------------------------------- */
-int notices_pages_init(struct jx_registrar *reg);
 
 #endif

@@ -23,7 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#define H notices_host
 #define NOTICES_MAX_CLASSES 500
 
 enum { ROLE_PARENT = 1, ROLE_TEACHER = 2, ROLE_STUDENT = 4 };
@@ -78,8 +77,9 @@ draft_string(jx_req *req, struct draft *d, const cJSON *body, const char *name,
 	char *out;
 
 	if (!cJSON_IsString(v)) {
-		draft_error(d, name,
-		            H->sprintf(req, "%s is required (text)", name));
+		draft_error(
+		    d, name,
+		    jx_host->sprintf(req, "%s is required (text)", name));
 		return NULL;
 	}
 	for (s = v->valuestring;
@@ -89,13 +89,14 @@ draft_string(jx_req *req, struct draft *d, const cJSON *body, const char *name,
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
 	                 e[-1] == '\r'))
 		e--;
-	out = H->alloc(req, (size_t)(e - s) + 1);
+	out = jx_host->alloc(req, (size_t)(e - s) + 1);
 	memcpy(out, s, (size_t)(e - s));
 	out[e - s] = '\0';
 	if (*out == '\0' || draft_chars(out) > max) {
 		draft_error(d, name,
-		            H->sprintf(req, "%s must have 1 to %zu characters",
-		                       name, max));
+		            jx_host->sprintf(req,
+		                             "%s must have 1 to %zu characters",
+		                             name, max));
 		return NULL;
 	}
 	return out;
@@ -145,17 +146,17 @@ draft_audience(jx_req *req, jx_db *db, struct draft *d, int64_t school,
 	{
 		int64_t id = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 
-		if (id <= 0 || jxp_one(notices_host, db,
+		if (id <= 0 || jxp_one(jx_host, db,
 		                       "SELECT 1 FROM classes WHERE id = "
 		                       "? AND school_id = ?",
 		                       "ii", id, school) != 1) {
 			draft_error(d, "audience.class_ids",
-			            H->sprintf(req,
-			                       "no class %s in your school",
-			                       cJSON_IsNumber(v)
-			                           ? H->sprintf(req, "%.0f",
-			                                        v->valuedouble)
-			                           : "(not an id)"));
+			            jx_host->sprintf(
+			                req, "no class %s in your school",
+			                cJSON_IsNumber(v)
+			                    ? jx_host->sprintf(req, "%.0f",
+			                                       v->valuedouble)
+			                    : "(not an id)"));
 			continue;
 		}
 		if (!draft_has_class(d, id))
@@ -177,13 +178,14 @@ draft_audience(jx_req *req, jx_db *db, struct draft *d, int64_t school,
 			continue;
 		}
 		cJSON_AddItemToArray(ngrades, cJSON_CreateNumber(g));
-		st = H->db_query(db,
-		                 "SELECT id FROM classes WHERE school_id = ? "
-		                 "AND grade = ? ORDER BY id",
-		                 "ii", school, (int64_t)g);
-		while (st != NULL && H->db_step(st) == JX_DB_ROW)
-			draft_add_class(d, H->db_int(st, 0));
-		H->db_finish(st);
+		st = jx_host->db_query(
+		    db,
+		    "SELECT id FROM classes WHERE school_id = ? "
+		    "AND grade = ? ORDER BY id",
+		    "ii", school, (int64_t)g);
+		while (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+			draft_add_class(d, jx_host->db_int(st, 0));
+		jx_host->db_finish(st);
 	}
 	d->whole_school =
 	    cJSON_GetArraySize(nids) == 0 && cJSON_GetArraySize(ngrades) == 0;
@@ -218,15 +220,15 @@ static void
 draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
             int preview)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(body, "kind");
 	const cJSON *urgent = cJSON_GetObjectItemCaseSensitive(body, "urgent");
 	const cJSON *deadline =
 	    cJSON_GetObjectItemCaseSensitive(body, "deadline");
-	int teacher = jxp_role(notices_host, req, "teacher");
+	int teacher = jxp_role(jx_host, req, "teacher");
 
 	if (i == NULL || i->school_id <= 0 ||
-	    !jxp_role(notices_host, req, "school_admin,teacher")) {
+	    !jxp_role(jx_host, req, "school_admin,teacher")) {
 		d->status = 403;
 		d->detail = "Only a school's administrators and teachers "
 		            "send notices.";
@@ -260,7 +262,7 @@ draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
 				draft_error(d, "deadline",
 				            "deadline is a time like "
 				            "2026-12-01T18:00:00+08:00");
-			} else if (d->deadline <= H->now()) {
+			} else if (d->deadline <= jx_host->now()) {
 				d->deadline = 0;
 				draft_error(d, "deadline",
 				            "deadline must be in the future");
@@ -304,44 +306,48 @@ compose_via_class(jx_db *db, int64_t id, int64_t school, int64_t klass,
                   int roles)
 {
 	if ((roles & ROLE_PARENT) &&
-	    H->db_exec(db,
-	               "INSERT INTO notices_via(notice_id, person_id, role, "
-	               "student_id, class_id) SELECT ?, g.parent_id, "
-	               "'parent', g.student_id, s.class_id FROM students s "
-	               "JOIN guardians g ON g.student_id = s.person_id WHERE "
-	               "s.school_id = ? AND s.status = 'in_school' AND (? = 0 "
-	               "OR s.class_id = ?) ON CONFLICT DO NOTHING",
-	               "iiii", id, school, klass, klass) < 0)
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO notices_via(notice_id, person_id, role, "
+	        "student_id, class_id) SELECT ?, g.parent_id, "
+	        "'parent', g.student_id, s.class_id FROM students s "
+	        "JOIN guardians g ON g.student_id = s.person_id WHERE "
+	        "s.school_id = ? AND s.status = 'in_school' AND (? = 0 "
+	        "OR s.class_id = ?) ON CONFLICT DO NOTHING",
+	        "iiii", id, school, klass, klass) < 0)
 		return -1;
 	if ((roles & ROLE_STUDENT) &&
-	    H->db_exec(db,
-	               "INSERT INTO notices_via(notice_id, person_id, role, "
-	               "student_id, class_id) SELECT ?, s.person_id, "
-	               "'student', s.person_id, s.class_id FROM students s "
-	               "WHERE s.school_id = ? AND s.status = 'in_school' AND "
-	               "(? = 0 OR s.class_id = ?) ON CONFLICT DO NOTHING",
-	               "iiii", id, school, klass, klass) < 0)
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO notices_via(notice_id, person_id, role, "
+	        "student_id, class_id) SELECT ?, s.person_id, "
+	        "'student', s.person_id, s.class_id FROM students s "
+	        "WHERE s.school_id = ? AND s.status = 'in_school' AND "
+	        "(? = 0 OR s.class_id = ?) ON CONFLICT DO NOTHING",
+	        "iiii", id, school, klass, klass) < 0)
 		return -1;
 	if (!(roles & ROLE_TEACHER))
 		return 0;
 	if (klass == 0)
-		return H->db_exec(db,
-		                  "INSERT INTO notices_via(notice_id, "
-		                  "person_id, role, student_id) SELECT ?, "
-		                  "t.person_id, 'teacher', 0 FROM teachers t "
-		                  "WHERE t.school_id = ? AND t.status = "
-		                  "'in_school' ON CONFLICT DO NOTHING",
-		                  "ii", id, school) < 0
+		return jx_host->db_exec(
+		           db,
+		           "INSERT INTO notices_via(notice_id, "
+		           "person_id, role, student_id) SELECT ?, "
+		           "t.person_id, 'teacher', 0 FROM teachers t "
+		           "WHERE t.school_id = ? AND t.status = "
+		           "'in_school' ON CONFLICT DO NOTHING",
+		           "ii", id, school) < 0
 		           ? -1
 		           : 0;
-	return H->db_exec(db,
-	                  "INSERT INTO notices_via(notice_id, person_id, role, "
-	                  "student_id, class_id) SELECT ?, t.teacher_id, "
-	                  "'teacher', 0, t.class_id FROM teaching t JOIN "
-	                  "teachers te ON te.person_id = t.teacher_id AND "
-	                  "te.school_id = ? AND te.status = 'in_school' WHERE "
-	                  "t.class_id = ? ON CONFLICT DO NOTHING",
-	                  "iii", id, school, klass) < 0
+	return jx_host->db_exec(
+	           db,
+	           "INSERT INTO notices_via(notice_id, person_id, role, "
+	           "student_id, class_id) SELECT ?, t.teacher_id, "
+	           "'teacher', 0, t.class_id FROM teaching t JOIN "
+	           "teachers te ON te.person_id = t.teacher_id AND "
+	           "te.school_id = ? AND te.status = 'in_school' WHERE "
+	           "t.class_id = ? ON CONFLICT DO NOTHING",
+	           "iii", id, school, klass) < 0
 	           ? -1
 	           : 0;
 }
@@ -360,13 +366,14 @@ compose_resolve(jx_db *db, int64_t id, int64_t school, const struct draft *d)
 			                      d->roles) != 0)
 				return -1;
 	}
-	return H->db_exec(db,
-	                  "INSERT INTO notices_recipients(notice_id, "
-	                  "person_id, is_parent) SELECT notice_id, person_id, "
-	                  "MAX(CASE WHEN role = 'parent' THEN 1 ELSE 0 END) "
-	                  "FROM notices_via WHERE notice_id = ? GROUP BY "
-	                  "notice_id, person_id",
-	                  "i", id);
+	return jx_host->db_exec(
+	    db,
+	    "INSERT INTO notices_recipients(notice_id, "
+	    "person_id, is_parent) SELECT notice_id, person_id, "
+	    "MAX(CASE WHEN role = 'parent' THEN 1 ELSE 0 END) "
+	    "FROM notices_via WHERE notice_id = ? GROUP BY "
+	    "notice_id, person_id",
+	    "i", id);
 }
 
 /* The district's quiet hours (rule notice_quiet_hours) into from/to
@@ -379,12 +386,12 @@ compose_quiet_hours(jx_db *db, int64_t district, int *from, int *to)
 	int64_t version;
 
 	*from = *to = -1;
-	if (H->rule_call(db, district, NULL, "notice_quiet_hours", NULL, &r,
-	                 &version, err, sizeof(err)) != 0) {
-		H->log(JX_LOG_WARN, "notices",
-		       "district %lld: notice_quiet_hours: %s (no quiet "
-		       "hours used)",
-		       (long long)district, err);
+	if (jx_host->rule_call(db, district, NULL, "notice_quiet_hours", NULL,
+	                       &r, &version, err, sizeof(err)) != 0) {
+		jx_host->log(JX_LOG_WARN, "notices",
+		             "district %lld: notice_quiet_hours: %s (no quiet "
+		             "hours used)",
+		             (long long)district, err);
 		return;
 	}
 	if (cJSON_IsObject(r)) {
@@ -396,10 +403,11 @@ compose_quiet_hours(jx_db *db, int64_t district, int *from, int *to)
 		*to =
 		    notices_minutes(cJSON_IsString(t) ? t->valuestring : NULL);
 		if (*from < 0 || *to < 0) {
-			H->log(JX_LOG_WARN, "notices",
-			       "district %lld: quiet_hours must be {from = "
-			       "\"HH:MM\", to = \"HH:MM\"} (ignored)",
-			       (long long)district);
+			jx_host->log(
+			    JX_LOG_WARN, "notices",
+			    "district %lld: quiet_hours must be {from = "
+			    "\"HH:MM\", to = \"HH:MM\"} (ignored)",
+			    (long long)district);
 			*from = *to = -1;
 		}
 	}
@@ -423,16 +431,17 @@ compose_escalation(jx_db *db, int64_t district, const struct draft *d,
 	n = cJSON_CreateObject();
 	cJSON_AddStringToObject(n, "kind", d->kind);
 	cJSON_AddBoolToObject(n, "urgent", d->urgent);
-	notices_host->format_time(d->deadline, when, sizeof(when));
+	jx_host->format_time(d->deadline, when, sizeof(when));
 	cJSON_AddStringToObject(n, "deadline", when);
 	cJSON_AddNumberToObject(n, "hours_left",
 	                        (double)(d->deadline - now) / 3600.0);
 	cJSON_AddItemToArray(args, n);
-	if (H->rule_call(db, district, NULL, "notice_escalation", args, &r,
-	                 &version, err, sizeof(err)) != 0)
-		H->log(JX_LOG_WARN, "notices",
-		       "district %lld: notice_escalation: %s (no escalation)",
-		       (long long)district, err);
+	if (jx_host->rule_call(db, district, NULL, "notice_escalation", args,
+	                       &r, &version, err, sizeof(err)) != 0)
+		jx_host->log(
+		    JX_LOG_WARN, "notices",
+		    "district %lld: notice_escalation: %s (no escalation)",
+		    (long long)district, err);
 	cJSON_Delete(args);
 	cJSON_ArrayForEach(step, (cJSON_IsArray(r) ? r : NULL))
 	{
@@ -448,11 +457,12 @@ compose_escalation(jx_db *db, int64_t district, const struct draft *d,
 		    (strcmp(c->valuestring, "wechat") != 0 &&
 		     strcmp(c->valuestring, "sms") != 0 &&
 		     strcmp(c->valuestring, "call_list") != 0)) {
-			H->log(JX_LOG_WARN, "notices",
-			       "district %lld: notice_escalation: a step "
-			       "needs before_deadline_hours >= 0 and channel "
-			       "wechat, sms or call_list (skipped)",
-			       (long long)district);
+			jx_host->log(
+			    JX_LOG_WARN, "notices",
+			    "district %lld: notice_escalation: a step "
+			    "needs before_deadline_hours >= 0 and channel "
+			    "wechat, sms or call_list (skipped)",
+			    (long long)district);
 			continue;
 		}
 		at = d->deadline - (int64_t)(h->valuedouble * 3600.0);
@@ -475,8 +485,8 @@ static int
 compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
               int64_t *count)
 {
-	const struct jx_identity *i = H->identity(req);
-	int64_t now = H->now(), nb = 0;
+	const struct jx_identity *i = jx_host->identity(req);
+	int64_t now = jx_host->now(), nb = 0;
 	int qfrom, qto;
 	char *aud = NULL, *esc = NULL;
 	cJSON *steps = NULL, *detail;
@@ -485,7 +495,7 @@ compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
 	*id = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return 500;
 	compose_quiet_hours(db, i->district_id, &qfrom, &qto);
 	if (!d->urgent)
@@ -494,7 +504,7 @@ compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
 	                : compose_escalation(db, i->district_id, d, now);
 	aud = cJSON_PrintUnformatted(d->audience);
 	esc = cJSON_PrintUnformatted(steps);
-	*id = H->db_insert(
+	*id = jx_host->db_insert(
 	    db,
 	    "INSERT INTO notices_notices(school_id, district_id, "
 	    "sender_identity_id, sender_person_id, sender_account_id, "
@@ -513,55 +523,57 @@ compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
 	if (*count < 0)
 		goto fail;
 	if (preview) {
-		H->db_rollback(db);
+		jx_host->db_rollback(db);
 		goto done;
 	}
 	if (*count == 0) {
-		H->db_rollback(db);
+		jx_host->db_rollback(db);
 		draft_error(d, "audience", "nobody is in this audience");
 		goto done;
 	}
-	if (H->db_exec(db,
-	               "UPDATE notices_notices SET recipients = ? WHERE id = ?",
-	               "ii", *count, *id) != 1 ||
+	if (jx_host->db_exec(
+	        db, "UPDATE notices_notices SET recipients = ? WHERE id = ?",
+	        "ii", *count, *id) != 1 ||
 	    notices_deliver_new(db, *id) != 0)
 		goto fail;
 	detail = cJSON_CreateObject();
 	cJSON_AddStringToObject(detail, "kind", d->kind);
 	cJSON_AddNumberToObject(detail, "recipients", (double)*count);
 	cJSON_AddBoolToObject(detail, "urgent", d->urgent);
-	if (H->audit(req, "notices.send",
-	             H->sprintf(req, "notice:%lld", (long long)*id),
-	             detail) != 0 ||
-	    (d->urgent &&
-	     H->audit(req, "notices.urgent",
-	              H->sprintf(req, "notice:%lld", (long long)*id),
-	              detail) != 0)) {
+	if (jx_host->audit(req, "notices.send",
+	                   jx_host->sprintf(req, "notice:%lld", (long long)*id),
+	                   detail) != 0 ||
+	    (d->urgent && jx_host->audit(req, "notices.urgent",
+	                                 jx_host->sprintf(req, "notice:%lld",
+	                                                  (long long)*id),
+	                                 detail) != 0)) {
 		cJSON_Delete(detail);
 		goto fail;
 	}
 	cJSON_Delete(detail);
-	if (H->db_commit(db) != 0)
+	if (jx_host->db_commit(db) != 0)
 		goto fail_committed;
 	/* The enqueue time (audience, rows, outbox, commit) and this
 	 * thread's CPU time for it: what bench/notices.sh reports. */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	H->log(JX_LOG_INFO, "notices",
-	       "notice %lld: %lld recipients queued in %.1f ms (%.1f ms CPU)",
-	       (long long)*id, (long long)*count,
-	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	           (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-	       (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
-	           (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
+	jx_host->log(
+	    JX_LOG_INFO, "notices",
+	    "notice %lld: %lld recipients queued in %.1f ms (%.1f ms CPU)",
+	    (long long)*id, (long long)*count,
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+	    (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
+	        (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
 done:
 	cJSON_free(aud);
 	cJSON_free(esc);
 	cJSON_Delete(steps);
 	return d->status;
 fail:
-	H->log(JX_LOG_ERROR, "notices", "compose: %s", H->db_errmsg(db));
-	H->db_rollback(db);
+	jx_host->log(JX_LOG_ERROR, "notices", "compose: %s",
+	             jx_host->db_errmsg(db));
+	jx_host->db_rollback(db);
 fail_committed:
 	cJSON_free(aud);
 	cJSON_free(esc);
@@ -586,11 +598,11 @@ compose_problem(jx_req *req, struct draft *d, int status)
 	if (status == 403)
 		return notices_forbidden(req, d->detail);
 	if (status == 500)
-		return jxp_storage_error(notices_host, req);
-	cJSON_ArrayForEach(e, d->errors) H->problem_error(
+		return jxp_storage_error(jx_host, req);
+	cJSON_ArrayForEach(e, d->errors) jx_host->problem_error(
 	    req, 0, cJSON_GetObjectItemCaseSensitive(e, "field")->valuestring,
 	    cJSON_GetObjectItemCaseSensitive(e, "message")->valuestring);
-	return jxp_invalid(notices_host, req, NULL);
+	return jxp_invalid(jx_host, req, NULL);
 }
 
 /* Checks and stores body; the status (201 / 200 preview) after
@@ -598,8 +610,8 @@ compose_problem(jx_req *req, struct draft *d, int status)
 static int
 compose_json(jx_req *req, const cJSON *body, int preview)
 {
-	jx_db *db = H->req_db(req);
-	struct draft *d = H->alloc(req, sizeof(*d));
+	jx_db *db = jx_host->req_db(req);
+	struct draft *d = jx_host->alloc(req, sizeof(*d));
 	int64_t id = 0, count = 0;
 	cJSON *out;
 	int status;
@@ -622,42 +634,42 @@ compose_json(jx_req *req, const cJSON *body, int preview)
 		char when[40];
 
 		if (nb > 0) {
-			notices_host->format_time(nb, when, sizeof(when));
+			jx_host->format_time(nb, when, sizeof(when));
 			cJSON_AddStringToObject(out, "not_before", when);
 		} else
 			cJSON_AddNullToObject(out, "not_before");
 	}
 	draft_free(d);
-	return H->reply_json(req, preview ? 200 : 201, out);
+	return jx_host->reply_json(req, preview ? 200 : 201, out);
 }
 
-static int
+int
 compose_create(jx_req *req, void *ud)
 {
-	cJSON *body = H->req_json(req);
+	cJSON *body = jx_host->req_json(req);
 
 	(void)ud;
 	if (body == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	return compose_json(req, body, 0);
 }
 
-static int
+int
 compose_preview(jx_req *req, void *ud)
 {
-	cJSON *body = H->req_json(req);
+	cJSON *body = jx_host->req_json(req);
 
 	(void)ud;
 	if (body == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	return compose_json(req, body, 1);
 }
 
 cJSON *
 notices_compose_options(jx_req *req, jx_db *db)
 {
-	const struct jx_identity *i = H->identity(req);
-	int teacher = jxp_role(notices_host, req, "teacher");
+	const struct jx_identity *i = jx_host->identity(req);
+	int teacher = jxp_role(jx_host, req, "teacher");
 	cJSON *o = cJSON_CreateObject();
 	cJSON *classes = cJSON_AddArrayToObject(o, "classes");
 	cJSON *grades = cJSON_AddArrayToObject(o, "grades");
@@ -665,13 +677,13 @@ notices_compose_options(jx_req *req, jx_db *db)
 	jx_stmt *st;
 
 	cJSON_AddBoolToObject(o, "teacher", teacher);
-	st = H->db_query(db,
-	                 "SELECT id, grade, name FROM classes WHERE "
-	                 "school_id = ? ORDER BY grade, name",
-	                 "i", i ? i->school_id : 0);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		int64_t id = H->db_int(st, 0);
-		int g = (int)H->db_int(st, 1), taught = 0;
+	st = jx_host->db_query(db,
+	                       "SELECT id, grade, name FROM classes WHERE "
+	                       "school_id = ? ORDER BY grade, name",
+	                       "i", i ? i->school_id : 0);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t id = jx_host->db_int(st, 0);
+		int g = (int)jx_host->db_int(st, 1), taught = 0;
 		cJSON *c;
 
 		for (int j = 0; teacher && j < i->nclass_ids; j++)
@@ -680,10 +692,10 @@ notices_compose_options(jx_req *req, jx_db *db)
 			continue;
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "id", (double)id);
-		cJSON_AddStringToObject(c, "name",
-		                        H->sprintf(req, "%s%s",
-		                                   notices_org->grade_label(g),
-		                                   H->db_text(st, 2)));
+		cJSON_AddStringToObject(
+		    c, "name",
+		    jx_host->sprintf(req, "%s%s", notices_org->grade_label(g),
+		                     jx_host->db_text(st, 2)));
 		cJSON_AddItemToArray(classes, c);
 		if (g >= 1 && g <= 12 && !seen[g] && !teacher) {
 			cJSON *gr = cJSON_CreateObject();
@@ -695,7 +707,7 @@ notices_compose_options(jx_req *req, jx_db *db)
 			cJSON_AddItemToArray(grades, gr);
 		}
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return o;
 }
 
@@ -710,15 +722,16 @@ compose_form_body(jx_req *req, const cJSON *options)
 	static const char *const role_names[] = {"parent", "teacher",
 	                                         "student"};
 
-	if ((v = H->req_form(req, "kind")) != NULL)
+	if ((v = jx_host->req_form(req, "kind")) != NULL)
 		cJSON_AddStringToObject(b, "kind", v);
-	if ((v = H->req_form(req, "title")) != NULL)
+	if ((v = jx_host->req_form(req, "title")) != NULL)
 		cJSON_AddStringToObject(b, "title", v);
-	if ((v = H->req_form(req, "body")) != NULL)
+	if ((v = jx_host->req_form(req, "body")) != NULL)
 		cJSON_AddStringToObject(b, "body", v);
-	if ((v = H->req_form(req, "deadline")) != NULL && *v != '\0')
+	if ((v = jx_host->req_form(req, "deadline")) != NULL && *v != '\0')
 		cJSON_AddStringToObject(b, "deadline", v);
-	cJSON_AddBoolToObject(b, "urgent", H->req_form(req, "urgent") != NULL);
+	cJSON_AddBoolToObject(b, "urgent",
+	                      jx_host->req_form(req, "urgent") != NULL);
 	a = cJSON_AddObjectToObject(b, "audience");
 	ids = cJSON_AddArrayToObject(a, "class_ids");
 	grades = cJSON_AddArrayToObject(a, "grades");
@@ -729,15 +742,18 @@ compose_form_body(jx_req *req, const cJSON *options)
 		double id =
 		    cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble;
 
-		if (H->req_form(req, H->sprintf(req, "class_%.0f", id)) != NULL)
+		if (jx_host->req_form(
+		        req, jx_host->sprintf(req, "class_%.0f", id)) != NULL)
 			cJSON_AddItemToArray(ids, cJSON_CreateNumber(id));
 	}
 	for (int g = 1; g <= 12; g++)
-		if (H->req_form(req, H->sprintf(req, "grade_%d", g)) != NULL)
+		if (jx_host->req_form(
+		        req, jx_host->sprintf(req, "grade_%d", g)) != NULL)
 			cJSON_AddItemToArray(grades, cJSON_CreateNumber(g));
 	for (size_t k = 0; k < 3; k++)
-		if (H->req_form(
-		        req, H->sprintf(req, "role_%s", role_names[k])) != NULL)
+		if (jx_host->req_form(
+		        req, jx_host->sprintf(req, "role_%s", role_names[k])) !=
+		    NULL)
 			cJSON_AddItemToArray(roles,
 			                     cJSON_CreateString(role_names[k]));
 	return b;
@@ -746,15 +762,15 @@ compose_form_body(jx_req *req, const cJSON *options)
 int
 notices_compose_form(jx_req *req, void *ud)
 {
-	jx_db *db = H->req_db(req);
-	struct draft *d = H->alloc(req, sizeof(*d));
+	jx_db *db = jx_host->req_db(req);
+	struct draft *d = jx_host->alloc(req, sizeof(*d));
 	cJSON *options, *body, *page;
 	int64_t id = 0, count = 0;
 	int status;
 
 	(void)ud;
 	memset(d, 0, sizeof(*d));
-	if (!jxp_role(notices_host, req, "school_admin,teacher"))
+	if (!jxp_role(jx_host, req, "school_admin,teacher"))
 		return notices_forbidden(req, NULL);
 	options = notices_compose_options(req, db);
 	body = compose_form_body(req, options);
@@ -765,35 +781,25 @@ notices_compose_form(jx_req *req, void *ud)
 		cJSON_Delete(options);
 		cJSON_Delete(body);
 		draft_free(d);
-		return H->reply_redirect(
-		    req,
-		    H->sprintf(req, "/notices/%lld/receipts", (long long)id));
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/notices/%lld/receipts",
+		                          (long long)id));
 	}
 	if (status != 422) {
 		cJSON_Delete(options);
 		cJSON_Delete(body);
 		status = status == 403 ? notices_forbidden(req, d->detail)
-		                       : jxp_storage_error(notices_host, req);
+		                       : jxp_storage_error(jx_host, req);
 		draft_free(d);
 		return status;
 	}
 	/* The form again, with what was entered and why it failed. */
 	page = options;
-	cJSON_AddStringToObject(page, "title", H->t(req, "notices.new.title"));
+	cJSON_AddStringToObject(page, "title",
+	                        jx_host->t(req, "notices.new.title"));
 	cJSON_AddItemToObject(page, "values", body);
 	cJSON_AddItemToObject(page, "errors", d->errors);
 	d->errors = NULL;
 	draft_free(d);
-	return H->reply_view(req, 422, "notices/new", page);
-}
-
-int
-notices_compose_init(struct jx_registrar *reg)
-{
-	if (reg->route(reg, "POST", "/api/v1/notices", compose_create, NULL,
-	               0) != 0 ||
-	    reg->route(reg, "POST", "/api/v1/notices/preview", compose_preview,
-	               NULL, 0) != 0)
-		return -1;
-	return 0;
+	return jx_host->reply_view(req, 422, "notices/new", page);
 }

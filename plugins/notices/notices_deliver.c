@@ -1,6 +1,6 @@
 /*
  * notices_deliver.c — how notices reach people, all through the host's
- * durable outbox (host->send, ref "notice:<id>"):
+ * durable outbox (jx_host->send, ref "notice:<id>"):
  *
  *   - at compose: a WeChat row for every parent (WeChat and SMS of a
  *     non-urgent notice composed in the district's quiet hours wait
@@ -31,8 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H notices_host
-
 /* What a message about a notice needs. */
 struct notice_info {
 	int64_t id, created_at, not_before;
@@ -47,7 +45,7 @@ struct notice_info {
 static int
 notice_info_load(jx_db *db, int64_t id, struct notice_info *n)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT n.kind, n.title, n.urgent, n.not_before, n.quiet_from, "
 	    "n.quiet_to, n.escalation, n.created_at, p.name, s.name FROM "
@@ -57,22 +55,29 @@ notice_info_load(jx_db *db, int64_t id, struct notice_info *n)
 	int rc = -1;
 
 	memset(n, 0, sizeof(*n));
-	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		n->id = id;
-		snprintf(n->kind, sizeof(n->kind), "%s", H->db_text(st, 0));
-		snprintf(n->title, sizeof(n->title), "%s", H->db_text(st, 1));
-		n->urgent = (int)H->db_int(st, 2);
-		n->not_before = H->db_int(st, 3);
-		n->quiet_from =
-		    H->db_is_null(st, 4) ? -1 : (int)H->db_int(st, 4);
-		n->quiet_to = H->db_is_null(st, 5) ? -1 : (int)H->db_int(st, 5);
-		n->escalation = strdup(H->db_text(st, 6));
-		n->created_at = H->db_int(st, 7);
-		snprintf(n->from, sizeof(n->from), "%s", H->db_text(st, 8));
-		snprintf(n->school, sizeof(n->school), "%s", H->db_text(st, 9));
+		snprintf(n->kind, sizeof(n->kind), "%s",
+		         jx_host->db_text(st, 0));
+		snprintf(n->title, sizeof(n->title), "%s",
+		         jx_host->db_text(st, 1));
+		n->urgent = (int)jx_host->db_int(st, 2);
+		n->not_before = jx_host->db_int(st, 3);
+		n->quiet_from = jx_host->db_is_null(st, 4)
+		                    ? -1
+		                    : (int)jx_host->db_int(st, 4);
+		n->quiet_to = jx_host->db_is_null(st, 5)
+		                  ? -1
+		                  : (int)jx_host->db_int(st, 5);
+		n->escalation = strdup(jx_host->db_text(st, 6));
+		n->created_at = jx_host->db_int(st, 7);
+		snprintf(n->from, sizeof(n->from), "%s",
+		         jx_host->db_text(st, 8));
+		snprintf(n->school, sizeof(n->school), "%s",
+		         jx_host->db_text(st, 9));
 		rc = n->escalation ? 0 : -1;
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return rc;
 }
 
@@ -81,9 +86,9 @@ notice_info_load(jx_db *db, int64_t id, struct notice_info *n)
 static int64_t
 notice_quiet(const struct notice_info *n)
 {
-	return n->urgent
-	           ? 0
-	           : notices_quiet_end(H->now(), n->quiet_from, n->quiet_to);
+	return n->urgent ? 0
+	                 : notices_quiet_end(jx_host->now(), n->quiet_from,
+	                                     n->quiet_to);
 }
 
 /* The template parameters of the in-app and WeChat messages. */
@@ -91,13 +96,13 @@ static cJSON *
 notice_params(const struct notice_info *n)
 {
 	cJSON *p = cJSON_CreateObject();
-	const char *base = H->config_string("public_url");
+	const char *base = jx_host->config_string("public_url");
 	size_t len = base ? strlen(base) : 0;
 	char when[40], url[512];
 
 	while (len > 0 && base[len - 1] == '/')
 		len--;
-	notices_host->format_time(n->created_at, when, sizeof(when));
+	jx_host->format_time(n->created_at, when, sizeof(when));
 	snprintf(url, sizeof(url), "%.*s/notices/%lld", (int)len,
 	         base ? base : "", (long long)n->id);
 	cJSON_AddStringToObject(p, "title", n->title);
@@ -132,6 +137,7 @@ notice_send(jx_db *db, const char *channel, const char *to,
             const char *ref)
 {
 	struct jx_message m = {
+	    .size = sizeof(m),
 	    .channel = channel,
 	    .to = to,
 	    .template_name = template_name,
@@ -140,14 +146,14 @@ notice_send(jx_db *db, const char *channel, const char *to,
 	    .ref = ref,
 	};
 
-	return H->send(db, &m) > 0 ? 0 : -1;
+	return jx_host->send(db, &m) > 0 ? 0 : -1;
 }
 
 /* WeChat rows only when the wechat plugin is active. */
 static int
 notice_wechat_active(void)
 {
-	return H->service("wechat.v1") != NULL;
+	return jx_host->service("wechat.v1") != NULL;
 }
 
 int
@@ -166,23 +172,25 @@ notices_deliver_new(jx_db *db, int64_t id)
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
 	params = notice_params(&n);
 	nb = n.not_before;
-	st = H->db_query(db,
-	                 "SELECT person_id, is_parent FROM notices_recipients "
-	                 "WHERE notice_id = ? AND is_parent = 1 ORDER BY "
-	                 "person_id",
-	                 "i", id);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT person_id, is_parent FROM notices_recipients "
+	    "WHERE notice_id = ? AND is_parent = 1 ORDER BY "
+	    "person_id",
+	    "i", id);
 	if (st == NULL)
 		goto done;
-	while (H->db_step(st) == JX_DB_ROW) {
-		snprintf(to, sizeof(to), "%lld", (long long)H->db_int(st, 0));
-		if (wechat && H->db_int(st, 1) &&
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		snprintf(to, sizeof(to), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		if (wechat && jx_host->db_int(st, 1) &&
 		    notice_send(db, "wechat", to, "notice", params, nb, ref) !=
 		        0) {
-			H->db_finish(st);
+			jx_host->db_finish(st);
 			goto done;
 		}
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	/* The escalation timers. */
 	steps = cJSON_Parse(n.escalation);
 	snprintf(ref, sizeof(ref), "notice:%lld:escalation", (long long)id);
@@ -210,7 +218,7 @@ done:
 int64_t
 notices_not_before(jx_db *db, int64_t id)
 {
-	return jxp_one(notices_host, db,
+	return jxp_one(jx_host, db,
 	               "SELECT not_before FROM notices_notices WHERE "
 	               "id = ?",
 	               "i", id);
@@ -221,16 +229,16 @@ static int
 notice_sms(jx_db *db, const struct notice_info *n, int64_t person,
            const char *template_name, const cJSON *params)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db, "SELECT phone FROM persons WHERE id = ? AND phone IS NOT NULL",
 	    "i", person);
 	char phone[32] = "", ref[48];
 
 	if (st == NULL)
 		return -1;
-	if (H->db_step(st) == JX_DB_ROW)
-		snprintf(phone, sizeof(phone), "%s", H->db_text(st, 0));
-	H->db_finish(st);
+	if (jx_host->db_step(st) == JX_DB_ROW)
+		snprintf(phone, sizeof(phone), "%s", jx_host->db_text(st, 0));
+	jx_host->db_finish(st);
 	if (phone[0] == '\0')
 		return 0; /* nobody to text: the call list will show them */
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)n->id);
@@ -254,7 +262,7 @@ notices_deliver_remind(jx_db *db, int64_t id, const char *channel)
 		/* A parent is listed under their child's class (the head
 		 * teacher calls), others under the class they were
 		 * addressed through, if any. */
-		count = H->db_exec(
+		count = jx_host->db_exec(
 		    db,
 		    "INSERT INTO notices_calls(notice_id, person_id, "
 		    "class_id, created_at) SELECT r.notice_id, r.person_id, "
@@ -262,24 +270,25 @@ notices_deliver_remind(jx_db *db, int64_t id, const char *channel)
 		    "v.notice_id = r.notice_id AND v.person_id = r.person_id), "
 		    "? FROM notices_recipients r WHERE r.notice_id = ? AND "
 		    "r.read_at IS NULL ON CONFLICT DO NOTHING",
-		    "ii", H->now(), id);
+		    "ii", jx_host->now(), id);
 		goto done;
 	}
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
 	params = strcmp(channel, "sms") == 0 ? notice_sms_params(&n)
 	                                     : notice_params(&n);
 	nb = notice_quiet(&n);
-	st = H->db_query(db,
-	                 "SELECT person_id, is_parent FROM notices_recipients "
-	                 "WHERE notice_id = ? AND read_at IS NULL ORDER BY "
-	                 "person_id",
-	                 "i", id);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT person_id, is_parent FROM notices_recipients "
+	    "WHERE notice_id = ? AND read_at IS NULL ORDER BY "
+	    "person_id",
+	    "i", id);
 	if (st == NULL) {
 		count = -1;
 		goto done;
 	}
-	while (H->db_step(st) == JX_DB_ROW) {
-		int64_t person = H->db_int(st, 0);
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t person = jx_host->db_int(st, 0);
 		int rc;
 
 		snprintf(to, sizeof(to), "%lld", (long long)person);
@@ -289,7 +298,7 @@ notices_deliver_remind(jx_db *db, int64_t id, const char *channel)
 		else
 			rc = notice_send(db, "inapp", to, "notice_remind",
 			                 params, 0, ref) != 0 ||
-			             (wechat && H->db_int(st, 1) &&
+			             (wechat && jx_host->db_int(st, 1) &&
 			              notice_send(db, "wechat", to,
 			                          "notice_remind", params, nb,
 			                          ref) != 0)
@@ -301,7 +310,7 @@ notices_deliver_remind(jx_db *db, int64_t id, const char *channel)
 		}
 		count++;
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 done:
 	cJSON_Delete(params);
 	free(n.escalation);
@@ -356,13 +365,14 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		if (strcmp(state, "sent") != 0 || step == NULL)
 			return 0;
 		if (notices_deliver_remind(db, id, step + 1) < 0) {
-			H->log(JX_LOG_ERROR, "notices",
-			       "notice %lld: escalation step %s failed: %s", id,
-			       step + 1, H->db_errmsg(db));
+			jx_host->log(
+			    JX_LOG_ERROR, "notices",
+			    "notice %lld: escalation step %s failed: %s", id,
+			    step + 1, jx_host->db_errmsg(db));
 			return -1;
 		}
-		H->log(JX_LOG_INFO, "notices", "notice %lld: escalation %s", id,
-		       step + 1);
+		jx_host->log(JX_LOG_INFO, "notices",
+		             "notice %lld: escalation %s", id, step + 1);
 		return 0;
 	}
 	if (strcmp(channel, "wechat") == 0 && strcmp(state, "failed") == 0 &&
@@ -374,7 +384,7 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		int rc;
 
 		/* Only a recipient who has not read it yet. */
-		if (jxp_one(notices_host, db,
+		if (jxp_one(jx_host, db,
 		            "SELECT 1 FROM notices_recipients WHERE "
 		            "notice_id = ? AND person_id = ? AND read_at IS "
 		            "NULL",

@@ -15,14 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H notices_host
-
 /* How the acting identity is addressed: role and student id of
  * notices_via; 0 for identities that receive no notices. */
 static int
 read_via(jx_req *req, const char **role, int64_t *student)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
 	if (i == NULL)
 		return 0;
@@ -44,13 +42,13 @@ read_via(jx_req *req, const char **role, int64_t *student)
 static int
 read_is_recipient(jx_req *req, jx_db *db, int64_t id)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	const char *role;
 	int64_t student;
 
 	if (!read_via(req, &role, &student))
 		return 0;
-	return jxp_one(notices_host, db,
+	return jxp_one(jx_host, db,
 	               "SELECT 1 FROM notices_via v JOIN notices_notices n "
 	               "ON n.id = v.notice_id WHERE v.notice_id = ? AND "
 	               "v.person_id = ? AND v.role = ? AND v.student_id = "
@@ -62,28 +60,27 @@ read_is_recipient(jx_req *req, jx_db *db, int64_t id)
 int
 notices_access(jx_req *req, jx_db *db, int64_t id)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	jx_stmt *st;
 	int64_t school = 0, sender = 0;
 
 	if (i == NULL || id <= 0)
 		return 0;
-	st = H->db_query(db,
-	                 "SELECT school_id, sender_person_id FROM "
-	                 "notices_notices WHERE id = ?",
-	                 "i", id);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		school = H->db_int(st, 0);
-		sender = H->db_int(st, 1);
+	st = jx_host->db_query(db,
+	                       "SELECT school_id, sender_person_id FROM "
+	                       "notices_notices WHERE id = ?",
+	                       "i", id);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		school = jx_host->db_int(st, 0);
+		sender = jx_host->db_int(st, 1);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	if (school == 0)
 		return 0;
 	if ((sender == i->person_id && school == i->school_id &&
-	     jxp_role(notices_host, req, "school_admin,teacher")) ||
-	    (jxp_role(notices_host, req,
-	              "school_admin,district_admin,city_admin") &&
-	     H->may(req, JX_MANAGE_SCHOOL, school)))
+	     jxp_role(jx_host, req, "school_admin,teacher")) ||
+	    (jxp_role(jx_host, req, "school_admin,district_admin,city_admin") &&
+	     jx_host->may(req, JX_MANAGE_SCHOOL, school)))
 		return 2;
 	return read_is_recipient(req, db, id) ? 1 : 0;
 }
@@ -97,7 +94,7 @@ read_add_time(cJSON *o, const char *name, int64_t t)
 		cJSON_AddNullToObject(o, name);
 		return;
 	}
-	notices_host->format_time(t, when, sizeof(when));
+	jx_host->format_time(t, when, sizeof(when));
 	cJSON_AddStringToObject(o, name, when);
 }
 
@@ -121,18 +118,19 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 		cJSON_AddNumberToObject(c, "failed", 0);
 	}
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
-	st = H->db_query(db,
-	                 "SELECT channel, state, COUNT(*) FROM outbox WHERE "
-	                 "ref = ? GROUP BY channel, state",
-	                 "s", ref);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		const char *state = H->db_text(st, 1);
-		cJSON *c =
-		    cJSON_GetObjectItemCaseSensitive(d, H->db_text(st, 0));
+	st = jx_host->db_query(
+	    db,
+	    "SELECT channel, state, COUNT(*) FROM outbox WHERE "
+	    "ref = ? GROUP BY channel, state",
+	    "s", ref);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		const char *state = jx_host->db_text(st, 1);
+		cJSON *c = cJSON_GetObjectItemCaseSensitive(
+		    d, jx_host->db_text(st, 0));
 		cJSON *n;
 
 		if (c == NULL) {
-			c = cJSON_AddObjectToObject(d, H->db_text(st, 0));
+			c = cJSON_AddObjectToObject(d, jx_host->db_text(st, 0));
 			cJSON_AddNumberToObject(c, "pending", 0);
 			cJSON_AddNumberToObject(c, "sent", 0);
 			cJSON_AddNumberToObject(c, "failed", 0);
@@ -140,10 +138,10 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 		n = cJSON_GetObjectItemCaseSensitive(
 		    c, strcmp(state, "sending") == 0 ? "pending" : state);
 		if (n != NULL)
-			cJSON_SetNumberValue(n, n->valuedouble +
-			                            (double)H->db_int(st, 2));
+			cJSON_SetNumberValue(
+			    n, n->valuedouble + (double)jx_host->db_int(st, 2));
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	{
 		cJSON *sent = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(d, "inapp"), "sent");
@@ -157,8 +155,8 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 cJSON *
 notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 {
-	const struct jx_identity *i = H->identity(req);
-	jx_stmt *st = H->db_query(
+	const struct jx_identity *i = jx_host->identity(req);
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT n.kind, n.title, n.body, n.urgent, n.deadline, n.audience, "
 	    "n.created_at, p.name, s.name, n.recipients, n.not_before, "
@@ -172,51 +170,55 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	cJSON *o = NULL, *steps, *s;
 	int64_t recipients;
 
-	if (st == NULL || H->db_step(st) != JX_DB_ROW)
+	if (st == NULL || jx_host->db_step(st) != JX_DB_ROW)
 		goto done;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)id);
-	cJSON_AddStringToObject(o, "kind", H->db_text(st, 0));
-	cJSON_AddStringToObject(o, "title", H->db_text(st, 1));
-	cJSON_AddStringToObject(o, "body", H->db_text(st, 2));
-	cJSON_AddBoolToObject(o, "urgent", H->db_int(st, 3) != 0);
-	read_add_time(o, "deadline", H->db_int(st, 4));
-	read_add_time(o, "sent_at", H->db_int(st, 6));
-	cJSON_AddStringToObject(o, "sender_name", H->db_text(st, 7));
-	cJSON_AddStringToObject(o, "school_name", H->db_text(st, 8));
+	cJSON_AddStringToObject(o, "kind", jx_host->db_text(st, 0));
+	cJSON_AddStringToObject(o, "title", jx_host->db_text(st, 1));
+	cJSON_AddStringToObject(o, "body", jx_host->db_text(st, 2));
+	cJSON_AddBoolToObject(o, "urgent", jx_host->db_int(st, 3) != 0);
+	read_add_time(o, "deadline", jx_host->db_int(st, 4));
+	read_add_time(o, "sent_at", jx_host->db_int(st, 6));
+	cJSON_AddStringToObject(o, "sender_name", jx_host->db_text(st, 7));
+	cJSON_AddStringToObject(o, "school_name", jx_host->db_text(st, 8));
 	cJSON_AddStringToObject(o, "from",
-	                        strcmp(H->db_text(st, 0), "school") == 0
-	                            ? H->db_text(st, 8)
-	                            : H->db_text(st, 7));
+	                        strcmp(jx_host->db_text(st, 0), "school") == 0
+	                            ? jx_host->db_text(st, 8)
+	                            : jx_host->db_text(st, 7));
 	if (may < 2) {
-		read_add_time(o, "read_at", H->db_int(st, 13));
+		read_add_time(o, "read_at", jx_host->db_int(st, 13));
 		goto done;
 	}
-	cJSON_AddItemToObject(o, "audience", cJSON_Parse(H->db_text(st, 5)));
-	cJSON_AddNumberToObject(o, "recipients", (double)H->db_int(st, 9));
-	read_add_time(o, "not_before", H->db_int(st, 10));
-	cJSON_AddNumberToObject(o, "read_count", (double)H->db_int(st, 12));
-	cJSON_AddNumberToObject(o, "unread_count",
-	                        (double)(H->db_int(st, 9) - H->db_int(st, 12)));
-	recipients = H->db_int(st, 9);
-	steps = cJSON_Parse(H->db_text(st, 11));
+	cJSON_AddItemToObject(o, "audience",
+	                      cJSON_Parse(jx_host->db_text(st, 5)));
+	cJSON_AddNumberToObject(o, "recipients",
+	                        (double)jx_host->db_int(st, 9));
+	read_add_time(o, "not_before", jx_host->db_int(st, 10));
+	cJSON_AddNumberToObject(o, "read_count",
+	                        (double)jx_host->db_int(st, 12));
+	cJSON_AddNumberToObject(
+	    o, "unread_count",
+	    (double)(jx_host->db_int(st, 9) - jx_host->db_int(st, 12)));
+	recipients = jx_host->db_int(st, 9);
+	steps = cJSON_Parse(jx_host->db_text(st, 11));
 	cJSON_ArrayForEach(s, steps)
 	{
 		cJSON *at = cJSON_GetObjectItemCaseSensitive(s, "at");
 		char when[40];
 
-		notices_host->format_time((int64_t)at->valuedouble, when,
-		                          sizeof(when));
+		jx_host->format_time((int64_t)at->valuedouble, when,
+		                     sizeof(when));
 		cJSON_ReplaceItemInObject(s, "at", cJSON_CreateString(when));
 	}
 	cJSON_AddItemToObject(o, "escalation",
 	                      steps ? steps : cJSON_CreateArray());
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	st = NULL;
 	cJSON_AddItemToObject(o, "deliveries",
 	                      read_deliveries(db, id, recipients));
 done:
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return o;
 }
 
@@ -229,45 +231,46 @@ read_class_name(jx_req *req, jx_db *db, int64_t klass)
 
 	if (klass <= 0)
 		return NULL;
-	st = H->db_query(db, "SELECT grade, name FROM classes WHERE id = ?",
-	                 "i", klass);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW)
-		name =
-		    H->sprintf(req, "%s%s",
-		               notices_org->grade_label((int)H->db_int(st, 0)),
-		               H->db_text(st, 1));
-	H->db_finish(st);
+	st = jx_host->db_query(
+	    db, "SELECT grade, name FROM classes WHERE id = ?", "i", klass);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		name = jx_host->sprintf(
+		    req, "%s%s",
+		    notices_org->grade_label((int)jx_host->db_int(st, 0)),
+		    jx_host->db_text(st, 1));
+	jx_host->db_finish(st);
 	return name;
 }
 
 cJSON *
 notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 {
-	const struct jx_wechat_v1 *wx = H->service("wechat.v1");
+	const struct jx_wechat_v1 *wx = jx_host->service("wechat.v1");
 	cJSON *o = cJSON_CreateObject();
 	cJSON *read = cJSON_AddArrayToObject(o, "read");
 	cJSON *unread = cJSON_AddArrayToObject(o, "unread");
 	cJSON *calls = cJSON_AddArrayToObject(o, "call_list");
 	jx_stmt *st;
 
-	st = H->db_query(db,
-	                 "SELECT r.person_id, p.name, r.read_at FROM "
-	                 "notices_recipients r JOIN persons p ON p.id = "
-	                 "r.person_id WHERE r.notice_id = ? AND r.read_at IS "
-	                 "NOT NULL ORDER BY r.read_at, r.person_id",
-	                 "i", id);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	st = jx_host->db_query(
+	    db,
+	    "SELECT r.person_id, p.name, r.read_at FROM "
+	    "notices_recipients r JOIN persons p ON p.id = "
+	    "r.person_id WHERE r.notice_id = ? AND r.read_at IS "
+	    "NOT NULL ORDER BY r.read_at, r.person_id",
+	    "i", id);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *r = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(r, "person_id",
-		                        (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(r, "name", H->db_text(st, 1));
-		read_add_time(r, "read_at", H->db_int(st, 2));
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(r, "name", jx_host->db_text(st, 1));
+		read_add_time(r, "read_at", jx_host->db_int(st, 2));
 		cJSON_AddItemToArray(read, r);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	/* Unread, by class: a parent under their child's class. */
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT r.person_id, p.name, r.is_parent, (SELECT "
 	    "MIN(v.class_id) FROM notices_via v WHERE v.notice_id = "
@@ -278,23 +281,23 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 	    "JOIN persons p ON p.id = r.person_id WHERE r.notice_id = ? AND "
 	    "r.read_at IS NULL ORDER BY klass, p.name, r.person_id",
 	    "i", id);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *r = cJSON_CreateObject();
-		int64_t person = H->db_int(st, 0);
+		int64_t person = jx_host->db_int(st, 0);
 		const char *cn =
-		    H->db_is_null(st, 3)
+		    jx_host->db_is_null(st, 3)
 		        ? NULL
-		        : read_class_name(req, db, H->db_int(st, 3));
+		        : read_class_name(req, db, jx_host->db_int(st, 3));
 		int f = wx != NULL ? wx->followed(db, person) : -1;
 
 		cJSON_AddNumberToObject(r, "person_id", (double)person);
-		cJSON_AddStringToObject(r, "name", H->db_text(st, 1));
-		cJSON_AddBoolToObject(r, "parent", H->db_int(st, 2) != 0);
-		if (H->db_is_null(st, 4))
+		cJSON_AddStringToObject(r, "name", jx_host->db_text(st, 1));
+		cJSON_AddBoolToObject(r, "parent", jx_host->db_int(st, 2) != 0);
+		if (jx_host->db_is_null(st, 4))
 			cJSON_AddNullToObject(r, "student_name");
 		else
 			cJSON_AddStringToObject(r, "student_name",
-			                        H->db_text(st, 4));
+			                        jx_host->db_text(st, 4));
 		if (cn != NULL)
 			cJSON_AddStringToObject(r, "class_name", cn);
 		else
@@ -305,50 +308,53 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 		cJSON_AddBoolToObject(r, "wechat_bound", f >= 0);
 		cJSON_AddItemToArray(unread, r);
 	}
-	H->db_finish(st);
-	st = H->db_query(db,
-	                 "SELECT c.person_id, p.name, p.phone, c.class_id, "
-	                 "c.created_at FROM notices_calls c JOIN "
-	                 "notices_recipients r ON r.notice_id = c.notice_id "
-	                 "AND r.person_id = c.person_id JOIN persons p ON "
-	                 "p.id = c.person_id WHERE c.notice_id = ? AND "
-	                 "r.read_at IS NULL ORDER BY c.class_id, p.name",
-	                 "i", id);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	jx_host->db_finish(st);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT c.person_id, p.name, p.phone, c.class_id, "
+	    "c.created_at FROM notices_calls c JOIN "
+	    "notices_recipients r ON r.notice_id = c.notice_id "
+	    "AND r.person_id = c.person_id JOIN persons p ON "
+	    "p.id = c.person_id WHERE c.notice_id = ? AND "
+	    "r.read_at IS NULL ORDER BY c.class_id, p.name",
+	    "i", id);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *r = cJSON_CreateObject();
 		const char *cn =
-		    H->db_is_null(st, 3)
+		    jx_host->db_is_null(st, 3)
 		        ? NULL
-		        : read_class_name(req, db, H->db_int(st, 3));
+		        : read_class_name(req, db, jx_host->db_int(st, 3));
 
 		cJSON_AddNumberToObject(r, "person_id",
-		                        (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(r, "name", H->db_text(st, 1));
-		if (H->db_is_null(st, 2))
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(r, "name", jx_host->db_text(st, 1));
+		if (jx_host->db_is_null(st, 2))
 			cJSON_AddNullToObject(r, "phone");
 		else
-			cJSON_AddStringToObject(r, "phone", H->db_text(st, 2));
+			cJSON_AddStringToObject(r, "phone",
+			                        jx_host->db_text(st, 2));
 		if (cn != NULL)
 			cJSON_AddStringToObject(r, "class_name", cn);
 		else
 			cJSON_AddNullToObject(r, "class_name");
-		read_add_time(r, "listed_at", H->db_int(st, 4));
+		read_add_time(r, "listed_at", jx_host->db_int(st, 4));
 		cJSON_AddItemToArray(calls, r);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return o;
 }
 
 int
 notices_mark_read(jx_req *req, jx_db *db, int64_t id)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
-	return H->db_exec(db,
-	                  "UPDATE notices_recipients SET read_at = ? WHERE "
-	                  "notice_id = ? AND person_id = ? AND read_at IS "
-	                  "NULL",
-	                  "iii", H->now(), id, i->person_id) < 0
+	return jx_host->db_exec(
+	           db,
+	           "UPDATE notices_recipients SET read_at = ? WHERE "
+	           "notice_id = ? AND person_id = ? AND read_at IS "
+	           "NULL",
+	           "iii", jx_host->now(), id, i->person_id) < 0
 	           ? -1
 	           : 0;
 }
@@ -359,38 +365,38 @@ notices_remind(jx_req *req, jx_db *db, int64_t id)
 	int64_t n;
 	cJSON *detail;
 
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return -1;
 	n = notices_deliver_remind(db, id, "wechat");
 	if (n < 0)
 		goto fail;
 	detail = cJSON_CreateObject();
 	cJSON_AddNumberToObject(detail, "reminded", (double)n);
-	if (H->audit(req, "notices.remind",
-	             H->sprintf(req, "notice:%lld", (long long)id),
-	             detail) != 0) {
+	if (jx_host->audit(req, "notices.remind",
+	                   jx_host->sprintf(req, "notice:%lld", (long long)id),
+	                   detail) != 0) {
 		cJSON_Delete(detail);
 		goto fail;
 	}
 	cJSON_Delete(detail);
-	if (H->db_commit(db) != 0)
+	if (jx_host->db_commit(db) != 0)
 		return -1;
 	return n;
 fail:
-	H->db_rollback(db);
+	jx_host->db_rollback(db);
 	return -1;
 }
 
 cJSON *
 notices_list_json(jx_req *req, jx_db *db)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	cJSON *items = cJSON_CreateArray();
 	int64_t limit, before;
 	jx_stmt *st;
 
 	notices_page(req, &limit, &before);
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT n.id, n.kind, n.title, n.urgent, n.deadline, "
 	    "n.created_at, n.recipients, (SELECT COUNT(*) FROM "
@@ -399,16 +405,18 @@ notices_list_json(jx_req *req, jx_db *db)
 	    "AND n.school_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?",
 	    "iiii", i ? i->person_id : 0, i ? i->school_id : 0, before,
 	    limit + 1);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		int64_t total = H->db_int(st, 6), read = H->db_int(st, 7);
+		int64_t total = jx_host->db_int(st, 6),
+		        read = jx_host->db_int(st, 7);
 
-		cJSON_AddNumberToObject(o, "id", (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(o, "kind", H->db_text(st, 1));
-		cJSON_AddStringToObject(o, "title", H->db_text(st, 2));
-		cJSON_AddBoolToObject(o, "urgent", H->db_int(st, 3) != 0);
-		read_add_time(o, "deadline", H->db_int(st, 4));
-		read_add_time(o, "sent_at", H->db_int(st, 5));
+		cJSON_AddNumberToObject(o, "id",
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(o, "kind", jx_host->db_text(st, 1));
+		cJSON_AddStringToObject(o, "title", jx_host->db_text(st, 2));
+		cJSON_AddBoolToObject(o, "urgent", jx_host->db_int(st, 3) != 0);
+		read_add_time(o, "deadline", jx_host->db_int(st, 4));
+		read_add_time(o, "sent_at", jx_host->db_int(st, 5));
 		cJSON_AddNumberToObject(o, "recipients", (double)total);
 		cJSON_AddNumberToObject(o, "read_count", (double)read);
 		cJSON_AddNumberToObject(o, "unread_count",
@@ -419,14 +427,14 @@ notices_list_json(jx_req *req, jx_db *db)
 		    total > 0 ? (double)((read * 100) / total) : 0);
 		cJSON_AddItemToArray(items, o);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return jxp_items(items, limit, "id");
 }
 
 cJSON *
 notices_inbox_json(jx_req *req, jx_db *db)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	cJSON *items = cJSON_CreateArray();
 	int64_t limit, before, student = 0;
 	const char *role = NULL;
@@ -435,7 +443,7 @@ notices_inbox_json(jx_req *req, jx_db *db)
 	notices_page(req, &limit, &before);
 	if (!read_via(req, &role, &student))
 		return jxp_items(items, limit, "notice_id");
-	st = H->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT n.id, n.kind, n.title, p.name, s.name, n.created_at, "
 	    "r.read_at, n.urgent, n.deadline FROM notices_via v JOIN "
@@ -447,30 +455,31 @@ notices_inbox_json(jx_req *req, jx_db *db)
 	    "BY v.notice_id DESC LIMIT ?",
 	    "isiiii", i->person_id, role, student, i->school_id, before,
 	    limit + 1);
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		int school = strcmp(H->db_text(st, 1), "school") == 0;
+		int school = strcmp(jx_host->db_text(st, 1), "school") == 0;
 
 		cJSON_AddNumberToObject(o, "notice_id",
-		                        (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(o, "kind", H->db_text(st, 1));
-		cJSON_AddStringToObject(o, "title", H->db_text(st, 2));
-		cJSON_AddStringToObject(
-		    o, "from", school ? H->db_text(st, 4) : H->db_text(st, 3));
-		read_add_time(o, "sent_at", H->db_int(st, 5));
-		read_add_time(o, "read_at", H->db_int(st, 6));
-		cJSON_AddBoolToObject(o, "urgent", H->db_int(st, 7) != 0);
-		read_add_time(o, "deadline", H->db_int(st, 8));
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(o, "kind", jx_host->db_text(st, 1));
+		cJSON_AddStringToObject(o, "title", jx_host->db_text(st, 2));
+		cJSON_AddStringToObject(o, "from",
+		                        school ? jx_host->db_text(st, 4)
+		                               : jx_host->db_text(st, 3));
+		read_add_time(o, "sent_at", jx_host->db_int(st, 5));
+		read_add_time(o, "read_at", jx_host->db_int(st, 6));
+		cJSON_AddBoolToObject(o, "urgent", jx_host->db_int(st, 7) != 0);
+		read_add_time(o, "deadline", jx_host->db_int(st, 8));
 		cJSON_AddItemToArray(items, o);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return jxp_items(items, limit, "notice_id");
 }
 
 cJSON *
 notices_calls_json(jx_req *req, jx_db *db)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	cJSON *items = cJSON_CreateArray();
 
 	/* A head teacher's list: the unread of their classes the escalation
@@ -478,7 +487,7 @@ notices_calls_json(jx_req *req, jx_db *db)
 	for (int k = 0; i != NULL && k < i->nhead_of_class_ids; k++) {
 		int64_t klass = i->head_of_class_ids[k];
 		const char *cn = read_class_name(req, db, klass);
-		jx_stmt *st = H->db_query(
+		jx_stmt *st = jx_host->db_query(
 		    db,
 		    "SELECT c.notice_id, n.title, n.deadline, c.person_id, "
 		    "p.name, p.phone, c.created_at, (SELECT MIN(sp.name) FROM "
@@ -492,27 +501,29 @@ notices_calls_json(jx_req *req, jx_db *db)
 		    "r.read_at IS NULL ORDER BY c.notice_id DESC, p.name",
 		    "ii", klass, i->school_id);
 
-		while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 			cJSON *o = cJSON_CreateObject();
 
 			cJSON_AddNumberToObject(o, "notice_id",
-			                        (double)H->db_int(st, 0));
-			cJSON_AddStringToObject(o, "title", H->db_text(st, 1));
-			read_add_time(o, "deadline", H->db_int(st, 2));
+			                        (double)jx_host->db_int(st, 0));
+			cJSON_AddStringToObject(o, "title",
+			                        jx_host->db_text(st, 1));
+			read_add_time(o, "deadline", jx_host->db_int(st, 2));
 			cJSON_AddNumberToObject(o, "person_id",
-			                        (double)H->db_int(st, 3));
-			cJSON_AddStringToObject(o, "name", H->db_text(st, 4));
-			if (H->db_is_null(st, 5))
+			                        (double)jx_host->db_int(st, 3));
+			cJSON_AddStringToObject(o, "name",
+			                        jx_host->db_text(st, 4));
+			if (jx_host->db_is_null(st, 5))
 				cJSON_AddNullToObject(o, "phone");
 			else
-				cJSON_AddStringToObject(o, "phone",
-				                        H->db_text(st, 5));
-			read_add_time(o, "listed_at", H->db_int(st, 6));
-			if (H->db_is_null(st, 7))
+				cJSON_AddStringToObject(
+				    o, "phone", jx_host->db_text(st, 5));
+			read_add_time(o, "listed_at", jx_host->db_int(st, 6));
+			if (jx_host->db_is_null(st, 7))
 				cJSON_AddNullToObject(o, "student_name");
 			else
-				cJSON_AddStringToObject(o, "student_name",
-				                        H->db_text(st, 7));
+				cJSON_AddStringToObject(
+				    o, "student_name", jx_host->db_text(st, 7));
 			cJSON_AddNumberToObject(o, "class_id", (double)klass);
 			if (cn != NULL)
 				cJSON_AddStringToObject(o, "class_name", cn);
@@ -520,57 +531,62 @@ notices_calls_json(jx_req *req, jx_db *db)
 				cJSON_AddNullToObject(o, "class_name");
 			cJSON_AddItemToArray(items, o);
 		}
-		H->db_finish(st);
+		jx_host->db_finish(st);
 	}
 	return items;
 }
 
 /* ---- the API handlers ---------------------------------------------- */
 
-static int
-api_list(jx_req *req, void *ud)
-{
-	(void)ud;
-	if (!jxp_role(notices_host, req, "school_admin,teacher"))
-		return notices_forbidden(req,
-		                         "Only senders have sent notices.");
-	return H->reply_json(req, 200, notices_list_json(req, H->req_db(req)));
-}
-
-static int
+int
 api_get(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id");
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id");
+	jx_db *db = jx_host->req_db(req);
 	int may = notices_access(req, db, id);
 	cJSON *o;
 
 	(void)ud;
 	if (may == 0 || (o = notices_get_json(req, db, id, may)) == NULL)
 		return notices_not_found(req);
-	return H->reply_json(req, 200, o);
+	return jx_host->reply_json(req, 200, o);
 }
 
-static int
-api_receipts(jx_req *req, void *ud)
+/* The receipts, both faces (JX_ROUTE_BOTH): 404 for a notice the caller
+ * cannot see, 403 for a recipient (the receipts are the sender's), on the
+ * page as in the API. */
+int
+notices_receipts_get(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id");
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id");
+	jx_db *db = jx_host->req_db(req);
 	int may = notices_access(req, db, id);
+	const char *r;
+	cJSON *d;
 
 	(void)ud;
 	if (may == 0)
 		return notices_not_found(req);
 	if (may < 2)
 		return notices_forbidden(req, "Receipts are the sender's.");
-	return H->reply_json(req, 200, notices_receipts_json(req, db, id));
+	d = notices_receipts_json(req, db, id);
+	if (jx_host->req_is_api(req))
+		return jx_host->reply_json(req, 200, d);
+	cJSON_AddItemToObject(d, "notice", notices_get_json(req, db, id, 2));
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "notices.receipts.title"));
+	r = jx_host->req_query(req, "reminded");
+	if (r != NULL)
+		cJSON_AddStringToObject(d, "reminded", r);
+	return jx_host->reply_view(req, 200, "notices/receipts", d);
 }
 
-static int
-api_remind(jx_req *req, void *ud)
+/* Reminds the unread, both faces: the page goes back to the receipts. */
+int
+notices_remind_post(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id"), n;
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id"), n;
+	jx_db *db = jx_host->req_db(req);
 	int may = notices_access(req, db, id);
 	cJSON *o;
 
@@ -581,62 +597,27 @@ api_remind(jx_req *req, void *ud)
 		return notices_forbidden(req, "Only the sender reminds.");
 	n = notices_remind(req, db, id);
 	if (n < 0)
-		return jxp_storage_error(notices_host, req);
+		return jxp_storage_error(jx_host, req);
+	if (!jx_host->req_is_api(req))
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(
+		             req, "/notices/%lld/receipts?reminded=%lld",
+		             (long long)id, (long long)n));
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "reminded", (double)n);
-	return H->reply_json(req, 200, o);
+	return jx_host->reply_json(req, 200, o);
 }
 
-static int
-api_inbox(jx_req *req, void *ud)
-{
-	(void)ud;
-	return H->reply_json(req, 200, notices_inbox_json(req, H->req_db(req)));
-}
-
-static int
-api_calls(jx_req *req, void *ud)
-{
-	(void)ud;
-	if (!jxp_role(notices_host, req, "teacher"))
-		return notices_forbidden(req, "The call list is the head "
-		                              "teachers'.");
-	return H->reply_json(req, 200, notices_calls_json(req, H->req_db(req)));
-}
-
-static int
+int
 api_read(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "notice_id");
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "notice_id");
+	jx_db *db = jx_host->req_db(req);
 
 	(void)ud;
 	if (id <= 0 || !read_is_recipient(req, db, id))
 		return notices_not_found(req);
 	if (notices_mark_read(req, db, id) != 0)
-		return jxp_storage_error(notices_host, req);
-	return H->reply_json(req, 204, NULL);
-}
-
-int
-notices_read_init(struct jx_registrar *reg)
-{
-	static const struct {
-		const char *method, *pattern;
-		jx_handler h;
-	} routes[] = {
-	    {"GET", "/api/v1/notices", api_list},
-	    {"GET", "/api/v1/notices/calls", api_calls},
-	    {"GET", "/api/v1/notices/{id}", api_get},
-	    {"GET", "/api/v1/notices/{id}/receipts", api_receipts},
-	    {"POST", "/api/v1/notices/{id}/remind", api_remind},
-	    {"GET", "/api/v1/inbox", api_inbox},
-	    {"POST", "/api/v1/inbox/{notice_id}/read", api_read},
-	};
-
-	for (size_t k = 0; k < sizeof(routes) / sizeof(routes[0]); k++)
-		if (reg->route(reg, routes[k].method, routes[k].pattern,
-		               routes[k].h, NULL, 0) != 0)
-			return -1;
-	return 0;
+		return jxp_storage_error(jx_host, req);
+	return jx_host->reply_json(req, 204, NULL);
 }

@@ -11,31 +11,31 @@
 #include <stdlib.h>
 #include <strings.h>
 
-const struct jx_host *roster_host;
+JX_HOST_DECLARE;
 const struct jx_org_v1 *roster_org;
 
 int
 roster_not_found(jx_req *req)
 {
-	return jxp_not_found(roster_host, req);
+	return jxp_not_found(jx_host, req);
 }
 
 int
 roster_forbidden(jx_req *req)
 {
-	return jxp_forbidden(roster_host, req);
+	return jxp_forbidden(jx_host, req);
 }
 
 int
 roster_storage_error(jx_req *req)
 {
-	return jxp_storage_error(roster_host, req);
+	return jxp_storage_error(jx_host, req);
 }
 
 int
 roster_invalid(jx_req *req, const char *detail)
 {
-	return jxp_invalid(roster_host, req, detail);
+	return jxp_invalid(jx_host, req, detail);
 }
 
 const char *
@@ -48,17 +48,17 @@ roster_string(jx_req *req, const cJSON *body, const char *name, size_t max,
 
 	if (v == NULL || cJSON_IsNull(v)) {
 		if (required) {
-			roster_host->problem_error(
+			jx_host->problem_error(
 			    req, 0, name,
-			    roster_host->sprintf(req, "%s is required", name));
+			    jx_host->sprintf(req, "%s is required", name));
 			*bad = 1;
 		}
 		return NULL;
 	}
 	if (!cJSON_IsString(v)) {
-		roster_host->problem_error(
+		jx_host->problem_error(
 		    req, 0, name,
-		    roster_host->sprintf(req, "%s must be a string", name));
+		    jx_host->sprintf(req, "%s must be a string", name));
 		*bad = 1;
 		return NULL;
 	}
@@ -68,14 +68,14 @@ roster_string(jx_req *req, const cJSON *body, const char *name, size_t max,
 	e = s + strlen(s);
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	out = roster_host->alloc(req, (size_t)(e - s) + 1);
+	out = jx_host->alloc(req, (size_t)(e - s) + 1);
 	memcpy(out, s, (size_t)(e - s));
 	out[e - s] = '\0';
 	if ((required && *out == '\0') || jxp_chars(out) > max) {
-		roster_host->problem_error(
+		jx_host->problem_error(
 		    req, 0, name,
-		    roster_host->sprintf(
-		        req, "%s must have 1 to %zu characters", name, max));
+		    jx_host->sprintf(req, "%s must have 1 to %zu characters",
+		                     name, max));
 		*bad = 1;
 		return NULL;
 	}
@@ -85,9 +85,9 @@ roster_string(jx_req *req, const cJSON *body, const char *name, size_t max,
 int
 roster_manage(jx_req *req, int64_t school)
 {
-	if (school <= 0 || !roster_host->may(req, JX_SEE_SCHOOL, school))
+	if (school <= 0 || !jx_host->may(req, JX_SEE_SCHOOL, school))
 		return roster_not_found(req);
-	if (!roster_host->may(req, JX_MANAGE_SCHOOL, school))
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, school))
 		return roster_forbidden(req);
 	return 0;
 }
@@ -95,9 +95,9 @@ roster_manage(jx_req *req, int64_t school)
 int64_t
 roster_school_district(jx_db *db, int64_t school)
 {
-	int64_t d = jxp_one(roster_host, db,
-	                    "SELECT district_id FROM schools WHERE id = ?", "i",
-	                    school);
+	int64_t d =
+	    jxp_one(jx_host, db, "SELECT district_id FROM schools WHERE id = ?",
+	            "i", school);
 
 	return d > 0 ? d : 0;
 }
@@ -109,7 +109,7 @@ roster_student_changed(jx_db *db, int64_t student)
 	int rc;
 
 	cJSON_AddNumberToObject(ev, "student_id", (double)student);
-	rc = roster_host->publish(db, "roster.student_changed", ev);
+	rc = jx_host->publish(db, "roster.student_changed", ev);
 	cJSON_Delete(ev);
 	return rc;
 }
@@ -121,7 +121,7 @@ roster_school_changed(jx_db *db, int64_t school)
 	int rc;
 
 	cJSON_AddNumberToObject(ev, "school_id", (double)school);
-	rc = roster_host->publish(db, "roster.school_changed", ev);
+	rc = jx_host->publish(db, "roster.school_changed", ev);
 	cJSON_Delete(ev);
 	return rc;
 }
@@ -129,16 +129,14 @@ roster_school_changed(jx_db *db, int64_t school)
 static int
 roster_init(const struct jx_host *h, struct jx_registrar *reg)
 {
-	roster_host = h;
+	JX_HOST_INIT(h);
 	roster_org = h->service(JX_ORG_SERVICE);
 	if (roster_org == NULL) {
 		h->log(JX_LOG_ERROR, "roster", "the host has no %s service",
 		       JX_ORG_SERVICE);
 		return -1;
 	}
-	if (roster_classes_init(reg) != 0 || roster_people_init(reg) != 0 ||
-	    roster_import_init(reg) != 0 || roster_sheets_init(reg) != 0 ||
-	    roster_slips_init(reg) != 0 || roster_guardians_init(reg) != 0)
+	if (roster_import_init(reg) != 0)
 		return -1;
 	reg->menu(reg, "school_admin,district_admin", "nav.roster.classes",
 	          "/roster/classes", 20);
@@ -167,9 +165,51 @@ static const char *const roster_migrations[] = {
     "CREATE INDEX roster_imports_school ON roster_imports(school_id);",
     NULL};
 
+/* Every route; a JX_ROUTE_BOTH handler answers the page and the API. */
+static const struct jx_route roster_routes[] = {
+    {"GET", "/schools/{sid}/classes", classes_get, NULL, JX_ROUTE_BOTH},
+    {"POST", "/api/v1/schools/{sid}/classes", classes_create, NULL, 0},
+    {"POST", "/api/v1/schools/{sid}/classes/batch", classes_batch, NULL, 0},
+    {"PATCH", "/api/v1/classes/{id}", classes_patch, NULL, 0},
+    {"DELETE", "/api/v1/classes/{id}", classes_delete, NULL, 0},
+    {"GET", "/schools/{sid}/students", students_list, NULL, JX_ROUTE_BOTH},
+    {"POST", "/schools/{sid}/students", students_create, NULL, JX_ROUTE_BOTH},
+    {"GET", "/students/{id}", student_get, NULL, JX_ROUTE_BOTH},
+    {"PATCH", "/api/v1/students/{id}", student_patch, NULL, 0},
+    {"POST", "/students/{id}", student_patch, NULL, JX_ROUTE_PAGE},
+    {"POST", "/students/{id}/leave", student_leave, NULL, JX_ROUTE_BOTH},
+    {"GET", "/schools/{sid}/teachers", teachers_list, NULL, JX_ROUTE_BOTH},
+    {"POST", "/schools/{sid}/teachers", teachers_create, NULL, JX_ROUTE_BOTH},
+    {"POST", "/teachers/{id}/leave", teacher_leave, NULL, JX_ROUTE_BOTH},
+    {"GET", "/roster/classes", pages_roster, (void *)"classes", JX_ROUTE_PAGE},
+    {"GET", "/roster/students", pages_roster, (void *)"students",
+     JX_ROUTE_PAGE},
+    {"GET", "/roster/teachers", pages_roster, (void *)"teachers",
+     JX_ROUTE_PAGE},
+    {"GET", "/schools/{sid}/students/new", pages_new, (void *)"students",
+     JX_ROUTE_PAGE},
+    {"GET", "/schools/{sid}/teachers/new", pages_new, (void *)"teachers",
+     JX_ROUTE_PAGE},
+    {"POST", "/schools/{sid}/classes", pages_class_create, NULL, JX_ROUTE_PAGE},
+    {"DELETE", "/api/v1/students/{id}/guardians/{pid}", guardians_remove, NULL,
+     0},
+    {"POST", "/students/{id}/guardians/{pid}/remove", guardians_remove, NULL,
+     JX_ROUTE_PAGE},
+    {"GET", "/api/v1/imports/templates/{file}", sheets_template, NULL, 0},
+    {"GET", "/api/v1/schools/{sid}/students.xlsx", sheets_export, NULL, 0},
+    {"GET", "/roster/import", sheets_import_page, NULL, JX_ROUTE_PAGE},
+    {"POST", "/api/v1/schools/{sid}/imports", import_post, NULL, 0},
+    {"GET", "/schools/{sid}/slips", slips_get, NULL, JX_ROUTE_BOTH},
+    {"GET", "/schools/{sid}/teacher-slips", slips_teachers_get, NULL,
+     JX_ROUTE_BOTH},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
 static const struct jx_plugin roster_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
+    .routes = roster_routes,
     .name = "roster",
     .version = "1.0.0",
     .migrations = roster_migrations,

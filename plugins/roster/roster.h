@@ -14,10 +14,35 @@
 
 #include "jxplug.h"
 
-extern const struct jx_host *roster_host;
+JX_HOST_EXTERN;
 extern const struct jx_org_v1 *roster_org;
 
 #define ROSTER_MAX_NAME 50
+
+/* ---- handlers of the route table (roster.c) --------------------------- */
+int classes_get(jx_req *req, void *ud);
+int classes_create(jx_req *req, void *ud);
+int classes_batch(jx_req *req, void *ud);
+int classes_patch(jx_req *req, void *ud);
+int classes_delete(jx_req *req, void *ud);
+int students_list(jx_req *req, void *ud);
+int students_create(jx_req *req, void *ud);
+int student_get(jx_req *req, void *ud);
+int student_patch(jx_req *req, void *ud);
+int student_leave(jx_req *req, void *ud);
+int teachers_list(jx_req *req, void *ud);
+int teachers_create(jx_req *req, void *ud);
+int teacher_leave(jx_req *req, void *ud);
+int pages_roster(jx_req *req, void *ud);
+int pages_new(jx_req *req, void *ud);
+int pages_class_create(jx_req *req, void *ud);
+int guardians_remove(jx_req *req, void *ud);
+int sheets_template(jx_req *req, void *ud);
+int sheets_export(jx_req *req, void *ud);
+int sheets_import_page(jx_req *req, void *ud);
+int import_post(jx_req *req, void *ud);
+int slips_get(jx_req *req, void *ud);
+int slips_teachers_get(jx_req *req, void *ud);
 
 /* ---- roster.c: helpers ---------------------------------------------- */
 
@@ -25,7 +50,7 @@ extern const struct jx_org_v1 *roster_org;
 int roster_not_found(jx_req *req);
 int roster_forbidden(jx_req *req);
 int roster_storage_error(jx_req *req);
-/* 422 with the errors added so far (host->problem_error). */
+/* 422 with the errors added so far (jx_host->problem_error). */
 int roster_invalid(jx_req *req, const char *detail);
 /* A string member, trimmed into arena memory: NULL when absent or
  * null; sets *bad and adds an error when required and empty or longer
@@ -58,7 +83,6 @@ int roster_student_changed(jx_db *db, int64_t student);
  * roster.school_changed {"school_id"}. */
 int roster_school_changed(jx_db *db, int64_t school);
 /* ---- roster_classes.c ------------------------------------------------ */
-int roster_classes_init(struct jx_registrar *reg);
 /* The school's classes as the API lists them (only > 0: that one). */
 cJSON *roster_classes_list(jx_db *db, int64_t school, int64_t only);
 /* The class id of grade + name in the school, 0 when none. */
@@ -75,7 +99,6 @@ int roster_grade_check(jx_db *db, int64_t school, int grade, char *msg,
 void roster_grades_add(jx_db *db, int64_t school, cJSON *d);
 
 /* ---- roster_people.c, roster_students.c, roster_teachers.c ---------- */
-int roster_people_init(struct jx_registrar *reg);
 /* The student API object (ID number masked). NULL when none. */
 cJSON *roster_student_json(jx_db *db, int64_t student);
 
@@ -192,12 +215,9 @@ int roster_column_export_only(const struct roster_column *col);
 const struct roster_column *roster_columns(const char *kind);
 
 /* ---- roster_sheets.c (templates, export) ----------------------------- */
-int roster_sheets_init(struct jx_registrar *reg);
 
 /* ---- roster_guardians.c ----------------------------------------------- */
-int roster_guardians_init(struct jx_registrar *reg);
 
 /* ---- roster_slips.c -------------------------------------------------- */
-int roster_slips_init(struct jx_registrar *reg);
 
 #endif

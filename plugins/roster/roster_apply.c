@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H roster_host
-
 static int
 apply_fail(struct roster_error *err, const char *field, const char *msg)
 {
@@ -26,7 +24,7 @@ apply_storage(jx_db *db, struct roster_error *err)
 {
 	err->field = NULL;
 	snprintf(err->message, sizeof(err->message), "无法保存 (storage): %s",
-	         H->db_errmsg(db));
+	         jx_host->db_errmsg(db));
 	return -1;
 }
 
@@ -59,8 +57,8 @@ apply_linked(jx_db *db, int64_t person, const char *role, int64_t school,
 static int
 apply_phone_known(jx_db *db, const char *phone)
 {
-	return H->db_one(db, "SELECT id FROM persons WHERE phone = ?", "s",
-	                 phone) > 0;
+	return jx_host->db_one(db, "SELECT id FROM persons WHERE phone = ?",
+	                       "s", phone) > 0;
 }
 
 /* A given value that is not a masked export (keep what is stored). */
@@ -105,12 +103,12 @@ int
 roster_national_write(jx_db *db, int64_t student,
                       const struct roster_national *n)
 {
-	return H->db_exec(db,
-	                  "UPDATE students SET national_no = ?, "
-	                  "national_no_enc = ?, national_no_hash = ?, "
-	                  "national_no_masked = ? WHERE person_id = ?",
-	                  "ssssi", n->sealed ? NULL : n->norm, n->sealed,
-	                  n->hash, n->shown, student) == 1
+	return jx_host->db_exec(db,
+	                        "UPDATE students SET national_no = ?, "
+	                        "national_no_enc = ?, national_no_hash = ?, "
+	                        "national_no_masked = ? WHERE person_id = ?",
+	                        "ssssi", n->sealed ? NULL : n->norm, n->sealed,
+	                        n->hash, n->shown, student) == 1
 	           ? 0
 	           : -1;
 }
@@ -123,7 +121,7 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 	int64_t id;
 
 	if (in->class_id > 0) {
-		if (H->db_one(
+		if (jx_host->db_one(
 		        db,
 		        "SELECT 1 FROM classes WHERE id = ? AND school_id "
 		        "= ?",
@@ -158,11 +156,11 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 			return 0;
 		}
 	}
-	id = H->db_insert(
+	id = jx_host->db_insert(
 	    db,
 	    "INSERT INTO classes(school_id, grade, name, created_at) "
 	    "VALUES (?, ?, ?, ?)",
-	    "iisi", school, (int64_t)in->grade, in->class_name, H->now());
+	    "iisi", school, (int64_t)in->grade, in->class_name, jx_host->now());
 	if (id <= 0)
 		apply_storage(db, err);
 	return id > 0 ? id : 0;
@@ -181,28 +179,28 @@ apply_find(jx_db *db, const char *sql, const char *types, const char *a,
 	jx_stmt *st;
 
 	if (types[0] == 's' && types[1] == '\0')
-		st = H->db_query(db, sql, types, a);
+		st = jx_host->db_query(db, sql, types, a);
 	else
-		st = H->db_query(db, sql, types, b, c, d);
+		st = jx_host->db_query(db, sql, types, b, c, d);
 	memset(m, 0, sizeof(*m));
-	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		m->id = H->db_int(st, 0);
-		m->school = H->db_int(st, 1);
-		m->klass = H->db_int(st, 2);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		m->id = jx_host->db_int(st, 0);
+		m->school = jx_host->db_int(st, 1);
+		m->klass = jx_host->db_int(st, 2);
 		snprintf(m->status, sizeof(m->status), "%s",
-		         H->db_text(st, 3) ?: "");
+		         jx_host->db_text(st, 3) ?: "");
 		snprintf(m->name, sizeof(m->name), "%s",
-		         H->db_text(st, 4) ?: "");
+		         jx_host->db_text(st, 4) ?: "");
 		snprintf(m->gender, sizeof(m->gender), "%s",
-		         H->db_text(st, 5) ?: "");
+		         jx_host->db_text(st, 5) ?: "");
 		snprintf(m->national_hash, sizeof(m->national_hash), "%s",
-		         H->db_text(st, 6) ?: "");
+		         jx_host->db_text(st, 6) ?: "");
 		snprintf(m->city_no, sizeof(m->city_no), "%s",
-		         H->db_text(st, 7) ?: "");
+		         jx_host->db_text(st, 7) ?: "");
 		snprintf(m->id_hash, sizeof(m->id_hash), "%s",
-		         H->db_text(st, 8) ?: "");
+		         jx_host->db_text(st, 8) ?: "");
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return m->id;
 }
 
@@ -256,11 +254,11 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		 * name is the one kept (a corrected sheet corrects it) where
 		 * the parent is wholly this school's. */
 		if (own) {
-			int64_t n =
-			    H->db_exec(db,
-			               "UPDATE persons SET name = ? WHERE "
-			               "id = ? AND name <> ?",
-			               "sis", g[i].name, parent, g[i].name);
+			int64_t n = jx_host->db_exec(
+			    db,
+			    "UPDATE persons SET name = ? WHERE "
+			    "id = ? AND name <> ?",
+			    "sis", g[i].name, parent, g[i].name);
 
 			if (n < 0)
 				return apply_storage(db, err);
@@ -276,21 +274,22 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		                              msg, sizeof(msg));
 		if (account <= 0)
 			return apply_fail(err, fields[i][1], msg);
-		st = H->db_query(
+		st = jx_host->db_query(
 		    db,
 		    "SELECT relation, display_name FROM guardians WHERE "
 		    "parent_id = ? AND student_id = ?",
 		    "ii", parent, student);
-		if (st != NULL && H->db_step(st) == JX_DB_ROW) {
+		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 			had = 1;
 			same = (g[i].relation == NULL ||
-			        apply_same(H->db_text(st, 0), g[i].relation)) &&
-			       apply_same(H->db_text(st, 1),
+			        apply_same(jx_host->db_text(st, 0),
+			                   g[i].relation)) &&
+			       apply_same(jx_host->db_text(st, 1),
 			                  own ? NULL : g[i].name);
 		}
-		H->db_finish(st);
+		jx_host->db_finish(st);
 		if (!had || !same) {
-			if (H->db_exec(
+			if (jx_host->db_exec(
 			        db,
 			        "INSERT INTO guardians(parent_id, "
 			        "student_id, relation, created_at, "
@@ -300,7 +299,7 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 			        "guardians.relation), display_name = "
 			        "excluded.display_name",
 			        "iisis", parent, student, g[i].relation,
-			        H->now(), own ? NULL : g[i].name) < 0)
+			        jx_host->now(), own ? NULL : g[i].name) < 0)
 				return apply_storage(db, err);
 			changed = 1;
 		}
@@ -449,12 +448,13 @@ roster_student_apply(jx_db *db, int64_t school,
 			           "年级和班级缺失 (grade and class missing)");
 			goto out;
 		}
-		*student = H->db_insert(db,
-		                        "INSERT INTO persons(name, gender, "
-		                        "created_at) VALUES (?, ?, ?)",
-		                        "ssi", in->name, in->gender, H->now());
+		*student = jx_host->db_insert(
+		    db,
+		    "INSERT INTO persons(name, gender, "
+		    "created_at) VALUES (?, ?, ?)",
+		    "ssi", in->name, in->gender, jx_host->now());
 		if (*student <= 0 ||
-		    H->db_exec(
+		    jx_host->db_exec(
 		        db,
 		        "INSERT INTO students(person_id, school_id, "
 		        "class_id, city_no, id_number_enc, "
@@ -467,7 +467,7 @@ roster_student_apply(jx_db *db, int64_t school,
 		        apply_given(in->city_no) ? in->city_no : NULL, sealed,
 		        hash, masked[0] ? masked : NULL,
 		        nat.sealed ? "" : nat.norm, nat.sealed, nat.hash,
-		        nat.shown, H->now()) != 1 ||
+		        nat.shown, jx_host->now()) != 1 ||
 		    roster_org->student_login(db, login) != 0) {
 			apply_storage(db, err);
 			goto out;
@@ -504,11 +504,12 @@ roster_student_apply(jx_db *db, int64_t school,
 		     strcmp(in->city_no, m.city_no) != 0) ||
 		    (hash[0] && strcmp(hash, m.id_hash) != 0);
 		if (changed &&
-		    (H->db_exec(db,
-		                "UPDATE persons SET name = COALESCE(?, name), "
-		                "gender = COALESCE(?, gender) WHERE id = ?",
-		                "ssi", in->name, in->gender, m.id) != 1 ||
-		     H->db_exec(
+		    (jx_host->db_exec(
+		         db,
+		         "UPDATE persons SET name = COALESCE(?, name), "
+		         "gender = COALESCE(?, gender) WHERE id = ?",
+		         "ssi", in->name, in->gender, m.id) != 1 ||
+		     jx_host->db_exec(
 		         db,
 		         "UPDATE students SET school_id = ?, class_id = ?, "
 		         "status = 'in_school', left_at = NULL, "
@@ -528,7 +529,8 @@ roster_student_apply(jx_db *db, int64_t school,
 		if (moved) {
 			/* A transfer or re-admission: the student and the
 			 * parents they had act again, here. */
-			account = H->db_one(db,
+			account =
+			    jx_host->db_one(db,
 			                    "SELECT id FROM accounts WHERE "
 			                    "person_id = ?",
 			                    "i", m.id);
@@ -538,17 +540,17 @@ roster_student_apply(jx_db *db, int64_t school,
 			                         sizeof(msg)) <= 0 ||
 			    /* only parents still linked: a binding the
 			     * school removed stays removed */
-			    H->db_exec(db,
-			               "UPDATE identities SET status = "
-			               "'active', ended_at = NULL, school_id = "
-			               "?, district_id = ? WHERE role = "
-			               "'parent' AND student_id = ? AND "
-			               "account_id IN (SELECT a.id FROM "
-			               "accounts a JOIN guardians g ON "
-			               "g.parent_id = a.person_id WHERE "
-			               "g.student_id = ?)",
-			               "iiii", school, district, m.id,
-			               m.id) < 0) {
+			    jx_host->db_exec(
+			        db,
+			        "UPDATE identities SET status = "
+			        "'active', ended_at = NULL, school_id = "
+			        "?, district_id = ? WHERE role = "
+			        "'parent' AND student_id = ? AND "
+			        "account_id IN (SELECT a.id FROM "
+			        "accounts a JOIN guardians g ON "
+			        "g.parent_id = a.person_id WHERE "
+			        "g.student_id = ?)",
+			        "iiii", school, district, m.id, m.id) < 0) {
 				apply_fail(err, NULL, msg);
 				goto out;
 			}
@@ -600,43 +602,46 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	if (*teacher <= 0)
 		return apply_fail(err, "phone", msg);
 	own = !known || apply_within(db, *teacher, school);
-	st =
-	    H->db_query(db,
-	                "SELECT COALESCE(t.display_name, p.name), "
-	                "COALESCE(t.subject, ''), CASE WHEN t.display_name "
-	                "IS NULL THEN COALESCE(p.gender, '') ELSE '' END, "
-	                "t.person_id, (SELECT 1 FROM teachers x WHERE "
-	                "x.person_id = p.id AND x.school_id = ?) FROM persons "
-	                "p LEFT JOIN teachers t ON t.person_id = p.id AND "
-	                "t.school_id = ? AND t.status = 'in_school' WHERE p.id "
-	                "= ?",
-	                "iii", school, school, *teacher);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		snprintf(old_name, sizeof(old_name), "%s", H->db_text(st, 0));
+	st = jx_host->db_query(
+	    db,
+	    "SELECT COALESCE(t.display_name, p.name), "
+	    "COALESCE(t.subject, ''), CASE WHEN t.display_name "
+	    "IS NULL THEN COALESCE(p.gender, '') ELSE '' END, "
+	    "t.person_id, (SELECT 1 FROM teachers x WHERE "
+	    "x.person_id = p.id AND x.school_id = ?) FROM persons "
+	    "p LEFT JOIN teachers t ON t.person_id = p.id AND "
+	    "t.school_id = ? AND t.status = 'in_school' WHERE p.id "
+	    "= ?",
+	    "iii", school, school, *teacher);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		snprintf(old_name, sizeof(old_name), "%s",
+		         jx_host->db_text(st, 0));
 		snprintf(old_subject, sizeof(old_subject), "%s",
-		         H->db_text(st, 1));
+		         jx_host->db_text(st, 1));
 		snprintf(old_gender, sizeof(old_gender), "%s",
-		         H->db_text(st, 2));
-		existed = !H->db_is_null(st, 3);
-		posted = !H->db_is_null(st, 4);
+		         jx_host->db_text(st, 2));
+		existed = !jx_host->db_is_null(st, 3);
+		posted = !jx_host->db_is_null(st, 4);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	changed = strcmp(old_name, in->name) != 0 ||
 	          (in->subject && strcmp(old_subject, in->subject) != 0) ||
 	          (own && in->gender && strcmp(old_gender, in->gender) != 0);
-	if ((own && H->db_exec(db,
-	                       "UPDATE persons SET name = ?, gender = "
-	                       "COALESCE(?, gender) WHERE id = ?",
-	                       "ssi", in->name, in->gender, *teacher) != 1) ||
-	    H->db_exec(db,
-	               "INSERT INTO teachers(person_id, school_id, subject, "
-	               "created_at, display_name) VALUES (?, ?, ?, ?, ?) ON "
-	               "CONFLICT(person_id, school_id) DO UPDATE SET status = "
-	               "'in_school', subject = COALESCE(excluded.subject, "
-	               "teachers.subject), display_name = "
-	               "excluded.display_name",
-	               "iisis", *teacher, school, in->subject, H->now(),
-	               own ? NULL : in->name) < 0)
+	if ((own &&
+	     jx_host->db_exec(db,
+	                      "UPDATE persons SET name = ?, gender = "
+	                      "COALESCE(?, gender) WHERE id = ?",
+	                      "ssi", in->name, in->gender, *teacher) != 1) ||
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO teachers(person_id, school_id, subject, "
+	        "created_at, display_name) VALUES (?, ?, ?, ?, ?) ON "
+	        "CONFLICT(person_id, school_id) DO UPDATE SET status = "
+	        "'in_school', subject = COALESCE(excluded.subject, "
+	        "teachers.subject), display_name = "
+	        "excluded.display_name",
+	        "iisis", *teacher, school, in->subject, jx_host->now(),
+	        own ? NULL : in->name) < 0)
 		return apply_storage(db, err);
 	if (!own && !posted &&
 	    apply_linked(db, *teacher, "teacher", school, district) != 0)
@@ -649,7 +654,7 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	                         msg, sizeof(msg)) <= 0)
 		return apply_fail(err, "phone", msg);
 	if (in->class_ids != NULL) {
-		int64_t before = H->db_one(
+		int64_t before = jx_host->db_one(
 		    db,
 		    "SELECT COUNT(*) FROM teaching t JOIN classes c ON c.id = "
 		    "t.class_id WHERE t.teacher_id = ? AND c.school_id = ?",
@@ -657,14 +662,14 @@ roster_teacher_apply(jx_db *db, int64_t school,
 		int same = before == in->nclass_ids;
 
 		for (int i = 0; i < in->nclass_ids && same; i++)
-			same =
-			    H->db_one(db,
-			              "SELECT 1 FROM teaching WHERE teacher_id "
-			              "= ? AND class_id = ?",
-			              "ii", *teacher, in->class_ids[i]) == 1;
+			same = jx_host->db_one(
+			           db,
+			           "SELECT 1 FROM teaching WHERE teacher_id "
+			           "= ? AND class_id = ?",
+			           "ii", *teacher, in->class_ids[i]) == 1;
 		if (!same) {
 			changed = 1;
-			if (H->db_exec(
+			if (jx_host->db_exec(
 			        db,
 			        "DELETE FROM teaching WHERE teacher_id = ? "
 			        "AND class_id IN (SELECT id FROM classes "
@@ -672,7 +677,7 @@ roster_teacher_apply(jx_db *db, int64_t school,
 			        "ii", *teacher, school) < 0)
 				return apply_storage(db, err);
 			for (int i = 0; i < in->nclass_ids; i++)
-				if (H->db_exec(
+				if (jx_host->db_exec(
 				        db,
 				        "INSERT INTO teaching(teacher_id, "
 				        "class_id) VALUES (?, ?) ON "
@@ -683,7 +688,7 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	}
 	if (in->head_of_class_ids != NULL) {
 		for (int i = 0; i < in->nhead_of_class_ids; i++) {
-			int64_t n = H->db_exec(
+			int64_t n = jx_host->db_exec(
 			    db,
 			    "UPDATE classes SET head_teacher_id = ? WHERE id = "
 			    "? AND school_id = ? AND (head_teacher_id IS NULL "
@@ -714,7 +719,8 @@ roster_parent_apply(jx_db *db, int64_t school,
 	memset(err, 0, sizeof(*err));
 	*parent = 0;
 	if (in->student_login != NULL && *in->student_login != '\0')
-		student = H->db_one(db,
+		student =
+		    jx_host->db_one(db,
 		                    "SELECT s.person_id FROM accounts a JOIN "
 		                    "students s ON s.person_id = a.person_id "
 		                    "WHERE a.login = ? AND s.school_id = ? AND "
@@ -731,16 +737,17 @@ roster_parent_apply(jx_db *db, int64_t school,
 			    "全国学籍号过长 (the national student "
 			    "number is too long)");
 		}
-		student =
-		    H->db_one(db,
-		              "SELECT person_id FROM students WHERE "
-		              "national_no_hash = ? AND school_id = ? AND "
-		              "status = 'in_school'",
-		              "si", nat.hash, school);
+		student = jx_host->db_one(
+		    db,
+		    "SELECT person_id FROM students WHERE "
+		    "national_no_hash = ? AND school_id = ? AND "
+		    "status = 'in_school'",
+		    "si", nat.hash, school);
 		roster_national_free(&nat);
 	} else if (apply_given(in->student_id_number)) {
 		roster_org->lookup_hash(in->student_id_number, hash);
-		student = H->db_one(db,
+		student =
+		    jx_host->db_one(db,
 		                    "SELECT person_id FROM students WHERE "
 		                    "id_number_hash = ? AND school_id = ? AND "
 		                    "status = 'in_school'",
@@ -764,7 +771,7 @@ roster_parent_apply(jx_db *db, int64_t school,
 	if (in->phone == NULL || !*in->phone)
 		return apply_fail(err, "phone", "手机号缺失 (phone missing)");
 	{
-		int64_t before = H->db_one(
+		int64_t before = jx_host->db_one(
 		    db,
 		    "SELECT COUNT(*) FROM guardians g JOIN persons p ON p.id = "
 		    "g.parent_id WHERE g.student_id = ? AND p.phone = ?",
@@ -779,9 +786,9 @@ roster_parent_apply(jx_db *db, int64_t school,
 				err->field = "name";
 			return -1;
 		}
-		*parent =
-		    H->db_one(db, "SELECT id FROM persons WHERE phone = ?", "s",
-		              in->phone);
+		*parent = jx_host->db_one(
+		    db, "SELECT id FROM persons WHERE phone = ?", "s",
+		    in->phone);
 		if (before == 0)
 			return ROSTER_CREATED;
 		return rc > 0 ? ROSTER_UPDATED : ROSTER_UNCHANGED;
@@ -791,27 +798,30 @@ roster_parent_apply(jx_db *db, int64_t school,
 int
 roster_student_leave(jx_db *db, int64_t student, const char *reason)
 {
-	int64_t now = H->now();
+	int64_t now = jx_host->now();
 
-	if (H->db_exec(db,
-	               "UPDATE students SET status = 'left', left_at = ?, "
-	               "left_reason = ? WHERE person_id = ? AND status = "
-	               "'in_school'",
-	               "isi", now, reason, student) != 1 ||
+	if (jx_host->db_exec(
+	        db,
+	        "UPDATE students SET status = 'left', left_at = ?, "
+	        "left_reason = ? WHERE person_id = ? AND status = "
+	        "'in_school'",
+	        "isi", now, reason, student) != 1 ||
 	    roster_student_changed(db, student) != 0)
 		return -1;
 	/* The student's identity and the parents' identities for this
 	 * child end; the records stay. */
-	if (H->db_exec(db,
-	               "UPDATE identities SET status = 'left', ended_at = ? "
-	               "WHERE student_id = ? AND role IN ('student', "
-	               "'parent') AND status = 'active'",
-	               "ii", now, student) < 0 ||
-	    H->db_exec(db,
-	               "DELETE FROM sessions WHERE identity_id IN (SELECT id "
-	               "FROM identities WHERE student_id = ? AND status = "
-	               "'left')",
-	               "i", student) < 0)
+	if (jx_host->db_exec(
+	        db,
+	        "UPDATE identities SET status = 'left', ended_at = ? "
+	        "WHERE student_id = ? AND role IN ('student', "
+	        "'parent') AND status = 'active'",
+	        "ii", now, student) < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "DELETE FROM sessions WHERE identity_id IN (SELECT id "
+	        "FROM identities WHERE student_id = ? AND status = "
+	        "'left')",
+	        "i", student) < 0)
 		return -1;
 	return 0;
 }
@@ -819,28 +829,30 @@ roster_student_leave(jx_db *db, int64_t student, const char *reason)
 int
 roster_teacher_leave(jx_db *db, int64_t school, int64_t teacher)
 {
-	int64_t now = H->now();
+	int64_t now = jx_host->now();
 
-	if (H->db_exec(
+	if (jx_host->db_exec(
 	        db,
 	        "UPDATE teachers SET status = 'left' WHERE person_id = ? "
 	        "AND school_id = ? AND status = 'in_school'",
 	        "ii", teacher, school) != 1)
 		return -1;
-	if (H->db_exec(db,
-	               "UPDATE identities SET status = 'left', ended_at = ? "
-	               "WHERE role = 'teacher' AND school_id = ? AND "
-	               "account_id = (SELECT id FROM accounts WHERE "
-	               "person_id = ?)",
-	               "iii", now, school, teacher) < 0 ||
-	    H->db_exec(db,
-	               "DELETE FROM teaching WHERE teacher_id = ? AND class_id "
-	               "IN (SELECT id FROM classes WHERE school_id = ?)",
-	               "ii", teacher, school) < 0 ||
-	    H->db_exec(db,
-	               "UPDATE classes SET head_teacher_id = NULL WHERE "
-	               "school_id = ? AND head_teacher_id = ?",
-	               "ii", school, teacher) < 0)
+	if (jx_host->db_exec(
+	        db,
+	        "UPDATE identities SET status = 'left', ended_at = ? "
+	        "WHERE role = 'teacher' AND school_id = ? AND "
+	        "account_id = (SELECT id FROM accounts WHERE "
+	        "person_id = ?)",
+	        "iii", now, school, teacher) < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "DELETE FROM teaching WHERE teacher_id = ? AND class_id "
+	        "IN (SELECT id FROM classes WHERE school_id = ?)",
+	        "ii", teacher, school) < 0 ||
+	    jx_host->db_exec(db,
+	                     "UPDATE classes SET head_teacher_id = NULL WHERE "
+	                     "school_id = ? AND head_teacher_id = ?",
+	                     "ii", school, teacher) < 0)
 		return -1;
 	return 0;
 }

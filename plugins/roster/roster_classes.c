@@ -8,12 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define H roster_host
-
 int64_t
 roster_class_find(jx_db *db, int64_t school, int grade, const char *name)
 {
-	int64_t id = jxp_one(roster_host, db,
+	int64_t id = jxp_one(jx_host, db,
 	                     "SELECT id FROM classes WHERE school_id = ? AND "
 	                     "grade = ? AND name = ?",
 	                     "iis", school, (int64_t)grade, name);
@@ -24,7 +22,7 @@ roster_class_find(jx_db *db, int64_t school, int grade, const char *name)
 cJSON *
 roster_classes_list(jx_db *db, int64_t school, int64_t only)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT c.id, c.grade, c.name, c.head_teacher_id, "
 	    "COALESCE(t.display_name, p.name), (SELECT COUNT(*) FROM "
@@ -36,34 +34,38 @@ roster_classes_list(jx_db *db, int64_t school, int64_t only)
 	    "iii", school, only, only);
 	cJSON *arr = cJSON_CreateArray();
 
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *c = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(c, "id", (double)H->db_int(st, 0));
-		cJSON_AddNumberToObject(c, "grade", (double)H->db_int(st, 1));
-		cJSON_AddStringToObject(c, "name", H->db_text(st, 2));
+		cJSON_AddNumberToObject(c, "id",
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddNumberToObject(c, "grade",
+		                        (double)jx_host->db_int(st, 1));
+		cJSON_AddStringToObject(c, "name", jx_host->db_text(st, 2));
 		{
 			char full[128];
 
 			snprintf(full, sizeof(full), "%s%s",
-			         roster_org->grade_label((int)H->db_int(st, 1)),
-			         H->db_text(st, 2));
+			         roster_org->grade_label(
+			             (int)jx_host->db_int(st, 1)),
+			         jx_host->db_text(st, 2));
 			cJSON_AddStringToObject(c, "full_name", full);
 		}
 		cJSON_AddNumberToObject(c, "student_count",
-		                        (double)H->db_int(st, 5));
-		if (H->db_is_null(st, 3)) {
+		                        (double)jx_host->db_int(st, 5));
+		if (jx_host->db_is_null(st, 3)) {
 			cJSON_AddNullToObject(c, "head_teacher");
 		} else {
 			cJSON *h = cJSON_AddObjectToObject(c, "head_teacher");
 
 			cJSON_AddNumberToObject(h, "id",
-			                        (double)H->db_int(st, 3));
-			cJSON_AddStringToObject(h, "name", H->db_text(st, 4));
+			                        (double)jx_host->db_int(st, 3));
+			cJSON_AddStringToObject(h, "name",
+			                        jx_host->db_text(st, 4));
 		}
 		cJSON_AddItemToArray(arr, c);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return arr;
 }
 
@@ -78,25 +80,27 @@ classes_one(jx_db *db, int64_t school, int64_t id)
 	return one;
 }
 
-static int
+int
 classes_get(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid");
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid");
+	jx_db *db = jx_host->req_db(req);
 	cJSON *d;
 
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+	if (sid < 0 || !jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
-	if (strncmp(H->req_path(req), "/api/", 5) == 0)
-		return H->reply_json(req, 200, roster_classes_list(db, sid, 0));
+	if (jx_host->req_is_api(req))
+		return jx_host->reply_json(req, 200,
+		                           roster_classes_list(db, sid, 0));
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title", H->t(req, "roster.classes.title"));
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.classes.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)sid);
 	cJSON_AddBoolToObject(d, "can_manage",
-	                      H->may(req, JX_MANAGE_SCHOOL, sid));
+	                      jx_host->may(req, JX_MANAGE_SCHOOL, sid));
 	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, sid, 0));
 	roster_grades_add(db, sid, d);
-	return H->reply_view(req, 200, "roster/classes", d);
+	return jx_host->reply_view(req, 200, "roster/classes", d);
 }
 
 void
@@ -110,18 +114,20 @@ roster_school_grades(jx_db *db, int64_t school, int *lo, int *hi)
 	              {"senior", 10, 12},
 	              {"nine_year", 1, 9},
 	              {"twelve_year", 1, 12}};
-	jx_stmt *st = H->db_query(db, "SELECT stage FROM schools WHERE id = ?",
-	                          "i", school);
+	jx_stmt *st = jx_host->db_query(
+	    db, "SELECT stage FROM schools WHERE id = ?", "i", school);
 
 	*lo = 1;
 	*hi = 12;
-	if (st != NULL && H->db_step(st) == JX_DB_ROW && !H->db_is_null(st, 0))
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW &&
+	    !jx_host->db_is_null(st, 0))
 		for (size_t i = 0; i < sizeof(stages) / sizeof(*stages); i++)
-			if (strcmp(H->db_text(st, 0), stages[i].stage) == 0) {
+			if (strcmp(jx_host->db_text(st, 0), stages[i].stage) ==
+			    0) {
 				*lo = stages[i].lo;
 				*hi = stages[i].hi;
 			}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 }
 
 int
@@ -152,7 +158,7 @@ roster_grades_add(jx_db *db, int64_t school, cJSON *d)
 static int
 classes_head_ok(jx_db *db, int64_t school, int64_t teacher)
 {
-	return jxp_one(roster_host, db,
+	return jxp_one(jx_host, db,
 	               "SELECT 1 FROM teachers WHERE person_id = ? AND "
 	               "school_id = ? AND status = 'in_school'",
 	               "ii", teacher, school) == 1;
@@ -175,8 +181,8 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 	        ? g->valueint
 	        : (cJSON_IsString(g) ? roster_parse_grade(g->valuestring) : 0);
 	if (*grade < 1 || *grade > 12) {
-		H->problem_error(req, row, "grade",
-		                 "grade must be 1 to 12 (一年级 … 高三)");
+		jx_host->problem_error(req, row, "grade",
+		                       "grade must be 1 to 12 (一年级 … 高三)");
 		bad = 1;
 	} else if (stage) {
 		char msg[160];
@@ -184,14 +190,14 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 		/* A junior school has no first grade: its stage decides. */
 		if (roster_grade_check(db, school, *grade, msg, sizeof(msg)) !=
 		    0) {
-			H->problem_error(req, row, "grade", msg);
+			jx_host->problem_error(req, row, "grade", msg);
 			bad = 1;
 		}
 	}
 	if (!cJSON_IsString(n) || n->valuestring[0] == '\0' ||
 	    strlen(n->valuestring) > 60) {
-		H->problem_error(req, row, "name",
-		                 "name is required, e.g. \"1班\"");
+		jx_host->problem_error(req, row, "name",
+		                       "name is required, e.g. \"1班\"");
 		bad = 1;
 	} else
 		*name = n->valuestring;
@@ -199,15 +205,16 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 	if (cJSON_IsNumber(h)) {
 		*head = (int64_t)h->valuedouble;
 		if (!classes_head_ok(db, school, *head)) {
-			H->problem_error(
+			jx_host->problem_error(
 			    req, row, "head_teacher_id",
 			    "the head teacher must be a teacher of "
 			    "this school");
 			bad = 1;
 		}
 	} else if (h != NULL && !cJSON_IsNull(h)) {
-		H->problem_error(req, row, "head_teacher_id",
-		                 "head_teacher_id must be a teacher's id");
+		jx_host->problem_error(
+		    req, row, "head_teacher_id",
+		    "head_teacher_id must be a teacher's id");
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -217,31 +224,34 @@ static int64_t
 classes_insert(jx_db *db, int64_t school, int grade, const char *name,
                int64_t head)
 {
-	return jxp_one(roster_host, db,
+	return jxp_one(jx_host, db,
 	               "INSERT INTO classes(school_id, grade, name, "
 	               "head_teacher_id, created_at) VALUES (?, ?, ?, "
 	               "NULLIF(?, 0), ?) RETURNING id",
-	               "iisii", school, (int64_t)grade, name, head, H->now());
+	               "iisii", school, (int64_t)grade, name, head,
+	               jx_host->now());
 }
 
 static int
 classes_conflict(jx_req *req, int row, const char *name)
 {
-	H->problem_error(req, row, "name",
-	                 H->sprintf(req,
-	                            "a class named %s already exists in this "
-	                            "grade",
-	                            name));
-	return H->reply_problem(req, 409, "conflict", "Class exists",
-	                        "A class with the same name exists in that "
-	                        "grade.");
+	jx_host->problem_error(
+	    req, row, "name",
+	    jx_host->sprintf(req,
+	                     "a class named %s already exists in this "
+	                     "grade",
+	                     name));
+	return jx_host->reply_problem(
+	    req, 409, "conflict", "Class exists",
+	    "A class with the same name exists in that "
+	    "grade.");
 }
 
-static int
+int
 classes_create(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), head, id;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), head, id;
+	jx_db *db = jx_host->req_db(req);
 	const char *name = NULL;
 	cJSON *body;
 	int grade;
@@ -252,29 +262,30 @@ classes_create(jx_req *req, void *ud)
 		if (denied != 0)
 			return denied;
 	}
-	body = H->req_json(req);
+	body = jx_host->req_json(req);
 	if (body == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	if (classes_check(req, db, sid, body, 0, 1, &grade, &name, &head) != 0)
 		return roster_invalid(req, NULL);
 	if (roster_class_find(db, sid, grade, name) > 0)
 		return classes_conflict(req, 0, name);
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return roster_storage_error(req);
 	id = classes_insert(db, sid, grade, name, head);
-	if (id <= 0 || H->audit(req, "roster.class_created", name, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (id <= 0 ||
+	    jx_host->audit(req, "roster.class_created", name, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
-	return H->reply_json(req, 201, classes_one(db, sid, id));
+	return jx_host->reply_json(req, 201, classes_one(db, sid, id));
 }
 
-static int
+int
 classes_batch(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), head, id;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), head, id;
+	jx_db *db = jx_host->req_db(req);
 	const cJSON *list, *c;
 	cJSON *body, *out;
 	int row = 0, bad = 0, conflict = 0;
@@ -285,14 +296,15 @@ classes_batch(jx_req *req, void *ud)
 		if (denied != 0)
 			return denied;
 	}
-	body = H->req_json(req);
+	body = jx_host->req_json(req);
 	if (body == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	list = cJSON_GetObjectItemCaseSensitive(body, "classes");
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0 ||
 	    cJSON_GetArraySize(list) > 500) {
-		H->problem_error(req, 0, "classes",
-		                 "classes must be a list of 1 to 500 classes");
+		jx_host->problem_error(
+		    req, 0, "classes",
+		    "classes must be a list of 1 to 500 classes");
 		return roster_invalid(req, NULL);
 	}
 	/* Check everything first: all or nothing. */
@@ -309,7 +321,7 @@ classes_batch(jx_req *req, void *ud)
 			continue;
 		}
 		if (roster_class_find(db, sid, grade, name) > 0) {
-			H->problem_error(
+			jx_host->problem_error(
 			    req, row, "name",
 			    "a class with this name exists in this "
 			    "grade");
@@ -326,7 +338,7 @@ classes_batch(jx_req *req, void *ud)
 			    cJSON_GetObjectItem(d, "grade") != NULL &&
 			    cJSON_Compare(cJSON_GetObjectItem(d, "grade"),
 			                  cJSON_GetObjectItem(c, "grade"), 1)) {
-				H->problem_error(
+				jx_host->problem_error(
 				    req, row, "name",
 				    "the same class appears twice");
 				conflict = 1;
@@ -336,10 +348,11 @@ classes_batch(jx_req *req, void *ud)
 	if (bad)
 		return roster_invalid(req, NULL);
 	if (conflict)
-		return H->reply_problem(req, 409, "conflict", "Class exists",
-		                        "Some classes exist already; nothing "
-		                        "was added.");
-	if (H->db_begin(db) != 0)
+		return jx_host->reply_problem(
+		    req, 409, "conflict", "Class exists",
+		    "Some classes exist already; nothing "
+		    "was added.");
+	if (jx_host->db_begin(db) != 0)
 		return roster_storage_error(req);
 	out = cJSON_CreateArray();
 	cJSON_ArrayForEach(c, list)
@@ -350,32 +363,32 @@ classes_batch(jx_req *req, void *ud)
 		classes_check(req, db, sid, c, 0, 1, &grade, &name, &head);
 		id = classes_insert(db, sid, grade, name, head);
 		if (id <= 0) {
-			H->db_rollback(db);
+			jx_host->db_rollback(db);
 			cJSON_Delete(out);
 			return roster_storage_error(req);
 		}
 		cJSON_AddItemToArray(out, classes_one(db, sid, id));
 	}
-	if (H->audit(req, "roster.classes_created", NULL, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (jx_host->audit(req, "roster.classes_created", NULL, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		cJSON_Delete(out);
 		return roster_storage_error(req);
 	}
-	return H->reply_json(req, 201, out);
+	return jx_host->reply_json(req, 201, out);
 }
 
-static int
+int
 classes_patch(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id"), school, head;
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id"), school, head;
+	jx_db *db = jx_host->req_db(req);
 	const cJSON *g, *n, *h;
 	cJSON *body, *cur;
 	int grade;
 	const char *name;
 
-	school = id > 0 ? jxp_one(roster_host, db,
+	school = id > 0 ? jxp_one(jx_host, db,
 	                          "SELECT school_id FROM classes WHERE id = ?",
 	                          "i", id)
 	                : 0;
@@ -385,9 +398,9 @@ classes_patch(jx_req *req, void *ud)
 		if (denied != 0)
 			return denied;
 	}
-	body = H->req_json(req);
+	body = jx_host->req_json(req);
 	if (body == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	cur = classes_one(db, school, id);
 	/* Merge the patch over the current values, then check the whole. */
 	g = cJSON_GetObjectItemCaseSensitive(body, "grade");
@@ -422,28 +435,28 @@ classes_patch(jx_req *req, void *ud)
 			return rc;
 		}
 	}
-	if (H->db_begin(db) != 0 ||
-	    H->db_exec(db,
-	               "UPDATE classes SET grade = ?, name = ?, "
-	               "head_teacher_id = NULLIF(?, 0) WHERE id = ?",
-	               "isii", (int64_t)grade, name, head, id) != 1 ||
-	    H->audit(req, "roster.class_changed", name, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (jx_host->db_begin(db) != 0 ||
+	    jx_host->db_exec(db,
+	                     "UPDATE classes SET grade = ?, name = ?, "
+	                     "head_teacher_id = NULLIF(?, 0) WHERE id = ?",
+	                     "isii", (int64_t)grade, name, head, id) != 1 ||
+	    jx_host->audit(req, "roster.class_changed", name, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		cJSON_Delete(cur);
 		return roster_storage_error(req);
 	}
 	cJSON_Delete(cur);
-	return H->reply_json(req, 200, classes_one(db, school, id));
+	return jx_host->reply_json(req, 200, classes_one(db, school, id));
 }
 
-static int
+int
 classes_delete(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id"), school, n;
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id"), school, n;
+	jx_db *db = jx_host->req_db(req);
 
-	school = id > 0 ? jxp_one(roster_host, db,
+	school = id > 0 ? jxp_one(jx_host, db,
 	                          "SELECT school_id FROM classes WHERE id = ?",
 	                          "i", id)
 	                : 0;
@@ -453,46 +466,30 @@ classes_delete(jx_req *req, void *ud)
 		if (denied != 0)
 			return denied;
 	}
-	n = jxp_one(roster_host, db,
+	n = jxp_one(jx_host, db,
 	            "SELECT COUNT(*) FROM students WHERE class_id = ? AND "
 	            "status = 'in_school'",
 	            "i", id);
 	if (n != 0)
-		return H->reply_problem(req, 409, "class-not-empty",
-		                        "Class has students",
-		                        H->sprintf(req,
-		                                   "The class still has %lld "
-		                                   "students: move them first.",
-		                                   (long long)n));
+		return jx_host->reply_problem(
+		    req, 409, "class-not-empty", "Class has students",
+		    jx_host->sprintf(req,
+		                     "The class still has %lld "
+		                     "students: move them first.",
+		                     (long long)n));
 	/* Students who left keep their records; their class link goes. */
-	if (H->db_begin(db) != 0 ||
-	    H->db_exec(db,
-	               "UPDATE students SET class_id = NULL WHERE class_id = ?",
-	               "i", id) < 0 ||
-	    H->db_exec(db, "DELETE FROM teaching WHERE class_id = ?", "i", id) <
-	        0 ||
-	    H->db_exec(db, "DELETE FROM classes WHERE id = ?", "i", id) != 1 ||
-	    H->audit(req, "roster.class_deleted", NULL, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (jx_host->db_begin(db) != 0 ||
+	    jx_host->db_exec(
+	        db, "UPDATE students SET class_id = NULL WHERE class_id = ?",
+	        "i", id) < 0 ||
+	    jx_host->db_exec(db, "DELETE FROM teaching WHERE class_id = ?", "i",
+	                     id) < 0 ||
+	    jx_host->db_exec(db, "DELETE FROM classes WHERE id = ?", "i", id) !=
+	        1 ||
+	    jx_host->audit(req, "roster.class_deleted", NULL, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
-	return H->reply_json(req, 204, NULL);
-}
-
-int
-roster_classes_init(struct jx_registrar *reg)
-{
-	return reg->route(reg, "GET", "/api/v1/schools/{sid}/classes",
-	                  classes_get, NULL, 0) |
-	       reg->route(reg, "GET", "/schools/{sid}/classes", classes_get,
-	                  NULL, JX_ROUTE_PAGE) |
-	       reg->route(reg, "POST", "/api/v1/schools/{sid}/classes",
-	                  classes_create, NULL, 0) |
-	       reg->route(reg, "POST", "/api/v1/schools/{sid}/classes/batch",
-	                  classes_batch, NULL, 0) |
-	       reg->route(reg, "PATCH", "/api/v1/classes/{id}", classes_patch,
-	                  NULL, 0) |
-	       reg->route(reg, "DELETE", "/api/v1/classes/{id}", classes_delete,
-	                  NULL, 0);
+	return jx_host->reply_json(req, 204, NULL);
 }

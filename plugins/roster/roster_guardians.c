@@ -9,63 +9,55 @@
 #include <stdio.h>
 #include <string.h>
 
-#define H roster_host
-
-static int
+int
 guardians_remove(jx_req *req, void *ud)
 {
-	int64_t student = H->req_param_id(req, "id");
-	int64_t parent = H->req_param_id(req, "pid"), school;
-	jx_db *db = H->req_db(req);
+	int64_t student = jx_host->req_param_id(req, "id");
+	int64_t parent = jx_host->req_param_id(req, "pid"), school;
+	jx_db *db = jx_host->req_db(req);
 	char target[64];
 
-	if (student < 0 || parent < 0 || !H->may(req, JX_SEE_STUDENT, student))
+	if (student < 0 || parent < 0 ||
+	    !jx_host->may(req, JX_SEE_STUDENT, student))
 		return roster_not_found(req);
-	school = jxp_one(roster_host, db,
+	school = jxp_one(jx_host, db,
 	                 "SELECT school_id FROM students WHERE person_id = ?",
 	                 "i", student);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, school))
 		return roster_forbidden(req);
-	if (jxp_one(roster_host, db,
+	if (jxp_one(jx_host, db,
 	            "SELECT 1 FROM guardians WHERE parent_id = ? AND "
 	            "student_id = ?",
 	            "ii", parent, student) != 1)
 		return roster_not_found(req);
 	snprintf(target, sizeof(target), "student:%lld parent:%lld",
 	         (long long)student, (long long)parent);
-	if (H->db_begin(db) != 0 ||
-	    H->db_exec(db,
-	               "DELETE FROM guardians WHERE parent_id = ? AND "
-	               "student_id = ?",
-	               "ii", parent, student) != 1 ||
-	    H->db_exec(db,
-	               "UPDATE identities SET status = 'left', ended_at = ? "
-	               "WHERE role = 'parent' AND student_id = ? AND "
-	               "account_id = (SELECT id FROM accounts WHERE person_id "
-	               "= ?)",
-	               "iii", H->now(), student, parent) < 0 ||
-	    H->db_exec(db,
-	               "DELETE FROM sessions WHERE identity_id IN (SELECT id "
-	               "FROM identities WHERE role = 'parent' AND student_id "
-	               "= ? AND status = 'left')",
-	               "i", student) < 0 ||
-	    H->audit(req, "roster.guardian_removed", target, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (jx_host->db_begin(db) != 0 ||
+	    jx_host->db_exec(db,
+	                     "DELETE FROM guardians WHERE parent_id = ? AND "
+	                     "student_id = ?",
+	                     "ii", parent, student) != 1 ||
+	    jx_host->db_exec(
+	        db,
+	        "UPDATE identities SET status = 'left', ended_at = ? "
+	        "WHERE role = 'parent' AND student_id = ? AND "
+	        "account_id = (SELECT id FROM accounts WHERE person_id "
+	        "= ?)",
+	        "iii", jx_host->now(), student, parent) < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "DELETE FROM sessions WHERE identity_id IN (SELECT id "
+	        "FROM identities WHERE role = 'parent' AND student_id "
+	        "= ? AND status = 'left')",
+	        "i", student) < 0 ||
+	    jx_host->audit(req, "roster.guardian_removed", target, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
-	if (strncmp(H->req_path(req), "/api/", 5) != 0)
-		return H->reply_redirect(
-		    req, H->sprintf(req, "/students/%lld", (long long)student));
-	return H->reply_json(req, 204, NULL);
-}
-
-int
-roster_guardians_init(struct jx_registrar *reg)
-{
-	return reg->route(reg, "DELETE",
-	                  "/api/v1/students/{id}/guardians/{pid}",
-	                  guardians_remove, NULL, 0) |
-	       reg->route(reg, "POST", "/students/{id}/guardians/{pid}/remove",
-	                  guardians_remove, NULL, JX_ROUTE_PAGE);
+	if (!jx_host->req_is_api(req))
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/students/%lld",
+		                          (long long)student));
+	return jx_host->reply_json(req, 204, NULL);
 }

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define H roster_host
 #define IMPORT_MAX_COLS 64
 #define IMPORT_HEADER_SCAN 20
 
@@ -547,12 +546,12 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 			return -1;
 		}
 		if (id <= 0 && im->create_classes)
-			id = jxp_one(roster_host, db,
+			id = jxp_one(jx_host, db,
 			             "INSERT INTO classes(school_id, grade, "
 			             "name, created_at) VALUES (?, ?, ?, ?) "
 			             "RETURNING id",
 			             "iisi", im->school, (int64_t)grade, name,
-			             H->now());
+			             jx_host->now());
 		if (id <= 0) {
 			snprintf(msg, sizeof(msg),
 			         "班级“%s”不存在，请先创建班级 (no such class)",
@@ -581,7 +580,7 @@ import_name_key(char *key, size_t len, int grade, const char *klass,
 static void
 import_names_load(struct import *im, jx_db *db, size_t rows)
 {
-	int64_t n = jxp_one(roster_host, db,
+	int64_t n = jxp_one(jx_host, db,
 	                    "SELECT COUNT(*) FROM students WHERE school_id "
 	                    "= ? AND status = 'in_school'",
 	                    "i", im->school);
@@ -591,24 +590,26 @@ import_names_load(struct import *im, jx_db *db, size_t rows)
 	im->names_ok = 0;
 	if (n < 0 || import_set_init(&im->names, (size_t)n + rows) != 0)
 		return;
-	st = H->db_query(db,
-	                 "SELECT c.grade, c.name, p.name FROM students s JOIN "
-	                 "classes c ON c.id = s.class_id JOIN persons p ON "
-	                 "p.id = s.person_id WHERE s.school_id = ? AND "
-	                 "s.status = 'in_school'",
-	                 "i", im->school);
-	while (st != NULL && (rc = H->db_step(st)) == JX_DB_ROW) {
+	st = jx_host->db_query(
+	    db,
+	    "SELECT c.grade, c.name, p.name FROM students s JOIN "
+	    "classes c ON c.id = s.class_id JOIN persons p ON "
+	    "p.id = s.person_id WHERE s.school_id = ? AND "
+	    "s.status = 'in_school'",
+	    "i", im->school);
+	while (st != NULL && (rc = jx_host->db_step(st)) == JX_DB_ROW) {
 		char key[512];
 
-		if (import_name_key(key, sizeof(key), (int)H->db_int(st, 0),
-		                    H->db_text(st, 1),
-		                    H->db_text(st, 2)) != 0 ||
+		if (import_name_key(key, sizeof(key),
+		                    (int)jx_host->db_int(st, 0),
+		                    jx_host->db_text(st, 1),
+		                    jx_host->db_text(st, 2)) != 0 ||
 		    import_set_add(&im->names, key, 1) != 0) {
 			rc = JX_DB_ERROR;
 			break;
 		}
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	im->names_ok = rc == JX_DB_DONE;
 }
 
@@ -796,7 +797,8 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 
 		done++;
 		if (done % 256 == 0)
-			H->job_progress(job, (int64_t)done, (int64_t)total);
+			jx_host->job_progress(job, (int64_t)done,
+			                      (int64_t)total);
 		if (import_skip(r))
 			continue;
 		for (size_t k = 0; k < 4; k++) {
@@ -876,8 +878,9 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 			continue;
 		}
 		/* A savepoint per row: a failing row leaves nothing. */
-		if (H->db_begin(db) != 0) {
-			import_error(im, r->number, NULL, H->db_errmsg(db));
+		if (jx_host->db_begin(db) != 0) {
+			import_error(im, r->number, NULL,
+			             jx_host->db_errmsg(db));
 			continue;
 		}
 		{
@@ -885,14 +888,14 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 
 			import_row(im, db, r);
 			if (im->nerrors != before)
-				H->db_rollback(db);
-			else if (H->db_commit(db) != 0)
+				jx_host->db_rollback(db);
+			else if (jx_host->db_commit(db) != 0)
 				import_error(im, r->number, NULL,
-				             H->db_errmsg(db));
+				             jx_host->db_errmsg(db));
 		}
 	next:;
 	}
-	H->job_progress(job, (int64_t)total, (int64_t)total);
+	jx_host->job_progress(job, (int64_t)total, (int64_t)total);
 	import_set_free(&seen);
 	import_set_free(&im->names);
 }
@@ -934,8 +937,8 @@ import_clock(clockid_t clock)
 static int
 import_job(jx_job *job, void *ud)
 {
-	const cJSON *p = H->job_params(job);
-	jx_db *db = H->job_db(job);
+	const cJSON *p = jx_host->job_params(job);
+	jx_db *db = jx_host->job_db(job);
 	const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(p, "path"));
 	const char *ctype =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(p, "content_type"));
@@ -959,8 +962,8 @@ import_job(jx_job *job, void *ud)
 	    cJSON_IsTrue(cJSON_GetObjectItem(p, "create_classes"));
 	im.errors = cJSON_CreateArray();
 	im.warnings = cJSON_CreateArray();
-	lim.max_uncompressed =
-	    (size_t)H->config_int("limits.sheet_uncompressed_bytes", 200 << 20);
+	lim.max_uncompressed = (size_t)jx_host->config_int(
+	    "limits.sheet_uncompressed_bytes", 200 << 20);
 	lim.max_entries = 10000;
 	lim.max_ratio = 200;
 	lim.max_rows = 200000;
@@ -975,8 +978,8 @@ import_job(jx_job *job, void *ud)
 		failed = 1;
 		goto done;
 	}
-	rc = sheet_read(data, len, ctype, H->data_dir(), &lim, import_collect,
-	                &sheet, err, sizeof(err));
+	rc = sheet_read(data, len, ctype, jx_host->data_dir(), &lim,
+	                import_collect, &sheet, err, sizeof(err));
 	t_read = import_clock(CLOCK_MONOTONIC);
 	if (rc != 0) {
 		import_error(&im, 0, NULL,
@@ -1015,8 +1018,8 @@ import_job(jx_job *job, void *ud)
 		goto done;
 	}
 	/* All rows in one transaction; kept only by a clean commit. */
-	if (H->db_begin(db) != 0) {
-		import_error(&im, 0, NULL, H->db_errmsg(db));
+	if (jx_host->db_begin(db) != 0) {
+		import_error(&im, 0, NULL, jx_host->db_errmsg(db));
 		failed = 1;
 		goto done;
 	}
@@ -1027,7 +1030,7 @@ import_job(jx_job *job, void *ud)
 		import_rows(&im, db, &sheet, job);
 		if (im.nerrors > 0) {
 			/* Start over, row by row, to list every error. */
-			H->db_rollback(db);
+			jx_host->db_rollback(db);
 			cJSON_Delete(im.errors);
 			im.errors = cJSON_CreateArray();
 			im.nerrors = 0;
@@ -1036,8 +1039,9 @@ import_job(jx_job *job, void *ud)
 				                          warnings);
 			im.created = im.updated = im.unchanged = 0;
 			im.fast = 0;
-			if (H->db_begin(db) != 0) {
-				import_error(&im, 0, NULL, H->db_errmsg(db));
+			if (jx_host->db_begin(db) != 0) {
+				import_error(&im, 0, NULL,
+				             jx_host->db_errmsg(db));
 				failed = 1;
 				goto done;
 			}
@@ -1050,29 +1054,31 @@ import_job(jx_job *job, void *ud)
 		 * school (keyinfo rechecks it in the background). */
 		if (im.created + im.updated > 0 &&
 		    roster_school_changed(db, im.school) != 0) {
-			H->db_rollback(db);
+			jx_host->db_rollback(db);
 			import_error(&im, 0, NULL, "roster.school_changed");
 			failed = 1;
-		} else if (H->db_commit(db) != 0) {
-			import_error(&im, 0, NULL, H->db_errmsg(db));
+		} else if (jx_host->db_commit(db) != 0) {
+			import_error(&im, 0, NULL, jx_host->db_errmsg(db));
 			failed = 1;
 		}
 	} else {
-		H->db_rollback(db);
+		jx_host->db_rollback(db);
 		failed = commit; /* a commit with errors writes nothing */
 	}
 done:
 	t_end = import_clock(CLOCK_MONOTONIC);
 	cpu = import_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
 	if (t_rows > 0)
-		H->log(JX_LOG_INFO, "roster",
-		       "import %lld: %s of %zu sheet rows: read in %.3f s, "
-		       "rows applied in %.3f s, %s in %.3f s; cpu %.3f s; "
-		       "%d errors",
-		       (long long)H->job_id(job), commit ? "commit" : "dry run",
-		       sheet.n, t_read - t_start, t_rows - t_read,
-		       commit && im.nerrors == 0 ? "committed" : "rolled back",
-		       t_end - t_rows, cpu, im.nerrors);
+		jx_host->log(
+		    JX_LOG_INFO, "roster",
+		    "import %lld: %s of %zu sheet rows: read in %.3f s, "
+		    "rows applied in %.3f s, %s in %.3f s; cpu %.3f s; "
+		    "%d errors",
+		    (long long)jx_host->job_id(job),
+		    commit ? "commit" : "dry run", sheet.n, t_read - t_start,
+		    t_rows - t_read,
+		    commit && im.nerrors == 0 ? "committed" : "rolled back",
+		    t_end - t_rows, cpu, im.nerrors);
 	res = cJSON_CreateObject();
 	cJSON_AddNumberToObject(res, "created", (double)im.created);
 	cJSON_AddNumberToObject(res, "updated", (double)im.updated);
@@ -1080,7 +1086,7 @@ done:
 	cJSON_AddItemToObject(res, "warnings", im.warnings);
 	cJSON_AddItemToObject(res, "errors", im.errors);
 	cJSON_AddBoolToObject(res, "written", commit && !failed);
-	H->job_set_result(job, res);
+	jx_host->job_set_result(job, res);
 	free(data);
 	import_sheet_free(&sheet);
 	if (path != NULL)
@@ -1115,16 +1121,16 @@ import_sweep(const char *dir)
 
 /* ---- the endpoint ----------------------------------------------------- */
 
-static int
+int
 import_post(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), job;
-	const char *kind = H->req_query(req, "kind");
-	const char *mode = H->req_query(req, "mode");
-	const char *create = H->req_query(req, "create_classes");
+	int64_t sid = jx_host->req_param_id(req, "sid"), job;
+	const char *kind = jx_host->req_query(req, "kind");
+	const char *mode = jx_host->req_query(req, "mode");
+	const char *create = jx_host->req_query(req, "create_classes");
 	const char *data, *filename, *ctype;
-	const struct jx_identity *me = H->identity(req);
-	jx_db *db = H->req_db(req);
+	const struct jx_identity *me = jx_host->identity(req);
+	jx_db *db = jx_host->req_db(req);
 	char path[4096], rnd[40];
 	size_t len;
 	cJSON *params, *o;
@@ -1137,39 +1143,40 @@ import_post(jx_req *req, void *ud)
 			return denied;
 	}
 	if (roster_columns(kind) == NULL)
-		H->problem_error(req, 0, "kind",
-		                 "kind must be students, teachers or parents");
+		jx_host->problem_error(
+		    req, 0, "kind",
+		    "kind must be students, teachers or parents");
 	if (mode == NULL ||
 	    (strcmp(mode, "dry-run") != 0 && strcmp(mode, "commit") != 0))
-		H->problem_error(req, 0, "mode",
-		                 "mode must be dry-run or commit");
+		jx_host->problem_error(req, 0, "mode",
+		                       "mode must be dry-run or commit");
 	if (roster_columns(kind) == NULL || mode == NULL ||
 	    (strcmp(mode, "dry-run") != 0 && strcmp(mode, "commit") != 0))
 		return roster_invalid(req, NULL);
-	rc = H->req_upload(req, "file", &data, &len, &filename, &ctype);
+	rc = jx_host->req_upload(req, "file", &data, &len, &filename, &ctype);
 	if (rc != 0)
 		return rc;
 	if (len == 0) {
-		H->problem_error(req, 0, "file", "the file is empty");
+		jx_host->problem_error(req, 0, "file", "the file is empty");
 		return roster_invalid(req, "The file is empty.");
 	}
 	if (sheet_detect(data, len, ctype) == SHEET_UNKNOWN)
-		return H->reply_problem(
+		return jx_host->reply_problem(
 		    req, 415, "unsupported-media-type", "Not a spreadsheet",
 		    "文件不是 Excel 或 CSV 表格 (send .xlsx, "
 		    ".xls or .csv)");
 	/* The sheet waits for the job in the data directory; the job
 	 * removes it. */
-	snprintf(rnd, sizeof(rnd), "%lld-%d", (long long)H->now(),
-	         (int)(H->db_one(db,
-	                         "SELECT COALESCE(MAX(id), 0) + 1 FROM "
-	                         "roster_imports",
-	                         "")));
-	snprintf(path, sizeof(path), "%s/imports", H->data_dir());
+	snprintf(rnd, sizeof(rnd), "%lld-%d", (long long)jx_host->now(),
+	         (int)(jx_host->db_one(db,
+	                               "SELECT COALESCE(MAX(id), 0) + 1 FROM "
+	                               "roster_imports",
+	                               "")));
+	snprintf(path, sizeof(path), "%s/imports", jx_host->data_dir());
 	mkdir(path, 0700);
 	import_sweep(path);
 	snprintf(path, sizeof(path), "%s/imports/upload-%s-XXXXXX",
-	         H->data_dir(), rnd);
+	         jx_host->data_dir(), rnd);
 	fd = mkstemp(path);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
 		if (fd >= 0) {
@@ -1187,34 +1194,33 @@ import_post(jx_req *req, void *ud)
 	                      create && strcmp(create, "1") == 0);
 	cJSON_AddStringToObject(params, "path", path);
 	cJSON_AddStringToObject(params, "content_type", ctype);
-	if (H->db_begin(db) != 0) {
+	if (jx_host->db_begin(db) != 0) {
 		cJSON_Delete(params);
 		unlink(path);
 		return roster_storage_error(req);
 	}
-	job = H->job_submit(db, "roster.import", params, me->account_id);
+	job = jx_host->job_submit(db, "roster.import", params, me->account_id);
 	if (job <= 0 ||
-	    H->db_exec(db,
-	               "INSERT INTO roster_imports(school_id, job_id, kind, "
-	               "mode, file_name, created_by, created_at) VALUES (?, ?, "
-	               "?, ?, ?, ?, ?)",
-	               "iisssii", sid, job, kind, mode, filename,
-	               me->account_id, H->now()) != 1 ||
-	    H->audit(req, "roster.import", kind, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO roster_imports(school_id, job_id, kind, "
+	        "mode, file_name, created_by, created_at) VALUES (?, ?, "
+	        "?, ?, ?, ?, ?)",
+	        "iisssii", sid, job, kind, mode, filename, me->account_id,
+	        jx_host->now()) != 1 ||
+	    jx_host->audit(req, "roster.import", kind, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		unlink(path);
 		return roster_storage_error(req);
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "job_id", (double)job);
-	return H->reply_json(req, 202, o);
+	return jx_host->reply_json(req, 202, o);
 }
 
 int
 roster_import_init(struct jx_registrar *reg)
 {
-	return reg->job_kind(reg, "roster.import", import_job, NULL) |
-	       reg->route(reg, "POST", "/api/v1/schools/{sid}/imports",
-	                  import_post, NULL, 0);
+	return reg->job_kind(reg, "roster.import", import_job, NULL);
 }

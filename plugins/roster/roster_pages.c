@@ -10,52 +10,52 @@
 #include <stdio.h>
 #include <string.h>
 
-#define H roster_host
-
 /* The menu's entry for ud ("classes", "students", "teachers"). */
-static int
+int
 pages_roster(jx_req *req, void *ud)
 {
 	const char *what = ud;
-	const struct jx_identity *i = H->identity(req);
-	jx_db *db = H->req_db(req);
+	const struct jx_identity *i = jx_host->identity(req);
+	jx_db *db = jx_host->req_db(req);
 	cJSON *d, *list;
 	jx_stmt *st;
 
 	if (i == NULL)
 		return roster_not_found(req);
-	if (i->school_id > 0 && (jxp_role(roster_host, req, "school_admin") ||
-	                         jxp_role(roster_host, req, "teacher")))
-		return H->reply_redirect(
-		    req, H->sprintf(req, "/schools/%lld/%s",
-		                    (long long)i->school_id, what));
-	if (!jxp_role(roster_host, req, "district_admin,city_admin"))
+	if (i->school_id > 0 && (jxp_role(jx_host, req, "school_admin") ||
+	                         jxp_role(jx_host, req, "teacher")))
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/schools/%lld/%s",
+		                          (long long)i->school_id, what));
+	if (!jxp_role(jx_host, req, "district_admin,city_admin"))
 		return roster_not_found(req);
 	/* Admins above the schools choose one. */
-	st = H->db_query(db,
-	                 "SELECT s.id, s.name, s.code, d.name FROM schools s "
-	                 "JOIN districts d ON d.id = s.district_id WHERE ? = 0 "
-	                 "OR s.district_id = ? ORDER BY d.code, s.code",
-	                 "ii",
-	                 jxp_role(roster_host, req, "city_admin")
-	                     ? (int64_t)0
-	                     : i->district_id,
-	                 i->district_id);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT s.id, s.name, s.code, d.name FROM schools s "
+	    "JOIN districts d ON d.id = s.district_id WHERE ? = 0 "
+	    "OR s.district_id = ? ORDER BY d.code, s.code",
+	    "ii",
+	    jxp_role(jx_host, req, "city_admin") ? (int64_t)0 : i->district_id,
+	    i->district_id);
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title", H->t(req, "roster.schools.title"));
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.schools.title"));
 	cJSON_AddStringToObject(d, "what", what);
 	list = cJSON_AddArrayToObject(d, "schools");
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *s = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(s, "id", (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(s, "name", H->db_text(st, 1));
-		cJSON_AddStringToObject(s, "code", H->db_text(st, 2));
-		cJSON_AddStringToObject(s, "district_name", H->db_text(st, 3));
+		cJSON_AddNumberToObject(s, "id",
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(s, "name", jx_host->db_text(st, 1));
+		cJSON_AddStringToObject(s, "code", jx_host->db_text(st, 2));
+		cJSON_AddStringToObject(s, "district_name",
+		                        jx_host->db_text(st, 3));
 		cJSON_AddItemToArray(list, s);
 	}
-	H->db_finish(st);
-	return H->reply_view(req, 200, "roster/schools", d);
+	jx_host->db_finish(st);
+	return jx_host->reply_view(req, 200, "roster/schools", d);
 }
 
 /* The data of an add form: the school, its classes, values, errors. */
@@ -65,7 +65,7 @@ pages_form_data(jx_req *req, jx_db *db, int64_t school, const char *title_key,
 {
 	cJSON *d = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(d, "title", H->t(req, title_key));
+	cJSON_AddStringToObject(d, "title", jx_host->t(req, title_key));
 	cJSON_AddNumberToObject(d, "school_id", (double)school);
 	cJSON_AddStringToObject(d, "school_name",
 	                        people_school_name(req, db, school));
@@ -84,28 +84,28 @@ int
 people_new_student_page(jx_req *req, jx_db *db, int64_t school,
                         const cJSON *values, const cJSON *errors, int status)
 {
-	return H->reply_view(req, status, "roster/student_new",
-	                     pages_form_data(req, db, school,
-	                                     "roster.student_new.title", values,
-	                                     errors));
+	return jx_host->reply_view(req, status, "roster/student_new",
+	                           pages_form_data(req, db, school,
+	                                           "roster.student_new.title",
+	                                           values, errors));
 }
 
 int
 people_new_teacher_page(jx_req *req, jx_db *db, int64_t school,
                         const cJSON *values, const cJSON *errors, int status)
 {
-	return H->reply_view(req, status, "roster/teacher_new",
-	                     pages_form_data(req, db, school,
-	                                     "roster.teacher_new.title", values,
-	                                     errors));
+	return jx_host->reply_view(req, status, "roster/teacher_new",
+	                           pages_form_data(req, db, school,
+	                                           "roster.teacher_new.title",
+	                                           values, errors));
 }
 
 /* GET /schools/{sid}/students/new and /teachers/new (ud: which). */
-static int
+int
 pages_new(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid");
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid");
+	jx_db *db = jx_host->req_db(req);
 
 	{
 		int denied = roster_manage(req, sid);
@@ -125,23 +125,24 @@ pages_classes_again(jx_req *req, jx_db *db, int64_t school, const cJSON *values,
 {
 	cJSON *d = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(d, "title", H->t(req, "roster.classes.title"));
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.classes.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)school);
 	cJSON_AddBoolToObject(d, "can_manage", 1);
 	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, school, 0));
 	roster_grades_add(db, school, d);
 	cJSON_AddItemToObject(d, "values", cJSON_Duplicate(values, 1));
 	cJSON_AddItemToObject(d, "errors", cJSON_Duplicate(errors, 1));
-	return H->reply_view(req, status, "roster/classes", d);
+	return jx_host->reply_view(req, status, "roster/classes", d);
 }
 
 /* POST /schools/{sid}/classes: the add-class form (grade, name). */
-static int
+int
 pages_class_create(jx_req *req, void *ud)
 {
 	static const char *const keys[] = {"grade", "name", NULL};
-	int64_t sid = H->req_param_id(req, "sid"), id;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), id;
+	jx_db *db = jx_host->req_db(req);
 	struct people_errs e = {req, NULL, 0};
 	const cJSON *body;
 	const char *grade_s, *name;
@@ -155,7 +156,7 @@ pages_class_create(jx_req *req, void *ud)
 			return denied;
 	}
 	if ((body = people_body(req, keys)) == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	e.list = cJSON_CreateArray();
 	people_defer_json(req, e.list);
 	grade_s = people_string(&e, body, "grade", 10, 1);
@@ -167,41 +168,27 @@ pages_class_create(jx_req *req, void *ud)
 	if (e.bad)
 		return pages_classes_again(req, db, sid, body, e.list, 422);
 	if (roster_class_find(db, sid, grade, name) > 0) {
-		people_err(&e, "name",
-		           H->sprintf(req,
-		                      "%s%s 已存在 (a class with this name "
-		                      "exists in the grade)",
-		                      roster_org->grade_label(grade), name));
+		people_err(
+		    &e, "name",
+		    jx_host->sprintf(req,
+		                     "%s%s 已存在 (a class with this name "
+		                     "exists in the grade)",
+		                     roster_org->grade_label(grade), name));
 		return pages_classes_again(req, db, sid, body, e.list, 409);
 	}
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return roster_storage_error(req);
-	id = jxp_one(roster_host, db,
+	id = jxp_one(jx_host, db,
 	             "INSERT INTO classes(school_id, grade, name, "
 	             "created_at) VALUES (?, ?, ?, ?) RETURNING id",
-	             "iisi", sid, (int64_t)grade, name, H->now());
-	if (id <= 0 || H->audit(req, "roster.class_created", name, NULL) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	             "iisi", sid, (int64_t)grade, name, jx_host->now());
+	if (id <= 0 ||
+	    jx_host->audit(req, "roster.class_created", name, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
-	return H->reply_redirect(
-	    req, H->sprintf(req, "/schools/%lld/classes", (long long)sid));
-}
-
-int
-roster_pages_init(struct jx_registrar *reg)
-{
-	return reg->route(reg, "GET", "/roster/classes", pages_roster,
-	                  (void *)"classes", JX_ROUTE_PAGE) |
-	       reg->route(reg, "GET", "/roster/students", pages_roster,
-	                  (void *)"students", JX_ROUTE_PAGE) |
-	       reg->route(reg, "GET", "/roster/teachers", pages_roster,
-	                  (void *)"teachers", JX_ROUTE_PAGE) |
-	       reg->route(reg, "GET", "/schools/{sid}/students/new", pages_new,
-	                  (void *)"students", JX_ROUTE_PAGE) |
-	       reg->route(reg, "GET", "/schools/{sid}/teachers/new", pages_new,
-	                  (void *)"teachers", JX_ROUTE_PAGE) |
-	       reg->route(reg, "POST", "/schools/{sid}/classes",
-	                  pages_class_create, NULL, JX_ROUTE_PAGE);
+	return jx_host->reply_redirect(
+	    req,
+	    jx_host->sprintf(req, "/schools/%lld/classes", (long long)sid));
 }

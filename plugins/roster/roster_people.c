@@ -13,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H roster_host
-
 int
 people_is_api(jx_req *req)
 {
-	return strncmp(H->req_path(req), "/api/", 5) == 0;
+	return jx_host->req_is_api(req);
 }
 
 /* A string member, or null for SQL NULL. */
@@ -82,7 +80,7 @@ static char *
 people_url_encode(jx_req *req, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *out = H->alloc(req, strlen(s) * 3 + 1), *o = out;
+	char *out = jx_host->alloc(req, strlen(s) * 3 + 1), *o = out;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -102,7 +100,7 @@ people_url_encode(jx_req *req, const char *s)
 static char *
 people_like(jx_req *req, const char *q, int leading)
 {
-	char *out = H->alloc(req, strlen(q) * 2 + 3), *o = out;
+	char *out = jx_host->alloc(req, strlen(q) * 2 + 3), *o = out;
 
 	if (leading)
 		*o++ = '%';
@@ -119,13 +117,13 @@ people_like(jx_req *req, const char *q, int leading)
 const char *
 people_school_name(jx_req *req, jx_db *db, int64_t school)
 {
-	jx_stmt *st = H->db_query(db, "SELECT name FROM schools WHERE id = ?",
-	                          "i", school);
+	jx_stmt *st = jx_host->db_query(
+	    db, "SELECT name FROM schools WHERE id = ?", "i", school);
 	const char *name = "";
 
-	if (st != NULL && H->db_step(st) == JX_DB_ROW)
-		name = H->strdup(req, H->db_text(st, 0));
-	H->db_finish(st);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		name = jx_host->strdup(req, jx_host->db_text(st, 0));
+	jx_host->db_finish(st);
 	return name;
 }
 
@@ -137,7 +135,7 @@ people_school_name(jx_req *req, jx_db *db, int64_t school)
 cJSON *
 people_class_options(jx_db *db, int64_t school, int64_t teacher)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT id, grade, name FROM classes WHERE school_id = ? AND "
 	    "(? = 0 OR id IN (SELECT class_id FROM teaching WHERE "
@@ -146,21 +144,22 @@ people_class_options(jx_db *db, int64_t school, int64_t teacher)
 	    "iiii", school, teacher, teacher, teacher);
 	cJSON *arr = cJSON_CreateArray();
 
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *c = cJSON_CreateObject();
 		char full[160];
-		int grade = (int)H->db_int(st, 1);
+		int grade = (int)jx_host->db_int(st, 1);
 		const char *label = roster_org->grade_label(grade);
 
-		cJSON_AddNumberToObject(c, "id", (double)H->db_int(st, 0));
+		cJSON_AddNumberToObject(c, "id",
+		                        (double)jx_host->db_int(st, 0));
 		cJSON_AddNumberToObject(c, "grade", grade);
-		cJSON_AddStringToObject(c, "name", H->db_text(st, 2));
+		cJSON_AddStringToObject(c, "name", jx_host->db_text(st, 2));
 		snprintf(full, sizeof(full), "%s%s", label ? label : "",
-		         H->db_text(st, 2));
+		         jx_host->db_text(st, 2));
 		cJSON_AddStringToObject(c, "full_name", full);
 		cJSON_AddItemToArray(arr, c);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return arr;
 }
 
@@ -168,14 +167,14 @@ people_class_options(jx_db *db, int64_t school, int64_t teacher)
 int
 people_filter_parse(jx_req *req, struct people_filter *f, int page)
 {
-	const char *status = H->req_query(req, "status");
-	const char *klass = H->req_query(req, "class_id");
-	const char *q = H->req_query(req, "q");
+	const char *status = jx_host->req_query(req, "status");
+	const char *klass = jx_host->req_query(req, "class_id");
+	const char *q = jx_host->req_query(req, "q");
 	char id[64];
 	int bad = 0;
 
 	memset(f, 0, sizeof(*f));
-	jxp_page(roster_host, req, &f->limit, &f->after);
+	jxp_page(jx_host, req, &f->limit, &f->after);
 	/* The page opens on the students in school; the API lists all. */
 	if (status == NULL)
 		status = page ? "in_school" : "";
@@ -183,8 +182,8 @@ people_filter_parse(jx_req *req, struct people_filter *f, int page)
 		status = "";
 	if (*status && strcmp(status, "in_school") != 0 &&
 	    strcmp(status, "left") != 0) {
-		H->problem_error(req, 0, "status",
-		                 "status must be in_school or left");
+		jx_host->problem_error(req, 0, "status",
+		                       "status must be in_school or left");
 		bad = 1;
 	}
 	f->status = status;
@@ -193,8 +192,8 @@ people_filter_parse(jx_req *req, struct people_filter *f, int page)
 
 		f->klass = strtoll(klass, &end, 10);
 		if (*end || f->klass <= 0) {
-			H->problem_error(req, 0, "class_id",
-			                 "class_id must be a class's id");
+			jx_host->problem_error(req, 0, "class_id",
+			                       "class_id must be a class's id");
 			bad = 1;
 		}
 	}
@@ -203,12 +202,12 @@ people_filter_parse(jx_req *req, struct people_filter *f, int page)
 	while (*q == ' ')
 		q++;
 	if (strlen(q) > 100 || !people_utf8_ok(q)) {
-		H->problem_error(req, 0, "q",
-		                 "q must be UTF-8 text of at most 100 bytes");
+		jx_host->problem_error(
+		    req, 0, "q", "q must be UTF-8 text of at most 100 bytes");
 		bad = 1;
 		q = "";
 	}
-	q = H->strdup(req, q);
+	q = jx_host->strdup(req, q);
 	for (char *e = (char *)q + strlen(q); e > q && e[-1] == ' ';)
 		*--e = '\0';
 	f->q = q;
@@ -229,17 +228,18 @@ people_page_links(jx_req *req, cJSON *out, const char *base,
                   const struct people_filter *f)
 {
 	const cJSON *next = cJSON_GetObjectItem(out, "next_cursor");
-	const char *query = H->sprintf(
+	const char *query = jx_host->sprintf(
 	    req, "%s?q=%s&status=%s%s", base, people_url_encode(req, f->q),
 	    *f->status ? f->status : "all",
 	    f->klass > 0
-	        ? H->sprintf(req, "&class_id=%lld", (long long)f->klass)
+	        ? jx_host->sprintf(req, "&class_id=%lld", (long long)f->klass)
 	        : "");
 
 	if (cJSON_IsString(next))
-		cJSON_AddStringToObject(
-		    out, "next_url",
-		    H->sprintf(req, "%s&cursor=%s", query, next->valuestring));
+		cJSON_AddStringToObject(out, "next_url",
+		                        jx_host->sprintf(req, "%s&cursor=%s",
+		                                         query,
+		                                         next->valuestring));
 	if (f->after > 0)
 		cJSON_AddStringToObject(out, "first_url", query);
 }
@@ -247,7 +247,7 @@ people_page_links(jx_req *req, cJSON *out, const char *base,
 void
 people_err(struct people_errs *e, const char *field, const char *msg)
 {
-	H->problem_error(e->req, 0, field, msg);
+	jx_host->problem_error(e->req, 0, field, msg);
 	if (e->list != NULL) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -267,9 +267,9 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 	char *out;
 
 	if (v != NULL && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
-		people_err(
-		    e, name,
-		    H->sprintf(e->req, "应为文字 (%s must be a string)", name));
+		people_err(e, name,
+		           jx_host->sprintf(
+		               e->req, "应为文字 (%s must be a string)", name));
 		return NULL;
 	}
 	s = cJSON_IsString(v) ? v->valuestring : "";
@@ -280,12 +280,12 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 		end--;
 	if (end == s) {
 		if (required)
-			people_err(
-			    e, name,
-			    H->sprintf(e->req, "必填 (%s is required)", name));
+			people_err(e, name,
+			           jx_host->sprintf(
+			               e->req, "必填 (%s is required)", name));
 		return NULL;
 	}
-	out = H->alloc(e->req, (size_t)(end - s) + 1);
+	out = jx_host->alloc(e->req, (size_t)(end - s) + 1);
 	memcpy(out, s, (size_t)(end - s));
 	out[end - s] = '\0';
 	/* The host refuses these in JSON bodies; an HTML form's fields come
@@ -294,40 +294,52 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 		if ((*p < 0x20 || *p == 0x7f) &&
 		    !(strcmp(name, "reason") == 0 &&
 		      (*p == '\n' || *p == '\r' || *p == '\t'))) {
-			people_err(e, name,
-			           H->sprintf(e->req,
-			                      "不能含控制字符 (%s must not "
-			                      "contain control characters)",
-			                      name));
+			people_err(
+			    e, name,
+			    jx_host->sprintf(e->req,
+			                     "不能含控制字符 (%s must not "
+			                     "contain control characters)",
+			                     name));
 			return NULL;
 		}
 	if (!people_utf8_ok(out) || people_chars(out) > max) {
 		people_err(e, name,
-		           H->sprintf(e->req,
-		                      "最多%zu个字 (%s: at most %zu "
-		                      "characters of UTF-8 text)",
-		                      max, name, max));
+		           jx_host->sprintf(e->req,
+		                            "最多%zu个字 (%s: at most %zu "
+		                            "characters of UTF-8 text)",
+		                            max, name, max));
 		return NULL;
 	}
 	return out;
 }
 
-cJSON *
+/* An HTML form's fields among keys, read by the host (req_fields) into
+ * one object: ids as integers, a leave's reason with its lines, the rest
+ * one-line text, each checked further by the handlers. NULL after a
+ * reply (a malformed body; a field that is no text or no integer: 422). */
+static cJSON *
 people_form_json(jx_req *req, const char *const *keys)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct jx_field *spec;
+	size_t n = 0;
+	cJSON *o;
 
-	for (; *keys != NULL; keys++) {
-		const char *v = H->req_form(req, *keys);
-
-		if (v == NULL || *v == '\0')
-			continue;
-		if (strcmp(*keys, "class_id") == 0 ||
-		    strcmp(*keys, "school_id") == 0)
-			cJSON_AddNumberToObject(o, *keys, (double)atoll(v));
-		else
-			cJSON_AddStringToObject(o, *keys, v);
-	}
+	while (keys[n] != NULL)
+		n++;
+	spec = jx_host->alloc(req, (n + 1) * sizeof(*spec));
+	for (size_t k = 0; k <= n; k++)
+		spec[k] = (struct jx_field){
+		    .name = keys[k],
+		    .type = keys[k] == NULL ? 0
+		            : strcmp(keys[k], "class_id") == 0 ||
+		                    strcmp(keys[k], "school_id") == 0
+		                ? JX_FIELD_INT
+		            : strcmp(keys[k], "reason") == 0 ? JX_FIELD_TEXT
+		                                             : JX_FIELD_STRING,
+		};
+	o = jx_host->req_fields(req, spec);
+	if (o == NULL && jx_host->req_status(req) == 0)
+		roster_invalid(req, NULL);
 	return o;
 }
 
@@ -340,7 +352,7 @@ people_json_free(void *p)
 cJSON *
 people_defer_json(jx_req *req, cJSON *json)
 {
-	H->defer(req, people_json_free, json);
+	jx_host->defer(req, people_json_free, json);
 	return json;
 }
 
@@ -348,8 +360,8 @@ const cJSON *
 people_body(jx_req *req, const char *const *keys)
 {
 	if (people_is_api(req))
-		return H->req_json(req);
-	return people_defer_json(req, people_form_json(req, keys));
+		return jx_host->req_json(req);
+	return people_form_json(req, keys);
 }
 
 /* A class of this school by id; 0 after an error. */
@@ -357,7 +369,7 @@ int64_t
 people_class_of_school(struct people_errs *e, jx_db *db, int64_t school,
                        int64_t id, const char *field)
 {
-	if (id <= 0 || jxp_one(roster_host, db,
+	if (id <= 0 || jxp_one(jx_host, db,
 	                       "SELECT 1 FROM classes WHERE id = ? AND "
 	                       "school_id = ?",
 	                       "ii", id, school) != 1) {
@@ -376,17 +388,11 @@ people_write_failed(jx_req *req, const struct people_errs *e, int conflict,
 	int status = conflict ? 409 : 422;
 
 	if (e->list != NULL && show != NULL)
-		return show(req, H->req_db(req), target, body, e->list, status);
+		return show(req, jx_host->req_db(req), target, body, e->list,
+		            status);
 	if (conflict)
-		return H->reply_problem(req, 409, "conflict", "Conflict",
-		                        "A student with this number is "
-		                        "already on record.");
+		return jx_host->reply_problem(req, 409, "conflict", "Conflict",
+		                              "A student with this number is "
+		                              "already on record.");
 	return roster_invalid(req, NULL);
-}
-
-int
-roster_people_init(struct jx_registrar *reg)
-{
-	return roster_students_init(reg) | roster_teachers_init(reg) |
-	       roster_pages_init(reg);
 }

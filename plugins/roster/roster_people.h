@@ -45,7 +45,7 @@ void people_page_links(jx_req *req, cJSON *out, const char *base,
 
 /*
  * The problems of one request's input: each goes to the API's problem
- * (host->problem_error) and, for a page, into list, so that the form
+ * (jx_host->problem_error) and, for a page, into list, so that the form
  * can be shown again with them. list belongs to the request (deferred).
  */
 struct people_errs {
@@ -59,9 +59,6 @@ void people_err(struct people_errs *e, const char *field, const char *msg);
  * than max characters. */
 const char *people_string(struct people_errs *e, const cJSON *body,
                           const char *name, size_t max, int required);
-/* A form's filled-in fields as the JSON body the API takes (owned by
- * the caller); "class_id" and "school_id" as numbers. */
-cJSON *people_form_json(jx_req *req, const char *const *keys);
 /* Frees json when the request ends; returns it. */
 cJSON *people_defer_json(jx_req *req, cJSON *json);
 /* The body of a write: the JSON object under /api/, else the form's
@@ -87,8 +84,6 @@ extern const char *const people_student_keys[];
 extern const char *const people_teacher_keys[];
 
 /* ---- the files' routes -------------------------------------------------- */
-int roster_students_init(struct jx_registrar *reg);
-int roster_teachers_init(struct jx_registrar *reg);
 
 /* ---- roster_pages.c ----------------------------------------------------- */
 
@@ -99,6 +94,5 @@ int people_new_student_page(jx_req *req, jx_db *db, int64_t school,
 int people_new_teacher_page(jx_req *req, jx_db *db, int64_t school,
                             const cJSON *values, const cJSON *errors,
                             int status);
-int roster_pages_init(struct jx_registrar *reg);
 
 #endif

@@ -23,7 +23,6 @@
 
 #include "jxplug_xlsx.h"
 
-#define H roster_host
 /* Rows of the template that carry the text format and the drop-down
  * lists: more than any school's sheet of one kind. */
 #define SHEETS_TEMPLATE_ROWS 5000
@@ -136,8 +135,9 @@ sheets_header(jx_req *req, lxw_worksheet *ws, const struct roster_column *cols,
 		                     text ? f->text : NULL);
 		worksheet_write_string(
 		    ws, 0, (lxw_col_t)c,
-		    cols[c].required ? H->sprintf(req, "%s*", cols[c].header)
-		                     : cols[c].header,
+		    cols[c].required
+		        ? jx_host->sprintf(req, "%s*", cols[c].header)
+		        : cols[c].header,
 		    text ? f->header_text : f->header);
 	}
 	worksheet_freeze_panes(ws, 1, 0);
@@ -217,13 +217,13 @@ sheets_help(lxw_workbook *wb, const char *kind)
 		worksheet_write_string(ws, row++, 0, more[i], NULL);
 }
 
-static int
+int
 sheets_template(jx_req *req, void *ud)
 {
 	static char *genders[] = {"男", "女", NULL};
 	static char *relations[] = {"父亲",   "母亲",   "祖父", "祖母",
 	                            "外祖父", "外祖母", "其他", NULL};
-	const char *file = H->req_param(req, "file");
+	const char *file = jx_host->req_param(req, "file");
 	const struct sheets_kind *k = NULL;
 	const struct roster_column *cols;
 	struct sheets_formats f;
@@ -239,7 +239,7 @@ sheets_template(jx_req *req, void *ud)
 	cols = k ? roster_columns(k->kind) : NULL;
 	if (cols == NULL)
 		return roster_not_found(req);
-	wb = jxp_workbook(H, req, path, sizeof(path), 0);
+	wb = jxp_workbook(jx_host, req, path, sizeof(path), 0);
 	if (wb == NULL)
 		return roster_storage_error(req);
 	sheets_formats_make(wb, &f);
@@ -256,8 +256,8 @@ sheets_template(jx_req *req, void *ud)
 		int text = sheets_is_text(cols[c].alias);
 
 		if (c == 0) {
-			note = H->sprintf(req, "说明：%s", note);
-			ex = H->sprintf(req, "示例：%s", ex);
+			note = jx_host->sprintf(req, "说明：%s", note);
+			ex = jx_host->sprintf(req, "示例：%s", ex);
 		}
 		if (*note != '\0')
 			worksheet_write_string(ws, 1, (lxw_col_t)c, note,
@@ -275,7 +275,8 @@ sheets_template(jx_req *req, void *ud)
 			    "外祖母 或 其他");
 	}
 	sheets_help(wb, k->kind);
-	return jxp_workbook_send(H, req, wb, path, k->file_zh, k->file_ascii);
+	return jxp_workbook_send(jx_host, req, wb, path, k->file_zh,
+	                         k->file_ascii);
 }
 
 /* ---- GET /api/v1/schools/{sid}/students.xlsx ---------------------------- */
@@ -336,14 +337,14 @@ sheets_class_ok(const struct jx_identity *me, int all, int64_t klass)
 	                                me->nhead_of_class_ids, klass));
 }
 
-static int
+int
 sheets_export(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), only = 0, count = 0;
-	const char *cq = H->req_query(req, "class_id");
-	const struct jx_identity *me = H->identity(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), only = 0, count = 0;
+	const char *cq = jx_host->req_query(req, "class_id");
+	const struct jx_identity *me = jx_host->identity(req);
 	const struct roster_column *cols = roster_student_columns;
-	jx_db *db = H->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	struct sheets_formats f;
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
@@ -353,79 +354,83 @@ sheets_export(jx_req *req, void *ud)
 	cJSON *detail;
 	int all;
 
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+	if (sid < 0 || !jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
-	all = H->may(req, JX_MANAGE_SCHOOL, sid);
+	all = jx_host->may(req, JX_MANAGE_SCHOOL, sid);
 	if (!all &&
-	    !(jxp_role(roster_host, req, "teacher") && me->school_id == sid))
+	    !(jxp_role(jx_host, req, "teacher") && me->school_id == sid))
 		return roster_forbidden(req);
 	if (cq != NULL) {
 		only = atoll(cq);
 		if (only <= 0 ||
-		    jxp_one(roster_host, db,
+		    jxp_one(jx_host, db,
 		            "SELECT 1 FROM classes WHERE id = ? AND "
 		            "school_id = ?",
 		            "ii", only, sid) != 1 ||
-		    !H->may(req, JX_SEE_CLASS, only))
+		    !jx_host->may(req, JX_SEE_CLASS, only))
 			return roster_not_found(req);
 		if (!sheets_class_ok(me, all, only))
 			return roster_forbidden(req);
 	}
-	wb = jxp_workbook(H, req, path, sizeof(path), 1);
+	wb = jxp_workbook(jx_host, req, path, sizeof(path), 1);
 	if (wb == NULL)
 		return roster_storage_error(req);
 	sheets_formats_make(wb, &f);
 	ws = workbook_add_worksheet(wb, "学生");
 	sheets_header(req, ws, cols, &f, 0);
 	/* constant_memory: rows are written in order and not kept */
-	st =
-	    H->db_query(db,
-	                "SELECT s.person_id, p.name, p.gender, c.id, c.grade, "
-	                "c.name, s.id_number_masked, s.national_no_masked, "
-	                "s.city_no, a.login FROM students s JOIN persons p ON "
-	                "p.id = s.person_id LEFT JOIN classes c ON c.id = "
-	                "s.class_id LEFT JOIN accounts a ON a.person_id = "
-	                "s.person_id WHERE "
-	                "s.school_id = ? AND s.status = 'in_school' AND (? = 0 "
-	                "OR s.class_id = ?) ORDER BY COALESCE(c.grade, 99), "
-	                "LENGTH(c.name), c.name, p.name, s.person_id",
-	                "iii", sid, only, only);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT s.person_id, p.name, p.gender, c.id, c.grade, "
+	    "c.name, s.id_number_masked, s.national_no_masked, "
+	    "s.city_no, a.login FROM students s JOIN persons p ON "
+	    "p.id = s.person_id LEFT JOIN classes c ON c.id = "
+	    "s.class_id LEFT JOIN accounts a ON a.person_id = "
+	    "s.person_id WHERE "
+	    "s.school_id = ? AND s.status = 'in_school' AND (? = 0 "
+	    "OR s.class_id = ?) ORDER BY COALESCE(c.grade, 99), "
+	    "LENGTH(c.name), c.name, p.name, s.person_id",
+	    "iii", sid, only, only);
 	if (st == NULL) {
 		workbook_close(wb);
 		unlink(path);
 		return roster_storage_error(req);
 	}
-	while (H->db_step(st) == JX_DB_ROW) {
+	while (jx_host->db_step(st) == JX_DB_ROW) {
 		struct sheets_student s = {0};
-		int64_t klass = H->db_is_null(st, 3) ? 0 : H->db_int(st, 3);
+		int64_t klass =
+		    jx_host->db_is_null(st, 3) ? 0 : jx_host->db_int(st, 3);
 		int ng = 0;
 
 		if (!sheets_class_ok(me, all, klass))
 			continue;
-		s.name = H->strdup(req, H->db_text(st, 1));
-		s.gender = H->strdup(req, H->db_text(st, 2));
+		s.name = jx_host->strdup(req, jx_host->db_text(st, 1));
+		s.gender = jx_host->strdup(req, jx_host->db_text(st, 2));
 		if (klass > 0) {
-			s.grade =
-			    roster_org->grade_label((int)H->db_int(st, 4));
-			s.klass = H->strdup(req, H->db_text(st, 5));
+			s.grade = roster_org->grade_label(
+			    (int)jx_host->db_int(st, 4));
+			s.klass = jx_host->strdup(req, jx_host->db_text(st, 5));
 		}
-		s.id_number = H->strdup(req, H->db_text(st, 6));
-		s.national_no = H->strdup(req, H->db_text(st, 7));
-		s.city_no = H->strdup(req, H->db_text(st, 8));
-		s.login = H->strdup(req, H->db_text(st, 9));
-		gs = H->db_query(db,
-		                 "SELECT COALESCE(g.display_name, p.name), "
-		                 "p.phone, g.relation FROM "
-		                 "guardians g JOIN persons p ON p.id = "
-		                 "g.parent_id WHERE g.student_id = ? ORDER BY "
-		                 "g.created_at, g.parent_id",
-		                 "i", H->db_int(st, 0));
-		while (gs != NULL && ng < 2 && H->db_step(gs) == JX_DB_ROW) {
+		s.id_number = jx_host->strdup(req, jx_host->db_text(st, 6));
+		s.national_no = jx_host->strdup(req, jx_host->db_text(st, 7));
+		s.city_no = jx_host->strdup(req, jx_host->db_text(st, 8));
+		s.login = jx_host->strdup(req, jx_host->db_text(st, 9));
+		gs = jx_host->db_query(
+		    db,
+		    "SELECT COALESCE(g.display_name, p.name), "
+		    "p.phone, g.relation FROM "
+		    "guardians g JOIN persons p ON p.id = "
+		    "g.parent_id WHERE g.student_id = ? ORDER BY "
+		    "g.created_at, g.parent_id",
+		    "i", jx_host->db_int(st, 0));
+		while (gs != NULL && ng < 2 &&
+		       jx_host->db_step(gs) == JX_DB_ROW) {
 			for (int k = 0; k < 3; k++)
-				s.g[ng][k] = H->strdup(req, H->db_text(gs, k));
+				s.g[ng][k] = jx_host->strdup(
+				    req, jx_host->db_text(gs, k));
 			ng++;
 		}
-		H->db_finish(gs);
+		jx_host->db_finish(gs);
 		for (int c = 0; cols[c].header != NULL; c++) {
 			/* As stored: a string cell is never evaluated, so a
 			 * name starting with = stays a name (no CSV is
@@ -441,35 +446,35 @@ sheets_export(jx_req *req, void *ud)
 		row++;
 		count++;
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	/* Personal data left the system: who, which school, how many. */
 	detail = cJSON_CreateObject();
 	cJSON_AddNumberToObject(detail, "school_id", (double)sid);
 	if (only > 0)
 		cJSON_AddNumberToObject(detail, "class_id", (double)only);
 	cJSON_AddNumberToObject(detail, "students", (double)count);
-	if (H->audit(req, "roster.students_exported",
-	             H->sprintf(req, "school:%lld", (long long)sid),
-	             detail) != 0) {
+	if (jx_host->audit(req, "roster.students_exported",
+	                   jx_host->sprintf(req, "school:%lld", (long long)sid),
+	                   detail) != 0) {
 		cJSON_Delete(detail);
 		workbook_close(wb);
 		unlink(path);
 		return roster_storage_error(req);
 	}
 	cJSON_Delete(detail);
-	return jxp_workbook_send(H, req, wb, path, "学生名单.xlsx",
+	return jxp_workbook_send(jx_host, req, wb, path, "学生名单.xlsx",
 	                         "students.xlsx");
 }
 
 /* ---- GET /roster/import ------------------------------------------------- */
 
-static int
+int
 sheets_import_page(jx_req *req, void *ud)
 {
-	const struct jx_identity *me = H->identity(req);
-	const char *q = H->req_query(req, "school_id");
+	const struct jx_identity *me = jx_host->identity(req);
+	const char *q = jx_host->req_query(req, "school_id");
 	int64_t sid = me != NULL ? me->school_id : 0;
-	jx_db *db = H->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	static const char *const counts[] = {"created", "updated", "unchanged"};
 	cJSON *d, *kinds, *recent, *item;
 	jx_stmt *st;
@@ -484,12 +489,15 @@ sheets_import_page(jx_req *req, void *ud)
 			return denied;
 	}
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title", H->t(req, "roster.import.title"));
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.import.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)sid);
-	st = H->db_query(db, "SELECT name FROM schools WHERE id = ?", "i", sid);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW)
-		cJSON_AddStringToObject(d, "school_name", H->db_text(st, 0));
-	H->db_finish(st);
+	st = jx_host->db_query(db, "SELECT name FROM schools WHERE id = ?", "i",
+	                       sid);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		cJSON_AddStringToObject(d, "school_name",
+		                        jx_host->db_text(st, 0));
+	jx_host->db_finish(st);
 	kinds = cJSON_AddArrayToObject(d, "kinds");
 	for (size_t i = 0; i < 3; i++) {
 		cJSON *k = cJSON_CreateObject();
@@ -497,19 +505,20 @@ sheets_import_page(jx_req *req, void *ud)
 		cJSON_AddStringToObject(k, "kind", sheets_kinds[i].kind);
 		cJSON_AddStringToObject(
 		    k, "template",
-		    H->sprintf(req, "/api/v1/imports/templates/%s.xlsx",
-		               sheets_kinds[i].kind));
+		    jx_host->sprintf(req, "/api/v1/imports/templates/%s.xlsx",
+		                     sheets_kinds[i].kind));
 		cJSON_AddItemToArray(kinds, k);
 	}
 	/* The last imports of the school, for the history list, with the
 	 * counts of each job's result. */
-	recent = H->db_rows(db,
-	                    "SELECT i.job_id, i.kind, i.mode, i.file_name, "
-	                    "i.created_at, j.state, j.result FROM "
-	                    "roster_imports i LEFT JOIN jobs j ON j.id = "
-	                    "i.job_id WHERE i.school_id = ? ORDER BY i.id DESC "
-	                    "LIMIT 10",
-	                    "i", sid);
+	recent = jx_host->db_rows(
+	    db,
+	    "SELECT i.job_id, i.kind, i.mode, i.file_name, "
+	    "i.created_at, j.state, j.result FROM "
+	    "roster_imports i LEFT JOIN jobs j ON j.id = "
+	    "i.job_id WHERE i.school_id = ? ORDER BY i.id DESC "
+	    "LIMIT 10",
+	    "i", sid);
 	if (recent == NULL)
 		recent = cJSON_CreateArray();
 	cJSON_ArrayForEach(item, recent)
@@ -533,16 +542,5 @@ sheets_import_page(jx_req *req, void *ud)
 		cJSON_Delete(res);
 	}
 	cJSON_AddItemToObject(d, "recent", recent);
-	return H->reply_view(req, 200, "roster/import", d);
-}
-
-int
-roster_sheets_init(struct jx_registrar *reg)
-{
-	return reg->route(reg, "GET", "/api/v1/imports/templates/{file}",
-	                  sheets_template, NULL, 0) |
-	       reg->route(reg, "GET", "/api/v1/schools/{sid}/students.xlsx",
-	                  sheets_export, NULL, 0) |
-	       reg->route(reg, "GET", "/roster/import", sheets_import_page,
-	                  NULL, JX_ROUTE_PAGE);
+	return jx_host->reply_view(req, 200, "roster/import", d);
 }

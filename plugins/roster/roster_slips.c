@@ -24,7 +24,6 @@
 
 #include <qrencode.h>
 
-#define H roster_host
 /* The quiet zone around a QR code, in modules (ISO/IEC 18004). */
 #define SLIPS_QUIET 4
 
@@ -45,12 +44,12 @@ slips_adult_password(jx_db *db, int64_t school, int64_t account, cJSON *o)
 {
 	char *pw = NULL;
 	int own =
-	    account > 0 && jxp_one(roster_host, db,
+	    account > 0 && jxp_one(jx_host, db,
 	                           "SELECT 1 FROM accounts a WHERE a.id = ? "
 	                           "AND " SLIPS_OWN_ACCOUNT,
 	                           "ii", account, school) == 1;
 	int changed =
-	    account > 0 && jxp_one(roster_host, db,
+	    account > 0 && jxp_one(jx_host, db,
 	                           "SELECT 1 FROM accounts WHERE id "
 	                           "= ? AND password_hash IS NOT NULL",
 	                           "i", account) == 1;
@@ -67,7 +66,7 @@ slips_adult_password(jx_db *db, int64_t school, int64_t account, cJSON *o)
 	cJSON_AddStringToObject(o, "password_state",
 	                        !own      ? "elsewhere"
 	                        : changed ? "changed"
-	                        : jxp_one(roster_host, db,
+	                        : jxp_one(jx_host, db,
 	                                  "SELECT 1 FROM accounts WHERE id = ? "
 	                                  "AND initial_password IS NULL",
 	                                  "i", account) == 1
@@ -99,25 +98,25 @@ static cJSON *
 slips_parents(jx_db *db, int64_t school, int64_t student)
 {
 	jx_stmt *st =
-	    H->db_query(db,
-	                "SELECT COALESCE(g.display_name, p.name), "
-	                "a.login, a.id FROM guardians "
-	                "g JOIN persons p ON p.id = g.parent_id JOIN "
-	                "accounts a ON a.person_id = g.parent_id "
-	                "WHERE g.student_id = ? ORDER BY g.created_at, "
-	                "g.parent_id",
-	                "i", student);
+	    jx_host->db_query(db,
+	                      "SELECT COALESCE(g.display_name, p.name), "
+	                      "a.login, a.id FROM guardians "
+	                      "g JOIN persons p ON p.id = g.parent_id JOIN "
+	                      "accounts a ON a.person_id = g.parent_id "
+	                      "WHERE g.student_id = ? ORDER BY g.created_at, "
+	                      "g.parent_id",
+	                      "i", student);
 	cJSON *arr = cJSON_CreateArray(), *o;
 
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", H->db_text(st, 0));
-		cJSON_AddStringToObject(o, "login", H->db_text(st, 1));
+		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 0));
+		cJSON_AddStringToObject(o, "login", jx_host->db_text(st, 1));
 		cJSON_AddNumberToObject(o, "account_id",
-		                        (double)H->db_int(st, 2));
+		                        (double)jx_host->db_int(st, 2));
 		cJSON_AddItemToArray(arr, o);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	slips_adults_passwords(db, school, arr);
 	return arr;
 }
@@ -130,7 +129,7 @@ slips_parents(jx_db *db, int64_t school, int64_t student)
 static cJSON *
 slips_list(jx_db *db, int64_t school, int64_t klass)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT s.person_id, p.name, c.grade, c.name, a.id, a.login, "
 	    "a.password_hash IS NOT NULL FROM students s JOIN persons p ON "
@@ -146,33 +145,37 @@ slips_list(jx_db *db, int64_t school, int64_t klass)
 		cJSON_Delete(arr);
 		return NULL;
 	}
-	while (H->db_step(st) == JX_DB_ROW) {
+	while (jx_host->db_step(st) == JX_DB_ROW) {
 		s = cJSON_CreateObject();
 		cJSON_AddNumberToObject(s, "student_id",
-		                        (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(s, "name", H->db_text(st, 1));
-		if (H->db_is_null(st, 3)) {
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(s, "name", jx_host->db_text(st, 1));
+		if (jx_host->db_is_null(st, 3)) {
 			cJSON_AddNullToObject(s, "class_name");
 		} else {
 			char full[128];
 
 			snprintf(full, sizeof(full), "%s%s",
-			         roster_org->grade_label((int)H->db_int(st, 2)),
-			         H->db_text(st, 3));
+			         roster_org->grade_label(
+			             (int)jx_host->db_int(st, 2)),
+			         jx_host->db_text(st, 3));
 			cJSON_AddStringToObject(s, "class_name", full);
 		}
-		if (H->db_is_null(st, 5))
+		if (jx_host->db_is_null(st, 5))
 			cJSON_AddNullToObject(s, "login");
 		else
-			cJSON_AddStringToObject(s, "login", H->db_text(st, 5));
+			cJSON_AddStringToObject(s, "login",
+			                        jx_host->db_text(st, 5));
 		/* the account, for the password pass below */
-		cJSON_AddNumberToObject(
-		    s, "account_id",
-		    (double)(H->db_is_null(st, 4) ? 0 : H->db_int(st, 4)));
-		cJSON_AddBoolToObject(s, "changed", H->db_int(st, 6) != 0);
+		cJSON_AddNumberToObject(s, "account_id",
+		                        (double)(jx_host->db_is_null(st, 4)
+		                                     ? 0
+		                                     : jx_host->db_int(st, 4)));
+		cJSON_AddBoolToObject(s, "changed",
+		                      jx_host->db_int(st, 6) != 0);
 		cJSON_AddItemToArray(arr, s);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	/* The passwords after the list: the org service queries the same
 	 * connection. */
 	cJSON_ArrayForEach(s, arr)
@@ -210,7 +213,7 @@ slips_list(jx_db *db, int64_t school, int64_t klass)
 static cJSON *
 slips_teacher_list(jx_db *db, int64_t school)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT t.person_id, COALESCE(t.display_name, p.name), a.login, "
 	    "a.id FROM teachers t JOIN "
@@ -224,37 +227,37 @@ slips_teacher_list(jx_db *db, int64_t school)
 		cJSON_Delete(arr);
 		return NULL;
 	}
-	while (H->db_step(st) == JX_DB_ROW) {
+	while (jx_host->db_step(st) == JX_DB_ROW) {
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "teacher_id",
-		                        (double)H->db_int(st, 0));
-		cJSON_AddStringToObject(o, "name", H->db_text(st, 1));
-		cJSON_AddStringToObject(o, "login", H->db_text(st, 2));
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 1));
+		cJSON_AddStringToObject(o, "login", jx_host->db_text(st, 2));
 		cJSON_AddNumberToObject(o, "account_id",
-		                        (double)H->db_int(st, 3));
+		                        (double)jx_host->db_int(st, 3));
 		cJSON_AddItemToArray(arr, o);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	slips_adults_passwords(db, school, arr);
 	return arr;
 }
 
 /* GET /api/v1/schools/{sid}/teacher-slips and the page: the school's
  * admins print their teachers' initial passwords. */
-static int
+int
 slips_teachers_get(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid");
-	int page = strncmp(H->req_path(req), "/api/", 5) != 0;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid");
+	int page = !jx_host->req_is_api(req);
+	jx_db *db = jx_host->req_db(req);
 	cJSON *slips, *d, *detail, *s;
 	const char *url;
 	char *base;
 
 	(void)ud;
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+	if (sid < 0 || !jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, sid))
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, sid))
 		return roster_forbidden(req);
 	slips = slips_teacher_list(db, sid);
 	if (slips == NULL)
@@ -263,9 +266,9 @@ slips_teachers_get(jx_req *req, void *ud)
 	cJSON_AddNumberToObject(detail, "school_id", (double)sid);
 	cJSON_AddNumberToObject(detail, "teacher_slips",
 	                        (double)cJSON_GetArraySize(slips));
-	if (H->audit(req, "roster.slips_viewed",
-	             H->sprintf(req, "school:%lld", (long long)sid),
-	             detail) != 0) {
+	if (jx_host->audit(req, "roster.slips_viewed",
+	                   jx_host->sprintf(req, "school:%lld", (long long)sid),
+	                   detail) != 0) {
 		cJSON_Delete(detail);
 		cJSON_Delete(slips);
 		return roster_storage_error(req);
@@ -274,29 +277,29 @@ slips_teachers_get(jx_req *req, void *ud)
 	if (!page) {
 		cJSON_ArrayForEach(s, slips)
 		    cJSON_DeleteItemFromObject(s, "password_state");
-		return H->reply_json(req, 200, slips);
+		return jx_host->reply_json(req, 200, slips);
 	}
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "title",
-	                        H->t(req, "roster.teacher_slips.title"));
+	                        jx_host->t(req, "roster.teacher_slips.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)sid);
 	{
-		jx_stmt *st = H->db_query(
+		jx_stmt *st = jx_host->db_query(
 		    db, "SELECT name FROM schools WHERE id = ?", "i", sid);
 
-		if (st != NULL && H->db_step(st) == JX_DB_ROW)
+		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
 			cJSON_AddStringToObject(d, "school_name",
-			                        H->db_text(st, 0));
-		H->db_finish(st);
+			                        jx_host->db_text(st, 0));
+		jx_host->db_finish(st);
 	}
 	cJSON_AddItemToObject(d, "slips", slips);
-	url = H->config_string("public_url");
-	base = H->strdup(req, url ? url : "");
+	url = jx_host->config_string("public_url");
+	base = jx_host->strdup(req, url ? url : "");
 	for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
 		base[n - 1] = '\0';
 	cJSON_AddStringToObject(d, "login_url",
-	                        H->sprintf(req, "%s/login", base));
-	return H->reply_view(req, 200, "roster/teacher_slips", d);
+	                        jx_host->sprintf(req, "%s/login", base));
+	return jx_host->reply_view(req, 200, "roster/teacher_slips", d);
 }
 
 /*
@@ -318,7 +321,7 @@ slips_qr_path(jx_req *req, const char *text, int *size)
 	w = qr->width;
 	/* at most one run per two modules, each "M123 45h67v1h-67z" */
 	cap = (size_t)w * (size_t)(w / 2 + 1) * 24 + 1;
-	d = H->alloc(req, cap);
+	d = jx_host->alloc(req, cap);
 	d[0] = '\0';
 	for (int y = 0; y < w; y++) {
 		for (int x = 0; x < w;) {
@@ -346,56 +349,58 @@ slips_qr_path(jx_req *req, const char *text, int *size)
 static cJSON *
 slips_classes(jx_req *req, jx_db *db, int64_t school, int all)
 {
-	jx_stmt *st = H->db_query(db,
-	                          "SELECT id, grade, name FROM classes WHERE "
-	                          "school_id = ? ORDER BY grade, LENGTH(name), "
-	                          "name",
-	                          "i", school);
+	jx_stmt *st =
+	    jx_host->db_query(db,
+	                      "SELECT id, grade, name FROM classes WHERE "
+	                      "school_id = ? ORDER BY grade, LENGTH(name), "
+	                      "name",
+	                      "i", school);
 	cJSON *arr = cJSON_CreateArray();
 
-	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
-		int64_t id = H->db_int(st, 0);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t id = jx_host->db_int(st, 0);
 		cJSON *c;
 
-		if (!all && !H->may(req, JX_MANAGE_CLASS, id))
+		if (!all && !jx_host->may(req, JX_MANAGE_CLASS, id))
 			continue;
 		c = cJSON_CreateObject();
 		cJSON_AddNumberToObject(c, "id", (double)id);
 		cJSON_AddStringToObject(
 		    c, "name",
-		    H->sprintf(req, "%s%s",
-		               roster_org->grade_label((int)H->db_int(st, 1)),
-		               H->db_text(st, 2)));
+		    jx_host->sprintf(
+		        req, "%s%s",
+		        roster_org->grade_label((int)jx_host->db_int(st, 1)),
+		        jx_host->db_text(st, 2)));
 		cJSON_AddItemToArray(arr, c);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return arr;
 }
 
-static int
+int
 slips_get(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), klass = 0;
-	const char *cq = H->req_query(req, "class_id");
-	int page = strncmp(H->req_path(req), "/api/", 5) != 0, all, size = 0;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), klass = 0;
+	const char *cq = jx_host->req_query(req, "class_id");
+	int page = !jx_host->req_is_api(req), all, size = 0;
+	jx_db *db = jx_host->req_db(req);
 	cJSON *slips, *d, *detail, *classes = NULL;
 	const char *url;
 	char *qr, *base;
 
-	if (sid < 0 || !H->may(req, JX_SEE_SCHOOL, sid))
+	if (sid < 0 || !jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
-	all = H->may(req, JX_MANAGE_SCHOOL, sid);
+	all = jx_host->may(req, JX_MANAGE_SCHOOL, sid);
 	if (cq != NULL && *cq != '\0') {
 		klass = atoll(cq);
 		if (klass <= 0 ||
-		    jxp_one(roster_host, db,
+		    jxp_one(jx_host, db,
 		            "SELECT 1 FROM classes WHERE id = ? AND "
 		            "school_id = ?",
 		            "ii", klass, sid) != 1 ||
-		    !H->may(req, JX_SEE_CLASS, klass))
+		    !jx_host->may(req, JX_SEE_CLASS, klass))
 			return roster_not_found(req);
-		if (!H->may(req, JX_MANAGE_CLASS, klass))
+		if (!jx_host->may(req, JX_MANAGE_CLASS, klass))
 			return roster_forbidden(req);
 	} else if (!all) {
 		/* A head teacher's page opens on their first class. */
@@ -421,9 +426,9 @@ slips_get(jx_req *req, void *ud)
 		cJSON_AddNumberToObject(detail, "class_id", (double)klass);
 	cJSON_AddNumberToObject(detail, "slips",
 	                        (double)cJSON_GetArraySize(slips));
-	if (H->audit(req, "roster.slips_viewed",
-	             H->sprintf(req, "school:%lld", (long long)sid),
-	             detail) != 0) {
+	if (jx_host->audit(req, "roster.slips_viewed",
+	                   jx_host->sprintf(req, "school:%lld", (long long)sid),
+	                   detail) != 0) {
 		cJSON_Delete(detail);
 		cJSON_Delete(slips);
 		cJSON_Delete(classes);
@@ -442,19 +447,20 @@ slips_get(jx_req *req, void *ud)
 			cJSON_ArrayForEach(g, cJSON_GetObjectItem(s, "parents"))
 			    cJSON_DeleteItemFromObject(g, "password_state");
 		}
-		return H->reply_json(req, 200, slips);
+		return jx_host->reply_json(req, 200, slips);
 	}
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title", H->t(req, "roster.slips.title"));
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.slips.title"));
 	cJSON_AddNumberToObject(d, "school_id", (double)sid);
 	{
-		jx_stmt *st = H->db_query(
+		jx_stmt *st = jx_host->db_query(
 		    db, "SELECT name FROM schools WHERE id = ?", "i", sid);
 
-		if (st != NULL && H->db_step(st) == JX_DB_ROW)
+		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
 			cJSON_AddStringToObject(d, "school_name",
-			                        H->db_text(st, 0));
-		H->db_finish(st);
+			                        jx_host->db_text(st, 0));
+		jx_host->db_finish(st);
 	}
 	if (klass > 0)
 		cJSON_AddNumberToObject(d, "class_id", (double)klass);
@@ -464,29 +470,16 @@ slips_get(jx_req *req, void *ud)
 	cJSON_AddItemToObject(d, "classes", classes);
 	cJSON_AddItemToObject(d, "slips", slips);
 	/* public_url + "/bind", whether or not the URL ends with '/' */
-	url = H->config_string("public_url");
-	base = H->strdup(req, url ? url : "");
+	url = jx_host->config_string("public_url");
+	base = jx_host->strdup(req, url ? url : "");
 	for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
 		base[n - 1] = '\0';
-	url = H->sprintf(req, "%s/bind", base);
+	url = jx_host->sprintf(req, "%s/bind", base);
 	cJSON_AddStringToObject(d, "bind_url", url);
 	qr = slips_qr_path(req, url, &size);
 	if (qr != NULL) {
 		cJSON_AddStringToObject(d, "qr_path", qr);
 		cJSON_AddNumberToObject(d, "qr_size", size);
 	}
-	return H->reply_view(req, 200, "roster/slips", d);
-}
-
-int
-roster_slips_init(struct jx_registrar *reg)
-{
-	return reg->route(reg, "GET", "/api/v1/schools/{sid}/slips", slips_get,
-	                  NULL, 0) |
-	       reg->route(reg, "GET", "/schools/{sid}/slips", slips_get, NULL,
-	                  JX_ROUTE_PAGE) |
-	       reg->route(reg, "GET", "/api/v1/schools/{sid}/teacher-slips",
-	                  slips_teachers_get, NULL, 0) |
-	       reg->route(reg, "GET", "/schools/{sid}/teacher-slips",
-	                  slips_teachers_get, NULL, JX_ROUTE_PAGE);
+	return jx_host->reply_view(req, 200, "roster/slips", d);
 }

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H roster_host
-
 /* Columns of a student item, then where they come from. */
 #define PEOPLE_STUDENT_COLS                                                    \
 	"SELECT s.person_id, p.name, p.gender, c.grade, s.class_id, c.name, "  \
@@ -52,9 +50,9 @@
 static int64_t
 people_student_scope(jx_req *req, int64_t school)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
-	if (H->may(req, JX_MANAGE_SCHOOL, school))
+	if (jx_host->may(req, JX_MANAGE_SCHOOL, school))
 		return 0;
 	if (i != NULL && strcmp(i->role, "teacher") == 0 &&
 	    i->school_id == school)
@@ -67,39 +65,41 @@ static cJSON *
 people_student_row(jx_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
-	int64_t klass = H->db_is_null(st, 4) ? 0 : H->db_int(st, 4);
+	int64_t klass = jx_host->db_is_null(st, 4) ? 0 : jx_host->db_int(st, 4);
 
-	cJSON_AddNumberToObject(o, "id", (double)H->db_int(st, 0));
-	cJSON_AddStringToObject(o, "name", H->db_text(st, 1));
-	people_add_text(o, "gender", H->db_text(st, 2));
-	if (klass > 0 && !H->db_is_null(st, 3)) {
-		int grade = (int)H->db_int(st, 3);
+	cJSON_AddNumberToObject(o, "id", (double)jx_host->db_int(st, 0));
+	cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 1));
+	people_add_text(o, "gender", jx_host->db_text(st, 2));
+	if (klass > 0 && !jx_host->db_is_null(st, 3)) {
+		int grade = (int)jx_host->db_int(st, 3);
 		const char *label = roster_org->grade_label(grade);
 		char full[160];
 
 		cJSON_AddNumberToObject(o, "grade", grade);
 		cJSON_AddNumberToObject(o, "class_id", (double)klass);
 		snprintf(full, sizeof(full), "%s%s", label ? label : "",
-		         H->db_text(st, 5));
+		         jx_host->db_text(st, 5));
 		cJSON_AddStringToObject(o, "class_name", full);
 	} else {
 		cJSON_AddNullToObject(o, "grade");
 		cJSON_AddNullToObject(o, "class_id");
 		cJSON_AddNullToObject(o, "class_name");
 	}
-	if (H->db_is_null(st, 6)) {
+	if (jx_host->db_is_null(st, 6)) {
 		cJSON_AddNullToObject(o, "account");
 	} else {
 		cJSON *a = cJSON_AddObjectToObject(o, "account");
 
-		cJSON_AddNumberToObject(a, "id", (double)H->db_int(st, 6));
-		cJSON_AddStringToObject(a, "login", H->db_text(st, 7));
+		cJSON_AddNumberToObject(a, "id",
+		                        (double)jx_host->db_int(st, 6));
+		cJSON_AddStringToObject(a, "login", jx_host->db_text(st, 7));
 	}
-	cJSON_AddStringToObject(o, "status", H->db_text(st, 8));
-	people_add_text(o, "national_no", H->db_text(st, 9));
-	people_add_text(o, "city_no", H->db_text(st, 10));
-	people_add_text(o, "id_number", H->db_text(st, 11));
-	cJSON_AddNumberToObject(o, "school_id", (double)H->db_int(st, 12));
+	cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 8));
+	people_add_text(o, "national_no", jx_host->db_text(st, 9));
+	people_add_text(o, "city_no", jx_host->db_text(st, 10));
+	people_add_text(o, "id_number", jx_host->db_text(st, 11));
+	cJSON_AddNumberToObject(o, "school_id",
+	                        (double)jx_host->db_int(st, 12));
 	cJSON_AddArrayToObject(o, "guardians");
 	return o;
 }
@@ -116,8 +116,8 @@ people_attach_guardians(jx_stmt *st, cJSON *items)
 
 	if (st == NULL)
 		return -1;
-	while (H->db_step(st) == JX_DB_ROW) {
-		int64_t sid = H->db_int(st, 0);
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t sid = jx_host->db_int(st, 0);
 		cJSON *g;
 
 		while (item != NULL && people_number(item, "id") < sid)
@@ -128,13 +128,13 @@ people_attach_guardians(jx_stmt *st, cJSON *items)
 			continue;
 		g = cJSON_CreateObject();
 		cJSON_AddNumberToObject(g, "person_id",
-		                        (double)H->db_int(st, 1));
-		cJSON_AddStringToObject(g, "name", H->db_text(st, 2));
-		people_add_text(g, "phone", H->db_text(st, 3));
-		people_add_text(g, "relation", H->db_text(st, 4));
+		                        (double)jx_host->db_int(st, 1));
+		cJSON_AddStringToObject(g, "name", jx_host->db_text(st, 2));
+		people_add_text(g, "phone", jx_host->db_text(st, 3));
+		people_add_text(g, "relation", jx_host->db_text(st, 4));
 		cJSON_AddItemToArray(cJSON_GetObjectItem(item, "guardians"), g);
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return 0;
 }
 
@@ -142,11 +142,11 @@ people_attach_guardians(jx_stmt *st, cJSON *items)
 static jx_stmt *
 people_student_query(jx_db *db, const char *sql, const struct people_filter *f)
 {
-	return H->db_query(db, sql, "iiiissiiissssssi", f->school, f->after,
-	                   f->klass, f->klass, f->status, f->status, f->teacher,
-	                   f->teacher, f->teacher, f->q, f->hash,
-	                   f->national_hash, f->contains, f->prefix,
-	                   f->contains, f->limit);
+	return jx_host->db_query(db, sql, "iiiissiiissssssi", f->school,
+	                         f->after, f->klass, f->klass, f->status,
+	                         f->status, f->teacher, f->teacher, f->teacher,
+	                         f->q, f->hash, f->national_hash, f->contains,
+	                         f->prefix, f->contains, f->limit);
 }
 
 /* Up to f->limit students with their guardians, in two statements. */
@@ -160,9 +160,9 @@ people_students(jx_db *db, const struct people_filter *f)
 	if (st == NULL)
 		return NULL;
 	items = cJSON_CreateArray();
-	while (H->db_step(st) == JX_DB_ROW)
+	while (jx_host->db_step(st) == JX_DB_ROW)
 		cJSON_AddItemToArray(items, people_student_row(st));
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	if (cJSON_GetArraySize(items) == 0)
 		return items;
 	if (people_attach_guardians(
@@ -184,7 +184,7 @@ people_students(jx_db *db, const struct people_filter *f)
 cJSON *
 roster_student_json(jx_db *db, int64_t student)
 {
-	jx_stmt *st = H->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db, PEOPLE_STUDENT_COLS PEOPLE_STUDENT_FROM "WHERE s.person_id = ?",
 	    "i", student);
 	cJSON *items, *one;
@@ -192,16 +192,16 @@ roster_student_json(jx_db *db, int64_t student)
 	if (st == NULL)
 		return NULL;
 	items = cJSON_CreateArray();
-	if (H->db_step(st) == JX_DB_ROW)
+	if (jx_host->db_step(st) == JX_DB_ROW)
 		cJSON_AddItemToArray(items, people_student_row(st));
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	if (cJSON_GetArraySize(items) == 0 ||
 	    people_attach_guardians(
-	        H->db_query(db,
-	                    PEOPLE_GUARDIAN_COLS
-	                    "WHERE g.student_id = ? ORDER BY "
-	                    "g.created_at, g.parent_id",
-	                    "i", student),
+	        jx_host->db_query(db,
+	                          PEOPLE_GUARDIAN_COLS
+	                          "WHERE g.student_id = ? ORDER BY "
+	                          "g.created_at, g.parent_id",
+	                          "i", student),
 	        items) != 0) {
 		cJSON_Delete(items);
 		return NULL;
@@ -211,11 +211,11 @@ roster_student_json(jx_db *db, int64_t student)
 	return one;
 }
 
-static int
+int
 students_list(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), scope, limit;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), scope, limit;
+	jx_db *db = jx_host->req_db(req);
 	int page = !people_is_api(req);
 	struct people_filter f;
 	cJSON *items, *out, *filter;
@@ -235,14 +235,14 @@ students_list(jx_req *req, void *ud)
 		return roster_storage_error(req);
 	out = jxp_items(items, limit, "id");
 	if (!page)
-		return H->reply_json(req, 200, out);
+		return jx_host->reply_json(req, 200, out);
 	cJSON_AddStringToObject(out, "title",
-	                        H->t(req, "roster.students.title"));
+	                        jx_host->t(req, "roster.students.title"));
 	cJSON_AddNumberToObject(out, "school_id", (double)sid);
 	cJSON_AddStringToObject(out, "school_name",
 	                        people_school_name(req, db, sid));
 	cJSON_AddBoolToObject(out, "can_manage",
-	                      H->may(req, JX_MANAGE_SCHOOL, sid));
+	                      jx_host->may(req, JX_MANAGE_SCHOOL, sid));
 	cJSON_AddItemToObject(out, "classes",
 	                      people_class_options(db, sid, scope));
 	filter = cJSON_AddObjectToObject(out, "filter");
@@ -250,9 +250,10 @@ students_list(jx_req *req, void *ud)
 	cJSON_AddNumberToObject(filter, "class_id", (double)f.klass);
 	cJSON_AddStringToObject(filter, "status", *f.status ? f.status : "all");
 	people_page_links(
-	    req, out, H->sprintf(req, "/schools/%lld/students", (long long)sid),
+	    req, out,
+	    jx_host->sprintf(req, "/schools/%lld/students", (long long)sid),
 	    &f);
-	return H->reply_view(req, 200, "roster/students", out);
+	return jx_host->reply_view(req, 200, "roster/students", out);
 }
 
 /* The reveal of ID numbers: school admins (own school), district admins
@@ -260,9 +261,9 @@ students_list(jx_req *req, void *ud)
 static int
 people_may_reveal(jx_req *req, int64_t school)
 {
-	return (jxp_role(roster_host, req, "school_admin") ||
-	        jxp_role(roster_host, req, "district_admin")) &&
-	       H->may(req, JX_MANAGE_SCHOOL, school);
+	return (jxp_role(jx_host, req, "school_admin") ||
+	        jxp_role(jx_host, req, "district_admin")) &&
+	       jx_host->may(req, JX_MANAGE_SCHOOL, school);
 }
 
 /*
@@ -283,11 +284,11 @@ people_reveal(jx_req *req, jx_db *db, int64_t id, cJSON *item,
 	if (strcmp(reveal, "id_number") != 0 &&
 	    strcmp(reveal, "national_no") != 0) {
 		*msg = "reveal is id_number or national_no";
-		H->problem_error(req, 0, "reveal", *msg);
+		jx_host->problem_error(req, 0, "reveal", *msg);
 		return 422;
 	}
 	if (!people_may_reveal(req, people_number(item, "school_id"))) {
-		*msg = H->t(req, "roster.student.reveal_forbidden");
+		*msg = jx_host->t(req, "roster.student.reveal_forbidden");
 		return 403;
 	}
 	if (reason == NULL)
@@ -296,32 +297,35 @@ people_reveal(jx_req *req, jx_db *db, int64_t id, cJSON *item,
 		reason++;
 	n = people_utf8_ok(reason) ? people_chars(reason) : 0;
 	if (n < 2 || n > 200) {
-		*msg = H->t(req, "roster.student.reason_required");
-		H->problem_error(req, 0, "reason", *msg);
+		*msg = jx_host->t(req, "roster.student.reason_required");
+		jx_host->problem_error(req, 0, "reason", *msg);
 		return 422;
 	}
 	detail = cJSON_CreateObject();
 	cJSON_AddStringToObject(detail, "reason", reason);
 	national = strcmp(reveal, "national_no") == 0;
-	rc = H->audit(req,
-	              national ? "roster.national_no_revealed"
-	                       : "roster.id_number_revealed",
-	              H->sprintf(req, "%lld", (long long)id), detail);
+	rc = jx_host->audit(req,
+	                    national ? "roster.national_no_revealed"
+	                             : "roster.id_number_revealed",
+	                    jx_host->sprintf(req, "%lld", (long long)id),
+	                    detail);
 	cJSON_Delete(detail);
 	if (rc != 0) {
 		*msg = "storage";
 		return 500;
 	}
 	/* A 全国学籍号 without an ID number in it is shown as it is. */
-	st = H->db_query(db,
-	                 national ? "SELECT national_no_enc FROM students "
-	                            "WHERE person_id = ?"
-	                          : "SELECT id_number_enc FROM students "
-	                            "WHERE person_id = ?",
-	                 "i", id);
-	if (st != NULL && H->db_step(st) == JX_DB_ROW && !H->db_is_null(st, 0))
-		clear = roster_org->id_open(H->db_text(st, 0));
-	H->db_finish(st);
+	st =
+	    jx_host->db_query(db,
+	                      national ? "SELECT national_no_enc FROM students "
+	                                 "WHERE person_id = ?"
+	                               : "SELECT id_number_enc FROM students "
+	                                 "WHERE person_id = ?",
+	                      "i", id);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW &&
+	    !jx_host->db_is_null(st, 0))
+		clear = roster_org->id_open(jx_host->db_text(st, 0));
+	jx_host->db_finish(st);
 	if (clear != NULL) {
 		cJSON_ReplaceItemInObject(item, reveal,
 		                          cJSON_CreateString(clear));
@@ -347,10 +351,10 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 	int64_t id = people_number(item, "id");
 	int in_school = strcmp(cJSON_GetObjectItem(item, "status")->valuestring,
 	                       "in_school") == 0;
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 	int64_t teacher = 0;
 
-	if (i != NULL && !H->may(req, JX_MANAGE_SCHOOL, school))
+	if (i != NULL && !jx_host->may(req, JX_MANAGE_SCHOOL, school))
 		teacher = i->person_id;
 	cJSON_AddStringToObject(item, "title",
 	                        cJSON_GetObjectItem(item, "name")->valuestring);
@@ -369,13 +373,14 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 	cJSON_AddBoolToObject(item, "can_list",
 	                      people_student_scope(req, school) >= 0);
 	cJSON_AddBoolToObject(item, "can_manage",
-	                      in_school && H->may(req, JX_MANAGE_STUDENT, id));
+	                      in_school &&
+	                          jx_host->may(req, JX_MANAGE_STUDENT, id));
 	cJSON_AddBoolToObject(item, "can_leave",
 	                      in_school &&
-	                          H->may(req, JX_MANAGE_SCHOOL, school));
+	                          jx_host->may(req, JX_MANAGE_SCHOOL, school));
 	cJSON_AddBoolToObject(item, "saved",
-	                      H->req_query(req, "saved") != NULL);
-	if (H->may(req, JX_MANAGE_STUDENT, id) && in_school) {
+	                      jx_host->req_query(req, "saved") != NULL);
+	if (jx_host->may(req, JX_MANAGE_STUDENT, id) && in_school) {
 		/* The classes the student may be moved into: a head teacher
 		 * manages only their own. */
 		cJSON *opts = people_class_options(db, school, teacher), *c;
@@ -384,8 +389,8 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 		while (c != NULL) {
 			cJSON *next = c->next;
 
-			if (!H->may(req, JX_MANAGE_CLASS,
-			            people_number(c, "id")))
+			if (!jx_host->may(req, JX_MANAGE_CLASS,
+			                  people_number(c, "id")))
 				cJSON_Delete(
 				    cJSON_DetachItemViaPointer(opts, c));
 			c = next;
@@ -395,22 +400,22 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 	if (errors != NULL)
 		cJSON_AddItemToObject(item, "errors",
 		                      cJSON_Duplicate(errors, 1));
-	return H->reply_view(req, status, "roster/student", item);
+	return jx_host->reply_view(req, status, "roster/student", item);
 }
 
-static int
+int
 student_get(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id");
-	jx_db *db = H->req_db(req);
-	const char *reveal = H->req_query(req, "reveal");
-	const char *reason = H->req_query(req, "reason");
+	int64_t id = jx_host->req_param_id(req, "id");
+	jx_db *db = jx_host->req_db(req);
+	const char *reveal = jx_host->req_query(req, "reveal");
+	const char *reason = jx_host->req_query(req, "reason");
 	const char *msg = NULL;
 	int page = !people_is_api(req), rc = 0;
 	cJSON *item;
 
 	(void)ud;
-	if (id <= 0 || !H->may(req, JX_SEE_STUDENT, id))
+	if (id <= 0 || !jx_host->may(req, JX_SEE_STUDENT, id))
 		return roster_not_found(req);
 	item = roster_student_json(db, id);
 	if (item == NULL)
@@ -419,7 +424,7 @@ student_get(jx_req *req, void *ud)
 		rc = people_reveal(req, db, id, item, reveal, reason, &msg);
 	if (!page) {
 		if (rc == 0)
-			return H->reply_json(req, 200, item);
+			return jx_host->reply_json(req, 200, item);
 		cJSON_Delete(item);
 		if (rc == 403)
 			return roster_forbidden(req);
@@ -488,7 +493,7 @@ people_body_class(struct people_errs *e, jx_db *db, int64_t school,
 			           "年级缺失 (grade is required with class)");
 			return -1;
 		}
-		cls = H->strdup(e->req, name);
+		cls = jx_host->strdup(e->req, name);
 	} else if (cJSON_IsNumber(g)) {
 		if (g->valuedouble >= 1 && g->valuedouble <= 12)
 			grade = (int)g->valuedouble;
@@ -512,11 +517,12 @@ people_body_class(struct people_errs *e, jx_db *db, int64_t school,
 	    g2 == grade)
 		id = roster_class_find(db, school, grade, name);
 	if (id <= 0) {
-		people_err(e, "class",
-		           H->sprintf(e->req,
-		                      "班级 %s%s 不存在，请先创建班级 (no such "
-		                      "class: create it first)",
-		                      roster_org->grade_label(grade), cls));
+		people_err(
+		    e, "class",
+		    jx_host->sprintf(e->req,
+		                     "班级 %s%s 不存在，请先创建班级 (no such "
+		                     "class: create it first)",
+		                     roster_org->grade_label(grade), cls));
 		return -1;
 	}
 	return id;
@@ -532,7 +538,7 @@ people_id_number(struct people_errs *e, const cJSON *body)
 
 	if (id == NULL || strchr(id, '*') != NULL)
 		return id;
-	norm = H->alloc(e->req, 20);
+	norm = jx_host->alloc(e->req, 20);
 	if (roster_id_number(id, norm, 20) != 0) {
 		people_err(e, "id_number",
 		           "身份证号应为18位：17位数字加1位数字或X (18 "
@@ -579,15 +585,16 @@ people_student_parse(struct people_errs *e, jx_db *db, int64_t school,
 	in->class_id = klass > 0 ? klass : 0;
 	if (in->class_id > 0) {
 		/* the class by name too, as a sheet row says it */
-		jx_stmt *st = H->db_query(
+		jx_stmt *st = jx_host->db_query(
 		    db, "SELECT grade, name FROM classes WHERE id = ?", "i",
 		    in->class_id);
 
-		if (st != NULL && H->db_step(st) == JX_DB_ROW) {
-			in->grade = (int)H->db_int(st, 0);
-			in->class_name = H->strdup(e->req, H->db_text(st, 1));
+		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+			in->grade = (int)jx_host->db_int(st, 0);
+			in->class_name =
+			    jx_host->strdup(e->req, jx_host->db_text(st, 1));
 		}
-		H->db_finish(st);
+		jx_host->db_finish(st);
 	}
 	in->id_number = people_id_number(e, body);
 	in->national_no = people_number_field(e, body, "national_no");
@@ -643,11 +650,11 @@ people_conflict_field(const char *field)
 	                         strcmp(field, "id_number") == 0);
 }
 
-static int
+int
 students_create(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), student = 0;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), student = 0;
+	jx_db *db = jx_host->req_db(req);
 	struct people_errs e = {req, NULL, 0};
 	struct roster_student_in in;
 	struct roster_error err;
@@ -663,7 +670,7 @@ students_create(jx_req *req, void *ud)
 			return denied;
 	}
 	if ((body = people_body(req, people_student_keys)) == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	if (!people_is_api(req)) {
 		e.list = cJSON_CreateArray();
 		people_defer_json(req, e.list);
@@ -683,7 +690,7 @@ students_create(jx_req *req, void *ud)
 
 		if (roster_national_prepare(in.national_no, &nat) == 0 &&
 		    nat.norm[0] &&
-		    jxp_one(roster_host, db,
+		    jxp_one(jx_host, db,
 		            "SELECT 1 FROM students WHERE national_no_hash = ? "
 		            "AND school_id = ? AND status = 'in_school'",
 		            "si", nat.hash, sid) == 1)
@@ -693,7 +700,7 @@ students_create(jx_req *req, void *ud)
 		    strchr(in.id_number, '*') == NULL) {
 			roster_org->lookup_hash(in.id_number, hash);
 			if (jxp_one(
-			        roster_host, db,
+			        jx_host, db,
 			        "SELECT 1 FROM students WHERE id_number_hash "
 			        "= ? AND school_id = ? AND status = "
 			        "'in_school'",
@@ -709,14 +716,14 @@ students_create(jx_req *req, void *ud)
 			    req, &e, 1, people_new_student_page, sid, body);
 		}
 	}
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return roster_storage_error(req);
 	rc = roster_student_apply(db, sid, &in, &student, &err);
 	if (rc < 0) {
-		H->db_rollback(db);
+		jx_host->db_rollback(db);
 		if (err.field == NULL) {
-			H->log(JX_LOG_ERROR, "roster", "student: %s",
-			       err.message);
+			jx_host->log(JX_LOG_ERROR, "roster", "student: %s",
+			             err.message);
 			return roster_storage_error(req);
 		}
 		people_err(&e, err.field, err.message);
@@ -725,23 +732,23 @@ students_create(jx_req *req, void *ud)
 		                           people_new_student_page, sid, body);
 	}
 	if ((rc != ROSTER_UNCHANGED &&
-	     H->audit(req,
-	              rc == ROSTER_CREATED ? "roster.student_created"
-	                                   : "roster.student_updated",
-	              H->sprintf(req, "%lld", (long long)student),
-	              NULL) != 0) ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	     jx_host->audit(req,
+	                    rc == ROSTER_CREATED ? "roster.student_created"
+	                                         : "roster.student_updated",
+	                    jx_host->sprintf(req, "%lld", (long long)student),
+	                    NULL) != 0) ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
 	if (!people_is_api(req))
-		return H->reply_redirect(
-		    req, H->sprintf(req, "/students/%lld?saved=1",
-		                    (long long)student));
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/students/%lld?saved=1",
+		                          (long long)student));
 	item = roster_student_json(db, student);
 	if (item == NULL)
 		return roster_storage_error(req);
-	return H->reply_json(req, rc == ROSTER_CREATED ? 201 : 200, item);
+	return jx_host->reply_json(req, rc == ROSTER_CREATED ? 201 : 200, item);
 }
 
 /* The card again with the errors of a failed edit. */
@@ -765,7 +772,7 @@ people_taken(struct people_errs *e, jx_db *db, int64_t student,
              const char *column, const char *value, const char *field)
 {
 	int64_t other = jxp_one(
-	    roster_host, db,
+	    jx_host, db,
 	    strcmp(column, "national_no_hash") == 0
 	        ? "SELECT person_id FROM students WHERE national_no_hash = "
 	          "? AND person_id <> ?"
@@ -787,11 +794,11 @@ people_taken(struct people_errs *e, jx_db *db, int64_t student,
  * changes those (the class move, a corrected number) would find nobody,
  * or another student, where a patch must change exactly this one.
  */
-static int
+int
 student_patch(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id"), school, klass;
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id"), school, klass;
+	jx_db *db = jx_host->req_db(req);
 	struct people_errs e = {req, NULL, 0};
 	struct roster_student_in in;
 	char hash[65] = "", masked[40] = "", *sealed = NULL;
@@ -802,22 +809,22 @@ student_patch(jx_req *req, void *ud)
 	int conflict = 0;
 
 	(void)ud;
-	if (id <= 0 || !H->may(req, JX_SEE_STUDENT, id) ||
+	if (id <= 0 || !jx_host->may(req, JX_SEE_STUDENT, id) ||
 	    (cur = roster_student_json(db, id)) == NULL)
 		return roster_not_found(req);
 	people_defer_json(req, cur);
-	if (!H->may(req, JX_MANAGE_STUDENT, id))
+	if (!jx_host->may(req, JX_MANAGE_STUDENT, id))
 		return roster_forbidden(req);
 	school = people_number(cur, "school_id");
 	klass = people_number(cur, "class_id");
 	status = cJSON_GetObjectItem(cur, "status")->valuestring;
 	if (strcmp(status, "in_school") != 0)
-		return H->reply_problem(req, 409, "student-left",
-		                        "Student has left",
-		                        "The student has left school: add them "
-		                        "again to re-admit them.");
+		return jx_host->reply_problem(
+		    req, 409, "student-left", "Student has left",
+		    "The student has left school: add them "
+		    "again to re-admit them.");
 	if ((body = people_body(req, people_student_keys)) == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	if (!people_is_api(req)) {
 		e.list = cJSON_CreateArray();
 		people_defer_json(req, e.list);
@@ -837,7 +844,7 @@ student_patch(jx_req *req, void *ud)
 		}
 	/* A head teacher moves students only into a class they manage. */
 	if (!e.bad && in.class_id > 0 && in.class_id != klass &&
-	    !H->may(req, JX_MANAGE_CLASS, in.class_id))
+	    !jx_host->may(req, JX_MANAGE_CLASS, in.class_id))
 		return roster_forbidden(req);
 	if (!e.bad && roster_national_prepare(in.national_no, &nat) != 0) {
 		roster_national_free(&nat);
@@ -871,12 +878,13 @@ student_patch(jx_req *req, void *ud)
 		if ((k = cJSON_GetObjectItemCaseSensitive(body, *key)) &&
 		    !cJSON_IsNull(k))
 			cJSON_AddItemToArray(list, cJSON_CreateString(*key));
-	if (H->db_begin(db) != 0 ||
-	    H->db_exec(db,
-	               "UPDATE persons SET name = COALESCE(?, name), gender = "
-	               "COALESCE(?, gender) WHERE id = ?",
-	               "ssi", in.name, in.gender, id) != 1 ||
-	    H->db_exec(
+	if (jx_host->db_begin(db) != 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "UPDATE persons SET name = COALESCE(?, name), gender = "
+	        "COALESCE(?, gender) WHERE id = ?",
+	        "ssi", in.name, in.gender, id) != 1 ||
+	    jx_host->db_exec(
 	        db,
 	        "UPDATE students SET class_id = COALESCE(NULLIF(?, 0), "
 	        "class_id), city_no = COALESCE(?, city_no), id_number_enc = "
@@ -891,10 +899,11 @@ student_patch(jx_req *req, void *ud)
 	    (nat.norm[0] && roster_national_write(db, id, &nat) != 0) ||
 	    roster_student_changed(db, id) != 0 ||
 	    (cJSON_GetArraySize(list) > 0 &&
-	     H->audit(req, "roster.student_changed",
-	              H->sprintf(req, "%lld", (long long)id), fields) != 0) ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	     jx_host->audit(req, "roster.student_changed",
+	                    jx_host->sprintf(req, "%lld", (long long)id),
+	                    fields) != 0) ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		free(sealed);
 		roster_national_free(&nat);
 		cJSON_Delete(fields);
@@ -904,11 +913,12 @@ student_patch(jx_req *req, void *ud)
 	roster_national_free(&nat);
 	cJSON_Delete(fields);
 	if (!people_is_api(req))
-		return H->reply_redirect(
-		    req,
-		    H->sprintf(req, "/students/%lld?saved=1", (long long)id));
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/students/%lld?saved=1",
+		                          (long long)id));
 	cur = roster_student_json(db, id);
-	return cur ? H->reply_json(req, 200, cur) : roster_storage_error(req);
+	return cur ? jx_host->reply_json(req, 200, cur)
+	           : roster_storage_error(req);
 }
 
 /* The reason of a leave: the JSON body's (which may be absent) or the
@@ -924,82 +934,66 @@ people_leave_reason(jx_req *req, struct people_errs *e, const char **reason)
 
 	*reason = NULL;
 	if (people_is_api(req)) {
-		if ((rc = H->req_body(req, 0, &data, &len)) != 0)
+		if ((rc = jx_host->req_body(req, 0, &data, &len)) != 0)
 			return rc;
 		if (len == 0)
 			return 0;
 	}
 	if ((body = people_body(req, keys)) == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	*reason = people_string(e, body, "reason", 200, 0);
 	return 0;
 }
 
-static int
+int
 student_leave(jx_req *req, void *ud)
 {
-	int64_t id = H->req_param_id(req, "id"), school;
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id"), school;
+	jx_db *db = jx_host->req_db(req);
 	struct people_errs e = {req, NULL, 0};
 	const char *reason;
 	cJSON *detail;
 	int rc, in_school;
 
 	(void)ud;
-	if (id <= 0 || !H->may(req, JX_SEE_STUDENT, id))
+	if (id <= 0 || !jx_host->may(req, JX_SEE_STUDENT, id))
 		return roster_not_found(req);
-	school = jxp_one(roster_host, db,
+	school = jxp_one(jx_host, db,
 	                 "SELECT school_id FROM students WHERE person_id = ?",
 	                 "i", id);
 	if (school <= 0)
 		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, school))
 		return roster_forbidden(req);
 	if ((rc = people_leave_reason(req, &e, &reason)) != 0)
 		return rc;
 	if (e.bad)
 		return roster_invalid(req, NULL);
-	in_school = jxp_one(roster_host, db,
+	in_school = jxp_one(jx_host, db,
 	                    "SELECT 1 FROM students WHERE person_id = ? AND "
 	                    "status = 'in_school'",
 	                    "i", id) == 1;
 	if (!in_school)
-		return H->reply_problem(req, 409, "student-left",
-		                        "Student has left",
-		                        "The student has already left school.");
+		return jx_host->reply_problem(
+		    req, 409, "student-left", "Student has left",
+		    "The student has already left school.");
 	detail = cJSON_CreateObject();
 	if (reason != NULL)
 		cJSON_AddStringToObject(detail, "reason", reason);
-	if (H->db_begin(db) != 0 || roster_student_leave(db, id, reason) != 0 ||
-	    H->audit(req, "roster.student_left",
-	             H->sprintf(req, "%lld", (long long)id), detail) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (jx_host->db_begin(db) != 0 ||
+	    roster_student_leave(db, id, reason) != 0 ||
+	    jx_host->audit(req, "roster.student_left",
+	                   jx_host->sprintf(req, "%lld", (long long)id),
+	                   detail) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		cJSON_Delete(detail);
 		return roster_storage_error(req);
 	}
 	cJSON_Delete(detail);
 	if (!people_is_api(req))
-		return H->reply_redirect(
-		    req, H->sprintf(req, "/students/%lld", (long long)id));
-	return H->reply_json(req, 204, NULL);
-}
-
-int
-roster_students_init(struct jx_registrar *reg)
-{
-	static const struct jxp_route routes[] = {
-	    {"GET", "/api/v1/schools/{sid}/students", students_list, 0},
-	    {"GET", "/schools/{sid}/students", students_list, JX_ROUTE_PAGE},
-	    {"POST", "/api/v1/schools/{sid}/students", students_create, 0},
-	    {"POST", "/schools/{sid}/students", students_create, JX_ROUTE_PAGE},
-	    {"GET", "/api/v1/students/{id}", student_get, 0},
-	    {"GET", "/students/{id}", student_get, JX_ROUTE_PAGE},
-	    {"PATCH", "/api/v1/students/{id}", student_patch, 0},
-	    {"POST", "/students/{id}", student_patch, JX_ROUTE_PAGE},
-	    {"POST", "/api/v1/students/{id}/leave", student_leave, 0},
-	    {"POST", "/students/{id}/leave", student_leave, JX_ROUTE_PAGE},
-	};
-
-	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+		return jx_host->reply_redirect(
+		    req,
+		    jx_host->sprintf(req, "/students/%lld", (long long)id));
+	return jx_host->reply_json(req, 204, NULL);
 }

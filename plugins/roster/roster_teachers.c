@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H roster_host
-
 /* A teacher who also belongs elsewhere shows as this school named them
  * (t.display_name), without the record's gender (roster_apply.c). */
 #define PEOPLE_TEACHER_COLS                                                    \
@@ -43,9 +41,9 @@
 static int
 people_may_see_teachers(jx_req *req, int64_t school)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
-	return H->may(req, JX_MANAGE_SCHOOL, school) ||
+	return jx_host->may(req, JX_MANAGE_SCHOOL, school) ||
 	       (i != NULL && strcmp(i->role, "teacher") == 0 &&
 	        i->school_id == school);
 }
@@ -55,15 +53,15 @@ people_teacher_query(jx_db *db, const char *sql, const struct people_filter *f,
                      int with_classes)
 {
 	if (with_classes)
-		return H->db_query(db, sql, "iiiiiisssssiiii", f->school,
-		                   f->school, f->school, f->only, f->only,
-		                   f->after, f->status, f->status, f->q,
-		                   f->contains, f->prefix, f->klass, f->klass,
-		                   f->klass, f->limit);
-	return H->db_query(db, sql, "iiiisssssiiii", f->school, f->only,
-	                   f->only, f->after, f->status, f->status, f->q,
-	                   f->contains, f->prefix, f->klass, f->klass, f->klass,
-	                   f->limit);
+		return jx_host->db_query(db, sql, "iiiiiisssssiiii", f->school,
+		                         f->school, f->school, f->only, f->only,
+		                         f->after, f->status, f->status, f->q,
+		                         f->contains, f->prefix, f->klass,
+		                         f->klass, f->klass, f->limit);
+	return jx_host->db_query(db, sql, "iiiisssssiiii", f->school, f->only,
+	                         f->only, f->after, f->status, f->status, f->q,
+	                         f->contains, f->prefix, f->klass, f->klass,
+	                         f->klass, f->limit);
 }
 
 static cJSON *
@@ -71,22 +69,23 @@ people_teacher_row(jx_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(o, "id", (double)H->db_int(st, 0));
-	cJSON_AddStringToObject(o, "name", H->db_text(st, 1));
-	people_add_text(o, "phone", H->db_text(st, 2));
-	people_add_text(o, "gender", H->db_text(st, 3));
-	people_add_text(o, "subject", H->db_text(st, 4));
-	if (H->db_is_null(st, 5)) {
+	cJSON_AddNumberToObject(o, "id", (double)jx_host->db_int(st, 0));
+	cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 1));
+	people_add_text(o, "phone", jx_host->db_text(st, 2));
+	people_add_text(o, "gender", jx_host->db_text(st, 3));
+	people_add_text(o, "subject", jx_host->db_text(st, 4));
+	if (jx_host->db_is_null(st, 5)) {
 		cJSON_AddNullToObject(o, "account");
 	} else {
 		cJSON *a = cJSON_AddObjectToObject(o, "account");
 
-		cJSON_AddNumberToObject(a, "id", (double)H->db_int(st, 5));
-		cJSON_AddStringToObject(a, "login", H->db_text(st, 6));
+		cJSON_AddNumberToObject(a, "id",
+		                        (double)jx_host->db_int(st, 5));
+		cJSON_AddStringToObject(a, "login", jx_host->db_text(st, 6));
 	}
 	cJSON_AddArrayToObject(o, "class_ids");
 	cJSON_AddArrayToObject(o, "head_of_class_ids");
-	cJSON_AddStringToObject(o, "status", H->db_text(st, 7));
+	cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 7));
 	return o;
 }
 
@@ -103,9 +102,9 @@ people_teachers(jx_db *db, const struct people_filter *f)
 	if (st == NULL)
 		return NULL;
 	items = cJSON_CreateArray();
-	while (H->db_step(st) == JX_DB_ROW)
+	while (jx_host->db_step(st) == JX_DB_ROW)
 		cJSON_AddItemToArray(items, people_teacher_row(st));
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	if (cJSON_GetArraySize(items) == 0)
 		return items;
 	st = people_teacher_query(db, PEOPLE_TEACHER_CLASSES, f, 1);
@@ -114,8 +113,8 @@ people_teachers(jx_db *db, const struct people_filter *f)
 		return NULL;
 	}
 	item = items->child;
-	while (H->db_step(st) == JX_DB_ROW) {
-		int64_t tid = H->db_int(st, 0);
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t tid = jx_host->db_int(st, 0);
 
 		while (item != NULL && people_number(item, "id") < tid)
 			item = item->next;
@@ -124,12 +123,12 @@ people_teachers(jx_db *db, const struct people_filter *f)
 		if (people_number(item, "id") != tid)
 			continue;
 		cJSON_AddItemToArray(
-		    cJSON_GetObjectItem(item, H->db_int(st, 2)
+		    cJSON_GetObjectItem(item, jx_host->db_int(st, 2)
 		                                  ? "head_of_class_ids"
 		                                  : "class_ids"),
-		    cJSON_CreateNumber((double)H->db_int(st, 1)));
+		    cJSON_CreateNumber((double)jx_host->db_int(st, 1)));
 	}
-	H->db_finish(st);
+	jx_host->db_finish(st);
 	return items;
 }
 
@@ -152,11 +151,11 @@ people_teacher_json(jx_db *db, int64_t school, int64_t teacher)
 	return one;
 }
 
-static int
+int
 teachers_list(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), limit;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), limit;
+	jx_db *db = jx_host->req_db(req);
 	int page = !people_is_api(req);
 	struct people_filter f;
 	cJSON *items, *out, *filter;
@@ -174,24 +173,26 @@ teachers_list(jx_req *req, void *ud)
 		return roster_storage_error(req);
 	out = jxp_items(items, limit, "id");
 	if (!page)
-		return H->reply_json(req, 200, out);
+		return jx_host->reply_json(req, 200, out);
 	cJSON_AddStringToObject(out, "title",
-	                        H->t(req, "roster.teachers.title"));
+	                        jx_host->t(req, "roster.teachers.title"));
 	cJSON_AddNumberToObject(out, "school_id", (double)sid);
 	cJSON_AddStringToObject(out, "school_name",
 	                        people_school_name(req, db, sid));
 	cJSON_AddBoolToObject(out, "can_manage",
-	                      H->may(req, JX_MANAGE_SCHOOL, sid));
-	cJSON_AddBoolToObject(out, "saved", H->req_query(req, "saved") != NULL);
+	                      jx_host->may(req, JX_MANAGE_SCHOOL, sid));
+	cJSON_AddBoolToObject(out, "saved",
+	                      jx_host->req_query(req, "saved") != NULL);
 	cJSON_AddItemToObject(out, "classes", people_class_options(db, sid, 0));
 	filter = cJSON_AddObjectToObject(out, "filter");
 	cJSON_AddStringToObject(filter, "q", f.q);
 	cJSON_AddStringToObject(filter, "status", *f.status ? f.status : "all");
 	f.klass = 0;
 	people_page_links(
-	    req, out, H->sprintf(req, "/schools/%lld/teachers", (long long)sid),
+	    req, out,
+	    jx_host->sprintf(req, "/schools/%lld/teachers", (long long)sid),
 	    &f);
-	return H->reply_view(req, 200, "roster/teachers", out);
+	return jx_host->reply_view(req, 200, "roster/teachers", out);
 }
 
 /*
@@ -206,7 +207,7 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 {
 	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(body, ids_key);
 	const char *names = people_string(e, body, names_key, 2000, 0);
-	int64_t *out = H->alloc(e->req, 200 * sizeof(*out));
+	int64_t *out = jx_host->alloc(e->req, 200 * sizeof(*out));
 	const cJSON *v;
 
 	*n = 0;
@@ -239,7 +240,7 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 	{
 		/* the sheet's separators, full-width ones too */
 		static const char *const wide[] = {"；", "，", "、", NULL};
-		char *text = H->strdup(e->req, names), *p, *save = NULL;
+		char *text = jx_host->strdup(e->req, names), *p, *save = NULL;
 
 		for (int w = 0; wide[w] != NULL; w++)
 			while ((p = strstr(text, wide[w])) != NULL)
@@ -254,11 +255,12 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 			                             sizeof(name)) == 0)
 				id = roster_class_find(db, school, grade, name);
 			if (id <= 0) {
-				people_err(e, names_key,
-				           H->sprintf(e->req,
-				                      "班级 %s 不存在 (no such "
-				                      "class)",
-				                      p));
+				people_err(
+				    e, names_key,
+				    jx_host->sprintf(e->req,
+				                     "班级 %s 不存在 (no such "
+				                     "class)",
+				                     p));
 				continue;
 			}
 			for (int i = 0; i < *n; i++)
@@ -305,11 +307,11 @@ people_teacher_parse(struct people_errs *e, jx_db *db, int64_t school,
 		in->head_of_class_ids = NULL;
 }
 
-static int
+int
 teachers_create(jx_req *req, void *ud)
 {
-	int64_t sid = H->req_param_id(req, "sid"), teacher = 0;
-	jx_db *db = H->req_db(req);
+	int64_t sid = jx_host->req_param_id(req, "sid"), teacher = 0;
+	jx_db *db = jx_host->req_db(req);
 	struct people_errs e = {req, NULL, 0};
 	struct roster_teacher_in in;
 	struct roster_error err;
@@ -325,7 +327,7 @@ teachers_create(jx_req *req, void *ud)
 			return denied;
 	}
 	if ((body = people_body(req, people_teacher_keys)) == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	if (!people_is_api(req)) {
 		e.list = cJSON_CreateArray();
 		people_defer_json(req, e.list);
@@ -334,14 +336,14 @@ teachers_create(jx_req *req, void *ud)
 	if (e.bad)
 		return people_write_failed(req, &e, 0, people_new_teacher_page,
 		                           sid, body);
-	if (H->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return roster_storage_error(req);
 	rc = roster_teacher_apply(db, sid, &in, &teacher, &err);
 	if (rc < 0) {
-		H->db_rollback(db);
+		jx_host->db_rollback(db);
 		if (err.field == NULL) {
-			H->log(JX_LOG_ERROR, "roster", "teacher: %s",
-			       err.message);
+			jx_host->log(JX_LOG_ERROR, "roster", "teacher: %s",
+			             err.message);
 			return roster_storage_error(req);
 		}
 		people_err(&e, err.field, err.message);
@@ -349,36 +351,36 @@ teachers_create(jx_req *req, void *ud)
 		                           sid, body);
 	}
 	if ((rc != ROSTER_UNCHANGED &&
-	     H->audit(req,
-	              rc == ROSTER_CREATED ? "roster.teacher_created"
-	                                   : "roster.teacher_updated",
-	              H->sprintf(req, "%lld", (long long)teacher),
-	              NULL) != 0) ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	     jx_host->audit(req,
+	                    rc == ROSTER_CREATED ? "roster.teacher_created"
+	                                         : "roster.teacher_updated",
+	                    jx_host->sprintf(req, "%lld", (long long)teacher),
+	                    NULL) != 0) ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
 	if (!people_is_api(req))
-		return H->reply_redirect(
-		    req, H->sprintf(req, "/schools/%lld/teachers?saved=1",
-		                    (long long)sid));
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/schools/%lld/teachers?saved=1",
+		                          (long long)sid));
 	item = people_teacher_json(db, sid, teacher);
 	if (item == NULL)
 		return roster_storage_error(req);
-	return H->reply_json(req, rc == ROSTER_CREATED ? 201 : 200, item);
+	return jx_host->reply_json(req, rc == ROSTER_CREATED ? 201 : 200, item);
 }
 
 /*
  * A teacher leaves a school: the acting identity's school, or the
  * body's school_id (for district and city admins, who have none).
  */
-static int
+int
 teacher_leave(jx_req *req, void *ud)
 {
 	static const char *const keys[] = {"school_id", NULL};
-	int64_t id = H->req_param_id(req, "id"), school = 0;
-	const struct jx_identity *i = H->identity(req);
-	jx_db *db = H->req_db(req);
+	int64_t id = jx_host->req_param_id(req, "id"), school = 0;
+	const struct jx_identity *i = jx_host->identity(req);
+	jx_db *db = jx_host->req_db(req);
 	const cJSON *body = NULL;
 	const char *data;
 	size_t len;
@@ -388,9 +390,9 @@ teacher_leave(jx_req *req, void *ud)
 
 	(void)ud;
 	if (!people_is_api(req) ||
-	    ((rc = H->req_body(req, 0, &data, &len)) == 0 && len > 0)) {
+	    ((rc = jx_host->req_body(req, 0, &data, &len)) == 0 && len > 0)) {
 		if ((body = people_body(req, keys)) == NULL)
-			return H->req_status(req);
+			return jx_host->req_status(req);
 	} else if (rc != 0)
 		return rc;
 	school = people_number(body, "school_id");
@@ -398,7 +400,7 @@ teacher_leave(jx_req *req, void *ud)
 		school = i->school_id;
 	/* 1 in school, 2 left, 0 not a teacher there */
 	state = id > 0 && school > 0
-	            ? jxp_one(roster_host, db,
+	            ? jxp_one(jx_host, db,
 	                      "SELECT CASE status WHEN 'in_school' "
 	                      "THEN 1 ELSE 2 END FROM teachers WHERE "
 	                      "person_id = ? AND school_id = ?",
@@ -406,42 +408,29 @@ teacher_leave(jx_req *req, void *ud)
 	            : 0;
 	if (state <= 0 || !people_may_see_teachers(req, school))
 		return roster_not_found(req);
-	if (!H->may(req, JX_MANAGE_SCHOOL, school))
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, school))
 		return roster_forbidden(req);
 	if (state != 1)
-		return H->reply_problem(req, 409, "teacher-left",
-		                        "Teacher has left",
-		                        "The teacher has already left this "
-		                        "school.");
+		return jx_host->reply_problem(
+		    req, 409, "teacher-left", "Teacher has left",
+		    "The teacher has already left this "
+		    "school.");
 	detail = cJSON_CreateObject();
 	cJSON_AddNumberToObject(detail, "school_id", (double)school);
-	if (H->db_begin(db) != 0 || roster_teacher_leave(db, school, id) != 0 ||
-	    H->audit(req, "roster.teacher_left",
-	             H->sprintf(req, "%lld", (long long)id), detail) != 0 ||
-	    H->db_commit(db) != 0) {
-		H->db_rollback(db);
+	if (jx_host->db_begin(db) != 0 ||
+	    roster_teacher_leave(db, school, id) != 0 ||
+	    jx_host->audit(req, "roster.teacher_left",
+	                   jx_host->sprintf(req, "%lld", (long long)id),
+	                   detail) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		cJSON_Delete(detail);
 		return roster_storage_error(req);
 	}
 	cJSON_Delete(detail);
 	if (!people_is_api(req))
-		return H->reply_redirect(
-		    req, H->sprintf(req, "/schools/%lld/teachers",
-		                    (long long)school));
-	return H->reply_json(req, 204, NULL);
-}
-
-int
-roster_teachers_init(struct jx_registrar *reg)
-{
-	static const struct jxp_route routes[] = {
-	    {"GET", "/api/v1/schools/{sid}/teachers", teachers_list, 0},
-	    {"GET", "/schools/{sid}/teachers", teachers_list, JX_ROUTE_PAGE},
-	    {"POST", "/api/v1/schools/{sid}/teachers", teachers_create, 0},
-	    {"POST", "/schools/{sid}/teachers", teachers_create, JX_ROUTE_PAGE},
-	    {"POST", "/api/v1/teachers/{id}/leave", teacher_leave, 0},
-	    {"POST", "/teachers/{id}/leave", teacher_leave, JX_ROUTE_PAGE},
-	};
-
-	return jxp_routes(reg, routes, sizeof(routes) / sizeof(*routes));
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/schools/%lld/teachers",
+		                          (long long)school));
+	return jx_host->reply_json(req, 204, NULL);
 }

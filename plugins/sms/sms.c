@@ -22,7 +22,7 @@
 #define SMS_TIMEOUT_MS 10000L
 #define SMS_REPLY_MAX 65536 /* bytes of the gateway's reply we keep */
 
-static const struct jx_host *host;
+JX_HOST_DECLARE;
 /* {api_base}/send, malloc'ed at init and freed at shutdown; NULL when
  * the gateway is not configured (every send then fails permanently). */
 static char *sms_url;
@@ -233,8 +233,8 @@ sms_send(const char *to, const char *template_name, const cJSON *params,
 	rc = sms_verdict(status, reply->data, err, errlen, id, sizeof(id));
 	if (rc == 0) {
 		sms_mask_phone(to, masked, sizeof(masked));
-		host->log(JX_LOG_DEBUG, "sms", "%s to %s accepted (id %s)",
-		          template_name, masked, id[0] ? id : "none");
+		jx_host->log(JX_LOG_DEBUG, "sms", "%s to %s accepted (id %s)",
+		             template_name, masked, id[0] ? id : "none");
 	}
 	goto done;
 nomem:
@@ -265,26 +265,27 @@ sms_init(const struct jx_host *h, struct jx_registrar *reg)
 	const char *base;
 	size_t n;
 
-	host = h;
+	JX_HOST_INIT(h);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		host->log(JX_LOG_ERROR, "sms", "libcurl failed to initialise");
+		jx_host->log(JX_LOG_ERROR, "sms",
+		             "libcurl failed to initialise");
 		return -1;
 	}
 	sms_curl_ready = 1;
-	base = host->config_string("sms.api_base");
+	base = jx_host->config_string("sms.api_base");
 	n = base ? strlen(base) : 0;
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	if (n == 0) {
-		host->log(JX_LOG_WARN, "sms",
-		          "sms.api_base is not set: every SMS will fail "
-		          "(set it in the config or with --set "
-		          "sms.api_base=URL)");
+		jx_host->log(JX_LOG_WARN, "sms",
+		             "sms.api_base is not set: every SMS will fail "
+		             "(set it in the config or with --set "
+		             "sms.api_base=URL)");
 	} else if (strncmp(base, "http://", 7) != 0 &&
 	           strncmp(base, "https://", 8) != 0) {
-		host->log(JX_LOG_WARN, "sms",
-		          "sms.api_base is not an http:// or https:// URL: "
-		          "every SMS will fail");
+		jx_host->log(JX_LOG_WARN, "sms",
+		             "sms.api_base is not an http:// or https:// URL: "
+		             "every SMS will fail");
 	} else {
 		sms_url = malloc(n + sizeof("/send"));
 		if (sms_url == NULL)
@@ -302,8 +303,9 @@ fail:
 }
 
 static const struct jx_plugin sms_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
     .name = "sms",
     .version = "1.0.0",
     .init = sms_init,

@@ -48,7 +48,7 @@
 #define WX_TOKEN_EARLY 300    /* refresh this many seconds before expiry */
 #define WX_PENDING_MAX 100000 /* msgids awaiting their outbox row */
 
-const struct jx_host *wx_host;
+JX_HOST_DECLARE;
 struct wx_config wx_cfg;
 static int wx_curl_ready;
 
@@ -265,7 +265,7 @@ wx_token(const char *stale, char *out, size_t n, char *err, size_t errlen)
 
 	pthread_mutex_lock(&wx_tok.mu);
 	if (wx_tok.token[0] != '\0' &&
-	    wx_host->now() < wx_tok.expires_at - WX_TOKEN_EARLY &&
+	    jx_host->now() < wx_tok.expires_at - WX_TOKEN_EARLY &&
 	    (stale == NULL || strcmp(stale, wx_tok.token) != 0)) {
 		snprintf(out, n, "%s", wx_tok.token);
 		pthread_mutex_unlock(&wx_tok.mu);
@@ -294,16 +294,16 @@ wx_token(const char *stale, char *out, size_t n, char *err, size_t errlen)
 		snprintf(err, errlen,
 		         "access token refused (HTTP %ld, %ld): %s", status,
 		         code, msg);
-		wx_host->log(JX_LOG_WARN, "wechat", "%s", err);
+		jx_host->log(JX_LOG_WARN, "wechat", "%s", err);
 		goto done;
 	}
 	snprintf(wx_tok.token, sizeof(wx_tok.token), "%s", t->valuestring);
 	wx_tok.expires_at =
-	    wx_host->now() + (cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0);
+	    jx_host->now() + (cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0);
 	snprintf(out, n, "%s", wx_tok.token);
-	wx_host->log(JX_LOG_INFO, "wechat",
+	jx_host->log(JX_LOG_INFO, "wechat",
 	             "access token obtained (expires in %llds)",
-	             (long long)(wx_tok.expires_at - wx_host->now()));
+	             (long long)(wx_tok.expires_at - jx_host->now()));
 	rc = 0;
 done:
 	pthread_mutex_unlock(&wx_tok.mu);
@@ -386,13 +386,13 @@ wx_on_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 	}
 	pthread_mutex_unlock(&wx_pend.mu);
 	for (int i = 0; i < nmine && rc == 0; i++)
-		if (wx_host->db_exec(
+		if (jx_host->db_exec(
 		        db,
 		        "INSERT INTO wechat_messages(msgid, outbox_id, openid, "
 		        "status, created_at) VALUES (?, ?, ?, 'accepted', ?) "
 		        "ON CONFLICT(msgid) DO NOTHING",
 		        "sisi", mine[i].msgid, (int64_t)id->valuedouble,
-		        mine[i].openid, wx_host->now()) < 0)
+		        mine[i].openid, jx_host->now()) < 0)
 			rc = -1;
 	return rc;
 }
@@ -452,7 +452,7 @@ wx_template_id(const char *template_name)
 	const char *v;
 
 	snprintf(path, sizeof(path), "wechat.templates.%s", template_name);
-	v = wx_host->config_string(path);
+	v = jx_host->config_string(path);
 	return v != NULL && *v != '\0' ? v : wx_cfg.template_id;
 }
 
@@ -483,7 +483,7 @@ wx_data(const cJSON *params)
 		else
 			continue;
 		snprintf(path, sizeof(path), "wechat.fields.%s", p->string);
-		key = wx_host->config_string(path);
+		key = jx_host->config_string(path);
 		if (key == NULL || *key == '\0')
 			key = p->string;
 		wx_cut(val, WX_FIELD_CHARS, v, sizeof(v));
@@ -591,9 +591,9 @@ done:
 int
 wx_set_followed(jx_db *db, const char *openid, int followed)
 {
-	int64_t now = wx_host->now();
+	int64_t now = jx_host->now();
 
-	return wx_host->db_exec(
+	return jx_host->db_exec(
 	           db,
 	           "INSERT INTO wechat_bindings(account_id, openid, followed, "
 	           "created_at, updated_at) VALUES (NULL, ?, ?, ?, ?) "
@@ -614,7 +614,7 @@ static int
 wx_channel(const char *to, const char *template_name, const cJSON *params,
            const char *key, char *err, size_t errlen, void *ud)
 {
-	jx_db *db = wx_host->thread_db();
+	jx_db *db = jx_host->thread_db();
 	struct wx_target t[8];
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(params, "url");
 	const char *url = NULL, *tmpl_id;
@@ -640,30 +640,30 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 		snprintf(err, errlen, "no database on this thread");
 		return 1;
 	}
-	bound = (int)wx_host->db_one(
+	bound = (int)jx_host->db_one(
 	    db,
 	    "SELECT count(*) FROM wechat_bindings b JOIN accounts a ON a.id = "
 	    "b.account_id WHERE a.person_id = ?",
 	    "i", (int64_t)person);
-	st = wx_host->db_query(
+	st = jx_host->db_query(
 	    db,
 	    "SELECT b.id, b.openid FROM wechat_bindings b JOIN accounts a ON "
 	    "a.id = b.account_id WHERE a.person_id = ? AND b.followed = 1 AND "
 	    "b.invalid = 0 ORDER BY b.id",
 	    "i", (int64_t)person);
 	if (bound < 0 || st == NULL) {
-		wx_host->db_finish(st);
-		snprintf(err, errlen, "database: %s", wx_host->db_errmsg(db));
+		jx_host->db_finish(st);
+		snprintf(err, errlen, "database: %s", jx_host->db_errmsg(db));
 		return 1;
 	}
 	while (n < (int)(sizeof(t) / sizeof(t[0])) &&
-	       wx_host->db_step(st) == JX_DB_ROW) {
-		t[n].binding = wx_host->db_int(st, 0);
+	       jx_host->db_step(st) == JX_DB_ROW) {
+		t[n].binding = jx_host->db_int(st, 0);
 		snprintf(t[n].openid, sizeof(t[n].openid), "%s",
-		         wx_host->db_text(st, 1));
+		         jx_host->db_text(st, 1));
 		n++;
 	}
-	wx_host->db_finish(st);
+	jx_host->db_finish(st);
 	if (n == 0) {
 		snprintf(err, errlen, "unreachable: %s",
 		         bound > 0 ? "every bound openid has unfollowed"
@@ -686,11 +686,11 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 		case WX_ACCEPTED: accepted++; continue;
 		case WX_UNFOLLOWED: wx_set_followed(db, t[i].openid, 0); break;
 		case WX_INVALID:
-			wx_host->db_exec(
+			jx_host->db_exec(
 			    db,
 			    "UPDATE wechat_bindings SET invalid = 1, "
 			    "updated_at = ? WHERE id = ?",
-			    "ii", wx_host->now(), t[i].binding);
+			    "ii", jx_host->now(), t[i].binding);
 			break;
 		case WX_RETRY: retry++; break;
 		}
@@ -711,7 +711,7 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 static int
 wx_followed(jx_db *db, int64_t person_id)
 {
-	jx_stmt *st = wx_host->db_query(
+	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT count(*), coalesce(sum(b.followed = 1 AND b.invalid = 0), "
 	    "0) FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id "
@@ -719,15 +719,18 @@ wx_followed(jx_db *db, int64_t person_id)
 	    "i", person_id);
 	int rc = -1;
 
-	if (st != NULL && wx_host->db_step(st) == JX_DB_ROW)
-		rc = wx_host->db_int(st, 0) == 0  ? -1
-		     : wx_host->db_int(st, 1) > 0 ? 1
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		rc = jx_host->db_int(st, 0) == 0  ? -1
+		     : jx_host->db_int(st, 1) > 0 ? 1
 		                                  : 0;
-	wx_host->db_finish(st);
+	jx_host->db_finish(st);
 	return rc;
 }
 
-static const struct jx_wechat_v1 wx_service = {.followed = wx_followed};
+static const struct jx_wechat_v1 wx_service = {
+    .size = sizeof(struct jx_wechat_v1),
+    .followed = wx_followed,
+};
 
 /* ---- plugin ---------------------------------------------------------- */
 
@@ -760,7 +763,7 @@ wx_conf(const char *key, char *out, size_t n)
 	const char *v;
 
 	snprintf(path, sizeof(path), "wechat.%s", key);
-	v = wx_host->config_string(path);
+	v = jx_host->config_string(path);
 	snprintf(out, n, "%s", v ? v : "");
 }
 
@@ -787,12 +790,7 @@ wx_init(const struct jx_host *h, struct jx_registrar *reg)
 {
 	size_t n;
 
-	wx_host = h;
-	if (h->size <= offsetof(struct jx_host, send)) {
-		h->log(JX_LOG_ERROR, "wechat",
-		       "the host is older than ABI 1.2");
-		return -1;
-	}
+	JX_HOST_INIT(h);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		h->log(JX_LOG_ERROR, "wechat", "libcurl failed to initialise");
 		return -1;
@@ -823,8 +821,7 @@ wx_init(const struct jx_host *h, struct jx_registrar *reg)
 		       "request");
 	if (reg->channel(reg, "wechat", wx_channel, NULL) != 0 ||
 	    reg->subscribe(reg, "notify.result", wx_on_result, NULL) != 0 ||
-	    reg->service(reg, "wechat.v1", &wx_service) != 0 ||
-	    wx_routes_register(reg) != 0) {
+	    reg->service(reg, "wechat.v1", &wx_service) != 0) {
 		wx_shutdown();
 		return -1;
 	}
@@ -832,8 +829,10 @@ wx_init(const struct jx_host *h, struct jx_registrar *reg)
 }
 
 static const struct jx_plugin wx_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
+    .routes = wx_routes,
     .name = "wechat",
     .version = "1.0.0",
     .migrations = wx_migrations,

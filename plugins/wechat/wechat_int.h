@@ -9,7 +9,7 @@
 
 #include <jx/plugin.h>
 
-extern const struct jx_host *wx_host;
+JX_HOST_EXTERN;
 
 /* The plugin's configuration (wechat.*), fixed after init. api_base has
  * no trailing '/'; a missing value is "". */
@@ -42,7 +42,7 @@ cJSON *wx_json_parse(const char *text);
 char *wx_escape(const char *s);
 
 /* Route registration (wechat_routes.c). */
-int wx_routes_register(struct jx_registrar *reg);
+extern const struct jx_route wx_routes[];
 
 /* Marks an openid's follow status (a subscribe/unsubscribe event, 43004);
  * inserts an unbound row when the openid is new. 0 or -1. */

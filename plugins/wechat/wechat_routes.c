@@ -28,7 +28,7 @@ static int
 wx_problem(jx_req *req, int status, const char *type, const char *title,
            const char *detail)
 {
-	return wx_host->reply_problem(req, status, type, title, detail);
+	return jx_host->reply_problem(req, status, type, title, detail);
 }
 
 /* ---- POST /api/v1/me/wechat -------------------------------------------- */
@@ -50,25 +50,25 @@ wx_code_ok(const char *s)
 static int
 wx_bind(jx_req *req, void *ud)
 {
-	const struct jx_identity *me = wx_host->identity(req);
-	cJSON *in = wx_host->req_json(req), *j = NULL, *detail;
+	const struct jx_identity *me = jx_host->identity(req);
+	cJSON *in = jx_host->req_json(req), *j = NULL, *detail;
 	const cJSON *code, *openid, *errc;
 	char *ecode = NULL, *eappid = NULL, *esecret = NULL, *path = NULL,
 	     *reply = NULL, err[256];
-	jx_db *db = wx_host->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	long status;
 	int rc;
-	int64_t now = wx_host->now(), prev;
+	int64_t now = jx_host->now(), prev;
 
 	(void)ud;
 	if (in == NULL)
-		return wx_host->req_status(req);
+		return jx_host->req_status(req);
 	if (me == NULL)
 		return wx_problem(req, 401, "unauthenticated", "Login required",
 		                  NULL);
 	code = cJSON_GetObjectItemCaseSensitive(in, "code");
 	if (!cJSON_IsString(code) || !wx_code_ok(code->valuestring)) {
-		wx_host->problem_error(req, 0, "code",
+		jx_host->problem_error(req, 0, "code",
 		                       "code is the OAuth code WeChat gave "
 		                       "(letters, digits, - and _)");
 		return wx_problem(req, 422, "validation-failed",
@@ -93,7 +93,7 @@ wx_bind(jx_req *req, void *ud)
 	         "&grant_type=authorization_code",
 	         eappid, esecret, ecode);
 	if (wx_http(path, NULL, &status, &reply, err, sizeof(err)) != 0) {
-		wx_host->log(JX_LOG_WARN, "wechat", "oauth: %s", err);
+		jx_host->log(JX_LOG_WARN, "wechat", "oauth: %s", err);
 		rc = wx_problem(req, 502, "upstream", "WeChat is unreachable",
 		                "Try again later.");
 		goto done;
@@ -106,13 +106,13 @@ wx_bind(jx_req *req, void *ud)
 
 		/* 40029 invalid code, 40163 code used, 42003 expired. */
 		if (c == 40029 || c == 40163 || c == 42003) {
-			wx_host->problem_error(req, 0, "code",
+			jx_host->problem_error(req, 0, "code",
 			                       "WeChat refused this code: "
 			                       "it is wrong, used or expired");
 			rc = wx_problem(req, 422, "validation-failed",
 			                "Invalid WeChat code", NULL);
 		} else {
-			wx_host->log(JX_LOG_WARN, "wechat",
+			jx_host->log(JX_LOG_WARN, "wechat",
 			             "oauth refused with %ld", c);
 			rc = wx_problem(req, 502, "upstream",
 			                "WeChat refused the request",
@@ -128,9 +128,9 @@ wx_bind(jx_req *req, void *ud)
 		                "Try again later.");
 		goto done;
 	}
-	if (wx_host->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		goto storage;
-	prev = wx_host->db_one(db,
+	prev = jx_host->db_one(db,
 	                       "SELECT coalesce(account_id, 0) FROM "
 	                       "wechat_bindings WHERE openid = ?",
 	                       "s", openid->valuestring);
@@ -139,7 +139,7 @@ wx_bind(jx_req *req, void *ud)
 		cJSON_AddNumberToObject(detail, "moved_from_account",
 		                        (double)prev);
 	if (prev < 0 ||
-	    wx_host->db_exec(
+	    jx_host->db_exec(
 	        db,
 	        "INSERT INTO wechat_bindings(account_id, openid, followed, "
 	        "invalid, created_at, updated_at) VALUES (?, ?, 1, 0, ?, ?) "
@@ -147,18 +147,18 @@ wx_bind(jx_req *req, void *ud)
 	        "excluded.account_id, invalid = 0, updated_at = "
 	        "excluded.updated_at",
 	        "isii", me->account_id, openid->valuestring, now, now) < 0 ||
-	    wx_host->audit(req, "wechat.bound",
-	                   wx_host->sprintf(req, "account:%lld",
+	    jx_host->audit(req, "wechat.bound",
+	                   jx_host->sprintf(req, "account:%lld",
 	                                    (long long)me->account_id),
 	                   detail) != 0) {
 		cJSON_Delete(detail);
-		wx_host->db_rollback(db);
+		jx_host->db_rollback(db);
 		goto storage;
 	}
 	cJSON_Delete(detail);
-	if (wx_host->db_commit(db) != 0)
+	if (jx_host->db_commit(db) != 0)
 		goto storage;
-	rc = wx_host->reply_json(req, 204, NULL);
+	rc = jx_host->reply_json(req, 204, NULL);
 	goto done;
 storage:
 	rc = wx_problem(req, 500, "storage", "Storage error",
@@ -189,10 +189,10 @@ wx_cmp(const void *a, const void *b)
 static int
 wx_signed(jx_req *req)
 {
-	const char *sig = wx_host->req_query(req, "signature");
+	const char *sig = jx_host->req_query(req, "signature");
 	const char *parts[3] = {wx_cfg.token,
-	                        wx_host->req_query(req, "timestamp"),
-	                        wx_host->req_query(req, "nonce")};
+	                        jx_host->req_query(req, "timestamp"),
+	                        jx_host->req_query(req, "nonce")};
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	char hex[2 * EVP_MAX_MD_SIZE + 1], *cat;
@@ -222,9 +222,9 @@ wx_signed(jx_req *req)
 static int
 wx_forged(jx_req *req)
 {
-	wx_host->log(JX_LOG_WARN, "wechat",
+	jx_host->log(JX_LOG_WARN, "wechat",
 	             "callback with a wrong signature from %s refused",
-	             wx_host->req_client_ip(req));
+	             jx_host->req_client_ip(req));
 	return wx_problem(req, 403, "forbidden", "Bad signature",
 	                  "The request is not signed with wechat.token.");
 }
@@ -232,14 +232,14 @@ wx_forged(jx_req *req)
 static int
 wx_callback_get(jx_req *req, void *ud)
 {
-	const char *echo = wx_host->req_query(req, "echostr");
+	const char *echo = jx_host->req_query(req, "echostr");
 
 	(void)ud;
 	if (!wx_signed(req))
 		return wx_forged(req);
 	if (echo == NULL)
 		echo = "";
-	return wx_host->reply_raw(req, 200, "text/plain; charset=utf-8", echo,
+	return jx_host->reply_raw(req, 200, "text/plain; charset=utf-8", echo,
 	                          strlen(echo), NULL);
 }
 
@@ -256,24 +256,24 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 	cJSON *p;
 	int rc;
 
-	if (wx_host->db_exec(db,
+	if (jx_host->db_exec(db,
 	                     "UPDATE wechat_messages SET status = ?, "
 	                     "finished_at = ? WHERE msgid = ?",
-	                     "sis", status, wx_host->now(), msgid) <= 0)
+	                     "sis", status, jx_host->now(), msgid) <= 0)
 		return 0; /* not ours (or sent before a crash): nothing to do */
 	if (ok)
 		return 0;
 	if (strstr(status, "user block") != NULL)
-		wx_host->db_exec(
+		jx_host->db_exec(
 		    db,
 		    "UPDATE wechat_bindings SET followed = 0, updated_at = ? "
 		    "WHERE openid = (SELECT openid FROM wechat_messages "
 		    "WHERE msgid = ?)",
-		    "is", wx_host->now(), msgid);
-	outbox = wx_host->db_one(
+		    "is", jx_host->now(), msgid);
+	outbox = jx_host->db_one(
 	    db, "SELECT outbox_id FROM wechat_messages WHERE msgid = ?", "s",
 	    msgid);
-	left = wx_host->db_one(db,
+	left = jx_host->db_one(db,
 	                       "SELECT count(*) FROM wechat_messages WHERE "
 	                       "outbox_id = ? AND status IN ('accepted', "
 	                       "'success')",
@@ -281,34 +281,34 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 	if (outbox <= 0 || left != 0)
 		return left < 0 ? -1 : 0;
 	snprintf(err, sizeof(err), "unreachable: %s", status);
-	if ((n = wx_host->db_exec(db,
+	if ((n = jx_host->db_exec(db,
 	                          "UPDATE outbox SET state = 'failed', "
 	                          "last_error = ? WHERE id = ? AND state = "
 	                          "'sent'",
 	                          "si", err, outbox)) <= 0)
 		return n < 0 ? -1 : 0;
-	st = wx_host->db_query(db,
+	st = jx_host->db_query(db,
 	                       "SELECT recipient, ref, template, idem_key FROM "
 	                       "outbox WHERE id = ?",
 	                       "i", outbox);
-	if (st == NULL || wx_host->db_step(st) != JX_DB_ROW) {
-		wx_host->db_finish(st);
+	if (st == NULL || jx_host->db_step(st) != JX_DB_ROW) {
+		jx_host->db_finish(st);
 		return -1;
 	}
 	p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "id", (double)outbox);
 	cJSON_AddStringToObject(p, "channel", "wechat");
-	cJSON_AddStringToObject(p, "to", wx_host->db_text(st, 0));
-	if (wx_host->db_is_null(st, 1))
+	cJSON_AddStringToObject(p, "to", jx_host->db_text(st, 0));
+	if (jx_host->db_is_null(st, 1))
 		cJSON_AddNullToObject(p, "ref");
 	else
-		cJSON_AddStringToObject(p, "ref", wx_host->db_text(st, 1));
-	cJSON_AddStringToObject(p, "template", wx_host->db_text(st, 2));
+		cJSON_AddStringToObject(p, "ref", jx_host->db_text(st, 1));
+	cJSON_AddStringToObject(p, "template", jx_host->db_text(st, 2));
 	cJSON_AddStringToObject(p, "state", "failed");
 	cJSON_AddStringToObject(p, "code", "unreachable");
-	cJSON_AddStringToObject(p, "key", wx_host->db_text(st, 3));
-	wx_host->db_finish(st);
-	rc = wx_host->publish(db, "notify.result", p);
+	cJSON_AddStringToObject(p, "key", jx_host->db_text(st, 3));
+	jx_host->db_finish(st);
+	rc = jx_host->publish(db, "notify.result", p);
 	cJSON_Delete(p);
 	return rc;
 }
@@ -319,16 +319,16 @@ wx_callback_post(jx_req *req, void *ud)
 	struct wx_event *e;
 	const char *body;
 	size_t len;
-	jx_db *db = wx_host->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	int rc;
 
 	(void)ud;
 	if (!wx_signed(req))
 		return wx_forged(req);
-	rc = wx_host->req_body(req, WX_XML_MAX, &body, &len);
+	rc = jx_host->req_body(req, WX_XML_MAX, &body, &len);
 	if (rc != 0)
 		return rc;
-	e = wx_host->alloc(req, sizeof(*e));
+	e = jx_host->alloc(req, sizeof(*e));
 	if (wx_xml_parse(body, len, e) != 0)
 		return wx_problem(req, 400, "bad-xml", "Malformed XML", NULL);
 	if (strcmp(e->v[WX_MSGTYPE], "event") == 0 &&
@@ -337,7 +337,7 @@ wx_callback_post(jx_req *req, void *ud)
 		const char *msgid =
 		    e->v[WX_MSGID][0] ? e->v[WX_MSGID] : e->v[WX_MSGID_LC];
 
-		if (wx_host->db_begin(db) != 0)
+		if (jx_host->db_begin(db) != 0)
 			goto storage;
 		if (strcmp(ev, "subscribe") == 0 ||
 		    strcmp(ev, "unsubscribe") == 0)
@@ -349,28 +349,24 @@ wx_callback_post(jx_req *req, void *ud)
 		else
 			rc = 0;
 		if (rc != 0) {
-			wx_host->db_rollback(db);
+			jx_host->db_rollback(db);
 			goto storage;
 		}
-		if (wx_host->db_commit(db) != 0)
+		if (jx_host->db_commit(db) != 0)
 			goto storage;
 	}
 	/* WeChat wants "success" (or an empty body) for every message. */
-	return wx_host->reply_raw(req, 200, "text/plain; charset=utf-8",
+	return jx_host->reply_raw(req, 200, "text/plain; charset=utf-8",
 	                          "success", 7, NULL);
 storage:
 	return wx_problem(req, 500, "storage", "Storage error", NULL);
 }
 
-int
-wx_routes_register(struct jx_registrar *reg)
-{
-	if (reg->route(reg, "POST", "/api/v1/me/wechat", wx_bind, NULL, 0) !=
-	        0 ||
-	    reg->route(reg, "GET", "/wechat/callback", wx_callback_get, NULL,
-	               JX_ROUTE_PUBLIC) != 0 ||
-	    reg->route(reg, "POST", "/wechat/callback", wx_callback_post, NULL,
-	               JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF) != 0)
-		return -1;
-	return 0;
-}
+/* The plugin's route table (the descriptor's, in wechat.c). */
+const struct jx_route wx_routes[] = {
+    {"POST", "/api/v1/me/wechat", wx_bind, NULL, 0},
+    {"GET", "/wechat/callback", wx_callback_get, NULL, JX_ROUTE_PUBLIC},
+    {"POST", "/wechat/callback", wx_callback_post, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {NULL, NULL, NULL, NULL, 0},
+};

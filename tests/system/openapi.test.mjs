@@ -18,8 +18,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 // ---- the route table, from the C sources -------------------------------
 
 // Every route of host/*.c and plugins/*/*.c: entries of a route table
-// (`{"GET", "/path", ...}`) and registrar calls
-// (`reg->route(reg, "GET", "/path", ...)`). tests/plugins is test-only.
+// (`{"GET", "/path", ...}`; one with JX_ROUTE_BOTH is also
+// "/api/v1/path") and registrar calls (`reg->route(reg, "GET", "/path",
+// ...)`). tests/plugins is test-only.
 export function sourceRoutes(root = SOURCE_DIR) {
 	const files = [];
 	const host = path.join(root, 'host');
@@ -38,19 +39,26 @@ export function sourceRoutes(root = SOURCE_DIR) {
 		}
 	const m = METHODS.join('|');
 	const patterns = [
-		new RegExp(`\\{\\s*"(${m})"\\s*,\\s*"(/[^"]*)"`, 'g'),
+		new RegExp(`\\{\\s*"(${m})"\\s*,\\s*"(/[^"]*)"([^{}]*)\\}`, 'g'),
 		new RegExp(`route\\s*\\(\\s*[A-Za-z_][\\w>.-]*\\s*,\\s*"(${m})"\\s*,\\s*"(/[^"]*)"`, 'g'),
 	];
 	const routes = [];
 	for (const file of files) {
 		const text = fs.readFileSync(file, 'utf8');
 		for (const re of patterns)
-			for (const hit of text.matchAll(re))
+			for (const hit of text.matchAll(re)) {
 				routes.push({
 					method: hit[1],
 					path: hit[2],
 					file: path.relative(root, file),
 				});
+				if (/JX_ROUTE_BOTH/.test(hit[3] ?? ''))
+					routes.push({
+						method: hit[1],
+						path: `/api/v1${hit[2]}`,
+						file: path.relative(root, file),
+					});
+			}
 	}
 	return routes;
 }

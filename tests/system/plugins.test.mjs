@@ -1,6 +1,6 @@
 // System test of the plugin loader: the real binary with the test plugins
 // of tests/plugins/ (built into build/test-plugins/, never build/plugins/):
-// one good plugin and five broken ones. The server must start, the good one
+// two good plugins and nine broken ones. The server must start, the good one
 // must answer, and each broken one must be reported with its state and why.
 
 import test from 'node:test';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startServer, jiaxiao, setArgs, BUILD_DIR, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
 const PLUGIN_DIR = path.join(BUILD_DIR, 'test-plugins');
-const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed'];
+const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed', 'needs_newer', 'dup_service', 'bad_route', 'clash', 'clash_later'];
 const SET = {
 	plugin_dir: PLUGIN_DIR,
 	plugins: `{${NAMES.map((n) => JSON.stringify(n)).join(',')}}`,
@@ -24,6 +24,16 @@ const EXPECTED = {
 	init_fails: { state: 'failed', reason: /init/i },
 	needs_missing: { state: 'disabled', reason: /nonexistent/ },
 	needs_failed: { state: 'disabled', reason: /init_fails/ },
+	// abi_minor is the minor a plugin needs: this host has 2.0
+	needs_newer: { state: 'failed', reason: /needs ABI 2\.1, this host has ABI 2\.0/ },
+	// a reason written while registering is kept (it was formatted into
+	// itself, and came out empty)
+	dup_service: { state: 'failed', reason: /service good\.v1 is already registered/ },
+	// route tables are checked before any init
+	bad_route: { state: 'failed', reason: /x\{id\}.*whole segment/ },
+	// both shipped: the one loaded later loses, naming the other
+	clash: { state: 'active' },
+	clash_later: { state: 'failed', reason: /\bclash\b.*GET \/api\/v1\/test\/clash\/hello.*loaded first/ },
 };
 
 // A line with the plugin's own name taken out: "init_fails" or
@@ -60,13 +70,17 @@ test('bad plugins are reported and the server starts', async (t) => {
 	await t.test('one log line names each bad plugin and why', () => {
 		const lines = server.logs().split('\n');
 		for (const [name, want] of Object.entries(EXPECTED)) {
-			if (name === 'good')
+			if (!want.reason)
 				continue;
 			const about = lines.filter((l) => new RegExp(`\\b${name}\\b`).test(l));
 			assert.ok(about.length > 0, `no log line names ${name}:\n${server.logs()}`);
 			assert.ok(about.some((l) => want.reason.test(withoutName(l, name))),
 				`no log line says why ${name} is ${want.state} (${want.reason}):\n${about.join('\n')}`);
 		}
+	});
+
+	await t.test('a plugin whose route table is wrong is never initialised', () => {
+		assert.doesNotMatch(server.logs(), /bad_route init ran/);
 	});
 
 	await t.test('GET /api/v1/plugins shows states and reasons', async (t) => {

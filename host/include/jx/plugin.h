@@ -7,10 +7,24 @@
  * jx_host), the way sqlite3_api_routines does: a plugin links against no
  * host symbol, and an old plugin keeps working when the table grows.
  *
- * Rules of the table:
- *   - it only grows at its end; new fields carry an "ABI 1.N" marker;
- *   - a plugin may use a field only if offsetof(field) < host->size;
- *   - changing a signature bumps JX_ABI_MAJOR.
+ * Rules of every table here (the host table, the descriptor, the
+ * registrar, messages, service tables): `size_t size` comes first; a
+ * table only grows at its end; every field after ABI 2.0 carries an
+ * "ABI 2.N" marker and raises JX_ABI_MINOR; changing or removing a field
+ * bumps JX_ABI_MAJOR.
+ *
+ * A plugin's abi_minor is the smallest minor it needs (not the one it
+ * was built against): the loader refuses a plugin whose abi_minor is
+ * above the host's. A field newer than that minor is optional: test it
+ * with JX_HOST_HAS(jx_host, field) before use.
+ *
+ * The host table has one name in every plugin, jx_host, the way
+ * SQLite's extensions have sqlite3_api:
+ *
+ *   JX_HOST_DECLARE;            (one file of the plugin)
+ *   JX_HOST_EXTERN;             (its other files, or its header)
+ *   static int my_init(const struct jx_host *h, struct jx_registrar *r)
+ *   { JX_HOST_INIT(h); ... }
  *
  * Ownership: everything returned during a request lives in the request
  * arena and is released when the request ends; plugins never free it.
@@ -26,8 +40,8 @@
 
 #include <cjson/cJSON.h>
 
-#define JX_ABI_MAJOR 1
-#define JX_ABI_MINOR 3
+#define JX_ABI_MAJOR 2
+#define JX_ABI_MINOR 0
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -36,18 +50,22 @@ typedef struct jx_db jx_db;     /* this thread's database connection */
 typedef struct jx_stmt jx_stmt; /* a prepared, cached statement */
 typedef struct jx_job jx_job;   /* a running background job */
 
-/* Log levels for host->log. */
+/* Log levels for jx_host->log. */
 enum jx_log_level { JX_LOG_ERROR, JX_LOG_WARN, JX_LOG_INFO, JX_LOG_DEBUG };
 
-/* Results of host->db_step. Errors are negative. */
+/* Results of jx_host->db_step. Errors are negative. */
 enum jx_db_result { JX_DB_DONE = 0, JX_DB_ROW = 1, JX_DB_ERROR = -1 };
 
-/* Route flags for registrar->route. */
+/* Route flags (struct jx_route). */
 enum jx_route_flags {
 	JX_ROUTE_PUBLIC = 1 << 0,  /* no login needed */
 	JX_ROUTE_NO_CSRF = 1 << 1, /* unsafe method without CSRF token
 	                              (login, recovery, external callbacks) */
 	JX_ROUTE_PAGE = 1 << 2,    /* answers HTML; errors become pages */
+	/* One handler, both faces: the pattern as written is a page
+	 * (JX_ROUTE_PAGE) and "/api/v1" + pattern is the API, so the two
+	 * cannot disagree; the handler asks jx_host->req_is_api. */
+	JX_ROUTE_BOTH = 1 << 3,
 };
 
 /*
@@ -55,6 +73,25 @@ enum jx_route_flags {
  * returned by a reply_* call). Runs on a civetweb worker thread.
  */
 typedef int (*jx_handler)(jx_req *req, void *ud);
+
+/*
+ * One route of a plugin's table (struct jx_plugin.routes; the table ends
+ * with an entry whose method is NULL). method: GET, POST, PUT, PATCH or
+ * DELETE (HEAD is answered by GET). pattern: "/path/{param}/...", a
+ * parameter being a whole segment read with jx_host->req_param; parameter
+ * names belong to the route, so "/students/{id}" and
+ * "/students/{student}/awards" coexist. The loader checks every table
+ * before any init runs; two routes with the same method and pattern
+ * (whatever their parameter names) clash, and the plugin that loses
+ * fails alone (see README, "Write a plugin").
+ */
+struct jx_route {
+	const char *method;
+	const char *pattern;
+	jx_handler handler;
+	void *ud;
+	unsigned flags; /* enum jx_route_flags */
+};
 
 /*
  * An event subscriber: runs synchronously inside the publisher's
@@ -67,14 +104,14 @@ typedef int (*jx_event_fn)(jx_db *db, const char *event, const cJSON *payload,
 /*
  * A job runner: runs on the host's job thread with its own connection.
  * Returns 0 for succeeded, non-zero for failed. The result set with
- * host->job_set_result is stored either way.
+ * jx_host->job_set_result is stored either way.
  */
 typedef int (*jx_job_fn)(jx_job *job, void *ud);
 
 /*
  * A notification channel's delivery function: runs on one of the
  * host's delivery threads (several at once: it must be thread-safe;
- * host->thread_db gives that thread's connection, outside any
+ * jx_host->thread_db gives that thread's connection, outside any
  * transaction). Returns 0 when the channel's API accepted the message,
  * a positive value to retry later (temporary failure), a negative value
  * for a permanent failure; err says why ("unreachable: ..." when the
@@ -85,18 +122,15 @@ typedef int (*jx_channel_fn)(const char *to, const char *template_name,
                              const cJSON *params, const char *key, char *err,
                              size_t errlen, void *ud);
 
-/* What a plugin registers during init. Valid only during init. */
+/* A command of `jiaxiao` a plugin adds (registrar->cli_command): runs
+ * with the data directory's database open (db) and the plugins
+ * initialised; argv[0] is the command's name. Returns the exit status. */
+typedef int (*jx_cli_fn)(jx_db *db, int argc, char **argv, void *ud);
+
+/* What a plugin registers during init. Valid only during init. Routes
+ * are not registered here: they are the descriptor's table. */
 struct jx_registrar {
 	size_t size; /* sizeof(struct jx_registrar) of the host */
-
-	/*
-	 * Routes "METHOD /path/{param}/..." to h. Parameters are matched
-	 * as whole segments and read with host->req_param. Returns 0, or
-	 * -1 when the same method and pattern is taken.
-	 */
-	int (*route)(struct jx_registrar *reg, const char *method,
-	             const char *pattern, jx_handler h, void *ud,
-	             unsigned flags);
 
 	/*
 	 * Adds a menu entry for the roles listed (comma-separated role
@@ -124,6 +158,16 @@ struct jx_registrar {
 	/* Registers a notification channel ("sms", "wechat"). */
 	int (*channel)(struct jx_registrar *reg, const char *name,
 	               jx_channel_fn fn, void *ud);
+
+	/*
+	 * Answers a hook of the host's command line by name, so that the
+	 * host knows no plugin: "rules-check" is `jiaxiao rules check`'s
+	 * dry run (argv: "rules-check", the district id in decimal, then
+	 * the file's text or nothing for the active chunk; the function
+	 * prints the result). One plugin per name: -1 when taken.
+	 */
+	int (*cli_command)(struct jx_registrar *reg, const char *name,
+	                   jx_cli_fn fn, void *ud);
 };
 
 /* ---- identity ---------------------------------------------------------- */
@@ -147,7 +191,7 @@ struct jx_identity {
 	int nhead_of_class_ids;
 };
 
-/* Access scopes answered by host->may. */
+/* Access scopes answered by jx_host->may. */
 enum jx_scope {
 	JX_SEE_DISTRICT = 1, /* target: district id */
 	JX_SEE_SCHOOL,       /* target: school id */
@@ -159,7 +203,7 @@ enum jx_scope {
 };
 
 /*
- * One message for host->send (ABI 1.2): a row of the durable outbox.
+ * One message for jx_host->send: a row of the durable outbox.
  * Delivered by the host's delivery threads through the channel; when a
  * row is settled (sent, or failed for good) the host publishes the
  * event "notify.result" in the settling transaction with the payload
@@ -168,6 +212,9 @@ enum jx_scope {
  * channel's error ("unreachable", ...); key is the idempotency key.
  */
 struct jx_message {
+	size_t size;               /* sizeof(struct jx_message) of the
+	                              plugin; the host reads only fields
+	                              that fit */
 	const char *channel;       /* "inapp", "sms", "wechat" */
 	const char *to;            /* inapp, wechat: a person id in decimal;
 	                              sms: a phone number */
@@ -179,7 +226,30 @@ struct jx_message {
 	                              or NULL */
 };
 
-/* The host's services, one table. ABI 1.0 unless marked. */
+/* Types of struct jx_field. */
+enum jx_field_type {
+	JX_FIELD_STRING = 1, /* one line: no control characters */
+	JX_FIELD_TEXT,       /* several lines (\n, \t allowed) */
+	JX_FIELD_INT,        /* an integer (a form's decimal text too) */
+	JX_FIELD_BOOL,       /* true/false (a form's "1", "on", "true" or
+	                        "0", "off", "false", or a missing box) */
+	JX_FIELD_INT_ARRAY,  /* integers (a form's repeated or
+	                        comma-separated values) */
+};
+
+/*
+ * One field of jx_host->req_fields's spec. min and max bound a string's
+ * length in characters, an integer's value, an array's length; both 0:
+ * no bound. A string field given empty counts as missing.
+ */
+struct jx_field {
+	const char *name;
+	int type; /* enum jx_field_type */
+	int required;
+	long long min, max;
+};
+
+/* The host's services, one table. ABI 2.0 unless marked. */
 struct jx_host {
 	size_t size; /* sizeof(struct jx_host) of the running host */
 	int abi_major, abi_minor;
@@ -226,7 +296,7 @@ struct jx_host {
 	/*
 	 * Parses the body as a JSON object. NULL on failure, after
 	 * replying 400 (not UTF-8, not JSON), 413 or 415; the handler
-	 * returns host->req_status(req). The tree is freed with the
+	 * returns jx_host->req_status(req). The tree is freed with the
 	 * request.
 	 */
 	cJSON *(*req_json)(jx_req *req);
@@ -280,7 +350,7 @@ struct jx_host {
 	 * Prepares (from the per-connection cache) and binds. types has
 	 * one letter per argument: 'i' int64_t, 's' const char * (NULL
 	 * binds NULL), 'f' double, 'n' no argument, binds NULL. Returns
-	 * NULL on error (host->db_errmsg tells).
+	 * NULL on error (jx_host->db_errmsg tells).
 	 */
 	jx_stmt *(*db_query)(jx_db *db, const char *sql, const char *types,
 	                     ...);
@@ -393,7 +463,7 @@ struct jx_host {
 	int64_t (*db_insert)(jx_db *db, const char *sql, const char *types,
 	                     ...);
 
-	/* ---- ABI 1.1: district rules ----------------------------------- */
+	/* ---- district rules -------------------------------------------- */
 	/*
 	 * Calls `name` of a district's effective rules: its chunk laid over
 	 * scripts/rules/default.lua. A function is called with the items of
@@ -417,16 +487,16 @@ struct jx_host {
 	 * with its offset ("2026-09-01T08:00:00+08:00"); 32 bytes hold it. */
 	void (*format_time)(int64_t t, char *out, size_t outlen);
 
-	/* ---- ABI 1.2: messages with a reference and a start time ------- */
+	/* ---- messages with a reference and a start time ---------------- */
 	/*
 	 * Queues one outbox row in the caller's transaction (see struct
-	 * jx_message): the row's id, or -1. A channel that finds the
-	 * recipient unreachable on it answers negative with an err starting
-	 * "unreachable:".
+	 * jx_message; m->size must be set): the row's id, or -1. A channel that
+	 * finds the recipient unreachable on it answers negative with an err
+	 * starting "unreachable:".
 	 */
 	int64_t (*send)(jx_db *db, const struct jx_message *m);
 
-	/* ---- ABI 1.3: work on several cores ----------------------------- */
+	/* ---- work on several cores -------------------------------------- */
 	/*
 	 * Runs fn(arg, i) for i = 0 .. k-1 at the same time and returns k
 	 * when all have returned: i = 0 on the calling thread, the others
@@ -441,12 +511,44 @@ struct jx_host {
 	 * next safe point and return (its work must be resumable: the job
 	 * is not run again by itself). Any thread may ask. */
 	int (*job_stopping)(jx_job *job);
+
+	/* ---- conveniences every plugin needed -------------------------- */
+	/* 1 when the request came by the API face ("/api/..."), 0 for a
+	 * page: what a JX_ROUTE_BOTH handler asks. */
+	int (*req_is_api)(jx_req *req);
+	/*
+	 * The body, a JSON object or an HTML form (urlencoded or multipart
+	 * fields), read into one JSON object and checked against spec (see
+	 * struct jx_field; ends with a NULL name). Fields not in spec are
+	 * dropped. NULL when a field is wrong, after one problem_error per
+	 * bad field: reply 422 (jxp_invalid); or NULL after the host has
+	 * replied (400, 413, 415): return req_status. The object is freed
+	 * with the request.
+	 */
+	cJSON *(*req_fields)(jx_req *req, const struct jx_field *spec);
+	/* The number of problem errors added and not yet replied. */
+	int (*problem_count)(jx_req *req);
 };
+
+/* Tests whether the running host's table holds field: for fields newer
+ * than the plugin's abi_minor. */
+#define JX_HOST_HAS(host, field)                                               \
+	((host) != NULL && offsetof(struct jx_host, field) +                   \
+	                           sizeof(((struct jx_host *)0)->field) <=     \
+	                       (host)->size)
+
+/* The one name of the host table in a plugin (see the top of this file). */
+#define JX_HOST_DECLARE const struct jx_host *jx_host
+#define JX_HOST_EXTERN extern const struct jx_host *jx_host
+#define JX_HOST_INIT(h) (jx_host = (h))
 
 /* A plugin's descriptor, returned by jx_plugin_entry(). */
 struct jx_plugin {
+	size_t size;         /* sizeof(struct jx_plugin) of the plugin */
 	int abi_major;       /* must equal the host's JX_ABI_MAJOR */
-	int abi_minor;       /* must not exceed the host's JX_ABI_MINOR */
+	int abi_minor;       /* the smallest host minor the plugin needs
+	                        (not the one it was built with): refused
+	                        when above the host's JX_ABI_MINOR */
 	const char *name;    /* folder, .so, table prefix, log tag */
 	const char *version; /* "1.2.0" */
 	/* NULL-terminated; "name" or "name>=1.2". */
@@ -459,6 +561,8 @@ struct jx_plugin {
 	int (*init)(const struct jx_host *host, struct jx_registrar *reg);
 	/* Called at shutdown, in reverse order; may be NULL. */
 	void (*shutdown)(void);
+	/* The plugin's routes (see struct jx_route), or NULL. */
+	const struct jx_route *routes;
 };
 
 /* The one exported symbol of a plugin. */

@@ -6,7 +6,7 @@
 #include "roster.h"
 
 /* The rules use neither table; the plugin's files want the symbols. */
-const struct jx_host *roster_host;
+JX_HOST_DECLARE;
 const struct jx_org_v1 *roster_org;
 
 int

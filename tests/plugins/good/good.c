@@ -8,7 +8,7 @@
 
 #include <jx/plugin.h>
 
-static const struct jx_host *host;
+JX_HOST_DECLARE;
 
 static int
 good_hello(jx_req *req, void *ud)
@@ -16,7 +16,7 @@ good_hello(jx_req *req, void *ud)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "hello", "world");
-	return host->reply_json(req, 200, o);
+	return jx_host->reply_json(req, 200, o);
 }
 
 /* Inserts an item; the subscriber of good.item_added refuses the name
@@ -24,67 +24,68 @@ good_hello(jx_req *req, void *ud)
 static int
 good_add(jx_req *req, void *ud)
 {
-	cJSON *body = host->req_json(req), *ev, *o;
+	cJSON *body = jx_host->req_json(req), *ev, *o;
 	const cJSON *name;
-	jx_db *db = host->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	jx_stmt *st;
 	int64_t id = 0;
 
 	if (body == NULL)
-		return host->req_status(req);
+		return jx_host->req_status(req);
 	name = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (!cJSON_IsString(name) || name->valuestring[0] == '\0') {
-		host->problem_error(req, 0, "name", "name is required");
-		return host->reply_problem(req, 422, "validation-failed",
-		                           "Invalid item", "name is required");
+		jx_host->problem_error(req, 0, "name", "name is required");
+		return jx_host->reply_problem(req, 422, "validation-failed",
+		                              "Invalid item",
+		                              "name is required");
 	}
-	if (host->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		goto fail;
-	st = host->db_query(db,
-	                    "INSERT INTO good_items(name) VALUES (?) "
-	                    "RETURNING id",
-	                    "s", name->valuestring);
-	if (st == NULL || host->db_step(st) != JX_DB_ROW) {
-		host->db_finish(st);
-		host->db_rollback(db);
+	st = jx_host->db_query(db,
+	                       "INSERT INTO good_items(name) VALUES (?) "
+	                       "RETURNING id",
+	                       "s", name->valuestring);
+	if (st == NULL || jx_host->db_step(st) != JX_DB_ROW) {
+		jx_host->db_finish(st);
+		jx_host->db_rollback(db);
 		goto fail;
 	}
-	id = host->db_int(st, 0);
-	host->db_finish(st);
+	id = jx_host->db_int(st, 0);
+	jx_host->db_finish(st);
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "name", name->valuestring);
-	if (host->publish(db, "good.item_added", ev) != 0) {
+	if (jx_host->publish(db, "good.item_added", ev) != 0) {
 		cJSON_Delete(ev);
-		host->db_rollback(db);
-		return host->reply_problem(req, 409, "refused", "Refused",
-		                           "A subscriber refused the item.");
+		jx_host->db_rollback(db);
+		return jx_host->reply_problem(req, 409, "refused", "Refused",
+		                              "A subscriber refused the item.");
 	}
 	cJSON_Delete(ev);
-	if (host->db_commit(db) != 0)
+	if (jx_host->db_commit(db) != 0)
 		goto fail;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)id);
-	return host->reply_json(req, 201, o);
+	return jx_host->reply_json(req, 201, o);
 fail:
-	return host->reply_problem(req, 500, "storage", "Storage error",
-	                           "The item could not be stored.");
+	return jx_host->reply_problem(req, 500, "storage", "Storage error",
+	                              "The item could not be stored.");
 }
 
 static int
 good_list(jx_req *req, void *ud)
 {
-	jx_db *db = host->req_db(req);
-	cJSON *rows = host->db_rows(db,
-	                            "SELECT i.id, i.name, "
-	                            "(SELECT COUNT(*) FROM good_events e "
-	                            "WHERE e.name = i.name) AS events "
-	                            "FROM good_items i ORDER BY i.id",
-	                            "");
+	jx_db *db = jx_host->req_db(req);
+	cJSON *rows = jx_host->db_rows(db,
+	                               "SELECT i.id, i.name, "
+	                               "(SELECT COUNT(*) FROM good_events e "
+	                               "WHERE e.name = i.name) AS events "
+	                               "FROM good_items i ORDER BY i.id",
+	                               "");
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(o, "items", rows ? rows : cJSON_CreateArray());
 	cJSON_AddStringToObject(o, "title", "Good items");
-	return host->reply_view(req, 200, "good/items", o);
+	return jx_host->reply_view(req, 200, "good/items", o);
 }
 
 static int
@@ -94,8 +95,8 @@ good_on_added(jx_db *db, const char *event, const cJSON *payload, void *ud)
 
 	if (!cJSON_IsString(name))
 		return -1;
-	if (host->db_exec(db, "INSERT INTO good_events(name) VALUES (?)", "s",
-	                  name->valuestring) < 0)
+	if (jx_host->db_exec(db, "INSERT INTO good_events(name) VALUES (?)",
+	                     "s", name->valuestring) < 0)
 		return -1;
 	return strcmp(name->valuestring, "refused") == 0 ? 1 : 0;
 }
@@ -104,22 +105,22 @@ static int
 good_job(jx_job *job, void *ud)
 {
 	const cJSON *n =
-	    cJSON_GetObjectItemCaseSensitive(host->job_params(job), "count");
-	jx_db *db = host->job_db(job);
+	    cJSON_GetObjectItemCaseSensitive(jx_host->job_params(job), "count");
+	jx_db *db = jx_host->job_db(job);
 	int count = cJSON_IsNumber(n) ? n->valueint : 0;
 	cJSON *res = cJSON_CreateObject();
 
-	if (host->db_begin(db) != 0)
+	if (jx_host->db_begin(db) != 0)
 		return 1;
 	for (int i = 0; i < count; i++) {
-		host->db_exec(db, "INSERT INTO good_items(name) VALUES (?)",
-		              "s", "from job");
-		host->job_progress(job, i + 1, count);
+		jx_host->db_exec(db, "INSERT INTO good_items(name) VALUES (?)",
+		                 "s", "from job");
+		jx_host->job_progress(job, i + 1, count);
 	}
 	cJSON_AddNumberToObject(res, "created", count);
-	host->job_set_result(job, res);
-	if (count < 0 || host->db_commit(db) != 0) {
-		host->db_rollback(db);
+	jx_host->job_set_result(job, res);
+	if (count < 0 || jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
 		return 1;
 	}
 	return 0;
@@ -128,39 +129,39 @@ good_job(jx_job *job, void *ud)
 static int
 good_submit(jx_req *req, void *ud)
 {
-	cJSON *body = host->req_json(req), *params, *o;
+	cJSON *body = jx_host->req_json(req), *params, *o;
 	int64_t id;
 
 	if (body == NULL)
-		return host->req_status(req);
+		return jx_host->req_status(req);
 	params = cJSON_Duplicate(body, 1);
-	id = host->job_submit(host->req_db(req), "good.fill", params, 0);
+	id = jx_host->job_submit(jx_host->req_db(req), "good.fill", params, 0);
 	if (id < 0)
-		return host->reply_problem(req, 500, "storage", "Storage error",
-		                           NULL);
+		return jx_host->reply_problem(req, 500, "storage",
+		                              "Storage error", NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "job_id", (double)id);
-	return host->reply_json(req, 202, o);
+	return jx_host->reply_json(req, 202, o);
 }
 
 /* Reads a job row directly: the test cannot log in to GET /jobs/{id}. */
 static int
 good_job_state(jx_req *req, void *ud)
 {
-	cJSON *rows = host->db_rows(host->req_db(req),
-	                            "SELECT state, result FROM jobs "
-	                            "WHERE id = ?",
-	                            "i", host->req_param_id(req, "id"));
+	cJSON *rows = jx_host->db_rows(jx_host->req_db(req),
+	                               "SELECT state, result FROM jobs "
+	                               "WHERE id = ?",
+	                               "i", jx_host->req_param_id(req, "id"));
 
 	if (rows == NULL || cJSON_GetArraySize(rows) != 1) {
 		cJSON_Delete(rows);
-		return host->reply_problem(req, 404, "not-found", "No such job",
-		                           NULL);
+		return jx_host->reply_problem(req, 404, "not-found",
+		                              "No such job", NULL);
 	}
 	cJSON *row = cJSON_DetachItemFromArray(rows, 0);
 
 	cJSON_Delete(rows);
-	return host->reply_json(req, 200, row);
+	return jx_host->reply_json(req, 200, row);
 }
 
 static int
@@ -176,19 +177,7 @@ static const struct good_v1 {
 static int
 good_init(const struct jx_host *h, struct jx_registrar *reg)
 {
-	host = h;
-	reg->route(reg, "GET", "/api/v1/test/good/hello", good_hello, NULL,
-	           JX_ROUTE_PUBLIC);
-	reg->route(reg, "POST", "/api/v1/test/good/items", good_add, NULL,
-	           JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF);
-	reg->route(reg, "GET", "/api/v1/test/good/items", good_list, NULL,
-	           JX_ROUTE_PUBLIC);
-	reg->route(reg, "GET", "/test/good/items", good_list, NULL,
-	           JX_ROUTE_PUBLIC | JX_ROUTE_PAGE);
-	reg->route(reg, "POST", "/api/v1/test/good/jobs", good_submit, NULL,
-	           JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF);
-	reg->route(reg, "GET", "/api/v1/test/good/jobs/{id}", good_job_state,
-	           NULL, JX_ROUTE_PUBLIC);
+	JX_HOST_INIT(h);
 	reg->subscribe(reg, "good.item_added", good_on_added, NULL);
 	reg->job_kind(reg, "good.fill", good_job, NULL);
 	reg->service(reg, "good.v1", &good_service);
@@ -203,13 +192,28 @@ static const char *const good_migrations[] = {
     "NULL)",
     NULL};
 
+static const struct jx_route good_routes[] = {
+    {"GET", "/api/v1/test/good/hello", good_hello, NULL, JX_ROUTE_PUBLIC},
+    {"POST", "/api/v1/test/good/items", good_add, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"GET", "/test/good/items", good_list, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_BOTH},
+    {"POST", "/api/v1/test/good/jobs", good_submit, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"GET", "/api/v1/test/good/jobs/{id}", good_job_state, NULL,
+     JX_ROUTE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
 static const struct jx_plugin good_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
     .name = "good",
     .version = "1.0.0",
     .migrations = good_migrations,
     .init = good_init,
+    .routes = good_routes,
 };
 
 JX_EXPORT const struct jx_plugin *

@@ -13,8 +13,9 @@ missing_symbol_init(const struct jx_host *h, struct jx_registrar *reg)
 }
 
 static const struct jx_plugin missing_symbol_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
     .name = "missing_symbol",
     .version = "1.0.0",
     .init = missing_symbol_init,

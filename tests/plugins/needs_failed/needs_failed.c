@@ -5,8 +5,9 @@ static const char *const needs_failed_depends[] = {"init_fails", "good>=1.0",
                                                    NULL};
 
 static const struct jx_plugin needs_failed_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
     .name = "needs_failed",
     .version = "1.0.0",
     .depends = needs_failed_depends,

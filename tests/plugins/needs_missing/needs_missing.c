@@ -4,8 +4,9 @@
 static const char *const needs_missing_depends[] = {"nonexistent", NULL};
 
 static const struct jx_plugin needs_missing_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
     .name = "needs_missing",
     .version = "1.0.0",
     .depends = needs_missing_depends,

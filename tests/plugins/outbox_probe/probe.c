@@ -8,7 +8,7 @@
  *        account and a followed openid "<prefix><i>" → {"person_ids"}
  *   POST /api/v1/test/send {"channel","to":[..],"template","params"?,
  *        "ref"?,"not_before"?}  queues every message in one transaction
- *        through host->send → 201 {"ids"}
+ *        through jx_host->send → 201 {"ids"}
  *   GET  /api/v1/test/outbox?ref=R   the outbox rows of a reference
  *   GET  /api/v1/test/results?ref=R  the notify.result events seen for it
  *   GET  /api/v1/test/followed/{pid} → {"followed"} (service wechat.v1)
@@ -21,12 +21,12 @@
 #include <jx/plugin.h>
 #include <jx/wechat.h>
 
-static const struct jx_host *H;
+JX_HOST_DECLARE;
 
 static int
 probe_admin(jx_req *req)
 {
-	const struct jx_identity *i = H->identity(req);
+	const struct jx_identity *i = jx_host->identity(req);
 
 	return i != NULL && strcmp(i->role, "city_admin") == 0;
 }
@@ -34,58 +34,62 @@ probe_admin(jx_req *req)
 static int
 probe_forbidden(jx_req *req)
 {
-	return H->reply_problem(req, 403, "forbidden", "Forbidden",
-	                        "City administrator only.");
+	return jx_host->reply_problem(req, 403, "forbidden", "Forbidden",
+	                              "City administrator only.");
 }
 
 static int
 probe_storage(jx_req *req, jx_db *db)
 {
-	H->log(JX_LOG_ERROR, "outbox_probe", "%s", H->db_errmsg(db));
-	H->db_rollback(db);
-	return H->reply_problem(req, 500, "storage", "Storage error", NULL);
+	jx_host->log(JX_LOG_ERROR, "outbox_probe", "%s",
+	             jx_host->db_errmsg(db));
+	jx_host->db_rollback(db);
+	return jx_host->reply_problem(req, 500, "storage", "Storage error",
+	                              NULL);
 }
 
 static int
 probe_people(jx_req *req, void *ud)
 {
-	cJSON *in = H->req_json(req), *ids, *o;
+	cJSON *in = jx_host->req_json(req), *ids, *o;
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(in, "n");
 	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(in, "prefix");
-	jx_db *db = H->req_db(req);
-	int64_t now = H->now();
+	jx_db *db = jx_host->req_db(req);
+	int64_t now = jx_host->now();
 
 	(void)ud;
 	if (in == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	if (!probe_admin(req))
 		return probe_forbidden(req);
 	if (!cJSON_IsNumber(n) || n->valueint < 1 || n->valueint > 100000 ||
 	    !cJSON_IsString(prefix))
-		return H->reply_problem(req, 422, "validation-failed",
-		                        "n and prefix", NULL);
+		return jx_host->reply_problem(req, 422, "validation-failed",
+		                              "n and prefix", NULL);
 	ids = cJSON_CreateArray();
-	if (H->db_begin(db) != 0) {
+	if (jx_host->db_begin(db) != 0) {
 		cJSON_Delete(ids);
 		return probe_storage(req, db);
 	}
 	for (int i = 0; i < n->valueint; i++) {
-		char *tag = H->sprintf(req, "%s%d", prefix->valuestring, i);
+		char *tag =
+		    jx_host->sprintf(req, "%s%d", prefix->valuestring, i);
 		int64_t person, account;
 
-		person = H->db_insert(
+		person = jx_host->db_insert(
 		    db, "INSERT INTO persons(name, created_at) VALUES (?, ?)",
 		    "si", tag, now);
-		account = person <= 0 ? -1
-		                      : H->db_insert(db,
-		                                     "INSERT INTO accounts("
-		                                     "person_id, login, "
-		                                     "must_change_password, "
-		                                     "created_at) VALUES (?, "
-		                                     "?, 0, ?)",
-		                                     "isi", person, tag, now);
+		account = person <= 0
+		              ? -1
+		              : jx_host->db_insert(db,
+		                                   "INSERT INTO accounts("
+		                                   "person_id, login, "
+		                                   "must_change_password, "
+		                                   "created_at) VALUES (?, "
+		                                   "?, 0, ?)",
+		                                   "isi", person, tag, now);
 		if (account <= 0 ||
-		    H->db_exec(
+		    jx_host->db_exec(
 		        db,
 		        "INSERT INTO wechat_bindings(account_id, openid, "
 		        "followed, invalid, created_at, updated_at) "
@@ -96,13 +100,13 @@ probe_people(jx_req *req, void *ud)
 		}
 		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)person));
 	}
-	if (H->db_commit(db) != 0) {
+	if (jx_host->db_commit(db) != 0) {
 		cJSON_Delete(ids);
 		return probe_storage(req, db);
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "person_ids", ids);
-	return H->reply_json(req, 201, o);
+	return jx_host->reply_json(req, 201, o);
 }
 
 static const char *
@@ -116,28 +120,29 @@ probe_str(const cJSON *o, const char *k)
 static int
 probe_send(jx_req *req, void *ud)
 {
-	cJSON *in = H->req_json(req), *ids, *o;
+	cJSON *in = jx_host->req_json(req), *ids, *o;
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(in, "to"), *t;
 	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(in, "not_before");
-	jx_db *db = H->req_db(req);
+	jx_db *db = jx_host->req_db(req);
 	struct jx_message m;
 
 	(void)ud;
 	if (in == NULL)
-		return H->req_status(req);
+		return jx_host->req_status(req);
 	if (!probe_admin(req))
 		return probe_forbidden(req);
 	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
 	m.channel = probe_str(in, "channel");
 	m.template_name = probe_str(in, "template");
 	m.params = cJSON_GetObjectItemCaseSensitive(in, "params");
 	m.ref = probe_str(in, "ref");
 	m.not_before = cJSON_IsNumber(nb) ? (int64_t)nb->valuedouble : 0;
 	if (m.channel == NULL || m.template_name == NULL || !cJSON_IsArray(to))
-		return H->reply_problem(req, 422, "validation-failed",
-		                        "channel, template and to", NULL);
+		return jx_host->reply_problem(req, 422, "validation-failed",
+		                              "channel, template and to", NULL);
 	ids = cJSON_CreateArray();
-	if (H->db_begin(db) != 0) {
+	if (jx_host->db_begin(db) != 0) {
 		cJSON_Delete(ids);
 		return probe_storage(req, db);
 	}
@@ -152,86 +157,88 @@ probe_send(jx_req *req, void *ud)
 		} else {
 			m.to = cJSON_IsString(t) ? t->valuestring : "";
 		}
-		id = H->send(db, &m);
+		id = jx_host->send(db, &m);
 		if (id <= 0) {
 			cJSON_Delete(ids);
-			H->db_rollback(db);
-			return H->reply_problem(req, 422, "not-queued",
-			                        "send refused the message",
-			                        NULL);
+			jx_host->db_rollback(db);
+			return jx_host->reply_problem(
+			    req, 422, "not-queued", "send refused the message",
+			    NULL);
 		}
 		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)id));
 	}
-	if (H->db_commit(db) != 0) {
+	if (jx_host->db_commit(db) != 0) {
 		cJSON_Delete(ids);
 		return probe_storage(req, db);
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "ids", ids);
-	return H->reply_json(req, 201, o);
+	return jx_host->reply_json(req, 201, o);
 }
 
 static int
 probe_outbox(jx_req *req, void *ud)
 {
-	const char *ref = H->req_query(req, "ref");
+	const char *ref = jx_host->req_query(req, "ref");
 	cJSON *rows, *o;
 
 	(void)ud;
 	if (!probe_admin(req))
 		return probe_forbidden(req);
-	rows = H->db_rows(H->req_db(req),
-	                  "SELECT id, channel, recipient, template, state, "
-	                  "attempts, next_at, sent_at, last_error, ref, "
-	                  "created_at FROM outbox WHERE ref = ? ORDER BY id",
-	                  "s", ref ? ref : "");
+	rows =
+	    jx_host->db_rows(jx_host->req_db(req),
+	                     "SELECT id, channel, recipient, template, state, "
+	                     "attempts, next_at, sent_at, last_error, ref, "
+	                     "created_at FROM outbox WHERE ref = ? ORDER BY id",
+	                     "s", ref ? ref : "");
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "items", rows ? rows : cJSON_CreateArray());
-	cJSON_AddNumberToObject(o, "now", (double)H->now());
-	return H->reply_json(req, 200, o);
+	cJSON_AddNumberToObject(o, "now", (double)jx_host->now());
+	return jx_host->reply_json(req, 200, o);
 }
 
 static int
 probe_results(jx_req *req, void *ud)
 {
-	const char *ref = H->req_query(req, "ref");
+	const char *ref = jx_host->req_query(req, "ref");
 	cJSON *rows, *o;
 
 	(void)ud;
 	if (!probe_admin(req))
 		return probe_forbidden(req);
-	rows = H->db_rows(H->req_db(req),
-	                  "SELECT payload FROM outbox_probe_results WHERE ref "
-	                  "= ? ORDER BY id",
-	                  "s", ref ? ref : "");
+	rows = jx_host->db_rows(
+	    jx_host->req_db(req),
+	    "SELECT payload FROM outbox_probe_results WHERE ref "
+	    "= ? ORDER BY id",
+	    "s", ref ? ref : "");
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "items", rows ? rows : cJSON_CreateArray());
-	return H->reply_json(req, 200, o);
+	return jx_host->reply_json(req, 200, o);
 }
 
 static int
 probe_followed(jx_req *req, void *ud)
 {
-	const struct jx_wechat_v1 *wx = H->service("wechat.v1");
-	int64_t pid = H->req_param_id(req, "pid");
+	const struct jx_wechat_v1 *wx = jx_host->service("wechat.v1");
+	int64_t pid = jx_host->req_param_id(req, "pid");
 	cJSON *o;
 
 	(void)ud;
 	if (!probe_admin(req))
 		return probe_forbidden(req);
 	if (wx == NULL)
-		return H->reply_problem(req, 404, "not-found", "No wechat.v1",
-		                        NULL);
+		return jx_host->reply_problem(req, 404, "not-found",
+		                              "No wechat.v1", NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "followed",
-	                        wx->followed(H->req_db(req), pid));
-	return H->reply_json(req, 200, o);
+	                        wx->followed(jx_host->req_db(req), pid));
+	return jx_host->reply_json(req, 200, o);
 }
 
 static int
 probe_person(jx_req *req, void *ud)
 {
-	const char *login = H->req_query(req, "login");
+	const char *login = jx_host->req_query(req, "login");
 	cJSON *o;
 
 	(void)ud;
@@ -240,10 +247,11 @@ probe_person(jx_req *req, void *ud)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(
 	    o, "person_id",
-	    (double)H->db_one(H->req_db(req),
-	                      "SELECT person_id FROM accounts WHERE login = ?",
-	                      "s", login ? login : ""));
-	return H->reply_json(req, 200, o);
+	    (double)jx_host->db_one(
+	        jx_host->req_db(req),
+	        "SELECT person_id FROM accounts WHERE login = ?", "s",
+	        login ? login : ""));
+	return jx_host->reply_json(req, 200, o);
 }
 
 /* Every settled row's event, kept in the settling transaction. */
@@ -258,10 +266,11 @@ probe_on_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 	(void)ud;
 	if (p == NULL)
 		return -1;
-	n = H->db_exec(db,
-	               "INSERT INTO outbox_probe_results(ref, payload) VALUES "
-	               "(?, ?)",
-	               "ss", cJSON_IsString(ref) ? ref->valuestring : NULL, p);
+	n = jx_host->db_exec(
+	    db,
+	    "INSERT INTO outbox_probe_results(ref, payload) VALUES "
+	    "(?, ?)",
+	    "ss", cJSON_IsString(ref) ? ref->valuestring : NULL, p);
 	cJSON_free(p);
 	return n == 1 ? 0 : -1;
 }
@@ -269,25 +278,21 @@ probe_on_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 static int
 probe_init(const struct jx_host *h, struct jx_registrar *reg)
 {
-	H = h;
-	if (h->size <= offsetof(struct jx_host, send))
-		return -1;
-	if (reg->route(reg, "POST", "/api/v1/test/wechat-people", probe_people,
-	               NULL, 0) != 0 ||
-	    reg->route(reg, "POST", "/api/v1/test/send", probe_send, NULL, 0) !=
-	        0 ||
-	    reg->route(reg, "GET", "/api/v1/test/outbox", probe_outbox, NULL,
-	               0) != 0 ||
-	    reg->route(reg, "GET", "/api/v1/test/results", probe_results, NULL,
-	               0) != 0 ||
-	    reg->route(reg, "GET", "/api/v1/test/followed/{pid}",
-	               probe_followed, NULL, 0) != 0 ||
-	    reg->route(reg, "GET", "/api/v1/test/person", probe_person, NULL,
-	               0) != 0 ||
-	    reg->subscribe(reg, "notify.result", probe_on_result, NULL) != 0)
+	JX_HOST_INIT(h);
+	if (reg->subscribe(reg, "notify.result", probe_on_result, NULL) != 0)
 		return -1;
 	return 0;
 }
+
+static const struct jx_route probe_routes[] = {
+    {"POST", "/api/v1/test/wechat-people", probe_people, NULL, 0},
+    {"POST", "/api/v1/test/send", probe_send, NULL, 0},
+    {"GET", "/api/v1/test/outbox", probe_outbox, NULL, 0},
+    {"GET", "/api/v1/test/results", probe_results, NULL, 0},
+    {"GET", "/api/v1/test/followed/{pid}", probe_followed, NULL, 0},
+    {"GET", "/api/v1/test/person", probe_person, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
 
 static const char *const probe_depends[] = {"wechat", NULL};
 static const char *const probe_migrations[] = {
@@ -299,13 +304,15 @@ static const char *const probe_migrations[] = {
     NULL};
 
 static const struct jx_plugin probe_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = JX_ABI_MINOR,
+    .abi_minor = 0,
     .name = "outbox_probe",
     .version = "1.0.0",
     .depends = probe_depends,
     .migrations = probe_migrations,
     .init = probe_init,
+    .routes = probe_routes,
 };
 
 JX_EXPORT const struct jx_plugin *

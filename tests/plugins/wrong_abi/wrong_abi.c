@@ -2,6 +2,7 @@
 #include <jx/plugin.h>
 
 static const struct jx_plugin wrong_abi_plugin = {
+    .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR + 1,
     .abi_minor = 0,
     .name = "wrong_abi",

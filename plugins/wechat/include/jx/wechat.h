@@ -5,16 +5,18 @@
  *   if (wx != NULL && wx->followed(db, person_id) == 1) ...
  *
  * The table is NULL when the plugin is not loaded: callers treat that
- * as "no WeChat".
+ * as "no WeChat". Append-only: test size before a later field.
  */
 #ifndef JX_WECHAT_H
 #define JX_WECHAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jx/plugin.h>
 
 struct jx_wechat_v1 {
+	size_t size; /* sizeof(struct jx_wechat_v1) of the plugin */
 	/*
 	 * Whether a person can be reached by WeChat template messages:
 	 * 1 when an openid bound to the person's account is followed (not

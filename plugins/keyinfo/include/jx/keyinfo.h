@@ -1,10 +1,12 @@
 /*
- * jx/keyinfo.h — the keyinfo plugin's service, "keyinfo.v1": what the
- * host's `jiaxiao rules check` and other plugins (statistics) ask of it.
+ * jx/keyinfo.h — the keyinfo plugin's service, "keyinfo.v1": what other
+ * plugins (statistics) ask of it. Lives with the plugin that exports it;
+ * append-only, like struct jx_host (test size before a later field).
  */
 #ifndef JX_KEYINFO_H
 #define JX_KEYINFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jx/plugin.h>
@@ -12,6 +14,7 @@
 #define JX_KEYINFO_SERVICE "keyinfo.v1"
 
 struct jx_keyinfo_v1 {
+	size_t size; /* sizeof(struct jx_keyinfo_v1) of the plugin */
 	/*
 	 * Runs a rule chunk (source; NULL: the district's active one) over
 	 * every student in school in the district, against the stored
