@@ -357,6 +357,7 @@ cli_rules_check(struct cli *c)
 	const struct jx_keyinfo_v1 *ki;
 	struct stat fst;
 	struct luaenv *lua = NULL;
+	struct thread *t = NULL;
 	char err[1024], *source = NULL, *text;
 	int64_t district;
 	size_t len;
@@ -395,8 +396,8 @@ cli_rules_check(struct cli *c)
 		        c->district);
 		goto out;
 	}
-	lua = orgsvc_thread_begin(db);
-	if (lua == NULL)
+	t = thread_begin(db, THREAD_LUA);
+	if (t == NULL || (lua = t->lua) == NULL)
 		goto out;
 	if (plugins_load(db) != 0)
 		goto out;
@@ -431,7 +432,8 @@ out:
 	cJSON_Delete(out);
 	if (db != NULL)
 		plugins_shutdown();
-	orgsvc_thread_end(lua, db);
+	thread_end(t);
+	db_close(db);
 	luaenv_rules_unpin();
 	free(source);
 	return rc;

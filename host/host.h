@@ -214,16 +214,49 @@ int64_t jobs_id(jx_job *job);
 int jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n);
 /* The host table's job_stopping. */
 int jobs_stopping(jx_job *job);
+
+/* ---- thread.c --------------------------------------------------------- */
+/* What a thread running host or plugin code owns: one for each civetweb
+ * request worker, the job thread and its parallel helpers, each delivery
+ * worker and lane, and a command that runs rules. */
+struct thread {
+	jx_db *db;           /* NULL when it could not be opened */
+	struct luaenv *lua;  /* NULL without THREAD_LUA, or when it failed */
+	struct arena arena;  /* a request worker's per-request arena */
+	int owns_db;         /* 0: db was lent to thread_begin */
+	struct thread *prev; /* the set current before thread_begin */
+};
+/* thread_begin's flags: also make a Lua state (district rules). */
+#define THREAD_LUA 1u
+/* Makes the calling thread's set current until thread_end: db when not
+ * NULL (lent: the caller closes it), else a new connection; a Lua state
+ * with THREAD_LUA. Nests: thread_end makes the previous set current
+ * again. NULL when memory is exhausted; db and lua may be NULL (calls
+ * needing them then fail as on any thread without them). */
+struct thread *thread_begin(jx_db *db, unsigned flags);
+/* Frees what thread_begin made (t may be NULL). */
+void thread_end(struct thread *t);
+/* A civetweb worker's set, made on its first request (connection, Lua
+ * state, arena) and freed when civetweb ends the thread; NULL when no
+ * connection could be opened (answered 503, tried again next time). */
+struct thread *thread_worker(void);
+/* The current set, its connection and its Lua state; NULL when none. */
+struct thread *thread_current(void);
+jx_db *thread_db(void);
+struct luaenv *thread_lua(void);
+struct luaenv_opts;
+/* The Lua options from the configuration. */
+void thread_lua_opts(struct luaenv_opts *lo);
 /* pthread_create with a stack of JX_THREAD_STACK bytes: every thread the
  * host starts (the job thread, parallel helpers, notify workers and
  * lanes) has a known stack, not whatever RLIMIT_STACK says. */
-int jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 /* Runs fn(arg) on a stack of at least JX_THREAD_STACK / 2: right here when
  * this thread has one, else on a thread of JX_THREAD_STACK the caller
  * waits for. A district's Lua chunk may recurse through pcall, metamethods
  * or the parser up to Lua's C-call limit (200 levels), more than a
  * civetweb worker's 100 KiB hold. 0, or -1 when no thread could start. */
-int jobs_on_big_stack(void (*fn)(void *), void *arg);
+int thread_on_big_stack(void (*fn)(void *), void *arg);
 
 /* ---- http.c ----------------------------------------------------------- */
 struct header {
@@ -232,7 +265,7 @@ struct header {
 struct jx_req {
 	struct mg_connection *conn;
 	struct arena *arena;
-	struct worker *worker;
+	struct thread *worker; /* the serving thread's set (thread.c) */
 	const char *method;
 	const char *path;
 	const char *query;
@@ -267,16 +300,6 @@ struct jx_req {
 	const char *set_cookie; /* a Set-Cookie value to send */
 	const char *form_csrf;  /* csrf_token field of a form post */
 };
-/* Per worker thread: database connection, Lua state, arena. */
-struct worker {
-	jx_db *db;
-	struct luaenv *lua;
-	struct arena arena;
-};
-struct worker *worker_get(void);
-struct luaenv_opts;
-/* The Lua options from the configuration (workers, the job thread). */
-void http_lua_opts(struct luaenv_opts *lo);
 int http_start(void);
 void http_stop(void);
 int http_reply_problem(jx_req *req, int status, const char *type,

@@ -148,7 +148,7 @@ api_may(jx_req *req, enum jx_scope scope, int64_t target)
 static jx_db *
 api_thread_db(void)
 {
-	return orgsvc_get_db();
+	return thread_db();
 }
 
 static int
@@ -156,7 +156,7 @@ api_rule_call(jx_db *db, int64_t district, const char *source, const char *name,
               const cJSON *args, cJSON **result, int64_t *version, char *err,
               size_t errlen)
 {
-	return rules_call_ex(db, orgsvc_get_lua(), district, source, name, args,
+	return rules_call_ex(db, thread_lua(), district, source, name, args,
 	                     result, version, err, errlen);
 }
 

@@ -10,7 +10,6 @@
 #include "multipart.h"
 #include "render.h"
 #include "auth.h"
-#include "org.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,91 +22,7 @@
 
 #include <civetweb.h>
 
-static pthread_key_t worker_key;
-static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
-
 static int http_crowded(const jx_req *req);
-
-static void
-worker_destroy(void *p)
-{
-	struct worker *w = p;
-
-	arena_free(&w->arena);
-	if (w->lua != NULL)
-		luaenv_free(w->lua);
-	db_close(w->db);
-	free(w);
-}
-
-static void
-worker_key_create(void)
-{
-	pthread_key_create(&worker_key, worker_destroy);
-}
-
-void
-http_lua_opts(struct luaenv_opts *lo)
-{
-	memset(lo, 0, sizeof(*lo));
-	lo->scripts_dir = app.scripts_dir;
-	lo->templates_dir = app.templates_dir;
-	lo->now = jx_now;
-	lo->instructions = config_int(&app.cfg, "lua.instructions", 10000000);
-	lo->memory_bytes =
-	    (size_t)config_int(&app.cfg, "lua.memory_mb", 32) * 1024 * 1024;
-}
-
-/* A worker with less stack than the host's limits were chosen for
- * (JX_WORKER_STACK) is worth a line in the log: a libcivetweb built with
- * another CIVETWEB_THREAD_STACK_SIZE. */
-static void
-worker_stack_check(void)
-{
-	pthread_attr_t attr;
-	size_t size = 0;
-
-	if (pthread_getattr_np(pthread_self(), &attr) != 0)
-		return;
-	pthread_attr_getstacksize(&attr, &size);
-	pthread_attr_destroy(&attr);
-	if (size < JX_WORKER_STACK)
-		jx_log(JX_LOG_WARN, "http",
-		       "worker stack is %zu bytes, less than the %d "
-		       "the host's limits assume",
-		       size, JX_WORKER_STACK);
-}
-
-struct worker *
-worker_get(void)
-{
-	struct worker *w;
-
-	pthread_once(&worker_once, worker_key_create);
-	w = pthread_getspecific(worker_key);
-	if (w != NULL)
-		return w;
-	w = calloc(1, sizeof(*w));
-	if (w == NULL)
-		return NULL;
-	worker_stack_check();
-	arena_init(&w->arena, 32768);
-	w->db = db_open(app.db_path);
-	if (w->db == NULL) {
-		free(w);
-		return NULL;
-	}
-	struct luaenv_opts lo;
-
-	http_lua_opts(&lo);
-	w->lua = luaenv_new(&lo);
-	if (w->lua == NULL)
-		jx_log(JX_LOG_ERROR, "lua", "cannot create the Lua state");
-	orgsvc_set_lua(w->lua);
-	orgsvc_set_db(w->db);
-	pthread_setspecific(worker_key, w);
-	return w;
-}
 
 static int64_t
 http_now_us(void)
@@ -426,7 +341,7 @@ http_page(jx_req *req, const cJSON *data)
 int
 http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 {
-	struct worker *w = req->worker;
+	struct thread *w = req->worker;
 	char err[512];
 	cJSON *page;
 	int rc;
@@ -778,7 +693,7 @@ static int
 http_dispatch(struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	struct worker *w = worker_get();
+	struct thread *w = thread_worker();
 	jx_req req;
 	int64_t dur;
 
