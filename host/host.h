@@ -258,7 +258,7 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
  * civetweb worker's 100 KiB hold. 0, or -1 when no thread could start. */
 int thread_on_big_stack(void (*fn)(void *), void *arg);
 
-/* ---- http.c ----------------------------------------------------------- */
+/* ---- http.c: the dispatcher and the request's input ------------------ */
 struct header {
 	const char *name, *value;
 };
@@ -302,6 +302,23 @@ struct jx_req {
 };
 int http_start(void);
 void http_stop(void);
+const char *http_header(jx_req *req, const char *name);
+const char *http_query(jx_req *req, const char *name);
+int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
+cJSON *http_json(jx_req *req);
+/* An uploaded file (see jx_host.req_upload). */
+int http_upload(jx_req *req, const char *field, const char **data, size_t *len,
+                const char **filename, const char **ctype);
+/* A field of an application/x-www-form-urlencoded body, or NULL. */
+const char *http_form(jx_req *req, const char *name);
+
+/* ---- reply.c ---------------------------------------------------------- */
+/* Each sets the request's reply and returns its status (jx/plugin.h
+ * has the contracts of the host table's reply_* built on them). */
+/* problem+json (takes req->errors): a 500 after a full disk on the
+ * thread's connection becomes 507 with Retry-After; every 5xx gets an
+ * "error_id", also logged with the database's error. A page route or an
+ * unknown path outside /api/ shows the error page instead. */
 int http_reply_problem(jx_req *req, int status, const char *type,
                        const char *title, const char *detail);
 int http_reply_json(jx_req *req, int status, cJSON *body);
@@ -313,15 +330,6 @@ void http_add_header(jx_req *req, const char *name, const char *value);
 /* The message of the last problem replied (its first error's, else its
  * detail), for pages that show a form again; NULL when none. */
 const char *http_problem_message(jx_req *req);
-const char *http_header(jx_req *req, const char *name);
-const char *http_query(jx_req *req, const char *name);
-int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
-cJSON *http_json(jx_req *req);
-/* An uploaded file (see jx_host.req_upload). */
-int http_upload(jx_req *req, const char *field, const char **data, size_t *len,
-                const char **filename, const char **ctype);
-/* A field of an application/x-www-form-urlencoded body, or NULL. */
-const char *http_form(jx_req *req, const char *name);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
 const char *http_t(jx_req *req, const char *key);
 
@@ -349,11 +357,6 @@ const char *problem_status_title(int status);
 /* A problem+json object; takes ownership of errors (may be NULL). */
 cJSON *problem_new(int status, const char *type, const char *title,
                    const char *detail, cJSON *errors);
-/* The request's problem (takes req->errors). A 500 after a full disk
- * on the worker's connection becomes 507 with Retry-After; every 5xx
- * gets an "error_id", also logged with the database's error. */
-cJSON *problem_for_request(jx_req *req, int *status, const char *type,
-                           const char *title, const char *detail);
 /* Appends {"row"?,"field"?,"message"} to *errors (created if NULL). */
 void problem_add_error(cJSON **errors, int row, const char *field,
                        const char *message);

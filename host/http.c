@@ -1,14 +1,20 @@
 /*
  * http.c — civetweb set-up and the one dispatcher that answers every
- * request: static files, the route table, the session and CSRF checks,
- * per-district module switches, replies (JSON, problem+json, pages) and
- * the access log. civetweb's document_root, directory redirects and form
- * parser are never reached (DESIGN.md section 7).
+ * request: the request's set-up (path, language, client address), its
+ * input (headers, query, body, forms, uploads, JSON), static files, the
+ * route table, the session, Origin and CSRF checks, per-district module
+ * switches, sending the reply and the access log. civetweb's
+ * document_root, directory redirects and form parser are never reached
+ * (DESIGN.md section 7).
+ *
+ * Layering: the top of the host. The reply is made by reply.c, the
+ * caller found by auth.c, the thread's connection and Lua state come
+ * from thread.c; handlers are reached only through the route table, so
+ * nothing here calls organisation, account or plugin code by name.
  */
 #include "host.h"
 #include "luaenv.h"
 #include "multipart.h"
-#include "render.h"
 #include "auth.h"
 
 #include <arpa/inet.h>
@@ -222,213 +228,6 @@ http_json(jx_req *req)
 	}
 	arena_defer(req->arena, http_json_free, v);
 	return v;
-}
-
-/* ---- replies -------------------------------------------------------- */
-
-void
-http_add_header(jx_req *req, const char *name, const char *value)
-{
-	/* Header values never carry line breaks (response splitting). */
-	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
-		return;
-	buf_printf(&req->headers, "%s: %s\r\n", name, value);
-}
-
-static int
-http_set(jx_req *req, int status, const char *ctype, const void *data,
-         size_t len)
-{
-	req->status = status;
-	req->content_type = ctype;
-	buf_reset(&req->body);
-	if (len > 0)
-		buf_append(&req->body, data, len);
-	return status;
-}
-
-int
-http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
-               size_t len, const char *extra)
-{
-	if (extra != NULL)
-		buf_puts(&req->headers, extra);
-	return http_set(req, status, arena_strdup(req->arena, ctype), data,
-	                len);
-}
-
-const char *
-http_problem_message(jx_req *req)
-{
-	const cJSON *p = req->last_problem, *m;
-
-	m = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "errors"),
-	                       0),
-	    "message");
-	if (!cJSON_IsString(m))
-		m = cJSON_GetObjectItemCaseSensitive(p, "detail");
-	return cJSON_IsString(m) ? m->valuestring : NULL;
-}
-
-int
-http_reply_json(jx_req *req, int status, cJSON *body)
-{
-	size_t n;
-	char *s;
-
-	if (body == NULL)
-		return http_set(req, status, NULL, NULL, 0);
-	s = json_print(body, &n);
-	cJSON_Delete(body);
-	http_set(req, status, "application/json; charset=utf-8", s, n);
-	free(s);
-	return status;
-}
-
-int
-http_reply_problem(jx_req *req, int status, const char *type, const char *title,
-                   const char *detail)
-{
-	cJSON *p = problem_for_request(req, &status, type, title, detail);
-
-	req->errors = NULL;
-	/* Pages that show a form again read the reason from here. */
-	if (req->last_problem != NULL)
-		cJSON_Delete(req->last_problem);
-	req->last_problem = cJSON_Duplicate(p, 1);
-	if (!req->is_api && req->match.route != NULL &&
-	    (req->match.route->flags & JX_ROUTE_PAGE))
-		return http_reply_view(req, status, "error", p);
-	if (!req->is_api && req->match.route == NULL)
-		return http_reply_view(req, status, "error", p);
-	http_reply_json(req, status, p);
-	req->content_type = "application/problem+json; charset=utf-8";
-	return status;
-}
-
-/* The layout's data: title, language, CSRF token, user, menu. */
-static cJSON *
-http_page(jx_req *req, const cJSON *data)
-{
-	cJSON *page = cJSON_CreateObject();
-	const cJSON *title = cJSON_GetObjectItemCaseSensitive(data, "title");
-	cJSON *menu = cJSON_AddArrayToObject(page, "menu");
-
-	if (cJSON_IsString(title))
-		cJSON_AddStringToObject(page, "title", title->valuestring);
-	cJSON_AddStringToObject(page, "lang", req->lang);
-	cJSON_AddStringToObject(page, "csrf_token",
-	                        req->csrf_token ? req->csrf_token : "");
-	cJSON_AddStringToObject(page, "path", req->path);
-	auth_page_user(req, page);
-	for (int i = 0; i < app.nmenu; i++) {
-		const struct menu_entry *m = &app.menu[i];
-
-		if (!auth_menu_visible(req, m))
-			continue;
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "label", http_t(req, m->label_key));
-		cJSON_AddStringToObject(e, "href", m->href);
-		cJSON_AddBoolToObject(e, "active",
-		                      strcmp(req->path, m->href) == 0);
-		cJSON_AddItemToArray(menu, e);
-	}
-	return page;
-}
-
-int
-http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
-{
-	struct thread *w = req->worker;
-	char err[512];
-	cJSON *page;
-	int rc;
-
-	if (data == NULL)
-		data = cJSON_CreateObject();
-	if (req->is_api)
-		return http_reply_json(req, status, data);
-	if (w->lua == NULL) {
-		cJSON_Delete(data);
-		return http_set(req, 500, "text/plain; charset=utf-8",
-		                "template engine unavailable\n", 28);
-	}
-	page = http_page(req, data);
-	buf_reset(&req->body);
-	rc = render_page(w->lua, tmpl, data, page, req->lang, &req->body, err,
-	                 sizeof(err));
-	cJSON_Delete(page);
-	cJSON_Delete(data);
-	if (rc != 0) {
-		static const char msg[] =
-		    "<!doctype html><html lang=\"zh-CN\"><head>"
-		    "<meta charset=\"utf-8\"><title>错误 Error</title>"
-		    "</head><body><main><h1>页面出错 Page error</h1>"
-		    "<p>请稍后再试。Please try again later.</p></main>"
-		    "</body></html>";
-
-		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
-		return http_set(req, 500, "text/html; charset=utf-8", msg,
-		                sizeof(msg) - 1);
-	}
-	req->status = status;
-	req->content_type = "text/html; charset=utf-8";
-	return status;
-}
-
-int
-http_reply_redirect(jx_req *req, const char *location)
-{
-	/* Local paths only: never an open redirect. */
-	struct buf enc;
-
-	if (location == NULL || location[0] != '/' || location[1] == '/' ||
-	    location[1] == '\\')
-		location = "/";
-	/* Spaces, controls and non-ASCII bytes are percent-encoded: a
-	 * header carries none of them raw. */
-	buf_init(&enc);
-	for (const unsigned char *p = (const unsigned char *)location; *p;
-	     p++) {
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"')
-			buf_printf(&enc, "%%%02X", *p);
-		else
-			buf_append(&enc, p, 1);
-	}
-	http_add_header(req, "Location", arena_strdup(req->arena, enc.data));
-	buf_free(&enc);
-	return http_set(req, 303, NULL, NULL, 0);
-}
-
-char *
-http_render(jx_req *req, const char *tmpl, const cJSON *data)
-{
-	struct buf out;
-	char err[512];
-	char *s = NULL;
-
-	if (req->worker->lua == NULL)
-		return NULL;
-	buf_init(&out);
-	if (render_template(req->worker->lua, tmpl, data, req->lang, &out, err,
-	                    sizeof(err)) == 0)
-		s = arena_strndup(req->arena, out.data ? out.data : "",
-		                  out.len);
-	else
-		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
-	buf_free(&out);
-	return s;
-}
-
-const char *
-http_t(jx_req *req, const char *key)
-{
-	if (req->worker->lua == NULL)
-		return key;
-	return arena_strdup(req->arena,
-	                    render_t(req->worker->lua, req->lang, key));
 }
 
 /* ---- dispatch ------------------------------------------------------- */
