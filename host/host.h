@@ -304,6 +304,10 @@ int http_start(void);
 void http_stop(void);
 const char *http_header(jx_req *req, const char *name);
 const char *http_query(jx_req *req, const char *name);
+/* A path parameter of the matched route, or NULL (the host table's
+ * req_param); as a positive id, else -1 (req_param_id). */
+const char *http_param(jx_req *req, const char *name);
+int64_t http_param_id(jx_req *req, const char *name);
 int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
 cJSON *http_json(jx_req *req);
 /* An uploaded file (see jx_host.req_upload). */
@@ -361,11 +365,11 @@ cJSON *problem_new(int status, const char *type, const char *title,
 void problem_add_error(cJSON **errors, int row, const char *field,
                        const char *message);
 
-/* ---- org.c (labels) --------------------------------------------------- */
-/* "一年级" ... "九年级", "高一" ... "高三" for grades 1-12. */
-const char *org_grade_label(int grade);
-
 /* ---- identity.c ------------------------------------------------------- */
+/* "一年级" ... "九年级", "高一" ... "高三" for grades 1-12 (the org
+ * service's grade_label; here because identities show class labels and
+ * sit below the organisation code). */
+const char *identity_grade_label(int grade);
 /* Loads an active identity with its classes. 0, or -1 when there is no
  * such active identity. */
 int identity_load(jx_db *db, struct arena *a, int64_t id,
@@ -401,6 +405,9 @@ int recovery_routes_register(void);
 /* 1 when identity i has scope over target (see enum jx_scope). */
 int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
                int64_t target);
+/* 1 when district code may use the plugin named name
+ * (districts[code].modules; no entry or no code: every plugin). */
+int access_district_has(const char *code, const char *name);
 
 /* ---- notify.c --------------------------------------------------------- */
 int notify_send(jx_db *db, const char *channel, const char *to,

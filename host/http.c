@@ -64,6 +64,31 @@ http_query(jx_req *req, const char *name)
 	return n >= 0 && strlen(buf) == (size_t)n ? buf : NULL;
 }
 
+const char *
+http_param(jx_req *req, const char *name)
+{
+	for (int i = 0; i < req->match.nparams; i++)
+		if (strcmp(req->match.names[i], name) == 0)
+			return req->match.values[i];
+	return NULL;
+}
+
+int64_t
+http_param_id(jx_req *req, const char *name)
+{
+	const char *v = http_param(req, name);
+	int64_t n = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 18)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n > 0 ? n : -1;
+}
+
 int
 http_body(jx_req *req, size_t limit, const char **data, size_t *len)
 {
@@ -348,6 +373,46 @@ http_same_origin(jx_req *req)
 	return strcasecmp(o + 3, host) == 0;
 }
 
+/* The password-change gate: 0 to go on, or the status of the reply made
+ * (a redirect to the form, or 403) while the account must change its
+ * initial password first. */
+static int
+http_gate(jx_req *req)
+{
+	static const char *const allowed[] = {
+	    "GET /api/v1/me",
+	    "PUT /api/v1/me/password",
+	    "DELETE /api/v1/session",
+	    "POST /api/v1/session",
+	    "POST /api/v1/password-recovery",
+	    "POST /api/v1/password-recovery/verify",
+	    "GET /me/password",
+	    "POST /me/password",
+	    "POST /logout",
+	    "GET /login",
+	    "POST /login",
+	    "GET /healthz",
+	    NULL};
+	const struct route *rt = req->match.route;
+
+	if (!req->must_change)
+		return 0;
+	for (int i = 0; allowed[i] != NULL; i++) {
+		size_t n = strlen(rt->method);
+
+		if (strncmp(allowed[i], rt->method, n) == 0 &&
+		    allowed[i][n] == ' ' &&
+		    strcmp(allowed[i] + n + 1, rt->pattern) == 0)
+			return 0;
+	}
+	if (!req->is_api && strcmp(req->method, "GET") == 0)
+		return http_reply_redirect(req, "/me/password");
+	return http_reply_problem(req, 403, "password-change-required",
+	                          "Password change required",
+	                          "Change the initial password first "
+	                          "(PUT /api/v1/me/password).");
+}
+
 static int
 http_route(jx_req *req)
 {
@@ -399,7 +464,7 @@ http_route(jx_req *req)
 	/* The password-change gate holds for every route once logged in,
 	 * public ones included (they would show the logged-in page). */
 	if (req->account_id != 0) {
-		int rc = auth_gate(req);
+		int rc = http_gate(req);
 
 		if (rc != 0)
 			return rc;

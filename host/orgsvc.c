@@ -1,7 +1,12 @@
 /*
  * orgsvc.c — the organisation service table handed to plugins (jx/org.h)
  * and ID-number sealing. Rules need a Lua state: the calling thread's
- * (a request worker's, or the job thread's).
+ * (thread_lua: a request worker's, the job thread's, a delivery
+ * worker's).
+ *
+ * Layering: a thin table over org.c, identity.c (grade labels),
+ * crypto.c and thread.c; only hostapi.c (the host table's service) and
+ * the command line call it, so no request or thread code depends on it.
  */
 #include "crypto.h"
 #include "host.h"
@@ -357,7 +362,7 @@ org_initial_password(jx_db *db, int64_t account)
 const struct jx_org_v1 orgsvc_table = {
     .size = sizeof(struct jx_org_v1),
     .phone_valid = org_phone_valid,
-    .grade_label = org_grade_label,
+    .grade_label = identity_grade_label,
     .adult = org_adult,
     .account = orgsvc_account,
     .identity = org_identity,

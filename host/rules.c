@@ -211,7 +211,7 @@ rules_not_found(jx_req *req)
 static int
 rules_scope(jx_req *req, int64_t *district)
 {
-	*district = jx_host_table.req_param_id(req, "did");
+	*district = http_param_id(req, "did");
 	if (*district <= 0 ||
 	    db_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
 	           "i", *district) <= 0 ||
