@@ -7,10 +7,12 @@
  * document_root, directory redirects and form parser are never reached
  * (DESIGN.md section 7).
  *
- * Layering: the top of the host. The reply is made by reply.c, the
- * caller found by auth.c, the thread's connection and Lua state come
- * from thread.c; handlers are reached only through the route table, so
- * nothing here calls organisation, account or plugin code by name.
+ * Layering: the dispatcher is the top of the host. The reply is made
+ * by reply.c, the caller found by auth.c, the thread's connection and
+ * Lua state come from thread.c; handlers are reached only through the
+ * route table, so nothing here calls organisation, account or plugin
+ * code by name. Handlers call the input functions (http_header ...
+ * http_param_id), which call only down (reply.c, to refuse a body).
  */
 #include "host.h"
 #include "luaenv.h"
