@@ -10,6 +10,26 @@
 
 #include <string.h>
 
+int
+access_district_has(const char *code, const char *name)
+{
+	const cJSON *d, *mods, *e;
+
+	if (code == NULL)
+		return 1;
+	d = cJSON_GetObjectItemCaseSensitive(config_get(&app.cfg, "districts"),
+	                                     code);
+	mods = cJSON_GetObjectItemCaseSensitive(d, "modules");
+	if (!cJSON_IsArray(mods))
+		return 1;
+	cJSON_ArrayForEach(e, mods)
+	{
+		if (cJSON_IsString(e) && strcmp(e->valuestring, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 access_role(const struct jx_identity *i, const char *role)
 {

@@ -615,7 +615,7 @@ static int
 route_password_reset(jx_req *req, void *ud)
 {
 	cJSON *o;
-	int rc = account_reset(req, jx_host_table.req_param_id(req, "aid"), &o);
+	int rc = account_reset(req, http_param_id(req, "aid"), &o);
 
 	if (rc != 0)
 		return rc;

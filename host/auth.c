@@ -1,7 +1,11 @@
 /*
  * auth.c — the dispatcher's view of the caller: the session cookie, the
- * acting identity, the CSRF check, the password-change gate, and the
- * per-district module switches and menus.
+ * acting identity, the CSRF token, the per-district module switches and
+ * menus, and the user shown in a page's layout.
+ *
+ * Layering: reads only (the request, identities, the configuration);
+ * it makes no reply, so the dispatcher (http.c) and the reply toolkit
+ * (reply.c) both call it and it calls neither.
  */
 #include "auth.h"
 #include "crypto.h"
@@ -15,7 +19,7 @@ void
 auth_resolve(jx_req *req)
 {
 	char token[80], digest[CRYPTO_DIGEST_HEX];
-	const char *cookie = http_header(req, "Cookie");
+	const char *cookie = mg_get_header(req->conn, "Cookie");
 	jx_db *db = req->worker->db;
 	jx_stmt *st;
 	int64_t now = jx_now(), identity_id = 0, created, seen;
@@ -79,69 +83,12 @@ auth_resolve(jx_req *req)
 int
 auth_csrf_ok(jx_req *req)
 {
-	const char *tok = http_header(req, "X-CSRF-Token");
+	const char *tok = mg_get_header(req->conn, "X-CSRF-Token");
 
 	if (tok == NULL)
 		tok = req->form_csrf;
 	return req->csrf_token != NULL && tok != NULL &&
 	       crypto_equal(tok, req->csrf_token);
-}
-
-int
-auth_gate(jx_req *req)
-{
-	static const char *const allowed[] = {
-	    "GET /api/v1/me",
-	    "PUT /api/v1/me/password",
-	    "DELETE /api/v1/session",
-	    "POST /api/v1/session",
-	    "POST /api/v1/password-recovery",
-	    "POST /api/v1/password-recovery/verify",
-	    "GET /me/password",
-	    "POST /me/password",
-	    "POST /logout",
-	    "GET /login",
-	    "POST /login",
-	    "GET /healthz",
-	    NULL};
-	const struct route *rt = req->match.route;
-
-	if (!req->must_change)
-		return 0;
-	for (int i = 0; allowed[i] != NULL; i++) {
-		size_t n = strlen(rt->method);
-
-		if (strncmp(allowed[i], rt->method, n) == 0 &&
-		    allowed[i][n] == ' ' &&
-		    strcmp(allowed[i] + n + 1, rt->pattern) == 0)
-			return 0;
-	}
-	if (!req->is_api && strcmp(req->method, "GET") == 0)
-		return http_reply_redirect(req, "/me/password");
-	return http_reply_problem(req, 403, "password-change-required",
-	                          "Password change required",
-	                          "Change the initial password first "
-	                          "(PUT /api/v1/me/password).");
-}
-
-int
-auth_district_has(const char *code, const char *name)
-{
-	const cJSON *d, *mods, *e;
-
-	if (code == NULL)
-		return 1;
-	d = cJSON_GetObjectItemCaseSensitive(config_get(&app.cfg, "districts"),
-	                                     code);
-	mods = cJSON_GetObjectItemCaseSensitive(d, "modules");
-	if (!cJSON_IsArray(mods))
-		return 1;
-	cJSON_ArrayForEach(e, mods)
-	{
-		if (cJSON_IsString(e) && strcmp(e->valuestring, name) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 int
@@ -154,7 +101,8 @@ auth_plugin_enabled(jx_req *req, int plugin)
 	/* The city administrator sees every loaded plugin. */
 	if (req->role != NULL && strcmp(req->role, "city_admin") == 0)
 		return 1;
-	return auth_district_has(req->district_code, app.plugins[plugin].name);
+	return access_district_has(req->district_code,
+	                           app.plugins[plugin].name);
 }
 
 static int

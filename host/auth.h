@@ -13,9 +13,6 @@
 void auth_resolve(jx_req *req);
 /* 1 when the request carries the session's CSRF token. */
 int auth_csrf_ok(jx_req *req);
-/* 0 to go on, or the status of the reply made (e.g. 403 while the
- * password must be changed). */
-int auth_gate(jx_req *req);
 /* 1 when plugin (index into app.plugins) is on for the caller's
  * district (districts[code].modules; no entry: all). */
 int auth_plugin_enabled(jx_req *req, int plugin);
@@ -23,7 +20,5 @@ int auth_plugin_enabled(jx_req *req, int plugin);
 int auth_menu_visible(jx_req *req, const struct menu_entry *m);
 /* Adds "user", "identities", "acting_identity_id" to a page object. */
 void auth_page_user(jx_req *req, cJSON *page);
-/* 1 when district code may use the plugin named name. */
-int auth_district_has(const char *code, const char *name);
 
 #endif

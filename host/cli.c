@@ -356,6 +356,7 @@ cli_rules_check(struct cli *c)
 	char did[32], *argv[3];
 	struct stat fst;
 	struct luaenv *lua = NULL;
+	struct thread *t = NULL;
 	char err[1024], *source = NULL;
 	int64_t district;
 	size_t len;
@@ -393,8 +394,8 @@ cli_rules_check(struct cli *c)
 		        c->district);
 		goto out;
 	}
-	lua = orgsvc_thread_begin(db);
-	if (lua == NULL)
+	t = thread_begin(db, THREAD_LUA);
+	if (t == NULL || (lua = t->lua) == NULL)
 		goto out;
 	if (plugins_load(db) != 0)
 		goto out;
@@ -427,7 +428,8 @@ cli_rules_check(struct cli *c)
 out:
 	if (db != NULL)
 		plugins_shutdown();
-	orgsvc_thread_end(lua, db);
+	thread_end(t);
+	db_close(db);
 	luaenv_rules_unpin();
 	free(source);
 	return rc;

@@ -242,25 +242,58 @@ int64_t jobs_id(jx_job *job);
 int jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n);
 /* The host table's job_stopping. */
 int jobs_stopping(jx_job *job);
+
+/* ---- thread.c --------------------------------------------------------- */
+/* What a thread running host or plugin code owns: one for each civetweb
+ * request worker, the job thread and its parallel helpers, each delivery
+ * worker and lane, and a command that runs rules. */
+struct thread {
+	jx_db *db;           /* NULL when it could not be opened */
+	struct luaenv *lua;  /* NULL without THREAD_LUA, or when it failed */
+	struct arena arena;  /* a request worker's per-request arena */
+	int owns_db;         /* 0: db was lent to thread_begin */
+	struct thread *prev; /* the set current before thread_begin */
+};
+/* thread_begin's flags: also make a Lua state (district rules). */
+#define THREAD_LUA 1u
+/* Makes the calling thread's set current until thread_end: db when not
+ * NULL (lent: the caller closes it), else a new connection; a Lua state
+ * with THREAD_LUA. Nests: thread_end makes the previous set current
+ * again. NULL when memory is exhausted; db and lua may be NULL (calls
+ * needing them then fail as on any thread without them). */
+struct thread *thread_begin(jx_db *db, unsigned flags);
+/* Frees what thread_begin made (t may be NULL). */
+void thread_end(struct thread *t);
+/* A civetweb worker's set, made on its first request (connection, Lua
+ * state, arena) and freed when civetweb ends the thread; NULL when no
+ * connection could be opened (answered 503, tried again next time). */
+struct thread *thread_worker(void);
+/* The current set, its connection and its Lua state; NULL when none. */
+struct thread *thread_current(void);
+jx_db *thread_db(void);
+struct luaenv *thread_lua(void);
+struct luaenv_opts;
+/* The Lua options from the configuration. */
+void thread_lua_opts(struct luaenv_opts *lo);
 /* pthread_create with a stack of JX_THREAD_STACK bytes: every thread the
  * host starts (the job thread, parallel helpers, notify workers and
  * lanes) has a known stack, not whatever RLIMIT_STACK says. */
-int jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 /* Runs fn(arg) on a stack of at least JX_THREAD_STACK / 2: right here when
  * this thread has one, else on a thread of JX_THREAD_STACK the caller
  * waits for. A district's Lua chunk may recurse through pcall, metamethods
  * or the parser up to Lua's C-call limit (200 levels), more than a
  * civetweb worker's 100 KiB hold. 0, or -1 when no thread could start. */
-int jobs_on_big_stack(void (*fn)(void *), void *arg);
+int thread_on_big_stack(void (*fn)(void *), void *arg);
 
-/* ---- http.c ----------------------------------------------------------- */
+/* ---- http.c: the dispatcher and the request's input ------------------ */
 struct header {
 	const char *name, *value;
 };
 struct jx_req {
 	struct mg_connection *conn;
 	struct arena *arena;
-	struct worker *worker;
+	struct thread *worker; /* the serving thread's set (thread.c) */
 	const char *method;
 	const char *path;
 	const char *query;
@@ -295,18 +328,29 @@ struct jx_req {
 	const char *set_cookie; /* a Set-Cookie value to send */
 	const char *form_csrf;  /* csrf_token field of a form post */
 };
-/* Per worker thread: database connection, Lua state, arena. */
-struct worker {
-	jx_db *db;
-	struct luaenv *lua;
-	struct arena arena;
-};
-struct worker *worker_get(void);
-struct luaenv_opts;
-/* The Lua options from the configuration (workers, the job thread). */
-void http_lua_opts(struct luaenv_opts *lo);
 int http_start(void);
 void http_stop(void);
+const char *http_header(jx_req *req, const char *name);
+const char *http_query(jx_req *req, const char *name);
+/* A path parameter of the matched route, or NULL (the host table's
+ * req_param); as a positive id, else -1 (req_param_id). */
+const char *http_param(jx_req *req, const char *name);
+int64_t http_param_id(jx_req *req, const char *name);
+int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
+cJSON *http_json(jx_req *req);
+/* An uploaded file (see jx_host.req_upload). */
+int http_upload(jx_req *req, const char *field, const char **data, size_t *len,
+                const char **filename, const char **ctype);
+/* A field of an application/x-www-form-urlencoded body, or NULL. */
+const char *http_form(jx_req *req, const char *name);
+
+/* ---- reply.c ---------------------------------------------------------- */
+/* Each sets the request's reply and returns its status (jx/plugin.h
+ * has the contracts of the host table's reply_* built on them). */
+/* problem+json (takes req->errors): a 500 after a full disk on the
+ * thread's connection becomes 507 with Retry-After; every 5xx gets an
+ * "error_id", also logged with the database's error. A page route or an
+ * unknown path outside /api/ shows the error page instead. */
 int http_reply_problem(jx_req *req, int status, const char *type,
                        const char *title, const char *detail);
 int http_reply_json(jx_req *req, int status, cJSON *body);
@@ -318,15 +362,6 @@ void http_add_header(jx_req *req, const char *name, const char *value);
 /* The message of the last problem replied (its first error's, else its
  * detail), for pages that show a form again; NULL when none. */
 const char *http_problem_message(jx_req *req);
-const char *http_header(jx_req *req, const char *name);
-const char *http_query(jx_req *req, const char *name);
-int http_body(jx_req *req, size_t limit, const char **data, size_t *len);
-cJSON *http_json(jx_req *req);
-/* An uploaded file (see jx_host.req_upload). */
-int http_upload(jx_req *req, const char *field, const char **data, size_t *len,
-                const char **filename, const char **ctype);
-/* A field of an application/x-www-form-urlencoded body, or NULL. */
-const char *http_form(jx_req *req, const char *name);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
 const char *http_t(jx_req *req, const char *key);
 
@@ -358,20 +393,15 @@ const char *problem_status_title(int status);
 /* A problem+json object; takes ownership of errors (may be NULL). */
 cJSON *problem_new(int status, const char *type, const char *title,
                    const char *detail, cJSON *errors);
-/* The request's problem (takes req->errors). A 500 after a full disk
- * on the worker's connection becomes 507 with Retry-After; every 5xx
- * gets an "error_id", also logged with the database's error. */
-cJSON *problem_for_request(jx_req *req, int *status, const char *type,
-                           const char *title, const char *detail);
 /* Appends {"row"?,"field"?,"message"} to *errors (created if NULL). */
 void problem_add_error(cJSON **errors, int row, const char *field,
                        const char *message);
 
-/* ---- org.c (labels) --------------------------------------------------- */
-/* "一年级" ... "九年级", "高一" ... "高三" for grades 1-12. */
-const char *org_grade_label(int grade);
-
 /* ---- identity.c ------------------------------------------------------- */
+/* "一年级" ... "九年级", "高一" ... "高三" for grades 1-12 (the org
+ * service's grade_label; here because identities show class labels and
+ * sit below the organisation code). */
+const char *identity_grade_label(int grade);
 /* Loads an active identity with its classes. 0, or -1 when there is no
  * such active identity. */
 int identity_load(jx_db *db, struct arena *a, int64_t id,
@@ -405,6 +435,9 @@ const char *session_cookie(jx_req *req, const char *token);
 /* 1 when identity i has scope over target (see enum jx_scope). */
 int access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
                int64_t target);
+/* 1 when district code may use the plugin named name
+ * (districts[code].modules; no entry or no code: every plugin). */
+int access_district_has(const char *code, const char *name);
 
 /* ---- notify.c --------------------------------------------------------- */
 int notify_send(jx_db *db, const char *channel, const char *to,

@@ -36,31 +36,6 @@ api_req_path(jx_req *req)
 }
 
 static const char *
-api_req_param(jx_req *req, const char *name)
-{
-	for (int i = 0; i < req->match.nparams; i++)
-		if (strcmp(req->match.names[i], name) == 0)
-			return req->match.values[i];
-	return NULL;
-}
-
-static int64_t
-api_req_param_id(jx_req *req, const char *name)
-{
-	const char *v = api_req_param(req, name);
-	int64_t n = 0;
-
-	if (v == NULL || *v == '\0' || strlen(v) > 18)
-		return -1;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		n = n * 10 + (*p - '0');
-	}
-	return n > 0 ? n : -1;
-}
-
-static const char *
 api_req_client_ip(jx_req *req)
 {
 	return req->client_ip;
@@ -148,7 +123,7 @@ api_may(jx_req *req, enum jx_scope scope, int64_t target)
 static jx_db *
 api_thread_db(void)
 {
-	return orgsvc_get_db();
+	return thread_db();
 }
 
 static int
@@ -156,7 +131,7 @@ api_rule_call(jx_db *db, int64_t district, const char *source, const char *name,
               const cJSON *args, cJSON **result, int64_t *version, char *err,
               size_t errlen)
 {
-	return rules_call_ex(db, orgsvc_get_lua(), district, source, name, args,
+	return rules_call_ex(db, thread_lua(), district, source, name, args,
 	                     result, version, err, errlen);
 }
 
@@ -188,8 +163,8 @@ const struct jx_host jx_host_table = {
     .now = jx_now,
     .req_method = api_req_method,
     .req_path = api_req_path,
-    .req_param = api_req_param,
-    .req_param_id = api_req_param_id,
+    .req_param = http_param,
+    .req_param_id = http_param_id,
     .req_query = http_query,
     .req_header = http_header,
     .req_client_ip = api_req_client_ip,

@@ -1,16 +1,23 @@
 /*
  * http.c — civetweb set-up and the one dispatcher that answers every
- * request: static files, the route table, the session and CSRF checks,
- * per-district module switches, replies (JSON, problem+json, pages) and
- * the access log. civetweb's document_root, directory redirects and form
- * parser are never reached (DESIGN.md section 7).
+ * request: the request's set-up (path, language, client address), its
+ * input (headers, query, body, forms, uploads, JSON), static files, the
+ * route table, the session, Origin and CSRF checks, per-district module
+ * switches, sending the reply and the access log. civetweb's
+ * document_root, directory redirects and form parser are never reached
+ * (DESIGN.md section 7).
+ *
+ * Layering: the dispatcher is the top of the host. The reply is made
+ * by reply.c, the caller found by auth.c, the thread's connection and
+ * Lua state come from thread.c; handlers are reached only through the
+ * route table, so nothing here calls organisation, account or plugin
+ * code by name. Handlers call the input functions (http_header ...
+ * http_param_id), which call only down (reply.c, to refuse a body).
  */
 #include "host.h"
 #include "luaenv.h"
 #include "multipart.h"
-#include "render.h"
 #include "auth.h"
-#include "org.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,91 +30,7 @@
 
 #include <civetweb.h>
 
-static pthread_key_t worker_key;
-static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
-
 static int http_crowded(const jx_req *req);
-
-static void
-worker_destroy(void *p)
-{
-	struct worker *w = p;
-
-	arena_free(&w->arena);
-	if (w->lua != NULL)
-		luaenv_free(w->lua);
-	db_close(w->db);
-	free(w);
-}
-
-static void
-worker_key_create(void)
-{
-	pthread_key_create(&worker_key, worker_destroy);
-}
-
-void
-http_lua_opts(struct luaenv_opts *lo)
-{
-	memset(lo, 0, sizeof(*lo));
-	lo->scripts_dir = app.scripts_dir;
-	lo->templates_dir = app.templates_dir;
-	lo->now = jx_now;
-	lo->instructions = config_int(&app.cfg, "lua.instructions", 10000000);
-	lo->memory_bytes =
-	    (size_t)config_int(&app.cfg, "lua.memory_mb", 32) * 1024 * 1024;
-}
-
-/* A worker with less stack than the host's limits were chosen for
- * (JX_WORKER_STACK) is worth a line in the log: a libcivetweb built with
- * another CIVETWEB_THREAD_STACK_SIZE. */
-static void
-worker_stack_check(void)
-{
-	pthread_attr_t attr;
-	size_t size = 0;
-
-	if (pthread_getattr_np(pthread_self(), &attr) != 0)
-		return;
-	pthread_attr_getstacksize(&attr, &size);
-	pthread_attr_destroy(&attr);
-	if (size < JX_WORKER_STACK)
-		jx_log(JX_LOG_WARN, "http",
-		       "worker stack is %zu bytes, less than the %d "
-		       "the host's limits assume",
-		       size, JX_WORKER_STACK);
-}
-
-struct worker *
-worker_get(void)
-{
-	struct worker *w;
-
-	pthread_once(&worker_once, worker_key_create);
-	w = pthread_getspecific(worker_key);
-	if (w != NULL)
-		return w;
-	w = calloc(1, sizeof(*w));
-	if (w == NULL)
-		return NULL;
-	worker_stack_check();
-	arena_init(&w->arena, 32768);
-	w->db = db_open(app.db_path);
-	if (w->db == NULL) {
-		free(w);
-		return NULL;
-	}
-	struct luaenv_opts lo;
-
-	http_lua_opts(&lo);
-	w->lua = luaenv_new(&lo);
-	if (w->lua == NULL)
-		jx_log(JX_LOG_ERROR, "lua", "cannot create the Lua state");
-	orgsvc_set_lua(w->lua);
-	orgsvc_set_db(w->db);
-	pthread_setspecific(worker_key, w);
-	return w;
-}
 
 static int64_t
 http_now_us(void)
@@ -141,6 +64,31 @@ http_query(jx_req *req, const char *name)
 	/* A %00 would end the value early ("8%00x" read as "8"): such a
 	 * value is no value. */
 	return n >= 0 && strlen(buf) == (size_t)n ? buf : NULL;
+}
+
+const char *
+http_param(jx_req *req, const char *name)
+{
+	for (int i = 0; i < req->match.nparams; i++)
+		if (strcmp(req->match.names[i], name) == 0)
+			return req->match.values[i];
+	return NULL;
+}
+
+int64_t
+http_param_id(jx_req *req, const char *name)
+{
+	const char *v = http_param(req, name);
+	int64_t n = 0;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 18)
+		return -1;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n > 0 ? n : -1;
 }
 
 int
@@ -309,213 +257,6 @@ http_json(jx_req *req)
 	return v;
 }
 
-/* ---- replies -------------------------------------------------------- */
-
-void
-http_add_header(jx_req *req, const char *name, const char *value)
-{
-	/* Header values never carry line breaks (response splitting). */
-	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
-		return;
-	buf_printf(&req->headers, "%s: %s\r\n", name, value);
-}
-
-static int
-http_set(jx_req *req, int status, const char *ctype, const void *data,
-         size_t len)
-{
-	req->status = status;
-	req->content_type = ctype;
-	buf_reset(&req->body);
-	if (len > 0)
-		buf_append(&req->body, data, len);
-	return status;
-}
-
-int
-http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
-               size_t len, const char *extra)
-{
-	if (extra != NULL)
-		buf_puts(&req->headers, extra);
-	return http_set(req, status, arena_strdup(req->arena, ctype), data,
-	                len);
-}
-
-const char *
-http_problem_message(jx_req *req)
-{
-	const cJSON *p = req->last_problem, *m;
-
-	m = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "errors"),
-	                       0),
-	    "message");
-	if (!cJSON_IsString(m))
-		m = cJSON_GetObjectItemCaseSensitive(p, "detail");
-	return cJSON_IsString(m) ? m->valuestring : NULL;
-}
-
-int
-http_reply_json(jx_req *req, int status, cJSON *body)
-{
-	size_t n;
-	char *s;
-
-	if (body == NULL)
-		return http_set(req, status, NULL, NULL, 0);
-	s = json_print(body, &n);
-	cJSON_Delete(body);
-	http_set(req, status, "application/json; charset=utf-8", s, n);
-	free(s);
-	return status;
-}
-
-int
-http_reply_problem(jx_req *req, int status, const char *type, const char *title,
-                   const char *detail)
-{
-	cJSON *p = problem_for_request(req, &status, type, title, detail);
-
-	req->errors = NULL;
-	/* Pages that show a form again read the reason from here. */
-	if (req->last_problem != NULL)
-		cJSON_Delete(req->last_problem);
-	req->last_problem = cJSON_Duplicate(p, 1);
-	if (!req->is_api && req->match.route != NULL &&
-	    (req->match.route->flags & JX_ROUTE_PAGE))
-		return http_reply_view(req, status, "error", p);
-	if (!req->is_api && req->match.route == NULL)
-		return http_reply_view(req, status, "error", p);
-	http_reply_json(req, status, p);
-	req->content_type = "application/problem+json; charset=utf-8";
-	return status;
-}
-
-/* The layout's data: title, language, CSRF token, user, menu. */
-static cJSON *
-http_page(jx_req *req, const cJSON *data)
-{
-	cJSON *page = cJSON_CreateObject();
-	const cJSON *title = cJSON_GetObjectItemCaseSensitive(data, "title");
-	cJSON *menu = cJSON_AddArrayToObject(page, "menu");
-
-	if (cJSON_IsString(title))
-		cJSON_AddStringToObject(page, "title", title->valuestring);
-	cJSON_AddStringToObject(page, "lang", req->lang);
-	cJSON_AddStringToObject(page, "csrf_token",
-	                        req->csrf_token ? req->csrf_token : "");
-	cJSON_AddStringToObject(page, "path", req->path);
-	auth_page_user(req, page);
-	for (int i = 0; i < app.nmenu; i++) {
-		const struct menu_entry *m = &app.menu[i];
-
-		if (!auth_menu_visible(req, m))
-			continue;
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "label", http_t(req, m->label_key));
-		cJSON_AddStringToObject(e, "href", m->href);
-		cJSON_AddBoolToObject(e, "active",
-		                      strcmp(req->path, m->href) == 0);
-		cJSON_AddItemToArray(menu, e);
-	}
-	return page;
-}
-
-int
-http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
-{
-	struct worker *w = req->worker;
-	char err[512];
-	cJSON *page;
-	int rc;
-
-	if (data == NULL)
-		data = cJSON_CreateObject();
-	if (req->is_api)
-		return http_reply_json(req, status, data);
-	if (w->lua == NULL) {
-		cJSON_Delete(data);
-		return http_set(req, 500, "text/plain; charset=utf-8",
-		                "template engine unavailable\n", 28);
-	}
-	page = http_page(req, data);
-	buf_reset(&req->body);
-	rc = render_page(w->lua, tmpl, data, page, req->lang, &req->body, err,
-	                 sizeof(err));
-	cJSON_Delete(page);
-	cJSON_Delete(data);
-	if (rc != 0) {
-		static const char msg[] =
-		    "<!doctype html><html lang=\"zh-CN\"><head>"
-		    "<meta charset=\"utf-8\"><title>错误 Error</title>"
-		    "</head><body><main><h1>页面出错 Page error</h1>"
-		    "<p>请稍后再试。Please try again later.</p></main>"
-		    "</body></html>";
-
-		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
-		return http_set(req, 500, "text/html; charset=utf-8", msg,
-		                sizeof(msg) - 1);
-	}
-	req->status = status;
-	req->content_type = "text/html; charset=utf-8";
-	return status;
-}
-
-int
-http_reply_redirect(jx_req *req, const char *location)
-{
-	/* Local paths only: never an open redirect. */
-	struct buf enc;
-
-	if (location == NULL || location[0] != '/' || location[1] == '/' ||
-	    location[1] == '\\')
-		location = "/";
-	/* Spaces, controls and non-ASCII bytes are percent-encoded: a
-	 * header carries none of them raw. */
-	buf_init(&enc);
-	for (const unsigned char *p = (const unsigned char *)location; *p;
-	     p++) {
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"')
-			buf_printf(&enc, "%%%02X", *p);
-		else
-			buf_append(&enc, p, 1);
-	}
-	http_add_header(req, "Location", arena_strdup(req->arena, enc.data));
-	buf_free(&enc);
-	return http_set(req, 303, NULL, NULL, 0);
-}
-
-char *
-http_render(jx_req *req, const char *tmpl, const cJSON *data)
-{
-	struct buf out;
-	char err[512];
-	char *s = NULL;
-
-	if (req->worker->lua == NULL)
-		return NULL;
-	buf_init(&out);
-	if (render_template(req->worker->lua, tmpl, data, req->lang, &out, err,
-	                    sizeof(err)) == 0)
-		s = arena_strndup(req->arena, out.data ? out.data : "",
-		                  out.len);
-	else
-		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
-	buf_free(&out);
-	return s;
-}
-
-const char *
-http_t(jx_req *req, const char *key)
-{
-	if (req->worker->lua == NULL)
-		return key;
-	return arena_strdup(req->arena,
-	                    render_t(req->worker->lua, req->lang, key));
-}
-
 /* ---- dispatch ------------------------------------------------------- */
 
 static const char *
@@ -634,6 +375,46 @@ http_same_origin(jx_req *req)
 	return strcasecmp(o + 3, host) == 0;
 }
 
+/* The password-change gate: 0 to go on, or the status of the reply made
+ * (a redirect to the form, or 403) while the account must change its
+ * initial password first. */
+static int
+http_gate(jx_req *req)
+{
+	static const char *const allowed[] = {
+	    "GET /api/v1/me",
+	    "PUT /api/v1/me/password",
+	    "DELETE /api/v1/session",
+	    "POST /api/v1/session",
+	    "POST /api/v1/password-recovery",
+	    "POST /api/v1/password-recovery/verify",
+	    "GET /me/password",
+	    "POST /me/password",
+	    "POST /logout",
+	    "GET /login",
+	    "POST /login",
+	    "GET /healthz",
+	    NULL};
+	const struct route *rt = req->match.route;
+
+	if (!req->must_change)
+		return 0;
+	for (int i = 0; allowed[i] != NULL; i++) {
+		size_t n = strlen(rt->method);
+
+		if (strncmp(allowed[i], rt->method, n) == 0 &&
+		    allowed[i][n] == ' ' &&
+		    strcmp(allowed[i] + n + 1, rt->pattern) == 0)
+			return 0;
+	}
+	if (!req->is_api && strcmp(req->method, "GET") == 0)
+		return http_reply_redirect(req, "/me/password");
+	return http_reply_problem(req, 403, "password-change-required",
+	                          "Password change required",
+	                          "Change the initial password first "
+	                          "(PUT /api/v1/me/password).");
+}
+
 static int
 http_route(jx_req *req)
 {
@@ -685,7 +466,7 @@ http_route(jx_req *req)
 	/* The password-change gate holds for every route once logged in,
 	 * public ones included (they would show the logged-in page). */
 	if (req->account_id != 0) {
-		int rc = auth_gate(req);
+		int rc = http_gate(req);
 
 		if (rc != 0)
 			return rc;
@@ -778,7 +559,7 @@ static int
 http_dispatch(struct mg_connection *conn)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	struct worker *w = worker_get();
+	struct thread *w = thread_worker();
 	jx_req req;
 	int64_t dur;
 

@@ -9,6 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *
+identity_grade_label(int grade)
+{
+	static const char *const labels[] = {
+	    "一年级", "二年级", "三年级", "四年级", "五年级", "六年级",
+	    "七年级", "八年级", "九年级", "高一",   "高二",   "高三"};
+
+	return grade >= 1 && grade <= 12 ? labels[grade - 1] : "";
+}
+
 static const char *const identity_role_order =
     "CASE role WHEN 'city_admin' THEN 0 WHEN 'district_admin' THEN 1 "
     "WHEN 'school_admin' THEN 2 WHEN 'base_admin' THEN 3 "
@@ -164,7 +174,7 @@ identity_json(jx_db *db, struct arena *a, const struct jx_identity *i)
 		school = arena_strdup(a, db_text(st, 0));
 		if (!db_is_null(st, 1))
 			class_name = arena_sprintf(
-			    a, "%s%s", org_grade_label((int)db_int(st, 2)),
+			    a, "%s%s", identity_grade_label((int)db_int(st, 2)),
 			    db_text(st, 1));
 		district = arena_strdup(a, db_text(st, 3));
 		child = arena_strdup(a, db_text(st, 4));
@@ -270,9 +280,10 @@ identity_list(jx_db *db, struct arena *a, int64_t account_id)
 		if (!db_is_null(st, 7))
 			cJSON_AddStringToObject(
 			    o, "class_name",
-			    arena_sprintf(a, "%s%s",
-			                  org_grade_label((int)db_int(st, 8)),
-			                  db_text(st, 7)));
+			    arena_sprintf(
+			        a, "%s%s",
+			        identity_grade_label((int)db_int(st, 8)),
+			        db_text(st, 7)));
 		else
 			cJSON_AddNullToObject(o, "class_name");
 		cJSON_AddItemToObject(

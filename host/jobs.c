@@ -8,7 +8,6 @@
  */
 #include "host.h"
 #include "luaenv.h"
-#include "org.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -257,13 +256,12 @@ static void *
 jobs_helper_main(void *p)
 {
 	struct jobs_helper *h = p;
-	jx_db *db = db_open(app.db_path);
-	struct luaenv *lua = orgsvc_thread_begin(db);
+	struct thread *t = thread_begin(NULL, THREAD_LUA);
 
 	/* Without a connection or a Lua state the helper still runs fn:
 	 * its calls fail as they would on any thread without them. */
 	h->fn(h->arg, h->i);
-	orgsvc_thread_end(lua, db);
+	thread_end(t);
 	return NULL;
 }
 
@@ -293,8 +291,8 @@ jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
 		k = 1;
 	for (int i = 1; i < k; i++) {
 		h[i] = (struct jobs_helper){.fn = fn, .arg = arg, .i = i};
-		h[i].started = jobs_thread_start(&h[i].thread, jobs_helper_main,
-		                                 &h[i]) == 0;
+		h[i].started =
+		    thread_start(&h[i].thread, jobs_helper_main, &h[i]) == 0;
 		if (!h[i].started) /* do its share here instead */
 			fn(arg, i);
 	}
@@ -306,71 +304,20 @@ jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
 	return k;
 }
 
-int
-jobs_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	pthread_attr_t attr;
-	int rc;
-
-	if (pthread_attr_init(&attr) != 0)
-		return -1;
-	rc = pthread_attr_setstacksize(&attr, JX_THREAD_STACK) == 0 &&
-	             pthread_create(t, &attr, fn, arg) == 0
-	         ? 0
-	         : -1;
-	pthread_attr_destroy(&attr);
-	return rc;
-}
-
-struct jobs_big_call {
-	void (*fn)(void *);
-	void *arg;
-};
-
-static void *
-jobs_big_main(void *p)
-{
-	struct jobs_big_call *c = p;
-
-	c->fn(c->arg);
-	return NULL;
-}
-
-int
-jobs_on_big_stack(void (*fn)(void *), void *arg)
-{
-	struct jobs_big_call c = {fn, arg};
-	pthread_attr_t attr;
-	size_t size = 0;
-	pthread_t t;
-
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-		pthread_attr_getstacksize(&attr, &size);
-		pthread_attr_destroy(&attr);
-	}
-	if (size >= JX_THREAD_STACK / 2) {
-		fn(arg);
-		return 0;
-	}
-	if (jobs_thread_start(&t, jobs_big_main, &c) != 0)
-		return -1;
-	pthread_join(t, NULL);
-	return 0;
-}
-
 static void *
 jobs_main(void *arg)
 {
-	jx_db *db = db_open(app.db_path);
-	struct luaenv *lua;
+	/* Jobs apply rules too (initial passwords in imports). */
+	struct thread *t = thread_begin(NULL, THREAD_LUA);
+	jx_db *db = t != NULL ? t->db : NULL;
+	struct luaenv *lua = t != NULL ? t->lua : NULL;
 
 	(void)arg;
 	if (db == NULL) {
 		jx_log(JX_LOG_ERROR, "jobs", "job thread has no database");
+		thread_end(t);
 		return NULL;
 	}
-	/* Jobs apply rules too (initial passwords in imports). */
-	lua = orgsvc_thread_begin(db);
 	pthread_mutex_lock(&jobs.mu);
 	while (!jobs.stop) {
 		struct timespec ts;
@@ -388,7 +335,7 @@ jobs_main(void *arg)
 		pthread_cond_timedwait(&jobs.cv, &jobs.mu, &ts);
 	}
 	pthread_mutex_unlock(&jobs.mu);
-	orgsvc_thread_end(lua, db);
+	thread_end(t);
 	return NULL;
 }
 
@@ -396,7 +343,7 @@ int
 jobs_start(void)
 {
 	jobs.stop = 0;
-	if (jobs_thread_start(&jobs.thread, jobs_main, NULL) != 0)
+	if (thread_start(&jobs.thread, jobs_main, NULL) != 0)
 		return -1;
 	jobs.running = 1;
 	return 0;

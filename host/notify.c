@@ -30,7 +30,6 @@
 #include "crypto.h"
 #include "host.h"
 #include "luaenv.h"
-#include "org.h"
 
 #include <stdint.h>
 #include <stddef.h>
@@ -571,11 +570,9 @@ notify_deliver_batch(jx_db *db, struct notify_row *rows, int n)
 static void *
 notify_lane(void *arg)
 {
-	jx_db *db = db_open(app.db_path);
-	int lane = (int)(intptr_t)arg;
-
 	/* A channel reads with host->thread_db: this lane's connection. */
-	orgsvc_set_db(db);
+	struct thread *t = thread_begin(NULL, 0);
+	int lane = (int)(intptr_t)arg;
 	pthread_mutex_lock(&nt.lmu);
 	while (!nt.stop) {
 		struct notify_batch *from;
@@ -603,9 +600,7 @@ notify_lane(void *arg)
 		pthread_cond_broadcast(&nt.ldone);
 	}
 	pthread_mutex_unlock(&nt.lmu);
-	orgsvc_set_db(NULL);
-	if (db != NULL)
-		db_close(db);
+	thread_end(t);
 	return NULL;
 }
 
@@ -639,19 +634,20 @@ notify_run_due(jx_db *db)
 static void *
 notify_main(void *arg)
 {
-	jx_db *db = db_open(app.db_path);
-	struct luaenv *lua;
+	/* Channels and the subscribers of notify.result run here: they get
+	 * this thread's connection and a Lua state for district rules. */
+	struct thread *t = thread_begin(NULL, THREAD_LUA);
+	jx_db *db = t != NULL ? t->db : NULL;
+	struct luaenv *lua = t != NULL ? t->lua : NULL;
 	int batch = nt.batch;
 
 	(void)arg;
 	if (db == NULL) {
 		jx_log(JX_LOG_ERROR, "notify",
 		       "delivery thread has no database");
+		thread_end(t);
 		return NULL;
 	}
-	/* Channels and the subscribers of notify.result run here: they get
-	 * this thread's connection and a Lua state for district rules. */
-	lua = orgsvc_thread_begin(db);
 	pthread_mutex_lock(&nt.mu);
 	while (!nt.stop) {
 		struct timespec ts;
@@ -674,7 +670,7 @@ notify_main(void *arg)
 		pthread_cond_timedwait(&nt.cv, &nt.mu, &ts);
 	}
 	pthread_mutex_unlock(&nt.mu);
-	orgsvc_thread_end(lua, db);
+	thread_end(t);
 	return NULL;
 }
 
@@ -706,15 +702,15 @@ notify_start(void)
 		return -1;
 	}
 	for (int i = 0; nt.lanes != NULL && i < l; i++) {
-		if (jobs_thread_start(&nt.lanes[i], notify_lane,
-		                      (void *)(intptr_t)i) != 0) {
+		if (thread_start(&nt.lanes[i], notify_lane,
+		                 (void *)(intptr_t)i) != 0) {
 			notify_stop();
 			return -1;
 		}
 		nt.nlanes++;
 	}
 	for (int i = 0; i < w; i++) {
-		if (jobs_thread_start(&nt.threads[i], notify_main, NULL) != 0) {
+		if (thread_start(&nt.threads[i], notify_main, NULL) != 0) {
 			notify_stop();
 			return -1;
 		}

@@ -4,9 +4,13 @@
  * (org.h): one person per phone, one account per person, one identity
  * per role and scope. A phone that already has an account gets one more
  * identity, never a second account.
+ *
+ * Layering: the service calls down (db, rules, events, notify, audit,
+ * access); the endpoints at the end also call the reply toolkit
+ * (reply.c) and the request's input (http.c). Nothing below calls back
+ * in: the dispatcher reaches the endpoints only through the route table.
  */
 #include "org.h"
-#include "auth.h"
 #include "crypto.h"
 #include "luaenv.h"
 
@@ -15,16 +19,6 @@
 #include <string.h>
 
 #define ORG_ALNUM "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-const char *
-org_grade_label(int grade)
-{
-	static const char *const labels[] = {
-	    "一年级", "二年级", "三年级", "四年级", "五年级", "六年级",
-	    "七年级", "八年级", "九年级", "高一",   "高二",   "高三"};
-
-	return grade >= 1 && grade <= 12 ? labels[grade - 1] : "";
-}
 
 int
 org_phone_valid(const char *phone)
@@ -73,7 +67,7 @@ org_sms_gateway(jx_db *db, int64_t district)
 	st = db_query(db, "SELECT code FROM districts WHERE id = ?", "i",
 	              district);
 	if (st != NULL && db_step(st) == JX_DB_ROW)
-		on = auth_district_has(db_text(st, 0), "sms");
+		on = access_district_has(db_text(st, 0), "sms");
 	db_finish(st);
 	return on;
 }
@@ -689,7 +683,7 @@ route_districts(jx_req *req, void *ud)
 static int
 route_schools(jx_req *req, void *ud)
 {
-	int64_t did = jx_host_table.req_param_id(req, "did");
+	int64_t did = http_param_id(req, "did");
 	cJSON *rows;
 
 	/* The city admin sees every district, but only existing ones. */
@@ -713,7 +707,7 @@ route_school_create(jx_req *req, void *ud)
 {
 	static const char *const stages[] = {
 	    "primary", "junior", "senior", "nine_year", "twelve_year", NULL};
-	int64_t did = jx_host_table.req_param_id(req, "did"), id;
+	int64_t did = http_param_id(req, "did"), id;
 	jx_db *db = req->worker->db;
 	const char *code, *name, *stage;
 	cJSON *body, *o;
@@ -830,7 +824,7 @@ fail:
 static int
 route_district_admin(jx_req *req, void *ud)
 {
-	int64_t did = jx_host_table.req_param_id(req, "did");
+	int64_t did = http_param_id(req, "did");
 
 	if (!org_role(req, "city_admin"))
 		return did > 0 && access_may(req->worker->db, req->identity,
@@ -847,7 +841,7 @@ route_district_admin(jx_req *req, void *ud)
 static int
 route_school_admin(jx_req *req, void *ud)
 {
-	int64_t sid = jx_host_table.req_param_id(req, "sid"), did;
+	int64_t sid = http_param_id(req, "sid"), did;
 	jx_db *db = req->worker->db;
 
 	if (sid < 0)

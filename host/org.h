@@ -74,18 +74,9 @@ void org_national_mask(const char *no, char *out, size_t outlen);
 int org_national_seal_existing(jx_db *db);
 /* The account's unused initial password (malloc'ed) or NULL. */
 char *org_initial_password(jx_db *db, int64_t account);
-/* The thread's Lua state for rules (workers and the job thread). */
-void orgsvc_set_lua(struct luaenv *L);
-/* The thread's connection (workers and the job thread). */
+/* Lends db to a plugin's init as the thread's (plugin.c; thread.c owns
+ * the thread's set). */
 void orgsvc_set_db(jx_db *db);
-jx_db *orgsvc_get_db(void);
-struct luaenv *orgsvc_get_lua(void);
-/* A background thread's working set: its own Lua state (for district
- * rules) bound with db as the thread's (thread_db, rule_call). Returns the
- * state (NULL when it could not be made: rule calls then fail). */
-struct luaenv *orgsvc_thread_begin(jx_db *db);
-/* Unbinds and frees both (either may be NULL). */
-void orgsvc_thread_end(struct luaenv *lua, jx_db *db);
 struct jx_org_v1;
 extern const struct jx_org_v1 orgsvc_table;
 

@@ -1,7 +1,12 @@
 /*
  * orgsvc.c — the organisation service table handed to plugins (jx/org.h)
  * and ID-number sealing. Rules need a Lua state: the calling thread's
- * (a request worker's, or the job thread's).
+ * (thread_lua: a request worker's, the job thread's, a delivery
+ * worker's).
+ *
+ * Layering: a thin table over org.c, identity.c (grade labels),
+ * crypto.c and thread.c; only hostapi.c (the host table's service) and
+ * the command line call it, so no request or thread code depends on it.
  */
 #include "crypto.h"
 #include "host.h"
@@ -14,52 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Thread_local struct luaenv *orgsvc_lua;
-static _Thread_local jx_db *orgsvc_db;
-
-void
-orgsvc_set_lua(struct luaenv *L)
-{
-	orgsvc_lua = L;
-}
-
+/* plugin.c lends the loader's connection to a plugin's init as the
+ * thread's (thread_db): kept for the loader until it calls thread_begin
+ * and thread_end itself. */
 void
 orgsvc_set_db(jx_db *db)
 {
-	orgsvc_db = db;
-}
+	static _Thread_local struct thread *lent;
 
-jx_db *
-orgsvc_get_db(void)
-{
-	return orgsvc_db;
-}
-
-struct luaenv *
-orgsvc_get_lua(void)
-{
-	return orgsvc_lua;
-}
-
-struct luaenv *
-orgsvc_thread_begin(jx_db *db)
-{
-	struct luaenv_opts lo;
-
-	http_lua_opts(&lo);
-	orgsvc_lua = luaenv_new(&lo);
-	orgsvc_db = db;
-	return orgsvc_lua;
-}
-
-void
-orgsvc_thread_end(struct luaenv *lua, jx_db *db)
-{
-	orgsvc_lua = NULL;
-	orgsvc_db = NULL;
-	if (lua != NULL)
-		luaenv_free(lua);
-	db_close(db);
+	if (db != NULL) {
+		lent = thread_begin(db, 0);
+	} else {
+		thread_end(lent);
+		lent = NULL;
+	}
 }
 
 /* Bytes in the UTF-8 character at s; 1 for a stray or broken byte. */
@@ -350,15 +323,15 @@ orgsvc_account(jx_db *db, int64_t district, int64_t person, const char *login,
                const char *role, const char *phone, char *initial,
                size_t initial_len, char *err, size_t errlen)
 {
-	return org_account(db, orgsvc_lua, district, person, login, role, phone,
-	                   initial, initial_len, err, errlen);
+	return org_account(db, thread_lua(), district, person, login, role,
+	                   phone, initial, initial_len, err, errlen);
 }
 
 static int
 orgsvc_reset(jx_db *db, int64_t account, char *out, size_t outlen, char *err,
              size_t errlen)
 {
-	return org_reset_password(db, orgsvc_lua, account, out, outlen, err,
+	return org_reset_password(db, thread_lua(), account, out, outlen, err,
 	                          errlen);
 }
 
@@ -366,7 +339,7 @@ static int
 orgsvc_rules_check(jx_db *db, int64_t district, const char *source, char *err,
                    size_t errlen)
 {
-	return org_rules_check(db, orgsvc_lua, district, source, err, errlen);
+	return org_rules_check(db, thread_lua(), district, source, err, errlen);
 }
 
 char *
@@ -389,7 +362,7 @@ org_initial_password(jx_db *db, int64_t account)
 const struct jx_org_v1 orgsvc_table = {
     .size = sizeof(struct jx_org_v1),
     .phone_valid = org_phone_valid,
-    .grade_label = org_grade_label,
+    .grade_label = identity_grade_label,
     .adult = org_adult,
     .account = orgsvc_account,
     .identity = org_identity,

@@ -276,7 +276,7 @@ route_bind_post(jx_req *req, void *ud)
 static int
 route_child_reset_confirm(jx_req *req, void *ud)
 {
-	int64_t aid = jx_host_table.req_param_id(req, "aid");
+	int64_t aid = http_param_id(req, "aid");
 	jx_stmt *st =
 	    db_query(req->worker->db,
 	             "SELECT a.login, p.name FROM accounts a JOIN "
@@ -306,7 +306,7 @@ static int
 route_child_reset(jx_req *req, void *ud)
 {
 	cJSON *o = NULL;
-	int rc = account_reset(req, jx_host_table.req_param_id(req, "aid"), &o);
+	int rc = account_reset(req, http_param_id(req, "aid"), &o);
 
 	if (rc != 0)
 		return rc;

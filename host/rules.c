@@ -15,7 +15,7 @@
 #include <string.h>
 
 /* A district's chunk, loaded and called on a stack that its recursion
- * cannot exhaust (jobs_on_big_stack). */
+ * cannot exhaust (thread_on_big_stack). */
 struct rules_run {
 	struct luaenv *L;
 	int64_t district, version;
@@ -49,7 +49,7 @@ static int
 rules_run(void (*fn)(void *), struct rules_run *r)
 {
 	r->rc = -1;
-	if (jobs_on_big_stack(fn, r) != 0)
+	if (thread_on_big_stack(fn, r) != 0)
 		snprintf(r->err, r->errlen, "no thread for the rules");
 	return r->rc;
 }
@@ -211,7 +211,7 @@ rules_not_found(jx_req *req)
 static int
 rules_scope(jx_req *req, int64_t *district)
 {
-	*district = jx_host_table.req_param_id(req, "did");
+	*district = http_param_id(req, "did");
 	if (*district <= 0 ||
 	    db_one(req->worker->db, "SELECT id FROM districts WHERE id = ?",
 	           "i", *district) <= 0 ||

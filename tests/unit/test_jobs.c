@@ -8,7 +8,6 @@
  */
 #include "check.h"
 #include "host.h"
-#include "org.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -26,7 +25,7 @@ static void
 par_fn(void *arg, int i)
 {
 	struct par *p = arg;
-	jx_db *db = orgsvc_get_db();
+	jx_db *db = thread_db();
 
 	p->seen[i]++;
 	p->tid[i] = pthread_self();
@@ -132,9 +131,10 @@ main(void)
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		int want = cores >= 4 ? 4 : (int)cores, k;
 		int64_t jobs = db_one(db, "SELECT COUNT(*) FROM jobs", "");
+		struct thread *t;
 
 		app.db_path = path;
-		orgsvc_set_db(db);
+		t = thread_begin(db, 0);
 		k = jobs_parallel(par_fn, &p, 4);
 		CHECK(k == want);
 		for (int i = 0; i < 64; i++)
@@ -147,7 +147,7 @@ main(void)
 		memset(&p, 0, sizeof(p));
 		CHECK(jobs_parallel(par_fn, &p, 0) == 1);
 		CHECK(p.seen[0] == 1 && p.seen[1] == 0);
-		orgsvc_set_db(NULL);
+		thread_end(t);
 		app.db_path = NULL;
 	}
 

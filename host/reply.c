@@ -1,0 +1,267 @@
+/*
+ * reply.c — the reply toolkit: everything that makes a request's reply
+ * in its jx_req (status, content type, body, extra headers) for http.c
+ * to send: JSON, problem+json (with the error id and the full-disk 507
+ * every 5xx gets), pages rendered from a template inside the layout
+ * (title, language, CSRF token, user, menu), redirects and raw bodies,
+ * and the template and i18n helpers handlers use.
+ *
+ * Layering: reply.c calls down only (arena, problem objects, render,
+ * the caller's identity for the layout through auth.c, the thread's
+ * Lua state); the dispatcher (http.c) and every endpoint, host or
+ * plugin, call it, and it calls none of them. The http_ prefix stays:
+ * these are the HTTP replies every host module has always called.
+ */
+#include "auth.h"
+#include "crypto.h"
+#include "host.h"
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+http_add_header(jx_req *req, const char *name, const char *value)
+{
+	/* Header values never carry line breaks (response splitting). */
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return;
+	buf_printf(&req->headers, "%s: %s\r\n", name, value);
+}
+
+static int
+reply_set(jx_req *req, int status, const char *ctype, const void *data,
+          size_t len)
+{
+	req->status = status;
+	req->content_type = ctype;
+	buf_reset(&req->body);
+	if (len > 0)
+		buf_append(&req->body, data, len);
+	return status;
+}
+
+int
+http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
+               size_t len, const char *extra)
+{
+	if (extra != NULL)
+		buf_puts(&req->headers, extra);
+	return reply_set(req, status, arena_strdup(req->arena, ctype), data,
+	                 len);
+}
+
+const char *
+http_problem_message(jx_req *req)
+{
+	const cJSON *p = req->last_problem, *m;
+
+	m = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "errors"),
+	                       0),
+	    "message");
+	if (!cJSON_IsString(m))
+		m = cJSON_GetObjectItemCaseSensitive(p, "detail");
+	return cJSON_IsString(m) ? m->valuestring : NULL;
+}
+
+int
+http_reply_json(jx_req *req, int status, cJSON *body)
+{
+	size_t n;
+	char *s;
+
+	if (body == NULL)
+		return reply_set(req, status, NULL, NULL, 0);
+	s = json_print(body, &n);
+	cJSON_Delete(body);
+	reply_set(req, status, "application/json; charset=utf-8", s, n);
+	free(s);
+	return status;
+}
+
+/* Seconds a client waits before trying again after a full disk: long
+ * enough for an operator's alert to be acted on, short enough that a
+ * parent's retry succeeds once space is back. */
+#define REPLY_FULL_RETRY_AFTER "120"
+
+static cJSON *
+reply_problem_for_request(jx_req *req, int *status, const char *type,
+                          const char *title, const char *detail)
+{
+	char id[17], text[512];
+	cJSON *p;
+
+	if (*status < 500)
+		return problem_new(*status, type, title, detail, req->errors);
+	/* Every storage failure of the request ends up here as a 500 from
+	 * its handler, whatever plugin: a full disk (the worker's
+	 * connection knows) is the client's to retry, not a fault. */
+	if (*status == 500 && req->worker != NULL && req->worker->db != NULL &&
+	    db_storage_full(req->worker->db)) {
+		*status = 507;
+		type = "storage-full";
+		title = problem_status_title(507);
+		detail = "The server's storage is full; nothing was changed. "
+		         "Try again later.";
+		http_add_header(req, "Retry-After", REPLY_FULL_RETRY_AFTER);
+	}
+	/* An id the operator finds in the log beside the cause. */
+	crypto_token(id, 8);
+	jx_log(JX_LOG_ERROR, "http", "error %s: %d %s on %s %s: %s", id,
+	       *status, type ? type : "error", req->method ? req->method : "",
+	       req->path ? req->path : "",
+	       req->worker && req->worker->db ? db_errmsg(req->worker->db)
+	                                      : "");
+	snprintf(text, sizeof(text), "%s (error id %s)",
+	         detail ? detail : (title ? title : "Error"), id);
+	p = problem_new(*status, type, title, text, req->errors);
+	cJSON_AddStringToObject(p, "error_id", id);
+	return p;
+}
+
+int
+http_reply_problem(jx_req *req, int status, const char *type, const char *title,
+                   const char *detail)
+{
+	cJSON *p = reply_problem_for_request(req, &status, type, title, detail);
+
+	req->errors = NULL;
+	/* Pages that show a form again read the reason from here. */
+	if (req->last_problem != NULL)
+		cJSON_Delete(req->last_problem);
+	req->last_problem = cJSON_Duplicate(p, 1);
+	if (!req->is_api && req->match.route != NULL &&
+	    (req->match.route->flags & JX_ROUTE_PAGE))
+		return http_reply_view(req, status, "error", p);
+	if (!req->is_api && req->match.route == NULL)
+		return http_reply_view(req, status, "error", p);
+	http_reply_json(req, status, p);
+	req->content_type = "application/problem+json; charset=utf-8";
+	return status;
+}
+
+/* The layout's data: title, language, CSRF token, user, menu. */
+static cJSON *
+reply_page(jx_req *req, const cJSON *data)
+{
+	cJSON *page = cJSON_CreateObject();
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(data, "title");
+	cJSON *menu = cJSON_AddArrayToObject(page, "menu");
+
+	if (cJSON_IsString(title))
+		cJSON_AddStringToObject(page, "title", title->valuestring);
+	cJSON_AddStringToObject(page, "lang", req->lang);
+	cJSON_AddStringToObject(page, "csrf_token",
+	                        req->csrf_token ? req->csrf_token : "");
+	cJSON_AddStringToObject(page, "path", req->path);
+	auth_page_user(req, page);
+	for (int i = 0; i < app.nmenu; i++) {
+		const struct menu_entry *m = &app.menu[i];
+
+		if (!auth_menu_visible(req, m))
+			continue;
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "label", http_t(req, m->label_key));
+		cJSON_AddStringToObject(e, "href", m->href);
+		cJSON_AddBoolToObject(e, "active",
+		                      strcmp(req->path, m->href) == 0);
+		cJSON_AddItemToArray(menu, e);
+	}
+	return page;
+}
+
+int
+http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
+{
+	struct thread *w = req->worker;
+	char err[512];
+	cJSON *page;
+	int rc;
+
+	if (data == NULL)
+		data = cJSON_CreateObject();
+	if (req->is_api)
+		return http_reply_json(req, status, data);
+	if (w->lua == NULL) {
+		cJSON_Delete(data);
+		return reply_set(req, 500, "text/plain; charset=utf-8",
+		                 "template engine unavailable\n", 28);
+	}
+	page = reply_page(req, data);
+	buf_reset(&req->body);
+	rc = render_page(w->lua, tmpl, data, page, req->lang, &req->body, err,
+	                 sizeof(err));
+	cJSON_Delete(page);
+	cJSON_Delete(data);
+	if (rc != 0) {
+		static const char msg[] =
+		    "<!doctype html><html lang=\"zh-CN\"><head>"
+		    "<meta charset=\"utf-8\"><title>错误 Error</title>"
+		    "</head><body><main><h1>页面出错 Page error</h1>"
+		    "<p>请稍后再试。Please try again later.</p></main>"
+		    "</body></html>";
+
+		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
+		return reply_set(req, 500, "text/html; charset=utf-8", msg,
+		                 sizeof(msg) - 1);
+	}
+	req->status = status;
+	req->content_type = "text/html; charset=utf-8";
+	return status;
+}
+
+int
+http_reply_redirect(jx_req *req, const char *location)
+{
+	/* Local paths only: never an open redirect. */
+	struct buf enc;
+
+	if (location == NULL || location[0] != '/' || location[1] == '/' ||
+	    location[1] == '\\')
+		location = "/";
+	/* Spaces, controls and non-ASCII bytes are percent-encoded: a
+	 * header carries none of them raw. */
+	buf_init(&enc);
+	for (const unsigned char *p = (const unsigned char *)location; *p;
+	     p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '"')
+			buf_printf(&enc, "%%%02X", *p);
+		else
+			buf_append(&enc, p, 1);
+	}
+	http_add_header(req, "Location", arena_strdup(req->arena, enc.data));
+	buf_free(&enc);
+	return reply_set(req, 303, NULL, NULL, 0);
+}
+
+char *
+http_render(jx_req *req, const char *tmpl, const cJSON *data)
+{
+	struct buf out;
+	char err[512];
+	char *s = NULL;
+
+	if (req->worker->lua == NULL)
+		return NULL;
+	buf_init(&out);
+	if (render_template(req->worker->lua, tmpl, data, req->lang, &out, err,
+	                    sizeof(err)) == 0)
+		s = arena_strndup(req->arena, out.data ? out.data : "",
+		                  out.len);
+	else
+		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
+	buf_free(&out);
+	return s;
+}
+
+const char *
+http_t(jx_req *req, const char *key)
+{
+	if (req->worker->lua == NULL)
+		return key;
+	return arena_strdup(req->arena,
+	                    render_t(req->worker->lua, req->lang, key));
+}
