@@ -653,10 +653,26 @@ plugin_protect(int i, int *prot)
 	}
 }
 
-static const char *
-plan_owner(int plugin)
+/* Fails the plugin of lost, which clashed with won, saying why won won. */
+static void
+plan_clash(const struct plan_entry *lost, const struct plan_entry *won,
+           const int *prot)
 {
-	return plugin < 0 ? "host" : app.plugins[plugin].name;
+	struct plugin *p = &app.plugins[lost->plugin];
+	const char *why = won->plugin < 0 ? "the host's own"
+	                  : prot[won->plugin] && !prot[lost->plugin]
+	                      ? (app.plugins[won->plugin].shipped
+	                             ? "shipped"
+	                             : "needed by a shipped plugin")
+	                      : "loaded first";
+
+	plugin_fail(p, PLUGIN_FAILED,
+	            "route %s %s of plugin %s clashes with %s %s of %s %s, "
+	            "which wins (%s)",
+	            lost->method, lost->pattern, p->name, won->method,
+	            won->pattern, won->plugin < 0 ? "the" : "plugin",
+	            won->plugin < 0 ? "host" : app.plugins[won->plugin].name,
+	            why);
 }
 
 /* Checks every route table before any init: the host's tables, then each
@@ -749,29 +765,8 @@ plugin_routes_plan(void)
 					                prot[i]
 					            ? a->plugin
 					            : i;
-					plugin_fail(
-					    &app.plugins[loser], PLUGIN_FAILED,
-					    "route %s %s of plugin %s clashes "
-					    "with %s %s of %s %s, which wins%s",
-					    loser == i ? b->method : a->method,
-					    loser == i ? b->pattern
-					               : a->pattern,
-					    app.plugins[loser].name,
-					    loser == i ? a->method : b->method,
-					    loser == i ? a->pattern
-					               : b->pattern,
-					    (loser == i ? a->plugin : i) < 0
-					        ? "the"
-					        : "plugin",
-					    plan_owner(loser == i ? a->plugin
-					                          : i),
-					    (loser == i ? a->plugin : i) < 0
-					        ? " (the host's own)"
-					    : prot[loser == i ? a->plugin
-					                      : i] &&
-					            !prot[loser]
-					        ? " (shipped)"
-					        : " (loaded first)");
+					plan_clash(loser == i ? b : a,
+					           loser == i ? a : b, prot);
 				}
 				for (int q = 0; q < n; q++)
 					if (plan[q].plugin == loser)
