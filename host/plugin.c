@@ -308,30 +308,35 @@ plugin_open(struct plugin *p)
 		plugin_fail(p, PLUGIN_FAILED, "jx_plugin_entry returned NULL");
 		return;
 	}
-	/* size first: a 1.x descriptor (no size) reads as a tiny size or
-	 * a pointer, never as a 2.x table */
+	/* size first: a 1.x descriptor (no size) reads its two ints as a
+	 * size of 1 or far too large, never as a 2.x table */
 	if (d->size < offsetof(struct jx_plugin, abi_minor) + sizeof(int) ||
-	    d->abi_major != JX_ABI_MAJOR) {
+	    d->size > 4096) {
+		plugin_fail(
+		    p, PLUGIN_FAILED,
+		    "not an ABI %d descriptor (no size first: built for "
+		    "ABI 1?); this host has ABI %d.%d",
+		    JX_ABI_MAJOR, JX_ABI_MAJOR, JX_ABI_MINOR);
+		return;
+	}
+	if (d->abi_major != JX_ABI_MAJOR) {
 		plugin_fail(p, PLUGIN_FAILED,
 		            "ABI %d is not supported by this host (ABI %d.%d)",
-		            d->size >= offsetof(struct jx_plugin, abi_major) +
-		                           sizeof(int)
-		                ? d->abi_major
-		                : 1,
-		            JX_ABI_MAJOR, JX_ABI_MINOR);
+		            d->abi_major, JX_ABI_MAJOR, JX_ABI_MINOR);
 		return;
+	}
+	/* the version shows in `jiaxiao plugins` even when refused */
+	if (d->size >=
+	        offsetof(struct jx_plugin, version) + sizeof(d->version) &&
+	    d->version != NULL) {
+		free(p->version);
+		p->version = strdup(d->version);
 	}
 	if (d->abi_minor > JX_ABI_MINOR) {
 		plugin_fail(p, PLUGIN_FAILED,
 		            "needs ABI %d.%d, this host has ABI %d.%d",
 		            d->abi_major, d->abi_minor, JX_ABI_MAJOR,
 		            JX_ABI_MINOR);
-		return;
-	}
-	if (d->size > 4096) {
-		plugin_fail(p, PLUGIN_FAILED,
-		            "descriptor size %zu is not a descriptor's",
-		            d->size);
 		return;
 	}
 	if (d->name == NULL || strcmp(d->name, p->name) != 0) {
