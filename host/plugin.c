@@ -308,30 +308,35 @@ plugin_open(struct plugin *p)
 		plugin_fail(p, PLUGIN_FAILED, "jx_plugin_entry returned NULL");
 		return;
 	}
-	/* size first: a 1.x descriptor (no size) reads as a tiny size or
-	 * a pointer, never as a 2.x table */
+	/* size first: a 1.x descriptor (no size) reads its two ints as a
+	 * size of 1 or far too large, never as a 2.x table */
 	if (d->size < offsetof(struct jx_plugin, abi_minor) + sizeof(int) ||
-	    d->abi_major != JX_ABI_MAJOR) {
+	    d->size > 4096) {
+		plugin_fail(
+		    p, PLUGIN_FAILED,
+		    "not an ABI %d descriptor (no size first: built for "
+		    "ABI 1?); this host has ABI %d.%d",
+		    JX_ABI_MAJOR, JX_ABI_MAJOR, JX_ABI_MINOR);
+		return;
+	}
+	if (d->abi_major != JX_ABI_MAJOR) {
 		plugin_fail(p, PLUGIN_FAILED,
 		            "ABI %d is not supported by this host (ABI %d.%d)",
-		            d->size >= offsetof(struct jx_plugin, abi_major) +
-		                           sizeof(int)
-		                ? d->abi_major
-		                : 1,
-		            JX_ABI_MAJOR, JX_ABI_MINOR);
+		            d->abi_major, JX_ABI_MAJOR, JX_ABI_MINOR);
 		return;
+	}
+	/* the version shows in `jiaxiao plugins` even when refused */
+	if (d->size >=
+	        offsetof(struct jx_plugin, version) + sizeof(d->version) &&
+	    d->version != NULL) {
+		free(p->version);
+		p->version = strdup(d->version);
 	}
 	if (d->abi_minor > JX_ABI_MINOR) {
 		plugin_fail(p, PLUGIN_FAILED,
 		            "needs ABI %d.%d, this host has ABI %d.%d",
 		            d->abi_major, d->abi_minor, JX_ABI_MAJOR,
 		            JX_ABI_MINOR);
-		return;
-	}
-	if (d->size > 4096) {
-		plugin_fail(p, PLUGIN_FAILED,
-		            "descriptor size %zu is not a descriptor's",
-		            d->size);
 		return;
 	}
 	if (d->name == NULL || strcmp(d->name, p->name) != 0) {
@@ -653,10 +658,26 @@ plugin_protect(int i, int *prot)
 	}
 }
 
-static const char *
-plan_owner(int plugin)
+/* Fails the plugin of lost, which clashed with won, saying why won won. */
+static void
+plan_clash(const struct plan_entry *lost, const struct plan_entry *won,
+           const int *prot)
 {
-	return plugin < 0 ? "host" : app.plugins[plugin].name;
+	struct plugin *p = &app.plugins[lost->plugin];
+	const char *why = won->plugin < 0 ? "the host's own"
+	                  : prot[won->plugin] && !prot[lost->plugin]
+	                      ? (app.plugins[won->plugin].shipped
+	                             ? "shipped"
+	                             : "needed by a shipped plugin")
+	                      : "loaded first";
+
+	plugin_fail(p, PLUGIN_FAILED,
+	            "route %s %s of plugin %s clashes with %s %s of %s %s, "
+	            "which wins (%s)",
+	            lost->method, lost->pattern, p->name, won->method,
+	            won->pattern, won->plugin < 0 ? "the" : "plugin",
+	            won->plugin < 0 ? "host" : app.plugins[won->plugin].name,
+	            why);
 }
 
 /* Checks every route table before any init: the host's tables, then each
@@ -749,29 +770,8 @@ plugin_routes_plan(void)
 					                prot[i]
 					            ? a->plugin
 					            : i;
-					plugin_fail(
-					    &app.plugins[loser], PLUGIN_FAILED,
-					    "route %s %s of plugin %s clashes "
-					    "with %s %s of %s %s, which wins%s",
-					    loser == i ? b->method : a->method,
-					    loser == i ? b->pattern
-					               : a->pattern,
-					    app.plugins[loser].name,
-					    loser == i ? a->method : b->method,
-					    loser == i ? a->pattern
-					               : b->pattern,
-					    (loser == i ? a->plugin : i) < 0
-					        ? "the"
-					        : "plugin",
-					    plan_owner(loser == i ? a->plugin
-					                          : i),
-					    (loser == i ? a->plugin : i) < 0
-					        ? " (the host's own)"
-					    : prot[loser == i ? a->plugin
-					                      : i] &&
-					            !prot[loser]
-					        ? " (shipped)"
-					        : " (loaded first)");
+					plan_clash(loser == i ? b : a,
+					           loser == i ? a : b, prot);
 				}
 				for (int q = 0; q < n; q++)
 					if (plan[q].plugin == loser)

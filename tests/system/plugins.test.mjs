@@ -1,6 +1,6 @@
 // System test of the plugin loader: the real binary with the test plugins
 // of tests/plugins/ (built into build/test-plugins/, never build/plugins/):
-// two good plugins and nine broken ones. The server must start, the good one
+// two good plugins and ten broken ones. The server must start, the good one
 // must answer, and each broken one must be reported with its state and why.
 
 import test from 'node:test';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startServer, jiaxiao, setArgs, BUILD_DIR, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
 const PLUGIN_DIR = path.join(BUILD_DIR, 'test-plugins');
-const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed', 'needs_newer', 'dup_service', 'bad_route', 'clash', 'clash_later'];
+const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed', 'needs_newer', 'dup_service', 'bad_route', 'clash', 'clash_later', 'abi_one'];
 const SET = {
 	plugin_dir: PLUGIN_DIR,
 	plugins: `{${NAMES.map((n) => JSON.stringify(n)).join(',')}}`,
@@ -20,6 +20,8 @@ const SET = {
 const EXPECTED = {
 	good: { state: 'active' },
 	wrong_abi: { state: 'failed', reason: /ABI/ },
+	// built for ABI 1 (no size first): refused, not misread
+	abi_one: { state: 'failed', reason: /not an ABI 2 descriptor/ },
 	missing_symbol: { state: 'failed', reason: /undefined symbol|dlopen|symbol/i },
 	init_fails: { state: 'failed', reason: /init/i },
 	needs_missing: { state: 'disabled', reason: /nonexistent/ },
