@@ -5,8 +5,8 @@
  * delivering the same rows of UTF-8 text.
  *
  * Built as the static library jxplug_sheet of pluginlib, which the plugins
- * and the tests link. Nothing here keeps state between calls; every call may run on any
- * worker thread.
+ * and the tests link. Nothing here keeps state between calls; every call may
+ * run on any worker thread.
  */
 #ifndef JXPLUG_SHEET_H
 #define JXPLUG_SHEET_H
