@@ -436,6 +436,26 @@ plugin_found_free(struct plugin_found *found, int n)
 	free(found);
 }
 
+static void
+plugin_found_push(struct plugin_found **found, int *n, const char *name,
+                  const char *path, int shipped)
+{
+	char *nm, *pt;
+
+	if (GROW(*found, *n) != 0)
+		return;
+	nm = strdup(name);
+	pt = strdup(path);
+	if (nm == NULL || pt == NULL) {
+		free(nm);
+		free(pt);
+		return;
+	}
+	(*found)[*n] = (struct plugin_found){
+	    .name = nm, .path = pt, .shipped = shipped, .seq = *n};
+	(*n)++;
+}
+
 /* Appends dir (relative to the working directory unless absolute). */
 static void
 plugin_dirs_add(char ***dirs, int *n, const char *dir)
@@ -489,15 +509,7 @@ plugin_found_add(struct plugin_found **found, int *n, const char *name,
 	for (int i = 0; i < *n; i++)
 		if (strcmp((*found)[i].path, real) == 0)
 			return;
-	if (GROW(*found, *n) != 0)
-		return;
-	(*found)[*n] = (struct plugin_found){
-	    .name = strdup(name),
-	    .path = strdup(real),
-	    .shipped = shipped,
-	    .seq = *n,
-	};
-	(*n)++;
+	plugin_found_push(found, n, name, real, shipped);
 }
 
 /* Looks for name in dir: dir/jx_<name>.so, then dir/<name>/jx_<name>.so
@@ -555,16 +567,8 @@ plugin_missing_add(struct plugin_found **found, int *n, const char *name)
 	for (int i = 0; i < *n; i++)
 		if (strcmp((*found)[i].name, name) == 0)
 			return;
-	if (GROW(*found, *n) != 0)
-		return;
 	snprintf(path, sizeof(path), "%s/jx_%s.so", app.plugin_dir, name);
-	(*found)[*n] = (struct plugin_found){
-	    .name = strdup(name),
-	    .path = strdup(path),
-	    .shipped = 1,
-	    .seq = *n,
-	};
-	(*n)++;
+	plugin_found_push(found, n, name, path, 1);
 }
 
 /* The configured names in their order, or every plugin of the search
@@ -640,10 +644,14 @@ plugin_templates_collect(void)
 		if (t == NULL)
 			return;
 		app.plugin_templates = t;
-		t[app.nplugin_templates] = (struct luaenv_plugin_templates){
-		    .name = strdup(p->name),
-		    .dir = strdup(dir),
-		};
+		t += app.nplugin_templates;
+		t->name = strdup(p->name);
+		t->dir = strdup(dir);
+		if (t->name == NULL || t->dir == NULL) {
+			free((char *)t->name);
+			free((char *)t->dir);
+			return;
+		}
 		app.nplugin_templates++;
 	}
 }
