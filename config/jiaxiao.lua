@@ -19,7 +19,11 @@ return {
   },
   data_dir = "data",
   plugin_dir = "build/plugins",
-  -- plugins = { "sms", "roster" },   -- default: every shipped plugin
+  -- Plugins built outside the tree, searched after plugin_dir: each
+  -- directory holds <name>/jx_<name>.so (with its templates/ beside it)
+  -- or jx_<name>.so. A name also in plugin_dir loads from plugin_dir.
+  -- plugin_path = { "/opt/jiaxiao/plugins" },   -- or one string
+  -- plugins = { "sms", "roster" },   -- default: every plugin found
   public_url = "http://127.0.0.1:8080",
   -- Behind the TLS-terminating proxy (docs/nginx-jiaxiao.conf):
   tls = false,

@@ -18,6 +18,7 @@
 struct mg_connection;
 struct mg_context;
 struct luaenv;
+struct luaenv_plugin_templates;
 struct router;
 
 /* Stacks. civetweb's workers parse requests on stacks of a size fixed
@@ -203,9 +204,11 @@ struct service_entry {
 	const void *table;
 	int plugin;
 };
-/* Loads the configured plugins from plugin_dir in dependency order.
- * With db non-NULL also migrates and initialises them (serve); with
- * db NULL only loads and checks (jiaxiao plugins). */
+/* Loads the configured plugins from plugin_dir, then plugin_path, in
+ * dependency order; a name found twice loads from the first place (a
+ * shipped one first) and the other is failed, naming both paths. Also
+ * fills app.plugin_templates. With db non-NULL also migrates and initialises
+ * them (serve); with db NULL only loads and checks (jiaxiao plugins). */
 int plugins_load(jx_db *db);
 void plugins_shutdown(void);
 const char *plugin_state_name(enum plugin_state s);
@@ -531,6 +534,9 @@ struct app {
 	char *plugin_dir;  /* absolute */
 	char *scripts_dir; /* <root>/scripts */
 	char *templates_dir;
+	/* the active plugins' own templates folders (plugins_load) */
+	struct luaenv_plugin_templates *plugin_templates;
+	size_t nplugin_templates;
 	struct router *router;
 	struct plugin *plugins;
 	int nplugins;

@@ -67,6 +67,12 @@ luaenv_templates_dir(struct luaenv *env)
 	return env->templates_dir;
 }
 
+const struct luaenv_plugin_templates *
+luaenv_plugin_templates(struct luaenv *env, size_t i)
+{
+	return i < env->nplugin_tpl ? &env->plugin_tpl[i] : NULL;
+}
+
 size_t
 luaenv_memory_limit(struct luaenv *env)
 {
@@ -924,6 +930,29 @@ luaenv_check_district_chunk(struct luaenv *env, const char *source, char *err,
 
 /* ---- life cycle ---------------------------------------------------------- */
 
+/* The state keeps its own copy: the caller's list may go before it. */
+static int
+luaenv_copy_plugin_templates(struct luaenv *env, const struct luaenv_opts *opts)
+{
+	size_t i, n = opts->plugin_templates ? opts->nplugin_templates : 0;
+
+	if (n == 0)
+		return 0;
+	env->plugin_tpl = calloc(n, sizeof(*env->plugin_tpl));
+	if (env->plugin_tpl == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		env->plugin_tpl[i].name =
+		    strdup(opts->plugin_templates[i].name);
+		env->plugin_tpl[i].dir = strdup(opts->plugin_templates[i].dir);
+		env->nplugin_tpl++;
+		if (env->plugin_tpl[i].name == NULL ||
+		    env->plugin_tpl[i].dir == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 struct luaenv *
 luaenv_new(const struct luaenv_opts *opts)
 {
@@ -946,7 +975,8 @@ luaenv_new(const struct luaenv_opts *opts)
 	    opts->time_limit_ms > 0 ? opts->time_limit_ms : 10000;
 	env->now = opts->now;
 	env->rules_gen = atomic_load(&luaenv_rules_generation);
-	if (env->scripts_dir == NULL || env->templates_dir == NULL)
+	if (env->scripts_dir == NULL || env->templates_dir == NULL ||
+	    luaenv_copy_plugin_templates(env, opts) != 0)
 		goto fail;
 	if ((env->L = lua_newstate(luaenv_alloc, env)) == NULL)
 		goto fail;
@@ -975,6 +1005,11 @@ luaenv_free(struct luaenv *env)
 		free(env->watch[i].path);
 	}
 	free(env->watch);
+	for (i = 0; i < env->nplugin_tpl; i++) {
+		free((char *)env->plugin_tpl[i].name);
+		free((char *)env->plugin_tpl[i].dir);
+	}
+	free(env->plugin_tpl);
 	free(env->scripts_dir);
 	free(env->templates_dir);
 	free(env);

@@ -34,6 +34,15 @@
 
 struct luaenv;
 
+/* A plugin's own templates folder (beside its .so): it answers for the
+ * template names under the plugin's name ("awards/list") that
+ * templates_dir lacks, and its i18n/<lang>.lua catalog supplies the keys
+ * templates_dir's catalog of that language lacks. */
+struct luaenv_plugin_templates {
+	const char *name; /* the plugin's name: its templates' prefix */
+	const char *dir;  /* e.g. "/opt/x/awards/templates" */
+};
+
 struct luaenv_opts {
 	const char *scripts_dir;   /* e.g. "<root>/scripts" */
 	const char *templates_dir; /* e.g. "<root>/templates" */
@@ -45,6 +54,10 @@ struct luaenv_opts {
 	int64_t time_limit_ms; /* wall-clock backstop per call, for work
 	                          the instruction count cannot see (one
 	                          huge string comparison); 0: 10 s */
+	/* Plugins' own templates folders, searched after templates_dir in
+	 * this order (copied); n of them. */
+	const struct luaenv_plugin_templates *plugin_templates;
+	size_t nplugin_templates;
 };
 
 /* A new sandboxed state (opts NULL: all defaults), or NULL on failure. */
@@ -163,6 +176,10 @@ void luaenv_new_env(lua_State *L);
 void luaenv_push_json_raising(lua_State *L, const cJSON *v);
 
 const char *luaenv_templates_dir(struct luaenv *env);
+/* The i-th plugin templates folder (luaenv_opts.plugin_templates), or
+ * NULL past the last. */
+const struct luaenv_plugin_templates *
+luaenv_plugin_templates(struct luaenv *env, size_t i);
 size_t luaenv_memory_limit(struct luaenv *env);
 /*
  * Charges cost instruction-equivalents to the running call's budget;

@@ -25,6 +25,8 @@ struct luaenv_watch;
 struct luaenv {
 	lua_State *L;
 	char *scripts_dir, *templates_dir;
+	struct luaenv_plugin_templates *plugin_tpl; /* owned copies */
+	size_t nplugin_tpl;
 	size_t mem_limit, mem_used;
 	int64_t instructions; /* the per-call budget */
 	int64_t budget;       /* what the running call has left */

@@ -6,16 +6,24 @@
  * effect only when init succeeds, and the service registry. A plugin
  * that cannot load is "failed", one whose dependency is missing or not
  * active is "disabled"; either way the host goes on without it.
+ *
+ * Plugins are looked for in plugin_dir (the shipped ones), then in each
+ * directory of plugin_path (outside the tree): <dir>/jx_<name>.so or
+ * <dir>/<name>/jx_<name>.so. A plugin's own templates/ folder beside its
+ * .so is searched after the top-level templates/ (render.c).
  */
 #include "host.h"
+#include "luaenv.h"
 #include "org.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
+
 
 struct reg_impl {
 	struct jx_registrar pub;
@@ -457,109 +465,266 @@ plugin_menu_cmp(const void *a, const void *b)
 	                            : strcmp(x->href, y->href);
 }
 
+/* ---- where plugins are found ------------------------------------------ */
+
+/* One jx_<name>.so found. */
+struct plugin_found {
+	char *name;
+	char *path;  /* absolute; resolved when the file exists */
+	int shipped; /* from plugin_dir */
+	int seq;     /* the order it was found in: earlier wins */
+};
+
 static int
-plugin_names_cmp(const void *a, const void *b)
+plugin_found_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct plugin_found *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The directories plugins are found in: plugin_dir (shipped) first, then
- * each of plugin_path (a string or an array of strings). */
-static char **
-plugin_dirs(int *count)
+static void
+plugin_found_free(struct plugin_found *found, int n)
 {
-	const cJSON *pp = config_get(&app.cfg, "plugin_path"), *e;
+	for (int i = 0; i < n; i++) {
+		free(found[i].name);
+		free(found[i].path);
+	}
+	free(found);
+}
+
+static void
+plugin_found_push(struct plugin_found **found, int *n, const char *name,
+                  const char *path, int shipped)
+{
+	char *nm, *pt;
+
+	if (GROW(*found, *n) != 0)
+		return;
+	nm = strdup(name);
+	pt = strdup(path);
+	if (nm == NULL || pt == NULL) {
+		free(nm);
+		free(pt);
+		return;
+	}
+	(*found)[*n] = (struct plugin_found){
+	    .name = nm, .path = pt, .shipped = shipped, .seq = *n};
+	(*n)++;
+}
+
+/* Appends dir (relative to the working directory unless absolute). */
+static void
+plugin_dirs_add(char ***dirs, int *n, const char *dir)
+{
+	char buf[2 * PATH_MAX];
+
+	if (dir == NULL || *dir == '\0' || GROW(*dirs, *n) != 0)
+		return;
+	if (dir[0] != '/' && app.root != NULL)
+		snprintf(buf, sizeof(buf), "%s/%s", app.root, dir);
+	else
+		snprintf(buf, sizeof(buf), "%s", dir);
+	if (((*dirs)[*n] = strdup(buf)) != NULL)
+		(*n)++;
+}
+
+/* plugin_dir (the shipped plugins, first), then plugin_path: one
+ * directory (a string) or several (an array of strings). */
+static char **
+plugin_search_dirs(int *count)
+{
+	const cJSON *path = config_get(&app.cfg, "plugin_path"), *e;
 	char **dirs = NULL;
 	int n = 0;
 
-	if (GROW(dirs, n) == 0)
-		dirs[n++] = strdup(app.plugin_dir);
-	if (cJSON_IsString(pp) && GROW(dirs, n) == 0)
-		dirs[n++] = strdup(pp->valuestring);
-	else if (cJSON_IsArray(pp) || cJSON_IsObject(pp)) {
-		cJSON_ArrayForEach(e, pp)
+	plugin_dirs_add(&dirs, &n, app.plugin_dir);
+	if (cJSON_IsString(path))
+		plugin_dirs_add(&dirs, &n, path->valuestring);
+	if (cJSON_IsArray(path))
+		cJSON_ArrayForEach(e, path)
 		{
-			if (cJSON_IsString(e) && GROW(dirs, n) == 0)
-				dirs[n++] = strdup(e->valuestring);
-		}
-	}
-	for (int i = 1; i < n; i++)
-		if (dirs[i][0] != '/') {
-			char buf[4096];
-
-			snprintf(buf, sizeof(buf), "%s/%s", app.root, dirs[i]);
-			free(dirs[i]);
-			dirs[i] = strdup(buf);
+			if (cJSON_IsString(e))
+				plugin_dirs_add(&dirs, &n, e->valuestring);
 		}
 	*count = n;
 	return dirs;
 }
 
-/* The .so of name in the first directory holding it (plugin_dir's when
- * none does, for the error); *shipped when that is plugin_dir. */
-static char *
-plugin_locate(char **dirs, int ndirs, const char *name, int *shipped)
+/* Records path for name when it is a regular file not already found
+ * (plugin_path may repeat plugin_dir). */
+static void
+plugin_found_add(struct plugin_found **found, int *n, const char *name,
+                 const char *path, int shipped)
 {
-	char path[4096];
+	char real[PATH_MAX];
+	struct stat st;
 
-	for (int i = 0; i < ndirs; i++) {
-		snprintf(path, sizeof(path), "%s/jx_%s.so", dirs[i], name);
-		if (access(path, F_OK) == 0) {
-			*shipped = i == 0;
-			return strdup(path);
-		}
-	}
-	snprintf(path, sizeof(path), "%s/jx_%s.so", dirs[0], name);
-	*shipped = 1;
-	return strdup(path);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    realpath(path, real) == NULL)
+		return;
+	for (int i = 0; i < *n; i++)
+		if (strcmp((*found)[i].path, real) == 0)
+			return;
+	plugin_found_push(found, n, name, real, shipped);
 }
 
-/* The configured names, or every jx_*.so of the directories (each
- * directory's in name order, plugin_dir's first). */
-static char **
-plugin_names(char **dirs, int ndirs, int *count)
+/* Looks for name in dir: dir/jx_<name>.so, then dir/<name>/jx_<name>.so
+ * (a folder per plugin, with its templates beside). */
+static void
+plugin_look(const char *dir, const char *name, int shipped,
+            struct plugin_found **found, int *n)
 {
-	const cJSON *list = config_get(&app.cfg, "plugins");
-	char **names = NULL;
-	int n = 0;
+	char path[2 * PATH_MAX];
 
+	if (!plugin_name_ok(name))
+		return;
+	snprintf(path, sizeof(path), "%s/jx_%s.so", dir, name);
+	plugin_found_add(found, n, name, path, shipped);
+	snprintf(path, sizeof(path), "%s/%s/jx_%s.so", dir, name, name);
+	plugin_found_add(found, n, name, path, shipped);
+}
+
+/* Every plugin in dir, in either layout. */
+static void
+plugin_scan(const char *dir, int shipped, struct plugin_found **found, int *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[2 * PATH_MAX], name[64];
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len >= 7 && len - 6 < sizeof(name) &&
+		    strncmp(e->d_name, "jx_", 3) == 0 &&
+		    strcmp(e->d_name + len - 3, ".so") == 0) {
+			/* an invalid name still shows, as failed */
+			memcpy(name, e->d_name + 3, len - 6);
+			name[len - 6] = '\0';
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			plugin_found_add(found, n, name, path, shipped);
+		} else if (plugin_name_ok(e->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s/jx_%s.so", dir,
+			         e->d_name, e->d_name);
+			plugin_found_add(found, n, e->d_name, path, shipped);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+/* A configured name found nowhere: looked for in plugin_dir, so that it
+ * fails saying so (unless it is listed twice). */
+static void
+plugin_missing_add(struct plugin_found **found, int *n, const char *name)
+{
+	char path[2 * PATH_MAX];
+
+	for (int i = 0; i < *n; i++)
+		if (strcmp((*found)[i].name, name) == 0)
+			return;
+	snprintf(path, sizeof(path), "%s/jx_%s.so", app.plugin_dir, name);
+	plugin_found_push(found, n, name, path, 1);
+}
+
+/* The configured names in their order, or every plugin of the search
+ * directories by name; a name found in several places once per place,
+ * the first place first. */
+static struct plugin_found *
+plugin_names(int *count)
+{
+	const cJSON *list = config_get(&app.cfg, "plugins"), *e;
+	struct plugin_found *found = NULL;
+	char **dirs;
+	int ndirs, n = 0;
+
+	dirs = plugin_search_dirs(&ndirs);
 	if (cJSON_IsArray(list)) {
-		const cJSON *e;
-
 		cJSON_ArrayForEach(e, list)
 		{
-			if (!cJSON_IsString(e) || GROW(names, n) != 0)
-				continue;
-			names[n++] = strdup(e->valuestring);
-		}
-		*count = n;
-		return names;
-	}
-	for (int k = 0; k < ndirs; k++) {
-		DIR *d = opendir(dirs[k]);
-		struct dirent *e;
-		int from = n;
+			int before = n;
 
-		while (d != NULL && (e = readdir(d)) != NULL) {
-			size_t len = strlen(e->d_name);
-
-			if (len < 7 || strncmp(e->d_name, "jx_", 3) != 0 ||
-			    strcmp(e->d_name + len - 3, ".so") != 0 ||
-			    GROW(names, n) != 0)
+			if (!cJSON_IsString(e))
 				continue;
-			names[n++] = strndup(e->d_name + 3, len - 6);
+			for (int i = 0; i < ndirs; i++)
+				plugin_look(dirs[i], e->valuestring, i == 0,
+				            &found, &n);
+			if (n == before)
+				plugin_missing_add(&found, &n, e->valuestring);
 		}
-		if (d != NULL)
-			closedir(d);
-		if (n - from > 1)
-			qsort(names + from, (size_t)(n - from), sizeof(*names),
-			      plugin_names_cmp);
+	} else {
+		for (int i = 0; i < ndirs; i++)
+			plugin_scan(dirs[i], i == 0, &found, &n);
+		if (n > 1)
+			qsort(found, (size_t)n, sizeof(*found),
+			      plugin_found_cmp);
 	}
+	for (int i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
 	*count = n;
-	return names;
+	return found;
 }
 
-/* ---- route tables ------------------------------------------------------ */
+/* A name found twice: the first place wins (plugin_dir before
+ * plugin_path, then plugin_path's order); p fails, naming both. */
+static void
+plugin_fail_duplicate(struct plugin *p, const struct plugin *first)
+{
+	plugin_fail(p, PLUGIN_FAILED,
+	            "%s is not loaded: a plugin of this name is loaded from "
+	            "%s%s",
+	            p->path, first->path, first->shipped ? " (shipped)" : "");
+}
+
+/* Fills app.plugin_templates: <folder of the .so>/templates of each
+ * active plugin that has one. */
+static void
+plugin_templates_collect(void)
+{
+	for (int i = 0; i < app.nplugins; i++) {
+		const struct plugin *p = &app.plugins[i];
+		const char *slash = strrchr(p->path, '/');
+		char dir[PATH_MAX + 16];
+		struct luaenv_plugin_templates *t;
+		struct stat st;
+
+		if (p->state != PLUGIN_ACTIVE || slash == NULL)
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s/templates",
+		         (int)(slash - p->path), p->path);
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		t = realloc(app.plugin_templates,
+		            (app.nplugin_templates + 1) * sizeof(*t));
+		if (t == NULL)
+			return;
+		app.plugin_templates = t;
+		t += app.nplugin_templates;
+		t->name = strdup(p->name);
+		t->dir = strdup(dir);
+		if (t->name == NULL || t->dir == NULL) {
+			free((char *)t->name);
+			free((char *)t->dir);
+			return;
+		}
+		app.nplugin_templates++;
+	}
+}
+
+static void
+plugin_templates_free(void)
+{
+	for (size_t i = 0; i < app.nplugin_templates; i++) {
+		free((char *)app.plugin_templates[i].name);
+		free((char *)app.plugin_templates[i].dir);
+	}
+	free(app.plugin_templates);
+	app.plugin_templates = NULL;
+	app.nplugin_templates = 0;
+}
 
 static int
 plugin_method_ok(const char *m)
@@ -855,38 +1020,38 @@ plugin_init_one(jx_db *db, int i)
 int
 plugins_load(jx_db *db)
 {
-	char **names, **dirs;
-	int n, ndirs, norder = 0, *mark, *order, rc = 0;
+	struct plugin_found *found;
+	int n, norder = 0, *mark, *order, rc = 0;
 
-	dirs = plugin_dirs(&ndirs);
-	names = plugin_names(dirs, ndirs, &n);
+	found = plugin_names(&n);
 	app.plugins = calloc((size_t)n + 1, sizeof(*app.plugins));
-	if (app.plugins == NULL)
+	if (app.plugins == NULL) {
+		plugin_found_free(found, n);
 		return -1;
+	}
 	for (int i = 0; i < n; i++) {
-		struct plugin *p = &app.plugins[app.nplugins];
+		struct plugin *p = &app.plugins[app.nplugins++];
+		int first;
 
-		/* the same name twice: the first directory's wins */
-		if (plugin_find(names[i]) >= 0) {
-			free(names[i]);
-			continue;
-		}
-		app.nplugins++;
-		p->name = names[i];
+		p->name = found[i].name;
+		p->path = found[i].path;
+		p->shipped = found[i].shipped;
 		p->version = strdup("");
 		p->state = PLUGIN_ACTIVE;
+		found[i].name = found[i].path = NULL;
+		first = plugin_find(p->name);
+		if (first >= 0 && first < app.nplugins - 1) {
+			plugin_fail_duplicate(p, &app.plugins[first]);
+			continue;
+		}
 		if (!plugin_name_ok(p->name)) {
 			plugin_fail(p, PLUGIN_FAILED,
 			            "invalid plugin name (use a-z, 0-9, _)");
 			continue;
 		}
-		p->path = plugin_locate(dirs, ndirs, p->name, &p->shipped);
 		plugin_open(p);
 	}
-	free(names);
-	for (int i = 0; i < ndirs; i++)
-		free(dirs[i]);
-	free(dirs);
+	plugin_found_free(found, n);
 	/* Every route table, before any init. */
 	if (plugin_routes_plan() != 0)
 		rc = -1;
@@ -907,6 +1072,7 @@ plugins_load(jx_db *db)
 	if (app.nmenu > 1)
 		qsort(app.menu, (size_t)app.nmenu, sizeof(*app.menu),
 		      plugin_menu_cmp);
+	plugin_templates_collect();
 	return rc;
 }
 
@@ -965,6 +1131,7 @@ plugins_shutdown(void)
 		free(app.plugins[i].version);
 		free(app.plugins[i].path);
 	}
+	plugin_templates_free();
 	free(app.plugins);
 	app.plugins = NULL;
 	app.nplugins = 0;

@@ -34,6 +34,12 @@
  * cached per state by name and dropped by luaenv_refresh when their file
  * changes. Names are [a-z0-9_/-] paths under templates_dir, without
  * ".html".
+ *
+ * A plugin may bring its own templates folder beside its .so (luaenv_opts'
+ * plugin_templates): searched after templates_dir, it answers for the
+ * names under the plugin's name only ("awards/list" from
+ * <dir>/awards/list.html), and its i18n/<lang>.lua supplies the keys the
+ * top-level catalog of that language lacks. Both reload like the rest.
  */
 #include "render.h"
 #include "render_int.h"
@@ -53,11 +59,12 @@
 #define RENDER_MAX_INCLUDE 16
 
 /* Registry keys (their addresses are the keys). */
-static const char render_key_templates; /* name -> compiled function */
-static const char render_key_catalogs;  /* lang -> messages | false */
-static const char render_key_data_mt;   /* a render's variables' mt */
-static const char render_key_raw_mt;    /* marks raw(v) wrappers */
-static const char render_key_emit;      /* {_o, _e, _r, _inc} */
+static const char render_key_templates;       /* name -> compiled function */
+static const char render_key_catalogs;        /* lang -> messages | false */
+static const char render_key_plugin_catalogs; /* path -> messages | false */
+static const char render_key_data_mt;         /* a render's variables' mt */
+static const char render_key_raw_mt;          /* marks raw(v) wrappers */
+static const char render_key_emit;            /* {_o, _e, _r, _inc} */
 
 /* Per state (attached to the luaenv). */
 struct render_state {
@@ -170,6 +177,8 @@ render_state(lua_State *L, struct luaenv *env)
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_templates);
 	lua_newtable(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_catalogs);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_plugin_catalogs);
 	lua_createtable(L, 0, 2);
 	lua_pushliteral(L, "raw");
 	lua_setfield(L, -2, "__name");
@@ -228,33 +237,32 @@ render_lang_ok(const char *s)
 	return 1;
 }
 
-/* Pushes the catalog of lang (a table), or false when it has none;
- * loads templates/i18n/<lang>.lua on first use. Raises if it is broken. */
+/* Pushes the catalog at path (a table), or false when there is none,
+ * cached in the registry table cache under field; loads it on first use
+ * (chunk names it in messages). Raises if it is broken. */
 static void
-render_push_catalog(lua_State *L, struct luaenv *env, const char *lang)
+render_push_catalog_file(lua_State *L, struct luaenv *env, const void *cache,
+                         const char *field, const char *path, const char *chunk)
 {
-	char path[PATH_MAX], chunk[64], err[512], *text;
+	char err[512], *text;
 	struct stat st;
 	size_t len;
 	int rc;
 
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_catalogs);
-	if (lua_getfield(L, -1, lang) != LUA_TNIL) {
+	lua_rawgetp(L, LUA_REGISTRYINDEX, cache);
+	if (lua_getfield(L, -1, field) != LUA_TNIL) {
 		lua_remove(L, -2);
 		return;
 	}
 	lua_pop(L, 1);
-	snprintf(path, sizeof(path), "%s/i18n/%s.lua",
-	         luaenv_templates_dir(env), lang);
 	if (luaenv_read_file(path, RENDER_MAX_TEMPLATE, &text, &len, &st) < 0) {
 		lua_pushboolean(L, 0);
-		lua_setfield(L, -2, lang);
-		luaenv_watch(env, &render_key_catalogs, lang, path, NULL, 0);
+		lua_setfield(L, -2, field);
+		luaenv_watch(env, cache, field, path, NULL, 0);
 		lua_pop(L, 1);
 		lua_pushboolean(L, 0);
 		return;
 	}
-	snprintf(chunk, sizeof(chunk), "=templates/i18n/%s.lua", lang);
 	rc = luaL_loadbufferx(L, text, len, chunk, "t");
 	free(text);
 	if (rc != LUA_OK)
@@ -267,12 +275,56 @@ render_push_catalog(lua_State *L, struct luaenv *env, const char *lang)
 		lua_error(L);
 	}
 	if (!lua_istable(L, -1))
-		luaL_error(L, "templates/i18n/%s.lua must return a table",
-		           lang);
+		luaL_error(L, "%s must return a table", chunk + 1);
 	lua_pushvalue(L, -1);
-	lua_setfield(L, -3, lang);
+	lua_setfield(L, -3, field);
 	lua_remove(L, -2);
-	luaenv_watch(env, &render_key_catalogs, lang, path, &st, 0);
+	luaenv_watch(env, cache, field, path, &st, 0);
+}
+
+/* Pushes the catalog of lang (a table), or false when it has none:
+ * templates/i18n/<lang>.lua. */
+static void
+render_push_catalog(lua_State *L, struct luaenv *env, const char *lang)
+{
+	char path[PATH_MAX], chunk[64];
+
+	snprintf(path, sizeof(path), "%s/i18n/%s.lua",
+	         luaenv_templates_dir(env), lang);
+	snprintf(chunk, sizeof(chunk), "=templates/i18n/%s.lua", lang);
+	render_push_catalog_file(L, env, &render_key_catalogs, lang, path,
+	                         chunk);
+}
+
+/* Pushes the catalog of lang in the plugin's templates folder pt, or
+ * false; cached by path, since every plugin has one per language. */
+static void
+render_push_plugin_catalog(lua_State *L, struct luaenv *env,
+                           const struct luaenv_plugin_templates *pt,
+                           const char *lang)
+{
+	char chunk[PATH_MAX + 1]; /* "=" and the path */
+
+	chunk[0] = '=';
+	snprintf(chunk + 1, sizeof(chunk) - 1, "%s/i18n/%s.lua", pt->dir, lang);
+	render_push_catalog_file(L, env, &render_key_plugin_catalogs, chunk + 1,
+	                         chunk + 1, chunk);
+}
+
+/* With a catalog (or false) at the top: replaces it by its message for
+ * key and returns 1, or pops it and returns 0. */
+static int
+render_catalog_get(lua_State *L, const char *key)
+{
+	if (lua_istable(L, -1)) {
+		if (lua_getfield(L, -1, key) == LUA_TSTRING) {
+			lua_remove(L, -2);
+			return 1;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return 0;
 }
 
 /* lang if it has a catalog, else the default. */
@@ -290,8 +342,9 @@ render_lang(lua_State *L, struct luaenv *env, const char *lang)
 	return ok ? lang : RENDER_DEFAULT_LANG;
 }
 
-/* Pushes the message for key in lang, else in the default language;
- * returns 0 (nothing pushed) when neither has it. */
+/* Pushes the message for key in lang, else in the default language (in
+ * each: templates/i18n, then the plugins' catalogs); returns 0 (nothing
+ * pushed) when none has it. */
 static int
 render_lookup(lua_State *L, struct luaenv *env, const char *lang,
               const char *key)
@@ -299,18 +352,22 @@ render_lookup(lua_State *L, struct luaenv *env, const char *lang,
 	const char *langs[2] = {lang, RENDER_DEFAULT_LANG};
 	int i;
 
+	const struct luaenv_plugin_templates *pt;
+	size_t j;
+
 	for (i = 0; i < 2; i++) {
 		if (i == 1 && strcmp(lang, RENDER_DEFAULT_LANG) == 0)
 			break;
 		render_push_catalog(L, env, langs[i]);
-		if (lua_istable(L, -1)) {
-			if (lua_getfield(L, -1, key) == LUA_TSTRING) {
-				lua_remove(L, -2);
+		if (render_catalog_get(L, key))
+			return 1;
+		/* The top-level catalog wins: a plugin only adds keys. */
+		for (j = 0; (pt = luaenv_plugin_templates(env, j)) != NULL;
+		     j++) {
+			render_push_plugin_catalog(L, env, pt, langs[i]);
+			if (render_catalog_get(L, key))
 				return 1;
-			}
-			lua_pop(L, 1);
 		}
-		lua_pop(L, 1);
 	}
 	return 0;
 }
@@ -526,12 +583,41 @@ render_name_ok(const char *s)
 	return 1;
 }
 
-/* Pushes the compiled template name, compiling it on first use. */
+/* Reads template name from the templates folder of the plugin it is
+ * named after, when that plugin brought one: 0 with path set to its file,
+ * or -1 with errno. */
+static int
+render_plugin_template(struct luaenv *env, const char *name, char *path,
+                       size_t pathlen, char **text, size_t *len,
+                       struct stat *sb)
+{
+	const struct luaenv_plugin_templates *pt;
+	size_t j, n;
+
+	for (j = 0; (pt = luaenv_plugin_templates(env, j)) != NULL; j++) {
+		n = strlen(pt->name);
+		if (strncmp(name, pt->name, n) != 0 || name[n] != '/')
+			continue;
+		snprintf(path, pathlen, "%s/%s.html", pt->dir, name);
+		if (luaenv_read_file(path, RENDER_MAX_TEMPLATE, text, len,
+		                     sb) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Pushes the compiled template name, compiling it on first use: from
+ * templates_dir, else from its plugin's own folder. */
 static void
 render_push_template(lua_State *L, struct luaenv *env, const char *name)
 {
 	struct render_state *st = render_running(L);
-	char path[PATH_MAX], chunk[160], msg[512], *text;
+	/* file is "=" and the path: the chunk name of a plugin's template */
+	char file[PATH_MAX + 1], label[160], msg[512], *path = file + 1, *text;
+	const char *chunk = label;
 	struct stat sb;
 	size_t len;
 	int rc;
@@ -544,12 +630,19 @@ render_push_template(lua_State *L, struct luaenv *env, const char *name)
 	lua_pop(L, 1);
 	if (!render_name_ok(name))
 		luaL_error(L, "bad template name '%s'", name);
-	snprintf(path, sizeof(path), "%s/%s.html", luaenv_templates_dir(env),
-	         name);
-	if (luaenv_read_file(path, RENDER_MAX_TEMPLATE, &text, &len, &sb) < 0)
-		luaL_error(L, "template '%s' %s", name,
-		           errno == ENOENT ? "not found" : "cannot be read");
-	snprintf(chunk, sizeof(chunk), "=templates/%s.html", name);
+	file[0] = '=';
+	snprintf(path, sizeof(file) - 1, "%s/%s.html",
+	         luaenv_templates_dir(env), name);
+	snprintf(label, sizeof(label), "=templates/%s.html", name);
+	if (luaenv_read_file(path, RENDER_MAX_TEMPLATE, &text, &len, &sb) < 0) {
+		if (errno != ENOENT ||
+		    render_plugin_template(env, name, path, sizeof(file) - 1,
+		                           &text, &len, &sb) < 0)
+			luaL_error(L, "template '%s' %s", name,
+			           errno == ENOENT ? "not found"
+			                           : "cannot be read");
+		chunk = file;
+	}
 	rc = render_compile(&st->src, &st->code, chunk + 1, text, len, msg,
 	                    sizeof(msg));
 	free(text);

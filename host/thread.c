@@ -54,6 +54,8 @@ thread_lua_opts(struct luaenv_opts *lo)
 	memset(lo, 0, sizeof(*lo));
 	lo->scripts_dir = app.scripts_dir;
 	lo->templates_dir = app.templates_dir;
+	lo->plugin_templates = app.plugin_templates;
+	lo->nplugin_templates = app.nplugin_templates;
 	lo->now = jx_now;
 	lo->instructions = config_int(&app.cfg, "lua.instructions", 10000000);
 	lo->memory_bytes =

@@ -6,6 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, jiaxiao, setArgs, BUILD_DIR, DEFAULT_ADMIN_PASSWORD } from './harness.mjs';
 
@@ -130,4 +131,45 @@ test('jiaxiao plugins prints each plugin with version, state and reason', () => 
 	}
 	const good = lines.find((l) => /^\s*good\b/.test(l));
 	assert.match(good, /\d+\.\d+/, `the good plugin's version: ${good}`);
+});
+
+// plugin_path: directories searched after plugin_dir, each holding
+// jx_<name>.so or <name>/jx_<name>.so. A name found twice loads the
+// shipped one (plugin_dir); the other is listed as failed, naming both.
+test('plugin_path: found after plugin_dir; a name found twice loads the shipped one', (t) => {
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jx-plugin-path-'));
+	t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+	const shipped = path.join(PLUGIN_DIR, 'jx_good.so');
+	const outside = path.join(tmp, 'ext', 'good', 'jx_good.so');
+	const empty = path.join(tmp, 'empty');
+	fs.mkdirSync(path.dirname(outside), { recursive: true });
+	fs.mkdirSync(empty);
+	fs.copyFileSync(shipped, outside);
+	const lines = (set) => {
+		const r = jiaxiao(['plugins', ...setArgs(set)]);
+		assert.equal(r.status, 0, r.stdout + r.stderr);
+		return r.stdout.split('\n').filter((l) => /^good\b/.test(l));
+	};
+
+	// Only on plugin_path (one string, the folder-per-plugin layout).
+	let good = lines({ plugin_dir: empty, plugin_path: path.join(tmp, 'ext') });
+	assert.equal(good.length, 1, good.join('\n'));
+	assert.match(good[0], /\bactive\b/);
+
+	// Both, listed or found by scanning: the shipped one wins.
+	for (const set of [
+		{ plugin_dir: PLUGIN_DIR, plugin_path: [path.join(tmp, 'ext')], plugins: '{"good"}' },
+		{ plugin_dir: PLUGIN_DIR, plugin_path: [empty, path.join(tmp, 'ext')] },
+	]) {
+		good = lines(set);
+		assert.equal(good.length, 2, `two lines for good:\n${good.join('\n')}`);
+		assert.match(good[0], /\bactive\b/);
+		assert.match(good[1], /\bfailed\b/);
+		assert.ok(good[1].includes(outside) && good[1].includes(shipped),
+			`the reason names both paths: ${good[1]}`);
+	}
+
+	// The same file reached twice is one plugin, not a clash.
+	good = lines({ plugin_dir: PLUGIN_DIR, plugin_path: [PLUGIN_DIR], plugins: '{"good"}' });
+	assert.equal(good.length, 1, good.join('\n'));
 });

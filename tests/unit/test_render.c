@@ -324,6 +324,71 @@ test_reload(struct luaenv *env)
 	}
 }
 
+/* A plugin's own templates folder (/opt/x/awards/templates): its names
+ * after the top-level ones, only under the plugin's name; its catalog's
+ * keys after the top-level catalog's; both reloaded when changed. */
+static void
+test_plugin_templates(void)
+{
+	char dir[4096];
+	struct luaenv_plugin_templates pt = {"awards", dir};
+	struct luaenv_opts o = {0};
+	char scripts[4096], templates[4096];
+	struct luaenv *env;
+
+	snprintf(scripts, sizeof(scripts), "%s/scripts", tmp_root);
+	snprintf(templates, sizeof(templates), "%s/templates", tmp_root);
+	snprintf(dir, sizeof(dir), "%s/templates/awards", tmp_root);
+	mkdir(dir, 0700); /* the top-level folder of the same name */
+	snprintf(dir, sizeof(dir), "%s/plug", tmp_root);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/plug/awards", tmp_root);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/plug/i18n", tmp_root);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/plug", tmp_root);
+	/* put() writes under templates/: "../plug" reaches the plugin's */
+	put("../plug/awards/list.html", "list {{ t('awards.title') }}");
+	put("../plug/awards/both.html", "plugin's");
+	put("awards/both.html", "top-level");
+	put("../plug/esc.html", "not the plugin's name");
+	put("../plug/i18n/zh-CN.lua",
+	    "return { ['awards.title'] = '奖项', greet = 'plugin' }");
+	put("../plug/i18n/en.lua", "return { ['awards.title'] = 'Awards' }");
+	/* test_reload left a broken top-level en.lua */
+	put("i18n/en.lua", "return { greet = 'two' }");
+	touch_forward("i18n/en.lua", 30);
+	o.scripts_dir = scripts;
+	o.templates_dir = templates;
+	o.plugin_templates = &pt;
+	o.nplugin_templates = 1;
+	env = luaenv_new(&o);
+	CHECK(env != NULL);
+	if (env == NULL)
+		return;
+	/* copied: the caller's strings may go */
+	snprintf(dir, sizeof(dir), "/nowhere");
+	EXPECT(env, "awards/list", NULL, "list 奖项");
+	EXPECT(env, "awards/both", NULL, "top-level");
+	/* only names under "awards/": the top-level esc stays */
+	STILL_OK(env);
+	FAILS(env, "awards/none", NULL, "template 'awards/none' not found");
+	CHECK_STR(render_t(env, "en", "awards.title"), "Awards");
+	/* the top-level catalog wins (test_reload left greet = '二') */
+	CHECK_STR(render_t(env, "zh-CN", "greet"), "二");
+	/* hot reload of the plugin's files */
+	put("../plug/awards/list.html", "list2 {{ t('awards.title') }}");
+	touch_forward("../plug/awards/list.html", 10);
+	put("../plug/i18n/zh-CN.lua", "return { ['awards.title'] = '奖' }");
+	touch_forward("../plug/i18n/zh-CN.lua", 10);
+	luaenv_refresh_now(env);
+	EXPECT(env, "awards/list", NULL, "list2 奖");
+	/* a broken plugin template names its file */
+	put("../plug/awards/bad.html", "{{ nil + 1 }}");
+	FAILS(env, "awards/bad", NULL, "/plug/awards/bad.html:1:");
+	luaenv_free(env);
+}
+
 /* render_page on the repository's templates; returns the page. */
 static char *
 page(struct luaenv *env, const char *name, const char *data,
@@ -551,6 +616,7 @@ main(void)
 	test_values_and_flow(tmp);
 	test_errors(tmp);
 	test_reload(tmp);
+	test_plugin_templates();
 	test_page(repo);
 	test_i18n(repo);
 	luaenv_free(tmp);

@@ -1,14 +1,15 @@
 /*
- * sheet.h — the spreadsheet readers of the roster plugin: .xlsx (libzip and
- * expat, streamed), legacy .xls (libfreexl) and CSV (UTF-8, GB18030/GBK,
- * UTF-16 through iconv), all delivering the same rows of UTF-8 text.
+ * sheet.h — the spreadsheet readers plugins share (roster's imports,
+ * keyinfo's registry sheets): .xlsx (libzip and expat, streamed), legacy
+ * .xls (libfreexl) and CSV (UTF-8, GB18030/GBK, UTF-16 through iconv), all
+ * delivering the same rows of UTF-8 text.
  *
- * Built as the static library roster_sheet, which the plugin and the tests
- * link. Nothing here keeps state between calls; every call may run on any
- * worker thread.
+ * Built as the static library jxplug_sheet of pluginlib, which the plugins
+ * and the tests link. Nothing here keeps state between calls; every call may
+ * run on any worker thread.
  */
-#ifndef ROSTER_SHEET_H
-#define ROSTER_SHEET_H
+#ifndef JXPLUG_SHEET_H
+#define JXPLUG_SHEET_H
 
 #include <stdarg.h>
 #include <stddef.h>
