@@ -4,7 +4,9 @@
  * school administrator their school; a teacher the classes they teach
  * (a head teacher also manages their class); a student themself; a
  * parent identity its one child. Plugins ask host->may(); nothing else
- * decides scope.
+ * decides scope. Also the per-district module switches
+ * (districts[code].modules), asked by the dispatcher, the menus and the
+ * organisation code alike: it calls nothing but the database.
  */
 #include "host.h"
 

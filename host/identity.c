@@ -3,6 +3,10 @@
  * also the parent of two children has three). Loads the acting identity
  * with what access checks need (its school, its classes, its child) and
  * builds the API's identity objects.
+ *
+ * Layering: reads only, below the organisation code (which creates
+ * identities) and auth.c (which loads the caller's); it calls nothing
+ * above the database.
  */
 #include "host.h"
 

@@ -5,6 +5,10 @@
  * the write transaction for the whole job, so progress cannot go through
  * the database) and stored with the result. A job found "running" at
  * start-up was interrupted by a crash and is marked failed.
+ *
+ * Layering: a service; the job thread and the parallel helpers get their
+ * stacks, connections and Lua states from thread.c, and nothing here
+ * calls request or organisation code.
  */
 #include "host.h"
 #include "luaenv.h"

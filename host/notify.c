@@ -26,6 +26,9 @@
  * notify.workers repeats, and a commit per message).
  *
  * The in-app channel is built in: its rows are delivered when written.
+ *
+ * Layering: a service; delivery workers and lanes get their stacks,
+ * connections and Lua states from thread.c.
  */
 #include "crypto.h"
 #include "host.h"
