@@ -176,10 +176,7 @@ pages_class_create(jx_req *req, void *ud)
 	}
 	if (H->db_begin(db) != 0)
 		return roster_storage_error(req);
-	id = jxp_one(roster_host, db,
-	             "INSERT INTO classes(school_id, grade, name, "
-	             "created_at) VALUES (?, ?, ?, ?) RETURNING id",
-	             "iisi", sid, (int64_t)grade, name, H->now());
+	id = roster_org->class_create(db, sid, grade, name, 0);
 	if (id <= 0 || H->audit(req, "roster.class_created", name, NULL) != 0 ||
 	    H->db_commit(db) != 0) {
 		H->db_rollback(db);

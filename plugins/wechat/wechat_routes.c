@@ -244,16 +244,16 @@ wx_callback_get(jx_req *req, void *ud)
 }
 
 /* A template message's final status: writes it on the msgid's row, and
- * when no openid of that outbox row got the message, fails the row and
- * tells notify.result's subscribers (notices fall back to SMS). */
+ * when no openid of that outbox row got the message, reports the row
+ * failed to the host (outbox_report), which settles it and tells
+ * notify.result's subscribers (notices fall back to SMS). */
 static int
 wx_job_finished(jx_db *db, const char *msgid, const char *status)
 {
-	int64_t outbox, left, n;
+	int64_t outbox, left;
 	int ok = strcmp(status, "success") == 0;
-	char err[WX_XML_FIELD + 16];
+	char err[WX_XML_FIELD + 16], key[80];
 	jx_stmt *st;
-	cJSON *p;
 	int rc;
 
 	if (wx_host->db_exec(db,
@@ -281,36 +281,20 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 	if (outbox <= 0 || left != 0)
 		return left < 0 ? -1 : 0;
 	snprintf(err, sizeof(err), "unreachable: %s", status);
-	if ((n = wx_host->db_exec(db,
-	                          "UPDATE outbox SET state = 'failed', "
-	                          "last_error = ? WHERE id = ? AND state = "
-	                          "'sent'",
-	                          "si", err, outbox)) <= 0)
-		return n < 0 ? -1 : 0;
-	st = wx_host->db_query(db,
-	                       "SELECT recipient, ref, template, idem_key FROM "
-	                       "outbox WHERE id = ?",
+	/* The host settles its outbox row and tells notify.result's
+	 * subscribers. */
+	st = wx_host->db_query(db, "SELECT idem_key FROM outbox WHERE id = ?",
 	                       "i", outbox);
-	if (st == NULL || wx_host->db_step(st) != JX_DB_ROW) {
-		wx_host->db_finish(st);
+	if (st == NULL)
 		return -1;
+	if (wx_host->db_step(st) != JX_DB_ROW) {
+		wx_host->db_finish(st);
+		return 0;
 	}
-	p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "id", (double)outbox);
-	cJSON_AddStringToObject(p, "channel", "wechat");
-	cJSON_AddStringToObject(p, "to", wx_host->db_text(st, 0));
-	if (wx_host->db_is_null(st, 1))
-		cJSON_AddNullToObject(p, "ref");
-	else
-		cJSON_AddStringToObject(p, "ref", wx_host->db_text(st, 1));
-	cJSON_AddStringToObject(p, "template", wx_host->db_text(st, 2));
-	cJSON_AddStringToObject(p, "state", "failed");
-	cJSON_AddStringToObject(p, "code", "unreachable");
-	cJSON_AddStringToObject(p, "key", wx_host->db_text(st, 3));
+	snprintf(key, sizeof(key), "%s", wx_host->db_text(st, 0));
 	wx_host->db_finish(st);
-	rc = wx_host->publish(db, "notify.result", p);
-	cJSON_Delete(p);
-	return rc;
+	rc = wx_host->outbox_report(db, key, 0, err);
+	return rc < 0 ? -1 : 0;
 }
 
 static int

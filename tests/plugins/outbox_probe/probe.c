@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jx/org.h>
 #include <jx/plugin.h>
 #include <jx/wechat.h>
 
@@ -53,7 +54,8 @@ probe_people(jx_req *req, void *ud)
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(in, "n");
 	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(in, "prefix");
 	jx_db *db = H->req_db(req);
-	int64_t now = H->now();
+	const struct jx_org_v1 *org = H->service(JX_ORG_SERVICE);
+	int64_t now = H->now(), base, district;
 
 	(void)ud;
 	if (in == NULL)
@@ -65,25 +67,26 @@ probe_people(jx_req *req, void *ud)
 		return H->reply_problem(req, 422, "validation-failed",
 		                        "n and prefix", NULL);
 	ids = cJSON_CreateArray();
-	if (H->db_begin(db) != 0) {
+	if (org == NULL || H->db_begin(db) != 0) {
 		cJSON_Delete(ids);
 		return probe_storage(req, db);
 	}
+	/* People and accounts are the host's: made through org.v1, each
+	 * with a phone of its own (1999 and the row's number). */
+	base = H->db_one(db, "SELECT COUNT(*) FROM persons", "");
+	district = H->db_one(db, "SELECT MIN(id) FROM districts", "");
 	for (int i = 0; i < n->valueint; i++) {
 		char *tag = H->sprintf(req, "%s%d", prefix->valuestring, i);
+		char phone[16], err[256];
 		int64_t person, account;
 
-		person = H->db_insert(
-		    db, "INSERT INTO persons(name, created_at) VALUES (?, ?)",
-		    "si", tag, now);
+		snprintf(phone, sizeof(phone), "1999%07lld",
+		         (long long)((base + i) % 10000000));
+		person = org->adult(db, tag, phone, NULL, err, sizeof(err));
 		account = person <= 0 ? -1
-		                      : H->db_insert(db,
-		                                     "INSERT INTO accounts("
-		                                     "person_id, login, "
-		                                     "must_change_password, "
-		                                     "created_at) VALUES (?, "
-		                                     "?, 0, ?)",
-		                                     "isi", person, tag, now);
+		                      : org->account(db, district, person, tag,
+		                                     "student", NULL, NULL, 0,
+		                                     err, sizeof(err));
 		if (account <= 0 ||
 		    H->db_exec(
 		        db,
