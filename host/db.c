@@ -104,12 +104,44 @@ db_host_table(const char *name)
 	return 0;
 }
 
+/* What plugin code may not read (docs/host-schema.md): sessions and
+ * recovery codes not at all, the secrets of accounts and the outbox's
+ * parameters (recovery codes) never; host_accounts and host_outbox are
+ * the views without them. Other columns stay readable in the tables so
+ * that a plugin's foreign key to accounts(id) can be checked. */
+static int
+db_read_refused(const char *table, const char *column, const char *view)
+{
+	static const char *const secret[] = {"accounts", "password_hash",
+	                                     "accounts", "initial_password",
+	                                     "accounts", "initial_expires_at",
+	                                     "accounts", "initial_needs_code",
+	                                     "outbox",   "params",
+	                                     NULL};
+
+	if (table == NULL)
+		return 0;
+	/* The host's views read them to say whether a password is set. */
+	if (view != NULL && (strcmp(view, "host_accounts") == 0 ||
+	                     strcmp(view, "host_outbox") == 0))
+		return 0;
+	if (strcmp(table, "sessions") == 0 ||
+	    strcmp(table, "recovery_codes") == 0)
+		return 1;
+	for (int i = 0; secret[i] != NULL; i += 2)
+		if (column != NULL && strcmp(secret[i], table) == 0 &&
+		    strcmp(secret[i + 1], column) == 0)
+			return 1;
+	return 0;
+}
+
 /* SQLite asks this while preparing a statement: a write or DDL on a host
- * table prepared while plugin code runs is refused (the prepare fails
- * with SQLITE_AUTH). The statement cache keeps the mode a statement was
- * prepared in (db_prepare), so a host service's statement is never handed
- * to a plugin. Only in test builds: it proves that plugins write host
- * tables through host functions alone (docs/host-schema.md). */
+ * table, or a read db_read_refused names, prepared while plugin code runs
+ * is refused (the prepare fails with SQLITE_AUTH). The statement cache keeps
+ * the mode a statement was prepared in (db_prepare), so a host service's
+ * statement is never handed to a plugin. Only in test builds: it proves that
+ * plugins write host tables through host functions alone (docs/host-schema.md).
+ */
 static int
 db_authorize(void *ud, int action, const char *a, const char *b,
              const char *dbname, const char *trigger)
@@ -118,9 +150,15 @@ db_authorize(void *ud, int action, const char *a, const char *b,
 
 	(void)ud;
 	(void)dbname;
-	(void)trigger;
 	if (!db_plugin_running)
 		return SQLITE_OK;
+	if (action == SQLITE_READ && db_read_refused(a, b, trigger)) {
+		jx_log(JX_LOG_ERROR, "db",
+		       "refused: plugin code reads %s.%s (read what "
+		       "docs/host-schema.md allows)",
+		       a, b ? b : "");
+		return SQLITE_DENY;
+	}
 	switch (action) {
 	case SQLITE_INSERT:
 	case SQLITE_UPDATE:

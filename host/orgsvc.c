@@ -414,6 +414,17 @@ orgsvc_rules_check(jx_db *db, int64_t district, const char *source, char *err,
 	return rc;
 }
 
+/* Reads the sealed initial password, which plugin code may not. */
+static char *
+orgsvc_initial_password(jx_db *db, int64_t account)
+{
+	int h = host_enter();
+	char *pw = org_initial_password(db, account);
+
+	host_leave(h);
+	return pw;
+}
+
 static int
 orgsvc_identity_linked(jx_db *db, int64_t person, const char *role,
                        int64_t school, int64_t district)
@@ -451,7 +462,7 @@ const struct jx_org_v1 orgsvc_table = {
     .identity = orgsvc_identity,
     .student_login = orgsvc_student_login,
     .reset_password = orgsvc_reset,
-    .initial_password = org_initial_password,
+    .initial_password = orgsvc_initial_password,
     .id_seal = orgsvc_id_seal,
     .id_open = orgsvc_id_open,
     .lookup_hash = orgsvc_lookup_hash,

@@ -121,10 +121,11 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 		cJSON_AddNumberToObject(c, "failed", 0);
 	}
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
-	st = H->db_query(db,
-	                 "SELECT channel, state, COUNT(*) FROM outbox WHERE "
-	                 "ref = ? GROUP BY channel, state",
-	                 "s", ref);
+	st = H->db_query(
+	    db,
+	    "SELECT channel, state, COUNT(*) FROM host_outbox WHERE "
+	    "ref = ? GROUP BY channel, state",
+	    "s", ref);
 	while (st != NULL && H->db_step(st) == JX_DB_ROW) {
 		const char *state = H->db_text(st, 1);
 		cJSON *c =

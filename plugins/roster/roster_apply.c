@@ -333,9 +333,10 @@ roster_student_apply(jx_db *db, int64_t school,
 	m.id = 0;
 	if (in->login != NULL && *in->login != '\0') {
 		apply_find(db,
-		           APPLY_STUDENT_COLS "WHERE s.person_id = (SELECT "
-		                              "person_id FROM accounts WHERE "
-		                              "login = ?)",
+		           APPLY_STUDENT_COLS
+		           "WHERE s.person_id = (SELECT "
+		           "person_id FROM host_accounts WHERE "
+		           "login = ?)",
 		           "s", in->login, 0, 0, NULL, &m);
 		if (m.id == 0 || m.school != school) {
 			apply_fail(err, "login",
@@ -657,12 +658,13 @@ roster_parent_apply(jx_db *db, int64_t school,
 	memset(err, 0, sizeof(*err));
 	*parent = 0;
 	if (in->student_login != NULL && *in->student_login != '\0')
-		student = H->db_one(db,
-		                    "SELECT s.person_id FROM accounts a JOIN "
-		                    "students s ON s.person_id = a.person_id "
-		                    "WHERE a.login = ? AND s.school_id = ? AND "
-		                    "s.status = 'in_school'",
-		                    "si", in->student_login, school);
+		student =
+		    H->db_one(db,
+		              "SELECT s.person_id FROM host_accounts a JOIN "
+		              "students s ON s.person_id = a.person_id "
+		              "WHERE a.login = ? AND s.school_id = ? AND "
+		              "s.status = 'in_school'",
+		              "si", in->student_login, school);
 	else if (apply_given(in->student_national_no)) {
 		struct roster_national nat;
 

@@ -21,7 +21,8 @@
 	"s.id_number_masked, s.school_id "
 #define PEOPLE_STUDENT_FROM                                                    \
 	"FROM students s JOIN persons p ON p.id = s.person_id LEFT JOIN "      \
-	"classes c ON c.id = s.class_id LEFT JOIN accounts a ON a.person_id "  \
+	"classes c ON c.id = s.class_id LEFT JOIN host_accounts a ON "         \
+	"a.person_id "                                                         \
 	"= s.person_id "
 /*
  * A page of a school's students. A teacher's scope (the classes they

@@ -283,8 +283,8 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 	snprintf(err, sizeof(err), "unreachable: %s", status);
 	/* The host settles its outbox row and tells notify.result's
 	 * subscribers. */
-	st = wx_host->db_query(db, "SELECT idem_key FROM outbox WHERE id = ?",
-	                       "i", outbox);
+	st = wx_host->db_query(
+	    db, "SELECT idem_key FROM host_outbox WHERE id = ?", "i", outbox);
 	if (st == NULL)
 		return -1;
 	if (wx_host->db_step(st) != JX_DB_ROW) {

@@ -105,6 +105,15 @@ main(void)
 		              "") == 1);
 		CHECK(db_exec(db, "DELETE FROM t_items WHERE name = 'p'", "") ==
 		      1);
+		/* reads: no secrets of accounts (its view has none), no
+		 * sessions */
+		CHECK(db_exec(db, "SELECT password_hash FROM accounts", "") ==
+		      -1);
+		CHECK(db_exec(db, "SELECT login FROM host_accounts", "") >= 0);
+		CHECK(db_exec(db, "SELECT id FROM host_outbox", "") >= 0);
+		CHECK(db_exec(db, "SELECT COUNT(*) FROM sessions", "") == -1);
+		CHECK(db_exec(db, "SELECT params FROM outbox", "") == -1);
+		CHECK(db_exec(db, "SELECT login FROM accounts", "") >= 0);
 		h = host_enter();
 		CHECK(!db_in_plugin());
 		CHECK(db_exec(db, "DELETE FROM host_meta WHERE key = 'y'",

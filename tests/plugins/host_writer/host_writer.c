@@ -2,8 +2,9 @@
  * host_writer.c — a test plugin that breaks the rule of
  * docs/host-schema.md: from a route handler it writes host tables
  * directly (deletes every session, renames people, adds an index to
- * sessions) and its own table. In test builds the host's authorizer must
- * refuse the three host writes and let the own one through. Built only
+ * sessions), reads the sessions' token hashes, and writes its own table.
+ * In test builds the host's authorizer must refuse the three host writes
+ * and the read, and let the own write through. Built only
  * into build/test-plugins.
  */
 #include <jx/plugin.h>
@@ -39,6 +40,8 @@ host_writer_post(jx_req *req, void *ud)
 	                "UPDATE persons SET name = 'host_writer'");
 	host_writer_try(o, db, "ddl",
 	                "CREATE INDEX host_writer_idx ON sessions(csrf_token)");
+	host_writer_try(o, db, "read_sessions",
+	                "SELECT token_hash FROM sessions LIMIT 1");
 	host_writer_try(o, db, "own",
 	                "INSERT INTO host_writer_notes(note) VALUES ('mine')");
 	return host->reply_json(req, 200, o);

@@ -183,11 +183,12 @@ probe_outbox(jx_req *req, void *ud)
 	(void)ud;
 	if (!probe_admin(req))
 		return probe_forbidden(req);
-	rows = H->db_rows(H->req_db(req),
-	                  "SELECT id, channel, recipient, template, state, "
-	                  "attempts, next_at, sent_at, last_error, ref, "
-	                  "created_at FROM outbox WHERE ref = ? ORDER BY id",
-	                  "s", ref ? ref : "");
+	rows =
+	    H->db_rows(H->req_db(req),
+	               "SELECT id, channel, recipient, template, state, "
+	               "attempts, next_at, sent_at, last_error, ref, "
+	               "created_at FROM host_outbox WHERE ref = ? ORDER BY id",
+	               "s", ref ? ref : "");
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "items", rows ? rows : cJSON_CreateArray());
 	cJSON_AddNumberToObject(o, "now", (double)H->now());
@@ -243,9 +244,10 @@ probe_person(jx_req *req, void *ud)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(
 	    o, "person_id",
-	    (double)H->db_one(H->req_db(req),
-	                      "SELECT person_id FROM accounts WHERE login = ?",
-	                      "s", login ? login : ""));
+	    (double)H->db_one(
+	        H->req_db(req),
+	        "SELECT person_id FROM host_accounts WHERE login = ?", "s",
+	        login ? login : ""));
 	return H->reply_json(req, 200, o);
 }
 
