@@ -29,7 +29,8 @@ struct jx_stmt {
 	struct jx_stmt *next_same; /* other instances of the same SQL */
 	struct jx_stmt *next_all;
 	unsigned hash;
-	int busy; /* handed out and not yet finished */
+	int busy;   /* handed out and not yet finished */
+	int plugin; /* prepared while plugin code ran (db_in_plugin) */
 };
 
 struct jx_db {
@@ -41,6 +42,147 @@ struct jx_db {
 	int full;        /* the last storage error was a full disk */
 	char err[512];
 };
+
+/* ---- host tables and who may write them ------------------------------ */
+
+/* The tables host_migrations create (test_db checks that they match). */
+const char *const db_host_tables[] = {
+    "jobs",      "districts",       "schools",    "persons",
+    "classes",   "accounts",        "identities", "teachers",
+    "teaching",  "students",        "guardians",  "sessions",
+    "audit_log", "recovery_codes",  "outbox",     "rule_versions",
+    "host_meta", "schema_versions", NULL};
+
+/* 1: plugin code runs on this thread outside any host service. */
+static _Thread_local int db_plugin_running;
+
+int
+host_enter(void)
+{
+	int prev = db_plugin_running;
+
+	db_plugin_running = 0;
+	return prev;
+}
+
+void
+host_leave(int prev)
+{
+	db_plugin_running = prev;
+}
+
+int
+plugin_enter(void)
+{
+	int prev = db_plugin_running;
+
+	db_plugin_running = 1;
+	return prev;
+}
+
+void
+plugin_leave(int prev)
+{
+	db_plugin_running = prev;
+}
+
+int
+db_in_plugin(void)
+{
+	return db_plugin_running;
+}
+
+#ifdef JX_TESTING
+static int
+db_host_table(const char *name)
+{
+	if (name == NULL)
+		return 0;
+	for (int i = 0; db_host_tables[i] != NULL; i++)
+		if (strcmp(db_host_tables[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* What plugin code may not read (docs/host-schema.md): sessions and
+ * recovery codes not at all, the secrets of accounts and the outbox's
+ * parameters (recovery codes) never; host_accounts and host_outbox are
+ * the views without them. Other columns stay readable in the tables so
+ * that a plugin's foreign key to accounts(id) can be checked. */
+static int
+db_read_refused(const char *table, const char *column, const char *view)
+{
+	static const char *const secret[] = {"accounts", "password_hash",
+	                                     "accounts", "initial_password",
+	                                     "accounts", "initial_expires_at",
+	                                     "accounts", "initial_needs_code",
+	                                     "outbox",   "params",
+	                                     NULL};
+
+	if (table == NULL)
+		return 0;
+	/* The host's views read them to say whether a password is set. */
+	if (view != NULL && (strcmp(view, "host_accounts") == 0 ||
+	                     strcmp(view, "host_outbox") == 0))
+		return 0;
+	if (strcmp(table, "sessions") == 0 ||
+	    strcmp(table, "recovery_codes") == 0)
+		return 1;
+	for (int i = 0; secret[i] != NULL; i += 2)
+		if (column != NULL && strcmp(secret[i], table) == 0 &&
+		    strcmp(secret[i + 1], column) == 0)
+			return 1;
+	return 0;
+}
+
+/* SQLite asks this while preparing a statement: a write or DDL on a host
+ * table, or a read db_read_refused names, prepared while plugin code runs
+ * is refused (the prepare fails with SQLITE_AUTH). The statement cache keeps
+ * the mode a statement was prepared in (db_prepare), so a host service's
+ * statement is never handed to a plugin. Only in test builds: it proves that
+ * plugins write host tables through host functions alone (docs/host-schema.md).
+ */
+static int
+db_authorize(void *ud, int action, const char *a, const char *b,
+             const char *dbname, const char *trigger)
+{
+	const char *table = NULL;
+
+	(void)ud;
+	(void)dbname;
+	if (!db_plugin_running)
+		return SQLITE_OK;
+	if (action == SQLITE_READ && db_read_refused(a, b, trigger)) {
+		jx_log(JX_LOG_ERROR, "db",
+		       "refused: plugin code reads %s.%s (read what "
+		       "docs/host-schema.md allows)",
+		       a, b ? b : "");
+		return SQLITE_DENY;
+	}
+	switch (action) {
+	case SQLITE_INSERT:
+	case SQLITE_UPDATE:
+	case SQLITE_DELETE:
+	case SQLITE_CREATE_TABLE:
+	case SQLITE_DROP_TABLE:
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_DROP_TEMP_TABLE: table = a; break;
+	case SQLITE_ALTER_TABLE:
+	case SQLITE_CREATE_INDEX:
+	case SQLITE_DROP_INDEX:
+	case SQLITE_CREATE_TRIGGER:
+	case SQLITE_DROP_TRIGGER: table = b; break;
+	default: return SQLITE_OK;
+	}
+	if (!db_host_table(table))
+		return SQLITE_OK;
+	jx_log(JX_LOG_ERROR, "db",
+	       "refused: plugin code writes the host table %s (use the host's "
+	       "functions, docs/host-schema.md)",
+	       table);
+	return SQLITE_DENY;
+}
+#endif
 
 static unsigned
 db_hash(const char *s)
@@ -119,6 +261,9 @@ db_open(const char *path)
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
 	sqlite3_busy_timeout(db->conn, 10000);
+#ifdef JX_TESTING
+	sqlite3_set_authorizer(db->conn, db_authorize, NULL);
+#endif
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		jx_log(JX_LOG_ERROR, "db", "cannot configure %s: %s", path,
 		       msg ? msg : "?");
@@ -201,6 +346,7 @@ db_prepare(jx_db *db, const char *sql)
 
 	for (s = *slot; s != NULL; s = s->next_same)
 		if (!s->busy && s->hash == h &&
+		    s->plugin == db_plugin_running &&
 		    strcmp(sqlite3_sql(s->st), sql) == 0)
 			goto found;
 	s = calloc(1, sizeof(*s));
@@ -215,6 +361,7 @@ db_prepare(jx_db *db, const char *sql)
 	}
 	s->db = db;
 	s->hash = h;
+	s->plugin = db_plugin_running;
 	s->next_same = *slot;
 	*slot = s;
 	s->next_all = db->all;

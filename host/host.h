@@ -108,6 +108,25 @@ const char *db_path(jx_db *db);
 /* Marks the open transaction as having appended audit entries: its
  * commit then writes the audit checkpoint (audit.c). */
 void db_audit_added(jx_db *db);
+/*
+ * Who is running on this thread: plugin code or a host service. The host
+ * marks every call into a plugin (handlers, job runners, subscribers,
+ * channels, init, parallel helpers) with plugin_enter and every host
+ * service a plugin may call that writes a host table with host_enter;
+ * each returns the previous state for the matching leave, so that calls
+ * nest (a subscriber run by a host service is plugin code again). In
+ * -DJX_TESTING builds an authorizer on every connection refuses writes
+ * and DDL on a host table while plugin code runs outside a host service
+ * (docs/host-schema.md). Cheap: a thread-local int.
+ */
+int host_enter(void);
+void host_leave(int prev);
+int plugin_enter(void);
+void plugin_leave(int prev);
+/* 1 while plugin code runs outside any host service. */
+int db_in_plugin(void);
+/* The host's tables (NULL-terminated): those host_migrations create. */
+extern const char *const db_host_tables[];
 
 /* ---- migrate.c -------------------------------------------------------- */
 /* Applies the pending steps of one owner ("host" or a plugin name), each
@@ -447,6 +466,10 @@ int notify_send(jx_db *db, const char *channel, const char *to,
                 const char *template_name, const cJSON *params);
 /* Queues one outbox row (the host table's send); the row id, or -1. */
 int64_t notify_message(jx_db *db, const struct jx_message *m);
+/* A channel's later delivery report on the row with idempotency key
+ * (jx_host.outbox_report): 1 settled failed and published, 0 nothing to
+ * do, -1 on error. */
+int notify_report(jx_db *db, const char *key, int ok, const char *err);
 int notify_recover(jx_db *db);
 int notify_run_due(jx_db *db);
 int notify_start(void);

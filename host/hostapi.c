@@ -135,6 +135,90 @@ api_rule_call(jx_db *db, int64_t district, const char *source, const char *name,
 	                     result, version, err, errlen);
 }
 
+/* ---- host services that write host tables: run as the host ---------- */
+
+static int64_t
+api_job_submit(jx_db *db, const char *kind, cJSON *params, int64_t owner)
+{
+	int h = host_enter();
+	int64_t id = jobs_submit(db, kind, params, owner);
+
+	host_leave(h);
+	return id;
+}
+
+static void
+api_job_progress(jx_job *job, int64_t done, int64_t total)
+{
+	int h = host_enter();
+
+	jobs_progress(job, done, total);
+	host_leave(h);
+}
+
+static int
+api_audit(jx_req *req, const char *action, const char *target,
+          const cJSON *detail)
+{
+	int h = host_enter(), rc = audit_req(req, action, target, detail);
+
+	host_leave(h);
+	return rc;
+}
+
+static int
+api_notify(jx_db *db, const char *channel, const char *to,
+           const char *template_name, const cJSON *params)
+{
+	int h = host_enter(),
+	    rc = notify_send(db, channel, to, template_name, params);
+
+	host_leave(h);
+	return rc;
+}
+
+static int64_t
+api_send(jx_db *db, const struct jx_message *m)
+{
+	int h = host_enter();
+	int64_t id = notify_message(db, m);
+
+	host_leave(h);
+	return id;
+}
+
+static int
+api_rule_call_host(jx_db *db, int64_t district, const char *source,
+                   const char *name, const cJSON *args, cJSON **result,
+                   int64_t *version, char *err, size_t errlen)
+{
+	int h = host_enter(),
+	    rc = api_rule_call(db, district, source, name, args, result,
+	                       version, err, errlen);
+
+	host_leave(h);
+	return rc;
+}
+
+static int64_t
+api_rules_version(jx_db *db, int64_t district)
+{
+	int h = host_enter();
+	int64_t v = rules_version(db, district);
+
+	host_leave(h);
+	return v;
+}
+
+static int
+api_outbox_report(jx_db *db, const char *key, int ok, const char *err)
+{
+	int h = host_enter(), rc = notify_report(db, key, ok, err);
+
+	host_leave(h);
+	return rc;
+}
+
 static const char *
 api_data_dir(void)
 {
@@ -197,10 +281,10 @@ const struct jx_host jx_host_table = {
     .db_errmsg = db_errmsg,
     .db_rows = db_rows,
     .publish = events_publish,
-    .job_submit = jobs_submit,
+    .job_submit = api_job_submit,
     .job_params = jobs_params,
     .job_db = jobs_db,
-    .job_progress = jobs_progress,
+    .job_progress = api_job_progress,
     .job_set_result = jobs_set_result,
     .job_id = jobs_id,
     .service = api_service,
@@ -208,8 +292,8 @@ const struct jx_host jx_host_table = {
     .t = http_t,
     .identity = api_identity,
     .may = api_may,
-    .audit = audit_req,
-    .notify = notify_send,
+    .audit = api_audit,
+    .notify = api_notify,
     .req_form = http_form,
     .db_vquery = db_vquery,
     .db_one = db_one,
@@ -217,13 +301,14 @@ const struct jx_host jx_host_table = {
     .req_upload = http_upload,
     .data_dir = api_data_dir,
     .db_insert = db_insert,
-    .rule_call = api_rule_call,
-    .rules_version = rules_version,
+    .rule_call = api_rule_call_host,
+    .rules_version = api_rules_version,
     .format_time = clock_format_iso,
-    .send = notify_message,
+    .send = api_send,
     .parallel = jobs_parallel,
     .job_stopping = jobs_stopping,
     .req_is_api = api_req_is_api,
     .req_fields = fields_read,
     .problem_count = api_problem_count,
+    .outbox_report = api_outbox_report,
 };

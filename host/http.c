@@ -471,7 +471,14 @@ http_route(jx_req *req)
 		if (rc != 0)
 			return rc;
 	}
-	return rt->handler(req, rt->ud);
+	if (rt->plugin < 0)
+		return rt->handler(req, rt->ud);
+	{
+		int prev = plugin_enter(), rc = rt->handler(req, rt->ud);
+
+		plugin_leave(prev);
+		return rc;
+	}
 }
 
 static void

@@ -212,7 +212,10 @@ jobs_run_one(jx_db *db)
 		cJSON_AddItemToArray(errs, e);
 		rc = 1;
 	} else {
+		int prev = plugin_enter();
+
 		rc = k->fn(&job, k->ud);
+		plugin_leave(prev);
 	}
 	db_reset_all(db);
 	res = job.result ? cJSON_PrintUnformatted(job.result) : NULL;
@@ -252,6 +255,7 @@ struct jobs_helper {
 	void (*fn)(void *arg, int i);
 	void *arg;
 	int i;
+	int plugin; /* the caller's db_in_plugin, taken on */
 	pthread_t thread;
 	int started;
 };
@@ -264,7 +268,10 @@ jobs_helper_main(void *p)
 
 	/* Without a connection or a Lua state the helper still runs fn:
 	 * its calls fail as they would on any thread without them. */
+	int prev = h->plugin ? plugin_enter() : host_enter();
+
 	h->fn(h->arg, h->i);
+	host_leave(prev);
 	thread_end(t);
 	return NULL;
 }
@@ -294,7 +301,8 @@ jobs_parallel(void (*fn)(void *arg, int i), void *arg, int n)
 	if (h == NULL)
 		k = 1;
 	for (int i = 1; i < k; i++) {
-		h[i] = (struct jobs_helper){.fn = fn, .arg = arg, .i = i};
+		h[i] = (struct jobs_helper){
+		    .fn = fn, .arg = arg, .i = i, .plugin = db_in_plugin()};
 		h[i].started =
 		    thread_start(&h[i].thread, jobs_helper_main, &h[i]) == 0;
 		if (!h[i].started) /* do its share here instead */

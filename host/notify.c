@@ -246,8 +246,11 @@ notify_deliver(struct notify_row *r)
 		snprintf(r->err, sizeof(r->err), "channel %s is not active",
 		         r->channel);
 	} else {
+		int prev = plugin_enter();
+
 		r->rc = ch->fn(r->to, r->tmpl, params, r->key, r->err,
 		               sizeof(r->err), ch->ud);
+		plugin_leave(prev);
 	}
 	r->tried = 1;
 	cJSON_Delete(params);
@@ -350,6 +353,56 @@ notify_settle_row(jx_db *db, const struct notify_row *r, int publish)
 	               "isi", jx_now() + backoff, r->err, r->id) < 0
 	           ? -1
 	           : 0;
+}
+
+static char *notify_dup(const char *s);
+
+int
+notify_report(jx_db *db, const char *key, int ok, const char *err)
+{
+	struct notify_row r;
+	jx_stmt *st;
+	int64_t n;
+	int rc = -1;
+
+	if (ok)
+		return 0; /* accepted earlier and delivered: already sent */
+	memset(&r, 0, sizeof(r));
+	st = db_query(db,
+	              "SELECT id, channel, recipient, template, ref, idem_key "
+	              "FROM outbox WHERE idem_key = ? AND state = 'sent'",
+	              "s", key ? key : "");
+	if (st == NULL)
+		return -1;
+	if (db_step(st) != JX_DB_ROW) {
+		db_finish(st);
+		return 0;
+	}
+	r.id = db_int(st, 0);
+	r.channel = notify_dup(db_text(st, 1));
+	r.to = notify_dup(db_text(st, 2));
+	r.tmpl = notify_dup(db_text(st, 3));
+	r.ref = db_is_null(st, 4) ? NULL : notify_dup(db_text(st, 4));
+	r.key = notify_dup(db_text(st, 5));
+	db_finish(st);
+	snprintf(r.err, sizeof(r.err), "%s", err ? err : "failed");
+	if (r.channel == NULL || r.to == NULL || r.tmpl == NULL ||
+	    r.key == NULL)
+		goto out;
+	n = db_exec(db,
+	            "UPDATE outbox SET state = 'failed', last_error = ? WHERE "
+	            "id = ? AND state = 'sent'",
+	            "si", r.err, r.id);
+	if (n < 0)
+		goto out;
+	rc = n == 0 ? 0 : notify_publish(db, &r, 0) != 0 ? -1 : 1;
+out:
+	free(r.channel);
+	free(r.to);
+	free(r.tmpl);
+	free(r.ref);
+	free(r.key);
+	return rc;
 }
 
 /* Settles finished calls in one transaction. A subscriber that refuses

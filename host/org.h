@@ -80,4 +80,33 @@ void orgsvc_set_db(jx_db *db);
 struct jx_org_v1;
 extern const struct jx_org_v1 orgsvc_table;
 
+/* orglife.c: the writes plugins make to the org tables (jx/org.h has
+ * the contracts, ABI 2.0). */
+struct jx_org_student;
+int64_t orglife_person_update(jx_db *db, int64_t person, const char *name,
+                              const char *gender);
+int64_t orglife_student_create(jx_db *db, const struct jx_org_student *s);
+int orglife_student_update(jx_db *db, int64_t student,
+                           const struct jx_org_student *s);
+int orglife_student_number(jx_db *db, int64_t student, const char *field,
+                           const char *value);
+int orglife_student_leave(jx_db *db, int64_t student, const char *reason);
+int orglife_student_readmit(jx_db *db, int64_t student, int64_t school,
+                            int64_t klass, char *err, size_t errlen);
+int orglife_teacher_post(jx_db *db, int64_t teacher, int64_t school,
+                         const char *subject, const char *display_name);
+int orglife_teacher_leave(jx_db *db, int64_t teacher, int64_t school);
+int orglife_teaching_set(jx_db *db, int64_t teacher, int64_t school,
+                         const int64_t *classes, int n);
+int64_t orglife_class_create(jx_db *db, int64_t school, int grade,
+                             const char *name, int64_t head);
+int orglife_class_update(jx_db *db, int64_t klass, int grade, const char *name,
+                         int64_t head);
+int64_t orglife_class_head(jx_db *db, int64_t klass, int64_t school,
+                           int64_t teacher);
+int orglife_class_delete(jx_db *db, int64_t klass);
+int orglife_guardian_bind(jx_db *db, int64_t parent, int64_t student,
+                          const char *relation, const char *display_name);
+int orglife_guardian_unbind(jx_db *db, int64_t parent, int64_t student);
+
 #endif

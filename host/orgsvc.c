@@ -318,28 +318,96 @@ out:
 	return rc;
 }
 
+/* The service's functions that write host tables run as the host
+ * (host_enter): plugin code calls them. */
+static int64_t
+orgsvc_adult(jx_db *db, const char *name, const char *phone, const char *gender,
+             char *err, size_t errlen)
+{
+	int h = host_enter();
+	int64_t id = org_adult(db, name, phone, gender, err, errlen);
+
+	host_leave(h);
+	return id;
+}
+
 static int64_t
 orgsvc_account(jx_db *db, int64_t district, int64_t person, const char *login,
                const char *role, const char *phone, char *initial,
                size_t initial_len, char *err, size_t errlen)
 {
-	return org_account(db, thread_lua(), district, person, login, role,
-	                   phone, initial, initial_len, err, errlen);
+	int h = host_enter();
+	int64_t id =
+	    org_account(db, thread_lua(), district, person, login, role, phone,
+	                initial, initial_len, err, errlen);
+
+	host_leave(h);
+	return id;
+}
+
+static int64_t
+orgsvc_identity(jx_db *db, int64_t account, const char *role, int64_t district,
+                int64_t school, int64_t student, char *err, size_t errlen)
+{
+	int h = host_enter();
+	int64_t id = org_identity(db, account, role, district, school, student,
+	                          err, errlen);
+
+	host_leave(h);
+	return id;
+}
+
+static int
+orgsvc_student_login(jx_db *db, char out[16])
+{
+	int h = host_enter(), rc = org_student_login(db, out);
+
+	host_leave(h);
+	return rc;
 }
 
 static int
 orgsvc_reset(jx_db *db, int64_t account, char *out, size_t outlen, char *err,
              size_t errlen)
 {
-	return org_reset_password(db, thread_lua(), account, out, outlen, err,
-	                          errlen);
+	int h = host_enter(), rc = org_reset_password(db, thread_lua(), account,
+	                                              out, outlen, err, errlen);
+
+	host_leave(h);
+	return rc;
 }
 
 static int
 orgsvc_rules_check(jx_db *db, int64_t district, const char *source, char *err,
                    size_t errlen)
 {
-	return org_rules_check(db, thread_lua(), district, source, err, errlen);
+	int h = host_enter(), rc = org_rules_check(db, thread_lua(), district,
+	                                           source, err, errlen);
+
+	host_leave(h);
+	return rc;
+}
+
+/* Reads the sealed initial password, which plugin code may not. */
+static char *
+orgsvc_initial_password(jx_db *db, int64_t account)
+{
+	int h = host_enter();
+	char *pw = org_initial_password(db, account);
+
+	host_leave(h);
+	return pw;
+}
+
+static int
+orgsvc_identity_linked(jx_db *db, int64_t person, const char *role,
+                       int64_t school, int64_t district)
+{
+	int h = host_enter(),
+	    rc = org_identity_linked(db, person, role, school, district);
+
+	host_leave(h);
+	return rc;
 }
 
 char *
@@ -363,21 +431,36 @@ const struct jx_org_v1 orgsvc_table = {
     .size = sizeof(struct jx_org_v1),
     .phone_valid = org_phone_valid,
     .grade_label = identity_grade_label,
-    .adult = org_adult,
+    .adult = orgsvc_adult,
     .account = orgsvc_account,
-    .identity = org_identity,
-    .student_login = org_student_login,
+    .identity = orgsvc_identity,
+    .student_login = orgsvc_student_login,
     .reset_password = orgsvc_reset,
-    .initial_password = org_initial_password,
+    .initial_password = orgsvc_initial_password,
     .id_seal = orgsvc_id_seal,
     .id_open = orgsvc_id_open,
     .lookup_hash = orgsvc_lookup_hash,
     .id_mask = org_id_mask,
     .rules_check = orgsvc_rules_check,
     .person_within = org_person_within,
-    .identity_linked = org_identity_linked,
+    .identity_linked = orgsvc_identity_linked,
     .national_norm = org_national_norm,
     .national_embeds_id = org_national_embeds_id,
     .national_mask = org_national_mask,
     .national_seal = orgsvc_national_seal,
+    .person_update = orglife_person_update,
+    .student_create = orglife_student_create,
+    .student_update = orglife_student_update,
+    .student_number = orglife_student_number,
+    .student_leave = orglife_student_leave,
+    .student_readmit = orglife_student_readmit,
+    .teacher_post = orglife_teacher_post,
+    .teacher_leave = orglife_teacher_leave,
+    .teaching_set = orglife_teaching_set,
+    .class_create = orglife_class_create,
+    .class_update = orglife_class_update,
+    .class_head = orglife_class_head,
+    .class_delete = orglife_class_delete,
+    .guardian_bind = orglife_guardian_bind,
+    .guardian_unbind = orglife_guardian_unbind,
 };

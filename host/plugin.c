@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-
 struct reg_impl {
 	struct jx_registrar pub;
 	int plugin;
@@ -973,7 +972,7 @@ plugin_init_one(jx_db *db, int i)
 	struct plugin *p = &app.plugins[i];
 	struct reg_impl ri;
 	char err[512];
-	int rc;
+	int rc, prev;
 
 	if (p->state != PLUGIN_ACTIVE || plugin_check_deps(p) != 0)
 		return;
@@ -995,7 +994,9 @@ plugin_init_one(jx_db *db, int i)
 	ri.plugin = i;
 	/* init may use the database (thread_db): the loader's connection */
 	orgsvc_set_db(db);
+	prev = plugin_enter();
 	rc = p->desc->init ? p->desc->init(&jx_host_table, &ri.pub) : 0;
+	plugin_leave(prev);
 	orgsvc_set_db(NULL);
 	if (rc != 0) {
 		reg_discard(&ri);

@@ -427,60 +427,12 @@ ki_taken(jx_db *db, int64_t student, const char *field, const char *value)
 	               "si", hash, student) != 0;
 }
 
-/* Writes one field of a student (the clear value; "" clears). */
+/* Writes one field of a student (the clear value; "" clears): the host
+ * seals and hashes it (org.v1 student_number). */
 static int
 ki_write_field(jx_db *db, int64_t student, const char *field, const char *value)
 {
-	const char *v = value != NULL && *value != '\0' ? value : NULL;
-
-	if (strcmp(field, "id_number") == 0) {
-		char *sealed = NULL, hash[65], masked[64];
-		int64_t n;
-
-		if (v == NULL)
-			return jx_host->db_exec(
-			           db,
-			           "UPDATE students SET id_number_enc = "
-			           "NULL, id_number_hash = NULL, "
-			           "id_number_masked = NULL WHERE "
-			           "person_id = ?",
-			           "i", student) == 1
-			           ? 0
-			           : -1;
-		if (ki_org->id_seal(v, &sealed, hash, masked, sizeof(masked)) !=
-		    0)
-			return -1;
-		n = jx_host->db_exec(
-		    db,
-		    "UPDATE students SET id_number_enc = ?, "
-		    "id_number_hash = ?, id_number_masked = ? WHERE "
-		    "person_id = ?",
-		    "sssi", sealed, hash, masked, student);
-		free(sealed);
-		return n == 1 ? 0 : -1;
-	}
-	if (strcmp(field, "national_no") == 0) {
-		char *sealed = NULL, hash[65] = "", shown[64] = "";
-		int64_t n;
-
-		if (v != NULL && ki_org->national_seal(v, &sealed, hash, shown,
-		                                       sizeof(shown)) != 0)
-			return -1;
-		n = jx_host->db_exec(
-		    db,
-		    "UPDATE students SET national_no = ?, "
-		    "national_no_enc = ?, national_no_hash = "
-		    "NULLIF(?, ''), national_no_masked = NULLIF(?, "
-		    "'') WHERE person_id = ?",
-		    "ssssi", sealed ? NULL : v, sealed, hash, shown, student);
-		free(sealed);
-		return n == 1 ? 0 : -1;
-	}
-	return jx_host->db_exec(
-	           db, "UPDATE students SET city_no = ? WHERE person_id = ?",
-	           "si", v, student) == 1
-	           ? 0
-	           : -1;
+	return ki_org->student_number(db, student, field, value);
 }
 
 static cJSON *

@@ -120,7 +120,7 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
 	st = jx_host->db_query(
 	    db,
-	    "SELECT channel, state, COUNT(*) FROM outbox WHERE "
+	    "SELECT channel, state, COUNT(*) FROM host_outbox WHERE "
 	    "ref = ? GROUP BY channel, state",
 	    "s", ref);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {

@@ -103,14 +103,15 @@ int
 roster_national_write(jx_db *db, int64_t student,
                       const struct roster_national *n)
 {
-	return jx_host->db_exec(db,
-	                        "UPDATE students SET national_no = ?, "
-	                        "national_no_enc = ?, national_no_hash = ?, "
-	                        "national_no_masked = ? WHERE person_id = ?",
-	                        "ssssi", n->sealed ? NULL : n->norm, n->sealed,
-	                        n->hash, n->shown, student) == 1
-	           ? 0
-	           : -1;
+	struct jx_org_student s = {
+	    .size = sizeof(s),
+	    .national_no = n->sealed ? NULL : n->norm,
+	    .national_enc = n->sealed,
+	    .national_hash = n->hash,
+	    .national_masked = n->shown,
+	};
+
+	return roster_org->student_update(db, student, &s);
 }
 
 /* The class the row names, created when allowed; 0 with err when none. */
@@ -156,11 +157,7 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 			return 0;
 		}
 	}
-	id = jx_host->db_insert(
-	    db,
-	    "INSERT INTO classes(school_id, grade, name, created_at) "
-	    "VALUES (?, ?, ?, ?)",
-	    "iisi", school, (int64_t)in->grade, in->class_name, jx_host->now());
+	id = roster_org->class_create(db, school, in->grade, in->class_name, 0);
 	if (id <= 0)
 		apply_storage(db, err);
 	return id > 0 ? id : 0;
@@ -254,11 +251,8 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		 * name is the one kept (a corrected sheet corrects it) where
 		 * the parent is wholly this school's. */
 		if (own) {
-			int64_t n = jx_host->db_exec(
-			    db,
-			    "UPDATE persons SET name = ? WHERE "
-			    "id = ? AND name <> ?",
-			    "sis", g[i].name, parent, g[i].name);
+			int64_t n = roster_org->person_update(db, parent,
+			                                      g[i].name, NULL);
 
 			if (n < 0)
 				return apply_storage(db, err);
@@ -289,17 +283,9 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		}
 		jx_host->db_finish(st);
 		if (!had || !same) {
-			if (jx_host->db_exec(
-			        db,
-			        "INSERT INTO guardians(parent_id, "
-			        "student_id, relation, created_at, "
-			        "display_name) VALUES (?, ?, ?, ?, ?) ON "
-			        "CONFLICT(parent_id, student_id) DO UPDATE SET "
-			        "relation = COALESCE(excluded.relation, "
-			        "guardians.relation), display_name = "
-			        "excluded.display_name",
-			        "iisis", parent, student, g[i].relation,
-			        jx_host->now(), own ? NULL : g[i].name) < 0)
+			if (roster_org->guardian_bind(
+			        db, parent, student, g[i].relation,
+			        own ? NULL : g[i].name) != 0)
 				return apply_storage(db, err);
 			changed = 1;
 		}
@@ -346,9 +332,10 @@ roster_student_apply(jx_db *db, int64_t school,
 	m.id = 0;
 	if (in->login != NULL && *in->login != '\0') {
 		apply_find(db,
-		           APPLY_STUDENT_COLS "WHERE s.person_id = (SELECT "
-		                              "person_id FROM accounts WHERE "
-		                              "login = ?)",
+		           APPLY_STUDENT_COLS
+		           "WHERE s.person_id = (SELECT "
+		           "person_id FROM host_accounts WHERE "
+		           "login = ?)",
 		           "s", in->login, 0, 0, NULL, &m);
 		if (m.id == 0 || m.school != school) {
 			apply_fail(err, "login",
@@ -448,26 +435,24 @@ roster_student_apply(jx_db *db, int64_t school,
 			           "年级和班级缺失 (grade and class missing)");
 			goto out;
 		}
-		*student = jx_host->db_insert(
-		    db,
-		    "INSERT INTO persons(name, gender, "
-		    "created_at) VALUES (?, ?, ?)",
-		    "ssi", in->name, in->gender, jx_host->now());
+		struct jx_org_student s = {
+		    .size = sizeof(s),
+		    .name = in->name,
+		    .gender = in->gender,
+		    .school = school,
+		    .klass = klass,
+		    .city_no = apply_given(in->city_no) ? in->city_no : NULL,
+		    .id_enc = sealed,
+		    .id_hash = hash[0] ? hash : NULL,
+		    .id_masked = masked[0] ? masked : NULL,
+		    .national_no = nat.sealed || !nat.norm[0] ? NULL : nat.norm,
+		    .national_enc = nat.sealed,
+		    .national_hash = nat.hash[0] ? nat.hash : NULL,
+		    .national_masked = nat.shown[0] ? nat.shown : NULL,
+		};
+
+		*student = roster_org->student_create(db, &s);
 		if (*student <= 0 ||
-		    jx_host->db_exec(
-		        db,
-		        "INSERT INTO students(person_id, school_id, "
-		        "class_id, city_no, id_number_enc, "
-		        "id_number_hash, id_number_masked, national_no, "
-		        "national_no_enc, national_no_hash, "
-		        "national_no_masked, created_at) VALUES (?, ?, ?, ?, "
-		        "?, NULLIF(?, ''), ?, NULLIF(?, ''), ?, NULLIF(?, ''), "
-		        "NULLIF(?, ''), ?)",
-		        "iiissssssssi", *student, school, klass,
-		        apply_given(in->city_no) ? in->city_no : NULL, sealed,
-		        hash, masked[0] ? masked : NULL,
-		        nat.sealed ? "" : nat.norm, nat.sealed, nat.hash,
-		        nat.shown, jx_host->now()) != 1 ||
 		    roster_org->student_login(db, login) != 0) {
 			apply_storage(db, err);
 			goto out;
@@ -503,55 +488,36 @@ roster_student_apply(jx_db *db, int64_t school,
 		    (apply_given(in->city_no) &&
 		     strcmp(in->city_no, m.city_no) != 0) ||
 		    (hash[0] && strcmp(hash, m.id_hash) != 0);
-		if (changed &&
-		    (jx_host->db_exec(
-		         db,
-		         "UPDATE persons SET name = COALESCE(?, name), "
-		         "gender = COALESCE(?, gender) WHERE id = ?",
-		         "ssi", in->name, in->gender, m.id) != 1 ||
-		     jx_host->db_exec(
-		         db,
-		         "UPDATE students SET school_id = ?, class_id = ?, "
-		         "status = 'in_school', left_at = NULL, "
-		         "left_reason = NULL, city_no = COALESCE(?, city_no), "
-		         "id_number_enc = COALESCE(?, id_number_enc), "
-		         "id_number_hash = COALESCE(NULLIF(?, ''), "
-		         "id_number_hash), id_number_masked = COALESCE(?, "
-		         "id_number_masked) WHERE person_id = ?",
-		         "iissssi", school, klass,
-		         apply_given(in->city_no) ? in->city_no : NULL, sealed,
-		         hash, masked[0] ? masked : NULL, m.id) != 1 ||
-		     (nat.norm[0] && strcmp(nat.hash, m.national_hash) != 0 &&
-		      roster_national_write(db, m.id, &nat) != 0))) {
-			apply_storage(db, err);
+		/* A transfer or re-admission: the student and the parents
+		 * they had act again, here (the host re-admits). */
+		if (moved &&
+		    roster_org->student_readmit(db, m.id, school, klass, msg,
+		                                sizeof(msg)) != 0) {
+			apply_fail(err, NULL, msg);
 			goto out;
 		}
-		if (moved) {
-			/* A transfer or re-admission: the student and the
-			 * parents they had act again, here. */
-			account =
-			    jx_host->db_one(db,
-			                    "SELECT id FROM accounts WHERE "
-			                    "person_id = ?",
-			                    "i", m.id);
-			if (account <= 0 ||
-			    roster_org->identity(db, account, "student",
-			                         district, school, m.id, msg,
-			                         sizeof(msg)) <= 0 ||
-			    /* only parents still linked: a binding the
-			     * school removed stays removed */
-			    jx_host->db_exec(
-			        db,
-			        "UPDATE identities SET status = "
-			        "'active', ended_at = NULL, school_id = "
-			        "?, district_id = ? WHERE role = "
-			        "'parent' AND student_id = ? AND "
-			        "account_id IN (SELECT a.id FROM "
-			        "accounts a JOIN guardians g ON "
-			        "g.parent_id = a.person_id WHERE "
-			        "g.student_id = ?)",
-			        "iiii", school, district, m.id, m.id) < 0) {
-				apply_fail(err, NULL, msg);
+		if (changed) {
+			int renumber = nat.norm[0] &&
+			               strcmp(nat.hash, m.national_hash) != 0;
+			struct jx_org_student s = {
+			    .size = sizeof(s),
+			    .name = in->name,
+			    .gender = in->gender,
+			    .klass = klass,
+			    .city_no =
+			        apply_given(in->city_no) ? in->city_no : NULL,
+			    .id_enc = sealed,
+			    .id_hash = hash[0] ? hash : NULL,
+			    .id_masked = masked[0] ? masked : NULL,
+			    .national_no =
+			        renumber && !nat.sealed ? nat.norm : NULL,
+			    .national_enc = renumber ? nat.sealed : NULL,
+			    .national_hash = renumber ? nat.hash : NULL,
+			    .national_masked = renumber ? nat.shown : NULL,
+			};
+
+			if (roster_org->student_update(db, m.id, &s) != 0) {
+				apply_storage(db, err);
 				goto out;
 			}
 		}
@@ -627,21 +593,10 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	changed = strcmp(old_name, in->name) != 0 ||
 	          (in->subject && strcmp(old_subject, in->subject) != 0) ||
 	          (own && in->gender && strcmp(old_gender, in->gender) != 0);
-	if ((own &&
-	     jx_host->db_exec(db,
-	                      "UPDATE persons SET name = ?, gender = "
-	                      "COALESCE(?, gender) WHERE id = ?",
-	                      "ssi", in->name, in->gender, *teacher) != 1) ||
-	    jx_host->db_exec(
-	        db,
-	        "INSERT INTO teachers(person_id, school_id, subject, "
-	        "created_at, display_name) VALUES (?, ?, ?, ?, ?) ON "
-	        "CONFLICT(person_id, school_id) DO UPDATE SET status = "
-	        "'in_school', subject = COALESCE(excluded.subject, "
-	        "teachers.subject), display_name = "
-	        "excluded.display_name",
-	        "iisis", *teacher, school, in->subject, jx_host->now(),
-	        own ? NULL : in->name) < 0)
+	if ((own && roster_org->person_update(db, *teacher, in->name,
+	                                      in->gender) < 0) ||
+	    roster_org->teacher_post(db, *teacher, school, in->subject,
+	                             own ? NULL : in->name) != 0)
 		return apply_storage(db, err);
 	if (!own && !posted &&
 	    apply_linked(db, *teacher, "teacher", school, district) != 0)
@@ -669,32 +624,16 @@ roster_teacher_apply(jx_db *db, int64_t school,
 			           "ii", *teacher, in->class_ids[i]) == 1;
 		if (!same) {
 			changed = 1;
-			if (jx_host->db_exec(
-			        db,
-			        "DELETE FROM teaching WHERE teacher_id = ? "
-			        "AND class_id IN (SELECT id FROM classes "
-			        "WHERE school_id = ?)",
-			        "ii", *teacher, school) < 0)
+			if (roster_org->teaching_set(db, *teacher, school,
+			                             in->class_ids,
+			                             in->nclass_ids) != 0)
 				return apply_storage(db, err);
-			for (int i = 0; i < in->nclass_ids; i++)
-				if (jx_host->db_exec(
-				        db,
-				        "INSERT INTO teaching(teacher_id, "
-				        "class_id) VALUES (?, ?) ON "
-				        "CONFLICT DO NOTHING",
-				        "ii", *teacher, in->class_ids[i]) < 0)
-					return apply_storage(db, err);
 		}
 	}
 	if (in->head_of_class_ids != NULL) {
 		for (int i = 0; i < in->nhead_of_class_ids; i++) {
-			int64_t n = jx_host->db_exec(
-			    db,
-			    "UPDATE classes SET head_teacher_id = ? WHERE id = "
-			    "? AND school_id = ? AND (head_teacher_id IS NULL "
-			    "OR head_teacher_id <> ?)",
-			    "iiii", *teacher, in->head_of_class_ids[i], school,
-			    *teacher);
+			int64_t n = roster_org->class_head(
+			    db, in->head_of_class_ids[i], school, *teacher);
 
 			if (n < 0)
 				return apply_storage(db, err);
@@ -719,13 +658,13 @@ roster_parent_apply(jx_db *db, int64_t school,
 	memset(err, 0, sizeof(*err));
 	*parent = 0;
 	if (in->student_login != NULL && *in->student_login != '\0')
-		student =
-		    jx_host->db_one(db,
-		                    "SELECT s.person_id FROM accounts a JOIN "
-		                    "students s ON s.person_id = a.person_id "
-		                    "WHERE a.login = ? AND s.school_id = ? AND "
-		                    "s.status = 'in_school'",
-		                    "si", in->student_login, school);
+		student = jx_host->db_one(
+		    db,
+		    "SELECT s.person_id FROM host_accounts a JOIN "
+		    "students s ON s.person_id = a.person_id "
+		    "WHERE a.login = ? AND s.school_id = ? AND "
+		    "s.status = 'in_school'",
+		    "si", in->student_login, school);
 	else if (apply_given(in->student_national_no)) {
 		struct roster_national nat;
 
@@ -798,30 +737,10 @@ roster_parent_apply(jx_db *db, int64_t school,
 int
 roster_student_leave(jx_db *db, int64_t student, const char *reason)
 {
-	int64_t now = jx_host->now();
-
-	if (jx_host->db_exec(
-	        db,
-	        "UPDATE students SET status = 'left', left_at = ?, "
-	        "left_reason = ? WHERE person_id = ? AND status = "
-	        "'in_school'",
-	        "isi", now, reason, student) != 1 ||
+	/* The host ends the student's and the parents' identities for this
+	 * child and their sessions; the records stay. */
+	if (roster_org->student_leave(db, student, reason) != 0 ||
 	    roster_student_changed(db, student) != 0)
-		return -1;
-	/* The student's identity and the parents' identities for this
-	 * child end; the records stay. */
-	if (jx_host->db_exec(
-	        db,
-	        "UPDATE identities SET status = 'left', ended_at = ? "
-	        "WHERE student_id = ? AND role IN ('student', "
-	        "'parent') AND status = 'active'",
-	        "ii", now, student) < 0 ||
-	    jx_host->db_exec(
-	        db,
-	        "DELETE FROM sessions WHERE identity_id IN (SELECT id "
-	        "FROM identities WHERE student_id = ? AND status = "
-	        "'left')",
-	        "i", student) < 0)
 		return -1;
 	return 0;
 }
@@ -829,30 +748,5 @@ roster_student_leave(jx_db *db, int64_t student, const char *reason)
 int
 roster_teacher_leave(jx_db *db, int64_t school, int64_t teacher)
 {
-	int64_t now = jx_host->now();
-
-	if (jx_host->db_exec(
-	        db,
-	        "UPDATE teachers SET status = 'left' WHERE person_id = ? "
-	        "AND school_id = ? AND status = 'in_school'",
-	        "ii", teacher, school) != 1)
-		return -1;
-	if (jx_host->db_exec(
-	        db,
-	        "UPDATE identities SET status = 'left', ended_at = ? "
-	        "WHERE role = 'teacher' AND school_id = ? AND "
-	        "account_id = (SELECT id FROM accounts WHERE "
-	        "person_id = ?)",
-	        "iii", now, school, teacher) < 0 ||
-	    jx_host->db_exec(
-	        db,
-	        "DELETE FROM teaching WHERE teacher_id = ? AND class_id "
-	        "IN (SELECT id FROM classes WHERE school_id = ?)",
-	        "ii", teacher, school) < 0 ||
-	    jx_host->db_exec(db,
-	                     "UPDATE classes SET head_teacher_id = NULL WHERE "
-	                     "school_id = ? AND head_teacher_id = ?",
-	                     "ii", school, teacher) < 0)
-		return -1;
-	return 0;
+	return roster_org->teacher_leave(db, teacher, school);
 }

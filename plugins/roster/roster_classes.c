@@ -224,12 +224,7 @@ static int64_t
 classes_insert(jx_db *db, int64_t school, int grade, const char *name,
                int64_t head)
 {
-	return jxp_one(jx_host, db,
-	               "INSERT INTO classes(school_id, grade, name, "
-	               "head_teacher_id, created_at) VALUES (?, ?, ?, "
-	               "NULLIF(?, 0), ?) RETURNING id",
-	               "iisii", school, (int64_t)grade, name, head,
-	               jx_host->now());
+	return roster_org->class_create(db, school, grade, name, head);
 }
 
 static int
@@ -436,10 +431,7 @@ classes_patch(jx_req *req, void *ud)
 		}
 	}
 	if (jx_host->db_begin(db) != 0 ||
-	    jx_host->db_exec(db,
-	                     "UPDATE classes SET grade = ?, name = ?, "
-	                     "head_teacher_id = NULLIF(?, 0) WHERE id = ?",
-	                     "isii", (int64_t)grade, name, head, id) != 1 ||
+	    roster_org->class_update(db, id, grade, name, head) != 0 ||
 	    jx_host->audit(req, "roster.class_changed", name, NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);
@@ -477,15 +469,10 @@ classes_delete(jx_req *req, void *ud)
 		                     "The class still has %lld "
 		                     "students: move them first.",
 		                     (long long)n));
-	/* Students who left keep their records; their class link goes. */
+	/* Students who left keep their records; their class link goes
+	 * (the host's class_delete). */
 	if (jx_host->db_begin(db) != 0 ||
-	    jx_host->db_exec(
-	        db, "UPDATE students SET class_id = NULL WHERE class_id = ?",
-	        "i", id) < 0 ||
-	    jx_host->db_exec(db, "DELETE FROM teaching WHERE class_id = ?", "i",
-	                     id) < 0 ||
-	    jx_host->db_exec(db, "DELETE FROM classes WHERE id = ?", "i", id) !=
-	        1 ||
+	    roster_org->class_delete(db, id) != 0 ||
 	    jx_host->audit(req, "roster.class_deleted", NULL, NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);

@@ -32,24 +32,10 @@ guardians_remove(jx_req *req, void *ud)
 		return roster_not_found(req);
 	snprintf(target, sizeof(target), "student:%lld parent:%lld",
 	         (long long)student, (long long)parent);
+	/* The host ends the parent's identity for this child and its
+	 * sessions. */
 	if (jx_host->db_begin(db) != 0 ||
-	    jx_host->db_exec(db,
-	                     "DELETE FROM guardians WHERE parent_id = ? AND "
-	                     "student_id = ?",
-	                     "ii", parent, student) != 1 ||
-	    jx_host->db_exec(
-	        db,
-	        "UPDATE identities SET status = 'left', ended_at = ? "
-	        "WHERE role = 'parent' AND student_id = ? AND "
-	        "account_id = (SELECT id FROM accounts WHERE person_id "
-	        "= ?)",
-	        "iii", jx_host->now(), student, parent) < 0 ||
-	    jx_host->db_exec(
-	        db,
-	        "DELETE FROM sessions WHERE identity_id IN (SELECT id "
-	        "FROM identities WHERE role = 'parent' AND student_id "
-	        "= ? AND status = 'left')",
-	        "i", student) < 0 ||
+	    roster_org->guardian_unbind(db, parent, student) != 0 ||
 	    jx_host->audit(req, "roster.guardian_removed", target, NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);

@@ -546,12 +546,8 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 			return -1;
 		}
 		if (id <= 0 && im->create_classes)
-			id = jxp_one(jx_host, db,
-			             "INSERT INTO classes(school_id, grade, "
-			             "name, created_at) VALUES (?, ?, ?, ?) "
-			             "RETURNING id",
-			             "iisi", im->school, (int64_t)grade, name,
-			             jx_host->now());
+			id = roster_org->class_create(db, im->school, grade,
+			                              name, 0);
 		if (id <= 0) {
 			snprintf(msg, sizeof(msg),
 			         "班级“%s”不存在，请先创建班级 (no such class)",

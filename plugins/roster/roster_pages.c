@@ -178,10 +178,7 @@ pages_class_create(jx_req *req, void *ud)
 	}
 	if (jx_host->db_begin(db) != 0)
 		return roster_storage_error(req);
-	id = jxp_one(jx_host, db,
-	             "INSERT INTO classes(school_id, grade, name, "
-	             "created_at) VALUES (?, ?, ?, ?) RETURNING id",
-	             "iisi", sid, (int64_t)grade, name, jx_host->now());
+	id = roster_org->class_create(db, sid, grade, name, 0);
 	if (id <= 0 ||
 	    jx_host->audit(req, "roster.class_created", name, NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {

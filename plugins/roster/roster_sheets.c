@@ -385,7 +385,7 @@ sheets_export(jx_req *req, void *ud)
 	    "c.name, s.id_number_masked, s.national_no_masked, "
 	    "s.city_no, a.login FROM students s JOIN persons p ON "
 	    "p.id = s.person_id LEFT JOIN classes c ON c.id = "
-	    "s.class_id LEFT JOIN accounts a ON a.person_id = "
+	    "s.class_id LEFT JOIN host_accounts a ON a.person_id = "
 	    "s.person_id WHERE "
 	    "s.school_id = ? AND s.status = 'in_school' AND (? = 0 "
 	    "OR s.class_id = ?) ORDER BY COALESCE(c.grade, 99), "

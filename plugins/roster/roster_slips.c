@@ -43,15 +43,15 @@ static void
 slips_adult_password(jx_db *db, int64_t school, int64_t account, cJSON *o)
 {
 	char *pw = NULL;
-	int own =
-	    account > 0 && jxp_one(jx_host, db,
-	                           "SELECT 1 FROM accounts a WHERE a.id = ? "
-	                           "AND " SLIPS_OWN_ACCOUNT,
-	                           "ii", account, school) == 1;
+	int own = account > 0 &&
+	          jxp_one(jx_host, db,
+	                  "SELECT 1 FROM host_accounts a WHERE a.id = ? "
+	                  "AND " SLIPS_OWN_ACCOUNT,
+	                  "ii", account, school) == 1;
 	int changed =
 	    account > 0 && jxp_one(jx_host, db,
-	                           "SELECT 1 FROM accounts WHERE id "
-	                           "= ? AND password_hash IS NOT NULL",
+	                           "SELECT 1 FROM host_accounts WHERE id "
+	                           "= ? AND password_set",
 	                           "i", account) == 1;
 
 	if (own)
@@ -63,15 +63,16 @@ slips_adult_password(jx_db *db, int64_t school, int64_t account, cJSON *o)
 		return;
 	}
 	cJSON_AddNullToObject(o, "initial_password");
-	cJSON_AddStringToObject(o, "password_state",
-	                        !own      ? "elsewhere"
-	                        : changed ? "changed"
-	                        : jxp_one(jx_host, db,
-	                                  "SELECT 1 FROM accounts WHERE id = ? "
-	                                  "AND initial_password IS NULL",
-	                                  "i", account) == 1
-	                            ? "sms"
-	                            : "expired");
+	cJSON_AddStringToObject(
+	    o, "password_state",
+	    !own      ? "elsewhere"
+	    : changed ? "changed"
+	    : jxp_one(jx_host, db,
+	              "SELECT 1 FROM host_accounts WHERE id = ? "
+	              "AND NOT initial_set",
+	              "i", account) == 1
+	        ? "sms"
+	        : "expired");
 }
 
 /* Each adult of arr (objects holding "account_id") gets its password
@@ -102,7 +103,7 @@ slips_parents(jx_db *db, int64_t school, int64_t student)
 	                      "SELECT COALESCE(g.display_name, p.name), "
 	                      "a.login, a.id FROM guardians "
 	                      "g JOIN persons p ON p.id = g.parent_id JOIN "
-	                      "accounts a ON a.person_id = g.parent_id "
+	                      "host_accounts a ON a.person_id = g.parent_id "
 	                      "WHERE g.student_id = ? ORDER BY g.created_at, "
 	                      "g.parent_id",
 	                      "i", student);
@@ -132,9 +133,9 @@ slips_list(jx_db *db, int64_t school, int64_t klass)
 	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT s.person_id, p.name, c.grade, c.name, a.id, a.login, "
-	    "a.password_hash IS NOT NULL FROM students s JOIN persons p ON "
+	    "a.password_set FROM students s JOIN persons p ON "
 	    "p.id = s.person_id LEFT JOIN classes c ON c.id = s.class_id "
-	    "LEFT JOIN accounts a ON a.person_id = s.person_id WHERE "
+	    "LEFT JOIN host_accounts a ON a.person_id = s.person_id WHERE "
 	    "s.school_id = ? AND s.status = 'in_school' AND (? = 0 OR "
 	    "s.class_id = ?) ORDER BY COALESCE(c.grade, 99), LENGTH(c.name), "
 	    "c.name, p.name, s.person_id",
@@ -217,7 +218,8 @@ slips_teacher_list(jx_db *db, int64_t school)
 	    db,
 	    "SELECT t.person_id, COALESCE(t.display_name, p.name), a.login, "
 	    "a.id FROM teachers t JOIN "
-	    "persons p ON p.id = t.person_id JOIN accounts a ON a.person_id = "
+	    "persons p ON p.id = t.person_id JOIN host_accounts a ON "
+	    "a.person_id = "
 	    "t.person_id WHERE t.school_id = ? AND t.status = 'in_school' "
 	    "ORDER BY 2, t.person_id",
 	    "i", school);

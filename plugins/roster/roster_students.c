@@ -19,7 +19,8 @@
 	"s.id_number_masked, s.school_id "
 #define PEOPLE_STUDENT_FROM                                                    \
 	"FROM students s JOIN persons p ON p.id = s.person_id LEFT JOIN "      \
-	"classes c ON c.id = s.class_id LEFT JOIN accounts a ON a.person_id "  \
+	"classes c ON c.id = s.class_id LEFT JOIN host_accounts a ON "         \
+	"a.person_id "                                                         \
 	"= s.person_id "
 /*
  * A page of a school's students. A teacher's scope (the classes they
@@ -879,23 +880,20 @@ student_patch(jx_req *req, void *ud)
 		    !cJSON_IsNull(k))
 			cJSON_AddItemToArray(list, cJSON_CreateString(*key));
 	if (jx_host->db_begin(db) != 0 ||
-	    jx_host->db_exec(
-	        db,
-	        "UPDATE persons SET name = COALESCE(?, name), gender = "
-	        "COALESCE(?, gender) WHERE id = ?",
-	        "ssi", in.name, in.gender, id) != 1 ||
-	    jx_host->db_exec(
-	        db,
-	        "UPDATE students SET class_id = COALESCE(NULLIF(?, 0), "
-	        "class_id), city_no = COALESCE(?, city_no), id_number_enc = "
-	        "COALESCE(?, id_number_enc), id_number_hash = "
-	        "COALESCE(NULLIF(?, ''), id_number_hash), "
-	        "id_number_masked = COALESCE(NULLIF(?, ''), "
-	        "id_number_masked) WHERE person_id = ? AND status = "
-	        "'in_school'",
-	        "issssi", in.class_id,
-	        in.city_no && !strchr(in.city_no, '*') ? in.city_no : NULL,
-	        sealed, hash, masked, id) != 1 ||
+	    roster_org->student_update(
+	        db, id,
+	        &(struct jx_org_student){
+	            .size = sizeof(struct jx_org_student),
+	            .name = in.name,
+	            .gender = in.gender,
+	            .klass = in.class_id,
+	            .city_no = in.city_no && !strchr(in.city_no, '*')
+	                           ? in.city_no
+	                           : NULL,
+	            .id_enc = sealed,
+	            .id_hash = hash[0] ? hash : NULL,
+	            .id_masked = masked[0] ? masked : NULL,
+	        }) != 0 ||
 	    (nat.norm[0] && roster_national_write(db, id, &nat) != 0) ||
 	    roster_student_changed(db, id) != 0 ||
 	    (cJSON_GetArraySize(list) > 0 &&

@@ -18,7 +18,7 @@
 	"a.login, t.status "
 #define PEOPLE_TEACHER_FROM                                                    \
 	"FROM teachers t JOIN persons p ON p.id = t.person_id LEFT JOIN "      \
-	"accounts a ON a.person_id = t.person_id "
+	"host_accounts a ON a.person_id = t.person_id "
 #define PEOPLE_TEACHER_PAGE                                                    \
 	"WHERE t.school_id = ? AND (? = 0 OR t.person_id = ?) AND "            \
 	"t.person_id > ? AND (? = '' OR t.status = ?) AND (? = '' OR "         \

@@ -640,14 +640,15 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 		snprintf(err, errlen, "no database on this thread");
 		return 1;
 	}
-	bound = (int)jx_host->db_one(
-	    db,
-	    "SELECT count(*) FROM wechat_bindings b JOIN accounts a ON a.id = "
-	    "b.account_id WHERE a.person_id = ?",
-	    "i", (int64_t)person);
+	bound = (int)jx_host->db_one(db,
+	                             "SELECT count(*) FROM wechat_bindings b "
+	                             "JOIN host_accounts a ON a.id = "
+	                             "b.account_id WHERE a.person_id = ?",
+	                             "i", (int64_t)person);
 	st = jx_host->db_query(
 	    db,
-	    "SELECT b.id, b.openid FROM wechat_bindings b JOIN accounts a ON "
+	    "SELECT b.id, b.openid FROM wechat_bindings b JOIN host_accounts a "
+	    "ON "
 	    "a.id = b.account_id WHERE a.person_id = ? AND b.followed = 1 AND "
 	    "b.invalid = 0 ORDER BY b.id",
 	    "i", (int64_t)person);
@@ -714,7 +715,8 @@ wx_followed(jx_db *db, int64_t person_id)
 	jx_stmt *st = jx_host->db_query(
 	    db,
 	    "SELECT count(*), coalesce(sum(b.followed = 1 AND b.invalid = 0), "
-	    "0) FROM wechat_bindings b JOIN accounts a ON a.id = b.account_id "
+	    "0) FROM wechat_bindings b JOIN host_accounts a ON a.id = "
+	    "b.account_id "
 	    "WHERE a.person_id = ?",
 	    "i", person_id);
 	int rc = -1;

@@ -244,16 +244,16 @@ wx_callback_get(jx_req *req, void *ud)
 }
 
 /* A template message's final status: writes it on the msgid's row, and
- * when no openid of that outbox row got the message, fails the row and
- * tells notify.result's subscribers (notices fall back to SMS). */
+ * when no openid of that outbox row got the message, reports the row
+ * failed to the host (outbox_report), which settles it and tells
+ * notify.result's subscribers (notices fall back to SMS). */
 static int
 wx_job_finished(jx_db *db, const char *msgid, const char *status)
 {
-	int64_t outbox, left, n;
+	int64_t outbox, left;
 	int ok = strcmp(status, "success") == 0;
-	char err[WX_XML_FIELD + 16];
+	char err[WX_XML_FIELD + 16], key[80];
 	jx_stmt *st;
-	cJSON *p;
 	int rc;
 
 	if (jx_host->db_exec(db,
@@ -281,36 +281,20 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 	if (outbox <= 0 || left != 0)
 		return left < 0 ? -1 : 0;
 	snprintf(err, sizeof(err), "unreachable: %s", status);
-	if ((n = jx_host->db_exec(db,
-	                          "UPDATE outbox SET state = 'failed', "
-	                          "last_error = ? WHERE id = ? AND state = "
-	                          "'sent'",
-	                          "si", err, outbox)) <= 0)
-		return n < 0 ? -1 : 0;
-	st = jx_host->db_query(db,
-	                       "SELECT recipient, ref, template, idem_key FROM "
-	                       "outbox WHERE id = ?",
-	                       "i", outbox);
-	if (st == NULL || jx_host->db_step(st) != JX_DB_ROW) {
-		jx_host->db_finish(st);
+	/* The host settles its outbox row and tells notify.result's
+	 * subscribers. */
+	st = jx_host->db_query(
+	    db, "SELECT idem_key FROM host_outbox WHERE id = ?", "i", outbox);
+	if (st == NULL)
 		return -1;
+	if (jx_host->db_step(st) != JX_DB_ROW) {
+		jx_host->db_finish(st);
+		return 0;
 	}
-	p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "id", (double)outbox);
-	cJSON_AddStringToObject(p, "channel", "wechat");
-	cJSON_AddStringToObject(p, "to", jx_host->db_text(st, 0));
-	if (jx_host->db_is_null(st, 1))
-		cJSON_AddNullToObject(p, "ref");
-	else
-		cJSON_AddStringToObject(p, "ref", jx_host->db_text(st, 1));
-	cJSON_AddStringToObject(p, "template", jx_host->db_text(st, 2));
-	cJSON_AddStringToObject(p, "state", "failed");
-	cJSON_AddStringToObject(p, "code", "unreachable");
-	cJSON_AddStringToObject(p, "key", jx_host->db_text(st, 3));
+	snprintf(key, sizeof(key), "%s", jx_host->db_text(st, 0));
 	jx_host->db_finish(st);
-	rc = jx_host->publish(db, "notify.result", p);
-	cJSON_Delete(p);
-	return rc;
+	rc = jx_host->outbox_report(db, key, 0, err);
+	return rc < 0 ? -1 : 0;
 }
 
 static int

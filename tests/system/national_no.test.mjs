@@ -244,6 +244,8 @@ test('the migration seals G numbers stored before, in students and in keyinfo ch
 		ALTER TABLE students DROP COLUMN national_no_hash;
 		ALTER TABLE students DROP COLUMN national_no_masked;
 		DELETE FROM host_meta WHERE key = 'national_no_sealing';
+		DROP VIEW host_accounts;
+		DROP VIEW host_outbox;
 		UPDATE schema_versions SET version = 10 WHERE owner = 'host';
 		DROP TABLE keyinfo_meta;
 		UPDATE schema_versions SET version = 2 WHERE owner = 'keyinfo';

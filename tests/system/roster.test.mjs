@@ -631,6 +631,9 @@ test('teachers: list, add, leave', async () => {
 	r = await admin.get(`/api/v1/schools/${S1}/teachers?q=${encodeURIComponent('韩')}`);
 	assert.equal(r.json.items[0].status, 'left');
 	assert.deepEqual(r.json.items[0].class_ids, []);
+	// The session opened as the teacher ended with the identity (the
+	// host's teacher_leave deletes it).
+	assertProblem(await t.get('/api/v1/me'), 401);
 	t = await login('13700007001', await slipPassword('13700007001'));
 	assert.ok(!t.me.identities.some((i) => i.role === 'teacher'), JSON.stringify(t.me.identities));
 	assertProblem(await admin.post(`/api/v1/teachers/${han.id}/leave`), 409);

@@ -73,6 +73,59 @@ main(void)
 	CHECK(migrate_apply(db, "host", host_migrations, err, sizeof(err)) ==
 	      0);
 
+	/* db_host_tables, which the test build's authorizer guards, are
+	 * exactly the tables the host's migrations create: a new host table
+	 * must be added there (and to docs/host-schema.md). */
+	{
+		int64_t listed = 0;
+
+		for (int i = 0; db_host_tables[i] != NULL; i++) {
+			CHECK(db_one(db,
+			             "SELECT COUNT(*) FROM sqlite_master WHERE "
+			             "type = 'table' AND name = ?",
+			             "s", db_host_tables[i]) == 1);
+			listed++;
+		}
+		CHECK(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE type "
+		                "= 'table' AND name NOT LIKE 'sqlite_%' AND "
+		                "name NOT LIKE 't\\_%' ESCAPE '\\'") == listed);
+	}
+	/* While plugin code runs, a host table is written only through a
+	 * host service (host_enter); a statement prepared by the host is not
+	 * reused for the plugin. The authorizer is in test builds only. */
+#ifdef JX_TESTING
+	{
+		int p = plugin_enter(), h;
+
+		CHECK(db_in_plugin());
+		CHECK(db_exec(db, "DELETE FROM host_meta WHERE key = 'x'",
+		              "") == -1);
+		CHECK(strstr(db_errmsg(db), "not authorized") != NULL);
+		CHECK(db_exec(db, "INSERT INTO t_items(name) VALUES ('p')",
+		              "") == 1);
+		CHECK(db_exec(db, "DELETE FROM t_items WHERE name = 'p'", "") ==
+		      1);
+		/* reads: no secrets of accounts (its view has none), no
+		 * sessions */
+		CHECK(db_exec(db, "SELECT password_hash FROM accounts", "") ==
+		      -1);
+		CHECK(db_exec(db, "SELECT login FROM host_accounts", "") >= 0);
+		CHECK(db_exec(db, "SELECT id FROM host_outbox", "") >= 0);
+		CHECK(db_exec(db, "SELECT COUNT(*) FROM sessions", "") == -1);
+		CHECK(db_exec(db, "SELECT params FROM outbox", "") == -1);
+		CHECK(db_exec(db, "SELECT login FROM accounts", "") >= 0);
+		h = host_enter();
+		CHECK(!db_in_plugin());
+		CHECK(db_exec(db, "DELETE FROM host_meta WHERE key = 'y'",
+		              "") == 0);
+		host_leave(h);
+		CHECK(db_exec(db, "DELETE FROM host_meta WHERE key = 'y'",
+		              "") == -1);
+		plugin_leave(p);
+		CHECK(!db_in_plugin());
+	}
+#endif
+
 	/* binding and the statement cache: the same SQL twice at once
 	 * gets two statements */
 	CHECK(db_exec(db, "INSERT INTO t_items(name, n) VALUES (?, ?)", "si",

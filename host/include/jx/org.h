@@ -20,6 +20,23 @@
 
 #define JX_ORG_SERVICE "org.v1"
 
+/*
+ * A student's row for org->student_create and student_update (ABI 2.0).
+ * The numbers are given as stored: id_* from id_seal, national_* from
+ * national_norm and national_seal (national_no is the clear value only
+ * when national_enc is NULL). NULL (0 for ids) means none on create and
+ * "keep" on update.
+ */
+struct jx_org_student {
+	size_t size; /* sizeof(struct jx_org_student) of the plugin */
+	const char *name, *gender;
+	int64_t school, klass;
+	const char *city_no;
+	const char *id_enc, *id_hash, *id_masked;
+	const char *national_no, *national_enc, *national_hash,
+	    *national_masked;
+};
+
 struct jx_org_v1 {
 	size_t size;
 	/* 1 for an 11-digit mainland mobile number starting with 1. */
@@ -97,6 +114,78 @@ struct jx_org_v1 {
 	 * lookup hash and the shown (masked) form. 0, or -1. */
 	int (*national_seal)(const char *no, char **sealed, char hash[65],
 	                     char *shown, size_t shown_len);
+
+	/* ---- ABI 2.0: the writes to the org tables ------------------------
+	 * The host owns these tables (docs/host-schema.md): plugins read
+	 * them, and change them only through the functions below. Each runs
+	 * in the caller's transaction; the plugin checks scope and input
+	 * first (host->may), the host keeps the rows consistent (leaving ends
+	 * the identities and their sessions). 0 / an id on success, -1 on
+	 * failure (host->db_errmsg tells). */
+	/* The person's name and gender; NULL keeps a value. The number of
+	 * rows changed (0: both were already so), -1 on error. */
+	int64_t (*person_update)(jx_db *db, int64_t person, const char *name,
+	                         const char *gender);
+	/* A new student (person and student row) in s->school and
+	 * s->klass: the person id, or -1. The account and identity follow
+	 * with account and identity. */
+	int64_t (*student_create)(jx_db *db, const struct jx_org_student *s);
+	/* Changes a student: every non-NULL (non-zero) field of s; the
+	 * 全国学籍号's columns together when s->national_hash is set. Moves
+	 * classes (s->klass); a move to another school is student_readmit.
+	 * 0, or -1 (no such student). */
+	int (*student_update)(jx_db *db, int64_t student,
+	                      const struct jx_org_student *s);
+	/* Sets one number of a student from its clear value: field is
+	 * "id_number", "national_no" (normalised) or "city_no"; NULL or ""
+	 * clears it. The host seals and hashes. 0 or -1. */
+	int (*student_number)(jx_db *db, int64_t student, const char *field,
+	                      const char *value);
+	/* The student leaves school (reason kept): the student's and the
+	 * parents' identities for this child end and their sessions are
+	 * deleted; the records stay. 0, or -1 when not in school. */
+	int (*student_leave)(jx_db *db, int64_t student, const char *reason);
+	/* A student comes back or transfers in: in school at school, in
+	 * klass (0: none yet), the student's identity there and the
+	 * identities of the parents still linked active again. 0, or -1
+	 * with the reason in err. */
+	int (*student_readmit)(jx_db *db, int64_t student, int64_t school,
+	                       int64_t klass, char *err, size_t errlen);
+	/* A teacher's post at school, created or back in school; subject
+	 * NULL keeps it; display_name is the school's name for a teacher
+	 * whose own record it may not change (NULL: none). 0 or -1. */
+	int (*teacher_post)(jx_db *db, int64_t teacher, int64_t school,
+	                    const char *subject, const char *display_name);
+	/* The teacher leaves school: the teacher identity there ends, its
+	 * sessions are deleted, the classes taught and headed there are
+	 * let go. 0, or -1 when not in school there. */
+	int (*teacher_leave)(jx_db *db, int64_t teacher, int64_t school);
+	/* The classes the teacher teaches at school become exactly
+	 * classes[0..n) (ids of other schools are ignored). 0 or -1. */
+	int (*teaching_set)(jx_db *db, int64_t teacher, int64_t school,
+	                    const int64_t *classes, int n);
+	/* A class of school: its id, or -1 (also when grade and name are
+	 * taken). head is a teacher's person id or 0. */
+	int64_t (*class_create)(jx_db *db, int64_t school, int grade,
+	                        const char *name, int64_t head);
+	/* Renames, regrades and sets the head teacher (0: none). 0 or -1. */
+	int (*class_update)(jx_db *db, int64_t klass, int grade,
+	                    const char *name, int64_t head);
+	/* Makes teacher the head of klass if klass is of school: 1 changed,
+	 * 0 already so (or not of school), -1 on error. */
+	int64_t (*class_head)(jx_db *db, int64_t klass, int64_t school,
+	                      int64_t teacher);
+	/* Deletes a class without students in school: the students who
+	 * left lose their link to it, its teaching posts go. 0 or -1. */
+	int (*class_delete)(jx_db *db, int64_t klass);
+	/* Links parent to student (relation NULL keeps the stored one;
+	 * display_name as for teacher_post). 0 or -1. */
+	int (*guardian_bind)(jx_db *db, int64_t parent, int64_t student,
+	                     const char *relation, const char *display_name);
+	/* Removes the link: the parent's identity for the child ends and
+	 * its sessions are deleted; the account and other children stay.
+	 * 0, or -1 when there was no link. */
+	int (*guardian_unbind)(jx_db *db, int64_t parent, int64_t student);
 };
 
 #endif

@@ -528,6 +528,22 @@ struct jx_host {
 	cJSON *(*req_fields)(jx_req *req, const struct jx_field *spec);
 	/* The number of problem errors added and not yet replied. */
 	int (*problem_count)(jx_req *req);
+
+	/* ---- ABI 2.0: host tables are written by the host ---------------- */
+	/*
+	 * Settles an outbox row from its channel's later delivery report
+	 * (a status callback after the API had accepted it): key is the
+	 * row's idempotency key (the one the channel function was given).
+	 * ok 0 turns a sent row failed with err ("unreachable: user block")
+	 * and publishes "notify.result" for it (state "failed", code the
+	 * word before ':' in err) in the caller's transaction; ok 1 changes
+	 * nothing (the row is already sent). Returns 1 when the row was
+	 * settled, 0 when there was nothing to do (no such key, not sent, or
+	 * already failed), -1 on error or when a subscriber refused (roll
+	 * back). Plugins never write the outbox themselves.
+	 */
+	int (*outbox_report)(jx_db *db, const char *key, int ok,
+	                     const char *err);
 };
 
 /* Tests whether the running host's table holds field: for fields newer

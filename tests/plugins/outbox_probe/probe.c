@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jx/org.h>
 #include <jx/plugin.h>
 #include <jx/wechat.h>
 
@@ -55,7 +56,8 @@ probe_people(jx_req *req, void *ud)
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(in, "n");
 	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(in, "prefix");
 	jx_db *db = jx_host->req_db(req);
-	int64_t now = jx_host->now();
+	const struct jx_org_v1 *org = jx_host->service(JX_ORG_SERVICE);
+	int64_t now = jx_host->now(), base, district;
 
 	(void)ud;
 	if (in == NULL)
@@ -67,27 +69,27 @@ probe_people(jx_req *req, void *ud)
 		return jx_host->reply_problem(req, 422, "validation-failed",
 		                              "n and prefix", NULL);
 	ids = cJSON_CreateArray();
-	if (jx_host->db_begin(db) != 0) {
+	if (org == NULL || jx_host->db_begin(db) != 0) {
 		cJSON_Delete(ids);
 		return probe_storage(req, db);
 	}
+	/* People and accounts are the host's: made through org.v1, each
+	 * with a phone of its own (1999 and the row's number). */
+	base = jx_host->db_one(db, "SELECT COUNT(*) FROM persons", "");
+	district = jx_host->db_one(db, "SELECT MIN(id) FROM districts", "");
 	for (int i = 0; i < n->valueint; i++) {
 		char *tag =
 		    jx_host->sprintf(req, "%s%d", prefix->valuestring, i);
+		char phone[16], err[256];
 		int64_t person, account;
 
-		person = jx_host->db_insert(
-		    db, "INSERT INTO persons(name, created_at) VALUES (?, ?)",
-		    "si", tag, now);
-		account = person <= 0
-		              ? -1
-		              : jx_host->db_insert(db,
-		                                   "INSERT INTO accounts("
-		                                   "person_id, login, "
-		                                   "must_change_password, "
-		                                   "created_at) VALUES (?, "
-		                                   "?, 0, ?)",
-		                                   "isi", person, tag, now);
+		snprintf(phone, sizeof(phone), "1999%07lld",
+		         (long long)((base + i) % 10000000));
+		person = org->adult(db, tag, phone, NULL, err, sizeof(err));
+		account = person <= 0 ? -1
+		                      : org->account(db, district, person, tag,
+		                                     "student", NULL, NULL, 0,
+		                                     err, sizeof(err));
 		if (account <= 0 ||
 		    jx_host->db_exec(
 		        db,
@@ -185,12 +187,12 @@ probe_outbox(jx_req *req, void *ud)
 	(void)ud;
 	if (!probe_admin(req))
 		return probe_forbidden(req);
-	rows =
-	    jx_host->db_rows(jx_host->req_db(req),
-	                     "SELECT id, channel, recipient, template, state, "
-	                     "attempts, next_at, sent_at, last_error, ref, "
-	                     "created_at FROM outbox WHERE ref = ? ORDER BY id",
-	                     "s", ref ? ref : "");
+	rows = jx_host->db_rows(
+	    jx_host->req_db(req),
+	    "SELECT id, channel, recipient, template, state, "
+	    "attempts, next_at, sent_at, last_error, ref, "
+	    "created_at FROM host_outbox WHERE ref = ? ORDER BY id",
+	    "s", ref ? ref : "");
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "items", rows ? rows : cJSON_CreateArray());
 	cJSON_AddNumberToObject(o, "now", (double)jx_host->now());
@@ -249,7 +251,7 @@ probe_person(jx_req *req, void *ud)
 	    o, "person_id",
 	    (double)jx_host->db_one(
 	        jx_host->req_db(req),
-	        "SELECT person_id FROM accounts WHERE login = ?", "s",
+	        "SELECT person_id FROM host_accounts WHERE login = ?", "s",
 	        login ? login : ""));
 	return jx_host->reply_json(req, 200, o);
 }
