@@ -230,7 +230,17 @@ struct service_entry {
  * them (serve); with db NULL only loads and checks (jiaxiao plugins). */
 int plugins_load(jx_db *db);
 void plugins_shutdown(void);
-const char *plugin_state_name(enum plugin_state s);
+/* "active", "disabled" or "failed": the loader's log and the plugins
+ * endpoint (inline, so that neither calls the other). */
+static inline const char *
+plugin_state_name(enum plugin_state s)
+{
+	switch (s) {
+	case PLUGIN_ACTIVE: return "active";
+	case PLUGIN_DISABLED: return "disabled";
+	default: return "failed";
+	}
+}
 /* The hook a plugin registered under name (registrar->cli_command), or
  * NULL. */
 const struct cli_hook *plugin_cli_hook(const char *name);

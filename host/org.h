@@ -67,6 +67,11 @@ int org_identity_linked(jx_db *db, int64_t person, const char *role,
 void org_id_mask(const char *id, char *out, size_t outlen);
 /* 全国学籍号 that embed an ID number (jx/org.h has the contracts). */
 int org_national_norm(const char *value, char *out, size_t outlen);
+/* jx/org.h's id_seal and national_seal, for the host's own writers. */
+int org_id_seal(const char *id, char **sealed, char hash[65], char *masked,
+                size_t masked_len);
+int org_national_seal(const char *no, char **sealed, char hash[65], char *shown,
+                      size_t shown_len);
 int org_national_embeds_id(const char *no);
 void org_national_mask(const char *no, char *out, size_t outlen);
 /* Seals the 全国学籍号 stored in clear before host migration 9 (needs

@@ -134,8 +134,8 @@ orglife_student_number(jx_db *db, int64_t student, const char *field,
 	int64_t n = -1;
 
 	if (strcmp(field, "id_number") == 0) {
-		if (v != NULL && orgsvc_table.id_seal(v, &sealed, hash, shown,
-		                                      sizeof(shown)) != 0)
+		if (v != NULL &&
+		    org_id_seal(v, &sealed, hash, shown, sizeof(shown)) != 0)
 			goto out;
 		n = db_exec(
 		    db,
@@ -144,9 +144,8 @@ orglife_student_number(jx_db *db, int64_t student, const char *field,
 		    "NULLIF(?, '') WHERE person_id = ?",
 		    "sssi", sealed, hash, shown, student);
 	} else if (strcmp(field, "national_no") == 0) {
-		if (v != NULL &&
-		    orgsvc_table.national_seal(v, &sealed, hash, shown,
-		                               sizeof(shown)) != 0)
+		if (v != NULL && org_national_seal(v, &sealed, hash, shown,
+		                                   sizeof(shown)) != 0)
 			goto out;
 		n = db_exec(db,
 		            "UPDATE students SET national_no = ?, "

@@ -45,16 +45,6 @@ struct reg_impl {
 	((arr) = realloc((arr), (size_t)((n) + 1) * sizeof(*(arr))),           \
 	 (arr) == NULL ? -1 : 0)
 
-const char *
-plugin_state_name(enum plugin_state s)
-{
-	switch (s) {
-	case PLUGIN_ACTIVE: return "active";
-	case PLUGIN_DISABLED: return "disabled";
-	default: return "failed";
-	}
-}
-
 static int
 reg_menu(struct jx_registrar *r, const char *roles, const char *label_key,
          const char *href, int order)
