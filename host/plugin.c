@@ -1079,12 +1079,15 @@ plugin_cli_hook(const char *name)
 void
 plugins_shutdown(void)
 {
+	int prev = plugin_enter();
+
 	for (int i = app.nplugins - 1; i >= 0; i--) {
 		struct plugin *p = &app.plugins[i];
 
 		if (p->state == PLUGIN_ACTIVE && p->desc && p->desc->shutdown)
 			p->desc->shutdown();
 	}
+	plugin_leave(prev);
 	for (int i = 0; i < app.nmenu; i++) {
 		free(app.menu[i].roles);
 		free(app.menu[i].label_key);
