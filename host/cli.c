@@ -424,7 +424,12 @@ cli_rules_check(struct cli *c)
 	argv[0] = "rules-check";
 	argv[1] = did;
 	argv[2] = source;
-	rc = hook->fn(db, source != NULL ? 3 : 2, argv, hook->ud);
+	{
+		int prev = plugin_enter();
+
+		rc = hook->fn(db, source != NULL ? 3 : 2, argv, hook->ud);
+		plugin_leave(prev);
+	}
 out:
 	if (db != NULL)
 		plugins_shutdown();

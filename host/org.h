@@ -79,9 +79,6 @@ void org_national_mask(const char *no, char *out, size_t outlen);
 int org_national_seal_existing(jx_db *db);
 /* The account's unused initial password (malloc'ed) or NULL. */
 char *org_initial_password(jx_db *db, int64_t account);
-/* Lends db to a plugin's init as the thread's (plugin.c; thread.c owns
- * the thread's set). */
-void orgsvc_set_db(jx_db *db);
 struct jx_org_v1;
 extern const struct jx_org_v1 orgsvc_table;
 

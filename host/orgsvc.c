@@ -18,22 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* plugin.c lends the loader's connection to a plugin's init as the
- * thread's (thread_db): kept for the loader until it calls thread_begin
- * and thread_end itself. */
-void
-orgsvc_set_db(jx_db *db)
-{
-	static _Thread_local struct thread *lent;
-
-	if (db != NULL) {
-		lent = thread_begin(db, 0);
-	} else {
-		thread_end(lent);
-		lent = NULL;
-	}
-}
-
 static char *
 orgsvc_id_open(const char *sealed)
 {

@@ -962,6 +962,7 @@ plugin_init_one(jx_db *db, int i)
 	struct plugin *p = &app.plugins[i];
 	struct reg_impl ri;
 	char err[512];
+	struct thread *t;
 	int rc, prev;
 
 	if (p->state != PLUGIN_ACTIVE || plugin_check_deps(p) != 0)
@@ -982,12 +983,13 @@ plugin_init_one(jx_db *db, int i)
 	    .cli_command = reg_cli_command,
 	};
 	ri.plugin = i;
-	/* init may use the database (thread_db): the loader's connection */
-	orgsvc_set_db(db);
+	/* init may use the database (thread_db): the loader's connection,
+	 * lent to this thread's set while init runs */
+	t = thread_begin(db, 0);
 	prev = plugin_enter();
 	rc = p->desc->init ? p->desc->init(&jx_host_table, &ri.pub) : 0;
 	plugin_leave(prev);
-	orgsvc_set_db(NULL);
+	thread_end(t);
 	if (rc != 0) {
 		reg_discard(&ri);
 		plugin_fail(p, PLUGIN_FAILED, "init failed (returned %d)", rc);
