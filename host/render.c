@@ -289,6 +289,14 @@ render_push_catalog(lua_State *L, struct luaenv *env, const char *lang)
 {
 	char path[PATH_MAX], chunk[64];
 
+	/* The cached catalog without formatting its path: t() runs dozens
+	 * of times a page. */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_catalogs);
+	if (lua_getfield(L, -1, lang) != LUA_TNIL) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 2);
 	snprintf(path, sizeof(path), "%s/i18n/%s.lua",
 	         luaenv_templates_dir(env), lang);
 	snprintf(chunk, sizeof(chunk), "=templates/i18n/%s.lua", lang);
