@@ -373,6 +373,21 @@ plugin_vercmp(const char *a, const char *b)
 
 /* Checks p's dependencies against the current states; 0 when all are
  * active (or, for the dry check, loadable). */
+/* The plugin named by a dependency ("name" or "name>=1.2"): its index,
+ * or -1; the name goes to name (size bytes). */
+static int
+plugin_dep_find(const char *dep, char *name, size_t size)
+{
+	const char *ge = strstr(dep, ">=");
+	size_t n = ge ? (size_t)(ge - dep) : strlen(dep);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(name, dep, n);
+	name[n] = '\0';
+	return plugin_find(name);
+}
+
 static int
 plugin_check_deps(struct plugin *p)
 {
@@ -381,14 +396,8 @@ plugin_check_deps(struct plugin *p)
 	for (; dep != NULL && *dep != NULL; dep++) {
 		char name[64];
 		const char *ge = strstr(*dep, ">=");
-		size_t n = ge ? (size_t)(ge - *dep) : strlen(*dep);
-		int k;
+		int k = plugin_dep_find(*dep, name, sizeof(name));
 
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, *dep, n);
-		name[n] = '\0';
-		k = plugin_find(name);
 		if (k < 0) {
 			plugin_fail(p, PLUGIN_DISABLED,
 			            "depends on %s, which is not loaded", name);
@@ -430,14 +439,8 @@ plugin_visit(int i, int *mark, int *order, int *n)
 	dep = app.plugins[i].desc ? app.plugins[i].desc->depends : NULL;
 	for (; dep != NULL && *dep != NULL; dep++) {
 		char name[64];
-		size_t k = strcspn(*dep, ">=");
-		int j;
+		int j = plugin_dep_find(*dep, name, sizeof(name));
 
-		if (k >= sizeof(name))
-			k = sizeof(name) - 1;
-		memcpy(name, *dep, k);
-		name[k] = '\0';
-		j = plugin_find(name);
 		if (j >= 0)
 			plugin_visit(j, mark, order, n);
 	}
@@ -799,14 +802,8 @@ plugin_protect(int i, int *prot)
 	dep = app.plugins[i].desc ? app.plugins[i].desc->depends : NULL;
 	for (; dep != NULL && *dep != NULL; dep++) {
 		char name[64];
-		size_t k = strcspn(*dep, ">=");
-		int j;
+		int j = plugin_dep_find(*dep, name, sizeof(name));
 
-		if (k >= sizeof(name))
-			k = sizeof(name) - 1;
-		memcpy(name, *dep, k);
-		name[k] = '\0';
-		j = plugin_find(name);
 		if (j >= 0)
 			plugin_protect(j, prot);
 	}
