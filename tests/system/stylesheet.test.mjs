@@ -1,0 +1,36 @@
+// The shipped stylesheets parse as written: every block that opens
+// closes, and none closes before it opens. An unclosed brace nests every
+// rule after it inside the open one, where it silently never applies
+// (app.css carried three such braces: the keyinfo rows, the notices list
+// and the rule editor's @media block).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SOURCE_DIR } from './harness.mjs';
+
+const dir = path.join(SOURCE_DIR, 'templates', 'static');
+
+// Comments and strings removed; then the braces are counted line by line.
+function unbalanced(css) {
+	const text = css.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
+		.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (q) => ' '.repeat(q.length));
+	const open = [];
+	const lines = text.split('\n');
+	for (let i = 0; i < lines.length; i++)
+		for (const ch of lines[i]) {
+			if (ch === '{')
+				open.push(`line ${i + 1}: ${lines[i].trim()}`);
+			else if (ch === '}' && open.pop() === undefined)
+				return [`line ${i + 1}: a } that closes nothing`];
+		}
+	return open;
+}
+
+test('every shipped stylesheet has balanced braces', () => {
+	const files = fs.readdirSync(dir).filter((f) => f.endsWith('.css'));
+	assert.ok(files.includes('app.css'), files.join(', '));
+	for (const f of files)
+		assert.deepEqual(unbalanced(fs.readFileSync(path.join(dir, f), 'utf8')), [],
+			`${f}: unclosed or stray braces`);
+});
