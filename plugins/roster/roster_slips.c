@@ -93,6 +93,24 @@ slips_adults_passwords(jx_db *db, int64_t school, cJSON *arr)
 	}
 }
 
+/* A slips page's data: its title, the school's id and name. */
+static cJSON *
+slips_page_data(jx_req *req, jx_db *db, int64_t sid, const char *title_key)
+{
+	cJSON *d = cJSON_CreateObject();
+	jx_stmt *st;
+
+	cJSON_AddStringToObject(d, "title", jx_host->t(req, title_key));
+	cJSON_AddNumberToObject(d, "school_id", (double)sid);
+	st = jx_host->db_query(db, "SELECT name FROM schools WHERE id = ?", "i",
+	                       sid);
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		cJSON_AddStringToObject(d, "school_name",
+		                        jx_host->db_text(st, 0));
+	jx_host->db_finish(st);
+	return d;
+}
+
 /* One line per parent of the student: {"name","login",
  * "initial_password","password_state"}. */
 static cJSON *
@@ -281,19 +299,7 @@ slips_teachers_get(jx_req *req, void *ud)
 		    cJSON_DeleteItemFromObject(s, "password_state");
 		return jx_host->reply_json(req, 200, slips);
 	}
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title",
-	                        jx_host->t(req, "roster.teacher_slips.title"));
-	cJSON_AddNumberToObject(d, "school_id", (double)sid);
-	{
-		jx_stmt *st = jx_host->db_query(
-		    db, "SELECT name FROM schools WHERE id = ?", "i", sid);
-
-		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
-			cJSON_AddStringToObject(d, "school_name",
-			                        jx_host->db_text(st, 0));
-		jx_host->db_finish(st);
-	}
+	d = slips_page_data(req, db, sid, "roster.teacher_slips.title");
 	cJSON_AddItemToObject(d, "slips", slips);
 	url = jx_host->config_string("public_url");
 	base = jx_host->strdup(req, url ? url : "");
@@ -451,19 +457,7 @@ slips_get(jx_req *req, void *ud)
 		}
 		return jx_host->reply_json(req, 200, slips);
 	}
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title",
-	                        jx_host->t(req, "roster.slips.title"));
-	cJSON_AddNumberToObject(d, "school_id", (double)sid);
-	{
-		jx_stmt *st = jx_host->db_query(
-		    db, "SELECT name FROM schools WHERE id = ?", "i", sid);
-
-		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
-			cJSON_AddStringToObject(d, "school_name",
-			                        jx_host->db_text(st, 0));
-		jx_host->db_finish(st);
-	}
+	d = slips_page_data(req, db, sid, "roster.slips.title");
 	if (klass > 0)
 		cJSON_AddNumberToObject(d, "class_id", (double)klass);
 	cJSON_AddBoolToObject(d, "whole_school", all);
