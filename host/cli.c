@@ -4,6 +4,7 @@
  */
 #include "account.h"
 #include "crypto.h"
+#include "files.h"
 #include "host.h"
 #include "luaenv.h"
 #include "org.h"
@@ -555,7 +556,8 @@ cli_serve(void)
 		jx_log(JX_LOG_WARN, "host",
 		       "could not record the default rules' digest: %s",
 		       db_errmsg(db));
-	if (jobs_start() != 0 || notify_start() != 0 || http_start() != 0)
+	if (files_start() != 0 || jobs_start() != 0 || notify_start() != 0 ||
+	    http_start() != 0)
 		goto stop;
 	cli_pidfile(1);
 	for (;;) {
