@@ -321,17 +321,19 @@ files_info(jx_req *req, int64_t file_id)
 /* ---- upload ----------------------------------------------------------------- */
 
 /* The quota of a school in bytes (0: none): files.schools[id], else
- * files.school_quota_bytes. */
+ * files.school_quota_bytes. (A Lua table keyed 1..n reads as an array.) */
 static int64_t
 files_quota(int64_t school)
 {
-	char path[64];
-	int64_t q;
+	const cJSON *s = config_get(&app.cfg, "files.schools"), *v;
+	char key[24];
 
-	snprintf(path, sizeof(path), "files.schools.%lld", (long long)school);
-	q = config_int(&app.cfg, path, -1);
-	return q >= 0 ? q
-	              : config_int(&app.cfg, "files.school_quota_bytes", 0);
+	snprintf(key, sizeof(key), "%lld", (long long)school);
+	v = cJSON_IsArray(s) ? cJSON_GetArrayItem(s, (int)school - 1)
+	                     : cJSON_GetObjectItemCaseSensitive(s, key);
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0)
+		return (int64_t)v->valuedouble;
+	return config_int(&app.cfg, "files.school_quota_bytes", 0);
 }
 
 struct files_out {

@@ -413,7 +413,7 @@ int
 filestore_hash_fd(int fd, char hex[65], int64_t *size)
 {
 	crypto_hash_sha256_state h;
-	unsigned char buf[65536], out[crypto_hash_sha256_BYTES];
+	unsigned char buf[16384], out[crypto_hash_sha256_BYTES];
 	int64_t total = 0;
 	ssize_t n;
 

@@ -487,7 +487,7 @@ http_route(jx_req *req)
 static void
 http_send_fd(jx_req *req)
 {
-	char chunk[65536];
+	char chunk[16384]; /* a civetweb worker has 100 KiB of stack */
 	int64_t off = req->send_off, left = req->send_len;
 
 	while (!req->is_head && left > 0) {
