@@ -113,8 +113,12 @@ test.before(async () => {
 });
 test.after(() => server?.stop());
 
-test('an image upload gets display and thumb variants; the upload itself is not stored', async () => {
-	const c = await login(ADMIN1);
+// On a server of its own: libvips runs here and nowhere else.
+test('an image upload gets display and thumb variants; the upload itself is not stored', async (t) => {
+	const own = await startServer({ command: 'demo', init: false, set: SET });
+	t.after(() => own.stop());
+	const c = own.client();
+	assert.equal((await c.login(ADMIN1, PW)).status, 200);
 	const img = png(2000, 1000);
 	const r = await upload(c, 'IMG_0001.png', img);
 	assert.equal(r.status, 201, r.text);
@@ -129,7 +133,7 @@ test('an image upload gets display and thumb variants; the upload itself is not 
 	const orig = await c.get(`/api/v1/files/${r.json.id}?variant=original`);
 	assert.equal(orig.status, 404, 'no original unless asked for');
 	// the upload's own bytes are nowhere in the store
-	assert.equal(fs.existsSync(path.join(server.dataDir, 'files', r.json.sha256.slice(0, 2),
+	assert.equal(fs.existsSync(path.join(own.dataDir, 'files', r.json.sha256.slice(0, 2),
 		r.json.sha256.slice(2, 4), r.json.sha256)), false);
 	const kept = await upload(c, 'IMG_0002.png', png(300, 200), { query: '?keep_original=1' });
 	assert.equal(kept.status, 201, kept.text);
@@ -249,7 +253,7 @@ test('kill -9 during uploads leaves no half-written blob and no row naming a mis
 	const c = await login(ADMIN1);
 	const pending = [];
 	for (let i = 0; i < 6; i++)
-		pending.push(upload(c, `k${i}.png`, png(700 + i, 500)).catch(() => null));
+		pending.push(upload(c, `k${i}.pdf`, pdf(250000, `kill${i}`), { raw: true }).catch(() => null));
 	await new Promise((r) => setTimeout(r, 150));
 	await server.kill9();
 	await Promise.all(pending);
