@@ -121,7 +121,8 @@ files_pct_decode(jx_req *req, const char *s)
 	return out;
 }
 
-/* ---- rows ------------------------------------------------------------------ */
+/* ---- rows ------------------------------------------------------------------
+ */
 
 struct files_row {
 	int64_t id, size, account_id, school_id;
@@ -194,13 +195,13 @@ files_visible(jx_req *req, const struct files_row *f)
 
 		/* a plugin switched off for the caller's district shows
 		 * nothing, its files included */
-		if (p < 0 || ref == NULL || app.plugins[p].file_visible == NULL ||
+		if (p < 0 || ref == NULL ||
+		    app.plugins[p].file_visible == NULL ||
 		    !auth_plugin_enabled(req, p))
 			continue;
 		prev = plugin_enter();
-		ok = app.plugins[p].file_visible(req, ref,
-		                                 app.plugins[p].file_visible_ud) ==
-		     1;
+		ok = app.plugins[p].file_visible(
+		         req, ref, app.plugins[p].file_visible_ud) == 1;
 		plugin_leave(prev);
 		if (ok)
 			break;
@@ -249,7 +250,8 @@ files_json(jx_db *db, const struct files_row *f)
 	return o;
 }
 
-/* ---- the host table -------------------------------------------------------- */
+/* ---- the host table --------------------------------------------------------
+ */
 
 static int
 files_caller(jx_req *req)
@@ -318,7 +320,8 @@ files_info(jx_req *req, int64_t file_id)
 	return o;
 }
 
-/* ---- upload ----------------------------------------------------------------- */
+/* ---- upload -----------------------------------------------------------------
+ */
 
 /* The quota of a school in bytes (0: none): files.schools[id], else
  * files.school_quota_bytes. (A Lua table keyed 1..n reads as an array.) */
@@ -393,14 +396,14 @@ files_out_finish(struct files_out *o)
  * and *nout say what to discard either way.
  */
 static int
-files_variants(jx_req *req, struct files_out *out, int *nout,
-               const char *mime, int keep, char *err, size_t errlen)
+files_variants(jx_req *req, struct files_out *out, int *nout, const char *mime,
+               int keep, char *err, size_t errlen)
 {
 	static const char *const names[] = {"display", "thumb", "original"};
-	const char *sfx = strcmp(mime, "image/png") == 0 ||
-	                          strcmp(mime, "image/gif") == 0
-	                      ? ".png"
-	                      : ".jpg";
+	const char *sfx =
+	    strcmp(mime, "image/png") == 0 || strcmp(mime, "image/gif") == 0
+	        ? ".png"
+	        : ".jpg";
 	struct files_out src = out[0];
 	int rc = -1;
 
@@ -478,19 +481,21 @@ files_upload(jx_req *req, void *ud)
 	school = me->school_id;
 	quota = school > 0 ? files_quota(school) : 0;
 	if (quota > 0) {
-		used = db_one(db,
-		              "SELECT bytes FROM file_usage WHERE school_id = ?",
-		              "i", school);
+		used = db_one(
+		    db, "SELECT bytes FROM file_usage WHERE school_id = ?", "i",
+		    school);
 		if (used < 0)
 			return http_reply_problem(req, 500, "internal",
 			                          "Storage error", NULL);
 		if (used + (int64_t)len > quota)
 			return http_reply_problem(
-			    req, 507, "quota-full", "The school's storage is full",
-			    arena_sprintf(req->arena,
-			                  "The school uses %lld of its %lld bytes; "
-			                  "this file needs %zu more.",
-			                  (long long)used, (long long)quota, len));
+			    req, 507, "quota-full",
+			    "The school's storage is full",
+			    arena_sprintf(
+			        req->arena,
+			        "The school uses %lld of its %lld bytes; "
+			        "this file needs %zu more.",
+			        (long long)used, (long long)quota, len));
 	}
 	keep = image && http_query(req, "keep_original") != NULL &&
 	       strcmp(http_query(req, "keep_original"), "1") == 0;
@@ -511,15 +516,16 @@ files_upload(jx_req *req, void *ud)
 		rc = files_variants(req, out, &nout, mime, keep, err,
 		                    sizeof(err));
 		if (rc == 415) {
-			jx_log(JX_LOG_INFO, "files", "not an image libvips reads: %s",
-			       err);
+			jx_log(JX_LOG_INFO, "files",
+			       "not an image libvips reads: %s", err);
 			return http_reply_problem(
 			    req, 415, "unsupported-media-type",
 			    "File type not allowed",
-			    arena_sprintf(req->arena,
-			                  "The file is %s, but it cannot be read as "
-			                  "a picture.",
-			                  mime));
+			    arena_sprintf(
+			        req->arena,
+			        "The file is %s, but it cannot be read as "
+			        "a picture.",
+			        mime));
 		}
 		if (rc != 0)
 			goto fail;
@@ -536,19 +542,21 @@ files_upload(jx_req *req, void *ud)
 		out[i].path[0] = '\0';
 	}
 	if (school > 0)
-		id = db_insert(db,
-		               "INSERT INTO files(name, mime, size, sha256, "
-		               "account_id, identity_id, school_id, created_at) "
-		               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		               "ssisiiii", name, mime, (int64_t)len, f.sha256,
-		               req->account_id, me->id, school, jx_now());
+		id =
+		    db_insert(db,
+		              "INSERT INTO files(name, mime, size, sha256, "
+		              "account_id, identity_id, school_id, created_at) "
+		              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		              "ssisiiii", name, mime, (int64_t)len, f.sha256,
+		              req->account_id, me->id, school, jx_now());
 	else
-		id = db_insert(db,
-		               "INSERT INTO files(name, mime, size, sha256, "
-		               "account_id, identity_id, created_at) VALUES (?, "
-		               "?, ?, ?, ?, ?, ?)",
-		               "ssisiii", name, mime, (int64_t)len, f.sha256,
-		               req->account_id, me->id, jx_now());
+		id =
+		    db_insert(db,
+		              "INSERT INTO files(name, mime, size, sha256, "
+		              "account_id, identity_id, created_at) VALUES (?, "
+		              "?, ?, ?, ?, ?, ?)",
+		              "ssisiii", name, mime, (int64_t)len, f.sha256,
+		              req->account_id, me->id, jx_now());
 	if (id < 0)
 		goto rollback;
 	for (int i = 0; i < nout; i++)
@@ -583,17 +591,18 @@ fail:
 	return http_reply_problem(req, 500, "internal", "Upload failed", NULL);
 }
 
-/* ---- download ----------------------------------------------------------------- */
+/* ---- download
+ * ----------------------------------------------------------------- */
 
 /* The extension a variant's type is shown with when it differs from the
  * upload's ("IMG_0001.HEIC" → display "IMG_0001.jpg"). */
 static const char *
 files_ext(const char *mime)
 {
-	return strcmp(mime, "image/jpeg") == 0  ? ".jpg"
-	       : strcmp(mime, "image/png") == 0 ? ".png"
+	return strcmp(mime, "image/jpeg") == 0   ? ".jpg"
+	       : strcmp(mime, "image/png") == 0  ? ".png"
 	       : strcmp(mime, "image/webp") == 0 ? ".webp"
-	                                          : "";
+	                                         : "";
 }
 
 /*
@@ -693,7 +702,8 @@ files_get(jx_req *req, void *ud)
 	(void)ud;
 	if (want != NULL && strcmp(want, "thumb") != 0 &&
 	    strcmp(want, "display") != 0 && strcmp(want, "original") != 0)
-		return http_reply_problem(req, 400, "bad-variant", "No such variant",
+		return http_reply_problem(req, 400, "bad-variant",
+		                          "No such variant",
 		                          "variant is thumb, display or "
 		                          "original.");
 	if (id <= 0 || files_load(req, id, &f) != 0 || !files_visible(req, &f))
@@ -730,8 +740,10 @@ files_get(jx_req *req, void *ud)
 	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size != vsize) {
 		if (fd >= 0)
 			close(fd);
-		jx_log(JX_LOG_ERROR, "files", "file %lld: blob %s missing or "
-		       "changed", (long long)id, blob);
+		jx_log(JX_LOG_ERROR, "files",
+		       "file %lld: blob %s missing or "
+		       "changed",
+		       (long long)id, blob);
 		return http_reply_problem(req, 500, "internal", "File missing",
 		                          NULL);
 	}
@@ -741,7 +753,8 @@ files_get(jx_req *req, void *ud)
 		dot = strrchr(stem, '.');
 		if (dot != NULL && dot != stem)
 			*dot = '\0';
-		name = arena_sprintf(req->arena, "%s%s", stem, files_ext(vmime));
+		name =
+		    arena_sprintf(req->arena, "%s%s", stem, files_ext(vmime));
 	}
 	/* Media and PDF open in the browser (WeChat, Safari play or show
 	 * them); Office documents download; ?download=1 always downloads. */
@@ -776,11 +789,11 @@ files_get(jx_req *req, void *ud)
 		}
 	}
 	if (r > 0)
-		http_add_header(req, "Content-Range",
-		                arena_sprintf(req->arena, "bytes %lld-%lld/%lld",
-		                              (long long)from,
-		                              (long long)(from + len - 1),
-		                              (long long)vsize));
+		http_add_header(
+		    req, "Content-Range",
+		    arena_sprintf(req->arena, "bytes %lld-%lld/%lld",
+		                  (long long)from, (long long)(from + len - 1),
+		                  (long long)vsize));
 	http_reply_raw(req, r > 0 ? 206 : 200, vmime, NULL, 0, NULL);
 	req->send_file = 1;
 	req->send_fd = fd;

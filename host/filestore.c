@@ -138,7 +138,8 @@ files_tmp_open(char *path, size_t pathlen, const char *suffix)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		fd = open(path,
+		          O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 		          0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
@@ -153,18 +154,12 @@ static const struct {
 	const char *mime;  /* what is stored and served */
 	int image;
 } files_plain[] = {
-    {"image/jpeg", "image/jpeg", 1},
-    {"image/png", "image/png", 1},
-    {"image/gif", "image/gif", 1},
-    {"image/webp", "image/webp", 1},
-    {"image/heic", "image/heic", 1},
-    {"image/heif", "image/heif", 1},
-    {"image/avif", "image/avif", 1},
-    {"application/pdf", "application/pdf", 0},
-    {"audio/mpeg", "audio/mpeg", 0},
-    {"audio/x-m4a", "audio/mp4", 0},
-    {"audio/mp4", "audio/mp4", 0},
-    {"video/mp4", "video/mp4", 0},
+    {"image/jpeg", "image/jpeg", 1}, {"image/png", "image/png", 1},
+    {"image/gif", "image/gif", 1},   {"image/webp", "image/webp", 1},
+    {"image/heic", "image/heic", 1}, {"image/heif", "image/heif", 1},
+    {"image/avif", "image/avif", 1}, {"application/pdf", "application/pdf", 0},
+    {"audio/mpeg", "audio/mpeg", 0}, {"audio/x-m4a", "audio/mp4", 0},
+    {"audio/mp4", "audio/mp4", 0},   {"video/mp4", "video/mp4", 0},
 };
 
 static const char *const files_ooxml_types[][2] = {
@@ -250,10 +245,10 @@ files_ooxml(const void *data, size_t len, const char **mime, char *found,
 		snprintf(found, foundlen, "an Office document with macros");
 		goto done;
 	}
-	for (size_t i = 0; i < sizeof(files_ooxml_types) /
-	                           sizeof(*files_ooxml_types);
-	     i++)
-		if (files_has_ci(ct, (size_t)zs.size, files_ooxml_types[i][0])) {
+	for (size_t i = 0;
+	     i < sizeof(files_ooxml_types) / sizeof(*files_ooxml_types); i++)
+		if (files_has_ci(ct, (size_t)zs.size,
+		                 files_ooxml_types[i][0])) {
 			*mime = files_ooxml_types[i][1];
 			rc = 0;
 			goto done;
@@ -395,6 +390,8 @@ files_sniff(const void *data, size_t len, const char **mime, int *image,
 		 * (…macroEnabled.12) are refused by the look inside. */
 		if (len >= 4 && memcmp(data, "PK\3\4", 4) == 0)
 			return files_ooxml(data, len, mime, found, foundlen);
+		if (len >= 8 && memcmp(data, "\xd0\xcf\x11\xe0", 4) == 0)
+			return files_ole(data, len, mime, found, foundlen);
 		return -1;
 	}
 	if (strcmp(m, "application/msword") == 0 ||
@@ -509,12 +506,13 @@ filestore_open(const char *hex)
 
 	if (!filestore_hex_ok(hex))
 		return -1;
-	snprintf(path, sizeof(path), "%s/files/%.2s/%.2s/%s", app.data_dir,
-	         hex, hex + 2, hex);
+	snprintf(path, sizeof(path), "%s/files/%.2s/%.2s/%s", app.data_dir, hex,
+	         hex + 2, hex);
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
-/* ---- the sweep ------------------------------------------------------------ */
+/* ---- the sweep ------------------------------------------------------------
+ */
 
 /* Unlinks the blobs of one fan-out directory that no variant names. In
  * the caller's write transaction. The number removed. */
@@ -531,8 +529,8 @@ filestore_sweep_dir(jx_db *db, const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (!filestore_hex_ok(e->d_name))
 			continue;
-		if (db_one(db, "SELECT 1 FROM file_variants WHERE blob = ?", "s",
-		           e->d_name) != 0)
+		if (db_one(db, "SELECT 1 FROM file_variants WHERE blob = ?",
+		           "s", e->d_name) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path) == 0)
@@ -589,11 +587,12 @@ files_sweep(jx_db *db)
 	            "file_usage.school_id AND f.created_at < ? AND NOT EXISTS "
 	            "(SELECT 1 FROM file_uses u WHERE u.file_id = f.id))",
 	            "i", now - grace) < 0 ||
-	    db_exec(db,
-	            "DELETE FROM file_variants WHERE file_id IN (SELECT f.id "
-	            "FROM files f WHERE f.created_at < ? AND NOT EXISTS (SELECT "
-	            "1 FROM file_uses u WHERE u.file_id = f.id))",
-	            "i", now - grace) < 0 ||
+	    db_exec(
+	        db,
+	        "DELETE FROM file_variants WHERE file_id IN (SELECT f.id "
+	        "FROM files f WHERE f.created_at < ? AND NOT EXISTS (SELECT "
+	        "1 FROM file_uses u WHERE u.file_id = f.id))",
+	        "i", now - grace) < 0 ||
 	    (files = db_exec(db,
 	                     "DELETE FROM files WHERE created_at < ? AND NOT "
 	                     "EXISTS (SELECT 1 FROM file_uses u WHERE "

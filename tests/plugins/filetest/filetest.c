@@ -43,7 +43,8 @@ filetest_create(jx_req *req, void *ud)
 	if (in == NULL)
 		return jx_host->req_status(req)
 		           ? jx_host->req_status(req)
-		           : jx_host->reply_problem(req, 422, "validation-failed",
+		           : jx_host->reply_problem(req, 422,
+		                                    "validation-failed",
 		                                    "Invalid post", NULL);
 	if (me == NULL || me->school_id <= 0)
 		return jx_host->reply_problem(req, 403, "forbidden",
@@ -55,11 +56,11 @@ filetest_create(jx_req *req, void *ud)
 	    db,
 	    "INSERT INTO filetest_posts(school_id, title, file_id) VALUES "
 	    "(?, ?, ?)",
-	    "isi", me->school_id,
-	    cJSON_GetObjectItem(in, "title")->valuestring, file);
-	rc = id > 0 ? jx_host->file_attach(req, file,
-	                                   jx_host->sprintf(req, "post:%lld",
-	                                                    (long long)id))
+	    "isi", me->school_id, cJSON_GetObjectItem(in, "title")->valuestring,
+	    file);
+	rc = id > 0 ? jx_host->file_attach(
+	                  req, file,
+	                  jx_host->sprintf(req, "post:%lld", (long long)id))
 	            : -2;
 	if (rc != 0) {
 		jx_host->db_rollback(db);
@@ -99,8 +100,8 @@ filetest_get(jx_req *req, void *ud)
 	cJSON_AddStringToObject(out, "title", jx_host->db_text(st, 1));
 	info = jx_host->file_info(req, jx_host->db_int(st, 2));
 	jx_host->db_finish(st);
-	cJSON_AddItemToObject(out, "file", info ? cJSON_Duplicate(info, 1)
-	                                        : cJSON_CreateNull());
+	cJSON_AddItemToObject(
+	    out, "file", info ? cJSON_Duplicate(info, 1) : cJSON_CreateNull());
 	return jx_host->reply_json(req, 200, out);
 }
 
