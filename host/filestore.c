@@ -63,7 +63,8 @@ filestore_tmp_clean(int64_t before)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
+		/* hidden ones too: the sheet readers' ".sheet-XXXXXX" */
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
