@@ -503,6 +503,7 @@ files_upload(jx_req *req, void *ud)
 	memset(out, 0, sizeof(out));
 	for (int i = 0; i < 3; i++)
 		out[i].fd = -1;
+	errno = 0; /* a failure below says ENOSPC (507) or something else */
 	/* the upload itself: out[0] */
 	out[0].variant = "original";
 	out[0].fd = files_tmp_open(out[0].path, sizeof(out[0].path), NULL);
@@ -533,14 +534,33 @@ files_upload(jx_req *req, void *ud)
 
 	/* Blobs placed and rows written in one write transaction (see
 	 * filestore.c): a crash before the commit leaves blobs no row
-	 * names, which the sweep removes. */
+	 * names, which the sweep removes. The quota is checked again
+	 * here, where two uploads of one school cannot interleave. */
 	if (db_begin(db) != 0)
 		goto fail;
+	if (quota > 0 &&
+	    db_one(db, "SELECT bytes FROM file_usage WHERE school_id = ?", "i",
+	           school) +
+	            (int64_t)len >
+	        quota) {
+		db_rollback(db);
+		files_out_discard(out, nout);
+		return http_reply_problem(
+		    req, 507, "quota-full", "The school's storage is full",
+		    "Another upload took the space left.");
+	}
 	for (int i = 0; i < nout; i++) {
 		if (filestore_place(out[i].path, out[i].hex) != 0)
 			goto rollback;
 		out[i].path[0] = '\0';
 	}
+#ifdef JX_TESTING
+	/* the crash test's window: blobs in place, no row yet */
+	if (config_int(&app.cfg, "testing.files_pause_ms", 0) > 0)
+		usleep((useconds_t)config_int(&app.cfg,
+		                              "testing.files_pause_ms", 0) *
+		       1000);
+#endif
 	if (school > 0)
 		id =
 		    db_insert(db,
@@ -586,6 +606,12 @@ rollback:
 	db_rollback(db);
 fail:
 	files_out_discard(out, nout);
+	if (errno == ENOSPC || errno == EDQUOT) {
+		http_add_header(req, "Retry-After", "3600");
+		return http_reply_problem(req, 507, "storage-full",
+		                          "Storage full",
+		                          "The server's disk is full.");
+	}
 	jx_log(JX_LOG_ERROR, "files", "upload failed: %s",
 	       errno ? strerror(errno) : db_errmsg(db));
 	return http_reply_problem(req, 500, "internal", "Upload failed", NULL);

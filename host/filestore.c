@@ -541,6 +541,8 @@ filestore_sweep_dir(jx_db *db, const char *dir)
 	return n;
 }
 
+/* Each of the 256 top directories in a write transaction of its own:
+ * uploads wait for one directory's look-ups, not the whole store's. */
 static int64_t
 filestore_sweep_blobs(jx_db *db)
 {
@@ -560,6 +562,10 @@ filestore_sweep_blobs(jx_db *db)
 		db2 = opendir(d1);
 		if (db2 == NULL)
 			continue;
+		if (db_begin(db) != 0) {
+			closedir(db2);
+			break;
+		}
 		while ((b = readdir(db2)) != NULL) {
 			if (strlen(b->d_name) != 2 || b->d_name[0] == '.')
 				continue;
@@ -567,6 +573,8 @@ filestore_sweep_blobs(jx_db *db)
 			n += filestore_sweep_dir(db, d2);
 		}
 		closedir(db2);
+		if (db_commit(db) != 0)
+			break;
 	}
 	closedir(da);
 	return n;
@@ -600,11 +608,11 @@ files_sweep(jx_db *db)
 	                     "u.file_id = files.id)",
 	                     "i", now - grace)) < 0)
 		goto rollback;
-	/* Inside the same write transaction: an upload places its blobs
-	 * inside its own, so none is unlinked between placing and row. */
-	blobs = filestore_sweep_blobs(db);
 	if (db_commit(db) != 0)
 		goto fail;
+	/* Inside write transactions: an upload places its blobs inside its
+	 * own, so none is unlinked between its placing and its row. */
+	blobs = filestore_sweep_blobs(db);
 	filestore_tmp_clean(now - FILES_DAY);
 	host_leave(prev);
 	if (files > 0 || blobs > 0)

@@ -260,6 +260,27 @@ test('kill -9 during uploads leaves no half-written blob and no row naming a mis
 	await server.restart();
 	checkStore();
 	assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 'tmp')), [], 'the work area is emptied at start');
+
+	// The worst moment, held open by the test build: the blob renamed
+	// into place and its directory synced, the rows not yet committed.
+	await server.restart({ set: { ...SET, 'testing.files_pause_ms': 20000 } });
+	const body = pdf(100, 'the worst moment');
+	const h = sha(body);
+	const blob = path.join(server.dataDir, 'files', h.slice(0, 2), h.slice(2, 4), h);
+	const c2 = await login(ADMIN1);
+	const cut = upload(c2, 'cut.pdf', body, { raw: true }).catch(() => null);
+	for (let i = 0; i < 200 && !fs.existsSync(blob); i++)
+		await new Promise((r) => setTimeout(r, 25));
+	assert.ok(fs.existsSync(blob), 'the upload reached the window');
+	await server.kill9();
+	assert.equal(await cut, null, 'the upload got no reply');
+	await server.restart({ set: SET });
+	const blobs = checkStore();
+	// no row names it, so the sweep at start removed it
+	for (let i = 0; i < 100 && fs.existsSync(blob); i++)
+		await new Promise((r) => setTimeout(r, 50));
+	assert.equal(fs.existsSync(blob), false, 'the blob no row names is swept');
+	assert.equal(blobs.has(h) && fs.existsSync(blob), false);
 	const again = await upload(await login(ADMIN1), 'after.pdf', pdf(10, 'after'), { raw: true });
 	assert.equal(again.status, 201, again.text);
 });
