@@ -404,10 +404,10 @@ files_variants(jx_req *req, struct files_out *out, int *nout, const char *mime,
 	    strcmp(mime, "image/png") == 0 || strcmp(mime, "image/gif") == 0
 	        ? ".png"
 	        : ".jpg";
-	struct files_out src = out[0];
+	struct files_out *src = arena_alloc(req->arena, sizeof(*src));
 	int rc = -1;
 
-	(void)req;
+	*src = out[0];
 	memset(out, 0, 3 * sizeof(*out));
 	*nout = 0;
 	for (int i = 0; i < (keep ? 3 : 2); i++) {
@@ -421,7 +421,7 @@ files_variants(jx_req *req, struct files_out *out, int *nout, const char *mime,
 		close(fd);
 		*nout = i + 1;
 	}
-	if (image_variants(src.path, out[0].path, out[1].path,
+	if (image_variants(src->path, out[0].path, out[1].path,
 	                   keep ? out[2].path : NULL, err, errlen) != 0) {
 		rc = 415;
 		goto done;
@@ -431,7 +431,7 @@ files_variants(jx_req *req, struct files_out *out, int *nout, const char *mime,
 			goto done;
 	rc = 0;
 done:
-	files_out_discard(&src, 1);
+	files_out_discard(src, 1);
 	return rc;
 }
 
@@ -441,7 +441,9 @@ files_upload(jx_req *req, void *ud)
 	const struct jx_identity *me = req->identity;
 	const char *data, *raw_name, *ctype, *mime, *ct;
 	char found[160], err[256];
-	struct files_out out[3];
+	/* in the arena: 13 KiB of paths are too much for a civetweb
+	 * worker's 100 KiB stack under a sanitizer */
+	struct files_out *out;
 	int nout = 0, image, keep, rc;
 	int64_t school, quota, used, id;
 	size_t len;
@@ -500,7 +502,7 @@ files_upload(jx_req *req, void *ud)
 	keep = image && http_query(req, "keep_original") != NULL &&
 	       strcmp(http_query(req, "keep_original"), "1") == 0;
 
-	memset(out, 0, sizeof(out));
+	out = arena_calloc(req->arena, 3 * sizeof(*out));
 	for (int i = 0; i < 3; i++)
 		out[i].fd = -1;
 	errno = 0; /* a failure below says ENOSPC (507) or something else */

@@ -210,9 +210,30 @@ test('another school gets 404, cannot attach the file, and downloads carry the n
 	assert.equal(bad.status, 416);
 	assert.equal(bad.headers.get('content-range'), `bytes */${body.length}`);
 
+	const all = await a1.get(`/api/v1/files/${id}`, { headers: { Range: 'bytes=0-' } });
+	assert.equal(all.status, 206);
+	assert.equal(all.text, body.toString('ascii'));
+	// several ranges: the whole file
+	const multi = await a1.get(`/api/v1/files/${id}`, { headers: { Range: 'bytes=0-1,5-6' } });
+	assert.equal(multi.status, 200);
+	assert.equal(multi.text.length, body.length);
+	const head = await a1.request('HEAD', `/api/v1/files/${id}`);
+	assert.equal(head.status, 200);
+	assert.equal(head.headers.get('content-length'), String(body.length));
+	assert.equal(head.text, '');
+	assert.equal((await a1.get(`/api/v1/files/${id}?variant=huge`)).status, 400);
+
 	// the plugin's view of its post shows the file to school 1 only
 	assert.equal((await a1.get(`/api/v1/test/posts/${post.json.id}`)).json.file.name, '家长会通知.pdf');
 	assert.equal((await a2.get(`/api/v1/test/posts/${post.json.id}`)).status, 404);
+
+	// school 2 cannot detach school 1's post's file; school 1 can
+	assert.equal((await a2.del(`/api/v1/test/posts/${post.json.id}/file`)).status, 404);
+	const det = await a1.del(`/api/v1/test/posts/${post.json.id}/file`);
+	assert.equal(det.status, 200, det.text);
+	assert.equal(det.json.detached, 1);
+	assert.equal((await a2.get(`/api/v1/files/${id}`)).status, 404);
+	assert.equal((await a1.get(`/api/v1/files/${id}`)).status, 200, 'unattached again: its uploader');
 });
 
 test('a school over its quota gets 507', async () => {
