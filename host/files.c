@@ -475,11 +475,14 @@ files_upload(jx_req *req, void *ud)
 	if (files_sniff(data, len, &mime, &image, found, sizeof(found)) != 0)
 		return http_reply_problem(
 		    req, 415, "unsupported-media-type", "File type not allowed",
-		    arena_sprintf(req->arena,
-		                  "The file is %s: allowed are photos (JPEG, "
-		                  "PNG, GIF, WebP, HEIC), PDF, Word, Excel and "
-		                  "PowerPoint without macros, MP3/M4A and MP4.",
-		                  found));
+		    arena_sprintf(
+		        req->arena,
+		        "不支持此类文件：只能上传照片、PDF、不含宏的 "
+		        "Word/Excel/PowerPoint、MP3/M4A 音频和 MP4 视频 "
+		        "(the file is %s: allowed are photos (JPEG, "
+		        "PNG, GIF, WebP, HEIC), PDF, Word, Excel and "
+		        "PowerPoint without macros, MP3/M4A and MP4)",
+		        found));
 	school = me->school_id;
 	quota = school > 0 ? files_quota(school) : 0;
 	if (quota > 0) {
@@ -495,8 +498,9 @@ files_upload(jx_req *req, void *ud)
 			    "The school's storage is full",
 			    arena_sprintf(
 			        req->arena,
-			        "The school uses %lld of its %lld bytes; "
-			        "this file needs %zu more.",
+			        "学校的存储空间已满，请联系管理员 (the school "
+			        "uses %lld of its %lld bytes; this file needs "
+			        "%zu more)",
 			        (long long)used, (long long)quota, len));
 	}
 	keep = image && http_query(req, "keep_original") != NULL &&
@@ -526,8 +530,8 @@ files_upload(jx_req *req, void *ud)
 			    "File type not allowed",
 			    arena_sprintf(
 			        req->arena,
-			        "The file is %s, but it cannot be read as "
-			        "a picture.",
+			        "图片无法读取 (the file is %s, but it cannot "
+			        "be read as a picture)",
 			        mime));
 		}
 		if (rc != 0)
@@ -549,7 +553,8 @@ files_upload(jx_req *req, void *ud)
 		files_out_discard(out, nout);
 		return http_reply_problem(
 		    req, 507, "quota-full", "The school's storage is full",
-		    "Another upload took the space left.");
+		    "学校的存储空间已满 (another upload took the space "
+		    "left)");
 	}
 	for (int i = 0; i < nout; i++) {
 		if (filestore_place(out[i].path, out[i].hex) != 0)
