@@ -121,8 +121,7 @@ files_pct_decode(jx_req *req, const char *s)
 	return out;
 }
 
-/* ---- rows ------------------------------------------------------------------
- */
+/* ---- rows ---------------------------------------------------------------- */
 
 struct files_row {
 	int64_t id, size, account_id, school_id;
@@ -250,8 +249,7 @@ files_json(jx_db *db, const struct files_row *f)
 	return o;
 }
 
-/* ---- the host table --------------------------------------------------------
- */
+/* ---- the host table ------------------------------------------------------ */
 
 static int
 files_caller(jx_req *req)
@@ -306,6 +304,12 @@ files_detach(jx_req *req, int64_t file_id, const char *ref)
 	return rc;
 }
 
+static void
+files_json_free(void *o)
+{
+	cJSON_Delete(o);
+}
+
 const cJSON *
 files_info(jx_req *req, int64_t file_id)
 {
@@ -315,13 +319,11 @@ files_info(jx_req *req, int64_t file_id)
 	if (files_load(req, file_id, &f) != 0 || !files_visible(req, &f))
 		return NULL;
 	o = files_json(req->worker->db, &f);
-	/* freed with the request */
-	arena_defer(req->arena, (void (*)(void *))cJSON_Delete, o);
+	arena_defer(req->arena, files_json_free, o); /* with the request */
 	return o;
 }
 
-/* ---- upload -----------------------------------------------------------------
- */
+/* ---- upload -------------------------------------------------------------- */
 
 /* The quota of a school in bytes (0: none): files.schools[id], else
  * files.school_quota_bytes. (A Lua table keyed 1..n reads as an array.) */
@@ -624,8 +626,7 @@ fail:
 	return http_reply_problem(req, 500, "internal", "Upload failed", NULL);
 }
 
-/* ---- download
- * ----------------------------------------------------------------- */
+/* ---- download ------------------------------------------------------------ */
 
 /* The extension a variant's type is shown with when it differs from the
  * upload's ("IMG_0001.HEIC" → display "IMG_0001.jpg"). */

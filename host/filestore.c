@@ -148,7 +148,7 @@ files_tmp_open(char *path, size_t pathlen, const char *suffix)
 	return -1;
 }
 
-/* ---- sniffing -------------------------------------------------------- */
+/* ---- sniffing ------------------------------------------------------------ */
 
 static const struct {
 	const char *found; /* what libmagic says */
@@ -405,7 +405,7 @@ files_sniff(const void *data, size_t len, const char **mime, int *image,
 	return -1;
 }
 
-/* ---- blobs -------------------------------------------------------------- */
+/* ---- blobs --------------------------------------------------------------- */
 
 int
 filestore_hash_fd(int fd, char hex[65], int64_t *size)
@@ -512,8 +512,7 @@ filestore_open(const char *hex)
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
-/* ---- the sweep ------------------------------------------------------------
- */
+/* ---- the sweep ----------------------------------------------------------- */
 
 /* Unlinks the blobs of one fan-out directory that no variant names. In
  * the caller's write transaction. The number removed. */
