@@ -525,6 +525,7 @@ files_upload(jx_req *req, void *ud)
 		rc = files_variants(req, out, &nout, mime, keep, err,
 		                    sizeof(err));
 		if (rc == 415) {
+			files_out_discard(out, nout);
 			jx_log(JX_LOG_INFO, "files",
 			       "not an image libvips reads: %s", err);
 			return http_reply_problem(
