@@ -138,6 +138,12 @@ test('an image upload gets display and thumb variants; the upload itself is not 
 	const kept = await upload(c, 'IMG_0002.png', png(300, 200), { query: '?keep_original=1' });
 	assert.equal(kept.status, 201, kept.text);
 	assert.equal((await c.get(`/api/v1/files/${kept.json.id}?variant=original`)).status, 200);
+	// a PNG signature over bytes that are no picture: libvips refuses it,
+	// and nothing of it stays in the work area
+	const broken = Buffer.concat([png(10, 10).subarray(0, 16), crypto.randomBytes(4000)]);
+	const b = await upload(c, 'broken.png', broken);
+	assert.equal(b.status, 415, b.text);
+	assert.deepEqual(fs.readdirSync(path.join(own.dataDir, 'tmp')), []);
 });
 
 test('types come from the bytes: PHP named .jpg and a .docm are 415; a .docx is 201', async () => {
