@@ -15,8 +15,6 @@
 
 #include <zip.h>
 
-struct app app;
-
 static const char ct_docx[] =
     "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats."
     "org/package/2006/content-types\"><Override PartName=\"/word/"
