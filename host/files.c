@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "image.h"
+#include "multipart.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <civetweb.h>
 
 #define FILES_NAME_MAX 200 /* bytes of a stored file name */
 #define FILES_REF_MAX 200
@@ -361,23 +365,6 @@ files_out_discard(struct files_out *o, int n)
 	}
 }
 
-/* Writes all of data to fd and makes it durable. */
-static int
-files_write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return fsync(fd);
-}
-
 /* Hashes, sniffs and fsyncs a variant libvips wrote. */
 static int
 files_out_finish(struct files_out *o)
@@ -437,12 +424,163 @@ done:
 	return rc;
 }
 
+/* ---- receiving: the body straight into a work file --------------------- */
+
+struct files_recv {
+	jx_req *req;
+	int fd;
+	size_t len;     /* bytes of the file written */
+	int in_file;    /* inside the part named "file" */
+	int got;        /* that part ended */
+	int too_big;    /* over limits.upload_bytes */
+	int io;         /* a write failed (errno kept) */
+	char *filename; /* arena */
+};
+
+static int
+files_recv_write(struct files_recv *r, const char *data, size_t len)
+{
+	if (r->len + len > app.upload_limit) {
+		r->too_big = 1;
+		return -1;
+	}
+	while (len > 0) {
+		ssize_t n = write(r->fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r->io = 1;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+		r->len += (size_t)n;
+	}
+	return 0;
+}
+
+static int
+files_part_begin(void *ud, const char *name, const char *filename,
+                 const char *content_type)
+{
+	struct files_recv *r = ud;
+
+	(void)content_type;
+	r->in_file = !r->got && name != NULL && strcmp(name, "file") == 0;
+	if (r->in_file && filename != NULL)
+		r->filename = arena_strdup(r->req->arena, filename);
+	return 0;
+}
+
+static int
+files_part_data(void *ud, const char *data, size_t len)
+{
+	struct files_recv *r = ud;
+
+	return r->in_file ? files_recv_write(r, data, len) : 0;
+}
+
+static int
+files_part_end(void *ud)
+{
+	struct files_recv *r = ud;
+
+	if (r->in_file)
+		r->got = 1;
+	r->in_file = 0;
+	return 0;
+}
+
+/*
+ * Reads the upload (the multipart part "file", or the whole body) into
+ * the open work file r->fd as it arrives, never holding more than a
+ * chunk of it in memory: a 20 MB video costs the worker 16 KiB. 0, or
+ * the status replied (413 over limits.upload_bytes, 400 malformed, 422
+ * no part "file", 500/507 when the work file cannot be written).
+ */
+static int
+files_receive(jx_req *req, struct files_recv *r, const char **raw_name)
+{
+	const struct mg_request_info *ri = mg_get_request_info(req->conn);
+	const char *ct = http_header(req, "Content-Type");
+	struct multipart_limits lim = {
+	    .max_body_bytes = app.upload_limit + 64 * 1024,
+	    .max_part_bytes = app.upload_limit,
+	};
+	struct multipart_callbacks cb = {files_part_begin, files_part_data,
+	                                 files_part_end};
+	struct multipart *mp = NULL;
+	char chunk[16384], err[256];
+	int multi, n, rc = 0;
+
+	req->body_read = 1; /* read here, by no one else */
+	multi = ct != NULL && strncasecmp(ct, "multipart/form-data", 19) == 0;
+	if (ri->content_length > 0 &&
+	    (size_t)ri->content_length > lim.max_body_bytes)
+		goto too_big;
+	if (multi) {
+		mp = multipart_new(ct, &lim, &cb, r, err, sizeof(err));
+		if (mp == NULL)
+			return http_reply_problem(req, 400, "malformed-body",
+			                          "Malformed upload", err);
+	}
+	while ((n = mg_read(req->conn, chunk, sizeof(chunk))) > 0) {
+		rc = mp ? multipart_feed(mp, chunk, (size_t)n)
+		        : files_recv_write(r, chunk, (size_t)n);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mp != NULL)
+		rc = multipart_finish(mp);
+	if (r->too_big || rc == MULTIPART_E_LIMIT) {
+		multipart_free(mp);
+		goto too_big;
+	}
+	if (r->io) {
+		multipart_free(mp);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "%s",
+		         mp ? multipart_error(mp) : "cannot read");
+		multipart_free(mp);
+		return http_reply_problem(req, 400, "malformed-body",
+		                          "Malformed upload", err);
+	}
+	multipart_free(mp);
+	if (multi && !r->got) {
+		problem_add_error(&req->errors, 0, "file",
+		                  "the upload has no part named file");
+		return http_reply_problem(req, 422, "validation-failed",
+		                          "No file",
+		                          "Send the file in the form field.");
+	}
+	if (multi)
+		*raw_name = r->filename;
+	else {
+		const char *h = http_header(req, "X-File-Name");
+
+		*raw_name = h ? files_pct_decode(req, h) : NULL;
+	}
+	return 0;
+too_big:
+	/* the rest of the body is not read: close the connection */
+	http_add_header(req, "Connection", "close");
+	return http_reply_problem(
+	    req, 413, "payload-too-large", "Upload too large",
+	    arena_sprintf(req->arena, "上传的文件太大 (the limit is %zu bytes)",
+	                  app.upload_limit));
+}
+
 static int
 files_upload(jx_req *req, void *ud)
 {
 	const struct jx_identity *me = req->identity;
-	const char *data, *raw_name, *ctype, *mime, *ct;
+	const char *raw_name = NULL, *mime;
 	char found[160], err[256];
+	struct files_recv r;
+	void *map;
 	/* in the arena: 13 KiB of paths are too much for a civetweb
 	 * worker's 100 KiB stack under a sanitizer */
 	struct files_out *out;
@@ -457,24 +595,39 @@ files_upload(jx_req *req, void *ud)
 	if (me == NULL)
 		return http_reply_problem(req, 403, "forbidden", "No identity",
 		                          "Choose an identity first.");
-	ct = http_header(req, "Content-Type");
-	rc = http_upload(req, "file", &data, &len, &raw_name, &ctype);
-	if (rc != 0)
+	out = arena_calloc(req->arena, 3 * sizeof(*out));
+	for (int i = 0; i < 3; i++)
+		out[i].fd = -1;
+	errno = 0; /* a failure below says ENOSPC (507) or something else */
+	/* the upload itself: out[0], written as it arrives */
+	out[0].variant = "original";
+	out[0].fd = files_tmp_open(out[0].path, sizeof(out[0].path), NULL);
+	nout = 1;
+	if (out[0].fd < 0)
+		goto fail;
+	r = (struct files_recv){.req = req, .fd = out[0].fd};
+	rc = files_receive(req, &r, &raw_name);
+	if (rc < 0 || (rc == 0 && fsync(out[0].fd) != 0))
+		goto fail;
+	if (rc > 0) {
+		files_out_discard(out, nout);
 		return rc;
-	if (ct == NULL || strncasecmp(ct, "multipart/form-data", 19) != 0) {
-		const char *h = http_header(req, "X-File-Name");
-
-		raw_name = h ? files_pct_decode(req, h) : NULL;
 	}
+	len = r.len;
 	name = files_clean_name(req, raw_name);
-	if (len > app.upload_limit) {
-		http_add_header(req, "Connection", "close");
-		return http_reply_problem(
-		    req, 413, "payload-too-large", "Upload too large",
-		    arena_sprintf(req->arena, "The limit is %zu bytes.",
-		                  app.upload_limit));
-	}
-	if (files_sniff(data, len, &mime, &image, found, sizeof(found)) != 0)
+	/* The sniffers read the file through a mapping: only the pages
+	 * they touch (libmagic's first MiB, a zip's directory, an OLE
+	 * file's directory slots) are read in. */
+	map = len > 0 ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, out[0].fd, 0)
+	              : NULL;
+	if (len > 0 && map == MAP_FAILED)
+		goto fail;
+	rc = files_sniff(map ? map : "", len, &mime, &image, found,
+	                 sizeof(found));
+	if (map != NULL)
+		munmap(map, len);
+	if (rc != 0) {
+		files_out_discard(out, nout);
 		return http_reply_problem(
 		    req, 415, "unsupported-media-type", "File type not allowed",
 		    arena_sprintf(
@@ -485,6 +638,7 @@ files_upload(jx_req *req, void *ud)
 		        "PNG, GIF, WebP, HEIC), PDF, Word, Excel and "
 		        "PowerPoint without macros, MP3/M4A and MP4)",
 		        found));
+	}
 	school = me->school_id;
 	quota = school > 0 ? files_quota(school) : 0;
 	if (quota > 0) {
@@ -492,9 +646,9 @@ files_upload(jx_req *req, void *ud)
 		    db, "SELECT bytes FROM file_usage WHERE school_id = ?", "i",
 		    school);
 		if (used < 0)
-			return http_reply_problem(req, 500, "internal",
-			                          "Storage error", NULL);
-		if (used + (int64_t)len > quota)
+			goto fail;
+		if (used + (int64_t)len > quota) {
+			files_out_discard(out, nout);
 			return http_reply_problem(
 			    req, 507, "quota-full",
 			    "The school's storage is full",
@@ -504,20 +658,12 @@ files_upload(jx_req *req, void *ud)
 			        "uses %lld of its %lld bytes; this file needs "
 			        "%zu more)",
 			        (long long)used, (long long)quota, len));
+		}
 	}
 	keep = image && http_query(req, "keep_original") != NULL &&
 	       strcmp(http_query(req, "keep_original"), "1") == 0;
 
-	out = arena_calloc(req->arena, 3 * sizeof(*out));
-	for (int i = 0; i < 3; i++)
-		out[i].fd = -1;
-	errno = 0; /* a failure below says ENOSPC (507) or something else */
-	/* the upload itself: out[0] */
-	out[0].variant = "original";
-	out[0].fd = files_tmp_open(out[0].path, sizeof(out[0].path), NULL);
-	nout = 1;
-	if (out[0].fd < 0 || files_write_all(out[0].fd, data, len) != 0 ||
-	    filestore_hash_fd(out[0].fd, out[0].hex, &out[0].size) != 0)
+	if (filestore_hash_fd(out[0].fd, out[0].hex, &out[0].size) != 0)
 		goto fail;
 	snprintf(out[0].mime, sizeof(out[0].mime), "%s", mime);
 	f.sha256 = arena_strdup(req->arena, out[0].hex);
