@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, BUILD_DIR } from './harness.mjs';
+import os from 'node:os';
+import { startServer, jiaxiao, BUILD_DIR } from './harness.mjs';
 import { zip, docx, crc32 } from './xlsx.mjs';
 
 const PW = 'Demo2026';
@@ -310,6 +311,21 @@ test('kill -9 during uploads leaves no half-written blob and no row naming a mis
 	assert.equal(blobs.has(h) && fs.existsSync(blob), false);
 	const again = await upload(await login(ADMIN1), 'after.pdf', pdf(10, 'after'), { raw: true });
 	assert.equal(again.status, 201, again.text);
+});
+
+test('jiaxiao backup copies the uploads beside the database', async (t) => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jx-files-backup-'));
+	t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+	const out = path.join(dir, 'b.db');
+	const r = jiaxiao(['backup', '--data', server.dataDir, out]);
+	assert.equal(r.status, 0, r.stdout + r.stderr);
+	const q = spawnSync('sqlite3', [out, 'SELECT DISTINCT blob FROM file_variants'], { encoding: 'utf8' });
+	const named = q.stdout.trim().split('\n').filter(Boolean);
+	assert.ok(named.length > 3, q.stdout);
+	for (const h of named) {
+		const p = path.join(`${out}.files`, h.slice(0, 2), h.slice(2, 4), h);
+		assert.equal(sha(fs.readFileSync(p)), h, `${h} in the backup`);
+	}
 });
 
 test('the orphan sweep removes unattached files after a day, keeps attached ones', async () => {
