@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,9 +61,10 @@ static sem_t image_slots; /* one job per processor at once */
 static void
 image_log(const char *domain, GLogLevelFlags level, const char *msg, void *data)
 {
+	/* Warnings are about the upload (a damaged JPEG), not the server. */
 	jx_log((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
 	           ? JX_LOG_ERROR
-	           : JX_LOG_WARN,
+	           : JX_LOG_INFO,
 	       "image", "%s: %s", domain != NULL ? domain : "vips", msg);
 }
 
@@ -139,16 +141,18 @@ image_watch(VipsImage *img, struct image_job *job)
 	g_signal_connect(img, "eval", G_CALLBACK(image_eval), job);
 }
 
-/* The file is on disk before the caller renames it into place. */
+/* The file is the owner's only, as every file the host writes (libvips
+ * creates with 0666 less the umask), and on disk before the caller
+ * renames it into place. */
 static int
 image_sync(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	int rc;
 
 	if (fd < 0)
 		return -1;
-	rc = fsync(fd);
+	rc = fchmod(fd, S_IRUSR | S_IWUSR) == 0 && fsync(fd) == 0 ? 0 : -1;
 	close(fd);
 	return rc;
 }
@@ -296,6 +300,9 @@ image_check(struct image_job *job, enum image_kind *kind, int *icc, int *alpha,
 		return -1;
 	}
 	px = (int64_t)vips_image_get_width(hdr) * vips_image_get_height(hdr);
+	/* An animation's original keeps every frame: all of them count. */
+	if (*kind == IMAGE_GIF && job->clean != NULL && px > 0)
+		px *= vips_image_get_n_pages(hdr);
 	*icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
 	*alpha = vips_image_hasalpha(hdr);
 	*rotate = vips_image_get_orientation(hdr) > 1;
@@ -366,8 +373,9 @@ image_make_clean(struct image_job *job, enum image_kind kind, int icc,
 	int rc = -1, saved;
 
 	if (kind == IMAGE_GIF)
-		img = vips_image_new_from_file(job->src, "n", -1, "fail_on",
-		                               VIPS_FAIL_ON_ERROR, NULL);
+		img = vips_image_new_from_file(
+		    job->src, "n", -1, "access", VIPS_ACCESS_SEQUENTIAL,
+		    "fail_on", VIPS_FAIL_ON_ERROR, NULL);
 	else if (rotate)
 		img = vips_image_new_from_file(job->src, "fail_on",
 		                               VIPS_FAIL_ON_ERROR, NULL);
@@ -385,6 +393,11 @@ image_make_clean(struct image_job *job, enum image_kind kind, int icc,
 	if (icc) {
 		if (vips_icc_transform(up, &out, "srgb", "embedded", TRUE,
 		                       NULL) != 0)
+			goto fail;
+	} else if (up->Type == VIPS_INTERPRETATION_CMYK) {
+		/* CMYK without a profile: libvips' own CMYK profile. */
+		if (vips_colourspace(up, &out, VIPS_INTERPRETATION_sRGB,
+		                     NULL) != 0)
 			goto fail;
 	} else if (vips_copy(up, &out, NULL) != 0)
 		goto fail;

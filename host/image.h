@@ -15,14 +15,16 @@
  *    and WebP (which libvips 8.14 cannot write without EXIF) become
  *    JPEG, or PNG when they have transparency.
  * The caller learns a written file's type by sniffing it (libmagic), as
- * for uploads. Each file is written at the given path and fsync'ed; on
+ * for uploads. Each file is written at the given path, mode 0600, and
+ * fsync'ed; on
  * failure none of the three is left behind. The caller gives paths of
  * its own temporary area and renames them into place.
  *
  * What is read. Only JPEG, PNG, GIF (first frame), WebP and HEIC/AVIF,
  * whatever else libvips could read (no PDF, SVG or ImageMagick loaders:
  * libvips' untrusted loaders are blocked), and at most IMAGE_MAX_PIXELS
- * pixels by the header, checked before any pixel is decoded, so that a
+ * pixels by the header (an animated GIF's frames all count when its
+ * original is kept), checked before any pixel is decoded, so that a
  * small file declaring a huge picture (a decompression bomb) fails
  * quickly. A file libvips finds damaged fails as well.
  *
