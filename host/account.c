@@ -206,24 +206,41 @@ ok:
 int
 account_session_open(jx_req *req, int64_t account, const char *login)
 {
+	return account_session_open_via(req, account, login, NULL);
+}
+
+int
+account_session_open_via(jx_req *req, int64_t account, const char *login,
+                         const char *via)
+{
 	jx_db *db = req->worker->db;
+	char *detail = NULL;
 	char token[65], csrf[65];
 	int64_t now = jx_now(), identity;
 
 	identity = identity_default(db, account);
+	if (via != NULL) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "via", via);
+		detail = cJSON_PrintUnformatted(d);
+		cJSON_Delete(d);
+	}
 	if (db_begin(db) != 0 ||
 	    session_create(db, account, identity, token, csrf) != 0 ||
 	    db_exec(db,
 	            "UPDATE accounts SET last_login_at = ?, last_identity_id = "
 	            "COALESCE(NULLIF(?, 0), last_identity_id) WHERE id = ?",
 	            "iii", now, identity, account) != 1 ||
-	    audit_append(db, account, identity, "auth.login", login, NULL,
+	    audit_append(db, account, identity, "auth.login", login, detail,
 	                 req->client_ip) != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
+		free(detail);
 		return http_reply_problem(req, 500, "storage", "Storage error",
 		                          "The session could not be stored.");
 	}
+	free(detail);
 	http_add_header(req, "Set-Cookie", session_cookie(req, token));
 	/* The rest of this request acts as the new session. */
 	req->account_id = account;

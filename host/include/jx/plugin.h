@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 2
-#define JX_ABI_MINOR 0
+#define JX_ABI_MINOR 1
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -544,6 +544,20 @@ struct jx_host {
 	 */
 	int (*outbox_report)(jx_db *db, const char *key, int ok,
 	                     const char *err);
+
+	/* ---- WeChat arrival (ABI 2.1) ------------------------------------ */
+	/*
+	 * Logs account_id in on this request as a successful login does: a
+	 * fresh session whose cookie goes out with the reply, the account's
+	 * default identity acting, last_login_at, and an "auth.login" audit
+	 * entry whose detail names via ("wechat"). The rest of the request
+	 * acts as the new session. The account's forced password change
+	 * still applies from its next request. Only for a plugin that has
+	 * proven who the caller is by other means (WeChat's OAuth openid
+	 * bound earlier by a password login). 0, or -1 (no such account,
+	 * storage error) with nothing replied.
+	 */
+	int (*session_open)(jx_req *req, int64_t account_id, const char *via);
 };
 
 /* Tests whether the running host's table holds field: for fields newer
