@@ -142,6 +142,12 @@ pages_password_form(jx_req *req, int status, const char *message)
 
 	cJSON_AddStringToObject(d, "title", http_t(req, "password.title"));
 	cJSON_AddBoolToObject(d, "forced", req->must_change);
+	/* The page the gate interrupted, to continue to after the change
+	 * (pages_next's rule; "/" for none). */
+	cJSON_AddStringToObject(d, "next",
+	                        pages_next(req, http_query(req, "next") != NULL
+	                                            ? http_query(req, "next")
+	                                            : http_form(req, "next")));
 	if (message != NULL)
 		cJSON_AddStringToObject(d, "error", message);
 	return http_reply_view(req, status, "account/password", d);
@@ -169,8 +175,12 @@ route_password_post(jx_req *req, void *ud)
 		return pages_password_form(req, 422,
 		                           http_t(req, "password.mismatch"));
 	rc = account_change_password(req, old_pw, new_pw);
-	if (rc == 0)
-		return http_reply_redirect(req, "/me?changed=1");
+	if (rc == 0) {
+		const char *next = pages_next(req, http_form(req, "next"));
+
+		return http_reply_redirect(
+		    req, strcmp(next, "/") != 0 ? next : "/me?changed=1");
+	}
 	/* Show the reason the API would give, on the page. */
 	msg = http_problem_message(req);
 	return pages_password_form(req, rc,

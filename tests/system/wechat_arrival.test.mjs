@@ -59,7 +59,7 @@ test.after(async () => {
 });
 
 function sql(script) {
-	const r = spawnSync('sqlite3', [path.join(server.dataDir, 'jiaxiao.db')], { input: script, encoding: 'utf8' });
+	const r = spawnSync('sqlite3', [path.join(server.dataDir, 'jiaxiao.db')], { input: `.timeout 5000\n${script}`, encoding: 'utf8' });
 	assert.equal(r.status, 0, r.stderr);
 	return r.stdout.trim();
 }
@@ -206,4 +206,30 @@ test('template messages about a notice link through the WeChat entry', async () 
 	const sent = await api.waitFor((e) => e.path === '/cgi-bin/message/template/send' && e.json?.touser === 'o-zhangwei' &&
 		e.json?.url?.includes(`%2Fnotices%2F${r.json.id}`), 20000);
 	assert.equal(sent.json.url, `${PUBLIC_URL}/wx/enter?next=%2Fnotices%2F${r.json.id}`);
+});
+
+test('an account that must change its password does so first, then lands on next', async () => {
+	sql(`UPDATE accounts SET must_change_password = 1 WHERE login = '${PARENT}';`);
+	const p = server.client();
+	const next = `/notices/${noticeId}`;
+	const { path: cb } = await authorize(p, next, 'o-zhangwei');
+	const r = await p.get(cb);
+	assert.equal(r.status, 303, r.text);
+	assert.equal(r.headers.get('location'), next);
+	const gate = await p.get(next);
+	assert.equal(gate.status, 303, 'the forced change comes first');
+	const to = new URL(gate.headers.get('location'), server.url);
+	assert.equal(to.pathname, '/me/password');
+	assert.equal(to.searchParams.get('next'), next, 'the gate keeps the page asked for');
+	const form = await p.get(gate.headers.get('location'));
+	assert.equal(form.status, 200);
+	assert.match(form.text, new RegExp(`name="next" value="${next}"`));
+	const csrf = /name="csrf_token" value="([0-9a-f]+)"/.exec(form.text)[1];
+	const changed = await p.request('POST', '/me/password', {
+		body: new URLSearchParams({ csrf_token: csrf, old_password: PW, new_password: 'Jiazhang2027', new_password_again: 'Jiazhang2027', next }).toString(),
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
+	});
+	assert.equal(changed.status, 303, changed.text);
+	assert.equal(changed.headers.get('location'), next);
+	assert.equal((await p.get(next)).status, 200);
 });
