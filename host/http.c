@@ -417,6 +417,7 @@ http_gate(jx_req *req)
 
 		if (n <= 0 || (size_t)n >= sizeof(next) ||
 		    strcmp(req->path, "/") == 0 ||
+		    strcmp(req->path, "/me") == 0 ||
 		    mg_url_encode(next, enc, sizeof(enc)) < 0)
 			return http_reply_redirect(req, "/me/password");
 		return http_reply_redirect(
