@@ -32,6 +32,10 @@
 //                                 more members of its reply)
 //   api.authorizeAs(openid)       who is "in WeChat" at the authorize page
 //                                 (null: back to the default)
+//   api.sendBackTo(origin)        the authorize page sends the browser to
+//                                 this origin instead of redirect_uri's
+//                                 (when jiaxiao's public_url is not where
+//                                 the test's server listens)
 // A template value longer than 20 characters is refused with 47003, as
 // WeChat does. A repeated client_msg_id is accepted again under the same
 // msgid and marked duplicate (WeChat drops such a repeat).
@@ -97,6 +101,7 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 	const invalid = new Set();
 	const codes = new Map(); // OAuth code → openid (deleted when used)
 	let authorizeAs = null; // the openid the authorize page answers for
+	let sendBackTo = null; // an origin replacing redirect_uri's
 	let nextCode = 1;
 	const valid = new Set(); // tokens accepted
 	const msgids = new Map(); // client_msg_id → msgid
@@ -176,6 +181,8 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 			const openid = q.openid ?? authorizeAs ?? process.env.WECHAT_STUB_OPENID ?? 'o-standin-user';
 			const code = `code-${nextCode++}-${crypto.randomBytes(6).toString('hex')}`;
 			codes.set(code, { openid, extra: {} });
+			if (sendBackTo)
+				back = new URL(`${back.pathname}${back.search}`, sendBackTo);
 			back.searchParams.set('code', code);
 			if (q.state !== undefined)
 				back.searchParams.set('state', q.state);
@@ -288,6 +295,9 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 		},
 		authorizeAs(openid) {
 			authorizeAs = openid;
+		},
+		sendBackTo(origin) {
+			sendBackTo = origin;
 		},
 		// The authorize page's visits (each with .code and .openid).
 		authorizations: () => received.filter((r) => r.path === '/connect/oauth2/authorize'),
