@@ -27,6 +27,10 @@ return {
   ["error.422"] = "Some input is not valid",
   ["error.429"] = "Too many attempts, please try again later",
   ["error.500"] = "Server error",
+  ["error.id"] = "Error id:",
+  ["error.404.detail"] = "No such page: the address may be wrong, or the content was removed or is not yours to see.",
+  ["error.403.detail"] = "Your current identity may not do this.",
+  ["error.500.detail"] = "Try again later; if it persists, tell the administrator the error id below.",
 
   ["home.title"] = "Welcome to Jiaxiao",
   ["home.intro"] = "Jiaxiao (家校, “home and school”) is a school–home platform for K-12 schools: administrators, teachers, students and parents each have an account and a space for notices, growth records, teaching resources, social practice and students' registry data.",
