@@ -312,6 +312,12 @@ http_render(jx_req *req, const char *tmpl, const cJSON *data)
 }
 
 const char *
+http_tr(jx_req *req, const char *zh, const char *en)
+{
+	return req->lang != NULL && strcmp(req->lang, "en") == 0 ? en : zh;
+}
+
+const char *
 http_t(jx_req *req, const char *key)
 {
 	if (req->worker->lua == NULL)

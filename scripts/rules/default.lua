@@ -8,21 +8,29 @@ local rules = {}
 -- Days an unused initial password stays valid.
 rules.initial_valid_days = 30
 
--- The password policy: nil when pw is acceptable, else the reason.
+-- The password policy: nil when pw is acceptable, else the reason, in
+-- the language of the page that asks (ctx.lang: "zh-CN" or "en").
 -- ctx.initial_password is the account's initial password, if known.
 function rules.password_policy(pw, ctx)
   ctx = ctx or {}
+  local en = ctx.lang == "en"
+  local function say(zh, english)
+    return en and english or zh
+  end
   if type(pw) ~= "string" or utf8.len(pw) == nil then
-    return "密码必须是有效的文本"
+    return say("密码必须是有效的文本", "the password must be valid text")
   end
   if utf8.len(pw) < 8 then
-    return "密码至少需要 8 个字符"
+    return say("密码至少需要 8 个字符",
+      "the password needs at least 8 characters")
   end
   if not pw:find("%a") or not pw:find("%d") then
-    return "密码必须同时包含字母和数字"
+    return say("密码必须同时包含字母和数字",
+      "the password needs both letters and digits")
   end
   if ctx.initial_password ~= nil and pw == ctx.initial_password then
-    return "新密码不能与初始密码相同"
+    return say("新密码不能与初始密码相同",
+      "the new password must differ from the initial one")
   end
   return nil
 end

@@ -5,7 +5,8 @@
 // UI language: ?lang, the jx_lang cookie, Accept-Language; Chinese by
 // default): the 422 of an edit, the problems of GET .../keyinfo, the
 // student's key-information page, and a district's dry run. The 404 page
-// is Chinese only in zh-CN, English only in en.
+// is Chinese only in zh-CN, English only in en; so are the reasons of the
+// password form (the host's own and the Lua password policy's).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './harness.mjs';
@@ -103,4 +104,24 @@ test('the 404 page is Chinese only in zh-CN and English only in en', async () =>
 	assert.equal(en.status, 404);
 	assert.match(main(en.text), /Not found|not found/i);
 	assert.doesNotMatch(main(en.text), /[\u4e00-\u9fff]/);
+});
+
+test('the password form\'s reasons are in one language (host messages and the Lua policy)', async () => {
+	const c = await login(server, '13800000005'); // 赵磊, school admin of school 2
+	const cases = [
+		[{ old_password: 'wrong-one1', new_password: 'Abcdefgh12' }, 'old_password', /旧密码不正确/, /old password is wrong/],
+		[{ old_password: 'Demo2026', new_password: 'short1' }, 'new_password', /至少需要 8 个字符/, /at least 8 characters/],
+		[{ old_password: 'Demo2026', new_password: 'Demo2026' }, 'new_password', /不能与旧密码相同/, /differ from the old one/],
+	];
+	for (const [body, field, zhRe, enRe] of cases) {
+		const zh = await c.put('/api/v1/me/password', body);
+		assert.equal(zh.status, 422, zh.text);
+		const mz = zh.json.errors.find((e) => e.field === field).message;
+		assert.match(mz, zhRe);
+		assert.ok(chineseOnly(mz), `Chinese only: ${mz}`);
+		const en = await c.put('/api/v1/me/password', body, EN);
+		const me = en.json.errors.find((e) => e.field === field).message;
+		assert.match(me, enRe);
+		assert.ok(englishOnly(me), `English only: ${me}`);
+	}
 });
