@@ -5,7 +5,8 @@
  *
  *   GET /wx/enter?next=/notices/12   sets a random state in a short-lived
  *       HttpOnly SameSite=Lax cookie and redirects to wechat.authorize_url
- *       (WeChat's, not wechat.api_base) with that state and the callback
+ *       (WeChat's, not wechat.api_base) with that state and the callback;
+ *       a browser already logged in goes straight to next
  *   GET /wx/callback?code&state&next the state must equal the cookie's
  *       (constant time; login CSRF defence), else 400 and no session;
  *       the code gives the openid; a bound openid logs its account in
@@ -297,6 +298,12 @@ wx_enter(jx_req *req, void *ud)
 	int rc;
 
 	(void)ud;
+	/* Already logged in here (WeChat keeps its browser's cookies per
+	 * WeChat user): straight to the page, without WeChat's round trip. */
+	if (jx_host->identity(req) != NULL)
+		return jx_host->reply_raw(
+		    req, 303, "text/plain; charset=utf-8", "", 0,
+		    jx_host->sprintf(req, "Location: %s\r\n", next));
 	if (auth == NULL || *auth == '\0')
 		auth = WX_AUTHORIZE_DEFAULT;
 	if (wx_cfg.appid[0] == '\0' || wx_cfg.api_base[0] == '\0' ||

@@ -175,6 +175,11 @@ test('a bound openid logs its account in and lands on next, audit-logged', async
 		'{"via":"wechat"}', 'the login is audit-logged as one through WeChat');
 	assert.ok(Number(sql(`SELECT count(*) FROM audit_log WHERE action = 'wechat.bound';`)) >= 1, 'the binding was audit-logged');
 
+	// Logged in already: the next link goes straight to its page.
+	const direct = await p.get(`/wx/enter?next=${encodeURIComponent(next)}`);
+	assert.equal(direct.status, 303);
+	assert.equal(direct.headers.get('location'), next);
+
 	// The code is good once: the same callback again is refused.
 	const again = server.client();
 	assert.equal((await again.get(cb)).status, 400);
