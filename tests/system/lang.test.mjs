@@ -125,3 +125,17 @@ test('the password form\'s reasons are in one language (host messages and the Lu
 		assert.ok(englishOnly(me), `English only: ${me}`);
 	}
 });
+
+test('the roster\'s field errors are in one language', async () => {
+	const body = { name: '苏小禾', gender: '女', grade: 1, class: '1班', id_number: wrongCheck(idNumber('43010420190404071')) };
+	const zh = await admin.post('/api/v1/schools/1/students', body);
+	assert.equal(zh.status, 422, zh.text);
+	const mz = zh.json.errors.find((e) => e.field === 'id_number').message;
+	assert.ok(chineseOnly(mz), `Chinese only: ${mz}`);
+	const en = await admin.post('/api/v1/schools/1/students', body, EN);
+	const me = en.json.errors.find((e) => e.field === 'id_number').message;
+	assert.ok(englishOnly(me), `English only: ${me}`);
+	const cls = await admin.post('/api/v1/schools/1/students', { ...body, id_number: undefined, class: '9班' });
+	const mc = cls.json.errors.find((e) => e.field === 'class').message;
+	assert.ok(chineseOnly(mc), `Chinese only: ${mc}`);
+});
