@@ -52,6 +52,9 @@ return {
   },
   wechat = {
     api_base = "https://api.weixin.qq.com",
+    -- WeChat's web authorisation page (not on api_base), where links from
+    -- the official account send parents first (/wx/enter):
+    authorize_url = "https://open.weixin.qq.com/connect/oauth2/authorize",
     -- appid = "", secret = "", token = "", template_id = "",
     -- A template id per message template, and the template's data key
     -- per parameter (default: the parameter's own name):

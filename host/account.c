@@ -153,8 +153,8 @@ account_login_code(jx_req *req, int64_t account, const char *login,
 		                          NULL);
 	account_failed(req, account, login, now);
 	problem_add_error(&req->errors, 0, "code",
-	                  "验证码错误或已失效 (the code is wrong or no longer "
-	                  "valid)");
+	                  http_tr(req, "验证码错误或已失效",
+	                          "the code is wrong or no longer valid"));
 	return http_reply_problem(req, 401, "sms-code-required",
 	                          "SMS code required",
 	                          "The code is wrong or no longer valid.");
@@ -206,24 +206,41 @@ ok:
 int
 account_session_open(jx_req *req, int64_t account, const char *login)
 {
+	return account_session_open_via(req, account, login, NULL);
+}
+
+int
+account_session_open_via(jx_req *req, int64_t account, const char *login,
+                         const char *via)
+{
 	jx_db *db = req->worker->db;
+	char *detail = NULL;
 	char token[65], csrf[65];
 	int64_t now = jx_now(), identity;
 
 	identity = identity_default(db, account);
+	if (via != NULL) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "via", via);
+		detail = cJSON_PrintUnformatted(d);
+		cJSON_Delete(d);
+	}
 	if (db_begin(db) != 0 ||
 	    session_create(db, account, identity, token, csrf) != 0 ||
 	    db_exec(db,
 	            "UPDATE accounts SET last_login_at = ?, last_identity_id = "
 	            "COALESCE(NULLIF(?, 0), last_identity_id) WHERE id = ?",
 	            "iii", now, identity, account) != 1 ||
-	    audit_append(db, account, identity, "auth.login", login, NULL,
+	    audit_append(db, account, identity, "auth.login", login, detail,
 	                 req->client_ip) != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
+		free(detail);
 		return http_reply_problem(req, 500, "storage", "Storage error",
 		                          "The session could not be stored.");
 	}
+	free(detail);
 	http_add_header(req, "Set-Cookie", session_cookie(req, token));
 	/* The rest of this request acts as the new session. */
 	req->account_id = account;
@@ -374,8 +391,9 @@ account_policy(jx_req *req, const char *pw, const char *login, int64_t district)
 		jx_log(JX_LOG_ERROR, "rules", "password_policy: %s",
 		       req->worker->lua ? err : "no Lua state");
 		cJSON_Delete(args);
-		return "密码规则无法执行，请联系管理员 (the password rule "
-		       "failed)";
+		return http_tr(req, "密码规则无法执行，请联系管理员",
+		               "the password rule failed: tell the "
+		               "administrator");
 	}
 	cJSON_Delete(args);
 	if (cJSON_IsString(res))
@@ -399,7 +417,7 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	if (rc != 0)
 		return account_invalid(
 		    req, "old_password",
-		    "旧密码不正确 (the old password is wrong)");
+		    http_tr(req, "旧密码不正确", "the old password is wrong"));
 	st = db_query(db,
 	              "SELECT initial_password, login FROM accounts WHERE id "
 	              "= ?",
@@ -413,12 +431,13 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	reason = account_policy(req, new_pw, login,
 	                        rules_account_district(db, req->account_id));
 	if (reason == NULL && initial != NULL && strcmp(initial, new_pw) == 0)
-		reason =
-		    "新密码不能与初始密码相同 (the new password must differ "
-		    "from the initial one)";
+		reason = http_tr(req, "新密码不能与初始密码相同",
+		                 "the new password must differ from the "
+		                 "initial one");
 	if (reason == NULL && strcmp(old_pw, new_pw) == 0)
-		reason = "新密码不能与旧密码相同 (the new password must differ "
-		         "from the old one)";
+		reason = http_tr(req, "新密码不能与旧密码相同",
+		                 "the new password must differ from the old "
+		                 "one");
 	free(initial);
 	if (reason != NULL)
 		return account_invalid(req, "new_password", reason);
@@ -675,9 +694,10 @@ account_bind_child(jx_req *req, const char *login, const char *password,
 		return account_busy(req);
 	if (student_account == 0 || rc != 0) {
 		throttle_fail(key, req->client_ip, jx_now(), 0);
-		return account_invalid(req, "student_password",
-		                       "学生账号或密码不正确 (the student's "
-		                       "login or password is wrong)");
+		return account_invalid(
+		    req, "student_password",
+		    http_tr(req, "学生账号或密码不正确",
+		            "the student's login or password is wrong"));
 	}
 	st = db_query(db, "SELECT person_id FROM accounts WHERE id = ?", "i",
 	              req->account_id);

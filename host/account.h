@@ -18,6 +18,9 @@ int account_login(jx_req *req, const char *login, const char *password,
 /* Creates the account's session, sets the cookie, and makes req act as
  * it: 200, or the status replied. */
 int account_session_open(jx_req *req, int64_t account, const char *login);
+/* The same, with via ("wechat") in the audit entry's detail. */
+int account_session_open_via(jx_req *req, int64_t account, const char *login,
+                             const char *via);
 /* 0, or the status replied (403 not yours). */
 int account_switch_identity(jx_req *req, int64_t identity_id);
 /* The district's password policy (a Lua rule) for pw as the password

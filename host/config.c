@@ -353,6 +353,9 @@ config_int(const struct config *cfg, const char *path, int64_t def)
 
 	if (cJSON_IsNumber(v))
 		return (int64_t)v->valuedouble;
+	/* A switch reads as 0 or 1: how plugins read one (tls). */
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
 	if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
 		char *end;
 		long long n = strtoll(v->valuestring, &end, 10);

@@ -405,6 +405,9 @@ void http_add_header(jx_req *req, const char *name, const char *value);
 const char *http_problem_message(jx_req *req);
 char *http_render(jx_req *req, const char *tmpl, const cJSON *data);
 const char *http_t(jx_req *req, const char *key);
+/* zh or en, whichever is the request's language: a message the host
+ * writes in C (a field's error) shows in one language only. */
+const char *http_tr(jx_req *req, const char *zh, const char *en);
 
 /* ---- fields.c ---------------------------------------------------------- */
 /* The host table's req_fields (see jx/plugin.h). */

@@ -2,6 +2,7 @@
  * hostapi.c — the function table handed to plugins (struct jx_host).
  * Thin adapters over the host modules; the table only grows at its end.
  */
+#include "account.h"
 #include "host.h"
 #include "files.h"
 #include "org.h"
@@ -238,6 +239,30 @@ api_problem_count(jx_req *req)
 	return cJSON_GetArraySize(req->errors);
 }
 
+/* Logs an account in on this request, as a login does (wechat's OAuth
+ * arrival): 0, or -1 with nothing replied when there is no such
+ * account or the session could not be stored. */
+static int
+api_session_open(jx_req *req, int64_t account_id, const char *via)
+{
+	int h = host_enter(), rc = -1;
+	jx_stmt *st =
+	    db_query(req->worker->db, "SELECT login FROM accounts WHERE id = ?",
+	             "i", account_id);
+	char *login = NULL;
+
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		login = arena_strdup(req->arena, db_text(st, 0));
+	db_finish(st);
+	if (login != NULL &&
+	    account_session_open_via(req, account_id, login, via) == 200)
+		rc = 0;
+	else if (login != NULL)
+		req->status = 0; /* the plugin replies, not the host */
+	host_leave(h);
+	return rc;
+}
+
 const struct jx_host jx_host_table = {
     .size = sizeof(struct jx_host),
     .abi_major = JX_ABI_MAJOR,
@@ -317,4 +342,6 @@ const struct jx_host jx_host_table = {
     .file_detach = files_detach,
     .file_info = files_info,
     .tmp_open = files_tmp_open,
+    /* WeChat arrival (ABI 2.1) */
+    .session_open = api_session_open,
 };

@@ -408,8 +408,23 @@ http_gate(jx_req *req)
 		    strcmp(allowed[i] + n + 1, rt->pattern) == 0)
 			return 0;
 	}
-	if (!req->is_api && strcmp(req->method, "GET") == 0)
-		return http_reply_redirect(req, "/me/password");
+	if (!req->is_api && strcmp(req->method, "GET") == 0) {
+		/* The page asked for comes after the change (a parent who
+		 * arrived from WeChat on a notice lands on it). */
+		char next[1024], enc[3 * sizeof(next)];
+		int n = snprintf(next, sizeof(next), "%s%s%s", req->path,
+		                 req->query && *req->query ? "?" : "",
+		                 req->query ? req->query : "");
+
+		if (n <= 0 || (size_t)n >= sizeof(next) ||
+		    strcmp(req->path, "/") == 0 ||
+		    strcmp(req->path, "/me") == 0 ||
+		    mg_url_encode(next, enc, sizeof(enc)) < 0)
+			return http_reply_redirect(req, "/me/password");
+		return http_reply_redirect(
+		    req,
+		    arena_sprintf(req->arena, "/me/password?next=%s", enc));
+	}
 	return http_reply_problem(req, 403, "password-change-required",
 	                          "Password change required",
 	                          "Change the initial password first "

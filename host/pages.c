@@ -61,7 +61,9 @@ pages_login_form_code(jx_req *req, int status, const char *login,
 	cJSON_AddStringToObject(d, "login", login ? login : "");
 	cJSON_AddBoolToObject(d, "code_needed", code);
 	cJSON_AddStringToObject(d, "next",
-	                        pages_next(req, http_query(req, "next")));
+	                        pages_next(req, http_query(req, "next") != NULL
+	                                            ? http_query(req, "next")
+	                                            : http_form(req, "next")));
 	if (message != NULL)
 		cJSON_AddStringToObject(d, "error", message);
 	return http_reply_view(req, status, "account/login", d);
@@ -140,6 +142,12 @@ pages_password_form(jx_req *req, int status, const char *message)
 
 	cJSON_AddStringToObject(d, "title", http_t(req, "password.title"));
 	cJSON_AddBoolToObject(d, "forced", req->must_change);
+	/* The page the gate interrupted, to continue to after the change
+	 * (pages_next's rule; "/" for none). */
+	cJSON_AddStringToObject(d, "next",
+	                        pages_next(req, http_query(req, "next") != NULL
+	                                            ? http_query(req, "next")
+	                                            : http_form(req, "next")));
 	if (message != NULL)
 		cJSON_AddStringToObject(d, "error", message);
 	return http_reply_view(req, status, "account/password", d);
@@ -167,8 +175,12 @@ route_password_post(jx_req *req, void *ud)
 		return pages_password_form(req, 422,
 		                           http_t(req, "password.mismatch"));
 	rc = account_change_password(req, old_pw, new_pw);
-	if (rc == 0)
-		return http_reply_redirect(req, "/me?changed=1");
+	if (rc == 0) {
+		const char *next = pages_next(req, http_form(req, "next"));
+
+		return http_reply_redirect(
+		    req, strcmp(next, "/") != 0 ? next : "/me?changed=1");
+	}
 	/* Show the reason the API would give, on the page. */
 	msg = http_problem_message(req);
 	return pages_password_form(req, rc,
@@ -325,6 +337,13 @@ pages_activate_form(jx_req *req, int status, const char *step,
 	cJSON_AddStringToObject(d, "title", http_t(req, "activate.title"));
 	cJSON_AddStringToObject(d, "step", step);
 	cJSON_AddStringToObject(d, "phone", phone ? phone : "");
+	/* Where to go once activated (a parent arriving from WeChat goes
+	 * back to /wx/bind): the query's on the first page, the form's
+	 * after. */
+	cJSON_AddStringToObject(d, "next",
+	                        pages_next(req, http_query(req, "next") != NULL
+	                                            ? http_query(req, "next")
+	                                            : http_form(req, "next")));
 	if (message != NULL)
 		cJSON_AddStringToObject(d, "error", message);
 	if (notice != NULL)
@@ -352,7 +371,7 @@ route_activate_post(jx_req *req, void *ud)
 	const char *code = http_form(req, "code");
 	const char *new_pw = http_form(req, "new_password");
 	const char *again = http_form(req, "new_password_again");
-	const char *msg;
+	const char *msg, *next;
 	int rc;
 
 	if (req->status != 0)
@@ -384,8 +403,10 @@ route_activate_post(jx_req *req, void *ud)
 		buf_reset(&req->body);
 		return pages_activate_form(req, rc, "code", phone, msg, NULL);
 	}
-	return http_reply_redirect(
-	    req, jx_host_table.identity(req) == NULL ? "/me" : "/");
+	next = pages_next(req, http_form(req, "next"));
+	if (jx_host_table.identity(req) == NULL)
+		next = "/me";
+	return http_reply_redirect(req, next);
 }
 
 /* Routes of the host's built-in module (host_route_tables). */

@@ -32,11 +32,6 @@
 #define RECOVERY_PER_MINUTE 1
 #define RECOVERY_PER_HOUR 5
 
-/* One message for every kind of bad code: wrong, expired, used up,
- * superseded, or a phone without an account. */
-static const char recovery_bad_code[] =
-    "验证码错误或已失效 (the code is wrong or no longer valid)";
-
 /* 1 when an active plugin delivers the "sms" channel. */
 static int
 recovery_channel_ready(void)
@@ -244,7 +239,11 @@ recovery_wrong(jx_req *req, const char *key, int64_t account, const char *phone,
 
 		nanosleep(&ts, NULL);
 	}
-	return account_invalid(req, "code", recovery_bad_code);
+	/* One message for every kind of bad code: wrong, expired, used
+	 * up, superseded, or a phone without an account. */
+	return account_invalid(req, "code",
+	                       http_tr(req, "验证码错误或已失效",
+	                               "the code is wrong or no longer valid"));
 }
 
 /* The account's initial password while it has one (malloc'ed), or
@@ -376,8 +375,9 @@ recovery_verify(jx_req *req, const char *purpose, const char *phone,
 	reason = account_policy(req, new_pw, phone,
 	                        rules_account_district(db, account));
 	if (reason == NULL && initial != NULL && strcmp(initial, new_pw) == 0)
-		reason = "新密码不能与初始密码相同 (the new password must "
-		         "differ from the initial one)";
+		reason = http_tr(req, "新密码不能与初始密码相同",
+		                 "the new password must differ from the "
+		                 "initial one");
 	free(initial);
 	if (reason != NULL)
 		return account_invalid(req, "new_password", reason);

@@ -121,6 +121,58 @@ reply_problem_for_request(jx_req *req, int *status, const char *type,
 	return p;
 }
 
+/* 1 when s holds a Chinese character (U+3000..U+9FFF, U+FF00..). */
+static int
+reply_has_cjk(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0xe3 && *p <= 0xef && *p != 0xee)
+			return 1;
+	return 0;
+}
+
+/*
+ * The error page's data from a problem: a page in zh-CN shows Chinese
+ * only (issue 13: the 404 page read "Not found / No such resource."). The
+ * heading is the status's message in the page's language; the problem's
+ * detail is shown only when written in that language (handlers mostly
+ * write English details for the API), else the status's own sentence
+ * (error.<status>.detail) when the catalog has one. A 5xx keeps its
+ * error id apart, to quote to the operator.
+ */
+static cJSON *
+reply_error_page(jx_req *req, int status, const cJSON *p)
+{
+	cJSON *v = cJSON_CreateObject();
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(p, "title");
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(p, "detail");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "error_id");
+	int zh = strcmp(req->lang ? req->lang : "zh-CN", "en") != 0;
+	char key[48];
+	const char *t;
+
+	cJSON_AddNumberToObject(v, "status", status);
+	snprintf(key, sizeof(key), "error.%d", status);
+	t = http_t(req, key);
+	if (strcmp(t, key) != 0)
+		cJSON_AddStringToObject(v, "title", t);
+	else if (cJSON_IsString(title) &&
+	         reply_has_cjk(title->valuestring) == zh)
+		cJSON_AddStringToObject(v, "title", title->valuestring);
+	if (cJSON_IsString(id))
+		cJSON_AddStringToObject(v, "error_id", id->valuestring);
+	if (!cJSON_IsString(id) && cJSON_IsString(detail) &&
+	    reply_has_cjk(detail->valuestring) == zh) {
+		cJSON_AddStringToObject(v, "detail", detail->valuestring);
+	} else {
+		snprintf(key, sizeof(key), "error.%d.detail", status);
+		t = http_t(req, key);
+		if (strcmp(t, key) != 0)
+			cJSON_AddStringToObject(v, "detail", t);
+	}
+	return v;
+}
+
 int
 http_reply_problem(jx_req *req, int status, const char *type, const char *title,
                    const char *detail)
@@ -132,11 +184,13 @@ http_reply_problem(jx_req *req, int status, const char *type, const char *title,
 	if (req->last_problem != NULL)
 		cJSON_Delete(req->last_problem);
 	req->last_problem = cJSON_Duplicate(p, 1);
-	if (!req->is_api && req->match.route != NULL &&
-	    (req->match.route->flags & JX_ROUTE_PAGE))
-		return http_reply_view(req, status, "error", p);
-	if (!req->is_api && req->match.route == NULL)
-		return http_reply_view(req, status, "error", p);
+	if (!req->is_api && (req->match.route == NULL ||
+	                     (req->match.route->flags & JX_ROUTE_PAGE))) {
+		cJSON *v = reply_error_page(req, status, p);
+
+		cJSON_Delete(p);
+		return http_reply_view(req, status, "error", v);
+	}
 	http_reply_json(req, status, p);
 	req->content_type = "application/problem+json; charset=utf-8";
 	return status;
@@ -255,6 +309,12 @@ http_render(jx_req *req, const char *tmpl, const cJSON *data)
 		jx_log(JX_LOG_ERROR, "render", "%s: %s", tmpl, err);
 	buf_free(&out);
 	return s;
+}
+
+const char *
+http_tr(jx_req *req, const char *zh, const char *en)
+{
+	return req->lang != NULL && strcmp(req->lang, "en") == 0 ? en : zh;
 }
 
 const char *

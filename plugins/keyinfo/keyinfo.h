@@ -33,12 +33,19 @@ struct ki_student {
 	int grade;
 	char *name, *national_no, *city_no, *id_number;
 	/* after ki_check_batch: */
-	cJSON *problems; /* array of {field, level, code, message} */
+	cJSON *problems; /* array of {field, level, code, message,
+	                    message_en?} */
 	int errors;      /* problems of level error */
 	int missing;     /* fields without a value */
 	int64_t version; /* the rules version they were checked with */
 };
 void ki_student_free(struct ki_student *s);
+/* A problem's message in the request's language: the rules give message
+ * (Chinese) and message_en (English, optional); NULL req: Chinese. */
+const char *ki_problem_message(jx_req *req, const cJSON *p);
+/* Leaves one message per problem, in the request's language (what the
+ * API and pages show; stored results keep both). */
+void ki_problems_localize(jx_req *req, cJSON *problems);
 /* A student's 全国学籍号 from its columns: the clear one (a form
  * without an ID number) or the sealed one opened (malloc'ed; NULL when
  * there is none). */

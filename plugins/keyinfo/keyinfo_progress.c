@@ -374,8 +374,7 @@ route_incomplete(jx_req *req, void *ud)
 			worksheet_write_string(ws, row, 2, ht, NULL);
 			worksheet_write_string(
 			    ws, row, 3, ki_field_label(ki_fields[k]), NULL);
-			worksheet_write_string(ws, row++, 4, "未填写 (missing)",
-			                       NULL);
+			worksheet_write_string(ws, row++, 4, "未填写", NULL);
 		}
 		cJSON_ArrayForEach(p, problems)
 		{
@@ -394,8 +393,8 @@ route_incomplete(jx_req *req, void *ud)
 			    NULL);
 			worksheet_write_string(
 			    ws, row++, 4,
-			    cJSON_GetObjectItem(p, "message")->valuestring,
-			    NULL);
+			    /* the sheet is in Chinese, as its columns */
+			    ki_problem_message(NULL, p), NULL);
 		}
 		cJSON_Delete(problems);
 	}

@@ -148,6 +148,12 @@ ki_take_problems(struct ki_student *s, cJSON *problems)
 			cJSON_AddStringToObject(
 			    item, "message",
 			    cJSON_IsString(m) ? m->valuestring : "");
+			if (cJSON_IsString(
+			        cJSON_GetObjectItem(p, "message_en")))
+				cJSON_AddStringToObject(
+				    item, "message_en",
+				    cJSON_GetObjectItem(p, "message_en")
+				        ->valuestring);
 			if (strcmp(l->valuestring, "error") == 0)
 				s->errors++;
 			cJSON_AddItemToArray(out, item);
@@ -155,6 +161,38 @@ ki_take_problems(struct ki_student *s, cJSON *problems)
 	}
 	cJSON_Delete(s->problems);
 	s->problems = out;
+}
+
+const char *
+ki_problem_message(jx_req *req, const cJSON *p)
+{
+	const cJSON *m = cJSON_GetObjectItem(p, "message");
+	const cJSON *en = cJSON_GetObjectItem(p, "message_en");
+
+	if (req != NULL && strcmp(jx_host->req_lang(req), "en") == 0 &&
+	    cJSON_IsString(en) && en->valuestring[0] != '\0')
+		return en->valuestring;
+	return cJSON_IsString(m) ? m->valuestring : "";
+}
+
+void
+ki_problems_localize(jx_req *req, cJSON *problems)
+{
+	cJSON *p;
+
+	cJSON_ArrayForEach(p, problems)
+	{
+		if (!cJSON_IsObject(p))
+			continue;
+		if (cJSON_GetObjectItem(p, "message_en") != NULL) {
+			cJSON *m =
+			    cJSON_CreateString(ki_problem_message(req, p));
+
+			cJSON_DeleteItemFromObject(p, "message");
+			cJSON_AddItemToObject(p, "message", m);
+			cJSON_DeleteItemFromObject(p, "message_en");
+		}
+	}
 }
 
 /* A student whose own check failed: the rules' error is their problem. */

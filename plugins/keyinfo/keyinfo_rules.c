@@ -289,6 +289,16 @@ route_dry_run(jx_req *req, void *ud)
 		return jx_host->reply_problem(req, 422, "rules-invalid",
 		                              "The rules do not run", err);
 	}
+	/* One language per problem, the request's. */
+	for (const char *const *k =
+	         (const char *const[]){"newly_failing", "newly_passing", NULL};
+	     *k != NULL; k++) {
+		cJSON *item;
+
+		cJSON_ArrayForEach(item, cJSON_GetObjectItem(out, *k))
+		    ki_problems_localize(req,
+		                         cJSON_GetObjectItem(item, "problems"));
+	}
 	/* The same refusals as activation: initial passwords a stranger
 	 * could compute (jx/org.h rules_check). */
 	if (ki_org->size > offsetof(struct jx_org_v1, rules_check) &&

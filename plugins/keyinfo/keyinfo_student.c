@@ -203,6 +203,7 @@ ki_card(jx_req *req, jx_db *db, struct ki_student *s, const char *reveal)
 		                        (double)jx_host->db_int(st, 2));
 	}
 	jx_host->db_finish(st);
+	ki_problems_localize(req, s->problems);
 	cJSON_AddItemToObject(o, "problems", s->problems);
 	s->problems = NULL;
 	cJSON_AddBoolToObject(o, "can_edit",
@@ -394,9 +395,8 @@ ki_rules_accept(jx_req *req, jx_db *db, struct ki_student *s,
 			if (strcmp(field, ki_fields[k]) == 0 && only[k])
 				counts = 1;
 		if (counts) {
-			jx_host->problem_error(
-			    req, 0, field,
-			    cJSON_GetObjectItem(p, "message")->valuestring);
+			jx_host->problem_error(req, 0, field,
+			                       ki_problem_message(req, p));
 			bad = 1;
 		}
 	}

@@ -168,12 +168,12 @@ pages_class_create(jx_req *req, void *ud)
 	if (e.bad)
 		return pages_classes_again(req, db, sid, body, e.list, 422);
 	if (roster_class_find(db, sid, grade, name) > 0) {
-		people_err(
-		    &e, "name",
-		    jx_host->sprintf(req,
-		                     "%s%s 已存在 (a class with this name "
-		                     "exists in the grade)",
-		                     roster_org->grade_label(grade), name));
+		people_err(&e, "name",
+		           jx_host->sprintf(
+		               req,
+		               people_tr(&e, "%s%s 已存在",
+		                         "a class %s%s exists in the grade"),
+		               roster_org->grade_label(grade), name));
 		return pages_classes_again(req, db, sid, body, e.list, 409);
 	}
 	if (jx_host->db_begin(db) != 0)

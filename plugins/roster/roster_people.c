@@ -259,6 +259,12 @@ people_err(struct people_errs *e, const char *field, const char *msg)
 }
 
 const char *
+people_tr(const struct people_errs *e, const char *zh, const char *en)
+{
+	return strcmp(jx_host->req_lang(e->req), "en") == 0 ? en : zh;
+}
+
+const char *
 people_string(struct people_errs *e, const cJSON *body, const char *name,
               size_t max, int required)
 {
@@ -373,7 +379,9 @@ people_class_of_school(struct people_errs *e, jx_db *db, int64_t school,
 	                       "SELECT 1 FROM classes WHERE id = ? AND "
 	                       "school_id = ?",
 	                       "ii", id, school) != 1) {
-		people_err(e, field, "班级不存在 (not a class of this school)");
+		people_err(
+		    e, field,
+		    people_tr(e, "班级不存在", "not a class of this school"));
 		return 0;
 	}
 	return id;

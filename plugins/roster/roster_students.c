@@ -520,10 +520,11 @@ people_body_class(struct people_errs *e, jx_db *db, int64_t school,
 	if (id <= 0) {
 		people_err(
 		    e, "class",
-		    jx_host->sprintf(e->req,
-		                     "班级 %s%s 不存在，请先创建班级 (no such "
-		                     "class: create it first)",
-		                     roster_org->grade_label(grade), cls));
+		    jx_host->sprintf(
+		        e->req,
+		        people_tr(e, "班级 %s%s 不存在，请先创建班级",
+		                  "no such class: %s%s; create it first"),
+		        roster_org->grade_label(grade), cls));
 		return -1;
 	}
 	return id;
@@ -548,8 +549,8 @@ people_id_number(struct people_errs *e, const cJSON *body)
 	}
 	if (!roster_id_checksum_ok(norm)) {
 		people_err(e, "id_number",
-		           "身份证号校验位不对，请核对 (the check digit does "
-		           "not match)");
+		           people_tr(e, "身份证号校验位不对，请核对",
+		                     "the check digit does not match"));
 		return NULL;
 	}
 	return norm;
@@ -615,13 +616,14 @@ people_student_parse(struct people_errs *e, jx_db *db, int64_t school,
 		else if (g->phone != NULL && g->name == NULL)
 			people_err(
 			    e, keys[k][0],
-			    "家长姓名缺失 (the parent's name is required "
-			    "with the phone)");
+			    people_tr(e, "家长姓名缺失",
+			              "the parent's name is required with "
+			              "the phone"));
 		else if (g->phone == NULL &&
 		         (g->name != NULL || g->relation != NULL))
 			people_err(e, keys[k][1],
-			           "家长手机号缺失 (the parent's phone is "
-			           "required)");
+			           people_tr(e, "家长手机号缺失",
+			                     "the parent's phone is required"));
 	}
 	in->nguardians = create ? 2 : 0;
 }
@@ -711,8 +713,9 @@ students_create(jx_req *req, void *ud)
 		if (field != NULL) {
 			people_err(
 			    &e, field,
-			    "该学生已在本校在读 (the student is already in "
-			    "this school; edit them instead)");
+			    people_tr(&e, "该学生已在本校在读",
+			              "the student is already in this school; "
+			              "edit them instead"));
 			return people_write_failed(
 			    req, &e, 1, people_new_student_page, sid, body);
 		}
@@ -783,8 +786,8 @@ people_taken(struct people_errs *e, jx_db *db, int64_t student,
 
 	if (other > 0)
 		people_err(e, field,
-		           "已属于另一名学生 (this number belongs to another "
-		           "student)");
+		           people_tr(e, "已属于另一名学生",
+		                     "this number belongs to another student"));
 	return other > 0 ? 1 : (int)other;
 }
 

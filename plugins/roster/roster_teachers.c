@@ -255,12 +255,12 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 			                             sizeof(name)) == 0)
 				id = roster_class_find(db, school, grade, name);
 			if (id <= 0) {
-				people_err(
-				    e, names_key,
-				    jx_host->sprintf(e->req,
-				                     "班级 %s 不存在 (no such "
-				                     "class)",
-				                     p));
+				people_err(e, names_key,
+				           jx_host->sprintf(
+				               e->req,
+				               people_tr(e, "班级 %s 不存在",
+				                         "no such class: %s"),
+				               p));
 				continue;
 			}
 			for (int i = 0; i < *n; i++)

@@ -604,6 +604,37 @@ wx_set_followed(jx_db *db, const char *openid, int followed)
 	           : 0;
 }
 
+/*
+ * The link a template message carries: a page of this site (under
+ * public_url) goes through the OAuth entry, so that a parent tapping it
+ * in WeChat arrives logged in (or at the binding page) and then on that
+ * page: "<public_url>/notices/12" → "<public_url>/wx/enter?next=
+ * %2Fnotices%2F12". Other links stay as they are. malloc'ed; NULL when
+ * out of memory.
+ */
+char *
+wx_entry_url(const char *url)
+{
+	const char *base = jx_host->config_string("public_url");
+	size_t n = base ? strlen(base) : 0, len;
+	char *next, *out;
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (n == 0 || strncmp(url, base, n) != 0 || url[n] != '/' ||
+	    url[n + 1] == '/' || strncmp(url + n, "/wx/", 4) == 0)
+		return strdup(url);
+	next = wx_escape(url + n);
+	if (next == NULL)
+		return NULL;
+	len = n + strlen(next) + 32;
+	out = malloc(len);
+	if (out != NULL)
+		snprintf(out, len, "%.*s/wx/enter?next=%s", (int)n, base, next);
+	free(next);
+	return out;
+}
+
 struct wx_target {
 	int64_t binding;
 	char openid[64];
@@ -618,6 +649,7 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 	struct wx_target t[8];
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(params, "url");
 	const char *url = NULL, *tmpl_id;
+	char *entry = NULL;
 	cJSON *data = NULL;
 	jx_stmt *st;
 	char *end, e1[256] = "";
@@ -671,11 +703,18 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 		                   : "no bound openid");
 		return -1;
 	}
-	if (cJSON_IsString(u) && (strncmp(u->valuestring, "http://", 7) == 0 ||
-	                          strncmp(u->valuestring, "https://", 8) == 0))
-		url = u->valuestring;
+	if (cJSON_IsString(u) &&
+	    (strncmp(u->valuestring, "http://", 7) == 0 ||
+	     strncmp(u->valuestring, "https://", 8) == 0)) {
+		url = entry = wx_entry_url(u->valuestring);
+		if (entry == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return 1;
+		}
+	}
 	data = wx_data(params);
 	if (data == NULL) {
+		free(entry);
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
@@ -700,6 +739,7 @@ wx_channel(const char *to, const char *template_name, const cJSON *params,
 			snprintf(e1, sizeof(e1), "%s", e);
 	}
 	cJSON_Delete(data);
+	free(entry);
 	if (accepted > 0)
 		return 0;
 	rc = retry > 0 ? 1 : -1;
@@ -756,6 +796,13 @@ static const char *const wx_migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  finished_at INTEGER);"
     "CREATE INDEX wechat_messages_outbox ON wechat_messages(outbox_id);",
+    /* 2: openids that arrived by OAuth before their account was known
+     * (the binding page finishes them); the token's SHA-256 only */
+    "CREATE TABLE wechat_arrivals ("
+    "  token_hash TEXT PRIMARY KEY,"
+    "  openid TEXT NOT NULL,"
+    "  next TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL);",
     NULL};
 
 static void
@@ -833,7 +880,7 @@ wx_init(const struct jx_host *h, struct jx_registrar *reg)
 static const struct jx_plugin wx_plugin = {
     .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = 0,
+    .abi_minor = 1, /* session_open */
     .routes = wx_routes,
     .name = "wechat",
     .version = "1.0.0",

@@ -48,4 +48,32 @@ extern const struct jx_route wx_routes[];
  * inserts an unbound row when the openid is new. 0 or -1. */
 int wx_set_followed(jx_db *db, const char *openid, int followed);
 
+/* A template message's link to a page of this site, through the OAuth
+ * entry /wx/enter (wechat.c). malloc'ed, NULL when out of memory. */
+char *wx_entry_url(const char *url);
+
+/* ---- WeChat's web authorisation (wechat_oauth.c) ---- */
+
+enum wx_oauth_result {
+	WX_OAUTH_OK = 0,
+	WX_OAUTH_REFUSED = 1,      /* the code is wrong, used or expired */
+	WX_OAUTH_UPSTREAM = 2,     /* unreachable, or an odd answer */
+	WX_OAUTH_UNCONFIGURED = 3, /* api_base, appid or secret missing */
+	WX_OAUTH_NOMEM = -1,
+};
+
+/* The openid behind an OAuth code (sns/oauth2/access_token on
+ * api_base) into openid (n bytes); err says why not. */
+int wx_oauth_openid(const char *code, char *openid, size_t n, char *err,
+                    size_t errlen);
+/* 1 when s looks like an OAuth code (letters, digits, - and _). */
+int wx_code_ok(const char *s);
+/* Binds openid to account in its own transaction, audit-logged
+ * (wechat.bound). 0 or -1 (rolled back). */
+int wx_bind_openid(jx_req *req, jx_db *db, int64_t account, const char *openid);
+/* The arrival pages (page routes: /wx/enter, /wx/callback, /wx/bind). */
+int wx_enter(jx_req *req, void *ud);
+int wx_callback(jx_req *req, void *ud);
+int wx_bind_page(jx_req *req, void *ud);
+
 #endif

@@ -3,6 +3,8 @@
  *
  *   POST /api/v1/me/wechat {"code"}   binds the openid behind an OAuth code
  *                                     to the logged-in account → 204
+ *   GET  /wx/enter, /wx/callback,     parents arriving from WeChat
+ *        /wx/bind                     (wechat_oauth.c)
  *   GET  /wechat/callback             the official account's server URL:
  *                                     echoes echostr when the signature holds
  *   POST /wechat/callback             XML events: subscribe, unsubscribe,
@@ -34,31 +36,13 @@ wx_problem(jx_req *req, int status, const char *type, const char *title,
 /* ---- POST /api/v1/me/wechat -------------------------------------------- */
 
 static int
-wx_code_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 128)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= 'A' && *s <= 'Z') || *s == '-' || *s == '_'))
-			return 0;
-	return 1;
-}
-
-static int
 wx_bind(jx_req *req, void *ud)
 {
 	const struct jx_identity *me = jx_host->identity(req);
-	cJSON *in = jx_host->req_json(req), *j = NULL, *detail;
-	const cJSON *code, *openid, *errc;
-	char *ecode = NULL, *eappid = NULL, *esecret = NULL, *path = NULL,
-	     *reply = NULL, err[256];
-	jx_db *db = jx_host->req_db(req);
-	long status;
+	cJSON *in = jx_host->req_json(req);
+	const cJSON *code;
+	char openid[72], err[256];
 	int rc;
-	int64_t now = jx_host->now(), prev;
 
 	(void)ud;
 	if (in == NULL)
@@ -74,106 +58,33 @@ wx_bind(jx_req *req, void *ud)
 		return wx_problem(req, 422, "validation-failed",
 		                  "Invalid WeChat code", NULL);
 	}
-	if (wx_cfg.api_base[0] == '\0' || wx_cfg.appid[0] == '\0' ||
-	    wx_cfg.secret[0] == '\0')
+	rc = wx_oauth_openid(code->valuestring, openid, sizeof(openid), err,
+	                     sizeof(err));
+	switch (rc) {
+	case WX_OAUTH_OK: break;
+	case WX_OAUTH_UNCONFIGURED:
 		return wx_problem(req, 503, "not-configured",
 		                  "WeChat is not configured",
 		                  "Set wechat.api_base, appid and secret.");
-	ecode = wx_escape(code->valuestring);
-	eappid = wx_escape(wx_cfg.appid);
-	esecret = wx_escape(wx_cfg.secret);
-	if (ecode == NULL || eappid == NULL || esecret == NULL)
-		goto nomem;
-	rc = (int)(strlen(ecode) + strlen(eappid) + strlen(esecret) + 128);
-	path = malloc((size_t)rc);
-	if (path == NULL)
-		goto nomem;
-	snprintf(path, (size_t)rc,
-	         "/sns/oauth2/access_token?appid=%s&secret=%s&code=%s"
-	         "&grant_type=authorization_code",
-	         eappid, esecret, ecode);
-	if (wx_http(path, NULL, &status, &reply, err, sizeof(err)) != 0) {
+	case WX_OAUTH_REFUSED:
+		jx_host->problem_error(req, 0, "code",
+		                       "WeChat refused this code: "
+		                       "it is wrong, used or expired");
+		return wx_problem(req, 422, "validation-failed",
+		                  "Invalid WeChat code", NULL);
+	case WX_OAUTH_UPSTREAM:
 		jx_host->log(JX_LOG_WARN, "wechat", "oauth: %s", err);
-		rc = wx_problem(req, 502, "upstream", "WeChat is unreachable",
-		                "Try again later.");
-		goto done;
+		return wx_problem(req, 502, "upstream",
+		                  "WeChat refused the request or is "
+		                  "unreachable",
+		                  "Try again later.");
+	default: return wx_problem(req, 500, "internal", "Out of memory", NULL);
 	}
-	j = wx_json_parse(reply);
-	openid = cJSON_GetObjectItemCaseSensitive(j, "openid");
-	errc = cJSON_GetObjectItemCaseSensitive(j, "errcode");
-	if (cJSON_IsNumber(errc) && errc->valuedouble != 0) {
-		long c = (long)errc->valuedouble;
-
-		/* 40029 invalid code, 40163 code used, 42003 expired. */
-		if (c == 40029 || c == 40163 || c == 42003) {
-			jx_host->problem_error(req, 0, "code",
-			                       "WeChat refused this code: "
-			                       "it is wrong, used or expired");
-			rc = wx_problem(req, 422, "validation-failed",
-			                "Invalid WeChat code", NULL);
-		} else {
-			jx_host->log(JX_LOG_WARN, "wechat",
-			             "oauth refused with %ld", c);
-			rc = wx_problem(req, 502, "upstream",
-			                "WeChat refused the request",
-			                "Try again later.");
-		}
-		goto done;
-	}
-	if (status != 200 || !cJSON_IsString(openid) ||
-	    openid->valuestring[0] == '\0' ||
-	    strlen(openid->valuestring) > 64) {
-		rc = wx_problem(req, 502, "upstream",
-		                "WeChat answered without an openid",
-		                "Try again later.");
-		goto done;
-	}
-	if (jx_host->db_begin(db) != 0)
-		goto storage;
-	prev = jx_host->db_one(db,
-	                       "SELECT coalesce(account_id, 0) FROM "
-	                       "wechat_bindings WHERE openid = ?",
-	                       "s", openid->valuestring);
-	detail = cJSON_CreateObject();
-	if (prev > 0 && prev != me->account_id)
-		cJSON_AddNumberToObject(detail, "moved_from_account",
-		                        (double)prev);
-	if (prev < 0 ||
-	    jx_host->db_exec(
-	        db,
-	        "INSERT INTO wechat_bindings(account_id, openid, followed, "
-	        "invalid, created_at, updated_at) VALUES (?, ?, 1, 0, ?, ?) "
-	        "ON CONFLICT(openid) DO UPDATE SET account_id = "
-	        "excluded.account_id, invalid = 0, updated_at = "
-	        "excluded.updated_at",
-	        "isii", me->account_id, openid->valuestring, now, now) < 0 ||
-	    jx_host->audit(req, "wechat.bound",
-	                   jx_host->sprintf(req, "account:%lld",
-	                                    (long long)me->account_id),
-	                   detail) != 0) {
-		cJSON_Delete(detail);
-		jx_host->db_rollback(db);
-		goto storage;
-	}
-	cJSON_Delete(detail);
-	if (jx_host->db_commit(db) != 0)
-		goto storage;
-	rc = jx_host->reply_json(req, 204, NULL);
-	goto done;
-storage:
-	rc = wx_problem(req, 500, "storage", "Storage error",
-	                "The binding was not saved.");
-	goto done;
-nomem:
-	rc = wx_problem(req, 500, "internal", "Out of memory", NULL);
-done:
-	cJSON_Delete(j);
-	free(reply);
-	free(path);
-	free(ecode);
-	free(eappid);
-	free(esecret);
-	return rc;
+	if (wx_bind_openid(req, jx_host->req_db(req), me->account_id, openid) !=
+	    0)
+		return wx_problem(req, 500, "storage", "Storage error",
+		                  "The binding was not saved.");
+	return jx_host->reply_json(req, 204, NULL);
 }
 
 /* ---- the callback's signature ----------------------------------------- */
@@ -352,5 +263,8 @@ const struct jx_route wx_routes[] = {
     {"GET", "/wechat/callback", wx_callback_get, NULL, JX_ROUTE_PUBLIC},
     {"POST", "/wechat/callback", wx_callback_post, NULL,
      JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF},
+    {"GET", "/wx/enter", wx_enter, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"GET", "/wx/callback", wx_callback, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"GET", "/wx/bind", wx_bind_page, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -31,9 +31,11 @@ idcard.mainland_provinces = MAINLAND
 -- which only ever carry the area 0000.
 local PERMIT = { [81] = true, [82] = true, [83] = true }
 
+-- A problem in both languages: message in Chinese (zh-CN pages and the
+-- API by default), message_en in English; the page or API shows one.
 local function issue(list, level, code, zh, en)
-  list[#list + 1] = { level = level, code = code,
-    message = zh .. " (" .. en .. ")" }
+  list[#list + 1] = { level = level, code = code, message = zh,
+    message_en = en }
 end
 
 -- s trimmed (ASCII and ideographic space), full-width digits and X made
@@ -146,7 +148,8 @@ end
 
 --[[
 The problems of ID number s: a list of {level = "error" | "warning",
-code, message}; an empty list means valid. opts (optional):
+code, message, message_en} (message in Chinese, message_en in English);
+an empty list means valid. opts (optional):
   grade  the student's grade (1..12): the age at the start of the school
          year (1 September) is usually 5+g..7+g; outside 4+g..9+g gives a
          warning

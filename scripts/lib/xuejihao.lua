@@ -12,9 +12,11 @@ local idcard = require("idcard")
 
 local xuejihao = {}
 
+-- A problem in both languages: message in Chinese (zh-CN pages and the
+-- API by default), message_en in English; the page or API shows one.
 local function issue(list, level, code, zh, en)
-  list[#list + 1] = { level = level, code = code,
-    message = zh .. " (" .. en .. ")" }
+  list[#list + 1] = { level = level, code = code, message = zh,
+    message_en = en }
 end
 
 -- no trimmed, full-width characters made ASCII, letters upper-case.

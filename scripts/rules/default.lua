@@ -8,21 +8,29 @@ local rules = {}
 -- Days an unused initial password stays valid.
 rules.initial_valid_days = 30
 
--- The password policy: nil when pw is acceptable, else the reason.
+-- The password policy: nil when pw is acceptable, else the reason, in
+-- the language of the page that asks (ctx.lang: "zh-CN" or "en").
 -- ctx.initial_password is the account's initial password, if known.
 function rules.password_policy(pw, ctx)
   ctx = ctx or {}
+  local en = ctx.lang == "en"
+  local function say(zh, english)
+    return en and english or zh
+  end
   if type(pw) ~= "string" or utf8.len(pw) == nil then
-    return "密码必须是有效的文本"
+    return say("密码必须是有效的文本", "the password must be valid text")
   end
   if utf8.len(pw) < 8 then
-    return "密码至少需要 8 个字符"
+    return say("密码至少需要 8 个字符",
+      "the password needs at least 8 characters")
   end
   if not pw:find("%a") or not pw:find("%d") then
-    return "密码必须同时包含字母和数字"
+    return say("密码必须同时包含字母和数字",
+      "the password needs both letters and digits")
   end
   if ctx.initial_password ~= nil and pw == ctx.initial_password then
-    return "新密码不能与初始密码相同"
+    return say("新密码不能与初始密码相同",
+      "the new password must differ from the initial one")
   end
   return nil
 end
@@ -56,11 +64,14 @@ end
 -- The problems of a student's key information: student = {name, grade,
 -- id_number, national_no, city_no}; a list of {field = "id_number" |
 -- "national_no" | "city_no", level = "error" | "warning", code,
--- message}. Missing values are not reported here (completeness is
+-- message, message_en}: message in Chinese, message_en in English (a
+-- page or API reply shows the one of its language; a district's own rule
+-- may give message only, which is then shown in both). Missing values are not reported here (completeness is
 -- counted separately), only problems of present ones; passing = no
 -- errors. Settings read from R (the district's effective rules):
 -- city_no_pattern, a Lua pattern the 市网学籍号 must match (default: any
--- digits), and city_no_form, how messages describe it.
+-- digits), and city_no_form, how messages describe it (city_no_form_en
+-- in English; the pattern itself when not set).
 local function present(v)
   if type(v) == "number" then
     return math.type(v) == "integer"
@@ -71,7 +82,7 @@ end
 local function add_problems(out, field, list)
   for _, i in ipairs(list) do
     out[#out + 1] = { field = field, level = i.level, code = i.code,
-      message = i.message }
+      message = i.message, message_en = i.message_en }
   end
 end
 
@@ -99,14 +110,14 @@ function rules.keyinfo_check(student, R)
         local form = R.city_no_form or pattern
         out[#out + 1] = { field = "city_no", level = "error",
           code = "format",
-          message = "市网学籍号格式不符合本地区要求，应为 " .. form ..
-            " (the city student number does not have this district's form " ..
-            form .. ")" }
+          message = "市网学籍号格式不符合本地区要求，应为 " .. form,
+          message_en = "the city student number does not have this " ..
+            "district's form " .. (R.city_no_form_en or pattern) }
       end
     elseif not no:find("^%d+$") then
       out[#out + 1] = { field = "city_no", level = "error", code = "format",
-        message = "市网学籍号只能由数字组成"
-          .. " (the city student number must be digits only)" }
+        message = "市网学籍号只能由数字组成",
+        message_en = "the city student number must be digits only" }
     end
   end
   return out

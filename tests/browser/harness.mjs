@@ -22,6 +22,9 @@ export const CHROMIUM = process.env.JX_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(BUILD_DIR, 'screenshots');
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };
+// WeChat's in-app browser on an iPhone (issue 13: parents come from WeChat).
+export const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+	'Mobile/15E148 MicroMessenger/8.0.47(0x18002f2f) NetType/4G Language/zh_CN';
 
 let current = null;
 let axeSource = null;
@@ -88,7 +91,8 @@ export async function withBrowser(fn) {
 // in force; axe is injected through the DevTools protocol, which CSP does
 // not govern. Console errors and page errors are collected in
 // page.jxErrors, so a test can check that the page raised none.
-export async function newPage({ mobile = false, browser = current } = {}) {
+// userAgent: e.g. WECHAT_UA.
+export async function newPage({ mobile = false, browser = current, userAgent } = {}) {
 	if (!browser)
 		throw new Error('newPage() outside withBrowser()');
 	const context = await browser.newContext({
@@ -98,6 +102,7 @@ export async function newPage({ mobile = false, browser = current } = {}) {
 		deviceScaleFactor: mobile ? 2 : 1,
 		locale: 'zh-CN',
 		timezoneId: 'Asia/Shanghai',
+		...(userAgent ? { userAgent } : {}),
 	});
 	const page = await context.newPage();
 	page.setDefaultTimeout(15000);

@@ -7,6 +7,15 @@
 //   POST /cgi-bin/message/template/send?access_token=T
 //        {"touser","template_id","url"?,"data":{k:{"value"}},"client_msg_id"?}
 //     → {"errcode":0,"errmsg":"ok","msgid"}  or  {"errcode","errmsg"}
+//   GET  /connect/oauth2/authorize?appid&redirect_uri&response_type=code
+//        &scope=snsapi_base&state   (WeChat's page, at open.weixin.qq.com;
+//        configure jiaxiao's wechat.authorize_url = api.authorizeUrl)
+//     → 302 to redirect_uri with a fresh code (good once) and the state;
+//       the openid is the query's "openid" if given (a test's shortcut),
+//       else the one set with api.authorizeAs(openid), else the env
+//       WECHAT_STUB_OPENID, else "o-standin-user". A wrong appid, scope or
+//       a redirect_uri that is not http(s) answers 400 (WeChat shows an
+//       error page there: "redirect_uri 参数错误").
 //   GET  /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code
 //     → {"access_token","expires_in","refresh_token","openid","scope"}
 //       or {"errcode":40029,"errmsg":"invalid code"}
@@ -21,6 +30,12 @@
 //                                 40001 (as after a refresh elsewhere)
 //   api.addCode(code, openid, extra?)  an OAuth code, good once (extra:
 //                                 more members of its reply)
+//   api.authorizeAs(openid)       who is "in WeChat" at the authorize page
+//                                 (null: back to the default)
+//   api.sendBackTo(origin)        the authorize page sends the browser to
+//                                 this origin instead of redirect_uri's
+//                                 (when jiaxiao's public_url is not where
+//                                 the test's server listens)
 // A template value longer than 20 characters is refused with 47003, as
 // WeChat does. A repeated client_msg_id is accepted again under the same
 // msgid and marked duplicate (WeChat drops such a repeat).
@@ -64,7 +79,12 @@ export function eventXml({ to = 'gh_jiaxiao', from, event, msgId, status, create
 	return x + '</xml>';
 }
 
-function reply(res, status, body) {
+function reply(res, status, body, headers) {
+	if (headers) {
+		res.writeHead(status, { ...headers, 'Content-Length': 0 });
+		res.end();
+		return;
+	}
 	const text = JSON.stringify(body);
 	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
 	res.end(text);
@@ -80,6 +100,9 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 	const unfollowed = new Set();
 	const invalid = new Set();
 	const codes = new Map(); // OAuth code → openid (deleted when used)
+	let authorizeAs = null; // the openid the authorize page answers for
+	let sendBackTo = null; // an origin replacing redirect_uri's
+	let nextCode = 1;
 	const valid = new Set(); // tokens accepted
 	const msgids = new Map(); // client_msg_id → msgid
 	const stats = { requests: 0, sends: 0, accepted: 0, duplicates: 0, touser: {}, tokens: 0, first_at: null, last_at: null };
@@ -146,6 +169,27 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 			api.onAccepted?.(stats.accepted, entry);
 			return [200, { errcode: 0, errmsg: 'ok', msgid }];
 		}
+		if (entry.method === 'GET' && url.pathname === '/connect/oauth2/authorize') {
+			let back;
+			try {
+				back = new URL(q.redirect_uri ?? '');
+			} catch {
+				back = null;
+			}
+			if (q.appid !== appid || q.response_type !== 'code' || !['snsapi_base', 'snsapi_userinfo'].includes(q.scope) || !back || !/^https?:$/.test(back.protocol))
+				return [400, { errcode: 10003, errmsg: 'redirect_uri 参数错误' }];
+			const openid = q.openid ?? authorizeAs ?? process.env.WECHAT_STUB_OPENID ?? 'o-standin-user';
+			const code = `code-${nextCode++}-${crypto.randomBytes(6).toString('hex')}`;
+			codes.set(code, { openid, extra: {} });
+			if (sendBackTo)
+				back = new URL(`${back.pathname}${back.search}`, sendBackTo);
+			back.searchParams.set('code', code);
+			if (q.state !== undefined)
+				back.searchParams.set('state', q.state);
+			entry.code = code;
+			entry.openid = openid;
+			return [302, null, { Location: back.href }];
+		}
 		if (entry.method === 'GET' && url.pathname === '/sns/oauth2/access_token') {
 			if (q.appid !== appid || q.secret !== secret)
 				return [200, { errcode: 40125, errmsg: 'invalid appsecret' }];
@@ -190,12 +234,12 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 				stats.first_at ??= now;
 				stats.last_at = now;
 			}
-			const [status, body] = handle(entry, url);
-			entry.answer = { status, body };
+			const [status, body, headers] = handle(entry, url);
+			entry.answer = { status, body, headers };
 			if (keep && !url.pathname.startsWith('/_stub/'))
 				received.push(entry);
 			const done = () => {
-				reply(res, status, body);
+				reply(res, status, body, headers);
 				log?.(entry);
 				notify();
 			};
@@ -219,6 +263,8 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 
 	const api = {
 		url: base,
+		// Where jiaxiao's wechat.authorize_url points in tests.
+		authorizeUrl: `${base}/connect/oauth2/authorize`,
 		port: address.port,
 		appid,
 		secret,
@@ -247,6 +293,14 @@ export async function startWechatApi({ appid = 'wx0123456789abcdef', secret = 's
 		addCode(code, openid, extra = {}) {
 			codes.set(code, { openid, extra });
 		},
+		authorizeAs(openid) {
+			authorizeAs = openid;
+		},
+		sendBackTo(origin) {
+			sendBackTo = origin;
+		},
+		// The authorize page's visits (each with .code and .openid).
+		authorizations: () => received.filter((r) => r.path === '/connect/oauth2/authorize'),
 		reset() {
 			received.length = 0;
 			failures.length = 0;

@@ -90,7 +90,10 @@ const notice = async (who, id) => (await clients[who].get(`/api/v1/notices/${id}
 const inbox = async (who) => (await clients[who].get('/api/v1/inbox')).json.items;
 const smsTo = (phone, template) =>
 	gw.received.filter((r) => r.json?.phone === phone && (!template || r.json.template === template));
-const wechatFor = (id) => api.sends().filter((r) => r.json.url === `${PUBLIC_URL}/notices/${id}`);
+// The link a WeChat message carries: the notice through the OAuth entry
+// (a parent arriving from WeChat lands logged in on it; issue 13).
+const noticeLink = (id) => `${PUBLIC_URL}/wx/enter?next=%2Fnotices%2F${id}`;
+const wechatFor = (id) => api.sends().filter((r) => r.json.url === noticeLink(id));
 
 // Waits until no delivery of notice id is pending; returns the notice.
 const settled = (who, id) =>
@@ -158,7 +161,7 @@ test('a school notice to the whole school reaches distinct parents: WeChat with 
 	schoolNotice = r.json.id;
 
 	// WeChat: 张伟's openid gets the template message linking to the page.
-	const msg = await api.waitFor((m) => m.json?.touser === ZHANG_OPENID && m.json.url === `${PUBLIC_URL}/notices/${schoolNotice}`);
+	const msg = await api.waitFor((m) => m.json?.touser === ZHANG_OPENID && m.json.url === noticeLink(schoolNotice));
 	assert.equal(msg.json.template_id, TEMPLATE_ID);
 	for (const v of Object.values(msg.json.data))
 		assert.ok([...v.value].length <= 20, `≤ 20 characters: ${v.value}`);

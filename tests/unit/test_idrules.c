@@ -119,6 +119,35 @@ fail:
 	return out;
 }
 
+/* 1 when s holds Chinese and no run of two or more Latin letters (a
+ * check character X or a province code may stand alone). */
+static int
+idrules_chinese_only(const char *s)
+{
+	int run = 0, cjk = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0xe4 && *p <= 0xe9)
+			cjk = 1;
+		run = ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ? run + 1 : 0;
+		if (run >= 2)
+			return 0;
+	}
+	return cjk;
+}
+
+/* 1 when s is non-empty ASCII (the English message). */
+static int
+idrules_ascii_only(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* The reports of list as "[field:]level:code,..." into out. */
 static void
 idrules_summary(const cJSON *list, char *out, size_t outlen)
@@ -137,9 +166,14 @@ idrules_summary(const cJSON *list, char *out, size_t outlen)
 		const cJSON *l = cJSON_GetObjectItem(i, "level");
 		const cJSON *c = cJSON_GetObjectItem(i, "code");
 		const cJSON *m = cJSON_GetObjectItem(i, "message");
+		const cJSON *en = cJSON_GetObjectItem(i, "message_en");
 
-		/* Every report carries a message, Chinese then English. */
-		if (!cJSON_IsString(m) || strstr(m->valuestring, " (") == NULL)
+		/* Every report carries a message in Chinese only (no English
+		 * word in it: a zh-CN page shows it as it is) and one in
+		 * English only (issue 13). */
+		if (!cJSON_IsString(m) ||
+		    !idrules_chinese_only(m->valuestring) ||
+		    !cJSON_IsString(en) || !idrules_ascii_only(en->valuestring))
 			len += (size_t)snprintf(out + len, outlen - len,
 			                        "(bad message)");
 		len += (size_t)snprintf(

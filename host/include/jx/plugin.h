@@ -598,6 +598,20 @@ struct jx_host {
 	 * -1 on error (errno).
 	 */
 	int (*tmp_open)(char *path, size_t pathlen, const char *suffix);
+
+	/* ---- WeChat arrival (ABI 2.1) ------------------------------------ */
+	/*
+	 * Logs account_id in on this request as a successful login does: a
+	 * fresh session whose cookie goes out with the reply, the account's
+	 * default identity acting, last_login_at, and an "auth.login" audit
+	 * entry whose detail names via ("wechat"). The rest of the request
+	 * acts as the new session. The account's forced password change
+	 * still applies from its next request. Only for a plugin that has
+	 * proven who the caller is by other means (WeChat's OAuth openid
+	 * bound earlier by a password login). 0, or -1 (no such account,
+	 * storage error) with nothing replied.
+	 */
+	int (*session_open)(jx_req *req, int64_t account_id, const char *via);
 };
 
 /* Tests whether the running host's table holds field: for fields newer
