@@ -532,7 +532,9 @@ filestore_sweep_dir(jx_db *db, const char *dir)
 		if (db_one(db, "SELECT 1 FROM file_variants WHERE blob = ?",
 		           "s", e->d_name) != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
 		if (unlink(path) == 0)
 			n++;
 	}
