@@ -199,6 +199,19 @@ struct menu_entry {
 	char *href;
 	int order;
 	int plugin;
+	char *icon; /* a tab of the bottom tab bar (menu_tab), else NULL */
+};
+/* A home page item (registrar->home_item, ABI 2.1). */
+struct home_entry {
+	char *roles;
+	char *label_key; /* NULL for rows items */
+	char *href;      /* NULL for rows items */
+	int order;
+	unsigned flags;
+	int64_t (*count)(jx_req *req, void *ud);
+	cJSON *(*rows)(jx_req *req, void *ud);
+	void *ud;
+	int plugin;
 };
 struct subscription {
 	char *event;
@@ -575,6 +588,8 @@ struct app {
 	int nplugins;
 	struct menu_entry *menu;
 	int nmenu;
+	struct home_entry *home;
+	int nhome;
 	struct subscription *subs;
 	int nsubs;
 	struct job_kind *job_kinds;
