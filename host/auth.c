@@ -170,8 +170,8 @@ auth_tab_active(const char *path, const char *href)
 }
 
 static cJSON *
-auth_tab(cJSON *tabs, const char *path, const char *href,
-         const char *label_key, const char *icon)
+auth_tab(cJSON *tabs, const char *path, const char *href, const char *label_key,
+         const char *icon)
 {
 	cJSON *t = cJSON_CreateObject();
 

@@ -174,25 +174,26 @@ route_home_rows(jx_req *req, const struct home_entry *h, cJSON *items)
 	plugin_leave(prev);
 	cJSON_ArrayForEach(r, rows)
 	{
-		const cJSON *title = cJSON_GetObjectItemCaseSensitive(r, "title");
+		const cJSON *title =
+		    cJSON_GetObjectItemCaseSensitive(r, "title");
 		const cJSON *detail =
 		    cJSON_GetObjectItemCaseSensitive(r, "detail");
-		const cJSON *count = cJSON_GetObjectItemCaseSensitive(r, "count");
+		const cJSON *count =
+		    cJSON_GetObjectItemCaseSensitive(r, "count");
 		const cJSON *id =
 		    cJSON_GetObjectItemCaseSensitive(r, "identity_id");
 		const char *href = route_home_href(
 		    req, cJSON_GetStringValue(
 		             cJSON_GetObjectItemCaseSensitive(r, "href")));
-		int64_t n = cJSON_IsNumber(count) ? (int64_t)count->valuedouble
-		                                  : -1;
+		int64_t n =
+		    cJSON_IsNumber(count) ? (int64_t)count->valuedouble : -1;
 
 		if (!cJSON_IsString(title) || href == NULL || n < 0 ||
 		    (n == 0 && (h->flags & JX_HOME_HIDE_ZERO)))
 			continue;
-		route_home_cell(items, title->valuestring,
-		                cJSON_GetStringValue(detail), n, href,
-		                cJSON_IsNumber(id) ? (int64_t)id->valuedouble
-		                                   : 0);
+		route_home_cell(
+		    items, title->valuestring, cJSON_GetStringValue(detail), n,
+		    href, cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0);
 	}
 	cJSON_Delete(rows);
 }
@@ -230,9 +231,12 @@ route_home(jx_req *req, void *ud)
 		    (n = auth_home_count(req, h)) < 0 ||
 		    (n == 0 && (h->flags & JX_HOME_HIDE_ZERO)))
 			continue;
-		route_home_cell(items, http_t(req, h->label_key), NULL, n,
-		                href, 0);
+		route_home_cell(items, http_t(req, h->label_key), NULL, n, href,
+		                0);
 	}
+	/* an app draws its own bar from the same tabs a page gets */
+	if (req->is_api)
+		auth_page_tabs(req, data);
 	return http_reply_view(req, 200, "home", data);
 }
 

@@ -86,8 +86,8 @@ reg_home_item(struct jx_registrar *r, const struct jx_home_item *item)
 	struct reg_impl *ri = (struct reg_impl *)r;
 	struct jx_home_item it = {0};
 
-	if (item == NULL || item->size < offsetof(struct jx_home_item, ud) +
-	                                      sizeof(item->ud))
+	if (item == NULL ||
+	    item->size < offsetof(struct jx_home_item, ud) + sizeof(item->ud))
 		return -1;
 	memcpy(&it, item, item->size < sizeof(it) ? item->size : sizeof(it));
 	/* a function; a count-only item needs its title and its link */

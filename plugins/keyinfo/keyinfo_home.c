@@ -55,8 +55,8 @@ ki_progress_text(jx_req *req, int64_t complete, int64_t total)
 }
 
 static void
-ki_home_row(cJSON *rows, const char *title, const char *detail,
-            int64_t count, const char *href)
+ki_home_row(cJSON *rows, const char *title, const char *detail, int64_t count,
+            const char *href)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -96,10 +96,11 @@ ki_home_completion(jx_req *req, void *ud)
 	if (i == NULL)
 		return rows;
 	if (strcmp(i->role, "school_admin") == 0) {
-		st = jx_host->db_query(db,
-		                       "SELECT total, complete FROM "
-		                       "keyinfo_school_counts WHERE school_id = ?",
-		                       "i", i->school_id);
+		st = jx_host->db_query(
+		    db,
+		    "SELECT total, complete FROM "
+		    "keyinfo_school_counts WHERE school_id = ?",
+		    "i", i->school_id);
 		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 			int64_t total = jx_host->db_int(st, 0);
 			int64_t complete = jx_host->db_int(st, 1);
@@ -115,7 +116,8 @@ ki_home_completion(jx_req *req, void *ud)
 	if (strcmp(i->role, "teacher") != 0)
 		return rows;
 	for (int k = 0; k < i->nhead_of_class_ids; k++) {
-		int64_t klass = i->head_of_class_ids[k], total = 0, complete = 0;
+		int64_t klass = i->head_of_class_ids[k], total = 0,
+		        complete = 0;
 		const char *name = ki_class_name(req, db, klass, NULL);
 
 		if (name == NULL)
@@ -132,8 +134,9 @@ ki_home_completion(jx_req *req, void *ud)
 		jx_host->db_finish(st);
 		ki_home_row(
 		    rows,
-		    jxp_fill(jx_host, req, jx_host->t(req, "home.keyinfo.class"),
-		             "class", name),
+		    jxp_fill(jx_host, req,
+		             jx_host->t(req, "home.keyinfo.class"), "class",
+		             name),
 		    ki_progress_text(req, complete, total), total - complete,
 		    jx_host->sprintf(req, "/keyinfo/classes/%lld/incomplete",
 		                     (long long)klass));
@@ -187,7 +190,8 @@ ki_student_problems(jx_req *req, jx_stmt *st)
 		cJSON_AddStringToObject(o, "label",
 		                        ki_field_label(ki_fields[k]));
 		cJSON_AddStringToObject(
-		    o, "message", jx_host->t(req, "keyinfo.incomplete.missing"));
+		    o, "message",
+		    jx_host->t(req, "keyinfo.incomplete.missing"));
 		cJSON_AddItemToArray(out, o);
 	}
 	problems = cJSON_Parse(jx_host->db_text(st, 5));
@@ -237,10 +241,11 @@ page_class_incomplete(jx_req *req, void *ud)
 	cJSON_AddNumberToObject(out, "class_id", (double)klass);
 	cJSON_AddStringToObject(out, "class_name", name);
 	cJSON_AddNumberToObject(out, "stale", (double)stale);
-	st = jx_host->db_query(db,
-	                       "SELECT total, complete FROM keyinfo_counts WHERE "
-	                       "school_id = ? AND class_id = ?",
-	                       "ii", school, klass);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT total, complete FROM keyinfo_counts WHERE "
+	    "school_id = ? AND class_id = ?",
+	    "ii", school, klass);
 	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		total = jx_host->db_int(st, 0);
 		complete = jx_host->db_int(st, 1);

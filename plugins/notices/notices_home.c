@@ -63,8 +63,7 @@ home_count(jx_req *req, void *ud)
 /* One cell: the unread count and the latest notice's title. */
 static void
 home_row(jx_req *req, cJSON *rows, const char *title, int64_t person,
-         const char *role, int64_t student, int64_t school,
-         int64_t identity_id)
+         const char *role, int64_t student, int64_t school, int64_t identity_id)
 {
 	jx_db *db = jx_host->req_db(req);
 	int64_t unread = home_unread(db, person, role, student, school);

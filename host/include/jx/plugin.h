@@ -633,8 +633,8 @@ struct jx_host {
  * `if (JX_REG_HAS(reg, home_item)) reg->home_item(reg, &item);` */
 #define JX_REG_HAS(reg, field)                                                 \
 	((reg) != NULL && offsetof(struct jx_registrar, field) +               \
-	                           sizeof(((struct jx_registrar *)0)->field) <= \
-	                       (reg)->size)
+	                          sizeof(((struct jx_registrar *)0)->field) <= \
+	                      (reg)->size)
 
 /* The one name of the host table in a plugin (see the top of this file). */
 #define JX_HOST_DECLARE const struct jx_host *jx_host
