@@ -234,7 +234,7 @@ auth_page_user(jx_req *req, cJSON *page)
 	cJSON_AddStringToObject(user, "login",
 	                        req->account_login ? req->account_login : "");
 	cJSON_AddBoolToObject(user, "must_change_password", req->must_change);
-	cJSON_AddItemToObject(page, "identities", identity_list_req(req));
+	cJSON_AddItemToObject(page, "identities", identity_page_list(req));
 	if (req->identity != NULL)
 		cJSON_AddNumberToObject(page, "acting_identity_id",
 		                        (double)req->identity->id);

@@ -457,6 +457,9 @@ int identity_load_code(jx_db *db, struct arena *a, int64_t id,
 /* The account's identity list for this request (built once; a copy the
  * caller owns). */
 cJSON *identity_list_req(jx_req *req);
+/* The page's identity switcher list: [{id, role, label}] (a tree the
+ * caller owns). */
+cJSON *identity_page_list(jx_req *req);
 /* The API's identity object. */
 cJSON *identity_json(jx_db *db, struct arena *a, const struct jx_identity *i);
 /* Every active identity of an account, in the default order. */

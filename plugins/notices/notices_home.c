@@ -60,55 +60,58 @@ home_count(jx_req *req, void *ud)
 	                   i->school_id);
 }
 
-/* One cell: the unread count and the latest notice's title. */
+/* One cell: the unread count and the latest notice's title, in one
+ * statement (the home page is the most opened page). */
 static void
 home_row(jx_req *req, cJSON *rows, const char *title, int64_t person,
          const char *role, int64_t student, int64_t school, int64_t identity_id)
 {
-	jx_db *db = jx_host->req_db(req);
-	int64_t unread = home_unread(db, person, role, student, school);
+	jx_stmt *st = jx_host->db_query(
+	    jx_host->req_db(req),
+	    "SELECT (SELECT COUNT(*) FROM notices_via v JOIN "
+	    "notices_recipients r ON r.notice_id = v.notice_id AND "
+	    "r.person_id = v.person_id JOIN notices_notices n ON n.id = "
+	    "v.notice_id WHERE v.person_id = ? AND v.role = ? AND "
+	    "v.student_id = ? AND n.school_id = ? AND r.read_at IS NULL), "
+	    "(SELECT n.title FROM notices_via v JOIN notices_notices n ON "
+	    "n.id = v.notice_id WHERE v.person_id = ? AND v.role = ? AND "
+	    "v.student_id = ? AND n.school_id = ? ORDER BY v.notice_id "
+	    "DESC LIMIT 1)",
+	    "isiiisii", person, role, student, school, person, role, student,
+	    school);
 	cJSON *o;
-	jx_stmt *st;
 
-	if (unread < 0)
+	if (st == NULL || jx_host->db_step(st) != JX_DB_ROW) {
+		jx_host->db_finish(st);
 		return;
+	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "title", title);
-	st = jx_host->db_query(
-	    db,
-	    "SELECT n.title FROM notices_via v JOIN notices_notices n ON n.id "
-	    "= v.notice_id WHERE v.person_id = ? AND v.role = ? AND "
-	    "v.student_id = ? AND n.school_id = ? ORDER BY v.notice_id DESC "
-	    "LIMIT 1",
-	    "isii", person, role, student, school);
-	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+	if (!jx_host->db_is_null(st, 1)) {
 		char cut[121];
 
-		notices_cut(jx_host->db_text(st, 0), 30, cut, sizeof(cut));
+		notices_cut(jx_host->db_text(st, 1), 30, cut, sizeof(cut));
 		cJSON_AddStringToObject(o, "detail", cut);
 	} else
 		cJSON_AddStringToObject(
 		    o, "detail", jx_host->t(req, "home.notices.child_none"));
+	cJSON_AddNumberToObject(o, "count", (double)jx_host->db_int(st, 0));
 	jx_host->db_finish(st);
-	cJSON_AddNumberToObject(o, "count", (double)unread);
 	cJSON_AddStringToObject(o, "href", "/inbox");
 	if (identity_id > 0)
 		cJSON_AddNumberToObject(o, "identity_id", (double)identity_id);
 	cJSON_AddItemToArray(rows, o);
 }
 
-static const char *
-home_child_title(jx_req *req, const char *name)
-{
-	return jxp_fill(jx_host, req, jx_host->t(req, "home.notices.child"),
-	                "name", name);
-}
-
+/*
+ * The acting identity's inbox first (a teacher's or a student's own, a
+ * parent's child's), then the account's other children's: each one tap
+ * away (the cell switches to that identity). Rows of this account only.
+ */
 static cJSON *
 home_rows(jx_req *req, void *ud)
 {
 	const struct jx_identity *i = jx_host->identity(req);
-	jx_db *db = jx_host->req_db(req);
 	cJSON *rows = cJSON_CreateArray();
 	const char *role;
 	int64_t student;
@@ -117,45 +120,27 @@ home_rows(jx_req *req, void *ud)
 	(void)ud;
 	if (i == NULL)
 		return rows;
-	if (home_via(i, &role, &student)) {
-		const char *title = jx_host->t(req, "home.notices.unread");
-
-		if (strcmp(role, "parent") == 0) {
-			const char *name = NULL;
-
-			st = jx_host->db_query(
-			    db, "SELECT name FROM persons WHERE id = ?", "i",
-			    student);
-			if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
-				name = jx_host->strdup(req,
-				                       jx_host->db_text(st, 0));
-			jx_host->db_finish(st);
-			if (name != NULL)
-				title = home_child_title(req, name);
-		}
-		home_row(req, rows, title, i->person_id, role, student,
-		         i->school_id, 0);
-	}
-	/* The account's other children: their inboxes, one tap away (the
-	 * cell switches to that identity). Rows of this account only. */
+	if (home_via(i, &role, &student) && strcmp(role, "parent") != 0)
+		home_row(req, rows, jx_host->t(req, "home.notices.unread"),
+		         i->person_id, role, student, i->school_id, 0);
 	st = jx_host->db_query(
-	    db,
-	    "SELECT i.id, i.student_id, i.school_id, p.name FROM identities i "
-	    "JOIN persons p ON p.id = i.student_id WHERE i.account_id = ? AND "
-	    "i.role = 'parent' AND i.status = 'active' AND i.id != ? ORDER BY "
-	    "i.id",
+	    jx_host->req_db(req),
+	    "SELECT i.id, i.student_id, s.school_id, p.name FROM identities i "
+	    "JOIN students s ON s.person_id = i.student_id JOIN persons p ON "
+	    "p.id = i.student_id WHERE i.account_id = ? AND i.role = 'parent' "
+	    "AND i.status = 'active' ORDER BY i.id != ?, i.id",
 	    "ii", i->account_id, i->id);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		int64_t id = jx_host->db_int(st, 0);
-		int64_t child = jx_host->db_int(st, 1);
-		int64_t school = jx_host->db_int(st, 2);
-		const char *title =
-		    home_child_title(req, jx_host->db_text(st, 3));
+		const char *title = jxp_fill(
+		    jx_host, req, jx_host->t(req, "home.notices.child"), "name",
+		    jx_host->db_text(st, 3));
 
-		/* home_row's queries use other cached statements: this one
+		/* home_row's statement is another cached one: this one
 		 * stays open meanwhile */
-		home_row(req, rows, title, i->person_id, "parent", child,
-		         school, id);
+		home_row(req, rows, title, i->person_id, "parent",
+		         jx_host->db_int(st, 1), jx_host->db_int(st, 2),
+		         id == i->id ? 0 : id);
 	}
 	jx_host->db_finish(st);
 	return rows;
