@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "crypto.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -139,14 +140,25 @@ auth_home_visible(jx_req *req, const struct home_entry *h)
 int64_t
 auth_home_count(jx_req *req, const struct home_entry *h)
 {
+	size_t k = (size_t)(h - app.home);
 	int prev;
 	int64_t n;
 
 	if (h->count == NULL)
 		return -1;
+	/* asked once per request: the home list and the tab's badge */
+	if (req->home_counts == NULL) {
+		req->home_counts = arena_alloc(
+		    req->arena, (size_t)app.nhome * sizeof(*req->home_counts));
+		for (int i = 0; i < app.nhome; i++)
+			req->home_counts[i] = INT64_MIN;
+	}
+	if (req->home_counts[k] != INT64_MIN)
+		return req->home_counts[k];
 	prev = plugin_enter();
 	n = h->count(req, h->ud);
 	plugin_leave(prev);
+	req->home_counts[k] = n;
 	return n;
 }
 

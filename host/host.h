@@ -370,6 +370,8 @@ struct jx_req {
 	struct jx_identity *identity; /* arena; NULL when anonymous */
 	const char *identity_district_code;
 	cJSON *identities;      /* the account's identity list, once built */
+	int64_t *home_counts;   /* home items' counts asked so far (one per
+	                           app.home entry, INT64_MIN: not yet) */
 	const char *set_cookie; /* a Set-Cookie value to send */
 	const char *form_csrf;  /* csrf_token field of a form post */
 };

@@ -116,21 +116,27 @@ ki_home_completion(jx_req *req, void *ud)
 	if (strcmp(i->role, "teacher") != 0)
 		return rows;
 	for (int k = 0; k < i->nhead_of_class_ids; k++) {
-		int64_t klass = i->head_of_class_ids[k], total = 0,
-		        complete = 0;
-		const char *name = ki_class_name(req, db, klass, NULL);
+		int64_t klass = i->head_of_class_ids[k], total, complete;
+		const char *name;
 
-		if (name == NULL)
+		/* the class and its stored counts in one read */
+		st = jx_host->db_query(
+		    db,
+		    "SELECT c.grade, c.name, COALESCE(k.total, 0), "
+		    "COALESCE(k.complete, 0) FROM classes c LEFT JOIN "
+		    "keyinfo_counts k ON k.school_id = c.school_id AND "
+		    "k.class_id = c.id WHERE c.id = ? AND c.school_id = ?",
+		    "ii", klass, i->school_id);
+		if (st == NULL || jx_host->db_step(st) != JX_DB_ROW) {
+			jx_host->db_finish(st);
 			continue;
-		st = jx_host->db_query(db,
-		                       "SELECT total, complete FROM "
-		                       "keyinfo_counts WHERE school_id = ? AND "
-		                       "class_id = ?",
-		                       "ii", i->school_id, klass);
-		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-			total = jx_host->db_int(st, 0);
-			complete = jx_host->db_int(st, 1);
 		}
+		name = jx_host->sprintf(
+		    req, "%s%s",
+		    ki_org->grade_label((int)jx_host->db_int(st, 0)),
+		    jx_host->db_text(st, 1));
+		total = jx_host->db_int(st, 2);
+		complete = jx_host->db_int(st, 3);
 		jx_host->db_finish(st);
 		ki_home_row(
 		    rows,
