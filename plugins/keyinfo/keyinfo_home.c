@@ -171,8 +171,12 @@ ki_home_init(struct jx_registrar *reg)
 	/* an older host has no home page: the plugin works without it */
 	if (!JX_REG_HAS(reg, home_item))
 		return 0;
+	/* a parent's 孩子 tab: the child's page this plugin has */
 	if (reg->home_item(reg, &pending) != 0 ||
-	    reg->home_item(reg, &completion) != 0)
+	    reg->home_item(reg, &completion) != 0 ||
+	    (JX_REG_HAS(reg, menu_tab) &&
+	     reg->menu_tab(reg, "parent", "tab.child", "/keyinfo/mine", 40,
+	                   "child") != 0))
 		return -1;
 	return 0;
 }

@@ -156,6 +156,9 @@ test('counts follow the data: a notice sent, then read', async () => {
 	assert.equal(h.items[0].identity_id, undefined, 'the acting child needs no switch');
 	assert.equal(h.items[0].count, 1);
 	assert.equal(h.tabs.find((t) => t.href === '/inbox').badge, 1);
+	// a parent: 首页 消息 孩子 (the good plugin's tab, order 50) 我的
+	assert.deepEqual(h.tabs.map((t) => t.href), ['/', '/inbox', '/keyinfo/mine', '/test/good/items', '/me']);
+	assert.equal(h.tabs.find((t) => t.href === '/keyinfo/mine').label_key, 'tab.child');
 	assert.ok(byTitle(h, '陈小阳的通知'), 'the other child is still there');
 	assert.ok(!byTitle(h, '三年级1班学籍信息未完善'), 'class items belong to the teacher identity');
 	// the page's tab bar data is the same (rendered by the shell)
