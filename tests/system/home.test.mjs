@@ -133,6 +133,23 @@ test('a teacher who is a parent sees his notices, both children and his class', 
 	assert.match(page.text, /<ul class="jx-cells home-items">/);
 	assert.match(page.text, new RegExp(`href="/keyinfo/classes/${cls['三年级1班']}/incomplete"`));
 	assert.match(page.text, /<form method="post" action="\/me\/identity">/);
+	// the cell's form switches to that child and opens the inbox
+	const other = h.items.find((i) => i.identity_id);
+	const form = new URLSearchParams({ csrf_token: clients[CHEN].csrfToken, identity_id: String(other.identity_id), next: other.href });
+	let sw = await clients[CHEN].request('POST', '/me/identity', {
+		body: form.toString(),
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
+	});
+	assert.equal(sw.status, 303, sw.text);
+	assert.equal(sw.headers.get('location'), '/inbox');
+	// back to the teacher; next is never off the site
+	const teacher = clients[CHEN].me.identities.find((i) => i.role === 'teacher').id;
+	sw = await clients[CHEN].request('POST', '/me/identity', {
+		body: new URLSearchParams({ csrf_token: clients[CHEN].csrfToken, identity_id: String(teacher), next: '//evil.example/x' }).toString(),
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
+	});
+	assert.equal(sw.status, 303, sw.text);
+	assert.equal(sw.headers.get('location'), '/');
 	assert.doesNotMatch(page.text, /成长记录/);
 });
 
