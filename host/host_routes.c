@@ -113,7 +113,9 @@ route_home_href(jx_req *req, const char *href)
 	struct buf b;
 	const char *p = href, *out;
 
-	if (href == NULL || href[0] != '/' || href[1] == '/' || i == NULL)
+	/* "//host" and "/\host" leave the site in a browser */
+	if (href == NULL || href[0] != '/' || href[1] == '/' ||
+	    href[1] == '\\' || i == NULL)
 		return NULL;
 	if (strchr(href, '{') == NULL)
 		return href;
