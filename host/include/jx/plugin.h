@@ -162,7 +162,8 @@ enum jx_home_flags {
  * href may hold {school_id}, {class_id}, {district_id}, {student_id}:
  * replaced from the acting identity (the item is hidden when that field
  * is 0). Both functions run in the request, on its worker thread, and
- * must scope every query by the acting identity.
+ * must scope every query by the acting identity; count is asked at most
+ * once per request (the cell and the badge share it).
  */
 struct jx_home_item {
 	size_t size;           /* sizeof(struct jx_home_item) of the plugin */
@@ -238,8 +239,8 @@ struct jx_registrar {
 	 * name the shell draws ("inbox", "class", "child"). order sorts the
 	 * tabs between the host's own 首页 (`/`, first) and 我的 (`/me`,
 	 * last); keep a role's tabs to five. A tab's red badge is the count
-	 * of the plugin's home item with the same href and
-	 * JX_HOME_TAB_BADGE.
+	 * of the plugin's first home item (in order) with the same href,
+	 * JX_HOME_TAB_BADGE and the caller's role, when above 0.
 	 */
 	int (*menu_tab)(struct jx_registrar *reg, const char *roles,
 	                const char *label_key, const char *href, int order,
