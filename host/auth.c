@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "crypto.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,6 +130,105 @@ auth_menu_visible(jx_req *req, const struct menu_entry *m)
 	       auth_plugin_enabled(req, m->plugin);
 }
 
+int
+auth_home_visible(jx_req *req, const struct home_entry *h)
+{
+	return auth_role_listed(h->roles, req->role) &&
+	       auth_plugin_enabled(req, h->plugin);
+}
+
+int64_t
+auth_home_count(jx_req *req, const struct home_entry *h)
+{
+	size_t k = (size_t)(h - app.home);
+	int prev;
+	int64_t n;
+
+	if (h->count == NULL)
+		return -1;
+	/* asked once per request: the home list and the tab's badge */
+	if (req->home_counts == NULL) {
+		req->home_counts = arena_alloc(
+		    req->arena, (size_t)app.nhome * sizeof(*req->home_counts));
+		for (int i = 0; i < app.nhome; i++)
+			req->home_counts[i] = INT64_MIN;
+	}
+	if (req->home_counts[k] != INT64_MIN)
+		return req->home_counts[k];
+	prev = plugin_enter();
+	n = h->count(req, h->ud);
+	plugin_leave(prev);
+	req->home_counts[k] = n;
+	return n;
+}
+
+static int
+auth_has_tabs(const char *role)
+{
+	return role != NULL &&
+	       (strcmp(role, "parent") == 0 || strcmp(role, "student") == 0 ||
+	        strcmp(role, "teacher") == 0);
+}
+
+static int
+auth_tab_active(const char *path, const char *href)
+{
+	size_t n = strlen(href);
+
+	if (strcmp(href, "/") == 0)
+		return strcmp(path, "/") == 0;
+	return strncmp(path, href, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
+}
+
+static cJSON *
+auth_tab(cJSON *tabs, const char *path, const char *href, const char *label_key,
+         const char *icon)
+{
+	cJSON *t = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(t, "href", href);
+	cJSON_AddStringToObject(t, "label_key", label_key);
+	cJSON_AddStringToObject(t, "icon", icon);
+	cJSON_AddBoolToObject(t, "active", auth_tab_active(path, href));
+	cJSON_AddItemToArray(tabs, t);
+	return t;
+}
+
+void
+auth_page_tabs(jx_req *req, cJSON *page)
+{
+	cJSON *tabs = cJSON_AddArrayToObject(page, "tabs");
+	const char *path = req->path ? req->path : "";
+
+	if (req->identity == NULL || !auth_has_tabs(req->role))
+		return;
+	auth_tab(tabs, path, "/", "tab.home", "home");
+	for (int i = 0; i < app.nmenu; i++) {
+		const struct menu_entry *m = &app.menu[i];
+		cJSON *t;
+
+		if (m->icon == NULL || !auth_menu_visible(req, m))
+			continue;
+		t = auth_tab(tabs, path, m->href, m->label_key, m->icon);
+		/* the badge: the plugin's home item of the same page */
+		for (int k = 0; k < app.nhome; k++) {
+			const struct home_entry *h = &app.home[k];
+			int64_t n;
+
+			if (!(h->flags & JX_HOME_TAB_BADGE) ||
+			    h->plugin != m->plugin || h->href == NULL ||
+			    strcmp(h->href, m->href) != 0 ||
+			    !auth_role_listed(h->roles, req->role))
+				continue;
+			if ((n = auth_home_count(req, h)) > 0)
+				cJSON_AddNumberToObject(t, "badge", (double)n);
+			break;
+		}
+	}
+	auth_tab(tabs, path, "/me", "tab.me", "me");
+}
+
 void
 auth_page_user(jx_req *req, cJSON *page)
 {
@@ -146,7 +246,7 @@ auth_page_user(jx_req *req, cJSON *page)
 	cJSON_AddStringToObject(user, "login",
 	                        req->account_login ? req->account_login : "");
 	cJSON_AddBoolToObject(user, "must_change_password", req->must_change);
-	cJSON_AddItemToObject(page, "identities", identity_list_req(req));
+	cJSON_AddItemToObject(page, "identities", identity_page_list(req));
 	if (req->identity != NULL)
 		cJSON_AddNumberToObject(page, "acting_identity_id",
 		                        (double)req->identity->id);

@@ -18,6 +18,15 @@ int auth_csrf_ok(jx_req *req);
 int auth_plugin_enabled(jx_req *req, int plugin);
 /* 1 when the menu entry is for the caller's role and its plugin is on. */
 int auth_menu_visible(jx_req *req, const struct menu_entry *m);
+/* 1 when the home item is for the caller's role and its plugin is on. */
+int auth_home_visible(jx_req *req, const struct home_entry *h);
+/* The home item's count for the caller (its plugin's function, run as
+ * plugin code); < 0 when it does not apply. */
+int64_t auth_home_count(jx_req *req, const struct home_entry *h);
+/* Adds "tabs", the phone's bottom tab bar, to a page object: [{href,
+ * label_key, icon, badge?, active}] for parents, students and teachers
+ * (首页, the plugins' tabs, 我的), empty for other roles. */
+void auth_page_tabs(jx_req *req, cJSON *page);
 /* Adds "user", "identities", "acting_identity_id" to a page object. */
 void auth_page_user(jx_req *req, cJSON *page);
 

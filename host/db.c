@@ -36,6 +36,13 @@ struct jx_stmt {
 struct jx_db {
 	sqlite3 *conn;
 	struct jx_stmt *slots[DB_CACHE_SLOTS];
+	/* The statement last prepared from a given text pointer (SQL is
+	 * mostly a string literal): found again without hashing the text,
+	 * still compared in full. */
+	struct {
+		const char *sql;
+		struct jx_stmt *st;
+	} recent[DB_CACHE_SLOTS];
 	struct jx_stmt *all;
 	int depth;       /* open transaction levels */
 	int audit_added; /* the open transaction appended to the audit log */
@@ -341,10 +348,16 @@ db_audit_added(jx_db *db)
 static struct jx_stmt *
 db_prepare(jx_db *db, const char *sql)
 {
-	unsigned h = db_hash(sql);
-	struct jx_stmt **slot = &db->slots[h & (DB_CACHE_SLOTS - 1)];
-	struct jx_stmt *s;
+	size_t r = ((uintptr_t)sql >> 3) & (DB_CACHE_SLOTS - 1);
+	unsigned h;
+	struct jx_stmt **slot, *s = db->recent[r].st;
 
+	if (db->recent[r].sql == sql && s != NULL && !s->busy &&
+	    s->plugin == db_plugin_running &&
+	    strcmp(sqlite3_sql(s->st), sql) == 0)
+		goto found;
+	h = db_hash(sql);
+	slot = &db->slots[h & (DB_CACHE_SLOTS - 1)];
 	for (s = *slot; s != NULL; s = s->next_same)
 		if (!s->busy && s->hash == h &&
 		    s->plugin == db_plugin_running &&
@@ -368,6 +381,8 @@ db_prepare(jx_db *db, const char *sql)
 	s->next_all = db->all;
 	db->all = s;
 found:
+	db->recent[r].sql = sql;
+	db->recent[r].st = s;
 	s->busy = 1;
 	return s;
 }

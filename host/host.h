@@ -202,6 +202,19 @@ struct menu_entry {
 	char *href;
 	int order;
 	int plugin;
+	char *icon; /* a tab of the bottom tab bar (menu_tab), else NULL */
+};
+/* A home page item (registrar->home_item, ABI 2.1). */
+struct home_entry {
+	char *roles;
+	char *label_key; /* NULL for rows items */
+	char *href;      /* NULL for rows items */
+	int order;
+	unsigned flags;
+	int64_t (*count)(jx_req *req, void *ud);
+	cJSON *(*rows)(jx_req *req, void *ud);
+	void *ud;
+	int plugin;
 };
 struct subscription {
 	char *event;
@@ -360,6 +373,8 @@ struct jx_req {
 	struct jx_identity *identity; /* arena; NULL when anonymous */
 	const char *identity_district_code;
 	cJSON *identities;      /* the account's identity list, once built */
+	int64_t *home_counts;   /* home items' counts asked so far (one per
+	                           app.home entry, INT64_MIN: not yet) */
 	const char *set_cookie; /* a Set-Cookie value to send */
 	const char *form_csrf;  /* csrf_token field of a form post */
 	/* A body streamed from a file instead of body (files.c): send_len
@@ -456,6 +471,9 @@ int identity_load_code(jx_db *db, struct arena *a, int64_t id,
 /* The account's identity list for this request (built once; a copy the
  * caller owns). */
 cJSON *identity_list_req(jx_req *req);
+/* The page's identity switcher list: [{id, role, label}] (a tree the
+ * caller owns). */
+cJSON *identity_page_list(jx_req *req);
 /* The API's identity object. */
 cJSON *identity_json(jx_db *db, struct arena *a, const struct jx_identity *i);
 /* Every active identity of an account, in the default order. */
@@ -587,6 +605,8 @@ struct app {
 	int nplugins;
 	struct menu_entry *menu;
 	int nmenu;
+	struct home_entry *home;
+	int nhome;
 	struct subscription *subs;
 	int nsubs;
 	struct job_kind *job_kinds;

@@ -101,18 +101,144 @@ route_openapi(jx_req *req, void *ud)
 	return status;
 }
 
+/* An item's link with the acting identity's {school_id}, {class_id},
+ * {district_id}, {student_id} put in; NULL when one of them is 0 (the
+ * item is not for this identity) or the link is not a local path. */
+static const char *
+route_home_href(jx_req *req, const char *href)
+{
+	static const char *const names[] = {"school_id", "class_id",
+	                                    "district_id", "student_id"};
+	const struct jx_identity *i = req->identity;
+	struct buf b;
+	const char *p = href, *out;
+
+	/* "//host" and "/\host" leave the site in a browser */
+	if (href == NULL || href[0] != '/' || href[1] == '/' ||
+	    href[1] == '\\' || i == NULL)
+		return NULL;
+	if (strchr(href, '{') == NULL)
+		return href;
+	buf_init(&b);
+	while (*p != '\0') {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		int64_t v = -1;
+
+		if (close == NULL) {
+			buf_append(&b, p++, 1);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++)
+			if ((size_t)(close - p - 1) == strlen(names[k]) &&
+			    strncmp(p + 1, names[k], strlen(names[k])) == 0)
+				v = k == 0   ? i->school_id
+				    : k == 1 ? i->class_id
+				    : k == 2 ? i->district_id
+				             : i->student_id;
+		if (v <= 0) {
+			buf_free(&b);
+			return NULL;
+		}
+		buf_printf(&b, "%lld", (long long)v);
+		p = close + 1;
+	}
+	out = arena_strdup(req->arena, b.data ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
+/* One cell of the list: {title, detail?, count, href, done,
+ * identity_id?}. */
+static void
+route_home_cell(cJSON *items, const char *title, const char *detail,
+                int64_t count, const char *href, int64_t identity_id)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "title", title);
+	if (detail != NULL && *detail != '\0')
+		cJSON_AddStringToObject(o, "detail", detail);
+	cJSON_AddNumberToObject(o, "count", (double)count);
+	cJSON_AddStringToObject(o, "href", href);
+	cJSON_AddBoolToObject(o, "done", count == 0);
+	if (identity_id > 0)
+		cJSON_AddNumberToObject(o, "identity_id", (double)identity_id);
+	cJSON_AddItemToArray(items, o);
+}
+
+/* A rows item's cells, each checked: a plugin's JSON is input too. */
+static void
+route_home_rows(jx_req *req, const struct home_entry *h, cJSON *items)
+{
+	int prev = plugin_enter();
+	cJSON *rows = h->rows(req, h->ud), *r;
+
+	plugin_leave(prev);
+	cJSON_ArrayForEach(r, rows)
+	{
+		const cJSON *title =
+		    cJSON_GetObjectItemCaseSensitive(r, "title");
+		const cJSON *detail =
+		    cJSON_GetObjectItemCaseSensitive(r, "detail");
+		const cJSON *count =
+		    cJSON_GetObjectItemCaseSensitive(r, "count");
+		const cJSON *id =
+		    cJSON_GetObjectItemCaseSensitive(r, "identity_id");
+		const char *href = route_home_href(
+		    req, cJSON_GetStringValue(
+		             cJSON_GetObjectItemCaseSensitive(r, "href")));
+		int64_t n =
+		    cJSON_IsNumber(count) ? (int64_t)count->valuedouble : -1;
+
+		if (!cJSON_IsString(title) || href == NULL || n < 0 ||
+		    (n == 0 && (h->flags & JX_HOME_HIDE_ZERO)))
+			continue;
+		route_home_cell(
+		    items, title->valuestring, cJSON_GetStringValue(detail), n,
+		    href, cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0);
+	}
+	cJSON_Delete(rows);
+}
+
+/*
+ * The home page: for a logged-in identity, what there is to do (the
+ * home items of its role, registrar->home_item), each with a count and
+ * a link; a short welcome with the way in for everyone else. Both
+ * faces: /api/v1/home gives the same items.
+ */
 static int
 route_home(jx_req *req, void *ud)
 {
-	cJSON *data = cJSON_CreateObject();
-	cJSON *mods = cJSON_AddArrayToObject(data, "modules");
+	cJSON *data = cJSON_CreateObject(), *items;
 
-	cJSON_AddStringToObject(data, "title", http_t(req, "home.title"));
-	for (int i = 0; i < app.nplugins; i++)
-		if (app.plugins[i].state == PLUGIN_ACTIVE &&
-		    auth_plugin_enabled(req, i))
-			cJSON_AddItemToArray(
-			    mods, cJSON_CreateString(app.plugins[i].name));
+	if (req->account_id == 0) {
+		cJSON_AddStringToObject(data, "title",
+		                        http_t(req, "home.title"));
+		return http_reply_view(req, 200, "home", data);
+	}
+	cJSON_AddStringToObject(data, "title", http_t(req, "nav.home"));
+	items = cJSON_AddArrayToObject(data, "items");
+	for (int i = 0; i < app.nhome; i++) {
+		const struct home_entry *h = &app.home[i];
+		const char *href;
+		int64_t n;
+
+		if (!auth_home_visible(req, h))
+			continue;
+		if (h->rows != NULL) {
+			route_home_rows(req, h, items);
+			continue;
+		}
+		if ((href = route_home_href(req, h->href)) == NULL ||
+		    (n = auth_home_count(req, h)) < 0 ||
+		    (n == 0 && (h->flags & JX_HOME_HIDE_ZERO)))
+			continue;
+		route_home_cell(items, http_t(req, h->label_key), NULL, n, href,
+		                0);
+	}
+	/* an app draws its own bar from the same tabs a page gets */
+	if (req->is_api)
+		auth_page_tabs(req, data);
 	return http_reply_view(req, 200, "home", data);
 }
 
@@ -147,6 +273,7 @@ const struct jx_route host_routes[] = {
     {"GET", "/api/v1/jobs/{id}", route_job, NULL, 0},
     {"GET", "/api/v1/openapi.yaml", route_openapi, NULL, JX_ROUTE_PUBLIC},
     {"GET", "/", route_home, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"GET", "/api/v1/home", route_home, NULL, 0},
     {"GET", "/lang/{code}", route_lang, NULL, JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -10,6 +10,7 @@
  */
 #include "host.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +24,12 @@ identity_grade_label(int grade)
 	return grade >= 1 && grade <= 12 ? labels[grade - 1] : "";
 }
 
-static const char *const identity_role_order =
-    "CASE role WHEN 'city_admin' THEN 0 WHEN 'district_admin' THEN 1 "
-    "WHEN 'school_admin' THEN 2 WHEN 'base_admin' THEN 3 "
-    "WHEN 'teacher' THEN 4 WHEN 'student' THEN 5 ELSE 6 END";
+/* The default order of identities (a literal, so that the queries
+ * using it are constants: no formatting per page view). */
+#define IDENTITY_ROLE_ORDER                                                    \
+	"CASE role WHEN 'city_admin' THEN 0 WHEN 'district_admin' THEN 1 "     \
+	"WHEN 'school_admin' THEN 2 WHEN 'base_admin' THEN 3 "                 \
+	"WHEN 'teacher' THEN 4 WHEN 'student' THEN 5 ELSE 6 END"
 
 static int64_t *
 identity_ids(jx_db *db, struct arena *a, const char *sql, int64_t p1,
@@ -158,6 +161,22 @@ identity_add_id(cJSON *o, const char *name, int64_t v)
 		cJSON_AddNullToObject(o, name);
 }
 
+/* "label": "家长 · 张小明", "教师 · 第一中学", "区县管理员 · 岳麓区", or
+ * the role's name alone when there is no where. */
+static void
+identity_add_label(cJSON *o, const char *role, const char *where)
+{
+	const char *name = identity_role_label(role);
+	char label[256];
+
+	if (where == NULL) {
+		cJSON_AddStringToObject(o, "label", name);
+		return;
+	}
+	snprintf(label, sizeof(label), "%s · %s", name, where);
+	cJSON_AddStringToObject(o, "label", label);
+}
+
 cJSON *
 identity_json(jx_db *db, struct arena *a, const struct jx_identity *i)
 {
@@ -230,8 +249,8 @@ cJSON *
 identity_list(jx_db *db, struct arena *a, int64_t account_id)
 {
 	cJSON *arr = cJSON_CreateArray();
-	char *sql = arena_sprintf(
-	    a,
+	jx_stmt *st = db_query(
+	    db,
 	    "SELECT i.id, i.role, COALESCE(sc.district_id, i.district_id), "
 	    "sc.id, sc.name, i.student_id, s.class_id, c.name, c.grade, "
 	    "d.name, p.name, a.person_id FROM identities i JOIN accounts a "
@@ -241,9 +260,8 @@ identity_list(jx_db *db, struct arena *a, int64_t account_id)
 	    "LEFT JOIN classes c ON c.id = s.class_id LEFT JOIN districts d "
 	    "ON d.id = COALESCE(sc.district_id, i.district_id) LEFT JOIN "
 	    "persons p ON p.id = i.student_id WHERE i.account_id = ? AND "
-	    "i.status = 'active' ORDER BY %s, i.id",
-	    identity_role_order);
-	jx_stmt *st = db_query(db, sql, "i", account_id);
+	    "i.status = 'active' ORDER BY " IDENTITY_ROLE_ORDER ", i.id",
+	    "i", account_id);
 
 	while (st != NULL && db_step(st) == JX_DB_ROW) {
 		struct jx_identity idt = {0};
@@ -303,11 +321,7 @@ identity_list(jx_db *db, struct arena *a, int64_t account_id)
 			where = child;
 		else
 			where = school != NULL ? school : district;
-		cJSON_AddStringToObject(
-		    o, "label",
-		    where ? arena_sprintf(a, "%s · %s",
-		                          identity_role_label(idt.role), where)
-		          : identity_role_label(idt.role));
+		identity_add_label(o, idt.role, where);
 		cJSON_AddItemToArray(arr, o);
 	}
 	db_finish(st);
@@ -317,24 +331,18 @@ identity_list(jx_db *db, struct arena *a, int64_t account_id)
 int64_t
 identity_default(jx_db *db, int64_t account_id)
 {
-	struct arena a;
-	char *sql;
+	const char *sql;
 	jx_stmt *st;
 	int64_t id = 0;
 
-	arena_init(&a, 1024);
-	sql =
-	    arena_sprintf(&a,
-	                  "SELECT i.id FROM identities i JOIN accounts a ON "
-	                  "a.id = i.account_id WHERE i.account_id = ? AND "
-	                  "i.status = 'active' ORDER BY "
-	                  "(i.id = a.last_identity_id) DESC, %s, i.id LIMIT 1",
-	                  identity_role_order);
+	sql = "SELECT i.id FROM identities i JOIN accounts a ON a.id = "
+	      "i.account_id WHERE i.account_id = ? AND i.status = 'active' "
+	      "ORDER BY (i.id = a.last_identity_id) DESC, " IDENTITY_ROLE_ORDER
+	      ", i.id LIMIT 1";
 	st = db_query(db, sql, "i", account_id);
 	if (st != NULL && db_step(st) == JX_DB_ROW)
 		id = db_int(st, 0);
 	db_finish(st);
-	arena_free(&a);
 	return id;
 }
 
@@ -383,4 +391,63 @@ identity_session_json(jx_req *req)
 	cJSON_AddStringToObject(o, "csrf_token",
 	                        req->csrf_token ? req->csrf_token : "");
 	return o;
+}
+
+/*
+ * The identity switcher's list, on every logged-in page: [{id, role,
+ * label}] only, from one constant query (no class lists: a page's
+ * switcher shows names, the API's identity objects carry the rest).
+ * Reuses the request's full list when the handler loaded it.
+ */
+cJSON *
+identity_page_list(jx_req *req)
+{
+	cJSON *arr = cJSON_CreateArray(), *e;
+	jx_stmt *st;
+
+	if (req->identities != NULL) {
+		cJSON_ArrayForEach(e, req->identities)
+		{
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddItemToObject(
+			    o, "id",
+			    cJSON_Duplicate(cJSON_GetObjectItem(e, "id"), 0));
+			cJSON_AddItemToObject(
+			    o, "role",
+			    cJSON_Duplicate(cJSON_GetObjectItem(e, "role"), 0));
+			cJSON_AddItemToObject(
+			    o, "label",
+			    cJSON_Duplicate(cJSON_GetObjectItem(e, "label"),
+			                    0));
+			cJSON_AddItemToArray(arr, o);
+		}
+		return arr;
+	}
+	st = db_query(
+	    req->worker->db,
+	    "SELECT i.id, i.role, sc.name, d.name, p.name FROM identities i "
+	    "LEFT JOIN students s ON s.person_id = i.student_id LEFT JOIN "
+	    "schools sc ON sc.id = CASE WHEN i.role IN ('parent','student') "
+	    "THEN s.school_id ELSE i.school_id END LEFT JOIN districts d ON "
+	    "d.id = COALESCE(sc.district_id, i.district_id) LEFT JOIN persons "
+	    "p ON p.id = i.student_id WHERE i.account_id = ? AND i.status = "
+	    "'active' ORDER BY " IDENTITY_ROLE_ORDER ", i.id",
+	    "i", req->account_id);
+	while (st != NULL && db_step(st) == JX_DB_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		const char *role = db_text(st, 1), *where;
+
+		cJSON_AddNumberToObject(o, "id", (double)db_int(st, 0));
+		cJSON_AddStringToObject(o, "role", role);
+		if (strcmp(role, "parent") == 0 || strcmp(role, "student") == 0)
+			where = db_text(st, 4);
+		else
+			where =
+			    db_is_null(st, 2) ? db_text(st, 3) : db_text(st, 2);
+		identity_add_label(o, role, where);
+		cJSON_AddItemToArray(arr, o);
+	}
+	db_finish(st);
+	return arr;
 }

@@ -191,6 +191,7 @@ static int
 route_identity_post(jx_req *req, void *ud)
 {
 	const char *id = http_form(req, "identity_id");
+	const char *next = http_form(req, "next");
 	int rc;
 
 	if (id == NULL || atoll(id) <= 0)
@@ -200,7 +201,10 @@ route_identity_post(jx_req *req, void *ud)
 	rc = account_switch_identity(req, atoll(id));
 	if (rc != 0)
 		return rc;
-	return http_reply_redirect(req, "/me");
+	/* the page the switch was made for (a home cell: another child's
+	 * inbox); a local path only (http_reply_redirect checks) */
+	return http_reply_redirect(req, next != NULL && *next != '\0' ? next
+	                                                              : "/me");
 }
 
 static int

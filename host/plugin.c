@@ -31,6 +31,8 @@ struct reg_impl {
 	int nhooks;
 	struct menu_entry *menu;
 	int nmenu;
+	struct home_entry *home;
+	int nhome;
 	struct subscription *subs;
 	int nsubs;
 	struct job_kind *kinds;
@@ -64,6 +66,58 @@ reg_menu(struct jx_registrar *r, const char *roles, const char *label_key,
 	    .plugin = ri->plugin,
 	};
 	return 0;
+}
+
+/* A tab of the bottom tab bar is a menu entry with an icon. */
+static int
+reg_menu_tab(struct jx_registrar *r, const char *roles, const char *label_key,
+             const char *href, int order, const char *icon)
+{
+	struct reg_impl *ri = (struct reg_impl *)r;
+
+	if (icon == NULL || *icon == '\0' ||
+	    reg_menu(r, roles, label_key, href, order) != 0)
+		return -1;
+	ri->menu[ri->nmenu - 1].icon = strdup(icon);
+	return 0;
+}
+
+static int
+reg_home_item(struct jx_registrar *r, const struct jx_home_item *item)
+{
+	struct reg_impl *ri = (struct reg_impl *)r;
+	struct jx_home_item it = {0};
+
+	if (item == NULL ||
+	    item->size < offsetof(struct jx_home_item, ud) + sizeof(item->ud))
+		return -1;
+	memcpy(&it, item, item->size < sizeof(it) ? item->size : sizeof(it));
+	/* a function; a count-only item needs its title and its link */
+	if (it.roles == NULL || (it.count == NULL && it.rows == NULL) ||
+	    (it.rows == NULL && (it.label_key == NULL || it.href == NULL)) ||
+	    (it.href != NULL && it.href[0] != '/') ||
+	    GROW(ri->home, ri->nhome) != 0)
+		return -1;
+	ri->home[ri->nhome++] = (struct home_entry){
+	    .roles = strdup(it.roles),
+	    .label_key = it.label_key ? strdup(it.label_key) : NULL,
+	    .href = it.href ? strdup(it.href) : NULL,
+	    .order = it.order,
+	    .flags = it.flags,
+	    .count = it.count,
+	    .rows = it.rows,
+	    .ud = it.ud,
+	    .plugin = ri->plugin,
+	};
+	return 0;
+}
+
+static void
+home_entry_free(struct home_entry *h)
+{
+	free(h->roles);
+	free(h->label_key);
+	free(h->href);
 }
 
 static int
@@ -172,7 +226,11 @@ reg_discard(struct reg_impl *ri)
 		free(ri->menu[i].roles);
 		free(ri->menu[i].label_key);
 		free(ri->menu[i].href);
+		free(ri->menu[i].icon);
 	}
+	for (int i = 0; i < ri->nhome; i++)
+		home_entry_free(&ri->home[i]);
+	free(ri->home);
 	for (int i = 0; i < ri->nsubs; i++)
 		free(ri->subs[i].event);
 	for (int i = 0; i < ri->nkinds; i++)
@@ -249,6 +307,7 @@ reg_commit(struct reg_impl *ri, struct plugin *p)
 		(nsrc) = 0;                                                    \
 	} while (0)
 	MOVE(app.menu, app.nmenu, ri->menu, ri->nmenu);
+	MOVE(app.home, app.nhome, ri->home, ri->nhome);
 	MOVE(app.subs, app.nsubs, ri->subs, ri->nsubs);
 	MOVE(app.job_kinds, app.njob_kinds, ri->kinds, ri->nkinds);
 	MOVE(app.services, app.nservices, ri->services, ri->nservices);
@@ -471,6 +530,16 @@ plugin_menu_cmp(const void *a, const void *b)
 
 	return x->order != y->order ? (x->order < y->order ? -1 : 1)
 	                            : strcmp(x->href, y->href);
+}
+
+static int
+plugin_home_cmp(const void *a, const void *b)
+{
+	const struct home_entry *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->plugin != y->plugin ? (x->plugin < y->plugin ? -1 : 1) : 0;
 }
 
 /* ---- where plugins are found ------------------------------------------ */
@@ -995,6 +1064,8 @@ plugin_init_one(jx_db *db, int i)
 	    .channel = reg_channel,
 	    .cli_command = reg_cli_command,
 	    .file_visible = reg_file_visible,
+	    .home_item = reg_home_item,
+	    .menu_tab = reg_menu_tab,
 	};
 	ri.plugin = i;
 	/* init may use the database (thread_db): the loader's connection,
@@ -1079,6 +1150,9 @@ plugins_load(jx_db *db)
 	if (app.nmenu > 1)
 		qsort(app.menu, (size_t)app.nmenu, sizeof(*app.menu),
 		      plugin_menu_cmp);
+	if (app.nhome > 1)
+		qsort(app.home, (size_t)app.nhome, sizeof(*app.home),
+		      plugin_home_cmp);
 	plugin_templates_collect();
 	return rc;
 }
@@ -1108,7 +1182,13 @@ plugins_shutdown(void)
 		free(app.menu[i].roles);
 		free(app.menu[i].label_key);
 		free(app.menu[i].href);
+		free(app.menu[i].icon);
 	}
+	for (int i = 0; i < app.nhome; i++)
+		home_entry_free(&app.home[i]);
+	free(app.home);
+	app.home = NULL;
+	app.nhome = 0;
 	for (int i = 0; i < app.nsubs; i++)
 		free(app.subs[i].event);
 	for (int i = 0; i < app.njob_kinds; i++)

@@ -36,7 +36,9 @@ int render_template(struct luaenv *env, const char *name, const cJSON *data,
  * (the rendered content, printed raw by the layout). page is the object
  * the host builds: title or title_key, csrf_token, user {name} or null,
  * identities [{id, label, role}], acting_identity_id, menu [{label or
- * label_key, href, active}]. One instruction budget covers both.
+ * label_key, href, active}], tabs [{href, label_key, icon, badge?,
+ * active}] (the phone's bottom bar: parents, students, teachers; else
+ * empty). One instruction budget covers both.
  */
 int render_page(struct luaenv *env, const char *name, const cJSON *data,
                 const cJSON *page, const char *lang, struct buf *out, char *err,

@@ -211,10 +211,12 @@ reply_page(jx_req *req, const cJSON *data)
 	                        req->csrf_token ? req->csrf_token : "");
 	cJSON_AddStringToObject(page, "path", req->path);
 	auth_page_user(req, page);
+	auth_page_tabs(req, page);
 	for (int i = 0; i < app.nmenu; i++) {
 		const struct menu_entry *m = &app.menu[i];
 
-		if (!auth_menu_visible(req, m))
+		/* tabs (menu_tab) live in page.tabs only */
+		if (m->icon != NULL || !auth_menu_visible(req, m))
 			continue;
 		cJSON *e = cJSON_CreateObject();
 

@@ -105,6 +105,33 @@ jxp_chars(const char *s)
 	return n;
 }
 
+const char *
+jxp_fill(const struct jx_host *jx_host, jx_req *req, const char *text,
+         const char *name, const char *value)
+{
+	size_t nlen = strlen(name), vlen = strlen(value), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = text; (p = strchr(p, '{')) != NULL; p++)
+		if (strncmp(p + 1, name, nlen) == 0 && p[nlen + 1] == '}')
+			n++;
+	if (n == 0)
+		return text;
+	out = o = jx_host->alloc(req, strlen(text) + n * vlen + 1);
+	for (p = text; *p != '\0';) {
+		if (*p == '{' && strncmp(p + 1, name, nlen) == 0 &&
+		    p[nlen + 1] == '}') {
+			memcpy(o, value, vlen);
+			o += vlen;
+			p += nlen + 2;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
 int
 jxp_not_found(const struct jx_host *jx_host, jx_req *req)
 {

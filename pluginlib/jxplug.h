@@ -28,6 +28,10 @@ int64_t jxp_one(const struct jx_host *jx_host, jx_db *db, const char *sql,
 cJSON *jxp_time(const struct jx_host *jx_host, int64_t t);
 /* Characters (not bytes) of UTF-8 text. */
 size_t jxp_chars(const char *s);
+/* text with every "{name}" replaced by value, as the templates' t()
+ * fills a message (arena): jxp_fill(h, req, h->t(req, "k"), "name", v). */
+const char *jxp_fill(const struct jx_host *jx_host, jx_req *req,
+                     const char *text, const char *name, const char *value);
 
 /* The usual problems: 404 (no such thing, or not visible to you), 403,
  * 409, 422 with the errors added so far, 500 (nothing was changed). */

@@ -194,6 +194,8 @@ ki_init(const struct jx_host *h, struct jx_registrar *reg)
 	    reg->service(reg, JX_KEYINFO_SERVICE, &ki_service) != 0 ||
 	    reg->cli_command(reg, "rules-check", ki_cli_rules_check, NULL) != 0)
 		return -1;
+	if (ki_home_init(reg) != 0)
+		return -1;
 	reg->menu(reg, "school_admin,district_admin", "nav.keyinfo.progress",
 	          "/keyinfo", 30);
 	reg->menu(reg, "school_admin", "nav.keyinfo.changes",
@@ -307,6 +309,8 @@ static const struct jx_route ki_routes[] = {
     {"GET", "/keyinfo/mine", page_mine, NULL, JX_ROUTE_PAGE},
     {"POST", "/api/v1/districts/{did}/rules/dry-run", route_dry_run, NULL, 0},
     {"GET", "/keyinfo/rules", page_rules, NULL, JX_ROUTE_PAGE},
+    {"GET", "/keyinfo/classes/{id}/incomplete", page_class_incomplete, NULL,
+     JX_ROUTE_BOTH},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -101,6 +101,13 @@ int ki_manage_school(jx_req *req, int64_t school);
 const char *ki_display(jx_req *req, const char *field, const char *value);
 
 /* ---- keyinfo_progress.c ---------------------------------------------- */
+/* Brings the school's stored results up to date unless it is far
+ * behind: 0 or -1; *stale: the students whose results still wait. */
+int ki_fresh(jx_db *db, int64_t school, int64_t *stale);
+
+/* ---- keyinfo_home.c: home items, a class's incomplete students ------ */
+int ki_home_init(struct jx_registrar *reg);
+int page_class_incomplete(jx_req *req, void *ud);
 
 /* ---- keyinfo_rules.c ------------------------------------------------- */
 int ki_dry_run(jx_db *db, int64_t district, const char *source, cJSON **out,

@@ -28,7 +28,7 @@
  * at most KI_FRESH_MAX students: 0 or -1; *stale receives the students
  * whose results are still pending.
  */
-static int
+int
 ki_fresh(jx_db *db, int64_t school, int64_t *stale)
 {
 	int64_t version, behind, due;

@@ -82,7 +82,7 @@ notices_init(const struct jx_host *h, struct jx_registrar *reg)
 		       JX_ORG_SERVICE);
 		return -1;
 	}
-	if (notices_deliver_init(reg) != 0)
+	if (notices_deliver_init(reg) != 0 || notices_home_init(reg) != 0)
 		return -1;
 	reg->menu(reg, "school_admin,teacher", "nav.notices.sent", "/notices",
 	          30);

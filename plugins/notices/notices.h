@@ -63,6 +63,8 @@ cJSON *notices_calls_json(jx_req *req, jx_db *db);
 
 /* ---- notices_deliver.c ------------------------------------------------ */
 int notices_deliver_init(struct jx_registrar *reg);
+/* The home item and the 消息 tab (notices_home.c). */
+int notices_home_init(struct jx_registrar *reg);
 
 /* Handlers of the route table (notices.c). */
 int api_get(jx_req *req, void *ud);

@@ -126,6 +126,22 @@ roster_school_changed(jx_db *db, int64_t school)
 	return rc;
 }
 
+/* A school admin's imports still queued or running (home page). */
+static int64_t
+roster_home_jobs(jx_req *req, void *ud)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+
+	(void)ud;
+	if (i == NULL || strcmp(i->role, "school_admin") != 0)
+		return -1;
+	return jxp_one(jx_host, jx_host->req_db(req),
+	               "SELECT COUNT(*) FROM roster_imports r JOIN jobs j ON "
+	               "j.id = r.job_id WHERE r.school_id = ? AND j.state IN "
+	               "('queued','running')",
+	               "i", i->school_id);
+}
+
 static int
 roster_init(const struct jx_host *h, struct jx_registrar *reg)
 {
@@ -146,6 +162,20 @@ roster_init(const struct jx_host *h, struct jx_registrar *reg)
 	          "/roster/teachers", 22);
 	reg->menu(reg, "school_admin", "nav.roster.import", "/roster/import",
 	          23);
+	if (JX_REG_HAS(reg, home_item)) {
+		static const struct jx_home_item jobs = {
+		    .size = sizeof(struct jx_home_item),
+		    .roles = "school_admin",
+		    .label_key = "home.roster.jobs",
+		    .href = "/roster/import",
+		    .order = 40,
+		    .flags = JX_HOME_HIDE_ZERO,
+		    .count = roster_home_jobs,
+		};
+
+		if (reg->home_item(reg, &jobs) != 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -2,13 +2,21 @@
 // phone, Chinese text renders (also a rare name character, with real
 // glyphs rather than tofu), the phone needs no horizontal scrolling, axe
 // finds no serious or critical violation, and screenshots are saved to
-// build/screenshots/.
+// build/screenshots/. Then the head teacher's flow (issue 13): 陈刚 logs in
+// on a phone in WeChat's browser and on a desktop, follows the home page's
+// key-information item to his class's incomplete students and from a
+// student to that student's key information.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startServer } from '../system/harness.mjs';
-import { withBrowser, newPage, checkA11y, screenshot } from './harness.mjs';
+import { withBrowser, newPage, checkA11y, screenshot, checkPage, loginPage } from './harness.mjs';
+
+// WeChat's in-app browser on an iPhone.
+const WECHAT_UA =
+	'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 ' +
+	'(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 
 // The visible box of the first text containing `needle`, or null.
 async function textBox(page, needle) {
@@ -118,5 +126,43 @@ test('the home page in chromium', async (t) => {
 				`䶮 is full-width like 家: ${yan.width} vs ${jia.width}`);
 			await page.close();
 		});
+	});
+});
+
+// 陈刚 (13800000004) heads 三年级1班, whose two students (陈小阳, 孙浩然) have
+// no ID number in the demo: the home page's item leads to them.
+async function headTeacherFlow(server, mobile) {
+	const page = await loginPage(server, '13800000004', mobile);
+	if (mobile)
+		await page.setExtraHTTPHeaders({ 'User-Agent': WECHAT_UA });
+	const res = await page.goto(`${server.url}/`, { waitUntil: 'load' });
+	assert.equal(res.status(), 200);
+	const item = page.locator('ul.home-items a', { hasText: '三年级1班学籍信息未完善' });
+	assert.equal(await item.count(), 1,
+		`the home page lists the class item: ${page.url()} ${await page.locator('main').innerText()}`);
+	assert.equal((await item.locator('.jx-badge').textContent()).trim(), '2');
+	assert.equal(await page.locator('main', { hasText: '成长记录' }).count(), 0);
+	await checkPage(page, mobile, 'home-head-teacher');
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), item.click()]);
+	assert.match(new URL(page.url()).pathname, /^\/keyinfo\/classes\/\d+\/incomplete$/);
+	const names = (await page.locator('ul.ki-incomplete-list .jx-cell__title').allTextContents()).map((s) => s.trim());
+	assert.deepEqual(names.sort(), ['孙浩然', '陈小阳'].sort());
+	assert.match(await page.locator('main').innerText(), /身份证号：未填写/);
+	await checkPage(page, mobile, 'keyinfo-class-incomplete');
+	await Promise.all([
+		page.waitForNavigation({ waitUntil: 'load' }),
+		page.locator('ul.ki-incomplete-list a', { hasText: '陈小阳' }).click(),
+	]);
+	assert.match(new URL(page.url()).pathname, /^\/students\/\d+\/keyinfo$/);
+	assert.match(await page.locator('main').innerText(), /陈小阳/);
+	await page.close();
+}
+
+test('a head teacher follows the home page to the class\'s incomplete students', async (t) => {
+	const server = await startServer({ init: false, command: 'demo' });
+	t.after(() => server.stop());
+	await withBrowser(async () => {
+		await t.test('phone in WeChat', () => headTeacherFlow(server, true));
+		await t.test('desktop', () => headTeacherFlow(server, false));
 	});
 });

@@ -32,7 +32,7 @@ const EXPECTED = {
 	init_fails: { state: 'failed', reason: /init/i },
 	needs_missing: { state: 'disabled', reason: /nonexistent/ },
 	needs_failed: { state: 'disabled', reason: /init_fails/ },
-	// abi_minor is the minor a plugin needs: this host has 2.0
+	// abi_minor is the minor a plugin needs: this host minor + 1
 	needs_newer: { state: 'failed', reason: NEEDS_NEWER },
 	// a reason written while registering is kept (it was formatted into
 	// itself, and came out empty)

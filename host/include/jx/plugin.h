@@ -133,6 +133,56 @@ typedef int (*jx_cli_fn)(jx_db *db, int argc, char **argv, void *ud);
  * a request worker, as plugin code, inside GET /api/v1/files/{id}. */
 typedef int (*jx_file_visible_fn)(jx_req *req, const char *ref, void *ud);
 
+/* Flags of struct jx_home_item (ABI 2.1). */
+enum jx_home_flags {
+	/* Hidden while its count is 0 (running jobs: nothing to do is
+	 * nothing to show). Without it an item at 0 stays in its place,
+	 * marked done, so that the list does not jump about. */
+	JX_HOME_HIDE_ZERO = 1 << 0,
+	/* The count is also the red badge of the plugin's tab with the same
+	 * href (menu_tab). It is then counted on every page of the roles
+	 * with a tab bar: keep it one indexed query. */
+	JX_HOME_TAB_BADGE = 1 << 1,
+};
+
+/*
+ * One item of the home page's to-do list (ABI 2.1; registrar->home_item).
+ * At least one of count and rows is set.
+ *
+ * count: the number of things to do for the acting identity (unread
+ * notices, changes to review); < 0 when the item does not apply to
+ * this identity (not a head teacher) or on error: then it is hidden.
+ * Without rows, the cell shows label_key's text, the count as a badge,
+ * and links to href. With rows, count only gives the tab's badge
+ * (JX_HOME_TAB_BADGE).
+ *
+ * rows: for an item that is several cells (a head teacher's classes, a
+ * parent's children) or needs its own words: a JSON array (the host
+ * owns it) of objects {"title", "detail"?, "count", "href",
+ * "identity_id"?}: title and detail are text in the request's language
+ * (jx_host->t), count >= 0, href a local path; identity_id, when it is
+ * another identity of the account (a parent's other child), makes the
+ * cell switch to that identity before it opens href. NULL or empty:
+ * nothing shown.
+ *
+ * href may hold {school_id}, {class_id}, {district_id}, {student_id}:
+ * replaced from the acting identity (the item is hidden when that field
+ * is 0). Both functions run in the request, on its worker thread, and
+ * must scope every query by the acting identity; count is asked at most
+ * once per request (the cell and the badge share it).
+ */
+struct jx_home_item {
+	size_t size;           /* sizeof(struct jx_home_item) of the plugin */
+	const char *roles;     /* as menu(): "teacher,parent", "*" */
+	const char *label_key; /* the cell's title (count items) */
+	const char *href;      /* count items; may be NULL for rows items */
+	int order;             /* sorts the list, menu-like (10, 20, ...) */
+	unsigned flags;        /* enum jx_home_flags */
+	int64_t (*count)(jx_req *req, void *ud);
+	cJSON *(*rows)(jx_req *req, void *ud);
+	void *ud;
+};
+
 /* What a plugin registers during init. Valid only during init. Routes
  * are not registered here: they are the descriptor's table. */
 struct jx_registrar {
@@ -185,6 +235,33 @@ struct jx_registrar {
 	 */
 	int (*file_visible)(struct jx_registrar *reg, jx_file_visible_fn fn,
 	                    void *ud);
+
+	/* ---- home and tab bar (ABI 2.1) ---- */
+	/*
+	 * ABI 2.1. Adds an item to the home page's list of things to do
+	 * (`/`, see struct jx_home_item; the host copies it). Shown only to
+	 * the roles listed, and only while the plugin is active and enabled
+	 * in the acting identity's district, like a menu entry. 0, or -1 on
+	 * a bad item (no roles, label or function).
+	 */
+	int (*home_item)(struct jx_registrar *reg,
+	                 const struct jx_home_item *item);
+	/*
+	 * ABI 2.1. Adds a tab to the phone's bottom tab bar (page.tabs) for
+	 * the roles listed among parent, student and teacher (the only
+	 * roles with a tab bar), filtered like a menu entry (role, plugin
+	 * active and enabled in the district). A tab is not a menu entry:
+	 * the desktop menu keeps menu()'s longer labels, so a plugin calls
+	 * both. label_key's text has two characters (消息); icon is a short
+	 * name the shell draws ("inbox", "class", "child"). order sorts the
+	 * tabs between the host's own 首页 (`/`, first) and 我的 (`/me`,
+	 * last); keep a role's tabs to five. A tab's red badge is the count
+	 * of the plugin's first home item (in order) with the same href,
+	 * JX_HOME_TAB_BADGE and the caller's role, when above 0.
+	 */
+	int (*menu_tab)(struct jx_registrar *reg, const char *roles,
+	                const char *label_key, const char *href, int order,
+	                const char *icon);
 };
 
 /* ---- identity ---------------------------------------------------------- */
@@ -620,6 +697,13 @@ struct jx_host {
 	((host) != NULL && offsetof(struct jx_host, field) +                   \
 	                           sizeof(((struct jx_host *)0)->field) <=     \
 	                       (host)->size)
+
+/* Tests whether the host's registrar holds field (ABI 2.1 and later):
+ * `if (JX_REG_HAS(reg, home_item)) reg->home_item(reg, &item);` */
+#define JX_REG_HAS(reg, field)                                                 \
+	((reg) != NULL && offsetof(struct jx_registrar, field) +               \
+	                          sizeof(((struct jx_registrar *)0)->field) <= \
+	                      (reg)->size)
 
 /* The one name of the host table in a plugin (see the top of this file). */
 #define JX_HOST_DECLARE const struct jx_host *jx_host

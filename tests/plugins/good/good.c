@@ -174,10 +174,35 @@ static const struct good_v1 {
 	int (*version)(void);
 } good_service = {good_version};
 
+/* ABI 2.1's home item: the items stored, hidden while there are none,
+ * and the badge of the plugin's tab. */
+static int64_t
+good_home_count(jx_req *req, void *ud)
+{
+	(void)ud;
+	return jx_host->db_one(jx_host->req_db(req),
+	                       "SELECT COUNT(*) FROM good_items", "");
+}
+
+static const struct jx_home_item good_home = {
+    .size = sizeof(struct jx_home_item),
+    .roles = "*",
+    .label_key = "nav.menu",
+    .href = "/test/good/items",
+    .order = 50,
+    .flags = JX_HOME_HIDE_ZERO | JX_HOME_TAB_BADGE,
+    .count = good_home_count,
+};
+
 static int
 good_init(const struct jx_host *h, struct jx_registrar *reg)
 {
 	JX_HOST_INIT(h);
+	if (JX_REG_HAS(reg, home_item) &&
+	    (reg->home_item(reg, &good_home) != 0 ||
+	     reg->menu_tab(reg, "teacher,parent", "nav.home",
+	                   "/test/good/items", 50, "class") != 0))
+		return -1;
 	reg->subscribe(reg, "good.item_added", good_on_added, NULL);
 	reg->job_kind(reg, "good.fill", good_job, NULL);
 	reg->service(reg, "good.v1", &good_service);
