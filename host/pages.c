@@ -179,6 +179,7 @@ static int
 route_identity_post(jx_req *req, void *ud)
 {
 	const char *id = http_form(req, "identity_id");
+	const char *next = http_form(req, "next");
 	int rc;
 
 	if (id == NULL || atoll(id) <= 0)
@@ -188,6 +189,12 @@ route_identity_post(jx_req *req, void *ud)
 	rc = account_switch_identity(req, atoll(id));
 	if (rc != 0)
 		return rc;
+	/* The sheet posts the page it was opened on: the switch stays there
+	 * (a local path only, pages_next refuses the rest). A form without
+	 * next goes to the personal centre, as it always did. */
+	http_flash(req, "flash.identity_switched");
+	if (next != NULL && *next != '\0')
+		return http_reply_redirect(req, pages_next(req, next));
 	return http_reply_redirect(req, "/me");
 }
 

@@ -388,7 +388,7 @@ test('a deadline chases the unread: WeChat, then SMS, then the head teacher\'s c
 
 	// 23 h before the deadline: the WeChat step has run (inapp again).
 	await shiftClock(7 * HOUR + 60);
-	n = await until(async () => {
+	await until(async () => {
 		const x = await notice(ADMIN1, id);
 		return x.deliveries.inapp.sent === sent.inapp.sent + 2 && x;
 	}, 'the WeChat reminder');
