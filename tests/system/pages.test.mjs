@@ -6,7 +6,7 @@
 // school instead of a 404.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './harness.mjs';
+import { startServer, httpRequest } from './harness.mjs';
 
 const PW = 'Demo2026';
 let server;
@@ -48,14 +48,16 @@ test('switching identity from the sheet stays on the page it was opened on', asy
 	const parent = ids.find((i) => i.role === 'parent');
 	const teacher = ids.find((i) => i.role === 'teacher');
 
-	// The sheet on an ordinary page: one form per identity, each naming
-	// this page as next and carrying the CSRF token.
-	let r = await c.get('/me/password');
+	// The sheet on an ordinary page: one form per other identity, each
+	// naming this page (with its query) as next and carrying the token;
+	// the acting one marked 当前.
+	let r = await c.get('/me/password?x=1');
 	assert.equal(r.status, 200);
 	const forms = [...r.text.matchAll(/<form[^>]*action="\/me\/identity"[^>]*>([\s\S]*?)<\/form>/g)];
-	assert.equal(forms.length, 3, 'a form per identity in the sheet');
+	assert.equal(forms.length, 2, 'a form per other identity in the sheet');
+	assert.match(r.text, /aria-current="true"><span class="jx-cell-main"><span class="jx-cell-title">教师 · /);
 	for (const f of forms) {
-		assert.match(f[1], /name="next" value="\/me\/password"/);
+		assert.match(f[1], /name="next" value="\/me\/password\?x=1"/);
 		assert.match(f[1], new RegExp(`name="csrf_token" value="${c.csrfToken}"`));
 	}
 
@@ -94,9 +96,10 @@ test('switching identity from the sheet stays on the page it was opened on', asy
 	}));
 	assert.equal(r.headers.get('location'), '/me');
 	// Without the token: refused, nothing switched.
-	r = await c.request('POST', '/me/identity', form({
-		identity_id: String(parent.id), next: '/me',
-	}));
+	const bare = form({ identity_id: String(parent.id), next: '/me' });
+	r = await c.request('POST', '/me/identity', {
+		...bare, headers: { ...bare.headers, 'X-CSRF-Token': 'not-the-token' },
+	});
 	assert.ok(r.status === 403, `no CSRF token: ${r.status}`);
 	assert.equal((await c.get('/api/v1/me')).json.acting_identity_id, teacher.id);
 
@@ -110,7 +113,7 @@ test('switching identity from the sheet stays on the page it was opened on', asy
 test('a flash cookie names catalog keys under flash. only', async () => {
 	const c = await login('13800000003');
 	for (const key of ['nav.logout', 'flash.no_such_key', 'flash.<b>']) {
-		const r = await c.get('/me', { headers: { Cookie: `${c.cookieHeader()}; jx_flash=${key}` } });
+		const r = await httpRequest(server.url, 'GET', '/me', { cookie: `${c.cookieHeader()}; jx_flash=${key}` });
 		assert.equal(r.status, 200);
 		assert.doesNotMatch(r.text, /class="jx-toast[^"]*is-shown/, `no flash for ${key}`);
 		assert.ok((r.headers.getSetCookie?.() ?? []).some((l) => /^jx_flash=;.*Max-Age=0/.test(l)),
