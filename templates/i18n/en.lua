@@ -28,6 +28,9 @@ return {
   ["confirm.cancel"] = "Cancel",
   ["confirm.default"] = "Are you sure?",
   ["empty.default"] = "Nothing here yet",
+  ["roster.guardian.remove_confirm"] = "Remove the binding with {name}?",
+  ["roster.student.leave_confirm"] = "Record {name} as having left school? The student's and parents' accounts stop.",
+  ["roster.teachers.leave_confirm"] = "Record {name} as having left school?",
 
   ["footer.text"] = "Jiaxiao · one space for school and home",
 

@@ -30,6 +30,9 @@ return {
   ["confirm.cancel"] = "取消",
   ["confirm.default"] = "确定要这样做吗？",
   ["empty.default"] = "暂无内容",
+  ["roster.guardian.remove_confirm"] = "确定解除与{name}的绑定吗？",
+  ["roster.student.leave_confirm"] = "确定为{name}办理离校吗？学生和家长的账号将随之停用。",
+  ["roster.teachers.leave_confirm"] = "确定为{name}办理离校吗？",
 
   ["footer.text"] = "家校 · 学校与家庭的共同空间",
 
