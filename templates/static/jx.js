@@ -156,6 +156,20 @@
 			});
 	});
 
+	/* A phone's menu row scrolls in its own box: bring the current
+	 * entry into view (the school admin's nine entries are wider than
+	 * the screen). */
+	function showCurrentMenuEntry() {
+		var cur = document.querySelector('.site-nav a[aria-current="page"]');
+		var ul = cur && cur.closest("ul");
+
+		if (ul && ul.scrollWidth > ul.clientWidth)
+			ul.scrollLeft = cur.parentNode.offsetLeft -
+				(ul.clientWidth - cur.offsetWidth) / 2;
+	}
+
+	showCurrentMenuEntry();
+
 	window.jx = {
 		csrf: csrf, strings: strings, el: el, call: call,
 		toast: toast, confirm: confirmDialog
