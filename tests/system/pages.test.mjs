@@ -48,18 +48,20 @@ test('switching identity from the sheet stays on the page it was opened on', asy
 	const parent = ids.find((i) => i.role === 'parent');
 	const teacher = ids.find((i) => i.role === 'teacher');
 
-	// The sheet on an ordinary page: one form per other identity, each
-	// naming this page (with its query) as next and carrying the token;
+	// The sheet on an ordinary page: one form naming this page (with its
+	// query) as next and carrying the token, a button per other identity;
 	// the acting one marked 当前.
 	let r = await c.get('/me/password?x=1');
 	assert.equal(r.status, 200);
 	const forms = [...r.text.matchAll(/<form[^>]*action="\/me\/identity"[^>]*>([\s\S]*?)<\/form>/g)];
-	assert.equal(forms.length, 2, 'a form per other identity in the sheet');
+	assert.equal(forms.length, 1, 'one form in the sheet');
 	assert.match(r.text, /aria-current="true"><span class="jx-cell-main"><span class="jx-cell-title">教师 · /);
-	for (const f of forms) {
-		assert.match(f[1], /name="next" value="\/me\/password\?x=1"/);
-		assert.match(f[1], new RegExp(`name="csrf_token" value="${c.csrfToken}"`));
-	}
+	const f = forms[0][1];
+	assert.match(f, /name="next" value="\/me\/password\?x=1"/);
+	assert.match(f, new RegExp(`name="csrf_token" value="${c.csrfToken}"`));
+	const buttons = [...f.matchAll(/<button type="submit" name="identity_id" value="(\d+)"/g)].map((m) => Number(m[1]));
+	assert.deepEqual(buttons.sort(), [parent.id, ids.find((i) => i.role === 'parent' && i.id !== parent.id).id].sort(),
+		'a button for each identity but the acting one');
 
 	r = await c.request('POST', '/me/identity', form({
 		identity_id: String(parent.id), next: '/me/password', csrf_token: c.csrfToken,

@@ -462,8 +462,9 @@ test_page(struct luaenv *env)
 	HAS(html, "<form class=\"identity-switch\" method=\"post\" "
 	          "action=\"/me/identity\"><input type=\"hidden\" "
 	          "name=\"csrf_token\" value=\"tok&lt;&amp;&gt;\"><input "
-	          "type=\"hidden\" name=\"identity_id\" value=\"1\"><input "
 	          "type=\"hidden\" name=\"next\" value=\"/x?y=1&amp;z\">");
+	HAS(html, "<button type=\"submit\" name=\"identity_id\" value=\"1\" "
+	          "class=\"jx-cell-link\">");
 	LACKS(html, "name=\"identity_id\" value=\"2\"");
 	/* The title bar: back to home (no page.back), the title. */
 	HAS(html, "<a class=\"jx-back\" href=\"/\" data-jx-back>");
