@@ -22,8 +22,6 @@ return {
   ["identity.sheet"] = "Switch identity",
   ["identity.open"] = "Account and identity",
   ["flash.identity_switched"] = "Identity switched",
-  ["flash.saved"] = "Saved",
-  ["flash.sent"] = "Sent",
   ["confirm.ok"] = "OK",
   ["confirm.cancel"] = "Cancel",
   ["confirm.default"] = "Are you sure?",

@@ -24,8 +24,6 @@ return {
   ["identity.sheet"] = "切换身份",
   ["identity.open"] = "账号与身份",
   ["flash.identity_switched"] = "已切换身份",
-  ["flash.saved"] = "已保存",
-  ["flash.sent"] = "已发送",
   ["confirm.ok"] = "确定",
   ["confirm.cancel"] = "取消",
   ["confirm.default"] = "确定要这样做吗？",
