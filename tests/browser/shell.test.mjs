@@ -2,10 +2,10 @@
 // (its user agent at 375×812) and on a desktop (1280×800), for the
 // teacher-parent 陈刚 (three identities) and the school admin 李敏 (nine
 // menu entries): no sideways scrolling, a small header on the phone, the
-// menu in one row, identity switching from a page other than /me that
-// lands back on that page with a toast, the confirm dialog before a
-// teacher leaves school (cancel keeps everything; OK submits), jx.toast,
-// the back link, and axe (serious and critical) on every page visited.
+// menu in one row, the student list's class names on one line, identity
+// switching from a page other than /me that lands back on that page with
+// a toast, the confirm dialog before a teacher leaves school (cancel
+// keeps everything; OK submits), jx.toast, the back link, and axe (serious and critical) on every page visited.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,6 +185,29 @@ async function schoolAdmin(server, browser, mobile) {
 			`the phone's header is small: ${box.height}px of ${box.viewport}px`);
 	}
 	await check(page, 'teachers', mobile);
+
+	// The students: on a phone each row is a block, its class on one
+	// line (it used to wrap one character per line in a squeezed
+	// column); on a desktop a real table.
+	await go(page, `${server.url}/roster/students`);
+	const rows = await page.evaluate(() => {
+		const table = document.querySelector('table.jx-stack');
+		const cells = [...table.querySelectorAll('td[data-label="班级"]')];
+		return {
+			display: getComputedStyle(table).display,
+			cells: cells.map((td) => ({
+				text: td.textContent.trim(),
+				height: td.getBoundingClientRect().height,
+				line: parseFloat(getComputedStyle(td).lineHeight),
+			})),
+		};
+	});
+	assert.ok(rows.cells.length > 0, 'the students have classes');
+	assert.equal(rows.display, mobile ? 'block' : 'table');
+	for (const c of rows.cells)
+		assert.ok(c.height < 1.8 * c.line, `the class ${c.text} is on one line: ${JSON.stringify(c)}`);
+	await check(page, 'students', mobile);
+	await go(page, `${server.url}/roster/teachers`);
 
 	// A teacher's 办理离校 asks first. Cancel: nothing is sent.
 	const leave = page.locator('form[action$="/leave"] button[data-confirm]').first();
