@@ -5,7 +5,8 @@
 // menu in one row, the student list's class names on one line, identity
 // switching from a page other than /me that lands back on that page with
 // a toast, the confirm dialog before a teacher leaves school (cancel
-// keeps everything; OK submits), jx.toast, the back link, and axe (serious and critical) on every page visited.
+// keeps everything; OK submits), jx.toast, the back link, and axe
+// (serious and critical) on every page visited.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
