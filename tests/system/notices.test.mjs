@@ -479,7 +479,7 @@ test('pages: sent list, compose, receipts, notice (marks read) and inbox', async
 	const admin = clients[ADMIN1];
 	let r = await admin.get('/notices');
 	assert.equal(r.status, 200);
-	assert.match(r.text, /<progress class="notices-bar"/);
+	assert.match(r.text, /<progress class="jx-progress" max="\d+" value="\d+" aria-label="[^"]+">/);
 	r = await admin.get('/notices/new');
 	assert.equal(r.status, 200);
 	assert.match(r.text, /name="class_\d+"/);
