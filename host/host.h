@@ -415,6 +415,10 @@ int http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
                    size_t len, const char *extra);
 int http_reply_redirect(jx_req *req, const char *location);
 void http_add_header(jx_req *req, const char *name, const char *value);
+/* A message shown once on the next page this browser renders (a toast):
+ * key is a catalog key under "flash." (others are ignored); set it
+ * before a redirect. */
+void http_flash(jx_req *req, const char *key);
 /* The message of the last problem replied (its first error's, else its
  * detail), for pages that show a form again; NULL when none. */
 const char *http_problem_message(jx_req *req);

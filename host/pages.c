@@ -201,10 +201,13 @@ route_identity_post(jx_req *req, void *ud)
 	rc = account_switch_identity(req, atoll(id));
 	if (rc != 0)
 		return rc;
-	/* the page the switch was made for (a home cell: another child's
-	 * inbox); a local path only (http_reply_redirect checks) */
-	return http_reply_redirect(req, next != NULL && *next != '\0' ? next
-	                                                              : "/me");
+	/* The sheet posts the page it was opened on: the switch stays there
+	 * (a local path only, pages_next refuses the rest). A form without
+	 * next goes to the personal centre, as it always did. */
+	http_flash(req, "flash.identity_switched");
+	if (next != NULL && *next != '\0')
+		return http_reply_redirect(req, pages_next(req, next));
+	return http_reply_redirect(req, "/me");
 }
 
 static int

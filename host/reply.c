@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <civetweb.h>
+
 void
 http_add_header(jx_req *req, const char *name, const char *value)
 {
@@ -196,20 +198,92 @@ http_reply_problem(jx_req *req, int status, const char *type, const char *title,
 	return status;
 }
 
-/* The layout's data: title, language, CSRF token, user, menu. */
+/* A flash key is a catalog key under "flash.": letters, digits, dots
+ * and underscores only, so the cookie can never name other text. */
+static int
+reply_flash_key_ok(const char *key)
+{
+	if (strncmp(key, "flash.", 6) != 0 || key[6] == '\0')
+		return 0;
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static const char *
+reply_flash_cookie(jx_req *req, const char *key)
+{
+	const char *secure = config_bool(&app.cfg, "tls", 0) ? "; Secure" : "";
+
+	return arena_sprintf(req->arena,
+	                     "jx_flash=%s; Path=/; HttpOnly; SameSite=Lax; "
+	                     "Max-Age=%d%s",
+	                     key ? key : "", key ? 120 : 0, secure);
+}
+
+void
+http_flash(jx_req *req, const char *key)
+{
+	if (key != NULL && reply_flash_key_ok(key))
+		http_add_header(req, "Set-Cookie",
+		                reply_flash_cookie(req, key));
+}
+
+/* The flash a redirect left (a cookie naming a catalog key), as
+ * page.flash in the page's language; the cookie is cleared, so it shows
+ * once. An unknown key shows nothing. */
+static void
+reply_page_flash(jx_req *req, cJSON *page)
+{
+	const char *cookies =
+	    req->conn ? mg_get_header(req->conn, "Cookie") : NULL;
+	const char *msg;
+	char key[64];
+
+	if (cookies == NULL ||
+	    mg_get_cookie(cookies, "jx_flash", key, sizeof(key)) <= 0)
+		return;
+	http_add_header(req, "Set-Cookie", reply_flash_cookie(req, NULL));
+	if (!reply_flash_key_ok(key))
+		return;
+	msg = http_t(req, key);
+	if (msg != NULL && strcmp(msg, key) != 0)
+		cJSON_AddStringToObject(page, "flash", msg);
+}
+
+/* The layout's data: title, back link, language, CSRF token, user,
+ * menu, flash. */
 static cJSON *
 reply_page(jx_req *req, const cJSON *data)
 {
 	cJSON *page = cJSON_CreateObject();
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(data, "title");
+	const cJSON *back = cJSON_GetObjectItemCaseSensitive(data, "back");
 	cJSON *menu = cJSON_AddArrayToObject(page, "menu");
 
 	if (cJSON_IsString(title))
 		cJSON_AddStringToObject(page, "title", title->valuestring);
+	/* The parent page a handler names, for the phone's back arrow when
+	 * there is no history to go back to: local paths only. */
+	if (cJSON_IsString(back) && back->valuestring[0] == '/' &&
+	    back->valuestring[1] != '/' && back->valuestring[1] != '\\')
+		cJSON_AddStringToObject(page, "back", back->valuestring);
+	reply_page_flash(req, page);
 	cJSON_AddStringToObject(page, "lang", req->lang);
 	cJSON_AddStringToObject(page, "csrf_token",
 	                        req->csrf_token ? req->csrf_token : "");
 	cJSON_AddStringToObject(page, "path", req->path);
+	/* This page again, for a form that comes back to it (the identity
+	 * sheet's next): the query only of a GET, which can be repeated. */
+	if (req->query != NULL && *req->query != '\0' && req->method != NULL &&
+	    strcmp(req->method, "GET") == 0)
+		cJSON_AddStringToObject(
+		    page, "here",
+		    arena_sprintf(req->arena, "%s?%s", req->path, req->query));
+	else
+		cJSON_AddStringToObject(page, "here", req->path);
 	auth_page_user(req, page);
 	auth_page_tabs(req, page);
 	for (int i = 0; i < app.nmenu; i++) {

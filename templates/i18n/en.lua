@@ -13,6 +13,23 @@ return {
   ["identity.switch"] = "Acting as",
   ["identity.submit"] = "Switch identity",
 
+  -- the shell (layout.html, partials/): title bar, sheet, tab bar, components
+  ["nav.back"] = "Back",
+  ["nav.tabs"] = "Tab bar",
+  ["nav.all"] = "Everything",
+  ["nav.lang"] = "Language",
+  ["identity.current"] = "current",
+  ["identity.sheet"] = "Switch identity",
+  ["identity.open"] = "Account and identity",
+  ["flash.identity_switched"] = "Identity switched",
+  ["confirm.ok"] = "OK",
+  ["confirm.cancel"] = "Cancel",
+  ["confirm.default"] = "Are you sure?",
+  ["empty.default"] = "Nothing here yet",
+  ["roster.guardian.remove_confirm"] = "Remove the binding with {name}?",
+  ["roster.student.leave_confirm"] = "Record {name} as having left school? The student's and parents' accounts stop.",
+  ["roster.teachers.leave_confirm"] = "Record {name} as having left school?",
+
   ["footer.text"] = "Jiaxiao · one space for school and home",
 
   ["error.title"] = "Something went wrong",

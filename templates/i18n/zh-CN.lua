@@ -15,6 +15,23 @@ return {
   ["identity.switch"] = "当前身份",
   ["identity.submit"] = "切换身份",
 
+  -- the shell (layout.html, partials/): title bar, sheet, tab bar, components
+  ["nav.back"] = "返回",
+  ["nav.tabs"] = "底部导航",
+  ["nav.all"] = "全部功能",
+  ["nav.lang"] = "语言",
+  ["identity.current"] = "当前",
+  ["identity.sheet"] = "切换身份",
+  ["identity.open"] = "账号与身份",
+  ["flash.identity_switched"] = "已切换身份",
+  ["confirm.ok"] = "确定",
+  ["confirm.cancel"] = "取消",
+  ["confirm.default"] = "确定要这样做吗？",
+  ["empty.default"] = "暂无内容",
+  ["roster.guardian.remove_confirm"] = "确定解除与{name}的绑定吗？",
+  ["roster.student.leave_confirm"] = "确定为{name}办理离校吗？学生和家长的账号将随之停用。",
+  ["roster.teachers.leave_confirm"] = "确定为{name}办理离校吗？",
+
   ["footer.text"] = "家校 · 学校与家庭的共同空间",
 
   ["error.title"] = "出错了",

@@ -15,7 +15,6 @@
 	if (!window.fetch || !window.jx)
 		return;
 
-	var csrf = window.jx.csrf;
 	var t = window.jx.strings("ki-strings");
 	var el = window.jx.el;
 	var call = window.jx.call;

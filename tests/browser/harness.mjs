@@ -35,7 +35,7 @@ async function loadPlaywright() {
 	} catch (err) {
 		throw new Error(
 			'playwright-core is not installed: run `npm ci` at the repository root ' +
-				`(make test does this): ${err.message}`);
+				`(make test does this): ${err.message}`, { cause: err });
 	}
 }
 
@@ -47,7 +47,7 @@ function loadAxe() {
 		} catch (err) {
 			throw new Error(
 				'axe-core is not installed: run `npm ci` at the repository root ' +
-					`(make test does this): ${err.message}`);
+					`(make test does this): ${err.message}`, { cause: err });
 		}
 		axeSource = fs.readFileSync(file, 'utf8');
 	}

@@ -145,7 +145,7 @@ async function headTeacherFlow(server, mobile) {
 	await checkPage(page, mobile, 'home-head-teacher');
 	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), item.click()]);
 	assert.match(new URL(page.url()).pathname, /^\/keyinfo\/classes\/\d+\/incomplete$/);
-	const names = (await page.locator('ul.ki-incomplete-list .jx-cell__title').allTextContents()).map((s) => s.trim());
+	const names = (await page.locator('ul.ki-incomplete-list .jx-cell-title').allTextContents()).map((s) => s.trim());
 	assert.deepEqual(names.sort(), ['孙浩然', '陈小阳'].sort());
 	assert.match(await page.locator('main').innerText(), /身份证号：未填写/);
 	await checkPage(page, mobile, 'keyinfo-class-incomplete');

@@ -1,7 +1,7 @@
 // Browser test of logging in and switching identity (issue 3): chromium logs
 // in through the login page as the demo teacher-parent 陈刚 on a phone and
 // on a desktop, switches from the teacher identity to a parent identity
-// with the switcher at the top right, and visits the personal centre and
+// with the identity sheet of the title bar, and visits the personal centre and
 // the password page. axe runs on every page visited, the phone never
 // scrolls sideways, and screenshots of both identities go to
 // build/screenshots/.
@@ -39,24 +39,42 @@ async function checkPage(page, mobile, status) {
 	page.jxErrors.length = 0;
 }
 
-// The header's identity switcher: its options and the selected one.
+// The header's identity sheet: the identities (the acting one marked
+// 当前, the others a form each), the summary's text.
 async function switcher(page) {
 	return page.evaluate(() => {
-		const select = document.querySelector('header #identity-select');
-		if (!select)
+		const sheet = document.querySelector('header details.jx-sheet');
+		if (!sheet)
 			return null;
-		const label = document.querySelector('header label[for="identity-select"]');
-		const button = select.form?.querySelector('button[type="submit"], button:not([type])');
+		const cells = [...sheet.querySelectorAll('.identity-list .jx-cell')];
+		if (cells.length === 0)
+			return null;
+		const forms = [...sheet.querySelectorAll('form.identity-switch')];
+		const buttons = [...sheet.querySelectorAll('form.identity-switch button[name="identity_id"]')];
+		const acting = sheet.querySelector('.identity-list [aria-current="true"] .jx-cell-title');
 		return {
-			options: [...select.options].map((o) => ({ value: o.value, text: o.textContent.trim() })),
-			selected: select.options[select.selectedIndex]?.textContent.trim(),
-			label: label?.textContent.trim() ?? null,
-			button: button?.textContent.trim() ?? null,
-			action: select.form?.getAttribute('action'),
-			method: select.form?.getAttribute('method'),
-			csrf: select.form?.querySelector('input[name="csrf_token"]')?.value ?? null,
+			options: cells.map((c) => ({
+				value: c.querySelector('button[name="identity_id"]')?.value ?? null,
+				text: c.querySelector('.jx-cell-title').textContent.trim(),
+			})),
+			selected: acting?.textContent.trim() ?? null,
+			summary: sheet.querySelector('summary').textContent.trim(),
+			actions: [...new Set(forms.map((f) => f.getAttribute('action')))],
+			methods: [...new Set(forms.map((f) => f.getAttribute('method').toLowerCase()))],
+			csrf: forms.map((f) => f.querySelector('input[name="csrf_token"]')?.value ?? null),
+			next: forms.map((f) => f.querySelector('input[name="next"]')?.value ?? null),
+			buttons: buttons.length,
 		};
 	});
+}
+
+// Opens the sheet and taps the identity whose label is text.
+async function switchTo(page, text) {
+	await page.click('header details.jx-sheet > summary');
+	await Promise.all([
+		page.waitForNavigation({ waitUntil: 'load' }),
+		page.click(`header form.identity-switch button:has-text("${text}")`),
+	]);
 }
 
 async function run(server, mobile) {
@@ -84,7 +102,7 @@ async function run(server, mobile) {
 	assert.equal(res.status(), 401);
 	assert.equal(await page.locator('[role="alert"]').count(), 1);
 	assert.equal(await page.inputValue('#login'), TEACHER_PARENT, 'the login is kept');
-	assert.equal(await page.locator('header #identity-select').count(), 0);
+	assert.equal(await page.locator('header details.jx-sheet').count(), 0);
 	await checkPage(page, mobile, 401);
 
 	// Log in: the teacher identity acts first.
@@ -102,26 +120,35 @@ async function run(server, mobile) {
 	assert.equal(await page.evaluate(() => document.cookie.includes('jx_session')), false,
 		'scripts cannot read the session cookie');
 	let sw = await switcher(page);
-	assert.ok(sw, 'the header has the identity switcher');
+	assert.ok(sw, 'the header has the identity sheet');
 	assert.equal(sw.options.length, 3, JSON.stringify(sw.options));
-	assert.ok(sw.label && sw.label.length > 0, 'the select is labelled');
-	assert.ok(sw.button && sw.button.length > 0, 'the switch button has text');
-	assert.equal(sw.action, '/me/identity');
-	assert.equal(sw.method.toLowerCase(), 'post');
-	assert.match(sw.csrf ?? '', /^[0-9a-f]{32,}$/, 'the form carries the CSRF token');
+	assert.deepEqual(sw.actions, ['/me/identity']);
+	assert.deepEqual(sw.methods, ['post']);
+	assert.equal(sw.buttons, 2, 'a button for each identity but the acting one');
+	assert.equal(sw.csrf.length, 1, 'one form');
+	assert.match(sw.csrf[0] ?? '', /^[0-9a-f]{32,}$/, 'the form carries the CSRF token');
+	assert.deepEqual(sw.next, ['/'], 'the form comes back to this page');
 	assert.match(sw.selected, /教师/, `acting as the teacher: ${sw.selected}`);
+	assert.ok(sw.summary.includes(sw.selected), `the bar shows the acting identity: ${sw.summary}`);
 	const parent = sw.options.find((o) => /家长/.test(o.text) && /陈小雨/.test(o.text));
 	const teacher = sw.options.find((o) => /教师/.test(o.text));
 	assert.ok(parent, JSON.stringify(sw.options));
-	assert.ok(await page.locator('header #identity-select').isVisible(), 'the switcher is visible');
+	assert.ok(await page.locator('header details.jx-sheet > summary').isVisible(), 'the switch is visible');
+	assert.equal(await page.locator('header form.identity-switch').first().isVisible(), false,
+		'the sheet is closed until tapped');
 	await checkPage(page, mobile);
 	await screenshot(page, `identity-teacher-${kind}`);
 
-	// Switch to 陈小雨's parent from the top-right menu.
-	await page.selectOption('header #identity-select', parent.value);
+	// Switch to 陈小雨's parent from the sheet, on the personal centre:
+	// the switch stays on the page it was made on.
+	await page.goto(`${server.url}/me`, { waitUntil: 'load' });
+	await page.click('header details.jx-sheet > summary');
+	assert.ok(await page.locator('header form.identity-switch').first().isVisible(), 'the sheet opens');
+	await checkPage(page, mobile);
+	await screenshot(page, `identity-sheet-${kind}`);
 	[res] = await Promise.all([
 		page.waitForNavigation({ waitUntil: 'load' }),
-		page.click('header form.identity-switch button'),
+		page.click(`header form.identity-switch button:has-text("${parent.text}")`),
 	]);
 	assert.equal(res.status(), 200);
 	assert.equal(new URL(page.url()).pathname, '/me');
@@ -165,20 +192,17 @@ async function run(server, mobile) {
 	// Back to the teacher (the last identity used acts at the next login),
 	// then log out with the header's button.
 	await page.goto(`${server.url}/me`, { waitUntil: 'load' });
-	await page.selectOption('header #identity-select', teacher.value);
-	await Promise.all([
-		page.waitForNavigation({ waitUntil: 'load' }),
-		page.click('header form.identity-switch button'),
-	]);
+	await switchTo(page, teacher.text);
 	assert.equal((await switcher(page)).selected, teacher.text);
+	await page.click('header details.jx-sheet > summary');
 	await Promise.all([
 		page.waitForNavigation({ waitUntil: 'load' }),
 		page.click('header form.logout button'),
 	]);
-	assert.equal(await page.locator('header #identity-select').count(), 0);
+	assert.equal(await page.locator('header details.jx-sheet').count(), 0);
 	assert.equal(await page.locator('header a[href="/login"]').count(), 1, 'the login link is back');
 	await checkPage(page, mobile);
-	res = await page.goto(`${server.url}/me`, { waitUntil: 'load' });
+	await page.goto(`${server.url}/me`, { waitUntil: 'load' });
 	assert.equal(new URL(page.url()).pathname, '/login', 'after logout /me asks for a login');
 	await page.close();
 }

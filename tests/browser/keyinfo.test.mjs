@@ -20,10 +20,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../system/harness.mjs';
 import {
-	SETTINGS, DISTRICT_ADMIN, SCHOOL_ADMIN, ZHANG, PW, idNumber, masked, login, studentsByName,
+	SETTINGS, DISTRICT_ADMIN, SCHOOL_ADMIN, ZHANG, idNumber, masked, login, studentsByName,
 } from '../system/keyinfo_lib.mjs';
 import {
-	withBrowser, newPage, checkA11y, screenshot, checkPage, visit, loginPage,
+	withBrowser, checkPage, visit, loginPage,
 } from './harness.mjs';
 
 const ID_LI = idNumber('43010420190612002');
@@ -118,8 +118,8 @@ async function rulesPage(server, mobile, activate) {
 		await page.click('#ki-confirm-yes');
 		await page.waitForFunction((v) => document.getElementById('ki-rules-message')
 			.textContent.includes(`已恢复为第 ${v} 版`), older);
-		await page.waitForFunction((v) => document.querySelector('#ki-history-body tr:nth-child(2)')
-			?.textContent.includes('正在使用'), older);
+		await page.waitForFunction(() => document.querySelector('#ki-history-body tr:nth-child(2)')
+			?.textContent.includes('正在使用'));
 		assert.match(await page.inputValue('#ki-source'), /city_no_form/, 'the editor holds the restored chunk');
 		await checkPage(page, mobile, 'keyinfo-rules-rollback');
 	}

@@ -10,10 +10,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from '../system/harness.mjs';
 import {
-	withBrowser, newPage, checkA11y, screenshot, checkPage, visit, loginPage,
+	withBrowser, checkPage, visit, loginPage,
 } from './harness.mjs';
 
-const PW = 'Demo2026';
 const ADMIN = '13800000002';
 const WANG = '13800000003'; // teaches 一年级1班 and 一年级2班
 const ZHANG = '13900000001'; // parent of 张一鸣 (一年级1班)

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from '../system/harness.mjs';
 import {
-	withBrowser, newPage, checkA11y, screenshot, checkPage, visit,
+	withBrowser, newPage, checkPage, visit,
 } from './harness.mjs';
 
 const ADMIN = '13800000002';

@@ -260,7 +260,7 @@ test('the incomplete students of a class: its head teacher and the school, no on
 	r = await clients[CHEN].get(`/keyinfo/classes/${c31}/incomplete`);
 	assert.equal(r.status, 200);
 	assert.match(r.text, /三年级1班 · 学籍信息未完善的学生/);
-	assert.match(r.text, /<li class="jx-cell"><a class="jx-cell__link" href="\/students\/\d+\/keyinfo">/);
+	assert.match(r.text, /<li class="jx-cell"><a class="jx-cell-link" href="\/students\/\d+\/keyinfo">/);
 	assert.match(r.text, /身份证号：未填写/);
 	// the school admin too; another class's teacher, a parent, another school: no
 	assert.equal((await clients[ADMIN1].get(`/api/v1/keyinfo/classes/${c31}/incomplete`)).status, 200);

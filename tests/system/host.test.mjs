@@ -178,7 +178,6 @@ test('pages, errors, static files and logs', async (t) => {
 			'/../config/jiaxiao.lua',
 			'/config/jiaxiao.lua',
 		];
-		const css = fs.readFileSync(path.join(SOURCE_DIR, 'templates/static/app.css'), 'utf8');
 		for (const p of paths) {
 			const r = await server.raw('GET', p);
 			// A %00 used to end the path early ("app.css%00.txt" served

@@ -391,7 +391,7 @@ test('a deadline chases the unread: WeChat, then SMS, then the head teacher\'s c
 
 	// 23 h before the deadline: the WeChat step has run (inapp again).
 	await shiftClock(7 * HOUR + 60);
-	n = await until(async () => {
+	await until(async () => {
 		const x = await notice(ADMIN1, id);
 		return x.deliveries.inapp.sent === sent.inapp.sent + 2 && x;
 	}, 'the WeChat reminder');
@@ -482,7 +482,7 @@ test('pages: sent list, compose, receipts, notice (marks read) and inbox', async
 	const admin = clients[ADMIN1];
 	let r = await admin.get('/notices');
 	assert.equal(r.status, 200);
-	assert.match(r.text, /<progress class="notices-bar"/);
+	assert.match(r.text, /<progress class="jx-progress" max="\d+" value="\d+" aria-label="[^"]+">/);
 	r = await admin.get('/notices/new');
 	assert.equal(r.status, 200);
 	assert.match(r.text, /name="class_\d+"/);

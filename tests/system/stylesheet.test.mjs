@@ -34,3 +34,33 @@ test('every shipped stylesheet has balanced braces', () => {
 		assert.deepEqual(unbalanced(fs.readFileSync(path.join(dir, f), 'utf8')), [],
 			`${f}: unclosed or stray braces`);
 });
+
+// The linter of `make test` (ctest lint_css, stylelint with the repo's
+// config) refuses a stylesheet that does not parse: app.css with the
+// closing brace of `.ki-rows {` removed, as a merge once left it, fails;
+// the shipped one passes.
+test('stylelint refuses app.css with an unclosed brace', async () => {
+	const { default: stylelint } = await import('stylelint');
+	const configFile = path.join(SOURCE_DIR, 'stylelint.config.mjs');
+	const css = fs.readFileSync(path.join(dir, 'app.css'), 'utf8');
+	const lint = (code) => stylelint.lint({
+		code,
+		codeFilename: path.join(dir, 'app.css'),
+		configFile,
+		configBasedir: SOURCE_DIR,
+	});
+
+	let result = await lint(css);
+	assert.equal(result.errored, false,
+		JSON.stringify(result.results[0].warnings.slice(0, 5)));
+
+	const start = css.indexOf('.ki-rows {');
+	assert.ok(start > 0, 'app.css has the .ki-rows block');
+	const close = css.indexOf('}', start);
+	const broken = css.slice(0, close) + css.slice(close + 1);
+	assert.deepEqual(unbalanced(broken).length, 1, 'the copy has one unclosed brace');
+	result = await lint(broken);
+	assert.equal(result.errored, true, 'the broken copy fails the lint');
+	const texts = result.results[0].warnings.map((w) => `${w.rule}: ${w.text}`);
+	assert.ok(texts.some((t) => /CssSyntaxError|Unclosed block/i.test(t)), texts.join('\n'));
+});

@@ -435,7 +435,7 @@ test_page(struct luaenv *env)
 	    "\"user\":{\"name\":\"张老师\"},"
 	    "\"identities\":[{\"id\":1,\"label\":\"教师 · 一中\"},"
 	    "{\"id\":2,\"label\":\"家长 · 小明\"}],"
-	    "\"acting_identity_id\":2,"
+	    "\"acting_identity_id\":2,\"path\":\"/x\",\"here\":\"/x?y=1&z\","
 	    "\"menu\":[{\"label\":\"通知\",\"href\":\"/notices\","
 	    "\"active\":true},{\"label_key\":\"nav.home\",\"href\":\"/\"}]}";
 	char *html;
@@ -451,35 +451,51 @@ test_page(struct luaenv *env)
 	HAS(html, "<html lang=\"zh-CN\">");
 	HAS(html, "<meta charset=\"utf-8\">");
 	HAS(html, "<meta name=\"viewport\" content=\"width=device-width, "
-	          "initial-scale=1\">");
+	          "initial-scale=1, viewport-fit=cover\">");
 	HAS(html, "<meta name=\"csrf-token\" content=\"tok&lt;&amp;&gt;\">");
 	HAS(html, "<title>测试 · 家校</title>");
 	HAS(html, "<link rel=\"stylesheet\" href=\"/static/app.css\">");
 	HAS(html, "href=\"#main\"");
 	HAS(html, "<main id=\"main\"");
 	HAS(html, "张老师");
+	/* The identity sheet: the acting identity in the bar and marked
+	 * 当前; the other one a form that comes back to this page. */
+	HAS(html, "<details class=\"jx-sheet user-menu\">");
+	HAS(html, "<span class=\"identity-current\">家长 · 小明</span>");
+	HAS(html, "aria-current=\"true\"><span class=\"jx-cell-main\"><span "
+	          "class=\"jx-cell-title\">家长 · 小明</span></span><span "
+	          "class=\"jx-tag\">当前</span>");
 	HAS(html, "<form class=\"identity-switch\" method=\"post\" "
-	          "action=\"/me/identity\">");
-	HAS(html, "<label for=\"identity-select\">当前身份</label>");
-	HAS(html, "<select id=\"identity-select\" name=\"identity_id\">");
-	HAS(html, "<option value=\"2\" selected>家长 · 小明</option>");
-	HAS(html, "<option value=\"1\">教师 · 一中</option>");
-	HAS(html, "name=\"csrf_token\" value=\"tok&lt;&amp;&gt;\"");
+	          "action=\"/me/identity\"><input type=\"hidden\" "
+	          "name=\"csrf_token\" value=\"tok&lt;&amp;&gt;\"><input "
+	          "type=\"hidden\" name=\"next\" value=\"/x?y=1&amp;z\">");
+	HAS(html, "<button type=\"submit\" name=\"identity_id\" value=\"1\" "
+	          "class=\"jx-cell-link\">");
+	LACKS(html, "name=\"identity_id\" value=\"2\"");
+	/* The title bar: back to home (no page.back), the title. */
+	HAS(html, "<a class=\"jx-back\" href=\"/\" data-jx-back>");
+	HAS(html, "<span class=\"jx-title\" aria-hidden=\"true\">测试</span>");
+	HAS(html, "<div class=\"jx-toast\" id=\"jx-toast\" role=\"status\" "
+	          "aria-live=\"polite\"></div>");
+	HAS(html, "<dialog class=\"jx-confirm\"");
+	LACKS(html, "jx-tabbar");
+	LACKS(html, "has-tabs");
 	HAS(html, "<nav class=\"site-nav\" aria-label=\"主菜单\">");
 	HAS(html, "<a href=\"/notices\" aria-current=\"page\">通知</a>");
 	HAS(html, "<a href=\"/\">首页</a>");
 	/* the home page's to-dos: cells, a badge above 0, a switch to
 	 * another identity as a form, text escaped */
 	HAS(html, "待办事项");
-	HAS(html, "<li class=\"jx-cell\"><a class=\"jx-cell__link\" "
-	          "href=\"/inbox\"><span class=\"jx-cell__body\"><span "
-	          "class=\"jx-cell__title\">未读通知</span></span><span "
+	HAS(html, "<li class=\"jx-cell\"><a class=\"jx-cell-link\" "
+	          "href=\"/inbox\"><span class=\"jx-cell-main\"><span "
+	          "class=\"jx-cell-title\">未读通知</span></span><span "
 	          "class=\"jx-badge\">2</span></a></li>");
 	HAS(html, "<input type=\"hidden\" name=\"identity_id\" value=\"3\">");
-	HAS(html, "<span class=\"jx-cell__detail\">&lt;b&gt;</span>");
+	HAS(html, "<span class=\"jx-cell-detail\">&lt;b&gt;</span>");
 	LACKS(html, "欢迎使用家校");
 	HAS(html, "lang=\"en\"");
-	LACKS(html, "<script");
+	HAS(html, "<script src=\"/static/jx.js\" defer></script>");
+	LACKS(html, "<script>");
 	LACKS(html, "href=\"/login\"");
 	LACKS(html, "http://");
 	LACKS(html, "https://");
@@ -514,6 +530,38 @@ test_page(struct luaenv *env)
 	HAS(html, "家长 · 小红");
 	HAS(html, "action=\"/logout\"");
 	LACKS(html, "<select");
+	LACKS(html, "identity-switch");
+	free(html);
+
+	/* The tab bar from page.tabs; the menu moves into the sheet; a
+	 * flash shows as the toast; page.back leads the back link. */
+	html =
+	    page(env, "home", NULL,
+	         "{\"user\":{\"name\":\"李家长\"},\"path\":\"/inbox\","
+	         "\"back\":\"/children\",\"flash\":\"已切换身份\","
+	         "\"identities\":[{\"id\":5,\"label\":\"家长 · 小红\"}],"
+	         "\"acting_identity_id\":5,\"menu\":[{\"label\":\"我的通知\","
+	         "\"href\":\"/inbox\",\"active\":true}],\"tabs\":["
+	         "{\"href\":\"/\",\"label_key\":\"nav.home\",\"icon\":"
+	         "\"home\"},{\"href\":\"/inbox\",\"label\":\"消息\","
+	         "\"icon\":\"inbox\",\"badge\":120,\"active\":true},"
+	         "{\"href\":\"/me\",\"label\":\"我的\",\"icon\":\"me\","
+	         "\"badge\":0}]}",
+	         "zh-CN");
+	HAS(html, "<body class=\"signed-in has-tabs\">");
+	HAS(html, "<nav class=\"jx-tabbar\" aria-label=\"底部导航\">");
+	HAS(html,
+	    "<li><a href=\"/\"><svg class=\"jx-icon\" aria-hidden=\"true\" "
+	    "focusable=\"false\"><use href=\"/static/icons.svg#home\">"
+	    "</use></svg><span class=\"jx-tab-label\">首页</span></a></li>");
+	HAS(html, "<a href=\"/inbox\" aria-current=\"page\"><svg");
+	HAS(html, "消息</span><span class=\"jx-badge\">99+</span></a>");
+	HAS(html, "我的</span></a>");
+	HAS(html, "<nav class=\"site-nav beside-tabs\"");
+	HAS(html, "<ul class=\"jx-cells sheet-menu\"");
+	HAS(html, "<a class=\"jx-back\" href=\"/children\" data-jx-back>");
+	HAS(html, "<div class=\"jx-toast is-shown\" id=\"jx-toast\" "
+	          "role=\"status\" aria-live=\"polite\">已切换身份</div>");
 	free(html);
 
 	html = page(env, "error", "{\"status\":404,\"detail\":\"没有 <x>\"}",
@@ -529,6 +577,64 @@ test_page(struct luaenv *env)
 	HAS(html, "坏了");
 	HAS(html, "Error code 500");
 	free(html);
+}
+
+/* The components' partials (templates/README.md, "Components"). */
+static void
+test_components(struct luaenv *env)
+{
+	const char *html;
+
+	html = render(env, "partials/cell",
+	              "{\"cell\":{\"href\":\"/inbox\",\"title\":\"未读<通知>\","
+	              "\"detail\":\"3 条\",\"badge\":7,\"icon\":\"inbox\"}}");
+	HAS(html, "<li class=\"jx-cell\"><a class=\"jx-cell-link\" "
+	          "href=\"/inbox\"><svg class=\"jx-icon jx-cell-icon\" "
+	          "aria-hidden=\"true\" focusable=\"false\"><use "
+	          "href=\"/static/icons.svg#inbox\"></use></svg><span "
+	          "class=\"jx-cell-main\"><span class=\"jx-cell-title\">"
+	          "未读&lt;通知&gt;</span><span class=\"jx-cell-detail\">3 条"
+	          "</span></span><span class=\"jx-badge\">7</span></a></li>");
+	html = render(env, "partials/cell", "{\"cell\":{\"title\":\"x\"}}");
+	HAS(html, "<li class=\"jx-cell\"><span class=\"jx-cell-body\"><span "
+	          "class=\"jx-cell-main\"><span class=\"jx-cell-title\">x"
+	          "</span></span></span></li>");
+	LACKS(html, "jx-badge");
+	html = render(env, "partials/badge", "{\"badge\":100}");
+	CHECK_STR(html, "<span class=\"jx-badge\">99+</span>\n");
+	html = render(env, "partials/badge", "{\"badge\":99}");
+	CHECK_STR(html, "<span class=\"jx-badge\">99</span>\n");
+	html = render(env, "partials/badge", "{\"badge\":0}");
+	CHECK_STR(html, "");
+	html = render(env, "partials/badge", "{}");
+	CHECK_STR(html, "");
+	html = render(env, "partials/empty", "{}");
+	HAS(html, "<div class=\"jx-empty\">");
+	HAS(html, "<p>暂无内容</p>");
+	LACKS(html, "<a");
+	html = render(env, "partials/empty",
+	              "{\"empty\":{\"text\":\"没有通知\",\"href\":\"/n\","
+	              "\"action\":\"写通知\"}}");
+	HAS(html, "<p>没有通知</p>");
+	HAS(html, "<a class=\"button\" href=\"/n\">写通知</a>");
+	html = render(env, "partials/form_row",
+	              "{\"row\":{\"id\":\"phone\",\"label\":\"手机号\","
+	              "\"type\":\"tel\",\"inputmode\":\"numeric\","
+	              "\"value\":\"1\\\"3\",\"hint\":\"11 位\","
+	              "\"error\":\"手机号不对\"}}");
+	HAS(html, "<div class=\"jx-form-row has-error\">");
+	HAS(html, "<label for=\"phone\">手机号</label>");
+	HAS(html, "<input id=\"phone\" name=\"phone\" type=\"tel\" "
+	          "value=\"1&quot;3\" inputmode=\"numeric\" "
+	          "aria-describedby=\"phone-hint phone-error\" "
+	          "aria-invalid=\"true\">");
+	HAS(html, "<p class=\"jx-hint\" id=\"phone-hint\">11 位</p>");
+	HAS(html, "<p class=\"jx-error\" id=\"phone-error\">手机号不对</p>");
+	html = render(env, "partials/form_row",
+	              "{\"row\":{\"id\":\"n\",\"label\":\"姓名\"}}");
+	HAS(html, "<div class=\"jx-form-row\">");
+	HAS(html, "<input id=\"n\" name=\"n\" type=\"text\">");
+	LACKS(html, "aria-");
 }
 
 static void
@@ -631,6 +737,7 @@ main(void)
 	test_reload(tmp);
 	test_plugin_templates();
 	test_page(repo);
+	test_components(repo);
 	test_i18n(repo);
 	luaenv_free(tmp);
 	luaenv_free(repo);
