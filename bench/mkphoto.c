@@ -9,11 +9,15 @@
  * 6 (90 degrees clockwise) the red band is at the top. No metadata is
  * written: exiftool adds the camera's tags.
  *
+ * OUT ending in .heic is written as HEIC (an iPhone's format), any other
+ * as JPEG.
+ *
  * usage: mkphoto OUT.jpg WIDTH HEIGHT [QUALITY [NOISE]]
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <vips/vips.h>
 
@@ -26,7 +30,8 @@ clamp(int v)
 int
 main(int argc, char **argv)
 {
-	int w, h, q, noise, x, y;
+	int w, h, q, noise, x, y, jpeg;
+	size_t len;
 	unsigned char *px;
 	uint32_t seed = 12345;
 	VipsImage *img;
@@ -44,6 +49,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "mkphoto: bad size or noise\n");
 		return 2;
 	}
+	len = strlen(argv[1]);
+	jpeg = len < 5 || strcmp(argv[1] + len - 5, ".heic") != 0;
 	if (VIPS_INIT(argv[0]) != 0)
 		return 1;
 	px = malloc((size_t)w * h * 3);
@@ -76,7 +83,9 @@ main(int argc, char **argv)
 	img = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3,
 	                                 VIPS_FORMAT_UCHAR);
 	if (img == NULL ||
-	    vips_jpegsave(img, argv[1], "Q", q, "strip", TRUE, NULL) != 0) {
+	    (jpeg ? vips_jpegsave(img, argv[1], "Q", q, "strip", TRUE, NULL)
+	          : vips_heifsave(img, argv[1], "Q", q, "strip", TRUE, NULL)) !=
+	        0) {
 		fprintf(stderr, "mkphoto: %s", vips_error_buffer());
 		return 1;
 	}

@@ -2,7 +2,8 @@
  * test_image.c — the file service's pictures (image.c): a phone photo
  * taken sideways with GPS comes back upright with no metadata in any
  * output; the longest side limits and no enlarging; transparency kept
- * as PNG and an opaque alpha band dropped for JPEG; GIF and WebP read;
+ * as PNG and an opaque alpha band dropped for JPEG; GIF, WebP and HEIC
+ * read (HEIC and WebP written as JPEG);
  * a non-picture, an SVG, a truncated JPEG and a picture declaring
  * billions of pixels refused quickly with nothing left behind; and all
  * of it from a thread with a civetweb worker's 100 KiB stack, several
@@ -273,7 +274,7 @@ make_picture(const char *p, int w, int h, int bands, int transparent)
 static void
 test_sizes_and_formats(void)
 {
-	char err[256];
+	char src[512], err[256];
 	int w = 0, h = 0;
 
 	/* A big landscape photo: 1600 and 320 on the long side. */
@@ -322,6 +323,18 @@ test_sizes_and_formats(void)
 	                     path("clean"), err, sizeof(err)) == 0);
 	CHECK(dims(path("thumb"), &w, &h) == 0 && w == 320 && h == 240);
 	CHECK(is_jpeg(path("clean")));
+	check_clean(path("clean"), __LINE__);
+	remove_outputs();
+
+	/* HEIC (an iPhone's photos; tests/fixtures/photo.heic, 400 x 300):
+	 * JPEG out, which browsers show. */
+	snprintf(src, sizeof(src), "%s/tests/fixtures/photo.heic",
+	         getenv("JX_SOURCE_DIR") ? getenv("JX_SOURCE_DIR") : ".");
+	CHECK(image_variants(src, path("display"), path("thumb"), path("clean"),
+	                     err, sizeof(err)) == 0);
+	CHECK(is_jpeg(path("display")) && is_jpeg(path("thumb")) &&
+	      is_jpeg(path("clean")));
+	CHECK(dims(path("clean"), &w, &h) == 0 && w == 400 && h == 300);
 	check_clean(path("clean"), __LINE__);
 	remove_outputs();
 }
