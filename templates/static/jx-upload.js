@@ -36,9 +36,9 @@
 
 	const TEXTS = {
 		"upload.progress": "{name} 上传进度",
-		"upload.waiting": "{name}：等待上传",
-		"upload.sending": "{name}：正在上传",
-		"upload.done": "{name}：已上传",
+		"upload.waiting": "等待上传",
+		"upload.sending": "正在上传…",
+		"upload.done": "已上传",
 		"upload.remove": "移除",
 		"upload.remove_named": "移除 {name}",
 		"upload.413": "{name} 太大，超过了允许上传的大小。",
@@ -234,7 +234,7 @@
 		function add(file) {
 			const name = file.name || "file";
 			const item = { file, name, li: el("li", "jx-upload-item") };
-			const label = el("span", "jx-upload-name", name);
+			const text = el("div", "jx-upload-text");
 			const button = el("button", "jx-upload-remove", t("upload.remove"));
 
 			item.bar = el("progress", "jx-progress");
@@ -245,7 +245,8 @@
 			button.type = "button";
 			button.setAttribute("aria-label", t("upload.remove_named", { name }));
 			button.addEventListener("click", () => remove(item));
-			item.li.append(label, item.bar, item.status, button);
+			text.append(el("span", "jx-upload-name", name), item.status);
+			item.li.append(text, button, item.bar);
 			list.appendChild(item.li);
 			if (maxBytes > 0 && file.size > maxBytes)
 				fail(item, t("upload.413", { name }));
