@@ -125,7 +125,9 @@ session=$(awk '$6 == "jx_session" { print $7 }' "$WORK/jar")
 
 # upload LABEL FILE TYPE QUERY: BENCH_UPLOADS uploads, one at a time;
 # appends "label median min max cpu_ms" to $WORK/uploads and leaves the
-# last reply in $WORK/up-LABEL.json.
+# last reply in $WORK/up-LABEL.json. Without "Expect: 100-continue",
+# which curl sends for a large body and browsers do not: civetweb does
+# not answer it, and curl would wait a second before sending.
 upload() {
 	local label=$1 file=$2 type=$3 query=$4 before after i out code secs
 	: >"$WORK/times-$label"
@@ -133,7 +135,7 @@ upload() {
 	for i in $(seq "$UPLOADS"); do
 		out=$(curl -s -o "$WORK/up-$label.json" \
 			-w '%{http_code} %{time_total}' --max-time 120 \
-			-b "$WORK/jar" -H "X-CSRF-Token: $CSRF" \
+			-b "$WORK/jar" -H "X-CSRF-Token: $CSRF" -H 'Expect:' \
 			-F "file=@$file;type=$type" "$URL/api/v1/files$query")
 		code=${out%% *}
 		secs=${out#* }
@@ -229,7 +231,9 @@ wrk_run jiaxiao "$URL$DISPLAY_PATH" "Cookie: jx_session=$session"
 	{
 		name = $1 == "bare" ? "civetweb alone, static file" : \
 			"jiaxiao `GET /api/v1/files/{id}?variant=display`"
+		r = "-"
+		if (b > 0) r = sprintf("%.2f", $2 / b)
 		printf "| %s | %.0f | %s | %.1f | %.3f | %.3f | %d |\n", name, $2, \
-			b > 0 ? sprintf("%.2f", $2 / b) : "-", $3, $4, $5, $6
+			r, $3, $4, $5, $6
 	}' "$WORK/downloads"
 }
