@@ -1,11 +1,13 @@
 /*
  * test_image.c — the file service's pictures (image.c): a phone photo
  * taken sideways with GPS comes back upright with no metadata in any
- * output; the longest side limits and no enlarging; transparency kept
+ * output, and so does each of the eight EXIF orientations; the longest
+ * side limits and no enlarging; transparency kept
  * as PNG and an opaque alpha band dropped for JPEG; GIF, WebP and HEIC
  * read (HEIC and WebP written as JPEG);
  * a non-picture, an SVG, a truncated JPEG and a picture declaring
- * billions of pixels refused quickly with nothing left behind; and all
+ * billions of pixels refused quickly with nothing left behind; forty
+ * damaged copies of the photo read or refused, never a crash; and all
  * of it from a thread with a civetweb worker's 100 KiB stack, several
  * at once.
  */
@@ -339,6 +341,162 @@ test_sizes_and_formats(void)
 	remove_outputs();
 }
 
+/* A 600 x 400 JPEG whose left quarter is red, tagged with EXIF
+ * orientation o. */
+static int
+make_oriented(const char *p, int o)
+{
+	VipsImage *img;
+	unsigned char *px = malloc(600 * 400 * 3);
+	int x, y, rc;
+
+	for (y = 0; y < 400; y++)
+		for (x = 0; x < 600; x++) {
+			unsigned char *q = px + ((size_t)y * 600 + x) * 3;
+
+			q[0] = x < 150 ? 220 : 40;
+			q[1] = x < 150 ? 40 : 120;
+			q[2] = x < 150 ? 40 : 200;
+		}
+	img = vips_image_new_from_memory(px, 600 * 400 * 3, 600, 400, 3,
+	                                 VIPS_FORMAT_UCHAR);
+	if (img == NULL) {
+		free(px);
+		return -1;
+	}
+	vips_image_set_int(img, VIPS_META_ORIENTATION, o);
+	rc = vips_jpegsave(img, p, "Q", 90, NULL);
+	g_object_unref(img);
+	free(px);
+	return rc;
+}
+
+/* Red minus green over a strip along one edge ('t', 'b', 'l', 'r') of
+ * the picture at p, a tenth of its size deep. */
+static double
+edge_red(const char *p, char edge)
+{
+	VipsImage *img = vips_image_new_from_file(p, NULL), *cut = NULL,
+	          *r = NULL, *g = NULL;
+	double mr = 0, mg = 0;
+	int w, h, l, t, cw, ch;
+
+	if (img == NULL)
+		return -999;
+	w = vips_image_get_width(img);
+	h = vips_image_get_height(img);
+	l = edge == 'r' ? w - w / 10 : 0;
+	t = edge == 'b' ? h - h / 10 : 0;
+	cw = edge == 'l' || edge == 'r' ? w / 10 : w;
+	ch = edge == 't' || edge == 'b' ? h / 10 : h;
+	if (vips_crop(img, &cut, l, t, cw, ch, NULL) != 0 ||
+	    vips_extract_band(cut, &r, 0, NULL) != 0 ||
+	    vips_extract_band(cut, &g, 1, NULL) != 0 ||
+	    vips_avg(r, &mr, NULL) != 0 || vips_avg(g, &mg, NULL) != 0)
+		mr = mg = -999;
+	if (g != NULL)
+		g_object_unref(g);
+	if (r != NULL)
+		g_object_unref(r);
+	if (cut != NULL)
+		g_object_unref(cut);
+	g_object_unref(img);
+	return mr - mg;
+}
+
+/* Every EXIF orientation, turns and mirrors: the stored left quarter
+ * ends on the edge the tag says, in the variants and the original. */
+static void
+test_orientations(void)
+{
+	static const struct {
+		int o, w, h;
+		char red, not_red;
+	} cases[] = {
+	    {1, 600, 400, 'l', 'r'}, {2, 600, 400, 'r', 'l'},
+	    {3, 600, 400, 'r', 'l'}, {4, 600, 400, 'l', 'r'},
+	    {5, 400, 600, 't', 'b'}, {6, 400, 600, 't', 'b'},
+	    {7, 400, 600, 'b', 't'}, {8, 400, 600, 'b', 't'},
+	};
+	const char *outs[] = {"display", "clean"};
+	char err[256];
+	size_t i, k;
+	int w, h;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(make_oriented(path("turned.jpg"), cases[i].o) == 0);
+		CHECK(image_variants(path("turned.jpg"), path("display"),
+		                     path("thumb"), path("clean"), err,
+		                     sizeof(err)) == 0);
+		for (k = 0; k < 2; k++) {
+			const char *p = path(outs[k]);
+
+			if (dims(p, &w, &h) != 0 || w != cases[i].w ||
+			    h != cases[i].h ||
+			    edge_red(p, cases[i].red) < 100 ||
+			    edge_red(p, cases[i].not_red) > 0) {
+				fprintf(stderr,
+				        "orientation %d: %s is %dx%d, red "
+				        "%c %.0f, %c %.0f\n",
+				        cases[i].o, outs[k], w, h, cases[i].red,
+				        edge_red(p, cases[i].red),
+				        cases[i].not_red,
+				        edge_red(p, cases[i].not_red));
+				CHECK(0);
+			}
+			check_clean(p, __LINE__);
+		}
+		remove_outputs();
+	}
+}
+
+/* Damaged copies of the phone photo (bytes changed, cut short): each
+ * is refused or read, never a crash, and a refusal leaves nothing. */
+static void
+test_damaged(void)
+{
+	char src[512], err[256];
+	size_t len = 0, i;
+	uint32_t seed = 2026;
+	char *photo;
+
+	snprintf(src, sizeof(src), "%s/tests/fixtures/sideways-gps.jpg",
+	         getenv("JX_SOURCE_DIR") ? getenv("JX_SOURCE_DIR") : ".");
+	photo = read_file(src, &len);
+	CHECK(photo != NULL && len > 1000);
+	if (photo == NULL)
+		return;
+	for (i = 0; i < 40; i++) {
+		char *copy = malloc(len);
+		size_t n = len, k;
+		int rc;
+
+		memcpy(copy, photo, len);
+		for (k = 0; k < 1 + i % 8; k++) {
+			seed = seed * 1664525u + 1013904223u;
+			/* The headers (EXIF, tables, frame) get most hits. */
+			copy[(seed >> 8) % (i % 2 ? len : 2048)] ^=
+			    (char)(seed >> 24 | 1);
+		}
+		if (i % 5 == 4)
+			n = (seed >> 4) % len;
+		CHECK(write_file(path("damaged.jpg"), copy, n) == 0);
+		rc = image_variants(path("damaged.jpg"), path("display"),
+		                    path("thumb"), path("clean"), err,
+		                    sizeof(err));
+		CHECK(rc == 0 || rc == -1);
+		if (rc == 0)
+			CHECK(exists(path("display")) &&
+			      exists(path("thumb")) && exists(path("clean")));
+		else
+			CHECK(!exists(path("display")) &&
+			      !exists(path("thumb")) && !exists(path("clean")));
+		remove_outputs();
+		free(copy);
+	}
+	free(photo);
+}
+
 static uint32_t
 crc32_of(const unsigned char *p, size_t n)
 {
@@ -512,7 +670,9 @@ main(void)
 	CHECK(image_init() == 0);
 	test_sideways_phone_photo();
 	test_sizes_and_formats();
+	test_orientations();
 	test_refused();
+	test_damaged();
 	test_worker_threads();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
