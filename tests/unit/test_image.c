@@ -2,14 +2,13 @@
  * test_image.c — the file service's pictures (image.c): a phone photo
  * taken sideways with GPS comes back upright with no metadata in any
  * output, and so does each of the eight EXIF orientations; the longest
- * side limits and no enlarging; transparency kept
- * as PNG and an opaque alpha band dropped for JPEG; GIF, WebP and HEIC
- * read (HEIC and WebP written as JPEG);
- * a non-picture, an SVG, a truncated JPEG and a picture declaring
- * billions of pixels refused quickly with nothing left behind; forty
- * damaged copies of the photo read or refused, never a crash; and all
- * of it from a thread with a civetweb worker's 100 KiB stack, several
- * at once.
+ * side limits and no enlarging; Display P3 and CMYK made plain sRGB;
+ * transparency kept as PNG and an opaque alpha band dropped for JPEG;
+ * GIF, WebP and HEIC read (HEIC and WebP written as JPEG); a
+ * non-picture, an SVG, a truncated JPEG and a picture declaring billions
+ * of pixels refused quickly with nothing left behind; forty damaged
+ * copies of the photo read or refused, never a crash; and all of it from
+ * a thread with a civetweb worker's 100 KiB stack, several at once.
  */
 #include "check.h"
 #include "host.h"
@@ -339,6 +338,74 @@ test_sizes_and_formats(void)
 	CHECK(dims(path("clean"), &w, &h) == 0 && w == 400 && h == 300);
 	check_clean(path("clean"), __LINE__);
 	remove_outputs();
+}
+
+/* Bands of the picture at p, or -1. */
+static int
+bands(const char *p)
+{
+	VipsImage *img = vips_image_new_from_file(p, NULL);
+	int n;
+
+	if (img == NULL)
+		return -1;
+	n = img->Bands;
+	g_object_unref(img);
+	return n;
+}
+
+/* A grey picture converted to profile ("p3": an iPhone's Display P3,
+ * "cmyk": a printer's), the profile embedded, saved as JPEG. */
+static int
+make_profiled(const char *p, const char *profile)
+{
+	VipsImage *black = NULL, *grey = NULL, *out = NULL;
+	int rc = -1;
+
+	if (vips_black(&black, 300, 200, "bands", 3, NULL) == 0 &&
+	    vips_linear1(black, &grey, 1, 120, "uchar", TRUE, NULL) == 0 &&
+	    vips_icc_transform(grey, &out, profile, "input_profile", "srgb",
+	                       NULL) == 0)
+		rc = vips_jpegsave(out, p, NULL);
+	if (out != NULL)
+		g_object_unref(out);
+	if (grey != NULL)
+		g_object_unref(grey);
+	if (black != NULL)
+		g_object_unref(black);
+	return rc;
+}
+
+/* Colour profiles: Display P3 and CMYK come out as plain sRGB (three
+ * bands, no ICC block), grey still grey. */
+static void
+test_profiles(void)
+{
+	static const char *const profiles[] = {"p3", "cmyk"};
+	const char *outs[] = {"display", "thumb", "clean"};
+	char err[256];
+	size_t i, k;
+
+	for (i = 0; i < 2; i++) {
+		CHECK(make_profiled(path("profiled.jpg"), profiles[i]) == 0);
+		CHECK(image_variants(path("profiled.jpg"), path("display"),
+		                     path("thumb"), path("clean"), err,
+		                     sizeof(err)) == 0);
+		for (k = 0; k < 3; k++) {
+			double r = rows_mean(path(outs[k]), 0, 0, 10),
+			       b = rows_mean(path(outs[k]), 2, 0, 10);
+
+			CHECK(bands(path(outs[k])) == 3);
+			if (r < 100 || r > 140 || b < 100 || b > 140) {
+				fprintf(stderr,
+				        "%s %s: grey 120 became %.0f/%.0f\n",
+				        profiles[i], outs[k], r, b);
+				CHECK(0);
+			}
+			check_clean(path(outs[k]), __LINE__);
+		}
+		remove_outputs();
+	}
 }
 
 /* A 600 x 400 JPEG whose left quarter is red, tagged with EXIF
@@ -671,6 +738,7 @@ main(void)
 	test_sideways_phone_photo();
 	test_sizes_and_formats();
 	test_orientations();
+	test_profiles();
 	test_refused();
 	test_damaged();
 	test_worker_threads();
