@@ -60,9 +60,10 @@ static sem_t image_slots; /* one job per processor at once */
 static void
 image_log(const char *domain, GLogLevelFlags level, const char *msg, void *data)
 {
+	/* Warnings are about the upload (a damaged JPEG), not the server. */
 	jx_log((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
 	           ? JX_LOG_ERROR
-	           : JX_LOG_WARN,
+	           : JX_LOG_INFO,
 	       "image", "%s: %s", domain != NULL ? domain : "vips", msg);
 }
 
@@ -296,6 +297,9 @@ image_check(struct image_job *job, enum image_kind *kind, int *icc, int *alpha,
 		return -1;
 	}
 	px = (int64_t)vips_image_get_width(hdr) * vips_image_get_height(hdr);
+	/* An animation's original keeps every frame: all of them count. */
+	if (*kind == IMAGE_GIF && job->clean != NULL && px > 0)
+		px *= vips_image_get_n_pages(hdr);
 	*icc = vips_image_get_typeof(hdr, VIPS_META_ICC_NAME) != 0;
 	*alpha = vips_image_hasalpha(hdr);
 	*rotate = vips_image_get_orientation(hdr) > 1;
@@ -366,8 +370,9 @@ image_make_clean(struct image_job *job, enum image_kind kind, int icc,
 	int rc = -1, saved;
 
 	if (kind == IMAGE_GIF)
-		img = vips_image_new_from_file(job->src, "n", -1, "fail_on",
-		                               VIPS_FAIL_ON_ERROR, NULL);
+		img = vips_image_new_from_file(
+		    job->src, "n", -1, "access", VIPS_ACCESS_SEQUENTIAL,
+		    "fail_on", VIPS_FAIL_ON_ERROR, NULL);
 	else if (rotate)
 		img = vips_image_new_from_file(job->src, "fail_on",
 		                               VIPS_FAIL_ON_ERROR, NULL);

@@ -22,7 +22,8 @@
  * What is read. Only JPEG, PNG, GIF (first frame), WebP and HEIC/AVIF,
  * whatever else libvips could read (no PDF, SVG or ImageMagick loaders:
  * libvips' untrusted loaders are blocked), and at most IMAGE_MAX_PIXELS
- * pixels by the header, checked before any pixel is decoded, so that a
+ * pixels by the header (an animated GIF's frames all count when its
+ * original is kept), checked before any pixel is decoded, so that a
  * small file declaring a huge picture (a decompression bomb) fails
  * quickly. A file libvips finds damaged fails as well.
  *

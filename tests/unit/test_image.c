@@ -272,6 +272,39 @@ make_picture(const char *p, int w, int h, int bands, int transparent)
 	return rc;
 }
 
+/* An animated GIF of n frames of 200 x 100. */
+static int
+make_animation(const char *p, int n)
+{
+	VipsImage *frame = NULL, *strip = NULL;
+	int rc = -1;
+
+	if (vips_black(&frame, 200, 100 * n, "bands", 3, NULL) != 0)
+		return -1;
+	if (vips_linear1(frame, &strip, 1, 90, "uchar", TRUE, NULL) == 0) {
+		vips_image_set_int(strip, VIPS_META_PAGE_HEIGHT, 100);
+		rc = vips_gifsave(strip, p, NULL);
+	}
+	if (strip != NULL)
+		g_object_unref(strip);
+	g_object_unref(frame);
+	return rc;
+}
+
+/* Frames in the picture at p, or -1. */
+static int
+pages(const char *p)
+{
+	VipsImage *img = vips_image_new_from_file(p, NULL);
+	int n;
+
+	if (img == NULL)
+		return -1;
+	n = vips_image_get_n_pages(img);
+	g_object_unref(img);
+	return n;
+}
+
 static void
 test_sizes_and_formats(void)
 {
@@ -318,6 +351,15 @@ test_sizes_and_formats(void)
 	                     path("clean"), err, sizeof(err)) == 0);
 	CHECK(dims(path("display"), &w, &h) == 0 && w == 400 && h == 300);
 	check_clean(path("clean"), __LINE__);
+	remove_outputs();
+
+	/* An animated GIF: the variants show the first frame, the original
+	 * keeps all three. */
+	CHECK(make_animation(path("anim.gif"), 3) == 0);
+	CHECK(image_variants(path("anim.gif"), path("display"), path("thumb"),
+	                     path("clean"), err, sizeof(err)) == 0);
+	CHECK(dims(path("display"), &w, &h) == 0 && w == 200 && h == 100);
+	CHECK(pages(path("clean")) == 3);
 	remove_outputs();
 	CHECK(make_picture(path("pic.webp"), 400, 300, 3, 0) == 0);
 	CHECK(image_variants(path("pic.webp"), path("display"), path("thumb"),
