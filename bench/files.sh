@@ -8,7 +8,9 @@
 #     original (?keep_original=1); and, beside them, a PDF of the same
 #     size (sniffed, hashed and stored, no variants). BENCH_UPLOADS runs
 #     each, one at a time: median, min, max (curl's time_total), and the
-#     server's CPU time per upload (utime+stime from /proc).
+#     server's CPU time per upload (utime+stime from /proc). The floor:
+#     build/bench/variants, host/image.c alone on the same photo (no
+#     HTTP, hashing or storing), as many runs.
 #  2. Downloads: wrk on the display copy (GET /api/v1/files/{id}?variant=
 #     display with the session: access check, ETag, Content-Disposition)
 #     and on the same bytes served by civetweb alone (build/bench/bare
@@ -16,8 +18,8 @@
 #     and the ratio to bare.
 #
 # Environment (defaults in brackets):
-#   JX_BUILD_DIR          build tree with jiaxiao, bench/bare, bench/mkphoto
-#                         [build]
+#   JX_BUILD_DIR          build tree with jiaxiao, bench/bare, bench/mkphoto,
+#                         bench/variants [build]
 #   BENCH_UPLOADS         uploads of each kind [7]
 #   BENCH_DURATION        wrk run per target [10s]; BENCH_WARMUP [2s]
 #   BENCH_THREADS, BENCH_CONNECTIONS     wrk -t and -c [2, 32]
@@ -45,6 +47,7 @@ LOGIN=${BENCH_LOGIN:-13800000003:Demo2026}
 JIAXIAO=$BUILD/jiaxiao
 BARE=$BUILD/bench/bare
 MKPHOTO=$BUILD/bench/mkphoto
+VARIANTS=$BUILD/bench/variants
 CLK_TCK=$(getconf CLK_TCK)
 
 BENCH_NAME="files bench"
@@ -57,6 +60,7 @@ done
 [ -x "$JIAXIAO" ] || die "$JIAXIAO is missing: cmake -S . -B build && cmake --build build"
 [ -x "$BARE" ] || die "$BARE is missing: cmake --build build --target bench_bare"
 [ -x "$MKPHOTO" ] || die "$MKPHOTO is missing: cmake --build build --target bench_mkphoto"
+[ -x "$VARIANTS" ] || die "$VARIANTS is missing: cmake --build build --target bench_variants"
 if ldd "$JIAXIAO" 2>/dev/null | grep -q 'libasan\|libubsan'; then
 	say "files bench: WARNING: $JIAXIAO is a sanitizer build; its figures mean little"
 fi
@@ -110,6 +114,14 @@ PDF=$WORK/same-size.pdf
 	printf '\n%%%%EOF\n'
 } >"$PDF"
 
+# The floor: host/image.c alone, in a process of its own.
+: >"$WORK/uploads"
+for keep in "" -o; do
+	label=floor${keep:+-original}
+	echo "$label $("$VARIANTS" -n "$UPLOADS" ${keep:+"$keep"} "$PHOTO" "$WORK")" >>"$WORK/uploads"
+	say "files bench: $label: $(tail -n 1 "$WORK/uploads")"
+done
+
 # 2. jiaxiao on the demo data; the uploader logs in.
 start_jiaxiao demo --set "threads=$SERVER_THREADS"
 user=${LOGIN%%:*}
@@ -153,7 +165,6 @@ upload() {
 	say "files bench: $label: $(tail -n 1 "$WORK/uploads")"
 }
 
-: >"$WORK/uploads"
 upload photo "$PHOTO" image/jpeg ""
 upload photo-original "$PHOTO" image/jpeg "?keep_original=1"
 upload pdf "$PDF" application/pdf ""
@@ -217,12 +228,16 @@ wrk_run jiaxiao "$URL$DISPLAY_PATH" "Cookie: jx_session=$session"
 	echo
 	echo "| upload | time to 201, median ms | min ms | max ms | server CPU ms/upload |"
 	echo "|---|---:|---:|---:|---:|"
-	awk '{
-		name = $1 == "photo" ? "photo 4032×3024, Orientation 6, GPS → display + thumb" : \
-			$1 == "photo-original" ? "the same, `?keep_original=1` (+ clean original)" : \
-			"PDF of the same size (no variants)"
-		printf "| %s | %d | %d | %d | %d |\n", name, $2, $3, $4, $5
-	}' "$WORK/uploads"
+	for label in photo floor photo-original floor-original pdf; do
+		awk -v l="$label" '$1 == l {
+			name = $1 == "photo" ? "photo 4032×3024, Orientation 6, GPS → display + thumb" : \
+				$1 == "photo-original" ? "the same, `?keep_original=1` (+ clean original)" : \
+				$1 == "floor" ? "floor: host/image.c alone, display + thumb" : \
+				$1 == "floor-original" ? "floor: host/image.c alone, + clean original" : \
+				"PDF of the same size (no variants)"
+			printf "| %s | %d | %d | %d | %d |\n", name, $2, $3, $4, $5
+		}' "$WORK/uploads"
+	done
 	echo
 	echo "| download of the display copy | requests/s | × bare | MB/s | p50 ms | p99 ms | non-2xx |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
