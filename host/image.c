@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,16 +141,18 @@ image_watch(VipsImage *img, struct image_job *job)
 	g_signal_connect(img, "eval", G_CALLBACK(image_eval), job);
 }
 
-/* The file is on disk before the caller renames it into place. */
+/* The file is the owner's only, as every file the host writes (libvips
+ * creates with 0666 less the umask), and on disk before the caller
+ * renames it into place. */
 static int
 image_sync(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	int rc;
 
 	if (fd < 0)
 		return -1;
-	rc = fsync(fd);
+	rc = fchmod(fd, S_IRUSR | S_IWUSR) == 0 && fsync(fd) == 0 ? 0 : -1;
 	close(fd);
 	return rc;
 }

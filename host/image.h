@@ -15,7 +15,8 @@
  *    and WebP (which libvips 8.14 cannot write without EXIF) become
  *    JPEG, or PNG when they have transparency.
  * The caller learns a written file's type by sniffing it (libmagic), as
- * for uploads. Each file is written at the given path and fsync'ed; on
+ * for uploads. Each file is written at the given path, mode 0600, and
+ * fsync'ed; on
  * failure none of the three is left behind. The caller gives paths of
  * its own temporary area and renames them into place.
  *

@@ -46,6 +46,14 @@ exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
+static int
+mode(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
+}
+
 static double
 now(void)
 {
@@ -230,6 +238,9 @@ test_sideways_phone_photo(void)
 
 	CHECK(is_jpeg(path("display")) && is_jpeg(path("thumb")) &&
 	      is_jpeg(path("clean")));
+	/* The owner's only, whatever the umask (022 here). */
+	CHECK(mode(path("display")) == 0600 && mode(path("thumb")) == 0600 &&
+	      mode(path("clean")) == 0600);
 	check_clean(path("display"), __LINE__);
 	check_clean(path("thumb"), __LINE__);
 	check_clean(path("clean"), __LINE__);
@@ -775,6 +786,7 @@ main(void)
 	char cmd[300];
 
 	CHECK(mkdtemp(dir) != NULL);
+	umask(022);
 	CHECK(image_init() == 0);
 	CHECK(image_init() == 0);
 	test_sideways_phone_photo();
