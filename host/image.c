@@ -394,6 +394,11 @@ image_make_clean(struct image_job *job, enum image_kind kind, int icc,
 		if (vips_icc_transform(up, &out, "srgb", "embedded", TRUE,
 		                       NULL) != 0)
 			goto fail;
+	} else if (up->Type == VIPS_INTERPRETATION_CMYK) {
+		/* CMYK without a profile: libvips' own CMYK profile. */
+		if (vips_colourspace(up, &out, VIPS_INTERPRETATION_sRGB,
+		                     NULL) != 0)
+			goto fail;
 	} else if (vips_copy(up, &out, NULL) != 0)
 		goto fail;
 	image_watch(out, job);

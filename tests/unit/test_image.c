@@ -408,7 +408,8 @@ bands(const char *p)
 }
 
 /* A grey picture converted to profile ("p3": an iPhone's Display P3,
- * "cmyk": a printer's), the profile embedded, saved as JPEG. */
+ * "cmyk": a printer's), the profile embedded ("bare-cmyk": CMYK without
+ * it), saved as JPEG. */
 static int
 make_profiled(const char *p, const char *profile)
 {
@@ -417,9 +418,14 @@ make_profiled(const char *p, const char *profile)
 
 	if (vips_black(&black, 300, 200, "bands", 3, NULL) == 0 &&
 	    vips_linear1(black, &grey, 1, 120, "uchar", TRUE, NULL) == 0 &&
-	    vips_icc_transform(grey, &out, profile, "input_profile", "srgb",
-	                       NULL) == 0)
+	    vips_icc_transform(grey, &out,
+	                       strcmp(profile, "bare-cmyk") == 0 ? "cmyk"
+	                                                         : profile,
+	                       "input_profile", "srgb", NULL) == 0) {
+		if (strcmp(profile, "bare-cmyk") == 0)
+			vips_image_remove(out, VIPS_META_ICC_NAME);
 		rc = vips_jpegsave(out, p, NULL);
+	}
 	if (out != NULL)
 		g_object_unref(out);
 	if (grey != NULL)
@@ -429,17 +435,18 @@ make_profiled(const char *p, const char *profile)
 	return rc;
 }
 
-/* Colour profiles: Display P3 and CMYK come out as plain sRGB (three
- * bands, no ICC block), grey still grey. */
+/* Colour profiles: Display P3 and CMYK, with or without its profile,
+ * come out as plain sRGB (three bands, no ICC block), grey still
+ * grey. */
 static void
 test_profiles(void)
 {
-	static const char *const profiles[] = {"p3", "cmyk"};
+	static const char *const profiles[] = {"p3", "cmyk", "bare-cmyk"};
 	const char *outs[] = {"display", "thumb", "clean"};
 	char err[256];
 	size_t i, k;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		CHECK(make_profiled(path("profiled.jpg"), profiles[i]) == 0);
 		CHECK(image_variants(path("profiled.jpg"), path("display"),
 		                     path("thumb"), path("clean"), err,
