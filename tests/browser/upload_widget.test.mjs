@@ -11,13 +11,19 @@
 // over data-max-bytes is never sent, that "移除" takes an id out, and that
 // the form then posts the ids and no bytes. axe on the page, no sideways
 // scroll, no page errors.
+//
+// Then the real thing: on the real binary, a parent's page (/me) gets the
+// same form put in by the test (the page itself is left as it is) and
+// the widget loaded from /static; the sideways phone photo goes to the
+// real POST /api/v1/files and its thumbnail shows upright (240x320 from
+// a 1200x900 frame taken sideways), a PHP script named .jpg is refused.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { SOURCE_DIR } from '../system/harness.mjs';
-import { withBrowser, newPage, checkA11y, screenshot } from './harness.mjs';
+import { SOURCE_DIR, BUILD_DIR, startServer } from '../system/harness.mjs';
+import { withBrowser, newPage, checkA11y, screenshot, loginPage } from './harness.mjs';
 
 const CSRF = 'csrf-token-of-the-page';
 const STATIC = path.join(SOURCE_DIR, 'templates', 'static');
@@ -227,5 +233,52 @@ test('photos upload one by one with a progress bar each, then post their ids', a
 		assert.equal(stub.submits.length, 1);
 		assert.equal(stub.submits[0].type, 'application/x-www-form-urlencoded');
 		assert.equal(stub.submits[0].body, 'file_ids=2');
+	});
+});
+
+test('on the real server: a sideways phone photo shows an upright thumbnail', async (t) => {
+	const server = await startServer({
+		command: 'demo', init: false, set: { plugin_dir: path.join(BUILD_DIR, 'plugins') },
+	});
+	t.after(() => server.stop());
+	await withBrowser(async () => {
+		const page = await loginPage(server, '13900000001', true);
+		await page.goto(`${server.url}/me`);
+		// The widget's markup, put in by the test; the page's CSRF meta
+		// and the host's CSP are the page's own.
+		await page.evaluate(() => {
+			const form = document.createElement('form');
+			const label = document.createElement('label');
+			const input = document.createElement('input');
+			form.method = 'post';
+			form.action = '/me';
+			form.setAttribute('data-jx-upload', '');
+			label.htmlFor = 'photos';
+			label.textContent = '照片';
+			input.id = 'photos';
+			input.type = 'file';
+			input.name = 'file';
+			input.multiple = true;
+			form.append(label, input);
+			document.querySelector('main').prepend(form);
+		});
+		await page.addScriptTag({ url: '/static/jx-upload.js' });
+		await page.waitForFunction(() => window.jxUpload !== undefined);
+		await page.setInputFiles('#photos', [
+			{ name: '成长记录.jpg', mimeType: 'image/jpeg', buffer: PHOTO },
+			{ name: 'shell.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('<?php system($_GET["c"]); ?>\n') },
+		]);
+		await until('both uploads', async () =>
+			(await page.locator('.jx-upload-done, .jx-upload-failed').count()) === 2, 30000);
+		await until('the thumbnail', () => page.$eval('img.jx-upload-thumb',
+			(i) => i.complete && i.naturalWidth > 0));
+		assert.deepEqual(await page.$eval('img.jx-upload-thumb',
+			(i) => [i.naturalWidth, i.naturalHeight]), [240, 320], 'upright');
+		const ids = await page.$$eval('input[name="file_ids"]', (is) => is.map((i) => i.value));
+		assert.equal(ids.length, 1);
+		assert.match(ids[0], /^\d+$/);
+		assert.match(await page.locator('.jx-upload-item').nth(1).textContent(), /shell\.jpg 的文件类型不能上传/);
+		assert.deepEqual(page.jxErrors.filter((e) => !/status of 415/.test(e)), []);
+		await screenshot(page, 'upload-widget-real-phone');
 	});
 });
