@@ -548,7 +548,7 @@ test_orientations(void)
 	const char *outs[] = {"display", "clean"};
 	char err[256];
 	size_t i, k;
-	int w, h;
+	int w = 0, h = 0;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK(make_oriented(path("turned.jpg"), cases[i].o) == 0);
