@@ -41,6 +41,15 @@ return {
     upload_bytes = 20971520,
     sheet_uncompressed_bytes = 209715200,
   },
+  -- The file service (README, "Files"): bytes each school may upload in
+  -- all (school_quota_bytes for every school, schools[id] for one; unset
+  -- or 0: no quota; over it uploads get 507), and how long a file no row
+  -- uses is kept after its upload before the daily sweep removes it.
+  files = {
+    -- school_quota_bytes = 10737418240,
+    -- schools = { [12] = 53687091200 },
+    orphan_grace_seconds = 86400,
+  },
   wechat = {
     api_base = "https://api.weixin.qq.com",
     -- appid = "", secret = "", token = "", template_id = "",

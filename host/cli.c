@@ -4,12 +4,14 @@
  */
 #include "account.h"
 #include "crypto.h"
+#include "files.h"
 #include "host.h"
 #include "luaenv.h"
 #include "org.h"
 
 #include <sqlite3.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -555,7 +557,8 @@ cli_serve(void)
 		jx_log(JX_LOG_WARN, "host",
 		       "could not record the default rules' digest: %s",
 		       db_errmsg(db));
-	if (jobs_start() != 0 || notify_start() != 0 || http_start() != 0)
+	if (files_start() != 0 || jobs_start() != 0 || notify_start() != 0 ||
+	    http_start() != 0)
 		goto stop;
 	cli_pidfile(1);
 	for (;;) {
@@ -686,6 +689,70 @@ cli_copy_private(const char *src, const char *dst, int optional)
 	return 0;
 }
 
+/* Copies the file service's blobs (<data_dir>/files/ab/cd/<sha256>) to
+ * out/ab/cd/: hard links where out is on the same file system (a blob is
+ * never changed, only unlinked by the sweep, so a link is a snapshot),
+ * else copies. Called after the database copy, so every blob the copy
+ * names is there, but for one the sweep removed meanwhile (then no row
+ * used it). The number of blobs, or -1. */
+static int64_t
+cli_backup_files(const char *out)
+{
+	char top[PATH_MAX], d1[PATH_MAX + 264], d2[PATH_MAX + 528],
+	    o1[PATH_MAX + 264], o2[PATH_MAX + 528], src[PATH_MAX + 800],
+	    dst[PATH_MAX + 800];
+	struct dirent *a, *b, *e;
+	DIR *da, *db2, *dc;
+	int64_t n = 0;
+
+	snprintf(top, sizeof(top), "%s/files", app.data_dir);
+	da = opendir(top);
+	if (da == NULL)
+		return errno == ENOENT ? 0 : -1;
+	if (mkdir(out, 0700) != 0)
+		goto fail;
+	while ((a = readdir(da)) != NULL) {
+		if (strlen(a->d_name) != 2 || a->d_name[0] == '.')
+			continue;
+		snprintf(d1, sizeof(d1), "%s/%s", top, a->d_name);
+		snprintf(o1, sizeof(o1), "%s/%s", out, a->d_name);
+		if ((db2 = opendir(d1)) == NULL)
+			continue;
+		mkdir(o1, 0700);
+		while ((b = readdir(db2)) != NULL) {
+			if (strlen(b->d_name) != 2 || b->d_name[0] == '.')
+				continue;
+			snprintf(d2, sizeof(d2), "%s/%s", d1, b->d_name);
+			snprintf(o2, sizeof(o2), "%s/%s", o1, b->d_name);
+			if ((dc = opendir(d2)) == NULL)
+				continue;
+			mkdir(o2, 0700);
+			while ((e = readdir(dc)) != NULL) {
+				if (strlen(e->d_name) != 64)
+					continue;
+				snprintf(src, sizeof(src), "%s/%s", d2,
+				         e->d_name);
+				snprintf(dst, sizeof(dst), "%s/%s", o2,
+				         e->d_name);
+				if (link(src, dst) != 0 &&
+				    cli_copy_private(src, dst, 1) != 0) {
+					closedir(dc);
+					closedir(db2);
+					goto fail;
+				}
+				n++;
+			}
+			closedir(dc);
+		}
+		closedir(db2);
+	}
+	closedir(da);
+	return n;
+fail:
+	closedir(da);
+	return -1;
+}
+
 static int
 cli_backup(struct cli *c)
 {
@@ -729,9 +796,17 @@ cli_backup(struct cli *c)
 	snprintf(key, sizeof(key), "%s.secret.key", c->args[0]);
 	if (cli_copy_private(src, key, 0) != 0)
 		goto fail;
-	printf("backup written to %s (key: %s; audit checkpoint: %s; keep "
-	       "them together, and the key secret)\n",
-	       c->args[0], key, dst);
+	/* Uploads (files.c) beside: restore as <data_dir>/files. */
+	snprintf(src, sizeof(src), "%s.files", c->args[0]);
+	if (cli_backup_files(src) < 0) {
+		fprintf(stderr, "jiaxiao: cannot copy the files to %s: %s\n",
+		        src, strerror(errno));
+		unlink(key);
+		goto fail;
+	}
+	printf("backup written to %s (key: %s; audit checkpoint: %s; "
+	       "uploads: %s; keep them together, and the key secret)\n",
+	       c->args[0], key, dst, src);
 	return 0;
 fail:
 	unlink(c->args[0]);

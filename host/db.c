@@ -51,7 +51,8 @@ const char *const db_host_tables[] = {
     "classes",   "accounts",        "identities", "teachers",
     "teaching",  "students",        "guardians",  "sessions",
     "audit_log", "recovery_codes",  "outbox",     "rule_versions",
-    "host_meta", "schema_versions", NULL};
+    "host_meta", "schema_versions", "files",      "file_variants",
+    "file_uses", "file_usage",      NULL};
 
 /* 1: plugin code runs on this thread outside any host service. */
 static _Thread_local int db_plugin_running;

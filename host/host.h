@@ -186,6 +186,9 @@ struct plugin {
 	char *path;                   /* the .so */
 	int shipped; /* 1 when found in plugin_dir (not plugin_path): wins a
 	                route clash with one found elsewhere */
+	/* registrar->file_visible (ABI 2.1): files.c asks it */
+	jx_file_visible_fn file_visible;
+	void *file_visible_ud;
 };
 struct cli_hook {
 	char *name;
@@ -359,6 +362,12 @@ struct jx_req {
 	cJSON *identities;      /* the account's identity list, once built */
 	const char *set_cookie; /* a Set-Cookie value to send */
 	const char *form_csrf;  /* csrf_token field of a form post */
+	/* A body streamed from a file instead of body (files.c): send_len
+	 * bytes of send_fd from send_off; http_send closes send_fd. */
+	int send_file;
+	int send_fd;
+	int64_t send_off, send_len;
+	const char *cache_control; /* NULL: no-store (not for static) */
 };
 int http_start(void);
 void http_stop(void);
@@ -556,7 +565,7 @@ int host_routes_register(void);
 extern const struct jx_route *const host_route_tables[];
 extern const struct jx_route host_routes[], account_routes[],
     account_more_routes[], recovery_routes[], org_routes[], pages_routes[],
-    rules_routes[];
+    rules_routes[], files_routes[];
 
 /* ---- the application -------------------------------------------------- */
 struct app {

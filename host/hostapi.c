@@ -3,6 +3,7 @@
  * Thin adapters over the host modules; the table only grows at its end.
  */
 #include "host.h"
+#include "files.h"
 #include "org.h"
 
 #include <jx/org.h>
@@ -311,4 +312,9 @@ const struct jx_host jx_host_table = {
     .req_fields = fields_read,
     .problem_count = api_problem_count,
     .outbox_report = api_outbox_report,
+    /* files (ABI 2.1) */
+    .file_attach = files_attach,
+    .file_detach = files_detach,
+    .file_info = files_info,
+    .tmp_open = files_tmp_open,
 };

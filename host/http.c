@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <civetweb.h>
 
@@ -481,6 +482,28 @@ http_route(jx_req *req)
 	}
 }
 
+/* Streams a file reply in pieces: a 20 MB video is never in memory. A
+ * client that goes away ends the loop (mg_write fails). */
+static void
+http_send_fd(jx_req *req)
+{
+	char chunk[16384]; /* a civetweb worker has 100 KiB of stack */
+	int64_t off = req->send_off, left = req->send_len;
+
+	while (!req->is_head && left > 0) {
+		size_t want = left < (int64_t)sizeof(chunk) ? (size_t)left
+		                                            : sizeof(chunk);
+		ssize_t got = pread(req->send_fd, chunk, want, (off_t)off);
+
+		if (got <= 0 || mg_write(req->conn, chunk, (size_t)got) <= 0)
+			break;
+		off += got;
+		left -= got;
+	}
+	close(req->send_fd);
+	req->send_file = 0;
+}
+
 static void
 http_send(jx_req *req)
 {
@@ -494,7 +517,10 @@ http_send(jx_req *req)
 	if (req->content_type != NULL)
 		mg_response_header_add(conn, "Content-Type", req->content_type,
 		                       -1);
-	snprintf(len, sizeof(len), "%zu", req->body.len);
+	if (req->send_file)
+		snprintf(len, sizeof(len), "%lld", (long long)req->send_len);
+	else
+		snprintf(len, sizeof(len), "%zu", req->body.len);
 	mg_response_header_add(conn, "Content-Length", len, -1);
 	mg_response_header_add(
 	    conn, "Content-Security-Policy",
@@ -507,11 +533,18 @@ http_send(jx_req *req)
 	/* Pages as well as the API: every page carries the session's CSRF
 	 * token, and some show initial passwords (slips, a reset's result),
 	 * which must not stay in a browser's or a proxy's cache. */
-	if (!req->is_static)
+	if (req->cache_control != NULL)
+		mg_response_header_add(conn, "Cache-Control",
+		                       req->cache_control, -1);
+	else if (!req->is_static)
 		mg_response_header_add(conn, "Cache-Control", "no-store", -1);
 	if (req->headers.len > 0)
 		mg_response_header_add_lines(conn, req->headers.data);
 	mg_response_header_send(conn);
+	if (req->send_file) {
+		http_send_fd(req);
+		return;
+	}
 	if (!req->is_head && req->body.len > 0)
 		mg_write(conn, req->body.data, req->body.len);
 }

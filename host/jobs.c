@@ -10,6 +10,7 @@
  * stacks, connections and Lua states from thread.c, and nothing here
  * calls request or organisation code.
  */
+#include "files.h"
 #include "host.h"
 #include "luaenv.h"
 
@@ -338,6 +339,7 @@ jobs_main(void *arg)
 		if (lua != NULL)
 			luaenv_refresh(lua);
 		jobs_run_pending(db);
+		files_sweep_due(db);
 		pthread_mutex_lock(&jobs.mu);
 		if (jobs.stop)
 			break;

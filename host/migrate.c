@@ -242,6 +242,42 @@ const char *const host_migrations[] = {
     "CREATE VIEW host_outbox AS SELECT id, channel, recipient, template, "
     "  idem_key, state, attempts, next_at, last_error, created_at, "
     "  sent_at, ref FROM outbox;",
+    /* 13: the file service (files.c, filestore.c): one row per upload;
+     * its stored variants, each a content-addressed blob under
+     * <data_dir>/files (an image's upload itself is never stored, only
+     * its display and thumb copies and, when asked, a clean original);
+     * the plugins' rows that use a file; the bytes uploaded per school
+     * (quotas) */
+    "CREATE TABLE files ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  mime TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  identity_id INTEGER REFERENCES identities(id),"
+    "  school_id INTEGER REFERENCES schools(id),"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX files_created ON files(created_at);"
+    "CREATE TABLE file_variants ("
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  variant TEXT NOT NULL CHECK (variant IN ('original','display',"
+    "    'thumb')),"
+    "  blob TEXT NOT NULL,"
+    "  mime TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  PRIMARY KEY (file_id, variant));"
+    "CREATE INDEX file_variants_blob ON file_variants(blob);"
+    "CREATE TABLE file_uses ("
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  plugin TEXT NOT NULL,"
+    "  ref TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (file_id, plugin, ref));"
+    "CREATE INDEX file_uses_ref ON file_uses(plugin, ref);"
+    "CREATE TABLE file_usage ("
+    "  school_id INTEGER PRIMARY KEY REFERENCES schools(id),"
+    "  bytes INTEGER NOT NULL);",
     NULL};
 
 static int

@@ -39,6 +39,8 @@ struct reg_impl {
 	int nservices;
 	struct channel_entry *channels;
 	int nchannels;
+	jx_file_visible_fn file_visible; /* committed into struct plugin */
+	void *file_visible_ud;
 };
 
 #define GROW(arr, n)                                                           \
@@ -151,6 +153,18 @@ reg_cli_command(struct jx_registrar *r, const char *name, jx_cli_fn fn,
 	return 0;
 }
 
+static int
+reg_file_visible(struct jx_registrar *r, jx_file_visible_fn fn, void *ud)
+{
+	struct reg_impl *ri = (struct reg_impl *)r;
+
+	if (fn == NULL || ri->file_visible != NULL)
+		return -1;
+	ri->file_visible = fn;
+	ri->file_visible_ud = ud;
+	return 0;
+}
+
 static void
 reg_discard(struct reg_impl *ri)
 {
@@ -241,6 +255,8 @@ reg_commit(struct reg_impl *ri, struct plugin *p)
 	MOVE(app.channels, app.nchannels, ri->channels, ri->nchannels);
 	MOVE(app.cli_hooks, app.ncli_hooks, ri->hooks, ri->nhooks);
 #undef MOVE
+	p->file_visible = ri->file_visible;
+	p->file_visible_ud = ri->file_visible_ud;
 	return 0;
 }
 
@@ -978,6 +994,7 @@ plugin_init_one(jx_db *db, int i)
 	    .service = reg_service,
 	    .channel = reg_channel,
 	    .cli_command = reg_cli_command,
+	    .file_visible = reg_file_visible,
 	};
 	ri.plugin = i;
 	/* init may use the database (thread_db): the loader's connection,

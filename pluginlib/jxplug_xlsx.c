@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 /*
- * A new private file (0600) under <data_dir>/tmp for a workbook, and the
- * directory for libxlsxwriter's own temporary files. 0 or -1.
+ * A new private file (0600) in the host's temporary area <data_dir>/tmp
+ * for a workbook (jx_host->tmp_open from ABI 2.1: emptied at start and
+ * swept daily), and that directory for libxlsxwriter's own temporary
+ * files. 0 or -1.
  */
 static int
 jxp_tmpfile(const struct jx_host *jx_host, char *path, size_t pathlen,
@@ -22,10 +24,14 @@ jxp_tmpfile(const struct jx_host *jx_host, char *path, size_t pathlen,
 	int fd;
 
 	snprintf(dir, dirlen, "%s/tmp", jx_host->data_dir());
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (JX_HOST_HAS(jx_host, tmp_open))
+		fd = jx_host->tmp_open(path, pathlen, ".xlsx");
+	else if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return -1;
-	snprintf(path, pathlen, "%s/roster-xlsx-XXXXXX", dir);
-	fd = mkstemp(path);
+	else {
+		snprintf(path, pathlen, "%s/roster-xlsx-XXXXXX", dir);
+		fd = mkstemp(path);
+	}
 	if (fd < 0)
 		return -1;
 	close(fd);

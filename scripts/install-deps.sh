@@ -14,7 +14,7 @@ libcivetweb-dev liblua5.4-dev libsqlite3-dev libcjson-dev libsodium-dev
 libcurl4-openssl-dev libssl-dev libzip-dev libexpat1-dev libfreexl-dev libxlsxwriter-dev libqrencode-dev
 libvips-dev libimage-exiftool-perl
 chromium fonts-noto-cjk wrk curl nginx sqlite3 valgrind
-systemd"
+systemd libmagic-dev"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	pkgs="$pkgs nodejs npm"

@@ -942,7 +942,7 @@ import_job(jx_job *job, void *ud)
 	struct import im = {0};
 	struct import_sheet sheet = {0};
 	struct sheet_limits lim = {0};
-	char err[512], *data = NULL;
+	char err[512], tmpdir[4096], *data = NULL;
 	size_t len = 0;
 	cJSON *res;
 	int rc, failed = 0, commit = mode && strcmp(mode, "commit") == 0;
@@ -974,8 +974,9 @@ import_job(jx_job *job, void *ud)
 		failed = 1;
 		goto done;
 	}
-	rc = sheet_read(data, len, ctype, jx_host->data_dir(), &lim,
-	                import_collect, &sheet, err, sizeof(err));
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", jx_host->data_dir());
+	rc = sheet_read(data, len, ctype, tmpdir, &lim, import_collect, &sheet,
+	                err, sizeof(err));
 	t_read = import_clock(CLOCK_MONOTONIC);
 	if (rc != 0) {
 		import_error(&im, 0, NULL,
@@ -1090,31 +1091,6 @@ done:
 	return failed ? 1 : 0;
 }
 
-/* Uploads wait here for their job, which removes them; one whose job was
- * cut short by a crash (marked failed at restart) would stay for ever.
- * Anything a day old is such a leftover: a queued job runs in seconds. */
-static void
-import_sweep(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	time_t now = time(NULL);
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		char file[4096 + 512];
-		struct stat st;
-
-		if (strncmp(e->d_name, "upload-", 7) != 0)
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
-		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
-		    now - st.st_mtime > 86400)
-			unlink(file);
-	}
-	if (d != NULL)
-		closedir(d);
-}
-
 /* ---- the endpoint ----------------------------------------------------- */
 
 int
@@ -1127,7 +1103,7 @@ import_post(jx_req *req, void *ud)
 	const char *data, *filename, *ctype;
 	const struct jx_identity *me = jx_host->identity(req);
 	jx_db *db = jx_host->req_db(req);
-	char path[4096], rnd[40];
+	char path[4096];
 	size_t len;
 	cJSON *params, *o;
 	int fd, rc;
@@ -1161,19 +1137,11 @@ import_post(jx_req *req, void *ud)
 		    req, 415, "unsupported-media-type", "Not a spreadsheet",
 		    "文件不是 Excel 或 CSV 表格 (send .xlsx, "
 		    ".xls or .csv)");
-	/* The sheet waits for the job in the data directory; the job
-	 * removes it. */
-	snprintf(rnd, sizeof(rnd), "%lld-%d", (long long)jx_host->now(),
-	         (int)(jx_host->db_one(db,
-	                               "SELECT COALESCE(MAX(id), 0) + 1 FROM "
-	                               "roster_imports",
-	                               "")));
-	snprintf(path, sizeof(path), "%s/imports", jx_host->data_dir());
-	mkdir(path, 0700);
-	import_sweep(path);
-	snprintf(path, sizeof(path), "%s/imports/upload-%s-XXXXXX",
-	         jx_host->data_dir(), rnd);
-	fd = mkstemp(path);
+	/* The sheet waits for the job in the host's temporary area; the
+	 * job removes it. A crash leaves it to the host, which empties the
+	 * area at start (the job is failed then, or finds its file gone and
+	 * says so) and sweeps day-old work files. */
+	fd = jx_host->tmp_open(path, sizeof(path), ".sheet");
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
 		if (fd >= 0) {
 			close(fd);

@@ -27,8 +27,8 @@ const EXPECTED = {
 	init_fails: { state: 'failed', reason: /init/i },
 	needs_missing: { state: 'disabled', reason: /nonexistent/ },
 	needs_failed: { state: 'disabled', reason: /init_fails/ },
-	// abi_minor is the minor a plugin needs: this host has 2.0
-	needs_newer: { state: 'failed', reason: /needs ABI 2\.1, this host has ABI 2\.0/ },
+	// abi_minor is the minor a plugin needs: this host has 2.1
+	needs_newer: { state: 'failed', reason: /needs ABI 2\.2, this host has ABI 2\.1/ },
 	// a reason written while registering is kept (it was formatted into
 	// itself, and came out empty)
 	dup_service: { state: 'failed', reason: /service good\.v1 is already registered/ },

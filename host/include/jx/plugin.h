@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 2
-#define JX_ABI_MINOR 0
+#define JX_ABI_MINOR 1
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -127,6 +127,12 @@ typedef int (*jx_channel_fn)(const char *to, const char *template_name,
  * initialised; argv[0] is the command's name. Returns the exit status. */
 typedef int (*jx_cli_fn)(jx_db *db, int argc, char **argv, void *ud);
 
+/* A plugin's answer for the files it attached (ABI 2.1, registrar
+ * file_visible): 1 when the acting identity of req may see the plugin's
+ * row ref (the string given to jx_host->file_attach), else 0. Runs on
+ * a request worker, as plugin code, inside GET /api/v1/files/{id}. */
+typedef int (*jx_file_visible_fn)(jx_req *req, const char *ref, void *ud);
+
 /* What a plugin registers during init. Valid only during init. Routes
  * are not registered here: they are the descriptor's table. */
 struct jx_registrar {
@@ -168,6 +174,17 @@ struct jx_registrar {
 	 */
 	int (*cli_command)(struct jx_registrar *reg, const char *name,
 	                   jx_cli_fn fn, void *ud);
+
+	/* ---- files (ABI 2.1) ---- */
+	/*
+	 * The plugin's one visibility callback for the files it attaches
+	 * (jx_host->file_attach): GET /api/v1/files/{id} serves a file to
+	 * an identity when the callback of a plugin using it says 1 for one
+	 * of its refs. A plugin that attaches files must register one. -1
+	 * when the plugin already has one.
+	 */
+	int (*file_visible)(struct jx_registrar *reg, jx_file_visible_fn fn,
+	                    void *ud);
 };
 
 /* ---- identity ---------------------------------------------------------- */
@@ -544,6 +561,43 @@ struct jx_host {
 	 */
 	int (*outbox_report)(jx_db *db, const char *key, int ok,
 	                     const char *err);
+
+	/* ---- files (ABI 2.1) ---- */
+	/*
+	 * Attaches an uploaded file (POST /api/v1/files gave its id) to the
+	 * calling plugin's row ref ("record:12"; at most 200 bytes), on the
+	 * request's connection: inside the plugin's open transaction when
+	 * there is one, so the row and its file commit together. The plugin
+	 * is the one whose route is serving req. Allowed only for a file the
+	 * acting identity uploaded or may already see (jx_file_visible_fn of
+	 * a plugin using it): otherwise -1, and the plugin answers 404 (ids
+	 * cannot be guessed into another's row). Attaching twice is 0. 0, or
+	 * -1 refused (no such file, not the caller's), -2 on a database
+	 * error.
+	 */
+	int (*file_attach)(jx_req *req, int64_t file_id, const char *ref);
+	/*
+	 * Detaches file_id (0: every file) from the calling plugin's row
+	 * ref, e.g. when the row is deleted. A file no row uses is removed by
+	 * the host's daily sweep. The number of uses removed, or -1.
+	 */
+	int64_t (*file_detach)(jx_req *req, int64_t file_id, const char *ref);
+	/*
+	 * What the API shows of a file the acting identity may see, as POST
+	 * /api/v1/files replied it ({"id","name","size","mime","sha256",
+	 * "variants"?}; freed with the request), or NULL (no such file, or
+	 * not visible).
+	 */
+	const cJSON *(*file_info)(jx_req *req, int64_t file_id);
+	/*
+	 * A new private (0600) work file under <data_dir>/tmp, opened for
+	 * reading and writing: its descriptor (the caller closes it), and
+	 * its path in path (pathlen >= 256 is enough). suffix (".xlsx") may
+	 * be NULL. The caller removes it when done; the host empties the
+	 * area at start and its sweep removes work files older than a day.
+	 * -1 on error (errno).
+	 */
+	int (*tmp_open)(char *path, size_t pathlen, const char *suffix);
 };
 
 /* Tests whether the running host's table holds field: for fields newer
