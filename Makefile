@@ -34,6 +34,7 @@ bench: build
 	sh bench/import.sh $(BUILD)
 	sh bench/keyinfo.sh $(BUILD)
 	sh bench/load.sh $(BUILD)
+	sh bench/files.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \

@@ -5,7 +5,11 @@
  * fixed small JSON body, so the benchmark can report the real binary's
  * figures as ratios to what civetweb alone does on this machine.
  *
- * usage: bare ADDR:PORT [THREADS]
+ * With DOCROOT it also serves the files under it as civetweb alone
+ * serves static files (bench/files.sh: a download's reference), and the
+ * fixed body only at "/".
+ *
+ * usage: bare ADDR:PORT [THREADS [DOCROOT]]
  */
 #include <pthread.h>
 #include <signal.h>
@@ -47,12 +51,13 @@ main(int argc, char **argv)
 	/* clang-format off */
 	const char *options[] = {
 		"listening_ports", argv[1],
-		"num_threads", argc == 3 ? argv[2] : "64",
+		"num_threads", argc >= 3 ? argv[2] : "64",
 		"tcp_nodelay", "1",
 		"enable_keep_alive", "yes",
 		"keep_alive_timeout_ms", "5000",
 		"request_timeout_ms", "30000",
 		"enable_directory_listing", "no",
+		argc == 4 ? "document_root" : NULL, argc == 4 ? argv[3] : NULL,
 		NULL,
 	};
 	/* clang-format on */
@@ -62,8 +67,9 @@ main(int argc, char **argv)
 	int sig = 0;
 	int status = 1;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s ADDR:PORT [THREADS]\n", argv[0]);
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: %s ADDR:PORT [THREADS [DOCROOT]]\n",
+		        argv[0]);
 		return 2;
 	}
 
@@ -82,7 +88,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bare: cannot listen on %s\n", argv[1]);
 		goto fail;
 	}
-	mg_set_request_handler(ctx, "/", bare_reply, NULL);
+	/* "/" alone is a prefix of every path; "/$" is "/" only. */
+	mg_set_request_handler(ctx, argc == 4 ? "/$" : "/", bare_reply, NULL);
 	fprintf(stderr, "bare: listening on http://%s\n", argv[1]);
 
 	if (sigwait(&set, &sig) != 0)

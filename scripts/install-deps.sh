@@ -5,11 +5,14 @@
 # (Debian's npm package conflicts with a Node that brings its own npm),
 # else Debian's nodejs and npm.
 # nginx is for bench/load.sh (jiaxiao behind the shipped proxy settings).
+# libimage-exiftool-perl remakes tests/fixtures/sideways-gps.jpg and tags
+# the photo of bench/files.sh.
 set -eu
 
 pkgs="build-essential cmake pkg-config clang-format
 libcivetweb-dev liblua5.4-dev libsqlite3-dev libcjson-dev libsodium-dev
 libcurl4-openssl-dev libssl-dev libzip-dev libexpat1-dev libfreexl-dev libxlsxwriter-dev libqrencode-dev
+libvips-dev libimage-exiftool-perl
 chromium fonts-noto-cjk wrk curl nginx sqlite3 valgrind
 systemd libmagic-dev"
 

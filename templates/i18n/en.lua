@@ -625,4 +625,19 @@ return {
   ["wechat.bind.submit"] = "Log in and bind",
   ["wechat.bind.first_time"] = "Never set a password?",
   ["wechat.bind.activate"] = "Activate the account with an SMS code",
+
+  -- jx-upload.js (templates/partials/upload.html)
+  ["app.upload.waiting"] = "waiting",
+  ["app.upload.sending"] = "uploading…",
+  ["app.upload.done"] = "uploaded",
+  ["app.upload.progress"] = "{name}: upload progress",
+  ["app.upload.remove"] = "Remove",
+  ["app.upload.remove_named"] = "Remove {name}",
+  ["app.upload.403"] = "You may not upload files. Please sign in again and retry.",
+  ["app.upload.413"] = "{name} is larger than uploads may be.",
+  ["app.upload.415"] = "{name} is not a type of file that can be uploaded. Photos, PDF, Word, Excel and PowerPoint documents, audio and video can.",
+  ["app.upload.507"] = "The school's storage is full: {name} was not uploaded. Please tell the school's administrator.",
+  ["app.upload.failed"] = "{name} could not be uploaded. Please try again.",
+  ["app.upload.network"] = "The connection dropped before {name} was sent. Please try again.",
+  ["app.upload.busy"] = "Files are still uploading: please submit when they are done.",
 }

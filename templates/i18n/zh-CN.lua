@@ -627,4 +627,19 @@ return {
   ["wechat.bind.submit"] = "登录并绑定",
   ["wechat.bind.first_time"] = "还没有设置过密码？",
   ["wechat.bind.activate"] = "用手机验证码激活账号",
+
+  -- jx-upload.js (templates/partials/upload.html)
+  ["app.upload.waiting"] = "等待上传",
+  ["app.upload.sending"] = "正在上传…",
+  ["app.upload.done"] = "已上传",
+  ["app.upload.progress"] = "{name} 上传进度",
+  ["app.upload.remove"] = "移除",
+  ["app.upload.remove_named"] = "移除 {name}",
+  ["app.upload.403"] = "没有上传文件的权限，请重新登录后再试。",
+  ["app.upload.413"] = "{name} 太大，超过了允许上传的大小。",
+  ["app.upload.415"] = "{name} 的文件类型不能上传。可以上传照片、PDF、Word、Excel、PowerPoint 文档、音频和视频。",
+  ["app.upload.507"] = "学校的存储空间已满，{name} 没有上传。请联系学校管理员。",
+  ["app.upload.failed"] = "{name} 上传失败，请重试。",
+  ["app.upload.network"] = "网络中断，{name} 没有传完，请重试。",
+  ["app.upload.busy"] = "文件还在上传，请等上传完成后再提交。",
 }

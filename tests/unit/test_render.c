@@ -637,6 +637,28 @@ test_components(struct luaenv *env)
 	LACKS(html, "aria-");
 }
 
+/* partials/upload: jx-upload.js's messages in the page's language (its
+ * zh-CN ones are also built into the script), then the script. */
+static void
+test_upload_partial(struct luaenv *env)
+{
+	const char *p = "{\"title\":\"x\",\"csrf_token\":\"t\"}";
+	char *html;
+
+	html = page(env, "partials/upload", "{}", p, "en");
+	HAS(html, "<ul id=\"jx-upload-strings\" hidden>");
+	HAS(html, "<li data-key=\"upload.413\">{name} is larger than "
+	          "uploads may be.</li>");
+	HAS(html, "<li data-key=\"upload.remove_named\">Remove {name}</li>");
+	HAS(html, "<script src=\"/static/jx-upload.js\" defer></script>");
+	LACKS(html, "data-key=\"upload.busy\">app.upload");
+	free(html);
+	html = page(env, "partials/upload", "{}", p, "zh-CN");
+	HAS(html, "<li data-key=\"upload.507\">学校的存储空间已满，{name} "
+	          "没有上传。请联系学校管理员。</li>");
+	free(html);
+}
+
 static void
 test_i18n(struct luaenv *env)
 {
@@ -738,6 +760,7 @@ main(void)
 	test_plugin_templates();
 	test_page(repo);
 	test_components(repo);
+	test_upload_partial(repo);
 	test_i18n(repo);
 	luaenv_free(tmp);
 	luaenv_free(repo);
