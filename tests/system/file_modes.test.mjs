@@ -31,8 +31,12 @@ test('the database, its WAL and backups are mode 0600', async (t) => {
 	const r = jiaxiao(['backup', '--data', server.dataDir, out]);
 	assert.equal(r.status, 0, r.stderr);
 	assert.equal(mode(out), '600', 'a new backup');
-	for (const f of fs.readdirSync(dir))
-		assert.equal(mode(path.join(dir, f)), '600', f);
+	// The backup's stored files (backup.db.files/, the file service's
+	// blobs) are a private directory: 0700 directories, 0600 files.
+	for (const f of fs.readdirSync(dir, { recursive: true })) {
+		const p = path.join(dir, f);
+		assert.equal(mode(p), fs.statSync(p).isDirectory() ? '700' : '600', f);
+	}
 
 	// A database left readable by an older version is narrowed at start.
 	await server.kill9();

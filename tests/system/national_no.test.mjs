@@ -246,6 +246,10 @@ test('the migration seals G numbers stored before, in students and in keyinfo ch
 		DELETE FROM host_meta WHERE key = 'national_no_sealing';
 		DROP VIEW host_accounts;
 		DROP VIEW host_outbox;
+		DROP TABLE file_usage;
+		DROP TABLE file_uses;
+		DROP TABLE file_variants;
+		DROP TABLE files;
 		UPDATE schema_versions SET version = 10 WHERE owner = 'host';
 		DROP TABLE keyinfo_meta;
 		UPDATE schema_versions SET version = 2 WHERE owner = 'keyinfo';
