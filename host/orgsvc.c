@@ -94,7 +94,7 @@ orgsvc_rules_check(jx_db *db, int64_t district, const char *source, char *err,
                    size_t errlen)
 {
 	int h = host_enter(), rc = org_rules_check(db, thread_lua(), district,
-	                                           source, err, errlen);
+	                                           source, NULL, err, errlen);
 
 	host_leave(h);
 	return rc;

@@ -179,9 +179,14 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 	});
 
 	await t.test('rules: predictable without a gateway, the same for two people, too short', async () => {
-		const put = (did, source) => city.put(`/api/v1/districts/${did}/rules`, { source });
-		const dry = (did, source) => city.post(`/api/v1/districts/${did}/rules/dry-run`, { source });
+		// The reasons in English when asked for; Chinese only by default.
+		const EN = { headers: { 'Accept-Language': 'en' } };
+		const put = (did, source, o = EN) => city.put(`/api/v1/districts/${did}/rules`, { source }, o);
+		const dry = (did, source, o = EN) => city.post(`/api/v1/districts/${did}/rules/dry-run`, { source }, o);
 		for (const f of [put, dry]) {
+			const zh = await f(dN, EXAMPLE, {});
+			assertProblem(zh, 422, { field: 'source', detail: /推算/ });
+			assert.doesNotMatch(zh.json.detail.replace('initial_password', ''), /[A-Za-z]{2}/, zh.json.detail);
 			assertProblem(await f(dN, EXAMPLE), 422, { field: 'source', detail: /predictable/ });
 			for (const did of [dN, dG]) {
 				assertProblem(await f(did, SAME_FOR_ALL), 422, { field: 'source', detail: /same for two different people/ });
