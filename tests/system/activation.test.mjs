@@ -180,11 +180,10 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 
 	await t.test('rules: predictable without a gateway, the same for two people, too short', async () => {
 		// The reasons in English when asked for; Chinese only by default.
-		const EN = { headers: { 'Accept-Language': 'en' } };
-		const put = (did, source, o = EN) => city.put(`/api/v1/districts/${did}/rules`, { source }, o);
-		const dry = (did, source, o = EN) => city.post(`/api/v1/districts/${did}/rules/dry-run`, { source }, o);
+		const put = (did, source, lang = '?lang=en') => city.put(`/api/v1/districts/${did}/rules${lang}`, { source });
+		const dry = (did, source, lang = '?lang=en') => city.post(`/api/v1/districts/${did}/rules/dry-run${lang}`, { source });
 		for (const f of [put, dry]) {
-			const zh = await f(dN, EXAMPLE, {});
+			const zh = await f(dN, EXAMPLE, '');
 			assertProblem(zh, 422, { field: 'source', detail: /推算/ });
 			assert.doesNotMatch(zh.json.detail.replace('initial_password', ''), /[A-Za-z]{2}/, zh.json.detail);
 			assertProblem(await f(dN, EXAMPLE), 422, { field: 'source', detail: /predictable/ });
@@ -273,7 +272,9 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 		const example = (await admin.get(`/api/v1/districts/${dG}/rules`)).json.version;
 		r = await admin.put(`/api/v1/districts/${dG}/rules`, { source: 'quiet_hours = nil\n' });
 		assert.equal(r.status, 200, r.text);
-		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback`, { version: example });
+		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback?lang=en`, { version: example });
 		assertProblem(r, 422, { field: 'version', detail: /predictable/ });
+		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback`, { version: example });
+		assertProblem(r, 422, { field: 'version', detail: /推算/ });
 	});
 });
