@@ -192,7 +192,9 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 	        : (cJSON_IsString(g) ? roster_parse_grade(g->valuestring) : 0);
 	if (*grade < 1 || *grade > 12) {
 		jx_host->problem_error(req, row, "grade",
-		                       "grade must be 1 to 12 (一年级 … 高三)");
+		                       roster_tr(req,
+		                                 "年级应为 1–12 或 一年级…高三",
+		                                 "grade must be 1 to 12"));
 		bad = 1;
 	} else if (stage) {
 		struct roster_error err = {0};
@@ -207,8 +209,10 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 	}
 	if (!cJSON_IsString(n) || n->valuestring[0] == '\0' ||
 	    strlen(n->valuestring) > 60) {
-		jx_host->problem_error(req, row, "name",
-		                       "name is required, e.g. \"1班\"");
+		jx_host->problem_error(
+		    req, row, "name",
+		    roster_tr(req, "班级名必填，例如“1班”",
+		              "name is required, at most 60 bytes"));
 		bad = 1;
 	} else
 		*name = n->valuestring;
@@ -218,14 +222,16 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 		if (!classes_head_ok(db, school, *head)) {
 			jx_host->problem_error(
 			    req, row, "head_teacher_id",
-			    "the head teacher must be a teacher of "
-			    "this school");
+			    roster_tr(req, "班主任须是本校教师",
+			              "the head teacher must be a teacher of "
+			              "this school"));
 			bad = 1;
 		}
 	} else if (h != NULL && !cJSON_IsNull(h)) {
 		jx_host->problem_error(
 		    req, row, "head_teacher_id",
-		    "head_teacher_id must be a teacher's id");
+		    roster_tr(req, "班主任应为教师的编号",
+		              "head_teacher_id must be a teacher's id"));
 		bad = 1;
 	}
 	return bad ? -1 : 0;

@@ -1154,8 +1154,11 @@ import_post(jx_req *req, void *ud)
 	if (rc != 0)
 		return rc;
 	if (len == 0) {
-		jx_host->problem_error(req, 0, "file", "the file is empty");
-		return roster_invalid(req, "The file is empty.");
+		const char *why =
+		    roster_tr(req, "文件是空的", "the file is empty");
+
+		jx_host->problem_error(req, 0, "file", why);
+		return roster_invalid(req, why);
 	}
 	if (sheet_detect(data, len, ctype) == SHEET_UNKNOWN)
 		return jx_host->reply_problem(
