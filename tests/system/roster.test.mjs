@@ -1183,6 +1183,12 @@ test('imports: not a spreadsheet, bad parameters, scope', async () => {
 	const bad = await runImport(admin, S1, 'students', 'dry-run', cut.subarray(0, cut.length - 40));
 	assert.equal(bad.state, 'failed');
 	assert.ok(bad.result.errors[0].message.length > 5);
+	// The spreadsheet reader's message too, in one language at a time.
+	assert.match(bad.result.errors[0].message, /损坏/);
+	assert.doesNotMatch(bad.result.errors[0].message, /[A-Za-z]{2}/, bad.result.errors[0].message);
+	const badEn = (await admin.get(`/api/v1/jobs/${bad.id}?lang=en`)).json.result.errors[0].message;
+	assert.match(badEn, /damaged/);
+	assert.doesNotMatch(badEn, /[\u3000-\u9fff\uff00-\uffef]/, badEn);
 	// A sheet without the required columns.
 	const nohead = await runImport(admin, S1, 'students', 'commit', xlsx([['姓名', '性别'], ['某', '男']]));
 	assert.equal(nohead.state, 'failed');
