@@ -403,7 +403,8 @@ cli_rules_check(struct cli *c)
 		goto out;
 	/* Refused as activation would refuse it (predictable initial
 	 * passwords, org.c). */
-	if (org_rules_check(db, lua, district, source, err, sizeof(err)) != 0) {
+	if (org_rules_check(db, lua, district, source, "en", err,
+	                    sizeof(err)) != 0) {
 		fprintf(stderr, "jiaxiao: rules: %s\n", err);
 		goto out;
 	}

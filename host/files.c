@@ -552,9 +552,10 @@ files_receive(jx_req *req, struct files_recv *r, const char **raw_name)
 	if (multi && !r->got) {
 		problem_add_error(&req->errors, 0, "file",
 		                  "the upload has no part named file");
-		return http_reply_problem(req, 422, "validation-failed",
-		                          "No file",
-		                          "Send the file in the form field.");
+		return http_reply_problem(
+		    req, 422, "validation-failed", "No file",
+		    http_tr(req, "请在表单的文件字段中上传文件",
+		            "Send the file in the form field."));
 	}
 	if (multi)
 		*raw_name = r->filename;
@@ -569,7 +570,10 @@ too_big:
 	http_add_header(req, "Connection", "close");
 	return http_reply_problem(
 	    req, 413, "payload-too-large", "Upload too large",
-	    arena_sprintf(req->arena, "上传的文件太大 (the limit is %zu bytes)",
+	    arena_sprintf(req->arena,
+	                  http_tr(req, "上传的文件太大，最大 %zu 字节",
+	                          "the file is too large: the limit is %zu "
+	                          "bytes"),
 	                  app.upload_limit));
 }
 
@@ -593,8 +597,9 @@ files_upload(jx_req *req, void *ud)
 
 	(void)ud;
 	if (me == NULL)
-		return http_reply_problem(req, 403, "forbidden", "No identity",
-		                          "Choose an identity first.");
+		return http_reply_problem(
+		    req, 403, "forbidden", "No identity",
+		    http_tr(req, "请先选择身份", "Choose an identity first."));
 	out = arena_calloc(req->arena, 3 * sizeof(*out));
 	for (int i = 0; i < 3; i++)
 		out[i].fd = -1;
@@ -632,11 +637,13 @@ files_upload(jx_req *req, void *ud)
 		    req, 415, "unsupported-media-type", "File type not allowed",
 		    arena_sprintf(
 		        req->arena,
-		        "不支持此类文件：只能上传照片、PDF、不含宏的 "
-		        "Word/Excel/PowerPoint、MP3/M4A 音频和 MP4 视频 "
-		        "(the file is %s: allowed are photos (JPEG, "
-		        "PNG, GIF, WebP, HEIC), PDF, Word, Excel and "
-		        "PowerPoint without macros, MP3/M4A and MP4)",
+		        http_tr(req,
+		                "不支持此类文件：只能上传照片、PDF、不含宏的 "
+		                "Word/Excel/PowerPoint、MP3/M4A 音频和 MP4 "
+		                "视频%.0s",
+		                "the file is %s: allowed are photos (JPEG, "
+		                "PNG, GIF, WebP, HEIC), PDF, Word, Excel and "
+		                "PowerPoint without macros, MP3/M4A and MP4"),
 		        found));
 	}
 	school = me->school_id;
@@ -654,9 +661,13 @@ files_upload(jx_req *req, void *ud)
 			    "The school's storage is full",
 			    arena_sprintf(
 			        req->arena,
-			        "学校的存储空间已满，请联系管理员 (the school "
-			        "uses %lld of its %lld bytes; this file needs "
-			        "%zu more)",
+			        http_tr(
+			            req,
+			            "学校的存储空间已满（已用 %lld 字节，共 "
+			            "%lld 字节，此文件需要 %zu 字节），请联系"
+			            "管理员",
+			            "the school uses %lld of its %lld bytes; "
+			            "this file needs %zu more"),
 			        (long long)used, (long long)quota, len));
 		}
 	}
@@ -679,8 +690,9 @@ files_upload(jx_req *req, void *ud)
 			    "File type not allowed",
 			    arena_sprintf(
 			        req->arena,
-			        "图片无法读取 (the file is %s, but it cannot "
-			        "be read as a picture)",
+			        http_tr(req, "图片无法读取%.0s",
+			                "the file is %s, but it cannot be read "
+			                "as a picture"),
 			        mime));
 		}
 		if (rc != 0)
@@ -702,8 +714,9 @@ files_upload(jx_req *req, void *ud)
 		files_out_discard(out, nout);
 		return http_reply_problem(
 		    req, 507, "quota-full", "The school's storage is full",
-		    "学校的存储空间已满 (another upload took the space "
-		    "left)");
+		    http_tr(req,
+		            "学校的存储空间已满：另一个上传用掉了剩余的空间",
+		            "another upload took the space left"));
 	}
 	for (int i = 0; i < nout; i++) {
 		if (filestore_place(out[i].path, out[i].hex) != 0)
@@ -764,9 +777,10 @@ fail:
 	files_out_discard(out, nout);
 	if (errno == ENOSPC || errno == EDQUOT) {
 		http_add_header(req, "Retry-After", "3600");
-		return http_reply_problem(req, 507, "storage-full",
-		                          "Storage full",
-		                          "The server's disk is full.");
+		return http_reply_problem(
+		    req, 507, "storage-full", "Storage full",
+		    http_tr(req, "服务器磁盘已满",
+		            "The server's disk is full."));
 	}
 	jx_log(JX_LOG_ERROR, "files", "upload failed: %s",
 	       errno ? strerror(errno) : db_errmsg(db));
@@ -883,13 +897,17 @@ files_get(jx_req *req, void *ud)
 	(void)ud;
 	if (want != NULL && strcmp(want, "thumb") != 0 &&
 	    strcmp(want, "display") != 0 && strcmp(want, "original") != 0)
-		return http_reply_problem(req, 400, "bad-variant",
-		                          "No such variant",
-		                          "variant is thumb, display or "
-		                          "original.");
+		return http_reply_problem(
+		    req, 400, "bad-variant", "No such variant",
+		    http_tr(req,
+		            "variant 应为 thumb、display 或 "
+		            "original",
+		            "variant is thumb, display or "
+		            "original."));
 	if (id <= 0 || files_load(req, id, &f) != 0 || !files_visible(req, &f))
-		return http_reply_problem(req, 404, "not-found", "Not found",
-		                          "No such file.");
+		return http_reply_problem(
+		    req, 404, "not-found", "Not found",
+		    http_tr(req, "没有这个文件", "No such file."));
 	/* no variant: the original when one is kept, else the display copy
 	 * (an image's upload itself is never kept) */
 	q = db_query(db,
@@ -900,8 +918,10 @@ files_get(jx_req *req, void *ud)
 	             "iss", id, want, want);
 	if (q == NULL || db_step(q) != JX_DB_ROW) {
 		db_finish(q);
-		return http_reply_problem(req, 404, "not-found", "Not found",
-		                          "The file has no such variant.");
+		return http_reply_problem(
+		    req, 404, "not-found", "Not found",
+		    http_tr(req, "该文件没有这个版本",
+		            "The file has no such variant."));
 	}
 	variant = arena_strdup(req->arena, db_text(q, 0));
 	blob = arena_strdup(req->arena, db_text(q, 1));

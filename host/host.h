@@ -279,6 +279,10 @@ int jobs_recover(jx_db *db);
 int64_t jobs_submit(jx_db *db, const char *kind, cJSON *params, int64_t owner);
 /* The job as the API shows it, or NULL. */
 cJSON *jobs_get_json(jx_db *db, int64_t id, int64_t *owner);
+/* A job's result as one reader sees it: the messages of result.errors and
+ * result.warnings are stored in Chinese ("message") and English
+ * ("message_en"); "message" becomes the one of lang, "message_en" goes. */
+void jobs_localize(cJSON *job, const char *lang);
 /* Runs queued jobs until none is left (tests, and the job thread). */
 int jobs_run_pending(jx_db *db);
 const cJSON *jobs_params(jx_job *job);

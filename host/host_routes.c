@@ -73,6 +73,7 @@ route_job(jx_req *req, void *ud)
 		return http_reply_problem(req, 404, "not-found", "Not found",
 		                          "No such job.");
 	}
+	jobs_localize(j, req->lang);
 	return http_reply_json(req, 200, j);
 }
 

@@ -123,6 +123,39 @@ done:
 	return j;
 }
 
+/* Each item of list: "message" becomes the one of lang, and
+ * "message_en" goes. */
+static void
+jobs_localize_list(cJSON *list, const char *lang)
+{
+	int en = lang != NULL && strcmp(lang, "en") == 0;
+	cJSON *e;
+
+	cJSON_ArrayForEach(e, list)
+	{
+		cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message_en");
+
+		if (!cJSON_IsString(m))
+			continue;
+		if (en && m->valuestring[0] != '\0')
+			cJSON_ReplaceItemInObjectCaseSensitive(
+			    e, "message", cJSON_CreateString(m->valuestring));
+		cJSON_DeleteItemFromObjectCaseSensitive(e, "message_en");
+	}
+}
+
+void
+jobs_localize(cJSON *job, const char *lang)
+{
+	cJSON *r = cJSON_GetObjectItemCaseSensitive(job, "result");
+
+	if (!cJSON_IsObject(r))
+		return;
+	jobs_localize_list(cJSON_GetObjectItemCaseSensitive(r, "errors"), lang);
+	jobs_localize_list(cJSON_GetObjectItemCaseSensitive(r, "warnings"),
+	                   lang);
+}
+
 const cJSON *
 jobs_params(jx_job *job)
 {
@@ -208,8 +241,10 @@ jobs_run_one(jx_db *db)
 		cJSON *errs = cJSON_AddArrayToObject(job.result, "errors");
 		cJSON *e = cJSON_CreateObject();
 
+		cJSON_AddStringToObject(e, "message",
+		                        "没有启用的插件执行此类任务");
 		cJSON_AddStringToObject(
-		    e, "message", "no active plugin runs this kind of job");
+		    e, "message_en", "no active plugin runs this kind of job");
 		cJSON_AddItemToArray(errs, e);
 		rc = 1;
 	} else {

@@ -257,8 +257,10 @@ org_test_person(const char *role, const char *phone, const char *name,
 
 int
 org_rules_check(jx_db *db, struct luaenv *L, int64_t district,
-                const char *source, char *err, size_t errlen)
+                const char *source, const char *lang, char *err, size_t errlen)
 {
+	int en = lang != NULL && strcmp(lang, "en") == 0;
+
 	static const char *const roles[] = {"parent",       "teacher",
 	                                    "school_admin", "district_admin",
 	                                    "student",      NULL};
@@ -280,22 +282,31 @@ org_rules_check(jx_db *db, struct luaenv *L, int64_t district,
 			snprintf(err, errlen, "%s", e);
 			rc = -1;
 		} else if (ra == 1 && org_chars(a) < 6) {
-			snprintf(err, errlen,
-			         "initial_password: 初始密码至少 6 个字符 "
-			         "(the initial password of a %s is shorter "
-			         "than 6 characters)",
-			         roles[i]);
+			if (en)
+				snprintf(err, errlen,
+				         "initial_password: the initial "
+				         "password of a %s is shorter than 6 "
+				         "characters",
+				         roles[i]);
+			else
+				snprintf(err, errlen,
+				         "initial_password: 初始密码至少 6 "
+				         "个字符");
 			rc = -1;
 		} else if (ra == 1 &&
 		           org_rule_password(db, L, district, source, y, b,
 		                             sizeof(b), e, sizeof(e)) == 1 &&
 		           strcmp(a, b) == 0) {
-			snprintf(
-			    err, errlen,
-			    "initial_password: 两个不同的人得到相同的初始密码 "
-			    "(the initial password of a %s is the same "
-			    "for two different people)",
-			    roles[i]);
+			if (en)
+				snprintf(err, errlen,
+				         "initial_password: the initial "
+				         "password of a %s is the same for two "
+				         "different people",
+				         roles[i]);
+			else
+				snprintf(err, errlen,
+				         "initial_password: "
+				         "两个不同的人得到相同的初始密码");
 			rc = -1;
 		} else if (ra == 1 &&
 		           org_rule_password(db, L, district, source, x, again,
@@ -305,16 +316,25 @@ org_rules_check(jx_db *db, struct luaenv *L, int64_t district,
 		           (student || !org_sms_gateway(db, district))) {
 			/* Computable from what others know: allowed only
 			 * where a code to the phone guards the first login. */
-			snprintf(
-			    err, errlen,
-			    "initial_password: 初始密码可由他人推算，本区没有"
-			    "短信网关，无法在首次登录时发送验证码 (the initial "
-			    "password of a %s is predictable, and %s)",
-			    roles[i],
-			    student ? "students have no phone for an SMS "
-			              "code"
-			            : "the district has no SMS gateway for "
-			              "the code its first login needs");
+			if (en)
+				snprintf(err, errlen,
+				         "initial_password: the initial "
+				         "password of a %s is predictable, and "
+				         "%s",
+				         roles[i],
+				         student ? "students have no phone for "
+				                   "an SMS code"
+				                 : "the district has no SMS "
+				                   "gateway for the code its "
+				                   "first login needs");
+			else
+				snprintf(err, errlen, "initial_password: %s",
+				         student
+				             ? "学生的初始密码可由他人推算，"
+				               "学生没有手机接收验证码"
+				             : "初始密码可由他人推算，本区"
+				               "没有短信网关，无法在首次登录"
+				               "时发送验证码");
 			rc = -1;
 		}
 		cJSON_Delete(x);

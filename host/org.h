@@ -52,9 +52,11 @@ int org_initial_needs_code(jx_db *db, struct luaenv *L, int64_t account,
                            const char *pw);
 /* Refuses a rule chunk (source; NULL: the active one) whose initial
  * passwords are shorter than 6 characters, the same for two people, or
- * predictable where no SMS code can guard them: 0, or -1 with err. */
+ * predictable where no SMS code can guard them: 0, or -1 with err in
+ * lang ("en" or Chinese for anything else, NULL included). */
 int org_rules_check(jx_db *db, struct luaenv *L, int64_t district,
-                    const char *source, char *err, size_t errlen);
+                    const char *source, const char *lang, char *err,
+                    size_t errlen);
 /* 1 when every tie of person (identities, teacher posts, children) is
  * within school: only then may a school change the person's record. */
 int org_person_within(jx_db *db, int64_t person, int64_t school);

@@ -94,8 +94,15 @@ orgsvc_rules_check(jx_db *db, int64_t district, const char *source, char *err,
                    size_t errlen)
 {
 	int h = host_enter(), rc = org_rules_check(db, thread_lua(), district,
-	                                           source, err, errlen);
+	                                           source, NULL, err, errlen);
 
+	/* the English reason after the Chinese one's NUL, where it fits */
+	if (rc != 0 && err != NULL && strlen(err) + 2 < errlen) {
+		size_t used = strlen(err) + 1;
+
+		org_rules_check(db, thread_lua(), district, source, "en",
+		                err + used, errlen - used);
+	}
 	host_leave(h);
 	return rc;
 }

@@ -337,10 +337,10 @@ recovery_verify(jx_req *req, const char *purpose, const char *phone,
 	int rc;
 
 	if (!org_phone_valid(phone))
-		return account_invalid(req, "phone",
-		                       "手机号必须是以 1 开头的 11 位数字 "
-		                       "(phone must be 11 digits starting "
-		                       "with 1)");
+		return account_invalid(
+		    req, "phone",
+		    http_tr(req, "手机号必须是以 1 开头的 11 位数字",
+		            "phone must be 11 digits starting with 1"));
 	/* Any code string is checked (an over-long one is simply wrong);
 	 * only a missing one is a different error. */
 	if (code == NULL || *code == '\0')
@@ -434,10 +434,10 @@ recovery_request_code(jx_req *req, const char *purpose, const char *phone)
 	int64_t account;
 
 	if (!org_phone_valid(phone))
-		return account_invalid(req, "phone",
-		                       "手机号必须是以 1 开头的 11 位数字 "
-		                       "(phone must be 11 digits starting "
-		                       "with 1)");
+		return account_invalid(
+		    req, "phone",
+		    http_tr(req, "手机号必须是以 1 开头的 11 位数字",
+		            "phone must be 11 digits starting with 1"));
 	/* Asked before the account is looked up: the same answer for
 	 * every phone. */
 	if (!recovery_channel_ready())

@@ -343,7 +343,7 @@ route_rules_put(jx_req *req, void *ud)
 	}
 	/* Initial passwords a stranger could compute are refused too. */
 	if (org_rules_check(db, req->worker->lua, district, src->valuestring,
-	                    err, sizeof(err)) != 0) {
+	                    req->lang, err, sizeof(err)) != 0) {
 		problem_add_error(&req->errors, 0, "source", err);
 		return http_reply_problem(req, 422, "rules-invalid",
 		                          "The rules are not acceptable", err);
@@ -412,8 +412,8 @@ route_rules_rollback(jx_req *req, void *ud)
 			src = strdup(db_text(st, 0));
 		db_finish(st);
 		bad = src == NULL ||
-		      org_rules_check(db, req->worker->lua, district, src, err,
-		                      sizeof(err)) != 0;
+		      org_rules_check(db, req->worker->lua, district, src,
+		                      req->lang, err, sizeof(err)) != 0;
 		free(src);
 		if (bad) {
 			problem_add_error(&req->errors, 0, "version", err);

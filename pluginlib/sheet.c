@@ -41,7 +41,7 @@ sheet_utf8_trim(char *s)
 }
 
 int
-sheet_fail(struct sheet_ctx *ctx, const char *fmt, ...)
+sheet_fail(struct sheet_ctx *ctx, const char *zh, const char *en, ...)
 {
 	va_list ap;
 
@@ -49,29 +49,50 @@ sheet_fail(struct sheet_ctx *ctx, const char *fmt, ...)
 		return -1;
 	ctx->failed = 1;
 	if (ctx->err != NULL && ctx->errlen > 0) {
+		size_t used;
 		int n;
 
-		va_start(ap, fmt);
-		n = vsnprintf(ctx->err, ctx->errlen, fmt, ap);
+		va_start(ap, en);
+		n = vsnprintf(ctx->err, ctx->errlen, zh, ap);
 		va_end(ap);
 		/* cut short: no partial character at the end */
 		if (n >= 0 && (size_t)n >= ctx->errlen)
 			sheet_utf8_trim(ctx->err);
+		/* the English after the Chinese's NUL, where it fits */
+		used = strlen(ctx->err) + 1;
+		if (used + 1 < ctx->errlen) {
+			char *out = ctx->err + used;
+			size_t room = ctx->errlen - used;
+
+			va_start(ap, en);
+			n = vsnprintf(out, room, en, ap);
+			va_end(ap);
+			if (n >= 0 && (size_t)n >= room)
+				sheet_utf8_trim(out);
+		}
 	}
 	return -1;
+}
+
+const char *
+sheet_err_en(const char *err, size_t errlen)
+{
+	size_t zh = strnlen(err, errlen);
+
+	if (zh + 2 > errlen || err[zh + 1] == '\0')
+		return err;
+	return err + zh + 1;
 }
 
 int
 sheet_row_set(struct sheet_ctx *ctx, int col, const char *s, size_t n)
 {
 	if (col < 0 || col >= 16384)
-		return sheet_fail(ctx, "表格列数超出 Excel 的范围 (column "
-		                       "outside Excel's range)");
+		return sheet_fail(ctx, "表格列数超出 Excel 的范围",
+		                  "column outside Excel's range");
 	if (n > ctx->lim.max_cell_bytes)
-		return sheet_fail(ctx,
-		                  "第 %d 行有单元格超过 %zu 字节 (a cell in "
-		                  "row %d is longer than %zu bytes)",
-		                  ctx->number, ctx->lim.max_cell_bytes,
+		return sheet_fail(ctx, "第 %d 行有单元格超过 %zu 字节",
+		                  "a cell in row %d is longer than %zu bytes",
 		                  ctx->number, ctx->lim.max_cell_bytes);
 	if (col >= ctx->cellcap) {
 		int cap = ctx->cellcap ? ctx->cellcap : 16;
@@ -112,7 +133,7 @@ sheet_row_set(struct sheet_ctx *ctx, int col, const char *s, size_t n)
 	ctx->text[ctx->textlen++] = '\0';
 	return 0;
 nomem:
-	return sheet_fail(ctx, "内存不足 (out of memory)");
+	return sheet_fail(ctx, "内存不足", "out of memory");
 }
 
 /* Whether s is empty once sheet_normalize's trimming is done. */
@@ -149,10 +170,9 @@ sheet_row_emit(struct sheet_ctx *ctx, int number)
 	if (last < 0)
 		return 0;
 	if (ctx->rows >= ctx->lim.max_rows)
-		return sheet_fail(ctx,
-		                  "表格超过 %zu 行，请分批导入 (more than %zu "
-		                  "rows; import in parts)",
-		                  ctx->lim.max_rows, ctx->lim.max_rows);
+		return sheet_fail(ctx, "表格超过 %zu 行，请分批导入",
+		                  "more than %zu rows; import in parts",
+		                  ctx->lim.max_rows);
 	ctx->rows++;
 	row.number = number;
 	row.ncells = last + 1;
@@ -365,13 +385,13 @@ sheet_read(const void *data, size_t len, const char *content_type,
 	ctx.err = err;
 	ctx.errlen = errlen;
 	if (err != NULL && errlen > 0)
-		err[0] = '\0';
+		memset(err, 0, errlen > 2 ? 2 : errlen);
 	if (data == NULL)
 		len = 0;
 
 	if (fn == NULL) {
-		rc = sheet_fail(&ctx, "内部错误 (sheet_read without a row "
-		                      "callback)");
+		rc = sheet_fail(&ctx, "内部错误",
+		                "sheet_read without a row callback");
 		goto out;
 	}
 	switch (sheet_detect(data, len, content_type)) {
@@ -380,21 +400,21 @@ sheet_read(const void *data, size_t len, const char *content_type,
 	case SHEET_CSV: rc = sheet_csv_read(&ctx, data, len); break;
 	default:
 		if (len == 0)
-			rc = sheet_fail(&ctx, "文件是空的 (the file is empty)");
+			rc =
+			    sheet_fail(&ctx, "文件是空的", "the file is empty");
 		else if (sheet_looks_markup(data, len))
 			rc = sheet_fail(
 			    &ctx,
-			    "这是网页（HTML/XML）格式的文件，不是真正的 "
-			    "Excel 表格：请用 Excel 打开后另存为 .xlsx "
-			    "(a web page or XML file, not a real "
-			    "spreadsheet: open it in Excel and save it as "
-			    ".xlsx)");
+			    "这是网页（HTML/XML）格式的文件，不是真正的 Excel "
+			    "表格：请用 Excel 打开后另存为 .xlsx",
+			    "a web page or XML file, not a real spreadsheet: "
+			    "open it in Excel and save it as .xlsx");
 		else
-			rc = sheet_fail(
-			    &ctx,
-			    "文件不是有效的 Excel 表格或 CSV 文件，请上传 "
-			    ".xlsx、.xls 或 .csv (not a valid "
-			    "spreadsheet: upload .xlsx, .xls or .csv)");
+			rc = sheet_fail(&ctx,
+			                "文件不是有效的 Excel 表格或 CSV "
+			                "文件，请上传 .xlsx、.xls 或 .csv",
+			                "not a valid spreadsheet: upload "
+			                ".xlsx, .xls or .csv");
 		break;
 	}
 out:
@@ -405,8 +425,8 @@ out:
 		return ctx.stop_value;
 	if (rc != 0 || ctx.failed) {
 		if (!ctx.failed)
-			sheet_fail(&ctx, "文件不是有效的 Excel 表格 (not a "
-			                 "valid spreadsheet)");
+			sheet_fail(&ctx, "文件不是有效的 Excel 表格",
+			           "not a valid spreadsheet");
 		return -1;
 	}
 	return 0;

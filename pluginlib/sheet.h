@@ -58,8 +58,9 @@ enum sheet_format sheet_detect(const void *data, size_t len,
  * sheet_read returns; NULL means $TMPDIR or /tmp); xls is parsed in a
  * forked child process with a time limit, since libfreexl is not safe on
  * hostile files. 0 on success, the callback's non-zero value if it stopped,
- * -1 with a clear message in err (Chinese first, then English in
- * parentheses; 512 bytes hold any of them) for anything unreadable. fn is
+ * -1 with a clear message in err for anything unreadable: the Chinese
+ * one, then after its NUL the English one (sheet_err_en; 512 bytes hold
+ * both of any of them), so that a reader gets one language. fn is
  * called on the calling thread, never from the child.
  *
  * Cell text is what Excel shows in General format: shared, inline and
@@ -72,6 +73,10 @@ enum sheet_format sheet_detect(const void *data, size_t len,
 int sheet_read(const void *data, size_t len, const char *content_type,
                const char *tmp_dir, const struct sheet_limits *lim,
                sheet_row_fn fn, void *ud, char *err, size_t errlen);
+/* The English message of a failed sheet_read's err (errlen as given to
+ * it); err itself is the Chinese one. The Chinese one when the English
+ * did not fit. */
+const char *sheet_err_en(const char *err, size_t errlen);
 
 /* Normalises a cell value into out (in == out is allowed): trims ASCII
  * whitespace, full-width spaces (U+3000), NBSP, and zero-width spaces and
@@ -101,10 +106,11 @@ struct sheet_ctx {
 	int ncells, cellcap;
 };
 
-/* Formats "中文 (English)" into ctx->err and marks the read failed; keeps
+/* Formats the Chinese message, a NUL, and the English one (both formats
+ * take the same arguments) into ctx->err and marks the read failed; keeps
  * the first message when several failures cascade. Returns -1. */
-int sheet_fail(struct sheet_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int sheet_fail(struct sheet_ctx *ctx, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
 /* Sets cell col (0-based) of the current row to s[0..n-1]; 0 or -1. */
 int sheet_row_set(struct sheet_ctx *ctx, int col, const char *s, size_t n);
 /* Hands the current row to the callback as row `number` unless it is

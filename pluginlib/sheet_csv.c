@@ -18,8 +18,9 @@
 
 #define CSV_ENCODING                                                                                 \
 	"无法识别文件的文字编码（第 %d 行附近）：请在 Excel 中另存为“CSV " \
-	"UTF-8”或 .xlsx (unrecognised text encoding near line %d: save the "                      \
-	"file as CSV UTF-8 or .xlsx)"
+	"UTF-8”或 .xlsx",                                                                            \
+	    "unrecognised text encoding near line %d: save the file as CSV "                         \
+	    "UTF-8 or .xlsx"
 
 /* The line (1-based) that in[0..at-1] ends on, for messages: a newline
  * is one byte, or a 16-bit unit in UTF-16. */
@@ -54,7 +55,7 @@ csv_iconv(struct sheet_ctx *ctx, const char *from, const char *in, size_t len,
 
 	cd = iconv_open("UTF-8", from);
 	if (cd == (iconv_t)-1) {
-		sheet_fail(ctx, "系统缺少 %s 编码转换 (no %s converter)", from,
+		sheet_fail(ctx, "系统缺少 %s 编码转换", "no %s converter",
 		           from);
 		return NULL;
 	}
@@ -66,7 +67,7 @@ csv_iconv(struct sheet_ctx *ctx, const char *from, const char *in, size_t len,
 		char *p = realloc(out, cap);
 
 		if (p == NULL) {
-			sheet_fail(ctx, "内存不足 (out of memory)");
+			sheet_fail(ctx, "内存不足", "out of memory");
 			goto fail;
 		}
 		out = p;
@@ -82,11 +83,11 @@ csv_iconv(struct sheet_ctx *ctx, const char *from, const char *in, size_t len,
 			/* EILSEQ, or EINVAL for a sequence cut short */
 			int line = csv_line_at(from, in, (size_t)(inp - in));
 
-			sheet_fail(ctx, CSV_ENCODING, line, line);
+			sheet_fail(ctx, CSV_ENCODING, line);
 			goto fail;
 		}
 		if (cap >= max) {
-			sheet_fail(ctx, "文件太大 (the file is too large)");
+			sheet_fail(ctx, "文件太大", "the file is too large");
 			goto fail;
 		}
 		cap = cap * 2 > max ? max : cap * 2;
@@ -134,7 +135,7 @@ csv_append(struct sheet_ctx *ctx, struct csv_field *f, const char *s, size_t n)
 			cap *= 2;
 		p = realloc(f->buf, cap);
 		if (p == NULL)
-			return sheet_fail(ctx, "内存不足 (out of memory)");
+			return sheet_fail(ctx, "内存不足", "out of memory");
 		f->buf = p;
 		f->cap = cap;
 	}
@@ -148,12 +149,10 @@ csv_cell(struct sheet_ctx *ctx, int record, int col, const char *s, size_t n)
 {
 	if (n > ctx->lim.max_cell_bytes)
 		return sheet_fail(
-		    ctx,
-		    "第 %d 行有单元格超过 %zu 字节，可能是引号没有"
-		    "配对 (a cell in record %d is longer than %zu "
-		    "bytes; an unbalanced quote?)",
-		    record, ctx->lim.max_cell_bytes, record,
-		    ctx->lim.max_cell_bytes);
+		    ctx, "第 %d 行有单元格超过 %zu 字节，可能是引号没有配对",
+		    "a cell in record %d is longer than %zu bytes; an "
+		    "unbalanced quote?",
+		    record, ctx->lim.max_cell_bytes);
 	if (n == 0)
 		return 0;
 	return sheet_row_set(ctx, col, s, n);
@@ -179,11 +178,9 @@ csv_parse(struct sheet_ctx *ctx, const char *s, size_t n)
 
 				if (q == NULL) {
 					sheet_fail(
-					    ctx,
-					    "第 %d 行的引号没有配对 "
-					    "(unbalanced quote in record "
-					    "%d)",
-					    record, record);
+					    ctx, "第 %d 行的引号没有配对",
+					    "unbalanced quote in record %d",
+					    record);
 					goto out;
 				}
 				j = (size_t)(q - s);
@@ -262,7 +259,7 @@ sheet_csv_read(struct sheet_ctx *ctx, const void *data, size_t len)
 		s += 3;
 		n -= 3;
 		if (!sheet_utf8_valid((const unsigned char *)s, n, 0)) {
-			sheet_fail(ctx, CSV_ENCODING, 1, 1);
+			sheet_fail(ctx, CSV_ENCODING, 1);
 			goto out;
 		}
 	} else if (!sheet_utf8_valid(u, len, 0)) {
@@ -277,11 +274,12 @@ sheet_csv_read(struct sheet_ctx *ctx, const void *data, size_t len)
 		n -= 3;
 	}
 	if (n > ctx->lim.max_uncompressed) {
-		sheet_fail(ctx, "文件太大 (the file is too large)");
+		sheet_fail(ctx, "文件太大", "the file is too large");
 		goto out;
 	}
 	if (memchr(s, '\0', n) != NULL) {
-		sheet_fail(ctx, "文件不是文本格式的 CSV (not a text CSV file)");
+		sheet_fail(ctx, "文件不是文本格式的 CSV",
+		           "not a text CSV file");
 		goto out;
 	}
 	rc = csv_parse(ctx, s, n);

@@ -64,22 +64,20 @@ static int
 xls_open_failed(struct sheet_ctx *ctx, const void *data, size_t len)
 {
 	if (xls_has_stream(data, len, "EncryptedPackage"))
-		return sheet_fail(ctx,
-		                  "文件已加密，请先取消密码保护再上传 (the "
-		                  "file is encrypted; remove the password "
-		                  "first)");
+		return sheet_fail(
+		    ctx, "文件已加密，请先取消密码保护再上传",
+		    "the file is encrypted; remove the password first");
 	if (xls_has_stream(data, len, "WordDocument"))
-		return sheet_fail(ctx,
-		                  "这是 Word 文档，不是 Excel 表格 (a Word "
-		                  "document, not a spreadsheet)");
+		return sheet_fail(ctx, "这是 Word 文档，不是 Excel 表格",
+		                  "a Word document, not a spreadsheet");
 	if (xls_has_stream(data, len, "PowerPoint Document"))
-		return sheet_fail(ctx,
-		                  "这是 PowerPoint 文件，不是 Excel 表格 (a "
-		                  "PowerPoint file, not a spreadsheet)");
-	return sheet_fail(ctx, "xls 文件已损坏、已加密或格式太旧，请用 Excel "
-	                       "另存为 .xlsx 后再上传 (the .xls file is "
-	                       "damaged, encrypted or too old: save it as "
-	                       ".xlsx in Excel)");
+		return sheet_fail(ctx, "这是 PowerPoint 文件，不是 Excel 表格",
+		                  "a PowerPoint file, not a spreadsheet");
+	return sheet_fail(ctx,
+	                  "xls 文件已损坏、已加密或格式太旧，请用 Excel 另存为 "
+	                  ".xlsx 后再上传",
+	                  "the .xls file is damaged, encrypted or too old: "
+	                  "save it as .xlsx in Excel");
 }
 
 /* Writes the bytes to a new private file under dir; returns its path
@@ -95,17 +93,16 @@ xls_tmpfile(struct sheet_ctx *ctx, const char *dir, const void *data,
 
 	path = malloc(strlen(dir) + sizeof("/.sheet-XXXXXX"));
 	if (path == NULL) {
-		sheet_fail(ctx, "内存不足 (out of memory)");
+		sheet_fail(ctx, "内存不足", "out of memory");
 		return NULL;
 	}
 	sprintf(path, "%s/.sheet-XXXXXX", dir);
 	/* mkstemp creates the file O_EXCL with mode 0600 */
 	fd = mkstemp(path);
 	if (fd < 0) {
-		sheet_fail(ctx,
-		           "无法创建临时文件 (cannot create a temporary "
-		           "file in %s: %s)",
-		           dir, strerror(errno));
+		sheet_fail(ctx, "无法创建临时文件%.0s%.0s",
+		           "cannot create a temporary file in %s: %s", dir,
+		           strerror(errno));
 		free(path);
 		return NULL;
 	}
@@ -115,9 +112,8 @@ xls_tmpfile(struct sheet_ctx *ctx, const char *dir, const void *data,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			sheet_fail(ctx,
-			           "无法写入临时文件 (cannot write a "
-			           "temporary file in %s: %s)",
+			sheet_fail(ctx, "无法写入临时文件%.0s%.0s",
+			           "cannot write a temporary file in %s: %s",
 			           dir,
 			           n < 0 ? strerror(errno) : "short write");
 			close(fd);
@@ -129,10 +125,9 @@ xls_tmpfile(struct sheet_ctx *ctx, const char *dir, const void *data,
 		left -= (size_t)n;
 	}
 	if (close(fd) != 0) {
-		sheet_fail(ctx,
-		           "无法写入临时文件 (cannot write a temporary "
-		           "file in %s: %s)",
-		           dir, strerror(errno));
+		sheet_fail(ctx, "无法写入临时文件%.0s%.0s",
+		           "cannot write a temporary file in %s: %s", dir,
+		           strerror(errno));
 		unlink(path);
 		free(path);
 		return NULL;
@@ -315,19 +310,17 @@ xls_receive(struct sheet_ctx *ctx, int fd, const char *path, const void *data,
 	switch (m.row) {
 	case XLS_OK: break;
 	case XLS_ENCRYPTED:
-		return sheet_fail(ctx,
-		                  "文件已加密，请先取消密码保护再上传 (the "
-		                  "file is encrypted; remove the password "
-		                  "first)");
+		return sheet_fail(
+		    ctx, "文件已加密，请先取消密码保护再上传",
+		    "the file is encrypted; remove the password first");
 	case XLS_NO_SHEET:
-		return sheet_fail(ctx,
-		                  "工作簿里没有工作表 (the workbook has no "
-		                  "worksheet)");
+		return sheet_fail(ctx, "工作簿里没有工作表",
+		                  "the workbook has no worksheet");
 	default: return xls_open_failed(ctx, data, len);
 	}
 	text = malloc(ctx->lim.max_cell_bytes + 1);
 	if (text == NULL)
-		return sheet_fail(ctx, "内存不足 (out of memory)");
+		return sheet_fail(ctx, "内存不足", "out of memory");
 	*ended = 0;
 	for (;;) {
 		int got = xls_read_full(fd, &m, sizeof(m));
@@ -348,11 +341,9 @@ xls_receive(struct sheet_ctx *ctx, int fd, const char *path, const void *data,
 			ctx->number = (int)row + 1;
 		}
 		if (m.len > ctx->lim.max_cell_bytes) {
-			sheet_fail(ctx,
-			           "第 %ld 行有单元格超过 %zu 字节 (a cell in "
-			           "row %ld is longer than %zu bytes)",
-			           row + 1, ctx->lim.max_cell_bytes, row + 1,
-			           ctx->lim.max_cell_bytes);
+			sheet_fail(ctx, "第 %ld 行有单元格超过 %zu 字节",
+			           "a cell in row %ld is longer than %zu bytes",
+			           row + 1, ctx->lim.max_cell_bytes);
 			goto out;
 		}
 		if (xls_read_full(fd, text, m.len) != 1) {
@@ -387,13 +378,13 @@ sheet_xls_read(struct sheet_ctx *ctx, const void *data, size_t len,
 	if (path == NULL)
 		return -1;
 	if (pipe2(fds, O_CLOEXEC) != 0) {
-		sheet_fail(ctx, "系统资源不足 (cannot create a pipe: %s)",
+		sheet_fail(ctx, "系统资源不足%.0s", "cannot create a pipe: %s",
 		           strerror(errno));
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		sheet_fail(ctx, "系统资源不足 (cannot fork: %s)",
+		sheet_fail(ctx, "系统资源不足%.0s", "cannot fork: %s",
 		           strerror(errno));
 		goto out;
 	}

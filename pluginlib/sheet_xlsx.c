@@ -32,10 +32,11 @@
 #define XLSX_NS_SEP '|'
 
 #define XLSX_DAMAGED                                                           \
-	"表格文件已损坏或不完整 (the spreadsheet is damaged or incomplete)"
-#define XLSX_BOMB                                                                       \
-	"文件解压后过大，已拒绝 (the file expands beyond the allowed size; " \
-	"refused as a possible zip bomb)"
+	"表格文件已损坏或不完整", "the spreadsheet is damaged or incomplete"
+#define XLSX_BOMB                                                              \
+	"文件解压后过大，已拒绝",                                              \
+	    "the file expands beyond the allowed size; refused as a possible " \
+	    "zip bomb"
 
 struct xlsx_rel {
 	char *id;
@@ -217,8 +218,8 @@ xlsx_part_parse(struct xlsx *x, const char *name, XML_Parser p)
 	}
 	if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
 	    st.encryption_method != ZIP_EM_NONE) {
-		sheet_fail(ctx, "文件已加密，请先取消密码保护再上传 (the file "
-		                "is encrypted; remove the password first)");
+		sheet_fail(ctx, "文件已加密，请先取消密码保护再上传",
+		           "the file is encrypted; remove the password first");
 		goto out;
 	}
 	/* The declared sizes first, so an honest bomb is refused before a
@@ -237,17 +238,16 @@ xlsx_part_parse(struct xlsx *x, const char *name, XML_Parser p)
 	zf = zip_fopen_index(x->za, (zip_uint64_t)idx, 0);
 	if (zf == NULL) {
 		if (zip_error_code_zip(zip_get_error(x->za)) == ZIP_ER_NOPASSWD)
-			sheet_fail(ctx,
-			           "文件已加密，请先取消密码保护再上传 (the "
-			           "file is encrypted; remove the password "
-			           "first)");
+			sheet_fail(
+			    ctx, "文件已加密，请先取消密码保护再上传",
+			    "the file is encrypted; remove the password first");
 		else
 			sheet_fail(ctx, XLSX_DAMAGED);
 		goto out;
 	}
 	buf = malloc(XLSX_CHUNK);
 	if (buf == NULL) {
-		sheet_fail(ctx, "内存不足 (out of memory)");
+		sheet_fail(ctx, "内存不足", "out of memory");
 		goto out;
 	}
 	for (;;) {
@@ -283,11 +283,9 @@ xmlerr:
 		goto out;
 	}
 	if (!ctx->failed && !ctx->stopped)
-		sheet_fail(ctx,
-		           "表格文件已损坏：%s 第 %lu 行 (the spreadsheet is "
-		           "damaged: %s line %lu: %s)",
-		           name, (unsigned long)XML_GetCurrentLineNumber(p),
-		           name, (unsigned long)XML_GetCurrentLineNumber(p),
+		sheet_fail(ctx, "表格文件已损坏：%s 第 %lu 行%.0s",
+		           "the spreadsheet is damaged: %s line %lu: %s", name,
+		           (unsigned long)XML_GetCurrentLineNumber(p),
 		           XML_ErrorString(XML_GetErrorCode(p)));
 out:
 	free(buf);
@@ -306,7 +304,7 @@ xlsx_parse(struct xlsx *x, const char *name, XML_StartElementHandler start,
 	int rc;
 
 	if (p == NULL)
-		return sheet_fail(x->ctx, "内存不足 (out of memory)");
+		return sheet_fail(x->ctx, "内存不足", "out of memory");
 	XML_SetElementHandler(p, start, end);
 	if (text != NULL)
 		XML_SetCharacterDataHandler(p, text);
@@ -353,7 +351,7 @@ xlsx_rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		goto nomem;
 	return;
 nomem:
-	sheet_fail(x->ctx, "内存不足 (out of memory)");
+	sheet_fail(x->ctx, "内存不足", "out of memory");
 	xlsx_stop(x);
 }
 
@@ -375,7 +373,7 @@ xlsx_rels_load(struct xlsx *x, const char *part)
 	if (dir == NULL || relsname == NULL) {
 		free(dir);
 		free(relsname);
-		return sheet_fail(x->ctx, "内存不足 (out of memory)");
+		return sheet_fail(x->ctx, "内存不足", "out of memory");
 	}
 	sprintf(relsname, "%s_rels/%s.rels", dir, base);
 	xlsx_rels_free(x);
@@ -436,7 +434,7 @@ xlsx_workbook_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	x->sheet_target = strdup(r->target);
 	x->sheet_visible = visible;
 	if (x->sheet_target == NULL) {
-		sheet_fail(x->ctx, "内存不足 (out of memory)");
+		sheet_fail(x->ctx, "内存不足", "out of memory");
 		xlsx_stop(x);
 	} else if (visible) {
 		x->done = 1;
@@ -511,8 +509,8 @@ xlsx_sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		size_t *off;
 
 		if (x->nsst >= XLSX_MAX_STRINGS) {
-			sheet_fail(x->ctx, "表格包含的文字太多 (too many "
-			                   "strings in the workbook)");
+			sheet_fail(x->ctx, "表格包含的文字太多",
+			           "too many strings in the workbook");
 			xlsx_stop(x);
 			return;
 		}
@@ -521,7 +519,7 @@ xlsx_sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
 
 			off = realloc(x->sst_off, cap * sizeof(*off));
 			if (off == NULL) {
-				sheet_fail(x->ctx, "内存不足 (out of memory)");
+				sheet_fail(x->ctx, "内存不足", "out of memory");
 				xlsx_stop(x);
 				return;
 			}
@@ -550,7 +548,7 @@ xlsx_sst_append(struct xlsx *x, const char *s, size_t n)
 			cap *= 2;
 		p = realloc(x->sst, cap);
 		if (p == NULL)
-			return sheet_fail(x->ctx, "内存不足 (out of memory)");
+			return sheet_fail(x->ctx, "内存不足", "out of memory");
 		x->sst = p;
 		x->sstcap = cap;
 	}
@@ -700,10 +698,8 @@ xlsx_sheet_text(void *ud, const XML_Char *s, int len)
 	if (!x->in_v && !(x->in_is && x->in_t && x->rph == 0))
 		return;
 	if (x->vallen + (size_t)len > xlsx_text_max(x)) {
-		sheet_fail(x->ctx,
-		           "第 %d 行有单元格超过 %zu 字节 (a cell in row %d is "
-		           "longer than %zu bytes)",
-		           x->row_number, x->ctx->lim.max_cell_bytes,
+		sheet_fail(x->ctx, "第 %d 行有单元格超过 %zu 字节",
+		           "a cell in row %d is longer than %zu bytes",
 		           x->row_number, x->ctx->lim.max_cell_bytes);
 		xlsx_stop(x);
 		return;
@@ -716,7 +712,7 @@ xlsx_sheet_text(void *ud, const XML_Char *s, int len)
 			cap *= 2;
 		p = realloc(x->val, cap);
 		if (p == NULL) {
-			sheet_fail(x->ctx, "内存不足 (out of memory)");
+			sheet_fail(x->ctx, "内存不足", "out of memory");
 			xlsx_stop(x);
 			return;
 		}
@@ -816,22 +812,22 @@ static int
 xlsx_not_workbook(struct xlsx *x)
 {
 	if (zip_name_locate(x->za, "word/document.xml", ZIP_FL_NOCASE) >= 0)
-		return sheet_fail(x->ctx,
-		                  "这是 Word 文档，不是 Excel 表格 (a Word "
-		                  "document, not a spreadsheet)");
+		return sheet_fail(x->ctx, "这是 Word 文档，不是 Excel 表格",
+		                  "a Word document, not a spreadsheet");
 	if (zip_name_locate(x->za, "xl/workbook.bin", ZIP_FL_NOCASE) >= 0)
-		return sheet_fail(x->ctx,
-		                  "不支持 Excel 二进制工作簿 (.xlsb)，请另存为 "
-		                  ".xlsx (.xlsb is not supported; save as "
-		                  ".xlsx)");
+		return sheet_fail(
+		    x->ctx,
+		    "不支持 Excel 二进制工作簿（.xlsb），请另存为 "
+		    ".xlsx",
+		    ".xlsb is not supported; save as .xlsx");
 	if (zip_name_locate(x->za, "content.xml", 0) >= 0)
 		return sheet_fail(x->ctx,
-		                  "不支持 OpenDocument 表格 (.ods)，请另存为 "
-		                  ".xlsx (.ods is not supported; save as "
-		                  ".xlsx)");
-	return sheet_fail(x->ctx, "文件不是有效的 Excel 表格：压缩包里没有"
-	                          "工作簿 (not a valid spreadsheet: a zip "
-	                          "archive without a workbook)");
+		                  "不支持 OpenDocument 表格（.ods），请另存为 "
+		                  ".xlsx",
+		                  ".ods is not supported; save as .xlsx");
+	return sheet_fail(
+	    x->ctx, "文件不是有效的 Excel 表格：压缩包里没有工作簿",
+	    "not a valid spreadsheet: a zip archive without a workbook");
 }
 
 int
@@ -849,7 +845,7 @@ sheet_xlsx_read(struct sheet_ctx *ctx, const void *data, size_t len)
 	zip_error_init(&zerr);
 	src = zip_source_buffer_create(data, len, 0, &zerr);
 	if (src == NULL) {
-		sheet_fail(ctx, "内存不足 (out of memory)");
+		sheet_fail(ctx, "内存不足", "out of memory");
 		goto out;
 	}
 	/* No ZIP_CHECKCONS: it refuses files that Excel and WPS open; damage
@@ -861,8 +857,8 @@ sheet_xlsx_read(struct sheet_ctx *ctx, const void *data, size_t len)
 		goto out;
 	}
 	if ((zip_uint64_t)zip_get_num_entries(x.za, 0) > ctx->lim.max_entries) {
-		sheet_fail(ctx, "压缩包里的文件太多，已拒绝 (too many entries "
-		                "in the archive; refused)");
+		sheet_fail(ctx, "压缩包里的文件太多，已拒绝",
+		           "too many entries in the archive; refused");
 		goto out;
 	}
 
@@ -872,7 +868,7 @@ sheet_xlsx_read(struct sheet_ctx *ctx, const void *data, size_t len)
 	r = xlsx_rel_find(&x, NULL, "officeDocument");
 	workbook = strdup(r != NULL ? r->target : "xl/workbook.xml");
 	if (workbook == NULL) {
-		sheet_fail(ctx, "内存不足 (out of memory)");
+		sheet_fail(ctx, "内存不足", "out of memory");
 		goto out;
 	}
 	if (zip_name_locate(x.za, workbook, ZIP_FL_NOCASE) < 0) {
@@ -889,8 +885,8 @@ sheet_xlsx_read(struct sheet_ctx *ctx, const void *data, size_t len)
 		goto out;
 	}
 	if (x.sheet_target == NULL) {
-		sheet_fail(ctx, "工作簿里没有工作表 (the workbook has no "
-		                "worksheet)");
+		sheet_fail(ctx, "工作簿里没有工作表",
+		           "the workbook has no worksheet");
 		goto out;
 	}
 

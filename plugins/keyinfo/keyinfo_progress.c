@@ -589,15 +589,16 @@ route_reconcile(jx_req *req, void *ud)
 	rc = sheet_read(data, len, filename ? filename : ctype, tmp, &lim,
 	                ki_reg_row, &g, g.err, sizeof(g.err));
 	if (rc != 0 || !g.header) {
+		/* the sheet's message in the request's language only */
+		const char *why =
+		    rc == 0 ? jx_host->t(req, "keyinfo.reconcile_header")
+		    : strcmp(jx_host->req_lang(req), "en") == 0
+		        ? sheet_err_en(g.err, sizeof(g.err))
+		        : g.err;
+
 		ki_reg_free(&g);
-		jx_host->problem_error(
-		    req, 0, "file",
-		    rc != 0 ? g.err
-		            : jx_host->t(req, "keyinfo.reconcile_header"));
-		return jxp_invalid(
-		    jx_host, req,
-		    rc != 0 ? g.err
-		            : jx_host->t(req, "keyinfo.reconcile_header"));
+		jx_host->problem_error(req, 0, "file", why);
+		return jxp_invalid(jx_host, req, why);
 	}
 	/* The platform's students of the school, ID numbers opened. */
 	st = jx_host->db_query(

@@ -301,14 +301,20 @@ route_dry_run(jx_req *req, void *ud)
 	}
 	/* The same refusals as activation: initial passwords a stranger
 	 * could compute (jx/org.h rules_check). */
+	memset(err, 0, sizeof(err));
 	if (ki_org->size > offsetof(struct jx_org_v1, rules_check) &&
 	    ki_org->rules_check(jx_host->req_db(req), district,
 	                        src->valuestring, err, sizeof(err)) != 0) {
+		/* Chinese, then the English after its NUL (jx/org.h) */
+		const char *en = err + strnlen(err, sizeof(err) - 1) + 1;
+		const char *why =
+		    strcmp(jx_host->req_lang(req), "en") == 0 && *en ? en : err;
+
 		cJSON_Delete(out);
-		jx_host->problem_error(req, 0, "source", err);
+		jx_host->problem_error(req, 0, "source", why);
 		return jx_host->reply_problem(req, 422, "rules-invalid",
 		                              "The rules are not acceptable",
-		                              err);
+		                              why);
 	}
 	return jx_host->reply_json(req, 200, out);
 }

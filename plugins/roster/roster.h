@@ -91,10 +91,14 @@ int64_t roster_class_find(jx_db *db, int64_t school, int grade,
 /* The grades the school's stage has (primary 1-6, junior 7-9, senior
  * 10-12, nine_year 1-9, twelve_year and unknown 1-12). */
 void roster_school_grades(jx_db *db, int64_t school, int *lo, int *hi);
-/* 0 when the school has the grade, else -1 with the reason (Chinese and
- * English) in msg. */
-int roster_grade_check(jx_db *db, int64_t school, int grade, char *msg,
-                       size_t len);
+struct roster_error;
+/* 0 when the school has the grade, else -1 with err filled (field
+ * "grade", the reason in Chinese and in English). */
+int roster_grade_check(jx_db *db, int64_t school, int grade,
+                       struct roster_error *err);
+/* zh or en, whichever is the request's language (zh for no request): a
+ * page in zh-CN shows Chinese only (issue 13). */
+const char *roster_tr(jx_req *req, const char *zh, const char *en);
 /* Adds grade_min and grade_max (the school's grades) to page data. */
 void roster_grades_add(jx_db *db, int64_t school, cJSON *d);
 
@@ -166,10 +170,12 @@ void roster_national_free(struct roster_national *n);
 int roster_national_write(jx_db *db, int64_t student,
                           const struct roster_national *n);
 
-/* An error of one row: the column at fault and a message. */
+/* An error of one row: the column at fault and its message in both
+ * languages (an import stores both; a request shows its own). */
 struct roster_error {
-	const char *field; /* API name: "national_no", "class" ... */
-	char message[256];
+	const char *field;    /* API name: "national_no", "class" ... */
+	char message[256];    /* zh-CN */
+	char message_en[256]; /* en */
 };
 
 /*

@@ -12,18 +12,30 @@
 #include <string.h>
 
 static int
-apply_fail(struct roster_error *err, const char *field, const char *msg)
+apply_fail(struct roster_error *err, const char *field, const char *zh,
+           const char *en)
 {
 	err->field = field;
-	snprintf(err->message, sizeof(err->message), "%s", msg);
+	snprintf(err->message, sizeof(err->message), "%s", zh);
+	snprintf(err->message_en, sizeof(err->message_en), "%s", en);
 	return -1;
+}
+
+/* A failure the host's org service explained (in English, for the log):
+ * the school reads that it could not be saved. */
+static int
+apply_org_fail(struct roster_error *err, const char *field, const char *msg)
+{
+	return apply_fail(err, field, "无法保存，请稍后重试或联系管理员", msg);
 }
 
 static int
 apply_storage(jx_db *db, struct roster_error *err)
 {
 	err->field = NULL;
-	snprintf(err->message, sizeof(err->message), "无法保存 (storage): %s",
+	snprintf(err->message, sizeof(err->message), "无法保存：%s",
+	         jx_host->db_errmsg(db));
+	snprintf(err->message_en, sizeof(err->message_en), "cannot save: %s",
 	         jx_host->db_errmsg(db));
 	return -1;
 }
@@ -127,8 +139,8 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 		        "SELECT 1 FROM classes WHERE id = ? AND school_id "
 		        "= ?",
 		        "ii", in->class_id, school) != 1) {
-			apply_fail(err, "class_id",
-			           "班级不存在 (no such class in this school)");
+			apply_fail(err, "class_id", "班级不存在",
+			           "no such class in this school");
 			return 0;
 		}
 		return in->class_id;
@@ -139,24 +151,17 @@ apply_class(jx_db *db, int64_t school, const struct roster_student_in *in,
 	if (id > 0)
 		return id;
 	if (!in->create_classes) {
-		char msg[200];
-
-		snprintf(msg, sizeof(msg),
-		         "班级 %s%s 不存在，请先创建班级 (the class does not "
-		         "exist: create it first)",
+		err->field = "class";
+		snprintf(err->message, sizeof(err->message),
+		         "班级 %s%s 不存在，请先创建班级",
 		         roster_org->grade_label(in->grade), in->class_name);
-		apply_fail(err, "class", msg);
+		snprintf(err->message_en, sizeof(err->message_en),
+		         "the class %s%s does not exist: create it first",
+		         roster_org->grade_label(in->grade), in->class_name);
 		return 0;
 	}
-	{
-		char msg[160];
-
-		if (roster_grade_check(db, school, in->grade, msg,
-		                       sizeof(msg)) != 0) {
-			apply_fail(err, "grade", msg);
-			return 0;
-		}
-	}
+	if (roster_grade_check(db, school, in->grade, err) != 0)
+		return 0;
 	id = roster_org->class_create(db, school, in->grade, in->class_name, 0);
 	if (id <= 0)
 		apply_storage(db, err);
@@ -228,24 +233,20 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		    (g[i].phone == NULL || !*g[i].phone))
 			continue;
 		if (g[i].phone == NULL || !*g[i].phone)
-			return apply_fail(
-			    err, fields[i][1],
-			    "家长手机号缺失 (the parent's phone is "
-			    "missing)");
+			return apply_fail(err, fields[i][1], "家长手机号缺失",
+			                  "the parent's phone is missing");
 		if (!roster_org->phone_valid(g[i].phone))
 			return apply_fail(
-			    err, fields[i][1],
-			    "手机号应为以1开头的11位数字 (a phone is "
-			    "11 digits starting with 1)");
+			    err, fields[i][1], "手机号应为以1开头的11位数字",
+			    "a phone is 11 digits starting with 1");
 		if (g[i].name == NULL || !*g[i].name)
-			return apply_fail(err, fields[i][0],
-			                  "家长姓名缺失 (the parent's name is "
-			                  "missing)");
+			return apply_fail(err, fields[i][0], "家长姓名缺失",
+			                  "the parent's name is missing");
 		known = apply_phone_known(db, g[i].phone);
 		parent = roster_org->adult(db, g[i].name, g[i].phone, NULL, msg,
 		                           sizeof(msg));
 		if (parent <= 0)
-			return apply_fail(err, fields[i][1], msg);
+			return apply_org_fail(err, fields[i][1], msg);
 		own = !known || apply_within(db, parent, school);
 		/* The phone names the parent; the school's spelling of the
 		 * name is the one kept (a corrected sheet corrects it) where
@@ -259,15 +260,14 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 			changed |= n > 0;
 		}
 		if (parent == student)
-			return apply_fail(
-			    err, fields[i][1],
-			    "家长不能是学生本人 (a parent cannot be "
-			    "the student)");
+			return apply_fail(err, fields[i][1],
+			                  "家长不能是学生本人",
+			                  "a parent cannot be the student");
 		account = roster_org->account(db, district, parent, g[i].phone,
 		                              "parent", g[i].phone, NULL, 0,
 		                              msg, sizeof(msg));
 		if (account <= 0)
-			return apply_fail(err, fields[i][1], msg);
+			return apply_org_fail(err, fields[i][1], msg);
 		st = jx_host->db_query(
 		    db,
 		    "SELECT relation, display_name FROM guardians WHERE "
@@ -295,7 +295,7 @@ apply_guardians(jx_db *db, int64_t district, int64_t school, int64_t student,
 		if (roster_org->identity(db, account, "parent", district,
 		                         school, student, msg,
 		                         sizeof(msg)) <= 0)
-			return apply_fail(err, fields[i][1], msg);
+			return apply_org_fail(err, fields[i][1], msg);
 	}
 	return changed;
 }
@@ -314,15 +314,14 @@ roster_student_apply(jx_db *db, int64_t school,
 	memset(err, 0, sizeof(*err));
 	*student = 0;
 	if (district <= 0)
-		return apply_fail(err, NULL, "no such school");
+		return apply_fail(err, NULL, "学校不存在", "no such school");
 	klass = apply_class(db, school, in, err);
 	if (err->message[0])
 		return -1;
 	if (roster_national_prepare(in->national_no, &nat) != 0) {
 		roster_national_free(&nat);
-		return apply_fail(err, "national_no",
-		                  "全国学籍号过长 (the national student number "
-		                  "is too long)");
+		return apply_fail(err, "national_no", "全国学籍号过长",
+		                  "the national student number is too long");
 	}
 	if (apply_given(in->id_number))
 		roster_org->lookup_hash(in->id_number, hash);
@@ -338,9 +337,8 @@ roster_student_apply(jx_db *db, int64_t school,
 		           "login = ?)",
 		           "s", in->login, 0, 0, NULL, &m);
 		if (m.id == 0 || m.school != school) {
-			apply_fail(err, "login",
-			           "本校没有该学生账号 (no student of this "
-			           "school has this login)");
+			apply_fail(err, "login", "本校没有该学生账号",
+			           "no student of this school has this login");
 			goto out;
 		}
 	}
@@ -376,9 +374,8 @@ roster_student_apply(jx_db *db, int64_t school,
 		if (apply_find(db,
 		               APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?",
 		               "s", hash, 0, 0, NULL, &other) != 0) {
-			apply_fail(err, "id_number",
-			           "身份证号已属于另一名学生 (this ID number "
-			           "belongs to another student)");
+			apply_fail(err, "id_number", "身份证号已属于另一名学生",
+			           "this ID number belongs to another student");
 			goto out;
 		}
 	}
@@ -386,10 +383,8 @@ roster_student_apply(jx_db *db, int64_t school,
 	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.id_number_hash = ?", "s",
 	               hash, 0, 0, NULL, &other) != 0 &&
 	    other.id != m.id) {
-		apply_fail(
-		    err, "id_number",
-		    "身份证号已属于另一名学生 (this ID number belongs to "
-		    "another student)");
+		apply_fail(err, "id_number", "身份证号已属于另一名学生",
+		           "this ID number belongs to another student");
 		goto out;
 	}
 	if (nat.norm[0] && m.id != 0 &&
@@ -397,18 +392,18 @@ roster_student_apply(jx_db *db, int64_t school,
 	    apply_find(db, APPLY_STUDENT_COLS "WHERE s.national_no_hash = ?",
 	               "s", nat.hash, 0, 0, NULL, &other) != 0 &&
 	    other.id != m.id) {
-		apply_fail(err, "national_no",
-		           "全国学籍号已属于另一名学生 (this national student "
-		           "number belongs to another student)");
+		apply_fail(
+		    err, "national_no", "全国学籍号已属于另一名学生",
+		    "this national student number belongs to another student");
 		goto out;
 	}
 	/* Still in school elsewhere: refuse, and say nothing about where. */
 	if (m.id != 0 && m.school != school &&
 	    strcmp(m.status, "in_school") == 0) {
 		apply_fail(err, nat.norm[0] ? "national_no" : "id_number",
-		           "该学生在其他学校在读，须由原学校先办理离校 (the "
-		           "student is enrolled at another school, which "
-		           "must mark them as left first)");
+		           "该学生在其他学校在读，须由原学校先办理离校",
+		           "the student is enrolled at another school, which "
+		           "must mark them as left first");
 		goto out;
 	}
 	if (hash[0] &&
@@ -422,17 +417,17 @@ roster_student_apply(jx_db *db, int64_t school,
 		char login[16];
 
 		if (in->name == NULL || !*in->name) {
-			apply_fail(err, "name", "姓名缺失 (name missing)");
+			apply_fail(err, "name", "姓名缺失", "name missing");
 			goto out;
 		}
 		if (in->gender == NULL) {
-			apply_fail(err, "gender",
-			           "性别应为 男 或 女 (gender: 男 or 女)");
+			apply_fail(err, "gender", "性别应为 男 或 女",
+			           "gender: male or female");
 			goto out;
 		}
 		if (klass == 0) {
-			apply_fail(err, "class",
-			           "年级和班级缺失 (grade and class missing)");
+			apply_fail(err, "class", "年级和班级缺失",
+			           "grade and class missing");
 			goto out;
 		}
 		struct jx_org_student s = {
@@ -464,7 +459,7 @@ roster_student_apply(jx_db *db, int64_t school,
 		    roster_org->identity(db, account, "student", district,
 		                         school, *student, msg,
 		                         sizeof(msg)) <= 0) {
-			apply_fail(err, NULL, msg);
+			apply_org_fail(err, NULL, msg);
 			goto out;
 		}
 		outcome = ROSTER_CREATED;
@@ -476,8 +471,8 @@ roster_student_apply(jx_db *db, int64_t school,
 		if (klass == 0)
 			klass = m.klass;
 		if (klass == 0) {
-			apply_fail(err, "class",
-			           "年级和班级缺失 (grade and class missing)");
+			apply_fail(err, "class", "年级和班级缺失",
+			           "grade and class missing");
 			goto out;
 		}
 		changed =
@@ -493,7 +488,7 @@ roster_student_apply(jx_db *db, int64_t school,
 		if (moved &&
 		    roster_org->student_readmit(db, m.id, school, klass, msg,
 		                                sizeof(msg)) != 0) {
-			apply_fail(err, NULL, msg);
+			apply_org_fail(err, NULL, msg);
 			goto out;
 		}
 		if (changed) {
@@ -555,18 +550,17 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	memset(err, 0, sizeof(*err));
 	*teacher = 0;
 	if (district <= 0)
-		return apply_fail(err, NULL, "no such school");
+		return apply_fail(err, NULL, "学校不存在", "no such school");
 	if (in->name == NULL || !*in->name)
-		return apply_fail(err, "name", "姓名缺失 (name missing)");
+		return apply_fail(err, "name", "姓名缺失", "name missing");
 	if (in->phone == NULL || !roster_org->phone_valid(in->phone))
-		return apply_fail(err, "phone",
-		                  "手机号应为以1开头的11位数字 (a phone is 11 "
-		                  "digits starting with 1)");
+		return apply_fail(err, "phone", "手机号应为以1开头的11位数字",
+		                  "a phone is 11 digits starting with 1");
 	known = apply_phone_known(db, in->phone);
 	*teacher = roster_org->adult(db, in->name, in->phone, in->gender, msg,
 	                             sizeof(msg));
 	if (*teacher <= 0)
-		return apply_fail(err, "phone", msg);
+		return apply_org_fail(err, "phone", msg);
 	own = !known || apply_within(db, *teacher, school);
 	st = jx_host->db_query(
 	    db,
@@ -607,7 +601,7 @@ roster_teacher_apply(jx_db *db, int64_t school,
 	if (account <= 0 ||
 	    roster_org->identity(db, account, "teacher", district, school, 0,
 	                         msg, sizeof(msg)) <= 0)
-		return apply_fail(err, "phone", msg);
+		return apply_org_fail(err, "phone", msg);
 	if (in->class_ids != NULL) {
 		int64_t before = jx_host->db_one(
 		    db,
@@ -672,9 +666,8 @@ roster_parent_apply(jx_db *db, int64_t school,
 		    0) {
 			roster_national_free(&nat);
 			return apply_fail(
-			    err, "student_national_no",
-			    "全国学籍号过长 (the national student "
-			    "number is too long)");
+			    err, "student_national_no", "全国学籍号过长",
+			    "the national student number is too long");
 		}
 		student = jx_host->db_one(
 		    db,
@@ -693,22 +686,21 @@ roster_parent_apply(jx_db *db, int64_t school,
 		                    "si", hash, school);
 	} else
 		return apply_fail(err, "student_national_no",
-		                  "学生账号、学生全国学籍号或身份证号缺失 (the "
-		                  "student's login, national number or ID "
-		                  "number is missing)");
+		                  "学生账号、学生全国学籍号或身份证号缺失",
+		                  "the student's login, national number or ID "
+		                  "number is missing");
 	if (student <= 0)
-		return apply_fail(err,
-		                  in->student_login && *in->student_login
-		                      ? "student_login"
-		                  : apply_given(in->student_national_no)
-		                      ? "student_national_no"
-		                      : "student_id_number",
-		                  "本校找不到该学生 (no such student in this "
-		                  "school)");
+		return apply_fail(
+		    err,
+		    in->student_login && *in->student_login ? "student_login"
+		    : apply_given(in->student_national_no)
+		        ? "student_national_no"
+		        : "student_id_number",
+		    "本校找不到该学生", "no such student in this school");
 	if (in->name == NULL || !*in->name)
-		return apply_fail(err, "name", "家长姓名缺失 (name missing)");
+		return apply_fail(err, "name", "家长姓名缺失", "name missing");
 	if (in->phone == NULL || !*in->phone)
-		return apply_fail(err, "phone", "手机号缺失 (phone missing)");
+		return apply_fail(err, "phone", "手机号缺失", "phone missing");
 	{
 		int64_t before = jx_host->db_one(
 		    db,

@@ -131,17 +131,27 @@ roster_school_grades(jx_db *db, int64_t school, int *lo, int *hi)
 }
 
 int
-roster_grade_check(jx_db *db, int64_t school, int grade, char *msg, size_t len)
+roster_grade_check(jx_db *db, int64_t school, int grade,
+                   struct roster_error *err)
 {
 	int lo, hi;
 
 	roster_school_grades(db, school, &lo, &hi);
 	if (grade >= lo && grade <= hi)
 		return 0;
-	snprintf(
-	    msg, len, "本校学段只有%s至%s (this school's grades are %d to %d)",
-	    roster_org->grade_label(lo), roster_org->grade_label(hi), lo, hi);
+	err->field = "grade";
+	snprintf(err->message, sizeof(err->message), "本校学段只有%s至%s",
+	         roster_org->grade_label(lo), roster_org->grade_label(hi));
+	snprintf(err->message_en, sizeof(err->message_en),
+	         "this school's grades are %d to %d", lo, hi);
 	return -1;
+}
+
+const char *
+roster_tr(jx_req *req, const char *zh, const char *en)
+{
+	return req != NULL && strcmp(jx_host->req_lang(req), "en") == 0 ? en
+	                                                                : zh;
 }
 
 void
@@ -182,22 +192,27 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 	        : (cJSON_IsString(g) ? roster_parse_grade(g->valuestring) : 0);
 	if (*grade < 1 || *grade > 12) {
 		jx_host->problem_error(req, row, "grade",
-		                       "grade must be 1 to 12 (一年级 … 高三)");
+		                       roster_tr(req,
+		                                 "年级应为 1–12 或 一年级…高三",
+		                                 "grade must be 1 to 12"));
 		bad = 1;
 	} else if (stage) {
-		char msg[160];
+		struct roster_error err = {0};
 
 		/* A junior school has no first grade: its stage decides. */
-		if (roster_grade_check(db, school, *grade, msg, sizeof(msg)) !=
-		    0) {
-			jx_host->problem_error(req, row, "grade", msg);
+		if (roster_grade_check(db, school, *grade, &err) != 0) {
+			jx_host->problem_error(
+			    req, row, "grade",
+			    roster_tr(req, err.message, err.message_en));
 			bad = 1;
 		}
 	}
 	if (!cJSON_IsString(n) || n->valuestring[0] == '\0' ||
 	    strlen(n->valuestring) > 60) {
-		jx_host->problem_error(req, row, "name",
-		                       "name is required, e.g. \"1班\"");
+		jx_host->problem_error(
+		    req, row, "name",
+		    roster_tr(req, "班级名必填，例如“1班”",
+		              "name is required, at most 60 bytes"));
 		bad = 1;
 	} else
 		*name = n->valuestring;
@@ -207,14 +222,16 @@ classes_check(jx_req *req, jx_db *db, int64_t school, const cJSON *c, int row,
 		if (!classes_head_ok(db, school, *head)) {
 			jx_host->problem_error(
 			    req, row, "head_teacher_id",
-			    "the head teacher must be a teacher of "
-			    "this school");
+			    roster_tr(req, "班主任须是本校教师",
+			              "the head teacher must be a teacher of "
+			              "this school"));
 			bad = 1;
 		}
 	} else if (h != NULL && !cJSON_IsNull(h)) {
 		jx_host->problem_error(
 		    req, row, "head_teacher_id",
-		    "head_teacher_id must be a teacher's id");
+		    roster_tr(req, "班主任应为教师的编号",
+		              "head_teacher_id must be a teacher's id"));
 		bad = 1;
 	}
 	return bad ? -1 : 0;

@@ -294,9 +294,14 @@ struct import {
 	int fast;
 };
 
-/* Adds {"row"?, "field"?, "message"} to list. */
+/*
+ * Adds {"row"?, "field"?, "message", "message_en"} to list: the job's
+ * result is stored without a request, so it keeps both languages and the
+ * host's jobs API leaves the reader's one in "message".
+ */
 static void
-import_note(cJSON *list, int row, const char *field, const char *msg)
+import_note(cJSON *list, int row, const char *field, const char *zh,
+            const char *en)
 {
 	cJSON *e = cJSON_CreateObject();
 
@@ -304,21 +309,24 @@ import_note(cJSON *list, int row, const char *field, const char *msg)
 		cJSON_AddNumberToObject(e, "row", row);
 	if (field != NULL)
 		cJSON_AddStringToObject(e, "field", field);
-	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddStringToObject(e, "message", zh);
+	cJSON_AddStringToObject(e, "message_en", en);
 	cJSON_AddItemToArray(list, e);
 }
 
 static void
-import_error(struct import *im, int row, const char *field, const char *msg)
+import_error(struct import *im, int row, const char *field, const char *zh,
+             const char *en)
 {
-	import_note(im->errors, row, field, msg);
+	import_note(im->errors, row, field, zh, en);
 	im->nerrors++;
 }
 
 static void
-import_warning(struct import *im, int row, const char *field, const char *msg)
+import_warning(struct import *im, int row, const char *field, const char *zh,
+               const char *en)
 {
-	import_note(im->warnings, row, field, msg);
+	import_note(im->warnings, row, field, zh, en);
 }
 
 /* The column a header names: Chinese or the English alias, with a
@@ -385,14 +393,14 @@ import_find_header(struct import *im, struct import_sheet *s)
 
 		if (c < 0) {
 			if (text != NULL) {
-				char msg[200];
+				char msg[200], en[200];
 
-				snprintf(
-				    msg, sizeof(msg),
-				    "忽略未知列“%s” (unknown column ignored)",
-				    text);
+				snprintf(msg, sizeof(msg), "忽略未知列“%s”",
+				         text);
+				snprintf(en, sizeof(en),
+				         "unknown column “%s” ignored", text);
 				import_warning(im, s->rows[best].number, text,
-				               msg);
+				               msg, en);
 			}
 			continue;
 		}
@@ -464,25 +472,23 @@ import_id(struct import *im, const struct import_row *r, const char *alias,
 	}
 	if (strchr(v, 'E') != NULL || strchr(v, 'e') != NULL ||
 	    strchr(v, '.') != NULL) {
-		import_error(
-		    im, r->number, import_field(im, alias),
-		    "身份证号被存成了数字，末几位已丢失：请把该列设为"
-		    "文本格式后重新填写 (the ID number was stored as a "
-		    "number and lost digits: format the column as "
-		    "text)");
+		import_error(im, r->number, import_field(im, alias),
+		             "身份证号被存成了数字，末几位已丢失：请把该列设为"
+		             "文本格式后重新填写",
+		             "the ID number was stored as a number and lost "
+		             "digits: format the column as text");
 		return -1;
 	}
 	if (roster_id_number(v, out, 19) != 0) {
 		import_error(im, r->number, import_field(im, alias),
-		             "身份证号应为18位：17位数字加1位数字或X (an ID "
-		             "number has 17 digits and a digit or X)");
+		             "身份证号应为18位：17位数字加1位数字或X",
+		             "an ID number has 17 digits and a digit or X");
 		return -1;
 	}
 	if (!roster_id_checksum_ok(out))
-		import_warning(
-		    im, r->number, import_field(im, alias),
-		    "身份证号校验位不符，请核对 (the check digit does "
-		    "not match)");
+		import_warning(im, r->number, import_field(im, alias),
+		               "身份证号校验位不符，请核对",
+		               "the check digit does not match");
 	*value = out;
 	return 0;
 }
@@ -495,8 +501,8 @@ import_phone(struct import *im, const struct import_row *r, const char *alias)
 	if (v == NULL || strchr(v, '*') != NULL || roster_org->phone_valid(v))
 		return 0;
 	import_error(im, r->number, import_field(im, alias),
-	             "手机号应为以1开头的11位数字 (a phone is 11 digits "
-	             "starting with 1)");
+	             "手机号应为以1开头的11位数字",
+	             "a phone is 11 digits starting with 1");
 	return -1;
 }
 
@@ -522,7 +528,8 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 	}
 	for (tok = strtok_r(buf, "\x1f", &save); tok != NULL && *n < 32;
 	     tok = strtok_r(NULL, "\x1f", &save)) {
-		char name[64], msg[200];
+		char name[64], msg[200], en[200];
+		struct roster_error gerr = {0};
 		int grade;
 		int64_t id;
 
@@ -530,19 +537,22 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 		    0) {
 			snprintf(
 			    msg, sizeof(msg),
-			    "无法识别班级“%s”，应写成 七年级1班 或 初一(1)班 "
-			    "(unrecognised class)",
+			    "无法识别班级“%s”，应写成 七年级1班 或 初一(1)班",
+			    tok);
+			snprintf(
+			    en, sizeof(en),
+			    "unrecognised class “%s”: write it as 七年级1班 "
+			    "or 初一(1)班",
 			    tok);
 			import_error(im, r->number, import_field(im, alias),
-			             msg);
+			             msg, en);
 			return -1;
 		}
 		id = roster_class_find(db, im->school, grade, name);
 		if (id <= 0 && im->create_classes &&
-		    roster_grade_check(db, im->school, grade, msg,
-		                       sizeof(msg)) != 0) {
+		    roster_grade_check(db, im->school, grade, &gerr) != 0) {
 			import_error(im, r->number, import_field(im, alias),
-			             msg);
+			             gerr.message, gerr.message_en);
 			return -1;
 		}
 		if (id <= 0 && im->create_classes)
@@ -550,10 +560,11 @@ import_class_list(struct import *im, jx_db *db, const struct import_row *r,
 			                              name, 0);
 		if (id <= 0) {
 			snprintf(msg, sizeof(msg),
-			         "班级“%s”不存在，请先创建班级 (no such class)",
-			         tok);
+			         "班级“%s”不存在，请先创建班级", tok);
+			snprintf(en, sizeof(en),
+			         "no such class “%s”: create it first", tok);
 			import_error(im, r->number, import_field(im, alias),
-			             msg);
+			             msg, en);
 			return -1;
 		}
 		ids[(*n)++] = id;
@@ -627,16 +638,17 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		in.gender = roster_gender(g);
 		if (in.name == NULL)
 			import_error(im, r->number, import_field(im, "name"),
-			             "姓名不能为空 (name is required)");
+			             "姓名不能为空", "name is required");
 		if (in.gender == NULL)
 			import_error(im, r->number, import_field(im, "gender"),
-			             "性别应为 男 或 女 (gender: 男 or 女)");
+			             "性别应为 男 或 女",
+			             "gender: male or female");
 		in.grade = roster_parse_grade(grade);
 		if (in.grade == 0)
 			import_error(
 			    im, r->number, import_field(im, "grade"),
-			    "无法识别年级，应为 1-12、一年级…九年级、初一…"
-			    "高三 (unrecognised grade)");
+			    "无法识别年级，应为 1-12、一年级…九年级、初一…高三",
+			    "unrecognised grade");
 		in.class_name = import_value(im, r, "class");
 		/* 班级 written with its grade (一年级1班, 初一(2)班) as on
 		 * teacher sheets: keep the class part when the grades agree. */
@@ -653,19 +665,21 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		}
 		if (in.class_name == NULL)
 			import_error(im, r->number, import_field(im, "class"),
-			             "班级不能为空 (class is required)");
+			             "班级不能为空", "class is required");
 		else if (in.grade > 0 && !im->create_classes &&
 		         roster_class_find(db, im->school, in.grade,
 		                           in.class_name) == 0) {
-			char msg[200];
+			char msg[200], en[200];
 
 			snprintf(
-			    msg, sizeof(msg),
-			    "班级 %s%s 不存在，请先创建班级 (the class does "
-			    "not exist: create it first)",
+			    msg, sizeof(msg), "班级 %s%s 不存在，请先创建班级",
+			    roster_org->grade_label(in.grade), in.class_name);
+			snprintf(
+			    en, sizeof(en),
+			    "the class %s%s does not exist: create it first",
 			    roster_org->grade_label(in.grade), in.class_name);
 			import_error(im, r->number, import_field(im, "class"),
-			             msg);
+			             msg, en);
 		}
 		in.create_classes = im->create_classes;
 		import_id(im, r, "id_number", idn, &in.id_number);
@@ -713,15 +727,16 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 		in.subject = import_value(im, r, "subject");
 		if (in.name == NULL)
 			import_error(im, r->number, import_field(im, "name"),
-			             "姓名不能为空 (name is required)");
+			             "姓名不能为空", "name is required");
 		if (in.phone == NULL)
 			import_error(im, r->number, import_field(im, "phone"),
-			             "手机号不能为空 (phone is required)");
+			             "手机号不能为空", "phone is required");
 		else
 			import_phone(im, r, "phone");
 		if (g != NULL && in.gender == NULL)
 			import_error(im, r->number, import_field(im, "gender"),
-			             "性别应为 男 或 女 (gender: 男 or 女)");
+			             "性别应为 男 或 女",
+			             "gender: male or female");
 		if (import_class_list(im, db, r, "classes", classes, &nc) ==
 		        0 &&
 		    import_value(im, r, "classes") != NULL) {
@@ -763,7 +778,7 @@ import_row(struct import *im, jx_db *db, const struct import_row *r)
 	case ROSTER_UNCHANGED: im->unchanged++; break;
 	default:
 		import_error(im, r->number, import_field(im, err.field),
-		             err.message);
+		             err.message, err.message_en);
 		break;
 	}
 }
@@ -780,7 +795,7 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 	 * teacher's phone */
 	if (import_set_init(&seen, (strcmp(im->kind, "teachers") == 0 ? 4 : 3) *
 	                               total) != 0) {
-		import_error(im, 0, NULL, "内存不足 (out of memory)");
+		import_error(im, 0, NULL, "内存不足", "out of memory");
 		return;
 	}
 	if (strcmp(im->kind, "students") == 0)
@@ -817,18 +832,20 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 					*p = 'X';
 			first = import_set_get(&seen, key);
 			if (first != 0) {
-				char msg[200];
+				char msg[200], en[200];
 
-				snprintf(msg, sizeof(msg),
-				         "与第 %d 行重复 (the same as row %d)",
-				         first, first);
+				snprintf(msg, sizeof(msg), "与第 %d 行重复",
+				         first);
+				snprintf(en, sizeof(en), "the same as row %d",
+				         first);
 				import_error(im, r->number,
-				             import_field(im, keys[k]), msg);
+				             import_field(im, keys[k]), msg,
+				             en);
 				goto next;
 			}
 			if (import_set_add(&seen, key, r->number) != 0) {
-				import_error(im, r->number, NULL,
-				             "内存不足 (out of memory)");
+				import_error(im, r->number, NULL, "内存不足",
+				             "out of memory");
 				goto next;
 			}
 		}
@@ -852,17 +869,20 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 			        : "");
 			first = import_set_get(&seen, key);
 			if (first != 0) {
-				char msg[300];
+				char msg[300], en[200];
 
+				snprintf(msg, sizeof(msg),
+				         "与第 %d "
+				         "行同名同班：请填写身份证号或全国学籍"
+				         "号以区分",
+				         first);
 				snprintf(
-				    msg, sizeof(msg),
-				    "与第 %d "
-				    "行同名同班：请填写身份证号或全国学籍"
-				    "号以区分 (the same name and class as row "
-				    "%d: add an ID or national number)",
-				    first, first);
+				    en, sizeof(en),
+				    "the same name and class as row %d: add "
+				    "an ID or national number",
+				    first);
 				import_error(im, r->number,
-				             import_field(im, "name"), msg);
+				             import_field(im, "name"), msg, en);
 				continue;
 			}
 			import_set_add(&seen, key, r->number);
@@ -876,6 +896,7 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 		/* A savepoint per row: a failing row leaves nothing. */
 		if (jx_host->db_begin(db) != 0) {
 			import_error(im, r->number, NULL,
+			             "无法保存，请稍后重试",
 			             jx_host->db_errmsg(db));
 			continue;
 		}
@@ -887,6 +908,7 @@ import_rows(struct import *im, jx_db *db, struct import_sheet *s, jx_job *job)
 				jx_host->db_rollback(db);
 			else if (jx_host->db_commit(db) != 0)
 				import_error(im, r->number, NULL,
+				             "无法保存，请稍后重试",
 				             jx_host->db_errmsg(db));
 		}
 	next:;
@@ -967,10 +989,8 @@ import_job(jx_job *job, void *ud)
 
 	if (path == NULL || im.cols == NULL ||
 	    import_read_file(path, &data, &len) != 0) {
-		import_error(
-		    &im, 0, NULL,
-		    "上传的文件已不存在，请重新上传 (the upload is gone: "
-		    "upload it again)");
+		import_error(&im, 0, NULL, "上传的文件已不存在，请重新上传",
+		             "the upload is gone: upload it again");
 		failed = 1;
 		goto done;
 	}
@@ -979,44 +999,45 @@ import_job(jx_job *job, void *ud)
 	                err, sizeof(err));
 	t_read = import_clock(CLOCK_MONOTONIC);
 	if (rc != 0) {
-		import_error(&im, 0, NULL,
-		             rc == -2 ? "内存不足 (out of memory)" : err);
+		import_error(&im, 0, NULL, rc == -2 ? "内存不足" : err,
+		             rc == -2 ? "out of memory"
+		                      : sheet_err_en(err, sizeof(err)));
 		failed = 1;
 		goto done;
 	}
 	if (import_find_header(&im, &sheet) != 0) {
-		import_error(
-		    &im, 0, NULL,
-		    "找不到表头行：请使用导入模板的列名 (no header row: "
-		    "use the template's column names)");
+		import_error(&im, 0, NULL, "找不到表头行：请使用导入模板的列名",
+		             "no header row: use the template's column names");
 		failed = 1;
 		goto done;
 	}
 	for (int i = 0; im.cols[i].header != NULL; i++)
 		if (im.cols[i].required && im.index_of[i] < 0) {
-			char msg[160];
+			char msg[160], en[160];
 
-			snprintf(msg, sizeof(msg),
-			         "缺少必填列“%s” (required column missing)",
+			snprintf(msg, sizeof(msg), "缺少必填列“%s”",
+			         im.cols[i].header);
+			snprintf(en, sizeof(en),
+			         "the required column “%s” is missing",
 			         im.cols[i].header);
 			import_error(&im, sheet.rows[im.header_row].number,
-			             im.cols[i].header, msg);
+			             im.cols[i].header, msg, en);
 		}
 	/* parents: 学生账号, 学生全国学籍号 or 学生身份证号 (columns 0-2) */
 	if (strcmp(im.kind, "parents") == 0 && im.index_of[0] < 0 &&
 	    im.index_of[1] < 0 && im.index_of[2] < 0)
-		import_error(&im, sheet.rows[im.header_row].number,
-		             "学生全国学籍号",
-		             "需要“学生账号”、“学生全国学籍号”或“学生身份证号”"
-		             "列 (a student login or number column is "
-		             "required)");
+		import_error(
+		    &im, sheet.rows[im.header_row].number, "学生全国学籍号",
+		    "需要“学生账号”、“学生全国学籍号”或“学生身份证号”列",
+		    "a student login or number column is required");
 	if (im.nerrors > 0) {
 		failed = 1;
 		goto done;
 	}
 	/* All rows in one transaction; kept only by a clean commit. */
 	if (jx_host->db_begin(db) != 0) {
-		import_error(&im, 0, NULL, jx_host->db_errmsg(db));
+		import_error(&im, 0, NULL, "无法保存，请稍后重试",
+		             jx_host->db_errmsg(db));
 		failed = 1;
 		goto done;
 	}
@@ -1038,6 +1059,7 @@ import_job(jx_job *job, void *ud)
 			im.fast = 0;
 			if (jx_host->db_begin(db) != 0) {
 				import_error(&im, 0, NULL,
+				             "无法保存，请稍后重试",
 				             jx_host->db_errmsg(db));
 				failed = 1;
 				goto done;
@@ -1052,10 +1074,13 @@ import_job(jx_job *job, void *ud)
 		if (im.created + im.updated > 0 &&
 		    roster_school_changed(db, im.school) != 0) {
 			jx_host->db_rollback(db);
-			import_error(&im, 0, NULL, "roster.school_changed");
+			import_error(
+			    &im, 0, NULL, "无法保存，请稍后重试",
+			    "cannot mark the school's students changed");
 			failed = 1;
 		} else if (jx_host->db_commit(db) != 0) {
-			import_error(&im, 0, NULL, jx_host->db_errmsg(db));
+			import_error(&im, 0, NULL, "无法保存，请稍后重试",
+			             jx_host->db_errmsg(db));
 			failed = 1;
 		}
 	} else {
@@ -1129,14 +1154,19 @@ import_post(jx_req *req, void *ud)
 	if (rc != 0)
 		return rc;
 	if (len == 0) {
-		jx_host->problem_error(req, 0, "file", "the file is empty");
-		return roster_invalid(req, "The file is empty.");
+		const char *why =
+		    roster_tr(req, "文件是空的", "the file is empty");
+
+		jx_host->problem_error(req, 0, "file", why);
+		return roster_invalid(req, why);
 	}
 	if (sheet_detect(data, len, ctype) == SHEET_UNKNOWN)
 		return jx_host->reply_problem(
 		    req, 415, "unsupported-media-type", "Not a spreadsheet",
-		    "文件不是 Excel 或 CSV 表格 (send .xlsx, "
-		    ".xls or .csv)");
+		    roster_tr(req,
+		              "文件不是 Excel 或 CSV 表格，请上传 .xlsx、.xls "
+		              "或 .csv",
+		              "not a spreadsheet: send .xlsx, .xls or .csv"));
 	/* The sheet waits for the job in the host's temporary area; the
 	 * job removes it. A crash leaves it to the host, which empties the
 	 * area at start (the job is failed then, or finds its file gone and

@@ -163,7 +163,8 @@ pages_class_create(jx_req *req, void *ud)
 	grade = roster_parse_grade(grade_s);
 	if (grade_s != NULL && grade == 0)
 		people_err(&e, "grade",
-		           "年级应为1–12或一年级…高三 (grade: 1 to 12)");
+		           roster_tr(e.req, "年级应为1–12或一年级…高三",
+		                     "grade: 1 to 12"));
 	name = people_string(&e, body, "name", 20, 1);
 	if (e.bad)
 		return pages_classes_again(req, db, sid, body, e.list, 422);
@@ -171,7 +172,7 @@ pages_class_create(jx_req *req, void *ud)
 		people_err(&e, "name",
 		           jx_host->sprintf(
 		               req,
-		               people_tr(&e, "%s%s 已存在",
+		               roster_tr(e.req, "%s%s 已存在",
 		                         "a class %s%s exists in the grade"),
 		               roster_org->grade_label(grade), name));
 		return pages_classes_again(req, db, sid, body, e.list, 409);

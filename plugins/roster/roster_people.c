@@ -259,12 +259,6 @@ people_err(struct people_errs *e, const char *field, const char *msg)
 }
 
 const char *
-people_tr(const struct people_errs *e, const char *zh, const char *en)
-{
-	return strcmp(jx_host->req_lang(e->req), "en") == 0 ? en : zh;
-}
-
-const char *
 people_string(struct people_errs *e, const cJSON *body, const char *name,
               size_t max, int required)
 {
@@ -274,8 +268,10 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 
 	if (v != NULL && !cJSON_IsNull(v) && !cJSON_IsString(v)) {
 		people_err(e, name,
-		           jx_host->sprintf(
-		               e->req, "应为文字 (%s must be a string)", name));
+		           jx_host->sprintf(e->req,
+		                            roster_tr(e->req, "应为文字%.0s",
+		                                      "%s must be a string"),
+		                            name));
 		return NULL;
 	}
 	s = cJSON_IsString(v) ? v->valuestring : "";
@@ -286,9 +282,12 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 		end--;
 	if (end == s) {
 		if (required)
-			people_err(e, name,
-			           jx_host->sprintf(
-			               e->req, "必填 (%s is required)", name));
+			people_err(
+			    e, name,
+			    jx_host->sprintf(
+			        e->req,
+			        roster_tr(e->req, "必填%.0s", "%s is required"),
+			        name));
 		return NULL;
 	}
 	out = jx_host->alloc(e->req, (size_t)(end - s) + 1);
@@ -302,18 +301,22 @@ people_string(struct people_errs *e, const cJSON *body, const char *name,
 		      (*p == '\n' || *p == '\r' || *p == '\t'))) {
 			people_err(
 			    e, name,
-			    jx_host->sprintf(e->req,
-			                     "不能含控制字符 (%s must not "
-			                     "contain control characters)",
-			                     name));
+			    jx_host->sprintf(
+			        e->req,
+			        roster_tr(
+			            e->req, "不能含控制字符%.0s",
+			            "%s must not contain control characters"),
+			        name));
 			return NULL;
 		}
 	if (!people_utf8_ok(out) || people_chars(out) > max) {
 		people_err(e, name,
-		           jx_host->sprintf(e->req,
-		                            "最多%zu个字 (%s: at most %zu "
-		                            "characters of UTF-8 text)",
-		                            max, name, max));
+		           jx_host->sprintf(
+		               e->req,
+		               roster_tr(e->req, "最多%zu个字%.0s",
+		                         "%zu characters of UTF-8 text at most "
+		                         "in %s"),
+		               max, name));
 		return NULL;
 	}
 	return out;
@@ -379,9 +382,9 @@ people_class_of_school(struct people_errs *e, jx_db *db, int64_t school,
 	                       "SELECT 1 FROM classes WHERE id = ? AND "
 	                       "school_id = ?",
 	                       "ii", id, school) != 1) {
-		people_err(
-		    e, field,
-		    people_tr(e, "班级不存在", "not a class of this school"));
+		people_err(e, field,
+		           roster_tr(e->req, "班级不存在",
+		                     "not a class of this school"));
 		return 0;
 	}
 	return id;

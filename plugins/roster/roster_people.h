@@ -54,10 +54,6 @@ struct people_errs {
 	int bad;
 };
 void people_err(struct people_errs *e, const char *field, const char *msg);
-/* zh or en, whichever is the request's language: a page in zh-CN shows
- * Chinese only (issue 13). */
-const char *people_tr(const struct people_errs *e, const char *zh,
-                      const char *en);
 /* A trimmed string member (arena); NULL when absent, null or empty. An
  * error when required and missing, not a string, not UTF-8 or longer
  * than max characters. */

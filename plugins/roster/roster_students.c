@@ -457,8 +457,8 @@ people_number_field(struct people_errs *e, const cJSON *body, const char *name)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '*')) {
 			people_err(e, name,
-			           "只能包含字母和数字 (letters and digits "
-			           "only)");
+			           roster_tr(e->req, "只能包含字母和数字",
+			                     "letters and digits only"));
 			return NULL;
 		}
 	return v;
@@ -491,7 +491,8 @@ people_body_class(struct people_errs *e, jx_db *db, int64_t school,
 		if (roster_parse_grade_class(cls, &grade, name, sizeof(name)) !=
 		    0) {
 			people_err(e, "grade",
-			           "年级缺失 (grade is required with class)");
+			           roster_tr(e->req, "年级缺失",
+			                     "grade is required with class"));
 			return -1;
 		}
 		cls = jx_host->strdup(e->req, name);
@@ -503,12 +504,14 @@ people_body_class(struct people_errs *e, jx_db *db, int64_t school,
 	}
 	if (grade == 0) {
 		people_err(e, "grade",
-		           "年级应为1–12或一年级…高三 (grade: 1 to 12)");
+		           roster_tr(e->req, "年级应为1–12或一年级…高三",
+		                     "grade: 1 to 12"));
 		return -1;
 	}
 	if (cls == NULL) {
 		people_err(e, "class",
-		           "班级缺失，例如“1班” (class is required, e.g. 1班)");
+		           roster_tr(e->req, "班级缺失，例如“1班”",
+		                     "class is required, e.g. 1班"));
 		return -1;
 	}
 	id = roster_class_find(db, school, grade, cls);
@@ -522,7 +525,7 @@ people_body_class(struct people_errs *e, jx_db *db, int64_t school,
 		    e, "class",
 		    jx_host->sprintf(
 		        e->req,
-		        people_tr(e, "班级 %s%s 不存在，请先创建班级",
+		        roster_tr(e->req, "班级 %s%s 不存在，请先创建班级",
 		                  "no such class: %s%s; create it first"),
 		        roster_org->grade_label(grade), cls));
 		return -1;
@@ -549,7 +552,7 @@ people_id_number(struct people_errs *e, const cJSON *body)
 	}
 	if (!roster_id_checksum_ok(norm)) {
 		people_err(e, "id_number",
-		           people_tr(e, "身份证号校验位不对，请核对",
+		           roster_tr(e->req, "身份证号校验位不对，请核对",
 		                     "the check digit does not match"));
 		return NULL;
 	}
@@ -577,13 +580,14 @@ people_student_parse(struct people_errs *e, jx_db *db, int64_t school,
 	gender = people_string(e, body, "gender", 10, create);
 	if (gender != NULL && (in->gender = roster_gender(gender)) == NULL)
 		people_err(e, "gender",
-		           "性别应为 男 或 女 (gender: 男 or 女, male or "
-		           "female)");
+		           roster_tr(e->req, "性别应为 男 或 女",
+		                     "gender: male or female"));
 	klass = people_body_class(e, db, school, body);
 	if (klass == 0 && create)
-		people_err(e, "class",
-		           "年级和班级缺失 (grade and class, or class_id, are "
-		           "required)");
+		people_err(
+		    e, "class",
+		    roster_tr(e->req, "年级和班级缺失",
+		              "grade and class, or class_id, are required"));
 	in->class_id = klass > 0 ? klass : 0;
 	if (in->class_id > 0) {
 		/* the class by name too, as a sheet row says it */
@@ -616,13 +620,13 @@ people_student_parse(struct people_errs *e, jx_db *db, int64_t school,
 		else if (g->phone != NULL && g->name == NULL)
 			people_err(
 			    e, keys[k][0],
-			    people_tr(e, "家长姓名缺失",
+			    roster_tr(e->req, "家长姓名缺失",
 			              "the parent's name is required with "
 			              "the phone"));
 		else if (g->phone == NULL &&
 		         (g->name != NULL || g->relation != NULL))
 			people_err(e, keys[k][1],
-			           people_tr(e, "家长手机号缺失",
+			           roster_tr(e->req, "家长手机号缺失",
 			                     "the parent's phone is required"));
 	}
 	in->nguardians = create ? 2 : 0;
@@ -713,7 +717,7 @@ students_create(jx_req *req, void *ud)
 		if (field != NULL) {
 			people_err(
 			    &e, field,
-			    people_tr(&e, "该学生已在本校在读",
+			    roster_tr(e.req, "该学生已在本校在读",
 			              "the student is already in this school; "
 			              "edit them instead"));
 			return people_write_failed(
@@ -727,10 +731,11 @@ students_create(jx_req *req, void *ud)
 		jx_host->db_rollback(db);
 		if (err.field == NULL) {
 			jx_host->log(JX_LOG_ERROR, "roster", "student: %s",
-			             err.message);
+			             err.message_en);
 			return roster_storage_error(req);
 		}
-		people_err(&e, err.field, err.message);
+		people_err(&e, err.field,
+		           roster_tr(req, err.message, err.message_en));
 		return people_write_failed(req, &e,
 		                           people_conflict_field(err.field),
 		                           people_new_student_page, sid, body);
@@ -786,7 +791,7 @@ people_taken(struct people_errs *e, jx_db *db, int64_t student,
 
 	if (other > 0)
 		people_err(e, field,
-		           people_tr(e, "已属于另一名学生",
+		           roster_tr(e->req, "已属于另一名学生",
 		                     "this number belongs to another student"));
 	return other > 0 ? 1 : (int)other;
 }
@@ -841,9 +846,9 @@ student_patch(jx_req *req, void *ud)
 		    cJSON_GetObjectItemCaseSensitive(body, *key) != NULL) {
 			people_err(
 			    &e, *key,
-			    "家长请通过添加学生或家长导入修改 (guardians "
-			    "change through adding the student or the "
-			    "parents import)");
+			    roster_tr(e.req, "家长请通过添加学生或家长导入修改",
+			              "guardians change through adding the "
+			              "student or the parents import"));
 			break;
 		}
 	/* A head teacher moves students only into a class they manage. */

@@ -255,12 +255,13 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 			                             sizeof(name)) == 0)
 				id = roster_class_find(db, school, grade, name);
 			if (id <= 0) {
-				people_err(e, names_key,
-				           jx_host->sprintf(
-				               e->req,
-				               people_tr(e, "班级 %s 不存在",
-				                         "no such class: %s"),
-				               p));
+				people_err(
+				    e, names_key,
+				    jx_host->sprintf(
+				        e->req,
+				        roster_tr(e->req, "班级 %s 不存在",
+				                  "no such class: %s"),
+				        p));
 				continue;
 			}
 			for (int i = 0; i < *n; i++)
@@ -292,8 +293,8 @@ people_teacher_parse(struct people_errs *e, jx_db *db, int64_t school,
 	gender = people_string(e, body, "gender", 10, 0);
 	if (gender != NULL && (in->gender = roster_gender(gender)) == NULL)
 		people_err(e, "gender",
-		           "性别应为 男 或 女 (gender: 男 or 女, male or "
-		           "female)");
+		           roster_tr(e->req, "性别应为 男 或 女",
+		                     "gender: male or female"));
 	in->subject = people_string(e, body, "subject", 30, 0);
 	in->class_ids =
 	    people_class_list(e, db, school, body, "class_ids", "classes", &n);
@@ -343,10 +344,11 @@ teachers_create(jx_req *req, void *ud)
 		jx_host->db_rollback(db);
 		if (err.field == NULL) {
 			jx_host->log(JX_LOG_ERROR, "roster", "teacher: %s",
-			             err.message);
+			             err.message_en);
 			return roster_storage_error(req);
 		}
-		people_err(&e, err.field, err.message);
+		people_err(&e, err.field,
+		           roster_tr(req, err.message, err.message_en));
 		return people_write_failed(req, &e, 0, people_new_teacher_page,
 		                           sid, body);
 	}

@@ -179,9 +179,13 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 	});
 
 	await t.test('rules: predictable without a gateway, the same for two people, too short', async () => {
-		const put = (did, source) => city.put(`/api/v1/districts/${did}/rules`, { source });
-		const dry = (did, source) => city.post(`/api/v1/districts/${did}/rules/dry-run`, { source });
+		// The reasons in English when asked for; Chinese only by default.
+		const put = (did, source, lang = '?lang=en') => city.put(`/api/v1/districts/${did}/rules${lang}`, { source });
+		const dry = (did, source, lang = '?lang=en') => city.post(`/api/v1/districts/${did}/rules/dry-run${lang}`, { source });
 		for (const f of [put, dry]) {
+			const zh = await f(dN, EXAMPLE, '');
+			assertProblem(zh, 422, { field: 'source', detail: /推算/ });
+			assert.doesNotMatch(zh.json.detail.replace('initial_password', ''), /[A-Za-z]{2}/, zh.json.detail);
 			assertProblem(await f(dN, EXAMPLE), 422, { field: 'source', detail: /predictable/ });
 			for (const did of [dN, dG]) {
 				assertProblem(await f(did, SAME_FOR_ALL), 422, { field: 'source', detail: /same for two different people/ });
@@ -268,7 +272,9 @@ test('adults activate by SMS, or get random slips; guessable rules are refused',
 		const example = (await admin.get(`/api/v1/districts/${dG}/rules`)).json.version;
 		r = await admin.put(`/api/v1/districts/${dG}/rules`, { source: 'quiet_hours = nil\n' });
 		assert.equal(r.status, 200, r.text);
-		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback`, { version: example });
+		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback?lang=en`, { version: example });
 		assertProblem(r, 422, { field: 'version', detail: /predictable/ });
+		r = await admin.post(`/api/v1/districts/${dG}/rules/rollback`, { version: example });
+		assertProblem(r, 422, { field: 'version', detail: /推算/ });
 	});
 });

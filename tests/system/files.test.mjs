@@ -149,11 +149,20 @@ test('an image upload gets display and thumb variants; the upload itself is not 
 
 test('types come from the bytes: PHP named .jpg and a .docm are 415; a .docx is 201', async () => {
 	const c = await login(ADMIN1);
-	const php = await upload(c, 'photo.jpg', Buffer.from('<?php system($_GET["c"]); ?>\n'));
+	const phpBytes = Buffer.from('<?php system($_GET["c"]); ?>\n');
+	const php = await upload(c, 'photo.jpg', phpBytes, { query: '?lang=en' });
 	assert.equal(php.status, 415, php.text);
 	assert.match(php.headers.get('content-type'), /problem\+json/);
 	assert.match(php.json.detail, /php/i, 'names the type found');
-	const m = await upload(c, '作业.docm', docm());
+	assert.doesNotMatch(php.json.detail, /[\u3000-\u9fff\uff00-\uffef]/, `English only: ${php.json.detail}`);
+	// In zh-CN (the default) the detail is Chinese only (issue 13): no
+	// English words beside it, apart from the names of the formats.
+	const phpZh = await upload(c, 'photo.jpg', phpBytes);
+	assert.equal(phpZh.status, 415, phpZh.text);
+	assert.match(phpZh.json.detail, /不支持此类文件/);
+	const words = phpZh.json.detail.replace(/PDF|Word|Excel|PowerPoint|MP3|M4A|MP4/g, '');
+	assert.doesNotMatch(words, /[A-Za-z]{2}/, `Chinese only: ${phpZh.json.detail}`);
+	const m = await upload(c, '作业.docm', docm(), { query: '?lang=en' });
 	assert.equal(m.status, 415, m.text);
 	assert.match(m.json.detail, /macro/i);
 	// the same macros in a file named .docx

@@ -79,7 +79,9 @@ struct jx_org_v1 {
 	/* Checks a district's rule chunk (source) as activation does:
 	 * initial passwords shorter than 6 characters, the same for two
 	 * people, or predictable without an SMS gateway are refused. 0, or
-	 * -1 with the reason in err. On a request thread only. */
+	 * -1 with the reason in err: in Chinese, then after its NUL in
+	 * English where errlen leaves room (a reply shows the one of its
+	 * language). On a request thread only. */
 	int (*rules_check)(jx_db *db, int64_t district, const char *source,
 	                   char *err, size_t errlen);
 	/* 1 when every tie of person (identities, teacher posts, children)
