@@ -97,10 +97,6 @@ files_start(void)
 	}
 	magic_setparam(filestore.magic, MAGIC_PARAM_BYTES_MAX,
 	               &(size_t){FILES_SNIFF_BYTES});
-	if (image_init() != 0) {
-		jx_log(JX_LOG_ERROR, "files", "libvips could not start");
-		return -1;
-	}
 	return 0;
 fail:
 	jx_log(JX_LOG_ERROR, "files", "cannot create %s: %s", path,

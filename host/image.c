@@ -102,10 +102,30 @@ image_init_once(void)
 	image_ready = 0;
 }
 
+/* vips_init loads libvips' modules (dlopen, their constructors): on a
+ * 2 MiB thread, not the 100 KiB worker that meets the first picture. */
+static void
+image_init_run(void *arg)
+{
+	(void)arg;
+	image_init_once();
+}
+
+static void
+image_init_big(void)
+{
+	if (thread_on_big_stack(image_init_run, NULL) != 0)
+		jx_log(JX_LOG_ERROR, "image", "no thread to start libvips");
+}
+
+/* Started by the first picture, not at start: a server that is never
+ * sent a picture never loads libvips' modules (and valgrind, which
+ * bench/dispatch_ir.sh runs the server under, cannot run the rdtscp of
+ * libhwy's constructor). */
 int
 image_init(void)
 {
-	pthread_once(&image_once, image_init_once);
+	pthread_once(&image_once, image_init_big);
 	return image_ready;
 }
 
