@@ -60,6 +60,11 @@ cJSON *notices_inbox_json(jx_req *req, jx_db *db);
 /* A head teacher's call list: the unread of the classes they head that
  * the escalation listed (a plain array). */
 cJSON *notices_calls_json(jx_req *req, jx_db *db);
+/* The inbox an identity reads as: role ("parent", "student",
+ * "teacher") and student id (a parent's child, a student's self, 0);
+ * 0 for identities without one (notices_read.c). */
+int notices_inbox_of(const struct jx_identity *i, const char **role,
+                     int64_t *student);
 
 /* ---- notices_deliver.c ------------------------------------------------ */
 int notices_deliver_init(struct jx_registrar *reg);

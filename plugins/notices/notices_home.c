@@ -25,27 +25,6 @@ home_unread(jx_db *db, int64_t person, const char *role, int64_t student,
 	               "isii", person, role, student, school);
 }
 
-/* The role and child the acting identity reads its inbox as; 0 when it
- * has no inbox. */
-static int
-home_via(const struct jx_identity *i, const char **role, int64_t *student)
-{
-	if (i == NULL)
-		return 0;
-	if (strcmp(i->role, "parent") == 0) {
-		*role = "parent";
-		*student = i->student_id;
-	} else if (strcmp(i->role, "student") == 0) {
-		*role = "student";
-		*student = i->person_id;
-	} else if (strcmp(i->role, "teacher") == 0) {
-		*role = "teacher";
-		*student = 0;
-	} else
-		return 0;
-	return 1;
-}
-
 /* A teacher's or a student's own unread notices (the cell and the 消息
  * tab's badge). */
 static int64_t
@@ -56,7 +35,8 @@ home_count(jx_req *req, void *ud)
 	int64_t student;
 
 	(void)ud;
-	if (!home_via(i, &role, &student) || strcmp(role, "parent") == 0)
+	if (!notices_inbox_of(i, &role, &student) ||
+	    strcmp(role, "parent") == 0)
 		return -1;
 	return home_unread(jx_host->req_db(req), i->person_id, role, student,
 	                   i->school_id);

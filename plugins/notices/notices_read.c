@@ -15,13 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How the acting identity is addressed: role and student id of
- * notices_via; 0 for identities that receive no notices. */
-static int
-read_via(jx_req *req, const char **role, int64_t *student)
+/* How an identity is addressed: role and student id of notices_via; 0
+ * for identities that receive no notices (admins, none). */
+int
+notices_inbox_of(const struct jx_identity *i, const char **role,
+                 int64_t *student)
 {
-	const struct jx_identity *i = jx_host->identity(req);
-
 	if (i == NULL)
 		return 0;
 	if (strcmp(i->role, "parent") == 0) {
@@ -36,6 +35,13 @@ read_via(jx_req *req, const char **role, int64_t *student)
 	} else
 		return 0;
 	return 1;
+}
+
+/* The acting identity's inbox (notices_inbox_of). */
+static int
+read_via(jx_req *req, const char **role, int64_t *student)
+{
+	return notices_inbox_of(jx_host->identity(req), role, student);
 }
 
 /* 1 when notice id is addressed to the acting identity. */
