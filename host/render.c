@@ -489,6 +489,28 @@ render_is_raw(lua_State *L, int idx)
 	return raw;
 }
 
+/* v in decimal as LUA_INTEGER_FMT prints it, into num (at least 21
+ * bytes and the NUL); returns the length. A page prints ids and counts
+ * by the dozen, and snprintf cost more than the rest of the print. */
+static int
+render_int(char *num, lua_Integer v)
+{
+	char rev[24];
+	lua_Unsigned u = v < 0 ? 0 - (lua_Unsigned)v : (lua_Unsigned)v;
+	int n = 0, len = 0;
+
+	do {
+		rev[n++] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		num[len++] = '-';
+	while (n > 0)
+		num[len++] = rev[--n];
+	num[len] = '\0';
+	return len;
+}
+
 /* Prints the value at idx, as tostring would, without allocating. */
 static void
 render_value(lua_State *L, struct render_state *st, int idx, int escape)
@@ -508,8 +530,7 @@ render_value(lua_State *L, struct render_state *st, int idx, int escape)
 		break;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, idx)) {
-			len = snprintf(num, sizeof(num), LUA_INTEGER_FMT,
-			               (LUAI_UACINT)lua_tointeger(L, idx));
+			len = render_int(num, lua_tointeger(L, idx));
 		} else {
 			len = snprintf(num, sizeof(num), LUA_NUMBER_FMT,
 			               (LUAI_UACNUMBER)lua_tonumber(L, idx));

@@ -169,6 +169,12 @@ test_values_and_flow(struct luaenv *env)
 	    "{\"n\":3,\"f\":1.5,\"b\":true,\"z\":null,\"arr\":[1,null,\"a\"]}",
 	    "[][3][1.5][true][](1)()(a)");
 	EXPECT(env, "values", NULL, "[][][][][]");
+	/* Integers as tostring prints them, to both ends of the range. */
+	put("ints.html", "{{ 0 }} {{ -7 }} {{ 1234567890 }} {{ n }} "
+	                 "{{ math.maxinteger }} {{ math.mininteger }}");
+	EXPECT(env, "ints", "{\"n\":-100}",
+	       "0 -7 1234567890 -100 9223372036854775807 "
+	       "-9223372036854775808");
 
 	put("flow.html", "{% for i, p in ipairs(items) do %}\n"
 	                 "<li>{{ i }}:{{ p.name }}</li>\n"
