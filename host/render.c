@@ -320,12 +320,16 @@ render_push_plugin_catalog(lua_State *L, struct luaenv *env,
 }
 
 /* With a catalog (or false) at the top: replaces it by its message for
- * key and returns 1, or pops it and returns 0. */
+ * the key (the string at index key) and returns 1, or pops it and
+ * returns 0. A raw get with the key's own Lua string: catalogs are plain
+ * tables, and interning the key again from C cost as much as the
+ * lookup. */
 static int
-render_catalog_get(lua_State *L, const char *key)
+render_catalog_get(lua_State *L, int key)
 {
 	if (lua_istable(L, -1)) {
-		if (lua_getfield(L, -1, key) == LUA_TSTRING) {
+		lua_pushvalue(L, key);
+		if (lua_rawget(L, -2) == LUA_TSTRING) {
 			lua_remove(L, -2);
 			return 1;
 		}
@@ -350,12 +354,11 @@ render_lang(lua_State *L, struct luaenv *env, const char *lang)
 	return ok ? lang : RENDER_DEFAULT_LANG;
 }
 
-/* Pushes the message for key in lang, else in the default language (in
- * each: templates/i18n, then the plugins' catalogs); returns 0 (nothing
- * pushed) when none has it. */
+/* Pushes the message for the key (the string at index key) in lang,
+ * else in the default language (in each: templates/i18n, then the
+ * plugins' catalogs); returns 0 (nothing pushed) when none has it. */
 static int
-render_lookup(lua_State *L, struct luaenv *env, const char *lang,
-              const char *key)
+render_lookup(lua_State *L, struct luaenv *env, const char *lang, int key)
 {
 	const char *langs[2] = {lang, RENDER_DEFAULT_LANG};
 	int i;
@@ -414,9 +417,9 @@ static int
 render_translate(lua_State *L, const char *lang, int karg)
 {
 	struct luaenv *env = luaenv_from(L);
-	const char *key = luaL_checkstring(L, karg);
 
-	if (!render_lookup(L, env, lang, key))
+	luaL_checkstring(L, karg); /* a number becomes its string */
+	if (!render_lookup(L, env, lang, lua_absindex(L, karg)))
 		lua_pushvalue(L, karg);
 	if (lua_type(L, karg + 1) == LUA_TTABLE)
 		render_fill(L, karg + 1);
@@ -891,7 +894,8 @@ render_t_run(lua_State *L)
 
 	render_state(L, job->env);
 	lang = render_lang(L, job->env, job->lang);
-	if (render_lookup(L, job->env, lang, job->key))
+	lua_pushstring(L, job->key);
+	if (render_lookup(L, job->env, lang, lua_gettop(L)))
 		job->result = lua_tostring(L, -1);
 	return 0;
 }
