@@ -619,6 +619,18 @@ files_upload(jx_req *req, void *ud)
 		return rc;
 	}
 	len = r.len;
+	if (len == 0) {
+		/* an empty upload is a mistake of the form, not a file type */
+		files_out_discard(out, nout);
+		problem_add_error(
+		    &req->errors, 0, "file",
+		    http_tr(req, "文件是空的", "The file is empty."));
+		return http_reply_problem(
+		    req, 422, "validation-failed", "Empty file",
+		    http_tr(
+		        req, "上传的文件是空的，请重新选择文件",
+		        "The uploaded file is empty: choose the file again."));
+	}
 	name = files_clean_name(req, raw_name);
 	/* The sniffers read the file through a mapping: only the pages
 	 * they touch (libmagic's first MiB, a zip's directory, an OLE

@@ -181,6 +181,20 @@ test('over limits.upload_bytes is 413', async () => {
 	assert.equal(r.status, 413, r.text);
 });
 
+test('an empty file is 422 naming the field, and writes no row', async () => {
+	const c = await login(ADMIN1);
+	const count = () => spawnSync('sqlite3', [path.join(server.dataDir, 'jiaxiao.db'),
+		'SELECT count(*) FROM files'], { encoding: 'utf8' }).stdout.trim();
+	const before = count();
+	for (const raw of [false, true]) {
+		const r = await upload(c, '空.pdf', Buffer.alloc(0), { raw });
+		assert.equal(r.status, 422, r.text);
+		assert.deepEqual(r.json.errors.map((e) => e.field), ['file']);
+		assert.match(r.json.detail, /空/);
+	}
+	assert.equal(count(), before, 'no file row');
+});
+
 test('another school gets 404, cannot attach the file, and downloads carry the name and ranges', async () => {
 	const a1 = await login(ADMIN1);
 	const a2 = await login(ADMIN2);
