@@ -66,6 +66,10 @@ int recovery_activation_request(jx_req *req, const char *phone);
  * session), or the status replied. */
 int recovery_activation_verify(jx_req *req, const char *phone, const char *code,
                                const char *new_pw);
+/* The same two steps for a forgotten password (the page /recover). */
+int recovery_password_request(jx_req *req, const char *phone);
+int recovery_password_verify(jx_req *req, const char *phone, const char *code,
+                             const char *new_pw);
 /* Uses up a checked code in the caller's transaction: 1, 0 when it was
  * used meanwhile, -1 on error. */
 int recovery_code_use(jx_db *db, int64_t code_id, int64_t now);

@@ -18,7 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ORG_ALNUM "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+/* Initial passwords: lower-case letters and digits a six-year-old or a
+ * grandparent can read off a slip and type: no i, l, o, 0 or 1, no capitals
+ * (no shift key on a child's first try). 31^8 is about 2^39.6, against a login
+ * throttled to 5 tries per 15 minutes and a password that expires. */
+#define ORG_ALNUM "abcdefghjkmnpqrstuvwxyz23456789"
 
 int
 org_phone_valid(const char *phone)

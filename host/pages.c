@@ -244,6 +244,15 @@ route_me_page(jx_req *req, void *ud)
 		cJSON_AddItemToArray(children, c);
 	}
 	db_finish(st);
+	/* Adults (an account that is its holder's phone) bind children;
+	 * a student's account number cannot. */
+	st = db_query(req->worker->db,
+	              "SELECT 1 FROM accounts a JOIN persons p ON p.id = "
+	              "a.person_id WHERE a.id = ? AND a.login = p.phone",
+	              "i", req->account_id);
+	cJSON_AddBoolToObject(d, "can_bind",
+	                      st != NULL && db_step(st) == JX_DB_ROW);
+	db_finish(st);
 	return http_reply_view(req, 200, "account/me", d);
 }
 
@@ -270,6 +279,25 @@ route_bind_page(jx_req *req, void *ud)
 	return pages_bind_form(req, 200, http_query(req, "login"), NULL, NULL);
 }
 
+/* The bound child's name, for the page that follows the binding. */
+static const char *
+bind_child_name(jx_req *req, const cJSON *identity)
+{
+	const cJSON *sid =
+	    cJSON_GetObjectItemCaseSensitive(identity, "student_id");
+	const char *name = "";
+	jx_stmt *st;
+
+	if (!cJSON_IsNumber(sid))
+		return name;
+	st = db_query(req->worker->db, "SELECT name FROM persons WHERE id = ?",
+	              "i", (int64_t)sid->valuedouble);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		name = arena_strdup(req->arena, db_text(st, 0));
+	db_finish(st);
+	return name;
+}
+
 static int
 route_bind_post(jx_req *req, void *ud)
 {
@@ -282,8 +310,23 @@ route_bind_post(jx_req *req, void *ud)
 
 	rc = account_bind_child(req, login, password, relation, &o);
 	if (rc == 0) {
+		/* The child is bound; the acting identity stays as it was
+		 * until the adult says otherwise: the page asks whether to
+		 * switch to the new parent identity now. */
+		cJSON *d = cJSON_CreateObject();
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+		const cJSON *label =
+		    cJSON_GetObjectItemCaseSensitive(o, "label");
+
+		cJSON_AddStringToObject(d, "title", http_t(req, "bind.title"));
+		cJSON_AddNumberToObject(
+		    d, "identity_id", cJSON_IsNumber(id) ? id->valuedouble : 0);
+		cJSON_AddStringToObject(
+		    d, "label",
+		    cJSON_IsString(label) ? label->valuestring : "");
+		cJSON_AddStringToObject(d, "child", bind_child_name(req, o));
 		cJSON_Delete(o);
-		return http_reply_redirect(req, "/me");
+		return http_reply_view(req, 200, "account/bind_done", d);
 	}
 	msg = http_problem_message(req);
 	return pages_bind_form(req, rc, login, relation,
@@ -333,18 +376,39 @@ route_child_reset(jx_req *req, void *ud)
 	return http_reply_view(req, 200, "account/reset_done", o);
 }
 
-/* ---- activation: phone, then code and new password ------------------ */
+/* ---- activation and recovery: phone, then code and new password ---- */
+
+/* The two flows differ only in their words and the host calls behind
+ * them: activation (an adult without a password) and recovery (a
+ * forgotten one). */
+struct pages_code_flow {
+	const char *purpose; /* "activate" | "recover": the page and keys */
+	int (*request)(jx_req *req, const char *phone);
+	int (*verify)(jx_req *req, const char *phone, const char *code,
+	              const char *new_pw);
+	const char *flash; /* shown on the page logged in to */
+};
+
+static const struct pages_code_flow pages_activate_flow = {
+    "activate", recovery_activation_request, recovery_activation_verify, NULL};
+static const struct pages_code_flow pages_recover_flow = {
+    "recover", recovery_password_request, recovery_password_verify,
+    "flash.password_recovered"};
 
 static int
-pages_activate_form(jx_req *req, int status, const char *step,
-                    const char *phone, const char *message, const char *notice)
+pages_code_form(jx_req *req, const struct pages_code_flow *flow, int status,
+                const char *step, const char *phone, const char *message,
+                const char *notice)
 {
 	cJSON *d = cJSON_CreateObject();
+	char key[40];
 
-	cJSON_AddStringToObject(d, "title", http_t(req, "activate.title"));
+	snprintf(key, sizeof(key), "%s.title", flow->purpose);
+	cJSON_AddStringToObject(d, "title", http_t(req, key));
+	cJSON_AddStringToObject(d, "purpose", flow->purpose);
 	cJSON_AddStringToObject(d, "step", step);
 	cJSON_AddStringToObject(d, "phone", phone ? phone : "");
-	/* Where to go once activated (a parent arriving from WeChat goes
+	/* Where to go once logged in (a parent arriving from WeChat goes
 	 * back to /wx/bind): the query's on the first page, the form's
 	 * after. */
 	cJSON_AddStringToObject(d, "next",
@@ -359,61 +423,89 @@ pages_activate_form(jx_req *req, int status, const char *step,
 }
 
 static int
-route_activate_page(jx_req *req, void *ud)
+pages_code_page(jx_req *req, const struct pages_code_flow *flow)
 {
 	const char *phone = http_query(req, "phone");
 
 	if (req->account_id != 0)
 		return http_reply_redirect(req, "/");
-	return pages_activate_form(req, 200, phone ? "code" : "phone", phone,
-	                           NULL, NULL);
+	return pages_code_form(req, flow, 200, phone ? "code" : "phone", phone,
+	                       NULL, NULL);
 }
 
-/* POST /activate: without a code, send one (the same page whatever the
- * phone); with one, set the password and log in. */
+/* Without a code, send one (the same page whatever the phone); with
+ * one, set the password and log in. */
 static int
-route_activate_post(jx_req *req, void *ud)
+pages_code_post(jx_req *req, const struct pages_code_flow *flow)
 {
 	const char *phone = http_form(req, "phone");
 	const char *code = http_form(req, "code");
 	const char *new_pw = http_form(req, "new_password");
 	const char *again = http_form(req, "new_password_again");
 	const char *msg, *next;
+	char key[40];
 	int rc;
 
 	if (req->status != 0)
 		return req->status;
 	if (code == NULL) {
-		rc = recovery_activation_request(req, phone);
+		rc = flow->request(req, phone);
 		if (rc != 0) {
 			msg = http_problem_message(req);
 			buf_reset(&req->body);
-			return pages_activate_form(
-			    req, rc, "phone", phone,
-			    rc == 503 ? http_t(req, "activate.unavailable")
-			              : msg,
-			    NULL);
+			snprintf(key, sizeof(key), "%s.unavailable",
+			         flow->purpose);
+			return pages_code_form(
+			    req, flow, rc, "phone", phone,
+			    rc == 503 ? http_t(req, key) : msg, NULL);
 		}
-		return pages_activate_form(req, 200, "code", phone, NULL,
-		                           http_t(req, "activate.sent"));
+		snprintf(key, sizeof(key), "%s.sent", flow->purpose);
+		return pages_code_form(req, flow, 200, "code", phone, NULL,
+		                       http_t(req, key));
 	}
 	if (new_pw == NULL || again == NULL || strcmp(new_pw, again) != 0)
-		return pages_activate_form(req, 422, "code", phone,
-		                           http_t(req, "password.mismatch"),
-		                           NULL);
+		return pages_code_form(req, flow, 422, "code", phone,
+		                       http_t(req, "password.mismatch"), NULL);
 	req->account_id = 0;
 	req->session_id = 0;
-	rc = recovery_activation_verify(req, phone, code, new_pw);
+	rc = flow->verify(req, phone, code, new_pw);
 	if (rc != 0) {
 		msg = rc == 429 ? http_t(req, "login.throttled")
 		                : http_problem_message(req);
 		buf_reset(&req->body);
-		return pages_activate_form(req, rc, "code", phone, msg, NULL);
+		return pages_code_form(req, flow, rc, "code", phone, msg, NULL);
 	}
 	next = pages_next(req, http_form(req, "next"));
 	if (jx_host_table.identity(req) == NULL)
 		next = "/me";
+	if (flow->flash != NULL)
+		http_flash(req, flow->flash);
 	return http_reply_redirect(req, next);
+}
+
+static int
+route_activate_page(jx_req *req, void *ud)
+{
+	return pages_code_page(req, &pages_activate_flow);
+}
+
+static int
+route_activate_post(jx_req *req, void *ud)
+{
+	return pages_code_post(req, &pages_activate_flow);
+}
+
+/* 忘记密码 on the login page (API.md, password-recovery). */
+static int
+route_recover_page(jx_req *req, void *ud)
+{
+	return pages_code_page(req, &pages_recover_flow);
+}
+
+static int
+route_recover_post(jx_req *req, void *ud)
+{
+	return pages_code_post(req, &pages_recover_flow);
 }
 
 /* Routes of the host's built-in module (host_route_tables). */
@@ -425,6 +517,10 @@ const struct jx_route pages_routes[] = {
     {"GET", "/activate", route_activate_page, NULL,
      JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
     {"POST", "/activate", route_activate_post, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE},
+    {"GET", "/recover", route_recover_page, NULL,
+     JX_ROUTE_PUBLIC | JX_ROUTE_PAGE},
+    {"POST", "/recover", route_recover_post, NULL,
      JX_ROUTE_PUBLIC | JX_ROUTE_NO_CSRF | JX_ROUTE_PAGE},
     {"GET", "/me/password", route_password_page, NULL, JX_ROUTE_PAGE},
     {"POST", "/me/password", route_password_post, NULL, JX_ROUTE_PAGE},

@@ -492,6 +492,29 @@ recovery_activation_verify(jx_req *req, const char *phone, const char *code,
 	return rc == 200 ? 0 : rc;
 }
 
+int
+recovery_password_request(jx_req *req, const char *phone)
+{
+	return recovery_request_code(req, "recovery", phone);
+}
+
+/* The recovery page's verify: like activation, whoever proved they hold
+ * the phone is logged in at once (the API's verify answers 204 and
+ * leaves the login to the client). */
+int
+recovery_password_verify(jx_req *req, const char *phone, const char *code,
+                         const char *new_pw)
+{
+	int64_t account = 0;
+	int rc =
+	    recovery_verify(req, "recovery", phone, code, new_pw, &account);
+
+	if (rc != 0)
+		return rc;
+	rc = account_session_open(req, account, phone);
+	return rc == 200 ? 0 : rc;
+}
+
 /* Activation (API.md, "Logins"): an adult without a password proves
  * they hold the phone with a code and sets one. */
 static int

@@ -101,7 +101,7 @@ test('an adult activates by SMS code in the browser; teachers\' slips where no g
 	// The admin of the school without one gets a random password.
 	const admin = await city.post(`/api/v1/schools/${sN}/admins`, { name: '乙校管理员', phone: '13700032001' });
 	assert.equal(admin.status, 201, admin.text);
-	assert.match(admin.json.initial_password, /^[a-kmnp-zA-HJ-NP-Z2-9]{8}$/);
+	assert.match(admin.json.initial_password, /^[a-hjkmnp-z2-9]{8}$/);
 
 	await withBrowser(async () => {
 		await activate(server, gw, phones[0], true);
@@ -120,7 +120,7 @@ test('an adult activates by SMS code in the browser; teachers\' slips where no g
 		const slips = await api.get(`/api/v1/schools/${sN}/teacher-slips`);
 		assert.equal(slips.status, 200, slips.text);
 		const slip = slips.json.find((s) => s.name === '钱老师');
-		assert.match(slip?.initial_password ?? '', /^[a-kmnp-zA-HJ-NP-Z2-9]{8}$/, slips.text);
+		assert.match(slip?.initial_password ?? '', /^[a-hjkmnp-z2-9]{8}$/, slips.text);
 		for (const mobile of [true, false]) {
 			const page = await loginPage(server, '13700032001', mobile, NEW_PASSWORD);
 			await visit(page, `${server.url}/schools/${sN}/teachers`);

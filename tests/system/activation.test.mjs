@@ -22,7 +22,7 @@ import { startServer, BUILD_DIR, SOURCE_DIR, DEFAULT_ADMIN_PASSWORD } from './ha
 import { startSmsGateway } from '../stubs/sms-gateway.mjs';
 
 // 8 letters and digits without look-alikes (no 0 O o 1 l I).
-const SLIP_PASSWORD = /^[a-kmnp-zA-HJ-NP-Z2-9]{8}$/;
+const SLIP_PASSWORD = /^[a-hjkmnp-z2-9]{8}$/;
 const EXAMPLE = fs.readFileSync(path.join(SOURCE_DIR, 'scripts', 'districts', 'example.lua'), 'utf8');
 const SAME_FOR_ALL = 'function initial_password(p)\n  return "Welcome2026"\nend\n';
 const TOO_SHORT = 'function initial_password(p)\n  if p.phone then return p.phone:sub(-4) end\nend\n';
