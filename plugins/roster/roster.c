@@ -160,8 +160,8 @@ roster_init(const struct jx_host *h, struct jx_registrar *reg)
 	          "/roster/students", 21);
 	reg->menu(reg, "school_admin", "nav.roster.teachers",
 	          "/roster/teachers", 22);
-	reg->menu(reg, "school_admin", "nav.roster.parents",
-	          "/roster/parents", 22);
+	reg->menu(reg, "school_admin", "nav.roster.parents", "/roster/parents",
+	          22);
 	reg->menu(reg, "school_admin", "nav.roster.import", "/roster/import",
 	          23);
 	if (roster_myclass_init(reg) != 0)
@@ -237,8 +237,7 @@ static const struct jx_route roster_routes[] = {
     {"GET", "/schools/{sid}/teacher-slips", slips_teachers_get, NULL,
      JX_ROUTE_BOTH},
     {"GET", "/schools/{sid}/parents", parents_list, NULL, JX_ROUTE_BOTH},
-    {"GET", "/roster/parents", pages_roster, (void *)"parents",
-     JX_ROUTE_PAGE},
+    {"GET", "/roster/parents", pages_roster, (void *)"parents", JX_ROUTE_PAGE},
     {"GET", "/classes/{id}", myclass_get, NULL, JX_ROUTE_BOTH},
     {"GET", "/roster/myclass", myclass_menu, NULL, JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
