@@ -326,3 +326,36 @@ test('parents page, phone change and a head teacher\'s class', async (t) => {
 		assert.equal((await teacher.get('/api/v1/classes/abc')).status, 404);
 	});
 });
+
+test('activation: pending while the initial password works, expired after', async (t) => {
+	// No SMS gateway here: a new parent gets an initial password (30 days).
+	const set = { plugin_dir: path.join(BUILD_DIR, 'plugins') };
+	const server = await startServer({ command: 'demo', init: false, set });
+	t.after(() => server.stop());
+	let admin = server.client();
+	assert.equal((await admin.login('13800000002', PW)).status, 200);
+	const classes = (await admin.get('/api/v1/schools/1/classes')).json;
+	const s = await admin.post('/api/v1/schools/1/students', {
+		name: '钱小西', gender: '女', class_id: classes[0].id,
+		guardian1_name: '钱妈妈', guardian1_phone: '13755501501', guardian1_relation: '母亲',
+	});
+	assert.equal(s.status, 201, s.text);
+	const list = async () => (await admin.get('/api/v1/schools/1/parents?q=13755501501')).json.items[0];
+	assert.equal((await list()).activation, 'pending');
+	// Without a gateway a wechat-less parent is still listed as such.
+	assert.equal((await list()).wechat, 'unbound');
+
+	await server.restart({ set: { ...set, 'testing.clock_offset_seconds': 31 * 86400 } });
+	admin = server.client();
+	assert.equal((await admin.login('13800000002', PW)).status, 200);
+	assert.equal((await list()).activation, 'expired');
+	// The page says so.
+	const page = await admin.get('/schools/1/parents?q=13755501501');
+	assert.match(page.text, /初始密码已过期/);
+	assert.match(page.text, /重发激活短信/);
+	// A reset makes it pending again.
+	const p = await list();
+	const r = await admin.post(`/api/v1/accounts/${p.account.id}/password-reset`, {});
+	assert.equal(r.status, 200, r.text);
+	assert.equal((await list()).activation, 'pending');
+});
