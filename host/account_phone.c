@@ -60,7 +60,13 @@ phone_scope(jx_req *req, int64_t person, int64_t *account)
 	if (rule == 404)
 		return http_reply_problem(req, 404, "not-found", "Not found",
 		                          "No such person.");
-	if (rule != 0 || strcmp(req->identity->role, "school_admin") != 0)
+	if (strcmp(req->identity->role, "school_admin") != 0)
+		return http_reply_problem(
+		    req, 403, "forbidden", "Forbidden",
+		    http_tr(req, "只有学校管理员可以修改手机号",
+		            "Only a school administrator may change a phone "
+		            "number."));
+	if (rule != 0)
 		return http_reply_problem(
 		    req, 403, "forbidden", "Forbidden",
 		    http_tr(req,
