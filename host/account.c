@@ -803,3 +803,16 @@ const struct jx_route account_more_routes[] = {
     {"POST", "/api/v1/me/children", route_bind_child, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
+
+/* The password-reset rule (account_reset_scope) for the host's other
+ * account changes (account_phone.c): 0 allowed, 403, or 404. */
+int
+account_reset_rule(jx_req *req, int64_t account)
+{
+	switch (account > 0 ? account_reset_scope(req, account)
+	                    : RESET_HIDDEN) {
+	case RESET_ALLOWED: return 0;
+	case RESET_VISIBLE: return 403;
+	default: return 404;
+	}
+}

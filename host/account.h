@@ -39,6 +39,16 @@ int account_bind_child(jx_req *req, const char *login, const char *password,
  * scope (API.md): *out is {"login","initial_password"}. 0, or the status
  * replied (404 not visible, 403 visible but not allowed). */
 int account_reset(jx_req *req, int64_t account, cJSON **out);
+/* Who may change account's password is who may change its other
+ * credentials (the phone, account_phone.c): 0 allowed, 403 visible but
+ * not wholly the caller's, 404 not visible. Replies nothing. */
+int account_reset_rule(jx_req *req, int64_t account);
+/* ---- account_phone.c ---- */
+/* A school changes an adult's phone and login (PUT
+ * /api/v1/persons/{pid}/phone): *out is {"person_id","phone","login"}.
+ * 0, or the status replied (404, 403, 422 phone, 409 taken). */
+int account_phone_change(jx_req *req, int64_t person, const char *phone,
+                         cJSON **out);
 /* A string member of at most max bytes, or NULL. */
 const char *account_json_string(const cJSON *body, const char *name,
                                 size_t max);

@@ -594,7 +594,7 @@ int host_routes_register(void);
 extern const struct jx_route *const host_route_tables[];
 extern const struct jx_route host_routes[], account_routes[],
     account_more_routes[], recovery_routes[], org_routes[], pages_routes[],
-    rules_routes[], files_routes[];
+    rules_routes[], files_routes[], account_phone_routes[];
 
 /* ---- the application -------------------------------------------------- */
 struct app {

@@ -280,9 +280,9 @@ const struct jx_route host_routes[] = {
 };
 
 const struct jx_route *const host_route_tables[] = {
-    host_routes,     account_routes, account_more_routes,
-    recovery_routes, org_routes,     pages_routes,
-    rules_routes,    files_routes,   NULL,
+    host_routes,          account_routes, account_more_routes, recovery_routes,
+    org_routes,           pages_routes,   rules_routes,        files_routes,
+    account_phone_routes, NULL,
 };
 
 int

@@ -104,6 +104,8 @@ const char *ki_display(jx_req *req, const char *field, const char *value);
 /* Brings the school's stored results up to date unless it is far
  * behind: 0 or -1; *stale: the students whose results still wait. */
 int ki_fresh(jx_db *db, int64_t school, int64_t *stale);
+/* The service's class_status (jx/keyinfo.h). */
+int ki_class_status(jx_db *db, int64_t klass, cJSON **out);
 
 /* ---- keyinfo_home.c: home items, a class's incomplete students ------ */
 int ki_home_init(struct jx_registrar *reg);

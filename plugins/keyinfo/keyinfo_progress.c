@@ -780,3 +780,43 @@ page_reconcile(jx_req *req, void *ud)
 	cJSON_AddNumberToObject(o, "school_id", (double)i->school_id);
 	return jx_host->reply_view(req, 200, "keyinfo/reconcile", o);
 }
+
+/* The service's class_status: each in-school student of the class as
+ * complete, incomplete or pending (a head teacher's class page). */
+int
+ki_class_status(jx_db *db, int64_t klass, cJSON **out)
+{
+	int64_t school, stale = 0;
+	jx_stmt *st;
+
+	*out = NULL;
+	school =
+	    jxp_one(jx_host, db, "SELECT school_id FROM classes WHERE id = ?",
+	            "i", klass);
+	if (school <= 0 || ki_fresh(db, school, &stale) != 0)
+		return -1;
+	st = jx_host->db_query(
+	    db,
+	    "SELECT s.person_id, r.complete, EXISTS (SELECT 1 FROM "
+	    "keyinfo_changes ch WHERE ch.student_id = s.person_id AND "
+	    "ch.status = 'pending') FROM students s JOIN keyinfo_results r "
+	    "ON r.student_id = s.person_id WHERE s.class_id = ? AND "
+	    "s.status = 'in_school'",
+	    "i", klass);
+	if (st == NULL)
+		return -1;
+	*out = cJSON_CreateObject();
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(*out, id,
+		                        jx_host->db_int(st, 2) ? "pending"
+		                        : jx_host->db_int(st, 1)
+		                            ? "complete"
+		                            : "incomplete");
+	}
+	jx_host->db_finish(st);
+	return 0;
+}

@@ -160,8 +160,12 @@ roster_init(const struct jx_host *h, struct jx_registrar *reg)
 	          "/roster/students", 21);
 	reg->menu(reg, "school_admin", "nav.roster.teachers",
 	          "/roster/teachers", 22);
+	reg->menu(reg, "school_admin", "nav.roster.parents", "/roster/parents",
+	          22);
 	reg->menu(reg, "school_admin", "nav.roster.import", "/roster/import",
 	          23);
+	if (roster_myclass_init(reg) != 0)
+		return -1;
 	if (JX_REG_HAS(reg, home_item)) {
 		static const struct jx_home_item jobs = {
 		    .size = sizeof(struct jx_home_item),
@@ -232,6 +236,10 @@ static const struct jx_route roster_routes[] = {
     {"GET", "/schools/{sid}/slips", slips_get, NULL, JX_ROUTE_BOTH},
     {"GET", "/schools/{sid}/teacher-slips", slips_teachers_get, NULL,
      JX_ROUTE_BOTH},
+    {"GET", "/schools/{sid}/parents", parents_list, NULL, JX_ROUTE_BOTH},
+    {"GET", "/roster/parents", pages_roster, (void *)"parents", JX_ROUTE_PAGE},
+    {"GET", "/classes/{id}", myclass_get, NULL, JX_ROUTE_BOTH},
+    {"GET", "/roster/myclass", myclass_menu, NULL, JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };
 

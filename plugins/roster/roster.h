@@ -43,6 +43,9 @@ int sheets_import_page(jx_req *req, void *ud);
 int import_post(jx_req *req, void *ud);
 int slips_get(jx_req *req, void *ud);
 int slips_teachers_get(jx_req *req, void *ud);
+int parents_list(jx_req *req, void *ud);
+int myclass_get(jx_req *req, void *ud);
+int myclass_menu(jx_req *req, void *ud);
 
 /* ---- roster.c: helpers ---------------------------------------------- */
 
@@ -225,5 +228,17 @@ const struct roster_column *roster_columns(const char *kind);
 /* ---- roster_guardians.c ----------------------------------------------- */
 
 /* ---- roster_slips.c -------------------------------------------------- */
+
+/* ---- roster_parents.c, roster_myclass.c ------------------------------ */
+/* An adult's account state: "active" (a password of their own),
+ * "pending" (an initial password still usable, or SMS activation
+ * awaited) or "expired" (the initial password ran out unused); NULL
+ * when there is no such account. */
+const char *roster_activation(jx_db *db, int64_t account);
+/* Adds "activation" (when account > 0) and "wechat" ("followed",
+ * "unfollowed", "unbound"; left out without the wechat plugin) to o. */
+void roster_adult_state(jx_db *db, int64_t person, int64_t account, cJSON *o);
+/* The head teacher's menu entry and home cells. 0 or -1. */
+int roster_myclass_init(struct jx_registrar *reg);
 
 #endif

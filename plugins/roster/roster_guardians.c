@@ -41,9 +41,18 @@ guardians_remove(jx_req *req, void *ud)
 		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
-	if (!jx_host->req_is_api(req))
+	if (!jx_host->req_is_api(req)) {
+		/* The parents page sends back=/schools/{sid}/parents. */
+		const char *back = jx_host->req_form(req, "back");
+
+		if (back != NULL && strncmp(back, "/schools/", 9) == 0 &&
+		    strspn(back + 9, "0123456789") > 0 &&
+		    strcmp(back + 9 + strspn(back + 9, "0123456789"),
+		           "/parents") == 0)
+			return jx_host->reply_redirect(req, back);
 		return jx_host->reply_redirect(
 		    req, jx_host->sprintf(req, "/students/%lld",
 		                          (long long)student));
+	}
 	return jx_host->reply_json(req, 204, NULL);
 }

@@ -26,6 +26,18 @@ struct jx_keyinfo_v1 {
 	 */
 	int (*dry_run)(jx_db *db, int64_t district, const char *source,
 	               cJSON **out, char *err, size_t errlen);
+	/*
+	 * (Added for issue 14: test size.) The key-information status of
+	 * each in-school student of class klass, the school's stored
+	 * results brought up to date first as the progress page does
+	 * (which may write: call outside a transaction, on a request
+	 * worker): *out is an object {"<student person id>": "complete" |
+	 * "incomplete" | "pending"} (free with cJSON_Delete); pending: a
+	 * change by the family awaits review; a student whose result is
+	 * not computed yet is absent. The caller checks who may see the
+	 * class. 0, or -1.
+	 */
+	int (*class_status)(jx_db *db, int64_t klass, cJSON **out);
 };
 
 #endif
