@@ -731,17 +731,17 @@ account_activation_resend(jx_req *req, int64_t account, cJSON **out)
 	if (account_holder(req, account, &login, &phone, &activated) != 0)
 		return http_reply_problem(req, 404, "not-found", "Not found",
 		                          "No such account.");
+	if (phone[0] == '\0')
+		return http_reply_problem(
+		    req, 422, "no-phone", "No phone",
+		    http_tr(req, "该账号没有手机号，不能用短信激活",
+		            "The account has no phone to activate by SMS."));
 	if (activated)
 		return http_reply_problem(
 		    req, 409, "already-activated", "Already activated",
 		    http_tr(req, "该账号已激活，如忘记密码请重置密码",
 		            "The account is activated already: reset its "
 		            "password instead."));
-	if (phone[0] == '\0')
-		return http_reply_problem(
-		    req, 422, "no-phone", "No phone",
-		    http_tr(req, "该账号没有手机号，不能用短信激活",
-		            "The account has no phone to activate by SMS."));
 	if (!org_sms_gateway(db, rules_account_district(db, account)))
 		return http_reply_problem(
 		    req, 422, "no-sms-gateway", "No SMS gateway",
