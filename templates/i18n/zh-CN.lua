@@ -358,7 +358,7 @@ return {
   ["account.reset.back"] = "返回",
   ["roster.account.title"] = "账号",
   ["roster.account.reset"] = "重置密码",
-  ["roster.account.reset_who"] = "重置{name}的密码",
+  ["roster.account.reset_who"] = "重置密码（{name}）",
   ["roster.account.reset_confirm"] = "确定重置{name}的密码吗？现在的密码立即失效。",
   ["roster.account.reset_hint"] = "重置后显示新的初始密码，可以重新打印账号条。",
   ["roster.account.resend"] = "重发激活短信",
