@@ -641,7 +641,8 @@ account_holder(jx_req *req, int64_t account, const char **login,
  * In the caller's transaction; 0 or -1.
  */
 static int
-account_invite(jx_req *req, const char *phone, const char *template_name)
+account_invite(jx_req *req, int64_t account, const char *phone,
+               const char *template_name)
 {
 	const char *url = config_string(&app.cfg, "public_url");
 	const struct jx_identity *me = req->identity;
@@ -662,7 +663,20 @@ account_invite(jx_req *req, const char *phone, const char *template_name)
 	    params, "place",
 	    st != NULL && db_step(st) == JX_DB_ROW ? db_text(st, 0) : "");
 	db_finish(st);
-	rc = notify_send(req->worker->db, "sms", phone, template_name, params);
+	{
+		/* The outbox's indexed ref lets the next resend find it. */
+		struct jx_message m = {
+		    .size = sizeof(m),
+		    .channel = "sms",
+		    .to = phone,
+		    .template_name = template_name,
+		    .params = params,
+		    .ref = arena_sprintf(req->arena, "account:%lld",
+		                         (long long)account),
+		};
+
+		rc = notify_message(req->worker->db, &m) < 0 ? -1 : 0;
+	}
 	cJSON_Delete(params);
 	return rc;
 }
@@ -693,7 +707,7 @@ account_reset(jx_req *req, int64_t account, cJSON **out)
 	if (sms) {
 		detail = cJSON_CreateObject();
 		cJSON_AddBoolToObject(detail, "sms_sent", 1);
-		if (account_invite(req, phone, "account_reset") != 0)
+		if (account_invite(req, account, phone, "account_reset") != 0)
 			goto fail;
 	}
 	/* The target is the login; neither password nor code is logged. */
@@ -750,10 +764,13 @@ account_activation_resend(jx_req *req, int64_t account, cJSON **out)
 		            "password and print a slip instead."));
 	/* One text a minute per account: a double tap or a script must not
 	 * flood a phone (or the district's SMS bill). */
-	if (db_one(db,
-	           "SELECT COUNT(*) FROM audit_log WHERE action = "
-	           "'auth.activation_resent' AND target = ? AND at > ?",
-	           "si", login, now - 60) > 0) {
+	if (db_one(
+	        db,
+	        "SELECT COUNT(*) FROM outbox WHERE ref = ? AND template = "
+	        "'account_activation_invite' AND created_at > ?",
+	        "si",
+	        arena_sprintf(req->arena, "account:%lld", (long long)account),
+	        now - 60) > 0) {
 		http_add_header(req, "Retry-After", "60");
 		return http_reply_problem(
 		    req, 429, "too-many-attempts", "Sent a moment ago",
@@ -771,7 +788,8 @@ account_activation_resend(jx_req *req, int64_t account, cJSON **out)
 	            "must_change_password = 1 WHERE id = ? AND password_hash "
 	            "IS NULL",
 	            "i", account) != 1 ||
-	    account_invite(req, phone, "account_activation_invite") != 0 ||
+	    account_invite(req, account, phone, "account_activation_invite") !=
+	        0 ||
 	    audit_req(req, "auth.activation_resent", login, NULL) != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
