@@ -248,6 +248,14 @@ test('school admins reset passwords, resend activation texts and edit teachers',
 		const a2 = await login('13800000002');
 		assert.equal((await teacher(a2, '王芳')).activation, 'expired');
 		assert.ok((await a2.get('/schools/1/teachers')).text.includes('初始密码已过期'));
+		// With the gateway back, the text re-arms her: pending, activation by code.
+		await server.restart({ set: settings(gw, { 'testing.clock_offset_seconds': 240 + 31 * 86400 }) });
+		const a3 = await login('13800000002');
+		const w = await teacher(a3, '王芳');
+		assert.equal(w.activation, 'expired');
+		assert.equal((await a3.post(`/api/v1/accounts/${w.account.id}/activation`, {})).status, 202);
+		assert.equal((await teacher(a3, '王芳')).activation, 'pending');
+		assert.equal(sql(server, `SELECT COUNT(*) FROM host_outbox WHERE ref = 'account:${w.account.id}' AND template = 'account_activation_invite'`), '3', 'two earlier and this one');
 	});
 
 	await t.test('edit a teacher: fields, classes, scope, a bad class id named', async () => {
@@ -286,6 +294,12 @@ test('school admins reset passwords, resend activation texts and edit teachers',
 		assertProblem(await b.patch(`/api/v1/teachers/${wang.id}?school_id=1`, { name: '改名' }), 404);
 		const chen = await login('13800000004');
 		assertProblem(await chen.patch(`/api/v1/teachers/${wang.id}`, { name: '改名' }), 403);
+		// The district's admin names the school; without it there is none.
+		const district = await login('13800000001');
+		assertProblem(await district.patch(`/api/v1/teachers/${wang.id}`, { subject: '语文' }), 404);
+		r = await district.patch(`/api/v1/teachers/${wang.id}`, { subject: '语文', school_id: 1 });
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.json.subject, '语文');
 		assertProblem(await a.patch('/api/v1/teachers/999999', { name: '改名' }), 404);
 
 		// The form: reached from the list, errors under the field, saved back to the list.
