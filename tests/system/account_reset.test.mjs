@@ -181,6 +181,14 @@ test('school admins reset passwords, resend activation texts and edit teachers',
 		assert.equal(p.headers.get('location'), '/schools/1/teachers');
 		const after = await again.get('/schools/1/teachers');
 		assert.ok(after.text.includes('已发送激活短信'), 'the toast says it went');
+		// The reset's page where adults activate by SMS: no password, word of the text.
+		const texts = sent('13800000003', 'account_reset').length;
+		const done = await form(again, `/accounts/${wang.account.id}/password-reset`, [['next', '/schools/1/teachers']]);
+		assert.equal(done.status, 200, done.text.slice(0, 300));
+		assert.ok(done.text.includes('已向其手机发送短信'));
+		assert.doesNotMatch(done.text, /id="reset-password"/);
+		assert.match(done.text, /href="\/schools\/1\/teachers"/, 'back to the list');
+		await gw.waitFor(() => sent('13800000003', 'account_reset').length === texts + 1, 15000);
 		// A student has no phone to activate by.
 		const s = await student(again, '李思涵');
 		assertProblem(await again.post(`/api/v1/accounts/${s.account.id}/activation`, {}), 422, { type: 'no-phone' });
