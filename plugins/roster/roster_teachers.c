@@ -274,8 +274,12 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 		}
 		cJSON_ArrayForEach(v, ids)
 		{
+			/* converting 1e300 to an integer is undefined */
 			int64_t id =
-			    cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+			    cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+			            v->valuedouble <= 9007199254740991.0
+			        ? (int64_t)v->valuedouble
+			        : 0;
 			int dup = 0;
 
 			if (people_class_of_school(e, db, school, id,

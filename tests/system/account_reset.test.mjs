@@ -292,6 +292,10 @@ test('school admins reset passwords, resend activation texts and edit teachers',
 		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { class_ids: [999999] }), 422, { field: 'class_ids' });
 		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { head_of_class_ids: [c71] }), 422, { field: 'head_of_class_ids' });
 		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { class_ids: ['x'] }), 422, { field: 'class_ids' });
+		r = await a.patch(`/api/v1/teachers/${wang.id}`, { class_ids: [1e300, -1e300, 1.5e19] });
+		assertProblem(r, 422);
+		assert.ok(r.json.errors.every((e) => e.field.startsWith('class_ids')), r.text);
+		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { class_ids: 'x' }), 422, { field: 'class_ids' });
 		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { phone: '13800000099' }), 422, { field: 'phone' });
 		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { gender: '猫' }), 422, { field: 'gender' });
 		assertProblem(await a.patch(`/api/v1/teachers/${wang.id}`, { name: 'x'.repeat(51) }), 422, { field: 'name' });
