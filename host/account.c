@@ -1,7 +1,9 @@
 /*
  * account.c — logging in and out, the caller's identities, switching
  * the acting identity, and changing the password (API.md, "Session and
- * identity"), for the JSON API and the HTML forms alike.
+ * identity"), for the JSON API and the HTML forms alike; password resets
+ * by those in charge, the activation text an adult is sent again, and
+ * the school pages' forms for both (issue 14); binding a child.
  */
 #include "account.h"
 #include "crypto.h"
