@@ -93,7 +93,10 @@ test('reset a student and reprint the slip on a phone; the teacher pages', async
 	const server = await startServer({
 		command: 'demo',
 		init: false,
-		set: { plugin_dir: path.join(BUILD_DIR, 'plugins') },
+		// The test's own requests come after pauses in the browser: a
+		// kept-alive connection the server closes at its idle limit
+		// (2 s) would race them, and fetch fails on such a race.
+		set: { plugin_dir: path.join(BUILD_DIR, 'plugins'), 'http.keep_alive_ms': 60000 },
 	});
 	t.after(() => server.stop());
 	await withBrowser(async () => {

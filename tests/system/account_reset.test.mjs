@@ -31,6 +31,9 @@ function settings(gw, extra = {}) {
 		plugin_dir: path.join(BUILD_DIR, 'plugins'),
 		'sms.api_base': gw.url,
 		'testing.notify_backoff_seconds': 1,
+		// Waits for the SMS stand-in leave connections idle: keep them
+		// past the 2 s default, so that fetch never races their close.
+		'http.keep_alive_ms': 60000,
 		...extra,
 	};
 }
