@@ -118,6 +118,12 @@ test('school admins reset passwords, resend activation texts and edit teachers',
 		const card = await admin.get(`/students/${s.id}`);
 		assert.match(card.text, new RegExp(`action="/accounts/${s.account.id}/password-reset"`));
 		assert.match(card.text, /data-confirm=/, 'the button asks first');
+		// Without the CSRF token: refused, nothing reset.
+		const forged = await admin.request('POST', `/accounts/${s.account.id}/password-reset`, {
+			body: 'next=%2F', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': '' },
+		});
+		assert.equal(forged.status, 403);
+		assert.equal((await server.client().login(s.account.login, r.json.initial_password)).status, 200);
 		const done = await form(admin, `/accounts/${s.account.id}/password-reset`, [['next', `/students/${s.id}`]]);
 		assert.equal(done.status, 200, done.text.slice(0, 300));
 		const pw = done.text.match(/id="reset-password">([^<]+)</)?.[1];
