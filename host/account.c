@@ -1,7 +1,9 @@
 /*
  * account.c — logging in and out, the caller's identities, switching
  * the acting identity, and changing the password (API.md, "Session and
- * identity"), for the JSON API and the HTML forms alike.
+ * identity"), for the JSON API and the HTML forms alike; password resets
+ * by those in charge, the activation text an adult is sent again, and
+ * the school pages' forms for both (issue 14); binding a child.
  */
 #include "account.h"
 #include "crypto.h"
@@ -588,45 +590,217 @@ account_reset_scope(jx_req *req, int64_t account)
 	return RESET_VISIBLE;
 }
 
+/* 404 or 403 for a scope that does not allow; 0 when allowed. */
+static int
+account_scope_reply(jx_req *req, int64_t account, const char *what)
+{
+	int scope =
+	    account > 0 ? account_reset_scope(req, account) : RESET_HIDDEN;
+
+	if (scope == RESET_HIDDEN)
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such account.");
+	if (scope == RESET_VISIBLE)
+		return http_reply_problem(
+		    req, 403, "forbidden", "Forbidden",
+		    arena_sprintf(req->arena, "You may not %s this account.",
+		                  what));
+	return 0;
+}
+
+/* What a reset or an activation text needs of an account: its login,
+ * the person's phone ("" when none: a student) and whether a password
+ * of the holder's own choosing is set. 0, or -1 when there is none. */
+static int
+account_holder(jx_req *req, int64_t account, const char **login,
+               const char **phone, int *activated)
+{
+	jx_stmt *st = db_query(req->worker->db,
+	                       "SELECT a.login, CASE WHEN a.login = p.phone "
+	                       "THEN p.phone END, a.password_hash IS NOT NULL "
+	                       "FROM accounts a LEFT JOIN persons p ON p.id = "
+	                       "a.person_id WHERE a.id = ?",
+	                       "i", account);
+	int rc = -1;
+
+	if (st != NULL && db_step(st) == JX_DB_ROW) {
+		*login = arena_strdup(req->arena, db_text(st, 0));
+		*phone = arena_strdup(req->arena,
+		                      db_is_null(st, 1) ? "" : db_text(st, 1));
+		*activated = db_int(st, 2) != 0;
+		rc = 0;
+	}
+	db_finish(st);
+	return rc;
+}
+
+/*
+ * The text that asks the holder of phone to activate their account at
+ * public_url/activate (template "account_reset" after a reset,
+ * "account_activation_invite" when the school sends it again), with the
+ * caller's school or district as the sender. It carries no secret: the
+ * code comes only when the holder asks for it on the activation page.
+ * In the caller's transaction; 0 or -1.
+ */
+static int
+account_invite(jx_req *req, int64_t account, const char *phone,
+               const char *template_name)
+{
+	const char *url = config_string(&app.cfg, "public_url");
+	const struct jx_identity *me = req->identity;
+	char *base = arena_strdup(req->arena, url ? url : "");
+	jx_stmt *st;
+	cJSON *params = cJSON_CreateObject();
+	int rc;
+
+	for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
+		base[n - 1] = '\0';
+	cJSON_AddStringToObject(params, "url",
+	                        arena_sprintf(req->arena, "%s/activate", base));
+	st = db_query(req->worker->db,
+	              "SELECT COALESCE((SELECT name FROM schools WHERE id = "
+	              "?), (SELECT name FROM districts WHERE id = ?), '')",
+	              "ii", me ? me->school_id : 0, me ? me->district_id : 0);
+	cJSON_AddStringToObject(
+	    params, "place",
+	    st != NULL && db_step(st) == JX_DB_ROW ? db_text(st, 0) : "");
+	db_finish(st);
+	{
+		/* The outbox's indexed ref lets the next resend find it. */
+		struct jx_message m = {
+		    .size = sizeof(m),
+		    .channel = "sms",
+		    .to = phone,
+		    .template_name = template_name,
+		    .params = params,
+		    .ref = arena_sprintf(req->arena, "account:%lld",
+		                         (long long)account),
+		};
+
+		rc = notify_message(req->worker->db, &m) < 0 ? -1 : 0;
+	}
+	cJSON_Delete(params);
+	return rc;
+}
+
 int
 account_reset(jx_req *req, int64_t account, cJSON **out)
 {
 	jx_db *db = req->worker->db;
 	char initial[64], err[256];
-	const char *login = NULL;
-	jx_stmt *st;
-	int scope =
-	    account > 0 ? account_reset_scope(req, account) : RESET_HIDDEN;
+	const char *login = "", *phone = "";
+	cJSON *detail = NULL;
+	int activated = 0, sms = 0, rc;
 
 	*out = NULL;
-	if (scope == RESET_HIDDEN)
+	if ((rc = account_scope_reply(req, account, "reset the password of")) !=
+	    0)
+		return rc;
+	if (account_holder(req, account, &login, &phone, &activated) != 0)
 		return http_reply_problem(req, 404, "not-found", "Not found",
 		                          "No such account.");
-	if (scope == RESET_VISIBLE)
-		return http_reply_problem(req, 403, "forbidden", "Forbidden",
-		                          "You may not reset this account's "
-		                          "password.");
-	st = db_query(db, "SELECT login FROM accounts WHERE id = ?", "i",
-	              account);
-	if (st != NULL && db_step(st) == JX_DB_ROW)
-		login = arena_strdup(req->arena, db_text(st, 0));
-	db_finish(st);
 	if (db_begin(db) != 0 ||
 	    org_reset_password(db, req->worker->lua, account, initial,
-	                       sizeof(initial), err, sizeof(err)) != 0 ||
-	    audit_req(req, "auth.password_reset", login, NULL) != 0 ||
+	                       sizeof(initial), err, sizeof(err)) != 0)
+		goto fail;
+	/* No initial password: the district activates adults by SMS, so
+	 * the holder is told to activate again (issue 14). */
+	sms = initial[0] == '\0' && phone[0] != '\0';
+	if (sms) {
+		detail = cJSON_CreateObject();
+		cJSON_AddBoolToObject(detail, "sms_sent", 1);
+		if (account_invite(req, account, phone, "account_reset") != 0)
+			goto fail;
+	}
+	/* The target is the login; neither password nor code is logged. */
+	if (audit_req(req, "auth.password_reset", login, detail) != 0 ||
+	    db_commit(db) != 0)
+		goto fail;
+	cJSON_Delete(detail);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "login", login);
+	/* null: the holder activates again by SMS code */
+	if (initial[0] != '\0')
+		cJSON_AddStringToObject(*out, "initial_password", initial);
+	else
+		cJSON_AddNullToObject(*out, "initial_password");
+	cJSON_AddBoolToObject(*out, "sms_sent", sms);
+	return 0;
+fail:
+	db_rollback(db);
+	cJSON_Delete(detail);
+	return http_reply_problem(req, 500, "storage", "Storage error", NULL);
+}
+
+int
+account_activation_resend(jx_req *req, int64_t account, cJSON **out)
+{
+	jx_db *db = req->worker->db;
+	const char *login = "", *phone = "";
+	int64_t now = jx_now();
+	int activated = 0, rc;
+
+	*out = NULL;
+	if ((rc = account_scope_reply(req, account, "send an activation to")) !=
+	    0)
+		return rc;
+	if (account_holder(req, account, &login, &phone, &activated) != 0)
+		return http_reply_problem(req, 404, "not-found", "Not found",
+		                          "No such account.");
+	if (phone[0] == '\0')
+		return http_reply_problem(
+		    req, 422, "no-phone", "No phone",
+		    http_tr(req, "该账号没有手机号，不能用短信激活",
+		            "The account has no phone to activate by SMS."));
+	if (activated)
+		return http_reply_problem(
+		    req, 409, "already-activated", "Already activated",
+		    http_tr(req, "该账号已激活，如忘记密码请重置密码",
+		            "The account is activated already: reset its "
+		            "password instead."));
+	if (!org_sms_gateway(db, rules_account_district(db, account)))
+		return http_reply_problem(
+		    req, 422, "no-sms-gateway", "No SMS gateway",
+		    http_tr(req, "本区没有短信网关，请重置密码并打印账号条",
+		            "The district cannot send SMS: reset the "
+		            "password and print a slip instead."));
+	/* One text a minute per account: a double tap or a script must not
+	 * flood a phone (or the district's SMS bill). */
+	if (db_one(
+	        db,
+	        "SELECT COUNT(*) FROM outbox WHERE ref = ? AND template = "
+	        "'account_activation_invite' AND created_at > ?",
+	        "si",
+	        arena_sprintf(req->arena, "account:%lld", (long long)account),
+	        now - 60) > 0) {
+		http_add_header(req, "Retry-After", "60");
+		return http_reply_problem(
+		    req, 429, "too-many-attempts", "Sent a moment ago",
+		    http_tr(req, "刚刚已发送，请一分钟后再试",
+		            "A text went out a moment ago: try again in a "
+		            "minute."));
+	}
+	/* Re-armed: an initial password left on record (expired, or from
+	 * before the district had a gateway) goes; the holder activates by
+	 * a code to the phone, as a new adult of the district does. */
+	if (db_begin(db) != 0 ||
+	    db_exec(db,
+	            "UPDATE accounts SET initial_password = NULL, "
+	            "initial_expires_at = NULL, initial_needs_code = 0, "
+	            "must_change_password = 1 WHERE id = ? AND password_hash "
+	            "IS NULL",
+	            "i", account) != 1 ||
+	    account_invite(req, account, phone, "account_activation_invite") !=
+	        0 ||
+	    audit_req(req, "auth.activation_resent", login, NULL) != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		return http_reply_problem(req, 500, "storage", "Storage error",
 		                          NULL);
 	}
 	*out = cJSON_CreateObject();
-	cJSON_AddStringToObject(*out, "login", login ? login : "");
-	/* null: the holder activates again by SMS code */
-	if (initial[0] != '\0')
-		cJSON_AddStringToObject(*out, "initial_password", initial);
-	else
-		cJSON_AddNullToObject(*out, "initial_password");
+	cJSON_AddStringToObject(*out, "login", login);
+	cJSON_AddBoolToObject(*out, "sms_sent", 1);
 	return 0;
 }
 
@@ -639,6 +813,17 @@ route_password_reset(jx_req *req, void *ud)
 	if (rc != 0)
 		return rc;
 	return http_reply_json(req, 200, o);
+}
+
+static int
+route_activation_resend(jx_req *req, void *ud)
+{
+	cJSON *o;
+	int rc = account_activation_resend(req, http_param_id(req, "aid"), &o);
+
+	if (rc != 0)
+		return rc;
+	return http_reply_json(req, 202, o);
 }
 
 /* An adult binds a child with the slip's login and password (the seed's
@@ -796,10 +981,117 @@ route_bind_child(jx_req *req, void *ud)
 	return http_reply_json(req, 201, o);
 }
 
+/* ---- the pages' face of resets and activation texts ------------------ */
+
+/* A local path to return to, never an open redirect (as pages.c's). */
+static const char *
+account_next(const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/' ||
+	    strchr(next, '\\') != NULL)
+		return "/";
+	for (const char *p = next; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "/";
+	return next;
+}
+
+/* Where a reset's new initial password prints, for the caller's
+ * school: a student's own slip, a parent's line on their child's slip,
+ * a teacher's slip; NULL when none applies (arena). */
+static const char *
+account_slip_url(jx_req *req, int64_t account)
+{
+	jx_db *db = req->worker->db;
+	int64_t school = req->identity ? req->identity->school_id : 0;
+	int64_t person =
+	            db_one(db, "SELECT person_id FROM accounts WHERE id = ?",
+	                   "i", account),
+	        child;
+
+	if (school <= 0 || person <= 0)
+		return NULL;
+	if (db_one(db,
+	           "SELECT 1 FROM students WHERE person_id = ? AND school_id "
+	           "= ? AND status = 'in_school'",
+	           "ii", person, school) == 1)
+		return arena_sprintf(req->arena,
+		                     "/schools/%lld/slips?student_id=%lld",
+		                     (long long)school, (long long)person);
+	if (db_one(db,
+	           "SELECT 1 FROM teachers WHERE person_id = ? AND school_id "
+	           "= ? AND status = 'in_school'",
+	           "ii", person, school) == 1)
+		return arena_sprintf(req->arena, "/schools/%lld/teacher-slips",
+		                     (long long)school);
+	child = db_one(db,
+	               "SELECT g.student_id FROM guardians g JOIN students s "
+	               "ON s.person_id = g.student_id WHERE g.parent_id = ? "
+	               "AND s.school_id = ? AND s.status = 'in_school' ORDER "
+	               "BY g.student_id LIMIT 1",
+	               "ii", person, school);
+	if (child > 0)
+		return arena_sprintf(req->arena,
+		                     "/schools/%lld/slips?student_id=%lld",
+		                     (long long)school, (long long)child);
+	return NULL;
+}
+
+/* POST /accounts/{aid}/password-reset from a school's pages (the button
+ * asks first): the new initial password shown once with a link to
+ * reprint the slip, or word that an activation text went out. */
+static int
+route_reset_page(jx_req *req, void *ud)
+{
+	int64_t aid = http_param_id(req, "aid");
+	const char *slip;
+	jx_stmt *st;
+	cJSON *o = NULL;
+	int rc = account_reset(req, aid, &o);
+
+	if (rc != 0)
+		return rc;
+	cJSON_AddStringToObject(o, "title", http_t(req, "account.reset.title"));
+	st = db_query(req->worker->db,
+	              "SELECT p.name FROM accounts a JOIN persons p ON p.id = "
+	              "a.person_id WHERE a.id = ?",
+	              "i", aid);
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		cJSON_AddStringToObject(o, "name", db_text(st, 0));
+	db_finish(st);
+	cJSON_AddStringToObject(o, "back",
+	                        account_next(http_form(req, "next")));
+	if (cJSON_IsString(cJSON_GetObjectItem(o, "initial_password")) &&
+	    (slip = account_slip_url(req, aid)) != NULL)
+		cJSON_AddStringToObject(o, "slip_url", slip);
+	return http_reply_view(req, 200, "account/admin_reset_done", o);
+}
+
+/* POST /accounts/{aid}/activation from the teachers and parents pages:
+ * back to the page with a toast. */
+static int
+route_activation_page(jx_req *req, void *ud)
+{
+	cJSON *o = NULL;
+	int rc = account_activation_resend(req, http_param_id(req, "aid"), &o);
+
+	if (rc != 0)
+		return rc;
+	cJSON_Delete(o);
+	http_flash(req, "flash.activation_sent");
+	return http_reply_redirect(req, account_next(http_form(req, "next")));
+}
+
 /* Routes of the host's built-in module (host_route_tables). */
 const struct jx_route account_more_routes[] = {
+    {"POST", "/accounts/{aid}/password-reset", route_reset_page, NULL,
+     JX_ROUTE_PAGE},
+    {"POST", "/accounts/{aid}/activation", route_activation_page, NULL,
+     JX_ROUTE_PAGE},
     {"POST", "/api/v1/accounts/{aid}/password-reset", route_password_reset,
      NULL, 0},
+    {"POST", "/api/v1/accounts/{aid}/activation", route_activation_resend, NULL,
+     0},
     {"POST", "/api/v1/me/children", route_bind_child, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -36,9 +36,18 @@ int account_change_password(jx_req *req, const char *old_pw,
 int account_bind_child(jx_req *req, const char *login, const char *password,
                        const char *relation, cJSON **out);
 /* A fresh initial password for account, within the caller's reset
- * scope (API.md): *out is {"login","initial_password"}. 0, or the status
+ * scope (API.md): *out is {"login","initial_password","sms_sent"}; where
+ * the district activates adults by SMS the password is null and a text
+ * tells the holder to activate again (sms_sent true). 0, or the status
  * replied (404 not visible, 403 visible but not allowed). */
 int account_reset(jx_req *req, int64_t account, cJSON **out);
+/* Sends the account's holder an SMS asking them to activate (issue 14):
+ * the account's initial password, if any, goes and they activate by a
+ * code to the phone. Same scope as account_reset. *out is
+ * {"login","sms_sent":true}. 0, or the status replied: 404, 403, 409
+ * already activated, 422 no-phone or no-sms-gateway, 429 one was sent
+ * in the last minute. */
+int account_activation_resend(jx_req *req, int64_t account, cJSON **out);
 /* Who may change account's password is who may change its other
  * credentials (the phone, account_phone.c): 0 allowed, 403 visible but
  * not wholly the caller's, 404 not visible. Replies nothing. */

@@ -146,6 +146,30 @@ org_initial_password(jx_db *db, int64_t account)
 	return out;
 }
 
+/* Reads accounts' secret columns (whether a password is set, when the
+ * initial one expires), which plugin code may not. */
+static const char *
+orgsvc_activation(jx_db *db, int64_t account)
+{
+	int h = host_enter();
+	jx_stmt *st = db_query(db,
+	                       "SELECT password_hash IS NOT NULL, "
+	                       "initial_password IS NOT NULL AND "
+	                       "initial_expires_at IS NOT NULL AND "
+	                       "initial_expires_at <= ? FROM accounts WHERE "
+	                       "id = ?",
+	                       "ii", jx_now(), account);
+	const char *state = NULL;
+
+	if (st != NULL && db_step(st) == JX_DB_ROW)
+		state = db_int(st, 0)   ? "active"
+		        : db_int(st, 1) ? "expired"
+		                        : "pending";
+	db_finish(st);
+	host_leave(h);
+	return state;
+}
+
 const struct jx_org_v1 orgsvc_table = {
     .size = sizeof(struct jx_org_v1),
     .phone_valid = org_phone_valid,
@@ -182,4 +206,6 @@ const struct jx_org_v1 orgsvc_table = {
     .class_delete = orglife_class_delete,
     .guardian_bind = orglife_guardian_bind,
     .guardian_unbind = orglife_guardian_unbind,
+    .activation = orgsvc_activation,
+    .sms_gateway = org_sms_gateway,
 };

@@ -33,6 +33,8 @@ int student_leave(jx_req *req, void *ud);
 int teachers_list(jx_req *req, void *ud);
 int teachers_create(jx_req *req, void *ud);
 int teacher_leave(jx_req *req, void *ud);
+int teacher_patch(jx_req *req, void *ud);
+int teacher_edit_page(jx_req *req, void *ud);
 int pages_roster(jx_req *req, void *ud);
 int pages_new(jx_req *req, void *ud);
 int pages_class_create(jx_req *req, void *ud);

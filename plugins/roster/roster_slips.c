@@ -1,7 +1,8 @@
 /*
  * roster_slips.c — account slips: for each in-school student of a class
  * (or of the whole school) the login and the initial password while it
- * is unused, as JSON (GET /api/v1/schools/{sid}/slips) and as a page
+ * is unused, as JSON (GET /api/v1/schools/{sid}/slips; ?class_id=, or
+ * ?student_id= for one slip reprinted after a reset) and as a page
  * that prints ten slips to an A4 sheet with cut lines and a QR code to
  * the parent binding page (GET /schools/{sid}/slips).
  *
@@ -146,7 +147,7 @@ slips_parents(jx_db *db, int64_t school, int64_t student)
  * page, password_state: "initial", "changed" or "expired".
  */
 static cJSON *
-slips_list(jx_db *db, int64_t school, int64_t klass)
+slips_list(jx_db *db, int64_t school, int64_t klass, int64_t student)
 {
 	jx_stmt *st = jx_host->db_query(
 	    db,
@@ -155,9 +156,10 @@ slips_list(jx_db *db, int64_t school, int64_t klass)
 	    "p.id = s.person_id LEFT JOIN classes c ON c.id = s.class_id "
 	    "LEFT JOIN host_accounts a ON a.person_id = s.person_id WHERE "
 	    "s.school_id = ? AND s.status = 'in_school' AND (? = 0 OR "
-	    "s.class_id = ?) ORDER BY COALESCE(c.grade, 99), LENGTH(c.name), "
-	    "c.name, p.name, s.person_id",
-	    "iii", school, klass, klass);
+	    "s.class_id = ?) AND (? = 0 OR s.person_id = ?) ORDER BY "
+	    "COALESCE(c.grade, 99), LENGTH(c.name), c.name, p.name, "
+	    "s.person_id",
+	    "iiiii", school, klass, klass, student, student);
 	cJSON *arr = cJSON_CreateArray(), *s;
 
 	if (st == NULL) {
@@ -388,8 +390,9 @@ slips_classes(jx_req *req, jx_db *db, int64_t school, int all)
 int
 slips_get(jx_req *req, void *ud)
 {
-	int64_t sid = jx_host->req_param_id(req, "sid"), klass = 0;
+	int64_t sid = jx_host->req_param_id(req, "sid"), klass = 0, student = 0;
 	const char *cq = jx_host->req_query(req, "class_id");
+	const char *sq = jx_host->req_query(req, "student_id");
 	int page = !jx_host->req_is_api(req), all, size = 0;
 	jx_db *db = jx_host->req_db(req);
 	cJSON *slips, *d, *detail, *classes = NULL;
@@ -399,7 +402,24 @@ slips_get(jx_req *req, void *ud)
 	if (sid < 0 || !jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
 	all = jx_host->may(req, JX_MANAGE_SCHOOL, sid);
-	if (cq != NULL && *cq != '\0') {
+	/* One student's slip (reprinted after a reset): the check is that of
+	 * the student's class. */
+	if (sq != NULL && *sq != '\0') {
+		student = atoll(sq);
+		klass = student > 0
+		            ? jxp_one(jx_host, db,
+		                      "SELECT COALESCE(class_id, 0) FROM "
+		                      "students WHERE person_id = ? AND "
+		                      "school_id = ? AND status = "
+		                      "'in_school'",
+		                      "ii", student, sid)
+		            : -1;
+		if (klass < 0 || (klass == 0 && !all) ||
+		    !jx_host->may(req, JX_SEE_STUDENT, student))
+			return roster_not_found(req);
+		if (!all && !jx_host->may(req, JX_MANAGE_CLASS, klass))
+			return roster_forbidden(req);
+	} else if (cq != NULL && *cq != '\0') {
 		klass = atoll(cq);
 		if (klass <= 0 ||
 		    jxp_one(jx_host, db,
@@ -423,7 +443,7 @@ slips_get(jx_req *req, void *ud)
 			return roster_forbidden(req);
 		}
 	}
-	slips = slips_list(db, sid, klass);
+	slips = slips_list(db, sid, student > 0 ? 0 : klass, student);
 	if (slips == NULL) {
 		cJSON_Delete(classes);
 		return roster_storage_error(req);
@@ -432,6 +452,8 @@ slips_get(jx_req *req, void *ud)
 	cJSON_AddNumberToObject(detail, "school_id", (double)sid);
 	if (klass > 0)
 		cJSON_AddNumberToObject(detail, "class_id", (double)klass);
+	if (student > 0)
+		cJSON_AddNumberToObject(detail, "student_id", (double)student);
 	cJSON_AddNumberToObject(detail, "slips",
 	                        (double)cJSON_GetArraySize(slips));
 	if (jx_host->audit(req, "roster.slips_viewed",
@@ -460,6 +482,8 @@ slips_get(jx_req *req, void *ud)
 	d = slips_page_data(req, db, sid, "roster.slips.title");
 	if (klass > 0)
 		cJSON_AddNumberToObject(d, "class_id", (double)klass);
+	if (student > 0)
+		cJSON_AddNumberToObject(d, "student_id", (double)student);
 	cJSON_AddBoolToObject(d, "whole_school", all);
 	if (classes == NULL)
 		classes = slips_classes(req, db, sid, all);

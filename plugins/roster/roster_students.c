@@ -381,6 +381,11 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 	                          jx_host->may(req, JX_MANAGE_SCHOOL, school));
 	cJSON_AddBoolToObject(item, "saved",
 	                      jx_host->req_query(req, "saved") != NULL);
+	/* the school's admin resets the account (issue 14) */
+	cJSON_AddBoolToObject(item, "can_reset",
+	                      in_school && i != NULL &&
+	                          strcmp(i->role, "school_admin") == 0 &&
+	                          i->school_id == school);
 	if (jx_host->may(req, JX_MANAGE_STUDENT, id) && in_school) {
 		/* The classes the student may be moved into: a head teacher
 		 * manages only their own. */

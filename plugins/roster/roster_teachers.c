@@ -89,6 +89,34 @@ people_teacher_row(jx_stmt *st)
 	return o;
 }
 
+/* 1 when the host's org service has the issue-14 functions. */
+static int
+people_org_has_activation(void)
+{
+	return roster_org->size >= offsetof(struct jx_org_v1, sms_gateway) +
+	                               sizeof(roster_org->sms_gateway);
+}
+
+/* Each teacher's "activation" (API.md additions, issue 14): "active",
+ * "pending" or "expired", null without an account. After the list's
+ * statements are finished: the org service uses the same connection. */
+static void
+people_teachers_activation(jx_db *db, cJSON *items)
+{
+	cJSON *o;
+
+	cJSON_ArrayForEach(o, items)
+	{
+		const cJSON *a = cJSON_GetObjectItem(o, "account");
+		const char *state =
+		    cJSON_IsObject(a) && people_org_has_activation()
+		        ? roster_org->activation(db, people_number(a, "id"))
+		        : NULL;
+
+		people_add_text(o, "activation", state);
+	}
+}
+
 /* Up to f->limit teachers of f->school with their classes, in two
  * statements. */
 static cJSON *
@@ -129,6 +157,7 @@ people_teachers(jx_db *db, const struct people_filter *f)
 		    cJSON_CreateNumber((double)jx_host->db_int(st, 1)));
 	}
 	jx_host->db_finish(st);
+	people_teachers_activation(db, items);
 	return items;
 }
 
@@ -149,6 +178,31 @@ people_teacher_json(jx_db *db, int64_t school, int64_t teacher)
 	one = cJSON_DetachItemFromArray(items, 0);
 	cJSON_Delete(items);
 	return one;
+}
+
+/* For the page: whether the district can send activation texts, and
+ * per teacher whether this school may reset the account (every tie of
+ * the person is within it, as the reset's scope asks). */
+static void
+people_teachers_page_accounts(jx_req *req, jx_db *db, int64_t school,
+                              cJSON *out)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+	int admin = i != NULL && strcmp(i->role, "school_admin") == 0 &&
+	            i->school_id == school;
+	cJSON *o;
+
+	cJSON_AddBoolToObject(out, "sms_gateway",
+	                      people_org_has_activation() &&
+	                          roster_org->sms_gateway(
+	                              db, roster_school_district(db, school)));
+	cJSON_AddBoolToObject(out, "can_reset", admin);
+	cJSON_ArrayForEach(o, cJSON_GetObjectItem(out, "items"))
+	    cJSON_AddBoolToObject(
+	        o, "resettable",
+	        admin && cJSON_IsObject(cJSON_GetObjectItem(o, "account")) &&
+	            roster_org->person_within(db, people_number(o, "id"),
+	                                      school));
 }
 
 int
@@ -184,6 +238,7 @@ teachers_list(jx_req *req, void *ud)
 	cJSON_AddBoolToObject(out, "saved",
 	                      jx_host->req_query(req, "saved") != NULL);
 	cJSON_AddItemToObject(out, "classes", people_class_options(db, sid, 0));
+	people_teachers_page_accounts(req, db, sid, out);
 	filter = cJSON_AddObjectToObject(out, "filter");
 	cJSON_AddStringToObject(filter, "q", f.q);
 	cJSON_AddStringToObject(filter, "status", *f.status ? f.status : "all");
@@ -219,8 +274,12 @@ people_class_list(struct people_errs *e, jx_db *db, int64_t school,
 		}
 		cJSON_ArrayForEach(v, ids)
 		{
+			/* converting 1e300 to an integer is undefined */
 			int64_t id =
-			    cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+			    cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+			            v->valuedouble <= 9007199254740991.0
+			        ? (int64_t)v->valuedouble
+			        : 0;
 			int dup = 0;
 
 			if (people_class_of_school(e, db, school, id,
@@ -435,4 +494,292 @@ teacher_leave(jx_req *req, void *ud)
 		    req, jx_host->sprintf(req, "/schools/%lld/teachers",
 		                          (long long)school));
 	return jx_host->reply_json(req, 204, NULL);
+}
+
+/* ---- editing a teacher (issue 14) ------------------------------------ */
+
+/* The school a request about one teacher means: the body's or the
+ * query's school_id (district and city admins have no school of their
+ * own), else the acting identity's. */
+static int64_t
+people_teacher_school(jx_req *req, const cJSON *body)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+	const char *q = jx_host->req_query(req, "school_id");
+	int64_t school = people_number(body, "school_id");
+
+	if (school <= 0 && q != NULL)
+		school = strtoll(q, NULL, 10);
+	if (school <= 0 && i != NULL)
+		school = i->school_id;
+	return school;
+}
+
+/* 1 in school at school, 2 left, 0 no post there. */
+static int64_t
+people_teacher_state(jx_db *db, int64_t teacher, int64_t school)
+{
+	if (teacher <= 0 || school <= 0)
+		return 0;
+	return jxp_one(jx_host, db,
+	               "SELECT CASE status WHEN 'in_school' THEN 1 ELSE 2 END "
+	               "FROM teachers WHERE person_id = ? AND school_id = ?",
+	               "ii", teacher, school);
+}
+
+/* The edit form: the teacher as stored, the school's classes, and a
+ * failed post's values and errors. */
+static int
+people_teacher_edit_page(jx_req *req, jx_db *db, int64_t school,
+                         int64_t teacher, const cJSON *values,
+                         const cJSON *errors, int status)
+{
+	cJSON *d = people_teacher_json(db, school, teacher);
+
+	if (d == NULL)
+		return roster_storage_error(req);
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.teacher_edit.title"));
+	cJSON_AddNumberToObject(d, "school_id", (double)school);
+	cJSON_AddStringToObject(d, "school_name",
+	                        people_school_name(req, db, school));
+	cJSON_AddStringToObject(
+	    d, "back",
+	    jx_host->sprintf(req, "/schools/%lld/teachers", (long long)school));
+	cJSON_AddItemToObject(d, "classes",
+	                      people_class_options(db, school, 0));
+	cJSON_AddItemToObject(d, "values",
+	                      values ? cJSON_Duplicate(values, 1)
+	                             : cJSON_CreateObject());
+	cJSON_AddItemToObject(d, "errors",
+	                      errors ? cJSON_Duplicate(errors, 1)
+	                             : cJSON_CreateArray());
+	return jx_host->reply_view(req, status, "roster/teacher_edit", d);
+}
+
+/* 0 when the caller may edit teacher at school, else the status
+ * replied: 404 no post there or not visible, 403 visible only, 409 the
+ * teacher has left. */
+static int
+people_teacher_editable(jx_req *req, jx_db *db, int64_t teacher, int64_t school)
+{
+	int64_t state = people_teacher_state(db, teacher, school);
+
+	if (state <= 0 || !people_may_see_teachers(req, school))
+		return roster_not_found(req);
+	if (!jx_host->may(req, JX_MANAGE_SCHOOL, school))
+		return roster_forbidden(req);
+	if (state != 1)
+		return jx_host->reply_problem(
+		    req, 409, "teacher-left", "Teacher has left",
+		    "The teacher has left this school.");
+	return 0;
+}
+
+/* GET /teachers/{id}/edit?school_id= */
+int
+teacher_edit_page(jx_req *req, void *ud)
+{
+	int64_t id = jx_host->req_param_id(req, "id");
+	jx_db *db = jx_host->req_db(req);
+	int64_t school = people_teacher_school(req, NULL);
+	int rc = people_teacher_editable(req, db, id, school);
+
+	(void)ud;
+	if (rc != 0)
+		return rc;
+	return people_teacher_edit_page(req, db, school, id, NULL, NULL, 200);
+}
+
+/* The classes teacher heads at school and klass[0..n) leaves out lose
+ * their head teacher: the edit's head_of_class_ids is the whole set. 1
+ * when any changed, 0 none, -1 on error. */
+static int
+people_teacher_heads_drop(jx_db *db, int64_t teacher, int64_t school,
+                          const int64_t *keep, int n)
+{
+	jx_stmt *st = jx_host->db_query(
+	    db,
+	    "SELECT id, grade, name FROM classes WHERE school_id = ? AND "
+	    "head_teacher_id = ?",
+	    "ii", school, teacher);
+	cJSON *drop = cJSON_CreateArray(), *c;
+	int changed = 0;
+
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t id = jx_host->db_int(st, 0);
+		int kept = 0;
+
+		for (int i = 0; i < n; i++)
+			kept |= keep[i] == id;
+		if (kept)
+			continue;
+		c = cJSON_CreateObject();
+		cJSON_AddNumberToObject(c, "id", (double)id);
+		cJSON_AddNumberToObject(c, "grade",
+		                        (double)jx_host->db_int(st, 1));
+		cJSON_AddStringToObject(c, "name", jx_host->db_text(st, 2));
+		cJSON_AddItemToArray(drop, c);
+	}
+	jx_host->db_finish(st);
+	if (st == NULL) {
+		cJSON_Delete(drop);
+		return -1;
+	}
+	cJSON_ArrayForEach(c, drop)
+	{
+		if (roster_org->class_update(
+		        db, people_number(c, "id"),
+		        (int)people_number(c, "grade"),
+		        cJSON_GetObjectItem(c, "name")->valuestring, 0) != 0) {
+			cJSON_Delete(drop);
+			return -1;
+		}
+		changed = 1;
+	}
+	cJSON_Delete(drop);
+	return changed;
+}
+
+/* The teacher's name as this school shows it and phone (the login):
+ * arena strings, or -1 when there is none. */
+static int
+people_teacher_current(jx_req *req, jx_db *db, int64_t teacher, int64_t school,
+                       const char **name, const char **phone)
+{
+	jx_stmt *st = jx_host->db_query(
+	    db,
+	    "SELECT COALESCE(t.display_name, p.name), p.phone FROM teachers "
+	    "t JOIN persons p ON p.id = t.person_id WHERE t.person_id = ? AND "
+	    "t.school_id = ?",
+	    "ii", teacher, school);
+	int rc = -1;
+
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW &&
+	    !jx_host->db_is_null(st, 1)) {
+		*name = jx_host->strdup(req, jx_host->db_text(st, 0));
+		*phone = jx_host->strdup(req, jx_host->db_text(st, 1));
+		rc = 0;
+	}
+	jx_host->db_finish(st);
+	return rc;
+}
+
+/*
+ * PATCH /api/v1/teachers/{id} {"name"?,"gender"?,"subject"?,
+ * "class_ids"?,"head_of_class_ids"?} and the edit form's POST
+ * /teachers/{id}: the school's admins change a teacher. The phone is the
+ * login and changes elsewhere. Name and gender change the person's
+ * record only when every tie of the person is within this school (else
+ * the school's own name for them); class_ids and head_of_class_ids are
+ * the whole sets at this school.
+ */
+int
+teacher_patch(jx_req *req, void *ud)
+{
+	static const struct jx_field form[] = {
+	    {.name = "name", .type = JX_FIELD_STRING},
+	    {.name = "gender", .type = JX_FIELD_STRING},
+	    {.name = "subject", .type = JX_FIELD_STRING},
+	    {.name = "class_ids", .type = JX_FIELD_INT_ARRAY},
+	    {.name = "head_of_class_ids", .type = JX_FIELD_INT_ARRAY},
+	    {.name = "school_id", .type = JX_FIELD_INT},
+	    {.name = NULL},
+	};
+	int64_t id = jx_host->req_param_id(req, "id"), school, teacher = 0;
+	int page = !people_is_api(req), rc;
+	jx_db *db = jx_host->req_db(req);
+	struct people_errs e = {req, NULL, 0};
+	struct roster_teacher_in in;
+	struct roster_error err;
+	const char *gender, *name = NULL, *phone = NULL;
+	cJSON *body, *item;
+	int n, heads = 0;
+
+	(void)ud;
+	body = page ? jx_host->req_fields(req, form) : jx_host->req_json(req);
+	if (body == NULL)
+		return jx_host->req_status(req) != 0
+		           ? jx_host->req_status(req)
+		           : roster_invalid(req, NULL);
+	school = people_teacher_school(req, body);
+	if ((rc = people_teacher_editable(req, db, id, school)) != 0)
+		return rc;
+	if (page) {
+		/* Boxes left unticked send nothing: an empty set. */
+		e.list = people_defer_json(req, cJSON_CreateArray());
+		if (cJSON_GetObjectItem(body, "class_ids") == NULL)
+			cJSON_AddArrayToObject(body, "class_ids");
+		if (cJSON_GetObjectItem(body, "head_of_class_ids") == NULL)
+			cJSON_AddArrayToObject(body, "head_of_class_ids");
+	}
+	if (cJSON_GetObjectItemCaseSensitive(body, "phone") != NULL)
+		people_err(&e, "phone",
+		           roster_tr(req, "手机号是登录账号，不能在这里修改",
+		                     "the phone is the login: it changes "
+		                     "through its own endpoint"));
+	if (people_teacher_current(req, db, id, school, &name, &phone) != 0)
+		return roster_storage_error(req);
+	memset(&in, 0, sizeof(in));
+	in.phone = phone;
+	in.name = people_string(&e, body, "name", ROSTER_MAX_NAME, 0);
+	if (in.name == NULL)
+		in.name = name;
+	gender = people_string(&e, body, "gender", 10, 0);
+	if (gender != NULL && (in.gender = roster_gender(gender)) == NULL)
+		people_err(&e, "gender",
+		           roster_tr(req, "性别应为 男 或 女",
+		                     "gender: male or female"));
+	in.subject = people_string(&e, body, "subject", 30, 0);
+	in.class_ids =
+	    people_class_list(&e, db, school, body, "class_ids", NULL, &n);
+	in.nclass_ids = n > 0 ? n : 0;
+	if (n < 0)
+		in.class_ids = NULL;
+	in.head_of_class_ids = people_class_list(&e, db, school, body,
+	                                         "head_of_class_ids", NULL, &n);
+	in.nhead_of_class_ids = n > 0 ? n : 0;
+	if (n < 0)
+		in.head_of_class_ids = NULL;
+	if (e.bad)
+		goto invalid;
+	if (jx_host->db_begin(db) != 0)
+		return roster_storage_error(req);
+	rc = roster_teacher_apply(db, school, &in, &teacher, &err);
+	if (rc >= 0 && in.head_of_class_ids != NULL)
+		heads = people_teacher_heads_drop(db, id, school,
+		                                  in.head_of_class_ids,
+		                                  in.nhead_of_class_ids);
+	if (rc < 0 || heads < 0 || teacher != id) {
+		jx_host->db_rollback(db);
+		if (rc >= 0 || err.field == NULL) {
+			jx_host->log(JX_LOG_ERROR, "roster", "teacher edit: %s",
+			             rc < 0 ? err.message_en : "storage");
+			return roster_storage_error(req);
+		}
+		people_err(&e, err.field,
+		           roster_tr(req, err.message, err.message_en));
+		goto invalid;
+	}
+	if (((rc != ROSTER_UNCHANGED || heads > 0) &&
+	     jx_host->audit(req, "roster.teacher_updated",
+	                    jx_host->sprintf(req, "%lld", (long long)id),
+	                    NULL) != 0) ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	if (page)
+		return jx_host->reply_redirect(
+		    req, jx_host->sprintf(req, "/schools/%lld/teachers?saved=1",
+		                          (long long)school));
+	item = people_teacher_json(db, school, id);
+	if (item == NULL)
+		return roster_storage_error(req);
+	return jx_host->reply_json(req, 200, item);
+invalid:
+	if (page)
+		return people_teacher_edit_page(req, db, school, id, body,
+		                                e.list, 422);
+	return roster_invalid(req, NULL);
 }

@@ -188,6 +188,19 @@ struct jx_org_v1 {
 	 * its sessions are deleted; the account and other children stay.
 	 * 0, or -1 when there was no link. */
 	int (*guardian_unbind)(jx_db *db, int64_t parent, int64_t student);
+
+	/* ---- issue 14: adults' activation (test with size) ----------------
+	 */
+	/* Where an account stands (API.md, teachers and parents):
+	 * "active" (a password of the holder's own is set), "expired" (only
+	 * an initial password on record, past its validity), "pending"
+	 * (neither yet: an initial password to use, or activation by SMS
+	 * code); NULL when there is no such account. Static strings. */
+	const char *(*activation)(jx_db *db, int64_t account);
+	/* 1 when the district can send SMS (the sms plugin active and
+	 * enabled there, sms.api_base set): adults then activate by code and
+	 * can be sent an activation text. */
+	int (*sms_gateway)(jx_db *db, int64_t district);
 };
 
 #endif
