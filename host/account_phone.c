@@ -3,9 +3,7 @@
  * (PUT /api/v1/persons/{pid}/phone, and the form at /persons/{pid}/phone).
  *
  * An adult's phone is their login, so persons.phone and accounts.login
- * change together, in one transaction. The school's pages also reset an
- * adult's password here by person (POST /persons/{pid}/password-reset),
- * through account_reset. Who may: a school administrator,
+ * change together, in one transaction. Who may: a school administrator,
  * for an account whose every active identity is a teacher, student or
  * parent of that school: the password-reset rule (account_reset_rule), so
  * a school cannot take over the login of someone who also teaches or
@@ -312,41 +310,10 @@ route_phone_post(jx_req *req, void *ud)
 	return http_reply_redirect(req, phone_back(http_form(req, "back")));
 }
 
-/* POST /persons/{pid}/password-reset: the school's pages reset an
- * adult's password by person (the parents page), through the API's own
- * rule and audit entry (account_reset), and show the outcome once. */
-static int
-route_person_reset(jx_req *req, void *ud)
-{
-	int64_t person = http_param_id(req, "pid"), account;
-	const char *phone, *name;
-	cJSON *o = NULL;
-	int rc;
-
-	(void)ud;
-	if (req->status != 0)
-		return req->status;
-	account = person > 0 ? db_one(req->worker->db,
-	                              "SELECT id FROM accounts WHERE "
-	                              "person_id = ?",
-	                              "i", person)
-	                     : 0;
-	rc = account_reset(req, account > 0 ? account : 0, &o);
-	if (rc != 0)
-		return rc;
-	name = phone_person(req, person, &phone);
-	cJSON_AddStringToObject(o, "title", http_t(req, "phone.reset_title"));
-	cJSON_AddStringToObject(o, "name", name ? name : "");
-	cJSON_AddStringToObject(o, "back", phone_back(http_form(req, "back")));
-	return http_reply_view(req, 200, "account/reset_person", o);
-}
-
 /* Routes of the host's built-in module (host_route_tables). */
 const struct jx_route account_phone_routes[] = {
     {"PUT", "/api/v1/persons/{pid}/phone", route_phone_put, NULL, 0},
     {"GET", "/persons/{pid}/phone", route_phone_page, NULL, JX_ROUTE_PAGE},
     {"POST", "/persons/{pid}/phone", route_phone_post, NULL, JX_ROUTE_PAGE},
-    {"POST", "/persons/{pid}/password-reset", route_person_reset, NULL,
-     JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };

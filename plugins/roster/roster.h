@@ -237,6 +237,7 @@ const struct roster_column *roster_columns(const char *kind);
  * awaited) or "expired" (the initial password ran out unused); NULL
  * when there is no such account. */
 const char *roster_activation(jx_db *db, int64_t account);
+int roster_sms_gateway(jx_db *db, int64_t school);
 /* Adds "activation" (when account > 0) and "wechat" ("followed",
  * "unfollowed", "unbound"; left out without the wechat plugin) to o. */
 void roster_adult_state(jx_db *db, int64_t person, int64_t account, cJSON *o);

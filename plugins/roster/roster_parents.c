@@ -13,6 +13,7 @@
 
 #include <jx/wechat.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,36 +47,31 @@
 	"s.status = 'in_school' AND (c.name LIKE ?4 ESCAPE '\\' OR "           \
 	"g.display_name LIKE ?4 ESCAPE '\\'))) ORDER BY p.id LIMIT ?7"
 
+/* 1 when the host's org service has issue 14's activation and
+ * sms_gateway (an older host: the columns and buttons are left out). */
+static int
+roster_org_has_activation(void)
+{
+	return roster_org->size >= offsetof(struct jx_org_v1, sms_gateway) +
+	                               sizeof(roster_org->sms_gateway);
+}
+
+/* An adult account's "activation" ("active", "pending", "expired"), or
+ * NULL: the org service's, shared by the teachers and parents pages. */
 const char *
 roster_activation(jx_db *db, int64_t account)
 {
-	jx_stmt *st = jx_host->db_query(db,
-	                                "SELECT password_set, initial_set "
-	                                "FROM host_accounts WHERE id = ?",
-	                                "i", account);
-	int chosen = 0, initial = 0;
-	char *pw;
+	return account > 0 && roster_org_has_activation()
+	           ? roster_org->activation(db, account)
+	           : NULL;
+}
 
-	if (st == NULL || jx_host->db_step(st) != JX_DB_ROW) {
-		jx_host->db_finish(st);
-		return NULL;
-	}
-	chosen = (int)jx_host->db_int(st, 0);
-	initial = (int)jx_host->db_int(st, 1);
-	jx_host->db_finish(st);
-	/* A password of their own: activated (a reset clears it). */
-	if (chosen)
-		return "active";
-	/* An initial password on record that no longer logs in has
-	 * expired; the org service gives only a usable one. Without any,
-	 * the account waits for its SMS activation. */
-	if (initial) {
-		pw = roster_org->initial_password(db, account);
-		if (pw == NULL)
-			return "expired";
-		free(pw);
-	}
-	return "pending";
+/* Whether the school's district can send activation texts. */
+int
+roster_sms_gateway(jx_db *db, int64_t school)
+{
+	return roster_org_has_activation() &&
+	       roster_org->sms_gateway(db, roster_school_district(db, school));
 }
 
 void
@@ -223,6 +219,7 @@ parents_list(jx_req *req, void *ud)
 	                        people_school_name(req, db, sid));
 	cJSON_AddBoolToObject(out, "wechat_known",
 	                      jx_host->service("wechat.v1") != NULL);
+	cJSON_AddBoolToObject(out, "sms_gateway", roster_sms_gateway(db, sid));
 	cJSON_AddItemToObject(out, "classes", people_class_options(db, sid, 0));
 	filter = cJSON_AddObjectToObject(out, "filter");
 	cJSON_AddStringToObject(filter, "q", f.q);

@@ -89,14 +89,6 @@ people_teacher_row(jx_stmt *st)
 	return o;
 }
 
-/* 1 when the host's org service has the issue-14 functions. */
-static int
-people_org_has_activation(void)
-{
-	return roster_org->size >= offsetof(struct jx_org_v1, sms_gateway) +
-	                               sizeof(roster_org->sms_gateway);
-}
-
 /* Each teacher's "activation" (API.md additions, issue 14): "active",
  * "pending" or "expired", null without an account. After the list's
  * statements are finished: the org service uses the same connection. */
@@ -109,8 +101,8 @@ people_teachers_activation(jx_db *db, cJSON *items)
 	{
 		const cJSON *a = cJSON_GetObjectItem(o, "account");
 		const char *state =
-		    cJSON_IsObject(a) && people_org_has_activation()
-		        ? roster_org->activation(db, people_number(a, "id"))
+		    cJSON_IsObject(a)
+		        ? roster_activation(db, people_number(a, "id"))
 		        : NULL;
 
 		people_add_text(o, "activation", state);
@@ -193,9 +185,7 @@ people_teachers_page_accounts(jx_req *req, jx_db *db, int64_t school,
 	cJSON *o;
 
 	cJSON_AddBoolToObject(out, "sms_gateway",
-	                      people_org_has_activation() &&
-	                          roster_org->sms_gateway(
-	                              db, roster_school_district(db, school)));
+	                      roster_sms_gateway(db, school));
 	cJSON_AddBoolToObject(out, "can_reset", admin);
 	cJSON_ArrayForEach(o, cJSON_GetObjectItem(out, "items"))
 	    cJSON_AddBoolToObject(

@@ -216,15 +216,15 @@ test('parents page, phone change and a head teacher\'s class', async (t) => {
 
 	await t.test('a reset from the parents page', async () => {
 		const fresh = (await admin.get('/api/v1/schools/1/parents?q=13755501401')).json.items[0];
-		const r = await admin.request('POST', `/persons/${fresh.person_id}/password-reset`, {
-			body: form(admin, { back: '/schools/1/parents' }),
+		const r = await admin.request('POST', `/accounts/${fresh.account.id}/password-reset`, {
+			body: form(admin, { next: '/schools/1/parents' }),
 			headers: FORM,
 		});
 		assert.equal(r.status, 200, r.text.slice(0, 300));
 		assert.match(r.text, /赵爸爸/);
 		assert.match(r.text, /href="\/schools\/1\/parents"/);
 		// Another school's admin may not.
-		const denied = await admin2.request('POST', `/persons/${fresh.person_id}/password-reset`, {
+		const denied = await admin2.request('POST', `/accounts/${fresh.account.id}/password-reset`, {
 			body: form(admin2, {}),
 			headers: FORM,
 		});
