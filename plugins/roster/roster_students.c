@@ -242,8 +242,9 @@ students_list(jx_req *req, void *ud)
 		return roster_storage_error(req);
 	/* The left list also holds those who went on to another school,
 	 * as this school knew them (roster_departures); teachers see only
-	 * students in school. */
-	if (f.teacher == 0 && strcmp(f.status, "in_school") != 0) {
+	 * students in school. A list of every status keeps to the students
+	 * on the school's roll. */
+	if (f.teacher == 0 && strcmp(f.status, "left") == 0) {
 		cJSON *gone = roster_departures_list(db, &f);
 
 		if (gone == NULL) {
