@@ -483,8 +483,6 @@ roster_student_apply(jx_db *db, int64_t school,
 		    (apply_given(in->city_no) &&
 		     strcmp(in->city_no, m.city_no) != 0) ||
 		    (hash[0] && strcmp(hash, m.id_hash) != 0);
-		/* A transfer or re-admission: the student and the parents
-		 * they had act again, here (the host re-admits). */
 		/* The school they left keeps its record of them, now with
 		 * this school as where they went (roster_departures). */
 		if (moved && roster_departure_close(db, m.id, school,
@@ -492,6 +490,8 @@ roster_student_apply(jx_db *db, int64_t school,
 			apply_storage(db, err);
 			goto out;
 		}
+		/* A transfer or re-admission: the student and the parents
+		 * they had act again, here (the host re-admits). */
 		if (moved &&
 		    roster_org->student_readmit(db, m.id, school, klass, msg,
 		                                sizeof(msg)) != 0) {
