@@ -7,6 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { startServer, BUILD_DIR } from './harness.mjs';
 import { idNumber } from './keyinfo_lib.mjs';
 
@@ -41,6 +42,17 @@ async function leftList(c, sid, query = '') {
 	const r = await c.get(`/api/v1/schools/${sid}/students?status=left${query}`);
 	assert.equal(r.status, 200, r.text);
 	return r.json.items;
+}
+
+// The audit entries of one action [{target}], read with the sqlite3 shell
+// when the machine has it, else null.
+function auditTargets(server, action) {
+	const r = spawnSync('sqlite3', ['-readonly', '-json', path.join(server.dataDir, 'jiaxiao.db'),
+		`SELECT target FROM audit_log WHERE action = '${action}' ORDER BY id`], { encoding: 'utf8' });
+	if (r.error)
+		return null;
+	assert.equal(r.status, 0, r.stderr);
+	return r.stdout.trim() ? JSON.parse(r.stdout).map((e) => e.target) : [];
 }
 
 async function classOf(c, sid, grade, name) {
@@ -114,6 +126,9 @@ test('leave, the left list, reinstate: the student and the parent act again', as
 	assert.equal(r.json.left_at, null);
 	assert.equal(r.json.guardians.length, 1);
 	assert.equal((await admin.post(`/api/v1/students/${zhang.id}/reinstate`)).status, 409);
+	const audited = auditTargets(server, 'roster.student_reinstated');
+	if (audited !== null)
+		assert.deepEqual(audited, [String(zhang.id)], 'the reinstatement is audit-logged once');
 	assert.ok(!(await leftList(admin, 1)).some((s) => s.id === zhang.id));
 
 	// The identities are active again: both log in and act.
