@@ -197,6 +197,33 @@ static const char *const roster_migrations[] = {
     "  created_by INTEGER,"
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX roster_imports_school ON roster_imports(school_id);",
+    /* 2: departures. A school keeps what it knew of a student who
+     * left (name, class, date, reason) and, once another school takes
+     * them in, that school: its left list shows them without anything
+     * the new school adds. Students who left before are written now. */
+    "CREATE TABLE roster_departures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  student_id INTEGER NOT NULL REFERENCES persons(id),"
+    "  school_id INTEGER NOT NULL REFERENCES schools(id),"
+    "  name TEXT NOT NULL,"
+    "  gender TEXT,"
+    "  grade INTEGER,"
+    "  class_name TEXT,"
+    "  class_id INTEGER,"
+    "  left_at INTEGER NOT NULL,"
+    "  reason TEXT,"
+    "  destination_school_id INTEGER REFERENCES schools(id),"
+    "  readmitted_at INTEGER);"
+    "CREATE INDEX roster_departures_school ON "
+    "  roster_departures(school_id, student_id);"
+    "CREATE INDEX roster_departures_student ON "
+    "  roster_departures(student_id);"
+    "INSERT INTO roster_departures(student_id, school_id, name, gender, "
+    "  grade, class_name, class_id, left_at, reason) "
+    "SELECT s.person_id, s.school_id, p.name, p.gender, c.grade, c.name, "
+    "  s.class_id, COALESCE(s.left_at, 0), s.left_reason FROM students s "
+    "  JOIN persons p ON p.id = s.person_id LEFT JOIN classes c ON c.id = "
+    "  s.class_id WHERE s.status = 'left';",
     NULL};
 
 /* Every route; a JX_ROUTE_BOTH handler answers the page and the API. */
@@ -212,6 +239,8 @@ static const struct jx_route roster_routes[] = {
     {"PATCH", "/api/v1/students/{id}", student_patch, NULL, 0},
     {"POST", "/students/{id}", student_patch, NULL, JX_ROUTE_PAGE},
     {"POST", "/students/{id}/leave", student_leave, NULL, JX_ROUTE_BOTH},
+    {"POST", "/students/{id}/reinstate", student_reinstate, NULL,
+     JX_ROUTE_BOTH},
     {"GET", "/schools/{sid}/teachers", teachers_list, NULL, JX_ROUTE_BOTH},
     {"POST", "/schools/{sid}/teachers", teachers_create, NULL, JX_ROUTE_BOTH},
     {"POST", "/teachers/{id}/leave", teacher_leave, NULL, JX_ROUTE_BOTH},
@@ -228,6 +257,8 @@ static const struct jx_route roster_routes[] = {
     {"GET", "/schools/{sid}/teachers/new", pages_new, (void *)"teachers",
      JX_ROUTE_PAGE},
     {"POST", "/schools/{sid}/classes", pages_class_create, NULL, JX_ROUTE_PAGE},
+    {"POST", "/classes/{id}", pages_class_update, NULL, JX_ROUTE_PAGE},
+    {"POST", "/classes/{id}/delete", pages_class_delete, NULL, JX_ROUTE_PAGE},
     {"DELETE", "/api/v1/students/{id}/guardians/{pid}", guardians_remove, NULL,
      0},
     {"POST", "/students/{id}/guardians/{pid}/remove", guardians_remove, NULL,

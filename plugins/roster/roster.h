@@ -30,6 +30,9 @@ int students_create(jx_req *req, void *ud);
 int student_get(jx_req *req, void *ud);
 int student_patch(jx_req *req, void *ud);
 int student_leave(jx_req *req, void *ud);
+int student_reinstate(jx_req *req, void *ud);
+int pages_class_update(jx_req *req, void *ud);
+int pages_class_delete(jx_req *req, void *ud);
 int teachers_list(jx_req *req, void *ud);
 int teachers_create(jx_req *req, void *ud);
 int teacher_leave(jx_req *req, void *ud);
@@ -104,6 +107,11 @@ int roster_grade_check(jx_db *db, int64_t school, int grade,
 /* zh or en, whichever is the request's language (zh for no request): a
  * page in zh-CN shows Chinese only (issue 13). */
 const char *roster_tr(jx_req *req, const char *zh, const char *en);
+/* The classes page (taking extra, the page's data so far, or NULL):
+ * the classes, and for its managers the teachers to choose a head
+ * teacher from. */
+int roster_classes_page(jx_req *req, jx_db *db, int64_t school, int status,
+                        cJSON *extra);
 /* Adds grade_min and grade_max (the school's grades) to page data. */
 void roster_grades_add(jx_db *db, int64_t school, cJSON *d);
 
@@ -204,6 +212,18 @@ int roster_parent_apply(jx_db *db, int64_t school,
  * (a student's parents' identities for that child too), data kept. */
 int roster_student_leave(jx_db *db, int64_t student, const char *reason);
 int roster_teacher_leave(jx_db *db, int64_t school, int64_t teacher);
+
+/* ---- roster_departures.c --------------------------------------------- */
+/* Records that a student has just left their school (after
+ * org->student_leave): name, class, time and reason as they were. 0 or
+ * -1. */
+int roster_departure_open(jx_db *db, int64_t student);
+/* Completes the student's open departures with the school that takes
+ * them in (their old school's, on reinstatement), before
+ * org->student_readmit; writes the departure first for a student who
+ * left before departures were kept. 0 or -1. */
+int roster_departure_close(jx_db *db, int64_t student, int64_t school,
+                           int64_t now);
 
 /* ---- roster_import.c ------------------------------------------------- */
 int roster_import_init(struct jx_registrar *reg);

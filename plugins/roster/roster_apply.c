@@ -483,6 +483,13 @@ roster_student_apply(jx_db *db, int64_t school,
 		    (apply_given(in->city_no) &&
 		     strcmp(in->city_no, m.city_no) != 0) ||
 		    (hash[0] && strcmp(hash, m.id_hash) != 0);
+		/* The school they left keeps its record of them, now with
+		 * this school as where they went (roster_departures). */
+		if (moved && roster_departure_close(db, m.id, school,
+		                                    jx_host->now()) != 0) {
+			apply_storage(db, err);
+			goto out;
+		}
 		/* A transfer or re-admission: the student and the parents
 		 * they had act again, here (the host re-admits). */
 		if (moved &&
@@ -732,6 +739,7 @@ roster_student_leave(jx_db *db, int64_t student, const char *reason)
 	/* The host ends the student's and the parents' identities for this
 	 * child and their sessions; the records stay. */
 	if (roster_org->student_leave(db, student, reason) != 0 ||
+	    roster_departure_open(db, student) != 0 ||
 	    roster_student_changed(db, student) != 0)
 		return -1;
 	return 0;

@@ -3,9 +3,10 @@
  * nothing), edit, head teacher, delete (refused while students are in
  * the class).
  */
-#include "roster.h"
+#include "roster_people.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int64_t
@@ -80,27 +81,71 @@ classes_one(jx_db *db, int64_t school, int64_t id)
 	return one;
 }
 
+/* The school's teachers in school, for the head-teacher select:
+ * [{"id","name"}] (owned by the caller). */
+static cJSON *
+classes_teachers(jx_db *db, int64_t school)
+{
+	jx_stmt *st = jx_host->db_query(
+	    db,
+	    "SELECT t.person_id, COALESCE(t.display_name, p.name) FROM "
+	    "teachers t JOIN persons p ON p.id = t.person_id WHERE "
+	    "t.school_id = ? AND t.status = 'in_school' ORDER BY "
+	    "COALESCE(t.display_name, p.name), t.person_id",
+	    "i", school);
+	cJSON *arr = cJSON_CreateArray();
+
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "id",
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 1));
+		cJSON_AddItemToArray(arr, o);
+	}
+	jx_host->db_finish(st);
+	return arr;
+}
+
+int
+roster_classes_page(jx_req *req, jx_db *db, int64_t school, int status,
+                    cJSON *extra)
+{
+	cJSON *d = extra ? extra : cJSON_CreateObject();
+	int manage = jx_host->may(req, JX_MANAGE_SCHOOL, school);
+
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "roster.classes.title"));
+	cJSON_AddNumberToObject(d, "school_id", (double)school);
+	cJSON_AddBoolToObject(d, "can_manage", manage);
+	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, school, 0));
+	if (manage)
+		cJSON_AddItemToObject(d, "teachers",
+		                      classes_teachers(db, school));
+	roster_grades_add(db, school, d);
+	return jx_host->reply_view(req, status, "roster/classes", d);
+}
+
 int
 classes_get(jx_req *req, void *ud)
 {
 	int64_t sid = jx_host->req_param_id(req, "sid");
 	jx_db *db = jx_host->req_db(req);
+	const char *done = jx_host->req_query(req, "done");
 	cJSON *d;
 
+	(void)ud;
 	if (sid < 0 || !jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return roster_not_found(req);
 	if (jx_host->req_is_api(req))
 		return jx_host->reply_json(req, 200,
 		                           roster_classes_list(db, sid, 0));
 	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "title",
-	                        jx_host->t(req, "roster.classes.title"));
-	cJSON_AddNumberToObject(d, "school_id", (double)sid);
-	cJSON_AddBoolToObject(d, "can_manage",
-	                      jx_host->may(req, JX_MANAGE_SCHOOL, sid));
-	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, sid, 0));
-	roster_grades_add(db, sid, d);
-	return jx_host->reply_view(req, 200, "roster/classes", d);
+	/* What the last form did (its redirect's ?done=), said once. */
+	if (done != NULL &&
+	    (strcmp(done, "updated") == 0 || strcmp(done, "deleted") == 0))
+		cJSON_AddStringToObject(d, "done", done);
+	return roster_classes_page(req, db, sid, 200, d);
 }
 
 void
@@ -459,6 +504,17 @@ classes_patch(jx_req *req, void *ud)
 	return jx_host->reply_json(req, 200, classes_one(db, school, id));
 }
 
+/* Why a class with students stays, naming the count. */
+static const char *
+classes_not_empty(jx_req *req, int64_t n)
+{
+	return jx_host->sprintf(
+	    req,
+	    roster_tr(req, "该班还有 %lld 名学生，不能删除",
+	              "The class still has %lld students: move them first."),
+	    (long long)n);
+}
+
 int
 classes_delete(jx_req *req, void *ud)
 {
@@ -481,19 +537,163 @@ classes_delete(jx_req *req, void *ud)
 	            "i", id);
 	if (n != 0)
 		return jx_host->reply_problem(
-		    req, 409, "class-not-empty", "Class has students",
-		    jx_host->sprintf(req,
-		                     "The class still has %lld "
-		                     "students: move them first.",
-		                     (long long)n));
+		    req, 409, "class-not-empty",
+		    roster_tr(req, "班级还有学生", "Class has students"),
+		    classes_not_empty(req, n));
 	/* Students who left keep their records; their class link goes
 	 * (the host's class_delete). */
 	if (jx_host->db_begin(db) != 0 ||
 	    roster_org->class_delete(db, id) != 0 ||
-	    jx_host->audit(req, "roster.class_deleted", NULL, NULL) != 0 ||
+	    jx_host->audit(req, "roster.class_deleted",
+	                   jx_host->sprintf(req, "%lld", (long long)id),
+	                   NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);
 		return roster_storage_error(req);
 	}
 	return jx_host->reply_json(req, 204, NULL);
+}
+
+/* The school of a class, 0 when there is no such class. */
+static int64_t
+classes_school(jx_db *db, int64_t id)
+{
+	int64_t school = id > 0 ? jxp_one(jx_host, db,
+	                                  "SELECT school_id FROM classes "
+	                                  "WHERE id = ?",
+	                                  "i", id)
+	                        : 0;
+
+	return school > 0 ? school : 0;
+}
+
+/* The classes page again after a failed edit or delete of one class:
+ * its errors [{field, message}] shown at that class (edit_id). */
+static int
+classes_page_again(jx_req *req, jx_db *db, int64_t school, int64_t id,
+                   const char *which, const cJSON *values, cJSON *errors,
+                   int status)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(d, "failed_id", (double)id);
+	cJSON_AddStringToObject(d, "failed", which);
+	if (values != NULL)
+		cJSON_AddItemToObject(d, "edit_values",
+		                      cJSON_Duplicate(values, 1));
+	cJSON_AddItemToObject(d, "errors", cJSON_Duplicate(errors, 1));
+	return roster_classes_page(req, db, school, status, d);
+}
+
+/* POST /classes/{id}: the classes page's edit form (name, head
+ * teacher: none when empty). The grade stays: a class moves up a grade
+ * through the API's PATCH. */
+int
+pages_class_update(jx_req *req, void *ud)
+{
+	static const char *const keys[] = {"name", "head_teacher_id", NULL};
+	int64_t id = jx_host->req_param_id(req, "id"), school, head = 0, other;
+	jx_db *db = jx_host->req_db(req);
+	struct people_errs e = {req, NULL, 0};
+	const cJSON *body;
+	const char *name, *head_s;
+	int grade;
+
+	(void)ud;
+	school = classes_school(db, id);
+	{
+		int denied = roster_manage(req, school);
+
+		if (denied != 0)
+			return denied;
+	}
+	if ((body = people_body(req, keys)) == NULL)
+		return jx_host->req_status(req);
+	e.list = people_defer_json(req, cJSON_CreateArray());
+	name = people_string(&e, body, "name", 20, 1);
+	head_s = people_string(&e, body, "head_teacher_id", 20, 0);
+	if (head_s != NULL) {
+		char *end;
+
+		head = strtoll(head_s, &end, 10);
+		if (*end || head <= 0 || !classes_head_ok(db, school, head))
+			people_err(&e, "head_teacher_id",
+			           roster_tr(req, "班主任须是本校教师",
+			                     "the head teacher must be a "
+			                     "teacher of this school"));
+	}
+	grade = (int)jxp_one(jx_host, db,
+	                     "SELECT grade FROM classes WHERE id = ?", "i", id);
+	if (e.bad)
+		return classes_page_again(req, db, school, id, "edit", body,
+		                          e.list, 422);
+	other = roster_class_find(db, school, grade, name);
+	if (other > 0 && other != id) {
+		people_err(&e, "name",
+		           jx_host->sprintf(
+		               req,
+		               roster_tr(req, "%s%s 已存在",
+		                         "a class %s%s exists in the grade"),
+		               roster_org->grade_label(grade), name));
+		return classes_page_again(req, db, school, id, "edit", body,
+		                          e.list, 409);
+	}
+	if (jx_host->db_begin(db) != 0 ||
+	    roster_org->class_update(db, id, grade, name, head) != 0 ||
+	    jx_host->audit(req, "roster.class_changed", name, NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	return jx_host->reply_redirect(
+	    req, jx_host->sprintf(req, "/schools/%lld/classes?done=updated",
+	                          (long long)school));
+}
+
+/* POST /classes/{id}/delete: the page's delete button (asked first by
+ * its data-confirm); a class with students stays, and the page says so
+ * with the count. */
+int
+pages_class_delete(jx_req *req, void *ud)
+{
+	int64_t id = jx_host->req_param_id(req, "id"), school, n;
+	jx_db *db = jx_host->req_db(req);
+	struct people_errs e = {req, NULL, 0};
+	static const char *const keys[] = {NULL};
+
+	(void)ud;
+	school = classes_school(db, id);
+	{
+		int denied = roster_manage(req, school);
+
+		if (denied != 0)
+			return denied;
+	}
+	/* the form carries only its CSRF token */
+	if (people_body(req, keys) == NULL)
+		return jx_host->req_status(req);
+	n = jxp_one(jx_host, db,
+	            "SELECT COUNT(*) FROM students WHERE class_id = ? AND "
+	            "status = 'in_school'",
+	            "i", id);
+	if (n < 0)
+		return roster_storage_error(req);
+	if (n > 0) {
+		e.list = people_defer_json(req, cJSON_CreateArray());
+		people_err(&e, "students", classes_not_empty(req, n));
+		return classes_page_again(req, db, school, id, "delete", NULL,
+		                          e.list, 409);
+	}
+	if (jx_host->db_begin(db) != 0 ||
+	    roster_org->class_delete(db, id) != 0 ||
+	    jx_host->audit(req, "roster.class_deleted",
+	                   jx_host->sprintf(req, "%lld", (long long)id),
+	                   NULL) != 0 ||
+	    jx_host->db_commit(db) != 0) {
+		jx_host->db_rollback(db);
+		return roster_storage_error(req);
+	}
+	return jx_host->reply_redirect(
+	    req, jx_host->sprintf(req, "/schools/%lld/classes?done=deleted",
+	                          (long long)school));
 }

@@ -125,15 +125,9 @@ pages_classes_again(jx_req *req, jx_db *db, int64_t school, const cJSON *values,
 {
 	cJSON *d = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(d, "title",
-	                        jx_host->t(req, "roster.classes.title"));
-	cJSON_AddNumberToObject(d, "school_id", (double)school);
-	cJSON_AddBoolToObject(d, "can_manage", 1);
-	cJSON_AddItemToObject(d, "classes", roster_classes_list(db, school, 0));
-	roster_grades_add(db, school, d);
 	cJSON_AddItemToObject(d, "values", cJSON_Duplicate(values, 1));
 	cJSON_AddItemToObject(d, "errors", cJSON_Duplicate(errors, 1));
-	return jx_host->reply_view(req, status, "roster/classes", d);
+	return roster_classes_page(req, db, school, status, d);
 }
 
 /* POST /schools/{sid}/classes: the add-class form (grade, name). */

@@ -83,6 +83,15 @@ int people_write_failed(jx_req *req, const struct people_errs *e, int conflict,
 extern const char *const people_student_keys[];
 extern const char *const people_teacher_keys[];
 
+/* ---- roster_departures.c ------------------------------------------------ */
+
+/* The students who left f->school and are now on another school's roll
+ * (transferred out), as left-list items with "transferred_to", ordered
+ * by id, up to f->limit (class and name filters apply). NULL on error. */
+cJSON *roster_departures_list(jx_db *db, const struct people_filter *f);
+/* Two id-ordered item lists as one, at most limit long (both taken). */
+cJSON *roster_departures_merge(cJSON *a, cJSON *b, int64_t limit);
+
 /* ---- the files' routes -------------------------------------------------- */
 
 /* ---- roster_pages.c ----------------------------------------------------- */

@@ -16,7 +16,7 @@
 #define PEOPLE_STUDENT_COLS                                                    \
 	"SELECT s.person_id, p.name, p.gender, c.grade, s.class_id, c.name, "  \
 	"a.id, a.login, s.status, s.national_no_masked, s.city_no, "           \
-	"s.id_number_masked, s.school_id "
+	"s.id_number_masked, s.school_id, s.left_at, s.left_reason "
 #define PEOPLE_STUDENT_FROM                                                    \
 	"FROM students s JOIN persons p ON p.id = s.person_id LEFT JOIN "      \
 	"classes c ON c.id = s.class_id LEFT JOIN host_accounts a ON "         \
@@ -102,6 +102,12 @@ people_student_row(jx_stmt *st)
 	cJSON_AddNumberToObject(o, "school_id",
 	                        (double)jx_host->db_int(st, 12));
 	cJSON_AddArrayToObject(o, "guardians");
+	/* When and why a student who left did so (null while in school). */
+	cJSON_AddItemToObject(o, "left_at",
+	                      jx_host->db_is_null(st, 13)
+	                          ? cJSON_CreateNull()
+	                          : jxp_time(jx_host, jx_host->db_int(st, 13)));
+	people_add_text(o, "left_reason", jx_host->db_text(st, 14));
 	return o;
 }
 
@@ -234,6 +240,19 @@ students_list(jx_req *req, void *ud)
 	items = people_students(db, &f);
 	if (items == NULL)
 		return roster_storage_error(req);
+	/* The left list also holds those who went on to another school,
+	 * as this school knew them (roster_departures); teachers see only
+	 * students in school. A list of every status keeps to the students
+	 * on the school's roll. */
+	if (f.teacher == 0 && strcmp(f.status, "left") == 0) {
+		cJSON *gone = roster_departures_list(db, &f);
+
+		if (gone == NULL) {
+			cJSON_Delete(items);
+			return roster_storage_error(req);
+		}
+		items = roster_departures_merge(items, gone, f.limit);
+	}
 	out = jxp_items(items, limit, "id");
 	if (!page)
 		return jx_host->reply_json(req, 200, out);
@@ -386,6 +405,23 @@ people_student_page(jx_req *req, jx_db *db, cJSON *item, int status,
 	                      in_school && i != NULL &&
 	                          strcmp(i->role, "school_admin") == 0 &&
 	                          i->school_id == school);
+	cJSON_AddBoolToObject(item, "can_reinstate",
+	                      !in_school &&
+	                          jx_host->may(req, JX_MANAGE_SCHOOL, school));
+	{
+		/* What the last action did (a redirect's ?done=), said with
+		 * the student's name on the page. */
+		const char *done = jx_host->req_query(req, "done");
+
+		if (done != NULL &&
+		    (strcmp(done, "left") == 0 || strcmp(done, "moved") == 0 ||
+		     strcmp(done, "reinstated") == 0))
+			cJSON_AddStringToObject(item, "done", done);
+	}
+	if (jx_host->may(req, JX_MANAGE_SCHOOL, school) && !in_school)
+		/* where a reinstated student may go when their class is gone */
+		cJSON_AddItemToObject(item, "classes",
+		                      people_class_options(db, school, 0));
 	if (jx_host->may(req, JX_MANAGE_STUDENT, id) && in_school) {
 		/* The classes the student may be moved into: a head teacher
 		 * manages only their own. */
@@ -925,8 +961,11 @@ student_patch(jx_req *req, void *ud)
 	cJSON_Delete(fields);
 	if (!people_is_api(req))
 		return jx_host->reply_redirect(
-		    req, jx_host->sprintf(req, "/students/%lld?saved=1",
-		                          (long long)id));
+		    req,
+		    jx_host->sprintf(req, "/students/%lld?%s", (long long)id,
+		                     in.class_id > 0 && in.class_id != klass
+		                         ? "done=moved"
+		                         : "saved=1"));
 	cur = roster_student_json(db, id);
 	return cur ? jx_host->reply_json(req, 200, cur)
 	           : roster_storage_error(req);
@@ -1004,7 +1043,7 @@ student_leave(jx_req *req, void *ud)
 	cJSON_Delete(detail);
 	if (!people_is_api(req))
 		return jx_host->reply_redirect(
-		    req,
-		    jx_host->sprintf(req, "/students/%lld", (long long)id));
+		    req, jx_host->sprintf(req, "/students/%lld?done=left",
+		                          (long long)id));
 	return jx_host->reply_json(req, 204, NULL);
 }
