@@ -3,7 +3,8 @@
  * (/notices), the compose form (/notices/new, posted to /notices; the
  * live recipient count comes from /static/notices-compose.js), one
  * notice (/notices/{id}: the link WeChat messages carry; a recipient's
- * visit marks it read), its receipts with the remind button
+ * visit marks it read; 确认收到 and the attachments), its receipts with
+ * the remind buttons
  * (/notices/{id}/receipts), the head teacher's call list
  * (/notices/calls) and the inbox (/inbox, made for phones).
  * Each page shows the same data its API twin returns.
@@ -65,6 +66,9 @@ page_notice(jx_req *req, void *ud)
 	if (d == NULL)
 		return notices_not_found(req);
 	cJSON_AddBoolToObject(d, "is_sender", may == 2);
+	/* back from the 确认收到 form (page_confirm) */
+	cJSON_AddBoolToObject(d, "just_confirmed",
+	                      jx_host->req_query(req, "confirmed") != NULL);
 	return jx_host->reply_view(req, 200, "notices/notice", d);
 }
 
