@@ -85,8 +85,8 @@ cJSON *notices_files_json(jx_req *req, jx_db *db, int64_t id);
  * field "attachments": no such file of the caller's, not an image, PDF
  * or Office document); 500 on a database error.
  */
-int notices_files_attach(jx_req *req, jx_db *db, int64_t id,
-                         const cJSON *list, const char **message);
+int notices_files_attach(jx_req *req, jx_db *db, int64_t id, const cJSON *list,
+                         const char **message);
 /* The compose form's file_ids (one per hidden input of jx-upload.js)
  * as a JSON array of numbers (strings kept for the error message). */
 cJSON *notices_files_form(jx_req *req);

@@ -31,9 +31,9 @@ enum { ROLE_PARENT = 1, ROLE_TEACHER = 2, ROLE_STUDENT = 4 };
 struct draft {
 	const char *kind, *title, *body;
 	int urgent;
-	int confirm;         /* requires_confirmation */
-	const cJSON *files;  /* attachments: checked ids, or NULL */
-	int64_t deadline; /* 0: none */
+	int confirm;        /* requires_confirmation */
+	const cJSON *files; /* attachments: checked ids, or NULL */
+	int64_t deadline;   /* 0: none */
 	int roles;
 	int whole_school;
 	int64_t classes[NOTICES_MAX_CLASSES];
@@ -266,7 +266,8 @@ draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
 	    cJSON_GetObjectItemCaseSensitive(body, "deadline");
 	const cJSON *confirm =
 	    cJSON_GetObjectItemCaseSensitive(body, "requires_confirmation");
-	const cJSON *files = cJSON_GetObjectItemCaseSensitive(body, "attachments");
+	const cJSON *files =
+	    cJSON_GetObjectItemCaseSensitive(body, "attachments");
 	int teacher = jxp_role(jx_host, req, "teacher");
 
 	if (i == NULL || i->school_id <= 0 ||
@@ -740,6 +741,9 @@ notices_compose_options(jx_req *req, jx_db *db)
 	jx_stmt *st;
 
 	cJSON_AddBoolToObject(o, "teacher", teacher);
+	cJSON_AddNumberToObject(
+	    o, "upload_bytes",
+	    (double)jx_host->config_int("limits.upload_bytes", 20 << 20));
 	st = jx_host->db_query(db,
 	                       "SELECT id, grade, name FROM classes WHERE "
 	                       "school_id = ? ORDER BY grade, name",
@@ -795,9 +799,9 @@ compose_form_body(jx_req *req, const cJSON *options)
 		cJSON_AddStringToObject(b, "deadline", v);
 	cJSON_AddBoolToObject(b, "urgent",
 	                      jx_host->req_form(req, "urgent") != NULL);
-	cJSON_AddBoolToObject(
-	    b, "requires_confirmation",
-	    jx_host->req_form(req, "requires_confirmation") != NULL);
+	cJSON_AddBoolToObject(b, "requires_confirmation",
+	                      jx_host->req_form(req, "requires_confirmation") !=
+	                          NULL);
 	cJSON_AddItemToObject(b, "attachments", notices_files_form(req));
 	a = cJSON_AddObjectToObject(b, "audience");
 	ids = cJSON_AddArrayToObject(a, "class_ids");

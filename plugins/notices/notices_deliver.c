@@ -10,8 +10,8 @@
  *     notice to a whole school (bench/notices.sh); it counts as an in-app
  *     delivery sent (notices_read.c). Reminders, which have no row of
  *     their own, do queue in-app outbox rows;
- *   - fallback: when WeChat settles a row as failed with code
- *     "unreachable" (no binding, unfollowed, 43004), the parent gets the
+ *   - fallback: when WeChat settles a row as failed (code "unreachable":
+ *     no binding, unfollowed, 43004; or any other failure), the parent gets the
  *     notice by SMS instead, unless they have read it meanwhile (or, for
  *     a notice asking for confirmation, confirmed it). The receipts
  *     count these rows as deliveries.wechat.unreachable, apart from
@@ -382,9 +382,11 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		             "notice %lld: escalation %s", id, step + 1);
 		return 0;
 	}
+	/* WeChat could not deliver: a family it cannot reach, or a
+	 * failure (the channel gave up, WeChat reported the job failed);
+	 * either way the parent is texted, where the district can. */
 	if (strcmp(channel, "wechat") == 0 && strcmp(state, "failed") == 0 &&
-	    code != NULL && strcmp(code, "unreachable") == 0 &&
-	    ref[used] == '\0') {
+	    code != NULL && ref[used] == '\0') {
 		int64_t person = atoll(to);
 		struct notice_info n;
 		cJSON *params;
@@ -393,13 +395,14 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		/* Only a recipient who has not read it yet (or, for a
 		 * notice that asks, not confirmed it: a reminder to the
 		 * unconfirmed reaches readers too). */
-		if (jxp_one(jx_host, db,
-		            "SELECT 1 FROM notices_recipients r JOIN "
-		            "notices_notices n ON n.id = r.notice_id WHERE "
-		            "r.notice_id = ? AND r.person_id = ? AND (r.read_at "
-		            "IS NULL OR (n.requires_confirmation = 1 AND "
-		            "r.confirmed_at IS NULL))",
-		            "ii", (int64_t)id, person) != 1)
+		if (jxp_one(
+		        jx_host, db,
+		        "SELECT 1 FROM notices_recipients r JOIN "
+		        "notices_notices n ON n.id = r.notice_id WHERE "
+		        "r.notice_id = ? AND r.person_id = ? AND (r.read_at "
+		        "IS NULL OR (n.requires_confirmation = 1 AND "
+		        "r.confirmed_at IS NULL))",
+		        "ii", (int64_t)id, person) != 1)
 			return 0;
 		if (notice_info_load(db, id, &n) != 0)
 			return -1;

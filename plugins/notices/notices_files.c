@@ -79,8 +79,8 @@ notices_files_attach(jx_req *req, jx_db *db, int64_t id, const cJSON *list,
 			    (long long)fid);
 			return 422;
 		}
-		st = jx_host->db_query(db, "SELECT mime FROM files WHERE id = ?",
-		                       "i", fid);
+		st = jx_host->db_query(
+		    db, "SELECT mime FROM files WHERE id = ?", "i", fid);
 		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
 			mime = jx_host->sprintf(req, "%s",
 			                        jx_host->db_text(st, 0));
@@ -120,10 +120,10 @@ notices_files_json(jx_req *req, jx_db *db, int64_t id)
 		cJSON_AddStringToObject(o, "mime", mime);
 		cJSON_AddNumberToObject(o, "size",
 		                        (double)jx_host->db_int(st, 3));
-		cJSON_AddStringToObject(
-		    o, "url",
-		    jx_host->sprintf(req, "/api/v1/files/%lld",
-		                     (long long)fid));
+		cJSON_AddStringToObject(o, "url",
+		                        jx_host->sprintf(req,
+		                                         "/api/v1/files/%lld",
+		                                         (long long)fid));
 		if (jx_host->db_int(st, 4))
 			cJSON_AddStringToObject(
 			    o, "thumb",
@@ -133,14 +133,16 @@ notices_files_json(jx_req *req, jx_db *db, int64_t id)
 		/* what the page shows: an icon by type, a readable size */
 		cJSON_AddStringToObject(
 		    o, "kind",
-		    strncmp(mime, "image/", 6) == 0         ? "image"
-		    : strcmp(mime, "application/pdf") == 0  ? "pdf"
-		    : strstr(mime, "word") != NULL          ? "word"
+		    strncmp(mime, "image/", 6) == 0        ? "image"
+		    : strcmp(mime, "application/pdf") == 0 ? "pdf"
+		    : strstr(mime, "word") != NULL         ? "word"
 		    : strstr(mime, "excel") != NULL ||
-		            strstr(mime, "sheet") != NULL   ? "excel"
+		            strstr(mime, "sheet") != NULL
+		        ? "excel"
 		    : strstr(mime, "powerpoint") != NULL ||
-		            strstr(mime, "presentation")    ? "ppt"
-		                                            : "file");
+		            strstr(mime, "presentation")
+		        ? "ppt"
+		        : "file");
 		cJSON_AddItemToArray(out, o);
 	}
 	jx_host->db_finish(st);

@@ -88,17 +88,18 @@ notices_person_name(jx_req *req, jx_db *db, int64_t id, int64_t person,
 			break;
 		}
 		{
-			const char *one = names_family(
-			    req, jx_host->db_text(st, 1),
-			    jx_host->db_is_null(st, 2)
-			        ? NULL
-			        : jx_host->db_text(st, 2));
+			const char *one =
+			    names_family(req, jx_host->db_text(st, 1),
+			                 jx_host->db_is_null(st, 2)
+			                     ? NULL
+			                     : jx_host->db_text(st, 2));
 
-			out = out == NULL ? one
-			                  : jx_host->sprintf(
-			                        req, "%s%s%s", out,
-			                        jx_host->t(req, "notices.family.and"),
-			                        one);
+			out = out == NULL
+			          ? one
+			          : jx_host->sprintf(
+			                req, "%s%s%s", out,
+			                jx_host->t(req, "notices.family.and"),
+			                one);
 		}
 	}
 	jx_host->db_finish(st);

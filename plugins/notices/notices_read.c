@@ -205,7 +205,8 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	                            : jx_host->db_text(st, 7));
 	cJSON_AddBoolToObject(o, "requires_confirmation",
 	                      jx_host->db_int(st, 14) != 0);
-	cJSON_AddItemToObject(o, "attachments", notices_files_json(req, db, id));
+	cJSON_AddItemToObject(o, "attachments",
+	                      notices_files_json(req, db, id));
 	if (may < 2) {
 		read_add_time(o, "read_at", jx_host->db_int(st, 13));
 		read_add_time(o, "confirmed_at", jx_host->db_int(st, 16));
@@ -244,23 +245,21 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	 * not rows: reminders add rows), and those texted instead. */
 	cJSON_AddNumberToObject(
 	    o, "wechat_unreachable_parents",
-	    (double)jxp_one(jx_host, db,
-	                    "SELECT COUNT(DISTINCT recipient) FROM "
-	                    "host_outbox WHERE ref = ? AND channel = "
-	                    "'wechat' AND state = 'failed' AND last_error "
-	                    "LIKE 'unreachable:%'",
-	                    "s",
-	                    jx_host->sprintf(req, "notice:%lld",
-	                                     (long long)id)));
+	    (double)jxp_one(
+	        jx_host, db,
+	        "SELECT COUNT(DISTINCT recipient) FROM "
+	        "host_outbox WHERE ref = ? AND channel = "
+	        "'wechat' AND state = 'failed' AND last_error "
+	        "LIKE 'unreachable:%'",
+	        "s", jx_host->sprintf(req, "notice:%lld", (long long)id)));
 	cJSON_AddNumberToObject(
 	    o, "sms_sent_parents",
-	    (double)jxp_one(jx_host, db,
-	                    "SELECT COUNT(DISTINCT recipient) FROM "
-	                    "host_outbox WHERE ref = ? AND channel = 'sms' "
-	                    "AND state = 'sent'",
-	                    "s",
-	                    jx_host->sprintf(req, "notice:%lld",
-	                                     (long long)id)));
+	    (double)jxp_one(
+	        jx_host, db,
+	        "SELECT COUNT(DISTINCT recipient) FROM "
+	        "host_outbox WHERE ref = ? AND channel = 'sms' "
+	        "AND state = 'sent'",
+	        "s", jx_host->sprintf(req, "notice:%lld", (long long)id)));
 done:
 	jx_host->db_finish(st);
 	return o;
@@ -831,6 +830,6 @@ page_confirm(jx_req *req, void *ud)
 	if (notices_mark_confirmed(req, db, id) != 0)
 		return jxp_storage_error(jx_host, req);
 	return jx_host->reply_redirect(
-	    req, jx_host->sprintf(req, "/notices/%lld?confirmed=1",
-	                          (long long)id));
+	    req,
+	    jx_host->sprintf(req, "/notices/%lld?confirmed=1", (long long)id));
 }
