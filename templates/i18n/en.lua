@@ -617,7 +617,7 @@ return {
   ["notices.new.files_hint"] = "Photos, PDF, Word, Excel and PowerPoint documents, up to 20.",
   ["notices.confirm.asked"] = "Please confirm",
   ["notices.confirm.button"] = "Confirm receipt",
-  ["notices.confirm.hint"] = "The school asks you to confirm that you received this notice.",
+  ["notices.confirm.hint"] = "Please read it, then tap “Confirm receipt” so that the school knows you have it.",
   ["notices.confirm.done"] = "Confirmed {when}",
   ["notices.confirm.done_short"] = "Confirmed",
   ["notices.confirm.todo"] = "To confirm",

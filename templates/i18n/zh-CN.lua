@@ -619,7 +619,7 @@ return {
   ["notices.new.files_hint"] = "可上传照片、PDF 和文档（文字文档、Excel 表格、演示文稿），最多 20 个。",
   ["notices.confirm.asked"] = "需确认",
   ["notices.confirm.button"] = "确认收到",
-  ["notices.confirm.hint"] = "老师请你确认已收到这条通知。",
+  ["notices.confirm.hint"] = "请阅读后点“确认收到”，让学校知道你已收到。",
   ["notices.confirm.done"] = "已确认 {when}",
   ["notices.confirm.done_short"] = "已确认",
   ["notices.confirm.todo"] = "待确认",
