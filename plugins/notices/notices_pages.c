@@ -66,9 +66,6 @@ page_notice(jx_req *req, void *ud)
 	if (d == NULL)
 		return notices_not_found(req);
 	cJSON_AddBoolToObject(d, "is_sender", may == 2);
-	/* back from the 确认收到 form (page_confirm) */
-	cJSON_AddBoolToObject(d, "just_confirmed",
-	                      jx_host->req_query(req, "confirmed") != NULL);
 	return jx_host->reply_view(req, 200, "notices/notice", d);
 }
 
