@@ -8,9 +8,9 @@
  * is addressed: as a parent through which child, as a teacher, as a
  * student: the inbox of an identity reads it), notices_recipients (one
  * per distinct person: the read state), notices_calls (the head
- * teachers' call list, the escalation's last step). A notice's
- * attachments are files of the host's file service attached to the ref
- * "notice:<id>" (notices_files.c answers who may see them).
+ * teachers' call list, the escalation's last step), notices_files (a
+ * notice's attachments, files of the host's file service attached to
+ * the ref "notice:<id>"; notices_files.c answers who may see them).
  */
 #include "notices.h"
 
@@ -152,10 +152,16 @@ static const char *const notices_migrations[] = {
     "CREATE INDEX notices_calls_class ON notices_calls(class_id);",
     /* 2 (issue 14): a notice may ask its recipients to confirm receipt
      * (确认收到); the confirmation is per person, like the read state.
-     * Attachments are the host's file_uses rows of ref "notice:<id>". */
+     * Attachments: the files attached (jx_host->file_attach, ref
+     * "notice:<id>") in the order the sender gave them. */
     "ALTER TABLE notices_notices ADD COLUMN requires_confirmation INTEGER "
     "NOT NULL DEFAULT 0;"
-    "ALTER TABLE notices_recipients ADD COLUMN confirmed_at INTEGER;",
+    "ALTER TABLE notices_recipients ADD COLUMN confirmed_at INTEGER;"
+    "CREATE TABLE notices_files ("
+    "  notice_id INTEGER NOT NULL REFERENCES notices_notices(id),"
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  position INTEGER NOT NULL,"
+    "  PRIMARY KEY (notice_id, file_id));",
     NULL};
 
 /* A JX_ROUTE_BOTH handler answers the page and the API alike. */

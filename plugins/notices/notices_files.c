@@ -3,9 +3,9 @@
  * host's file service: the compose page uploads each file to POST
  * /api/v1/files (jx-upload.js) and posts the ids; the notice attaches
  * them to its ref "notice:<id>" (jx_host->file_attach, in the compose
- * transaction), and GET /api/v1/files/{id} asks notices_file_visible
- * who may fetch them: whoever may see the notice (its sender, the
- * admins of its school, a recipient through the acting identity).
+ * transaction; notices_files keeps their order), and GET /api/v1/files/{id}
+ * asks notices_file_visible who may fetch them: whoever may see the notice (its
+ * sender, the admins of its school, a recipient through the acting identity).
  *
  * Attachments are images, PDF and Office documents; the host sniffs the
  * type at upload, so the stored mime is the one checked here.
@@ -63,6 +63,7 @@ notices_files_attach(jx_req *req, jx_db *db, int64_t id, const cJSON *list,
 {
 	const char *ref = jx_host->sprintf(req, "notice:%lld", (long long)id);
 	const cJSON *v;
+	int64_t position = 0;
 
 	cJSON_ArrayForEach(v, list)
 	{
@@ -93,6 +94,13 @@ notices_files_attach(jx_req *req, jx_db *db, int64_t id, const cJSON *list,
 			    (long long)fid, mime ? mime : "unknown");
 			return 422;
 		}
+		/* a file listed twice is attached once, where it came first */
+		if (jx_host->db_exec(db,
+		                     "INSERT INTO notices_files(notice_id, "
+		                     "file_id, position) VALUES (?, ?, ?) ON "
+		                     "CONFLICT DO NOTHING",
+		                     "iii", id, fid, position++) < 0)
+			return 500;
 	}
 	return 0;
 }
@@ -105,10 +113,9 @@ notices_files_json(jx_req *req, jx_db *db, int64_t id)
 	    db,
 	    "SELECT f.id, f.name, f.mime, f.size, EXISTS (SELECT 1 FROM "
 	    "file_variants v WHERE v.file_id = f.id AND v.variant = "
-	    "'thumb') FROM file_uses u JOIN files f ON f.id = u.file_id "
-	    "WHERE u.plugin = 'notices' AND u.ref = ? ORDER BY u.created_at, "
-	    "f.id",
-	    "s", jx_host->sprintf(req, "notice:%lld", (long long)id));
+	    "'thumb') FROM notices_files n JOIN files f ON f.id = n.file_id "
+	    "WHERE n.notice_id = ? ORDER BY n.position",
+	    "i", id);
 
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *o = cJSON_CreateObject();

@@ -25,7 +25,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { startServer, BUILD_DIR } from './harness.mjs';
+import fs from 'node:fs';
+import { startServer, BUILD_DIR, SOURCE_DIR } from './harness.mjs';
 import { startWechatApi, wechatSignature, eventXml } from '../stubs/wechat-api.mjs';
 import { startSmsGateway } from '../stubs/sms-gateway.mjs';
 import { until, WECHAT_TOKEN, TEMPLATE_ID } from './outbox-probe.mjs';
@@ -195,6 +196,26 @@ test('a notice carries a PDF: its recipients open it inline, nobody else gets it
 	assertProblem(await clients[CHEN].get(`/api/v1/files/${fileId}`), 404);
 	assertProblem(await clients[ADMIN2].get(`/api/v1/files/${fileId}`), 404);
 	assertProblem(await clients[QIAN].get(`/api/v1/notices/${asked}`), 404);
+});
+
+test('a picture attached shows a thumbnail; audio is no attachment of a notice', async () => {
+	const photo = fs.readFileSync(path.join(SOURCE_DIR, 'tests', 'fixtures', 'sideways-gps.jpg'));
+	const up = await upload(clients[ADMIN1], '操场.jpg', photo);
+	assert.equal(up.status, 201, up.text);
+	const r = await compose(ADMIN1, {
+		kind: 'school', title: '操场开放', body: '见照片。', attachments: [up.json.id, fileId],
+		audience: { class_ids: [cls['一年级1班']], roles: ['parent'] },
+	});
+	assert.equal(r.status, 201, r.text);
+	const files = (await notice(ZHANG, r.json.id)).attachments;
+	assert.deepEqual(files.map((f) => [f.id, f.kind]), [[up.json.id, 'image'], [fileId, 'pdf']],
+		'in the order given; the PDF of the other notice may be attached again by its uploader');
+	assert.equal(files[0].thumb, `/api/v1/files/${up.json.id}?variant=thumb`);
+	assert.equal(files[1].thumb, undefined);
+	const thumb = await clients[ZHANG].get(files[0].thumb);
+	assert.equal(thumb.status, 200);
+	assert.match(thumb.headers.get('content-type'), /^image\//);
+	assert.match(thumb.headers.get('content-disposition'), /^inline;/);
 });
 
 test('a bad attachment is 422 naming attachments, and nothing is stored', async () => {
