@@ -218,6 +218,30 @@ test('a picture attached shows a thumbnail; audio is no attachment of a notice',
 	assert.match(thumb.headers.get('content-disposition'), /^inline;/);
 });
 
+test('the compose form posts one file_ids per uploaded file and the confirmation switch', async () => {
+	const a = await upload(clients[ADMIN1], '一.pdf', pdf('one'));
+	const b = await upload(clients[ADMIN1], '二.pdf', pdf('two'));
+	const form = (extra) => clients[ADMIN1].request('POST', '/notices', {
+		body: new URLSearchParams([
+			['kind', 'school'], ['title', '表格'], ['body', '请填写附件。'], ['role_parent', '1'],
+			[`class_${cls['一年级1班']}`, '1'], ['requires_confirmation', '1'], ...extra,
+		]).toString(),
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+	});
+	const r = await form([['file_ids', String(b.json.id)], ['file_ids', String(a.json.id)], ['file_ids', String(b.json.id)]]);
+	assert.equal(r.status, 303, r.text.slice(0, 300));
+	const id = Number(/\/notices\/(\d+)\/receipts/.exec(r.headers.get('location'))[1]);
+	const n = await notice(ADMIN1, id);
+	assert.equal(n.requires_confirmation, true);
+	assert.deepEqual(n.attachments.map((f) => f.name), ['二.pdf', '一.pdf'], 'in the order posted, once each');
+	// A bad id: the form again, saying which field, the good ids kept.
+	const bad = await form([['file_ids', String(a.json.id)], ['file_ids', '987654']]);
+	assert.equal(bad.status, 422);
+	assert.match(bad.text, /附件：/);
+	assert.match(bad.text, new RegExp(`name="file_ids" value="${a.json.id}"`));
+	assert.match(bad.text, /id="notice-confirm"[^>]* checked/);
+});
+
 test('a bad attachment is 422 naming attachments, and nothing is stored', async () => {
 	const before = await sentCount();
 	const base = { kind: 'school', title: '附件', body: '见附件。', audience: { class_ids: [cls['一年级1班']], roles: ['parent'] } };
