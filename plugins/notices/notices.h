@@ -93,14 +93,16 @@ cJSON *notices_files_form(jx_req *req);
 
 /* ---- notices_names.c: people as the school calls them ----------------- */
 /*
- * The name receipts show for person of notice id: a parent as the
- * family does ("张一鸣爸爸", "张一鸣家长"; of two children in the
- * audience, both: "张一鸣爸爸、张小雨爸爸"), a teacher by the name the
- * school gave them, a student by their own name. own: the person's own
- * name (fallback). Arena memory.
+ * The names receipts show for the recipients of notice id, loaded in
+ * one query (arena memory): a parent as the family does ("张一鸣爸爸",
+ * "张一鸣家长"; of two children in the audience, both: "张一鸣爸爸、张小雨
+ * 爸爸"), a teacher by the name the school gave them, a student by their
+ * own name. notices_names_get answers own for a person not found.
  */
-const char *notices_person_name(jx_req *req, jx_db *db, int64_t id,
-                                int64_t person, const char *own);
+struct notices_names;
+struct notices_names *notices_names_load(jx_req *req, jx_db *db, int64_t id);
+const char *notices_names_get(const struct notices_names *nm, int64_t person,
+                              const char *own);
 /* The family word of a relation as entered: 父亲/爸爸 → 爸爸 ... in the
  * request's language; NULL for "家长" (unknown). */
 const char *notices_relation_word(jx_req *req, const char *relation);

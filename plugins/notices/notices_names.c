@@ -57,51 +57,102 @@ names_family(jx_req *req, const char *child, const char *relation)
 	    "who", word ? word : jx_host->t(req, "notices.family.parent"));
 }
 
-const char *
-notices_person_name(jx_req *req, jx_db *db, int64_t id, int64_t person,
-                    const char *own)
+/* The names of one notice's recipients, sorted by person id. */
+struct notices_names {
+	int64_t *ids;
+	const char **names;
+	int n;
+};
+
+struct notices_names *
+notices_names_load(jx_req *req, jx_db *db, int64_t id)
 {
-	const char *out = NULL;
+	struct notices_names *nm = jx_host->alloc(req, sizeof(*nm));
+	int64_t max = jxp_one(jx_host, db,
+	                      "SELECT COUNT(DISTINCT person_id) FROM "
+	                      "notices_via WHERE notice_id = ?",
+	                      "i", id);
+	int64_t last = 0;
+	int done = 0; /* the current person's name is complete */
 	jx_stmt *st;
 
+	nm->n = 0;
+	if (max < 1)
+		max = 1;
+	nm->ids = jx_host->alloc(req, (size_t)max * sizeof(*nm->ids));
+	nm->names = jx_host->alloc(req, (size_t)max * sizeof(*nm->names));
+	/* One pass over how each person was addressed: a parent's rows
+	 * (one per child) first, by the child's name; a teacher's or a
+	 * student's own name when there is no parent row. */
 	st = jx_host->db_query(
 	    db,
-	    "SELECT v.role, sp.name, g.relation, COALESCE(t.display_name, "
-	    "p.name) FROM notices_via v JOIN notices_notices n ON n.id = "
-	    "v.notice_id JOIN persons p ON p.id = v.person_id LEFT JOIN "
-	    "persons sp ON v.role = 'parent' AND sp.id = v.student_id LEFT "
-	    "JOIN guardians g ON v.role = 'parent' AND g.parent_id = "
-	    "v.person_id AND g.student_id = v.student_id LEFT JOIN teachers "
-	    "t ON v.role = 'teacher' AND t.person_id = v.person_id AND "
-	    "t.school_id = n.school_id WHERE v.notice_id = ? AND v.person_id "
-	    "= ? ORDER BY v.role = 'parent' DESC, sp.name, v.student_id",
-	    "ii", id, person);
+	    "SELECT v.person_id, v.role, sp.name, g.relation, "
+	    "COALESCE(t.display_name, p.name) FROM notices_via v JOIN "
+	    "notices_notices n ON n.id = v.notice_id JOIN persons p ON p.id = "
+	    "v.person_id LEFT JOIN persons sp ON v.role = 'parent' AND sp.id "
+	    "= v.student_id LEFT JOIN guardians g ON v.role = 'parent' AND "
+	    "g.parent_id = v.person_id AND g.student_id = v.student_id LEFT "
+	    "JOIN teachers t ON v.role = 'teacher' AND t.person_id = "
+	    "v.person_id AND t.school_id = n.school_id WHERE v.notice_id = ? "
+	    "ORDER BY v.person_id, v.role = 'parent' DESC, sp.name, "
+	    "v.student_id",
+	    "i", id);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		const char *role = jx_host->db_text(st, 0);
+		int64_t person = jx_host->db_int(st, 0);
+		int parent = strcmp(jx_host->db_text(st, 1), "parent") == 0;
+		const char *one;
 
-		if (strcmp(role, "parent") != 0) {
-			/* addressed as a teacher or student too: a parent
-			 * row came first when there was one */
-			if (out == NULL)
-				out = jx_host->sprintf(req, "%s",
-				                       jx_host->db_text(st, 3));
-			break;
+		if (person != last) {
+			if (nm->n == max)
+				break; /* rows added since the count: not here
+				        */
+			last = person;
+			done = 0;
+			nm->ids[nm->n] = person;
+			nm->names[nm->n] = NULL;
+			nm->n++;
 		}
-		{
-			const char *one =
-			    names_family(req, jx_host->db_text(st, 1),
-			                 jx_host->db_is_null(st, 2)
-			                     ? NULL
-			                     : jx_host->db_text(st, 2));
-
-			out = out == NULL
-			          ? one
-			          : jx_host->sprintf(
-			                req, "%s%s%s", out,
-			                jx_host->t(req, "notices.family.and"),
-			                one);
+		if (done)
+			continue;
+		if (!parent) {
+			/* addressed as a teacher or a student: own name,
+			 * unless a parent row came first */
+			if (nm->names[nm->n - 1] == NULL)
+				nm->names[nm->n - 1] = jx_host->sprintf(
+				    req, "%s", jx_host->db_text(st, 4));
+			done = 1;
+			continue;
 		}
+		one = names_family(req, jx_host->db_text(st, 2),
+		                   jx_host->db_is_null(st, 3)
+		                       ? NULL
+		                       : jx_host->db_text(st, 3));
+		nm->names[nm->n - 1] =
+		    nm->names[nm->n - 1] == NULL
+		        ? one
+		        : jx_host->sprintf(
+		              req, "%s%s%s", nm->names[nm->n - 1],
+		              jx_host->t(req, "notices.family.and"), one);
 	}
 	jx_host->db_finish(st);
-	return out != NULL ? out : own;
+	return nm;
+}
+
+const char *
+notices_names_get(const struct notices_names *nm, int64_t person,
+                  const char *own)
+{
+	int lo = 0, hi = nm != NULL ? nm->n : 0;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (nm->ids[mid] == person)
+			return nm->names[mid] != NULL ? nm->names[mid] : own;
+		if (nm->ids[mid] < person)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return own;
 }

@@ -295,6 +295,7 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 	cJSON *confirmed = cJSON_AddArrayToObject(o, "confirmed");
 	cJSON *calls = cJSON_AddArrayToObject(o, "call_list");
 	jx_stmt *st;
+	struct notices_names *names = notices_names_load(req, db, id);
 
 	/* Read (confirming is reading too), and the confirmed among them:
 	 * every reader is in read, with confirmed_at null until they
@@ -312,8 +313,8 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 		const char *own = jx_host->db_text(st, 1);
 
 		cJSON_AddNumberToObject(r, "person_id", (double)person);
-		cJSON_AddStringToObject(
-		    r, "name", notices_person_name(req, db, id, person, own));
+		cJSON_AddStringToObject(r, "name",
+		                        notices_names_get(names, person, own));
 		cJSON_AddStringToObject(r, "person_name", own);
 		read_add_time(r, "read_at", jx_host->db_int(st, 2));
 		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
@@ -333,8 +334,8 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 		const char *own = jx_host->db_text(st, 1);
 
 		cJSON_AddNumberToObject(r, "person_id", (double)person);
-		cJSON_AddStringToObject(
-		    r, "name", notices_person_name(req, db, id, person, own));
+		cJSON_AddStringToObject(r, "name",
+		                        notices_names_get(names, person, own));
 		cJSON_AddStringToObject(r, "person_name", own);
 		read_add_time(r, "read_at", jx_host->db_int(st, 2));
 		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
@@ -365,8 +366,7 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 		cJSON_AddNumberToObject(r, "person_id", (double)person);
 		cJSON_AddStringToObject(
 		    r, "name",
-		    notices_person_name(req, db, id, person,
-		                        jx_host->db_text(st, 1)));
+		    notices_names_get(names, person, jx_host->db_text(st, 1)));
 		cJSON_AddStringToObject(r, "person_name",
 		                        jx_host->db_text(st, 1));
 		cJSON_AddBoolToObject(r, "parent", jx_host->db_int(st, 2) != 0);
