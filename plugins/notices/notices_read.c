@@ -512,7 +512,10 @@ notices_list_json(jx_req *req, jx_db *db)
 	    "SELECT n.id, n.kind, n.title, n.urgent, n.deadline, "
 	    "n.created_at, n.recipients, (SELECT COUNT(*) FROM "
 	    "notices_recipients r WHERE r.notice_id = n.id AND r.read_at IS "
-	    "NOT NULL) FROM notices_notices n WHERE n.sender_person_id = ? "
+	    "NOT NULL), n.requires_confirmation, (SELECT COUNT(*) FROM "
+	    "notices_recipients r WHERE r.notice_id = n.id AND "
+	    "r.confirmed_at IS NOT NULL) FROM notices_notices n WHERE "
+	    "n.sender_person_id = ? "
 	    "AND n.school_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?",
 	    "iiii", i ? i->person_id : 0, i ? i->school_id : 0, before,
 	    limit + 1);
@@ -536,6 +539,10 @@ notices_list_json(jx_req *req, jx_db *db)
 		cJSON_AddNumberToObject(
 		    o, "read_percent",
 		    total > 0 ? (double)((read * 100) / total) : 0);
+		cJSON_AddBoolToObject(o, "requires_confirmation",
+		                      jx_host->db_int(st, 8) != 0);
+		cJSON_AddNumberToObject(o, "confirmed_count",
+		                        (double)jx_host->db_int(st, 9));
 		cJSON_AddItemToArray(items, o);
 	}
 	jx_host->db_finish(st);

@@ -279,6 +279,9 @@ test('confirm: 204 and read, counted apart from read and unread; scope', async (
 	const n = await notice(ADMIN1, asked);
 	assert.equal(n.confirmed_count, 1);
 	assert.equal(n.read_count, 2);
+	const listed = (await clients[ADMIN1].get('/api/v1/notices')).json.items.find((x) => x.id === asked);
+	assert.equal(listed.requires_confirmation, true);
+	assert.equal(listed.confirmed_count, 1);
 	assert.equal(n.unread_count, 0);
 	const rc = await receipts(asked);
 	assert.deepEqual(rc.confirmed.map((x) => x.name), ['张一鸣爸爸']);
