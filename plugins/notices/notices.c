@@ -8,7 +8,9 @@
  * is addressed: as a parent through which child, as a teacher, as a
  * student: the inbox of an identity reads it), notices_recipients (one
  * per distinct person: the read state), notices_calls (the head
- * teachers' call list, the escalation's last step).
+ * teachers' call list, the escalation's last step), notices_files (a
+ * notice's attachments, files of the host's file service attached to
+ * the ref "notice:<id>"; notices_files.c answers who may see them).
  */
 #include "notices.h"
 
@@ -82,7 +84,8 @@ notices_init(const struct jx_host *h, struct jx_registrar *reg)
 		       JX_ORG_SERVICE);
 		return -1;
 	}
-	if (notices_deliver_init(reg) != 0 || notices_home_init(reg) != 0)
+	if (notices_deliver_init(reg) != 0 || notices_home_init(reg) != 0 ||
+	    reg->file_visible(reg, notices_file_visible, NULL) != 0)
 		return -1;
 	reg->menu(reg, "school_admin,teacher", "nav.notices.sent", "/notices",
 	          30);
@@ -147,6 +150,18 @@ static const char *const notices_migrations[] = {
     "  done_at INTEGER,"
     "  PRIMARY KEY (notice_id, person_id));"
     "CREATE INDEX notices_calls_class ON notices_calls(class_id);",
+    /* 2 (issue 14): a notice may ask its recipients to confirm receipt
+     * (确认收到); the confirmation is per person, like the read state.
+     * Attachments: the files attached (jx_host->file_attach, ref
+     * "notice:<id>") in the order the sender gave them. */
+    "ALTER TABLE notices_notices ADD COLUMN requires_confirmation INTEGER "
+    "NOT NULL DEFAULT 0;"
+    "ALTER TABLE notices_recipients ADD COLUMN confirmed_at INTEGER;"
+    "CREATE TABLE notices_files ("
+    "  notice_id INTEGER NOT NULL REFERENCES notices_notices(id),"
+    "  file_id INTEGER NOT NULL REFERENCES files(id),"
+    "  position INTEGER NOT NULL,"
+    "  PRIMARY KEY (notice_id, file_id));",
     NULL};
 
 /* A JX_ROUTE_BOTH handler answers the page and the API alike. */
@@ -158,6 +173,8 @@ static const struct jx_route notices_routes[] = {
      JX_ROUTE_BOTH},
     {"POST", "/notices/{id}/remind", notices_remind_post, NULL, JX_ROUTE_BOTH},
     {"POST", "/api/v1/inbox/{notice_id}/read", api_read, NULL, 0},
+    {"POST", "/api/v1/inbox/{notice_id}/confirm", api_confirm, NULL, 0},
+    {"POST", "/notices/{id}/confirm", page_confirm, NULL, JX_ROUTE_PAGE},
     {"GET", "/notices", page_list, NULL, JX_ROUTE_BOTH},
     {"GET", "/notices/new", page_new, NULL, JX_ROUTE_PAGE},
     {"GET", "/notices/calls", page_calls, NULL, JX_ROUTE_BOTH},
@@ -170,7 +187,7 @@ static const struct jx_route notices_routes[] = {
 static const struct jx_plugin notices_plugin = {
     .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = 0,
+    .abi_minor = 1, /* file_attach, file_visible (attachments) */
     .routes = notices_routes,
     .name = "notices",
     .version = "1.0.0",

@@ -22,6 +22,7 @@ extern const struct jx_org_v1 *notices_org;
 #define NOTICES_TITLE_MAX 60     /* characters */
 #define NOTICES_BODY_MAX 5000    /* characters */
 #define NOTICES_SMS_PARAM_MAX 20 /* characters of one SMS template value */
+#define NOTICES_FILES_MAX 20     /* attachments of one notice */
 /* The timer channel that fires escalation steps (notices_deliver.c). */
 #define NOTICES_TIMER_CHANNEL "notices_escalation"
 
@@ -53,8 +54,14 @@ cJSON *notices_get_json(jx_req *req, jx_db *db, int64_t id, int may);
 cJSON *notices_receipts_json(jx_req *req, jx_db *db, int64_t id);
 /* Marks the notice read for the acting person; 0 or -1. */
 int notices_mark_read(jx_req *req, jx_db *db, int64_t id);
-/* Reminds the unread of a notice; the number reminded, or -1. */
-int64_t notices_remind(jx_req *req, jx_db *db, int64_t id);
+/* Marks the notice confirmed (and read) for the acting person; 0 or
+ * -1. */
+int notices_mark_confirmed(jx_req *req, jx_db *db, int64_t id);
+/* Whether notice id asks its recipients to confirm: 1, 0, -1 none. */
+int notices_requires_confirmation(jx_db *db, int64_t id);
+/* Reminds the unread (unconfirmed: those who have not confirmed) of a
+ * notice; the number reminded, or -1. */
+int64_t notices_remind(jx_req *req, jx_db *db, int64_t id, int unconfirmed);
 cJSON *notices_list_json(jx_req *req, jx_db *db);
 cJSON *notices_inbox_json(jx_req *req, jx_db *db);
 /* A head teacher's call list: the unread of the classes they head that
@@ -66,6 +73,40 @@ cJSON *notices_calls_json(jx_req *req, jx_db *db);
 int notices_inbox_of(const struct jx_identity *i, const char **role,
                      int64_t *student);
 
+/* ---- notices_files.c: attachments ------------------------------------ */
+/* The registrar's file_visible callback: ref "notice:<id>". */
+int notices_file_visible(jx_req *req, const char *ref, void *ud);
+/* The attachments of notice id: [{"id","name","mime","size","url",
+ * "thumb"?}], in the order they were attached. */
+cJSON *notices_files_json(jx_req *req, jx_db *db, int64_t id);
+/*
+ * Attaches the file ids of list (a checked JSON array of ids) to notice
+ * id, inside the caller's transaction. 0; 422 with *message (for the
+ * field "attachments": no such file of the caller's, not an image, PDF
+ * or Office document); 500 on a database error.
+ */
+int notices_files_attach(jx_req *req, jx_db *db, int64_t id, const cJSON *list,
+                         const char **message);
+/* The compose form's file_ids (one per hidden input of jx-upload.js)
+ * as a JSON array of numbers (strings kept for the error message). */
+cJSON *notices_files_form(jx_req *req);
+
+/* ---- notices_names.c: people as the school calls them ----------------- */
+/*
+ * The names receipts show for the recipients of notice id, loaded in
+ * one query (arena memory): a parent as the family does ("张一鸣爸爸",
+ * "张一鸣家长"; of two children in the audience, both: "张一鸣爸爸、张小雨
+ * 爸爸"), a teacher by the name the school gave them, a student by their
+ * own name. notices_names_get answers own for a person not found.
+ */
+struct notices_names;
+struct notices_names *notices_names_load(jx_req *req, jx_db *db, int64_t id);
+const char *notices_names_get(const struct notices_names *nm, int64_t person,
+                              const char *own);
+/* The family word of a relation as entered: 父亲/爸爸 → 爸爸 ... in the
+ * request's language; NULL for "家长" (unknown). */
+const char *notices_relation_word(jx_req *req, const char *relation);
+
 /* ---- notices_deliver.c ------------------------------------------------ */
 int notices_deliver_init(struct jx_registrar *reg);
 /* The home item and the 消息 tab (notices_home.c). */
@@ -74,6 +115,8 @@ int notices_home_init(struct jx_registrar *reg);
 /* Handlers of the route table (notices.c). */
 int api_get(jx_req *req, void *ud);
 int api_read(jx_req *req, void *ud);
+int api_confirm(jx_req *req, void *ud);
+int page_confirm(jx_req *req, void *ud);
 int notices_receipts_get(jx_req *req, void *ud);
 int notices_remind_post(jx_req *req, void *ud);
 int page_list(jx_req *req, void *ud);
@@ -92,9 +135,11 @@ int notices_deliver_new(jx_db *db, int64_t id);
 /*
  * Reminds the unread of notice id through channel ("wechat": in-app and
  * WeChat; "sms": SMS to their phones; "call_list": the head teachers'
- * call list). The number of persons reminded, or -1.
+ * call list); with unconfirmed, those who have not confirmed it instead
+ * (read or not). The number of persons reminded, or -1.
  */
-int64_t notices_deliver_remind(jx_db *db, int64_t id, const char *channel);
+int64_t notices_deliver_remind(jx_db *db, int64_t id, const char *channel,
+                               int unconfirmed);
 /* The time WeChat and SMS of notice id may go out (quiet hours), 0 now. */
 int64_t notices_not_before(jx_db *db, int64_t id);
 

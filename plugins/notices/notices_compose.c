@@ -31,7 +31,9 @@ enum { ROLE_PARENT = 1, ROLE_TEACHER = 2, ROLE_STUDENT = 4 };
 struct draft {
 	const char *kind, *title, *body;
 	int urgent;
-	int64_t deadline; /* 0: none */
+	int confirm;        /* requires_confirmation */
+	const cJSON *files; /* attachments: checked ids, or NULL */
+	int64_t deadline;   /* 0: none */
 	int roles;
 	int whole_school;
 	int64_t classes[NOTICES_MAX_CLASSES];
@@ -214,6 +216,43 @@ draft_audience(jx_req *req, jx_db *db, struct draft *d, int64_t school,
 	}
 }
 
+/* attachments: a list of at most NOTICES_FILES_MAX file ids (POST
+ * /api/v1/files gave them); whose they are is checked when they are
+ * attached (compose_store). */
+static void
+draft_files(jx_req *req, struct draft *d, const cJSON *files)
+{
+	const cJSON *v;
+
+	if (files == NULL || cJSON_IsNull(files))
+		return;
+	if (!cJSON_IsArray(files)) {
+		draft_error(d, "attachments",
+		            "attachments is a list of file ids");
+		return;
+	}
+	if (cJSON_GetArraySize(files) > NOTICES_FILES_MAX) {
+		draft_error(d, "attachments",
+		            jx_host->sprintf(req,
+		                             "a notice carries at most %d "
+		                             "attachments",
+		                             NOTICES_FILES_MAX));
+		return;
+	}
+	cJSON_ArrayForEach(v, files)
+	{
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+		    v->valuedouble > 9007199254740991.0 ||
+		    v->valuedouble != (double)(int64_t)v->valuedouble) {
+			draft_error(d, "attachments",
+			            "attachments is a list of file ids "
+			            "(from POST /api/v1/files)");
+			return;
+		}
+	}
+	d->files = files;
+}
+
 /* Checks a draft for the acting identity. preview: only what the count
  * needs (kind and audience). Sets d->status (0 when good). */
 static void
@@ -225,6 +264,10 @@ draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
 	const cJSON *urgent = cJSON_GetObjectItemCaseSensitive(body, "urgent");
 	const cJSON *deadline =
 	    cJSON_GetObjectItemCaseSensitive(body, "deadline");
+	const cJSON *confirm =
+	    cJSON_GetObjectItemCaseSensitive(body, "requires_confirmation");
+	const cJSON *files =
+	    cJSON_GetObjectItemCaseSensitive(body, "attachments");
 	int teacher = jxp_role(jx_host, req, "teacher");
 
 	if (i == NULL || i->school_id <= 0 ||
@@ -250,6 +293,12 @@ draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
 		    !cJSON_IsBool(urgent))
 			draft_error(d, "urgent", "urgent is true or false");
 		d->urgent = cJSON_IsTrue(urgent);
+		if (confirm != NULL && !cJSON_IsNull(confirm) &&
+		    !cJSON_IsBool(confirm))
+			draft_error(d, "requires_confirmation",
+			            "requires_confirmation is true or false");
+		d->confirm = cJSON_IsTrue(confirm);
+		draft_files(req, d, files);
 		if (deadline != NULL && !cJSON_IsNull(deadline) &&
 		    !(cJSON_IsString(deadline) &&
 		      deadline->valuestring[0] == '\0')) {
@@ -509,16 +558,28 @@ compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
 	    "INSERT INTO notices_notices(school_id, district_id, "
 	    "sender_identity_id, sender_person_id, sender_account_id, "
 	    "sender_role, kind, title, body, urgent, deadline, audience, "
-	    "not_before, quiet_from, quiet_to, escalation, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, NULLIF(?, -1), "
-	    "NULLIF(?, -1), ?, ?)",
-	    "iiiiissssiisiiisi", i->school_id, i->district_id, i->id,
+	    "not_before, quiet_from, quiet_to, escalation, created_at, "
+	    "requires_confirmation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "NULLIF(?, 0), ?, ?, NULLIF(?, -1), NULLIF(?, -1), ?, ?, ?)",
+	    "iiiiissssiisiiisii", i->school_id, i->district_id, i->id,
 	    i->person_id, i->account_id, i->role, d->kind,
 	    d->title ? d->title : "", d->body ? d->body : "",
 	    (int64_t)d->urgent, d->deadline, aud, nb, (int64_t)qfrom,
-	    (int64_t)qto, esc, now);
+	    (int64_t)qto, esc, now, (int64_t)d->confirm);
 	if (*id <= 0)
 		goto fail;
+	if (!preview && d->files != NULL) {
+		const char *why = NULL;
+		int rc = notices_files_attach(req, db, *id, d->files, &why);
+
+		if (rc == 500)
+			goto fail;
+		if (rc != 0) {
+			jx_host->db_rollback(db);
+			draft_error(d, "attachments", why);
+			goto done;
+		}
+	}
 	*count = compose_resolve(db, *id, i->school_id, d);
 	if (*count < 0)
 		goto fail;
@@ -540,6 +601,9 @@ compose_store(jx_req *req, jx_db *db, struct draft *d, int preview, int64_t *id,
 	cJSON_AddStringToObject(detail, "kind", d->kind);
 	cJSON_AddNumberToObject(detail, "recipients", (double)*count);
 	cJSON_AddBoolToObject(detail, "urgent", d->urgent);
+	cJSON_AddBoolToObject(detail, "requires_confirmation", d->confirm);
+	cJSON_AddNumberToObject(detail, "attachments",
+	                        (double)cJSON_GetArraySize(d->files));
 	if (jx_host->audit(req, "notices.send",
 	                   jx_host->sprintf(req, "notice:%lld", (long long)*id),
 	                   detail) != 0 ||
@@ -677,6 +741,9 @@ notices_compose_options(jx_req *req, jx_db *db)
 	jx_stmt *st;
 
 	cJSON_AddBoolToObject(o, "teacher", teacher);
+	cJSON_AddNumberToObject(
+	    o, "upload_bytes",
+	    (double)jx_host->config_int("limits.upload_bytes", 20 << 20));
 	st = jx_host->db_query(db,
 	                       "SELECT id, grade, name FROM classes WHERE "
 	                       "school_id = ? ORDER BY grade, name",
@@ -732,6 +799,10 @@ compose_form_body(jx_req *req, const cJSON *options)
 		cJSON_AddStringToObject(b, "deadline", v);
 	cJSON_AddBoolToObject(b, "urgent",
 	                      jx_host->req_form(req, "urgent") != NULL);
+	cJSON_AddBoolToObject(b, "requires_confirmation",
+	                      jx_host->req_form(req, "requires_confirmation") !=
+	                          NULL);
+	cJSON_AddItemToObject(b, "attachments", notices_files_form(req));
 	a = cJSON_AddObjectToObject(b, "audience");
 	ids = cJSON_AddArrayToObject(a, "class_ids");
 	grades = cJSON_AddArrayToObject(a, "grades");

@@ -10,9 +10,12 @@
  *     notice to a whole school (bench/notices.sh); it counts as an in-app
  *     delivery sent (notices_read.c). Reminders, which have no row of
  *     their own, do queue in-app outbox rows;
- *   - fallback: when WeChat settles a row as failed with code
- *     "unreachable" (no binding, unfollowed, 43004), the parent gets the
- *     notice by SMS instead, unless they have read it meanwhile;
+ *   - fallback: when WeChat settles a row as failed (code "unreachable":
+ *     no binding, unfollowed, 43004; or any other failure), the parent gets the
+ *     notice by SMS instead, unless they have read it meanwhile (or, for
+ *     a notice asking for confirmation, confirmed it). The receipts
+ *     count these rows as deliveries.wechat.unreachable, apart from
+ *     failures (notices_read.c);
  *   - escalation: each step the rule notice_escalation gave is a timer,
  *     an outbox row of this plugin's own channel "notices_escalation"
  *     due at the step's time. The outbox makes it durable and the host's
@@ -247,7 +250,8 @@ notice_sms(jx_db *db, const struct notice_info *n, int64_t person,
 }
 
 int64_t
-notices_deliver_remind(jx_db *db, int64_t id, const char *channel)
+notices_deliver_remind(jx_db *db, int64_t id, const char *channel,
+                       int unconfirmed)
 {
 	struct notice_info n;
 	cJSON *params = NULL;
@@ -279,9 +283,12 @@ notices_deliver_remind(jx_db *db, int64_t id, const char *channel)
 	nb = notice_quiet(&n);
 	st = jx_host->db_query(
 	    db,
-	    "SELECT person_id, is_parent FROM notices_recipients "
-	    "WHERE notice_id = ? AND read_at IS NULL ORDER BY "
-	    "person_id",
+	    unconfirmed ? "SELECT person_id, is_parent FROM notices_recipients "
+	                  "WHERE notice_id = ? AND confirmed_at IS NULL ORDER "
+	                  "BY person_id"
+	                : "SELECT person_id, is_parent FROM notices_recipients "
+	                  "WHERE notice_id = ? AND read_at IS NULL ORDER BY "
+	                  "person_id",
 	    "i", id);
 	if (st == NULL) {
 		count = -1;
@@ -364,7 +371,7 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 
 		if (strcmp(state, "sent") != 0 || step == NULL)
 			return 0;
-		if (notices_deliver_remind(db, id, step + 1) < 0) {
+		if (notices_deliver_remind(db, id, step + 1, 0) < 0) {
 			jx_host->log(
 			    JX_LOG_ERROR, "notices",
 			    "notice %lld: escalation step %s failed: %s", id,
@@ -375,20 +382,27 @@ notices_result(jx_db *db, const char *event, const cJSON *payload, void *ud)
 		             "notice %lld: escalation %s", id, step + 1);
 		return 0;
 	}
+	/* WeChat could not deliver: a family it cannot reach, or a
+	 * failure (the channel gave up, WeChat reported the job failed);
+	 * either way the parent is texted, where the district can. */
 	if (strcmp(channel, "wechat") == 0 && strcmp(state, "failed") == 0 &&
-	    code != NULL && strcmp(code, "unreachable") == 0 &&
-	    ref[used] == '\0') {
+	    code != NULL && ref[used] == '\0') {
 		int64_t person = atoll(to);
 		struct notice_info n;
 		cJSON *params;
 		int rc;
 
-		/* Only a recipient who has not read it yet. */
-		if (jxp_one(jx_host, db,
-		            "SELECT 1 FROM notices_recipients WHERE "
-		            "notice_id = ? AND person_id = ? AND read_at IS "
-		            "NULL",
-		            "ii", (int64_t)id, person) != 1)
+		/* Only a recipient who has not read it yet (or, for a
+		 * notice that asks, not confirmed it: a reminder to the
+		 * unconfirmed reaches readers too). */
+		if (jxp_one(
+		        jx_host, db,
+		        "SELECT 1 FROM notices_recipients r JOIN "
+		        "notices_notices n ON n.id = r.notice_id WHERE "
+		        "r.notice_id = ? AND r.person_id = ? AND (r.read_at "
+		        "IS NULL OR (n.requires_confirmation = 1 AND "
+		        "r.confirmed_at IS NULL))",
+		        "ii", (int64_t)id, person) != 1)
 			return 0;
 		if (notice_info_load(db, id, &n) != 0)
 			return -1;

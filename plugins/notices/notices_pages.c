@@ -3,7 +3,8 @@
  * (/notices), the compose form (/notices/new, posted to /notices; the
  * live recipient count comes from /static/notices-compose.js), one
  * notice (/notices/{id}: the link WeChat messages carry; a recipient's
- * visit marks it read), its receipts with the remind button
+ * visit marks it read; 确认收到 and the attachments), its receipts with
+ * the remind buttons
  * (/notices/{id}/receipts), the head teacher's call list
  * (/notices/calls) and the inbox (/inbox, made for phones).
  * Each page shows the same data its API twin returns.

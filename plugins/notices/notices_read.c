@@ -104,10 +104,14 @@ read_add_time(cJSON *o, const char *name, int64_t t)
 	cJSON_AddStringToObject(o, name, when);
 }
 
-/* {"inapp"|"wechat"|"sms": {"pending","sent","failed"}} from the outbox
- * rows of the notice ("sending" counts as pending); in-app also counts
- * the first delivery to every recipient, which is their recipient row
- * (notices_deliver.c). */
+/* {"inapp"|"wechat"|"sms": {"pending","sent","failed","unreachable"}}
+ * from the outbox rows of the notice ("sending" counts as pending); in-app
+ * also counts the first delivery to every recipient, which is their
+ * recipient row (notices_deliver.c). A row the channel settled as
+ * "unreachable: ..." (WeChat: no bound openid, unfollowed, 43004, an
+ * invalid openid, a user block) is a family WeChat cannot reach, who got
+ * an SMS instead where the district has a gateway: counted apart from
+ * failures, which are outages and refusals (issue 14). */
 static cJSON *
 read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 {
@@ -122,12 +126,14 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 		cJSON_AddNumberToObject(c, "pending", 0);
 		cJSON_AddNumberToObject(c, "sent", 0);
 		cJSON_AddNumberToObject(c, "failed", 0);
+		cJSON_AddNumberToObject(c, "unreachable", 0);
 	}
 	snprintf(ref, sizeof(ref), "notice:%lld", (long long)id);
 	st = jx_host->db_query(
 	    db,
-	    "SELECT channel, state, COUNT(*) FROM host_outbox WHERE "
-	    "ref = ? GROUP BY channel, state",
+	    "SELECT channel, CASE WHEN state = 'failed' AND last_error LIKE "
+	    "'unreachable:%' THEN 'unreachable' ELSE state END AS st, "
+	    "COUNT(*) FROM host_outbox WHERE ref = ? GROUP BY channel, st",
 	    "s", ref);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		const char *state = jx_host->db_text(st, 1);
@@ -140,6 +146,7 @@ read_deliveries(jx_db *db, int64_t id, int64_t recipients)
 			cJSON_AddNumberToObject(c, "pending", 0);
 			cJSON_AddNumberToObject(c, "sent", 0);
 			cJSON_AddNumberToObject(c, "failed", 0);
+			cJSON_AddNumberToObject(c, "unreachable", 0);
 		}
 		n = cJSON_GetObjectItemCaseSensitive(
 		    c, strcmp(state, "sending") == 0 ? "pending" : state);
@@ -169,10 +176,14 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	    "n.escalation, (SELECT COUNT(*) FROM notices_recipients r WHERE "
 	    "r.notice_id = n.id AND r.read_at IS NOT NULL), (SELECT read_at "
 	    "FROM notices_recipients r WHERE r.notice_id = n.id AND "
-	    "r.person_id = ?) FROM notices_notices n JOIN persons p ON p.id "
-	    "= n.sender_person_id JOIN schools s ON s.id = n.school_id WHERE "
+	    "r.person_id = ?), n.requires_confirmation, (SELECT COUNT(*) "
+	    "FROM notices_recipients r WHERE r.notice_id = n.id AND "
+	    "r.confirmed_at IS NOT NULL), (SELECT confirmed_at FROM "
+	    "notices_recipients r WHERE r.notice_id = n.id AND r.person_id = "
+	    "?) FROM notices_notices n JOIN persons p ON p.id = "
+	    "n.sender_person_id JOIN schools s ON s.id = n.school_id WHERE "
 	    "n.id = ?",
-	    "ii", i->person_id, id);
+	    "iii", i->person_id, i->person_id, id);
 	cJSON *o = NULL, *steps, *s;
 	int64_t recipients;
 
@@ -192,8 +203,13 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	                        strcmp(jx_host->db_text(st, 0), "school") == 0
 	                            ? jx_host->db_text(st, 8)
 	                            : jx_host->db_text(st, 7));
+	cJSON_AddBoolToObject(o, "requires_confirmation",
+	                      jx_host->db_int(st, 14) != 0);
+	cJSON_AddItemToObject(o, "attachments",
+	                      notices_files_json(req, db, id));
 	if (may < 2) {
 		read_add_time(o, "read_at", jx_host->db_int(st, 13));
+		read_add_time(o, "confirmed_at", jx_host->db_int(st, 16));
 		goto done;
 	}
 	cJSON_AddItemToObject(o, "audience",
@@ -206,6 +222,8 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	cJSON_AddNumberToObject(
 	    o, "unread_count",
 	    (double)(jx_host->db_int(st, 9) - jx_host->db_int(st, 12)));
+	cJSON_AddNumberToObject(o, "confirmed_count",
+	                        (double)jx_host->db_int(st, 15));
 	recipients = jx_host->db_int(st, 9);
 	steps = cJSON_Parse(jx_host->db_text(st, 11));
 	cJSON_ArrayForEach(s, steps)
@@ -223,6 +241,25 @@ notices_get_json(jx_req *req, jx_db *db, int64_t id, int may)
 	st = NULL;
 	cJSON_AddItemToObject(o, "deliveries",
 	                      read_deliveries(db, id, recipients));
+	/* Parents WeChat could not reach for the first delivery (persons,
+	 * not rows: reminders add rows), and those texted instead. */
+	cJSON_AddNumberToObject(
+	    o, "wechat_unreachable_parents",
+	    (double)jxp_one(
+	        jx_host, db,
+	        "SELECT COUNT(DISTINCT recipient) FROM "
+	        "host_outbox WHERE ref = ? AND channel = "
+	        "'wechat' AND state = 'failed' AND last_error "
+	        "LIKE 'unreachable:%'",
+	        "s", jx_host->sprintf(req, "notice:%lld", (long long)id)));
+	cJSON_AddNumberToObject(
+	    o, "sms_sent_parents",
+	    (double)jxp_one(
+	        jx_host, db,
+	        "SELECT COUNT(DISTINCT recipient) FROM "
+	        "host_outbox WHERE ref = ? AND channel = 'sms' "
+	        "AND state = 'sent'",
+	        "s", jx_host->sprintf(req, "notice:%lld", (long long)id)));
 done:
 	jx_host->db_finish(st);
 	return o;
@@ -255,24 +292,54 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 	cJSON *o = cJSON_CreateObject();
 	cJSON *read = cJSON_AddArrayToObject(o, "read");
 	cJSON *unread = cJSON_AddArrayToObject(o, "unread");
+	cJSON *confirmed = cJSON_AddArrayToObject(o, "confirmed");
 	cJSON *calls = cJSON_AddArrayToObject(o, "call_list");
 	jx_stmt *st;
+	struct notices_names *names = notices_names_load(req, db, id);
 
+	/* Read (confirming is reading too), and the confirmed among them:
+	 * every reader is in read, with confirmed_at null until they
+	 * confirm; confirmed lists those who did, in the order they did. */
 	st = jx_host->db_query(
 	    db,
-	    "SELECT r.person_id, p.name, r.read_at FROM "
+	    "SELECT r.person_id, p.name, r.read_at, r.confirmed_at FROM "
 	    "notices_recipients r JOIN persons p ON p.id = "
 	    "r.person_id WHERE r.notice_id = ? AND r.read_at IS "
 	    "NOT NULL ORDER BY r.read_at, r.person_id",
 	    "i", id);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON *r = cJSON_CreateObject();
+		int64_t person = jx_host->db_int(st, 0);
+		const char *own = jx_host->db_text(st, 1);
 
-		cJSON_AddNumberToObject(r, "person_id",
-		                        (double)jx_host->db_int(st, 0));
-		cJSON_AddStringToObject(r, "name", jx_host->db_text(st, 1));
+		cJSON_AddNumberToObject(r, "person_id", (double)person);
+		cJSON_AddStringToObject(r, "name",
+		                        notices_names_get(names, person, own));
+		cJSON_AddStringToObject(r, "person_name", own);
 		read_add_time(r, "read_at", jx_host->db_int(st, 2));
+		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
 		cJSON_AddItemToArray(read, r);
+	}
+	jx_host->db_finish(st);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT r.person_id, p.name, r.read_at, r.confirmed_at FROM "
+	    "notices_recipients r JOIN persons p ON p.id = r.person_id WHERE "
+	    "r.notice_id = ? AND r.confirmed_at IS NOT NULL ORDER BY "
+	    "r.confirmed_at, r.person_id",
+	    "i", id);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		cJSON *r = cJSON_CreateObject();
+		int64_t person = jx_host->db_int(st, 0);
+		const char *own = jx_host->db_text(st, 1);
+
+		cJSON_AddNumberToObject(r, "person_id", (double)person);
+		cJSON_AddStringToObject(r, "name",
+		                        notices_names_get(names, person, own));
+		cJSON_AddStringToObject(r, "person_name", own);
+		read_add_time(r, "read_at", jx_host->db_int(st, 2));
+		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
+		cJSON_AddItemToArray(confirmed, r);
 	}
 	jx_host->db_finish(st);
 	/* Unread, by class: a parent under their child's class. */
@@ -297,7 +364,11 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 		int f = wx != NULL ? wx->followed(db, person) : -1;
 
 		cJSON_AddNumberToObject(r, "person_id", (double)person);
-		cJSON_AddStringToObject(r, "name", jx_host->db_text(st, 1));
+		cJSON_AddStringToObject(
+		    r, "name",
+		    notices_names_get(names, person, jx_host->db_text(st, 1)));
+		cJSON_AddStringToObject(r, "person_name",
+		                        jx_host->db_text(st, 1));
 		cJSON_AddBoolToObject(r, "parent", jx_host->db_int(st, 2) != 0);
 		if (jx_host->db_is_null(st, 4))
 			cJSON_AddNullToObject(r, "student_name");
@@ -365,19 +436,53 @@ notices_mark_read(jx_req *req, jx_db *db, int64_t id)
 	           : 0;
 }
 
+int
+notices_mark_confirmed(jx_req *req, jx_db *db, int64_t id)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+	int64_t now = jx_host->now();
+
+	/* Confirming is reading: both times kept from the first time. */
+	return jx_host->db_exec(
+	           db,
+	           "UPDATE notices_recipients SET read_at = COALESCE(read_at, "
+	           "?), confirmed_at = COALESCE(confirmed_at, ?) WHERE "
+	           "notice_id = ? AND person_id = ?",
+	           "iiii", now, now, id, i->person_id) < 0
+	           ? -1
+	           : 0;
+}
+
+int
+notices_requires_confirmation(jx_db *db, int64_t id)
+{
+	jx_stmt *st = jx_host->db_query(db,
+	                                "SELECT requires_confirmation FROM "
+	                                "notices_notices WHERE id = ?",
+	                                "i", id);
+	int rc = -1;
+
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		rc = jx_host->db_int(st, 0) != 0;
+	jx_host->db_finish(st);
+	return rc;
+}
+
 int64_t
-notices_remind(jx_req *req, jx_db *db, int64_t id)
+notices_remind(jx_req *req, jx_db *db, int64_t id, int unconfirmed)
 {
 	int64_t n;
 	cJSON *detail;
 
 	if (jx_host->db_begin(db) != 0)
 		return -1;
-	n = notices_deliver_remind(db, id, "wechat");
+	n = notices_deliver_remind(db, id, "wechat", unconfirmed);
 	if (n < 0)
 		goto fail;
 	detail = cJSON_CreateObject();
 	cJSON_AddNumberToObject(detail, "reminded", (double)n);
+	cJSON_AddStringToObject(detail, "target",
+	                        unconfirmed ? "unconfirmed" : "unread");
 	if (jx_host->audit(req, "notices.remind",
 	                   jx_host->sprintf(req, "notice:%lld", (long long)id),
 	                   detail) != 0) {
@@ -407,7 +512,10 @@ notices_list_json(jx_req *req, jx_db *db)
 	    "SELECT n.id, n.kind, n.title, n.urgent, n.deadline, "
 	    "n.created_at, n.recipients, (SELECT COUNT(*) FROM "
 	    "notices_recipients r WHERE r.notice_id = n.id AND r.read_at IS "
-	    "NOT NULL) FROM notices_notices n WHERE n.sender_person_id = ? "
+	    "NOT NULL), n.requires_confirmation, (SELECT COUNT(*) FROM "
+	    "notices_recipients r WHERE r.notice_id = n.id AND "
+	    "r.confirmed_at IS NOT NULL) FROM notices_notices n WHERE "
+	    "n.sender_person_id = ? "
 	    "AND n.school_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?",
 	    "iiii", i ? i->person_id : 0, i ? i->school_id : 0, before,
 	    limit + 1);
@@ -431,6 +539,10 @@ notices_list_json(jx_req *req, jx_db *db)
 		cJSON_AddNumberToObject(
 		    o, "read_percent",
 		    total > 0 ? (double)((read * 100) / total) : 0);
+		cJSON_AddBoolToObject(o, "requires_confirmation",
+		                      jx_host->db_int(st, 8) != 0);
+		cJSON_AddNumberToObject(o, "confirmed_count",
+		                        (double)jx_host->db_int(st, 9));
 		cJSON_AddItemToArray(items, o);
 	}
 	jx_host->db_finish(st);
@@ -452,7 +564,8 @@ notices_inbox_json(jx_req *req, jx_db *db)
 	st = jx_host->db_query(
 	    db,
 	    "SELECT n.id, n.kind, n.title, p.name, s.name, n.created_at, "
-	    "r.read_at, n.urgent, n.deadline FROM notices_via v JOIN "
+	    "r.read_at, n.urgent, n.deadline, n.requires_confirmation, "
+	    "r.confirmed_at FROM notices_via v JOIN "
 	    "notices_notices n ON n.id = v.notice_id JOIN notices_recipients "
 	    "r ON r.notice_id = v.notice_id AND r.person_id = v.person_id "
 	    "JOIN persons p ON p.id = n.sender_person_id JOIN schools s ON "
@@ -476,6 +589,9 @@ notices_inbox_json(jx_req *req, jx_db *db)
 		read_add_time(o, "read_at", jx_host->db_int(st, 6));
 		cJSON_AddBoolToObject(o, "urgent", jx_host->db_int(st, 7) != 0);
 		read_add_time(o, "deadline", jx_host->db_int(st, 8));
+		cJSON_AddBoolToObject(o, "requires_confirmation",
+		                      jx_host->db_int(st, 9) != 0);
+		read_add_time(o, "confirmed_at", jx_host->db_int(st, 10));
 		cJSON_AddItemToArray(items, o);
 	}
 	jx_host->db_finish(st);
@@ -587,13 +703,61 @@ notices_receipts_get(jx_req *req, void *ud)
 	return jx_host->reply_view(req, 200, "notices/receipts", d);
 }
 
-/* Reminds the unread, both faces: the page goes back to the receipts. */
+/* The remind target of the request: {"target"} in a JSON body (none:
+ * "unread", as before issue 14), the form's field target on the page.
+ * 0 unread, 1 unconfirmed, or the status replied. */
+static int
+remind_target(jx_req *req, jx_db *db, int64_t id, int *unconfirmed)
+{
+	const char *target = NULL;
+
+	*unconfirmed = 0;
+	if (jx_host->req_is_api(req)) {
+		const char *data = NULL;
+		size_t len = 0;
+		int rc = jx_host->req_body(req, 0, &data, &len);
+		const cJSON *body, *t;
+
+		if (rc != 0)
+			return rc;
+		if (len > 0) {
+			body = jx_host->req_json(req);
+			if (body == NULL)
+				return jx_host->req_status(req);
+			t = cJSON_GetObjectItemCaseSensitive(body, "target");
+			if (t != NULL && !cJSON_IsNull(t)) {
+				if (!cJSON_IsString(t))
+					target = "";
+				else
+					target = t->valuestring;
+			}
+		}
+	} else
+		target = jx_host->req_form(req, "target");
+	if (target == NULL || strcmp(target, "unread") == 0)
+		return 0;
+	if (strcmp(target, "unconfirmed") != 0) {
+		jx_host->problem_error(req, 0, "target",
+		                       "target is unread or unconfirmed");
+		return jxp_invalid(jx_host, req, NULL);
+	}
+	if (notices_requires_confirmation(db, id) != 1) {
+		jx_host->problem_error(req, 0, "target",
+		                       "this notice asks for no confirmation");
+		return jxp_invalid(jx_host, req, NULL);
+	}
+	*unconfirmed = 1;
+	return 0;
+}
+
+/* Reminds the unread (or the unconfirmed), both faces: the page goes
+ * back to the receipts. */
 int
 notices_remind_post(jx_req *req, void *ud)
 {
 	int64_t id = jx_host->req_param_id(req, "id"), n;
 	jx_db *db = jx_host->req_db(req);
-	int may = notices_access(req, db, id);
+	int may = notices_access(req, db, id), unconfirmed, rc;
 	cJSON *o;
 
 	(void)ud;
@@ -601,7 +765,10 @@ notices_remind_post(jx_req *req, void *ud)
 		return notices_not_found(req);
 	if (may < 2)
 		return notices_forbidden(req, "Only the sender reminds.");
-	n = notices_remind(req, db, id);
+	rc = remind_target(req, db, id, &unconfirmed);
+	if (rc != 0)
+		return rc;
+	n = notices_remind(req, db, id, unconfirmed);
 	if (n < 0)
 		return jxp_storage_error(jx_host, req);
 	if (!jx_host->req_is_api(req))
@@ -626,4 +793,50 @@ api_read(jx_req *req, void *ud)
 	if (notices_mark_read(req, db, id) != 0)
 		return jxp_storage_error(jx_host, req);
 	return jx_host->reply_json(req, 204, NULL);
+}
+
+/* POST /api/v1/inbox/{notice_id}/confirm: 204 (and read); 404 for a
+ * notice not addressed to the acting identity; 409 for one that asks
+ * for no confirmation (nothing is recorded: a confirmation the sender
+ * did not ask for would show nowhere). Again: 204, the first time
+ * kept. */
+int
+api_confirm(jx_req *req, void *ud)
+{
+	int64_t id = jx_host->req_param_id(req, "notice_id");
+	jx_db *db = jx_host->req_db(req);
+
+	(void)ud;
+	if (id <= 0 || !read_is_recipient(req, db, id))
+		return notices_not_found(req);
+	if (notices_requires_confirmation(db, id) != 1)
+		return jx_host->reply_problem(
+		    req, 409, "confirmation-not-requested",
+		    "No confirmation asked",
+		    "This notice does not ask its recipients to confirm.");
+	if (notices_mark_confirmed(req, db, id) != 0)
+		return jxp_storage_error(jx_host, req);
+	return jx_host->reply_json(req, 204, NULL);
+}
+
+/* The notice page's 确认收到 button (a form): back to the notice, which
+ * then shows when it was confirmed. */
+int
+page_confirm(jx_req *req, void *ud)
+{
+	int64_t id = jx_host->req_param_id(req, "id");
+	jx_db *db = jx_host->req_db(req);
+
+	(void)ud;
+	if (id <= 0 || !read_is_recipient(req, db, id))
+		return notices_not_found(req);
+	if (notices_requires_confirmation(db, id) != 1)
+		return jx_host->reply_problem(
+		    req, 409, "confirmation-not-requested",
+		    jx_host->t(req, "notices.confirm.not_asked"), NULL);
+	if (notices_mark_confirmed(req, db, id) != 0)
+		return jxp_storage_error(jx_host, req);
+	return jx_host->reply_redirect(
+	    req,
+	    jx_host->sprintf(req, "/notices/%lld?confirmed=1", (long long)id));
 }

@@ -191,7 +191,13 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 	                       "i", outbox);
 	if (outbox <= 0 || left != 0)
 		return left < 0 ? -1 : 0;
-	snprintf(err, sizeof(err), "unreachable: %s", status);
+	/* A user who blocks the messages is a family WeChat cannot reach
+	 * (counted apart, as unreachable); anything else ("failed: system
+	 * failed") is WeChat failing to deliver: a failure (issue 14). */
+	snprintf(err, sizeof(err), "%s: %s",
+	         strstr(status, "user block") != NULL ? "unreachable"
+	                                              : "failed",
+	         status);
 	/* The host settles its outbox row and tells notify.result's
 	 * subscribers. */
 	st = jx_host->db_query(

@@ -330,6 +330,7 @@ test('every page of every role, on a phone in WeChat and on a desktop: no HTTP o
 	const cls = (await teacher.get('/api/v1/me')).json.identities.find((i) => i.role === 'teacher').head_of_class_ids[0];
 	const n = await teacher.post('/api/v1/notices', {
 		kind: 'homework', title: '周末阅读', body: '读完第三章，家长签字。',
+		requires_confirmation: true, // the notice page's 确认收到 (issue 14)
 		audience: { class_ids: [cls], roles: ['parent', 'student'] },
 	});
 	assert.equal(n.status, 201, n.text);

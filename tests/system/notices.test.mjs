@@ -173,11 +173,14 @@ test('a school notice to the whole school reaches distinct parents: WeChat with 
 	assert.equal(smsTo(ZHANG).length, 0, 'the followed parent gets no SMS');
 
 	const n = await settled(ADMIN1, schoolNotice);
+	// 陈刚 is a family WeChat cannot reach (issue 14): unreachable, not
+	// a failure.
 	assert.deepEqual(n.deliveries, {
-		inapp: { pending: 0, sent: 2, failed: 0 },
-		wechat: { pending: 0, sent: 1, failed: 1 },
-		sms: { pending: 0, sent: 1, failed: 0 },
+		inapp: { pending: 0, sent: 2, failed: 0, unreachable: 0 },
+		wechat: { pending: 0, sent: 1, failed: 0, unreachable: 1 },
+		sms: { pending: 0, sent: 1, failed: 0, unreachable: 0 },
 	});
+	assert.equal(n.wechat_unreachable_parents, 1);
 	assert.equal(n.read_count, 0);
 	assert.equal(n.unread_count, 2);
 	assert.equal(n.recipients, 2);
@@ -269,7 +272,7 @@ test('the inbox shows what reached the person through the acting identity, newes
 	await actAsParentIn(chen, '一年级2班');
 	items = await inbox(CHEN);
 	assert.deepEqual(items.map((i) => i.notice_id), [classNotice, schoolNotice]);
-	assert.deepEqual(Object.keys(items[0]).sort(), ['deadline', 'from', 'kind', 'notice_id', 'read_at', 'sent_at', 'title', 'urgent']);
+	assert.deepEqual(Object.keys(items[0]).sort(), ['confirmed_at', 'deadline', 'from', 'kind', 'notice_id', 'read_at', 'requires_confirmation', 'sent_at', 'title', 'urgent']);
 	assert.equal(items[0].from, '岳麓区第一实验小学');
 	assert.equal(items[0].read_at, null);
 	// As a teacher 陈刚 received none of these.
@@ -297,9 +300,12 @@ test('read state is per person: reading marks the reader only; receipts show who
 	assert.equal(n.read_count, 1);
 	assert.equal(n.unread_count, 1);
 	const rc = (await clients[ADMIN1].get(`/api/v1/notices/${schoolNotice}/receipts`)).json;
-	assert.deepEqual(rc.read.map((x) => x.name), ['张伟']);
+	// Parents as the family is called (issue 14): the child's name and
+	// the relation entered (父亲 in the demo); their own name beside.
+	assert.deepEqual(rc.read.map((x) => [x.name, x.person_name]), [['张一鸣爸爸', '张伟']]);
 	assert.equal(rc.unread.length, 1);
-	assert.equal(rc.unread[0].name, '陈刚');
+	assert.equal(rc.unread[0].name, '陈小阳爸爸、陈小雨爸爸', 'a parent of two children in the audience: both');
+	assert.equal(rc.unread[0].person_name, '陈刚');
 	assert.ok(['一年级2班', '三年级1班'].includes(rc.unread[0].class_name));
 	assert.equal(rc.unread[0].wechat_followed, false);
 	assert.equal(rc.unread[0].wechat_bound, false);
@@ -318,7 +324,9 @@ test('remind resends to the unread only, and WeChat falls back to SMS again', as
 	await gw.waitFor((m) => m.json?.phone === CHEN && m.json.template === 'notice_remind');
 	const n = await settled(ADMIN1, schoolNotice);
 	assert.equal(n.deliveries.inapp.sent, 3);
-	assert.equal(n.deliveries.wechat.failed, 2);
+	assert.equal(n.deliveries.wechat.unreachable, 2);
+	assert.equal(n.deliveries.wechat.failed, 0);
+	assert.equal(n.wechat_unreachable_parents, 1, 'one parent, two messages');
 	assert.equal(smsTo(CHEN, 'notice_remind').length, before + 1);
 	assert.equal(wechatFor(schoolNotice).filter((m) => m.json.touser === ZHANG_OPENID).length, 1, '张伟 read it: not reminded');
 	assert.match(sql("SELECT action FROM audit_log WHERE action LIKE 'notices.%' ORDER BY id DESC LIMIT 1"), /notices\.remind/);
@@ -332,7 +340,7 @@ test('a parent who unfollowed (43004) is marked unreachable and gets the SMS', a
 	assert.equal(r.status, 201, r.text);
 	await gw.waitFor((m) => m.json?.phone === ZHANG && m.json.template === 'notice');
 	const n = await settled(ADMIN1, r.json.id);
-	assert.deepEqual(n.deliveries.wechat, { pending: 0, sent: 0, failed: 1 });
+	assert.deepEqual(n.deliveries.wechat, { pending: 0, sent: 0, failed: 0, unreachable: 1 });
 	assert.equal(n.deliveries.sms.sent, 1);
 	const rc = (await clients[ADMIN1].get(`/api/v1/notices/${r.json.id}/receipts`)).json;
 	assert.equal(rc.unread[0].wechat_followed, false);
