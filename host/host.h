@@ -376,7 +376,10 @@ struct jx_req {
 	const char *account_lang, *account_login, *account_name; /* arena */
 	struct jx_identity *identity; /* arena; NULL when anonymous */
 	const char *identity_district_code;
-	cJSON *identities;      /* the account's identity list, once built */
+	cJSON *identities; /* the account's identity list, once built */
+	/* the identity switcher's rows (identity_page_rows), once built */
+	const struct identity_row *page_identities;
+	int npage_identities, page_identities_built;
 	int64_t *home_counts;   /* home items' counts asked so far (one per
 	                           app.home entry, INT64_MIN: not yet) */
 	const char *set_cookie; /* a Set-Cookie value to send */
@@ -479,8 +482,18 @@ int identity_load_code(jx_db *db, struct arena *a, int64_t id,
 /* The account's identity list for this request (built once; a copy the
  * caller owns). */
 cJSON *identity_list_req(jx_req *req);
+/* One identity of the switcher: its id, role and label (arena or the
+ * request's identity list). */
+struct identity_row {
+	int64_t id;
+	const char *role, *label;
+};
+/* The switcher's rows for this request, built once (one constant query,
+ * or the request's identity list when a handler loaded it): the layout,
+ * /me and the page object share them. Returns the count, *rows set. */
+int identity_page_rows(jx_req *req, const struct identity_row **rows);
 /* The page's identity switcher list: [{id, role, label}] (a tree the
- * caller owns). */
+ * caller owns), from identity_page_rows. */
 cJSON *identity_page_list(jx_req *req);
 /* The API's identity object. */
 cJSON *identity_json(jx_db *db, struct arena *a, const struct jx_identity *i);

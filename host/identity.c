@@ -393,36 +393,65 @@ identity_session_json(jx_req *req)
 	return o;
 }
 
-/*
- * The identity switcher's list, on every logged-in page: [{id, role,
- * label}] only, from one constant query (no class lists: a page's
- * switcher shows names, the API's identity objects carry the rest).
- * Reuses the request's full list when the handler loaded it.
- */
-cJSON *
-identity_page_list(jx_req *req)
+/* "家长 · 张小明", or the role's name alone without where (arena); cut
+ * at 255 bytes as identity_add_label's buffer cuts it. */
+static const char *
+identity_label_arena(struct arena *a, const char *role, const char *where)
 {
-	cJSON *arr = cJSON_CreateArray(), *e;
-	jx_stmt *st;
+	static const char dot[] = " · ";
+	const char *name = identity_role_label(role);
+	size_t n, m, len;
+	char *s;
 
+	if (where == NULL)
+		return name;
+	n = strlen(name);
+	m = strlen(where);
+	s = arena_alloc(a, n + m + sizeof(dot));
+	memcpy(s, name, n);
+	memcpy(s + n, dot, sizeof(dot) - 1);
+	memcpy(s + n + sizeof(dot) - 1, where, m);
+	len = n + m + sizeof(dot) - 1;
+	s[len < 255 ? len : 255] = '\0';
+	return s;
+}
+
+/*
+ * The identity switcher's rows, on every logged-in page: {id, role,
+ * label} only, from one constant query (no class lists: a page's
+ * switcher shows names, the API's identity objects carry the rest), or
+ * from the request's full list when the handler loaded it. Built once
+ * per request: the page object and /me share them.
+ */
+int
+identity_page_rows(jx_req *req, const struct identity_row **rows)
+{
+	struct identity_row *r = NULL;
+	int n = 0, cap = 0;
+	jx_stmt *st;
+	cJSON *e;
+
+	if (req->page_identities_built) {
+		*rows = req->page_identities;
+		return req->npage_identities;
+	}
 	if (req->identities != NULL) {
+		cap = cJSON_GetArraySize(req->identities);
+		r = arena_alloc(req->arena,
+		                (size_t)(cap ? cap : 1) * sizeof(*r));
 		cJSON_ArrayForEach(e, req->identities)
 		{
-			cJSON *o = cJSON_CreateObject();
+			const cJSON *id = cJSON_GetObjectItem(e, "id");
 
-			cJSON_AddItemToObject(
-			    o, "id",
-			    cJSON_Duplicate(cJSON_GetObjectItem(e, "id"), 0));
-			cJSON_AddItemToObject(
-			    o, "role",
-			    cJSON_Duplicate(cJSON_GetObjectItem(e, "role"), 0));
-			cJSON_AddItemToObject(
-			    o, "label",
-			    cJSON_Duplicate(cJSON_GetObjectItem(e, "label"),
-			                    0));
-			cJSON_AddItemToArray(arr, o);
+			r[n].id =
+			    cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0;
+			r[n].role = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(e, "role"));
+			r[n].label = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(e, "label"));
+			n++;
 		}
-		return arr;
+		goto done;
 	}
 	st = db_query(
 	    req->worker->db,
@@ -435,19 +464,53 @@ identity_page_list(jx_req *req)
 	    "'active' ORDER BY " IDENTITY_ROLE_ORDER ", i.id",
 	    "i", req->account_id);
 	while (st != NULL && db_step(st) == JX_DB_ROW) {
-		cJSON *o = cJSON_CreateObject();
 		const char *role = db_text(st, 1), *where;
 
-		cJSON_AddNumberToObject(o, "id", (double)db_int(st, 0));
-		cJSON_AddStringToObject(o, "role", role);
+		if (n == cap) {
+			struct identity_row *grown;
+
+			cap = cap ? cap * 2 : 4;
+			grown = arena_alloc(req->arena,
+			                    (size_t)cap * sizeof(*grown));
+			if (n > 0)
+				memcpy(grown, r, (size_t)n * sizeof(*r));
+			r = grown;
+		}
 		if (strcmp(role, "parent") == 0 || strcmp(role, "student") == 0)
 			where = db_text(st, 4);
 		else
 			where =
 			    db_is_null(st, 2) ? db_text(st, 3) : db_text(st, 2);
-		identity_add_label(o, role, where);
-		cJSON_AddItemToArray(arr, o);
+		r[n].id = db_int(st, 0);
+		r[n].role = arena_strdup(req->arena, role);
+		r[n].label = identity_label_arena(req->arena, role, where);
+		n++;
 	}
 	db_finish(st);
+done:
+	req->page_identities = r;
+	req->npage_identities = n;
+	req->page_identities_built = 1;
+	*rows = r;
+	return n;
+}
+
+cJSON *
+identity_page_list(jx_req *req)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const struct identity_row *r;
+	int n = identity_page_rows(req, &r);
+
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "id", (double)r[i].id);
+		if (r[i].role != NULL)
+			cJSON_AddStringToObject(o, "role", r[i].role);
+		if (r[i].label != NULL)
+			cJSON_AddStringToObject(o, "label", r[i].label);
+		cJSON_AddItemToArray(arr, o);
+	}
 	return arr;
 }
