@@ -71,8 +71,9 @@ auth_resolve(jx_req *req)
 	if (identity_id > 0) {
 		struct jx_identity *idt = arena_alloc(req->arena, sizeof(*idt));
 
-		if (identity_load_code(db, req->arena, identity_id, idt,
-		                       &req->identity_district_code) == 0) {
+		if (identity_load_cached(req->worker, db, req->arena,
+		                         identity_id, idt,
+		                         &req->identity_district_code) == 0) {
 			req->identity = idt;
 			req->role = idt->role;
 		}
