@@ -435,6 +435,7 @@ struct identity_cache {
 	int nrows;
 	/* identity_load_code(idt_id) */
 	int idt_ok, idt_rc;
+	int idt_code; /* code was asked for (and kept) */
 	unsigned idt_dv;
 	int64_t idt_changes, idt_id;
 	struct jx_identity idt;
@@ -538,7 +539,7 @@ identity_load_cached(struct thread *w, jx_db *db, struct arena *a, int64_t id,
 	if (c == NULL || !db_version(db, &dv, &changes))
 		return identity_load_code(db, a, id, out, code);
 	if (!c->idt_ok || c->idt_id != id || c->idt_dv != dv ||
-	    c->idt_changes != changes) {
+	    c->idt_changes != changes || (code != NULL && !c->idt_code)) {
 		identity_cache_idt_clear(c);
 		rc = identity_load_code(db, a, id, out, code);
 		/* the version after the read: the read's own snapshot */
@@ -562,6 +563,7 @@ identity_load_cached(struct thread *w, jx_db *db, struct arena *a, int64_t id,
 			identity_cache_idt_clear(c);
 			return rc;
 		}
+		c->idt_code = code != NULL;
 		c->idt_id = id;
 		c->idt_dv = dv;
 		c->idt_changes = changes;
