@@ -71,8 +71,9 @@ auth_resolve(jx_req *req)
 	if (identity_id > 0) {
 		struct jx_identity *idt = arena_alloc(req->arena, sizeof(*idt));
 
-		if (identity_load_code(db, req->arena, identity_id, idt,
-		                       &req->identity_district_code) == 0) {
+		if (identity_load_cached(req->worker, db, req->arena,
+		                         identity_id, idt,
+		                         &req->identity_district_code) == 0) {
 			req->identity = idt;
 			req->role = idt->role;
 		}
@@ -181,52 +182,76 @@ auth_tab_active(const char *path, const char *href)
 	       (path[n] == '\0' || path[n] == '/');
 }
 
-static cJSON *
-auth_tab(cJSON *tabs, const char *path, const char *href, const char *label_key,
-         const char *icon)
+static void
+auth_tab(struct auth_tab *t, const char *path, const char *href,
+         const char *label_key, const char *icon)
 {
-	cJSON *t = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(t, "href", href);
-	cJSON_AddStringToObject(t, "label_key", label_key);
-	cJSON_AddStringToObject(t, "icon", icon);
-	cJSON_AddBoolToObject(t, "active", auth_tab_active(path, href));
-	cJSON_AddItemToArray(tabs, t);
-	return t;
+	t->href = href;
+	t->label_key = label_key;
+	t->icon = icon;
+	t->active = auth_tab_active(path, href);
+	t->badge = 0;
 }
 
-void
-auth_page_tabs(jx_req *req, cJSON *page)
+int
+auth_tabs(jx_req *req, struct auth_tab **out)
 {
-	cJSON *tabs = cJSON_AddArrayToObject(page, "tabs");
 	const char *path = req->path ? req->path : "";
+	struct auth_tab *tabs;
+	int n = 0;
 
+	*out = NULL;
 	if (req->identity == NULL || !auth_has_tabs(req->role))
-		return;
-	auth_tab(tabs, path, "/", "tab.home", "home");
+		return 0;
+	tabs = arena_alloc(req->arena, (size_t)(app.nmenu + 2) * sizeof(*tabs));
+	auth_tab(&tabs[n++], path, "/", "tab.home", "home");
 	for (int i = 0; i < app.nmenu; i++) {
 		const struct menu_entry *m = &app.menu[i];
-		cJSON *t;
+		struct auth_tab *t;
 
 		if (m->icon == NULL || !auth_menu_visible(req, m))
 			continue;
-		t = auth_tab(tabs, path, m->href, m->label_key, m->icon);
+		t = &tabs[n++];
+		auth_tab(t, path, m->href, m->label_key, m->icon);
 		/* the badge: the plugin's home item of the same page */
 		for (int k = 0; k < app.nhome; k++) {
 			const struct home_entry *h = &app.home[k];
-			int64_t n;
+			int64_t c;
 
 			if (!(h->flags & JX_HOME_TAB_BADGE) ||
 			    h->plugin != m->plugin || h->href == NULL ||
 			    strcmp(h->href, m->href) != 0 ||
 			    !auth_role_listed(h->roles, req->role))
 				continue;
-			if ((n = auth_home_count(req, h)) > 0)
-				cJSON_AddNumberToObject(t, "badge", (double)n);
+			if ((c = auth_home_count(req, h)) > 0)
+				t->badge = c;
 			break;
 		}
 	}
-	auth_tab(tabs, path, "/me", "tab.me", "me");
+	auth_tab(&tabs[n++], path, "/me", "tab.me", "me");
+	*out = tabs;
+	return n;
+}
+
+void
+auth_page_tabs(jx_req *req, cJSON *page)
+{
+	cJSON *arr = cJSON_AddArrayToObject(page, "tabs");
+	struct auth_tab *tabs;
+	int n = auth_tabs(req, &tabs);
+
+	for (int i = 0; i < n; i++) {
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(t, "href", tabs[i].href);
+		cJSON_AddStringToObject(t, "label_key", tabs[i].label_key);
+		cJSON_AddStringToObject(t, "icon", tabs[i].icon);
+		cJSON_AddBoolToObject(t, "active", tabs[i].active);
+		if (tabs[i].badge > 0)
+			cJSON_AddNumberToObject(t, "badge",
+			                        (double)tabs[i].badge);
+		cJSON_AddItemToArray(arr, t);
+	}
 }
 
 void

@@ -27,6 +27,14 @@ int64_t auth_home_count(jx_req *req, const struct home_entry *h);
  * label_key, icon, badge?, active}] for parents, students and teachers
  * (首页, the plugins' tabs, 我的), empty for other roles. */
 void auth_page_tabs(jx_req *req, cJSON *page);
+/* The same tabs as C (arena): their count, *tabs set; badge 0 for
+ * none. */
+struct auth_tab {
+	const char *href, *label_key, *icon;
+	int active;
+	int64_t badge;
+};
+int auth_tabs(jx_req *req, struct auth_tab **tabs);
 /* Adds "user", "identities", "acting_identity_id" to a page object. */
 void auth_page_user(jx_req *req, cJSON *page);
 

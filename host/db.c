@@ -304,6 +304,20 @@ db_close(jx_db *db)
 	free(db);
 }
 
+int
+db_version(jx_db *db, unsigned *data_version, int64_t *changes)
+{
+	*data_version = 0;
+	*changes = 0;
+	if (db == NULL || db->depth > 0 || !sqlite3_get_autocommit(db->conn))
+		return 0;
+	if (sqlite3_file_control(db->conn, "main", SQLITE_FCNTL_DATA_VERSION,
+	                         data_version) != SQLITE_OK)
+		return 0;
+	*changes = (int64_t)sqlite3_total_changes64(db->conn);
+	return 1;
+}
+
 struct sqlite3 *
 db_handle(jx_db *db)
 {

@@ -95,6 +95,14 @@ int db_begin(jx_db *db);
 int db_commit(jx_db *db);
 int db_rollback(jx_db *db);
 int db_in_transaction(jx_db *db);
+/* What the database is now, as this connection sees it: the pager's data
+ * version (SQLITE_FCNTL_DATA_VERSION: it moves with every commit, by any
+ * connection or process, seen at this connection's next read) and the
+ * rows this connection changed (sqlite3_total_changes64: also its
+ * uncommitted changes). Returns 0 when a read cached under an earlier
+ * version may not be used or kept: a transaction is open (its changes
+ * could still roll back, which moves neither figure). */
+int db_version(jx_db *db, unsigned *data_version, int64_t *changes);
 const char *db_errmsg(jx_db *db);
 cJSON *db_rows(jx_db *db, const char *sql, const char *types, ...);
 cJSON *db_vrows(jx_db *db, const char *sql, const char *types, va_list ap);
@@ -300,10 +308,13 @@ int jobs_stopping(jx_job *job);
  * request worker, the job thread and its parallel helpers, each delivery
  * worker and lane, and a command that runs rules. */
 struct thread {
-	jx_db *db;           /* NULL when it could not be opened */
-	struct luaenv *lua;  /* NULL without THREAD_LUA, or when it failed */
-	struct arena arena;  /* a request worker's per-request arena */
-	int owns_db;         /* 0: db was lent to thread_begin */
+	jx_db *db;          /* NULL when it could not be opened */
+	struct luaenv *lua; /* NULL without THREAD_LUA, or when it failed */
+	struct arena arena; /* a request worker's per-request arena */
+	int owns_db;        /* 0: db was lent to thread_begin */
+	/* identity.c's cache of this connection's reads (identity_cache) */
+	void *identity_cache;
+	void (*identity_cache_free)(void *);
 	struct thread *prev; /* the set current before thread_begin */
 };
 /* thread_begin's flags: also make a Lua state (district rules). */
@@ -376,7 +387,10 @@ struct jx_req {
 	const char *account_lang, *account_login, *account_name; /* arena */
 	struct jx_identity *identity; /* arena; NULL when anonymous */
 	const char *identity_district_code;
-	cJSON *identities;      /* the account's identity list, once built */
+	cJSON *identities; /* the account's identity list, once built */
+	/* the identity switcher's rows (identity_page_rows), once built */
+	const struct identity_row *page_identities;
+	int npage_identities, page_identities_built;
 	int64_t *home_counts;   /* home items' counts asked so far (one per
 	                           app.home entry, INT64_MIN: not yet) */
 	const char *set_cookie; /* a Set-Cookie value to send */
@@ -479,8 +493,24 @@ int identity_load_code(jx_db *db, struct arena *a, int64_t id,
 /* The account's identity list for this request (built once; a copy the
  * caller owns). */
 cJSON *identity_list_req(jx_req *req);
+/* identity_load_code through the worker w's cache of db's reads: the
+ * same answer, read again only when the database changed since (any
+ * commit, any connection or process) or inside a transaction. */
+int identity_load_cached(struct thread *w, jx_db *db, struct arena *a,
+                         int64_t id, struct jx_identity *out,
+                         const char **code);
+/* One identity of the switcher: its id, role and label (arena or the
+ * request's identity list). */
+struct identity_row {
+	int64_t id;
+	const char *role, *label;
+};
+/* The switcher's rows for this request, built once (one constant query,
+ * or the request's identity list when a handler loaded it): the layout,
+ * /me and the page object share them. Returns the count, *rows set. */
+int identity_page_rows(jx_req *req, const struct identity_row **rows);
 /* The page's identity switcher list: [{id, role, label}] (a tree the
- * caller owns). */
+ * caller owns), from identity_page_rows. */
 cJSON *identity_page_list(jx_req *req);
 /* The API's identity object. */
 cJSON *identity_json(jx_db *db, struct arena *a, const struct jx_identity *i);

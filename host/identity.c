@@ -393,36 +393,290 @@ identity_session_json(jx_req *req)
 	return o;
 }
 
-/*
- * The identity switcher's list, on every logged-in page: [{id, role,
- * label}] only, from one constant query (no class lists: a page's
- * switcher shows names, the API's identity objects carry the rest).
- * Reuses the request's full list when the handler loaded it.
- */
-cJSON *
-identity_page_list(jx_req *req)
+/* "家长 · 张小明", or the role's name alone without where (arena); cut
+ * at 255 bytes as identity_add_label's buffer cuts it. */
+static const char *
+identity_label_arena(struct arena *a, const char *role, const char *where)
 {
-	cJSON *arr = cJSON_CreateArray(), *e;
-	jx_stmt *st;
+	static const char dot[] = " · ";
+	const char *name = identity_role_label(role);
+	size_t n, m, len;
+	char *s;
 
+	if (where == NULL)
+		return name;
+	n = strlen(name);
+	m = strlen(where);
+	s = arena_alloc(a, n + m + sizeof(dot));
+	memcpy(s, name, n);
+	memcpy(s + n, dot, sizeof(dot) - 1);
+	memcpy(s + n + sizeof(dot) - 1, where, m);
+	len = n + m + sizeof(dot) - 1;
+	s[len < 255 ? len : 255] = '\0';
+	return s;
+}
+
+/*
+ * A worker's cache of the two identity reads every logged-in page makes:
+ * the acting identity (auth_resolve) and the switcher's rows. Each entry
+ * is kept with the database's version as the worker's connection saw it
+ * when it was read (db_version: the data version, which any commit by any
+ * connection or process moves, and the rows this connection changed), and
+ * used only while both are the same: any write anywhere, the CLI's
+ * included, drops it. Never used or filled inside a transaction.
+ */
+struct identity_cache {
+	jx_db *db;
+	/* the switcher's rows of account_id */
+	int rows_ok;
+	unsigned rows_dv;
+	int64_t rows_changes, account_id;
+	struct identity_row *rows;
+	int nrows;
+	/* identity_load_code(idt_id) */
+	int idt_ok, idt_rc;
+	int idt_code; /* code was asked for (and kept) */
+	unsigned idt_dv;
+	int64_t idt_changes, idt_id;
+	struct jx_identity idt;
+	char *code;
+};
+
+static void
+identity_cache_rows_clear(struct identity_cache *c)
+{
+	for (int i = 0; i < c->nrows; i++) {
+		free((char *)c->rows[i].role);
+		free((char *)c->rows[i].label);
+	}
+	free(c->rows);
+	c->rows = NULL;
+	c->nrows = 0;
+	c->rows_ok = 0;
+}
+
+static void
+identity_cache_idt_clear(struct identity_cache *c)
+{
+	free((char *)c->idt.role);
+	free((int64_t *)c->idt.class_ids);
+	free((int64_t *)c->idt.head_of_class_ids);
+	free(c->code);
+	memset(&c->idt, 0, sizeof(c->idt));
+	c->code = NULL;
+	c->idt_ok = 0;
+}
+
+static void
+identity_cache_free(void *p)
+{
+	struct identity_cache *c = p;
+
+	if (c == NULL)
+		return;
+	identity_cache_rows_clear(c);
+	identity_cache_idt_clear(c);
+	free(c);
+}
+
+/* The worker's cache for db, made on first use; NULL without memory or
+ * when db is not the worker's own connection. */
+static struct identity_cache *
+identity_cache(struct thread *w, jx_db *db)
+{
+	struct identity_cache *c;
+
+	if (w == NULL || db == NULL || w->db != db)
+		return NULL;
+	if ((c = w->identity_cache) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return NULL;
+		c->db = db;
+		w->identity_cache = c;
+		w->identity_cache_free = identity_cache_free;
+	}
+	return c->db == db ? c : NULL;
+}
+
+static char *
+identity_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static int64_t *
+identity_ids_dup(const int64_t *ids, int n)
+{
+	int64_t *d;
+
+	if (n <= 0 || (d = malloc((size_t)n * sizeof(*d))) == NULL)
+		return NULL;
+	memcpy(d, ids, (size_t)n * sizeof(*d));
+	return d;
+}
+
+static int64_t *
+identity_ids_arena(struct arena *a, const int64_t *ids, int n)
+{
+	int64_t *d;
+
+	if (n <= 0)
+		return NULL;
+	d = arena_alloc(a, (size_t)n * sizeof(*d));
+	memcpy(d, ids, (size_t)n * sizeof(*d));
+	return d;
+}
+
+int
+identity_load_cached(struct thread *w, jx_db *db, struct arena *a, int64_t id,
+                     struct jx_identity *out, const char **code)
+{
+	struct identity_cache *c = identity_cache(w, db);
+	unsigned dv;
+	int64_t changes;
+	int rc;
+
+	if (c == NULL || !db_version(db, &dv, &changes))
+		return identity_load_code(db, a, id, out, code);
+	if (!c->idt_ok || c->idt_id != id || c->idt_dv != dv ||
+	    c->idt_changes != changes || (code != NULL && !c->idt_code)) {
+		identity_cache_idt_clear(c);
+		rc = identity_load_code(db, a, id, out, code);
+		/* the version after the read: the read's own snapshot */
+		if (!db_version(db, &dv, &changes))
+			return rc;
+		c->idt_rc = rc;
+		c->idt = *out;
+		c->idt.role = identity_strdup(out->role);
+		c->idt.class_ids =
+		    identity_ids_dup(out->class_ids, out->nclass_ids);
+		c->idt.head_of_class_ids = identity_ids_dup(
+		    out->head_of_class_ids, out->nhead_of_class_ids);
+		c->code =
+		    rc == 0 && code != NULL ? identity_strdup(*code) : NULL;
+		if ((out->role != NULL && c->idt.role == NULL) ||
+		    (out->nclass_ids > 0 && c->idt.class_ids == NULL) ||
+		    (out->nhead_of_class_ids > 0 &&
+		     c->idt.head_of_class_ids == NULL) ||
+		    (rc == 0 && code != NULL && *code != NULL &&
+		     c->code == NULL)) {
+			identity_cache_idt_clear(c);
+			return rc;
+		}
+		c->idt_code = code != NULL;
+		c->idt_id = id;
+		c->idt_dv = dv;
+		c->idt_changes = changes;
+		c->idt_ok = 1;
+		return rc;
+	}
+	*out = c->idt;
+	if (c->idt_rc != 0) {
+		memset(out, 0, sizeof(*out));
+		return c->idt_rc;
+	}
+	out->role = arena_strdup(a, c->idt.role);
+	out->class_ids =
+	    identity_ids_arena(a, c->idt.class_ids, c->idt.nclass_ids);
+	out->head_of_class_ids = identity_ids_arena(a, c->idt.head_of_class_ids,
+	                                            c->idt.nhead_of_class_ids);
+	if (code != NULL)
+		*code = c->code != NULL ? arena_strdup(a, c->code) : NULL;
+	return 0;
+}
+
+/* Keeps the rows just read for account_id, tagged with the version after
+ * the read (the read's own snapshot). */
+static void
+identity_cache_rows_keep(struct identity_cache *c, jx_db *db,
+                         int64_t account_id, const struct identity_row *r,
+                         int n)
+{
+	unsigned dv;
+	int64_t changes;
+
+	identity_cache_rows_clear(c);
+	if (!db_version(db, &dv, &changes))
+		return;
+	if (n > 0 && (c->rows = calloc((size_t)n, sizeof(*c->rows))) == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		c->rows[i].id = r[i].id;
+		c->rows[i].role = identity_strdup(r[i].role);
+		c->rows[i].label = identity_strdup(r[i].label);
+		c->nrows = i + 1;
+		if ((r[i].role && !c->rows[i].role) ||
+		    (r[i].label && !c->rows[i].label)) {
+			identity_cache_rows_clear(c);
+			return;
+		}
+	}
+	c->nrows = n;
+	c->account_id = account_id;
+	c->rows_dv = dv;
+	c->rows_changes = changes;
+	c->rows_ok = 1;
+}
+
+/*
+ * The identity switcher's rows, on every logged-in page: {id, role,
+ * label} only, from one constant query (no class lists: a page's
+ * switcher shows names, the API's identity objects carry the rest), or
+ * from the request's full list when the handler loaded it. Built once
+ * per request: the page object and /me share them.
+ */
+int
+identity_page_rows(jx_req *req, const struct identity_row **rows)
+{
+	struct identity_row *r = NULL;
+	struct identity_cache *c;
+	int n = 0, cap = 0;
+	unsigned dv;
+	int64_t changes;
+	jx_stmt *st;
+	cJSON *e;
+
+	if (req->page_identities_built) {
+		*rows = req->page_identities;
+		return req->npage_identities;
+	}
 	if (req->identities != NULL) {
+		cap = cJSON_GetArraySize(req->identities);
+		r = arena_alloc(req->arena,
+		                (size_t)(cap ? cap : 1) * sizeof(*r));
 		cJSON_ArrayForEach(e, req->identities)
 		{
-			cJSON *o = cJSON_CreateObject();
+			const cJSON *id = cJSON_GetObjectItem(e, "id");
 
-			cJSON_AddItemToObject(
-			    o, "id",
-			    cJSON_Duplicate(cJSON_GetObjectItem(e, "id"), 0));
-			cJSON_AddItemToObject(
-			    o, "role",
-			    cJSON_Duplicate(cJSON_GetObjectItem(e, "role"), 0));
-			cJSON_AddItemToObject(
-			    o, "label",
-			    cJSON_Duplicate(cJSON_GetObjectItem(e, "label"),
-			                    0));
-			cJSON_AddItemToArray(arr, o);
+			r[n].id =
+			    cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0;
+			r[n].role = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(e, "role"));
+			r[n].label = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(e, "label"));
+			n++;
 		}
-		return arr;
+		goto done;
+	}
+	c = identity_cache(req->worker, req->worker->db);
+	if (c != NULL && c->rows_ok && c->account_id == req->account_id &&
+	    db_version(req->worker->db, &dv, &changes) && c->rows_dv == dv &&
+	    c->rows_changes == changes) {
+		/* the worker's copy: the request's rows are its own */
+		n = c->nrows;
+		r = arena_alloc(req->arena, (size_t)(n ? n : 1) * sizeof(*r));
+		for (int i = 0; i < n; i++) {
+			r[i].id = c->rows[i].id;
+			r[i].role =
+			    c->rows[i].role
+			        ? arena_strdup(req->arena, c->rows[i].role)
+			        : NULL;
+			r[i].label =
+			    c->rows[i].label
+			        ? arena_strdup(req->arena, c->rows[i].label)
+			        : NULL;
+		}
+		goto done;
 	}
 	st = db_query(
 	    req->worker->db,
@@ -435,19 +689,56 @@ identity_page_list(jx_req *req)
 	    "'active' ORDER BY " IDENTITY_ROLE_ORDER ", i.id",
 	    "i", req->account_id);
 	while (st != NULL && db_step(st) == JX_DB_ROW) {
-		cJSON *o = cJSON_CreateObject();
 		const char *role = db_text(st, 1), *where;
 
-		cJSON_AddNumberToObject(o, "id", (double)db_int(st, 0));
-		cJSON_AddStringToObject(o, "role", role);
+		if (n == cap) {
+			struct identity_row *grown;
+
+			cap = cap ? cap * 2 : 4;
+			grown = arena_alloc(req->arena,
+			                    (size_t)cap * sizeof(*grown));
+			if (n > 0)
+				memcpy(grown, r, (size_t)n * sizeof(*r));
+			r = grown;
+		}
 		if (strcmp(role, "parent") == 0 || strcmp(role, "student") == 0)
 			where = db_text(st, 4);
 		else
 			where =
 			    db_is_null(st, 2) ? db_text(st, 3) : db_text(st, 2);
-		identity_add_label(o, role, where);
-		cJSON_AddItemToArray(arr, o);
+		r[n].id = db_int(st, 0);
+		r[n].role = arena_strdup(req->arena, role);
+		r[n].label = identity_label_arena(req->arena, role, where);
+		n++;
 	}
 	db_finish(st);
+	if (c != NULL)
+		identity_cache_rows_keep(c, req->worker->db, req->account_id, r,
+		                         n);
+done:
+	req->page_identities = r;
+	req->npage_identities = n;
+	req->page_identities_built = 1;
+	*rows = r;
+	return n;
+}
+
+cJSON *
+identity_page_list(jx_req *req)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const struct identity_row *r;
+	int n = identity_page_rows(req, &r);
+
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "id", (double)r[i].id);
+		if (r[i].role != NULL)
+			cJSON_AddStringToObject(o, "role", r[i].role);
+		if (r[i].label != NULL)
+			cJSON_AddStringToObject(o, "label", r[i].label);
+		cJSON_AddItemToArray(arr, o);
+	}
 	return arr;
 }

@@ -147,6 +147,9 @@ void luaenv_push_json(lua_State *L, const cJSON *v);
 cJSON *luaenv_to_json(lua_State *L, int idx);
 /* Whether the value at idx is jx.null. */
 int luaenv_is_null(lua_State *L, int idx);
+/* Marks the table at idx as a JSON array, as luaenv_push_json marks the
+ * arrays it pushes. */
+void luaenv_mark_array(lua_State *L, int idx);
 
 /*
  * The default rules (scripts/rules/default.lua, a chunk returning a

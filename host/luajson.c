@@ -78,6 +78,14 @@ luaenv_json_setup(lua_State *L)
 	}
 }
 
+void
+luaenv_mark_array(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &luaenv_key_array);
+	lua_setmetatable(L, idx);
+}
+
 int
 luaenv_is_null(lua_State *L, int idx)
 {

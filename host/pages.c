@@ -213,11 +213,25 @@ route_identity_post(jx_req *req, void *ud)
 static int
 route_me_page(jx_req *req, void *ud)
 {
-	cJSON *d = identity_session_json(req);
+	cJSON *d = cJSON_CreateObject(), *acc;
 	cJSON *children;
 	jx_stmt *st;
 
-	cJSON_DeleteItemFromObjectCaseSensitive(d, "csrf_token");
+	/* The session reply's account and identities, as the page shows
+	 * them: the account from the session's own row (auth_resolve), the
+	 * identities as the switcher's rows ({id, role, label}), which the
+	 * layout shares: no second query, no class lists nobody shows. */
+	acc = cJSON_AddObjectToObject(d, "account");
+	cJSON_AddNumberToObject(acc, "id", (double)req->account_id);
+	cJSON_AddStringToObject(acc, "login",
+	                        req->account_login ? req->account_login : "");
+	cJSON_AddBoolToObject(acc, "must_change_password", req->must_change);
+	cJSON_AddItemToObject(d, "identities", identity_page_list(req));
+	if (req->identity != NULL)
+		cJSON_AddNumberToObject(d, "acting_identity_id",
+		                        (double)req->identity->id);
+	else
+		cJSON_AddNullToObject(d, "acting_identity_id");
 	cJSON_AddStringToObject(d, "title", http_t(req, "me.title"));
 	cJSON_AddBoolToObject(d, "changed", http_query(req, "changed") != NULL);
 	children = cJSON_AddArrayToObject(d, "children");

@@ -761,6 +761,8 @@ struct render_job {
 	const cJSON *data, *page;
 	int with_page;
 	struct buf *out;
+	void (*push_page)(lua_State *L, void *ud);
+	void *ud;
 };
 
 /* Pushes a render's variables: data's members, lang and page. */
@@ -811,7 +813,9 @@ render_run(lua_State *L)
 		render_call(L, job->env, job->name, vars);
 		return 0;
 	}
-	if (cJSON_IsObject(job->page))
+	if (job->push_page != NULL)
+		job->push_page(L, job->ud);
+	else if (cJSON_IsObject(job->page))
 		luaenv_push_json_raising(L, job->page);
 	else
 		lua_newtable(L);
@@ -866,7 +870,8 @@ int
 render_template(struct luaenv *env, const char *name, const cJSON *data,
                 const char *lang, struct buf *out, char *err, size_t errlen)
 {
-	struct render_job job = {env, name, lang, data, NULL, 0, out};
+	struct render_job job = {env, name, lang, data, NULL,
+	                         0,   out,  NULL, NULL};
 
 	return render_exec(&job, err, errlen);
 }
@@ -876,9 +881,38 @@ render_page(struct luaenv *env, const char *name, const cJSON *data,
             const cJSON *page, const char *lang, struct buf *out, char *err,
             size_t errlen)
 {
-	struct render_job job = {env, name, lang, data, page, 1, out};
+	struct render_job job = {env, name, lang, data, page,
+	                         1,   out,  NULL, NULL};
 
 	return render_exec(&job, err, errlen);
+}
+
+int
+render_page_with(struct luaenv *env, const char *name, const cJSON *data,
+                 void (*push_page)(lua_State *L, void *ud), void *ud,
+                 const char *lang, struct buf *out, char *err, size_t errlen)
+{
+	struct render_job job = {env, name, lang,      data, NULL,
+	                         1,   out,  push_page, ud};
+
+	return render_exec(&job, err, errlen);
+}
+
+int
+render_push_t(lua_State *L, const char *key)
+{
+	struct render_state *st = render_running(L);
+	int k;
+
+	luaL_checkstack(L, 4, "render_push_t");
+	lua_pushstring(L, key);
+	k = lua_gettop(L);
+	if (render_lookup(L, luaenv_from(L),
+	                  st->lang ? st->lang : RENDER_DEFAULT_LANG, k)) {
+		lua_remove(L, k);
+		return 1;
+	}
+	return 0;
 }
 
 struct render_t_job {

@@ -45,6 +45,22 @@ int render_page(struct luaenv *env, const char *name, const cJSON *data,
                 size_t errlen);
 
 /*
+ * As render_page, with the page object pushed by push_page(L, ud) (one
+ * table, left on the stack) instead of copied from a cJSON tree: the
+ * layout's shell is on every page. push_page runs inside the render's
+ * protected call and may raise; render_push_t is for it.
+ */
+int render_page_with(struct luaenv *env, const char *name, const cJSON *data,
+                     void (*push_page)(lua_State *L, void *ud), void *ud,
+                     const char *lang, struct buf *out, char *err,
+                     size_t errlen);
+
+/* Inside a render (push_page): pushes the message for key in the
+ * render's language, as t(key) gives it (the key itself when no catalog
+ * has it); returns 1 when a catalog had it. */
+int render_push_t(lua_State *L, const char *key);
+
+/*
  * The message for key in lang ("zh-CN" when NULL or without a catalog),
  * falling back to zh-CN, then to the key itself. The pointer stays valid
  * until the next luaenv_refresh of this env.

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <civetweb.h>
+#include <lauxlib.h>
 
 void
 http_add_header(jx_req *req, const char *name, const char *value)
@@ -232,10 +233,10 @@ http_flash(jx_req *req, const char *key)
 }
 
 /* The flash a redirect left (a cookie naming a catalog key), as
- * page.flash in the page's language; the cookie is cleared, so it shows
- * once. An unknown key shows nothing. */
-static void
-reply_page_flash(jx_req *req, cJSON *page)
+ * page.flash in the page's language (NULL for none); the cookie is
+ * cleared, so it shows once. An unknown key shows nothing. */
+static const char *
+reply_page_flash(jx_req *req)
 {
 	const char *cookies =
 	    req->conn ? mg_get_header(req->conn, "Cookie") : NULL;
@@ -244,71 +245,172 @@ reply_page_flash(jx_req *req, cJSON *page)
 
 	if (cookies == NULL ||
 	    mg_get_cookie(cookies, "jx_flash", key, sizeof(key)) <= 0)
-		return;
+		return NULL;
 	http_add_header(req, "Set-Cookie", reply_flash_cookie(req, NULL));
 	if (!reply_flash_key_ok(key))
-		return;
+		return NULL;
 	msg = http_t(req, key);
-	if (msg != NULL && strcmp(msg, key) != 0)
-		cJSON_AddStringToObject(page, "flash", msg);
+	return msg != NULL && strcmp(msg, key) != 0 ? msg : NULL;
 }
 
-/* The layout's data: title, back link, language, CSRF token, user,
- * menu, flash. */
-static cJSON *
-reply_page(jx_req *req, const cJSON *data)
+/*
+ * The layout's data (page): title, back link, flash, language, CSRF
+ * token, path, here, user, identities, acting identity, tabs, menu.
+ * Gathered in C before the render (the tabs' badges run plugin code, the
+ * flash a lookup of its own), then pushed straight into a Lua table by
+ * reply_push_page inside it: no cJSON tree to build, copy and free on
+ * every page.
+ */
+struct reply_shell {
+	jx_req *req;
+	const char *title, *back, *flash, *here;
+	const struct identity_row *ids;
+	int nids;
+	struct auth_tab *tabs;
+	int ntabs;
+	const struct menu_entry **menu;
+	int nmenu;
+};
+
+static void
+reply_shell(jx_req *req, const cJSON *data, struct reply_shell *sh)
 {
-	cJSON *page = cJSON_CreateObject();
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(data, "title");
 	const cJSON *back = cJSON_GetObjectItemCaseSensitive(data, "back");
-	cJSON *menu = cJSON_AddArrayToObject(page, "menu");
 
+	memset(sh, 0, sizeof(*sh));
+	sh->req = req;
 	if (cJSON_IsString(title))
-		cJSON_AddStringToObject(page, "title", title->valuestring);
+		sh->title = title->valuestring;
 	/* The parent page a handler names, for the phone's back arrow when
 	 * there is no history to go back to: local paths only. */
 	if (cJSON_IsString(back) && back->valuestring[0] == '/' &&
 	    back->valuestring[1] != '/' && back->valuestring[1] != '\\')
-		cJSON_AddStringToObject(page, "back", back->valuestring);
-	reply_page_flash(req, page);
-	cJSON_AddStringToObject(page, "lang", req->lang);
-	cJSON_AddStringToObject(page, "csrf_token",
-	                        req->csrf_token ? req->csrf_token : "");
-	cJSON_AddStringToObject(page, "path", req->path);
+		sh->back = back->valuestring;
+	sh->flash = reply_page_flash(req);
 	/* This page again, for a form that comes back to it (the identity
 	 * sheet's next): the query only of a GET, which can be repeated. */
 	if (req->query != NULL && *req->query != '\0' && req->method != NULL &&
 	    strcmp(req->method, "GET") == 0)
-		cJSON_AddStringToObject(
-		    page, "here",
-		    arena_sprintf(req->arena, "%s?%s", req->path, req->query));
+		sh->here =
+		    arena_sprintf(req->arena, "%s?%s", req->path, req->query);
 	else
-		cJSON_AddStringToObject(page, "here", req->path);
-	auth_page_user(req, page);
-	auth_page_tabs(req, page);
+		sh->here = req->path;
+	if (req->account_id != 0)
+		sh->nids = identity_page_rows(req, &sh->ids);
+	sh->ntabs = auth_tabs(req, &sh->tabs);
+	sh->menu = arena_alloc(req->arena,
+	                       (size_t)(app.nmenu + 1) * sizeof(*sh->menu));
 	for (int i = 0; i < app.nmenu; i++) {
 		const struct menu_entry *m = &app.menu[i];
 
 		/* tabs (menu_tab) live in page.tabs only */
 		if (m->icon != NULL || !auth_menu_visible(req, m))
 			continue;
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "label", http_t(req, m->label_key));
-		cJSON_AddStringToObject(e, "href", m->href);
-		cJSON_AddBoolToObject(e, "active",
-		                      strcmp(req->path, m->href) == 0);
-		cJSON_AddItemToArray(menu, e);
+		sh->menu[sh->nmenu++] = m;
 	}
-	return page;
+}
+
+static void
+reply_set_str(lua_State *L, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, name);
+}
+
+static void
+reply_set_int(lua_State *L, const char *name, int64_t v)
+{
+	lua_pushinteger(L, (lua_Integer)v);
+	lua_setfield(L, -2, name);
+}
+
+static void
+reply_set_bool(lua_State *L, const char *name, int v)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, name);
+}
+
+/* The page table, as luaenv_push_json would have made it of the
+ * object reply_page used to build: arrays marked as arrays, integers as
+ * integers, JSON nulls absent. */
+static void
+reply_push_page(lua_State *L, void *ud)
+{
+	const struct reply_shell *sh = ud;
+	jx_req *req = sh->req;
+
+	luaL_checkstack(L, 8, "page");
+	lua_createtable(L, 0, 16);
+	lua_createtable(L, sh->nmenu, 0);
+	for (int i = 0; i < sh->nmenu; i++) {
+		const struct menu_entry *m = sh->menu[i];
+
+		lua_createtable(L, 0, 3);
+		render_push_t(L, m->label_key);
+		lua_setfield(L, -2, "label");
+		reply_set_str(L, "href", m->href);
+		reply_set_bool(L, "active", strcmp(req->path, m->href) == 0);
+		lua_rawseti(L, -2, i + 1);
+	}
+	luaenv_mark_array(L, -1);
+	lua_setfield(L, -2, "menu");
+	reply_set_str(L, "title", sh->title);
+	reply_set_str(L, "back", sh->back);
+	reply_set_str(L, "flash", sh->flash);
+	reply_set_str(L, "lang", req->lang);
+	reply_set_str(L, "csrf_token", req->csrf_token ? req->csrf_token : "");
+	reply_set_str(L, "path", req->path);
+	reply_set_str(L, "here", sh->here);
+	/* user, identities, acting_identity_id (auth_page_user's) */
+	if (req->account_id != 0) {
+		lua_createtable(L, 0, 3);
+		reply_set_str(L, "name",
+		              req->account_name ? req->account_name : "");
+		reply_set_str(L, "login",
+		              req->account_login ? req->account_login : "");
+		reply_set_bool(L, "must_change_password", req->must_change);
+		lua_setfield(L, -2, "user");
+	}
+	lua_createtable(L, sh->nids, 0);
+	for (int i = 0; i < sh->nids; i++) {
+		lua_createtable(L, 0, 3);
+		reply_set_int(L, "id", sh->ids[i].id);
+		reply_set_str(L, "role", sh->ids[i].role);
+		reply_set_str(L, "label", sh->ids[i].label);
+		lua_rawseti(L, -2, i + 1);
+	}
+	luaenv_mark_array(L, -1);
+	lua_setfield(L, -2, "identities");
+	if (req->account_id != 0 && req->identity != NULL)
+		reply_set_int(L, "acting_identity_id", req->identity->id);
+	/* tabs (auth_page_tabs') */
+	lua_createtable(L, sh->ntabs, 0);
+	for (int i = 0; i < sh->ntabs; i++) {
+		const struct auth_tab *t = &sh->tabs[i];
+
+		lua_createtable(L, 0, 5);
+		reply_set_str(L, "href", t->href);
+		reply_set_str(L, "label_key", t->label_key);
+		reply_set_str(L, "icon", t->icon);
+		reply_set_bool(L, "active", t->active);
+		if (t->badge > 0)
+			reply_set_int(L, "badge", t->badge);
+		lua_rawseti(L, -2, i + 1);
+	}
+	luaenv_mark_array(L, -1);
+	lua_setfield(L, -2, "tabs");
 }
 
 int
 http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 {
 	struct thread *w = req->worker;
+	struct reply_shell sh;
 	char err[512];
-	cJSON *page;
 	int rc;
 
 	if (data == NULL)
@@ -320,11 +422,10 @@ http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 		return reply_set(req, 500, "text/plain; charset=utf-8",
 		                 "template engine unavailable\n", 28);
 	}
-	page = reply_page(req, data);
+	reply_shell(req, data, &sh);
 	buf_reset(&req->body);
-	rc = render_page(w->lua, tmpl, data, page, req->lang, &req->body, err,
-	                 sizeof(err));
-	cJSON_Delete(page);
+	rc = render_page_with(w->lua, tmpl, data, reply_push_page, &sh,
+	                      req->lang, &req->body, err, sizeof(err));
 	cJSON_Delete(data);
 	if (rc != 0) {
 		static const char msg[] =

@@ -27,6 +27,8 @@ static void
 thread_free(struct thread *t)
 {
 	arena_free(&t->arena);
+	if (t->identity_cache_free != NULL)
+		t->identity_cache_free(t->identity_cache);
 	if (t->lua != NULL)
 		luaenv_free(t->lua);
 	if (t->owns_db)
