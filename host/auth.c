@@ -253,28 +253,3 @@ auth_page_tabs(jx_req *req, cJSON *page)
 		cJSON_AddItemToArray(arr, t);
 	}
 }
-
-void
-auth_page_user(jx_req *req, cJSON *page)
-{
-	cJSON *user;
-
-	if (req->account_id == 0) {
-		cJSON_AddNullToObject(page, "user");
-		cJSON_AddArrayToObject(page, "identities");
-		cJSON_AddNullToObject(page, "acting_identity_id");
-		return;
-	}
-	user = cJSON_AddObjectToObject(page, "user");
-	cJSON_AddStringToObject(user, "name",
-	                        req->account_name ? req->account_name : "");
-	cJSON_AddStringToObject(user, "login",
-	                        req->account_login ? req->account_login : "");
-	cJSON_AddBoolToObject(user, "must_change_password", req->must_change);
-	cJSON_AddItemToObject(page, "identities", identity_page_list(req));
-	if (req->identity != NULL)
-		cJSON_AddNumberToObject(page, "acting_identity_id",
-		                        (double)req->identity->id);
-	else
-		cJSON_AddNullToObject(page, "acting_identity_id");
-}

@@ -35,7 +35,5 @@ struct auth_tab {
 	int64_t badge;
 };
 int auth_tabs(jx_req *req, struct auth_tab **tabs);
-/* Adds "user", "identities", "acting_identity_id" to a page object. */
-void auth_page_user(jx_req *req, cJSON *page);
 
 #endif

@@ -365,7 +365,7 @@ reply_push_page(lua_State *L, void *ud)
 	reply_set_str(L, "csrf_token", req->csrf_token ? req->csrf_token : "");
 	reply_set_str(L, "path", req->path);
 	reply_set_str(L, "here", sh->here);
-	/* user, identities, acting_identity_id (auth_page_user's) */
+	/* user, identities, acting_identity_id */
 	if (req->account_id != 0) {
 		lua_createtable(L, 0, 3);
 		reply_set_str(L, "name",
