@@ -217,7 +217,7 @@ return {
   ["bind.login"] = "Child's login",
   ["bind.login_hint"] = "The 8-digit number on the slip",
   ["bind.password"] = "Child's password",
-  ["bind.password_hint"] = "the initial password on the slip, e.g. k7mp 3xda (the space is optional), or the one the child chose",
+  ["bind.password_hint"] = "the initial password on the slip (8 lower-case letters and digits, printed in two groups; type them without a space), or the one the child chose",
   ["bind.relation"] = "You are the child's",
   ["bind.relation.父亲"] = "Father",
   ["bind.relation.母亲"] = "Mother",

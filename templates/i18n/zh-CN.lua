@@ -219,7 +219,7 @@ return {
   ["bind.login"] = "孩子的账号",
   ["bind.login_hint"] = "账号条上的 8 位数字",
   ["bind.password"] = "孩子的密码",
-  ["bind.password_hint"] = "账号条上的初始密码，如 k7mp 3xda（不用输空格），或孩子改过的密码",
+  ["bind.password_hint"] = "账号条上的初始密码（8 位小写字母和数字，分两组印出，输入时不用空格），或孩子改过的密码",
   ["bind.relation"] = "你是孩子的",
   ["bind.relation.父亲"] = "父亲",
   ["bind.relation.母亲"] = "母亲",
