@@ -478,18 +478,26 @@ recovery_activation_request(jx_req *req, const char *phone)
 	return recovery_request_code(req, "activation", phone);
 }
 
-int
-recovery_activation_verify(jx_req *req, const char *phone, const char *code,
-                           const char *new_pw)
+/* A verify that logs in: whoever proved they hold the phone is logged
+ * in at once. 0 (req acts as the new session), or the status replied. */
+static int
+recovery_verify_login(jx_req *req, const char *purpose, const char *phone,
+                      const char *code, const char *new_pw)
 {
 	int64_t account = 0;
-	int rc =
-	    recovery_verify(req, "activation", phone, code, new_pw, &account);
+	int rc = recovery_verify(req, purpose, phone, code, new_pw, &account);
 
 	if (rc != 0)
 		return rc;
 	rc = account_session_open(req, account, phone);
 	return rc == 200 ? 0 : rc;
+}
+
+int
+recovery_activation_verify(jx_req *req, const char *phone, const char *code,
+                           const char *new_pw)
+{
+	return recovery_verify_login(req, "activation", phone, code, new_pw);
 }
 
 int
@@ -498,21 +506,13 @@ recovery_password_request(jx_req *req, const char *phone)
 	return recovery_request_code(req, "recovery", phone);
 }
 
-/* The recovery page's verify: like activation, whoever proved they hold
- * the phone is logged in at once (the API's verify answers 204 and
- * leaves the login to the client). */
+/* The recovery page's verify (the API's verify answers 204 and leaves
+ * the login to the client). */
 int
 recovery_password_verify(jx_req *req, const char *phone, const char *code,
                          const char *new_pw)
 {
-	int64_t account = 0;
-	int rc =
-	    recovery_verify(req, "recovery", phone, code, new_pw, &account);
-
-	if (rc != 0)
-		return rc;
-	rc = account_session_open(req, account, phone);
-	return rc == 200 ? 0 : rc;
+	return recovery_verify_login(req, "recovery", phone, code, new_pw);
 }
 
 /* Activation (API.md, "Logins"): an adult without a password proves

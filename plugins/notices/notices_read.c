@@ -285,6 +285,28 @@ read_class_name(jx_req *req, jx_db *db, int64_t klass)
 	return name;
 }
 
+/* The rows of st (person_id, name, read_at, confirmed_at) as receipt
+ * items into arr, each named as the family does (names), then finishes
+ * st. */
+static void
+receipts_readers(jx_stmt *st, struct notices_names *names, cJSON *arr)
+{
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		cJSON *r = cJSON_CreateObject();
+		int64_t person = jx_host->db_int(st, 0);
+		const char *own = jx_host->db_text(st, 1);
+
+		cJSON_AddNumberToObject(r, "person_id", (double)person);
+		cJSON_AddStringToObject(r, "name",
+		                        notices_names_get(names, person, own));
+		cJSON_AddStringToObject(r, "person_name", own);
+		read_add_time(r, "read_at", jx_host->db_int(st, 2));
+		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
+		cJSON_AddItemToArray(arr, r);
+	}
+	jx_host->db_finish(st);
+}
+
 cJSON *
 notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 {
@@ -307,20 +329,7 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 	    "r.person_id WHERE r.notice_id = ? AND r.read_at IS "
 	    "NOT NULL ORDER BY r.read_at, r.person_id",
 	    "i", id);
-	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *r = cJSON_CreateObject();
-		int64_t person = jx_host->db_int(st, 0);
-		const char *own = jx_host->db_text(st, 1);
-
-		cJSON_AddNumberToObject(r, "person_id", (double)person);
-		cJSON_AddStringToObject(r, "name",
-		                        notices_names_get(names, person, own));
-		cJSON_AddStringToObject(r, "person_name", own);
-		read_add_time(r, "read_at", jx_host->db_int(st, 2));
-		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
-		cJSON_AddItemToArray(read, r);
-	}
-	jx_host->db_finish(st);
+	receipts_readers(st, names, read);
 	st = jx_host->db_query(
 	    db,
 	    "SELECT r.person_id, p.name, r.read_at, r.confirmed_at FROM "
@@ -328,20 +337,7 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 	    "r.notice_id = ? AND r.confirmed_at IS NOT NULL ORDER BY "
 	    "r.confirmed_at, r.person_id",
 	    "i", id);
-	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *r = cJSON_CreateObject();
-		int64_t person = jx_host->db_int(st, 0);
-		const char *own = jx_host->db_text(st, 1);
-
-		cJSON_AddNumberToObject(r, "person_id", (double)person);
-		cJSON_AddStringToObject(r, "name",
-		                        notices_names_get(names, person, own));
-		cJSON_AddStringToObject(r, "person_name", own);
-		read_add_time(r, "read_at", jx_host->db_int(st, 2));
-		read_add_time(r, "confirmed_at", jx_host->db_int(st, 3));
-		cJSON_AddItemToArray(confirmed, r);
-	}
-	jx_host->db_finish(st);
+	receipts_readers(st, names, confirmed);
 	/* Unread, by class: a parent under their child's class. */
 	st = jx_host->db_query(
 	    db,
