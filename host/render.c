@@ -209,10 +209,15 @@ render_state(lua_State *L, struct luaenv *env)
 	lua_setfield(L, -2, "__metatable");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_data_mt);
 	lua_createtable(L, 4, 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 3; i++) {
 		lua_pushcfunction(L, emit[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
+	/* _inc keeps the metatable keys it sets on every include */
+	lua_pushliteral(L, "__index");
+	lua_pushliteral(L, "__metatable");
+	lua_pushcclosure(L, emit[3], 2);
+	lua_rawseti(L, -2, 4);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_emit);
 	st->ready = 1;
 	return st;
@@ -641,10 +646,11 @@ render_plugin_template(struct luaenv *env, const char *name, char *path,
 	return -1;
 }
 
-/* Pushes the compiled template name, compiling it on first use: from
- * templates_dir, else from its plugin's own folder. */
+/* With the templates table at the top: compiles template name, stores
+ * it there and pushes it in the table's place. From templates_dir, else
+ * from its plugin's own folder. */
 static void
-render_push_template(lua_State *L, struct luaenv *env, const char *name)
+render_compile_template(lua_State *L, struct luaenv *env, const char *name)
 {
 	struct render_state *st = render_running(L);
 	/* file is "=" and the path: the chunk name of a plugin's template */
@@ -654,12 +660,6 @@ render_push_template(lua_State *L, struct luaenv *env, const char *name)
 	size_t len;
 	int rc;
 
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
-	if (lua_getfield(L, -1, name) == LUA_TFUNCTION) {
-		lua_remove(L, -2);
-		return;
-	}
-	lua_pop(L, 1);
 	if (!render_name_ok(name))
 		luaL_error(L, "bad template name '%s'", name);
 	file[0] = '=';
@@ -691,6 +691,34 @@ render_push_template(lua_State *L, struct luaenv *env, const char *name)
 	luaenv_watch(env, &render_key_templates, name, path, &sb, 0);
 }
 
+/* Pushes the compiled template name, compiling it on first use. */
+static void
+render_push_template(lua_State *L, struct luaenv *env, const char *name)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
+	if (lua_getfield(L, -1, name) == LUA_TFUNCTION) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	render_compile_template(L, env, name);
+}
+
+/* The same for the name that is the string at index key (absolute): a
+ * raw get with the Lua string itself, not interning it again from C. */
+static void
+render_push_template_at(lua_State *L, struct luaenv *env, int key)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
+	lua_pushvalue(L, key);
+	if (lua_rawget(L, -2) == LUA_TFUNCTION) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	render_compile_template(L, env, lua_tostring(L, key));
+}
+
 static void
 render_push_emitters(lua_State *L)
 {
@@ -702,18 +730,25 @@ render_push_emitters(lua_State *L)
 	lua_remove(L, -5);
 }
 
-/* Runs template name with the variables table at index vars. */
+/* Runs template name (or, name NULL, the one named by the string at
+ * index key) with the variables table at index vars. */
 static void
-render_call(lua_State *L, struct luaenv *env, const char *name, int vars)
+render_call(lua_State *L, struct luaenv *env, const char *name, int key,
+            int vars)
 {
 	luaL_checkstack(L, 8, "templates nested too deeply");
-	render_push_template(L, env, name);
+	if (name != NULL)
+		render_push_template(L, env, name);
+	else
+		render_push_template_at(L, env, key);
 	lua_pushvalue(L, vars);
 	render_push_emitters(L);
 	lua_call(L, 5, 0);
 }
 
-/* _inc(env, name [, vars]): {% include %}. */
+/* _inc(env, name [, vars [, fresh]]): {% include %}. fresh: vars is a
+ * table constructor of the include itself (the compiler says so), which
+ * nothing else holds, so it becomes the include's variables as it is. */
 static int
 render_inc(lua_State *L)
 {
@@ -732,23 +767,29 @@ render_inc(lua_State *L)
 		/* The extra variables in a table of their own, falling
 		 * back to the includer's. */
 		luaL_checktype(L, 3, LUA_TTABLE);
-		lua_newtable(L);
-		vars = lua_gettop(L);
-		lua_pushnil(L);
-		while (lua_next(L, 3)) {
-			lua_pushvalue(L, -2);
-			lua_insert(L, -2);
-			lua_rawset(L, vars);
+		if (lua_toboolean(L, 4) && !lua_getmetatable(L, 3)) {
+			vars = 3;
+		} else {
+			lua_createtable(L, 0, 4);
+			vars = lua_gettop(L);
+			lua_pushnil(L);
+			while (lua_next(L, 3)) {
+				lua_pushvalue(L, -2);
+				lua_insert(L, -2);
+				lua_rawset(L, vars);
+			}
 		}
 		lua_createtable(L, 0, 2);
+		lua_pushvalue(L, lua_upvalueindex(1)); /* "__index" */
 		lua_pushvalue(L, 1);
-		lua_setfield(L, -2, "__index");
+		lua_rawset(L, -3);
+		lua_pushvalue(L, lua_upvalueindex(2)); /* "__metatable" */
 		lua_pushboolean(L, 0);
-		lua_setfield(L, -2, "__metatable");
+		lua_rawset(L, -3);
 		lua_setmetatable(L, vars);
 	}
 	st->include_depth++;
-	render_call(L, luaenv_from(L), name, vars);
+	render_call(L, luaenv_from(L), NULL, 2, vars);
 	st->include_depth--;
 	return 0;
 }
@@ -810,7 +851,7 @@ render_run(lua_State *L)
 		vars = render_push_vars(L, job->data, lang, 0);
 		st->out = job->out;
 		st->out_base = job->out->len;
-		render_call(L, job->env, job->name, vars);
+		render_call(L, job->env, job->name, 0, vars);
 		return 0;
 	}
 	if (job->push_page != NULL)
@@ -824,7 +865,7 @@ render_run(lua_State *L)
 	buf_reset(&st->scratch);
 	st->out = &st->scratch;
 	st->out_base = 0;
-	render_call(L, job->env, job->name, vars);
+	render_call(L, job->env, job->name, 0, vars);
 
 	lua_createtable(L, 0, 3);
 	vars = lua_gettop(L);
@@ -839,7 +880,7 @@ render_run(lua_State *L)
 	lua_setmetatable(L, vars);
 	st->out = job->out;
 	st->out_base = job->out->len;
-	render_call(L, job->env, "layout", vars);
+	render_call(L, job->env, "layout", 0, vars);
 	return 0;
 }
 
