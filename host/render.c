@@ -804,12 +804,17 @@ struct render_job {
 	struct buf *out;
 	void (*push_page)(lua_State *L, void *ud);
 	void *ud;
+	void (*add_data)(lua_State *L, void *ud);
+	void *data_ud;
 };
 
-/* Pushes a render's variables: data's members, lang and page. */
+/* Pushes a render's variables: data's members (and add_data's), lang
+ * and page. */
 static int
-render_push_vars(lua_State *L, const cJSON *data, const char *lang, int page)
+render_push_vars(lua_State *L, const struct render_job *job, const char *lang,
+                 int page)
 {
+	const cJSON *data = job->data;
 	int vars;
 
 	if (cJSON_IsObject(data))
@@ -817,6 +822,10 @@ render_push_vars(lua_State *L, const cJSON *data, const char *lang, int page)
 	else
 		lua_newtable(L);
 	vars = lua_gettop(L);
+	if (job->add_data != NULL) {
+		job->add_data(L, job->data_ud);
+		lua_settop(L, vars);
+	}
 	lua_pushliteral(L, "lang");
 	if (lua_rawget(L, vars) == LUA_TNIL) {
 		lua_pushstring(L, lang);
@@ -848,7 +857,7 @@ render_run(lua_State *L)
 	st->lang = lang;
 	st->out_limit = luaenv_memory_limit(job->env);
 	if (!job->with_page) {
-		vars = render_push_vars(L, job->data, lang, 0);
+		vars = render_push_vars(L, job, lang, 0);
 		st->out = job->out;
 		st->out_base = job->out->len;
 		render_call(L, job->env, job->name, 0, vars);
@@ -861,7 +870,7 @@ render_run(lua_State *L)
 	else
 		lua_newtable(L);
 	page = lua_gettop(L);
-	vars = render_push_vars(L, job->data, lang, page);
+	vars = render_push_vars(L, job, lang, page);
 	buf_reset(&st->scratch);
 	st->out = &st->scratch;
 	st->out_base = 0;
@@ -911,8 +920,8 @@ int
 render_template(struct luaenv *env, const char *name, const cJSON *data,
                 const char *lang, struct buf *out, char *err, size_t errlen)
 {
-	struct render_job job = {env, name, lang, data, NULL,
-	                         0,   out,  NULL, NULL};
+	struct render_job job = {env, name, lang, data, NULL, 0,
+	                         out, NULL, NULL, NULL, NULL};
 
 	return render_exec(&job, err, errlen);
 }
@@ -922,19 +931,20 @@ render_page(struct luaenv *env, const char *name, const cJSON *data,
             const cJSON *page, const char *lang, struct buf *out, char *err,
             size_t errlen)
 {
-	struct render_job job = {env, name, lang, data, page,
-	                         1,   out,  NULL, NULL};
+	struct render_job job = {env, name, lang, data, page, 1,
+	                         out, NULL, NULL, NULL, NULL};
 
 	return render_exec(&job, err, errlen);
 }
 
 int
 render_page_with(struct luaenv *env, const char *name, const cJSON *data,
+                 void (*add_data)(lua_State *L, void *ud), void *data_ud,
                  void (*push_page)(lua_State *L, void *ud), void *ud,
                  const char *lang, struct buf *out, char *err, size_t errlen)
 {
-	struct render_job job = {env, name, lang,      data, NULL,
-	                         1,   out,  push_page, ud};
+	struct render_job job = {env, name,      lang, data,     NULL,   1,
+	                         out, push_page, ud,   add_data, data_ud};
 
 	return render_exec(&job, err, errlen);
 }

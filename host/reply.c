@@ -408,6 +408,13 @@ reply_push_page(lua_State *L, void *ud)
 int
 http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 {
+	return http_reply_view_with(req, status, tmpl, data, NULL, NULL);
+}
+
+int
+http_reply_view_with(jx_req *req, int status, const char *tmpl, cJSON *data,
+                     void (*add_data)(struct lua_State *L, void *ud), void *ud)
+{
 	struct thread *w = req->worker;
 	struct reply_shell sh;
 	char err[512];
@@ -424,8 +431,8 @@ http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 	}
 	reply_shell(req, data, &sh);
 	buf_reset(&req->body);
-	rc = render_page_with(w->lua, tmpl, data, reply_push_page, &sh,
-	                      req->lang, &req->body, err, sizeof(err));
+	rc = render_page_with(w->lua, tmpl, data, add_data, ud, reply_push_page,
+	                      &sh, req->lang, &req->body, err, sizeof(err));
 	cJSON_Delete(data);
 	if (rc != 0) {
 		static const char msg[] =
