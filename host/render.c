@@ -65,14 +65,19 @@ static const char render_key_plugin_catalogs; /* path -> messages | false */
 static const char render_key_data_mt;         /* a render's variables' mt */
 static const char render_key_raw_mt;          /* marks raw(v) wrappers */
 static const char render_key_emit;            /* {_o, _e, _r, _inc} */
+static const char render_key_lang_catalog;    /* the running render's */
 
 /* Per state (attached to the luaenv). */
 struct render_state {
-	int ready;          /* the registry tables exist */
-	struct buf *out;    /* where the running render appends */
-	size_t out_base;    /* out->len when that render began */
-	size_t out_limit;   /* most bytes one render may produce */
-	const char *lang;   /* the running render's language */
+	int ready;        /* the registry tables exist */
+	struct buf *out;  /* where the running render appends */
+	size_t out_base;  /* out->len when that render began */
+	size_t out_limit; /* most bytes one render may produce */
+	const char *lang; /* the running render's language */
+	/* While a render runs: its language, whose catalog (table or
+	 * false) is in the registry at render_key_lang_catalog; NULL
+	 * otherwise (a refresh between renders may reload catalogs). */
+	const char *cat_lang;
 	int include_depth;  /* of the running render */
 	struct buf scratch; /* a page's content, before the layout */
 	struct buf src;     /* the compiler's Lua code */
@@ -366,6 +371,7 @@ static int
 render_lookup(lua_State *L, struct luaenv *env, const char *lang, int key)
 {
 	const char *langs[2] = {lang, RENDER_DEFAULT_LANG};
+	const struct render_state *st = luaenv_attachment(env);
 	int i;
 
 	const struct luaenv_plugin_templates *pt;
@@ -374,7 +380,11 @@ render_lookup(lua_State *L, struct luaenv *env, const char *lang, int key)
 	for (i = 0; i < 2; i++) {
 		if (i == 1 && strcmp(lang, RENDER_DEFAULT_LANG) == 0)
 			break;
-		render_push_catalog(L, env, langs[i]);
+		if (i == 0 && st != NULL && st->cat_lang == lang)
+			lua_rawgetp(L, LUA_REGISTRYINDEX,
+			            &render_key_lang_catalog);
+		else
+			render_push_catalog(L, env, langs[i]);
 		if (render_catalog_get(L, key))
 			return 1;
 		/* The top-level catalog wins: a plugin only adds keys. */
@@ -855,6 +865,10 @@ render_run(lua_State *L)
 
 	st->include_depth = 0;
 	st->lang = lang;
+	/* t() runs dozens of times a page: its catalog found once */
+	render_push_catalog(L, job->env, lang);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_lang_catalog);
+	st->cat_lang = lang;
 	st->out_limit = luaenv_memory_limit(job->env);
 	if (!job->with_page) {
 		vars = render_push_vars(L, job, lang, 0);
@@ -897,6 +911,7 @@ static int
 render_exec(struct render_job *job, char *err, size_t errlen)
 {
 	lua_State *L = luaenv_state(job->env);
+	struct render_state *st;
 	size_t len0 = job->out->len;
 	int top = lua_gettop(L), rc;
 
@@ -908,6 +923,8 @@ render_exec(struct render_job *job, char *err, size_t errlen)
 	lua_pushcfunction(L, render_run);
 	lua_pushlightuserdata(L, job);
 	rc = luaenv_pcall(job->env, 1, 0, err, errlen);
+	if ((st = luaenv_attachment(job->env)) != NULL)
+		st->cat_lang = NULL;
 	lua_settop(L, top);
 	if (rc < 0 && job->out->data != NULL) {
 		job->out->len = len0;
