@@ -429,6 +429,14 @@ int http_reply_problem(jx_req *req, int status, const char *type,
                        const char *title, const char *detail);
 int http_reply_json(jx_req *req, int status, cJSON *body);
 int http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data);
+/* As http_reply_view, with add_data(L, ud) setting more of the
+ * template's variables straight into its Lua table (render_page_with);
+ * for a page's large data that would only be built in cJSON to be copied
+ * (the home page's items). Not for the API: data alone is the reply. */
+struct lua_State;
+int http_reply_view_with(jx_req *req, int status, const char *tmpl, cJSON *data,
+                         void (*add_data)(struct lua_State *L, void *ud),
+                         void *ud);
 int http_reply_raw(jx_req *req, int status, const char *ctype, const void *data,
                    size_t len, const char *extra);
 int http_reply_redirect(jx_req *req, const char *location);

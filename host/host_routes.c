@@ -6,10 +6,14 @@
  */
 #include "host.h"
 #include "auth.h"
+#include "luaenv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
 
 static int
 route_healthz(jx_req *req, void *ud)
@@ -149,27 +153,106 @@ route_home_href(jx_req *req, const char *href)
 }
 
 /* One cell of the list: {title, detail?, count, href, done,
- * identity_id?}. */
+ * identity_id?}; gathered in the request's arena, then made into the
+ * API's JSON or pushed straight into the page's Lua table. */
+struct home_cell {
+	const char *title, *detail, *href;
+	int64_t count, identity_id;
+};
+
+struct home_cells {
+	jx_req *req;
+	struct home_cell *v;
+	int n, cap;
+};
+
 static void
-route_home_cell(cJSON *items, const char *title, const char *detail,
+route_home_cell(struct home_cells *c, const char *title, const char *detail,
                 int64_t count, const char *href, int64_t identity_id)
 {
-	cJSON *o = cJSON_CreateObject();
+	jx_req *req = c->req;
+	struct home_cell *cell;
 
-	cJSON_AddStringToObject(o, "title", title);
-	if (detail != NULL && *detail != '\0')
-		cJSON_AddStringToObject(o, "detail", detail);
-	cJSON_AddNumberToObject(o, "count", (double)count);
-	cJSON_AddStringToObject(o, "href", href);
-	cJSON_AddBoolToObject(o, "done", count == 0);
-	if (identity_id > 0)
-		cJSON_AddNumberToObject(o, "identity_id", (double)identity_id);
-	cJSON_AddItemToArray(items, o);
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 16;
+		struct home_cell *v =
+		    arena_alloc(req->arena, (size_t)cap * sizeof(*v));
+
+		if (c->n > 0)
+			memcpy(v, c->v, (size_t)c->n * sizeof(*v));
+		c->v = v;
+		c->cap = cap;
+	}
+	cell = &c->v[c->n++];
+	cell->title = arena_strdup(req->arena, title);
+	cell->detail = detail != NULL && *detail != '\0'
+	                   ? arena_strdup(req->arena, detail)
+	                   : NULL;
+	cell->href = arena_strdup(req->arena, href);
+	cell->count = count;
+	cell->identity_id = identity_id > 0 ? identity_id : 0;
+}
+
+/* The cells as the API's items. */
+static void
+route_home_json(const struct home_cells *c, cJSON *items)
+{
+	for (int i = 0; i < c->n; i++) {
+		const struct home_cell *h = &c->v[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "title", h->title);
+		if (h->detail != NULL)
+			cJSON_AddStringToObject(o, "detail", h->detail);
+		cJSON_AddNumberToObject(o, "count", (double)h->count);
+		cJSON_AddStringToObject(o, "href", h->href);
+		cJSON_AddBoolToObject(o, "done", h->count == 0);
+		if (h->identity_id > 0)
+			cJSON_AddNumberToObject(o, "identity_id",
+			                        (double)h->identity_id);
+		cJSON_AddItemToArray(items, o);
+	}
+}
+
+/* The cells as the page's items (render_page_with's add_data), the
+ * table the JSON above would have been copied into. */
+static void
+route_home_push(lua_State *L, void *ud)
+{
+	const struct home_cells *c = ud;
+
+	luaL_checkstack(L, 4, "home");
+	lua_createtable(L, c->n, 0);
+	for (int i = 0; i < c->n; i++) {
+		const struct home_cell *h = &c->v[i];
+
+		lua_createtable(L, 0, 6);
+		lua_pushstring(L, h->title);
+		lua_setfield(L, -2, "title");
+		if (h->detail != NULL) {
+			lua_pushstring(L, h->detail);
+			lua_setfield(L, -2, "detail");
+		}
+		lua_pushinteger(L, (lua_Integer)h->count);
+		lua_setfield(L, -2, "count");
+		lua_pushstring(L, h->href);
+		lua_setfield(L, -2, "href");
+		lua_pushboolean(L, h->count == 0);
+		lua_setfield(L, -2, "done");
+		if (h->identity_id > 0) {
+			lua_pushinteger(L, (lua_Integer)h->identity_id);
+			lua_setfield(L, -2, "identity_id");
+		}
+		lua_rawseti(L, -2, i + 1);
+	}
+	luaenv_mark_array(L, -1);
+	lua_setfield(L, -2, "items");
 }
 
 /* A rows item's cells, each checked: a plugin's JSON is input too. */
 static void
-route_home_rows(jx_req *req, const struct home_entry *h, cJSON *items)
+route_home_rows(jx_req *req, const struct home_entry *h,
+                struct home_cells *cells)
 {
 	int prev = plugin_enter();
 	cJSON *rows = h->rows(req, h->ud), *r;
@@ -195,7 +278,7 @@ route_home_rows(jx_req *req, const struct home_entry *h, cJSON *items)
 		    (n == 0 && (h->flags & JX_HOME_HIDE_ZERO)))
 			continue;
 		route_home_cell(
-		    items, title->valuestring, cJSON_GetStringValue(detail), n,
+		    cells, title->valuestring, cJSON_GetStringValue(detail), n,
 		    href, cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0);
 	}
 	cJSON_Delete(rows);
@@ -210,7 +293,8 @@ route_home_rows(jx_req *req, const struct home_entry *h, cJSON *items)
 static int
 route_home(jx_req *req, void *ud)
 {
-	cJSON *data = cJSON_CreateObject(), *items;
+	cJSON *data = cJSON_CreateObject();
+	struct home_cells cells = {req, NULL, 0, 0};
 
 	if (req->account_id == 0) {
 		cJSON_AddStringToObject(data, "title",
@@ -218,7 +302,6 @@ route_home(jx_req *req, void *ud)
 		return http_reply_view(req, 200, "home", data);
 	}
 	cJSON_AddStringToObject(data, "title", http_t(req, "nav.home"));
-	items = cJSON_AddArrayToObject(data, "items");
 	for (int i = 0; i < app.nhome; i++) {
 		const struct home_entry *h = &app.home[i];
 		const char *href;
@@ -227,20 +310,24 @@ route_home(jx_req *req, void *ud)
 		if (!auth_home_visible(req, h))
 			continue;
 		if (h->rows != NULL) {
-			route_home_rows(req, h, items);
+			route_home_rows(req, h, &cells);
 			continue;
 		}
 		if ((href = route_home_href(req, h->href)) == NULL ||
 		    (n = auth_home_count(req, h)) < 0 ||
 		    (n == 0 && (h->flags & JX_HOME_HIDE_ZERO)))
 			continue;
-		route_home_cell(items, http_t(req, h->label_key), NULL, n, href,
-		                0);
+		route_home_cell(&cells, http_t(req, h->label_key), NULL, n,
+		                href, 0);
 	}
-	/* an app draws its own bar from the same tabs a page gets */
-	if (req->is_api)
+	if (req->is_api) {
+		route_home_json(&cells, cJSON_AddArrayToObject(data, "items"));
+		/* an app draws its own bar from the same tabs a page gets */
 		auth_page_tabs(req, data);
-	return http_reply_view(req, 200, "home", data);
+		return http_reply_json(req, 200, data);
+	}
+	return http_reply_view_with(req, 200, "home", data, route_home_push,
+	                            &cells);
 }
 
 /* Remembers the chosen UI language in a cookie and goes back. */

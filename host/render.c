@@ -65,14 +65,19 @@ static const char render_key_plugin_catalogs; /* path -> messages | false */
 static const char render_key_data_mt;         /* a render's variables' mt */
 static const char render_key_raw_mt;          /* marks raw(v) wrappers */
 static const char render_key_emit;            /* {_o, _e, _r, _inc} */
+static const char render_key_lang_catalog;    /* the running render's */
 
 /* Per state (attached to the luaenv). */
 struct render_state {
-	int ready;          /* the registry tables exist */
-	struct buf *out;    /* where the running render appends */
-	size_t out_base;    /* out->len when that render began */
-	size_t out_limit;   /* most bytes one render may produce */
-	const char *lang;   /* the running render's language */
+	int ready;        /* the registry tables exist */
+	struct buf *out;  /* where the running render appends */
+	size_t out_base;  /* out->len when that render began */
+	size_t out_limit; /* most bytes one render may produce */
+	const char *lang; /* the running render's language */
+	/* While a render runs: its language, whose catalog (table or
+	 * false) is in the registry at render_key_lang_catalog; NULL
+	 * otherwise (a refresh between renders may reload catalogs). */
+	const char *cat_lang;
 	int include_depth;  /* of the running render */
 	struct buf scratch; /* a page's content, before the layout */
 	struct buf src;     /* the compiler's Lua code */
@@ -209,10 +214,15 @@ render_state(lua_State *L, struct luaenv *env)
 	lua_setfield(L, -2, "__metatable");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_data_mt);
 	lua_createtable(L, 4, 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 3; i++) {
 		lua_pushcfunction(L, emit[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
+	/* _inc keeps the metatable keys it sets on every include */
+	lua_pushliteral(L, "__index");
+	lua_pushliteral(L, "__metatable");
+	lua_pushcclosure(L, emit[3], 2);
+	lua_rawseti(L, -2, 4);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_emit);
 	st->ready = 1;
 	return st;
@@ -361,6 +371,7 @@ static int
 render_lookup(lua_State *L, struct luaenv *env, const char *lang, int key)
 {
 	const char *langs[2] = {lang, RENDER_DEFAULT_LANG};
+	const struct render_state *st = luaenv_attachment(env);
 	int i;
 
 	const struct luaenv_plugin_templates *pt;
@@ -369,7 +380,11 @@ render_lookup(lua_State *L, struct luaenv *env, const char *lang, int key)
 	for (i = 0; i < 2; i++) {
 		if (i == 1 && strcmp(lang, RENDER_DEFAULT_LANG) == 0)
 			break;
-		render_push_catalog(L, env, langs[i]);
+		if (i == 0 && st != NULL && st->cat_lang == lang)
+			lua_rawgetp(L, LUA_REGISTRYINDEX,
+			            &render_key_lang_catalog);
+		else
+			render_push_catalog(L, env, langs[i]);
 		if (render_catalog_get(L, key))
 			return 1;
 		/* The top-level catalog wins: a plugin only adds keys. */
@@ -641,10 +656,11 @@ render_plugin_template(struct luaenv *env, const char *name, char *path,
 	return -1;
 }
 
-/* Pushes the compiled template name, compiling it on first use: from
- * templates_dir, else from its plugin's own folder. */
+/* With the templates table at the top: compiles template name, stores
+ * it there and pushes it in the table's place. From templates_dir, else
+ * from its plugin's own folder. */
 static void
-render_push_template(lua_State *L, struct luaenv *env, const char *name)
+render_compile_template(lua_State *L, struct luaenv *env, const char *name)
 {
 	struct render_state *st = render_running(L);
 	/* file is "=" and the path: the chunk name of a plugin's template */
@@ -654,12 +670,6 @@ render_push_template(lua_State *L, struct luaenv *env, const char *name)
 	size_t len;
 	int rc;
 
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
-	if (lua_getfield(L, -1, name) == LUA_TFUNCTION) {
-		lua_remove(L, -2);
-		return;
-	}
-	lua_pop(L, 1);
 	if (!render_name_ok(name))
 		luaL_error(L, "bad template name '%s'", name);
 	file[0] = '=';
@@ -691,6 +701,34 @@ render_push_template(lua_State *L, struct luaenv *env, const char *name)
 	luaenv_watch(env, &render_key_templates, name, path, &sb, 0);
 }
 
+/* Pushes the compiled template name, compiling it on first use. */
+static void
+render_push_template(lua_State *L, struct luaenv *env, const char *name)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
+	if (lua_getfield(L, -1, name) == LUA_TFUNCTION) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	render_compile_template(L, env, name);
+}
+
+/* The same for the name that is the string at index key (absolute): a
+ * raw get with the Lua string itself, not interning it again from C. */
+static void
+render_push_template_at(lua_State *L, struct luaenv *env, int key)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_templates);
+	lua_pushvalue(L, key);
+	if (lua_rawget(L, -2) == LUA_TFUNCTION) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	render_compile_template(L, env, lua_tostring(L, key));
+}
+
 static void
 render_push_emitters(lua_State *L)
 {
@@ -702,18 +740,25 @@ render_push_emitters(lua_State *L)
 	lua_remove(L, -5);
 }
 
-/* Runs template name with the variables table at index vars. */
+/* Runs template name (or, name NULL, the one named by the string at
+ * index key) with the variables table at index vars. */
 static void
-render_call(lua_State *L, struct luaenv *env, const char *name, int vars)
+render_call(lua_State *L, struct luaenv *env, const char *name, int key,
+            int vars)
 {
 	luaL_checkstack(L, 8, "templates nested too deeply");
-	render_push_template(L, env, name);
+	if (name != NULL)
+		render_push_template(L, env, name);
+	else
+		render_push_template_at(L, env, key);
 	lua_pushvalue(L, vars);
 	render_push_emitters(L);
 	lua_call(L, 5, 0);
 }
 
-/* _inc(env, name [, vars]): {% include %}. */
+/* _inc(env, name [, vars [, fresh]]): {% include %}. fresh: vars is a
+ * table constructor of the include itself (the compiler says so), which
+ * nothing else holds, so it becomes the include's variables as it is. */
 static int
 render_inc(lua_State *L)
 {
@@ -732,23 +777,29 @@ render_inc(lua_State *L)
 		/* The extra variables in a table of their own, falling
 		 * back to the includer's. */
 		luaL_checktype(L, 3, LUA_TTABLE);
-		lua_newtable(L);
-		vars = lua_gettop(L);
-		lua_pushnil(L);
-		while (lua_next(L, 3)) {
-			lua_pushvalue(L, -2);
-			lua_insert(L, -2);
-			lua_rawset(L, vars);
+		if (lua_toboolean(L, 4) && !lua_getmetatable(L, 3)) {
+			vars = 3;
+		} else {
+			lua_createtable(L, 0, 4);
+			vars = lua_gettop(L);
+			lua_pushnil(L);
+			while (lua_next(L, 3)) {
+				lua_pushvalue(L, -2);
+				lua_insert(L, -2);
+				lua_rawset(L, vars);
+			}
 		}
 		lua_createtable(L, 0, 2);
+		lua_pushvalue(L, lua_upvalueindex(1)); /* "__index" */
 		lua_pushvalue(L, 1);
-		lua_setfield(L, -2, "__index");
+		lua_rawset(L, -3);
+		lua_pushvalue(L, lua_upvalueindex(2)); /* "__metatable" */
 		lua_pushboolean(L, 0);
-		lua_setfield(L, -2, "__metatable");
+		lua_rawset(L, -3);
 		lua_setmetatable(L, vars);
 	}
 	st->include_depth++;
-	render_call(L, luaenv_from(L), name, vars);
+	render_call(L, luaenv_from(L), NULL, 2, vars);
 	st->include_depth--;
 	return 0;
 }
@@ -763,12 +814,17 @@ struct render_job {
 	struct buf *out;
 	void (*push_page)(lua_State *L, void *ud);
 	void *ud;
+	void (*add_data)(lua_State *L, void *ud);
+	void *data_ud;
 };
 
-/* Pushes a render's variables: data's members, lang and page. */
+/* Pushes a render's variables: data's members (and add_data's), lang
+ * and page. */
 static int
-render_push_vars(lua_State *L, const cJSON *data, const char *lang, int page)
+render_push_vars(lua_State *L, const struct render_job *job, const char *lang,
+                 int page)
 {
+	const cJSON *data = job->data;
 	int vars;
 
 	if (cJSON_IsObject(data))
@@ -776,6 +832,10 @@ render_push_vars(lua_State *L, const cJSON *data, const char *lang, int page)
 	else
 		lua_newtable(L);
 	vars = lua_gettop(L);
+	if (job->add_data != NULL) {
+		job->add_data(L, job->data_ud);
+		lua_settop(L, vars);
+	}
 	lua_pushliteral(L, "lang");
 	if (lua_rawget(L, vars) == LUA_TNIL) {
 		lua_pushstring(L, lang);
@@ -805,12 +865,16 @@ render_run(lua_State *L)
 
 	st->include_depth = 0;
 	st->lang = lang;
+	/* t() runs dozens of times a page: its catalog found once */
+	render_push_catalog(L, job->env, lang);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &render_key_lang_catalog);
+	st->cat_lang = lang;
 	st->out_limit = luaenv_memory_limit(job->env);
 	if (!job->with_page) {
-		vars = render_push_vars(L, job->data, lang, 0);
+		vars = render_push_vars(L, job, lang, 0);
 		st->out = job->out;
 		st->out_base = job->out->len;
-		render_call(L, job->env, job->name, vars);
+		render_call(L, job->env, job->name, 0, vars);
 		return 0;
 	}
 	if (job->push_page != NULL)
@@ -820,11 +884,11 @@ render_run(lua_State *L)
 	else
 		lua_newtable(L);
 	page = lua_gettop(L);
-	vars = render_push_vars(L, job->data, lang, page);
+	vars = render_push_vars(L, job, lang, page);
 	buf_reset(&st->scratch);
 	st->out = &st->scratch;
 	st->out_base = 0;
-	render_call(L, job->env, job->name, vars);
+	render_call(L, job->env, job->name, 0, vars);
 
 	lua_createtable(L, 0, 3);
 	vars = lua_gettop(L);
@@ -839,7 +903,7 @@ render_run(lua_State *L)
 	lua_setmetatable(L, vars);
 	st->out = job->out;
 	st->out_base = job->out->len;
-	render_call(L, job->env, "layout", vars);
+	render_call(L, job->env, "layout", 0, vars);
 	return 0;
 }
 
@@ -847,6 +911,7 @@ static int
 render_exec(struct render_job *job, char *err, size_t errlen)
 {
 	lua_State *L = luaenv_state(job->env);
+	struct render_state *st;
 	size_t len0 = job->out->len;
 	int top = lua_gettop(L), rc;
 
@@ -858,6 +923,8 @@ render_exec(struct render_job *job, char *err, size_t errlen)
 	lua_pushcfunction(L, render_run);
 	lua_pushlightuserdata(L, job);
 	rc = luaenv_pcall(job->env, 1, 0, err, errlen);
+	if ((st = luaenv_attachment(job->env)) != NULL)
+		st->cat_lang = NULL;
 	lua_settop(L, top);
 	if (rc < 0 && job->out->data != NULL) {
 		job->out->len = len0;
@@ -870,8 +937,8 @@ int
 render_template(struct luaenv *env, const char *name, const cJSON *data,
                 const char *lang, struct buf *out, char *err, size_t errlen)
 {
-	struct render_job job = {env, name, lang, data, NULL,
-	                         0,   out,  NULL, NULL};
+	struct render_job job = {env, name, lang, data, NULL, 0,
+	                         out, NULL, NULL, NULL, NULL};
 
 	return render_exec(&job, err, errlen);
 }
@@ -881,19 +948,20 @@ render_page(struct luaenv *env, const char *name, const cJSON *data,
             const cJSON *page, const char *lang, struct buf *out, char *err,
             size_t errlen)
 {
-	struct render_job job = {env, name, lang, data, page,
-	                         1,   out,  NULL, NULL};
+	struct render_job job = {env, name, lang, data, page, 1,
+	                         out, NULL, NULL, NULL, NULL};
 
 	return render_exec(&job, err, errlen);
 }
 
 int
 render_page_with(struct luaenv *env, const char *name, const cJSON *data,
+                 void (*add_data)(lua_State *L, void *ud), void *data_ud,
                  void (*push_page)(lua_State *L, void *ud), void *ud,
                  const char *lang, struct buf *out, char *err, size_t errlen)
 {
-	struct render_job job = {env, name, lang,      data, NULL,
-	                         1,   out,  push_page, ud};
+	struct render_job job = {env, name,      lang, data,     NULL,   1,
+	                         out, push_page, ud,   add_data, data_ud};
 
 	return render_exec(&job, err, errlen);
 }

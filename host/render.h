@@ -48,9 +48,14 @@ int render_page(struct luaenv *env, const char *name, const cJSON *data,
  * As render_page, with the page object pushed by push_page(L, ud) (one
  * table, left on the stack) instead of copied from a cJSON tree: the
  * layout's shell is on every page. push_page runs inside the render's
- * protected call and may raise; render_push_t is for it.
+ * protected call and may raise; render_push_t is for it. add_data, when
+ * not NULL, is called with the template's variables (data's members) at
+ * the top of the stack and may set more of them (add_data(L, data_ud)),
+ * as the same values in data would have been copied: integers as
+ * integers, arrays marked (luaenv_mark_array), no nulls.
  */
 int render_page_with(struct luaenv *env, const char *name, const cJSON *data,
+                     void (*add_data)(lua_State *L, void *ud), void *data_ud,
                      void (*push_page)(lua_State *L, void *ud), void *ud,
                      const char *lang, struct buf *out, char *err,
                      size_t errlen);

@@ -311,27 +311,114 @@ reply_shell(jx_req *req, const cJSON *data, struct reply_shell *sh)
 	}
 }
 
+/* The page table's keys, interned once per Lua state and kept in the
+ * registry (constants: nothing to go stale): lua_setfield with a C
+ * string looks the key up in Lua's string cache and, as often as not,
+ * interns it again, dozens of times a page. */
+enum {
+	RK_MENU = 1,
+	RK_LABEL,
+	RK_HREF,
+	RK_ACTIVE,
+	RK_TITLE,
+	RK_BACK,
+	RK_FLASH,
+	RK_LANG,
+	RK_CSRF,
+	RK_PATH,
+	RK_HERE,
+	RK_USER,
+	RK_NAME,
+	RK_LOGIN,
+	RK_MUST,
+	RK_IDENTITIES,
+	RK_ID,
+	RK_ROLE,
+	RK_ACTING,
+	RK_TABS,
+	RK_LABEL_KEY,
+	RK_ICON,
+	RK_BADGE,
+	RK_COUNT
+};
+
+static const char *const reply_key_names[RK_COUNT] = {
+    [RK_MENU] = "menu",
+    [RK_LABEL] = "label",
+    [RK_HREF] = "href",
+    [RK_ACTIVE] = "active",
+    [RK_TITLE] = "title",
+    [RK_BACK] = "back",
+    [RK_FLASH] = "flash",
+    [RK_LANG] = "lang",
+    [RK_CSRF] = "csrf_token",
+    [RK_PATH] = "path",
+    [RK_HERE] = "here",
+    [RK_USER] = "user",
+    [RK_NAME] = "name",
+    [RK_LOGIN] = "login",
+    [RK_MUST] = "must_change_password",
+    [RK_IDENTITIES] = "identities",
+    [RK_ID] = "id",
+    [RK_ROLE] = "role",
+    [RK_ACTING] = "acting_identity_id",
+    [RK_TABS] = "tabs",
+    [RK_LABEL_KEY] = "label_key",
+    [RK_ICON] = "icon",
+    [RK_BADGE] = "badge",
+};
+
+static const char reply_key_table; /* its address is the registry key */
+
+/* Pushes the keys' table (key i at index i); returns its index. */
+static int
+reply_push_keys(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &reply_key_table) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_createtable(L, RK_COUNT - 1, 0);
+		for (int i = 1; i < RK_COUNT; i++) {
+			lua_pushstring(L, reply_key_names[i]);
+			lua_rawseti(L, -2, i);
+		}
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &reply_key_table);
+	}
+	return lua_gettop(L);
+}
+
+/* Sets key k of the table at the top to the value at the top (popped);
+ * the tables are new and plain, so a raw set is what lua_setfield
+ * does. */
 static void
-reply_set_str(lua_State *L, const char *name, const char *v)
+reply_set_top(lua_State *L, int keys, int k)
+{
+	lua_rawgeti(L, keys, k);
+	lua_insert(L, -2);
+	lua_rawset(L, -3);
+}
+
+static void
+reply_set_str(lua_State *L, int keys, int k, const char *v)
 {
 	if (v == NULL)
 		return;
 	lua_pushstring(L, v);
-	lua_setfield(L, -2, name);
+	reply_set_top(L, keys, k);
 }
 
 static void
-reply_set_int(lua_State *L, const char *name, int64_t v)
+reply_set_int(lua_State *L, int keys, int k, int64_t v)
 {
 	lua_pushinteger(L, (lua_Integer)v);
-	lua_setfield(L, -2, name);
+	reply_set_top(L, keys, k);
 }
 
 static void
-reply_set_bool(lua_State *L, const char *name, int v)
+reply_set_bool(lua_State *L, int keys, int k, int v)
 {
 	lua_pushboolean(L, v);
-	lua_setfield(L, -2, name);
+	reply_set_top(L, keys, k);
 }
 
 /* The page table, as luaenv_push_json would have made it of the
@@ -342,8 +429,10 @@ reply_push_page(lua_State *L, void *ud)
 {
 	const struct reply_shell *sh = ud;
 	jx_req *req = sh->req;
+	int keys;
 
-	luaL_checkstack(L, 8, "page");
+	luaL_checkstack(L, 10, "page");
+	keys = reply_push_keys(L);
 	lua_createtable(L, 0, 16);
 	lua_createtable(L, sh->nmenu, 0);
 	for (int i = 0; i < sh->nmenu; i++) {
@@ -351,62 +440,72 @@ reply_push_page(lua_State *L, void *ud)
 
 		lua_createtable(L, 0, 3);
 		render_push_t(L, m->label_key);
-		lua_setfield(L, -2, "label");
-		reply_set_str(L, "href", m->href);
-		reply_set_bool(L, "active", strcmp(req->path, m->href) == 0);
+		reply_set_top(L, keys, RK_LABEL);
+		reply_set_str(L, keys, RK_HREF, m->href);
+		reply_set_bool(L, keys, RK_ACTIVE,
+		               strcmp(req->path, m->href) == 0);
 		lua_rawseti(L, -2, i + 1);
 	}
 	luaenv_mark_array(L, -1);
-	lua_setfield(L, -2, "menu");
-	reply_set_str(L, "title", sh->title);
-	reply_set_str(L, "back", sh->back);
-	reply_set_str(L, "flash", sh->flash);
-	reply_set_str(L, "lang", req->lang);
-	reply_set_str(L, "csrf_token", req->csrf_token ? req->csrf_token : "");
-	reply_set_str(L, "path", req->path);
-	reply_set_str(L, "here", sh->here);
+	reply_set_top(L, keys, RK_MENU);
+	reply_set_str(L, keys, RK_TITLE, sh->title);
+	reply_set_str(L, keys, RK_BACK, sh->back);
+	reply_set_str(L, keys, RK_FLASH, sh->flash);
+	reply_set_str(L, keys, RK_LANG, req->lang);
+	reply_set_str(L, keys, RK_CSRF, req->csrf_token ? req->csrf_token : "");
+	reply_set_str(L, keys, RK_PATH, req->path);
+	reply_set_str(L, keys, RK_HERE, sh->here);
 	/* user, identities, acting_identity_id */
 	if (req->account_id != 0) {
 		lua_createtable(L, 0, 3);
-		reply_set_str(L, "name",
+		reply_set_str(L, keys, RK_NAME,
 		              req->account_name ? req->account_name : "");
-		reply_set_str(L, "login",
+		reply_set_str(L, keys, RK_LOGIN,
 		              req->account_login ? req->account_login : "");
-		reply_set_bool(L, "must_change_password", req->must_change);
-		lua_setfield(L, -2, "user");
+		reply_set_bool(L, keys, RK_MUST, req->must_change);
+		reply_set_top(L, keys, RK_USER);
 	}
 	lua_createtable(L, sh->nids, 0);
 	for (int i = 0; i < sh->nids; i++) {
 		lua_createtable(L, 0, 3);
-		reply_set_int(L, "id", sh->ids[i].id);
-		reply_set_str(L, "role", sh->ids[i].role);
-		reply_set_str(L, "label", sh->ids[i].label);
+		reply_set_int(L, keys, RK_ID, sh->ids[i].id);
+		reply_set_str(L, keys, RK_ROLE, sh->ids[i].role);
+		reply_set_str(L, keys, RK_LABEL, sh->ids[i].label);
 		lua_rawseti(L, -2, i + 1);
 	}
 	luaenv_mark_array(L, -1);
-	lua_setfield(L, -2, "identities");
+	reply_set_top(L, keys, RK_IDENTITIES);
 	if (req->account_id != 0 && req->identity != NULL)
-		reply_set_int(L, "acting_identity_id", req->identity->id);
+		reply_set_int(L, keys, RK_ACTING, req->identity->id);
 	/* tabs (auth_page_tabs') */
 	lua_createtable(L, sh->ntabs, 0);
 	for (int i = 0; i < sh->ntabs; i++) {
 		const struct auth_tab *t = &sh->tabs[i];
 
 		lua_createtable(L, 0, 5);
-		reply_set_str(L, "href", t->href);
-		reply_set_str(L, "label_key", t->label_key);
-		reply_set_str(L, "icon", t->icon);
-		reply_set_bool(L, "active", t->active);
+		reply_set_str(L, keys, RK_HREF, t->href);
+		reply_set_str(L, keys, RK_LABEL_KEY, t->label_key);
+		reply_set_str(L, keys, RK_ICON, t->icon);
+		reply_set_bool(L, keys, RK_ACTIVE, t->active);
 		if (t->badge > 0)
-			reply_set_int(L, "badge", t->badge);
+			reply_set_int(L, keys, RK_BADGE, t->badge);
 		lua_rawseti(L, -2, i + 1);
 	}
 	luaenv_mark_array(L, -1);
-	lua_setfield(L, -2, "tabs");
+	reply_set_top(L, keys, RK_TABS);
+	/* the page table in the keys' place, as push_page leaves it */
+	lua_remove(L, keys);
 }
 
 int
 http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
+{
+	return http_reply_view_with(req, status, tmpl, data, NULL, NULL);
+}
+
+int
+http_reply_view_with(jx_req *req, int status, const char *tmpl, cJSON *data,
+                     void (*add_data)(struct lua_State *L, void *ud), void *ud)
 {
 	struct thread *w = req->worker;
 	struct reply_shell sh;
@@ -424,8 +523,8 @@ http_reply_view(jx_req *req, int status, const char *tmpl, cJSON *data)
 	}
 	reply_shell(req, data, &sh);
 	buf_reset(&req->body);
-	rc = render_page_with(w->lua, tmpl, data, reply_push_page, &sh,
-	                      req->lang, &req->body, err, sizeof(err));
+	rc = render_page_with(w->lua, tmpl, data, add_data, ud, reply_push_page,
+	                      &sh, req->lang, &req->body, err, sizeof(err));
 	cJSON_Delete(data);
 	if (rc != 0) {
 		static const char msg[] =

@@ -192,7 +192,66 @@ cc_wrapped(const char *a, const char *b)
 	return 0;
 }
 
-/* A statement tag: include becomes _inc(_ENV, ...), the rest is Lua. */
+/* Whether a..b is `name, { ... }`: a second argument that is a table
+ * constructor ending the call, so a table no other code can hold. */
+static int
+cc_fresh_table(const char *a, const char *b)
+{
+	const char *q;
+	int depth = 0;
+
+	for (q = a; q < b; q++) {
+		if (*q == '"' || *q == '\'') {
+			char c = *q;
+
+			for (q++; q < b && *q != c; q++)
+				if (*q == '\\')
+					q++;
+			if (q >= b)
+				return 0;
+			continue;
+		}
+		if (*q == '[' && q + 1 < b && (q[1] == '[' || q[1] == '='))
+			return 0; /* long strings: not worth parsing here */
+		if (*q == '(' || *q == '{' || *q == '[')
+			depth++;
+		else if (*q == ')' || *q == '}' || *q == ']')
+			depth--;
+		else if (*q == ',' && depth == 0)
+			break;
+	}
+	if (q >= b)
+		return 0;
+	for (q++; q < b && isspace((unsigned char)*q); q++)
+		;
+	if (q >= b || *q != '{')
+		return 0;
+	/* the constructor must close at b - 1 */
+	for (depth = 0; q < b; q++) {
+		if (*q == '"' || *q == '\'') {
+			char c = *q;
+
+			for (q++; q < b && *q != c; q++)
+				if (*q == '\\')
+					q++;
+			if (q >= b)
+				return 0;
+			continue;
+		}
+		if (*q == '[' && q + 1 < b && (q[1] == '[' || q[1] == '='))
+			return 0;
+		if (*q == '(' || *q == '{' || *q == '[')
+			depth++;
+		else if ((*q == ')' || *q == '}' || *q == ']') && --depth == 0)
+			return q == b - 1 && *q == '}';
+	}
+	return 0;
+}
+
+/* A statement tag: include becomes _inc(_ENV, ...), the rest is Lua;
+ * an include whose extra variables are a table constructor passes true
+ * after it, so that _inc may take that table as it is instead of a
+ * copy. */
 static void
 cc_statement(struct render_cc *cc)
 {
@@ -213,7 +272,7 @@ cc_statement(struct render_cc *cc)
 			a++, b--;
 		buf_puts(cc->src, "_inc(_ENV, ");
 		buf_append(cc->src, a, (size_t)(b - a));
-		buf_puts(cc->src, ");");
+		buf_puts(cc->src, cc_fresh_table(a, b) ? ", true);" : ");");
 		cc_newlines(cc, c, e);
 		return;
 	}

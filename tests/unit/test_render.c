@@ -201,6 +201,20 @@ test_values_and_flow(struct luaenv *env)
 	EXPECT(env, "inc", "{\"name\":\"n<\"}",
 	       "<i>n&lt;</i>|<i>x</i>|g|<i>p</i><i>q</i>");
 
+	/* An include's extra variables: a table held elsewhere is not
+	 * changed (its copy falls back to the includer's); a constructor
+	 * (taken as it is) falls back the same, whatever its strings hold,
+	 * and a global set inside stays in the include. */
+	put("partials/set.html", "{% y = 'set' %}{{ lang }}{{ x }}");
+	put("inc_vars.html",
+	    "{% local v = {name = \"v\"} %}{% include(\"partials/row\", v) %}"
+	    "[{{ v.lang }}]|"
+	    "{% include(\"partials/row\", { name = \"a,}{\" .. 'b)' }) %}|"
+	    "{% include(\"partials/set\", { x = ({1, 2})[2] }) %}[{{ y }}]|"
+	    "{% include(\"partials/set\", { x = 3 }, nil) %}[{{ y }}]");
+	EXPECT(env, "inc_vars", NULL,
+	       "<i>v</i>[]|<i>a,}{b)</i>|zh-CN2[]|zh-CN3[]");
+
 	put("t.html", "{{ t('x.key') }}|{{ lang }}");
 	EXPECT(env, "t", NULL, "x.key|zh-CN");
 
