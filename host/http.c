@@ -33,6 +33,17 @@
 
 static int http_crowded(const jx_req *req);
 
+/* Connections open now, each holding a worker thread from civetweb's
+ * init_connection to its connection_close callback, and the count from
+ * which replies close their connection (set once at start-up);
+ * keep_alive is the Keep-Alive header's value ("timeout=<s>"), empty
+ * when idle connections close within a second. */
+static struct {
+	atomic_int open;
+	int crowd;
+	char keep_alive[32];
+} http_conns;
+
 static int64_t
 http_now_us(void)
 {
@@ -658,6 +669,13 @@ http_dispatch(struct mg_connection *conn)
 	}
 	if (http_crowded(&req))
 		http_add_header(&req, "Connection", "close");
+	else if (http_conns.keep_alive[0] != '\0' &&
+	         (req.headers.data == NULL ||
+	          strstr(req.headers.data, "Connection:") == NULL))
+		/* How long an idle connection stays open, so that a client
+		 * stops reusing it before the server closes it: else a request
+		 * sent as the server closes is lost ("fetch failed"). */
+		http_add_header(&req, "Keep-Alive", http_conns.keep_alive);
 	http_send(&req);
 	dur = http_now_us() - req.start_us;
 	jx_log(JX_LOG_INFO, "http", "%s %s %d %zu %.1fms %s", req.method,
@@ -673,14 +691,6 @@ http_dispatch(struct mg_connection *conn)
 	arena_reset(&w->arena);
 	return req.status;
 }
-
-/* Connections open now, each holding a worker thread from civetweb's
- * init_connection to its connection_close callback, and the count from
- * which replies close their connection (set once at start-up). */
-static struct {
-	atomic_int open;
-	int crowd;
-} http_conns;
 
 static int
 http_conn_open(const struct mg_connection *conn, void **conn_data)
@@ -764,6 +774,12 @@ http_start(void)
 	    (long long)config_int(&app.cfg, "http.header_timeout_ms", 10000));
 	snprintf(keep_alive_ms, sizeof(keep_alive_ms), "%lld",
 	         (long long)config_int(&app.cfg, "http.keep_alive_ms", 2000));
+	if (config_int(&app.cfg, "http.keep_alive_ms", 2000) >= 1000)
+		snprintf(http_conns.keep_alive, sizeof(http_conns.keep_alive),
+		         "timeout=%lld",
+		         (long long)(config_int(&app.cfg, "http.keep_alive_ms",
+		                                2000) /
+		                     1000));
 	snprintf(port, sizeof(port), "%s", listen ? listen : "127.0.0.1:8080");
 	opts[n++] = "listening_ports";
 	opts[n++] = port;

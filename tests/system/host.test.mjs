@@ -62,8 +62,21 @@ test('GET /healthz answers {"status":"ok"}', async () => {
 		assert.equal(r.status, 200);
 		assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
 		assert.deepEqual(r.json, { status: 'ok' });
+		// Kept-alive replies say how long an idle connection stays open
+		// (http.keep_alive_ms, 2 s), so that a client (node's fetch, a
+		// proxy) drops it first instead of sending into a closing socket.
+		assert.equal(r.headers.get('keep-alive'), 'timeout=2');
 	} finally {
 		await server.stop();
+	}
+	// Below a second there is no whole second to promise: no header.
+	const short = await startServer({ set: { 'http.keep_alive_ms': 500 } });
+	try {
+		const r = await short.request('GET', '/healthz');
+		assert.equal(r.status, 200);
+		assert.equal(r.headers.get('keep-alive'), null);
+	} finally {
+		await short.stop();
 	}
 });
 
