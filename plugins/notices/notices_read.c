@@ -791,28 +791,35 @@ api_read(jx_req *req, void *ud)
 	return jx_host->reply_json(req, 204, NULL);
 }
 
-/* POST /api/v1/inbox/{notice_id}/confirm: 204 (and read); 404 for a
- * notice not addressed to the acting identity; 409 for one that asks
- * for no confirmation (nothing is recorded: a confirmation the sender
- * did not ask for would show nowhere). Again: 204, the first time
+/* Records the acting identity's confirmation of notice id: 0, or the
+ * status replied: 404 for a notice not addressed to it; 409 for one that
+ * asks for no confirmation (nothing is recorded: a confirmation the
+ * sender did not ask for would show nowhere). Again: 0, the first time
  * kept. */
-int
-api_confirm(jx_req *req, void *ud)
+static int
+confirm_record(jx_req *req, jx_db *db, int64_t id)
 {
-	int64_t id = jx_host->req_param_id(req, "notice_id");
-	jx_db *db = jx_host->req_db(req);
-
-	(void)ud;
 	if (id <= 0 || !read_is_recipient(req, db, id))
 		return notices_not_found(req);
 	if (notices_requires_confirmation(db, id) != 1)
 		return jx_host->reply_problem(
 		    req, 409, "confirmation-not-requested",
-		    "No confirmation asked",
+		    jx_host->t(req, "notices.confirm.not_asked"),
 		    "This notice does not ask its recipients to confirm.");
 	if (notices_mark_confirmed(req, db, id) != 0)
 		return jxp_storage_error(jx_host, req);
-	return jx_host->reply_json(req, 204, NULL);
+	return 0;
+}
+
+/* POST /api/v1/inbox/{notice_id}/confirm: 204 (and read). */
+int
+api_confirm(jx_req *req, void *ud)
+{
+	int rc = confirm_record(req, jx_host->req_db(req),
+	                        jx_host->req_param_id(req, "notice_id"));
+
+	(void)ud;
+	return rc != 0 ? rc : jx_host->reply_json(req, 204, NULL);
 }
 
 /* The notice page's 确认收到 button (a form): back to the notice, which
@@ -821,17 +828,11 @@ int
 page_confirm(jx_req *req, void *ud)
 {
 	int64_t id = jx_host->req_param_id(req, "id");
-	jx_db *db = jx_host->req_db(req);
+	int rc = confirm_record(req, jx_host->req_db(req), id);
 
 	(void)ud;
-	if (id <= 0 || !read_is_recipient(req, db, id))
-		return notices_not_found(req);
-	if (notices_requires_confirmation(db, id) != 1)
-		return jx_host->reply_problem(
-		    req, 409, "confirmation-not-requested",
-		    jx_host->t(req, "notices.confirm.not_asked"), NULL);
-	if (notices_mark_confirmed(req, db, id) != 0)
-		return jxp_storage_error(jx_host, req);
+	if (rc != 0)
+		return rc;
 	return jx_host->reply_redirect(
 	    req,
 	    jx_host->sprintf(req, "/notices/%lld?confirmed=1", (long long)id));
