@@ -168,6 +168,19 @@ cc_newlines(struct render_cc *cc, const char *a, const char *b)
 			buf_puts(cc->src, "\n");
 }
 
+/* The closing quote of the quoted string opening at q, or b when the
+ * string does not close before b. */
+static const char *
+cc_string_end(const char *q, const char *b)
+{
+	char c = *q;
+
+	for (q++; q < b && *q != c; q++)
+		if (*q == '\\')
+			q++;
+	return q < b ? q : b;
+}
+
 /* Whether the '(' at a is closed by the ')' at b - 1. */
 static int
 cc_wrapped(const char *a, const char *b)
@@ -177,11 +190,7 @@ cc_wrapped(const char *a, const char *b)
 
 	for (q = a; q < b; q++) {
 		if (*q == '"' || *q == '\'') {
-			char c = *q;
-
-			for (q++; q < b && *q != c; q++)
-				if (*q == '\\')
-					q++;
+			q = cc_string_end(q, b);
 			continue;
 		}
 		if (*q == '(')
@@ -202,12 +211,7 @@ cc_fresh_table(const char *a, const char *b)
 
 	for (q = a; q < b; q++) {
 		if (*q == '"' || *q == '\'') {
-			char c = *q;
-
-			for (q++; q < b && *q != c; q++)
-				if (*q == '\\')
-					q++;
-			if (q >= b)
+			if ((q = cc_string_end(q, b)) >= b)
 				return 0;
 			continue;
 		}
@@ -229,12 +233,7 @@ cc_fresh_table(const char *a, const char *b)
 	/* the constructor must close at b - 1 */
 	for (depth = 0; q < b; q++) {
 		if (*q == '"' || *q == '\'') {
-			char c = *q;
-
-			for (q++; q < b && *q != c; q++)
-				if (*q == '\\')
-					q++;
-			if (q >= b)
+			if ((q = cc_string_end(q, b)) >= b)
 				return 0;
 			continue;
 		}
