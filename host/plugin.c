@@ -453,7 +453,11 @@ plugin_vercmp(const char *a, const char *b)
 static int
 plugin_dep_find(const char *dep, char *name, size_t size)
 {
-	const char *ge = strstr(dep, ">=");
+	const char *ge;
+
+	if (*dep == '?') /* optional: only an order */
+		dep++;
+	ge = strstr(dep, ">=");
 	size_t n = ge ? (size_t)(ge - dep) : strlen(dep);
 
 	if (n >= size)
@@ -473,6 +477,11 @@ plugin_check_deps(struct plugin *p)
 		const char *ge = strstr(*dep, ">=");
 		int k = plugin_dep_find(*dep, name, sizeof(name));
 
+		/* "?name": initialise after name when it is there and
+		 * active; its absence or failure is no fault of p's */
+		if (**dep == '?' &&
+		    (k < 0 || app.plugins[k].state != PLUGIN_ACTIVE))
+			continue;
 		if (k < 0) {
 			plugin_fail(p, PLUGIN_DISABLED,
 			            "depends on %s, which is not loaded", name);

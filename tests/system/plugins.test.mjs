@@ -16,7 +16,8 @@ const MINOR = Number(/#define JX_ABI_MINOR (\d+)/.exec(
 const NEEDS_NEWER = new RegExp(`needs ABI 2\\.${MINOR + 1}, this host has ABI 2\\.${MINOR}`);
 
 const PLUGIN_DIR = path.join(BUILD_DIR, 'test-plugins');
-const NAMES = ['good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed', 'needs_newer', 'dup_service', 'bad_route', 'clash', 'clash_later', 'abi_one'];
+// after_optional comes first: its "?good" must still init good before it.
+const NAMES = ['after_optional', 'good', 'wrong_abi', 'missing_symbol', 'needs_missing', 'init_fails', 'needs_failed', 'needs_newer', 'dup_service', 'bad_route', 'clash', 'clash_later', 'abi_one'];
 const SET = {
 	plugin_dir: PLUGIN_DIR,
 	plugins: `{${NAMES.map((n) => JSON.stringify(n)).join(',')}}`,
@@ -25,6 +26,8 @@ const SET = {
 // What each plugin must end up as, and what its reason must mention.
 const EXPECTED = {
 	good: { state: 'active' },
+	// "?good" ordered good's init first; "?nonexistent" is no fault
+	after_optional: { state: 'active' },
 	wrong_abi: { state: 'failed', reason: /ABI/ },
 	// built for ABI 1 (no size first): refused, not misread
 	abi_one: { state: 'failed', reason: /not an ABI 2 descriptor/ },

@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 2
-#define JX_ABI_MINOR 1
+#define JX_ABI_MINOR 2
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -719,7 +719,10 @@ struct jx_plugin {
 	                        when above the host's JX_ABI_MINOR */
 	const char *name;    /* folder, .so, table prefix, log tag */
 	const char *version; /* "1.2.0" */
-	/* NULL-terminated; "name" or "name>=1.2". */
+	/* NULL-terminated; "name" or "name>=1.2": needed, initialised
+	 * first. "?name" (ABI 2.2): optional, initialised first when it is
+	 * loaded and active (a section for another plugin's service),
+	 * never a reason to disable this one. */
 	const char *const *depends;
 	/* NULL-terminated ordered SQL steps; step i is schema version i+1.
 	 * A step may hold several statements. Never edit a shipped step. */
