@@ -9,9 +9,10 @@
  * class decide), so a transferred student's whole portfolio follows
  * them: records are never moved or copied.
  *
- * The attachments' bytes are read from the host's content-addressed
- * store (<data_dir>/files/ab/cd/<sha256>, docs/host-schema.md "files"),
- * after the file service's own visibility answer (jx_host->file_info).
+ * The attachments' bytes are those GET /api/v1/files/{id} serves, read
+ * from the host's content-addressed store (<data_dir>/files/ab/cd/<blob>
+ * of file_variants, docs/host-schema.md), after the file service's own
+ * visibility answer (jx_host->file_info).
  */
 #include "records.h"
 
@@ -427,8 +428,15 @@ route_portfolio_zip(jx_req *req, void *ud)
 			continue; /* a file used twice */
 		if (jx_host->file_info(req, id) == NULL)
 			continue;
+		/* what GET /api/v1/files/{id} serves: the original when one
+		 * is kept, else the display copy (an image's upload itself is
+		 * never kept) */
 		st = jx_host->db_query(
-		    db, "SELECT sha256, size FROM files WHERE id = ?", "i", id);
+		    db,
+		    "SELECT blob, size FROM file_variants WHERE file_id = ? "
+		    "AND variant IN ('original', 'display') ORDER BY variant "
+		    "DESC LIMIT 1",
+		    "i", id);
 		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 			const char *hex = jx_host->db_text(st, 0);
 

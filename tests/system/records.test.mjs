@@ -405,7 +405,10 @@ test('the portfolio archive: index.html and the attachments', async () => {
 	assert.ok(files.some((f) => f.startsWith(`${photo}-`)), files.join());
 	assert.ok(files.some((f) => f.startsWith(`${proof}-`)), files.join());
 	const bytes = fs.readFileSync(path.join(dir, 'files', files.find((f) => f.startsWith(`${photo}-`))));
-	assert.ok(bytes.equals(PNG));
+	const served = await fetch(new URL(`/api/v1/files/${photo}`, server.url),
+		{ headers: { Cookie: c[ZHANG].cookieHeader() } });
+	assert.equal(served.status, 200);
+	assert.ok(bytes.equals(Buffer.from(await served.arrayBuffer())), 'the bytes the file service serves');
 	assert.match(index, new RegExp(`files/${photo}-`));
 	fs.rmSync(dir, { recursive: true });
 	assert.equal((await c[ADMIN2].get(`/api/v1/students/${sid}/portfolio.zip`)).status, 404);
