@@ -204,6 +204,13 @@ test('a parent adds a draft with photos, submits it; the head teacher approves',
 	r = await c[CHEN].get('/api/v1/schools/1/records/pending');
 	assert.equal(r.status, 200, r.text);
 	assert.deepEqual(r.json.items, []);
+	// the reviewers' home pages count it
+	const item = async (who) => (await c[who].get('/api/v1/home')).json.items
+		.find((i) => i.title === '待审核的成长记录');
+	assert.equal((await item(WANG))?.count, 1);
+	assert.equal((await item(ADMIN1))?.count, 1);
+	assert.equal((await item(CHEN))?.count ?? 0, 0);
+	assert.equal(await item(ZHANG), undefined);
 	r = await c[CHEN].post(`/api/v1/records/${draft.id}/review`, { decision: 'approve' });
 	assert.equal(r.status, 403, r.text);
 	assert.equal((await c[ADMIN2].post(`/api/v1/records/${draft.id}/review`, { decision: 'approve' })).status, 404);
