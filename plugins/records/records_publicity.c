@@ -270,8 +270,7 @@ route_publicity_create(jx_req *req, void *ud)
 	} else if (rc == 0)
 		cJSON_ArrayForEach(e, ids)
 		{
-			int64_t rid =
-			    cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0;
+			int64_t rid = rec_id_of(e);
 			int64_t ok = jxp_one(
 			    jx_host, db,
 			    "SELECT COUNT(*) FROM records_records WHERE id = ? "
@@ -396,7 +395,7 @@ route_objection(jx_req *req, void *ud)
 		return jxp_conflict(
 		    jx_host, req, en ? "The 公示 is closed." : "公示已结束。");
 	rec = cJSON_GetObjectItem(body, "record_id");
-	rid = cJSON_IsNumber(rec) ? (int64_t)rec->valuedouble : 0;
+	rid = rec_id_of(rec);
 	if (rid <= 0 ||
 	    jxp_one(jx_host, db,
 	            "SELECT COUNT(*) FROM records_publicity_items WHERE "

@@ -317,7 +317,7 @@ route_review_batch(jx_req *req, void *ud)
 		return jxp_invalid(jx_host, req, NULL);
 	cJSON_ArrayForEach(e, ids)
 	{
-		if (!cJSON_IsNumber(e) || e->valuedouble < 1) {
+		if (rec_id_of(e) == 0) {
 			jx_host->problem_error(
 			    req, 0, "ids", "record ids are positive integers");
 			return jxp_invalid(jx_host, req, NULL);
@@ -327,8 +327,7 @@ route_review_batch(jx_req *req, void *ud)
 		return jxp_storage_error(jx_host, req);
 	cJSON_ArrayForEach(e, ids)
 	{
-		rc = rec_decide(req, db, (int64_t)e->valuedouble, approve,
-		                comment, 1);
+		rc = rec_decide(req, db, rec_id_of(e), approve, comment, 1);
 		if (rc != 0)
 			break;
 	}

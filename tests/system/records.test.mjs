@@ -156,6 +156,23 @@ test('field checks: 422 naming each bad field', async () => {
 		record({ fields: { ...record().fields, photos: [other] } }));
 	assert.equal(r.status, 422, r.text);
 	assert.deepEqual(fieldsOf(r), ['photos']);
+	// wrong shapes are 422s naming the field, never a crash
+	for (const [body, field] of [
+		[record({ fields: [] }), 'fields'], [record({ fields: 'x' }), 'fields'],
+		[record({ title: 5 }), 'title'], [record({ term: 5 }), 'term'],
+		[record({ type: 5 }), 'type'],
+		[record({ fields: { ...record().fields, photos: [1e300] } }), 'photos'],
+		[record({ fields: { ...record().fields, photos: 'x' } }), 'photos'],
+		[record({ fields: { ...record().fields, hours: { a: [1] } } }), 'hours'],
+	]) {
+		const r = await p.post(`/api/v1/students/${sid}/records`, body);
+		assert.equal(r.status, 422, JSON.stringify(body));
+		assert.ok(fieldsOf(r).includes(field), `${JSON.stringify(body)}: ${r.text}`);
+	}
+	for (const body of [{ ids: [1e300], decision: 'approve' }, { ids: 'x', decision: 'approve' },
+		{ ids: [1], decision: 5 }, {}])
+		assert.equal((await c[WANG].post('/api/v1/records/review', body)).status, 422, JSON.stringify(body));
+	assert.equal((await p.post(`/api/v1/students/${sid}/records`, undefined, { body: '[1', headers: { 'Content-Type': 'application/json' } })).status, 400);
 	const list = await p.get(`/api/v1/students/${sid}/records`);
 	assert.equal(list.json.items.length, 0, 'nothing was stored');
 });
