@@ -45,7 +45,7 @@ function settings() {
 	return {
 		plugin_dir: path.join(BUILD_DIR, 'plugins'),
 		plugin_path: [path.join(BUILD_DIR, 'test-plugins')],
-		plugins: ['roster', 'records', 'rectest'],
+		plugins: ['roster', 'feeds', 'records', 'rectest'],
 		'testing.notify_backoff_seconds': 1,
 		'testing.clock_offset_seconds': offset,
 	};
@@ -510,6 +510,23 @@ test('a transferred student keeps the portfolio; readers follow the new school',
 	assert.equal((await b.get(`/api/v1/records/${rid}`)).status, 200);
 	assert.equal((await a.get(`/api/v1/students/${sid}/portfolio`)).status, 404, 'the old school no longer reads them');
 	assert.equal((await a.get(`/api/v1/records/${rid}`)).status, 404);
+});
+
+test('the learning space shows the approved records by type (spaces.v1)', async (t) => {
+	const sid = kids['张一鸣'].id;
+	const r = await c[ZHANG].get(`/api/v1/spaces/learning/${sid}`);
+	if (r.status === 404 && !Array.isArray(r.json?.sections)) {
+		t.skip('this build\'s feeds has no spaces yet');
+		return;
+	}
+	assert.equal(r.status, 200, r.text);
+	const sec = r.json.sections.find((x) => x.code === 'records');
+	assert.ok(sec, r.text);
+	assert.equal(sec.title, '成长记录');
+	assert.deepEqual(sec.items.map((i) => [i.title, i.count]), [['测试活动', 5], ['测试评语', 1]]);
+	assert.equal(sec.total, 6);
+	assert.equal(sec.items[0].href, `/students/${sid}/portfolio#rectest`);
+	assert.equal((await c[ADMIN2].get(`/api/v1/spaces/learning/${sid}`)).status, 404);
 });
 
 test('公示 closes by itself after the district\'s days', async () => {
