@@ -121,10 +121,14 @@ test('record types: registered by a plugin, creators and fields, names in both l
 		['photos', 'files', false], ['proof', 'files', false]]);
 	assert.equal(t.fields.find((f) => f.name === 'witness').private, true);
 	assert.deepEqual(t.fields.find((f) => f.name === 'level').choices.map((x) => x.value), ['校级', '区级', '市级']);
-	const en = await c[ZHANG].get('/api/v1/record-types', { headers: { 'Accept-Language': 'en' } });
+	assert.equal(t.name, '测试活动');
+	assert.equal(t.fields[0].label, '地点');
+	const en = await c[ZHANG].get('/api/v1/record-types?lang=en');
 	assert.equal(en.status, 200);
 	const ten = en.json.find((x) => x.code === 'rectest');
-	assert.ok(ten.name === 'Test activity' || ten.name === '测试活动');
+	assert.equal(ten.name, 'Test activity');
+	assert.equal(ten.fields[0].label, 'Place');
+	assert.deepEqual(ten.fields.find((f) => f.name === 'level').choices[1], { value: '区级', label: 'District' });
 	assert.equal((await server.client().get('/api/v1/record-types')).status, 401);
 });
 
@@ -401,6 +405,9 @@ test('公示: published for the class, private fields hidden, objections, other 
 	assert.equal(r.json.items[0].record_id, draft.id);
 	assert.equal(r.json.items[0].student_name, '张一鸣');
 	assert.equal((await c[WANG].get('/api/v1/schools/1/records/objections')).status, 403);
+	const liMin = sql("SELECT id FROM persons WHERE phone = '13800000002'");
+	assert.equal(sql(`SELECT recipient FROM host_outbox WHERE template = 'record_objection' AND ref = 'publicity:${pub.id}'`), liMin,
+		'the school admin is told');
 });
 
 test('closing the 公示 archives the records; they stay in the portfolio', async () => {
