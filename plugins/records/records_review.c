@@ -325,8 +325,19 @@ route_review_batch(jx_req *req, void *ud)
 	}
 	if (jx_host->db_begin(db) != 0)
 		return jxp_storage_error(jx_host, req);
+	n = 0;
 	cJSON_ArrayForEach(e, ids)
 	{
+		const cJSON *prev;
+		int twice = 0;
+
+		/* an id listed twice is decided once */
+		for (prev = ids->child; prev != e; prev = prev->next)
+			if (rec_id_of(prev) == rec_id_of(e))
+				twice = 1;
+		if (twice)
+			continue;
+		n++;
 		rc = rec_decide(req, db, rec_id_of(e), approve, comment, 1);
 		if (rc != 0)
 			break;
