@@ -14,7 +14,10 @@
  * school, class and private in proportions by role; kinds mood, quote
  * and info; a few deleted by their authors and removed by the admin;
  * likes (feeds_likes rows) and comments (feeds_comments rows) with their
- * counts on the post.
+ * counts on the post; photos (1-9) on a third of the moods and a quarter
+ * of the information posts: host file rows with display and thumbnail
+ * variants (made-up blob names), used by the post as the file service's
+ * file_attach records it, in order in feeds_files.
  *
  * Nobody has a password except the logins the benchmark uses (-w):
  * the school admin, one student, one teacher of that student's class and
@@ -27,9 +30,9 @@
  * "teachers N", "parents N", "admin LOGIN PERSON", "student LOGIN PERSON
  * CLASS", "teacher LOGIN PERSON", "parent LOGIN PERSON", "posts N",
  * "visibility public N school N class N private N", "status live N
- * deleted N removed N", "likes N", "comments N", and "reader N": the
- * live posts the student sees in the school feed (public and school) and
- * in the class feed of their class.
+ * deleted N removed N", "likes N", "comments N", "photos N", and "reader N":
+ * the live posts the student sees in the school feed (public and school) and in
+ * the class feed of their class.
  *
  * usage: mkfeeds [-n STUDENTS] [-p POSTS] [-w PASSWORD] DATA_DIR
  */
@@ -64,6 +67,10 @@ enum {
 	MF_POST,
 	MF_LIKE,
 	MF_COMMENT,
+	MF_FILE,
+	MF_VARIANT,
+	MF_USE,
+	MF_POSTFILE,
 	MF_NSTMT
 };
 
@@ -88,12 +95,21 @@ static const char *const mf_sql[MF_NSTMT] = {
     "INSERT INTO feeds_posts(author_person_id, author_identity_id, "
     "author_role, district_id, school_id, class_id, kind, visibility, text, "
     "nlikes, ncomments, status, removed_reason, removed_by, removed_at, "
-    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "created_at, nfiles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?)",
     "INSERT INTO feeds_likes(post_id, person_id, created_at) VALUES (?, ?, "
     "?)",
     "INSERT INTO feeds_comments(post_id, author_person_id, "
     "author_identity_id, author_role, school_id, text, created_at) VALUES "
     "(?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO files(name, mime, size, sha256, account_id, identity_id, "
+    "school_id, created_at) VALUES (?, 'image/jpeg', ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO file_variants(file_id, variant, blob, mime, size) VALUES "
+    "(?, ?, ?, 'image/jpeg', ?)",
+    "INSERT INTO file_uses(file_id, plugin, ref, created_at) VALUES (?, "
+    "'feeds', ?, ?)",
+    "INSERT INTO feeds_files(owner, owner_id, file_id, position) VALUES "
+    "('post', ?, ?, ?)",
 };
 
 static const char *const mf_surnames[] = {
@@ -251,7 +267,7 @@ mf_run(sqlite3 *db, sqlite3_stmt *st, int64_t *id, const char *types, ...)
 
 /* Someone who posts, likes and comments. */
 struct mf_person {
-	int64_t person, identity;
+	int64_t person, account, identity;
 	const char *role;
 	int klass; /* index of the class: the student's, the child's, one
 	              the teacher teaches; -1 for the admin */
@@ -358,8 +374,58 @@ mf_times(uint64_t n, int64_t now)
 
 struct mf_counts {
 	uint64_t vis[4], deleted, removed, likes, comments, school_feed,
-	    class_feed;
+	    class_feed, photos, bytes;
 };
+
+/* n photos of post by a: each a file the author uploaded (a phone
+ * photo's size, with the display and thumbnail variants the file
+ * service makes; made-up blob names: the benchmark never reads the
+ * bytes), used by the post (file_uses, as file_attach records it) in
+ * order (feeds_files). */
+static int
+mf_photos(struct mf_ctx *c, const struct mf_person *a, int64_t post, uint64_t n,
+          int64_t at, struct mf_counts *k)
+{
+	char ref[32];
+
+	snprintf(ref, sizeof(ref), "post:%lld", (long long)post);
+	for (uint64_t j = 0; j < n; j++) {
+		char name[32], sha[65], blob[65];
+		uint64_t h = mf_rand();
+		int64_t size = 2000000 + (int64_t)(h % 4000000), file;
+
+		snprintf(name, sizeof(name), "IMG_%04llu.jpg",
+		         (unsigned long long)(h >> 40) % 10000);
+		snprintf(sha, sizeof(sha), "%016llx%016llx%016llx%016llx",
+		         (unsigned long long)h,
+		         (unsigned long long)mf_mix(h ^ 1),
+		         (unsigned long long)mf_mix(h ^ 2),
+		         (unsigned long long)mf_mix(h ^ 3));
+		if (mf_run(c->db, c->st[MF_FILE], &file, "sisiiii", name, size,
+		           sha, a->account, a->identity, c->school, at) != 0)
+			return -1;
+		for (int v = 0; v < 2; v++) {
+			snprintf(blob, sizeof(blob),
+			         "%016llx%016llx%016llx%016llx",
+			         (unsigned long long)mf_mix(h ^ (10 + v)),
+			         (unsigned long long)mf_mix(h ^ (20 + v)),
+			         (unsigned long long)mf_mix(h ^ (30 + v)),
+			         (unsigned long long)mf_mix(h ^ (40 + v)));
+			if (mf_run(c->db, c->st[MF_VARIANT], NULL, "issi", file,
+			           v == 0 ? "display" : "thumb", blob,
+			           (int64_t)(v == 0 ? 240000 : 18000)) != 0)
+				return -1;
+		}
+		if (mf_run(c->db, c->st[MF_USE], NULL, "isi", file, ref, at) !=
+		        0 ||
+		    mf_run(c->db, c->st[MF_POSTFILE], NULL, "iii", post, file,
+		           (int64_t)j) != 0)
+			return -1;
+		k->photos++;
+		k->bytes += (uint64_t)size;
+	}
+	return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -472,8 +538,8 @@ main(int argc, char **argv)
 	people = calloc(n * 3 + n / 10 + 64, sizeof(*people));
 	if (classes == NULL || people == NULL)
 		goto done;
-	people[npeople++] =
-	    (struct mf_person){admin, admin_identity, "school_admin", -1};
+	people[npeople++] = (struct mf_person){
+	    admin, admin_account, admin_identity, "school_admin", -1};
 	/* The student the benchmark reads as: the middle one (grade 5). */
 	reader_index = n / 2;
 	{
@@ -520,7 +586,7 @@ main(int argc, char **argv)
 				                &identity) != 0)
 					goto done;
 				people[npeople++] = (struct mf_person){
-				    person, identity, "student",
+				    person, account, identity, "student",
 				    (int)(nclasses - 1)};
 				if (known) {
 					reader = person;
@@ -555,7 +621,8 @@ main(int argc, char **argv)
 					goto done;
 				nparents++;
 				people[npeople++] = (struct mf_person){
-				    person, identity, "parent", child->klass};
+				    person, account, identity, "parent",
+				    child->klass};
 				if (known) {
 					reader_parent = person;
 					snprintf(parent_login,
@@ -616,7 +683,7 @@ main(int argc, char **argv)
 			}
 			nteachers++;
 			people[npeople++] = (struct mf_person){
-			    person, identity, "teacher", (int)first};
+			    person, account, identity, "teacher", (int)first};
 			if (known) {
 				reader_teacher = person;
 				snprintf(teacher_login, sizeof(teacher_login),
@@ -659,7 +726,7 @@ main(int argc, char **argv)
 		int v = 0, kd = 0, sentences;
 		const char *status = "live", *reason = NULL;
 		int64_t post, klass = 0, removed_by = 0, removed_at = 0;
-		uint64_t likes, comments;
+		uint64_t likes, comments, photos;
 		char text[1024];
 		size_t len = 0;
 
@@ -705,6 +772,12 @@ main(int argc, char **argv)
 		               : mf_count(v == 2 ? 2.0 : 4.0,
 		                          npeople > 1 ? npeople - 1 : 0);
 		comments = v == 3 ? 0 : mf_count(v == 2 ? 0.6 : 1.0, 40);
+		/* photos (up to 9): on a third of the moods, a quarter of
+		 * the information, no quotes */
+		photos = 0;
+		if ((kd == 0 && mf_below(100) < 33) ||
+		    (kd == 2 && mf_below(100) < 25))
+			photos = 1 + mf_count(2.0, 8);
 		{
 			sqlite3_stmt *st = c.st[MF_POST];
 
@@ -731,6 +804,7 @@ main(int argc, char **argv)
 				sqlite3_bind_int64(st, 15, removed_at);
 			}
 			sqlite3_bind_int64(st, 16, times[i]);
+			sqlite3_bind_int64(st, 17, (int64_t)photos);
 			if (mf_step(c.db, st, &post) != 0)
 				goto done;
 		}
@@ -770,6 +844,24 @@ main(int argc, char **argv)
 				goto done;
 		}
 		k.comments += comments;
+		if (mf_photos(&c, a, post, photos, times[i], &k) != 0)
+			goto done;
+	}
+	/* the school's upload count, as the file service keeps it */
+	{
+		sqlite3_stmt *u = NULL;
+
+		if (sqlite3_prepare_v2(
+		        c.db,
+		        "INSERT INTO file_usage(school_id, bytes) "
+		        "VALUES (?, ?)",
+		        -1, &u, NULL) != SQLITE_OK ||
+		    mf_run(c.db, u, NULL, "ii", c.school, (int64_t)k.bytes) !=
+		        0) {
+			sqlite3_finalize(u);
+			goto done;
+		}
+		sqlite3_finalize(u);
 	}
 	if (mf_exec(c.db, "COMMIT") != 0)
 		goto done;
@@ -793,6 +885,7 @@ main(int argc, char **argv)
 	       (unsigned long long)k.removed);
 	printf("likes %llu\n", (unsigned long long)k.likes);
 	printf("comments %llu\n", (unsigned long long)k.comments);
+	printf("photos %llu\n", (unsigned long long)k.photos);
 	printf("reader school %llu class %llu\n",
 	       (unsigned long long)k.school_feed,
 	       (unsigned long long)k.class_feed);
