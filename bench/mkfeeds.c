@@ -30,9 +30,9 @@
  * "teachers N", "parents N", "admin LOGIN PERSON", "student LOGIN PERSON
  * CLASS", "teacher LOGIN PERSON", "parent LOGIN PERSON", "posts N",
  * "visibility public N school N class N private N", "status live N
- * deleted N removed N", "likes N", "comments N", "photos N", and "reader N":
- * the live posts the student sees in the school feed (public and school) and in
- * the class feed of their class.
+ * deleted N removed N", "likes N", "comments N", "photos N", and
+ * "reader school N class N": the live posts the student sees in the
+ * school feed (public and school) and in the class feed of their class.
  *
  * usage: mkfeeds [-n STUDENTS] [-p POSTS] [-w PASSWORD] DATA_DIR
  */
