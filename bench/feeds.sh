@@ -8,7 +8,9 @@
 # (`GET /api/v1/feeds/school?limit=20`, its first page) and the feed page
 # (`/feeds/school`), each as one student of the school (a password the
 # generator set). Prints a markdown table for docs/BENCHMARKS.md:
-# requests/s, p50, p99, their ratios to the bare reply, and the goals:
+# requests/s, p50, p99, their ratios to the bare reply, the server's CPU
+# time per request (from /proc; steadier on a shared machine), the p50 of
+# one connection alone, and the goals:
 # JSON feed >= 0.30 x bare, the page's ratio >= 0.8 x the ratio of /me,
 # p99 of the JSON feed < 20 ms. Any non-2xx reply under load fails the
 # run (a 401 or 404 is cheap and would measure nothing).
@@ -23,7 +25,8 @@
 #   JX_BUILD_DIR              build tree with jiaxiao, plugins/, bench/ [build]
 #   BENCH_FEEDS_STUDENTS      students in the school [3000]
 #   BENCH_FEEDS_POSTS         posts [200000]
-#   BENCH_DURATION            wrk run per target [10s]; BENCH_WARMUP [2s]
+#   BENCH_DURATION            wrk run per target [10s]; BENCH_WARMUP [2s];
+#                             BENCH_SERIAL: the one-connection run after it [3s]
 #   BENCH_THREADS, BENCH_CONNECTIONS   wrk -t and -c [2, 32]
 #   BENCH_SERVER_THREADS      worker threads of both servers [64]
 #   BENCH_FEEDS_SMOKE         1: small school, checks only, no wrk
@@ -47,6 +50,7 @@ else
 fi
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
+SERIAL=${BENCH_SERIAL:-3s}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-32}
 SERVER_THREADS=${BENCH_SERVER_THREADS:-64}
@@ -157,18 +161,31 @@ to_ms() {
 	}'
 }
 
-# measure LABEL URL [HEADER]: warm-up, then wrk; appends "label rps p50
-# p99 requests" to $WORK/results. Fails on non-2xx replies.
+# CPU time (utime + stime, in ticks) of a process and its threads.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# measure LABEL PID URL [HEADER]: warm-up, then wrk; appends "label rps
+# p50 p99 requests socket_errors cpu_us" to $WORK/results, cpu_us the
+# server's (PID) CPU time per request: steadier than requests/s on a
+# shared machine. Fails on non-2xx replies.
 : >"$WORK/results"
 measure() {
-	local label=$1 url=$2 out="$WORK/wrk-$1.txt" hdr=()
-	local rps p50 p99 requests non2xx errors
-	[ -n "${3:-}" ] && hdr=(-H "$3")
+	local label=$1 pid=$2 url=$3 out="$WORK/wrk-$1.txt" hdr=()
+	local rps p50 p99 requests non2xx errors before after cpu_us serial
+	[ -n "${4:-}" ] && hdr=(-H "$4")
 	say "feeds bench: $label: $url"
 	wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "${hdr[@]}" "$url" >/dev/null
+	before=$(cpu_ticks "$pid")
 	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${hdr[@]}" \
 		"$url" >"$out"
+	after=$(cpu_ticks "$pid")
 	cat "$out" >&2
+	# one request at a time: the request's own cost, no queueing
+	wrk -t1 -c1 -d"$SERIAL" --latency "${hdr[@]}" "$url" >"$out.serial"
+	serial=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out.serial")")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$out")
 	[ -z "$non2xx" ] || [ "$non2xx" = 0 ] || die "$label: $non2xx non-2xx replies"
 	errors=$(awk '/Socket errors/ {
@@ -177,13 +194,15 @@ measure() {
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-	echo "$label $rps $p50 $p99 $requests ${errors:-0}" >>"$WORK/results"
+	cpu_us=$(awk -v t="$((after - before))" -v hz="$CLK_TCK" -v n="$requests" \
+		'BEGIN { printf "%.1f", n > 0 ? t / hz * 1e6 / n : 0 }')
+	echo "$label $rps $p50 $p99 $requests ${errors:-0} $cpu_us $serial" >>"$WORK/results"
 }
 
 # The server's own figures first, then the reference on the same machine.
-measure me "$URL/me" "$COOKIE"
-measure feed "$URL$FEED" "$COOKIE"
-measure page "$URL$PAGE" "$COOKIE"
+measure me "$JX_PID" "$URL/me" "$COOKIE"
+measure feed "$JX_PID" "$URL$FEED" "$COOKIE"
+measure page "$JX_PID" "$URL$PAGE" "$COOKIE"
 HWM=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$JX_PID/status")
 stop_jiaxiao
 
@@ -192,7 +211,7 @@ BARE_PORT=$(free_port)
 BARE_PID=$!
 PIDS+=("$BARE_PID")
 wait_ready "$BARE_PID" "http://127.0.0.1:$BARE_PORT/" || die "bare would not start"
-measure bare "http://127.0.0.1:$BARE_PORT/"
+measure bare "$BARE_PID" "http://127.0.0.1:$BARE_PORT/"
 kill "$BARE_PID" 2>/dev/null || true
 wait "$BARE_PID" 2>/dev/null || true
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -213,10 +232,10 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 		"comments, written in $GEN_SECS s ($DB_MB MB database). The student" \
 		"$STUDENT sees $SEES posts in the school feed."
 	echo
-	echo "| target (as the student) | requests/s | × bare | p50 ms | p99 ms | socket errors |"
-	echo "|---|---:|---:|---:|---:|---:|"
+	echo "| target (as the student) | requests/s | × bare | p50 ms | p99 ms | CPU µs/request | × bare | one connection: p50 ms | socket errors |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk -v feed="$FEED" -v page="$PAGE" '
-	{ rps[$1] = $2; p50[$1] = $3; p99[$1] = $4; err[$1] = $6 }
+	{ rps[$1] = $2; p50[$1] = $3; p99[$1] = $4; err[$1] = $6; cpu[$1] = $7; ser[$1] = $8 }
 	END {
 		split("bare me feed page", order, " ")
 		name["bare"] = "bare civetweb reply"
@@ -225,9 +244,11 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 		name["page"] = "`" page "` (page)"
 		for (i = 1; i <= 4; i++) {
 			k = order[i]
-			printf "| %s | %.0f | %.2f | %.3f | %.3f | %d |\n", name[k],
-				rps[k], rps["bare"] > 0 ? rps[k] / rps["bare"] : 0,
-				p50[k], p99[k], err[k]
+			printf "| %s | %.0f | %.2f | %.3f | %.3f | %.1f | %.2f | %.3f | %d |\n",
+				name[k], rps[k],
+				rps["bare"] > 0 ? rps[k] / rps["bare"] : 0,
+				p50[k], p99[k], cpu[k],
+				cpu["bare"] > 0 ? cpu[k] / cpu["bare"] : 0, ser[k], err[k]
 		}
 	}' "$WORK/results"
 	echo
