@@ -131,7 +131,7 @@ check "$PAGE" "$WORK/page.html"
 # The JSON feed's first page: min(20, what the student sees) items,
 # newest first, all public or school.
 node -e '
-	const [file, sees] = process.argv.slice(1);
+	const [file, sees] = process.argv.slice(1, 3);
 	const body = JSON.parse(require("fs").readFileSync(file, "utf8"));
 	const items = body.items;
 	if (!Array.isArray(items)) throw new Error("no items: " + JSON.stringify(body).slice(0, 200));
@@ -142,7 +142,12 @@ node -e '
 	for (const p of items)
 		if (p.visibility !== "public" && p.visibility !== "school")
 			throw new Error("post " + p.id + " is " + p.visibility);
-' "$WORK/feed.json" "$SEES" || die "the school feed is wrong: $(head -c 300 "$WORK/feed.json")"
+	// the page shows the same newest post
+	const page = require("fs").readFileSync(process.argv[3], "utf8");
+	if (items.length > 0 && !page.includes(items[0].text))
+		throw new Error("the page lacks the newest post, " + items[0].id);
+' "$WORK/feed.json" "$SEES" "$WORK/page.html" ||
+	die "the school feed is wrong: $(head -c 300 "$WORK/feed.json")"
 if [ -n "$SMOKE" ]; then
 	say "feeds bench: smoke: $N students, $POSTS posts; the student $STUDENT sees $SEES in the school feed; /me, $FEED and $PAGE answer"
 	exit 0
