@@ -200,7 +200,7 @@ measure() {
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
 	cpu_us=$(awk -v t="$((after - before))" -v hz="$CLK_TCK" -v n="$requests" \
-		'BEGIN { printf "%.1f", n > 0 ? t / hz * 1e6 / n : 0 }')
+		'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
 	echo "$label $rps $p50 $p99 $requests ${errors:-0} $cpu_us $serial" >>"$WORK/results"
 }
 
@@ -251,9 +251,9 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 			k = order[i]
 			printf "| %s | %.0f | %.2f | %.3f | %.3f | %.1f | %.2f | %.3f | %d |\n",
 				name[k], rps[k],
-				rps["bare"] > 0 ? rps[k] / rps["bare"] : 0,
+				(rps["bare"] > 0 ? rps[k] / rps["bare"] : 0),
 				p50[k], p99[k], cpu[k],
-				cpu["bare"] > 0 ? cpu[k] / cpu["bare"] : 0, ser[k], err[k]
+				(cpu["bare"] > 0 ? cpu[k] / cpu["bare"] : 0), ser[k], err[k]
 		}
 	}' "$WORK/results"
 	echo
