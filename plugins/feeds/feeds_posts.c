@@ -200,6 +200,11 @@ feeds_post_json(jx_req *req, int64_t id)
 	return post;
 }
 
+/* Posts on a feed page (not the API) without ?limit=: a phone's first
+ * screenfuls, then "load more". 50 (the API's default) cost 2.5 times
+ * the rendering and the bytes (docs/BENCHMARKS.md, "Feeds"). */
+#define FEEDS_PAGE_POSTS 20
+
 /* The list of a feed page: {"items", "next_cursor"}; before is the
  * cursor (the last id shown; 0 the newest). */
 static cJSON *
@@ -210,6 +215,9 @@ feeds_list(jx_req *req, const char *where, int64_t key)
 	cJSON *items;
 
 	jxp_page(jx_host, req, &limit, &before);
+	if (!jx_host->req_is_api(req) &&
+	    jx_host->req_query(req, "limit") == NULL)
+		limit = FEEDS_PAGE_POSTS;
 	if (before <= 0)
 		before = INT64_MAX;
 	items = feeds_post_rows(
