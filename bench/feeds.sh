@@ -146,6 +146,11 @@ node -e '
 	const page = require("fs").readFileSync(process.argv[3], "utf8");
 	if (items.length > 0 && !page.includes(items[0].text))
 		throw new Error("the page lacks the newest post, " + items[0].id);
+	// a phone-sized first page: 20 posts, then "load more"
+	const cells = page.split("<article class=\"feeds-post\"").length - 1;
+	if (cells !== want) throw new Error("the page shows " + cells + " posts, not " + want);
+	if (Number(sees) > 20 && !/href="[^"]*\?cursor=\d+"/.test(page))
+		throw new Error("the page has no load-more link");
 ' "$WORK/feed.json" "$SEES" "$WORK/page.html" ||
 	die "the school feed is wrong: $(head -c 300 "$WORK/feed.json")"
 if [ -n "$SMOKE" ]; then
