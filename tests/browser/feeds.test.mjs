@@ -77,6 +77,20 @@ test('a student posts a photo to the class from a phone; a classmate\'s parent s
 		await visit(p, `${server.url}/posts/${evilId}`);
 		await visit(p, `${server.url}/feeds/school`);
 		assert.equal(dialogs, 0, 'no alert fired');
+		assert.ok(!/\}\}|\{%/.test(await p.textContent('body')), 'no template text in the page');
+
+		// The school admin on a desktop: the post page with the removal form.
+		const a = await loginPage(server, '13800000002', false);
+		a.on('dialog', async (d) => {
+			dialogs++;
+			await d.dismiss();
+		});
+		await visit(a, `${server.url}/feeds/class/${classId}`);
+		await checkPage(a, false, 'feeds-class');
+		await visit(a, `${server.url}/posts/${evilId}`);
+		assert.equal(await a.locator('form[action$="/removal"] textarea[name="reason"]').count(), 1);
+		await checkPage(a, false, 'feeds-post-admin');
+		assert.equal(dialogs, 0, 'no alert fired for the admin either');
 		assert.equal(await p.evaluate(() => document.querySelectorAll('main script').length), 0);
 	});
 });
