@@ -242,6 +242,7 @@ test('the privacy rule refuses ID and mobile numbers in posts and comments; noth
 		'电话 139 1234 5678',
 		'电话 139-1234-5678',
 		'+86 139 1234 5678',
+		'全角 １３９１２３４５６７８',
 	]) {
 		const r = await who.zhang.post('/api/v1/posts', { kind: 'mood', text, visibility: 'public' });
 		assert.equal(r.status, 422, `${text}: ${r.text}`);
