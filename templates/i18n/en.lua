@@ -813,6 +813,7 @@ return {
   ["feeds.class.title"] = "{name} feed",
   ["feeds.class.name"] = "{grade} {name}",
   ["feeds.class.short"] = "Class feed",
+  ["feeds.district.title"] = "District feed",
   ["feeds.switch"] = "Switch feed",
   ["feeds.compose"] = "New post",
   ["feeds.empty"] = "No posts yet",

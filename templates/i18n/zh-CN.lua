@@ -815,6 +815,7 @@ return {
   ["feeds.class.title"] = "{name}动态",
   ["feeds.class.name"] = "{grade}{name}",
   ["feeds.class.short"] = "班级动态",
+  ["feeds.district.title"] = "全区动态",
   ["feeds.switch"] = "切换动态",
   ["feeds.compose"] = "发布动态",
   ["feeds.empty"] = "还没有动态",
