@@ -807,6 +807,7 @@ return {
   ["home.myclass.detail"] = "{students} students, {unbound} without a bound parent",
   -- feeds (issue 15): posts, the school and class feeds, the composer
   ["nav.feeds.school"] = "School feed",
+  ["nav.feeds.district"] = "District feed",
   ["tab.feeds"] = "Feed",
   ["feeds.school.title"] = "School feed",
   ["feeds.school.short"] = "School",

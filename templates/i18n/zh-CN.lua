@@ -809,6 +809,7 @@ return {
   ["home.myclass.detail"] = "{students}名学生，{unbound}名还没有家长绑定",
   -- feeds (issue 15): posts, the school and class feeds, the composer
   ["nav.feeds.school"] = "学校动态",
+  ["nav.feeds.district"] = "全区动态",
   ["tab.feeds"] = "动态",
   ["feeds.school.title"] = "学校动态",
   ["feeds.school.short"] = "全校",

@@ -222,6 +222,9 @@ test('class posts only to my classes; bad input names the field', async () => {
 	r = await who.wang.post('/api/v1/posts', { kind: 'mood', text: 'x', visibility: 'class', class_id: c31 });
 	assert.equal(r.status, 422, 'not a class 王芳 teaches');
 	await post(who.chenT, { kind: 'mood', text: '三年级', visibility: 'class', class_id: c31 });
+	// class_id belongs to class posts: ignored otherwise
+	const sch = await post(who.wang, { kind: 'mood', text: '全校', visibility: 'school', class_id: c31 });
+	assert.equal(sch.class_id, null);
 	await post(who.wang, { kind: 'mood', text: '一年级', visibility: 'class', class_id: c11 });
 	r = await who.zhang.post('/api/v1/posts', { kind: 'poem', text: 'x', visibility: 'everyone' });
 	assert.equal(r.status, 422);
@@ -441,6 +444,9 @@ test('pages: the feeds, a post and the composer render for each role', async () 
 	assert.equal(form.status, 303, form.text);
 	assert.match(form.headers.get('location'), /^\/posts\/\d+$/);
 	// the tab 动态 for a parent, a student and a teacher
-	const home = await who.zhangP.get('/');
-	assert.match(home.text, /href="\/feeds\/school"/);
+	for (const reader of ['zhangP', 'zhang', 'wang', 'admin1', 'district']) {
+		const home = await who[reader].get('/');
+		assert.match(home.text, /href="\/feeds\/school"/, `${reader}'s home leads to the feed`);
+	}
+	assert.match((await who.district.get('/feeds/school')).text, /全区动态/);
 });
