@@ -94,6 +94,16 @@ test.before(async () => {
 	server = await startServer({
 		command: 'demo', init: false, set: { plugin_dir: path.join(BUILD_DIR, 'plugins') },
 	});
+	// the demo's city admin creates another district and its admin
+	who.city = await login('admin');
+	const d2 = await who.city.post('/api/v1/districts', { code: '430105', name: '开福区' });
+	assert.equal(d2.status, 201, d2.text);
+	const a = await who.city.post(`/api/v1/districts/${d2.json.id}/admins`, { name: '外区管理员', phone: '13700000009' });
+	assert.equal(a.status, 201, a.text);
+	who.other = server.client();
+	assert.equal((await who.other.login('13700000009', a.json.initial_password)).status, 200);
+	assert.equal((await who.other.put('/api/v1/me/password', { old_password: a.json.initial_password, new_password: PW })).status, 204);
+	who.other = await login('13700000009');
 	who.admin1 = await login('13800000002');
 	who.admin2 = await login('13800000005');
 	who.district = await login('13800000001');
@@ -131,6 +141,8 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 		tSch: await post(who.wang, { kind: 'quote', text: '老师 本校', visibility: 'school' }),
 		// the other school's public post
 		oPub: await post(who.zhou, { kind: 'mood', text: '二中 公开', visibility: 'public' }),
+		// another district's public post
+		xPub: await post(who.other, { kind: 'info', text: '外区 公开', visibility: 'public' }),
 		aSch: await post(who.admin1, { kind: 'info', text: '管理员 本校', visibility: 'school' }),
 	};
 	assert.equal(posts.sCls.class_id, c11);
@@ -141,7 +153,7 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 
 	const all = Object.keys(posts);
 	const sees = {
-		zhang: all.filter((k) => !['tCls'].includes(k)),
+		zhang: all.filter((k) => !['tCls', 'xPub'].includes(k)),
 		li: ['sPub', 'sSch', 'sCls', 'pCls', 'tSch', 'oPub', 'aSch'],
 		zhangP: ['sPub', 'sSch', 'sCls', 'pCls', 'tSch', 'oPub', 'aSch'],
 		// teacher of 一年级1班, not of 一年级2班
@@ -157,6 +169,8 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 		liu: ['sPub', 'oPub'],
 		zhou: ['sPub', 'oPub'],
 		district: ['sPub', 'oPub'],
+		// another district: only its own
+		other: ['xPub'],
 	};
 	for (const [reader, visible] of Object.entries(sees)) {
 		for (const k of all) {
@@ -179,14 +193,17 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 		assert.deepEqual(ids, school1, `${reader}'s school feed`);
 	}
 	assert.deepEqual(await feedIds(who.zhou, '/api/v1/feeds/school'), [posts.oPub.id]);
-	assert.equal((await who.district.get('/api/v1/feeds/school')).status, 403);
+	// the district admin, without a school: the district's public posts
+	assert.deepEqual(await feedIds(who.district, '/api/v1/feeds/school'), [posts.oPub.id, posts.sPub.id]);
+	assert.deepEqual(await feedIds(who.other, '/api/v1/feeds/school'), [posts.xPub.id]);
+	assert.equal((await who.city.get('/api/v1/feeds/school')).status, 403);
 
 	// The class feed: the class's class posts, to its students, their
 	// parents, its teachers and the school admin; 404 to everyone else.
 	const feed11 = [posts.pCls.id, posts.sCls.id];
 	for (const reader of ['zhang', 'li', 'zhangP', 'chenT', 'wang', 'admin1'])
 		assert.deepEqual(await feedIds(who[reader], `/api/v1/feeds/class/${c11}`), feed11, reader);
-	for (const reader of ['chenP', 'xiaoyu', 'admin2', 'liu', 'zhou', 'district'])
+	for (const reader of ['chenP', 'xiaoyu', 'admin2', 'liu', 'zhou', 'district', 'other'])
 		assert.equal((await who[reader].get(`/api/v1/feeds/class/${c11}`)).status, 404, reader);
 	for (const reader of ['chenP', 'xiaoyu', 'wang', 'admin1'])
 		assert.deepEqual(await feedIds(who[reader], `/api/v1/feeds/class/${c12}`), [posts.tCls.id], reader);
@@ -205,6 +222,9 @@ test('class posts only to my classes; bad input names the field', async () => {
 	r = await who.wang.post('/api/v1/posts', { kind: 'mood', text: 'x', visibility: 'class', class_id: c31 });
 	assert.equal(r.status, 422, 'not a class 王芳 teaches');
 	await post(who.chenT, { kind: 'mood', text: '三年级', visibility: 'class', class_id: c31 });
+	// class_id belongs to class posts: ignored otherwise
+	const sch = await post(who.wang, { kind: 'mood', text: '全校', visibility: 'school', class_id: c31 });
+	assert.equal(sch.class_id, null);
 	await post(who.wang, { kind: 'mood', text: '一年级', visibility: 'class', class_id: c11 });
 	r = await who.zhang.post('/api/v1/posts', { kind: 'poem', text: 'x', visibility: 'everyone' });
 	assert.equal(r.status, 422);
@@ -228,6 +248,7 @@ test('the privacy rule refuses ID and mobile numbers in posts and comments; noth
 		'电话 139 1234 5678',
 		'电话 139-1234-5678',
 		'+86 139 1234 5678',
+		'全角 １３９１２３４５６７８',
 	]) {
 		const r = await who.zhang.post('/api/v1/posts', { kind: 'mood', text, visibility: 'public' });
 		assert.equal(r.status, 422, `${text}: ${r.text}`);
@@ -360,7 +381,12 @@ test('photos: visible exactly to those who see the post', async () => {
 	assert.equal(p.files.length, 1);
 	assert.equal(p.files[0].id, f.id);
 	assert.ok(p.files[0].variants?.thumb, JSON.stringify(p.files[0]));
-	const get = async (c, url) => (await fetch(`${server.url}${url}`, { headers: { Cookie: c.cookieHeader() } })).status;
+	// read the body: an unread reply keeps the connection (and a worker) busy
+	const get = async (c, url) => {
+		const res = await fetch(`${server.url}${url}`, { headers: { Cookie: c.cookieHeader() } });
+		await res.arrayBuffer();
+		return res.status;
+	};
 	for (const reader of ['zhang', 'li', 'zhangP', 'chenT', 'wang', 'admin1'])
 		assert.equal(await get(who[reader], `/api/v1/files/${f.id}?variant=thumb`), 200, reader);
 	for (const reader of ['chenP', 'xiaoyu', 'admin2', 'liu', 'district'])
@@ -400,7 +426,7 @@ test('stored XSS: a post and comment of <script> are escaped in every page, verb
 });
 
 test('pages: the feeds, a post and the composer render for each role', async () => {
-	for (const reader of ['zhang', 'zhangP', 'wang', 'admin1', 'chenP']) {
+	for (const reader of ['zhang', 'zhangP', 'wang', 'admin1', 'chenP', 'district']) {
 		for (const url of ['/feeds/school', '/posts/new']) {
 			const r = await who[reader].get(url);
 			assert.equal(r.status, 200, `${reader} ${url}: ${r.text.slice(0, 500)}`);
@@ -418,6 +444,9 @@ test('pages: the feeds, a post and the composer render for each role', async () 
 	assert.equal(form.status, 303, form.text);
 	assert.match(form.headers.get('location'), /^\/posts\/\d+$/);
 	// the tab 动态 for a parent, a student and a teacher
-	const home = await who.zhangP.get('/');
-	assert.match(home.text, /href="\/feeds\/school"/);
+	for (const reader of ['zhangP', 'zhang', 'wang', 'admin1', 'district']) {
+		const home = await who[reader].get('/');
+		assert.match(home.text, /href="\/feeds\/school"/, `${reader}'s home leads to the feed`);
+	}
+	assert.match((await who.district.get('/feeds/school')).text, /全区动态/);
 });
