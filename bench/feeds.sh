@@ -30,6 +30,9 @@
 #   BENCH_THREADS, BENCH_CONNECTIONS   wrk -t and -c [2, 32]
 #   BENCH_SERVER_THREADS      worker threads of both servers [64]
 #   BENCH_FEEDS_SMOKE         1: small school, checks only, no wrk
+#   BENCH_FEEDS_CALLGRIND     1: also instructions per request of /me, the
+#                             JSON feed and the page under valgrind's
+#                             callgrind (steady on a loaded machine)
 #   BENCH_KEEP                keep the data directory and server log
 # usage: bench/feeds.sh [BUILD_DIR]   (BUILD_DIR overrides JX_BUILD_DIR)
 
@@ -216,6 +219,49 @@ measure page "$JX_PID" "$URL$PAGE" "$COOKIE"
 HWM=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$JX_PID/status")
 stop_jiaxiao
 
+# Instructions per request under callgrind (BENCH_FEEDS_CALLGRIND=1):
+# the server on 2 threads, collecting inside http_dispatch only (the
+# request's own work; not civetweb's parsing, not the kernel), 10 warm-up
+# requests (templates, catalogs, statements), then COUNT counted ones.
+# Unlike requests/s this does not move with the machine's load.
+: >"$WORK/callgrind"
+if [ -n "${BENCH_FEEDS_CALLGRIND:-}" ]; then
+	command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
+		die "valgrind is missing: apt-get install valgrind"
+	COUNT=20
+	for target in me:/me "feed:$FEED" "page:$PAGE"; do
+		label=${target%%:*} path=${target#*:}
+		port=$(free_port)
+		(cd "$SRC" && exec valgrind --tool=callgrind \
+			--toggle-collect=http_dispatch \
+			--callgrind-out-file="$WORK/cg-$label.out" "$JIAXIAO" serve \
+			--data "$WORK/data" --listen "127.0.0.1:$port" \
+			--set "plugin_dir=$BUILD/plugins" --set threads=2) \
+			>>"$WORK/callgrind.log" 2>&1 &
+		CG_PID=$!
+		PIDS+=("$CG_PID")
+		wait_ready "$CG_PID" "http://127.0.0.1:$port/healthz" 2400 ||
+			die "jiaxiao under callgrind would not start"
+		for _ in $(seq 10); do
+			curl -s -o /dev/null -H "$COOKIE" "http://127.0.0.1:$port$path"
+		done
+		callgrind_control -z "$CG_PID" >/dev/null
+		for _ in $(seq "$COUNT"); do
+			status=$(curl -s -o /dev/null -w '%{http_code}' -H "$COOKIE" \
+				"http://127.0.0.1:$port$path")
+			[ "$status" = 200 ] || die "$path under callgrind answered $status"
+		done
+		callgrind_control -d "$CG_PID" >/dev/null
+		kill "$CG_PID" 2>/dev/null || true
+		wait "$CG_PID" 2>/dev/null || true
+		dump=$(ls -t "$WORK/cg-$label.out".* | head -n 1)
+		callgrind_annotate "$dump" >"$WORK/cg-$label.txt" 2>/dev/null
+		awk -v l="$label" -v n="$COUNT" '/PROGRAM TOTALS/ {
+			gsub(/,/, "", $1); printf "%s %.0f\n", l, $1 / n }' \
+			"$WORK/cg-$label.txt" >>"$WORK/callgrind"
+	done
+fi
+
 BARE_PORT=$(free_port)
 "$BARE" "127.0.0.1:$BARE_PORT" "$SERVER_THREADS" >"$WORK/bare.log" 2>&1 &
 BARE_PID=$!
@@ -275,6 +321,22 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 		printf "| JSON feed p99 < 20 ms | %.3f | %s |\n", p99["feed"], ok(p99["feed"] < 20)
 		printf "| feed page p99 < 20 ms | %.3f | %s |\n", p99["page"], ok(p99["page"] < 20)
 	}' "$WORK/results"
+	if [ -s "$WORK/callgrind" ]; then
+		echo
+		echo "| instructions per request (callgrind, inside http_dispatch) | Ir | × \`/me\` |"
+		echo "|---|---:|---:|"
+		awk -v feed="$FEED" -v page="$PAGE" '
+		{ ir[$1] = $2 }
+		END {
+			name["me"] = "`/me` (page)"
+			name["feed"] = "`GET " feed "` (JSON)"
+			name["page"] = "`" page "` (page)"
+			split("me feed page", order, " ")
+			for (i = 1; i <= 3; i++)
+				printf "| %s | %.0f | %.2f |\n", name[order[i]],
+					ir[order[i]], ir[order[i]] / ir["me"]
+		}' "$WORK/callgrind"
+	fi
 	echo
 	echo "Server peak memory (VmHWM): $HWM MiB. Load average at the end" \
 		"(the machine is shared; wrk runs on it too): $LOAD."
