@@ -63,7 +63,7 @@ PASSWORD=Bench2026feeds
 JIAXIAO=$BUILD/jiaxiao
 BARE=$BUILD/bench/bare
 MKFEEDS=$BUILD/bench/mkfeeds
-FEED=/api/v1/feeds/school?limit=20
+FEED='/api/v1/feeds/school?limit=20'
 PAGE=/feeds/school
 
 BENCH_NAME="feeds bench"
@@ -226,8 +226,10 @@ stop_jiaxiao
 # Unlike requests/s this does not move with the machine's load.
 : >"$WORK/callgrind"
 if [ -n "${BENCH_FEEDS_CALLGRIND:-}" ]; then
-	command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
+	if ! command -v valgrind >/dev/null ||
+		! command -v callgrind_control >/dev/null; then
 		die "valgrind is missing: apt-get install valgrind"
+	fi
 	COUNT=20
 	for target in me:/me "feed:$FEED" "page:$PAGE"; do
 		label=${target%%:*} path=${target#*:}
