@@ -35,6 +35,7 @@ bench: build
 	sh bench/keyinfo.sh $(BUILD)
 	sh bench/load.sh $(BUILD)
 	sh bench/files.sh $(BUILD)
+	sh bench/feeds.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \
