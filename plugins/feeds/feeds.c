@@ -13,6 +13,8 @@ static int
 feeds_init(const struct jx_host *h, struct jx_registrar *reg)
 {
 	JX_HOST_INIT(h);
+	if (reg->file_visible(reg, feeds_file_visible, NULL) != 0)
+		return -1;
 	return 0;
 }
 
