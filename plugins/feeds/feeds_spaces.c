@@ -15,43 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The visibility rule of API.md in SQL (see feeds_spaces.h): the
- * author's own posts; public ones of the reader's district; school ones
- * of the reader's school; class ones of the reader's (or the child's)
- * class, or of a class the teacher teaches or heads in that school; a
- * school admin every non-private post of the school. */
-const char feeds_vis_sql[] =
-    "p.status = 'live' AND (p.author_person_id = ? OR (p.visibility = "
-    "'public' AND p.district_id = ?) OR (p.visibility = 'school' AND "
-    "p.school_id = ?) OR (p.visibility = 'class' AND (p.class_id = ? OR "
-    "((p.class_id IN (SELECT class_id FROM teaching WHERE teacher_id = ?) "
-    "OR p.class_id IN (SELECT id FROM classes WHERE head_teacher_id = ?)) "
-    "AND p.school_id = ?))) OR (p.visibility <> 'private' AND "
-    "p.school_id = ?))";
-
-void
-feeds_vis_args(jx_req *req, int64_t v[FEEDS_VIS_ARGS])
-{
-	const struct jx_identity *i = jx_host->identity(req);
-	int teacher, admin, member;
-
-	memset(v, 0, sizeof(int64_t) * FEEDS_VIS_ARGS);
-	if (i == NULL)
-		return;
-	teacher = strcmp(i->role, "teacher") == 0;
-	admin = strcmp(i->role, "school_admin") == 0;
-	member = strcmp(i->role, "student") == 0 ||
-	         strcmp(i->role, "parent") == 0;
-	v[0] = i->person_id;
-	v[1] = i->district_id;
-	v[2] = i->school_id;
-	v[3] = member ? i->class_id : 0;
-	v[4] = teacher ? i->person_id : 0;
-	v[5] = teacher ? i->person_id : 0;
-	v[6] = teacher ? i->school_id : 0;
-	v[7] = admin ? i->school_id : 0;
-}
-
 int64_t
 feeds_local_day(int64_t t)
 {
@@ -137,7 +100,7 @@ posts_shape(cJSON *rows)
 
 static const char posts_cols[] =
     "SELECT p.id, p.kind, p.text, p.visibility, p.class_id, p.school_id, "
-    "p.activity_id, p.nfiles AS files, p.nlikes AS likes, p.ncomments AS "
+    "p.activity_id, p.status, p.removed_reason, p.nfiles AS files, p.nlikes AS likes, p.ncomments AS "
     "comments, p.author_person_id, a.name AS author_name, p.author_role, "
     "p.created_at FROM feeds_posts p JOIN persons a ON a.id = "
     "p.author_person_id WHERE ";
@@ -146,17 +109,17 @@ cJSON *
 feeds_space_posts(jx_req *req, const char *filter, int64_t arg, int64_t limit,
                   int64_t before)
 {
-	int64_t v[FEEDS_VIS_ARGS];
+	struct feeds_viewer v = feeds_viewer(req);
 	const char *sql;
 	cJSON *rows;
 
-	feeds_vis_args(req, v);
-	sql = jx_host->sprintf(req, "%s%s AND p.id < ? AND %s ORDER BY p.id "
-	                            "DESC LIMIT ?",
-	                       posts_cols, filter, feeds_vis_sql);
-	rows = jx_host->db_rows(jx_host->req_db(req), sql, "iiiiiiiiiii", arg,
-	                        before, v[0], v[1], v[2], v[3], v[4], v[5],
-	                        v[6], v[7], limit + 1);
+	sql = jx_host->sprintf(req,
+	                       "%s%s AND p.id < ? AND " FEEDS_VISIBLE_SQL
+	                       " ORDER BY p.id DESC LIMIT ?",
+	                       posts_cols, filter);
+	rows = jx_host->db_rows(jx_host->req_db(req), sql,
+	                        "ii" FEEDS_VISIBLE_TYPES "i", arg, before,
+	                        FEEDS_VISIBLE_ARGS(v), limit + 1);
 	if (rows == NULL)
 		return cJSON_CreateArray();
 	posts_shape(rows);
@@ -178,18 +141,19 @@ post_one(jx_req *req, int64_t id)
 static void
 posts_counts(jx_req *req, const char *filter, int64_t arg, cJSON *counts)
 {
-	int64_t v[FEEDS_VIS_ARGS];
+	struct feeds_viewer v = feeds_viewer(req);
 	jx_stmt *st;
 
-	feeds_vis_args(req, v);
+	/* live posts only: the author's removed ones are not counted */
 	st = jx_host->db_query(
 	    jx_host->req_db(req),
 	    jx_host->sprintf(req,
 	                     "SELECT COUNT(*), COALESCE(SUM(p.nlikes), 0), "
 	                     "COALESCE(SUM(p.ncomments), 0) FROM feeds_posts "
-	                     "p WHERE %s AND %s",
-	                     filter, feeds_vis_sql),
-	    "iiiiiiiii", arg, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+	                     "p WHERE %s AND p.status = 'live' AND "
+	                     "" FEEDS_VISIBLE_SQL,
+	                     filter),
+	    "i" FEEDS_VISIBLE_TYPES, arg, FEEDS_VISIBLE_ARGS(v));
 	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		cJSON_AddNumberToObject(counts, "posts",
 		                        (double)jx_host->db_int(st, 0));

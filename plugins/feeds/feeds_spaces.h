@@ -24,13 +24,6 @@ int feeds_space_class(jx_req *req, void *ud);
 int feeds_space_school(jx_req *req, void *ud);
 int feeds_space_learning(jx_req *req, void *ud);
 int feeds_space_me(jx_req *req, void *ud);
-/* The SQL condition "post p is visible to the acting identity" and its
- * FEEDS_VIS_ARGS integer arguments (feeds_vis_args fills them). Until
- * the feeds part's own visibility code is merged, the one rule of
- * API.md written once here. */
-extern const char feeds_vis_sql[];
-enum { FEEDS_VIS_ARGS = 8 };
-void feeds_vis_args(jx_req *req, int64_t v[FEEDS_VIS_ARGS]);
 /* Posts of a space: filter is a condition on p with one integer
  * argument; newest first before the cursor, at most limit + 1 (for
  * jxp_items). */
