@@ -16,13 +16,41 @@ feeds_init(const struct jx_host *h, struct jx_registrar *reg)
 	JX_HOST_INIT(h);
 	if (reg->file_visible(reg, feeds_file_visible, NULL) != 0)
 		return -1;
+	/* the feeds from every role's home: the desktop menu, the phone's
+	 * 动态 tab (parent: 首页 消息 动态 孩子 我的, five) */
+	reg->menu(reg, "school_admin,teacher,student,parent",
+	          "nav.feeds.school", "/feeds/school", 20);
+	if (JX_REG_HAS(reg, menu_tab) &&
+	    reg->menu_tab(reg, "parent,student,teacher", "tab.feeds",
+	                  "/feeds/school", 20, "class") != 0)
+		return -1;
+	/* spaces.v1, content management's menu and home item */
 	if (feeds_spaces_init(reg) != 0 || feeds_manage_init(reg) != 0)
 		return -1;
 	return 0;
 }
 
 static const struct jx_route feeds_routes[] = {
-    /* posts, feeds, comments, likes, reports */
+    /* posts, feeds, comments, likes, reports (feeds_posts.c,
+     * feeds_write.c, feeds_comments.c, feeds_pages.c); BOTH: the page
+     * and "/api/v1" + the pattern */
+    {"GET", "/feeds/school", feeds_school_get, NULL, JX_ROUTE_BOTH},
+    {"GET", "/feeds/class/{cid}", feeds_class_get, NULL, JX_ROUTE_BOTH},
+    {"GET", "/posts/new", feeds_new_get, NULL, JX_ROUTE_PAGE},
+    {"POST", "/posts", feeds_post_create, NULL, JX_ROUTE_BOTH},
+    {"GET", "/posts/{id}", feeds_post_get, NULL, JX_ROUTE_BOTH},
+    {"DELETE", "/api/v1/posts/{id}", feeds_post_delete, NULL, 0},
+    {"POST", "/posts/{id}/delete", feeds_post_delete, NULL, JX_ROUTE_PAGE},
+    {"POST", "/posts/{id}/removal", feeds_post_removal, NULL, JX_ROUTE_BOTH},
+    {"POST", "/posts/{id}/likes", feeds_like_post, NULL, JX_ROUTE_BOTH},
+    {"DELETE", "/api/v1/posts/{id}/likes", feeds_like_delete, NULL, 0},
+    {"POST", "/posts/{id}/unlike", feeds_like_delete, NULL, JX_ROUTE_PAGE},
+    {"POST", "/posts/{id}/reports", feeds_report_post, NULL, JX_ROUTE_BOTH},
+    {"GET", "/api/v1/posts/{id}/comments", feeds_comments_get, NULL, 0},
+    {"POST", "/posts/{id}/comments", feeds_comment_post, NULL, JX_ROUTE_BOTH},
+    {"DELETE", "/api/v1/comments/{id}", feeds_comment_delete, NULL, 0},
+    {"POST", "/comments/{id}/delete", feeds_comment_delete, NULL,
+     JX_ROUTE_PAGE},
     /* spaces, class space management, activities, content management */
     {"GET", "/spaces/me", feeds_space_me, NULL, JX_ROUTE_PAGE},
     {"GET", "/spaces/person/{pid}", feeds_space_person, NULL, JX_ROUTE_BOTH},

@@ -79,4 +79,47 @@ int feeds_activity_visible(jx_req *req, int64_t activity_id);
 /* The plugin's file_visible (registered in feeds_init). */
 int feeds_file_visible(jx_req *req, const char *ref, void *ud);
 
+/* ---- feeds_posts.c: posts as JSON, the feeds -------------------------- */
+/* The columns of a post query (one bind: the reader's person id), FROM
+ * feeds_posts p JOIN persons a ON a.id = p.author_person_id. */
+extern const char *const feeds_post_cols;
+/* The posts of a query on feeds_post_cols as API JSON (finishes st),
+ * their photos read in one batched query. */
+cJSON *feeds_post_rows(jx_req *req, jx_stmt *st);
+/* One post as the reader sees it, or NULL (not visible). */
+cJSON *feeds_post_json(jx_req *req, int64_t id);
+/* The classes the reader may post to or read: [{id, grade, name}]. */
+cJSON *feeds_reader_classes(jx_req *req);
+int feeds_school_get(jx_req *req, void *ud);
+int feeds_class_get(jx_req *req, void *ud);
+
+/* ---- feeds_write.c ---------------------------------------------------- */
+/* The privacy rule (scripts/rules/default.lua, post_privacy) on text:
+ * 0 ok; 1 refused, -1 rules broken (refused too): *reason says why in
+ * the reader's language. */
+int feeds_privacy(jx_req *req, const char *text, const char **reason);
+/* 1 when the acting identity is the school admin who may remove post
+ * post_id (a non-private post of the school it sees). */
+int feeds_may_moderate(jx_req *req, int64_t post_id);
+int feeds_post_create(jx_req *req, void *ud);
+int feeds_post_delete(jx_req *req, void *ud);
+int feeds_post_removal(jx_req *req, void *ud);
+int feeds_like_post(jx_req *req, void *ud);
+int feeds_like_delete(jx_req *req, void *ud);
+int feeds_report_post(jx_req *req, void *ud);
+
+/* ---- feeds_comments.c ------------------------------------------------- */
+cJSON *feeds_comment_rows(jx_req *req, int64_t post_id, int64_t after,
+                          int64_t limit);
+int feeds_comments_get(jx_req *req, void *ud);
+int feeds_comment_post(jx_req *req, void *ud);
+int feeds_comment_delete(jx_req *req, void *ud);
+
+/* ---- feeds_pages.c ---------------------------------------------------- */
+int feeds_post_page(jx_req *req, int64_t id, int status, const char *text,
+                    const char *error);
+int feeds_post_get(jx_req *req, void *ud);
+int feeds_composer(jx_req *req, int status, cJSON *values, cJSON *errors);
+int feeds_new_get(jx_req *req, void *ud);
+
 #endif

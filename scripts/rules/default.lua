@@ -170,4 +170,43 @@ function rules.notice_escalation(notice, R)
   }
 end
 
+-- Minors' privacy in posts and comments (the feeds plugin): false when
+-- text may be published, else the reason, in the language of the page
+-- that asks (ctx.lang: "zh-CN" or "en"). Refuses an 18-digit ID number
+-- (the last character may be X) and a mainland mobile number
+-- (1[3-9] and nine digits, also written with spaces or dashes between
+-- the groups, or after +86). A district may replace it.
+function rules.post_privacy(text, ctx)
+  ctx = ctx or {}
+  local en = ctx.lang == "en"
+  if type(text) ~= "string" then
+    return false
+  end
+  -- join digits split by spaces or dashes ("138 0013 8000",
+  -- "138-0013-8000"); a half-width or full-width space, a hyphen or dash
+  local t = text:gsub("\u{3000}", " "):gsub("\u{2014}", "-")
+    :gsub("\u{2013}", "-"):gsub("\u{FF0D}", "-")
+  local prev
+  repeat
+    prev = t
+    t = t:gsub("(%d)[ %-]+(%d)", "%1%2")
+  until t == prev
+  for run in t:gmatch("%d+[Xx]?") do
+    local digits = run:gsub("[Xx]$", "")
+    local n = #run
+    if n == 18 and #digits >= 17 then
+      return en and "The text holds an ID number: remove it to protect privacy."
+        or "内容含有身份证号，为保护隐私请删除后再发布。"
+    end
+    if #digits == n then
+      if (n == 11 and run:match("^1[3-9]%d+$"))
+        or (n == 13 and run:match("^861[3-9]%d+$")) then
+        return en and "The text holds a mobile number: remove it to protect privacy."
+          or "内容含有手机号码，为保护隐私请删除后再发布。"
+      end
+    end
+  end
+  return false
+end
+
 return rules

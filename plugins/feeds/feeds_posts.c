@@ -1,0 +1,318 @@
+/*
+ * feeds_posts.c — posts as JSON, and the reads: one post, the school
+ * feed, the class feed (API.md, "Feeds and spaces"; issue 15).
+ *
+ * A list is one indexed query (the school feed on feeds_posts_school,
+ * the class feed on feeds_posts_class, both newest first by id with the
+ * cursor the last id shown, so posts arriving meanwhile neither repeat
+ * nor open gaps) joined to the authors; the photos of the page's posts
+ * are then read in one batched query, never per row.
+ */
+#include "feeds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The columns feeds_post_rows reads, in order; the one bind is the
+ * reader's person id (liked_by_me). FROM feeds_posts p JOIN persons a. */
+const char *const feeds_post_cols =
+    "p.id, p.kind, p.text, p.visibility, p.class_id, p.author_person_id, "
+    "a.name, p.author_role, p.nlikes, p.ncomments, p.created_at, p.status, "
+    "p.removed_reason, p.nfiles, p.school_id, "
+    "EXISTS (SELECT 1 FROM feeds_likes l WHERE l.post_id = p.id AND "
+    "l.person_id = ?) ";
+
+/* Adds "files" to every post of items (objects with "id" and a hidden
+ * nfiles count), one query for the photos of all of them. */
+static void
+feeds_attach_files(jx_req *req, cJSON *items, const int64_t *ids, int n)
+{
+	jx_db *db = jx_host->req_db(req);
+	char *in;
+	size_t cap, len = 0;
+	jx_stmt *st;
+	cJSON *post;
+
+	if (n == 0)
+		return;
+	cap = (size_t)n * 24 + 8;
+	in = jx_host->alloc(req, cap);
+	for (int k = 0; k < n; k++)
+		len += (size_t)snprintf(in + len, cap - len, "%s%lld",
+		                        k ? "," : "", (long long)ids[k]);
+	/* ids are integers of our own rows: safe to inline; the variants
+	 * (display, thumb) come with each file */
+	st = jx_host->db_query(
+	    db,
+	    jx_host->sprintf(
+	        req,
+	        "SELECT ff.owner_id, f.id, f.name, f.size, f.mime, f.sha256, "
+	        "(SELECT COUNT(*) FROM file_variants v WHERE v.file_id = "
+	        "f.id AND v.variant = 'display'), "
+	        "(SELECT COUNT(*) FROM file_variants v WHERE v.file_id = "
+	        "f.id AND v.variant = 'thumb') "
+	        "FROM feeds_files ff JOIN files f ON f.id = ff.file_id "
+	        "WHERE ff.owner = 'post' AND ff.owner_id IN (%s) "
+	        "ORDER BY ff.owner_id, ff.position",
+	        in),
+	    "");
+	if (st == NULL)
+		return;
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t owner = jx_host->db_int(st, 0),
+		        fid = jx_host->db_int(st, 1);
+		cJSON *o = cJSON_CreateObject(), *list = NULL;
+
+		cJSON_AddNumberToObject(o, "id", (double)fid);
+		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 2));
+		cJSON_AddNumberToObject(o, "size",
+		                        (double)jx_host->db_int(st, 3));
+		cJSON_AddStringToObject(o, "mime", jx_host->db_text(st, 4));
+		cJSON_AddStringToObject(o, "sha256", jx_host->db_text(st, 5));
+		cJSON_AddStringToObject(o, "url",
+		                        jx_host->sprintf(req,
+		                                         "/api/v1/files/%lld",
+		                                         (long long)fid));
+		if (jx_host->db_int(st, 6) > 0 || jx_host->db_int(st, 7) > 0) {
+			cJSON *v = cJSON_AddObjectToObject(o, "variants");
+
+			if (jx_host->db_int(st, 6) > 0)
+				cJSON_AddStringToObject(
+				    v, "display",
+				    jx_host->sprintf(
+				        req,
+				        "/api/v1/files/%lld?variant="
+				        "display",
+				        (long long)fid));
+			if (jx_host->db_int(st, 7) > 0)
+				cJSON_AddStringToObject(
+				    v, "thumb",
+				    jx_host->sprintf(
+				        req,
+				        "/api/v1/files/%lld?variant="
+				        "thumb",
+				        (long long)fid));
+		}
+		cJSON_ArrayForEach(post, items)
+		{
+			if ((int64_t)cJSON_GetNumberValue(
+			        cJSON_GetObjectItem(post, "id")) == owner) {
+				list = cJSON_GetObjectItem(post, "files");
+				break;
+			}
+		}
+		if (list != NULL)
+			cJSON_AddItemToArray(list, o);
+		else
+			cJSON_Delete(o);
+	}
+	jx_host->db_finish(st);
+}
+
+cJSON *
+feeds_post_rows(jx_req *req, jx_stmt *st)
+{
+	const struct jx_identity *me = jx_host->identity(req);
+	cJSON *items = cJSON_CreateArray();
+	int64_t *ids = NULL;
+	int n = 0, cap = 0;
+
+	if (st == NULL)
+		return items;
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		cJSON *o = cJSON_CreateObject(), *a;
+		int64_t id = jx_host->db_int(st, 0);
+		int64_t author = jx_host->db_int(st, 5);
+		char when[32];
+
+		cJSON_AddNumberToObject(o, "id", (double)id);
+		cJSON_AddStringToObject(o, "kind", jx_host->db_text(st, 1));
+		cJSON_AddStringToObject(o, "text", jx_host->db_text(st, 2));
+		cJSON_AddStringToObject(o, "visibility",
+		                        jx_host->db_text(st, 3));
+		if (jx_host->db_is_null(st, 4))
+			cJSON_AddNullToObject(o, "class_id");
+		else
+			cJSON_AddNumberToObject(o, "class_id",
+			                        (double)jx_host->db_int(st, 4));
+		a = cJSON_AddObjectToObject(o, "author");
+		cJSON_AddNumberToObject(a, "id", (double)author);
+		cJSON_AddStringToObject(a, "name", jx_host->db_text(st, 6));
+		cJSON_AddStringToObject(a, "role", jx_host->db_text(st, 7));
+		cJSON_AddItemToObject(o, "files", cJSON_CreateArray());
+		cJSON_AddNumberToObject(o, "likes",
+		                        (double)jx_host->db_int(st, 8));
+		cJSON_AddBoolToObject(o, "liked_by_me",
+		                      jx_host->db_int(st, 15));
+		cJSON_AddNumberToObject(o, "comments",
+		                        (double)jx_host->db_int(st, 9));
+		jx_host->format_time(jx_host->db_int(st, 10), when,
+		                     sizeof(when));
+		cJSON_AddStringToObject(o, "created_at", when);
+		cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 11));
+		if (me != NULL && me->person_id == author) {
+			cJSON_AddBoolToObject(o, "mine", 1);
+			if (!jx_host->db_is_null(st, 12))
+				cJSON_AddStringToObject(
+				    o, "removed_reason",
+				    jx_host->db_text(st, 12));
+		}
+		cJSON_AddItemToArray(items, o);
+		if (jx_host->db_int(st, 13) > 0) {
+			if (n == cap) {
+				int64_t *grown;
+
+				cap = cap ? cap * 2 : 32;
+				grown = jx_host->alloc(req, (size_t)cap *
+				                                sizeof(*ids));
+				if (n > 0)
+					memcpy(grown, ids,
+					       (size_t)n * sizeof(*ids));
+				ids = grown;
+			}
+			ids[n++] = id;
+		}
+	}
+	jx_host->db_finish(st);
+	feeds_attach_files(req, items, ids, n);
+	return items;
+}
+
+cJSON *
+feeds_post_json(jx_req *req, int64_t id)
+{
+	struct feeds_viewer v = feeds_viewer(req);
+	cJSON *items, *post;
+
+	items = feeds_post_rows(
+	    req,
+	    jx_host->db_query(
+	        jx_host->req_db(req),
+	        jx_host->sprintf(req,
+	                         "SELECT %s FROM feeds_posts p JOIN "
+	                         "persons a ON a.id = p.author_person_id "
+	                         "WHERE p.id = ? AND " FEEDS_VISIBLE_SQL,
+	                         feeds_post_cols),
+	        "ii" FEEDS_VISIBLE_TYPES, v.person, id, FEEDS_VISIBLE_ARGS(v)));
+	post = cJSON_DetachItemFromArray(items, 0);
+	cJSON_Delete(items);
+	return post;
+}
+
+/* The list of a feed page: {"items", "next_cursor"}; before is the
+ * cursor (the last id shown; 0 the newest). */
+static cJSON *
+feeds_list(jx_req *req, const char *where, int64_t key)
+{
+	struct feeds_viewer v = feeds_viewer(req);
+	int64_t limit, before;
+	cJSON *items;
+
+	jxp_page(jx_host, req, &limit, &before);
+	if (before <= 0)
+		before = INT64_MAX;
+	items = feeds_post_rows(
+	    req, jx_host->db_query(
+	             jx_host->req_db(req),
+	             jx_host->sprintf(req,
+	                              "SELECT %s FROM feeds_posts p JOIN "
+	                              "persons a ON a.id = p.author_person_id "
+	                              "WHERE %s AND p.id < ? "
+	                              "ORDER BY p.id DESC LIMIT ?",
+	                              feeds_post_cols, where),
+	             "iiii", v.person, key, before, limit + 1));
+	return jxp_items(items, limit, "id");
+}
+
+/* The classes the reader may choose for a class post or feed:
+ * [{id, name}] (a teacher's classes taught or headed; a student's or
+ * parent's class). */
+cJSON *
+feeds_reader_classes(jx_req *req)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+	jx_db *db = jx_host->req_db(req);
+	cJSON *out = cJSON_CreateArray();
+
+	if (i == NULL)
+		return out;
+	if (jxp_role(jx_host, req, "teacher")) {
+		cJSON *rows = jx_host->db_rows(
+		    db,
+		    "SELECT c.id, c.grade, c.name FROM classes c WHERE "
+		    "c.school_id = ? AND (c.head_teacher_id = ? OR c.id IN "
+		    "(SELECT class_id FROM teaching WHERE teacher_id = ?)) "
+		    "ORDER BY c.grade, c.name",
+		    "iii", i->school_id, i->person_id, i->person_id);
+		if (rows != NULL) {
+			cJSON_Delete(out);
+			out = rows;
+		}
+	} else if (i->class_id > 0 &&
+	           jxp_role(jx_host, req, "student,parent")) {
+		cJSON *rows = jx_host->db_rows(db,
+		                               "SELECT c.id, c.grade, c.name "
+		                               "FROM classes c WHERE c.id = ?",
+		                               "i", i->class_id);
+		if (rows != NULL) {
+			cJSON_Delete(out);
+			out = rows;
+		}
+	}
+	return out;
+}
+
+/* GET /feeds/school (page and API) */
+int
+feeds_school_get(jx_req *req, void *ud)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+	cJSON *data;
+
+	(void)ud;
+	if (i == NULL || !feeds_school_reader(req, i->school_id))
+		return jxp_forbidden(jx_host, req);
+	data = feeds_list(req,
+	                  "p.school_id = ? AND p.status = 'live' AND "
+	                  "p.visibility IN ('public','school')",
+	                  i->school_id);
+	if (!jx_host->req_is_api(req)) {
+		cJSON_AddStringToObject(data, "feed", "school");
+		cJSON_AddItemToObject(data, "classes",
+		                      feeds_reader_classes(req));
+	}
+	return jx_host->reply_view(req, 200, "feeds/feed", data);
+}
+
+/* GET /feeds/class/{cid} (page and API) */
+int
+feeds_class_get(jx_req *req, void *ud)
+{
+	int64_t cid = jx_host->req_param_id(req, "cid");
+	cJSON *data;
+
+	(void)ud;
+	if (cid <= 0 || !feeds_class_reader(req, cid))
+		return jxp_not_found(jx_host, req);
+	data = feeds_list(req,
+	                  "p.class_id = ? AND p.status = 'live' AND "
+	                  "p.visibility = 'class'",
+	                  cid);
+	if (!jx_host->req_is_api(req)) {
+		cJSON *c = jx_host->db_rows(
+		    jx_host->req_db(req),
+		    "SELECT id, grade, name FROM classes WHERE id = ?", "i",
+		    cid);
+
+		cJSON_AddStringToObject(data, "feed", "class");
+		cJSON_AddNumberToObject(data, "class_id", (double)cid);
+		if (c != NULL && cJSON_GetArraySize(c) == 1)
+			cJSON_AddItemToObject(data, "class",
+			                      cJSON_DetachItemFromArray(c, 0));
+		cJSON_Delete(c);
+		cJSON_AddItemToObject(data, "classes",
+		                      feeds_reader_classes(req));
+	}
+	return jx_host->reply_view(req, 200, "feeds/feed", data);
+}
