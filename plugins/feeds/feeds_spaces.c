@@ -72,69 +72,25 @@ feeds_parse_time(const char *s)
 	return -1;
 }
 
-/* Turns the db_rows of posts into API objects: times as ISO 8601, the
- * author as an object. */
-static void
-posts_shape(cJSON *rows)
-{
-	cJSON *p;
-
-	cJSON_ArrayForEach(p, rows)
-	{
-		cJSON *a = cJSON_CreateObject();
-		cJSON *t = cJSON_GetObjectItem(p, "created_at");
-
-		cJSON_AddItemToObject(
-		    a, "person_id",
-		    cJSON_DetachItemFromObject(p, "author_person_id"));
-		cJSON_AddItemToObject(
-		    a, "name", cJSON_DetachItemFromObject(p, "author_name"));
-		cJSON_AddItemToObject(
-		    a, "role", cJSON_DetachItemFromObject(p, "author_role"));
-		cJSON_AddItemToObject(p, "author", a);
-		cJSON_ReplaceItemInObject(
-		    p, "created_at",
-		    jxp_time(jx_host, (int64_t)cJSON_GetNumberValue(t)));
-	}
-}
-
-static const char posts_cols[] =
-    "SELECT p.id, p.kind, p.text, p.visibility, p.class_id, p.school_id, "
-    "p.activity_id, p.status, p.removed_reason, p.nfiles AS files, p.nlikes AS likes, p.ncomments AS "
-    "comments, p.author_person_id, a.name AS author_name, p.author_role, "
-    "p.created_at FROM feeds_posts p JOIN persons a ON a.id = "
-    "p.author_person_id WHERE ";
-
 cJSON *
 feeds_space_posts(jx_req *req, const char *filter, int64_t arg, int64_t limit,
                   int64_t before)
 {
 	struct feeds_viewer v = feeds_viewer(req);
-	const char *sql;
-	cJSON *rows;
 
-	sql = jx_host->sprintf(req,
-	                       "%s%s AND p.id < ? AND " FEEDS_VISIBLE_SQL
-	                       " ORDER BY p.id DESC LIMIT ?",
-	                       posts_cols, filter);
-	rows = jx_host->db_rows(jx_host->req_db(req), sql,
-	                        "ii" FEEDS_VISIBLE_TYPES "i", arg, before,
-	                        FEEDS_VISIBLE_ARGS(v), limit + 1);
-	if (rows == NULL)
-		return cJSON_CreateArray();
-	posts_shape(rows);
-	return rows;
-}
-
-/* One post by id if the reader may see it, else NULL. */
-static cJSON *
-post_one(jx_req *req, int64_t id)
-{
-	cJSON *rows = feeds_space_posts(req, "p.id = ?", id, 1, INT64_MAX);
-	cJSON *p = cJSON_DetachItemFromArray(rows, 0);
-
-	cJSON_Delete(rows);
-	return p;
+	/* the posts as the feeds show them (feeds_posts.c) */
+	return feeds_post_rows(
+	    req, jx_host->db_query(
+	             jx_host->req_db(req),
+	             jx_host->sprintf(req,
+	                              "SELECT %s FROM feeds_posts p JOIN "
+	                              "persons a ON a.id = p.author_person_id "
+	                              "WHERE %s AND p.id < ? AND "
+	                              "" FEEDS_VISIBLE_SQL
+	                              " ORDER BY p.id DESC LIMIT ?",
+	                              feeds_post_cols, filter),
+	             "iii" FEEDS_VISIBLE_TYPES "i", v.person, arg, before,
+	             FEEDS_VISIBLE_ARGS(v), limit + 1));
 }
 
 /* Counts of the space's posts the reader sees: posts, likes, comments. */
@@ -381,7 +337,7 @@ feeds_space_class(jx_req *req, void *ud)
 	} else
 		cJSON_AddStringToObject(d, "intro", "");
 	jx_host->db_finish(st);
-	pin = pinned > 0 ? post_one(req, pinned) : NULL;
+	pin = pinned > 0 ? feeds_post_json(req, pinned) : NULL;
 	if (pin != NULL)
 		cJSON_AddItemToObject(d, "pinned_post", pin);
 	else
