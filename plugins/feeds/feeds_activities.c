@@ -59,10 +59,11 @@ act_shape(jx_req *req, cJSON *rows)
 		time_field(a, "created_at");
 		cJSON_AddStringToObject(
 		    a, "status_label",
-		    jx_host->t(req, jx_host->sprintf(
-		                        req, "feeds.activity.status.%s",
-		                        cJSON_GetStringValue(
-		                            cJSON_GetObjectItem(a, "status")))));
+		    jx_host->t(req,
+		               jx_host->sprintf(
+		                   req, "feeds.activity.status.%s",
+		                   cJSON_GetStringValue(
+		                       cJSON_GetObjectItem(a, "status")))));
 	}
 }
 
@@ -95,9 +96,9 @@ act_get(jx_req *req, int64_t id)
 	ids = cJSON_AddArrayToObject(a, "file_ids");
 	cJSON_ArrayForEach(f, files)
 	{
-		cJSON_AddItemToArray(
-		    ids, cJSON_CreateNumber(cJSON_GetNumberValue(
-		             cJSON_GetObjectItem(f, "file_id"))));
+		cJSON_AddItemToArray(ids,
+		                     cJSON_CreateNumber(cJSON_GetNumberValue(
+		                         cJSON_GetObjectItem(f, "file_id"))));
 	}
 	cJSON_Delete(files);
 	return a;
@@ -133,8 +134,8 @@ act_access(jx_req *req, int64_t id, int64_t *school, char *status,
 	const struct jx_identity *i = jx_host->identity(req);
 	int64_t proposer;
 
-	if (i == NULL || act_facts(req, id, school, &proposer, status,
-	                           statuslen) != 0 ||
+	if (i == NULL ||
+	    act_facts(req, id, school, &proposer, status, statuslen) != 0 ||
 	    strcmp(status, "removed") == 0)
 		return 0;
 	if (jx_host->may(req, JX_MANAGE_SCHOOL, *school))
@@ -247,17 +248,20 @@ static const struct jx_field act_spec[] = {
 static int
 act_times(jx_req *req, const cJSON *b, int64_t *starts, int64_t *ends)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(b, "starts_at"));
+	const char *s =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(b, "starts_at"));
 	const char *e = cJSON_GetStringValue(cJSON_GetObjectItem(b, "ends_at"));
 
 	*starts = feeds_parse_time(s);
 	*ends = e != NULL ? feeds_parse_time(e) : 0;
 	if (*starts < 0)
-		jx_host->problem_error(req, 0, "starts_at",
-		                       jx_host->t(req, "feeds.activity.bad_time"));
+		jx_host->problem_error(
+		    req, 0, "starts_at",
+		    jx_host->t(req, "feeds.activity.bad_time"));
 	if (*ends < 0 || (*ends > 0 && *starts >= 0 && *ends < *starts))
-		jx_host->problem_error(req, 0, "ends_at",
-		                       jx_host->t(req, "feeds.activity.bad_end"));
+		jx_host->problem_error(
+		    req, 0, "ends_at",
+		    jx_host->t(req, "feeds.activity.bad_end"));
 	if (jx_host->problem_count(req) > 0)
 		return jxp_invalid(jx_host, req, "Check the activity's times.");
 	return 0;
@@ -320,20 +324,20 @@ feeds_activities_create(jx_req *req, void *ud)
 			jx_host->db_rollback(db);
 			return jxp_not_found(jx_host, req);
 		}
-		if (a != 0 ||
-		    jx_host->db_exec(db,
-		                     "INSERT INTO feeds_files(owner, owner_id, "
-		                     "file_id, position) VALUES ('activity', ?, "
-		                     "?, ?) ON CONFLICT DO NOTHING",
-		                     "iii", id, fid, (int64_t)pos++) < 0)
+		if (a != 0 || jx_host->db_exec(
+		                  db,
+		                  "INSERT INTO feeds_files(owner, owner_id, "
+		                  "file_id, position) VALUES ('activity', ?, "
+		                  "?, ?) ON CONFLICT DO NOTHING",
+		                  "iii", id, fid, (int64_t)pos++) < 0)
 			goto fail;
 	}
 	if (jx_host->db_commit(db) != 0)
 		return jxp_storage_error(jx_host, req);
 	if (!jx_host->req_is_api(req))
 		return jx_host->reply_redirect(
-		    req, jx_host->sprintf(req, "/activities/%lld",
-		                          (long long)id));
+		    req,
+		    jx_host->sprintf(req, "/activities/%lld", (long long)id));
 	o = act_get(req, id);
 	return jx_host->reply_json(req, 201, o);
 fail:
@@ -393,8 +397,7 @@ act_post_text(jx_req *req, int64_t id)
 
 /* Tells the proposer how the review went (in the app). */
 static int
-act_notify(jx_req *req, int64_t id, const char *decision,
-           const char *comment)
+act_notify(jx_req *req, int64_t id, const char *decision, const char *comment)
 {
 	jx_db *db = jx_host->req_db(req);
 	int64_t proposer;
@@ -462,9 +465,9 @@ act_gate(jx_req *req, int64_t id, const char *want)
 		    req, 403, "forbidden", "Forbidden",
 		    "Only the school's administrators do this.");
 	if (want != NULL && strstr(want, status) == NULL)
-		return jxp_conflict(jx_host, req,
-		                    jx_host->sprintf(req, "The activity is %s.",
-		                                     status));
+		return jxp_conflict(
+		    jx_host, req,
+		    jx_host->sprintf(req, "The activity is %s.", status));
 	return 0;
 }
 
@@ -498,7 +501,8 @@ feeds_activity_review(jx_req *req, void *ud)
 	if (!approve && strcmp(decision, "reject") != 0) {
 		jx_host->problem_error(req, 0, "decision",
 		                       "decision is approve or reject");
-		return jxp_invalid(jx_host, req, "decision is approve or reject");
+		return jxp_invalid(jx_host, req,
+		                   "decision is approve or reject");
 	}
 	if (!approve && comment == NULL) {
 		jx_host->problem_error(
@@ -512,19 +516,20 @@ feeds_activity_review(jx_req *req, void *ud)
 		/* TODO(feeds): fold into the feeds part's post creation once
 		 * it exports one; the row is the one it writes. */
 		text = act_post_text(req, id);
-		post = text == NULL
-		           ? -1
-		           : jx_host->db_insert(
-		                 db,
-		                 "INSERT INTO feeds_posts(author_person_id, "
-		                 "author_identity_id, author_role, district_id, "
-		                 "school_id, kind, visibility, text, "
-		                 "activity_id, created_at) SELECT "
-		                 "proposer_person_id, proposer_identity_id, "
-		                 "proposer_role, district_id, school_id, 'info', "
-		                 "'school', ?, id, ? FROM feeds_activities WHERE "
-		                 "id = ?",
-		                 "sii", text, jx_host->now(), id);
+		post =
+		    text == NULL
+		        ? -1
+		        : jx_host->db_insert(
+		              db,
+		              "INSERT INTO feeds_posts(author_person_id, "
+		              "author_identity_id, author_role, district_id, "
+		              "school_id, kind, visibility, text, "
+		              "activity_id, created_at) SELECT "
+		              "proposer_person_id, proposer_identity_id, "
+		              "proposer_role, district_id, school_id, 'info', "
+		              "'school', ?, id, ? FROM feeds_activities WHERE "
+		              "id = ?",
+		              "sii", text, jx_host->now(), id);
 		if (post <= 0)
 			goto fail;
 	}
@@ -539,9 +544,10 @@ feeds_activity_review(jx_req *req, void *ud)
 	                     jx_host->now(), id) != 1 ||
 	    act_notify(req, id, approve ? "approved" : "rejected", comment) !=
 	        0 ||
-	    jx_host->audit(req, "feeds.activity_reviewed",
-	                   jx_host->sprintf(req, "activity:%lld", (long long)id),
-	                   NULL) != 0 ||
+	    jx_host->audit(
+	        req, "feeds.activity_reviewed",
+	        jx_host->sprintf(req, "activity:%lld", (long long)id),
+	        NULL) != 0 ||
 	    jx_host->db_commit(db) != 0)
 		goto fail;
 	return act_done(req, id);
@@ -596,7 +602,7 @@ feeds_activity_patch(jx_req *req, void *ud)
 	        "ends_at = CASE WHEN ? > 0 THEN ? ELSE ends_at END, place = "
 	        "COALESCE(?, place), description = COALESCE(?, description), "
 	        "updated_at = ? WHERE id = ?",
-	        "siiiisssii", str_or(b, "title", NULL), starts, starts, ends,
+	        "siiiissii", str_or(b, "title", NULL), starts, starts, ends,
 	        ends, str_or(b, "place", NULL), str_or(b, "description", NULL),
 	        jx_host->now(), id) != 1)
 		goto fail;
@@ -608,9 +614,10 @@ feeds_activity_patch(jx_req *req, void *ud)
 	                     "(SELECT post_id FROM feeds_activities WHERE id = "
 	                     "?)",
 	                     "si", text, id) < 0 ||
-	    jx_host->audit(req, "feeds.activity_edited",
-	                   jx_host->sprintf(req, "activity:%lld", (long long)id),
-	                   NULL) != 0 ||
+	    jx_host->audit(
+	        req, "feeds.activity_edited",
+	        jx_host->sprintf(req, "activity:%lld", (long long)id),
+	        NULL) != 0 ||
 	    jx_host->db_commit(db) != 0)
 		goto fail;
 	return act_done(req, id);
@@ -635,9 +642,10 @@ feeds_activity_close(jx_req *req, void *ud)
 	                     "updated_at = ? WHERE id = ? AND status = "
 	                     "'published'",
 	                     "ii", jx_host->now(), id) != 1 ||
-	    jx_host->audit(req, "feeds.activity_closed",
-	                   jx_host->sprintf(req, "activity:%lld", (long long)id),
-	                   NULL) != 0 ||
+	    jx_host->audit(
+	        req, "feeds.activity_closed",
+	        jx_host->sprintf(req, "activity:%lld", (long long)id),
+	        NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);
 		return jxp_storage_error(jx_host, req);
@@ -668,7 +676,8 @@ feeds_activity_remove(jx_req *req, void *ud)
 
 		if (b == NULL)
 			return jx_host->problem_count(req) > 0
-			           ? jxp_invalid(jx_host, req, "Check the reason.")
+			           ? jxp_invalid(jx_host, req,
+			                         "Check the reason.")
 			           : jx_host->req_status(req);
 		reason = str_or(b, "reason", NULL);
 	}
@@ -686,9 +695,10 @@ feeds_activity_remove(jx_req *req, void *ud)
 	                     "review_comment = COALESCE(?, review_comment), "
 	                     "updated_at = ? WHERE id = ?",
 	                     "sii", reason, jx_host->now(), id) != 1 ||
-	    jx_host->audit(req, "feeds.activity_removed",
-	                   jx_host->sprintf(req, "activity:%lld", (long long)id),
-	                   NULL) != 0 ||
+	    jx_host->audit(
+	        req, "feeds.activity_removed",
+	        jx_host->sprintf(req, "activity:%lld", (long long)id),
+	        NULL) != 0 ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);
 		return jxp_storage_error(jx_host, req);

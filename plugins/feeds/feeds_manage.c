@@ -75,8 +75,8 @@ feeds_manage_content(jx_req *req, void *ud)
 	const char *t = jx_host->req_query(req, "to");
 	const char *c = jx_host->req_query(req, "class_id");
 	const char *fl = jx_host->req_query(req, "flagged");
-	int flagged = fl != NULL && (strcmp(fl, "1") == 0 ||
-	                             strcmp(fl, "true") == 0);
+	int flagged =
+	    fl != NULL && (strcmp(fl, "1") == 0 || strcmp(fl, "true") == 0);
 	jx_db *db = jx_host->req_db(req);
 	cJSON *rows, *d, *filters;
 
@@ -118,7 +118,8 @@ feeds_manage_content(jx_req *req, void *ud)
 		    "p.status <> 'deleted' AND (? = '' OR p.author_role = ?) "
 		    "AND (? = 0 OR p.class_id = ?) AND p.created_at >= ? AND "
 		    "p.created_at < ? AND (? = 0 OR EXISTS (SELECT 1 FROM "
-		    "feeds_reports r WHERE r.post_id = p.id AND r.comment_id IS "
+		    "feeds_reports r WHERE r.post_id = p.id AND r.comment_id "
+		    "IS "
 		    "NULL AND r.resolved_at IS NULL)) AND p.id < ? ORDER BY "
 		    "p.id DESC LIMIT ?",
 		    "issiiiiiii", school, role, role, cls, cls, from, to,
@@ -126,12 +127,15 @@ feeds_manage_content(jx_req *req, void *ud)
 	else if (strcmp(kind, "comment") == 0)
 		rows = jx_host->db_rows(
 		    db,
-		    "SELECT c.id, c.post_id, c.text, c.status, c.removed_reason, "
+		    "SELECT c.id, c.post_id, c.text, c.status, "
+		    "c.removed_reason, "
 		    "p.class_id, c.author_person_id, a.name AS author_name, "
 		    "c.author_role, c.created_at, (SELECT COUNT(*) FROM "
 		    "feeds_reports r WHERE r.comment_id = c.id AND "
-		    "r.resolved_at IS NULL) AS open_reports FROM feeds_comments "
-		    "c JOIN feeds_posts p ON p.id = c.post_id JOIN persons a ON "
+		    "r.resolved_at IS NULL) AS open_reports FROM "
+		    "feeds_comments "
+		    "c JOIN feeds_posts p ON p.id = c.post_id JOIN persons a "
+		    "ON "
 		    "a.id = c.author_person_id WHERE p.school_id = ? AND "
 		    "p.visibility <> 'private' AND p.status <> 'deleted' AND "
 		    "c.status <> 'deleted' AND (? = '' OR c.author_role = ?) "
@@ -148,8 +152,10 @@ feeds_manage_content(jx_req *req, void *ud)
 		    db,
 		    "SELECT a.id, a.title AS text, a.status, a.starts_at, "
 		    "a.proposer_person_id AS author_person_id, p.name AS "
-		    "author_name, a.proposer_role AS author_role, a.created_at, "
-		    "0 AS open_reports FROM feeds_activities a JOIN persons p ON "
+		    "author_name, a.proposer_role AS author_role, "
+		    "a.created_at, "
+		    "0 AS open_reports FROM feeds_activities a JOIN persons p "
+		    "ON "
 		    "p.id = a.proposer_person_id WHERE a.school_id = ? AND "
 		    "a.status <> 'removed' AND (? = '' OR a.proposer_role = ?) "
 		    "AND ? = 0 AND a.created_at >= ? AND a.created_at < ? AND "
@@ -234,11 +240,12 @@ remove_target(jx_req *req, int64_t school, int64_t post, int64_t comment,
 		    "ii", comment, school);
 		if (author <= 0)
 			return author < 0 ? -1 : 0;
-		n = jx_host->db_exec(db,
-		                     "UPDATE feeds_comments SET status = "
-		                     "'removed', removed_reason = ?, removed_by = "
-		                     "? WHERE id = ? AND status = 'live'",
-		                     "sii", reason, i->person_id, comment);
+		n = jx_host->db_exec(
+		    db,
+		    "UPDATE feeds_comments SET status = "
+		    "'removed', removed_reason = ?, removed_by = "
+		    "? WHERE id = ? AND status = 'live'",
+		    "sii", reason, i->person_id, comment);
 		if (n != 1 ||
 		    jx_host->db_exec(db,
 		                     "UPDATE feeds_posts SET ncomments = "
@@ -246,12 +253,14 @@ remove_target(jx_req *req, int64_t school, int64_t post, int64_t comment,
 		                     "FROM feeds_comments WHERE id = ?) AND "
 		                     "ncomments > 0",
 		                     "i", comment) < 0 ||
-		    jx_host->db_exec(db,
-		                     "UPDATE feeds_reports SET resolved_at = ?, "
-		                     "resolved_by = ?, outcome = 'removed' WHERE "
-		                     "comment_id = ? AND resolved_at IS NULL",
-		                     "iii", now, i->person_id, comment) < 0 ||
-		    removed_notify(req, author, "comment", comment, reason) != 0)
+		    jx_host->db_exec(
+		        db,
+		        "UPDATE feeds_reports SET resolved_at = ?, "
+		        "resolved_by = ?, outcome = 'removed' WHERE "
+		        "comment_id = ? AND resolved_at IS NULL",
+		        "iii", now, i->person_id, comment) < 0 ||
+		    removed_notify(req, author, "comment", comment, reason) !=
+		        0)
 			return -1;
 		return 1;
 	}
@@ -317,10 +326,10 @@ feeds_manage_remove(jx_req *req, void *ud)
 	rc = strcmp(kind, "post") == 0
 	         ? remove_target(req, school, id, 0, reason)
 	         : remove_target(req, school, 0, id, reason);
-	if (rc == 1 &&
-	    jx_host->audit(req, "feeds.content_removed",
-	                   jx_host->sprintf(req, "%s:%lld", kind, (long long)id),
-	                   NULL) != 0)
+	if (rc == 1 && jx_host->audit(req, "feeds.content_removed",
+	                              jx_host->sprintf(req, "%s:%lld", kind,
+	                                               (long long)id),
+	                              NULL) != 0)
 		rc = -1;
 	if (rc != 1) {
 		jx_host->db_rollback(db);
@@ -403,8 +412,9 @@ feeds_report_resolution(jx_req *req, void *ud)
 	(void)ud;
 	id = jx_host->req_param_id(req, "id");
 	if (school <= 0)
-		return jx_host->identity(req) == NULL ? jxp_not_found(jx_host, req)
-		                                      : manage_forbidden(req);
+		return jx_host->identity(req) == NULL
+		           ? jxp_not_found(jx_host, req)
+		           : manage_forbidden(req);
 	st = jx_host->db_query(db,
 	                       "SELECT r.post_id, COALESCE(r.comment_id, 0), "
 	                       "r.resolved_at IS NOT NULL, r.reason FROM "

@@ -150,8 +150,7 @@ visit(jx_req *req, const char *kind, int64_t id)
 	cJSON_AddStringToObject(ev, "kind", kind);
 	cJSON_AddNumberToObject(ev, "space_id", (double)id);
 	cJSON_AddNumberToObject(ev, "day", (double)day);
-	cJSON_AddNumberToObject(ev, "person_id",
-	                        i ? (double)i->person_id : 0);
+	cJSON_AddNumberToObject(ev, "person_id", i ? (double)i->person_id : 0);
 	rc = jx_host->publish(db, "feeds.space_visited", ev);
 	cJSON_Delete(ev);
 	if (rc != 0) {
@@ -191,9 +190,9 @@ space_reply(jx_req *req, const char *kind, int kindno, int64_t id,
 		                      jxp_items(posts, limit, "id"));
 	}
 	cJSON_AddNumberToObject(counts, "visits", (double)visits);
-	cJSON_AddNumberToObject(counts, "visits_today",
-	                        (double)jx_host->db_one(
-	                            jx_host->req_db(req),
+	cJSON_AddNumberToObject(
+	    counts, "visits_today",
+	    (double)jx_host->db_one(jx_host->req_db(req),
 	                            "SELECT visits FROM feeds_visits WHERE "
 	                            "space_kind = ? AND space_id = ? AND day "
 	                            "= ?",
@@ -281,9 +280,8 @@ class_row(jx_req *req, int64_t cid, cJSON *owner, int64_t *school,
 	int rc = -1;
 
 	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		const char *g = org ? org->grade_label(
-		                          (int)jx_host->db_int(st, 0))
-		                    : "";
+		const char *g =
+		    org ? org->grade_label((int)jx_host->db_int(st, 0)) : "";
 		cJSON_AddNumberToObject(owner, "id", (double)cid);
 		cJSON_AddStringToObject(
 		    owner, "name",
@@ -323,8 +321,7 @@ feeds_space_class(jx_req *req, void *ud)
 	}
 	cJSON_AddStringToObject(
 	    d, "title",
-	    jxp_fill(jx_host, req, jx_host->t(req, "feeds.space.class"),
-	             "name",
+	    jxp_fill(jx_host, req, jx_host->t(req, "feeds.space.class"), "name",
 	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
 	st = jx_host->db_query(db,
 	                       "SELECT intro, pinned_post_id FROM "
@@ -343,9 +340,8 @@ feeds_space_class(jx_req *req, void *ud)
 	else
 		cJSON_AddNullToObject(d, "pinned_post");
 	cJSON_AddBoolToObject(d, "can_manage", manage == 1);
-	cJSON_AddBoolToObject(
-	    d, "can_appoint",
-	    jx_host->may(req, JX_MANAGE_CLASS, cid) != 0);
+	cJSON_AddBoolToObject(d, "can_appoint",
+	                      jx_host->may(req, JX_MANAGE_CLASS, cid) != 0);
 	members = cJSON_AddObjectToObject(d, "members");
 	cJSON_AddItemToObject(
 	    members, "students",
@@ -373,9 +369,12 @@ feeds_space_class(jx_req *req, void *ud)
 		    members, "parents",
 		    jx_host->db_rows(
 		        db,
-		        "SELECT DISTINCT p.id AS person_id, p.name, g.relation, "
-		        "sp.name AS student_name FROM students s JOIN guardians "
-		        "g ON g.student_id = s.person_id JOIN persons p ON p.id "
+		        "SELECT DISTINCT p.id AS person_id, p.name, "
+		        "g.relation, "
+		        "sp.name AS student_name FROM students s JOIN "
+		        "guardians "
+		        "g ON g.student_id = s.person_id JOIN persons p ON "
+		        "p.id "
 		        "= g.parent_id JOIN persons sp ON sp.id = s.person_id "
 		        "WHERE s.class_id = ? AND s.status = 'in_school' ORDER "
 		        "BY sp.name, p.id",
@@ -490,8 +489,8 @@ feeds_space_learning(jx_req *req, void *ud)
 	             "name",
 	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
 	cJSON_AddItemToObject(d, "owner", owner);
-	return space_reply(req, "learning", JX_SPACE_LEARNING, pid, district,
-	                   d, NULL, 0, 0);
+	return space_reply(req, "learning", JX_SPACE_LEARNING, pid, district, d,
+	                   NULL, 0, 0);
 }
 
 /* /spaces/me: the acting identity's own space (a student's: the

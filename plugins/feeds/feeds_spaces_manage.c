@@ -33,10 +33,9 @@ feeds_class_manager(jx_req *req, int64_t cid)
 		return 1;
 	/* a class administrator, acting as the student of the class or as
 	 * a teacher of it */
-	in_class =
-	    (strcmp(i->role, "student") == 0 && i->class_id == cid) ||
-	    (strcmp(i->role, "teacher") == 0 &&
-	     has_id(i->class_ids, i->nclass_ids, cid));
+	in_class = (strcmp(i->role, "student") == 0 && i->class_id == cid) ||
+	           (strcmp(i->role, "teacher") == 0 &&
+	            has_id(i->class_ids, i->nclass_ids, cid));
 	if (!in_class)
 		return 0;
 	return jx_host->db_one(jx_host->req_db(req),
@@ -96,8 +95,9 @@ feeds_class_admin_put(jx_req *req, void *ud)
 		return rc;
 	role = member_role(req, cid, pid);
 	if (role == NULL) {
-		jx_host->problem_error(req, 0, "person_id",
-		                       jx_host->t(req, "feeds.admins.not_member"));
+		jx_host->problem_error(
+		    req, 0, "person_id",
+		    jx_host->t(req, "feeds.admins.not_member"));
 		return jxp_invalid(jx_host, req,
 		                   "A class administrator is a student or a "
 		                   "teacher of the class.");
@@ -143,15 +143,16 @@ feeds_class_admin_delete(jx_req *req, void *ud)
 		return rc;
 	if (jx_host->db_begin(db) != 0)
 		return jxp_storage_error(jx_host, req);
-	n = jx_host->db_exec(db,
-	                     "DELETE FROM feeds_class_admins WHERE class_id = ? "
-	                     "AND person_id = ?",
-	                     "ii", cid, pid);
+	n = jx_host->db_exec(
+	    db,
+	    "DELETE FROM feeds_class_admins WHERE class_id = ? "
+	    "AND person_id = ?",
+	    "ii", cid, pid);
 	if (n < 0 ||
-	    (n > 0 && jx_host->audit(req, "feeds.class_admin_revoked",
-	                             jx_host->sprintf(req, "class:%lld",
-	                                              (long long)cid),
-	                             NULL) != 0) ||
+	    (n > 0 &&
+	     jx_host->audit(req, "feeds.class_admin_revoked",
+	                    jx_host->sprintf(req, "class:%lld", (long long)cid),
+	                    NULL) != 0) ||
 	    jx_host->db_commit(db) != 0) {
 		jx_host->db_rollback(db);
 		return jxp_storage_error(jx_host, req);
@@ -173,9 +174,10 @@ space_store(jx_req *req, int64_t cid, const char *intro, int64_t pin)
 	jx_db *db = jx_host->req_db(req);
 
 	if (intro != NULL && jxp_chars(intro) > INTRO_MAX) {
-		jx_host->problem_error(req, 0, "intro",
-		                       jx_host->t(req, "feeds.space.intro_long"));
-		return jxp_invalid(jx_host, req, "The introduction is too long.");
+		jx_host->problem_error(
+		    req, 0, "intro", jx_host->t(req, "feeds.space.intro_long"));
+		return jxp_invalid(jx_host, req,
+		                   "The introduction is too long.");
 	}
 	if (pin > 0 &&
 	    jx_host->db_one(db,
@@ -255,8 +257,9 @@ feeds_class_space_patch(jx_req *req, void *ud)
 			jx_host->problem_error(req, 0, "pinned_post_id",
 			                       "pinned_post_id is a post id or "
 			                       "null");
-			return jxp_invalid(jx_host, req,
-			                   "pinned_post_id is a post id or null");
+			return jxp_invalid(
+			    jx_host, req,
+			    "pinned_post_id is a post id or null");
 		}
 		pin = (int64_t)p->valuedouble;
 	}

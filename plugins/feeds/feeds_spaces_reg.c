@@ -22,8 +22,8 @@ section_add(const struct jx_space_section *s)
 	struct jx_space_section copy;
 	int k;
 
-	if (s == NULL || s->size < offsetof(struct jx_space_section, ud) +
-	                               sizeof(s->ud) ||
+	if (s == NULL ||
+	    s->size < offsetof(struct jx_space_section, ud) + sizeof(s->ud) ||
 	    s->code == NULL || s->code[0] == '\0' || s->title_key == NULL ||
 	    s->items == NULL || s->plugin == NULL || s->roles == NULL ||
 	    nsections == SECTIONS_MAX)
@@ -32,8 +32,7 @@ section_add(const struct jx_space_section *s)
 		if (strcmp(sections[k].code, s->code) == 0)
 			return -1;
 	memset(&copy, 0, sizeof(copy));
-	memcpy(&copy, s,
-	       s->size < sizeof(copy) ? s->size : sizeof(copy));
+	memcpy(&copy, s, s->size < sizeof(copy) ? s->size : sizeof(copy));
 	copy.size = sizeof(copy);
 	/* sorted by order, then by arrival: insertion keeps it stable */
 	for (k = nsections; k > 0 && sections[k - 1].order > copy.order; k--)
@@ -78,7 +77,8 @@ feeds_district_has(jx_req *req, int64_t district, const char *plugin)
 	if (first == NULL)
 		return 1;
 	for (k = 0;; k++) {
-		snprintf(path, sizeof(path), "districts.%s.modules.%d", code, k);
+		snprintf(path, sizeof(path), "districts.%s.modules.%d", code,
+		         k);
 		v = jx_host->config_string(path);
 		if (v == NULL)
 			return 0;
@@ -108,8 +108,8 @@ feeds_spaces_sections(jx_req *req, int kind, int64_t owner, int64_t district)
 		    !section_role(req, s->roles) ||
 		    !feeds_district_has(req, district, s->plugin))
 			continue;
-		items = s->items(req, kind, owner, SECTION_ITEMS, &total,
-		                 s->ud);
+		items =
+		    s->items(req, kind, owner, SECTION_ITEMS, &total, s->ud);
 		if (items == NULL)
 			continue;
 		if (!cJSON_IsArray(items)) {

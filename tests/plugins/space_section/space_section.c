@@ -56,7 +56,8 @@ space_section_init(const struct jx_host *h, struct jx_registrar *reg)
 	JX_HOST_INIT(h);
 	sp = h->service(JX_SPACES_SERVICE);
 	if (sp == NULL) {
-		h->log(JX_LOG_INFO, "space_section", "no spaces.v1: no section");
+		h->log(JX_LOG_INFO, "space_section",
+		       "no spaces.v1: no section");
 		return 0;
 	}
 	if (sp->section(&section) != 0 || sp->section(&section) == 0) {
