@@ -169,7 +169,7 @@ feeds_manage_content(jx_req *req, void *ud)
 	if (jx_host->req_is_api(req))
 		return jx_host->reply_json(req, 200, d);
 	cJSON_AddStringToObject(d, "title",
-	                        jx_host->t(req, "feeds.manage.title"));
+	                        jx_host->t(req, "feeds.manage.page_title"));
 	filters = cJSON_AddObjectToObject(d, "filters");
 	cJSON_AddStringToObject(filters, "kind", kind);
 	cJSON_AddStringToObject(filters, "author_role", role);
