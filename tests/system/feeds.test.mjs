@@ -404,6 +404,7 @@ test('pages: the feeds, a post and the composer render for each role', async () 
 		for (const url of ['/feeds/school', '/posts/new']) {
 			const r = await who[reader].get(url);
 			assert.equal(r.status, 200, `${reader} ${url}: ${r.text.slice(0, 500)}`);
+			assert.ok(!/\}\}|\{\{|\{%/.test(r.text), `${reader} ${url}: no template text leaks`);
 		}
 	}
 	const r = await who.zhang.get('/feeds/school');
