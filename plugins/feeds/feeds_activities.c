@@ -471,6 +471,77 @@ act_gate(jx_req *req, int64_t id, const char *want)
 	return 0;
 }
 
+/* The activity's photos on its post too (attached to "post:<id>", in
+ * the same order), so that the feed shows them. 0 or -1. */
+static int
+act_post_photos(jx_req *req, int64_t id, int64_t post)
+{
+	jx_db *db = jx_host->req_db(req);
+	cJSON *files = jx_host->db_rows(db,
+	                                "SELECT file_id, position FROM "
+	                                "feeds_files WHERE owner = 'activity' "
+	                                "AND owner_id = ? ORDER BY position",
+	                                "i", id);
+	const char *ref = jx_host->sprintf(req, "post:%lld", (long long)post);
+	cJSON *f;
+	int rc = files == NULL ? -1 : 0;
+
+	cJSON_ArrayForEach(f, files)
+	{
+		int64_t fid = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(f, "file_id"));
+
+		if (rc == 0 &&
+		    (jx_host->file_attach(req, fid, ref) != 0 ||
+		     jx_host->db_exec(
+		         db,
+		         "INSERT INTO feeds_files(owner, owner_id, file_id, "
+		         "position) VALUES ('post', ?, ?, ?) ON CONFLICT DO "
+		         "NOTHING",
+		         "iii", post, fid,
+		         (int64_t)cJSON_GetNumberValue(
+		             cJSON_GetObjectItem(f, "position"))) < 0))
+			rc = -1;
+	}
+	cJSON_Delete(files);
+	if (rc == 0 &&
+	    jx_host->db_exec(db,
+	                     "UPDATE feeds_posts SET nfiles = (SELECT COUNT(*) "
+	                     "FROM feeds_files WHERE owner = 'post' AND "
+	                     "owner_id = ?) WHERE id = ?",
+	                     "ii", post, post) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* feeds.post_created for the activity's post, as the feeds part
+ * publishes it for every post (docs/events.md). 0 or -1. */
+static int
+act_post_event(jx_req *req, int64_t id, int64_t post)
+{
+	cJSON *rows = jx_host->db_rows(
+	    jx_host->req_db(req),
+	    "SELECT proposer_person_id AS author_person_id, proposer_role AS "
+	    "author_role, district_id, school_id FROM feeds_activities WHERE "
+	    "id = ?",
+	    "i", id);
+	cJSON *payload = cJSON_DetachItemFromArray(rows, 0);
+	int rc;
+
+	cJSON_Delete(rows);
+	if (payload == NULL)
+		return -1;
+	cJSON_AddNumberToObject(payload, "id", (double)post);
+	cJSON_AddNumberToObject(payload, "class_id", 0);
+	cJSON_AddStringToObject(payload, "kind", "info");
+	cJSON_AddStringToObject(payload, "visibility", "school");
+	cJSON_AddNumberToObject(payload, "activity_id", (double)id);
+	rc = jx_host->publish(jx_host->req_db(req), "feeds.post_created",
+	                      payload);
+	cJSON_Delete(payload);
+	return rc != 0 ? -1 : 0;
+}
+
 static const struct jx_field review_spec[] = {
     {"decision", JX_FIELD_STRING, 1, 1, 10},
     {"comment", JX_FIELD_TEXT, 0, 0, 500},
@@ -530,7 +601,8 @@ feeds_activity_review(jx_req *req, void *ud)
 		              "'school', ?, id, ? FROM feeds_activities WHERE "
 		              "id = ?",
 		              "sii", text, jx_host->now(), id);
-		if (post <= 0)
+		if (post <= 0 || act_post_photos(req, id, post) != 0 ||
+		    act_post_event(req, id, post) != 0)
 			goto fail;
 	}
 	if (jx_host->db_exec(db,

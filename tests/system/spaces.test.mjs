@@ -23,8 +23,9 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, BUILD_DIR } from './harness.mjs';
+import { startServer, BUILD_DIR, SOURCE_DIR } from './harness.mjs';
 
 const PW = 'Demo2026';
 const STUDENT_PW = 'Xuesheng2026';
@@ -88,6 +89,19 @@ async function relogin() {
 	c.student = await login(c.studentLogin, STUDENT_PW);
 	c.other = await login(c.otherLogin, STUDENT_PW);
 	await actAs(c[CHEN], (i) => i.role === 'teacher');
+}
+
+async function upload(cl, name, bytes, type) {
+	const form = new FormData();
+	form.append('file', new Blob([bytes], { type }), name);
+	const res = await fetch(`${server.url}/api/v1/files`, {
+		method: 'POST',
+		body: form,
+		headers: { Cookie: cl.cookieHeader(), 'X-CSRF-Token': cl.csrfToken },
+	});
+	const text = await res.text();
+	assert.equal(res.status, 201, text);
+	return JSON.parse(text);
 }
 
 async function post(cl, body) {
@@ -375,6 +389,29 @@ test('campus activities: propose, review, publish, manage', async () => {
 	assert.equal((await c[ADMIN1].del(`/api/v1/activities/${a2}`)).status, 204);
 	assert.equal((await c[ZHANG].get(`/api/v1/activities/${a2}`)).status, 404);
 	assert.equal((await c[ZHANG].get(`/api/v1/posts/${ids.actPost}`)).status, 404);
+	// photos: the proposer's upload goes with the proposal; seen by the
+	// proposer and the admin, by the school once published (on the post
+	// too), never by another school
+	const jpeg = fs.readFileSync(path.join(SOURCE_DIR, 'tests', 'fixtures', 'sideways-gps.jpg'));
+	const f = await upload(c.student, '合唱.jpg', jpeg, 'image/jpeg');
+	r = await c.student.post('/api/v1/activities', { title: '合唱比赛', starts_at: '2027-06-01T14:00', file_ids: [f.id] });
+	assert.equal(r.status, 201, r.text);
+	assert.deepEqual(r.json.file_ids, [f.id]);
+	const a3 = r.json.id;
+	const file = async (who) => (await c[who].get(`/api/v1/files/${f.id}`)).status;
+	assert.equal(await file('student'), 200);
+	assert.equal(await file(ADMIN1), 200);
+	assert.equal(await file(ZHANG), 404, 'not published yet');
+	assert.equal(await file(LIU), 404);
+	// someone else's photo cannot be put on a proposal
+	r = await c.other.post('/api/v1/activities', { title: '借图', starts_at: '2027-06-01T14:00', file_ids: [f.id] });
+	assert.equal(r.status, 404, r.text);
+	r = await c[ADMIN1].post(`/api/v1/activities/${a3}/review`, { decision: 'approve' });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(await file(ZHANG), 200, 'published to the school');
+	assert.equal(await file(LIU), 404);
+	r = await c[ZHANG].get(`/api/v1/posts/${r.json.post_id}`);
+	assert.deepEqual(r.json.files.map((x) => x.id), [f.id], 'the post shows the photo');
 	// the pages
 	assert.equal((await c.student.get('/activities')).status, 200);
 	assert.match((await c.student.get('/activities/new')).text, /name="starts_at"/);
