@@ -28,6 +28,8 @@ feeds_post_page(jx_req *req, int64_t id, int status, const char *text,
 	if (jx_host->req_query(req, "reported") != NULL)
 		cJSON_AddBoolToObject(post, "reported", 1);
 	cJSON_AddStringToObject(post, "back", "/feeds/school");
+	cJSON_AddStringToObject(post, "title",
+	                        jx_host->t(req, "feeds.post.title"));
 	return jx_host->reply_view(req, status, "feeds/post", post);
 }
 
@@ -79,6 +81,8 @@ feeds_composer(jx_req *req, int status, cJSON *values, cJSON *errors)
 	cJSON_AddItemToObject(data, "errors",
 	                      errors ? errors : cJSON_CreateArray());
 	cJSON_AddStringToObject(data, "back", "/feeds/school");
+	cJSON_AddStringToObject(data, "title",
+	                        jx_host->t(req, "feeds.new.title"));
 	return jx_host->reply_view(req, status, "feeds/new", data);
 }
 

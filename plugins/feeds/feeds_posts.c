@@ -279,6 +279,8 @@ feeds_school_get(jx_req *req, void *ud)
 	                  i->school_id);
 	if (!jx_host->req_is_api(req)) {
 		cJSON_AddStringToObject(data, "feed", "school");
+		cJSON_AddStringToObject(data, "title",
+		                        jx_host->t(req, "feeds.school.title"));
 		cJSON_AddItemToObject(data, "classes",
 		                      feeds_reader_classes(req));
 	}
@@ -306,6 +308,9 @@ feeds_class_get(jx_req *req, void *ud)
 		    cid);
 
 		cJSON_AddStringToObject(data, "feed", "class");
+		cJSON_AddStringToObject(data, "title",
+		                        jx_host->t(req, "feeds.class.short"));
+		cJSON_AddStringToObject(data, "back", "/feeds/school");
 		cJSON_AddNumberToObject(data, "class_id", (double)cid);
 		if (c != NULL && cJSON_GetArraySize(c) == 1)
 			cJSON_AddItemToObject(data, "class",

@@ -175,7 +175,8 @@ end
 -- that asks (ctx.lang: "zh-CN" or "en"). Refuses an 18-digit ID number
 -- (the last character may be X) and a mainland mobile number
 -- (1[3-9] and nine digits, also written with spaces or dashes between
--- the groups, or after +86). A district may replace it.
+-- the groups, or after +86; full-width digits too). A district may
+-- replace it.
 function rules.post_privacy(text, ctx)
   ctx = ctx or {}
   local en = ctx.lang == "en"
@@ -186,6 +187,11 @@ function rules.post_privacy(text, ctx)
   -- "138-0013-8000"); a half-width or full-width space, a hyphen or dash
   local t = text:gsub("\u{3000}", " "):gsub("\u{2014}", "-")
     :gsub("\u{2013}", "-"):gsub("\u{FF0D}", "-")
+    -- full-width digits and X (０-９ Ｘ) count as their ASCII selves
+    :gsub("\xEF\xBC([\x90-\x99])", function(c)
+      return string.char(c:byte() - 0x90 + 48)
+    end)
+    :gsub("\u{FF38}", "X"):gsub("\u{FF58}", "x")
   local prev
   repeat
     prev = t

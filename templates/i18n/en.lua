@@ -911,6 +911,7 @@ return {
   ["feeds.school.short"] = "School",
   ["feeds.class.title"] = "{name} feed",
   ["feeds.class.name"] = "{grade} {name}",
+  ["feeds.class.short"] = "Class feed",
   ["feeds.switch"] = "Switch feed",
   ["feeds.compose"] = "New post",
   ["feeds.empty"] = "No posts yet",

@@ -913,6 +913,7 @@ return {
   ["feeds.school.short"] = "全校",
   ["feeds.class.title"] = "{name}动态",
   ["feeds.class.name"] = "{grade}{name}",
+  ["feeds.class.short"] = "班级动态",
   ["feeds.switch"] = "切换动态",
   ["feeds.compose"] = "发布动态",
   ["feeds.empty"] = "还没有动态",

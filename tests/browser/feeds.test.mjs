@@ -77,6 +77,43 @@ test('a student posts a photo to the class from a phone; a classmate\'s parent s
 		await visit(p, `${server.url}/posts/${evilId}`);
 		await visit(p, `${server.url}/feeds/school`);
 		assert.equal(dialogs, 0, 'no alert fired');
+		assert.ok(!/\}\}|\{%/.test(await p.textContent('body')), 'no template text in the page');
+
+		// The school admin on a desktop: the post page with the removal form.
+		const a = await loginPage(server, '13800000002', false);
+		a.on('dialog', async (d) => {
+			dialogs++;
+			await d.dismiss();
+		});
+		await visit(a, `${server.url}/feeds/class/${classId}`);
+		await checkPage(a, false, 'feeds-class');
+		await visit(a, `${server.url}/posts/${evilId}`);
+		assert.equal(await a.locator('form[action$="/removal"] textarea[name="reason"]').count(), 1);
+		await checkPage(a, false, 'feeds-post-admin');
+		assert.equal(dialogs, 0, 'no alert fired for the admin either');
+
+		// The removal asks first (.jx-confirm): cancel keeps the post, OK
+		// removes it and the author sees why.
+		await a.fill('#removal-reason', '内容不当');
+		const remove = a.locator('form[action$="/removal"] button[type="submit"]');
+		await remove.click();
+		const dialog = a.locator('dialog.jx-confirm');
+		assert.ok(await dialog.isVisible(), 'the confirm dialog opens');
+		assert.match(await dialog.locator('p').innerText(), /作者会看到原因/);
+		await dialog.locator('button[value="cancel"]').click();
+		assert.equal((await api.get(`/api/v1/posts/${evilId}`)).json.status, 'live', 'cancel sends nothing');
+		await remove.click();
+		await Promise.all([
+			a.waitForNavigation({ waitUntil: 'load' }),
+			dialog.locator('button[value="ok"]').click(),
+		]);
+		assert.match(a.url(), /\/feeds\/school$/);
+		const mine = await api.get(`/api/v1/posts/${evilId}`);
+		assert.equal(mine.json.status, 'removed');
+		assert.equal(mine.json.removed_reason, '内容不当');
+		await visit(s, `${server.url}/posts/${evilId}`);
+		assert.match(await s.textContent('main'), /此动态已被学校管理员删除，原因：内容不当/);
+		await checkPage(s, true, 'feeds-post-removed');
 		assert.equal(await p.evaluate(() => document.querySelectorAll('main script').length), 0);
 	});
 });

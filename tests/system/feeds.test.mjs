@@ -94,6 +94,16 @@ test.before(async () => {
 	server = await startServer({
 		command: 'demo', init: false, set: { plugin_dir: path.join(BUILD_DIR, 'plugins') },
 	});
+	// the demo's city admin creates another district and its admin
+	who.city = await login('admin');
+	const d2 = await who.city.post('/api/v1/districts', { code: '430105', name: '开福区' });
+	assert.equal(d2.status, 201, d2.text);
+	const a = await who.city.post(`/api/v1/districts/${d2.json.id}/admins`, { name: '外区管理员', phone: '13700000009' });
+	assert.equal(a.status, 201, a.text);
+	who.other = server.client();
+	assert.equal((await who.other.login('13700000009', a.json.initial_password)).status, 200);
+	assert.equal((await who.other.put('/api/v1/me/password', { old_password: a.json.initial_password, new_password: PW })).status, 204);
+	who.other = await login('13700000009');
 	who.admin1 = await login('13800000002');
 	who.admin2 = await login('13800000005');
 	who.district = await login('13800000001');
@@ -131,6 +141,8 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 		tSch: await post(who.wang, { kind: 'quote', text: '老师 本校', visibility: 'school' }),
 		// the other school's public post
 		oPub: await post(who.zhou, { kind: 'mood', text: '二中 公开', visibility: 'public' }),
+		// another district's public post
+		xPub: await post(who.other, { kind: 'info', text: '外区 公开', visibility: 'public' }),
 		aSch: await post(who.admin1, { kind: 'info', text: '管理员 本校', visibility: 'school' }),
 	};
 	assert.equal(posts.sCls.class_id, c11);
@@ -141,7 +153,7 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 
 	const all = Object.keys(posts);
 	const sees = {
-		zhang: all.filter((k) => !['tCls'].includes(k)),
+		zhang: all.filter((k) => !['tCls', 'xPub'].includes(k)),
 		li: ['sPub', 'sSch', 'sCls', 'pCls', 'tSch', 'oPub', 'aSch'],
 		zhangP: ['sPub', 'sSch', 'sCls', 'pCls', 'tSch', 'oPub', 'aSch'],
 		// teacher of 一年级1班, not of 一年级2班
@@ -157,6 +169,8 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 		liu: ['sPub', 'oPub'],
 		zhou: ['sPub', 'oPub'],
 		district: ['sPub', 'oPub'],
+		// another district: only its own
+		other: ['xPub'],
 	};
 	for (const [reader, visible] of Object.entries(sees)) {
 		for (const k of all) {
@@ -186,7 +200,7 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 	const feed11 = [posts.pCls.id, posts.sCls.id];
 	for (const reader of ['zhang', 'li', 'zhangP', 'chenT', 'wang', 'admin1'])
 		assert.deepEqual(await feedIds(who[reader], `/api/v1/feeds/class/${c11}`), feed11, reader);
-	for (const reader of ['chenP', 'xiaoyu', 'admin2', 'liu', 'zhou', 'district'])
+	for (const reader of ['chenP', 'xiaoyu', 'admin2', 'liu', 'zhou', 'district', 'other'])
 		assert.equal((await who[reader].get(`/api/v1/feeds/class/${c11}`)).status, 404, reader);
 	for (const reader of ['chenP', 'xiaoyu', 'wang', 'admin1'])
 		assert.deepEqual(await feedIds(who[reader], `/api/v1/feeds/class/${c12}`), [posts.tCls.id], reader);
@@ -228,6 +242,7 @@ test('the privacy rule refuses ID and mobile numbers in posts and comments; noth
 		'电话 139 1234 5678',
 		'电话 139-1234-5678',
 		'+86 139 1234 5678',
+		'全角 １３９１２３４５６７８',
 	]) {
 		const r = await who.zhang.post('/api/v1/posts', { kind: 'mood', text, visibility: 'public' });
 		assert.equal(r.status, 422, `${text}: ${r.text}`);
