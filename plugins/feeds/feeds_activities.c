@@ -275,6 +275,29 @@ str_or(const cJSON *b, const char *name, const char *def)
 	return s != NULL ? s : def;
 }
 
+/* The privacy rule on the texts that become the activity's post (the
+ * feeds' post_privacy: no ID or mobile numbers): one problem per field
+ * refused; 0 when all pass. */
+static int
+act_privacy(jx_req *req, const cJSON *b)
+{
+	static const char *const fields[] = {"title", "place", "description",
+	                                     NULL};
+	int bad = 0;
+
+	for (int k = 0; fields[k] != NULL; k++) {
+		const char *v =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(b, fields[k]));
+		const char *reason;
+
+		if (v != NULL && feeds_privacy(req, v, &reason) != 0) {
+			jx_host->problem_error(req, 0, fields[k], reason);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
 int
 feeds_activities_create(jx_req *req, void *ud)
 {
@@ -299,6 +322,8 @@ feeds_activities_create(jx_req *req, void *ud)
 	rc = act_times(req, b, &starts, &ends);
 	if (rc != 0)
 		return rc;
+	if (act_privacy(req, b))
+		return jxp_invalid(jx_host, req, "No ID or phone numbers.");
 	if (jx_host->db_begin(db) != 0)
 		return jxp_storage_error(jx_host, req);
 	id = jx_host->db_insert(
@@ -666,6 +691,8 @@ feeds_activity_patch(jx_req *req, void *ud)
 			return jxp_invalid(jx_host, req, "Check ends_at.");
 		}
 	}
+	if (act_privacy(req, b))
+		return jxp_invalid(jx_host, req, "No ID or phone numbers.");
 	if (jx_host->db_begin(db) != 0 ||
 	    jx_host->db_exec(
 	        db,

@@ -334,6 +334,10 @@ test('campus activities: propose, review, publish, manage', async () => {
 	r = await c.student.post('/api/v1/activities', { title: '倒着的', starts_at: '2027-04-01T08:00', ends_at: '2027-03-01T08:00' });
 	assert.equal(r.status, 422);
 	assert.ok(r.json.errors.some((e) => e.field === 'ends_at'), r.text);
+	// the feeds' privacy rule: no phone or ID numbers in what becomes a post
+	r = await c.student.post('/api/v1/activities', { title: '联系我', starts_at: '2027-04-01T08:00', description: '电话13912345678' });
+	assert.equal(r.status, 422, r.text);
+	assert.deepEqual(r.json.errors.map((e) => e.field), ['description']);
 	// parents do not propose
 	assert.equal((await c[ZHANG].post('/api/v1/activities', { title: 'x', starts_at: '2027-04-01T08:00' })).status, 403);
 	// the admin's queue
