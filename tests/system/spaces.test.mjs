@@ -12,7 +12,8 @@
 //   administrator, who pins a class post; a teacher of the class who is
 //   not its head may not (403); another school's admin gets 404;
 // - visits counted per space and local day, with the host's clock
-//   shifted a day;
+//   shifted a day, and published as feeds.space_visited (the test
+//   plugin subscribes and shows the last payload);
 // - campus activities: proposal, review (reject with a comment the
 //   proposer sees, approve publishes a post in the school feed),
 //   management (edit, close, remove);
@@ -312,6 +313,16 @@ test('visits are counted per space and local day', async () => {
 	const d = await c[WANG].get(url);
 	assert.equal(d.json.counts.visits_today, 1, 'a new day');
 	assert.equal(d.json.counts.visits, before + 1);
+	// the event statistics will subscribe to, seen by the test plugin
+	const ev = await server.request('GET', '/api/v1/test/space_section/visits');
+	assert.equal(ev.status, 200, ev.text);
+	const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' })
+		.format(new Date(Date.now() + 86400 * 1000)).replace(/-/g, '');
+	assert.deepEqual(ev.json.last, {
+		kind: 'class', space_id: ids['一年级2班'], day: Number(day),
+		person_id: ids.wangPerson,
+	});
+	assert.equal(ev.json.count, 1, 'one event per visit since the restart');
 });
 
 test('campus activities: propose, review, publish, manage', async () => {

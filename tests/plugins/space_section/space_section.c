@@ -3,9 +3,14 @@
  * space (and the person space) through the feeds plugin's spaces.v1,
  * with the optional dependency "?feeds" (ABI 2.2): the section is shown
  * to students and parents only, lists one item naming the space's
- * owner, and goes away where a district leaves this plugin out.
+ * owner, and goes away where a district leaves this plugin out. It
+ * also subscribes to feeds.space_visited and shows the last payload and
+ * the count at GET /api/v1/test/space_section/visits, so that a system
+ * test sees what statistics would receive.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <jx/plugin.h>
 #include <jx/spaces.h>
@@ -13,6 +18,56 @@
 JX_HOST_DECLARE;
 
 static const char *const space_section_depends[] = {"?feeds", NULL};
+
+/* the last feeds.space_visited payload and how many came (any worker) */
+static pthread_mutex_t visits_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *visits_last;
+static long visits_count;
+
+static int
+space_section_visited(jx_db *db, const char *event, const cJSON *payload,
+                      void *ud)
+{
+	char *text = cJSON_PrintUnformatted(payload);
+
+	(void)db;
+	(void)event;
+	(void)ud;
+	pthread_mutex_lock(&visits_lock);
+	free(visits_last);
+	visits_last = text;
+	visits_count++;
+	pthread_mutex_unlock(&visits_lock);
+	return 0;
+}
+
+static int
+space_section_visits(jx_req *req, void *ud)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	(void)ud;
+	pthread_mutex_lock(&visits_lock);
+	cJSON_AddNumberToObject(o, "count", (double)visits_count);
+	cJSON_AddItemToObject(o, "last",
+	                      visits_last ? cJSON_Parse(visits_last)
+	                                  : cJSON_CreateNull());
+	pthread_mutex_unlock(&visits_lock);
+	return jx_host->reply_json(req, 200, o);
+}
+
+static void
+space_section_shutdown(void)
+{
+	free(visits_last);
+	visits_last = NULL;
+}
+
+static const struct jx_route space_section_routes[] = {
+    {"GET", "/api/v1/test/space_section/visits", space_section_visits, NULL,
+     JX_ROUTE_PUBLIC},
+    {NULL, NULL, NULL, NULL, 0},
+};
 
 static cJSON *
 space_section_items(jx_req *req, int kind, int64_t owner, int limit,
@@ -52,8 +107,10 @@ space_section_init(const struct jx_host *h, struct jx_registrar *reg)
 	};
 	const struct jx_spaces_v1 *sp;
 
-	(void)reg;
 	JX_HOST_INIT(h);
+	if (reg->subscribe(reg, "feeds.space_visited", space_section_visited,
+	                   NULL) != 0)
+		return -1;
 	sp = h->service(JX_SPACES_SERVICE);
 	if (sp == NULL) {
 		h->log(JX_LOG_INFO, "space_section",
@@ -76,6 +133,8 @@ static const struct jx_plugin space_section_plugin = {
     .version = "1.0.0",
     .depends = space_section_depends,
     .init = space_section_init,
+    .shutdown = space_section_shutdown,
+    .routes = space_section_routes,
 };
 
 JX_EXPORT const struct jx_plugin *
