@@ -20,6 +20,8 @@ feeds_init(const struct jx_host *h, struct jx_registrar *reg)
 	 * 动态 tab (parent: 首页 消息 动态 孩子 我的, five) */
 	reg->menu(reg, "school_admin,teacher,student,parent",
 	          "nav.feeds.school", "/feeds/school", 20);
+	reg->menu(reg, "district_admin", "nav.feeds.district", "/feeds/school",
+	          20);
 	if (JX_REG_HAS(reg, menu_tab) &&
 	    reg->menu_tab(reg, "parent,student,teacher", "tab.feeds",
 	                  "/feeds/school", 20, "class") != 0)

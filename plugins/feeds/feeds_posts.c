@@ -263,24 +263,38 @@ feeds_reader_classes(jx_req *req)
 	return out;
 }
 
-/* GET /feeds/school (page and API) */
+/* GET /feeds/school (page and API): the reader's school; a district
+ * admin, who has no school, gets the district's public posts (the
+ * posts it sees; not a student's path, so no index of its own). */
 int
 feeds_school_get(jx_req *req, void *ud)
 {
 	const struct jx_identity *i = jx_host->identity(req);
+	int district = jxp_role(jx_host, req, "district_admin");
 	cJSON *data;
 
 	(void)ud;
-	if (i == NULL || !feeds_school_reader(req, i->school_id))
+	if (i == NULL)
 		return jxp_forbidden(jx_host, req);
-	data = feeds_list(req,
-	                  "p.school_id = ? AND p.status = 'live' AND "
-	                  "p.visibility IN ('public','school')",
-	                  i->school_id);
+	if (district && i->district_id > 0)
+		data = feeds_list(req,
+		                  "p.district_id = ? AND p.status = 'live' AND "
+		                  "p.visibility = 'public'",
+		                  i->district_id);
+	else if (feeds_school_reader(req, i->school_id))
+		data = feeds_list(req,
+		                  "p.school_id = ? AND p.status = 'live' AND "
+		                  "p.visibility IN ('public','school')",
+		                  i->school_id);
+	else
+		return jxp_forbidden(jx_host, req);
 	if (!jx_host->req_is_api(req)) {
-		cJSON_AddStringToObject(data, "feed", "school");
-		cJSON_AddStringToObject(data, "title",
-		                        jx_host->t(req, "feeds.school.title"));
+		const char *title =
+		    district ? "feeds.district.title" : "feeds.school.title";
+
+		cJSON_AddStringToObject(data, "feed",
+		                        district ? "district" : "school");
+		cJSON_AddStringToObject(data, "title", jx_host->t(req, title));
 		cJSON_AddItemToObject(data, "classes",
 		                      feeds_reader_classes(req));
 	}

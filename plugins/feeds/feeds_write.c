@@ -130,6 +130,10 @@ feeds_create(jx_req *req, const cJSON *body, cJSON *errors, int *status)
 	if (!feeds_one_of(vis, feeds_visibilities))
 		feeds_error(errors, "visibility",
 		            jx_host->t(req, "feeds.error.visibility"));
+	else if (strcmp(vis, "class") != 0)
+		class_id =
+		    0; /* only a class post has a class (the composer
+		          sends its class choice whatever the visibility) */
 	else if (strcmp(vis, "class") == 0 && class_id <= 0 &&
 	         jxp_role(jx_host, req, "student,parent"))
 		class_id = i->class_id;

@@ -193,7 +193,10 @@ test('the visibility matrix: who sees which post, by API and in the feeds', asyn
 		assert.deepEqual(ids, school1, `${reader}'s school feed`);
 	}
 	assert.deepEqual(await feedIds(who.zhou, '/api/v1/feeds/school'), [posts.oPub.id]);
-	assert.equal((await who.district.get('/api/v1/feeds/school')).status, 403);
+	// the district admin, without a school: the district's public posts
+	assert.deepEqual(await feedIds(who.district, '/api/v1/feeds/school'), [posts.oPub.id, posts.sPub.id]);
+	assert.deepEqual(await feedIds(who.other, '/api/v1/feeds/school'), [posts.xPub.id]);
+	assert.equal((await who.city.get('/api/v1/feeds/school')).status, 403);
 
 	// The class feed: the class's class posts, to its students, their
 	// parents, its teachers and the school admin; 404 to everyone else.
@@ -219,6 +222,9 @@ test('class posts only to my classes; bad input names the field', async () => {
 	r = await who.wang.post('/api/v1/posts', { kind: 'mood', text: 'x', visibility: 'class', class_id: c31 });
 	assert.equal(r.status, 422, 'not a class 王芳 teaches');
 	await post(who.chenT, { kind: 'mood', text: '三年级', visibility: 'class', class_id: c31 });
+	// class_id belongs to class posts: ignored otherwise
+	const sch = await post(who.wang, { kind: 'mood', text: '全校', visibility: 'school', class_id: c31 });
+	assert.equal(sch.class_id, null);
 	await post(who.wang, { kind: 'mood', text: '一年级', visibility: 'class', class_id: c11 });
 	r = await who.zhang.post('/api/v1/posts', { kind: 'poem', text: 'x', visibility: 'everyone' });
 	assert.equal(r.status, 422);
@@ -375,7 +381,12 @@ test('photos: visible exactly to those who see the post', async () => {
 	assert.equal(p.files.length, 1);
 	assert.equal(p.files[0].id, f.id);
 	assert.ok(p.files[0].variants?.thumb, JSON.stringify(p.files[0]));
-	const get = async (c, url) => (await fetch(`${server.url}${url}`, { headers: { Cookie: c.cookieHeader() } })).status;
+	// read the body: an unread reply keeps the connection (and a worker) busy
+	const get = async (c, url) => {
+		const res = await fetch(`${server.url}${url}`, { headers: { Cookie: c.cookieHeader() } });
+		await res.arrayBuffer();
+		return res.status;
+	};
 	for (const reader of ['zhang', 'li', 'zhangP', 'chenT', 'wang', 'admin1'])
 		assert.equal(await get(who[reader], `/api/v1/files/${f.id}?variant=thumb`), 200, reader);
 	for (const reader of ['chenP', 'xiaoyu', 'admin2', 'liu', 'district'])
@@ -415,7 +426,7 @@ test('stored XSS: a post and comment of <script> are escaped in every page, verb
 });
 
 test('pages: the feeds, a post and the composer render for each role', async () => {
-	for (const reader of ['zhang', 'zhangP', 'wang', 'admin1', 'chenP']) {
+	for (const reader of ['zhang', 'zhangP', 'wang', 'admin1', 'chenP', 'district']) {
 		for (const url of ['/feeds/school', '/posts/new']) {
 			const r = await who[reader].get(url);
 			assert.equal(r.status, 200, `${reader} ${url}: ${r.text.slice(0, 500)}`);
@@ -433,6 +444,9 @@ test('pages: the feeds, a post and the composer render for each role', async () 
 	assert.equal(form.status, 303, form.text);
 	assert.match(form.headers.get('location'), /^\/posts\/\d+$/);
 	// the tab 动态 for a parent, a student and a teacher
-	const home = await who.zhangP.get('/');
-	assert.match(home.text, /href="\/feeds\/school"/);
+	for (const reader of ['zhangP', 'zhang', 'wang', 'admin1', 'district']) {
+		const home = await who[reader].get('/');
+		assert.match(home.text, /href="\/feeds\/school"/, `${reader}'s home leads to the feed`);
+	}
+	assert.match((await who.district.get('/feeds/school')).text, /全区动态/);
 });
