@@ -135,6 +135,9 @@ visit(jx_req *req, const char *kind, int64_t id)
 	cJSON *ev;
 	int rc;
 
+	/* a HEAD (a link checker, a preview) is no visit */
+	if (strcmp(jx_host->req_method(req), "HEAD") == 0)
+		goto total;
 	if (jx_host->db_begin(db) != 0)
 		return -1;
 	if (jx_host->db_exec(db,
@@ -159,6 +162,7 @@ visit(jx_req *req, const char *kind, int64_t id)
 	}
 	if (jx_host->db_commit(db) != 0)
 		return -1;
+total:
 	return jx_host->db_one(db,
 	                       "SELECT COALESCE(SUM(visits), 0) FROM "
 	                       "feeds_visits WHERE space_kind = ? AND "

@@ -307,7 +307,11 @@ test('visits are counted per space and local day', async () => {
 	const b = await c[WANG].get(url);
 	assert.equal(b.json.counts.visits_today, a.json.counts.visits_today + 1);
 	assert.equal(b.json.counts.visits, a.json.counts.visits + 1);
-	const before = b.json.counts.visits;
+	// a HEAD is no visit
+	assert.equal((await c[WANG].request('HEAD', url)).status, 200);
+	const b2 = await c[WANG].get(url);
+	assert.equal(b2.json.counts.visits_today, b.json.counts.visits_today + 1);
+	const before = b2.json.counts.visits;
 	await server.restart({ set: settings({ 'testing.clock_offset_seconds': 86400 }) });
 	await relogin();
 	const d = await c[WANG].get(url);
