@@ -332,7 +332,13 @@ config_get(const struct config *cfg, const char *path)
 			return NULL;
 		memcpy(part, p, n);
 		part[n] = '\0';
-		node = cJSON_GetObjectItemCaseSensitive(node, part);
+		/* An array's item by its index ("districts.430104.modules.0"):
+		 * how a plugin reads a list of strings one by one. */
+		if (cJSON_IsArray(node) && n > 0 &&
+		    strspn(part, "0123456789") == n)
+			node = cJSON_GetArrayItem(node, atoi(part));
+		else
+			node = cJSON_GetObjectItemCaseSensitive(node, part);
 		p += n + (dot != NULL);
 	}
 	return node;

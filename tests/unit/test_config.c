@@ -72,6 +72,12 @@ main(void)
 	CHECK_STR(config_string(&c, "new.deep.key"), "hello");
 	CHECK_STR(config_string(&c, "listen"), "0.0.0.0:9999");
 	CHECK(cJSON_IsArray(config_get(&c, "districts.430102.modules")));
+	/* a number indexes an array: how a plugin reads a list */
+	CHECK_STR(config_string(&c, "districts.430102.modules.0"), "roster");
+	CHECK(config_string(&c, "districts.430102.modules.1") == NULL);
+	CHECK_STR(config_string(&c, "plugins.1"), "b");
+	CHECK(config_string(&c, "plugins.x") == NULL);
+	CHECK(config_string(&c, "plugins.-1") == NULL);
 	config_free(&c);
 	unlink(path);
 

@@ -355,6 +355,7 @@ struct jx_host {
 
 	/* ---- configuration (fixed after start) ------------------------- */
 	/* A config value by dotted path ("wechat.api_base"); NULL if unset.
+	 * A number indexes an array ("districts.430104.modules.0").
 	 * Owned by the host, valid for the process. */
 	const char *(*config_string)(const char *path);
 	/* Integer config value, or def when unset or not a number. */
