@@ -219,7 +219,7 @@ static const struct jx_field resources_create_spec[] = {
     {"unit", JX_FIELD_STRING, 0, 0, 100},
     {"kind", JX_FIELD_STRING, 1, 1, 10},
     {"url", JX_FIELD_STRING, 0, 0, 2000},
-    {"file_id", JX_FIELD_INT, 0, 1, 0},
+    {"file_id", JX_FIELD_INT, 0, 1, INT64_MAX},
     {"visibility", JX_FIELD_STRING, 1, 1, 20},
     {NULL, 0, 0, 0, 0},
 };
@@ -676,6 +676,13 @@ resources_list(jx_req *req, void *ud)
 		return jx_host->reply_json(req, 200, o);
 
 	/* the page: filters, the subject and grade choices, the forms */
+	cJSON_AddStringToObject(
+	    o, "title",
+	    jx_host->t(req,
+	               f.favourites ? "resources.favourites.title"
+	               : f.library != NULL && strcmp(f.library, "teaching") == 0
+	                   ? "resources.library.teaching"
+	                   : "resources.library.learning"));
 	cJSON_AddStringToObject(o, "library", f.library ? f.library : "");
 	cJSON_AddStringToObject(o, "subject", f.subject ? f.subject : "");
 	cJSON_AddNumberToObject(o, "grade", (double)f.grade);
@@ -737,7 +744,7 @@ resources_change(jx_req *req, int64_t id, const cJSON *b)
 
 	if (cur == NULL || resources_who(req, &w) != 0)
 		return jxp_not_found(jx_host, req);
-	library = resources_str(cur, "library");
+	library = jx_host->strdup(req, resources_str(cur, "library"));
 	author = jxp_one(jx_host, db,
 	                 "SELECT author_person_id FROM resources_items WHERE "
 	                 "id = ?",
@@ -1098,6 +1105,11 @@ resources_page_new(jx_req *req, void *ud)
 	                            ? "learning"
 	                            : "teaching");
 	cJSON_AddBoolToObject(d, "district_only", w.school <= 0);
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "resources.new.title"));
+	cJSON_AddNumberToObject(
+	    d, "upload_bytes",
+	    (double)jx_host->config_int("limits.upload_bytes", 20 << 20));
 	subjects = cJSON_AddArrayToObject(d, "subjects");
 	for (const char *const *s = resources_subjects(); *s != NULL; s++)
 		cJSON_AddItemToArray(subjects, cJSON_CreateString(*s));
