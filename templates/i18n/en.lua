@@ -841,7 +841,7 @@ return {
   ["resources.new.submit"] = "Publish",
   ["resources.new.unit_hint"] = "E.g. Unit 3, fractions; optional",
   ["resources.new.file_hint"] = "Lesson plans and courseware: PDF, Word, PowerPoint or images. A PDF gets a preview of its first page.",
-  ["resources.new.url_hint"] = "A public address starting with http:// or https://",
+  ["resources.new.url_hint"] = "A public address, such as https://www.example.cn/",
   ["resources.new.proposal_hint"] = "Learning resources shared with the district reach students once the district administrator accepts them.",
   ["resources.empty"] = "No resources yet.",
   ["resources.empty.search"] = "Nothing found; try other words.",
