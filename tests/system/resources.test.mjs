@@ -339,6 +339,27 @@ test('favourites: per person, listed, and gone with the resource', async () => {
 	assert.deepEqual(titles(await search('student', { favourites: 1 })), []);
 });
 
+test('the learning space shows the student\'s favourites (spaces.v1, when feeds serves it)', async (t) => {
+	const learn = (await search('student', { q: '古诗' })).json.items[0];
+	assert.equal((await c.student.put(`/api/v1/resources/${learn.id}/favourite`)).status, 204);
+	const pid = c.student.me.identities.find((i) => i.role === 'student').student_id;
+	// feeds (issue 15) serves the spaces; before it lands here, nothing to see
+	if ((await c.student.get('/spaces/me')).status === 404)
+		return t.skip('feeds serves no spaces in this build');
+	const r = await c.student.get(`/api/v1/spaces/learning/${pid}`);
+	assert.equal(r.status, 200, r.text);
+	const section = (r.json.sections ?? []).find((s) => s.code === 'favourites');
+	assert.ok(section, `a favourites section: ${r.text.slice(0, 600)}`);
+	assert.deepEqual(section.items.map((i) => i.title), ['春天的古诗朗读']);
+	assert.equal(section.items[0].href, `/resources/${learn.id}`);
+	assert.equal(section.total, 1);
+	// the parent of the student sees it too; a teacher of another school does not see the space
+	const parent = await c[ZHANG].get(`/api/v1/spaces/learning/${pid}`);
+	assert.deepEqual(parent.json.sections.find((s) => s.code === 'favourites').items.map((i) => i.title), ['春天的古诗朗读']);
+	assert.equal((await c[ADMIN2].get(`/api/v1/spaces/learning/${pid}`)).status, 404);
+	assert.equal((await c.student.del(`/api/v1/resources/${learn.id}/favourite`)).status, 204);
+});
+
 test('the learning library: district proposals wait for the district admin, who curates', async () => {
 	const p = await create(WANG, { title: '全区共享的阅读材料', library: 'learning', visibility: 'district', subject: '语文' });
 	assert.equal(p.status, 'proposed');
