@@ -685,6 +685,7 @@ resources_list(jx_req *req, void *ud)
 	                   : "resources.library.learning"));
 	cJSON_AddStringToObject(o, "library", f.library ? f.library : "");
 	cJSON_AddStringToObject(o, "subject", f.subject ? f.subject : "");
+	cJSON_AddStringToObject(o, "status", f.status ? f.status : "");
 	cJSON_AddNumberToObject(o, "grade", (double)f.grade);
 	cJSON_AddStringToObject(o, "q", f.q ? f.q : "");
 	cJSON_AddStringToObject(o, "sort", f.sort ? f.sort : "new");

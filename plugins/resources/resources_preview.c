@@ -9,9 +9,9 @@
  *
  * The host keeps libvips' untrusted loaders blocked for photos and picks
  * a photo's loader from an allow-list; here the PDF loader alone is let
- * through, for bytes the file service sniffed as PDF, on a thread of
- * our own with a big stack (poppler recurses; request workers have
- * little), one render at a time.
+ * through, for bytes the file service sniffed as PDF (and confirmed by
+ * libvips' own sniffing), on a thread of our own with a big stack
+ * (poppler recurses deeply on a crafted file), one render at a time.
  */
 #include "resources.h"
 

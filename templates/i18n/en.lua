@@ -868,4 +868,5 @@ return {
   ["resources.remove.reason"] = "Reason",
   ["resources.remove.hint"] = "Needed when removing someone else's resource; the author sees it",
   ["resources.remove.confirm"] = "Remove “{title}”?",
+  ["resources.proposals"] = "Proposals",
 }
