@@ -680,6 +680,8 @@ resources_list(jx_req *req, void *ud)
 	    o, "title",
 	    jx_host->t(req,
 	               f.favourites ? "resources.favourites.title"
+	               : f.status != NULL && strcmp(f.status, "proposed") == 0
+	                   ? "resources.proposals"
 	               : f.library != NULL && strcmp(f.library, "teaching") == 0
 	                   ? "resources.library.teaching"
 	                   : "resources.library.learning"));

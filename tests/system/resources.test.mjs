@@ -368,6 +368,11 @@ test('the learning library: district proposals wait for the district admin, who 
 	assert.equal((await c[WANG].patch(`/api/v1/resources/${p.id}`, { status: 'active' })).status, 403);
 	const proposals = await search(DADMIN, { library: 'learning', status: 'proposed' });
 	assert.ok(titles(proposals).includes('全区共享的阅读材料'));
+	const page = await c[DADMIN].get('/resources?library=learning&status=proposed');
+	assert.equal(page.status, 200);
+	assert.match(page.text, /<h1 id="resources-title">待审核<\/h1>/);
+	assert.match(page.text, /全区共享的阅读材料/);
+	assert.doesNotMatch((await c[WANG].get('/resources?library=learning')).text, /status=proposed/, 'no proposals tab for teachers');
 	const ok = await c[DADMIN].patch(`/api/v1/resources/${p.id}`, { status: 'active', featured: true });
 	assert.equal(ok.status, 200, ok.text);
 	assert.equal(ok.json.status, 'active');
