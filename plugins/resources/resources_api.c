@@ -362,6 +362,22 @@ resources_create(jx_req *req, void *ud)
 	if (pdata != NULL &&
 	    resources_preview_store(db, id, pdata, pw, ph) != 0)
 		goto fail;
+	/* the seam for statistics (uploads per teacher, school, district):
+	 * an event in the same transaction, no reading of our tables */
+	detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(detail, "id", (double)id);
+	cJSON_AddStringToObject(detail, "library", library);
+	cJSON_AddStringToObject(detail, "kind", kind);
+	cJSON_AddStringToObject(detail, "visibility", vis);
+	cJSON_AddNumberToObject(detail, "author_person_id", (double)w.person);
+	cJSON_AddNumberToObject(detail, "school_id",
+	                        (double)(w.school > 0 ? w.school : 0));
+	cJSON_AddNumberToObject(detail, "district_id", (double)w.district);
+	cJSON_AddNumberToObject(detail, "file_id", (double)fid);
+	rc = jx_host->publish(db, "resources.created", detail);
+	cJSON_Delete(detail);
+	if (rc != 0)
+		goto fail;
 	detail = cJSON_CreateObject();
 	cJSON_AddStringToObject(detail, "library", library);
 	cJSON_AddStringToObject(detail, "kind", kind);
@@ -884,6 +900,7 @@ resources_remove(jx_req *req, int64_t id, const char *reason)
 	jx_stmt *st;
 	int64_t school = 0, district = 0, author = 0;
 	const char *ref = jx_host->sprintf(req, "resource:%lld", (long long)id);
+	const char *title = "";
 	cJSON *detail;
 	int rc;
 
@@ -891,13 +908,14 @@ resources_remove(jx_req *req, int64_t id, const char *reason)
 		return jxp_not_found(jx_host, req);
 	st = jx_host->db_query(db,
 	                       "SELECT school_id, district_id, "
-	                       "author_person_id FROM resources_items WHERE "
-	                       "id = ?",
+	                       "author_person_id, title FROM resources_items "
+	                       "WHERE id = ?",
 	                       "i", id);
 	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		school = jx_host->db_int(st, 0);
 		district = jx_host->db_int(st, 1);
 		author = jx_host->db_int(st, 2);
+		title = jx_host->strdup(req, jx_host->db_text(st, 3));
 	}
 	jx_host->db_finish(st);
 	if (!resources_may_remove(&w, school, district, author))
@@ -932,6 +950,36 @@ resources_remove(jx_req *req, int64_t id, const char *reason)
 	                     "i", id) < 0 ||
 	    jx_host->file_detach(req, 0, ref) < 0)
 		goto fail;
+	detail = cJSON_CreateObject();
+	cJSON_AddNumberToObject(detail, "id", (double)id);
+	cJSON_AddNumberToObject(detail, "author_person_id", (double)author);
+	cJSON_AddNumberToObject(detail, "school_id", (double)school);
+	cJSON_AddNumberToObject(detail, "district_id", (double)district);
+	rc = jx_host->publish(db, "resources.removed", detail);
+	cJSON_Delete(detail);
+	if (rc != 0)
+		goto fail;
+	/* the author learns why, in the app (template resources_removed:
+	 * {"title","reason"}) */
+	if (author != w.person) {
+		struct jx_message m = {
+		    .size = sizeof(struct jx_message),
+		    .channel = "inapp",
+		    .to = jx_host->sprintf(req, "%lld", (long long)author),
+		    .template_name = "resources_removed",
+		    .ref = ref,
+		};
+		cJSON *params = cJSON_CreateObject();
+		int64_t sent;
+
+		cJSON_AddStringToObject(params, "title", title);
+		cJSON_AddStringToObject(params, "reason", reason);
+		m.params = params;
+		sent = jx_host->send(db, &m);
+		cJSON_Delete(params);
+		if (sent < 0)
+			goto fail;
+	}
 	detail = cJSON_CreateObject();
 	if (reason != NULL)
 		cJSON_AddStringToObject(detail, "reason", reason);

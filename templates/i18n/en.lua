@@ -866,7 +866,7 @@ return {
   ["resources.curate.unfeature"] = "Stop featuring",
   ["resources.remove"] = "Remove",
   ["resources.remove.reason"] = "Reason",
-  ["resources.remove.hint"] = "Needed when removing someone else's resource; the author sees it",
+  ["resources.remove.hint"] = "Needed when removing someone else's resource; the author is told",
   ["resources.remove.confirm"] = "Remove “{title}”?",
   ["resources.proposals"] = "Proposals",
 }

@@ -868,7 +868,7 @@ return {
   ["resources.curate.unfeature"] = "取消推荐",
   ["resources.remove"] = "删除资源",
   ["resources.remove.reason"] = "删除原因",
-  ["resources.remove.hint"] = "删除别人的资源时必须填写，作者可以看到",
+  ["resources.remove.hint"] = "删除别人的资源时必须填写，会通知作者",
   ["resources.remove.confirm"] = "确定删除“{title}”吗？",
   ["resources.proposals"] = "待审核",
 }

@@ -414,6 +414,13 @@ test('removal: the author, the school admin (school items), the district admin (
 	assert.equal(audit.status, 0, audit.stderr);
 	assert.match(audit.stdout, /内容重复/);
 	assert.match(audit.stdout, /不适合/);
+	// the authors were told why, in the app; the author removing their own was not
+	const told = spawnSync('sqlite3', ['-readonly', '-cmd', '.timeout 10000', path.join(server.dataDir, 'jiaxiao.db'),
+		"SELECT params FROM outbox WHERE template = 'resources_removed' ORDER BY id"], { encoding: 'utf8' });
+	const lines = told.stdout.trim().split('\n');
+	assert.equal(lines.length, 2, told.stdout);
+	assert.match(lines[0], /要删除的.*内容重复/);
+	assert.match(lines[1], /陈刚的课件.*不适合/);
 });
 
 test('pages: the library browser, the form, a resource; CSRF on forms', async () => {
