@@ -215,7 +215,23 @@ done:
 
 struct link_probe {
 	char why[160]; /* the refused address, when one was */
+	jx_job *job;   /* stop when the host shuts down */
 };
+
+/* libcurl calls this often, during connects too: a shutdown aborts the
+ * transfer at once instead of waiting out its timeouts. */
+static int
+link_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+              curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct link_probe *p = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return p->job != NULL && jx_host->job_stopping(p->job);
+}
 
 static curl_socket_t
 link_open(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
@@ -242,11 +258,12 @@ link_discard(char *data, size_t size, size_t n, void *arg)
 	return 0;
 }
 
-/* Checks one link: 1 answers, 0 broken (why says), -1 cannot try. */
+/* Checks one link: 1 answers, 0 broken (why says), -1 cannot try (or
+ * stopped: the link keeps its state). */
 static int
-link_probe_url(const char *url, char *why, size_t whylen)
+link_probe_url(jx_job *job, const char *url, char *why, size_t whylen)
 {
-	struct link_probe p = {{0}};
+	struct link_probe p = {{0}, job};
 	long code = 0;
 	CURLcode cc = CURLE_OK;
 	CURL *c;
@@ -272,12 +289,17 @@ link_probe_url(const char *url, char *why, size_t whylen)
 		curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, link_open);
 		curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &p);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, link_discard);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, link_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &p);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(c, CURLOPT_USERAGENT, "jiaxiao-linkcheck/1.0");
 		if (head)
 			curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 		cc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_cleanup(c);
+		if (cc == CURLE_ABORTED_BY_CALLBACK)
+			return -1;
 		if (p.why[0] != '\0') {
 			snprintf(why, whylen, "%s", p.why);
 			return 0;
@@ -345,7 +367,7 @@ link_job(jx_job *job, void *ud)
 		if (id == 0)
 			break;
 		after = id;
-		ok = link_probe_url(url, why, sizeof(why));
+		ok = link_probe_url(job, url, why, sizeof(why));
 		if (ok < 0)
 			continue;
 		broken += ok == 0;
