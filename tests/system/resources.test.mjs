@@ -20,7 +20,8 @@ import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startServer, httpRequest, BUILD_DIR, SOURCE_DIR } from './harness.mjs';
-import { makePdf, upload } from './resources_lib.mjs';
+import { makePdf, makePng, upload } from './resources_lib.mjs';
+import { docx } from './xlsx.mjs';
 
 const PW = 'Demo2026';
 const ADMIN1 = '13800000002'; // school admin, school 1
@@ -138,6 +139,8 @@ test('create: fields checked, links to private or local addresses refused (422 n
 		'http://169.254.169.254/latest/meta-data', 'http://0.0.0.0/', 'http://127.0.0.2/',
 		'http://224.0.0.1/', 'http://[::1]/', 'http://[fd00::1]/', 'http://[fe80::1]/',
 		'http://[::ffff:10.0.0.1]/', 'http://2130706434/', 'http://a b/',
+		'http://[64:ff9b::a00:1]/', 'http://[2002:a00:1::]/', 'http://[fc00::1]/', 'http://[ff02::1]/',
+		'http://198.18.0.1/', 'http://255.255.255.255/', 'http://0x7f.2/',
 	]) {
 		const r = await c[WANG].post('/api/v1/resources', base({ url }));
 		assertProblem(r, 422, 'url');
@@ -185,6 +188,28 @@ test('a PDF: uploaded through the file service, its first page rendered and show
 	assert.equal(page.status, 200);
 	assert.match(page.text, new RegExp(`<img src="/api/v1/resources/${ids.pdf}/preview"`));
 	assert.match(page.text, /分数的初步认识/);
+});
+
+test('an image previews through the file service\'s display copy; an Office document says it has none', async () => {
+	const img = await upload(c[WANG], '板书.png', makePng(640, 480));
+	assert.equal(img.status, 201, img.text);
+	const r = await c[WANG].post('/api/v1/resources', base({ kind: 'file', file_id: img.json.id, url: undefined, title: '板书照片' }));
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.json.file.kind, 'image');
+	assert.equal(r.json.preview, `/api/v1/files/${img.json.id}?variant=display`);
+	// the display copy reaches a colleague through the resource's visibility
+	const shown = await fetch(`${server.url}${r.json.preview}`, { headers: { Cookie: c[CHEN].cookieHeader() } });
+	assert.equal(shown.status, 200);
+	assert.match(shown.headers.get('content-type'), /^image\//);
+	assert.equal((await fetch(`${server.url}${r.json.preview}`, { headers: { Cookie: c[ADMIN2].cookieHeader() } })).status, 404);
+	const doc = await upload(c[WANG], '教案.docx', docx('一份教案'));
+	assert.equal(doc.status, 201, doc.text);
+	const d = await c[WANG].post('/api/v1/resources', base({ kind: 'file', file_id: doc.json.id, url: undefined, title: '教案文档' }));
+	assert.equal(d.status, 201, d.text);
+	assert.equal(d.json.file.kind, 'office');
+	assert.equal(d.json.preview, null);
+	assert.equal((await c[WANG].get(`/api/v1/resources/${d.json.id}/preview`)).status, 404);
+	assert.match((await c[CHEN].get(`/resources/${d.json.id}`)).text, /办公文档暂不提供预览/);
 });
 
 test('upload type checks through the file service', async () => {

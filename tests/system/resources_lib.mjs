@@ -4,6 +4,8 @@
 // through the file service.
 
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { crc32 } from './xlsx.mjs';
 
 export function makePdf(text = 'Fractions') {
 	const content = `0.8 0.1 0.1 rg 20 300 260 80 re f 0 0 0 rg BT /F1 28 Tf 30 200 Td (${text}) Tj ET\n`;
@@ -41,4 +43,34 @@ export function multipart(name, data, type = 'application/octet-stream') {
 // POST /api/v1/files as the client c: the reply.
 export function upload(c, name, data) {
 	return c.request('POST', '/api/v1/files', multipart(name, data));
+}
+
+// A PNG of w×h pixels (a colour ramp), in node built-ins.
+export function makePng(w, h) {
+	const chunk = (type, data) => {
+		const len = Buffer.alloc(4);
+		len.writeUInt32BE(data.length);
+		const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+		const crc = Buffer.alloc(4);
+		crc.writeUInt32BE(crc32(td) >>> 0);
+		return Buffer.concat([len, td, crc]);
+	};
+	const ihdr = Buffer.alloc(13);
+	ihdr.writeUInt32BE(w, 0);
+	ihdr.writeUInt32BE(h, 4);
+	ihdr[8] = 8;
+	ihdr[9] = 2;
+	const rows = [];
+	for (let y = 0; y < h; y++) {
+		const row = Buffer.alloc(1 + 3 * w);
+		for (let x = 0; x < w; x++)
+			row.set([x % 256, y % 256, 128], 1 + 3 * x);
+		rows.push(row);
+	}
+	return Buffer.concat([
+		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		chunk('IHDR', ihdr),
+		chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+		chunk('IEND', Buffer.alloc(0)),
+	]);
 }
