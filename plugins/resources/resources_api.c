@@ -238,6 +238,52 @@ resources_int(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
+/* A field's error, remembered for the page's sentence. */
+static void
+create_err(jx_req *req, char *bad, const char *field, const char *message)
+{
+	size_t n = strlen(bad);
+
+	jx_host->problem_error(req, 0, field, message);
+	if (strstr(bad, field) == NULL && n + strlen(field) + 2 < 128)
+		snprintf(bad + n, 128 - n, "%s%s", n ? "," : "", field);
+}
+
+/* 422: the API's errors name the fields; the form's page says in the
+ * reader's language which fields to check (the host shows a detail
+ * only in the page's language). */
+static int
+create_invalid(jx_req *req, const char *bad)
+{
+	char fields[400] = "", copy[128], *save = NULL, *f;
+	size_t n = 0;
+
+	if (jx_host->req_is_api(req) || bad == NULL || *bad == '\0')
+		return jxp_invalid(
+		    jx_host, req,
+		    jx_host->req_is_api(req)
+		        ? NULL
+		        : jx_host->t(req, "resources.form.invalid"));
+	snprintf(copy, sizeof(copy), "%s", bad);
+	for (f = strtok_r(copy, ",", &save); f != NULL;
+	     f = strtok_r(NULL, ",", &save)) {
+		const char *label = jx_host->t(
+		    req,
+		    jx_host->sprintf(req, "resources.field.%s",
+		                     strcmp(f, "file_id") == 0 ? "file" : f));
+
+		n += (size_t)snprintf(
+		    fields + n, sizeof(fields) - n, "%s%s",
+		    n ? jx_host->t(req, "resources.form.sep") : "", label);
+		if (n >= sizeof(fields))
+			break;
+	}
+	return jxp_invalid(jx_host, req,
+	                   jxp_fill(jx_host, req,
+	                            jx_host->t(req, "resources.form.check"),
+	                            "fields", fields));
+}
+
 int
 resources_create(jx_req *req, void *ud)
 {
@@ -248,7 +294,7 @@ resources_create(jx_req *req, void *ud)
 	    *mime = NULL, *status = "active", *ref, *pdata = NULL;
 	int64_t grade, fid = 0, id, now = jx_host->now();
 	int pw = 0, ph = 0, rc;
-	char why[160];
+	char why[160], bad[128] = "";
 	cJSON *o, *detail;
 
 	(void)ud;
@@ -260,7 +306,7 @@ resources_create(jx_req *req, void *ud)
 	b = jx_host->req_fields(req, resources_create_spec);
 	if (b == NULL)
 		return jx_host->problem_count(req) > 0
-		           ? jxp_invalid(jx_host, req, NULL)
+		           ? create_invalid(req, NULL)
 		           : jx_host->req_status(req);
 	library = resources_str(b, "library");
 	title = resources_str(b, "title");
@@ -273,25 +319,24 @@ resources_create(jx_req *req, void *ud)
 	grade = resources_int(b, "grade");
 	if (strcmp(library, "teaching") != 0 &&
 	    strcmp(library, "learning") != 0)
-		jx_host->problem_error(req, 0, "library",
-		                       "library is teaching or learning");
+		create_err(req, bad, "library",
+		           "library is teaching or learning");
 	if (!resources_subject_ok(subject))
-		jx_host->problem_error(req, 0, "subject",
-		                       "subject is one of the national "
-		                       "curriculum's (语文, 数学, ...)");
+		create_err(req, bad, "subject",
+		           "subject is one of the national "
+		           "curriculum's (语文, 数学, ...)");
 	if (strcmp(vis, "school") != 0 && strcmp(vis, "district") != 0)
-		jx_host->problem_error(req, 0, "visibility",
-		                       "visibility is school or district");
+		create_err(req, bad, "visibility",
+		           "visibility is school or district");
 	else if (strcmp(vis, "school") == 0 && w.school <= 0)
-		jx_host->problem_error(req, 0, "visibility",
-		                       "a district administrator shares with "
-		                       "the district");
+		create_err(req, bad, "visibility",
+		           "a district administrator shares with "
+		           "the district");
 	if (strcmp(kind, "link") == 0) {
 		if (url == NULL)
-			jx_host->problem_error(req, 0, "url",
-			                       "a link needs its url");
+			create_err(req, bad, "url", "a link needs its url");
 		else if (resources_url_check(url, why, sizeof(why)) != 0)
-			jx_host->problem_error(req, 0, "url", why);
+			create_err(req, bad, "url", why);
 	} else if (strcmp(kind, "file") == 0) {
 		const cJSON *fi;
 
@@ -299,25 +344,25 @@ resources_create(jx_req *req, void *ud)
 		fi = fid > 0 ? jx_host->file_info(req, fid) : NULL;
 		mime = fi ? resources_str(fi, "mime") : NULL;
 		if (fid <= 0)
-			jx_host->problem_error(req, 0, "file_id",
-			                       "a file needs its file_id (POST "
-			                       "/api/v1/files first)");
+			create_err(req, bad, "file_id",
+			           "a file needs its file_id (POST "
+			           "/api/v1/files first)");
 		else if (fi == NULL)
-			jx_host->problem_error(req, 0, "file_id",
-			                       "no such file of yours: upload "
-			                       "it first");
+			create_err(req, bad, "file_id",
+			           "no such file of yours: upload "
+			           "it first");
 		else if (resources_file_kind(mime) == NULL)
-			jx_host->problem_error(
-			    req, 0, "file_id",
+			create_err(
+			    req, bad, "file_id",
 			    jx_host->sprintf(req,
 			                     "the file is %s: a resource is a "
 			                     "PDF, an Office document or an "
 			                     "image",
 			                     mime ? mime : "unknown"));
 	} else
-		jx_host->problem_error(req, 0, "kind", "kind is link or file");
+		create_err(req, bad, "kind", "kind is link or file");
 	if (jx_host->problem_count(req) > 0)
-		return jxp_invalid(jx_host, req, NULL);
+		return create_invalid(req, bad);
 
 	/* the district's learning library is curated: a teacher's or school
 	 * admin's item for the whole district waits for its admin */

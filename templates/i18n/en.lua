@@ -869,4 +869,7 @@ return {
   ["resources.remove.hint"] = "Needed when removing someone else's resource; the author is told",
   ["resources.remove.confirm"] = "Remove “{title}”?",
   ["resources.proposals"] = "Proposals",
+  ["resources.form.invalid"] = "Please check the form: title, subject and grade are needed, and a file must be uploaded first.",
+  ["resources.form.check"] = "Please check: {fields}.",
+  ["resources.form.sep"] = ", ",
 }

@@ -871,4 +871,7 @@ return {
   ["resources.remove.hint"] = "删除别人的资源时必须填写，会通知作者",
   ["resources.remove.confirm"] = "确定删除“{title}”吗？",
   ["resources.proposals"] = "待审核",
+  ["resources.form.invalid"] = "请检查填写的内容：标题、学科和年级必填，文件需先上传。",
+  ["resources.form.check"] = "请检查：{fields}。",
+  ["resources.form.sep"] = "、",
 }

@@ -473,6 +473,15 @@ test('pages: the library browser, the form, a resource; CSRF on forms', async ()
 		cookie: c[WANG].cookieHeader(),
 	});
 	assert.equal(ok.status, 303, ok.text.slice(0, 300));
+	// a bad form comes back as a page naming the fields, in Chinese
+	const bad = await httpRequest(server.url, 'POST', '/resources', {
+		body: new URLSearchParams({ ...base({ url: 'http://10.0.0.1/', subject: '天文' }), grade: '3', csrf_token: c[WANG].csrfToken }).toString(),
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		cookie: c[WANG].cookieHeader(),
+	});
+	assert.equal(bad.status, 422);
+	assert.match(bad.headers.get('content-type'), /^text\/html/);
+	assert.match(bad.text, /请检查：学科、链接地址。/);
 	assert.match(ok.headers.get('location'), /^\/resources\/\d+$/);
 	server.assertClean();
 });
