@@ -19,14 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <vips/vips.h>
 
 #define PREVIEW_MAX_BYTES (50 * 1024 * 1024)
-#define PREVIEW_WIDTH 800
+#define PREVIEW_WIDTH 800 /* at most, in pixels */
 #define PREVIEW_HEIGHT 1200
 #define PREVIEW_STACK (16 * 1024 * 1024)
+#define PREVIEW_DEADLINE_SEC 20
 
 struct preview_job {
 	const void *pdf;
@@ -39,12 +41,26 @@ struct preview_job {
 
 static pthread_mutex_t preview_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Stops a render that takes too long (a page built to be slow): libvips
+ * asks between the regions it computes. */
+static void
+preview_eval(VipsImage *img, VipsProgress *progress, void *data)
+{
+	const time_t *deadline = data;
+
+	(void)progress;
+	if (time(NULL) > *deadline)
+		vips_image_set_kill(img, TRUE);
+}
+
 static void *
 preview_run(void *arg)
 {
 	struct preview_job *j = arg;
-	VipsImage *img = NULL, *flat = NULL;
+	VipsImage *head = NULL, *img = NULL, *flat = NULL;
 	const char *loader;
+	time_t deadline = time(NULL) + PREVIEW_DEADLINE_SEC;
+	double scale;
 
 	j->rc = -1;
 	if (VIPS_INIT("jiaxiao") != 0) {
@@ -58,11 +74,22 @@ preview_run(void *arg)
 		         loader ? loader : "none");
 		goto done;
 	}
-	/* shrink on load: the page is rendered at the size wanted */
-	if (vips_thumbnail_buffer((void *)j->pdf, j->len, &img, PREVIEW_WIDTH,
-	                          "height", PREVIEW_HEIGHT, "option_string",
-	                          "page=0", NULL) != 0)
+	/* the page's size first (the header only), then the page rendered
+	 * at the scale that fits the preview: never a huge bitmap */
+	if (vips_pdfload_buffer((void *)j->pdf, j->len, &head, "page", 0,
+	                        NULL) != 0)
 		goto fail;
+	scale = (double)PREVIEW_WIDTH / vips_image_get_width(head);
+	if (scale > (double)PREVIEW_HEIGHT / vips_image_get_height(head))
+		scale = (double)PREVIEW_HEIGHT / vips_image_get_height(head);
+	if (scale > 4.0)
+		scale = 4.0;
+	g_object_unref(head);
+	if (vips_pdfload_buffer((void *)j->pdf, j->len, &img, "page", 0,
+	                        "scale", scale, NULL) != 0)
+		goto fail;
+	vips_image_set_progress(img, TRUE);
+	g_signal_connect(img, "eval", G_CALLBACK(preview_eval), &deadline);
 	if (vips_image_hasalpha(img)) {
 		VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
 		int rc = vips_flatten(img, &flat, "background", white, NULL);
@@ -72,6 +99,9 @@ preview_run(void *arg)
 			goto fail;
 		g_object_unref(img);
 		img = flat;
+		vips_image_set_progress(img, TRUE);
+		g_signal_connect(img, "eval", G_CALLBACK(preview_eval),
+		                 &deadline);
 	}
 	if (vips_jpegsave_buffer(img, &j->jpeg, &j->jpeg_len, "Q", 80, "strip",
 	                         TRUE, NULL) != 0)
@@ -81,7 +111,8 @@ preview_run(void *arg)
 	j->rc = 0;
 	goto done;
 fail:
-	snprintf(j->err, sizeof(j->err), "%s", vips_error_buffer());
+	snprintf(j->err, sizeof(j->err), "%s",
+	         time(NULL) > deadline ? "took too long" : vips_error_buffer());
 	vips_error_clear();
 done:
 	if (img != NULL)

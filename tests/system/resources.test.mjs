@@ -178,6 +178,15 @@ test('a PDF: uploaded through the file service, its first page rendered and show
 	// (a JPEG is hard to decode here: the size says the renderer drew)
 	const blank = await c[WANG].post('/api/v1/resources', base({ kind: 'file', file_id: (await upload(c[WANG], 'empty.pdf', makePdf(' '))).json.id, url: undefined, title: '空白' }));
 	assert.equal(blank.status, 201);
+	// a PDF poppler cannot read: the resource without a preview, the
+	// server unharmed
+	const broken = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+	const bu = await upload(c[WANG], '坏的.pdf', broken);
+	assert.equal(bu.status, 201, bu.text);
+	const br = await c[WANG].post('/api/v1/resources', base({ kind: 'file', file_id: bu.json.id, url: undefined, title: '坏的PDF' }));
+	assert.equal(br.status, 201, br.text);
+	assert.equal(br.json.preview, null);
+	assert.match((await c[WANG].get(`/resources/${br.json.id}`)).text, /没有预览/);
 	// the file itself: to the same school; 404 to another school
 	assert.equal((await c[CHEN].get(`/api/v1/files/${up.json.id}`)).status, 200);
 	assert.equal((await c[ADMIN2].get(`/api/v1/files/${up.json.id}`)).status, 404);
