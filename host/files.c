@@ -327,6 +327,42 @@ files_info(jx_req *req, int64_t file_id)
 	return o;
 }
 
+int
+files_open(jx_req *req, int64_t file_id, const char **mime)
+{
+	struct files_row f;
+	jx_stmt *q;
+	char *blob = NULL;
+	int fd = -1, prev;
+
+	if (req == NULL || file_id <= 0)
+		return -1;
+	prev = host_enter();
+	if (files_load(req, file_id, &f) != 0) {
+		host_leave(prev);
+		return -1;
+	}
+	host_leave(prev);
+	if (!files_visible(req, &f))
+		return -1;
+	prev = host_enter();
+	q = db_query(req->worker->db,
+	             "SELECT blob, mime FROM file_variants WHERE file_id = ? "
+	             "AND variant IN ('original', 'display') ORDER BY variant "
+	             "DESC LIMIT 1",
+	             "i", file_id);
+	if (q != NULL && db_step(q) == JX_DB_ROW) {
+		blob = arena_strdup(req->arena, db_text(q, 0));
+		if (mime != NULL)
+			*mime = arena_strdup(req->arena, db_text(q, 1));
+	}
+	db_finish(q);
+	if (blob != NULL)
+		fd = filestore_open(blob);
+	host_leave(prev);
+	return fd;
+}
+
 /* ---- upload -------------------------------------------------------------- */
 
 /* The quota of a school in bytes (0: none): files.schools[id], else

@@ -20,6 +20,8 @@ int files_attach(jx_req *req, int64_t file_id, const char *ref);
 int64_t files_detach(jx_req *req, int64_t file_id, const char *ref);
 const cJSON *files_info(jx_req *req, int64_t file_id);
 int files_tmp_open(char *path, size_t pathlen, const char *suffix);
+/* ABI 2.3: the bytes of a file the caller may see (jx/plugin.h). */
+int files_open(jx_req *req, int64_t file_id, const char **mime);
 
 /* Removes files no row uses once older than files.orphan_grace_seconds
  * (default a day), then stored blobs no file uses, then work files older

@@ -344,4 +344,6 @@ const struct jx_host jx_host_table = {
     .tmp_open = files_tmp_open,
     /* WeChat arrival (ABI 2.1) */
     .session_open = api_session_open,
+    /* ABI 2.3 */
+    .file_open = files_open,
 };

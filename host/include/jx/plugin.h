@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 2
-#define JX_ABI_MINOR 2
+#define JX_ABI_MINOR 3
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -690,6 +690,17 @@ struct jx_host {
 	 * storage error) with nothing replied.
 	 */
 	int (*session_open)(jx_req *req, int64_t account_id, const char *via);
+
+	/* ---- files: the bytes (ABI 2.3) ---------------------------------- */
+	/*
+	 * ABI 2.3. Opens the stored bytes of a file the acting identity may
+	 * see (as file_info decides): the original when one is kept, else
+	 * the display copy. A read-only descriptor the caller closes, or -1
+	 * (no such file, not visible, storage error). For a plugin that
+	 * makes something of an upload (a PDF's first page as a picture);
+	 * *mime, when not NULL, gets the variant's type (arena).
+	 */
+	int (*file_open)(jx_req *req, int64_t file_id, const char **mime);
 };
 
 /* Tests whether the running host's table holds field: for fields newer
