@@ -9,10 +9,9 @@
  * class decide), so a transferred student's whole portfolio follows
  * them: records are never moved or copied.
  *
- * The attachments' bytes are those GET /api/v1/files/{id} serves, read
- * from the host's content-addressed store (<data_dir>/files/ab/cd/<blob>
- * of file_variants, docs/host-schema.md), after the file service's own
- * visibility answer (jx_host->file_info).
+ * The attachments' bytes are those GET /api/v1/files/{id} serves, to
+ * those it serves them: jx_host->file_open (ABI 2.3), which asks the
+ * file service's visibility first.
  */
 #include "records.h"
 
@@ -420,44 +419,37 @@ route_portfolio_zip(jx_req *req, void *ud)
 		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "id"));
 		const char *zname =
 		    cJSON_GetStringValue(cJSON_GetObjectItem(e, "zip"));
-		jx_stmt *st;
-		char blob[1024] = "";
-		int64_t size = 0;
+		struct stat fst;
+		FILE *fp;
+		int ffd;
 
 		if (zip_name_locate(za, zname, 0) >= 0)
 			continue; /* a file used twice */
-		if (jx_host->file_info(req, id) == NULL)
+		/* what GET /api/v1/files/{id} serves, to whom it serves it */
+		ffd = jx_host->file_open(req, id, NULL);
+		if (ffd < 0)
 			continue;
-		/* what GET /api/v1/files/{id} serves: the original when one
-		 * is kept, else the display copy (an image's upload itself is
-		 * never kept) */
-		st = jx_host->db_query(
-		    db,
-		    "SELECT blob, size FROM file_variants WHERE file_id = ? "
-		    "AND variant IN ('original', 'display') ORDER BY variant "
-		    "DESC LIMIT 1",
-		    "i", id);
-		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-			const char *hex = jx_host->db_text(st, 0);
-
-			if (hex != NULL && strlen(hex) == 64 &&
-			    strspn(hex, "0123456789abcdef") == 64)
-				snprintf(
-				    blob, sizeof(blob), "%s/files/%.2s/%.2s/%s",
-				    jx_host->data_dir(), hex, hex + 2, hex);
-			size = jx_host->db_int(st, 1);
+		if (fstat(ffd, &fst) != 0) {
+			close(ffd);
+			continue;
 		}
-		jx_host->db_finish(st);
-		if (blob[0] == '\0')
-			continue;
-		total += size;
+		total += (int64_t)fst.st_size;
 		if (total > REC_ZIP_MAX) {
+			close(ffd);
 			rc = 413;
 			goto out;
 		}
-		src = zip_source_file(za, blob, 0, -1);
-		if (src == NULL)
+		fp = fdopen(ffd, "rb");
+		if (fp == NULL) {
+			close(ffd);
 			continue;
+		}
+		/* libzip owns fp from here, and closes it */
+		src = zip_source_filep(za, fp, 0, -1);
+		if (src == NULL) {
+			fclose(fp);
+			continue;
+		}
 		if (zip_file_add(za, zname, src, ZIP_FL_ENC_UTF_8) < 0) {
 			zip_source_free(src);
 			goto out;
