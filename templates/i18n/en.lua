@@ -422,6 +422,10 @@ return {
   ["me.child_reset_confirm"] = "After the reset {name}'s current password stops working at once; the new initial password must be used and changed.",
   ["me.child_reset_do"] = "Reset the password",
 
+  -- records_basic: the ten record types' checks (plugins/records_basic)
+  ["records_basic.future"] = "The date cannot be after today",
+  ["records_basic.hours"] = "Hours must be above 0 and at most 24",
+
   -- keyinfo
   ["nav.keyinfo.progress"] = "Key information",
   ["nav.keyinfo.changes"] = "Change requests",

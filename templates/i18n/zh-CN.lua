@@ -424,6 +424,10 @@ return {
   ["me.child_reset_confirm"] = "重置后，{name}现在的密码立即失效，需要用新的初始密码登录并修改。",
   ["me.child_reset_do"] = "确认重置",
 
+  -- records_basic: the ten record types' checks (plugins/records_basic)
+  ["records_basic.future"] = "日期不能晚于今天",
+  ["records_basic.hours"] = "时长应大于0小时，且不超过24小时",
+
   -- keyinfo
   ["nav.keyinfo.progress"] = "关键信息",
   ["nav.keyinfo.changes"] = "信息修改审核",
