@@ -170,4 +170,71 @@ function rules.notice_escalation(notice, R)
   }
 end
 
+-- Growth records (issue 16; the records plugin). A school year runs from
+-- September: term 1 is September to January, term 2 February to August,
+-- written "2026-2027-1". date is "YYYY-MM-DD" in the configured timezone.
+function rules.records_term_of(date, R)
+  local y, m = tonumber(date:sub(1, 4)), tonumber(date:sub(6, 7))
+  if m >= 9 then
+    return string.format("%d-%d-1", y, y + 1)
+  elseif m == 1 then
+    return string.format("%d-%d-1", y - 1, y)
+  end
+  return string.format("%d-%d-2", y - 1, y)
+end
+
+-- Days the previous term stays open for writing (late entries, review)
+-- after the next one began.
+rules.records_grace_days = 30
+
+-- Days a class's 公示 lasts before the daily job closes it.
+rules.records_publicity_days = 5
+
+local function civil_days(y, m, d)
+  -- days since 1970-01-01 of a proleptic Gregorian date
+  if m <= 2 then
+    y = y - 1
+  end
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = (153 * mp + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+-- Whether the records of term may be created, changed, submitted and
+-- reviewed on the day today ("YYYY-MM-DD"): the current term, and the
+-- one before it for records_grace_days after the current one began. A
+-- school admin may reopen another term for the school (kept by the
+-- plugin, not here).
+function rules.records_term_open(term, today, R)
+  R = R or rules
+  local cur = R.records_term_of(today, R)
+  if term == cur then
+    return true
+  end
+  local y1, y2, n = cur:match("^(%d+)-(%d+)-(%d)$")
+  y1, y2 = tonumber(y1), tonumber(y2)
+  local prev, start
+  if n == "1" then
+    prev = string.format("%d-%d-2", y1 - 1, y1)
+    start = civil_days(y1, 9, 1)
+  else
+    prev = string.format("%d-%d-1", y1, y2)
+    start = civil_days(y2, 2, 1)
+  end
+  local now = civil_days(tonumber(today:sub(1, 4)), tonumber(today:sub(6, 7)),
+    tonumber(today:sub(9, 10)))
+  return term == prev and now - start < (R.records_grace_days or 0)
+end
+
+-- Who may create records of a type in the district: creators is the
+-- type's own list (student, parent, teacher, head_teacher, school_admin);
+-- a district may return fewer (the plugin intersects: never more). E.g.
+--   if type == "honor" then return { "teacher", "school_admin" } end
+function rules.records_creators(type, creators, R)
+  return creators
+end
+
 return rules
