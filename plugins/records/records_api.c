@@ -589,6 +589,70 @@ rec_attach(jx_req *req, jx_db *db, const struct rec_type *t, int64_t id,
 	return 0;
 }
 
+/* The ref a file of field sits under for record id (arena). */
+static const char *
+rec_ref(jx_req *req, const struct rec_type *t, int64_t id, const char *field)
+{
+	const struct jx_record_field *f = rec_field(t, field);
+
+	return jx_host->sprintf(
+	    req, f != NULL && f->is_private ? "record:%lld:p" : "record:%lld",
+	    (long long)id);
+}
+
+/*
+ * Replaces the files of record id by those of fields, in the open
+ * transaction: the new ones are attached while the old still are (a
+ * file the family's other member uploaded stays attachable through the
+ * record), then the old ones no longer used are detached. 0, 422 after
+ * adding the field's error, or 500.
+ */
+static int
+rec_reattach(jx_req *req, jx_db *db, const struct rec_type *t, int64_t id,
+             const cJSON *fields)
+{
+	cJSON *old = jx_host->db_rows(
+	    db, "SELECT file_id, field FROM records_files WHERE record_id = ?",
+	    "i", id);
+	const cJSON *o;
+	int rc;
+
+	if (old == NULL ||
+	    jx_host->db_exec(db,
+	                     "DELETE FROM records_files WHERE record_id = ?",
+	                     "i", id) < 0) {
+		cJSON_Delete(old);
+		return 500;
+	}
+	rc = rec_attach(req, db, t, id, fields);
+	cJSON_ArrayForEach(o, (rc == 0 ? old : NULL))
+	{
+		int64_t fid = (int64_t)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(o, "file_id"));
+		const char *field =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(o, "field"));
+		const char *oldref = rec_ref(req, t, id, field);
+		jx_stmt *st = jx_host->db_query(
+		    db,
+		    "SELECT field FROM records_files WHERE record_id = ? AND "
+		    "file_id = ?",
+		    "ii", id, fid);
+		int keep = 0;
+
+		if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+			keep =
+			    strcmp(rec_ref(req, t, id, jx_host->db_text(st, 0)),
+			           oldref) == 0;
+		jx_host->db_finish(st);
+		if (!keep && jx_host->file_detach(req, fid, oldref) < 0) {
+			rc = 500;
+			break;
+		}
+	}
+	cJSON_Delete(old);
+	return rc;
+}
+
 /* Detaches every file of record id (both refs). -1 on error. */
 static int
 rec_detach_all(jx_req *req, jx_db *db, int64_t id)
@@ -922,7 +986,7 @@ rec_service_create(jx_db *db, const struct jx_record_new *n, char *err,
 	    "district_id, term, type, title, fields, status, created_by, "
 	    "created_role, ref, record_date, created_at, updated_at) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'system', ?, ?, ?, ?)",
-	    "iiiissssssiiii", n->student, school, klass, district, term,
+	    "iiiisssssisiii", n->student, school, klass, district, term,
 	    t->t.code, n->title, text, n->approved ? "approved" : "draft",
 	    n->by_person, n->ref != NULL && *n->ref != '\0' ? n->ref : NULL,
 	    n->date > 0 ? n->date : now, now, now);
@@ -1130,10 +1194,8 @@ route_patch(jx_req *req, void *ud)
 	         ? 0
 	         : 500;
 	cJSON_free(text);
-	if (rc == 0 && rec_detach_all(req, db, r.id) != 0)
-		rc = 500;
 	if (rc == 0)
-		rc = rec_attach(req, db, t, r.id, out);
+		rc = rec_reattach(req, db, t, r.id, out);
 	cJSON_Delete(out);
 	if (rc == 0 && rec_load(req, db, r.id, &r) != 1)
 		rc = 500;
