@@ -64,6 +64,8 @@ return {
   ["home.notices.child"] = "Notices of {name}",
   ["home.notices.child_none"] = "No notices yet",
   ["home.keyinfo.pending"] = "Key-information changes to review",
+  ["home.records.pending"] = "Growth records to review",
+  ["space.records"] = "Growth records",
   ["home.keyinfo.class"] = "Incomplete key information in {class}",
   ["home.keyinfo.school"] = "Incomplete key information in the school",
   ["home.keyinfo.progress"] = "{complete} of {total} complete",

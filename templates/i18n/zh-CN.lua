@@ -66,6 +66,8 @@ return {
   ["home.notices.child"] = "{name}的通知",
   ["home.notices.child_none"] = "还没有通知",
   ["home.keyinfo.pending"] = "待审核的信息修改",
+  ["home.records.pending"] = "待审核的成长记录",
+  ["space.records"] = "成长记录",
   ["home.keyinfo.class"] = "{class}学籍信息未完善",
   ["home.keyinfo.school"] = "全校学籍信息未完善",
   ["home.keyinfo.progress"] = "已完善 {complete}/{total} 人",

@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from './harness.mjs';
+import { idNumber } from './keyinfo_lib.mjs';
 
 const PW = 'Demo2026';
 const ADMIN1 = '13800000002';
@@ -74,6 +75,13 @@ function record(extra = {}) {
 		fields: { place: '幸福社区', hours: 2.5, level: '区级', day: '2026-11-20', witness: '13700000000' },
 		...extra,
 	};
+}
+
+function sql(query) {
+	const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(server.dataDir, 'jiaxiao.db'), query],
+		{ encoding: 'utf8' });
+	assert.equal(r.status, 0, r.stderr);
+	return r.stdout.trim();
 }
 
 function fieldsOf(r) {
@@ -196,6 +204,13 @@ test('a parent adds a draft with photos, submits it; the head teacher approves',
 	r = await c[CHEN].get('/api/v1/schools/1/records/pending');
 	assert.equal(r.status, 200, r.text);
 	assert.deepEqual(r.json.items, []);
+	// the reviewers' home pages count it
+	const item = async (who) => (await c[who].get('/api/v1/home')).json.items
+		.find((i) => i.title === '待审核的成长记录');
+	assert.equal((await item(WANG))?.count, 1);
+	assert.equal((await item(ADMIN1))?.count, 1);
+	assert.equal((await item(CHEN))?.count ?? 0, 0);
+	assert.equal(await item(ZHANG), undefined);
 	r = await c[CHEN].post(`/api/v1/records/${draft.id}/review`, { decision: 'approve' });
 	assert.equal(r.status, 403, r.text);
 	assert.equal((await c[ADMIN2].post(`/api/v1/records/${draft.id}/review`, { decision: 'approve' })).status, 404);
@@ -211,6 +226,10 @@ test('a parent adds a draft with photos, submits it; the head teacher approves',
 	assert.equal(r.json.status, 'approved');
 	assert.equal(r.json.comment, '很好');
 	assert.equal(r.json.reviewed_by, c[WANG].me.account.person_id ?? r.json.reviewed_by);
+	// the student and the parent, in the app
+	const to = sql(`SELECT recipient FROM host_outbox WHERE channel = 'inapp' AND template = 'record_approved' AND ref = 'record:${draft.id}' ORDER BY recipient`);
+	const zhangId = sql("SELECT id FROM persons WHERE phone = '13900000001'");
+	assert.deepEqual(to.split('\n').sort(), [String(sid), zhangId].sort());
 	r = await c[WANG].post(`/api/v1/records/${draft.id}/review`, { decision: 'approve' });
 	assert.equal(r.status, 409, 'reviewed once');
 	r = await c[WANG].get('/api/v1/schools/1/records/pending');
@@ -311,9 +330,7 @@ test('terms: a closed term is locked; a school admin reopens it, audited', async
 	r = await c[ZHANG].post(`/api/v1/students/${sid}/records`, record({ term: '2025-2026-1' }));
 	assert.equal(r.status, 201, r.text);
 	const old = r.json.id;
-	const audit = await c[ADMIN1].get('/api/v1/audit?action=records.term_reopen');
-	if (audit.status === 200)
-		assert.match(audit.text, /records\.term_reopen/);
+	assert.match(sql("SELECT detail FROM audit_log WHERE action = 'records.term_reopen'"), /2025-2026-1/);
 	// school 2 did not reopen it; and 2024-2025-2 stays closed for school 1
 	r = await c[ZHANG].post(`/api/v1/students/${sid}/records`, record({ term: '2024-2025-2' }));
 	assert.equal(r.status, 422);
@@ -431,6 +448,53 @@ test('records.v1 create: approved, idempotent by ref', async () => {
 	assert.equal(r.json.term, TERM);
 });
 
+test('a district narrows the creators of a type, never widens them', async () => {
+	const district = await login('13800000001');
+	const did = district.me.identities.find((i) => i.role === 'district_admin').district_id;
+	let r = await district.put(`/api/v1/districts/${did}/rules`, {
+		source: 'function records_creators(type, creators)\n  if type == "rectest" then return { "teacher", "head_teacher", "school_admin" } end\n  return creators\nend\n',
+	});
+	assert.equal(r.status, 200, r.text);
+	r = await c[ZHANG].get('/api/v1/record-types');
+	assert.deepEqual(r.json.find((x) => x.code === 'rectest').creators, ['teacher', 'school_admin']);
+	assert.deepEqual(r.json.find((x) => x.code === 'rectest_comment').creators, ['head_teacher']);
+	r = await c[ZHANG].post(`/api/v1/students/${kids['张一鸣'].id}/records`, record());
+	assert.equal(r.status, 403, r.text);
+	r = await c[WANG].post(`/api/v1/students/${kids['张一鸣'].id}/records`, record());
+	assert.equal(r.status, 201, r.text);
+	r = await district.put(`/api/v1/districts/${did}/rules`, { source: 'records_grace_days = 30\n' });
+	assert.equal(r.status, 200, r.text);
+	r = await c[ZHANG].get('/api/v1/record-types');
+	assert.deepEqual(r.json.find((x) => x.code === 'rectest').creators, ['student', 'parent', 'teacher', 'school_admin']);
+});
+
+test('a transferred student keeps the portfolio; readers follow the new school', async () => {
+	const a = c[ADMIN1], b = c[ADMIN2];
+	const classes1 = (await a.get('/api/v1/schools/1/classes')).json;
+	const classes2 = (await b.get('/api/v1/schools/2/classes')).json;
+	const c12 = classes1.find((x) => x.grade === 1 && x.name === '2班');
+	const c71 = classes2.find((x) => x.grade === 7 && x.name === '1班');
+	const id = idNumber('43010420190601077');
+	let r = await a.post('/api/v1/schools/1/students', { name: '林转学', gender: '男', class_id: c12.id, id_number: id });
+	assert.equal(r.status, 201, r.text);
+	const sid = r.json.id;
+	r = await a.post(`/api/v1/students/${sid}/records`, record({ title: '转学前的记录' }));
+	assert.equal(r.status, 201, r.text);
+	const rid = r.json.id;
+	assert.equal((await a.post(`/api/v1/students/${sid}/leave`, { reason: '转学' })).status, 204);
+	assert.equal((await b.get(`/api/v1/students/${sid}/portfolio`)).status, 404, 'not yet at school 2');
+	r = await b.post('/api/v1/schools/2/students', { name: '林转学', gender: '男', class_id: c71.id, id_number: id });
+	assert.ok([200, 201].includes(r.status), r.text);
+	assert.equal(r.json.id, sid);
+	r = await b.get(`/api/v1/students/${sid}/portfolio`);
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(r.json.terms.flatMap((t) => t.types.flatMap((x) => x.records.map((y) => y.id))), [rid]);
+	assert.equal(r.json.student.school_name, '岳麓区第二中学');
+	assert.equal((await b.get(`/api/v1/records/${rid}`)).status, 200);
+	assert.equal((await a.get(`/api/v1/students/${sid}/portfolio`)).status, 404, 'the old school no longer reads them');
+	assert.equal((await a.get(`/api/v1/records/${rid}`)).status, 404);
+});
+
 test('公示 closes by itself after the district\'s days', async () => {
 	const cid = kids['陈小阳'].class_id;
 	let r = await c[CHEN].post(`/api/v1/classes/${cid}/publicity`, { term: TERM });
@@ -439,15 +503,17 @@ test('公示 closes by itself after the district\'s days', async () => {
 	offset = 6 * 86400;
 	await server.restart({ set: settings() });
 	c[CHEN] = await login(CHEN);
+	// the timer closes it without anyone reading it
 	const deadline = Date.now() + 15000;
 	let status;
 	do {
-		r = await c[CHEN].get(`/api/v1/classes/${cid}/publicity`);
-		status = r.json.items.find((x) => x.id === id)?.status;
+		status = sql(`SELECT status FROM records_publicity WHERE id = ${id}`);
 		if (status !== 'closed')
 			await new Promise((res) => setTimeout(res, 200));
 	} while (status !== 'closed' && Date.now() < deadline);
 	assert.equal(status, 'closed');
+	r = await c[CHEN].get(`/api/v1/classes/${cid}/publicity`);
+	assert.equal(r.json.items.find((x) => x.id === id).status, 'closed');
 	r = await c[CHEN].get(`/api/v1/students/${kids['陈小阳'].id}/records`);
 	assert.ok(r.json.items.every((x) => x.status === 'archived'), r.text);
 });
