@@ -48,6 +48,26 @@ pages_text(jx_req *req, const char *sql, int64_t id)
 	return v;
 }
 
+/* A class as the school calls it: 一年级1班 (roster's grade names). */
+static const char *
+pages_class_name(jx_req *req, int64_t klass)
+{
+	jx_stmt *st = jx_host->db_query(
+	    jx_host->req_db(req),
+	    "SELECT grade, name FROM classes WHERE id = ?", "i", klass);
+	const char *v = NULL;
+
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		v = jx_host->sprintf(
+		    req, "%s%s",
+		    jx_host->t(req, jx_host->sprintf(
+		                        req, "roster.grade.%lld",
+		                        (long long)jx_host->db_int(st, 0))),
+		    jx_host->db_text(st, 1));
+	jx_host->db_finish(st);
+	return v;
+}
+
 static void
 pages_add_text(cJSON *o, const char *key, const char *v)
 {
@@ -255,6 +275,12 @@ page_records_mine(jx_req *req, void *ud)
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "records.mine.title"));
 	cJSON_AddNumberToObject(d, "student_id", (double)student);
+	cJSON_AddNumberToObject(
+	    d, "class_id",
+	    (double)jxp_one(jx_host, jx_host->req_db(req),
+	                    "SELECT COALESCE(class_id, 0) FROM students WHERE "
+	                    "person_id = ? AND status = 'in_school'",
+	                    "i", student));
 	pages_add_text(
 	    d, "student_name",
 	    pages_text(req, "SELECT name FROM persons WHERE id = ?", student));
@@ -380,6 +406,8 @@ page_record(jx_req *req, void *ud)
 	                            strcmp(r.created_role, "parent") == 0)
 	                               ? family
 	                               : r.created_by == i->person_id));
+	cJSON_AddBoolToObject(d, "staff",
+	                      !pub && pages_role(req, "teacher,school_admin"));
 	cJSON_AddBoolToObject(d, "can_review",
 	                      !pub && strcmp(r.status, "submitted") == 0 &&
 	                          rec_may_review(req, &r));
@@ -437,13 +465,44 @@ page_records_review(jx_req *req, void *ud)
 		{
 			pages_add_text(
 			    o, "class_name",
-			    pages_text(
-			        req, "SELECT name FROM classes WHERE id = ?",
-			        (int64_t)cJSON_GetNumberValue(
-			            cJSON_GetObjectItem(o, "class_id"))));
+			    pages_class_name(
+			        req, (int64_t)cJSON_GetNumberValue(
+			                 cJSON_GetObjectItem(o, "class_id"))));
 		}
 	}
 	cJSON_AddItemToObject(d, "items", items);
+	/* the classes whose 公示 the reviewer manages */
+	{
+		cJSON *classes = cJSON_AddArrayToObject(d, "classes");
+		jx_stmt *st =
+		    where == NULL
+		        ? NULL
+		        : jx_host->db_query(
+		              jx_host->req_db(req),
+		              jx_host->sprintf(
+		                  req,
+		                  "SELECT id FROM classes WHERE "
+		                  "school_id = ? AND %s ORDER BY "
+		                  "grade, name LIMIT 200",
+		                  strncmp(where, "class_id", 8) == 0 ? where + 6
+		                                                     : where),
+		              "i", i->school_id);
+		int64_t ids[200];
+		int n = 0;
+
+		while (st != NULL && n < 200 &&
+		       jx_host->db_step(st) == JX_DB_ROW)
+			ids[n++] = jx_host->db_int(st, 0);
+		jx_host->db_finish(st);
+		for (int k = 0; k < n; k++) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "id", (double)ids[k]);
+			pages_add_text(o, "name",
+			               pages_class_name(req, ids[k]));
+			cJSON_AddItemToArray(classes, o);
+		}
+	}
 	return jx_host->reply_view(req, 200, "records/review", d);
 }
 
@@ -477,9 +536,7 @@ page_publicity(jx_req *req, void *ud)
 	    jx_host->may(req, JX_MANAGE_CLASS, klass);
 	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "class_id", (double)klass);
-	pages_add_text(
-	    d, "class_name",
-	    pages_text(req, "SELECT name FROM classes WHERE id = ?", klass));
+	pages_add_text(d, "class_name", pages_class_name(req, klass));
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "records.publicity.title"));
 	cJSON_AddBoolToObject(d, "publisher", publisher);
@@ -557,9 +614,7 @@ page_portfolio(jx_req *req, void *ud)
 	pages_add_text(
 	    d, "school_name",
 	    pages_text(req, "SELECT name FROM schools WHERE id = ?", school));
-	pages_add_text(
-	    d, "class_name",
-	    pages_text(req, "SELECT name FROM classes WHERE id = ?", klass));
+	pages_add_text(d, "class_name", pages_class_name(req, klass));
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "records.portfolio.title"));
 	cJSON_AddStringToObject(

@@ -476,6 +476,7 @@ return {
   ["records.review.comment"] = "Comment (needed to return)",
   ["records.review.approve"] = "Approve",
   ["records.review.reject"] = "Return",
+  ["records.publicity.short"] = "Class display",
   ["records.publicity.title"] = "Records on public display",
   ["records.publicity.until"] = "{term}, on display until {date}. Objections are taken until then.",
   ["records.publicity.none"] = "Nothing is on display now.",

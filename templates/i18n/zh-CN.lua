@@ -478,6 +478,7 @@ return {
   ["records.review.comment"] = "审核意见（退回时必填）",
   ["records.review.approve"] = "通过",
   ["records.review.reject"] = "退回",
+  ["records.publicity.short"] = "班级公示",
   ["records.publicity.title"] = "成长记录公示",
   ["records.publicity.until"] = "{term}，公示至{date}。如有异议，请在公示期内提出。",
   ["records.publicity.none"] = "目前没有公示。",

@@ -183,6 +183,7 @@ test('pages: my records, a record, the queue, the portfolio', async () => {
 	assert.match(r.text, new RegExp(`href="/records/${draft.id}"`));
 	assert.match(r.text, /<span class="jx-tag records-status is-draft">草稿<\/span> 敬老院慰问/);
 	assert.match(r.text, /2026-2027学年第一学期/);
+	assert.match(r.text, new RegExp(`href="/classes/${klass}/publicity">班级公示`));
 
 	r = await c[ZHANG].get(`/records/${draft.id}`);
 	assert.equal(r.status, 200);
@@ -200,6 +201,8 @@ test('pages: my records, a record, the queue, the portfolio', async () => {
 	assert.equal(r.status, 200);
 	assert.match(r.text, new RegExp(`<input type="checkbox" name="ids" value="${draft.id}" data-ids`));
 	assert.match(r.text, /data-confirm="确定通过选中的记录吗？"/);
+	assert.match(r.text, /敬老院慰问<\/span><span class="jx-cell-detail">张一鸣 · 一年级1班 · 公益活动/);
+	assert.match(r.text, new RegExp(`href="/classes/${klass}/publicity"`), 'the head teacher reaches the class\'s 公示');
 	r = await c[CHEN].get('/records/review');
 	assert.doesNotMatch(r.text, new RegExp(`value="${draft.id}"`), 'not the head teacher: not in the queue');
 	r = await c[WANG].get(`/records/${draft.id}`);
