@@ -183,7 +183,7 @@ test('pages: my records, a record, the queue, the portfolio', async () => {
 	assert.match(r.text, new RegExp(`href="/records/${draft.id}"`));
 	assert.match(r.text, /<span class="jx-tag records-status is-draft">草稿<\/span> 敬老院慰问/);
 	assert.match(r.text, /2026-2027学年第一学期/);
-	assert.match(r.text, new RegExp(`href="/classes/${klass}/publicity">班级公示`));
+	assert.match(r.text, new RegExp(`href="/classes/${klass}/publicity">[^]*?班级公示`));
 
 	r = await c[ZHANG].get(`/records/${draft.id}`);
 	assert.equal(r.status, 200);
