@@ -426,6 +426,7 @@ static const struct jx_route rec_routes[] = {
     {"GET", "/records/new", page_records_new, NULL, JX_ROUTE_PAGE},
     {"GET", "/records/review", page_records_review, NULL, JX_ROUTE_PAGE},
     {"GET", "/records/{id}", page_record, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/{id}/edit", page_record_edit, NULL, JX_ROUTE_PAGE},
     {"GET", "/classes/{cid}/publicity", page_publicity, NULL, JX_ROUTE_PAGE},
     {"GET", "/students/{id}/portfolio", page_portfolio, NULL, JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},

@@ -127,6 +127,7 @@ cJSON *rec_space_items(jx_req *req, int kind, int64_t owner, int limit,
 int page_records_mine(jx_req *req, void *ud);
 int page_records_new(jx_req *req, void *ud);
 int page_record(jx_req *req, void *ud);
+int page_record_edit(jx_req *req, void *ud);
 int page_records_review(jx_req *req, void *ud);
 int page_publicity(jx_req *req, void *ud);
 int page_portfolio(jx_req *req, void *ud);

@@ -420,6 +420,57 @@ page_record(jx_req *req, void *ud)
 	return jx_host->reply_view(req, 200, "records/record", d);
 }
 
+/* ---- /records/{id}/edit: the form again, filled in ------------------ */
+
+int
+page_record_edit(jx_req *req, void *ud)
+{
+	int64_t id = jx_host->req_param_id(req, "id");
+	const struct jx_identity *i = jx_host->identity(req);
+	jx_db *db = jx_host->req_db(req);
+	const struct rec_type *t;
+	struct rec_row r;
+	int rc, family, may;
+	cJSON *d;
+
+	(void)ud;
+	rc = rec_load(req, db, id, &r);
+	if (rc < 0)
+		return jxp_storage_error(jx_host, req);
+	if (rc == 0 || !rec_may_read(req, r.student))
+		return jxp_not_found(jx_host, req);
+	family =
+	    i->student_id == r.student && pages_role(req, "student,parent");
+	/* the API's rule (rec_may_edit): the family's records by the family,
+	 * staff's by their writer; drafts and returned ones only */
+	may = (strcmp(r.created_role, "student") == 0 ||
+	       strcmp(r.created_role, "parent") == 0)
+	          ? family
+	          : r.created_by == i->person_id;
+	if (strcmp(r.status, "draft") == 0 && !may)
+		return jxp_not_found(jx_host, req);
+	if (!may || (strcmp(r.status, "draft") != 0 &&
+	             strcmp(r.status, "rejected") != 0))
+		return jxp_forbidden(jx_host, req);
+	t = rec_type_find(r.type);
+	if (t == NULL)
+		return jxp_not_found(jx_host, req);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "title",
+	                        jx_host->t(req, "records.edit.title"));
+	cJSON_AddNumberToObject(d, "student_id", (double)r.student);
+	pages_add_text(d, "student_name",
+	               pages_text(req, "SELECT name FROM persons WHERE id = ?",
+	                          r.student));
+	cJSON_AddBoolToObject(d, "staff", !family);
+	cJSON_AddItemToObject(d, "types", cJSON_CreateArray());
+	cJSON_AddItemToObject(d, "type", pages_type_json(req, t));
+	cJSON_AddItemToObject(d, "record", rec_json(req, db, &r, 0));
+	cJSON_AddStringToObject(
+	    d, "back", jx_host->sprintf(req, "/records/%lld", (long long)r.id));
+	return jx_host->reply_view(req, 200, "records/new", d);
+}
+
 /* ---- /records/review ------------------------------------------------ */
 
 int

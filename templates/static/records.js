@@ -6,7 +6,8 @@
  *
  *   - a control with data-field="<name>" goes into body.fields (number
  *     inputs as numbers); hidden inputs named "files:<name>" (jx-upload's
- *     ids) into body.fields[<name>] as a list of ids;
+ *     ids, and the ticked boxes of the files a record keeps) into
+ *     body.fields[<name>] as a list of ids;
  *   - a checked checkbox with data-ids goes into body[<name>] as a list;
  *   - other named controls into body[<name>] (empty ones left out); the
  *     button that submitted adds its name and value (decision=approve).
@@ -72,6 +73,8 @@
 			    c.type === "submit" || c.disabled)
 				return;
 			if (name.indexOf("files:") === 0) {
+				if (c.type === "checkbox" && !c.checked)
+					return;
 				out.fields = out.fields || {};
 				name = name.slice(6);
 				(out.fields[name] = out.fields[name] || []).push(Number(v));

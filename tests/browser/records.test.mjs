@@ -80,6 +80,19 @@ test('a parent adds a 公益活动 with a photo on a phone; the head teacher app
 		const thumb = await parent.$eval('.records-thumbs img', (img) => ({ ok: img.complete && img.naturalWidth > 0, src: img.getAttribute('src') }));
 		assert.ok(thumb.ok, `the thumbnail loads: ${thumb.src}`);
 		await checkPage(parent, true, 'records-record-draft');
+		// a draft can be changed: the form again, filled in, the photo kept
+		await Promise.all([parent.waitForNavigation(), parent.click(`a[href="/records/${id}/edit"]`)]);
+		assert.equal(await parent.inputValue('#f-hours'), '2.5');
+		assert.ok(await parent.isChecked('.records-kept input[type="checkbox"]'));
+		await checkPage(parent, true, 'records-edit');
+		await parent.fill('#f-hours', '3');
+		await Promise.all([
+			parent.waitForURL(new RegExp(`/records/${id}$`)),
+			parent.click('#records-form button[type="submit"]'),
+		]);
+		await parent.waitForLoadState('load');
+		assert.match(await parent.textContent('.records-fields'), /时长（小时）\s*3\b/);
+		assert.equal(await parent.locator('.records-thumbs img').count(), 1, 'the photo is kept');
 		await parent.click('button:has-text("提交审核")');
 		await parent.waitForFunction(() => /待审核/.test(document.querySelector('.records-status')?.textContent ?? ''));
 		await checkPage(parent, true, 'records-record-submitted');

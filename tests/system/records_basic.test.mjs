@@ -196,7 +196,22 @@ test('pages: my records, a record, the queue, the portfolio', async () => {
 	assert.equal((await c[WANG].get(`/records/${draft.id}`)).status, 404);
 	assert.equal((await c[ADMIN2].get(`/records/${draft.id}`)).status, 404);
 
+	// the draft's form again, filled in; the photo kept by its box
+	r = await c[ZHANG].get(`/records/${draft.id}/edit`);
+	assert.equal(r.status, 200, r.text.slice(0, 300));
+	assert.match(r.text, new RegExp(`data-api="/api/v1/records/${draft.id}" data-method="PATCH"`));
+	assert.match(r.text, /<input id="f-title" name="title" type="text" maxlength="100" value="敬老院慰问" required>/);
+	assert.match(r.text, /<input id="f-organiser" name="organiser" type="text" value="居委会" data-field/);
+	assert.match(r.text, /id="f-hours"[^>]* value="3" data-field/);
+	assert.match(r.text, /<input id="f-date" name="date" type="date" value="2026-11-28" data-field required>/);
+	assert.match(r.text, new RegExp(`<input type="checkbox" id="keep-${photo}" name="files:photos" value="${photo}" checked>`));
+	assert.doesNotMatch(r.text, /name="type"/);
+	assert.match((await c[ZHANG].get(`/records/${draft.id}`)).text, new RegExp(`href="/records/${draft.id}/edit"`));
+	assert.equal((await c[WANG].get(`/records/${draft.id}/edit`)).status, 404);
+	assert.equal((await c[ADMIN2].get(`/records/${draft.id}/edit`)).status, 404);
+
 	assert.equal((await c[ZHANG].post(`/api/v1/records/${draft.id}/submit`, {})).status, 204);
+	assert.equal((await c[ZHANG].get(`/records/${draft.id}/edit`)).status, 403, 'submitted: no more changes');
 	r = await c[WANG].get('/records/review');
 	assert.equal(r.status, 200);
 	assert.match(r.text, new RegExp(`<input type="checkbox" name="ids" value="${draft.id}" data-ids`));
