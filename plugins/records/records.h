@@ -40,6 +40,9 @@ const char *rec_type_name(jx_req *req, const struct rec_type *t);
 
 /* ---- records_api.c ---------------------------------------------------- */
 
+/* A JSON id: a positive integer below 2^53, else 0. */
+int64_t rec_id_of(const cJSON *v);
+
 /* A record row as read (arena strings when req is given). */
 struct rec_row {
 	int64_t id, student, school, klass, district, created_by, reviewed_by;

@@ -20,6 +20,16 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
+int64_t
+rec_id_of(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) ||
+	    v->valuedouble > 9007199254740991.0 ||
+	    v->valuedouble != floor(v->valuedouble))
+		return 0;
+	return (int64_t)v->valuedouble;
+}
+
 static int
 rec_en(jx_req *req)
 {
@@ -814,6 +824,9 @@ route_create(jx_req *req, void *ud)
 		    rec_msg(req, "您不能添加这种记录。",
 		            "You may not add records of this type."));
 	term = cJSON_GetStringValue(cJSON_GetObjectItem(body, "term"));
+	if (term == NULL && cJSON_GetObjectItem(body, "term") != NULL &&
+	    !cJSON_IsNull(cJSON_GetObjectItem(body, "term")))
+		term = "?"; /* not a string: refused below */
 	if (term == NULL || *term == '\0') {
 		if (rec_term_of(db, district, now, termbuf, sizeof(termbuf)) !=
 		    0)

@@ -27,7 +27,7 @@
 
 #include <zip.h>
 
-#define REC_ZIP_MAX ((int64_t)300 * 1024 * 1024)
+#define REC_ZIP_MAX ((int64_t)100 * 1024 * 1024) /* 413 above */
 
 /* The student's approved and archived records, newest term first, by
  * the registry's order of types (arena). */

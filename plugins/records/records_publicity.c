@@ -270,8 +270,7 @@ route_publicity_create(jx_req *req, void *ud)
 	} else if (rc == 0)
 		cJSON_ArrayForEach(e, ids)
 		{
-			int64_t rid =
-			    cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0;
+			int64_t rid = rec_id_of(e);
 			int64_t ok = jxp_one(
 			    jx_host, db,
 			    "SELECT COUNT(*) FROM records_records WHERE id = ? "
@@ -373,6 +372,49 @@ route_publicity_get(jx_req *req, void *ud)
 	return jx_host->reply_json(req, 200, jxp_items(items, 1000, "id"));
 }
 
+/* Tells the school's admins of objection oid, in the app. 0 or -1. */
+static int
+rec_objection_notify(jx_db *db, const struct rec_pub *p, int64_t oid,
+                     int64_t rid)
+{
+	cJSON *params = cJSON_CreateObject();
+	char to[24], ref[40];
+	jx_stmt *st;
+	int rc = 0;
+
+	cJSON_AddNumberToObject(params, "objection_id", (double)oid);
+	cJSON_AddNumberToObject(params, "publicity_id", (double)p->id);
+	cJSON_AddNumberToObject(params, "record_id", (double)rid);
+	cJSON_AddNumberToObject(params, "class_id", (double)p->klass);
+	snprintf(ref, sizeof(ref), "publicity:%lld", (long long)p->id);
+	st = jx_host->db_query(
+	    db,
+	    "SELECT DISTINCT a.person_id FROM identities i JOIN "
+	    "host_accounts a ON a.id = i.account_id WHERE i.role = "
+	    "'school_admin' AND i.school_id = ? AND i.status = 'active'",
+	    "i", p->school);
+	while (rc == 0 && st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		struct jx_message m = {
+		    .size = sizeof(m),
+		    .channel = "inapp",
+		    .to = to,
+		    .template_name = "record_objection",
+		    .params = params,
+		    .ref = ref,
+		};
+
+		snprintf(to, sizeof(to), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		if (jx_host->send(db, &m) <= 0)
+			rc = -1;
+	}
+	if (st == NULL)
+		rc = -1;
+	jx_host->db_finish(st);
+	cJSON_Delete(params);
+	return rc;
+}
+
 /* POST /api/v1/publicity/{id}/objections {"record_id","text"} */
 int
 route_objection(jx_req *req, void *ud)
@@ -396,7 +438,7 @@ route_objection(jx_req *req, void *ud)
 		return jxp_conflict(
 		    jx_host, req, en ? "The 公示 is closed." : "公示已结束。");
 	rec = cJSON_GetObjectItem(body, "record_id");
-	rid = cJSON_IsNumber(rec) ? (int64_t)rec->valuedouble : 0;
+	rid = rec_id_of(rec);
 	if (rid <= 0 ||
 	    jxp_one(jx_host, db,
 	            "SELECT COUNT(*) FROM records_publicity_items WHERE "
@@ -420,7 +462,7 @@ route_objection(jx_req *req, void *ud)
 	    "?, ?, ?)",
 	    "iiiissi", id, rid, p.school, i->person_id, i->role,
 	    text->valuestring, jx_host->now());
-	if (oid <= 0)
+	if (oid <= 0 || rec_objection_notify(db, &p, oid, rid) != 0)
 		return jxp_storage_error(jx_host, req);
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "id", (double)oid);

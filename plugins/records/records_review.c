@@ -317,7 +317,7 @@ route_review_batch(jx_req *req, void *ud)
 		return jxp_invalid(jx_host, req, NULL);
 	cJSON_ArrayForEach(e, ids)
 	{
-		if (!cJSON_IsNumber(e) || e->valuedouble < 1) {
+		if (rec_id_of(e) == 0) {
 			jx_host->problem_error(
 			    req, 0, "ids", "record ids are positive integers");
 			return jxp_invalid(jx_host, req, NULL);
@@ -325,10 +325,20 @@ route_review_batch(jx_req *req, void *ud)
 	}
 	if (jx_host->db_begin(db) != 0)
 		return jxp_storage_error(jx_host, req);
+	n = 0;
 	cJSON_ArrayForEach(e, ids)
 	{
-		rc = rec_decide(req, db, (int64_t)e->valuedouble, approve,
-		                comment, 1);
+		const cJSON *prev;
+		int twice = 0;
+
+		/* an id listed twice is decided once */
+		for (prev = ids->child; prev != e; prev = prev->next)
+			if (rec_id_of(prev) == rec_id_of(e))
+				twice = 1;
+		if (twice)
+			continue;
+		n++;
+		rc = rec_decide(req, db, rec_id_of(e), approve, comment, 1);
 		if (rc != 0)
 			break;
 	}
