@@ -139,6 +139,16 @@ pages_capacity(jx_req *req, int64_t student, int64_t school, int64_t klass)
 	return NULL;
 }
 
+/* 1 when the identity heads class klass. */
+static int
+pages_heads(const struct jx_identity *i, int64_t klass)
+{
+	for (int k = 0; k < i->nhead_of_class_ids; k++)
+		if (i->head_of_class_ids[k] == klass)
+			return 1;
+	return 0;
+}
+
 /* 1 when role is an item of the comma-separated list. */
 static int
 pages_in_list(const char *list, const char *role)
@@ -582,9 +592,13 @@ page_publicity(jx_req *req, void *ud)
 	            "ii", klass, jx_host->now());
 	if (pid < 0 || school < 0)
 		return jxp_storage_error(jx_host, req);
-	publisher =
-	    (pages_role(req, "school_admin") && i->school_id == school) ||
-	    jx_host->may(req, JX_MANAGE_CLASS, klass);
+	/* who publishes and closes (the API's rule): the school's admin, the
+	 * class's head teacher */
+	publisher = pages_role(req, "school_admin")
+	                ? i->school_id == school &&
+	                      jx_host->may(req, JX_MANAGE_SCHOOL, school)
+	                : pages_role(req, "teacher") &&
+	                      i->school_id == school && pages_heads(i, klass);
 	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "class_id", (double)klass);
 	pages_add_text(d, "class_name", pages_class_name(req, klass));
@@ -621,6 +635,29 @@ page_publicity(jx_req *req, void *ud)
 			{
 				pages_rows(req, o);
 			}
+		}
+		/* objections go to the school's admins */
+		if (publisher && pages_role(req, "school_admin")) {
+			cJSON *rows = jx_host->db_rows(
+			    db,
+			    "SELECT o.id, o.record_id, r.title AS "
+			    "record_title, "
+			    "s.name AS student_name, pe.name AS person_name, "
+			    "o.role, o.text FROM records_objections o JOIN "
+			    "records_records r ON r.id = o.record_id JOIN "
+			    "persons "
+			    "s ON s.id = r.student_id JOIN persons pe ON pe.id "
+			    "= "
+			    "o.person_id WHERE o.publicity_id = ? ORDER BY "
+			    "o.id "
+			    "LIMIT 200",
+			    "i", pid);
+
+			if (rows == NULL) {
+				cJSON_Delete(d);
+				return jxp_storage_error(jx_host, req);
+			}
+			cJSON_AddItemToObject(p, "objections", rows);
 		}
 	} else if (publisher) {
 		char term[16];
@@ -722,12 +759,40 @@ page_portfolio(jx_req *req, void *ud)
 
 /* ---- menu and tab ---------------------------------------------------- */
 
+/* The family's records still to submit (drafts, returned): one indexed
+ * count (records_student) for the acting student or child. */
+static int64_t
+pages_todo_count(jx_req *req, void *ud)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+
+	(void)ud;
+	if (i == NULL || i->student_id <= 0)
+		return -1;
+	return jxp_one(jx_host, jx_host->req_db(req),
+	               "SELECT COUNT(*) FROM records_records WHERE student_id "
+	               "= ? AND status IN ('draft', 'rejected')",
+	               "i", i->student_id);
+}
+
+static const struct jx_home_item pages_home_todo = {
+    .size = sizeof(struct jx_home_item),
+    .roles = "student,parent",
+    .label_key = "home.records.todo",
+    .href = "/records",
+    .order = 45,
+    .flags = JX_HOME_HIDE_ZERO | JX_HOME_TAB_BADGE,
+    .count = pages_todo_count,
+};
+
 int
 rec_pages_init(struct jx_registrar *reg)
 {
 	reg->menu(reg, "student,parent", "nav.records.mine", "/records", 40);
 	reg->menu(reg, "teacher,school_admin", "nav.records.review",
 	          "/records/review", 40);
+	if (JX_REG_HAS(reg, home_item))
+		reg->home_item(reg, &pages_home_todo);
 	if (JX_REG_HAS(reg, menu_tab))
 		reg->menu_tab(reg, "student", "tab.records", "/records", 20,
 		              "growth");

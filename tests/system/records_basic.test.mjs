@@ -196,6 +196,10 @@ test('pages: my records, a record, the queue, the portfolio', async () => {
 	assert.equal((await c[WANG].get(`/records/${draft.id}`)).status, 404);
 	assert.equal((await c[ADMIN2].get(`/records/${draft.id}`)).status, 404);
 
+	// the family's home: a draft to submit, counted
+	r = await c[ZHANG].get('/');
+	assert.match(r.text, /href="\/records"[^]*?待提交的成长记录[^]*?<span class="jx-badge">1<\/span>/);
+
 	// the draft's form again, filled in; the photo kept by its box
 	r = await c[ZHANG].get(`/records/${draft.id}/edit`);
 	assert.equal(r.status, 200, r.text.slice(0, 300));
@@ -212,6 +216,7 @@ test('pages: my records, a record, the queue, the portfolio', async () => {
 
 	assert.equal((await c[ZHANG].post(`/api/v1/records/${draft.id}/submit`, {})).status, 204);
 	assert.equal((await c[ZHANG].get(`/records/${draft.id}/edit`)).status, 403, 'submitted: no more changes');
+	assert.doesNotMatch((await c[ZHANG].get('/')).text, /待提交的成长记录/, 'nothing left to submit');
 	r = await c[WANG].get('/records/review');
 	assert.equal(r.status, 200);
 	assert.match(r.text, new RegExp(`<input type="checkbox" name="ids" value="${draft.id}" data-ids`));
@@ -255,5 +260,17 @@ test('pages: 公示 without private fields, objections', async () => {
 	assert.match(r.text, /敬老院慰问/);
 	assert.doesNotMatch(r.text, /13700000000/, 'the witness is private');
 	assert.match(r.text, /提出异议/);
+	assert.doesNotMatch(r.text, /结束公示/, 'a parent does not close it');
+	const pid = Number(/data-api="\/api\/v1\/publicity\/(\d+)\/objections"/.exec(r.text)[1]);
+	r = await c[ZHANG].post(`/api/v1/publicity/${pid}/objections`, { record_id: draft.id, text: '时长记多了' });
+	assert.equal(r.status, 201, r.text);
+	// the school's admin reads the objections there; the head teacher may close
+	r = await c[ADMIN1].get(`/classes/${klass}/publicity`);
+	assert.match(r.text, /异议（1）/);
+	assert.match(r.text, /张伟：时长记多了/);
+	assert.match(r.text, new RegExp(`data-api="/api/v1/publicity/${pid}/close"`));
+	r = await c[WANG].get(`/classes/${klass}/publicity`);
+	assert.match(r.text, /结束公示/);
+	assert.doesNotMatch(r.text, /时长记多了/, 'objections go to the school admin');
 	assert.equal((await c[ADMIN2].get(`/classes/${klass}/publicity`)).status, 404);
 });
