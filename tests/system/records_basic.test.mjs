@@ -274,3 +274,21 @@ test('pages: 公示 without private fields, objections', async () => {
 	assert.doesNotMatch(r.text, /时长记多了/, 'objections go to the school admin');
 	assert.equal((await c[ADMIN2].get(`/classes/${klass}/publicity`)).status, 404);
 });
+
+test('pages: odd input is a 404 or a plain page, never a crash', async () => {
+	const urls = [
+		'/records/new?type=%3Cscript%3E', '/records/new?student=abc', '/records/new?student=-1&type=welfare',
+		'/records/0', '/records/abc', '/records/99999999999999999999', '/records/1/edit?x=%00',
+		'/classes/0/publicity', '/classes/abc/publicity', '/students/-1/portfolio', '/students/999999/portfolio',
+	];
+	for (const u of urls) {
+		const r = await c[ZHANG].get(u);
+		assert.ok([200, 403, 404].includes(r.status), `${u}: ${r.status}`);
+		assert.doesNotMatch(r.text, /<script>/, u);
+	}
+	// an unknown type is the picker again
+	const r = await c[ZHANG].get('/records/new?type=nosuch');
+	assert.equal(r.status, 200);
+	assert.match(r.text, /选择记录类型/);
+	assert.equal((await server.client().get('/records')).status, 303, 'not logged in: to the login page');
+});
