@@ -425,6 +425,7 @@ static const struct jx_route rec_routes[] = {
     {"GET", "/records", page_records_mine, NULL, JX_ROUTE_PAGE},
     {"GET", "/records/new", page_records_new, NULL, JX_ROUTE_PAGE},
     {"GET", "/records/review", page_records_review, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/publicity", page_publicity_pick, NULL, JX_ROUTE_PAGE},
     {"GET", "/records/{id}", page_record, NULL, JX_ROUTE_PAGE},
     {"GET", "/records/{id}/edit", page_record_edit, NULL, JX_ROUTE_PAGE},
     {"GET", "/classes/{cid}/publicity", page_publicity, NULL, JX_ROUTE_PAGE},

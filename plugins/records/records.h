@@ -133,6 +133,7 @@ int page_record(jx_req *req, void *ud);
 int page_record_edit(jx_req *req, void *ud);
 int page_records_review(jx_req *req, void *ud);
 int page_publicity(jx_req *req, void *ud);
+int page_publicity_pick(jx_req *req, void *ud);
 int page_portfolio(jx_req *req, void *ud);
 /* The pages' menu entries and the student's tab. 0. */
 int rec_pages_init(struct jx_registrar *reg);

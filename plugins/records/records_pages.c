@@ -508,6 +508,9 @@ page_records_review(jx_req *req, void *ud)
 	cJSON_AddStringToObject(d, "title",
 	                        jx_host->t(req, "records.review.title"));
 	cJSON_AddBoolToObject(d, "reviewer", where != NULL);
+	/* a school's admin picks among all its classes; a head teacher has
+	 * a cell per class */
+	cJSON_AddBoolToObject(d, "picker", pages_role(req, "school_admin"));
 	items = where == NULL
 	            ? cJSON_CreateArray()
 	            : pages_records(
@@ -677,6 +680,22 @@ page_publicity(jx_req *req, void *ud)
 		        "i", klass));
 	}
 	return jx_host->reply_view(req, 200, "records/publicity", d);
+}
+
+/* GET /records/publicity?class_id=: the school admin's class picker
+ * (a GET form on the review page) goes to that class's 公示. */
+int
+page_publicity_pick(jx_req *req, void *ud)
+{
+	const char *q = jx_host->req_query(req, "class_id");
+	int64_t klass = q != NULL ? atoll(q) : 0;
+
+	(void)ud;
+	if (klass <= 0 || !jx_host->may(req, JX_SEE_CLASS, klass))
+		return jxp_not_found(jx_host, req);
+	return jx_host->reply_redirect(
+	    req,
+	    jx_host->sprintf(req, "/classes/%lld/publicity", (long long)klass));
 }
 
 /* ---- /students/{id}/portfolio --------------------------------------- */

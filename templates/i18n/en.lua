@@ -485,6 +485,8 @@ return {
   ["records.publicity.close"] = "End the display",
   ["records.publicity.close_confirm"] = "End the display? The term's records are then archived.",
   ["home.records.todo"] = "Growth records to submit",
+  ["records.publicity.class"] = "Class",
+  ["records.publicity.open"] = "Open the display",
   ["records.publicity.title"] = "Records on public display",
   ["records.publicity.until"] = "{term}, on display until {date}. Objections are taken until then.",
   ["records.publicity.none"] = "Nothing is on display now.",

@@ -487,6 +487,8 @@ return {
   ["records.publicity.close"] = "结束公示",
   ["records.publicity.close_confirm"] = "确定结束公示吗？结束后本学期的记录将归档。",
   ["home.records.todo"] = "待提交的成长记录",
+  ["records.publicity.class"] = "班级",
+  ["records.publicity.open"] = "查看公示",
   ["records.publicity.title"] = "成长记录公示",
   ["records.publicity.until"] = "{term}，公示至{date}。如有异议，请在公示期内提出。",
   ["records.publicity.none"] = "目前没有公示。",

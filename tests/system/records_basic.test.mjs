@@ -269,6 +269,14 @@ test('pages: 公示 without private fields, objections', async () => {
 	assert.match(r.text, /异议（1）/);
 	assert.match(r.text, /张伟：时长记多了/);
 	assert.match(r.text, new RegExp(`data-api="/api/v1/publicity/${pid}/close"`));
+	// the school admin picks the class on the review page
+	r = await c[ADMIN1].get('/records/review');
+	assert.match(r.text, /<form method="get" action="\/records\/publicity"/);
+	assert.match(r.text, new RegExp(`<option value="${klass}">一年级1班</option>`));
+	r = await c[ADMIN1].get(`/records/publicity?class_id=${klass}`);
+	assert.equal(r.status, 303);
+	assert.equal(r.headers.get('location'), `/classes/${klass}/publicity`);
+	assert.equal((await c[ADMIN2].get(`/records/publicity?class_id=${klass}`)).status, 404);
 	r = await c[WANG].get(`/classes/${klass}/publicity`);
 	assert.match(r.text, /结束公示/);
 	assert.doesNotMatch(r.text, /时长记多了/, 'objections go to the school admin');
