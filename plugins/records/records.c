@@ -312,6 +312,7 @@ rec_init(const struct jx_host *h, struct jx_registrar *reg)
 	    rec_publicity_init(reg) != 0)
 		return -1;
 	reg->home_item(reg, &rec_home_pending);
+	rec_pages_init(reg);
 	sp = h->service(JX_SPACES_SERVICE);
 	if (sp != NULL && sp->section(&rec_section) != 0)
 		h->log(JX_LOG_WARN, "records",
@@ -420,6 +421,15 @@ static const struct jx_route rec_routes[] = {
     {"GET", "/api/v1/students/{id}/portfolio", route_portfolio, NULL, 0},
     {"GET", "/api/v1/students/{id}/portfolio.zip", route_portfolio_zip, NULL,
      0},
+    /* pages (records_pages.c) */
+    {"GET", "/records", page_records_mine, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/new", page_records_new, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/review", page_records_review, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/publicity", page_publicity_pick, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/{id}", page_record, NULL, JX_ROUTE_PAGE},
+    {"GET", "/records/{id}/edit", page_record_edit, NULL, JX_ROUTE_PAGE},
+    {"GET", "/classes/{cid}/publicity", page_publicity, NULL, JX_ROUTE_PAGE},
+    {"GET", "/students/{id}/portfolio", page_portfolio, NULL, JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };
 

@@ -126,4 +126,16 @@ int route_portfolio_zip(jx_req *req, void *ud);
 cJSON *rec_space_items(jx_req *req, int kind, int64_t owner, int limit,
                        int64_t *total, void *ud);
 
+/* ---- records_pages.c: the pages --------------------------------------- */
+int page_records_mine(jx_req *req, void *ud);
+int page_records_new(jx_req *req, void *ud);
+int page_record(jx_req *req, void *ud);
+int page_record_edit(jx_req *req, void *ud);
+int page_records_review(jx_req *req, void *ud);
+int page_publicity(jx_req *req, void *ud);
+int page_publicity_pick(jx_req *req, void *ud);
+int page_portfolio(jx_req *req, void *ud);
+/* The pages' menu entries and the student's tab. 0. */
+int rec_pages_init(struct jx_registrar *reg);
+
 #endif

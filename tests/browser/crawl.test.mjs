@@ -335,6 +335,21 @@ test('every page of every role, on a phone in WeChat and on a desktop: no HTTP o
 	});
 	assert.equal(n.status, 201, n.text);
 
+	// Growth records (issue 16): the head teacher's 期终评语 (approved at
+	// once) and a parent's 公益活动 waiting in the review queue.
+	const kid = r.json.items[0].id;
+	const rec = await teacher.post(`/api/v1/students/${kid}/records`, {
+		type: 'term_comment', title: '期终评语', fields: { comment: '学习认真，乐于助人。' },
+	});
+	assert.equal(rec.status, 201, rec.text);
+	const parent = server.client();
+	assert.equal((await parent.login('13900000001', PW)).status, 200);
+	const draft = await parent.post(`/api/v1/students/${kid}/records`, {
+		type: 'welfare', title: '敬老院慰问', fields: { organiser: '居委会', date: '2026-11-28', hours: 2 },
+	});
+	assert.equal(draft.status, 201, draft.text);
+	assert.equal((await parent.post(`/api/v1/records/${draft.json.id}/submit`, {})).status, 204);
+
 	const report = [];
 	await withBrowser(async () => {
 		const sheets = new Map();
