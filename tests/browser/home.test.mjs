@@ -141,7 +141,12 @@ async function headTeacherFlow(server, mobile) {
 	assert.equal(await item.count(), 1,
 		`the home page lists the class item: ${page.url()} ${await page.locator('main').innerText()}`);
 	assert.equal((await item.locator('.jx-badge').textContent()).trim(), '2');
-	assert.equal(await page.locator('main', { hasText: '成长记录' }).count(), 0);
+	// He heads the class: the growth-record review queue is one of his
+	// items, with nothing waiting (no badge), leading to the queue.
+	const review = page.locator('ul.home-items a', { hasText: '待审核的成长记录' });
+	assert.equal(await review.count(), 1);
+	assert.equal(await review.locator('.jx-badge').count(), 0);
+	assert.equal(new URL(await review.getAttribute('href'), server.url).pathname, '/records/review');
 	await checkPage(page, mobile, 'home-head-teacher');
 	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), item.click()]);
 	assert.match(new URL(page.url()).pathname, /^\/keyinfo\/classes\/\d+\/incomplete$/);
