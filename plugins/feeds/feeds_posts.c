@@ -273,7 +273,7 @@ feeds_reader_classes(jx_req *req)
 
 /* GET /feeds/school (page and API): the reader's school; a district
  * admin, who has no school, gets the district's public posts (the
- * posts it sees; not a student's path, so no index of its own). */
+ * posts it sees; on feeds_posts_district, migration step 2). */
 int
 feeds_school_get(jx_req *req, void *ud)
 {
