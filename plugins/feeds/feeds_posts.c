@@ -25,24 +25,57 @@ const char *const feeds_post_cols =
     "EXISTS (SELECT 1 FROM feeds_likes l WHERE l.post_id = p.id AND "
     "l.person_id = ?) ";
 
+/* "/api/v1/files/<fid><suffix>" into out (64 bytes), without printf:
+ * three of them a photo on every feed page. */
+static const char *
+feeds_file_url(char *out, int64_t fid, const char *suffix)
+{
+	static const char pre[] = "/api/v1/files/";
+	char tmp[24], *d = tmp + sizeof(tmp);
+	uint64_t u = fid < 0 ? 0 : (uint64_t)fid;
+	size_t k = sizeof(pre) - 1, n;
+
+	memcpy(out, pre, k);
+	do {
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	n = (size_t)(tmp + sizeof(tmp) - d);
+	memcpy(out + k, d, n);
+	k += n;
+	n = strlen(suffix);
+	if (k + n >= 64)
+		n = 63 - k;
+	memcpy(out + k, suffix, n);
+	out[k + n] = '\0';
+	return out;
+}
+
 /* Adds "files" to every post of items (objects with "id" and a hidden
- * nfiles count), one query for the photos of all of them. */
+ * nfiles count), one query for the photos of all of them. A page (not
+ * the API) gets each photo's id, url and variants only: the templates
+ * show nothing else, and every field is a node built, copied into Lua
+ * and freed (docs/BENCHMARKS.md, "Feeds"). */
 static void
 feeds_attach_files(jx_req *req, cJSON *items, const int64_t *ids, int n)
 {
 	jx_db *db = jx_host->req_db(req);
-	char *in;
-	size_t cap, len = 0;
+	int lean = !jx_host->req_is_api(req);
+	struct jxp_json in = {0};
 	jx_stmt *st;
-	cJSON *post;
+	cJSON *post = NULL;
 
 	if (n == 0)
 		return;
-	cap = (size_t)n * 24 + 8;
-	in = jx_host->alloc(req, cap);
-	for (int k = 0; k < n; k++)
-		len += (size_t)snprintf(in + len, cap - len, "%s%lld",
-		                        k ? "," : "", (long long)ids[k]);
+	for (int k = 0; k < n; k++) {
+		if (k)
+			jxp_json_lit(&in, ",");
+		jxp_json_int(&in, ids[k]);
+	}
+	if (in.failed) {
+		jxp_json_free(&in);
+		return;
+	}
 	/* ids are integers of our own rows: safe to inline; the variants
 	 * (display, thumb) come with each file */
 	st = jx_host->db_query(
@@ -57,53 +90,56 @@ feeds_attach_files(jx_req *req, cJSON *items, const int64_t *ids, int n)
 	        "FROM feeds_files ff JOIN files f ON f.id = ff.file_id "
 	        "WHERE ff.owner = 'post' AND ff.owner_id IN (%s) "
 	        "ORDER BY ff.owner_id, ff.position",
-	        in),
+	        in.p),
 	    "");
+	jxp_json_free(&in);
 	if (st == NULL)
 		return;
 	while (jx_host->db_step(st) == JX_DB_ROW) {
 		int64_t owner = jx_host->db_int(st, 0),
 		        fid = jx_host->db_int(st, 1);
 		cJSON *o = cJSON_CreateObject(), *list = NULL;
+		char url[64];
 
 		cJSON_AddNumberToObject(o, "id", (double)fid);
-		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 2));
-		cJSON_AddNumberToObject(o, "size",
-		                        (double)jx_host->db_int(st, 3));
-		cJSON_AddStringToObject(o, "mime", jx_host->db_text(st, 4));
-		cJSON_AddStringToObject(o, "sha256", jx_host->db_text(st, 5));
-		cJSON_AddStringToObject(o, "url",
-		                        jx_host->sprintf(req,
-		                                         "/api/v1/files/%lld",
-		                                         (long long)fid));
+		if (!lean) {
+			cJSON_AddStringToObject(o, "name",
+			                        jx_host->db_text(st, 2));
+			cJSON_AddNumberToObject(o, "size",
+			                        (double)jx_host->db_int(st, 3));
+			cJSON_AddStringToObject(o, "mime",
+			                        jx_host->db_text(st, 4));
+			cJSON_AddStringToObject(o, "sha256",
+			                        jx_host->db_text(st, 5));
+		}
+		cJSON_AddStringToObject(o, "url", feeds_file_url(url, fid, ""));
 		if (jx_host->db_int(st, 6) > 0 || jx_host->db_int(st, 7) > 0) {
 			cJSON *v = cJSON_AddObjectToObject(o, "variants");
 
 			if (jx_host->db_int(st, 6) > 0)
 				cJSON_AddStringToObject(
 				    v, "display",
-				    jx_host->sprintf(
-				        req,
-				        "/api/v1/files/%lld?variant="
-				        "display",
-				        (long long)fid));
+				    feeds_file_url(url, fid,
+				                   "?variant=display"));
 			if (jx_host->db_int(st, 7) > 0)
 				cJSON_AddStringToObject(
 				    v, "thumb",
-				    jx_host->sprintf(
-				        req,
-				        "/api/v1/files/%lld?variant="
-				        "thumb",
-				        (long long)fid));
+				    feeds_file_url(url, fid, "?variant=thumb"));
 		}
-		cJSON_ArrayForEach(post, items)
-		{
-			if ((int64_t)cJSON_GetNumberValue(
-			        cJSON_GetObjectItem(post, "id")) == owner) {
-				list = cJSON_GetObjectItem(post, "files");
-				break;
+		/* rows come by owner: look again only when it changes */
+		if (post == NULL ||
+		    (int64_t)cJSON_GetNumberValue(
+		        cJSON_GetObjectItem(post, "id")) != owner) {
+			cJSON_ArrayForEach(post, items)
+			{
+				if ((int64_t)cJSON_GetNumberValue(
+				        cJSON_GetObjectItem(post, "id")) ==
+				    owner)
+					break;
 			}
 		}
+		if (post != NULL)
+			list = cJSON_GetObjectItem(post, "files");
 		if (list != NULL)
 			cJSON_AddItemToArray(list, o);
 		else
