@@ -9,7 +9,7 @@
 #include <string.h>
 
 void
-jxp_json_raw(struct jxp_json *j, const char *s, size_t n)
+jxp_json_grow(struct jxp_json *j, const char *s, size_t n)
 {
 	if (j->failed)
 		return;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jx/plugin.h>
 
@@ -24,7 +25,18 @@ struct jxp_json {
 	int failed;
 };
 
-void jxp_json_raw(struct jxp_json *j, const char *s, size_t n);
+/* Appends n bytes (grows the buffer; sets failed when it cannot). */
+void jxp_json_grow(struct jxp_json *j, const char *s, size_t n);
+static inline void
+jxp_json_raw(struct jxp_json *j, const char *s, size_t n)
+{
+	if (j->len + n < j->cap) {
+		memcpy(j->p + j->len, s, n);
+		j->len += n;
+		j->p[j->len] = '\0';
+	} else
+		jxp_json_grow(j, s, n);
+}
 #define jxp_json_lit(j, s) jxp_json_raw((j), (s), sizeof(s) - 1)
 /* A quoted, escaped string; null for NULL. */
 void jxp_json_str(struct jxp_json *j, const char *s);

@@ -18,12 +18,28 @@
 
 /* The columns feeds_post_rows reads, in order; the one bind is the
  * reader's person id (liked_by_me). FROM feeds_posts p JOIN persons a. */
-const char *const feeds_post_cols =
-    "p.id, p.kind, p.text, p.visibility, p.class_id, p.author_person_id, "
-    "a.name, p.author_role, p.nlikes, p.ncomments, p.created_at, p.status, "
-    "p.removed_reason, p.nfiles, p.school_id, "
-    "EXISTS (SELECT 1 FROM feeds_likes l WHERE l.post_id = p.id AND "
-    "l.person_id = ?) ";
+#define FEEDS_POST_COLS                                                        \
+	"p.id, p.kind, p.text, p.visibility, p.class_id, p.author_person_id, " \
+	"a.name, p.author_role, p.nlikes, p.ncomments, p.created_at, "         \
+	"p.status, p.removed_reason, p.nfiles, p.school_id, "                  \
+	"EXISTS (SELECT 1 FROM feeds_likes l WHERE l.post_id = p.id AND "      \
+	"l.person_id = ?) "
+const char *const feeds_post_cols = FEEDS_POST_COLS;
+
+/* A feed's query on FEEDS_POST_COLS: where, then the cursor and limit
+ * (binds: the reader's person, the key of where, before, limit + 1). A
+ * literal, not printed anew on every request. */
+#define FEEDS_LIST_SQL(where)                                                  \
+	"SELECT " FEEDS_POST_COLS "FROM feeds_posts p JOIN persons a ON a.id " \
+	"= p.author_person_id WHERE " where " AND p.id < ? "                   \
+	"ORDER BY p.id DESC LIMIT ?"
+#define FEEDS_WHERE_DISTRICT                                                   \
+	"p.district_id = ? AND p.status = 'live' AND p.visibility = 'public'"
+#define FEEDS_WHERE_SCHOOL                                                     \
+	"p.school_id = ? AND p.status = 'live' AND "                           \
+	"p.visibility IN ('public','school')"
+#define FEEDS_WHERE_CLASS                                                      \
+	"p.class_id = ? AND p.status = 'live' AND p.visibility = 'class'"
 
 /* "/api/v1/files/<fid><suffix>" into out (64 bytes), without printf:
  * three of them a photo on every feed page. */
@@ -247,7 +263,7 @@ feeds_post_json(jx_req *req, int64_t id)
 /* The list of a feed page: {"items", "next_cursor"}; before is the
  * cursor (the last id shown; 0 the newest). */
 static cJSON *
-feeds_list(jx_req *req, const char *where, int64_t key)
+feeds_list(jx_req *req, const char *sql, int64_t key)
 {
 	struct feeds_viewer v = feeds_viewer(req);
 	int64_t limit, before;
@@ -259,16 +275,9 @@ feeds_list(jx_req *req, const char *where, int64_t key)
 		limit = FEEDS_PAGE_POSTS;
 	if (before <= 0)
 		before = INT64_MAX;
-	items = feeds_post_rows(
-	    req, jx_host->db_query(
-	             jx_host->req_db(req),
-	             jx_host->sprintf(req,
-	                              "SELECT %s FROM feeds_posts p JOIN "
-	                              "persons a ON a.id = p.author_person_id "
-	                              "WHERE %s AND p.id < ? "
-	                              "ORDER BY p.id DESC LIMIT ?",
-	                              feeds_post_cols, where),
-	             "iiii", v.person, key, before, limit + 1));
+	items = feeds_post_rows(req, jx_host->db_query(jx_host->req_db(req),
+	                                               sql, "iiii", v.person,
+	                                               key, before, limit + 1));
 	return jxp_items(items, limit, "id");
 }
 
@@ -378,7 +387,7 @@ feeds_write_files(jx_req *req, struct feeds_seg *seg, int n,
  * built, printed and freed: docs/BENCHMARKS.md, "Feeds"); the photos,
  * read after the posts, are spliced in where "files" goes. */
 static int
-feeds_list_api(jx_req *req, const char *where, int64_t key)
+feeds_list_api(jx_req *req, const char *sql, int64_t key)
 {
 	struct feeds_viewer v = feeds_viewer(req);
 	const struct jx_identity *me = jx_host->identity(req);
@@ -392,15 +401,8 @@ feeds_list_api(jx_req *req, const char *where, int64_t key)
 	jxp_page(jx_host, req, &limit, &before);
 	if (before <= 0)
 		before = INT64_MAX;
-	st = jx_host->db_query(
-	    jx_host->req_db(req),
-	    jx_host->sprintf(req,
-	                     "SELECT %s FROM feeds_posts p JOIN "
-	                     "persons a ON a.id = p.author_person_id "
-	                     "WHERE %s AND p.id < ? "
-	                     "ORDER BY p.id DESC LIMIT ?",
-	                     feeds_post_cols, where),
-	    "iiii", v.person, key, before, limit + 1);
+	st = jx_host->db_query(jx_host->req_db(req), sql, "iiii", v.person, key,
+	                       before, limit + 1);
 	if (st == NULL)
 		return jxp_storage_error(jx_host, req);
 	seg = jx_host->alloc(req, (size_t)limit * sizeof(*seg));
@@ -545,7 +547,7 @@ feeds_school_get(jx_req *req, void *ud)
 {
 	const struct jx_identity *i = jx_host->identity(req);
 	int district = jxp_role(jx_host, req, "district_admin");
-	const char *where;
+	const char *sql;
 	int64_t key;
 	cJSON *data;
 
@@ -553,18 +555,16 @@ feeds_school_get(jx_req *req, void *ud)
 	if (i == NULL)
 		return jxp_forbidden(jx_host, req);
 	if (district && i->district_id > 0) {
-		where = "p.district_id = ? AND p.status = 'live' AND "
-		        "p.visibility = 'public'";
+		sql = FEEDS_LIST_SQL(FEEDS_WHERE_DISTRICT);
 		key = i->district_id;
 	} else if (feeds_school_reader(req, i->school_id)) {
-		where = "p.school_id = ? AND p.status = 'live' AND "
-		        "p.visibility IN ('public','school')";
+		sql = FEEDS_LIST_SQL(FEEDS_WHERE_SCHOOL);
 		key = i->school_id;
 	} else
 		return jxp_forbidden(jx_host, req);
 	if (jx_host->req_is_api(req))
-		return feeds_list_api(req, where, key);
-	data = feeds_list(req, where, key);
+		return feeds_list_api(req, sql, key);
+	data = feeds_list(req, sql, key);
 	if (!jx_host->req_is_api(req)) {
 		const char *title =
 		    district ? "feeds.district.title" : "feeds.school.title";
@@ -589,15 +589,9 @@ feeds_class_get(jx_req *req, void *ud)
 	if (cid <= 0 || !feeds_class_reader(req, cid))
 		return jxp_not_found(jx_host, req);
 	if (jx_host->req_is_api(req))
-		return feeds_list_api(
-		    req,
-		    "p.class_id = ? AND p.status = 'live' AND "
-		    "p.visibility = 'class'",
-		    cid);
-	data = feeds_list(req,
-	                  "p.class_id = ? AND p.status = 'live' AND "
-	                  "p.visibility = 'class'",
-	                  cid);
+		return feeds_list_api(req, FEEDS_LIST_SQL(FEEDS_WHERE_CLASS),
+		                      cid);
+	data = feeds_list(req, FEEDS_LIST_SQL(FEEDS_WHERE_CLASS), cid);
 	if (!jx_host->req_is_api(req)) {
 		cJSON *c = jx_host->db_rows(
 		    jx_host->req_db(req),
