@@ -10,37 +10,88 @@
  */
 #include "feeds.h"
 
+#include "jxjson.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The columns feeds_post_rows reads, in order; the one bind is the
  * reader's person id (liked_by_me). FROM feeds_posts p JOIN persons a. */
-const char *const feeds_post_cols =
-    "p.id, p.kind, p.text, p.visibility, p.class_id, p.author_person_id, "
-    "a.name, p.author_role, p.nlikes, p.ncomments, p.created_at, p.status, "
-    "p.removed_reason, p.nfiles, p.school_id, "
-    "EXISTS (SELECT 1 FROM feeds_likes l WHERE l.post_id = p.id AND "
-    "l.person_id = ?) ";
+#define FEEDS_POST_COLS                                                        \
+	"p.id, p.kind, p.text, p.visibility, p.class_id, p.author_person_id, " \
+	"a.name, p.author_role, p.nlikes, p.ncomments, p.created_at, "         \
+	"p.status, p.removed_reason, p.nfiles, p.school_id, "                  \
+	"EXISTS (SELECT 1 FROM feeds_likes l WHERE l.post_id = p.id AND "      \
+	"l.person_id = ?) "
+const char *const feeds_post_cols = FEEDS_POST_COLS;
+
+/* A feed's query on FEEDS_POST_COLS: where, then the cursor and limit
+ * (binds: the reader's person, the key of where, before, limit + 1). A
+ * literal, not printed anew on every request. */
+#define FEEDS_LIST_SQL(where)                                                  \
+	"SELECT " FEEDS_POST_COLS "FROM feeds_posts p JOIN persons a ON a.id " \
+	"= p.author_person_id WHERE " where " AND p.id < ? "                   \
+	"ORDER BY p.id DESC LIMIT ?"
+#define FEEDS_WHERE_DISTRICT                                                   \
+	"p.district_id = ? AND p.status = 'live' AND p.visibility = 'public'"
+#define FEEDS_WHERE_SCHOOL                                                     \
+	"p.school_id = ? AND p.status = 'live' AND "                           \
+	"p.visibility IN ('public','school')"
+#define FEEDS_WHERE_CLASS                                                      \
+	"p.class_id = ? AND p.status = 'live' AND p.visibility = 'class'"
+
+/* "/api/v1/files/<fid><suffix>" into out (64 bytes), without printf:
+ * three of them a photo on every feed page. */
+static const char *
+feeds_file_url(char *out, int64_t fid, const char *suffix)
+{
+	static const char pre[] = "/api/v1/files/";
+	char tmp[24], *d = tmp + sizeof(tmp);
+	uint64_t u = fid < 0 ? 0 : (uint64_t)fid;
+	size_t k = sizeof(pre) - 1, n;
+
+	memcpy(out, pre, k);
+	do {
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	n = (size_t)(tmp + sizeof(tmp) - d);
+	memcpy(out + k, d, n);
+	k += n;
+	n = strlen(suffix);
+	if (k + n >= 64)
+		n = 63 - k;
+	memcpy(out + k, suffix, n);
+	out[k + n] = '\0';
+	return out;
+}
 
 /* Adds "files" to every post of items (objects with "id" and a hidden
- * nfiles count), one query for the photos of all of them. */
+ * nfiles count), one query for the photos of all of them. A page (not
+ * the API) gets each photo's id, url and variants only: the templates
+ * show nothing else, and every field is a node built, copied into Lua
+ * and freed (docs/BENCHMARKS.md, "Feeds"). */
 static void
 feeds_attach_files(jx_req *req, cJSON *items, const int64_t *ids, int n)
 {
 	jx_db *db = jx_host->req_db(req);
-	char *in;
-	size_t cap, len = 0;
+	int lean = !jx_host->req_is_api(req);
+	struct jxp_json in = {0};
 	jx_stmt *st;
-	cJSON *post;
+	cJSON *post = NULL;
 
 	if (n == 0)
 		return;
-	cap = (size_t)n * 24 + 8;
-	in = jx_host->alloc(req, cap);
-	for (int k = 0; k < n; k++)
-		len += (size_t)snprintf(in + len, cap - len, "%s%lld",
-		                        k ? "," : "", (long long)ids[k]);
+	for (int k = 0; k < n; k++) {
+		if (k)
+			jxp_json_lit(&in, ",");
+		jxp_json_int(&in, ids[k]);
+	}
+	if (in.failed) {
+		jxp_json_free(&in);
+		return;
+	}
 	/* ids are integers of our own rows: safe to inline; the variants
 	 * (display, thumb) come with each file */
 	st = jx_host->db_query(
@@ -55,53 +106,56 @@ feeds_attach_files(jx_req *req, cJSON *items, const int64_t *ids, int n)
 	        "FROM feeds_files ff JOIN files f ON f.id = ff.file_id "
 	        "WHERE ff.owner = 'post' AND ff.owner_id IN (%s) "
 	        "ORDER BY ff.owner_id, ff.position",
-	        in),
+	        in.p),
 	    "");
+	jxp_json_free(&in);
 	if (st == NULL)
 		return;
 	while (jx_host->db_step(st) == JX_DB_ROW) {
 		int64_t owner = jx_host->db_int(st, 0),
 		        fid = jx_host->db_int(st, 1);
 		cJSON *o = cJSON_CreateObject(), *list = NULL;
+		char url[64];
 
 		cJSON_AddNumberToObject(o, "id", (double)fid);
-		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 2));
-		cJSON_AddNumberToObject(o, "size",
-		                        (double)jx_host->db_int(st, 3));
-		cJSON_AddStringToObject(o, "mime", jx_host->db_text(st, 4));
-		cJSON_AddStringToObject(o, "sha256", jx_host->db_text(st, 5));
-		cJSON_AddStringToObject(o, "url",
-		                        jx_host->sprintf(req,
-		                                         "/api/v1/files/%lld",
-		                                         (long long)fid));
+		if (!lean) {
+			cJSON_AddStringToObject(o, "name",
+			                        jx_host->db_text(st, 2));
+			cJSON_AddNumberToObject(o, "size",
+			                        (double)jx_host->db_int(st, 3));
+			cJSON_AddStringToObject(o, "mime",
+			                        jx_host->db_text(st, 4));
+			cJSON_AddStringToObject(o, "sha256",
+			                        jx_host->db_text(st, 5));
+		}
+		cJSON_AddStringToObject(o, "url", feeds_file_url(url, fid, ""));
 		if (jx_host->db_int(st, 6) > 0 || jx_host->db_int(st, 7) > 0) {
 			cJSON *v = cJSON_AddObjectToObject(o, "variants");
 
 			if (jx_host->db_int(st, 6) > 0)
 				cJSON_AddStringToObject(
 				    v, "display",
-				    jx_host->sprintf(
-				        req,
-				        "/api/v1/files/%lld?variant="
-				        "display",
-				        (long long)fid));
+				    feeds_file_url(url, fid,
+				                   "?variant=display"));
 			if (jx_host->db_int(st, 7) > 0)
 				cJSON_AddStringToObject(
 				    v, "thumb",
-				    jx_host->sprintf(
-				        req,
-				        "/api/v1/files/%lld?variant="
-				        "thumb",
-				        (long long)fid));
+				    feeds_file_url(url, fid, "?variant=thumb"));
 		}
-		cJSON_ArrayForEach(post, items)
-		{
-			if ((int64_t)cJSON_GetNumberValue(
-			        cJSON_GetObjectItem(post, "id")) == owner) {
-				list = cJSON_GetObjectItem(post, "files");
-				break;
+		/* rows come by owner: look again only when it changes */
+		if (post == NULL ||
+		    (int64_t)cJSON_GetNumberValue(
+		        cJSON_GetObjectItem(post, "id")) != owner) {
+			cJSON_ArrayForEach(post, items)
+			{
+				if ((int64_t)cJSON_GetNumberValue(
+				        cJSON_GetObjectItem(post, "id")) ==
+				    owner)
+					break;
 			}
 		}
+		if (post != NULL)
+			list = cJSON_GetObjectItem(post, "files");
 		if (list != NULL)
 			cJSON_AddItemToArray(list, o);
 		else
@@ -115,6 +169,7 @@ feeds_post_rows(jx_req *req, jx_stmt *st)
 {
 	const struct jx_identity *me = jx_host->identity(req);
 	cJSON *items = cJSON_CreateArray();
+	struct jxp_timecache tc = {0};
 	int64_t *ids = NULL;
 	int n = 0, cap = 0;
 
@@ -147,8 +202,8 @@ feeds_post_rows(jx_req *req, jx_stmt *st)
 		                      jx_host->db_int(st, 15));
 		cJSON_AddNumberToObject(o, "comments",
 		                        (double)jx_host->db_int(st, 9));
-		jx_host->format_time(jx_host->db_int(st, 10), when,
-		                     sizeof(when));
+		jxp_format_time(jx_host, &tc, jx_host->db_int(st, 10), when,
+		                sizeof(when));
 		cJSON_AddStringToObject(o, "created_at", when);
 		cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 11));
 		if (me != NULL && me->person_id == author) {
@@ -208,7 +263,7 @@ feeds_post_json(jx_req *req, int64_t id)
 /* The list of a feed page: {"items", "next_cursor"}; before is the
  * cursor (the last id shown; 0 the newest). */
 static cJSON *
-feeds_list(jx_req *req, const char *where, int64_t key)
+feeds_list(jx_req *req, const char *sql, int64_t key)
 {
 	struct feeds_viewer v = feeds_viewer(req);
 	int64_t limit, before;
@@ -220,17 +275,230 @@ feeds_list(jx_req *req, const char *where, int64_t key)
 		limit = FEEDS_PAGE_POSTS;
 	if (before <= 0)
 		before = INT64_MAX;
-	items = feeds_post_rows(
-	    req, jx_host->db_query(
-	             jx_host->req_db(req),
-	             jx_host->sprintf(req,
-	                              "SELECT %s FROM feeds_posts p JOIN "
-	                              "persons a ON a.id = p.author_person_id "
-	                              "WHERE %s AND p.id < ? "
-	                              "ORDER BY p.id DESC LIMIT ?",
-	                              feeds_post_cols, where),
-	             "iiii", v.person, key, before, limit + 1));
+	items = feeds_post_rows(req, jx_host->db_query(jx_host->req_db(req),
+	                                               sql, "iiii", v.person,
+	                                               key, before, limit + 1));
 	return jxp_items(items, limit, "id");
+}
+
+/* One post's place in feeds_list_api's buffer: its text up to where
+ * "files" goes, the rest, and its photos' span in the second buffer. */
+struct feeds_seg {
+	int64_t id;
+	size_t start, files_at, end, ph_start, ph_end;
+};
+
+/* The photos of the n posts in seg (ids newest first), as JSON array
+ * bodies in ph, each post's span recorded: the same objects
+ * feeds_attach_files builds, one query for all. */
+static void
+feeds_write_files(jx_req *req, struct feeds_seg *seg, int n,
+                  struct jxp_json *ph)
+{
+	char *in;
+	size_t cap, len = 0;
+	jx_stmt *st;
+	int k = n - 1, any = 0;
+
+	for (int i = 0; i < n; i++)
+		if (seg[i].ph_end == 1)
+			any = 1;
+	if (!any)
+		return;
+	cap = (size_t)n * 24 + 8;
+	in = jx_host->alloc(req, cap);
+	in[0] = '\0';
+	for (int i = 0; i < n; i++)
+		if (seg[i].ph_end == 1)
+			len += (size_t)snprintf(in + len, cap - len, "%s%lld",
+			                        len ? "," : "",
+			                        (long long)seg[i].id);
+	for (int i = 0; i < n; i++)
+		seg[i].ph_start = seg[i].ph_end = 0;
+	st = jx_host->db_query(
+	    jx_host->req_db(req),
+	    jx_host->sprintf(
+	        req,
+	        "SELECT ff.owner_id, f.id, f.name, f.size, f.mime, f.sha256, "
+	        "(SELECT COUNT(*) FROM file_variants v WHERE v.file_id = "
+	        "f.id AND v.variant = 'display'), "
+	        "(SELECT COUNT(*) FROM file_variants v WHERE v.file_id = "
+	        "f.id AND v.variant = 'thumb') "
+	        "FROM feeds_files ff JOIN files f ON f.id = ff.file_id "
+	        "WHERE ff.owner = 'post' AND ff.owner_id IN (%s) "
+	        "ORDER BY ff.owner_id, ff.position",
+	        in),
+	    "");
+	if (st == NULL)
+		return;
+	/* owners ascending, the posts descending: walk seg from its end */
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t owner = jx_host->db_int(st, 0),
+		        fid = jx_host->db_int(st, 1);
+		int display = jx_host->db_int(st, 6) > 0,
+		    thumb = jx_host->db_int(st, 7) > 0;
+
+		while (k >= 0 && seg[k].id < owner)
+			k--;
+		if (k < 0 || seg[k].id != owner)
+			continue;
+		if (seg[k].ph_end == 0)
+			seg[k].ph_start = ph->len;
+		else
+			jxp_json_lit(ph, ",");
+		jxp_json_lit(ph, "{\"id\":");
+		jxp_json_int(ph, fid);
+		jxp_json_lit(ph, ",\"name\":");
+		jxp_json_str(ph, jx_host->db_text(st, 2));
+		jxp_json_lit(ph, ",\"size\":");
+		jxp_json_int(ph, jx_host->db_int(st, 3));
+		jxp_json_lit(ph, ",\"mime\":");
+		jxp_json_str(ph, jx_host->db_text(st, 4));
+		jxp_json_lit(ph, ",\"sha256\":");
+		jxp_json_str(ph, jx_host->db_text(st, 5));
+		jxp_json_lit(ph, ",\"url\":\"/api/v1/files/");
+		jxp_json_int(ph, fid);
+		jxp_json_lit(ph, "\"");
+		if (display || thumb) {
+			jxp_json_lit(ph, ",\"variants\":{");
+			if (display) {
+				jxp_json_lit(ph,
+				             "\"display\":\"/api/v1/files/");
+				jxp_json_int(ph, fid);
+				jxp_json_lit(ph, "?variant=display\"");
+			}
+			if (thumb) {
+				if (display)
+					jxp_json_lit(ph, ",");
+				jxp_json_lit(ph, "\"thumb\":\"/api/v1/files/");
+				jxp_json_int(ph, fid);
+				jxp_json_lit(ph, "?variant=thumb\"");
+			}
+			jxp_json_lit(ph, "}");
+		}
+		jxp_json_lit(ph, "}");
+		seg[k].ph_end = ph->len;
+	}
+	jx_host->db_finish(st);
+}
+
+/* The API's face of a feed: the same rows and JSON as feeds_list and
+ * feeds_post_rows, written straight from the statement (no cJSON tree
+ * built, printed and freed: docs/BENCHMARKS.md, "Feeds"); the photos,
+ * read after the posts, are spliced in where "files" goes. */
+static int
+feeds_list_api(jx_req *req, const char *sql, int64_t key)
+{
+	struct feeds_viewer v = feeds_viewer(req);
+	const struct jx_identity *me = jx_host->identity(req);
+	struct jxp_json j = {0}, ph = {0}, out = {0};
+	struct jxp_timecache tc = {0};
+	struct feeds_seg *seg;
+	int64_t limit, before;
+	int n = 0, more = 0, rc;
+	jx_stmt *st;
+
+	jxp_page(jx_host, req, &limit, &before);
+	if (before <= 0)
+		before = INT64_MAX;
+	st = jx_host->db_query(jx_host->req_db(req), sql, "iiii", v.person, key,
+	                       before, limit + 1);
+	if (st == NULL)
+		return jxp_storage_error(jx_host, req);
+	seg = jx_host->alloc(req, (size_t)limit * sizeof(*seg));
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t id = jx_host->db_int(st, 0);
+		int64_t author = jx_host->db_int(st, 5);
+		char when[40];
+
+		if (n == limit) {
+			more = 1;
+			break;
+		}
+		seg[n].id = id;
+		seg[n].start = j.len;
+		/* ph_end 1: has photos to read (feeds_write_files) */
+		seg[n].ph_start = 0;
+		seg[n].ph_end = jx_host->db_int(st, 13) > 0;
+		jxp_json_lit(&j, "{\"id\":");
+		jxp_json_int(&j, id);
+		jxp_json_lit(&j, ",\"kind\":");
+		jxp_json_str(&j, jx_host->db_text(st, 1));
+		jxp_json_lit(&j, ",\"text\":");
+		jxp_json_str(&j, jx_host->db_text(st, 2));
+		jxp_json_lit(&j, ",\"visibility\":");
+		jxp_json_str(&j, jx_host->db_text(st, 3));
+		jxp_json_lit(&j, ",\"class_id\":");
+		if (jx_host->db_is_null(st, 4))
+			jxp_json_lit(&j, "null");
+		else
+			jxp_json_int(&j, jx_host->db_int(st, 4));
+		jxp_json_lit(&j, ",\"author\":{\"id\":");
+		jxp_json_int(&j, author);
+		jxp_json_lit(&j, ",\"name\":");
+		jxp_json_str(&j, jx_host->db_text(st, 6));
+		jxp_json_lit(&j, ",\"role\":");
+		jxp_json_str(&j, jx_host->db_text(st, 7));
+		jxp_json_lit(&j, "},\"files\":");
+		seg[n].files_at = j.len;
+		jxp_json_lit(&j, ",\"likes\":");
+		jxp_json_int(&j, jx_host->db_int(st, 8));
+		if (jx_host->db_int(st, 15))
+			jxp_json_lit(&j, ",\"liked_by_me\":true");
+		else
+			jxp_json_lit(&j, ",\"liked_by_me\":false");
+		jxp_json_lit(&j, ",\"comments\":");
+		jxp_json_int(&j, jx_host->db_int(st, 9));
+		jxp_format_time(jx_host, &tc, jx_host->db_int(st, 10), when,
+		                sizeof(when));
+		jxp_json_lit(&j, ",\"created_at\":");
+		jxp_json_str(&j, when);
+		jxp_json_lit(&j, ",\"status\":");
+		jxp_json_str(&j, jx_host->db_text(st, 11));
+		if (me != NULL && me->person_id == author) {
+			jxp_json_lit(&j, ",\"mine\":true");
+			if (!jx_host->db_is_null(st, 12)) {
+				jxp_json_lit(&j, ",\"removed_reason\":");
+				jxp_json_str(&j, jx_host->db_text(st, 12));
+			}
+		}
+		jxp_json_lit(&j, "}");
+		seg[n].end = j.len;
+		n++;
+	}
+	jx_host->db_finish(st);
+	feeds_write_files(req, seg, n, &ph);
+	jxp_json_lit(&out, "{\"items\":[");
+	for (int k = 0; k < n; k++) {
+		if (k > 0)
+			jxp_json_lit(&out, ",");
+		jxp_json_raw(&out, j.p + seg[k].start,
+		             seg[k].files_at - seg[k].start);
+		jxp_json_lit(&out, "[");
+		if (seg[k].ph_end > seg[k].ph_start)
+			jxp_json_raw(&out, ph.p + seg[k].ph_start,
+			             seg[k].ph_end - seg[k].ph_start);
+		jxp_json_lit(&out, "]");
+		jxp_json_raw(&out, j.p + seg[k].files_at,
+		             seg[k].end - seg[k].files_at);
+	}
+	jxp_json_lit(&out, "],\"next_cursor\":");
+	if (more && n > 0) {
+		jxp_json_lit(&out, "\"");
+		jxp_json_int(&out, seg[n - 1].id);
+		jxp_json_lit(&out, "\"}");
+	} else
+		jxp_json_lit(&out, "null}");
+	jxp_json_free(&j);
+	jxp_json_free(&ph);
+	if (out.failed) {
+		jxp_json_free(&out);
+		return jxp_storage_error(jx_host, req);
+	}
+	rc = jx_host->reply_raw(req, 200, "application/json; charset=utf-8",
+	                        out.p, out.len, NULL);
+	jxp_json_free(&out);
+	return rc;
 }
 
 /* The classes the reader may choose for a class post or feed:
@@ -273,29 +541,30 @@ feeds_reader_classes(jx_req *req)
 
 /* GET /feeds/school (page and API): the reader's school; a district
  * admin, who has no school, gets the district's public posts (the
- * posts it sees; not a student's path, so no index of its own). */
+ * posts it sees; on feeds_posts_district, migration step 2). */
 int
 feeds_school_get(jx_req *req, void *ud)
 {
 	const struct jx_identity *i = jx_host->identity(req);
 	int district = jxp_role(jx_host, req, "district_admin");
+	const char *sql;
+	int64_t key;
 	cJSON *data;
 
 	(void)ud;
 	if (i == NULL)
 		return jxp_forbidden(jx_host, req);
-	if (district && i->district_id > 0)
-		data = feeds_list(req,
-		                  "p.district_id = ? AND p.status = 'live' AND "
-		                  "p.visibility = 'public'",
-		                  i->district_id);
-	else if (feeds_school_reader(req, i->school_id))
-		data = feeds_list(req,
-		                  "p.school_id = ? AND p.status = 'live' AND "
-		                  "p.visibility IN ('public','school')",
-		                  i->school_id);
-	else
+	if (district && i->district_id > 0) {
+		sql = FEEDS_LIST_SQL(FEEDS_WHERE_DISTRICT);
+		key = i->district_id;
+	} else if (feeds_school_reader(req, i->school_id)) {
+		sql = FEEDS_LIST_SQL(FEEDS_WHERE_SCHOOL);
+		key = i->school_id;
+	} else
 		return jxp_forbidden(jx_host, req);
+	if (jx_host->req_is_api(req))
+		return feeds_list_api(req, sql, key);
+	data = feeds_list(req, sql, key);
 	if (!jx_host->req_is_api(req)) {
 		const char *title =
 		    district ? "feeds.district.title" : "feeds.school.title";
@@ -319,10 +588,10 @@ feeds_class_get(jx_req *req, void *ud)
 	(void)ud;
 	if (cid <= 0 || !feeds_class_reader(req, cid))
 		return jxp_not_found(jx_host, req);
-	data = feeds_list(req,
-	                  "p.class_id = ? AND p.status = 'live' AND "
-	                  "p.visibility = 'class'",
-	                  cid);
+	if (jx_host->req_is_api(req))
+		return feeds_list_api(req, FEEDS_LIST_SQL(FEEDS_WHERE_CLASS),
+		                      cid);
+	data = feeds_list(req, FEEDS_LIST_SQL(FEEDS_WHERE_CLASS), cid);
 	if (!jx_host->req_is_api(req)) {
 		cJSON *c = jx_host->db_rows(
 		    jx_host->req_db(req),

@@ -9,7 +9,7 @@
  * author sees). activity_id: the campus activity the post publishes.
  * The partial indexes are the feeds' access paths, newest first: the
  * school feed (public and school posts of a school), the class feed,
- * a person's space.
+ * a person's space; the district's public posts (step 2).
  *
  * feeds_files: the photos of a post or an activity in order (files of
  * the host's file service attached to the ref "post:<id>" or
@@ -143,4 +143,9 @@ const char *const feeds_migrations[] = {
     "  status, id);"
     "CREATE INDEX feeds_activities_proposer ON feeds_activities("
     "  proposer_person_id, id);",
+    /* 2: the district admin's 全区动态 (the district's live public
+     * posts, newest first) as a seek instead of a scan of every post
+     * by id (docs/BENCHMARKS.md, "Feeds") */
+    "CREATE INDEX feeds_posts_district ON feeds_posts(district_id, id)"
+    "  WHERE status = 'live' AND visibility = 'public';",
     NULL};
