@@ -61,6 +61,11 @@ int rec_may_read(jx_req *req, int64_t student);
 /* Where a student is: school, class (0: none), district; 0 or -1. */
 int rec_student_place(jx_db *db, int64_t student, int64_t *school,
                       int64_t *klass, int64_t *district);
+/* Sends the in-app message of template tmpl (params, ref) to each
+ * person id in column 0 of st's rows, then finishes st (NULL: -1). 0 or
+ * -1. */
+int rec_send_inapp(jx_db *db, jx_stmt *st, const char *tmpl,
+                   const cJSON *params, const char *ref);
 /* Sends the in-app message of template about r to the student and the
  * parents (the notify service). 0 or -1. */
 int rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,

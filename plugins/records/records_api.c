@@ -682,14 +682,40 @@ rec_detach_all(jx_req *req, jx_db *db, int64_t id)
 }
 
 int
+rec_send_inapp(jx_db *db, jx_stmt *st, const char *tmpl, const cJSON *params,
+               const char *ref)
+{
+	char to[24];
+	int rc = st != NULL ? 0 : -1;
+
+	while (rc == 0 && jx_host->db_step(st) == JX_DB_ROW) {
+		struct jx_message m = {
+		    .size = sizeof(m),
+		    .channel = "inapp",
+		    .to = to,
+		    .template_name = tmpl,
+		    .params = params,
+		    .ref = ref,
+		};
+
+		snprintf(to, sizeof(to), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		if (jx_host->send(db, &m) <= 0)
+			rc = -1;
+	}
+	jx_host->db_finish(st);
+	return rc;
+}
+
+int
 rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,
                   const char *comment)
 {
 	const struct rec_type *t = rec_type_find(r->type);
 	cJSON *params = cJSON_CreateObject();
-	char to[24], ref[40];
+	char ref[40];
 	jx_stmt *st;
-	int rc = 0;
+	int rc;
 
 	cJSON_AddNumberToObject(params, "record_id", (double)r->id);
 	cJSON_AddNumberToObject(params, "student_id", (double)r->student);
@@ -705,24 +731,7 @@ rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,
 	                       "SELECT ? UNION SELECT parent_id FROM guardians "
 	                       "WHERE student_id = ?",
 	                       "ii", r->student, r->student);
-	while (rc == 0 && st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		struct jx_message m = {
-		    .size = sizeof(m),
-		    .channel = "inapp",
-		    .to = to,
-		    .template_name = tmpl,
-		    .params = params,
-		    .ref = ref,
-		};
-
-		snprintf(to, sizeof(to), "%lld",
-		         (long long)jx_host->db_int(st, 0));
-		if (jx_host->send(db, &m) <= 0)
-			rc = -1;
-	}
-	if (st == NULL)
-		rc = -1;
-	jx_host->db_finish(st);
+	rc = rec_send_inapp(db, st, tmpl, params, ref);
 	cJSON_Delete(params);
 	return rc;
 }
