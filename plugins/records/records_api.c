@@ -738,6 +738,21 @@ rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,
 
 /* ---- POST /api/v1/students/{id}/records ------------------------------- */
 
+/* Ends a record's write: rolls back on rc (422: the problems gathered,
+ * else storage), else commits and replies r with status. */
+static int
+rec_written(jx_req *req, jx_db *db, int rc, int status, const struct rec_row *r)
+{
+	if (rc != 0) {
+		jx_host->db_rollback(db);
+		return rc == 422 ? jxp_invalid(jx_host, req, NULL)
+		                 : jxp_storage_error(jx_host, req);
+	}
+	if (jx_host->db_commit(db) != 0)
+		return jxp_storage_error(jx_host, req);
+	return jx_host->reply_json(req, status, rec_json(req, db, r, 0));
+}
+
 /* The capacity in which the acting identity writes for a student at
  * school/klass: "student", "parent", "head_teacher", "teacher",
  * "school_admin", or NULL. */
@@ -916,14 +931,7 @@ route_create(jx_req *req, void *ud)
 	if (rc == 0 && approved &&
 	    rec_notify_family(db, &r, "record_approved", NULL) != 0)
 		rc = 500;
-	if (rc != 0) {
-		jx_host->db_rollback(db);
-		return rc == 422 ? jxp_invalid(jx_host, req, NULL)
-		                 : jxp_storage_error(jx_host, req);
-	}
-	if (jx_host->db_commit(db) != 0)
-		return jxp_storage_error(jx_host, req);
-	return jx_host->reply_json(req, 201, rec_json(req, db, &r, 0));
+	return rec_written(req, db, rc, 201, &r);
 }
 
 /* ---- records.v1 create ------------------------------------------------ */
@@ -1221,14 +1229,7 @@ route_patch(jx_req *req, void *ud)
 	cJSON_Delete(out);
 	if (rc == 0 && rec_load(req, db, r.id, &r) != 1)
 		rc = 500;
-	if (rc != 0) {
-		jx_host->db_rollback(db);
-		return rc == 422 ? jxp_invalid(jx_host, req, NULL)
-		                 : jxp_storage_error(jx_host, req);
-	}
-	if (jx_host->db_commit(db) != 0)
-		return jxp_storage_error(jx_host, req);
-	return jx_host->reply_json(req, 200, rec_json(req, db, &r, 0));
+	return rec_written(req, db, rc, 200, &r);
 }
 
 int
