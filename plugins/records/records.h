@@ -56,6 +56,11 @@ int rec_load(jx_req *req, jx_db *db, int64_t id, struct rec_row *r);
 /* The record as the API shows it (hide_private: 公示's view). */
 cJSON *rec_json(jx_req *req, jx_db *db, const struct rec_row *r,
                 int hide_private);
+/* The capacity in which the acting identity writes for a student at
+ * school/klass: "student", "parent", "head_teacher", "teacher",
+ * "school_admin", or NULL (the API's rule; the pages ask it too). */
+const char *rec_capacity(jx_req *req, int64_t student, int64_t school,
+                         int64_t klass);
 /* 1 when the acting identity may read the student's records. */
 int rec_may_read(jx_req *req, int64_t student);
 /* Where a student is: school, class (0: none), district; 0 or -1. */

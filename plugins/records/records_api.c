@@ -756,7 +756,7 @@ rec_written(jx_req *req, jx_db *db, int rc, int status, const struct rec_row *r)
 /* The capacity in which the acting identity writes for a student at
  * school/klass: "student", "parent", "head_teacher", "teacher",
  * "school_admin", or NULL. */
-static const char *
+const char *
 rec_capacity(jx_req *req, int64_t student, int64_t school, int64_t klass)
 {
 	const struct jx_identity *i = jx_host->identity(req);
