@@ -162,24 +162,6 @@ if [ -n "$SMOKE" ]; then
 fi
 
 # ---- wrk --------------------------------------------------------------------
-# A wrk latency figure (515.00us, 1.23ms, 2.00s) in milliseconds.
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0
-		if (v ~ /us$/) n /= 1000
-		else if (v ~ /ms$/) n = n
-		else if (v ~ /m$/) n *= 60000
-		else if (v ~ /s$/) n *= 1000
-		printf "%.3f", n
-	}'
-}
-
-# CPU time (utime + stime, in ticks) of a process and its threads.
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
 # measure LABEL PID URL [HEADER]: warm-up, then wrk; appends "label rps
 # p50 p99 requests socket_errors cpu_us" to $WORK/results, cpu_us the
 # server's (PID) CPU time per request: steadier than requests/s on a

@@ -48,7 +48,6 @@ JIAXIAO=$BUILD/jiaxiao
 BARE=$BUILD/bench/bare
 MKPHOTO=$BUILD/bench/mkphoto
 VARIANTS=$BUILD/bench/variants
-CLK_TCK=$(getconf CLK_TCK)
 
 BENCH_NAME="files bench"
 # shellcheck source=bench/lib.sh
@@ -66,23 +65,6 @@ if ldd "$JIAXIAO" 2>/dev/null | grep -q 'libasan\|libubsan'; then
 fi
 
 bench_workdir jx-bench-files
-
-# CPU time (utime + stime, in ticks) of a process and its threads.
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-# A wrk latency figure (515.00us, 1.23ms, 2.00s) in milliseconds.
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0
-		if (v ~ /us$/) n /= 1000
-		else if (v ~ /ms$/) n = n
-		else if (v ~ /m$/) n *= 60000
-		else if (v ~ /s$/) n *= 1000
-		printf "%.3f", n
-	}'
-}
 
 # A wrk transfer rate (12.34MB, 900.00KB, 1.20GB per second) in MB/s.
 to_mbs() {

@@ -14,6 +14,9 @@
 #   api JAR CSRF METHOD PATH [JSON]  one request to $URL; body to
 #                                $WORK/reply.json, status on stdout
 #                                (timeout API_TIMEOUT, default 60 s)
+#   to_ms FIGURE                 a wrk latency figure in milliseconds
+#   cpu_ticks PID                a process's CPU time in ticks (CLK_TCK
+#                                of them a second)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "${BENCH_NAME:-bench}: $*"; exit 1; }
@@ -112,4 +115,25 @@ start_jiaxiao() {
 	done
 	tail -n 30 "$WORK/jiaxiao.log" >&2
 	die "jiaxiao would not start"
+}
+
+# A wrk latency figure (515.00us, 1.23ms, 2.00s) in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000
+		else if (v ~ /ms$/) n = n
+		else if (v ~ /m$/) n *= 60000
+		else if (v ~ /s$/) n *= 1000
+		printf "%.3f", n
+	}'
+}
+
+# CPU time (utime + stime, in ticks: CLK_TCK a second) of a process and
+# its threads. Fields after the command name, which may hold spaces: 14
+# and 15 of the whole line are 12 and 13 after the closing parenthesis.
+# shellcheck disable=SC2034 # read by the scripts that source this
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }

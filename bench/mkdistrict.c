@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 
 #include "crypto.h"
+#include "mkdb.h"
 #include "org.h"
 
 #define MK_PER_CLASS 45
@@ -70,17 +71,6 @@ static const char *const mk_given[] = {
 /* Areas of Changsha (GB/T 2260) the students were born in. */
 static const char *const mk_areas[] = {"430102", "430103", "430104", "430105",
                                        "430111", "430112", "430121", "430181"};
-
-#define MK_COUNT(a) (sizeof(a) / sizeof(*(a)))
-
-static uint64_t
-mk_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static void
 mk_check_digit(char id[19])
@@ -136,59 +126,15 @@ mk_id(int g, uint64_t k, int female, char id[19])
 {
 	int y, m, d, day = (int)(k % 365);
 	uint64_t rest = k / 365;
-	unsigned seq = (unsigned)(rest / MK_COUNT(mk_areas)) % 500;
+	unsigned seq = (unsigned)(rest / MKDB_COUNT(mk_areas)) % 500;
 	char buf[64];
 
 	mk_date(MK_YEAR - 6 - g, day, &y, &m, &d);
 	snprintf(buf, sizeof(buf), "%s%04d%02d%02d%03u",
-	         mk_areas[rest % MK_COUNT(mk_areas)], y, m, d,
+	         mk_areas[rest % MKDB_COUNT(mk_areas)], y, m, d,
 	         seq * 2 + (female ? 0 : 1));
 	memcpy(id, buf, 17);
 	mk_check_digit(id);
-}
-
-static void
-mk_name(uint64_t seed, char *out, size_t outlen)
-{
-	uint64_t r = mk_mix(seed);
-	const char *s = mk_surnames[r % MK_COUNT(mk_surnames)];
-	const char *a = mk_given[(r >> 16) % MK_COUNT(mk_given)];
-	const char *b = mk_given[(r >> 32) % MK_COUNT(mk_given)];
-
-	if ((r >> 48) % 4 == 0) /* a one-character given name */
-		snprintf(out, outlen, "%s%s", s, a);
-	else
-		snprintf(out, outlen, "%s%s%s", s, a, b);
-}
-
-static int
-mk_exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "mkdistrict: %s\n",
-		        msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-mk_step(sqlite3 *db, sqlite3_stmt *st, int64_t *id)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "mkdistrict: %s\n", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(db);
-	return 0;
 }
 
 struct mk_counts {
@@ -205,19 +151,20 @@ mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
 	char name[64], id[19], national[24], city[16], masked[32], nmasked[32];
 	char hash[CRYPTO_DIGEST_HEX], nhash[CRYPTO_DIGEST_HEX];
 	char *nsealed = NULL;
-	uint64_t r = mk_mix(seq ^ 0x5a5a5a5aULL);
+	uint64_t r = mkdb_mix(seq ^ 0x5a5a5a5aULL);
 	int female = (int)(r & 1);
 	unsigned fate = (unsigned)((r >> 8) % 1000);
 	char *sealed = NULL;
 	int64_t person;
 	int rc;
 
-	mk_name(seq, name, sizeof(name));
+	mkdb_name(seq, mk_surnames, MKDB_COUNT(mk_surnames), mk_given,
+	          MKDB_COUNT(mk_given), name, sizeof(name));
 	sqlite3_bind_text(st[MK_PERSON], 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st[MK_PERSON], 2, female ? "女" : "男", -1,
 	                  SQLITE_STATIC);
 	sqlite3_bind_int64(st[MK_PERSON], 3, now);
-	if (mk_step(db, st[MK_PERSON], &person) != 0)
+	if (mkdb_step(db, st[MK_PERSON], &person) != 0)
 		return -1;
 
 	mk_id(g, k, female, id);
@@ -240,7 +187,7 @@ mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
 	}
 	/* 市网学籍号: 43 and ten digits; 3% missing, 1% with a letter, 2%
 	 * of the old form. */
-	r = mk_mix(seq ^ 0xc17cULL);
+	r = mkdb_mix(seq ^ 0xc17cULL);
 	fate = (unsigned)(r % 1000);
 	if (fate < 30) {
 		city[0] = '\0';
@@ -260,7 +207,7 @@ mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
 		}
 	}
 	/* 身份证号: 4% missing, 1% a wrong check digit. */
-	r = mk_mix(seq ^ 0x1dULL);
+	r = mkdb_mix(seq ^ 0x1dULL);
 	fate = (unsigned)(r % 1000);
 	if (fate < 40) {
 		id[0] = '\0';
@@ -309,7 +256,7 @@ mk_student(sqlite3 *db, sqlite3_stmt **st, int64_t school, int64_t klass, int g,
 		sqlite3_bind_text(st[MK_STUDENT], 8, masked, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(st[MK_STUDENT], 9, now);
-	rc = mk_step(db, st[MK_STUDENT], NULL);
+	rc = mkdb_step(db, st[MK_STUDENT], NULL);
 	free(sealed);
 	free(nsealed);
 	return rc;
@@ -322,12 +269,13 @@ main(int argc, char **argv)
 	const char *code = "430104";
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st[MK_NSTMT] = {0};
-	char path[4096], err[256], *end;
+	char err[256], *end;
 	int64_t now = (int64_t)time(NULL), district = 0, first = 0, last = 0;
 	uint64_t *per_grade = NULL, seq = 0;
 	struct mk_counts counts = {0};
 	int c, rc = 1;
 
+	mkdb_prog = "mkdistrict";
 	while ((c = getopt(argc, argv, "n:s:c:")) != -1) {
 		if (c == 'n' || c == 's') {
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -349,25 +297,9 @@ main(int argc, char **argv)
 		        err);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/jiaxiao.db", argv[optind]);
-	if (access(path, R_OK | W_OK) != 0 ||
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	        SQLITE_OK) {
-		fprintf(stderr, "mkdistrict: cannot open %s\n", path);
+	if (mkdb_open(argv[optind], &db, mk_sql, st, MK_NSTMT, NULL) != 0)
 		goto done;
-	}
-	if (mk_exec(db,
-	            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144;") != 0)
-		goto done;
-	for (int i = 0; i < MK_NSTMT; i++)
-		if (sqlite3_prepare_v3(db, mk_sql[i], -1,
-		                       SQLITE_PREPARE_PERSISTENT, &st[i],
-		                       NULL) != SQLITE_OK) {
-			fprintf(stderr, "mkdistrict: %s\n", sqlite3_errmsg(db));
-			goto done;
-		}
-	if (mk_exec(db, "BEGIN IMMEDIATE") != 0)
+	if (mkdb_exec(db, "BEGIN IMMEDIATE") != 0)
 		goto done;
 	{
 		sqlite3_stmt *d;
@@ -381,7 +313,7 @@ main(int argc, char **argv)
 		}
 		sqlite3_bind_text(d, 1, code, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(d, 2, now);
-		rc = mk_step(db, d, &district);
+		rc = mkdb_step(db, d, &district);
 		sqlite3_finalize(d);
 		if (rc != 0) {
 			rc = 1;
@@ -405,7 +337,7 @@ main(int argc, char **argv)
 		sqlite3_bind_text(st[MK_SCHOOL], 2, scode, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st[MK_SCHOOL], 3, sname, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st[MK_SCHOOL], 4, now);
-		if (mk_step(db, st[MK_SCHOOL], &school) != 0)
+		if (mkdb_step(db, st[MK_SCHOOL], &school) != 0)
 			goto done;
 		if (first == 0)
 			first = school;
@@ -435,8 +367,8 @@ main(int argc, char **argv)
 					                  SQLITE_TRANSIENT);
 					sqlite3_bind_int64(st[MK_CLASS], 4,
 					                   now);
-					if (mk_step(db, st[MK_CLASS], &klass) !=
-					    0)
+					if (mkdb_step(db, st[MK_CLASS],
+					              &klass) != 0)
 						goto done;
 				}
 				if (mk_student(db, st, school, klass, g, seq++,
@@ -446,7 +378,7 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	if (mk_exec(db, "COMMIT") != 0)
+	if (mkdb_exec(db, "COMMIT") != 0)
 		goto done;
 	printf("district %lld %s\n", (long long)district, code);
 	printf("schools %lld %lld\n", (long long)first, (long long)last);

@@ -49,10 +49,10 @@
 
 #include "crypto.h"
 #include "host.h"
+#include "mkdb.h"
 
 #define MF_PER_CLASS 45
 #define MF_GRADES 9
-#define MF_COUNT(a) (sizeof(a) / sizeof(*(a)))
 
 enum {
 	MF_PERSON,
@@ -164,22 +164,13 @@ static const char *const mf_comments[] = {
 static const char *const mf_reasons[] = {"与班级无关的广告",
                                          "内容不适合在校园发布"};
 
-static uint64_t
-mf_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* A deterministic stream of random numbers. */
 static uint64_t mf_state = 0x6a78u;
 
 static uint64_t
 mf_rand(void)
 {
-	return mf_mix(mf_state++);
+	return mkdb_mix(mf_state++);
 }
 
 /* Uniform in [0, n). */
@@ -197,50 +188,6 @@ mf_count(double mean, uint64_t cap)
 	double v = -log(u) * mean;
 
 	return v >= (double)cap ? cap : (uint64_t)v;
-}
-
-static void
-mf_name(uint64_t seed, char *out, size_t outlen)
-{
-	uint64_t r = mf_mix(seed);
-	const char *s = mf_surnames[r % MF_COUNT(mf_surnames)];
-	const char *a = mf_given[(r >> 16) % MF_COUNT(mf_given)];
-	const char *b = mf_given[(r >> 32) % MF_COUNT(mf_given)];
-
-	if ((r >> 48) % 4 == 0)
-		snprintf(out, outlen, "%s%s", s, a);
-	else
-		snprintf(out, outlen, "%s%s%s", s, a, b);
-}
-
-static int
-mf_exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "mkfeeds: %s\n",
-		        msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-mf_step(sqlite3 *db, sqlite3_stmt *st, int64_t *id)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "mkfeeds: %s\n", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(db);
-	return 0;
 }
 
 /* Binds the values of types ("i" int64, "s" text, "n" NULL) and steps. */
@@ -262,7 +209,7 @@ mf_run(sqlite3 *db, sqlite3_stmt *st, int64_t *id, const char *types, ...)
 		}
 	}
 	va_end(ap);
-	return mf_step(db, st, id);
+	return mkdb_step(db, st, id);
 }
 
 /* Someone who posts, likes and comments. */
@@ -295,7 +242,7 @@ mf_login(struct mf_ctx *c, int64_t person, const char *login, int known,
 	}
 	sqlite3_bind_int64(st, 4, known ? 0 : 1);
 	sqlite3_bind_int64(st, 5, c->now);
-	return mf_step(c->db, st, account);
+	return mkdb_step(c->db, st, account);
 }
 
 static int
@@ -311,7 +258,7 @@ mf_identity(struct mf_ctx *c, int64_t account, const char *role,
 	if (student > 0)
 		sqlite3_bind_int64(st, 5, student);
 	sqlite3_bind_int64(st, 6, c->now);
-	return mf_step(c->db, st, id);
+	return mkdb_step(c->db, st, id);
 }
 
 /* An adult with a phone login: person, account, and (with role) an
@@ -321,9 +268,10 @@ mf_adult(struct mf_ctx *c, uint64_t seed, const char *phone, int known,
          const char *role, int64_t *person, int64_t *account, int64_t *identity)
 {
 	char name[64];
-	uint64_t r = mf_mix(seed ^ 0xad17ULL);
+	uint64_t r = mkdb_mix(seed ^ 0xad17ULL);
 
-	mf_name(seed, name, sizeof(name));
+	mkdb_name(seed, mf_surnames, MKDB_COUNT(mf_surnames), mf_given,
+	          MKDB_COUNT(mf_given), name, sizeof(name));
 	if (mf_run(c->db, c->st[MF_ADULT], person, "sssi", name,
 	           r & 1 ? "女" : "男", phone, c->now) != 0 ||
 	    mf_login(c, *person, phone, known, account) != 0)
@@ -398,19 +346,19 @@ mf_photos(struct mf_ctx *c, const struct mf_person *a, int64_t post, uint64_t n,
 		         (unsigned long long)(h >> 40) % 10000);
 		snprintf(sha, sizeof(sha), "%016llx%016llx%016llx%016llx",
 		         (unsigned long long)h,
-		         (unsigned long long)mf_mix(h ^ 1),
-		         (unsigned long long)mf_mix(h ^ 2),
-		         (unsigned long long)mf_mix(h ^ 3));
+		         (unsigned long long)mkdb_mix(h ^ 1),
+		         (unsigned long long)mkdb_mix(h ^ 2),
+		         (unsigned long long)mkdb_mix(h ^ 3));
 		if (mf_run(c->db, c->st[MF_FILE], &file, "sisiiii", name, size,
 		           sha, a->account, a->identity, c->school, at) != 0)
 			return -1;
 		for (int v = 0; v < 2; v++) {
 			snprintf(blob, sizeof(blob),
 			         "%016llx%016llx%016llx%016llx",
-			         (unsigned long long)mf_mix(h ^ (10 + v)),
-			         (unsigned long long)mf_mix(h ^ (20 + v)),
-			         (unsigned long long)mf_mix(h ^ (30 + v)),
-			         (unsigned long long)mf_mix(h ^ (40 + v)));
+			         (unsigned long long)mkdb_mix(h ^ (10 + v)),
+			         (unsigned long long)mkdb_mix(h ^ (20 + v)),
+			         (unsigned long long)mkdb_mix(h ^ (30 + v)),
+			         (unsigned long long)mkdb_mix(h ^ (40 + v)));
 			if (mf_run(c->db, c->st[MF_VARIANT], NULL, "issi", file,
 			           v == 0 ? "display" : "thumb", blob,
 			           (int64_t)(v == 0 ? 240000 : 18000)) != 0)
@@ -444,11 +392,12 @@ main(int argc, char **argv)
 	                        reader_teacher = 0;
 	int64_t reader_parent = 0;
 	uint64_t nclasses = 0, nteachers = 0, nparents = 0, reader_index;
-	char path[4096], err[256], hash[CRYPTO_HASH_MAX], login[32], *end;
+	char err[256], hash[CRYPTO_HASH_MAX], login[32], *end;
 	char reader_login[32] = "", teacher_login[32] = "",
 	     parent_login[32] = "";
 	int ch, rc = 1;
 
+	mkdb_prog = "mkfeeds";
 	while ((ch = getopt(argc, argv, "n:p:w:")) != -1) {
 		if (ch == 'n' || ch == 'p') {
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -476,29 +425,11 @@ main(int argc, char **argv)
 	}
 	c.hash = hash;
 	c.now = (int64_t)time(NULL);
-	snprintf(path, sizeof(path), "%s/jiaxiao.db", argv[optind]);
-	if (access(path, R_OK | W_OK) != 0 ||
-	    sqlite3_open_v2(path, &c.db, SQLITE_OPEN_READWRITE, NULL) !=
-	        SQLITE_OK) {
-		fprintf(stderr, "mkfeeds: cannot open %s\n", path);
+	if (mkdb_open(argv[optind], &c.db, mf_sql, c.st, MF_NSTMT,
+	              " (serve the data directory once so that the feeds "
+	              "plugin's migrations run)") != 0)
 		goto done;
-	}
-	sqlite3_busy_timeout(c.db, 10000);
-	if (mf_exec(c.db,
-	            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	            "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144;") != 0)
-		goto done;
-	for (int i = 0; i < MF_NSTMT; i++)
-		if (sqlite3_prepare_v3(c.db, mf_sql[i], -1,
-		                       SQLITE_PREPARE_PERSISTENT, &c.st[i],
-		                       NULL) != SQLITE_OK) {
-			fprintf(stderr,
-			        "mkfeeds: %s (serve the data directory once "
-			        "so that the feeds plugin's migrations run)\n",
-			        sqlite3_errmsg(c.db));
-			goto done;
-		}
-	if (mf_exec(c.db, "BEGIN IMMEDIATE") != 0)
+	if (mkdb_exec(c.db, "BEGIN IMMEDIATE") != 0)
 		goto done;
 
 	/* The district, the school and its admin. */
@@ -570,12 +501,15 @@ main(int argc, char **argv)
 					           c.now) != 0)
 						goto done;
 				}
-				mf_name(seq * 3 + 7, name, sizeof(name));
+				mkdb_name(seq * 3 + 7, mf_surnames,
+				          MKDB_COUNT(mf_surnames), mf_given,
+				          MKDB_COUNT(mf_given), name,
+				          sizeof(name));
 				snprintf(login, sizeof(login), "%08llu",
 				         30000000ULL + seq);
 				if (mf_run(c.db, c.st[MF_PERSON], &person,
 				           "ssi", name,
-				           mf_mix(seq) & 1 ? "女" : "男",
+				           mkdb_mix(seq) & 1 ? "女" : "男",
 				           c.now) != 0 ||
 				    mf_run(c.db, c.st[MF_STUDENT], NULL, "iiii",
 				           person, c.school,
@@ -600,7 +534,7 @@ main(int argc, char **argv)
 		/* Parents: one or two for each student (70% two). */
 		for (uint64_t s = 0; s < seq; s++) {
 			struct mf_person *child = &people[first_student + s];
-			int two = mf_mix(s ^ 0x9a7e) % 10 < 7;
+			int two = mkdb_mix(s ^ 0x9a7e) % 10 < 7;
 
 			for (int p = 0; p <= two; p++) {
 				int64_t person, account, identity;
@@ -652,12 +586,13 @@ main(int argc, char **argv)
 			         (unsigned long long)t + 1);
 			if (mf_adult(&c, 2000000 + t, phone, known, "teacher",
 			             &person, &account, &identity) != 0 ||
-			    mf_run(c.db, c.st[MF_TEACHER], NULL, "iisi", person,
-			           c.school,
-			           mf_subjects[t < nclasses
-			                           ? t % 2
-			                           : t % MF_COUNT(mf_subjects)],
-			           c.now) != 0)
+			    mf_run(
+			        c.db, c.st[MF_TEACHER], NULL, "iisi", person,
+			        c.school,
+			        mf_subjects[t < nclasses
+			                        ? t % 2
+			                        : t % MKDB_COUNT(mf_subjects)],
+			        c.now) != 0)
 				goto done;
 			for (uint64_t j = 0; j < span && j < nclasses; j++)
 				if (mf_run(c.db, c.st[MF_TEACHING], NULL, "ii",
@@ -746,9 +681,9 @@ main(int argc, char **argv)
 			const char *const *pool = kd == 0   ? mf_mood
 			                          : kd == 1 ? mf_quote
 			                                    : mf_info;
-			size_t np = kd == 0   ? MF_COUNT(mf_mood)
-			            : kd == 1 ? MF_COUNT(mf_quote)
-			                      : MF_COUNT(mf_info);
+			size_t np = kd == 0   ? MKDB_COUNT(mf_mood)
+			            : kd == 1 ? MKDB_COUNT(mf_quote)
+			                      : MKDB_COUNT(mf_info);
 			int w = snprintf(text + len, sizeof(text) - len, "%s",
 			                 pool[mf_below(np)]);
 
@@ -761,7 +696,7 @@ main(int argc, char **argv)
 			k.deleted++;
 		} else if (roll < 13 && v != 3) {
 			status = "removed";
-			reason = mf_reasons[mf_below(MF_COUNT(mf_reasons))];
+			reason = mf_reasons[mf_below(MKDB_COUNT(mf_reasons))];
 			removed_by = admin;
 			removed_at = times[i] + 3600;
 			k.removed++;
@@ -805,7 +740,7 @@ main(int argc, char **argv)
 			}
 			sqlite3_bind_int64(st, 16, times[i]);
 			sqlite3_bind_int64(st, 17, (int64_t)photos);
-			if (mf_step(c.db, st, &post) != 0)
+			if (mkdb_step(c.db, st, &post) != 0)
 				goto done;
 		}
 		k.vis[v]++;
@@ -839,7 +774,7 @@ main(int argc, char **argv)
 			if (mf_run(
 			        c.db, c.st[MF_COMMENT], NULL, "iiisisi", post,
 			        p->person, p->identity, p->role, c.school,
-			        mf_comments[mf_below(MF_COUNT(mf_comments))],
+			        mf_comments[mf_below(MKDB_COUNT(mf_comments))],
 			        times[i] + 60 + (int64_t)mf_below(86400)) != 0)
 				goto done;
 		}
@@ -863,7 +798,7 @@ main(int argc, char **argv)
 		}
 		sqlite3_finalize(u);
 	}
-	if (mf_exec(c.db, "COMMIT") != 0)
+	if (mkdb_exec(c.db, "COMMIT") != 0)
 		goto done;
 	printf("district %lld\n", (long long)c.district);
 	printf("school %lld\n", (long long)c.school);

@@ -48,7 +48,6 @@ PROBES=${BENCH_PROBES:-5}
 
 JIAXIAO=$BUILD/jiaxiao
 BARE=$BUILD/bench/bare
-CLK_TCK=$(getconf CLK_TCK)
 
 BENCH_NAME="bench"
 # shellcheck source=bench/lib.sh
@@ -98,25 +97,6 @@ start() {
 	done
 	tail -n 30 "$WORK/$name.log" >&2
 	die "$name would not start; log: $WORK/$name.log"
-}
-
-# CPU time (utime + stime, in ticks) of a process and its threads.
-cpu_ticks() {
-	# Fields after the command name, which may hold spaces: 14 and 15
-	# of the whole line are 12 and 13 after the closing parenthesis.
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-# A wrk latency figure (515.00us, 1.23ms, 2.00s) in milliseconds.
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0
-		if (v ~ /us$/) n /= 1000
-		else if (v ~ /ms$/) n = n
-		else if (v ~ /m$/) n *= 60000
-		else if (v ~ /s$/) n *= 1000
-		printf "%.3f", n
-	}'
 }
 
 # probe URL OUT: opens PROBES new connections, spread over the run, each

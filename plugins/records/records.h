@@ -56,11 +56,21 @@ int rec_load(jx_req *req, jx_db *db, int64_t id, struct rec_row *r);
 /* The record as the API shows it (hide_private: 公示's view). */
 cJSON *rec_json(jx_req *req, jx_db *db, const struct rec_row *r,
                 int hide_private);
+/* The capacity in which the acting identity writes for a student at
+ * school/klass: "student", "parent", "head_teacher", "teacher",
+ * "school_admin", or NULL (the API's rule; the pages ask it too). */
+const char *rec_capacity(jx_req *req, int64_t student, int64_t school,
+                         int64_t klass);
 /* 1 when the acting identity may read the student's records. */
 int rec_may_read(jx_req *req, int64_t student);
 /* Where a student is: school, class (0: none), district; 0 or -1. */
 int rec_student_place(jx_db *db, int64_t student, int64_t *school,
                       int64_t *klass, int64_t *district);
+/* Sends the in-app message of template tmpl (params, ref) to each
+ * person id in column 0 of st's rows, then finishes st (NULL: -1). 0 or
+ * -1. */
+int rec_send_inapp(jx_db *db, jx_stmt *st, const char *tmpl,
+                   const cJSON *params, const char *ref);
 /* Sends the in-app message of template about r to the student and the
  * parents (the notify service). 0 or -1. */
 int rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,

@@ -682,14 +682,40 @@ rec_detach_all(jx_req *req, jx_db *db, int64_t id)
 }
 
 int
+rec_send_inapp(jx_db *db, jx_stmt *st, const char *tmpl, const cJSON *params,
+               const char *ref)
+{
+	char to[24];
+	int rc = st != NULL ? 0 : -1;
+
+	while (rc == 0 && jx_host->db_step(st) == JX_DB_ROW) {
+		struct jx_message m = {
+		    .size = sizeof(m),
+		    .channel = "inapp",
+		    .to = to,
+		    .template_name = tmpl,
+		    .params = params,
+		    .ref = ref,
+		};
+
+		snprintf(to, sizeof(to), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		if (jx_host->send(db, &m) <= 0)
+			rc = -1;
+	}
+	jx_host->db_finish(st);
+	return rc;
+}
+
+int
 rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,
                   const char *comment)
 {
 	const struct rec_type *t = rec_type_find(r->type);
 	cJSON *params = cJSON_CreateObject();
-	char to[24], ref[40];
+	char ref[40];
 	jx_stmt *st;
-	int rc = 0;
+	int rc;
 
 	cJSON_AddNumberToObject(params, "record_id", (double)r->id);
 	cJSON_AddNumberToObject(params, "student_id", (double)r->student);
@@ -705,34 +731,32 @@ rec_notify_family(jx_db *db, const struct rec_row *r, const char *tmpl,
 	                       "SELECT ? UNION SELECT parent_id FROM guardians "
 	                       "WHERE student_id = ?",
 	                       "ii", r->student, r->student);
-	while (rc == 0 && st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		struct jx_message m = {
-		    .size = sizeof(m),
-		    .channel = "inapp",
-		    .to = to,
-		    .template_name = tmpl,
-		    .params = params,
-		    .ref = ref,
-		};
-
-		snprintf(to, sizeof(to), "%lld",
-		         (long long)jx_host->db_int(st, 0));
-		if (jx_host->send(db, &m) <= 0)
-			rc = -1;
-	}
-	if (st == NULL)
-		rc = -1;
-	jx_host->db_finish(st);
+	rc = rec_send_inapp(db, st, tmpl, params, ref);
 	cJSON_Delete(params);
 	return rc;
 }
 
 /* ---- POST /api/v1/students/{id}/records ------------------------------- */
 
+/* Ends a record's write: rolls back on rc (422: the problems gathered,
+ * else storage), else commits and replies r with status. */
+static int
+rec_written(jx_req *req, jx_db *db, int rc, int status, const struct rec_row *r)
+{
+	if (rc != 0) {
+		jx_host->db_rollback(db);
+		return rc == 422 ? jxp_invalid(jx_host, req, NULL)
+		                 : jxp_storage_error(jx_host, req);
+	}
+	if (jx_host->db_commit(db) != 0)
+		return jxp_storage_error(jx_host, req);
+	return jx_host->reply_json(req, status, rec_json(req, db, r, 0));
+}
+
 /* The capacity in which the acting identity writes for a student at
  * school/klass: "student", "parent", "head_teacher", "teacher",
  * "school_admin", or NULL. */
-static const char *
+const char *
 rec_capacity(jx_req *req, int64_t student, int64_t school, int64_t klass)
 {
 	const struct jx_identity *i = jx_host->identity(req);
@@ -907,14 +931,7 @@ route_create(jx_req *req, void *ud)
 	if (rc == 0 && approved &&
 	    rec_notify_family(db, &r, "record_approved", NULL) != 0)
 		rc = 500;
-	if (rc != 0) {
-		jx_host->db_rollback(db);
-		return rc == 422 ? jxp_invalid(jx_host, req, NULL)
-		                 : jxp_storage_error(jx_host, req);
-	}
-	if (jx_host->db_commit(db) != 0)
-		return jxp_storage_error(jx_host, req);
-	return jx_host->reply_json(req, 201, rec_json(req, db, &r, 0));
+	return rec_written(req, db, rc, 201, &r);
 }
 
 /* ---- records.v1 create ------------------------------------------------ */
@@ -1212,14 +1229,7 @@ route_patch(jx_req *req, void *ud)
 	cJSON_Delete(out);
 	if (rc == 0 && rec_load(req, db, r.id, &r) != 1)
 		rc = 500;
-	if (rc != 0) {
-		jx_host->db_rollback(db);
-		return rc == 422 ? jxp_invalid(jx_host, req, NULL)
-		                 : jxp_storage_error(jx_host, req);
-	}
-	if (jx_host->db_commit(db) != 0)
-		return jxp_storage_error(jx_host, req);
-	return jx_host->reply_json(req, 200, rec_json(req, db, &r, 0));
+	return rec_written(req, db, rc, 200, &r);
 }
 
 int

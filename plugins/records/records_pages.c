@@ -115,30 +115,6 @@ pages_student(jx_req *req)
 	return s > 0 && rec_may_read(req, s) ? s : 0;
 }
 
-/* The capacity in which the acting identity writes for the student (as
- * the API decides it), or NULL. */
-static const char *
-pages_capacity(jx_req *req, int64_t student, int64_t school, int64_t klass)
-{
-	const struct jx_identity *i = jx_host->identity(req);
-
-	if (i == NULL)
-		return NULL;
-	if (strcmp(i->role, "student") == 0 || strcmp(i->role, "parent") == 0)
-		return i->student_id == student ? i->role : NULL;
-	if (strcmp(i->role, "school_admin") == 0)
-		return i->school_id == school ? "school_admin" : NULL;
-	if (strcmp(i->role, "teacher") == 0 && i->school_id == school) {
-		for (int k = 0; k < i->nhead_of_class_ids; k++)
-			if (i->head_of_class_ids[k] == klass)
-				return "head_teacher";
-		for (int k = 0; k < i->nclass_ids; k++)
-			if (i->class_ids[k] == klass)
-				return "teacher";
-	}
-	return NULL;
-}
-
 /* 1 when the identity heads class klass. */
 static int
 pages_heads(const struct jx_identity *i, int64_t klass)
@@ -325,7 +301,7 @@ page_records_new(jx_req *req, void *ud)
 	rc = rec_student_place(db, student, &school, &klass, &district);
 	if (rc < 0)
 		return jxp_storage_error(jx_host, req);
-	capacity = rc == 1 ? pages_capacity(req, student, school, klass) : NULL;
+	capacity = rc == 1 ? rec_capacity(req, student, school, klass) : NULL;
 	if (capacity == NULL)
 		return jxp_forbidden(jx_host, req);
 	d = cJSON_CreateObject();
@@ -729,7 +705,7 @@ page_portfolio(jx_req *req, void *ud)
 	    jx_host->sprintf(req, "/api/v1/students/%lld/portfolio.zip",
 	                     (long long)student));
 	cJSON_AddBoolToObject(
-	    d, "may_add", pages_capacity(req, student, school, klass) != NULL);
+	    d, "may_add", rec_capacity(req, student, school, klass) != NULL);
 	/* by term (newest first), then type, then date */
 	items = pages_records(req,
 	                      "SELECT id FROM records_records WHERE student_id "

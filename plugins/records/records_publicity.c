@@ -378,9 +378,9 @@ rec_objection_notify(jx_db *db, const struct rec_pub *p, int64_t oid,
                      int64_t rid)
 {
 	cJSON *params = cJSON_CreateObject();
-	char to[24], ref[40];
+	char ref[40];
 	jx_stmt *st;
-	int rc = 0;
+	int rc;
 
 	cJSON_AddNumberToObject(params, "objection_id", (double)oid);
 	cJSON_AddNumberToObject(params, "publicity_id", (double)p->id);
@@ -393,24 +393,7 @@ rec_objection_notify(jx_db *db, const struct rec_pub *p, int64_t oid,
 	    "host_accounts a ON a.id = i.account_id WHERE i.role = "
 	    "'school_admin' AND i.school_id = ? AND i.status = 'active'",
 	    "i", p->school);
-	while (rc == 0 && st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		struct jx_message m = {
-		    .size = sizeof(m),
-		    .channel = "inapp",
-		    .to = to,
-		    .template_name = "record_objection",
-		    .params = params,
-		    .ref = ref,
-		};
-
-		snprintf(to, sizeof(to), "%lld",
-		         (long long)jx_host->db_int(st, 0));
-		if (jx_host->send(db, &m) <= 0)
-			rc = -1;
-	}
-	if (st == NULL)
-		rc = -1;
-	jx_host->db_finish(st);
+	rc = rec_send_inapp(db, st, "record_objection", params, ref);
 	cJSON_Delete(params);
 	return rc;
 }

@@ -895,21 +895,28 @@ fail:
 	return jxp_storage_error(jx_host, req);
 }
 
-int
-resources_patch(jx_req *req, void *ud)
+/* Reads the fields of spec for visible resource {id} and changes it. */
+static int
+resources_change_fields(jx_req *req, const struct jx_field *spec)
 {
 	int64_t id = jx_host->req_param_id(req, "id");
 	const cJSON *b;
 
-	(void)ud;
 	if (id <= 0 || resources_visible(req, jx_host->req_db(req), id) != 1)
 		return jxp_not_found(jx_host, req);
-	b = jx_host->req_fields(req, resources_patch_spec);
+	b = jx_host->req_fields(req, spec);
 	if (b == NULL)
 		return jx_host->problem_count(req) > 0
 		           ? jxp_invalid(jx_host, req, NULL)
 		           : jx_host->req_status(req);
 	return resources_change(req, id, b);
+}
+
+int
+resources_patch(jx_req *req, void *ud)
+{
+	(void)ud;
+	return resources_change_fields(req, resources_patch_spec);
 }
 
 static const struct jx_field resources_curate_spec[] = {
@@ -921,18 +928,8 @@ static const struct jx_field resources_curate_spec[] = {
 int
 resources_form_curate(jx_req *req, void *ud)
 {
-	int64_t id = jx_host->req_param_id(req, "id");
-	const cJSON *b;
-
 	(void)ud;
-	if (id <= 0 || resources_visible(req, jx_host->req_db(req), id) != 1)
-		return jxp_not_found(jx_host, req);
-	b = jx_host->req_fields(req, resources_curate_spec);
-	if (b == NULL)
-		return jx_host->problem_count(req) > 0
-		           ? jxp_invalid(jx_host, req, NULL)
-		           : jx_host->req_status(req);
-	return resources_change(req, id, b);
+	return resources_change_fields(req, resources_curate_spec);
 }
 
 /* ---- removal ----------------------------------------------------------- */

@@ -14,10 +14,10 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import os from 'node:os';
 import { startServer, jiaxiao, BUILD_DIR } from './harness.mjs';
-import { zip, docx, crc32 } from './xlsx.mjs';
+import { zip, docx } from './xlsx.mjs';
+import { makePng } from './resources_lib.mjs';
 
 const PW = 'Demo2026';
 const ADMIN1 = '13800000002'; // school admin, school 1
@@ -40,35 +40,8 @@ async function login(who) {
 	return c;
 }
 
-// A PNG of w×h pixels, in node built-ins.
-function png(w, h) {
-	const chunk = (type, data) => {
-		const len = Buffer.alloc(4);
-		len.writeUInt32BE(data.length);
-		const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-		const crc = Buffer.alloc(4);
-		crc.writeUInt32BE(crc32(td) >>> 0);
-		return Buffer.concat([len, td, crc]);
-	};
-	const ihdr = Buffer.alloc(13);
-	ihdr.writeUInt32BE(w, 0);
-	ihdr.writeUInt32BE(h, 4);
-	ihdr[8] = 8; // bit depth
-	ihdr[9] = 2; // RGB
-	const rows = [];
-	for (let y = 0; y < h; y++) {
-		const row = Buffer.alloc(1 + 3 * w);
-		for (let x = 0; x < w; x++)
-			row.set([x % 256, (x >> 4) % 256, 128], 1 + 3 * x);
-		rows.push(row);
-	}
-	return Buffer.concat([
-		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-		chunk('IHDR', ihdr),
-		chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
-		chunk('IEND', Buffer.alloc(0)),
-	]);
-}
+// A PNG of w×h pixels whose rows repeat (a ramp across), in node built-ins.
+const png = (w, h) => makePng(w, h, (x) => [x % 256, (x >> 4) % 256, 128]);
 
 // A small PDF whose bytes are ASCII (ranges compare as text).
 function pdf(pad = 0, tag = '') {

@@ -25,16 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from './harness.mjs';
 import { idNumber } from './keyinfo_lib.mjs';
+import { ADMIN1, ADMIN2, WANG, CHEN, ZHANG, PW, fieldsOf, loginAs, uploadPng } from './records_lib.mjs';
 
-const PW = 'Demo2026';
-const ADMIN1 = '13800000002';
-const ADMIN2 = '13800000005';
-const WANG = '13800000003';
-const CHEN = '13800000004';
-const ZHANG = '13900000001';
-const PNG = Buffer.from(
-	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-	'base64');
 const TERM = '2026-2027-1'; // the host's clock: December 2026
 
 let server, offset = 0;
@@ -51,22 +43,8 @@ function settings() {
 	};
 }
 
-async function login(who, pw = PW) {
-	const cl = server.client();
-	const r = await cl.login(who, pw);
-	assert.equal(r.status, 200, r.text);
-	cl.me = r.json;
-	return cl;
-}
-
-async function upload(cl, name = 'photo.png') {
-	const r = await cl.request('POST', '/api/v1/files', {
-		body: PNG,
-		headers: { 'Content-Type': 'image/png', 'X-File-Name': encodeURIComponent(name) },
-	});
-	assert.equal(r.status, 201, r.text);
-	return r.json.id;
-}
+const login = (who, pw = PW) => loginAs(server, who, pw);
+const upload = uploadPng;
 
 function record(extra = {}) {
 	return {
@@ -82,10 +60,6 @@ function sql(query) {
 		{ encoding: 'utf8' });
 	assert.equal(r.status, 0, r.stderr);
 	return r.stdout.trim();
-}
-
-function fieldsOf(r) {
-	return (r.json?.errors ?? []).map((e) => e.field);
 }
 
 test.before(async () => {

@@ -15,37 +15,14 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, BUILD_DIR } from './harness.mjs';
+import { ADMIN1, ADMIN2, WANG, CHEN, ZHANG, fieldsOf, loginAs, uploadPng } from './records_lib.mjs';
 
-const PW = 'Demo2026';
-const ADMIN1 = '13800000002';
-const ADMIN2 = '13800000005';
-const WANG = '13800000003';
-const CHEN = '13800000004';
-const ZHANG = '13900000001';
-const PNG = Buffer.from(
-	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-	'base64');
 
 let server, kid, klass;
 const c = {};
 
-async function login(who) {
-	const cl = server.client();
-	const r = await cl.login(who, PW);
-	assert.equal(r.status, 200, r.text);
-	return cl;
-}
-
-async function upload(cl) {
-	const r = await cl.request('POST', '/api/v1/files', {
-		body: PNG,
-		headers: { 'Content-Type': 'image/png', 'X-File-Name': 'photo.png' },
-	});
-	assert.equal(r.status, 201, r.text);
-	return r.json.id;
-}
-
-const fieldsOf = (r) => (r.json?.errors ?? []).map((e) => e.field);
+const login = (who) => loginAs(server, who);
+const upload = (cl) => uploadPng(cl);
 const post = (cl, body) => cl.post(`/api/v1/students/${kid}/records`, body);
 
 test.before(async () => {

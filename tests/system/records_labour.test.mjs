@@ -14,12 +14,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, jiaxiao, setArgs, BUILD_DIR, SOURCE_DIR } from './harness.mjs';
+import { PNG, PW } from './records_lib.mjs';
 
-const PW = 'Demo2026';
 const SRC = path.join(SOURCE_DIR, 'tests', 'outside', 'labour');
-const PNG = Buffer.from(
-	'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-	'base64');
 
 function run(cmd, args, opts = {}) {
 	const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });

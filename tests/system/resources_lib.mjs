@@ -1,6 +1,7 @@
 // Helpers of the resources tests (system and browser): a small real PDF
 // that poppler renders (a red band and a line of text on a 300×400 pt
-// page), written by hand with its cross-reference table, and an upload
+// page), written by hand with its cross-reference table, a PNG of any
+// size (files.test.mjs draws its own pixels), and an upload
 // through the file service.
 
 import crypto from 'node:crypto';
@@ -45,8 +46,9 @@ export function upload(c, name, data) {
 	return c.request('POST', '/api/v1/files', multipart(name, data));
 }
 
-// A PNG of w×h pixels (a colour ramp), in node built-ins.
-export function makePng(w, h) {
+// A PNG of w×h pixels, in node built-ins: pixel(x, y) gives each one's
+// [r, g, b] (by default a colour ramp).
+export function makePng(w, h, pixel = (x, y) => [x % 256, y % 256, 128]) {
 	const chunk = (type, data) => {
 		const len = Buffer.alloc(4);
 		len.writeUInt32BE(data.length);
@@ -64,7 +66,7 @@ export function makePng(w, h) {
 	for (let y = 0; y < h; y++) {
 		const row = Buffer.alloc(1 + 3 * w);
 		for (let x = 0; x < w; x++)
-			row.set([x % 256, y % 256, 128], 1 + 3 * x);
+			row.set(pixel(x, y), 1 + 3 * x);
 		rows.push(row);
 	}
 	return Buffer.concat([
