@@ -409,6 +409,31 @@ static const struct jx_field feeds_reason_fields[] = {
     {NULL, 0, 0, 0, 0},
 };
 
+/* The author hears of a removal in-app (template "feeds_removed",
+ * {"post_id","reason"}, ref "post:<id>"), in the removal's
+ * transaction. 0 or -1. */
+static int
+feeds_tell_removed(jx_req *req, jx_db *db, const struct feeds_post_row *p,
+                   const char *reason)
+{
+	cJSON *params = cJSON_CreateObject();
+	struct jx_message m;
+	int64_t id;
+
+	memset(&m, 0, sizeof(m));
+	cJSON_AddNumberToObject(params, "post_id", (double)p->id);
+	cJSON_AddStringToObject(params, "reason", reason);
+	m.size = sizeof(m);
+	m.channel = "inapp";
+	m.to = jx_host->sprintf(req, "%lld", (long long)p->author);
+	m.template_name = "feeds_removed";
+	m.params = params;
+	m.ref = jx_host->sprintf(req, "post:%lld", (long long)p->id);
+	id = jx_host->send(db, &m);
+	cJSON_Delete(params);
+	return id > 0 ? 0 : -1;
+}
+
 /* POST /posts/{id}/removal {"reason"} (page and API): the school admin
  * removes a non-private post of the school; the author sees the
  * reason. Open reports of the post are settled as removed. */
@@ -454,7 +479,8 @@ feeds_post_removal(jx_req *req, void *ud)
 	                     jx_host->identity(req)->person_id, p.id) < 0 ||
 	    jx_host->audit(req, "feeds.post_removed",
 	                   jx_host->sprintf(req, "post:%lld", (long long)p.id),
-	                   detail) != 0) {
+	                   detail) != 0 ||
+	    feeds_tell_removed(req, db, &p, reason) != 0) {
 		cJSON_Delete(detail);
 		jx_host->db_rollback(db);
 		return jxp_storage_error(jx_host, req);

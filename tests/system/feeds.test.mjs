@@ -336,6 +336,9 @@ test('delete, removal with a reason, reports, likes and comments rights', async 
 	assert.equal(r.json.removed_reason, '含不当内容');
 	assert.ok(!(await feedIds(who.zhang, '/api/v1/feeds/school')).includes(q.id));
 	assert.equal(sql(`SELECT outcome FROM feeds_reports WHERE post_id = ${q.id}`), 'removed');
+	// the author is told in-app, with the reason
+	const told = JSON.parse(sql(`SELECT json_object('to', recipient, 'template', template, 'channel', channel) FROM host_outbox WHERE ref = 'post:${q.id}'`));
+	assert.deepEqual(told, { to: String(q.author.id), template: 'feeds_removed', channel: 'inapp' });
 	const page = await who.zhang.get(`/posts/${q.id}`);
 	assert.match(page.text, /含不当内容/);
 
