@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void
 jxp_page(const struct jx_host *jx_host, jx_req *req, int64_t *limit,
@@ -165,4 +166,53 @@ jxp_storage_error(const struct jx_host *jx_host, jx_req *req)
 {
 	return jx_host->reply_problem(req, 500, "storage", "Storage error",
 	                              "Nothing was changed.");
+}
+
+int64_t
+jxp_parse_time(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec = 0, used = 0, oh, om;
+	const char *p;
+	int64_t t;
+
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h, &mi,
+	           &used) != 5 ||
+	    used != 16)
+		return -1;
+	p = s + used;
+	if (*p == ':') {
+		if (p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
+			return -1;
+		sec = (p[1] - '0') * 10 + (p[2] - '0');
+		p += 3;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || y < 1970 || y > 9999)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if (*p == '\0') {
+		tm.tm_isdst = -1;
+		return (int64_t)mktime(&tm);
+	}
+	t = (int64_t)timegm(&tm);
+	if (*p == 'Z' && p[1] == '\0')
+		return t;
+	if ((*p == '+' || *p == '-') &&
+	    (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &used) == 2 ||
+	     sscanf(p + 1, "%2d%2d%n", &oh, &om, &used) == 2) &&
+	    p[1 + used] == '\0' && oh <= 14 && om <= 59)
+		return *p == '+' ? t - (oh * 3600 + om * 60)
+		                 : t + (oh * 3600 + om * 60);
+	return -1;
 }

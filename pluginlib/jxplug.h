@@ -26,6 +26,10 @@ int64_t jxp_one(const struct jx_host *jx_host, jx_db *db, const char *sql,
                 const char *types, ...);
 /* A time as a JSON string (API.md's ISO 8601 with offset); null for 0. */
 cJSON *jxp_time(const struct jx_host *jx_host, int64_t t);
+/* A time API.md accepts: "YYYY-MM-DDTHH:MM[:SS[.fff]]" with "Z", an
+ * offset ("+08:00", "+0800") or none (the configured local time), a
+ * space allowed for the T. Unix time, or -1 when malformed. */
+int64_t jxp_parse_time(const char *s);
 /* Characters (not bytes) of UTF-8 text. */
 size_t jxp_chars(const char *s);
 /* text with every "{name}" replaced by value, as the templates' t()

@@ -252,8 +252,8 @@ act_times(jx_req *req, const cJSON *b, int64_t *starts, int64_t *ends)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(b, "starts_at"));
 	const char *e = cJSON_GetStringValue(cJSON_GetObjectItem(b, "ends_at"));
 
-	*starts = feeds_parse_time(s);
-	*ends = e != NULL ? feeds_parse_time(e) : 0;
+	*starts = jxp_parse_time(s);
+	*ends = e != NULL ? jxp_parse_time(e) : 0;
 	if (*starts < 0)
 		jx_host->problem_error(
 		    req, 0, "starts_at",
@@ -683,7 +683,7 @@ feeds_activity_patch(jx_req *req, void *ud)
 		if (rc != 0)
 			return rc;
 	} else if (cJSON_GetObjectItem(b, "ends_at") != NULL) {
-		ends = feeds_parse_time(str_or(b, "ends_at", ""));
+		ends = jxp_parse_time(str_or(b, "ends_at", ""));
 		if (ends < 0) {
 			jx_host->problem_error(
 			    req, 0, "ends_at",

@@ -37,7 +37,7 @@ day_start(jx_req *req, const char *s)
 {
 	if (s == NULL || strlen(s) != 10)
 		return -1;
-	return feeds_parse_time(jx_host->sprintf(req, "%sT00:00", s));
+	return jxp_parse_time(jx_host->sprintf(req, "%sT00:00", s));
 }
 
 static void

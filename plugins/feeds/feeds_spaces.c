@@ -27,51 +27,6 @@ feeds_local_day(int64_t t)
 	return atoll(iso) * 10000 + atoll(iso + 5) * 100 + atoll(iso + 8);
 }
 
-int64_t
-feeds_parse_time(const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec = 0, used = 0, oh, om;
-	const char *p;
-	int64_t t;
-
-	if (s == NULL ||
-	    sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h, &mi,
-	           &used) != 5 ||
-	    used != 16)
-		return -1;
-	p = s + used;
-	if (*p == ':') {
-		if (p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
-			return -1;
-		sec = (p[1] - '0') * 10 + (p[2] - '0');
-		p += 3;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 59 || y < 1970 || y > 9999)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if (*p == '\0') {
-		tm.tm_isdst = -1;
-		return (int64_t)mktime(&tm);
-	}
-	t = (int64_t)timegm(&tm);
-	if (*p == 'Z' && p[1] == '\0')
-		return t;
-	if ((*p == '+' || *p == '-') &&
-	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &used) == 2 &&
-	    p[1 + used] == '\0' && oh <= 14 && om <= 59)
-		return *p == '+' ? t - (oh * 3600 + om * 60)
-		                 : t + (oh * 3600 + om * 60);
-	return -1;
-}
-
 cJSON *
 feeds_space_posts(jx_req *req, const char *filter, int64_t arg, int64_t limit,
                   int64_t before)

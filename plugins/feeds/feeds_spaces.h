@@ -31,9 +31,6 @@ cJSON *feeds_space_posts(jx_req *req, const char *filter, int64_t arg,
                          int64_t limit, int64_t before);
 /* "YYYYMMDD" of t in the configured time zone, as a number. */
 int64_t feeds_local_day(int64_t t);
-/* Local "YYYY-MM-DDTHH:MM[:SS][offset]" (or ISO 8601 with offset) to
- * epoch seconds, -1 when not one. */
-int64_t feeds_parse_time(const char *s);
 
 /* feeds_spaces_manage.c: class space management. */
 int feeds_class_admin_put(jx_req *req, void *ud);

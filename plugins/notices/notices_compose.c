@@ -304,7 +304,7 @@ draft_check(jx_req *req, jx_db *db, struct draft *d, const cJSON *body,
 		      deadline->valuestring[0] == '\0')) {
 			d->deadline =
 			    cJSON_IsString(deadline)
-			        ? notices_parse_time(deadline->valuestring)
+			        ? jxp_parse_time(deadline->valuestring)
 			        : -1;
 			if (d->deadline < 0) {
 				d->deadline = 0;

@@ -20,11 +20,6 @@ int notices_minutes(const char *hhmm);
  */
 int64_t notices_quiet_end(int64_t now, int from, int to);
 
-/*
- * An ISO 8601 time: "2026-12-01T18:00[:00][.sss](Z|±hh:mm|±hhmm)", or
- * without an offset (local time: what an HTML datetime-local field
- * sends), a space allowed for the T. -1 when not one.
- */
-int64_t notices_parse_time(const char *s);
+/* ISO 8601 times are parsed by pluginlib's jxp_parse_time. */
 
 #endif
