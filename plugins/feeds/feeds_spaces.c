@@ -176,13 +176,42 @@ page_before(jx_req *req, int64_t *limit)
 	return before > 0 ? before : INT64_MAX;
 }
 
+/* The space's title: title_key's text with {name} the owner's name. */
+static void
+space_title(jx_req *req, cJSON *d, const char *title_key, const cJSON *owner)
+{
+	cJSON_AddStringToObject(
+	    d, "title",
+	    jxp_fill(jx_host, req, jx_host->t(req, title_key), "name",
+	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
+}
+
+/* A new space object with its title and "owner", the first row of sql
+ * (one integer bind: id); NULL when there is no such owner. */
+static cJSON *
+space_start(jx_req *req, const char *title_key, const char *sql, int64_t id,
+            cJSON **owner_out)
+{
+	cJSON *rows = jx_host->db_rows(jx_host->req_db(req), sql, "i", id);
+	cJSON *owner = cJSON_DetachItemFromArray(rows, 0), *d;
+
+	cJSON_Delete(rows);
+	if (owner == NULL)
+		return NULL;
+	d = cJSON_CreateObject();
+	space_title(req, d, title_key, owner);
+	cJSON_AddItemToObject(d, "owner", owner);
+	*owner_out = owner;
+	return d;
+}
+
 int
 feeds_space_person(jx_req *req, void *ud)
 {
 	const struct jx_identity *i = jx_host->identity(req);
 	int64_t pid = jx_host->req_param_id(req, "pid"), limit, before;
 	jx_db *db = jx_host->req_db(req);
-	cJSON *d, *owner, *rows;
+	cJSON *d, *owner;
 	int64_t district;
 
 	(void)ud;
@@ -198,28 +227,17 @@ feeds_space_person(jx_req *req, void *ud)
 	if (pid <= 0 || district <= 0)
 		return jxp_not_found(jx_host, req);
 	before = page_before(req, &limit);
-	d = cJSON_CreateObject();
-	rows = jx_host->db_rows(db,
-	                        "SELECT p.id, p.name, (SELECT s.name FROM "
-	                        "identities i JOIN host_accounts a ON a.id = "
-	                        "i.account_id JOIN schools s ON s.id = "
-	                        "i.school_id WHERE a.person_id = p.id AND "
-	                        "i.status = 'active' ORDER BY i.id LIMIT 1) "
-	                        "AS school_name FROM persons p WHERE p.id = ?",
-	                        "i", pid);
-	owner = cJSON_DetachItemFromArray(rows, 0);
-	cJSON_Delete(rows);
-	if (owner == NULL) {
-		cJSON_Delete(d);
+	d = space_start(req, "feeds.space.person",
+	                "SELECT p.id, p.name, (SELECT s.name FROM "
+	                "identities i JOIN host_accounts a ON a.id = "
+	                "i.account_id JOIN schools s ON s.id = "
+	                "i.school_id WHERE a.person_id = p.id AND "
+	                "i.status = 'active' ORDER BY i.id LIMIT 1) "
+	                "AS school_name FROM persons p WHERE p.id = ?",
+	                pid, &owner);
+	if (d == NULL)
 		return jxp_not_found(jx_host, req);
-	}
 	cJSON_AddBoolToObject(owner, "is_me", pid == i->person_id);
-	cJSON_AddStringToObject(
-	    d, "title",
-	    jxp_fill(jx_host, req, jx_host->t(req, "feeds.space.person"),
-	             "name",
-	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
-	cJSON_AddItemToObject(d, "owner", owner);
 	return space_reply(req, "person", JX_SPACE_PERSON, pid, district, d,
 	                   "p.author_person_id = ?", limit, before);
 }
@@ -278,10 +296,7 @@ feeds_space_class(jx_req *req, void *ud)
 		cJSON_Delete(d);
 		return jxp_not_found(jx_host, req);
 	}
-	cJSON_AddStringToObject(
-	    d, "title",
-	    jxp_fill(jx_host, req, jx_host->t(req, "feeds.space.class"), "name",
-	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
+	space_title(req, d, "feeds.space.class", owner);
 	st = jx_host->db_query(db,
 	                       "SELECT intro, pinned_post_id FROM "
 	                       "feeds_class_spaces WHERE class_id = ?",
@@ -363,29 +378,20 @@ feeds_space_school(jx_req *req, void *ud)
 {
 	int64_t sid = jx_host->req_param_id(req, "sid"), limit, before;
 	jx_db *db = jx_host->req_db(req);
-	cJSON *d, *rows, *owner, *counts;
+	cJSON *d, *owner, *counts;
 	int64_t district;
 
 	(void)ud;
 	if (!jx_host->may(req, JX_SEE_SCHOOL, sid))
 		return jxp_not_found(jx_host, req);
-	rows = jx_host->db_rows(db,
-	                        "SELECT id, name, stage, district_id FROM "
-	                        "schools WHERE id = ?",
-	                        "i", sid);
-	owner = cJSON_DetachItemFromArray(rows, 0);
-	cJSON_Delete(rows);
-	if (owner == NULL)
+	d = space_start(req, "feeds.space.school",
+	                "SELECT id, name, stage, district_id FROM schools "
+	                "WHERE id = ?",
+	                sid, &owner);
+	if (d == NULL)
 		return jxp_not_found(jx_host, req);
 	district = (int64_t)cJSON_GetNumberValue(
 	    cJSON_GetObjectItem(owner, "district_id"));
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(
-	    d, "title",
-	    jxp_fill(jx_host, req, jx_host->t(req, "feeds.space.school"),
-	             "name",
-	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
-	cJSON_AddItemToObject(d, "owner", owner);
 	counts = cJSON_AddObjectToObject(d, "counts");
 	cJSON_AddNumberToObject(
 	    counts, "students",
@@ -419,8 +425,7 @@ int
 feeds_space_learning(jx_req *req, void *ud)
 {
 	int64_t pid = jx_host->req_param_id(req, "pid");
-	jx_db *db = jx_host->req_db(req);
-	cJSON *d, *rows, *owner;
+	cJSON *d, *owner;
 	int64_t district;
 
 	(void)ud;
@@ -428,26 +433,17 @@ feeds_space_learning(jx_req *req, void *ud)
 	 * admins (and the admins above) */
 	if (!jx_host->may(req, JX_SEE_STUDENT, pid))
 		return jxp_not_found(jx_host, req);
-	rows = jx_host->db_rows(
-	    db,
+	d = space_start(
+	    req, "feeds.space.learning",
 	    "SELECT p.id, p.name, s.class_id, c.grade, c.name AS class_name, "
 	    "s.school_id, sc.district_id FROM students s JOIN persons p ON "
 	    "p.id = s.person_id JOIN schools sc ON sc.id = s.school_id LEFT "
 	    "JOIN classes c ON c.id = s.class_id WHERE s.person_id = ?",
-	    "i", pid);
-	owner = cJSON_DetachItemFromArray(rows, 0);
-	cJSON_Delete(rows);
-	if (owner == NULL)
+	    pid, &owner);
+	if (d == NULL)
 		return jxp_not_found(jx_host, req);
 	district = (int64_t)cJSON_GetNumberValue(
 	    cJSON_GetObjectItem(owner, "district_id"));
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(
-	    d, "title",
-	    jxp_fill(jx_host, req, jx_host->t(req, "feeds.space.learning"),
-	             "name",
-	             cJSON_GetStringValue(cJSON_GetObjectItem(owner, "name"))));
-	cJSON_AddItemToObject(d, "owner", owner);
 	return space_reply(req, "learning", JX_SPACE_LEARNING, pid, district, d,
 	                   NULL, 0, 0);
 }
