@@ -72,9 +72,9 @@ int feeds_school_reader(jx_req *req, int64_t school_id);
  * parents, its teachers, the school's admin). */
 int feeds_class_reader(jx_req *req, int64_t class_id);
 /* 1 when the acting identity may see campus activity id (published:
- * the school; proposed: the proposer and the school admins). Defined by
- * the spaces part (feeds_activities.c); a weak stub answers 0 until
- * then. Used by the plugin's file_visible for "activity:<id>". */
+ * the school; proposed: the proposer and the school admins), in
+ * feeds_activities.c. Used by the plugin's file_visible for
+ * "activity:<id>". */
 int feeds_activity_visible(jx_req *req, int64_t activity_id);
 /* The plugin's file_visible (registered in feeds_init). */
 int feeds_file_visible(jx_req *req, const char *ref, void *ud);

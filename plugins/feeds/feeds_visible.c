@@ -107,16 +107,6 @@ feeds_class_reader(jx_req *req, int64_t class_id)
 	return 0;
 }
 
-/* The campus activities are the `spaces` part's (feeds_activities.c);
- * until it is there nobody sees an activity's files. */
-__attribute__((weak)) int
-feeds_activity_visible(jx_req *req, int64_t activity_id)
-{
-	(void)req;
-	(void)activity_id;
-	return 0;
-}
-
 /* The plugin's one file_visible: "post:<id>" by the post's visibility,
  * "activity:<id>" by the activity's (feeds_activity_visible). */
 int
