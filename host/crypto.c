@@ -297,6 +297,30 @@ crypto_audit_mac(const char *s, char out[CRYPTO_DIGEST_HEX])
 	sodium_bin2hex(out, CRYPTO_DIGEST_HEX, h, sizeof(h));
 }
 
+int
+crypto_purpose_mac(const char *purpose, const char *msg,
+                   char out[CRYPTO_DIGEST_HEX])
+{
+	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char h[crypto_auth_hmacsha256_BYTES];
+	crypto_generichash_state st;
+	static const char tag[] = "jiaxiao purpose mac v1";
+
+	if (!cr.ready || purpose == NULL || msg == NULL)
+		return -1;
+	/* key = BLAKE2b(master-derived audit key; tag, NUL, purpose): one
+	 * key a purpose, none equal to the audit key itself. */
+	crypto_generichash_init(&st, cr.audit, sizeof(cr.audit), sizeof(key));
+	crypto_generichash_update(&st, (const unsigned char *)tag, sizeof(tag));
+	crypto_generichash_update(&st, (const unsigned char *)purpose,
+	                          strlen(purpose));
+	crypto_generichash_final(&st, key, sizeof(key));
+	crypto_auth_hmacsha256(h, (const unsigned char *)msg, strlen(msg), key);
+	sodium_memzero(key, sizeof(key));
+	sodium_bin2hex(out, CRYPTO_DIGEST_HEX, h, sizeof(h));
+	return 0;
+}
+
 char *
 crypto_seal(const char *s)
 {

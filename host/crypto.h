@@ -52,6 +52,11 @@ void crypto_lookup_hash(const char *s, char out[CRYPTO_DIGEST_HEX]);
 /* HMAC-SHA-256 of s under the audit key (its own sub-key of the key
  * file), as hex: the audit log's chain and its checkpoint. */
 void crypto_audit_mac(const char *s, char out[CRYPTO_DIGEST_HEX]);
+/* HMAC-SHA-256 of msg under a key derived from the key file for
+ * purpose (any string: "practice.checkin"), as hex. Two purposes never
+ * share a key, and none is the audit key. 0, or -1 (not set up). */
+int crypto_purpose_mac(const char *purpose, const char *msg,
+                       char out[CRYPTO_DIGEST_HEX]);
 /* Encrypts s; returns a malloc'ed base64 string (nonce and box), or
  * NULL. */
 char *crypto_seal(const char *s);

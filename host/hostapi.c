@@ -3,6 +3,7 @@
  * Thin adapters over the host modules; the table only grows at its end.
  */
 #include "account.h"
+#include "crypto.h"
 #include "host.h"
 #include "files.h"
 #include "org.h"
@@ -346,4 +347,6 @@ const struct jx_host jx_host_table = {
     .session_open = api_session_open,
     /* ABI 2.3 */
     .file_open = files_open,
+    /* ABI 2.4 */
+    .mac = crypto_purpose_mac,
 };

@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 2
-#define JX_ABI_MINOR 3
+#define JX_ABI_MINOR 4
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -701,6 +701,17 @@ struct jx_host {
 	 * *mime, when not NULL, gets the variant's type (arena).
 	 */
 	int (*file_open)(jx_req *req, int64_t file_id, const char **mime);
+
+	/* ---- signing (ABI 2.4) ------------------------------------------- */
+	/*
+	 * ABI 2.4. HMAC-SHA-256 of msg under a key derived from the host's
+	 * secret key for purpose ("practice.checkin"), as 64 hex characters
+	 * and a NUL in out: for links a plugin signs (a check-in QR code) and
+	 * checks later with the same call (compare with a constant-time
+	 * comparison). Every process of a deployment shares the key, so a
+	 * link signed by one verifies on another. 0, or -1.
+	 */
+	int (*mac)(const char *purpose, const char *msg, char out[65]);
 };
 
 /* Tests whether the running host's table holds field: for fields newer
