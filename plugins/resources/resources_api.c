@@ -496,6 +496,7 @@ resources_phrases(jx_req *req, const char *q, const char **out)
 	"(? = 0 OR EXISTS (SELECT 1 FROM resources_favourites g WHERE "        \
 	"g.resource_id = r.id AND g.person_id = ?)) AND (? IS NULL OR "        \
 	"r.status = ?)"                                                        \
+	" AND (? = 0 OR (r.kind = 'link' AND r.link_state = 'broken'))"        \
 	" AND (? IS NULL OR r.id IN (SELECT t.resource_id FROM "               \
 	"resources_terms t WHERE t.term = ?))"                                 \
 	" AND (? IS NULL OR r.id IN (SELECT t.resource_id FROM "               \
@@ -524,12 +525,13 @@ resources_phrases(jx_req *req, const char *q, const char **out)
 	"i" RESOURCES_SEEN_TYPES "ssss"                                        \
 	"iiiii"                                                                \
 	"ss"                                                                   \
+	"i"                                                                    \
 	"ssssssssssssssss"                                                     \
 	"ssssssss"
 
 struct resources_filter {
 	const char *library, *subject, *status, *q, *sort;
-	int64_t grade, featured, favourites, limit;
+	int64_t grade, featured, favourites, broken, limit;
 	int64_t after_id, after_downloads; /* the cursor; 0 / -1: none */
 };
 
@@ -553,6 +555,15 @@ resources_filter_read(jx_req *req, struct resources_filter *f)
 	              strcmp(jx_host->req_query(req, "featured"), "0") != 0;
 	f->favourites = jx_host->req_query(req, "favourites") != NULL &&
 	                strcmp(jx_host->req_query(req, "favourites"), "0") != 0;
+	/* ?link_state=broken: the links the daily check found dead, for
+	 * their authors and the admins to mend or remove */
+	f->broken =
+	    jx_host->req_query(req, "link_state") != NULL &&
+	    strcmp(jx_host->req_query(req, "link_state"), "broken") == 0;
+	if (jx_host->req_query(req, "link_state") != NULL &&
+	    *jx_host->req_query(req, "link_state") != '\0' && !f->broken)
+		jx_host->problem_error(req, 0, "link_state",
+		                       "link_state is broken");
 	/* an empty value is no filter (a form's "all") */
 	if (f->library != NULL && *f->library == '\0')
 		f->library = NULL;
@@ -637,9 +648,10 @@ resources_query(jx_req *req, jx_db *db, const struct resources_who *w,
 #define RESOURCES_LIST_ARGS                                                    \
 	w->person, RESOURCES_SEEN_ARGS(*w), f->library, f->library,            \
 	    f->subject, f->subject, f->grade, f->grade, f->featured,           \
-	    f->favourites, w->person, f->status, f->status, t[0], t[0], t[1],  \
-	    t[1], t[2], t[2], t[3], t[3], t[4], t[4], t[5], t[5], t[6], t[6],  \
-	    t[7], t[7], p[0], p[0], p[1], p[1], p[2], p[2], p[3], p[3]
+	    f->favourites, w->person, f->status, f->status, f->broken, t[0],   \
+	    t[0], t[1], t[1], t[2], t[2], t[3], t[3], t[4], t[4], t[5], t[5],  \
+	    t[6], t[6], t[7], t[7], p[0], p[0], p[1], p[1], p[2], p[2], p[3],  \
+	    p[3]
 	if (downloads)
 		st = jx_host->db_query(
 		    db,
@@ -718,7 +730,8 @@ resources_list(jx_req *req, void *ud)
 	if ((rc = resources_filter_read(req, &f)) != 0)
 		return rc;
 	/* the page opens on the library of the reader's role */
-	if (!jx_host->req_is_api(req) && f.library == NULL && !f.favourites)
+	if (!jx_host->req_is_api(req) && f.library == NULL && !f.favourites &&
+	    !f.broken)
 		f.library = w.staff ? "teaching" : "learning";
 	if (!w.staff && f.library != NULL &&
 	    strcmp(f.library, "teaching") == 0) {
@@ -740,7 +753,8 @@ resources_list(jx_req *req, void *ud)
 	cJSON_AddStringToObject(
 	    o, "title",
 	    jx_host->t(req,
-	               f.favourites ? "resources.favourites.title"
+	               f.broken       ? "resources.broken.title"
+	               : f.favourites ? "resources.favourites.title"
 	               : f.status != NULL && strcmp(f.status, "proposed") == 0
 	                   ? "resources.proposals"
 	               : f.library != NULL && strcmp(f.library, "teaching") == 0
@@ -753,6 +767,7 @@ resources_list(jx_req *req, void *ud)
 	cJSON_AddStringToObject(o, "q", f.q ? f.q : "");
 	cJSON_AddStringToObject(o, "sort", f.sort ? f.sort : "new");
 	cJSON_AddBoolToObject(o, "favourites", f.favourites != 0);
+	cJSON_AddBoolToObject(o, "broken", f.broken != 0);
 	cJSON_AddBoolToObject(o, "searched", f.q != NULL);
 	cJSON_AddBoolToObject(o, "staff", w.staff);
 	cJSON_AddBoolToObject(o, "can_add", w.staff && !w.all);
@@ -774,8 +789,9 @@ resources_list(jx_req *req, void *ud)
 		cJSON_AddStringToObject(
 		    o, "next_href",
 		    jx_host->sprintf(
-		        req, "/resources?library=%s&sort=%s&cursor=%s",
+		        req, "/resources?library=%s&sort=%s%s&cursor=%s",
 		        f.library ? f.library : "", f.sort ? f.sort : "new",
+		        f.broken ? "&link_state=broken" : "",
 		        cJSON_GetStringValue(
 		            cJSON_GetObjectItem(o, "next_cursor"))));
 	return jx_host->reply_view(req, 200, "resources/list", o);

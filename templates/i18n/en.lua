@@ -1071,6 +1071,8 @@ return {
   ["resources.libraries"] = "Libraries",
   ["resources.library.teaching"] = "Teaching resources",
   ["resources.library.learning"] = "Learning library",
+  ["resources.broken.title"] = "Broken links",
+  ["resources.empty.broken"] = "No broken links: every link answered the daily check.",
   ["resources.favourites.title"] = "My favourites",
   ["resources.kind.link"] = "Link",
   ["resources.kind.file"] = "File",

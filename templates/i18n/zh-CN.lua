@@ -1073,6 +1073,8 @@ return {
   ["resources.libraries"] = "资源库",
   ["resources.library.teaching"] = "教学资源",
   ["resources.library.learning"] = "学习资源库",
+  ["resources.broken.title"] = "失效链接",
+  ["resources.empty.broken"] = "没有失效的链接，每天的检查都能打开。",
   ["resources.favourites.title"] = "我的收藏",
   ["resources.kind.link"] = "链接",
   ["resources.kind.file"] = "文件",

@@ -358,6 +358,16 @@ test('links: the check marks broken links and refuses private addresses on redir
 	assert.equal((await state(ids.school)).link_state, 'ok');
 	// the page says so
 	assert.match((await c[WANG].get(`/resources/${gone.id}`)).text, /链接失效|打不开/);
+	// the list of broken links: only the dead ones, in the API and on the page
+	const dead = await search(WANG, { link_state: 'broken', limit: 500 });
+	assert.equal(dead.status, 200, dead.text);
+	assert.deepEqual(dead.json.items.map((i) => i.id).sort((a, b) => a - b), [gone.id, priv.id].sort((a, b) => a - b));
+	assert.ok(dead.json.items.every((i) => i.link_state === 'broken'));
+	const deadPage = await c[WANG].get('/resources?link_state=broken');
+	assert.equal(deadPage.status, 200);
+	assert.match(deadPage.text, /<h1 id="resources-title">失效链接<\/h1>/);
+	assert.ok(deadPage.text.includes('失效链接') && deadPage.text.includes('跳到内网') && !deadPage.text.includes('搬家的链接'));
+	assertProblem(await c[WANG].get('/api/v1/resources?link_state=ok'), 422, 'link_state');
 });
 
 test('favourites: per person, listed, and gone with the resource', async () => {
