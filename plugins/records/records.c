@@ -309,7 +309,9 @@ rec_init(const struct jx_host *h, struct jx_registrar *reg)
 	JX_HOST_INIT(h);
 	if (reg->service(reg, JX_RECORDS_SERVICE, &rec_service) != 0 ||
 	    reg->file_visible(reg, rec_file_visible, NULL) != 0 ||
-	    rec_publicity_init(reg) != 0)
+	    rec_publicity_init(reg) != 0 ||
+	    reg->subscribe(reg, "roster.student_changed",
+	                   rec_on_student_changed, NULL) != 0)
 		return -1;
 	reg->home_item(reg, &rec_home_pending);
 	rec_pages_init(reg);

@@ -93,6 +93,8 @@ int route_pending(jx_req *req, void *ud);
 int route_review(jx_req *req, void *ud);
 int route_review_batch(jx_req *req, void *ud);
 int64_t rec_pending_count(jx_req *req, void *ud);
+int rec_on_student_changed(jx_db *db, const char *event, const cJSON *payload,
+                           void *ud);
 /* 1 when the acting identity reviews r (head teacher of its class,
  * school admin of its school). */
 int rec_may_review(jx_req *req, const struct rec_row *r);

@@ -76,6 +76,58 @@ rec_pending_count(jx_req *req, void *ud)
 	    "i", i->school_id);
 }
 
+/*
+ * roster.student_changed (a move to another class, a transfer to
+ * another school, a return): the student's records still on their way
+ * (draft, submitted, rejected) follow the student, so that the new
+ * class's head teacher reviews them and the old one's queue lets them
+ * go; approved and archived records keep the class and school they were
+ * approved in. Runs in the roster's transaction: a failure rolls the
+ * move back.
+ */
+int
+rec_on_student_changed(jx_db *db, const char *event, const cJSON *payload,
+                       void *ud)
+{
+	int64_t student = (int64_t)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(payload, "student_id"));
+	jx_stmt *st;
+	int64_t school = 0, klass = 0, district = 0;
+	int in_school = 0;
+
+	(void)event;
+	(void)ud;
+	if (student <= 0)
+		return 0;
+	st = jx_host->db_query(
+	    db,
+	    "SELECT s.school_id, coalesce(s.class_id, 0), s.status = "
+	    "'in_school', sc.district_id FROM students s JOIN schools sc ON "
+	    "sc.id = s.school_id WHERE s.person_id = ?",
+	    "i", student);
+	if (st == NULL)
+		return -1;
+	if (jx_host->db_step(st) == JX_DB_ROW) {
+		school = jx_host->db_int(st, 0);
+		klass = jx_host->db_int(st, 1);
+		in_school = jx_host->db_int(st, 2) != 0;
+		district = jx_host->db_int(st, 3);
+	}
+	jx_host->db_finish(st);
+	if (!in_school || klass <= 0)
+		return 0;
+	return jx_host->db_exec(
+	           db,
+	           "UPDATE records_records SET school_id = ?, class_id = ?, "
+	           "district_id = ? WHERE student_id = ? AND status IN "
+	           "('draft', 'submitted', 'rejected') AND (school_id <> ? OR "
+	           "class_id <> ?)",
+	           "iiiiii", school, klass, district, student, school,
+	           klass) < 0
+	           ? -1
+	           : 0;
+}
+
 int
 route_pending(jx_req *req, void *ud)
 {

@@ -532,3 +532,34 @@ test('公示 closes by itself after the district\'s days', async () => {
 	r = await c[CHEN].get(`/api/v1/students/${kids['陈小阳'].id}/records`);
 	assert.ok(r.json.items.every((x) => x.status === 'archived'), r.text);
 });
+
+test('a submitted record follows its student to a new class; approved ones stay where they were approved', async () => {
+	const sid = kids['李思涵'].id, home = kids['李思涵'].class_id;
+	for (const who of [ADMIN1, WANG])
+		c[who] = await login(who); // the server restarted with the clock moved
+	c.lsh = await login(kids['李思涵'].login);
+	const c12 = (await c[ADMIN1].get('/api/v1/schools/1/classes')).json.find((x) => x.grade === 1 && x.name === '2班');
+	assert.ok(c12 && c12.id !== home);
+	let r = await c.lsh.post(`/api/v1/students/${sid}/records`, record({ term: TERM, title: '换班前提交的记录' }));
+	assert.equal(r.status, 201, r.text);
+	const pending = r.json.id;
+	assert.equal((await c.lsh.post(`/api/v1/records/${pending}/submit`, {})).status, 204);
+	r = await c[ADMIN1].post(`/api/v1/students/${sid}/records`, record({ term: TERM, title: '换班前已通过的记录' }));
+	assert.equal(r.status, 201, r.text);
+	const approved = r.json.id;
+	const queue = async (who, cid) => (await c[who].get(`/api/v1/schools/1/records/pending?limit=500${cid ? `&class_id=${cid}` : ''}`)).json.items.map((x) => x.id);
+	assert.ok((await queue(WANG)).includes(pending), 'the head teacher of the old class has it');
+
+	r = await c[ADMIN1].patch(`/api/v1/students/${sid}`, { class_id: c12.id });
+	assert.equal(r.status, 200, r.text);
+	assert.ok(!(await queue(WANG)).includes(pending), 'the old class lets it go');
+	assert.ok((await queue(ADMIN1, c12.id)).includes(pending), 'the new class has it');
+	assert.equal(sql(`SELECT class_id FROM records_records WHERE id = ${pending}`), String(c12.id));
+	assert.equal(sql(`SELECT class_id FROM records_records WHERE id = ${approved}`), String(home), 'approved: the class it was approved in');
+
+	// back home, and the queue is as it was
+	r = await c[ADMIN1].patch(`/api/v1/students/${sid}`, { class_id: home });
+	assert.equal(r.status, 200, r.text);
+	assert.ok((await queue(WANG)).includes(pending));
+	assert.equal((await c[WANG].post(`/api/v1/records/${pending}/review`, { decision: 'reject', comment: '测试结束' })).status, 200);
+});
