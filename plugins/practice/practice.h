@@ -110,5 +110,9 @@ int practice_reg_delete(jx_req *req, void *ud);
  */
 int practice_tell_family(jx_db *db, int64_t student, int64_t activity,
                          const char *template_name, int64_t registration);
+/* notify.result: a WeChat message about a registration that failed is
+ * sent by SMS where the district can (practice_notify.c). */
+int practice_notify_result(jx_db *db, const char *event, const cJSON *payload,
+                           void *ud);
 
 #endif
