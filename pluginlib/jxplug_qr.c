@@ -34,9 +34,9 @@ jxp_qr_path(const struct jx_host *jx_host, jx_req *req, const char *text,
 				x++;
 				continue;
 			}
-			n += (size_t)snprintf(d + n, cap - n, "M%d %dh%dv1h-%dz",
-			                      x + JXP_QR_QUIET, y + JXP_QR_QUIET,
-			                      run, run);
+			n += (size_t)snprintf(
+			    d + n, cap - n, "M%d %dh%dv1h-%dz",
+			    x + JXP_QR_QUIET, y + JXP_QR_QUIET, run, run);
 			x += run;
 		}
 	}
@@ -53,9 +53,10 @@ jxp_qr_escape(const struct jx_host *jx_host, jx_req *req, const char *s)
 	char *out, *p;
 
 	for (const char *q = s; *q; q++)
-		n += *q == '&' ? 5 : (*q == '<' || *q == '>') ? 4
-		                 : *q == '"'                  ? 6
-		                                              : 1;
+		n += *q == '&'                  ? 5
+		     : (*q == '<' || *q == '>') ? 4
+		     : *q == '"'                ? 6
+		                                : 1;
 	p = out = jx_host->alloc(req, n + 1);
 	for (const char *q = s; *q; q++) {
 		const char *r = *q == '&'   ? "&amp;"

@@ -18,8 +18,8 @@
  * the quiet zone; *size gets the whole symbol's width in modules (quiet
  * zone included). Arena memory of req, or NULL (text too long).
  */
-char *jxp_qr_path(const struct jx_host *jx_host, jx_req *req,
-                  const char *text, int *size);
+char *jxp_qr_path(const struct jx_host *jx_host, jx_req *req, const char *text,
+                  int *size);
 
 /*
  * A whole SVG document (image/svg+xml) of the code of text, white
