@@ -106,8 +106,7 @@ static const struct jx_route practice_routes[] = {
      * practice_remind.c) */
     {"POST", "/api/v1/practice/registrations/{id}/check-in",
      practice_checkin_post, NULL, 0},
-    {"GET", "/api/v1/practice/registrations/{id}/qr", practice_qr_get, NULL,
-     0},
+    {"GET", "/api/v1/practice/registrations/{id}/qr", practice_qr_get, NULL, 0},
     {"GET", "/practice/checkin", practice_scan_get, NULL, JX_ROUTE_PAGE},
     {"POST", "/practice/checkin", practice_scan_post, NULL, JX_ROUTE_PAGE},
     {"GET", "/practice/activities/{id}/checkin", practice_list_get, NULL,
