@@ -112,6 +112,7 @@ scan_page(jx_req *req, const char *r, const char *e, const char *s, int post)
 		if (rc < 0)
 			goto storage;
 		if (rc == 0) {
+			cJSON_Delete(d);
 			if (jx_host->db_commit(db) != 0)
 				return jxp_storage_error(jx_host, req);
 			return jx_host->reply_redirect(
