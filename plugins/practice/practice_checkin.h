@@ -13,6 +13,11 @@
  * PRACTICE_CHECKIN_LATE after its end. The signed QR link expires at
  * the window's end too, so a code is good for exactly as long as a
  * check-in is possible.
+ *
+ * SQL: the portable subset only (DESIGN.md 6; no SQLite-only form in
+ * these files): decisions are conditional UPDATEs (status =
+ * 'confirmed', reminded_at IS NULL) inside the write transaction, local
+ * days are computed in C.
  */
 #ifndef PRACTICE_CHECKIN_H
 #define PRACTICE_CHECKIN_H
