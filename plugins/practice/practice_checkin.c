@@ -257,6 +257,25 @@ ci_publish(jx_db *db, const struct practice_checkin_row *c)
 	return rc;
 }
 
+/* The audit entry: a check-in makes an approved growth record, as a
+ * review does. */
+static int
+ci_audit(jx_req *req, const struct practice_checkin_row *c)
+{
+	cJSON *d = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(d, "activity_id", (double)c->activity);
+	cJSON_AddNumberToObject(d, "student_id", (double)c->student);
+	cJSON_AddNumberToObject(d, "record_id", (double)c->record_id);
+	rc = jx_host->audit(req, "practice.checked_in",
+	                    jx_host->sprintf(req, "practice_registration:%lld",
+	                                     (long long)c->id),
+	                    d);
+	cJSON_Delete(d);
+	return rc;
+}
+
 int
 practice_checkin_apply(jx_req *req, jx_db *db, struct practice_checkin_row *c)
 {
@@ -296,7 +315,7 @@ practice_checkin_apply(jx_req *req, jx_db *db, struct practice_checkin_row *c)
 	                     "ii", rec, c->id) != 1 ||
 	    practice_tell_family(db, c->student, c->activity,
 	                         "practice_checked_in", c->id) != 0 ||
-	    ci_publish(db, c) != 0)
+	    ci_publish(db, c) != 0 || ci_audit(req, c) != 0)
 		return -1;
 	return 0;
 }
