@@ -419,8 +419,9 @@ test('the learning space\'s section: hours and registrations', async () => {
 });
 
 test('reminders the day before: each confirmed family once', async () => {
-	// B tomorrow (within the next 30 hours), C in three days
-	actB = await activity('岳麓书院研学', 26, 10);
+	// B in 20 hours (always before the end of tomorrow, local time), C in
+	// three days (always after it)
+	actB = await activity('岳麓书院研学', 20, 10);
 	actC = await activity('湘江观鸟', 72, 10);
 	const b1 = (await register(c.zhang, actB, '张一鸣')).id;
 	const b2 = (await register(c['陈小雨'], actB, '陈小雨')).id;
