@@ -10,6 +10,7 @@
  * Tables: practice_schema.c.
  */
 #include "practice.h"
+#include "practice_checkin.h"
 
 #include <string.h>
 
@@ -175,10 +176,13 @@ practice_init(const struct jx_host *h, struct jx_registrar *reg)
 	    reg->subscribe(reg, "notify.result", practice_notify_result,
 	                   NULL) != 0)
 		return -1;
+	/* check-in: the record type, the space's section, reminders */
+	if (practice_checkin_init(reg) != 0)
+		return -1;
 	return 0;
 }
 
-/* API only: the pages are the practpages and checkin parts' (issue 18). */
+/* The API; the check-in's pages, and the other pages (practpages). */
 static const struct jx_route practice_routes[] = {
     {"GET", "/api/v1/practice/bases", practice_bases_list, NULL, 0},
     {"POST", "/api/v1/practice/bases", practice_bases_create, NULL, 0},
@@ -209,6 +213,20 @@ static const struct jx_route practice_routes[] = {
     {"GET", "/api/v1/practice/registrations/{id}", practice_reg_get, NULL, 0},
     {"DELETE", "/api/v1/practice/registrations/{id}", practice_reg_delete, NULL,
      0},
+    /* check-in (practice_checkin*.c, practice_export.c,
+     * practice_remind.c) */
+    {"POST", "/api/v1/practice/registrations/{id}/check-in",
+     practice_checkin_post, NULL, 0},
+    {"GET", "/api/v1/practice/registrations/{id}/qr", practice_qr_get, NULL, 0},
+    {"GET", "/practice/checkin", practice_scan_get, NULL, JX_ROUTE_PAGE},
+    {"POST", "/practice/checkin", practice_scan_post, NULL, JX_ROUTE_PAGE},
+    {"GET", "/practice/activities/{id}/checkin", practice_list_get, NULL,
+     JX_ROUTE_BOTH},
+    {"POST", "/practice/activities/{id}/checkin", practice_list_post, NULL,
+     JX_ROUTE_BOTH},
+    {"GET", "/api/v1/practice/activities/{id}/attendance.xlsx",
+     practice_attendance_xlsx, NULL, 0},
+    {"POST", "/api/v1/practice/reminders/run", practice_remind_run, NULL, 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 
@@ -217,8 +235,8 @@ static const char *const practice_depends[] = {"records", "?feeds", NULL};
 static const struct jx_plugin practice_plugin = {
     .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    /* "?feeds" (2.2) */
-    .abi_minor = 2,
+    /* "?feeds" (2.2), jx_host->mac for the check-in codes (2.4) */
+    .abi_minor = 4,
     .name = "practice",
     .version = "1.0.0",
     .depends = practice_depends,
