@@ -21,10 +21,10 @@
 #define SVG_PAD 8
 #define SVG_ROW 44
 #define SVG_LINE_H 240
-#define SVG_INK "#1f1f1f"
-#define SVG_MUTED "#5e5e5e"
+#define SVG_INK "#1b1f24"
+#define SVG_MUTED "#4a5360"
 #define SVG_GRID "#d9d9d9"
-#define SVG_BAR "#1f5fa6"
+#define SVG_BAR "#0b4f8a"
 #define SVG_FONT                                                               \
 	"-apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK "     \
 	"SC', sans-serif"
@@ -310,7 +310,7 @@ stats_svg_bars(const struct stats_svg_chart *c)
 }
 
 static const char *const svg_colours[STATS_SVG_SERIES_MAX] = {
-    "#1f5fa6", "#a34a00", "#2b6e3a", "#7b3d8f"};
+    "#0b4f8a", "#a34a00", "#2b6e3a", "#7b3d8f"};
 static const char *const svg_dashes[STATS_SVG_SERIES_MAX] = {
     "", " stroke-dasharray=\"6 3\"", " stroke-dasharray=\"2 3\"",
     " stroke-dasharray=\"8 3 2 3\""};
