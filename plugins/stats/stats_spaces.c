@@ -76,16 +76,20 @@ static const char *const spaces_schools[] = {
     "SELECT s.id FROM schools s WHERE s.id = ? AND s.id = ? AND 1 = 0",
 };
 
+/* A person's figures are their personal space's and their learning
+ * space's (学习空间: a student's growth records count there). */
+#define SPACES_PERSON "d.kind IN ('person', 'learning')"
+
 /* The three sums of one space over the range: from, to bound twice. */
 #define SPACES_SUMS(kind)                                                      \
 	"(SELECT COALESCE(SUM(d.visits), 0) FROM stats_space_days d WHERE"     \
-	" d.kind = '" kind "' AND d.space_id = x.id AND d.day >= ? AND"        \
+	" " kind " AND d.space_id = x.id AND d.day >= ? AND"                   \
 	" d.day <= ?) AS visits, "                                             \
 	"(SELECT COALESCE(SUM(d.posts), 0) FROM stats_space_days d WHERE"      \
-	" d.kind = '" kind "' AND d.space_id = x.id AND d.day >= ? AND"        \
+	" " kind " AND d.space_id = x.id AND d.day >= ? AND"                   \
 	" d.day <= ?) AS posts, "                                              \
 	"(SELECT COALESCE(SUM(d.records), 0) FROM stats_space_days d WHERE"    \
-	" d.kind = '" kind "' AND d.space_id = x.id AND d.day >= ? AND"        \
+	" " kind " AND d.space_id = x.id AND d.day >= ? AND"                   \
 	" d.day <= ?) AS records "
 
 /* "%q%" for LIKE ... ESCAPE '\', with q's own %, _ and \ escaped. */
@@ -194,11 +198,12 @@ stats_spaces(jx_req *req, void *ud)
 		    " x.id) AS student, "
 		    "(SELECT COUNT(*) FROM teachers t WHERE t.person_id = x.id"
 		    " AND t.status = 'in_school') AS teacher, " SPACES_SUMS(
-		        "person") "FROM persons x WHERE x.id IN (%s) AND"
-		                  " x.name LIKE ? ESCAPE '\\' "
-		                  "ORDER BY visits DESC, posts DESC, records "
-		                  "DESC,"
-		                  " x.id LIMIT ?",
+		        SPACES_PERSON) "FROM persons x WHERE x.id IN (%s) AND"
+		                       " x.name LIKE ? ESCAPE '\\' "
+		                       "ORDER BY visits DESC, posts DESC, "
+		                       "records "
+		                       "DESC,"
+		                       " x.id LIMIT ?",
 		    cand);
 		rows = jx_host->db_rows(db, sql, "iiiiiiiiiiiisi", from, to,
 		                        from, to, from, to, x, y, x, y, x, y,
@@ -209,12 +214,15 @@ stats_spaces(jx_req *req, void *ud)
 		    req,
 		    "SELECT x.id AS id, x.name AS name, s.name AS school_name,"
 		    " " SPACES_SUMS(
-		        "class") "FROM classes x JOIN schools s ON s.id ="
-		                 " x.school_id WHERE x.id IN (%s) AND x.name"
-		                 " LIKE ? ESCAPE '\\' "
-		                 "ORDER BY visits DESC, posts DESC, records "
-		                 "DESC,"
-		                 " x.grade, x.name, x.id LIMIT ?",
+		        "d.kind = 'class'") "FROM classes x JOIN schools s ON "
+		                            "s.id ="
+		                            " x.school_id WHERE x.id IN (%s) "
+		                            "AND x.name"
+		                            " LIKE ? ESCAPE '\\' "
+		                            "ORDER BY visits DESC, posts DESC, "
+		                            "records "
+		                            "DESC,"
+		                            " x.grade, x.name, x.id LIMIT ?",
 		    cand);
 		rows = jx_host->db_rows(db, sql, "iiiiiiiisi", from, to, from,
 		                        to, from, to, x, y, like, limit + 1);
@@ -223,11 +231,13 @@ stats_spaces(jx_req *req, void *ud)
 		sql = jx_host->sprintf(
 		    req,
 		    "SELECT x.id AS id, x.name AS name, " SPACES_SUMS(
-		        "school") "FROM schools x WHERE x.id IN (%s) AND"
-		                  " x.name LIKE ? ESCAPE '\\' "
-		                  "ORDER BY visits DESC, posts DESC, records "
-		                  "DESC,"
-		                  " x.name, x.id LIMIT ?",
+		        "d.kind = 'school'") "FROM schools x WHERE x.id IN "
+		                             "(%s) AND"
+		                             " x.name LIKE ? ESCAPE '\\' "
+		                             "ORDER BY visits DESC, posts "
+		                             "DESC, records "
+		                             "DESC,"
+		                             " x.name, x.id LIMIT ?",
 		    cand);
 		rows = jx_host->db_rows(db, sql, "iiiiiiiisi", from, to, from,
 		                        to, from, to, x, y, like, limit + 1);
@@ -307,13 +317,14 @@ stats_spaces(jx_req *req, void *ud)
 	        "SELECT COALESCE(SUM(d.visits), 0) AS visits,"
 	        " COALESCE(SUM(d.posts), 0) AS posts,"
 	        " COALESCE(SUM(d.records), 0) AS records"
-	        " FROM stats_space_days d WHERE d.kind = ? AND d.day >= ?"
+	        " FROM stats_space_days d WHERE (d.kind = ? OR (d.kind ="
+	        " 'learning' AND ? = 'person')) AND d.day >= ?"
 	        " AND d.day <= ? AND d.space_id IN (%s)",
 	        strcmp(kind, "person") == 0  ? spaces_people[role]
 	        : strcmp(kind, "class") == 0 ? spaces_classes[role]
 	                                     : spaces_schools[role]),
-	    strcmp(kind, "person") == 0 ? "siiiiiiii" : "siiii", kind, from, to,
-	    x, y, x, y, x, y);
+	    strcmp(kind, "person") == 0 ? "ssiiiiiiii" : "ssiiii", kind, kind,
+	    from, to, x, y, x, y, x, y);
 	if (totals == NULL)
 		goto fail;
 	cJSON_AddItemToObject(data, "totals",
