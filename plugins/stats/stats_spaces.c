@@ -24,6 +24,8 @@
  */
 #include "stats_pages.h"
 
+#include <jx/org.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,21 +78,54 @@ static const char *const spaces_schools[] = {
     "SELECT s.id FROM schools s WHERE s.id = ? AND s.id = ? AND 1 = 0",
 };
 
-/* A person's figures are their personal space's and their learning
- * space's (学习空间: a student's growth records count there). */
-#define SPACES_PERSON "d.kind IN ('person', 'learning')"
+/* The three sums of one space x.id over the range (from, to bound
+ * three times); kinds is the condition on d.kind. A person's figures
+ * are their personal space's and their learning space's (学习空间: a
+ * student's growth records count there). */
+static const char *
+spaces_sums(jx_req *req, const char *kinds)
+{
+	static const char *const cols[] = {"visits", "posts", "records"};
+	const char *out = "";
 
-/* The three sums of one space over the range: from, to bound twice. */
-#define SPACES_SUMS(kind)                                                      \
-	"(SELECT COALESCE(SUM(d.visits), 0) FROM stats_space_days d WHERE"     \
-	" " kind " AND d.space_id = x.id AND d.day >= ? AND"                   \
-	" d.day <= ?) AS visits, "                                             \
-	"(SELECT COALESCE(SUM(d.posts), 0) FROM stats_space_days d WHERE"      \
-	" " kind " AND d.space_id = x.id AND d.day >= ? AND"                   \
-	" d.day <= ?) AS posts, "                                              \
-	"(SELECT COALESCE(SUM(d.records), 0) FROM stats_space_days d WHERE"    \
-	" " kind " AND d.space_id = x.id AND d.day >= ? AND"                   \
-	" d.day <= ?) AS records "
+	for (int k = 0; k < 3; k++)
+		out = jx_host->sprintf(
+		    req,
+		    "%s(SELECT COALESCE(SUM(d.%s), 0) FROM stats_space_days d"
+		    " WHERE %s AND d.space_id = x.id AND d.day >= ? AND"
+		    " d.day <= ?) AS %s%s",
+		    out, cols[k], kinds, cols[k], k < 2 ? ", " : " ");
+	return out;
+}
+
+/* A class as the school calls it: 一年级1班. */
+static const char *
+spaces_class_name(jx_req *req, int grade, const char *name)
+{
+	const struct jx_org_v1 *org = jx_host->service(JX_ORG_SERVICE);
+
+	if (name == NULL)
+		return "";
+	if (org == NULL || grade <= 0)
+		return name;
+	return jx_host->sprintf(req, "%s%s", org->grade_label(grade), name);
+}
+
+static int64_t
+spaces_num(const cJSON *o, const char *name)
+{
+	return (int64_t)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+static const char *
+spaces_str(const cJSON *o, const char *name)
+{
+	const char *s =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+
+	return s ? s : "";
+}
 
 /* "%q%" for LIKE ... ESCAPE '\', with q's own %, _ and \ escaped. */
 static const char *
@@ -118,7 +153,7 @@ stats_spaces(jx_req *req, void *ud)
 	const char *kind = jx_host->req_query(req, "kind");
 	const char *q = jx_host->req_query(req, "q");
 	const char *lim = jx_host->req_query(req, "limit");
-	const char *cand, *sql, *like;
+	const char *sql, *like;
 	enum spaces_role role;
 	int64_t x, y, from, to, limit = 50;
 	cJSON *data, *rows, *items, *totals, *row;
@@ -187,58 +222,47 @@ stats_spaces(jx_req *req, void *ud)
 		goto reply;
 	}
 
+	/* people and schools are filtered by name in SQL; classes by the
+	 * name the school uses (一年级1班), which is grade and name, here */
 	if (strcmp(kind, "person") == 0) {
-		cand = spaces_people[role];
 		sql = jx_host->sprintf(
 		    req,
-		    "SELECT x.id AS id, x.name AS name, "
-		    "(SELECT c.name FROM students st JOIN classes c ON c.id ="
-		    " st.class_id WHERE st.person_id = x.id) AS class_name, "
-		    "(SELECT COUNT(*) FROM students st WHERE st.person_id ="
-		    " x.id) AS student, "
-		    "(SELECT COUNT(*) FROM teachers t WHERE t.person_id = x.id"
-		    " AND t.status = 'in_school') AS teacher, " SPACES_SUMS(
-		        SPACES_PERSON) "FROM persons x WHERE x.id IN (%s) AND"
-		                       " x.name LIKE ? ESCAPE '\\' "
-		                       "ORDER BY visits DESC, posts DESC, "
-		                       "records "
-		                       "DESC,"
-		                       " x.id LIMIT ?",
-		    cand);
+		    "SELECT x.id AS id, x.name AS name, (SELECT c.grade FROM"
+		    " students st JOIN classes c ON c.id = st.class_id WHERE"
+		    " st.person_id = x.id) AS grade, (SELECT c.name FROM"
+		    " students st JOIN classes c ON c.id = st.class_id WHERE"
+		    " st.person_id = x.id) AS class_name, (SELECT COUNT(*) FROM"
+		    " students st WHERE st.person_id = x.id) AS student,"
+		    " (SELECT COUNT(*) FROM teachers t WHERE t.person_id = x.id"
+		    " AND t.status = 'in_school') AS teacher, %s"
+		    "FROM persons x WHERE x.id IN (%s) AND x.name LIKE ? ESCAPE"
+		    " '\\' ORDER BY visits DESC, posts DESC, records DESC, x.id"
+		    " LIMIT ?",
+		    spaces_sums(req, "d.kind IN ('person', 'learning')"),
+		    spaces_people[role]);
 		rows = jx_host->db_rows(db, sql, "iiiiiiiiiiiisi", from, to,
 		                        from, to, from, to, x, y, x, y, x, y,
 		                        like, limit + 1);
 	} else if (strcmp(kind, "class") == 0) {
-		cand = spaces_classes[role];
 		sql = jx_host->sprintf(
 		    req,
-		    "SELECT x.id AS id, x.name AS name, s.name AS school_name,"
-		    " " SPACES_SUMS(
-		        "d.kind = 'class'") "FROM classes x JOIN schools s ON "
-		                            "s.id ="
-		                            " x.school_id WHERE x.id IN (%s) "
-		                            "AND x.name"
-		                            " LIKE ? ESCAPE '\\' "
-		                            "ORDER BY visits DESC, posts DESC, "
-		                            "records "
-		                            "DESC,"
-		                            " x.grade, x.name, x.id LIMIT ?",
-		    cand);
-		rows = jx_host->db_rows(db, sql, "iiiiiiiisi", from, to, from,
-		                        to, from, to, x, y, like, limit + 1);
+		    "SELECT x.id AS id, x.grade AS grade, x.name AS name, "
+		    "s.name"
+		    " AS school_name, %sFROM classes x JOIN schools s ON s.id ="
+		    " x.school_id WHERE x.id IN (%s) ORDER BY visits DESC,"
+		    " posts DESC, records DESC, s.name, x.grade, x.name, x.id",
+		    spaces_sums(req, "d.kind = 'class'"), spaces_classes[role]);
+		rows = jx_host->db_rows(db, sql, "iiiiiiii", from, to, from, to,
+		                        from, to, x, y);
 	} else {
-		cand = spaces_schools[role];
 		sql = jx_host->sprintf(
 		    req,
-		    "SELECT x.id AS id, x.name AS name, " SPACES_SUMS(
-		        "d.kind = 'school'") "FROM schools x WHERE x.id IN "
-		                             "(%s) AND"
-		                             " x.name LIKE ? ESCAPE '\\' "
-		                             "ORDER BY visits DESC, posts "
-		                             "DESC, records "
-		                             "DESC,"
-		                             " x.name, x.id LIMIT ?",
-		    cand);
+		    "SELECT x.id AS id, x.name AS name, %sFROM schools x WHERE"
+		    " x.id IN (%s) AND x.name LIKE ? ESCAPE '\\' ORDER BY"
+		    " visits DESC, posts DESC, records DESC, x.name, x.id"
+		    " LIMIT ?",
+		    spaces_sums(req, "d.kind = 'school'"),
+		    spaces_schools[role]);
 		rows = jx_host->db_rows(db, sql, "iiiiiiiisi", from, to, from,
 		                        to, from, to, x, y, like, limit + 1);
 	}
@@ -248,10 +272,16 @@ stats_spaces(jx_req *req, void *ud)
 	cJSON_ArrayForEach(row, rows)
 	{
 		cJSON *it;
-		const char *detail = "", *who = NULL;
-		int64_t id = (int64_t)cJSON_GetNumberValue(
-		    cJSON_GetObjectItemCaseSensitive(row, "id"));
+		const char *name = spaces_str(row, "name"), *detail = "";
+		int64_t id = spaces_num(row, "id");
 
+		if (strcmp(kind, "class") == 0) {
+			name = spaces_class_name(
+			    req, (int)spaces_num(row, "grade"), name);
+			if (*q != '\0' && strstr(name, q) == NULL)
+				continue;
+			detail = spaces_str(row, "school_name");
+		}
 		if (cJSON_GetArraySize(items) == limit) {
 			more = 1;
 			break;
@@ -259,48 +289,29 @@ stats_spaces(jx_req *req, void *ud)
 		it = cJSON_CreateObject();
 		cJSON_AddStringToObject(it, "kind", kind);
 		cJSON_AddNumberToObject(it, "id", (double)id);
-		cJSON_AddStringToObject(
-		    it, "name",
-		    cJSON_GetStringValue(
-		        cJSON_GetObjectItemCaseSensitive(row, "name")));
+		cJSON_AddStringToObject(it, "name", name);
 		if (strcmp(kind, "person") == 0) {
-			const char *cn = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(row,
-			                                     "class_name"));
+			const char *who = "parent";
 
-			if (cJSON_GetNumberValue(
-			        cJSON_GetObjectItemCaseSensitive(
-			            row, "student")) > 0) {
+			if (spaces_num(row, "student") > 0) {
 				who = "student";
-				detail = cn ? cn : "";
-			} else if (cJSON_GetNumberValue(
-			               cJSON_GetObjectItemCaseSensitive(
-			                   row, "teacher")) > 0) {
+				detail = spaces_class_name(
+				    req, (int)spaces_num(row, "grade"),
+				    cJSON_GetStringValue(
+				        cJSON_GetObjectItemCaseSensitive(
+				            row, "class_name")));
+			} else if (spaces_num(row, "teacher") > 0) {
 				who = "teacher";
-			} else {
-				who = "parent";
 			}
 			cJSON_AddStringToObject(it, "person_role", who);
-		} else if (strcmp(kind, "class") == 0) {
-			const char *sn = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(row,
-			                                     "school_name"));
-
-			detail = sn ? sn : "";
 		}
 		cJSON_AddStringToObject(it, "detail", detail);
-		cJSON_AddNumberToObject(
-		    it, "visits",
-		    cJSON_GetNumberValue(
-		        cJSON_GetObjectItemCaseSensitive(row, "visits")));
-		cJSON_AddNumberToObject(
-		    it, "posts",
-		    cJSON_GetNumberValue(
-		        cJSON_GetObjectItemCaseSensitive(row, "posts")));
-		cJSON_AddNumberToObject(
-		    it, "records",
-		    cJSON_GetNumberValue(
-		        cJSON_GetObjectItemCaseSensitive(row, "records")));
+		cJSON_AddNumberToObject(it, "visits",
+		                        (double)spaces_num(row, "visits"));
+		cJSON_AddNumberToObject(it, "posts",
+		                        (double)spaces_num(row, "posts"));
+		cJSON_AddNumberToObject(it, "records",
+		                        (double)spaces_num(row, "records"));
 		cJSON_AddStringToObject(it, "href",
 		                        jx_host->sprintf(req, "/spaces/%s/%lld",
 		                                         kind, (long long)id));
