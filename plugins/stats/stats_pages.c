@@ -13,6 +13,8 @@
 #include "stats_pages.h"
 #include "stats_svg.h"
 
+#include <jx/org.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +81,9 @@ pages_range(jx_req *req, cJSON *data, const char *path, int64_t from,
 			cJSON_AddBoolToObject(o, "current", 1);
 		cJSON_AddItemToArray(presets, o);
 	}
-	cJSON_AddStringToObject(data, "action", path);
+	cJSON_AddStringToObject(
+	    data, "action",
+	    jx_host->sprintf(req, "%.*s", (int)strcspn(path, "?"), path));
 	cJSON_AddStringToObject(data, "from", stats_view_day(req, from));
 	cJSON_AddStringToObject(data, "to", stats_view_day(req, to));
 	cJSON_AddStringToObject(data, "measure", measure);
@@ -268,135 +272,156 @@ stats_page_home(jx_req *req, void *ud)
 	return jxp_forbidden(jx_host, req);
 }
 
-/* GET /schools/{sid}/stats: per class (a teacher: the classes taught). */
-int
-stats_page_school(jx_req *req, void *ud)
+/* The usage reply's range as days. */
+static void
+pages_days(const cJSON *usage, int64_t *from, int64_t *to)
 {
-	int64_t sid = jx_host->req_param_id(req, "sid"), from, to;
-	const char *measure = pages_measure(req);
+	*from = stats_parse_day(cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(usage, "from")));
+	*to = stats_parse_day(cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(usage, "to")));
+}
+
+/* The weekly line of kind (school, district, class) id: the weeks of
+ * the range, and at least the eight weeks up to its end. */
+static int
+pages_weekly_of(jx_req *req, cJSON *data, const char *kind, int64_t id,
+                int64_t from, int64_t to)
+{
+	int64_t first = stats_day_add(stats_week_of(to), -7 * 7);
+	cJSON *weeks, *series;
+
+	weeks =
+	    stats_weekly_json(req, kind, id, from < first ? from : first, to);
+	if (weeks == NULL)
+		return -1;
+	series = cJSON_CreateObject();
+	cJSON_AddItemToObject(series, "weeks", weeks);
+	pages_weekly(req, data, series);
+	cJSON_Delete(series);
+	return 0;
+}
+
+/* A phone as a list shows it: 139****0001. */
+static const char *
+pages_phone(jx_req *req, const char *phone)
+{
+	size_t n = phone ? strlen(phone) : 0;
+
+	if (n < 7)
+		return NULL;
+	return jx_host->sprintf(req, "%.3s****%s", phone, phone + n - 4);
+}
+
+/* The class's students none of whose parents was ever reached (the
+ * definition of docs/stats.md, STATS_UNREACHED_SQL), each with the
+ * parents to call: name, relation, masked phone. The caller checked the
+ * scope (stats_school_usage_json answered for this class). */
+static cJSON *
+pages_unreached(jx_req *req, int64_t klass)
+{
+	jx_db *db = jx_host->req_db(req);
+	cJSON *out = cJSON_CreateArray();
+	jx_stmt *st;
+
+	st = jx_host->db_query(
+	    db,
+	    "SELECT s.person_id, p.name FROM students s JOIN "
+	    "persons p ON p.id = s.person_id WHERE "
+	    "s.class_id = ? AND s.status = 'in_school' "
+	    "AND " STATS_UNREACHED_SQL " ORDER BY p.name, s.person_id",
+	    "i", klass);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		cJSON *o = cJSON_CreateObject(), *parents, *pr;
+
+		cJSON_AddNumberToObject(o, "id",
+		                        (double)jx_host->db_int(st, 0));
+		cJSON_AddStringToObject(o, "name", jx_host->db_text(st, 1));
+		parents = jx_host->db_rows(
+		    db,
+		    "SELECT p.name AS name, g.relation AS relation, p.phone AS "
+		    "phone FROM guardians g JOIN persons p ON p.id = "
+		    "g.parent_id WHERE g.student_id = ? ORDER BY g.parent_id",
+		    "i", jx_host->db_int(st, 0));
+		if (parents == NULL)
+			parents = cJSON_CreateArray();
+		/* never the whole number on a page */
+		cJSON_ArrayForEach(pr, parents)
+		{
+			const char *m = pages_phone(
+			    req,
+			    cJSON_GetStringValue(
+			        cJSON_GetObjectItemCaseSensitive(pr, "phone")));
+
+			cJSON_DeleteItemFromObjectCaseSensitive(pr, "phone");
+			if (m != NULL)
+				cJSON_AddStringToObject(pr, "phone", m);
+		}
+		cJSON_AddItemToObject(o, "parents", parents);
+		cJSON_AddItemToArray(out, o);
+	}
+	jx_host->db_finish(st);
+	if (st == NULL) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	return out;
+}
+
+static const char *
+pages_name(jx_req *req, const char *sql, int64_t id)
+{
+	jx_stmt *st = jx_host->db_query(jx_host->req_db(req), sql, "i", id);
+	const char *n = "";
+
+	if (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+		n = jx_host->strdup(req, jx_host->db_text(st, 0));
+	jx_host->db_finish(st);
+	return n ? n : "";
+}
+
+/* by=student&class_id=: the class page from the school's usage reply. */
+static int
+pages_class(jx_req *req, int64_t sid, cJSON *usage, const char *measure)
+{
+	int64_t cid = (int64_t)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(usage, "class_id"));
 	const char *path =
 	    jx_host->sprintf(req, "/schools/%lld/stats", (long long)sid);
-	int teacher = jxp_role(jx_host, req, "teacher");
-	cJSON *usage, *weekly, *data;
+	const struct jx_org_v1 *org = jx_host->service(JX_ORG_SERVICE);
+	int64_t from, to, grade;
+	cJSON *data = cJSON_CreateObject(), *unreached;
+	const char *cname;
 
-	(void)ud;
-	if (stats_view_range(req, &from, &to) != 0)
-		return jx_host->req_status(req);
-	usage = stats_pages_usage(req, "school", sid, "class", 0, from, to);
-	if (usage == NULL)
-		return jx_host->req_status(req);
-	weekly = stats_pages_weekly(req, "school", sid, from, to);
-	if (weekly == NULL) {
-		cJSON_Delete(usage);
-		return jx_host->req_status(req);
-	}
-	data = cJSON_CreateObject();
-	cJSON_AddStringToObject(data, "level", teacher ? "teacher" : "school");
-	cJSON_AddStringToObject(data, "scope_name",
-	                        stats_pages_name(req, "school", sid));
-	pages_range(req, data, path, from, to, measure);
-	pages_rows(req, data, usage, "/classes/%lld/stats", from, to, measure);
-	pages_bars(req, data, cJSON_GetObjectItemCaseSensitive(data, "rows"),
-	           "class", measure, from, to);
-	pages_weekly(req, data, weekly);
+	pages_days(usage, &from, &to);
+	grade = jxp_one(jx_host, jx_host->req_db(req),
+	                "SELECT grade FROM classes WHERE id = ?", "i", cid);
+	cname = pages_name(req, "SELECT name FROM classes WHERE id = ?", cid);
+	if (org != NULL && grade > 0)
+		cname = jx_host->sprintf(req, "%s%s",
+		                         org->grade_label((int)grade), cname);
+	cJSON_AddStringToObject(data, "class_name", cname);
 	cJSON_AddStringToObject(
-	    data, "xlsx",
-	    pages_href(req,
-	               jx_host->sprintf(req,
-	                                "/api/v1/schools/%lld/stats/"
-	                                "usage.xlsx",
-	                                (long long)sid),
-	               from, to, NULL));
-	cJSON_AddStringToObject(data, "spaces_href", "/stats/spaces");
-	cJSON_AddStringToObject(data, "title", jx_host->t(req, "nav.stats"));
-	cJSON_Delete(usage);
-	cJSON_Delete(weekly);
-	return jx_host->reply_view(req, 200, "stats/usage", data);
-}
-
-/* GET /districts/{did}/stats: per school. */
-int
-stats_page_district(jx_req *req, void *ud)
-{
-	int64_t did = jx_host->req_param_id(req, "did"), from, to;
-	const char *measure = pages_measure(req);
-	const char *path =
-	    jx_host->sprintf(req, "/districts/%lld/stats", (long long)did);
-	cJSON *usage, *weekly, *data;
-
-	(void)ud;
-	if (stats_view_range(req, &from, &to) != 0)
-		return jx_host->req_status(req);
-	usage = stats_pages_usage(req, "district", did, "school", 0, from, to);
-	if (usage == NULL)
-		return jx_host->req_status(req);
-	weekly = stats_pages_weekly(req, "district", did, from, to);
-	if (weekly == NULL) {
-		cJSON_Delete(usage);
-		return jx_host->req_status(req);
-	}
-	data = cJSON_CreateObject();
-	cJSON_AddStringToObject(data, "level", "district");
-	cJSON_AddStringToObject(data, "scope_name",
-	                        stats_pages_name(req, "district", did));
-	pages_range(req, data, path, from, to, measure);
-	pages_rows(req, data, usage, "/schools/%lld/stats", from, to, measure);
-	pages_bars(req, data, cJSON_GetObjectItemCaseSensitive(data, "rows"),
-	           "school", measure, from, to);
-	pages_weekly(req, data, weekly);
-	cJSON_AddStringToObject(
-	    data, "xlsx",
-	    pages_href(req,
-	               jx_host->sprintf(req,
-	                                "/api/v1/districts/%lld/stats/"
-	                                "usage.xlsx",
-	                                (long long)did),
-	               from, to, NULL));
-	cJSON_AddStringToObject(data, "spaces_href", "/stats/spaces");
-	cJSON_AddStringToObject(data, "title", jx_host->t(req, "nav.stats"));
-	cJSON_Delete(usage);
-	cJSON_Delete(weekly);
-	return jx_host->reply_view(req, 200, "stats/usage", data);
-}
-
-/* GET /classes/{cid}/stats: the class's students and the families never
- * reached. */
-int
-stats_page_class(jx_req *req, void *ud)
-{
-	int64_t cid = jx_host->req_param_id(req, "cid"), from, to, sid;
-	const char *measure = pages_measure(req);
-	const char *path =
-	    jx_host->sprintf(req, "/classes/%lld/stats", (long long)cid);
-	cJSON *usage, *unreached, *data, *items;
-
-	(void)ud;
-	if (stats_view_range(req, &from, &to) != 0)
-		return jx_host->req_status(req);
-	sid = jxp_one(jx_host, jx_host->req_db(req),
-	              "SELECT school_id FROM classes WHERE id = ?", "i", cid);
-	if (sid <= 0)
-		return jxp_not_found(jx_host, req);
-	usage = stats_pages_usage(req, "school", sid, "student", cid, from, to);
-	if (usage == NULL)
-		return jx_host->req_status(req);
-	unreached = stats_pages_unreached(req, cid);
-	if (unreached == NULL) {
-		cJSON_Delete(usage);
-		return jx_host->req_status(req);
-	}
-	data = cJSON_CreateObject();
-	cJSON_AddStringToObject(data, "class_name",
-	                        stats_pages_name(req, "class", cid));
-	cJSON_AddStringToObject(data, "school_name",
-	                        stats_pages_name(req, "school", sid));
-	pages_range(req, data, path, from, to, measure);
+	    data, "school_name",
+	    pages_name(req, "SELECT name FROM schools WHERE id = ?", sid));
+	/* the class's range form and links keep by and class_id */
+	pages_range(req, data,
+	            jx_host->sprintf(req, "%s?by=student&class_id=%lld", path,
+	                             (long long)cid),
+	            from, to, measure);
+	cJSON_AddStringToObject(data, "class_id",
+	                        jx_host->sprintf(req, "%lld", (long long)cid));
 	pages_rows(req, data, usage, NULL, from, to, measure);
 	pages_bars(req, data, cJSON_GetObjectItemCaseSensitive(data, "rows"),
 	           "student", measure, from, to);
-	items = cJSON_DetachItemFromObjectCaseSensitive(unreached, "items");
-	cJSON_AddItemToObject(data, "unreached",
-	                      items ? items : cJSON_CreateArray());
+	unreached = pages_unreached(req, cid);
+	if (unreached == NULL ||
+	    pages_weekly_of(req, data, "class", cid, from, to) != 0) {
+		cJSON_Delete(unreached);
+		cJSON_Delete(data);
+		return jxp_storage_error(jx_host, req);
+	}
+	cJSON_AddItemToObject(data, "unreached", unreached);
 	cJSON_AddStringToObject(
 	    data, "xlsx",
 	    jx_host->sprintf(
@@ -408,16 +433,112 @@ stats_page_class(jx_req *req, void *ud)
 	                                    (long long)sid),
 	                   from, to, NULL),
 	        (long long)cid));
-	cJSON_AddStringToObject(
-	    data, "back",
-	    pages_href(
-	        req,
-	        jx_host->sprintf(req, "/schools/%lld/stats", (long long)sid),
-	        from, to, NULL));
+	cJSON_AddStringToObject(data, "back",
+	                        pages_href(req, path, from, to, measure));
 	cJSON_AddStringToObject(data, "title", jx_host->t(req, "nav.stats"));
-	cJSON_Delete(usage);
-	cJSON_Delete(unreached);
 	return jx_host->reply_view(req, 200, "stats/class", data);
+}
+
+/* GET /schools/{sid}/stats: per class (a teacher: the classes taught);
+ * with by=student&class_id= a class's students (the drill-down). The
+ * query is the API's (from, to, by, class_id) and so are the scope and
+ * the errors: stats_school_usage_json reads it. */
+int
+stats_page_school(jx_req *req, void *ud)
+{
+	int64_t sid = jx_host->req_param_id(req, "sid"), from, to;
+	const char *measure = pages_measure(req);
+	const char *path =
+	    jx_host->sprintf(req, "/schools/%lld/stats", (long long)sid);
+	const char *by = jx_host->req_query(req, "by");
+	int teacher = jxp_role(jx_host, req, "teacher"), status, rc;
+	cJSON *usage, *data;
+
+	(void)ud;
+	if (by != NULL && strcmp(by, "student") != 0 &&
+	    strcmp(by, "class") != 0)
+		by = "class";
+	usage = stats_school_usage_json(req, &status);
+	if (usage == NULL)
+		return status;
+	if (by != NULL && strcmp(by, "student") == 0) {
+		rc = pages_class(req, sid, usage, measure);
+		cJSON_Delete(usage);
+		return rc;
+	}
+	pages_days(usage, &from, &to);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "level", teacher ? "teacher" : "school");
+	cJSON_AddStringToObject(
+	    data, "scope_name",
+	    pages_name(req, "SELECT name FROM schools WHERE id = ?", sid));
+	pages_range(req, data, path, from, to, measure);
+	pages_rows(req, data, usage,
+	           jx_host->sprintf(req, "%s?by=student&class_id=%%lld", path),
+	           from, to, measure);
+	cJSON_Delete(usage);
+	pages_bars(req, data, cJSON_GetObjectItemCaseSensitive(data, "rows"),
+	           "class", measure, from, to);
+	/* a teacher's classes have each their own line (the class page) */
+	if (!teacher &&
+	    pages_weekly_of(req, data, "school", sid, from, to) != 0) {
+		cJSON_Delete(data);
+		return jxp_storage_error(jx_host, req);
+	}
+	cJSON_AddStringToObject(
+	    data, "xlsx",
+	    pages_href(req,
+	               jx_host->sprintf(req,
+	                                "/api/v1/schools/%lld/stats/"
+	                                "usage.xlsx",
+	                                (long long)sid),
+	               from, to, NULL));
+	cJSON_AddStringToObject(data, "spaces_href", "/stats/spaces");
+	cJSON_AddStringToObject(data, "title", jx_host->t(req, "nav.stats"));
+	return jx_host->reply_view(req, 200, "stats/usage", data);
+}
+
+/* GET /districts/{did}/stats: per school. */
+int
+stats_page_district(jx_req *req, void *ud)
+{
+	int64_t did = jx_host->req_param_id(req, "did"), from, to;
+	const char *measure = pages_measure(req);
+	const char *path =
+	    jx_host->sprintf(req, "/districts/%lld/stats", (long long)did);
+	cJSON *usage, *data;
+	int status;
+
+	(void)ud;
+	usage = stats_district_usage_json(req, &status);
+	if (usage == NULL)
+		return status;
+	pages_days(usage, &from, &to);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "level", "district");
+	cJSON_AddStringToObject(
+	    data, "scope_name",
+	    pages_name(req, "SELECT name FROM districts WHERE id = ?", did));
+	pages_range(req, data, path, from, to, measure);
+	pages_rows(req, data, usage, "/schools/%lld/stats", from, to, measure);
+	cJSON_Delete(usage);
+	pages_bars(req, data, cJSON_GetObjectItemCaseSensitive(data, "rows"),
+	           "school", measure, from, to);
+	if (pages_weekly_of(req, data, "district", did, from, to) != 0) {
+		cJSON_Delete(data);
+		return jxp_storage_error(jx_host, req);
+	}
+	cJSON_AddStringToObject(
+	    data, "xlsx",
+	    pages_href(req,
+	               jx_host->sprintf(req,
+	                                "/api/v1/districts/%lld/stats/"
+	                                "usage.xlsx",
+	                                (long long)did),
+	               from, to, NULL));
+	cJSON_AddStringToObject(data, "spaces_href", "/stats/spaces");
+	cJSON_AddStringToObject(data, "title", jx_host->t(req, "nav.stats"));
+	return jx_host->reply_view(req, 200, "stats/usage", data);
 }
 
 /* The menu entries of the pages. */

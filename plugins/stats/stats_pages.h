@@ -15,31 +15,24 @@ int stats_view_range(jx_req *req, int64_t *from, int64_t *to);
 /* "2026-12-07" for 20261207 (arena). */
 const char *stats_view_day(jx_req *req, int64_t day);
 
-/* ---- stats_pages_data.c: the API's data for the pages ---------------
- * Each returns what the endpoint of API.md answers (owned by the caller)
- * with the endpoint's scope, or NULL after replying the endpoint's
- * error (404 out of scope, 422, 500). */
-/* usage of school id (by "class", or "student" of class klass) or of
- * district id (by "school") over from..to: {by, from, to, items, total?} */
-cJSON *stats_pages_usage(jx_req *req, const char *level, int64_t id,
-                         const char *by, int64_t klass, int64_t from,
-                         int64_t to);
-/* the weekly series of school or district id for the weeks of from..to
- * (at least the last eight): {weeks: [{week, logins, uploads}]} */
-cJSON *stats_pages_weekly(jx_req *req, const char *level, int64_t id,
-                          int64_t from, int64_t to);
-/* the class's students none of whose parents was ever reached:
- * {items: [{id, name, parents: [{name, relation, phone}]}]} */
-cJSON *stats_pages_unreached(jx_req *req, int64_t klass);
-/* The name of a school, district or class (arena; "" when none). */
-const char *stats_pages_name(jx_req *req, const char *level, int64_t id);
+/* ---- stats_api.c, for the pages: the endpoints' data ----------------
+ * The usage replies of API.md read from the request as the endpoints do
+ * (path sid or did; query from, to, by, class_id), with their scope:
+ * the JSON (owned by the caller), or NULL with *status the error
+ * already replied. */
+cJSON *stats_school_usage_json(jx_req *req, int *status);
+cJSON *stats_district_usage_json(jx_req *req, int *status);
+/* The weekly series of kind ("class", "school", "district") id for the
+ * ISO weeks of from..to: [{week, logins, uploads, ...}] (owned by the
+ * caller), NULL on a storage error. The caller checked the scope. */
+cJSON *stats_weekly_json(jx_req *req, const char *kind, int64_t id,
+                         int64_t from, int64_t to);
 
 /* ---- stats_pages.c ---------------------------------------------------- */
 int stats_pages_init(struct jx_registrar *reg);
 int stats_page_home(jx_req *req, void *ud);
 int stats_page_school(jx_req *req, void *ud);
 int stats_page_district(jx_req *req, void *ud);
-int stats_page_class(jx_req *req, void *ud);
 
 /* GET /stats/spaces and /api/v1/stats/spaces (空间统计/查询) */
 int stats_spaces(jx_req *req, void *ud);

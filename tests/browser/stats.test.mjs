@@ -130,27 +130,28 @@ test('the statistics pages: school, class, district, teacher, spaces', async (t)
 
 		// drill into 一年级1班
 		await go(admin, admin.click('table.stats-table tbody a:has-text("一年级1班")'));
-		assert.match(admin.url(), /\/classes\/\d+\/stats\?/);
+		assert.match(admin.url(), /\/schools\/1\/stats\?by=student&class_id=\d+&from=2026-01-05&to=2026-01-11/);
+		const cid = new URL(admin.url()).searchParams.get('class_id');
 		assert.match(await admin.textContent('h1#stats-title'), /一年级1班/);
 		const students = await chart(admin);
 		assert.ok(students.labels.includes('张一鸣'), JSON.stringify(students.labels));
 		await admin.waitForSelector('#stats-unreached-title');
 		const unreached = await admin.$$eval('.stats-unreached .jx-cell', (cells) => cells.map((c) => c.textContent));
-		const api2 = await admin.request.get(`${server.url}/api/v1/classes/${/\/classes\/(\d+)\//.exec(admin.url())[1]}/stats/unreached`);
+		const api2 = await admin.request.get(`${server.url}/api/v1/classes/${cid}/stats/unreached`);
 		assert.equal(api2.status(), 200);
 		const never = (await api2.json()).items;
 		assert.equal(unreached.length, never.length);
 		for (const s of never) {
 			const cell = unreached.find((u) => u.includes(s.name));
 			assert.ok(cell, `${s.name} is listed`);
-			for (const p of s.parents ?? []) {
+			for (const p of s.parents ?? [])
 				assert.ok(cell.includes(p.name), `${p.name} in ${cell}`);
-				if (p.phone) {
-					assert.match(p.phone, /\*/, 'the phone is masked');
-					assert.ok(cell.includes(p.phone));
-				}
-			}
+			// phones masked: 139****0001, never whole
+			assert.ok(!/1[3-9]\d{9}/.test(cell), cell);
 		}
+		assert.ok(unreached.some((u) => /1[3-9]\d\*{4}\d{4}/.test(u)), `a masked phone: ${unreached}`);
+		// the class's weekly line
+		assert.equal((await chart(admin, '.stats-figure svg[aria-labelledby^="stats-weekly"]')).title, '每周活跃：登录人数与上传数');
 		await checkPage(admin, false, 'stats-class');
 
 		// the space statistics, searched by name
@@ -191,7 +192,7 @@ test('the statistics pages: school, class, district, teacher, spaces', async (t)
 			if (!mobile) {
 				// a school's row drills into its dashboard
 				await go(d, d.click('table.stats-table tbody a:has-text("岳麓区第二中学")'));
-				assert.match(d.url(), /\/schools\/\d+\/stats\?/);
+				assert.match(d.url(), /\/schools\/\d+\/stats\?from=/);
 				assert.deepEqual((await chart(d)).labels, ['七年级1班', '八年级1班']);
 			}
 		}
