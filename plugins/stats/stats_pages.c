@@ -38,8 +38,9 @@ pages_measure(jx_req *req)
 static int64_t
 pages_num(const cJSON *o, const char *name)
 {
-	return (int64_t)cJSON_GetNumberValue(
-	    cJSON_GetObjectItemCaseSensitive(o, name));
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
 /* path?from=&to=[&measure=] (arena) */
@@ -48,9 +49,9 @@ pages_href(jx_req *req, const char *path, int64_t from, int64_t to,
            const char *measure)
 {
 	return jx_host->sprintf(
-	    req, "%s?from=%s&to=%s%s%s", path, stats_view_day(req, from),
-	    stats_view_day(req, to), measure ? "&measure=" : "",
-	    measure ? measure : "");
+	    req, "%s%cfrom=%s&to=%s%s%s", path, strchr(path, '?') ? '&' : '?',
+	    stats_view_day(req, from), stats_view_day(req, to),
+	    measure ? "&measure=" : "", measure ? measure : "");
 }
 
 /* The range form's data: action, from, to, measure, presets. */

@@ -114,8 +114,9 @@ spaces_class_name(jx_req *req, int grade, const char *name)
 static int64_t
 spaces_num(const cJSON *o, const char *name)
 {
-	return (int64_t)cJSON_GetNumberValue(
-	    cJSON_GetObjectItemCaseSensitive(o, name));
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
 static const char *

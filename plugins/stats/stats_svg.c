@@ -475,7 +475,9 @@ stats_svg_line(const struct stats_svg_chart *c)
 			double y = bottom - (bottom - y0) * val / top;
 
 			svg_marker(&b, k, x, y);
-			if (values)
+			/* a zero is the axis itself: its label would only
+			 * crowd the others (the table has it) */
+			if (values && v[i] != 0)
 				svg_printf(
 				    &b,
 				    "<text class=\"stats-chart-value\" "
