@@ -49,8 +49,8 @@ stats_view_range(jx_req *req, int64_t *from, int64_t *to)
 		jxp_invalid(jx_host, req, "to");
 		return -1;
 	}
-	/* a year and a little: what the dashboards are built for */
-	if (stats_day_span(*from, *to) > 400) {
+	/* at most 366 days, as the usage endpoints (stats_api.c) */
+	if (stats_day_span(*from, *to) > 366) {
 		jx_host->problem_error(req, 0, "from",
 		                       jx_host->t(req, "stats.error.span"));
 		jxp_invalid(jx_host, req, "from");

@@ -1214,6 +1214,6 @@ return {
   ["stats.error.limit"] = "The limit is 1 to 500.",
   ["stats.error.day"] = "Enter a real date such as 2026-12-07.",
   ["stats.error.order"] = "The end is before the start.",
-  ["stats.error.span"] = "A range has at most 400 days.",
+  ["stats.error.span"] = "A range has at most 366 days.",
   ["stats.error.measure"] = "No such measure.",
 }

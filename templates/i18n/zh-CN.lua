@@ -1216,6 +1216,6 @@ return {
   ["stats.error.limit"] = "条数应为 1 到 500。",
   ["stats.error.day"] = "请填写有效日期，如 2026-12-07。",
   ["stats.error.order"] = "结束日期不能早于开始日期。",
-  ["stats.error.span"] = "时间段最长 400 天。",
+  ["stats.error.span"] = "时间段最长 366 天。",
   ["stats.error.measure"] = "没有这个指标。",
 }
