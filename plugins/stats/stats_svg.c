@@ -19,7 +19,7 @@
 
 #define SVG_W 400
 #define SVG_PAD 8
-#define SVG_ROW 44
+#define SVG_ROW 48
 #define SVG_LINE_H 240
 #define SVG_INK "#1b1f24"
 #define SVG_MUTED "#4a5360"
@@ -212,7 +212,7 @@ svg_open(struct svg_buf *b, const struct stats_svg_chart *c, int h)
 	           "width=\"%d\" height=\"%d\" aria-labelledby=\"%s-t %s-d\" ",
 	           SVG_W, h, SVG_W, h, id, id);
 	svg_puts(b, "font-family=\"" SVG_FONT
-	            "\" font-size=\"13\" fill=\"" SVG_INK "\">");
+	            "\" font-size=\"14\" fill=\"" SVG_INK "\">");
 	svg_printf(b, "<title id=\"%s-t\">", id);
 	svg_text(b, c->title, 0);
 	svg_printf(b, "</title><desc id=\"%s-d\">", id);
@@ -269,7 +269,7 @@ stats_svg_bars(const struct stats_svg_chart *c)
 		if (c->bars[i].value > max)
 			max = c->bars[i].value;
 		snprintf(num, sizeof(num), "%" PRId64, c->bars[i].value);
-		w = svg_width(num, 13) + 6;
+		w = svg_width(num, 14) + 6;
 		if (w > reserve)
 			reserve = w;
 	}
@@ -290,20 +290,20 @@ stats_svg_bars(const struct stats_svg_chart *c)
 		svg_puts(&b, "<g><title>");
 		svg_text(&b, r->label, 0);
 		svg_printf(&b, ": %s</title>", num);
-		svg_printf(&b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\">",
-		           SVG_PAD, y + 15);
+		svg_printf(&b, "<text x=\"%d\" y=\"%.1f\" font-size=\"15\">",
+		           SVG_PAD, y + 16);
 		svg_text(&b, r->label, STATS_SVG_LABEL_MAX);
 		svg_puts(&b, "</text>");
 		if (len > 0)
 			svg_printf(&b,
 			           "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" "
-			           "height=\"14\" rx=\"2\" fill=\"" SVG_BAR
+			           "height=\"15\" rx=\"2\" fill=\"" SVG_BAR
 			           "\"/>",
-			           SVG_PAD, y + 21, len);
+			           SVG_PAD, y + 22, len);
 		svg_printf(&b,
 		           "<text class=\"stats-chart-value\" x=\"%.1f\" "
 		           "y=\"%.1f\">%s</text></g>",
-		           SVG_PAD + len + 6, y + 33, num);
+		           SVG_PAD + len + 6, y + 34.5, num);
 	}
 	svg_puts(&b, "</svg>");
 	return svg_done(&b);
@@ -388,8 +388,8 @@ stats_svg_line(const struct stats_svg_chart *c)
 	top = step * (double)nticks;
 	for (size_t t = 0; t <= nticks; t++) {
 		svg_tick(num, sizeof(num), step * (double)t);
-		if (svg_width(num, 12) > tickw)
-			tickw = svg_width(num, 12);
+		if (svg_width(num, 13) > tickw)
+			tickw = svg_width(num, 13);
 	}
 	left = SVG_PAD + tickw + 8;
 	bottom = SVG_LINE_H - 34 - below;
@@ -405,7 +405,7 @@ stats_svg_line(const struct stats_svg_chart *c)
 		svg_printf(&b, "<text x=\"%.1f\" y=\"18.5\">", lx + 28);
 		svg_text(&b, c->series[k].name, STATS_SVG_LABEL_MAX);
 		svg_puts(&b, "</text>");
-		lx += 28 + svg_width(c->series[k].name, 13) + 18;
+		lx += 28 + svg_width(c->series[k].name, 14) + 18;
 	}
 
 	/* y axis: gridlines and ticks */
@@ -418,7 +418,7 @@ stats_svg_line(const struct stats_svg_chart *c)
 		           "y2=\"%.1f\" stroke=\"%s\"/>",
 		           left, y, right, y, t == 0 ? SVG_MUTED : SVG_GRID);
 		svg_printf(&b,
-		           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+		           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
 		           "text-anchor=\"end\" fill=\"" SVG_MUTED
 		           "\">%s</text>",
 		           left - 6, y + 4, num);
@@ -437,7 +437,7 @@ stats_svg_line(const struct stats_svg_chart *c)
 		if (i % every != 0 || c->xlabels == NULL)
 			continue;
 		svg_printf(&b,
-		           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+		           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
 		           "text-anchor=\"middle\" fill=\"" SVG_MUTED "\">",
 		           x, bottom + 18 + below);
 		svg_text(&b, c->xlabels[i], 8);
@@ -481,7 +481,7 @@ stats_svg_line(const struct stats_svg_chart *c)
 				svg_printf(
 				    &b,
 				    "<text class=\"stats-chart-value\" "
-				    "x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+				    "x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
 				    "text-anchor=\"middle\">%" PRId64 "</text>",
 				    x, k % 2 ? y + 15 : y - 7, v[i]);
 		}

@@ -1180,6 +1180,7 @@ return {
   ["stats.week_of"] = "from {day}",
   ["stats.total"] = "Total",
   ["stats.definitions"] = "Accounts: the students' and their parents' accounts; activated: first login done; logged in: persons who logged in within the range; uploads: growth records and attachments.",
+  ["stats.definitions.school"] = "Accounts: the accounts of the school's students, parents, teachers and school admins; activated: first login done; logged in: persons who logged in within the range; uploads: growth records and attachments.",
   ["stats.unreached.title"] = "Students whose parents were never reached",
   ["stats.unreached.count"] = "{n}",
   ["stats.unreached.lead"] = "None of these students' parents has activated an account or followed the official account: call them.",

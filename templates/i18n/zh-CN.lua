@@ -1182,6 +1182,7 @@ return {
   ["stats.week_of"] = "{day} 起",
   ["stats.total"] = "合计",
   ["stats.definitions"] = "账号数：学生及其家长的账号；已激活：完成首次登录；登录人数：时间段内登录过的人数；上传数：成长记录及附件。",
+  ["stats.definitions.school"] = "账号数：学校的学生、家长、教师和学校管理员的账号；已激活：完成首次登录；登录人数：时间段内登录过的人数；上传数：成长记录及附件。",
   ["stats.unreached.title"] = "家长从未联系上的学生",
   ["stats.unreached.count"] = "{n} 人",
   ["stats.unreached.lead"] = "这些学生的家长都没有激活账号、也没有关注公众号，请电话联系。",

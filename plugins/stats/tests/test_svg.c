@@ -273,7 +273,7 @@ test_bars_many_huge(void)
 	CHECK(p.rect == N - 1); /* every positive value has a bar */
 	CHECK(p.g == N);
 	CHECK(p.outside == 0);
-	CHECK(p.h == 16 + N * 44);
+	CHECK(p.h == 16 + N * 48);
 	snprintf(want, sizeof(want), "|%" PRId64 "|", INT64_MAX);
 	CHECK(strstr(p.texts, want) != NULL);
 	CHECK(strstr(p.texts, "|-3") != NULL);
