@@ -542,14 +542,65 @@ stats_page_district(jx_req *req, void *ud)
 	return jx_host->reply_view(req, 200, "stats/usage", data);
 }
 
-/* The menu entries of the pages. */
+/* The home page's cell: 使用统计, with this week's logins of the school
+ * or district (the week rows, one indexed read); a teacher's cell just
+ * leads to the classes taught. */
+static cJSON *
+pages_home_rows(jx_req *req, void *ud)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+	int64_t week = stats_week_of(stats_day_of(jx_host->now())), n = -1;
+	const char *detail;
+	cJSON *rows, *o;
+
+	(void)ud;
+	if (i == NULL)
+		return NULL;
+	if (strcmp(i->role, "school_admin") == 0 && i->school_id > 0)
+		n = jxp_one(
+		    jx_host, jx_host->req_db(req),
+		    "SELECT COALESCE(SUM(logins), 0) FROM "
+		    "stats_school_weeks WHERE school_id = ? AND week = ?",
+		    "ii", i->school_id, week);
+	else if (strcmp(i->role, "district_admin") == 0 && i->district_id > 0)
+		n = jxp_one(
+		    jx_host, jx_host->req_db(req),
+		    "SELECT COALESCE(SUM(logins), 0) FROM "
+		    "stats_school_weeks WHERE district_id = ? AND week = ?",
+		    "ii", i->district_id, week);
+	else if (strcmp(i->role, "teacher") != 0)
+		return NULL;
+	detail =
+	    n >= 0 ? jxp_fill(jx_host, req, jx_host->t(req, "home.stats.week"),
+	                      "n", jx_host->sprintf(req, "%lld", (long long)n))
+	           : jx_host->t(req, "home.stats.classes");
+	rows = cJSON_CreateArray();
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "title", jx_host->t(req, "home.stats"));
+	cJSON_AddStringToObject(o, "detail", detail);
+	cJSON_AddNumberToObject(o, "count", 0);
+	cJSON_AddStringToObject(o, "href", "/stats");
+	cJSON_AddItemToArray(rows, o);
+	return rows;
+}
+
+/* The menu entries of the pages and the home page's cell. */
 int
 stats_pages_init(struct jx_registrar *reg)
 {
+	static const struct jx_home_item home = {
+	    .size = sizeof(struct jx_home_item),
+	    .roles = "district_admin,school_admin,teacher",
+	    .order = 70,
+	    .rows = pages_home_rows,
+	};
+
 	if (reg->menu(reg, "district_admin,school_admin,teacher", "nav.stats",
 	              "/stats", 70) != 0 ||
 	    reg->menu(reg, "district_admin,school_admin,teacher",
 	              "nav.stats.spaces", "/stats/spaces", 71) != 0)
+		return -1;
+	if (JX_REG_HAS(reg, home_item) && reg->home_item(reg, &home) != 0)
 		return -1;
 	return 0;
 }

@@ -1137,6 +1137,8 @@ return {
   ["nav.stats"] = "Statistics",
   ["nav.stats.spaces"] = "Space statistics",
   ["home.stats"] = "Usage statistics",
+  ["home.stats.week"] = "{n} logged in this week",
+  ["home.stats.classes"] = "Logins, uploads and parents reached in your classes",
   ["stats.school.title"] = "{name}: usage",
   ["stats.teacher.title"] = "My classes: usage",
   ["stats.district.title"] = "{name}: usage",

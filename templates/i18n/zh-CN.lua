@@ -1139,6 +1139,8 @@ return {
   ["nav.stats"] = "统计",
   ["nav.stats.spaces"] = "空间统计",
   ["home.stats"] = "使用统计",
+  ["home.stats.week"] = "本周 {n} 人登录",
+  ["home.stats.classes"] = "所教班级的登录、上传和家长联系情况",
   ["stats.school.title"] = "{name} 使用统计",
   ["stats.teacher.title"] = "我的班级 使用统计",
   ["stats.district.title"] = "{name} 使用统计",

@@ -1,5 +1,5 @@
 // Browser test of the statistics pages (issue 19) on the demo district:
-// - a school admin on a desktop opens 统计 from the menu and lands on the
+// - a school admin on a desktop opens 使用统计 from the home page and lands on the
 //   school dashboard: the bar chart is visible, named by its <title> and
 //   carrying its numbers as text, equal to the table's and the API's;
 //   another measure redraws it; the weekly line is there with its table;
@@ -77,7 +77,12 @@ test('the statistics pages: school, class, district, teacher, spaces', async (t)
 	await withBrowser(async () => {
 		// ---- the school admin, desktop ----
 		const admin = await loginPage(server, ADMIN1, false);
-		await go(admin, admin.click('header nav a[href="/stats"]'));
+		// the home page's cell (this week's logins) and the menu lead there
+		const cell = admin.locator('main .jx-cells a[href="/stats"]');
+		assert.match(await cell.textContent(), /使用统计.*本周 [1-9]\d* 人登录/s);
+		assert.equal(await admin.locator('header nav a[href="/stats"]').count(), 1);
+		assert.equal(await admin.locator('header nav a[href="/stats/spaces"]').count(), 1);
+		await go(admin, cell.click());
 		assert.match(admin.url(), /\/schools\/1\/stats$/);
 		await admin.waitForSelector('h1#stats-title');
 		assert.match(await admin.textContent('h1#stats-title'), /岳麓区第一实验小学/);
