@@ -147,6 +147,10 @@ test('Monday: logins, a growth record with a photo, a notice read, a WeChat foll
 	assert.equal((await zhang.post(`/api/v1/inbox/${notice}/read`, {})).status, 204);
 	assert.equal((await zhang.post(`/api/v1/inbox/${notice}/read`, {})).status, 204, 'read again: no second read');
 
+	// two visits of the class space, one of 张一鸣's learning space
+	for (const url of [`/api/v1/spaces/class/${ids.c11}`, `/api/v1/spaces/class/${ids.c11}`, `/api/v1/spaces/learning/${ids['张一鸣']}`])
+		assert.equal((await zhang.get(url)).status, 200, url);
+
 	api.addCode('code-stats-zhang', 'oP-stats-zhang');
 	r = await zhang.post('/api/v1/me/wechat', { code: 'code-stats-zhang' });
 	assert.equal(r.status, 204, r.text);
@@ -420,5 +424,31 @@ test('from/to: whole dates, to not before from, at most 366 days; by named', asy
 	}
 	const r = await district.get('/api/v1/districts/1/stats/usage?from=2026-01-01&to=2025-01-01');
 	assert.equal(r.status, 422);
+	server.assertClean();
+});
+
+test('space statistics: visits, posts and records per space and day', async () => {
+	const row = (kind, id, day) => sql(`SELECT visits, posts, records, school_id FROM stats_space_days WHERE kind = '${kind}' AND space_id = ${id} AND day = ${iso(day).replaceAll('-', '')}`);
+	assert.equal(row('class', ids.c11, MON), '2|0|1|1', 'two visits, 张伟\'s record');
+	assert.equal(row('learning', ids['张一鸣'], MON), '1|0|1|1');
+	assert.equal(row('school', 1, MON), '0|0|1|1');
+	assert.equal(row('class', ids.c11, WED), '0|1|0|1', '王芳\'s class post');
+	assert.equal(row('person', ids['王芳'], WED), '0|1|0|1');
+});
+
+test('activation: an account without a password of its own, then its first password', async () => {
+	const kid = sql(`SELECT id || '|' || login FROM accounts WHERE person_id = ${ids['李思涵']}`).split('|');
+	const activated = async () => byId((await usage(admin, { by: 'class' })).json.items)[ids.c11].activated;
+	const before = await activated();
+	let r = await admin.post(`/api/v1/accounts/${kid[0]}/password-reset`, {});
+	assert.equal(r.status, 200, r.text);
+	assert.ok(r.json.initial_password);
+	assert.equal(await activated(), before - 1, 'an initial password only: not activated');
+	const c = await login(kid[1], r.json.initial_password);
+	r = await c.put('/api/v1/me/password', { old_password: r.json.initial_password, new_password: 'Stats2026xyz' });
+	assert.equal(r.status, 204, r.text);
+	assert.equal(await activated(), before);
+	const w = await admin.get(`/api/v1/schools/1/stats/weekly?${new URLSearchParams({ ...range(MON2), class_id: ids.c11 })}`);
+	assert.equal(w.json.weeks[0].activations, 1);
 	server.assertClean();
 });
