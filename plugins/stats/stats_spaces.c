@@ -31,6 +31,15 @@
 
 enum spaces_role { SPACES_DISTRICT, SPACES_SCHOOL, SPACES_TEACHER };
 
+/* A teacher's classes at school y: taught or headed, as the usage
+ * endpoints see them (x the teacher's person; CAST so that PostgreSQL
+ * knows the parameters' type). */
+#define SPACES_TAUGHT                                                          \
+	"SELECT c.id FROM classes c JOIN (SELECT CAST(? AS BIGINT) AS p,"      \
+	" CAST(? AS BIGINT) AS s) k ON c.school_id = k.s WHERE"                \
+	" c.head_teacher_id = k.p OR c.id IN (SELECT tt.class_id FROM"         \
+	" teaching tt WHERE tt.teacher_id = k.p)"
+
 /* people of the scope: students, their parents, teachers (x, y thrice) */
 static const char *const spaces_people[] = {
     /* district: x district */
@@ -53,12 +62,10 @@ static const char *const spaces_people[] = {
     " 'in_school' AND t.school_id = ? AND ? > -1",
     /* teacher: x the teacher's person, y the school */
     "SELECT st.person_id FROM students st WHERE st.status = 'in_school'"
-    " AND st.class_id IN (SELECT class_id FROM teaching WHERE"
-    " teacher_id = ?) AND st.school_id = ? "
+    " AND st.class_id IN (" SPACES_TAUGHT ") "
     "UNION SELECT g.parent_id FROM guardians g JOIN students st ON"
     " st.person_id = g.student_id WHERE st.status = 'in_school' AND"
-    " st.class_id IN (SELECT class_id FROM teaching WHERE teacher_id = ?)"
-    " AND st.school_id = ? "
+    " st.class_id IN (" SPACES_TAUGHT ") "
     "UNION SELECT t.person_id FROM teachers t WHERE t.status ="
     " 'in_school' AND t.person_id = ? AND t.school_id = ?",
 };
@@ -67,8 +74,7 @@ static const char *const spaces_classes[] = {
     "SELECT c.id FROM classes c JOIN schools s ON s.id = c.school_id"
     " WHERE s.district_id = ? AND ? > -1",
     "SELECT c.id FROM classes c WHERE c.school_id = ? AND ? > -1",
-    "SELECT t.class_id FROM teaching t JOIN classes c ON c.id ="
-    " t.class_id WHERE t.teacher_id = ? AND c.school_id = ?",
+    SPACES_TAUGHT,
 };
 
 static const char *const spaces_schools[] = {

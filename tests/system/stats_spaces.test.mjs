@@ -170,9 +170,12 @@ test('scope: school admin, teacher, district admin, parent', async () => {
 	r = await spaces(ADMIN2, { kind: 'school' });
 	assert.deepEqual(r.items.map((x) => x.name), ['岳麓区第二中学']);
 
-	// the teacher: the classes taught, their students and parents, self
+	// the teacher: the classes taught or headed, their students and
+	// parents, self (五年级9班: headed, not taught)
+	const made = await c[ADMIN1].post('/api/v1/schools/1/classes', { grade: 5, name: '9班', head_teacher_id: ids.wang });
+	assert.equal(made.status, 201, made.text);
 	r = await spaces(WANG, { kind: 'class' });
-	assert.deepEqual(r.items.map((x) => x.name).sort(), ['一年级1班', '一年级2班']);
+	assert.deepEqual(r.items.map((x) => x.name).sort(), ['一年级1班', '一年级2班', '五年级9班']);
 	assert.deepEqual((await spaces(WANG, { kind: 'school' })).items, []);
 	assert.equal((await spaces(WANG, { kind: 'person', q: '张一鸣' })).items.length, 1);
 	assert.equal((await spaces(WANG, { kind: 'person', q: '张伟' })).items.length, 1);
