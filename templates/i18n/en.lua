@@ -1135,7 +1135,6 @@ return {
 
   -- statistics pages (plugin stats: stats_pages.c, templates/stats/)
   ["nav.stats"] = "Statistics",
-  ["nav.stats.spaces"] = "Space statistics",
   ["home.stats"] = "Usage statistics",
   ["home.stats.week"] = "{n} logged in this week",
   ["home.stats.classes"] = "Logins, uploads and parents reached in your classes",

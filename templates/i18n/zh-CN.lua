@@ -1137,7 +1137,6 @@ return {
 
   -- statistics pages (plugin stats: stats_pages.c, templates/stats/)
   ["nav.stats"] = "统计",
-  ["nav.stats.spaces"] = "空间统计",
   ["home.stats"] = "使用统计",
   ["home.stats.week"] = "本周 {n} 人登录",
   ["home.stats.classes"] = "所教班级的登录、上传和家长联系情况",
