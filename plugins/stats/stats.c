@@ -7,6 +7,7 @@
  * definitions are docs/stats.md; the schema is stats_schema.c.
  */
 #include "stats.h"
+#include "stats_pages.h"
 
 JX_HOST_DECLARE;
 
@@ -14,7 +15,8 @@ static int
 stats_init(const struct jx_host *h, struct jx_registrar *reg)
 {
 	JX_HOST_INIT(h);
-	if (stats_events_init(reg) != 0 || stats_state_init(reg) != 0)
+	if (stats_events_init(reg) != 0 || stats_state_init(reg) != 0 ||
+	    stats_pages_init(reg) != 0)
 		return -1;
 	return 0;
 }
@@ -36,6 +38,11 @@ static const struct jx_route stats_routes[] = {
      0},
     {"POST", "/api/v1/districts/{did}/stats/refresh", stats_district_refresh,
      NULL, 0},
+    /* the pages (stats_pages.c, stats_spaces.c) */
+    {"GET", "/stats", stats_page_home, NULL, JX_ROUTE_PAGE},
+    {"GET", "/schools/{sid}/stats", stats_page_school, NULL, JX_ROUTE_PAGE},
+    {"GET", "/districts/{did}/stats", stats_page_district, NULL, JX_ROUTE_PAGE},
+    {"GET", "/stats/spaces", stats_spaces, NULL, JX_ROUTE_BOTH},
     {NULL, NULL, NULL, NULL, 0},
 };
 

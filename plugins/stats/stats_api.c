@@ -19,6 +19,7 @@
  * people (the costly case, docs/stats.md).
  */
 #include "stats.h"
+#include "stats_pages.h"
 
 #include <jx/keyinfo.h>
 #include <jx/org.h>
@@ -1169,4 +1170,32 @@ stats_district_refresh(jx_req *req, void *ud)
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "job_id", (double)job);
 	return jx_host->reply_json(req, 202, out);
+}
+
+/* ---- for the pages (stats_pages.c, stats_pages.h) ----------------------- */
+
+cJSON *
+stats_school_usage_json(jx_req *req, int *status)
+{
+	return school_usage(req, status);
+}
+
+cJSON *
+stats_district_usage_json(jx_req *req, int *status)
+{
+	return district_usage(req, status);
+}
+
+cJSON *
+stats_weekly_json(jx_req *req, const char *kind, int64_t id, int64_t from,
+                  int64_t to)
+{
+	struct range r;
+
+	memset(&r, 0, sizeof(r));
+	r.from = from;
+	r.to = to;
+	r.fw = stats_week_of(from);
+	r.lw = stats_week_of(to);
+	return weekly(req, kind, id, &r);
 }
