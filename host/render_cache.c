@@ -64,16 +64,24 @@ rc_full_key(jx_req *req, const char *tmpl, const void *key, size_t klen,
 	return k;
 }
 
-/* FNV-1a, 64 bits */
+/* A 64-bit hash of the full key, eight bytes a step (a feed's key is a
+ * post's text and fields, some hundred bytes, hashed on every cell): a
+ * multiply-xorshift mix, enough for buckets; a hit compares the key. */
 static uint64_t
 rc_hash(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	const uint64_t m = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = 0x243f6a8885a308d3ULL ^ n, w;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ULL;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
 	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * m;
+	h ^= h >> 32;
 	return h;
 }
 

@@ -299,7 +299,7 @@ feeds_key_field(struct jxp_json *k, const char *s)
  * a file in use keeps its variants), so their count stands for them. A
  * new field shown by the cell belongs here. */
 static void
-feeds_cell_key(struct jxp_json *k, jx_stmt *st, const char *when, int mine)
+feeds_cell_key(struct jxp_json *k, jx_stmt *st, int mine)
 {
 	k->len = 0;
 	jxp_json_lit(k, "post_cell/1;link;");
@@ -314,7 +314,10 @@ feeds_cell_key(struct jxp_json *k, jx_stmt *st, const char *when, int mine)
 	jxp_json_lit(k, ";");
 	jxp_json_int(k, jx_host->db_int(st, 9)); /* comments */
 	jxp_json_lit(k, ";");
-	feeds_key_field(k, when);
+	/* the time as stored: its local form is the process's (one time
+	 * zone a process), and the cache is the process's too */
+	jxp_json_int(k, jx_host->db_int(st, 10));
+	jxp_json_lit(k, ";");
 	feeds_key_field(k, jx_host->db_text(st, 11)); /* status */
 	if (mine) {
 		jxp_json_lit(k, "mine;");
@@ -340,22 +343,18 @@ struct feeds_page {
 	int64_t next_cursor; /* 0: none */
 };
 
-/* The page's items into the template (jx_host->reply_view_data):
- * [{id, html}] and next_cursor, no cJSON tree. */
+/* The page's cells into the template (jx_host->reply_view_data): an
+ * array of the cells' HTML as chunks (printed from the arena, no Lua
+ * string or table a post), and next_cursor. */
 static void
 feeds_page_write(jx_req *req, jx_page_data *pd, void *ud)
 {
 	const struct feeds_page *pg = ud;
 
 	(void)req;
-	jx_host->pd_open(pd, "items", 1);
-	for (int k = 0; k < pg->n; k++) {
-		jx_host->pd_open(pd, NULL, 0);
-		jx_host->pd_int(pd, "id", pg->cells[k].id);
-		jx_host->pd_html(pd, "html", pg->cells[k].html,
-		                 pg->cells[k].len);
-		jx_host->pd_close(pd);
-	}
+	jx_host->pd_open(pd, "cells", 1);
+	for (int k = 0; k < pg->n; k++)
+		jx_host->pd_html(pd, NULL, pg->cells[k].html, pg->cells[k].len);
 	jx_host->pd_close(pd);
 	if (pg->next_cursor > 0) {
 		char c[24];
@@ -408,9 +407,7 @@ feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
 			break;
 		}
 		c->id = jx_host->db_int(st, 0);
-		jxp_format_time(jx_host, &tc, jx_host->db_int(st, 10), when,
-		                sizeof(when));
-		feeds_cell_key(&k, st, when, mine);
+		feeds_cell_key(&k, st, mine);
 		if (k.failed)
 			break;
 		c->html = jx_host->fragment_get(req, "feeds/post_cell", k.p,
@@ -426,6 +423,8 @@ feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
 			miss = cJSON_CreateArray();
 			ids = jx_host->alloc(req, (size_t)limit * sizeof(*ids));
 		}
+		jxp_format_time(jx_host, &tc, jx_host->db_int(st, 10), when,
+		                sizeof(when));
 		cJSON_AddItemToArray(miss, feeds_post_obj(st, me, when, 0));
 		if (jx_host->db_int(st, 13) > 0)
 			ids[nids++] = c->id;
