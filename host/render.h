@@ -80,6 +80,16 @@ void render_data_str(struct jx_page_data *pd, const char *key, const char *s,
 void render_data_int(struct jx_page_data *pd, const char *key, int64_t v);
 void render_data_html(struct jx_page_data *pd, const char *key, const char *s,
                       size_t len);
+/* The writer run on the Lua table on top of L (what reply_view_data's
+ * render does), or into a cJSON object or array (the API's face). */
+void render_data_lua(lua_State *L, struct jx_req *req,
+                     void (*write)(struct jx_req *req, struct jx_page_data *pd,
+                                   void *ud),
+                     void *ud);
+void render_data_json(cJSON *obj, struct jx_req *req,
+                      void (*write)(struct jx_req *req, struct jx_page_data *pd,
+                                    void *ud),
+                      void *ud);
 void render_data_bool(struct jx_page_data *pd, const char *key, int v);
 
 /*

@@ -197,21 +197,48 @@ render_data_bool(struct jx_page_data *pd, const char *key, int v)
 		rd_json_add(pd, key, cJSON_CreateBool(v != 0));
 }
 
-/* add_data of render_page_with: the variables' table on top. Whatever
- * the writer left open is closed, so the stack is as it found it. */
+void
+render_data_lua(lua_State *L, struct jx_req *req,
+                void (*write)(struct jx_req *req, struct jx_page_data *pd,
+                              void *ud),
+                void *ud)
+{
+	struct jx_page_data pd;
+
+	memset(&pd, 0, sizeof(pd));
+	pd.req = req;
+	pd.L = L;
+	write(req, &pd, ud);
+	/* whatever the writer left open is closed: the stack as found */
+	pd.skipped = 0;
+	while (pd.depth > 0)
+		render_data_close(&pd);
+}
+
+void
+render_data_json(cJSON *obj, struct jx_req *req,
+                 void (*write)(struct jx_req *req, struct jx_page_data *pd,
+                               void *ud),
+                 void *ud)
+{
+	struct jx_page_data pd;
+
+	if (obj == NULL)
+		return;
+	memset(&pd, 0, sizeof(pd));
+	pd.req = req;
+	pd.json[0] = obj;
+	pd.is_array[0] = cJSON_IsArray(obj);
+	write(req, &pd, ud);
+}
+
+/* add_data of render_page_with: the variables' table on top. */
 static void
 rd_add_data(lua_State *L, void *ud)
 {
 	struct rd_job *job = ud;
-	struct jx_page_data pd;
 
-	memset(&pd, 0, sizeof(pd));
-	pd.req = job->req;
-	pd.L = L;
-	job->write(job->req, &pd, job->ud);
-	pd.skipped = 0;
-	while (pd.depth > 0)
-		render_data_close(&pd);
+	render_data_lua(L, job->req, job->write, job->ud);
 }
 
 int
@@ -227,13 +254,7 @@ render_reply_view_data(jx_req *req, int status, const char *tmpl, cJSON *data,
 	if (data == NULL)
 		data = cJSON_CreateObject();
 	if (req->is_api || req->worker == NULL || req->worker->lua == NULL) {
-		struct jx_page_data pd;
-
-		memset(&pd, 0, sizeof(pd));
-		pd.req = req;
-		pd.json[0] = data;
-		if (data != NULL)
-			write(req, &pd, ud);
+		render_data_json(data, req, write, ud);
 		return http_reply_view(req, status, tmpl, data);
 	}
 	return http_reply_view_with(req, status, tmpl, data, rd_add_data, &job);
