@@ -7,6 +7,7 @@
 #include "host.h"
 #include "files.h"
 #include "org.h"
+#include "render.h"
 
 #include <jx/org.h>
 
@@ -349,4 +350,14 @@ const struct jx_host jx_host_table = {
     .file_open = files_open,
     /* ABI 2.4 */
     .mac = crypto_purpose_mac,
+    /* ABI 2.5 */
+    .reply_view_data = render_reply_view_data,
+    .pd_open = render_data_open,
+    .pd_close = render_data_close,
+    .pd_str = render_data_str,
+    .pd_int = render_data_int,
+    .pd_bool = render_data_bool,
+    .fragment_get = render_cache_get,
+    .fragment_render = render_cache_render,
+    .pd_html = render_data_html,
 };

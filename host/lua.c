@@ -44,6 +44,9 @@ struct luaenv_watch {
 
 /* Bumped by SIGHUP; each state compares it with its own copy. */
 static atomic_uint luaenv_rules_generation;
+/* Bumped when any state finds a watched file (template, catalog, module)
+ * changed: what was rendered before may differ (render_cache.c). */
+static atomic_uint luaenv_files_generation;
 
 static void luaenv_hook(lua_State *L, lua_Debug *ar);
 
@@ -483,6 +486,9 @@ luaenv_refresh_run(lua_State *L)
 	unsigned gen = atomic_load(&luaenv_rules_generation);
 	size_t i = 0, j;
 
+	/* read before the files are looked at: a change after this read
+	 * leaves the state's generation behind, never ahead */
+	env->files_gen = atomic_load(&luaenv_files_generation);
 	while (i < env->nwatch) {
 		struct luaenv_watch *w = &env->watch[i];
 		const void *cache = w->cache;
@@ -491,6 +497,7 @@ luaenv_refresh_run(lua_State *L)
 			i++;
 			continue;
 		}
+		atomic_fetch_add(&luaenv_files_generation, 1);
 		if (w->whole) {
 			/* Modules hold each other (and the rules hold
 			 * them): start them all afresh. */
@@ -527,6 +534,24 @@ luaenv_refresh_now(struct luaenv *env)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	env->last_refresh = now.tv_sec;
 	luaenv_protect(env, luaenv_refresh_run, env, 0, NULL, 0);
+}
+
+int
+luaenv_files_current(const struct luaenv *env)
+{
+	return env->files_gen == atomic_load(&luaenv_files_generation);
+}
+
+unsigned
+luaenv_files_generation_now(void)
+{
+	return atomic_load(&luaenv_files_generation);
+}
+
+unsigned
+luaenv_files_gen(const struct luaenv *env)
+{
+	return env->files_gen;
 }
 
 void
@@ -975,6 +1000,7 @@ luaenv_new(const struct luaenv_opts *opts)
 	    opts->time_limit_ms > 0 ? opts->time_limit_ms : 10000;
 	env->now = opts->now;
 	env->rules_gen = atomic_load(&luaenv_rules_generation);
+	env->files_gen = atomic_load(&luaenv_files_generation);
 	if (env->scripts_dir == NULL || env->templates_dir == NULL ||
 	    luaenv_copy_plugin_templates(env, opts) != 0)
 		goto fail;

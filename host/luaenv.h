@@ -78,6 +78,17 @@ struct luaenv *luaenv_from(lua_State *L);
  */
 void luaenv_refresh(struct luaenv *env);
 void luaenv_refresh_now(struct luaenv *env);
+/*
+ * The files generation: a process-wide counter every state bumps when its
+ * refresh finds a watched file changed. A state's own copy is read at
+ * the start of its last refresh (or its creation), so it is behind the
+ * counter, never ahead, while its loaded templates may be older than the
+ * files. What a state rendered is current only while
+ * luaenv_files_gen(env) == luaenv_files_generation_now() (render_cache.c).
+ */
+unsigned luaenv_files_gen(const struct luaenv *env);
+unsigned luaenv_files_generation_now(void);
+int luaenv_files_current(const struct luaenv *env);
 /* Bumps the global default-rules generation: one atomic increment,
  * async-signal-safe (the SIGHUP handler calls it). */
 void luaenv_reload_rules(void);

@@ -37,6 +37,7 @@ struct luaenv {
 	int64_t (*now)(void);
 	time_t last_refresh;
 	unsigned rules_gen;
+	unsigned files_gen; /* luaenv_files_generation at the last refresh */
 	struct luaenv_watch *watch;
 	size_t nwatch, capwatch;
 	void *attach;

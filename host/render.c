@@ -82,7 +82,20 @@ struct render_state {
 	struct buf scratch; /* a page's content, before the layout */
 	struct buf src;     /* the compiler's Lua code */
 	struct buf code;    /* one tag's code */
+	/* The HTML chunks of the running render (render_push_chunk):
+	 * printed from this memory, never copied into Lua strings. */
+	struct render_chunk {
+		const char *p;
+		size_t n;
+	} * chunks;
+	size_t nchunks, capchunks;
 };
+
+/* A chunk's value in Lua: a light userdata pointing at its index's byte
+ * here, only compared (never read through), checked against the
+ * running render's count before it is printed. */
+#define RENDER_CHUNKS_MAX 4096
+static const char render_chunk_ids[RENDER_CHUNKS_MAX];
 
 static const char *const render_entity[256] = {
     ['&'] = "&amp;",  ['<'] = "&lt;",   ['>'] = "&gt;",
@@ -144,6 +157,7 @@ render_state_free(void *p)
 	buf_free(&st->scratch);
 	buf_free(&st->src);
 	buf_free(&st->code);
+	free(st->chunks);
 	free(st);
 }
 
@@ -561,10 +575,23 @@ render_value(lua_State *L, struct render_state *st, int idx, int escape)
 		s = num;
 		n = (size_t)len;
 		break;
-	case LUA_TLIGHTUSERDATA:
+	case LUA_TLIGHTUSERDATA: {
+		const char *id = lua_touserdata(L, idx);
+
 		if (luaenv_is_null(L, idx))
 			return;
+		if (id >= render_chunk_ids &&
+		    id < render_chunk_ids + RENDER_CHUNKS_MAX &&
+		    (size_t)(id - render_chunk_ids) < st->nchunks) {
+			const struct render_chunk *c =
+			    &st->chunks[id - render_chunk_ids];
+
+			s = c->p;
+			n = c->n;
+			break;
+		}
 		goto bad;
+	}
 	case LUA_TTABLE:
 		if (render_is_raw(L, idx)) {
 			lua_rawgeti(L, idx, 1);
@@ -864,6 +891,7 @@ render_run(lua_State *L)
 	int page = 0, vars;
 
 	st->include_depth = 0;
+	st->nchunks = 0;
 	st->lang = lang;
 	/* t() runs dozens of times a page: its catalog found once */
 	render_push_catalog(L, job->env, lang);
@@ -896,8 +924,11 @@ render_run(lua_State *L)
 	lua_setfield(L, vars, "page");
 	lua_pushstring(L, lang);
 	lua_setfield(L, vars, "lang");
-	lua_pushlstring(L, st->scratch.len ? st->scratch.data : "",
-	                st->scratch.len);
+	/* the content as a chunk: the layout prints it raw, and 20 KB
+	 * copied into a Lua string (and collected) cost more than all
+	 * its other variables */
+	render_push_chunk(L, st->scratch.len ? st->scratch.data : "",
+	                  st->scratch.len);
 	lua_setfield(L, vars, "content");
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &render_key_data_mt);
 	lua_setmetatable(L, vars);
@@ -964,6 +995,33 @@ render_page_with(struct luaenv *env, const char *name, const cJSON *data,
 	                         out, push_page, ud,   add_data, data_ud};
 
 	return render_exec(&job, err, errlen);
+}
+
+void
+render_push_chunk(lua_State *L, const char *p, size_t n)
+{
+	struct render_state *st = render_running(L);
+
+	if (st == NULL || st->nchunks >= RENDER_CHUNKS_MAX) {
+		lua_pushlstring(L, p, n);
+		return;
+	}
+	if (st->nchunks == st->capchunks) {
+		size_t cap = st->capchunks ? 2 * st->capchunks : 64;
+		struct render_chunk *c =
+		    realloc(st->chunks, cap * sizeof(*st->chunks));
+
+		if (c == NULL) {
+			lua_pushlstring(L, p, n);
+			return;
+		}
+		st->chunks = c;
+		st->capchunks = cap;
+	}
+	st->chunks[st->nchunks].p = p;
+	st->chunks[st->nchunks].n = n;
+	lua_pushlightuserdata(L, (void *)&render_chunk_ids[st->nchunks]);
+	st->nchunks++;
 }
 
 int

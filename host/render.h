@@ -11,6 +11,7 @@
 #define JX_RENDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 #include <lua.h>
@@ -59,6 +60,64 @@ int render_page_with(struct luaenv *env, const char *name, const cJSON *data,
                      void (*push_page)(lua_State *L, void *ud), void *ud,
                      const char *lang, struct buf *out, char *err,
                      size_t errlen);
+
+/*
+ * ABI 2.5 (render_data.c): a plugin's page data written into the
+ * template's variables (jx_host->reply_view_data and pd_*), or into the
+ * reply's cJSON data for the API.
+ */
+struct jx_page_data;
+struct jx_req;
+int render_reply_view_data(struct jx_req *req, int status, const char *tmpl,
+                           cJSON *data,
+                           void (*write)(struct jx_req *req,
+                                         struct jx_page_data *pd, void *ud),
+                           void *ud);
+void render_data_open(struct jx_page_data *pd, const char *key, int array);
+void render_data_close(struct jx_page_data *pd);
+void render_data_str(struct jx_page_data *pd, const char *key, const char *s,
+                     size_t len);
+void render_data_int(struct jx_page_data *pd, const char *key, int64_t v);
+void render_data_html(struct jx_page_data *pd, const char *key, const char *s,
+                      size_t len);
+/* The writer run on the Lua table on top of L (what reply_view_data's
+ * render does), or into a cJSON object or array (the API's face). */
+void render_data_lua(lua_State *L, struct jx_req *req,
+                     void (*write)(struct jx_req *req, struct jx_page_data *pd,
+                                   void *ud),
+                     void *ud);
+void render_data_json(cJSON *obj, struct jx_req *req,
+                      void (*write)(struct jx_req *req, struct jx_page_data *pd,
+                                    void *ud),
+                      void *ud);
+void render_data_bool(struct jx_page_data *pd, const char *key, int v);
+
+/*
+ * ABI 2.5 (render_cache.c): fragments kept by the process under
+ * (tmpl, the request's language, key), current with the templates' files
+ * (luaenv_files_gen). See jx_host->fragment_get in jx/plugin.h.
+ */
+const char *render_cache_get(struct jx_req *req, const char *tmpl,
+                             const void *key, size_t klen, size_t *len);
+const char *render_cache_render(struct jx_req *req, const char *tmpl,
+                                const void *key, size_t klen, const cJSON *data,
+                                size_t *len);
+void render_cache_stats(uint64_t *hits, uint64_t *misses, size_t *bytes);
+/* Drops every entry and reads the size limit again (tests). */
+void render_cache_clear(void);
+
+/*
+ * Inside a render (push_page, add_data): pushes n bytes at p as a value
+ * the template can only print ({{= v }} raw, {{ v }} escaped, as the
+ * same string would print) or test for truth: a light userdata naming
+ * the render's chunk, printed from p itself. For large HTML the host or
+ * a plugin built (the layout's content, a feed's cached cells), which
+ * as a Lua string would be copied and collected. p must stay valid and
+ * unchanged until the render ends (the request's arena, or a buffer not
+ * written by the render). Past 4,096 chunks a render gets plain
+ * strings.
+ */
+void render_push_chunk(lua_State *L, const char *p, size_t n);
 
 /* Inside a render (push_page): pushes the message for key in the
  * render's language, as t(key) gives it (the key itself when no catalog

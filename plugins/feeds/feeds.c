@@ -91,7 +91,8 @@ static const struct jx_route feeds_routes[] = {
 static const struct jx_plugin feeds_plugin = {
     .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    .abi_minor = 1, /* file_attach, file_visible, home items, tabs */
+    .abi_minor = 5, /* file_attach, file_visible, home items, tabs;
+                       reply_view_data and fragments (2.5) */
     .name = "feeds",
     .version = "1.0.0",
     .migrations = feeds_migrations,

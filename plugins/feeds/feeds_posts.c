@@ -33,6 +33,15 @@ const char *const feeds_post_cols = FEEDS_POST_COLS;
 	"SELECT " FEEDS_POST_COLS "FROM feeds_posts p JOIN persons a ON a.id " \
 	"= p.author_person_id WHERE " where " AND p.id < ? "                   \
 	"ORDER BY p.id DESC LIMIT ?"
+/* A feed page's query: the columns of FEEDS_POST_COLS but liked_by_me
+ * (no cell shows it: a probe of feeds_likes a row saved); binds: the key
+ * of where, before, limit + 1. */
+#define FEEDS_PAGE_SQL(where)                                                  \
+	"SELECT p.id, p.kind, p.text, p.visibility, p.class_id, "              \
+	"p.author_person_id, a.name, p.author_role, p.nlikes, p.ncomments, "   \
+	"p.created_at, p.status, p.removed_reason, p.nfiles, p.school_id "     \
+	"FROM feeds_posts p JOIN persons a ON a.id = p.author_person_id "      \
+	"WHERE " where " AND p.id < ? ORDER BY p.id DESC LIMIT ?"
 #define FEEDS_WHERE_DISTRICT                                                   \
 	"p.district_id = ? AND p.status = 'live' AND p.visibility = 'public'"
 #define FEEDS_WHERE_SCHOOL                                                     \
@@ -164,6 +173,46 @@ feeds_attach_files(jx_req *req, cJSON *items, const int64_t *ids, int n)
 	jx_host->db_finish(st);
 }
 
+/* One row of a query on feeds_post_cols (or FEEDS_PAGE_SQL, whose
+ * column 15 is not liked_by_me: with_liked 0) as the API's post object,
+ * its "files" empty; when is the formatted created_at. */
+static cJSON *
+feeds_post_obj(jx_stmt *st, const struct jx_identity *me, const char *when,
+               int with_liked)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	int64_t author = jx_host->db_int(st, 5);
+
+	cJSON_AddNumberToObject(o, "id", (double)jx_host->db_int(st, 0));
+	cJSON_AddStringToObject(o, "kind", jx_host->db_text(st, 1));
+	cJSON_AddStringToObject(o, "text", jx_host->db_text(st, 2));
+	cJSON_AddStringToObject(o, "visibility", jx_host->db_text(st, 3));
+	if (jx_host->db_is_null(st, 4))
+		cJSON_AddNullToObject(o, "class_id");
+	else
+		cJSON_AddNumberToObject(o, "class_id",
+		                        (double)jx_host->db_int(st, 4));
+	a = cJSON_AddObjectToObject(o, "author");
+	cJSON_AddNumberToObject(a, "id", (double)author);
+	cJSON_AddStringToObject(a, "name", jx_host->db_text(st, 6));
+	cJSON_AddStringToObject(a, "role", jx_host->db_text(st, 7));
+	cJSON_AddItemToObject(o, "files", cJSON_CreateArray());
+	cJSON_AddNumberToObject(o, "likes", (double)jx_host->db_int(st, 8));
+	if (with_liked)
+		cJSON_AddBoolToObject(o, "liked_by_me",
+		                      jx_host->db_int(st, 15));
+	cJSON_AddNumberToObject(o, "comments", (double)jx_host->db_int(st, 9));
+	cJSON_AddStringToObject(o, "created_at", when);
+	cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 11));
+	if (me != NULL && me->person_id == author) {
+		cJSON_AddBoolToObject(o, "mine", 1);
+		if (!jx_host->db_is_null(st, 12))
+			cJSON_AddStringToObject(o, "removed_reason",
+			                        jx_host->db_text(st, 12));
+	}
+	return o;
+}
+
 cJSON *
 feeds_post_rows(jx_req *req, jx_stmt *st)
 {
@@ -176,43 +225,13 @@ feeds_post_rows(jx_req *req, jx_stmt *st)
 	if (st == NULL)
 		return items;
 	while (jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o = cJSON_CreateObject(), *a;
 		int64_t id = jx_host->db_int(st, 0);
-		int64_t author = jx_host->db_int(st, 5);
 		char when[32];
+		cJSON *o;
 
-		cJSON_AddNumberToObject(o, "id", (double)id);
-		cJSON_AddStringToObject(o, "kind", jx_host->db_text(st, 1));
-		cJSON_AddStringToObject(o, "text", jx_host->db_text(st, 2));
-		cJSON_AddStringToObject(o, "visibility",
-		                        jx_host->db_text(st, 3));
-		if (jx_host->db_is_null(st, 4))
-			cJSON_AddNullToObject(o, "class_id");
-		else
-			cJSON_AddNumberToObject(o, "class_id",
-			                        (double)jx_host->db_int(st, 4));
-		a = cJSON_AddObjectToObject(o, "author");
-		cJSON_AddNumberToObject(a, "id", (double)author);
-		cJSON_AddStringToObject(a, "name", jx_host->db_text(st, 6));
-		cJSON_AddStringToObject(a, "role", jx_host->db_text(st, 7));
-		cJSON_AddItemToObject(o, "files", cJSON_CreateArray());
-		cJSON_AddNumberToObject(o, "likes",
-		                        (double)jx_host->db_int(st, 8));
-		cJSON_AddBoolToObject(o, "liked_by_me",
-		                      jx_host->db_int(st, 15));
-		cJSON_AddNumberToObject(o, "comments",
-		                        (double)jx_host->db_int(st, 9));
 		jxp_format_time(jx_host, &tc, jx_host->db_int(st, 10), when,
 		                sizeof(when));
-		cJSON_AddStringToObject(o, "created_at", when);
-		cJSON_AddStringToObject(o, "status", jx_host->db_text(st, 11));
-		if (me != NULL && me->person_id == author) {
-			cJSON_AddBoolToObject(o, "mine", 1);
-			if (!jx_host->db_is_null(st, 12))
-				cJSON_AddStringToObject(
-				    o, "removed_reason",
-				    jx_host->db_text(st, 12));
-		}
+		o = feeds_post_obj(st, me, when, 1);
 		cJSON_AddItemToArray(items, o);
 		if (jx_host->db_int(st, 13) > 0) {
 			if (n == cap) {
@@ -260,25 +279,195 @@ feeds_post_json(jx_req *req, int64_t id)
  * the rendering and the bytes (docs/BENCHMARKS.md, "Feeds"). */
 #define FEEDS_PAGE_POSTS 20
 
-/* The list of a feed page: {"items", "next_cursor"}; before is the
- * cursor (the last id shown; 0 the newest). */
-static cJSON *
-feeds_list(jx_req *req, const char *sql, int64_t key)
+/* A length-prefixed field of a cell's key: "<n>:<bytes>". */
+static void
+feeds_key_field(struct jxp_json *k, const char *s)
 {
-	struct feeds_viewer v = feeds_viewer(req);
-	int64_t limit, before;
-	cJSON *items;
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	jxp_json_int(k, (int64_t)n);
+	jxp_json_lit(k, ":");
+	jxp_json_raw(k, s != NULL ? s : "", n);
+}
+
+/* The key of a post's cell (feeds/post_cell with link): everything the
+ * cell shows, as read from this row, so a cached cell is never stale
+ * (jx_host->fragment_get): a like, a comment, an edit, a removal or an
+ * author's new name changes the row and so the key. The photos are not
+ * in the row: a post's feeds_files rows and their variants are written
+ * with the post and never change after (every insert sets nfiles again;
+ * a file in use keeps its variants), so their count stands for them. A
+ * new field shown by the cell belongs here. */
+static void
+feeds_cell_key(struct jxp_json *k, jx_stmt *st, int mine)
+{
+	k->len = 0;
+	jxp_json_lit(k, "post_cell/1;link;");
+	jxp_json_int(k, jx_host->db_int(st, 0));
+	jxp_json_lit(k, ";");
+	feeds_key_field(k, jx_host->db_text(st, 1)); /* kind */
+	feeds_key_field(k, jx_host->db_text(st, 2)); /* text */
+	feeds_key_field(k, jx_host->db_text(st, 3)); /* visibility */
+	feeds_key_field(k, jx_host->db_text(st, 6)); /* author's name */
+	feeds_key_field(k, jx_host->db_text(st, 7)); /* author's role */
+	jxp_json_int(k, jx_host->db_int(st, 8));     /* likes */
+	jxp_json_lit(k, ";");
+	jxp_json_int(k, jx_host->db_int(st, 9)); /* comments */
+	jxp_json_lit(k, ";");
+	/* the time as stored: its local form is the process's (one time
+	 * zone a process), and the cache is the process's too */
+	jxp_json_int(k, jx_host->db_int(st, 10));
+	jxp_json_lit(k, ";");
+	feeds_key_field(k, jx_host->db_text(st, 11)); /* status */
+	if (mine) {
+		jxp_json_lit(k, "mine;");
+		if (!jx_host->db_is_null(st, 12))
+			feeds_key_field(k, jx_host->db_text(st, 12));
+	}
+	jxp_json_lit(k, "files;");
+	jxp_json_int(k, jx_host->db_int(st, 13));
+}
+
+/* One cell of a feed page: the post's id, and its HTML once known. */
+struct feeds_cell {
+	int64_t id;
+	const char *html;
+	size_t len;
+	const char *key; /* a miss: its key (arena), to keep what renders */
+	size_t klen;
+};
+
+struct feeds_page {
+	struct feeds_cell *cells;
+	int n;
+	int64_t next_cursor; /* 0: none */
+};
+
+/* The page's cells into the template (jx_host->reply_view_data): an
+ * array of the cells' HTML as chunks (printed from the arena, no Lua
+ * string or table a post), and next_cursor. */
+static void
+feeds_page_write(jx_req *req, jx_page_data *pd, void *ud)
+{
+	const struct feeds_page *pg = ud;
+
+	(void)req;
+	jx_host->pd_open(pd, "cells", 1);
+	for (int k = 0; k < pg->n; k++)
+		jx_host->pd_html(pd, NULL, pg->cells[k].html, pg->cells[k].len);
+	jx_host->pd_close(pd);
+	if (pg->next_cursor > 0) {
+		char c[24];
+
+		snprintf(c, sizeof(c), "%lld", (long long)pg->next_cursor);
+		jx_host->pd_str(pd, "next_cursor", c, (size_t)-1);
+	}
+}
+
+/*
+ * A feed page (not the API): sql is a FEEDS_PAGE_SQL, key its where's
+ * bind; data (taken) the page's other variables. Each post's cell is
+ * the fragment cached under the row's key (feeds_cell_key) when there
+ * is one; only the posts without build their API object, get their
+ * photos (one query for all of them) and render feeds/post_cell, which
+ * is then kept. The template prints the cells' HTML as it is.
+ */
+static int
+feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
+{
+	const struct jx_identity *me = jx_host->identity(req);
+	struct jxp_timecache tc = {0};
+	struct jxp_json k = {0};
+	struct feeds_page pg = {0};
+	cJSON *miss = NULL;
+	int64_t limit, before, *ids = NULL;
+	int nids = 0;
+	jx_stmt *st;
 
 	jxp_page(jx_host, req, &limit, &before);
-	if (!jx_host->req_is_api(req) &&
-	    jx_host->req_query(req, "limit") == NULL)
+	if (jx_host->req_query(req, "limit") == NULL)
 		limit = FEEDS_PAGE_POSTS;
 	if (before <= 0)
 		before = INT64_MAX;
-	items = feeds_post_rows(req, jx_host->db_query(jx_host->req_db(req),
-	                                               sql, "iiii", v.person,
-	                                               key, before, limit + 1));
-	return jxp_items(items, limit, "id");
+	st = jx_host->db_query(jx_host->req_db(req), sql, "iii", key, before,
+	                       limit + 1);
+	if (st == NULL) {
+		cJSON_Delete(data);
+		return jxp_storage_error(jx_host, req);
+	}
+	pg.cells = jx_host->alloc(req, (size_t)limit * sizeof(*pg.cells));
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		struct feeds_cell *c = &pg.cells[pg.n];
+		int mine =
+		    me != NULL && me->person_id == jx_host->db_int(st, 5);
+		char when[32];
+
+		if (pg.n == limit) {
+			pg.next_cursor = pg.n > 0 ? pg.cells[pg.n - 1].id : 0;
+			break;
+		}
+		c->id = jx_host->db_int(st, 0);
+		feeds_cell_key(&k, st, mine);
+		if (k.failed)
+			break;
+		c->html = jx_host->fragment_get(req, "feeds/post_cell", k.p,
+		                                k.len, &c->len);
+		pg.n++;
+		if (c->html != NULL)
+			continue;
+		/* a miss: the post as the template takes it */
+		c->key = jx_host->alloc(req, k.len);
+		memcpy((char *)c->key, k.p, k.len);
+		c->klen = k.len;
+		if (miss == NULL) {
+			miss = cJSON_CreateArray();
+			ids = jx_host->alloc(req, (size_t)limit * sizeof(*ids));
+		}
+		jxp_format_time(jx_host, &tc, jx_host->db_int(st, 10), when,
+		                sizeof(when));
+		cJSON_AddItemToArray(miss, feeds_post_obj(st, me, when, 0));
+		if (jx_host->db_int(st, 13) > 0)
+			ids[nids++] = c->id;
+	}
+	jx_host->db_finish(st);
+	if (k.failed) {
+		jxp_json_free(&k);
+		cJSON_Delete(miss);
+		cJSON_Delete(data);
+		return jxp_storage_error(jx_host, req);
+	}
+	jxp_json_free(&k);
+	if (miss != NULL) {
+		cJSON *cell = cJSON_CreateObject(), *p = miss->child;
+
+		feeds_attach_files(req, miss, ids, nids);
+		cJSON_AddBoolToObject(cell, "link", 1);
+		for (int i = 0; i < pg.n && p != NULL; i++) {
+			struct feeds_cell *c = &pg.cells[i];
+			cJSON *next = p->next;
+
+			if (c->html != NULL)
+				continue;
+			cJSON_DetachItemViaPointer(miss, p);
+			cJSON_AddItemToObject(cell, "p", p);
+			c->html = jx_host->fragment_render(
+			    req, "feeds/post_cell", c->key, c->klen, cell,
+			    &c->len);
+			cJSON_DeleteItemFromObjectCaseSensitive(cell, "p");
+			p = next;
+			if (c->html == NULL)
+				break;
+		}
+		cJSON_Delete(cell);
+		cJSON_Delete(miss);
+		for (int i = 0; i < pg.n; i++)
+			if (pg.cells[i].html == NULL) {
+				cJSON_Delete(data);
+				return jxp_storage_error(jx_host, req);
+			}
+	}
+	return jx_host->reply_view_data(req, 200, "feeds/feed", data,
+	                                feeds_page_write, &pg);
 }
 
 /* One post's place in feeds_list_api's buffer: its text up to where
@@ -547,7 +736,7 @@ feeds_school_get(jx_req *req, void *ud)
 {
 	const struct jx_identity *i = jx_host->identity(req);
 	int district = jxp_role(jx_host, req, "district_admin");
-	const char *sql;
+	const char *sql, *page_sql, *title;
 	int64_t key;
 	cJSON *data;
 
@@ -556,26 +745,22 @@ feeds_school_get(jx_req *req, void *ud)
 		return jxp_forbidden(jx_host, req);
 	if (district && i->district_id > 0) {
 		sql = FEEDS_LIST_SQL(FEEDS_WHERE_DISTRICT);
+		page_sql = FEEDS_PAGE_SQL(FEEDS_WHERE_DISTRICT);
 		key = i->district_id;
 	} else if (feeds_school_reader(req, i->school_id)) {
 		sql = FEEDS_LIST_SQL(FEEDS_WHERE_SCHOOL);
+		page_sql = FEEDS_PAGE_SQL(FEEDS_WHERE_SCHOOL);
 		key = i->school_id;
 	} else
 		return jxp_forbidden(jx_host, req);
 	if (jx_host->req_is_api(req))
 		return feeds_list_api(req, sql, key);
-	data = feeds_list(req, sql, key);
-	if (!jx_host->req_is_api(req)) {
-		const char *title =
-		    district ? "feeds.district.title" : "feeds.school.title";
-
-		cJSON_AddStringToObject(data, "feed",
-		                        district ? "district" : "school");
-		cJSON_AddStringToObject(data, "title", jx_host->t(req, title));
-		cJSON_AddItemToObject(data, "classes",
-		                      feeds_reader_classes(req));
-	}
-	return jx_host->reply_view(req, 200, "feeds/feed", data);
+	title = district ? "feeds.district.title" : "feeds.school.title";
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "feed", district ? "district" : "school");
+	cJSON_AddStringToObject(data, "title", jx_host->t(req, title));
+	cJSON_AddItemToObject(data, "classes", feeds_reader_classes(req));
+	return feeds_page_reply(req, page_sql, key, data);
 }
 
 /* GET /feeds/class/{cid} (page and API) */
@@ -583,7 +768,7 @@ int
 feeds_class_get(jx_req *req, void *ud)
 {
 	int64_t cid = jx_host->req_param_id(req, "cid");
-	cJSON *data;
+	cJSON *data, *c;
 
 	(void)ud;
 	if (cid <= 0 || !feeds_class_reader(req, cid))
@@ -591,24 +776,20 @@ feeds_class_get(jx_req *req, void *ud)
 	if (jx_host->req_is_api(req))
 		return feeds_list_api(req, FEEDS_LIST_SQL(FEEDS_WHERE_CLASS),
 		                      cid);
-	data = feeds_list(req, FEEDS_LIST_SQL(FEEDS_WHERE_CLASS), cid);
-	if (!jx_host->req_is_api(req)) {
-		cJSON *c = jx_host->db_rows(
-		    jx_host->req_db(req),
-		    "SELECT id, grade, name FROM classes WHERE id = ?", "i",
-		    cid);
-
-		cJSON_AddStringToObject(data, "feed", "class");
-		cJSON_AddStringToObject(data, "title",
-		                        jx_host->t(req, "feeds.class.short"));
-		cJSON_AddStringToObject(data, "back", "/feeds/school");
-		cJSON_AddNumberToObject(data, "class_id", (double)cid);
-		if (c != NULL && cJSON_GetArraySize(c) == 1)
-			cJSON_AddItemToObject(data, "class",
-			                      cJSON_DetachItemFromArray(c, 0));
-		cJSON_Delete(c);
-		cJSON_AddItemToObject(data, "classes",
-		                      feeds_reader_classes(req));
-	}
-	return jx_host->reply_view(req, 200, "feeds/feed", data);
+	c = jx_host->db_rows(jx_host->req_db(req),
+	                     "SELECT id, grade, name FROM classes WHERE id = ?",
+	                     "i", cid);
+	data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "feed", "class");
+	cJSON_AddStringToObject(data, "title",
+	                        jx_host->t(req, "feeds.class.short"));
+	cJSON_AddStringToObject(data, "back", "/feeds/school");
+	cJSON_AddNumberToObject(data, "class_id", (double)cid);
+	if (c != NULL && cJSON_GetArraySize(c) == 1)
+		cJSON_AddItemToObject(data, "class",
+		                      cJSON_DetachItemFromArray(c, 0));
+	cJSON_Delete(c);
+	cJSON_AddItemToObject(data, "classes", feeds_reader_classes(req));
+	return feeds_page_reply(req, FEEDS_PAGE_SQL(FEEDS_WHERE_CLASS), cid,
+	                        data);
 }

@@ -453,3 +453,52 @@ test('pages: the feeds, a post and the composer render for each role', async () 
 	}
 	assert.match((await who.district.get('/feeds/school')).text, /全区动态/);
 });
+
+test('feed page cells (kept per post): a like, a comment, an edit, a new name and a removal show at once; languages never mix', async () => {
+	const p = await post(who.zhang, { kind: 'mood', text: '缓存测试的帖子', visibility: 'school' });
+	const cell = async (c, lang) => {
+		const r = await c.get('/feeds/school', { headers: { 'Accept-Language': lang } });
+		assert.equal(r.status, 200, r.text.slice(0, 300));
+		const m = r.text.match(new RegExp(`<article class="feeds-post" aria-labelledby="post-${p.id}-who">[\\s\\S]*?</article>`));
+		return m ? m[0] : null;
+	};
+	// rendered, then kept: the same bytes from the cache
+	const first = await cell(who.li, 'zh-CN');
+	assert.ok(first, 'the post is on the page');
+	assert.equal(await cell(who.li, 'zh-CN'), first);
+	assert.match(first, /赞 0 · 评论 0/);
+	assert.match(first, /缓存测试的帖子/);
+	// the other language: its own cell, and each stays in its own
+	const en = await cell(who.li, 'en');
+	assert.match(en, /0 likes · 0 comments/);
+	assert.match(en, /Student/);
+	assert.ok(!/[\u4e00-\u9fff]/.test(en.replace('缓存测试的帖子', '').replace(/张一鸣|张/g, '')), `no Chinese label in the English cell: ${en}`);
+	assert.equal(await cell(who.li, 'zh-CN'), first);
+	assert.ok(!/likes|Student/.test(first));
+	// a like and a comment: on the next page, in both languages
+	assert.equal((await who.zhangP.post(`/api/v1/posts/${p.id}/likes`, {})).status, 200);
+	assert.match(await cell(who.li, 'zh-CN'), /赞 1 · 评论 0/);
+	assert.equal((await who.li.post(`/api/v1/posts/${p.id}/comments`, { text: '好' })).status, 201);
+	assert.match(await cell(who.li, 'zh-CN'), /赞 1 · 评论 1/);
+	assert.match(await cell(who.li, 'en'), /1 likes · 1 comments/);
+	// written by another process (the sqlite3 shell): the text and the
+	// author's name, as an edit or a rename anywhere would change them
+	sql(`UPDATE feeds_posts SET text = '改过的文字' WHERE id = ${p.id}`);
+	let now = await cell(who.li, 'zh-CN');
+	assert.match(now, /改过的文字/);
+	assert.ok(!now.includes('缓存测试的帖子'));
+	const author = sql(`SELECT author_person_id FROM feeds_posts WHERE id = ${p.id}`);
+	const name = sql(`SELECT name FROM persons WHERE id = ${author}`);
+	try {
+		sql(`UPDATE persons SET name = '张改名' WHERE id = ${author}`);
+		now = await cell(who.li, 'en');
+		assert.match(now, /张改名/);
+	} finally {
+		sql(`UPDATE persons SET name = '${name}' WHERE id = ${author}`);
+	}
+	assert.match(await cell(who.li, 'zh-CN'), new RegExp(name));
+	// removed by the school admin: gone from the feed at once
+	assert.equal((await who.admin1.post(`/api/v1/posts/${p.id}/removal`, { reason: '测试' })).status, 200);
+	assert.equal(await cell(who.li, 'zh-CN'), null);
+	assert.equal(await cell(who.li, 'en'), null);
+});

@@ -41,7 +41,7 @@
 #include <cjson/cJSON.h>
 
 #define JX_ABI_MAJOR 2
-#define JX_ABI_MINOR 4
+#define JX_ABI_MINOR 5
 
 #define JX_EXPORT __attribute__((visibility("default")))
 
@@ -49,6 +49,8 @@ typedef struct jx_req jx_req;   /* one HTTP request (opaque) */
 typedef struct jx_db jx_db;     /* this thread's database connection */
 typedef struct jx_stmt jx_stmt; /* a prepared, cached statement */
 typedef struct jx_job jx_job;   /* a running background job */
+/* ABI 2.5: a page's data being written (reply_view_data; opaque) */
+typedef struct jx_page_data jx_page_data;
 
 /* Log levels for jx_host->log. */
 enum jx_log_level { JX_LOG_ERROR, JX_LOG_WARN, JX_LOG_INFO, JX_LOG_DEBUG };
@@ -712,6 +714,66 @@ struct jx_host {
 	 * link signed by one verifies on another. 0, or -1.
 	 */
 	int (*mac)(const char *purpose, const char *msg, char out[65]);
+
+	/* ---- page data and cached fragments (ABI 2.5) -------------------- */
+	/*
+	 * ABI 2.5. As reply_view, with write(req, pd, ud) adding more of the
+	 * template's variables through the pd_* writer below, straight into
+	 * the render's Lua tables: for a page's large data (a feed's items),
+	 * which in cJSON would be built, copied into Lua and freed. For an
+	 * API request the same calls add members to data, which is the
+	 * reply, so one writer serves both faces. write runs once, inside
+	 * the render: it may not call reply_* or render, and on the host's
+	 * out-of-memory it may not return (the page becomes the error page),
+	 * so it holds nothing but arena memory across writer calls. Takes
+	 * data (NULL: an empty object).
+	 */
+	int (*reply_view_data)(
+	    jx_req *req, int status, const char *tmpl, cJSON *data,
+	    void (*write)(jx_req *req, jx_page_data *pd, void *ud), void *ud);
+	/* ABI 2.5. The writer: key names the member inside an object and
+	 * is NULL inside an array (a value with the wrong kind of key is
+	 * dropped, as is a NULL string: absent, as JSON null is in a
+	 * template). pd_open starts an object (array 0) or an array,
+	 * pd_close ends the latest; deeper than 32 is dropped whole, and
+	 * whatever is left open at the end is closed. pd_str copies len
+	 * bytes of s ((size_t)-1: up to its NUL). */
+	void (*pd_open)(jx_page_data *pd, const char *key, int array);
+	void (*pd_close)(jx_page_data *pd);
+	void (*pd_str)(jx_page_data *pd, const char *key, const char *s,
+	               size_t len);
+	void (*pd_int)(jx_page_data *pd, const char *key, int64_t v);
+	void (*pd_bool)(jx_page_data *pd, const char *key, int v);
+	/*
+	 * ABI 2.5. Rendered fragments kept by the process. fragment_get
+	 * returns the HTML templates/<tmpl>.html rendered under key in the
+	 * request's language (an arena copy, its length in *len), or NULL;
+	 * fragment_render renders tmpl with data (as render; data stays the
+	 * caller's), keeps the result under key and returns it (NULL on a
+	 * render error, logged). key (klen bytes, compared whole) must hold
+	 * every input the fragment shows, read in this request (a post's
+	 * id, text, counts, author, time...): the cache is then never stale,
+	 * across processes too, and needs no invalidation; a changed row
+	 * asks for another key. The template's name, the language and the
+	 * templates' and catalogs' files are the host's part of the key.
+	 * Nothing viewer-specific belongs in a cached fragment unless the
+	 * viewer is in the key. Bounded by render.fragment_cache_bytes
+	 * (config, default 8 MiB, least recently used out; 0: off, every
+	 * get a miss). Print it raw ({{= html }}): it is HTML the template
+	 * escaped when it rendered.
+	 */
+	const char *(*fragment_get)(jx_req *req, const char *tmpl,
+	                            const void *key, size_t klen, size_t *len);
+	const char *(*fragment_render)(jx_req *req, const char *tmpl,
+	                               const void *key, size_t klen,
+	                               const cJSON *data, size_t *len);
+	/* ABI 2.5. As pd_str, for HTML the page prints raw ({{= v }}): the
+	 * template gets a value it can only print or test, printed from s
+	 * itself, which must stay valid until the reply (the arena, or
+	 * what fragment_get returned); no copy into the template's memory.
+	 * A cached fragment's way into the page. */
+	void (*pd_html)(jx_page_data *pd, const char *key, const char *s,
+	                size_t len);
 };
 
 /* Tests whether the running host's table holds field: for fields newer
