@@ -330,7 +330,7 @@ practice_activities_create(jx_req *req, void *ud)
 	jx_db *db = jx_host->req_db(req);
 	int64_t id, district, now = jx_host->now();
 	cJSON *b, *o, *detail;
-	char target[40];
+	char target[64];
 
 	(void)ud;
 	if (practice_who(req, &w) != 0 || !(w.dadmin || w.badmin))
@@ -558,7 +558,7 @@ practice_activities_patch(jx_req *req, void *ud)
 	jx_db *db = jx_host->req_db(req);
 	int64_t id, starts, ends, deadline, tenths, confirmed, old_deadline;
 	const char *status, *cur;
-	char target[40], cur_status[16] = "";
+	char target[64], cur_status[16] = "";
 	jx_stmt *st;
 	cJSON *b;
 
@@ -651,7 +651,7 @@ practice_activities_close(jx_req *req, void *ud)
 	struct practice_who w;
 	jx_db *db = jx_host->req_db(req);
 	int64_t id, n;
-	char target[40];
+	char target[64];
 
 	(void)ud;
 	if (practice_who(req, &w) != 0)
@@ -694,7 +694,7 @@ practice_activities_cancel(jx_req *req, void *ud)
 	jx_db *db = jx_host->req_db(req);
 	const char *reason = NULL;
 	int64_t id, now = jx_host->now(), cancelled = 0;
-	char target[40];
+	char target[64];
 	jx_stmt *st;
 	cJSON *b, *ev;
 	int64_t *students = NULL, *regs = NULL;

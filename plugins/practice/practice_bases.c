@@ -75,7 +75,7 @@ practice_bases_create(jx_req *req, void *ud)
 	const char *name, *address, *description;
 	int64_t id, now = jx_host->now();
 	cJSON *b, *o, *detail;
-	char target[32];
+	char target[64];
 
 	(void)ud;
 	if (practice_who(req, &w) != 0 || !w.dadmin || w.district <= 0)
@@ -200,7 +200,7 @@ practice_bases_patch(jx_req *req, void *ud)
 	const char *name, *address, *description, *status;
 	int64_t id;
 	cJSON *b;
-	char target[32];
+	char target[64];
 
 	(void)ud;
 	if (practice_who(req, &w) != 0)
@@ -278,7 +278,7 @@ practice_base_admins_create(jx_req *req, void *ud)
 	struct practice_who w;
 	jx_db *db = jx_host->req_db(req);
 	const char *name, *phone;
-	char err[256], initial[64] = "", login[64] = "", target[40];
+	char err[256], initial[64] = "", login[64] = "", target[64];
 	int64_t base, district, person, account, identity, had, existed;
 	cJSON *b, *o;
 
@@ -407,7 +407,7 @@ practice_base_admins_delete(jx_req *req, void *ud)
 	jx_db *db = jx_host->req_db(req);
 	int64_t base, person = jx_host->req_param_id(req, "person");
 	int64_t n;
-	char target[40];
+	char target[64];
 
 	(void)ud;
 	if (practice_who(req, &w) != 0)

@@ -483,7 +483,7 @@ practice_reg_delete(jx_req *req, void *ud)
 	jx_db *db = jx_host->req_db(req);
 	int64_t id = jx_host->req_param_id(req, "id"), activity, student;
 	int64_t now = jx_host->now(), cutoff, starts, district, promoted;
-	char was[16] = "", target[40];
+	char was[16] = "", target[64];
 	jx_stmt *st;
 	cJSON *ev;
 	int reach, rc;
