@@ -96,6 +96,15 @@ enum {
 	MS_WECHAT,
 	MS_KI_CLASS,
 	MS_KI_SCHOOL,
+	MS_PWEEK,
+	MS_PDAY,
+	MS_CDAY,
+	MS_CWEEK,
+	MS_SDAY,
+	MS_SWEEK,
+	MS_CSTATE,
+	MS_SSTATE,
+	MS_SPACE,
 	MS_NSTMT
 };
 
@@ -126,6 +135,29 @@ static const char *const ms_sql[MS_NSTMT] = {
     "complete, stale, rules_version) VALUES (?, ?, ?, ?, ?, 0, ?)",
     "INSERT INTO keyinfo_school_counts(school_id, district_id, total, "
     "complete, rules_version) VALUES (?, ?, ?, ?, ?)",
+    "INSERT INTO stats_person_weeks(person_id, week, activity, logins) "
+    "VALUES (?, ?, ?, ?)",
+    "INSERT INTO stats_person_days(person_id, day, uploads, records, files) "
+    "VALUES (?, ?, ?, ?, ?)",
+    "INSERT INTO stats_class_days(class_id, day, school_id, logins, "
+    "uploads, records, files, posts, notice_reads, activations, follows, "
+    "unfollows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO stats_class_weeks(class_id, week, school_id, logins) "
+    "VALUES (?, ?, ?, ?)",
+    "INSERT INTO stats_school_days(school_id, day, district_id, logins, "
+    "uploads, records, files, posts, notice_reads, activations, follows, "
+    "unfollows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO stats_school_weeks(school_id, week, district_id, logins) "
+    "VALUES (?, ?, ?, ?)",
+    "INSERT INTO stats_class_state(class_id, school_id, students, parents, "
+    "accounts, activated, wechat_followed, keyinfo_complete, unreached, "
+    "computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO stats_school_state(school_id, district_id, students, "
+    "parents, teachers, accounts, activated, wechat_followed, "
+    "keyinfo_complete, unreached, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?)",
+    "INSERT INTO stats_space_days(kind, space_id, day, school_id, visits, "
+    "posts, records) VALUES (?, ?, ?, ?, ?, ?, ?)",
 };
 
 static const char *const ms_surnames[] = {
@@ -159,36 +191,60 @@ static const int ms_day_factor[MS_NROLES][3] = {
     {1000, 100, 50},  /* school admins */
 };
 static const int ms_activated[MS_NROLES] = {880, 780, 970, 1000};
-static const int ms_prop_min[MS_NROLES] = {150, 50, 550, 600};
-static const int ms_prop_span[MS_NROLES] = {700, 400, 400, 350};
-/* Uploads on an active day, per mille of the person's active days. */
-static const int ms_upload_rate[MS_NROLES] = {60, 40, 120, 30};
+static const int ms_prop_min[MS_NROLES] = {20, 10, 450, 600};
+static const int ms_prop_span[MS_NROLES] = {300, 180, 450, 350};
+/* Per mille of a person's active days with an upload (a growth record or
+ * photos), with a post, with notices read (school days). */
+static const int ms_upload_rate[MS_NROLES] = {80, 60, 150, 30};
+static const int ms_post_rate[MS_NROLES] = {40, 30, 80, 60};
+static const int ms_read_rate[MS_NROLES] = {100, 500, 300, 200};
 
 struct ms_day {
 	int ymd;       /* YYYYMMDD, local */
 	int kind;      /* MS_SCHOOLDAY ... */
-	int isoweek;   /* ISO year * 100 + week */
+	int monday;    /* the ISO week as its Monday's YYYYMMDD */
+	int week;      /* index of that week among the days' weeks */
 	int isoday;    /* 1 Monday .. 7 Sunday */
 	int64_t start; /* 00:00 local, epoch seconds */
 };
+
+#define MS_MAXWEEKS (MS_MAXDAYS / 7 + 2)
 
 /* One person's activity over the days, as the generator decided it. */
 struct ms_act {
 	int activated; /* first login done at all */
 	int first_day; /* index of the day of the first login; -1 before */
 	int64_t activated_at;
-	unsigned char logins[MS_MAXDAYS]; /* logins on the day (0: none) */
-	unsigned char uploads[MS_MAXDAYS];
-	int wechat; /* 0 none, 1 followed, 2 unfollowed */
+	int wechat;       /* 0 none, 1 followed, 2 unfollowed */
+	int follow_day;   /* index of the day of the follow; -1 before */
+	int unfollow_day; /* index of the day of the unfollow; -1 none */
+	unsigned char logins[MS_MAXDAYS];  /* logins on the day (0: none) */
+	unsigned char records[MS_MAXDAYS]; /* growth records created */
+	unsigned char files[MS_MAXDAYS];   /* files attached */
+	unsigned char posts[MS_MAXDAYS];
+	unsigned char reads[MS_MAXDAYS]; /* notices read */
 };
 
-/* Per class (and per school, the last slot) per day: distinct persons
- * with a login, logins, uploads; split students and parents. */
+/* Counters per day of a class (its students and their parents) or of a
+ * school (and its teachers and admins), by role. */
+enum {
+	MS_C_ACTIVE, /* distinct persons with a login */
+	MS_C_LOGINS,
+	MS_C_RECORDS,
+	MS_C_FILES,
+	MS_C_POSTS,
+	MS_C_READS,
+	MS_C_ACTIVATIONS,
+	MS_C_FOLLOWS,
+	MS_C_UNFOLLOWS,
+	MS_NCOUNTERS
+};
+
 struct ms_tally {
-	uint32_t active[MS_NROLES][MS_MAXDAYS];
-	uint32_t logins[MS_NROLES][MS_MAXDAYS];
-	uint32_t uploads[MS_NROLES][MS_MAXDAYS];
+	uint32_t day[MS_NCOUNTERS][MS_NROLES][MS_MAXDAYS];
+	uint32_t week[MS_NROLES][MS_MAXWEEKS]; /* distinct persons */
 	uint32_t accounts[MS_NROLES], activated[MS_NROLES], wechat[MS_NROLES];
+	uint32_t unreached, keyinfo_complete;
 	/* distinct persons with a login and their login days and uploads
 	 * over the last 7 and 30 days and all of them (the checks) */
 	uint32_t distinct[MS_NROLES][3], days[MS_NROLES][3], up[MS_NROLES][3];
@@ -202,13 +258,14 @@ struct ms_ctx {
 	int64_t now, district;
 	const char *hash; /* the benchmark logins' password hash */
 	struct ms_day day[MS_MAXDAYS];
-	int ndays;
+	int ndays, nweeks;
+	int week_monday[MS_MAXWEEKS];
 	uint64_t seq[MS_NROLES]; /* persons of each role so far */
 	struct ms_act act;
 	int64_t rules_version;
 };
 
-/* ---- calendar ---------------------------------------------------------- */
+/* ---- calendar ---- */
 
 static int
 ms_ymd_in(int md, int from, int to)
@@ -229,6 +286,16 @@ ms_holiday(int md)
 	       ms_ymd_in(md, 925, 927) || ms_ymd_in(md, 1001, 1007);
 }
 
+static int
+ms_ymd(int64_t dn)
+{
+	time_t t = (time_t)(dn * 86400);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
 /* The DAYS local days (Asia/Shanghai, UTC+8 all year) before today. */
 static void
 ms_calendar(struct ms_ctx *c, int days)
@@ -236,19 +303,20 @@ ms_calendar(struct ms_ctx *c, int days)
 	int64_t today = (c->now + 8 * 3600) / 86400; /* local day number */
 
 	c->ndays = days;
+	c->nweeks = 0;
 	for (int i = 0; i < days; i++) {
 		int64_t dn = today - days + i;
-		time_t t = (time_t)(dn * 86400);
-		struct tm tm;
-		char buf[16];
+		/* 0 Monday: 1970-01-01 was a Thursday */
+		int wday = (int)((dn + 3) % 7);
 		int md;
 
-		gmtime_r(&t, &tm);
-		md = (tm.tm_mon + 1) * 100 + tm.tm_mday;
-		c->day[i].ymd = (tm.tm_year + 1900) * 10000 + md;
-		c->day[i].isoday = tm.tm_wday == 0 ? 7 : tm.tm_wday;
-		strftime(buf, sizeof(buf), "%G%V", &tm);
-		c->day[i].isoweek = atoi(buf);
+		c->day[i].ymd = ms_ymd(dn);
+		md = c->day[i].ymd % 10000;
+		c->day[i].isoday = wday + 1;
+		c->day[i].monday = ms_ymd(dn - wday);
+		if (i == 0 || c->day[i].monday != c->day[i - 1].monday)
+			c->week_monday[c->nweeks++] = c->day[i].monday;
+		c->day[i].week = c->nweeks - 1;
 		c->day[i].kind = ms_holiday(md)          ? MS_HOLIDAY
 		                 : c->day[i].isoday >= 6 ? MS_WEEKEND
 		                                         : MS_SCHOOLDAY;
@@ -256,7 +324,7 @@ ms_calendar(struct ms_ctx *c, int days)
 	}
 }
 
-/* ---- the activity model -------------------------------------------------- */
+/* ---- the activity model ---- */
 
 /* Decides the activity of person `who` (a role and the index among its
  * role) into c->act. */
@@ -266,51 +334,64 @@ ms_decide(struct ms_ctx *c, int role, uint64_t who)
 	struct ms_act *a = &c->act;
 	uint64_t key = ((uint64_t)role << 56) ^ (who * 0x9e3779b97f4a7c15ULL);
 	uint64_t r = mkdb_mix(key);
-	int prop;
+	size_t nd = (size_t)c->ndays;
+	int prop, from;
 
-	memset(a->logins, 0, (size_t)c->ndays);
-	memset(a->uploads, 0, (size_t)c->ndays);
+	memset(a->logins, 0, nd);
+	memset(a->records, 0, nd);
+	memset(a->files, 0, nd);
+	memset(a->posts, 0, nd);
+	memset(a->reads, 0, nd);
 	a->wechat = 0;
+	a->follow_day = a->unfollow_day = -1;
 	a->activated = (int)(r % 1000) < ms_activated[role];
 	a->first_day = -1;
 	a->activated_at = 0;
 	if (!a->activated)
 		return;
 	/* 70% before the year; the rest on a day of it, more in the
-	 * first school weeks (the first third of the days twice as often) */
+	 * first third of the days (twice as often) */
 	if ((r >> 10) % 10 >= 7) {
-		uint64_t pick = (r >> 20) % (uint64_t)(c->ndays + c->ndays / 3);
+		uint64_t pick = (r >> 20) % (nd + nd / 3);
 
-		a->first_day = pick < (uint64_t)c->ndays
-		                   ? (int)pick
-		                   : (int)(pick - (uint64_t)c->ndays);
+		a->first_day = pick < nd ? (int)pick : (int)(pick - nd);
 		a->activated_at = c->day[a->first_day].start + 8 * 3600 +
 		                  (int64_t)((r >> 40) % 36000);
 	} else {
 		a->activated_at =
 		    c->day[0].start - 86400 * (int64_t)(1 + (r >> 40) % 700);
 	}
-	/* heavy and light users: the propensity's square spreads them */
+	/* heavy and light users: half uniform, half skewed light */
 	{
-		uint64_t q = (r >> 30) % 1000;
+		int q = (int)((r >> 30) % 1000);
 
-		prop = ms_prop_min[role] +
-		       (int)(q * q / 1000) * ms_prop_span[role] / 1000;
 		if ((r >> 50) % 2 == 0)
-			prop = ms_prop_min[role] +
-			       (int)q * ms_prop_span[role] / 1000;
+			q = q * q / 1000;
+		prop = ms_prop_min[role] + q * ms_prop_span[role] / 1000;
 	}
-	for (int d = a->first_day < 0 ? 0 : a->first_day; d < c->ndays; d++) {
+	from = a->first_day < 0 ? 0 : a->first_day;
+	for (int d = from; d < c->ndays; d++) {
 		uint64_t x = mkdb_mix(key ^ ((uint64_t)d << 32) ^ 0x5eedULL);
 		int chance = prop * ms_day_factor[role][c->day[d].kind] / 1000;
 
-		if (d == a->first_day || (int)(x % 1000) < chance) {
-			a->logins[d] = (unsigned char)(1 + (x >> 20) % 8 / 5 +
-			                               (x >> 24) % 16 / 15);
-			if ((int)((x >> 32) % 1000) < ms_upload_rate[role])
-				a->uploads[d] =
-				    (unsigned char)(1 + (x >> 44) % 4 / 3);
+		if (d != a->first_day && (int)(x % 1000) >= chance)
+			continue;
+		/* 1 login most days, 2 on some, 3 on few */
+		a->logins[d] = (unsigned char)(1 + ((x >> 10) % 8 >= 5) +
+		                               ((x >> 13) % 16 == 0));
+		if ((int)((x >> 17) % 1000) < ms_upload_rate[role]) {
+			/* a growth record, or 1-3 photos on a post */
+			if ((x >> 29) % 2 == 0)
+				a->records[d] = 1;
+			else
+				a->files[d] =
+				    (unsigned char)(1 + (x >> 27) % 3);
 		}
+		if ((int)((x >> 31) % 1000) < ms_post_rate[role])
+			a->posts[d] = 1;
+		if (c->day[d].kind == MS_SCHOOLDAY &&
+		    (int)((x >> 41) % 1000) < ms_read_rate[role])
+			a->reads[d] = (unsigned char)(1 + (x >> 51) % 2);
 	}
 	if (role == MS_PAR || role == MS_TEA) {
 		int f = (int)((r >> 52) % 100);
@@ -318,6 +399,17 @@ ms_decide(struct ms_ctx *c, int role, uint64_t who)
 		a->wechat = f < (role == MS_PAR ? 72 : 60)   ? 1
 		            : f < (role == MS_PAR ? 77 : 65) ? 2
 		                                             : 0;
+		/* followed when activated; unfollowed some weeks later */
+		if (a->wechat != 0)
+			a->follow_day = a->first_day;
+		if (a->wechat == 2) {
+			int later = from + 7 + (int)((r >> 8) % 120);
+
+			if (later < c->ndays)
+				a->unfollow_day = later;
+			else if (a->first_day >= 0)
+				a->wechat = 1; /* not yet: still followed */
+		}
 	}
 }
 
@@ -332,6 +424,7 @@ ms_tally(const struct ms_ctx *c, int role, struct ms_tally *t,
 
 	for (int k = 0; k < 2; k++) {
 		struct ms_tally *x = ts[k];
+		int lastweek = -1;
 
 		if (x == NULL)
 			continue;
@@ -340,10 +433,25 @@ ms_tally(const struct ms_ctx *c, int role, struct ms_tally *t,
 		x->wechat[role] += a->wechat == 1;
 		if (!a->activated)
 			continue;
+		if (a->first_day >= 0)
+			x->day[MS_C_ACTIVATIONS][role][a->first_day]++;
+		if (a->follow_day >= 0)
+			x->day[MS_C_FOLLOWS][role][a->follow_day]++;
+		if (a->unfollow_day >= 0)
+			x->day[MS_C_UNFOLLOWS][role][a->unfollow_day]++;
 		for (int d = 0; d < c->ndays; d++) {
-			x->active[role][d] += a->logins[d] > 0;
-			x->logins[role][d] += a->logins[d];
-			x->uploads[role][d] += a->uploads[d];
+			if (a->logins[d] == 0)
+				continue;
+			x->day[MS_C_ACTIVE][role][d]++;
+			x->day[MS_C_LOGINS][role][d] += a->logins[d];
+			x->day[MS_C_RECORDS][role][d] += a->records[d];
+			x->day[MS_C_FILES][role][d] += a->files[d];
+			x->day[MS_C_POSTS][role][d] += a->posts[d];
+			x->day[MS_C_READS][role][d] += a->reads[d];
+			if (c->day[d].week != lastweek) {
+				lastweek = c->day[d].week;
+				x->week[role][lastweek]++;
+			}
 		}
 		for (int r = 0; r < 3; r++) {
 			int from = c->ndays - ms_ranges[r], seen = 0;
@@ -351,15 +459,15 @@ ms_tally(const struct ms_ctx *c, int role, struct ms_tally *t,
 			for (int d = from < 0 ? 0 : from; d < c->ndays; d++) {
 				seen |= a->logins[d] > 0;
 				x->days[role][r] += a->logins[d] > 0;
-				x->up[role][r] += a->uploads[d];
+				x->up[role][r] +=
+				    (uint32_t)a->records[d] + a->files[d];
 			}
 			x->distinct[role][r] += (uint32_t)seen;
 		}
 	}
 }
 
-/* ---- rows
- * -------------------------------------------------------------------- */
+/* ---- rows ---- */
 
 /* Binds the values of types ("i" int64, "s" text, "n" NULL) and steps. */
 static int
@@ -463,35 +571,175 @@ ms_wechat(struct ms_ctx *c, int64_t account)
 	              c->act.activated_at);
 }
 
-/* ---- the stats plugin's aggregates -------------------------------------- */
+/* ---- the stats plugin's aggregates ---- */
 
-/* The rows of one person's activity (c->act) in the stats tables. */
+/* Binds n int64 values to st from v and steps. */
 static int
-ms_person_stats(struct ms_ctx *c, int role, int64_t person, int64_t account,
-                int64_t school, int64_t klass)
+ms_ints(struct ms_ctx *c, int which, const int64_t *v, int n)
 {
-	(void)c;
-	(void)role;
-	(void)person;
-	(void)account;
-	(void)school;
-	(void)klass;
+	sqlite3_stmt *st = c->st[which];
+
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, v[i]);
+	return mkdb_step(c->db, st, NULL);
+}
+
+/* The rows of one person's activity (c->act) in the stats tables: a
+ * row per ISO week with a login (the day bitmap, the logins) and a row
+ * per day with an upload. */
+static int
+ms_person_stats(struct ms_ctx *c, int64_t person)
+{
+	const struct ms_act *a = &c->act;
+	int64_t bits = 0, logins = 0;
+	int week = -1;
+
+	if (!a->activated)
+		return 0;
+	for (int d = a->first_day < 0 ? 0 : a->first_day; d <= c->ndays; d++) {
+		if (d == c->ndays || c->day[d].week != week) {
+			if (bits != 0) {
+				int64_t v[4] = {person, c->week_monday[week],
+				                bits, logins};
+
+				if (ms_ints(c, MS_PWEEK, v, 4) != 0)
+					return -1;
+			}
+			if (d == c->ndays)
+				break;
+			week = c->day[d].week;
+			bits = logins = 0;
+		}
+		if (a->logins[d] == 0)
+			continue;
+		bits |= (int64_t)1 << (c->day[d].isoday - 1);
+		logins += a->logins[d];
+		if (a->records[d] + a->files[d] > 0) {
+			int64_t v[5] = {person, c->day[d].ymd,
+			                (int64_t)a->records[d] + a->files[d],
+			                a->records[d], a->files[d]};
+
+			if (ms_ints(c, MS_PDAY, v, 5) != 0)
+				return -1;
+		}
+	}
 	return 0;
 }
 
-/* The daily rows of a class (klass > 0) or of the school (klass 0). */
+/* The sum of counter k of tally t on day d over the roles from..to. */
+static int64_t
+ms_sum(const struct ms_tally *t, int k, int d, int from, int to)
+{
+	int64_t n = 0;
+
+	for (int r = from; r <= to; r++)
+		n += t->day[k][r][d];
+	return n;
+}
+
+/* The daily and weekly rows and the state of a class (klass > 0: its
+ * students and their parents) or of the school (klass 0: everyone),
+ * and its space's days. */
 static int
 ms_daily_stats(struct ms_ctx *c, int64_t school, int64_t klass,
                const struct ms_tally *t)
 {
-	(void)c;
-	(void)school;
-	(void)klass;
-	(void)t;
-	return 0;
+	int top = klass > 0 ? MS_PAR : MS_ADM;
+	int64_t id = klass > 0 ? klass : school;
+	int64_t parent = klass > 0 ? school : c->district;
+
+	for (int d = 0; d < c->ndays; d++) {
+		int64_t v[12] = {id,
+		                 c->day[d].ymd,
+		                 parent,
+		                 ms_sum(t, MS_C_ACTIVE, d, 0, top),
+		                 ms_sum(t, MS_C_RECORDS, d, 0, top) +
+		                     ms_sum(t, MS_C_FILES, d, 0, top),
+		                 ms_sum(t, MS_C_RECORDS, d, 0, top),
+		                 ms_sum(t, MS_C_FILES, d, 0, top),
+		                 ms_sum(t, MS_C_POSTS, d, 0, top),
+		                 ms_sum(t, MS_C_READS, d, 0, top),
+		                 ms_sum(t, MS_C_ACTIVATIONS, d, 0, top),
+		                 ms_sum(t, MS_C_FOLLOWS, d, 0, top),
+		                 ms_sum(t, MS_C_UNFOLLOWS, d, 0, top)};
+		int any = 0;
+
+		for (int i = 3; i < 12; i++)
+			any |= v[i] != 0;
+		if (any &&
+		    ms_ints(c, klass > 0 ? MS_CDAY : MS_SDAY, v, 12) != 0)
+			return -1;
+		/* the space (a class's on days with posts or records, the
+		 * school's on every day with a login): visits by some of the
+		 * day's active people, its posts and records */
+		if (klass > 0 ? v[5] + v[7] > 0 : v[3] > 0) {
+			sqlite3_stmt *st = c->st[MS_SPACE];
+			uint64_t x =
+			    mkdb_mix((uint64_t)id * 1000 + (uint64_t)d);
+
+			sqlite3_bind_text(st, 1, klass > 0 ? "class" : "school",
+			                  -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, id);
+			sqlite3_bind_int64(st, 3, c->day[d].ymd);
+			sqlite3_bind_int64(st, 4, school);
+			sqlite3_bind_int64(
+			    st, 5, 1 + v[3] * (int64_t)(20 + x % 50) / 100);
+			sqlite3_bind_int64(st, 6, klass > 0 ? v[7] : v[7] / 4);
+			sqlite3_bind_int64(st, 7, klass > 0 ? v[5] : 0);
+			if (mkdb_step(c->db, st, NULL) != 0)
+				return -1;
+		}
+	}
+	for (int w = 0; w < c->nweeks; w++) {
+		int64_t v[4] = {id, c->week_monday[w], parent, 0};
+
+		for (int r = 0; r <= top; r++)
+			v[3] += t->week[r][w];
+		if (v[3] > 0 &&
+		    ms_ints(c, klass > 0 ? MS_CWEEK : MS_SWEEK, v, 4) != 0)
+			return -1;
+	}
+	if (klass > 0) {
+		int64_t v[10] = {
+		    klass,
+		    school,
+		    t->accounts[MS_STU],
+		    t->accounts[MS_PAR],
+		    (int64_t)t->accounts[MS_STU] + t->accounts[MS_PAR],
+		    (int64_t)t->activated[MS_STU] + t->activated[MS_PAR],
+		    t->wechat[MS_PAR],
+		    t->keyinfo_complete,
+		    t->unreached,
+		    c->now};
+
+		return ms_ints(c, MS_CSTATE, v, 10);
+	} else {
+		int64_t accounts = 0, activated = 0;
+
+		for (int r = 0; r < MS_NROLES; r++) {
+			accounts += t->accounts[r];
+			activated += t->activated[r];
+		}
+		{
+			int64_t v[11] = {school,
+			                 c->district,
+			                 t->accounts[MS_STU],
+			                 t->accounts[MS_PAR],
+			                 t->accounts[MS_TEA],
+			                 accounts,
+			                 activated,
+			                 (int64_t)t->wechat[MS_PAR] +
+			                     t->wechat[MS_TEA],
+			                 t->keyinfo_complete,
+			                 t->unreached,
+			                 c->now};
+
+			return ms_ints(c, MS_SSTATE, v, 11);
+		}
+	}
 }
 
-/* ---- one school ---------------------------------------------------------- */
+/* ---- one school ---- */
 
 /* What the benchmark's school reports. */
 struct ms_bench {
@@ -572,8 +820,7 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 			    ms_account(c, person, login, 0, &account) != 0 ||
 			    ms_identity(c, account, "student", school, person,
 			                NULL) != 0 ||
-			    ms_person_stats(c, MS_STU, person, account, school,
-			                    classes[ncl - 1]) != 0)
+			    ms_person_stats(c, person) != 0)
 				goto done;
 			ms_tally(c, MS_STU, &tally[ncl - 1], &tally[slot]);
 			kids[nkids] = person;
@@ -582,6 +829,8 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 	}
 	/* two parents for each student */
 	for (uint64_t k = 0; k < nkids; k++) {
+		int reached = 0;
+
 		for (int p = 0; p < 2; p++) {
 			uint64_t who = c->seq[MS_PAR]++;
 			int known = b != NULL && k == 0 && p == 0;
@@ -599,15 +848,19 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 			    ms_identity(c, account, "parent", school, kids[k],
 			                NULL) != 0 ||
 			    ms_wechat(c, account) != 0 ||
-			    ms_person_stats(c, MS_PAR, person, account, school,
-			                    classes[kid_class[k]]) != 0)
+			    ms_person_stats(c, person) != 0)
 				goto done;
 			ms_tally(c, MS_PAR, &tally[kid_class[k]], &tally[slot]);
 			z->parents++;
 			z->wechat += c->act.wechat == 1;
+			reached |= c->act.activated || c->act.wechat == 1;
 			if (known)
 				snprintf(b->parent, sizeof(b->parent), "%s",
 				         phone);
+		}
+		if (!reached) {
+			tally[kid_class[k]].unreached++;
+			tally[slot].unreached++;
 		}
 	}
 	/* teachers: the head teacher of each class (who teaches it and
@@ -632,7 +885,7 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 		                               : t % MKDB_COUNT(ms_subjects)],
 		           c->day[0].start - 86400 * 800) != 0 ||
 		    ms_wechat(c, account) != 0 ||
-		    ms_person_stats(c, MS_TEA, person, account, school, 0) != 0)
+		    ms_person_stats(c, person) != 0)
 			goto done;
 		for (uint64_t j = 0; j < span && j < ncl; j++)
 			if (ms_run(c, MS_TEACHING, NULL, "ii", person,
@@ -660,7 +913,7 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 		             &account) != 0 ||
 		    ms_identity(c, account, "school_admin", school, 0, NULL) !=
 		        0 ||
-		    ms_person_stats(c, MS_ADM, person, account, school, 0) != 0)
+		    ms_person_stats(c, person) != 0)
 			goto done;
 		ms_tally(c, MS_ADM, NULL, &tally[slot]);
 		z->admins++;
@@ -681,6 +934,8 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 			           classes[k], c->district, ct, cc,
 			           c->rules_version) != 0)
 				goto done;
+			tally[k].keyinfo_complete = (uint32_t)cc;
+			tally[slot].keyinfo_complete += (uint32_t)cc;
 			total += ct;
 			complete += cc;
 		}
@@ -714,7 +969,7 @@ done:
 	return rc;
 }
 
-/* ---- secondary indexes off during the load ------------------------------- */
+/* ---- secondary indexes off during the load ---- */
 
 /* The CREATE INDEX statements of the tables named like `like` (their
  * explicit indexes; a UNIQUE constraint's automatic one stays), kept in
@@ -807,6 +1062,9 @@ main(int argc, char **argv)
 	    n < nschools * MS_GRADES || days < 7 || days > MS_MAXDAYS)
 		goto usage;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* one thread: no mutexes, no memory statistics */
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	log_set_level(JX_LOG_WARN);
 	if (crypto_setup(argv[optind], 0, 1, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mkstats: %s (run jiaxiao init first)\n", err);
@@ -825,7 +1083,8 @@ main(int argc, char **argv)
 		goto done;
 	/* Bulk load: no journal (a crash means a fresh init), no sync. */
 	if (mkdb_exec(c.db, "PRAGMA journal_mode=DELETE; PRAGMA "
-	                    "journal_mode=OFF; PRAGMA synchronous=OFF") != 0 ||
+	                    "journal_mode=OFF; PRAGMA synchronous=OFF; "
+	                    "PRAGMA foreign_keys=OFF") != 0 ||
 	    ms_drop_indexes(c.db, "stats\\_%", &indexes) != 0 ||
 	    mkdb_exec(c.db, "BEGIN IMMEDIATE") != 0)
 		goto done;
