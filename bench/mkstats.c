@@ -47,12 +47,14 @@
  *
  * Prints "key value..." lines for bench/stats.sh: "district ID",
  * "schools N", "classes N", "students N", "teachers N", "parents N",
- * "days FROM TO" (YYYYMMDD), "district_admin LOGIN", "school ID",
- * "school_admin LOGIN", "teacher LOGIN", "parent LOGIN", and per class
- * of the benchmark's school the expected figures over the last 7 days
- * and over the whole year, as the definitions of docs/ (stats) count
- * them: "class ID accounts activated logins7 login_days7 uploads7
- * wechat logins365 login_days365 uploads365".
+ * "wechat_followed N", "days FROM TO" (YYYYMMDD), "district_admin
+ * LOGIN", "school ID", "school_admin LOGIN", "teacher LOGIN", "parent
+ * LOGIN", "range7 FROM TO", "range30 FROM TO", "rangeall FROM TO", and
+ * the figures the generator decided for each class of the benchmark's
+ * school ("class ID ...") and for the school itself ("school_row ID
+ * ..."), as docs/stats.md defines them: accounts activated
+ * wechat_followed keyinfo_complete unreached, then logins (distinct
+ * persons) login_days uploads over range7, range30 and rangeall.
  *
  * usage: mkstats [-n STUDENTS] [-s SCHOOLS] [-d DAYS] [-w PASSWORD]
  *                DATA_DIR
@@ -1156,20 +1158,40 @@ main(int argc, char **argv)
 	printf("school_admin %s\n", b.admin);
 	printf("teacher %s\n", b.teacher);
 	printf("parent %s\n", b.parent);
+	printf("range7 %d %d\nrange30 %d %d\nrangeall %d %d\n",
+	       c.day[c.ndays - 7].ymd, c.day[c.ndays - 1].ymd,
+	       c.day[c.ndays > 30 ? c.ndays - 30 : 0].ymd,
+	       c.day[c.ndays - 1].ymd, c.day[0].ymd, c.day[c.ndays - 1].ymd);
 	for (uint64_t k = 0; k <= b.nclasses; k++) {
 		const struct ms_tally *t =
 		    k < b.nclasses ? &b.tally[k] : b.total;
-		printf("%s %lld %u %u %u", k < b.nclasses ? "class" : "total",
+		/* a class: its students and their parents; the school:
+		 * everyone; WeChat: parents (and the school's teachers) */
+		int top = k < b.nclasses ? MS_PAR : MS_ADM;
+		unsigned acc = 0, act = 0;
+
+		for (int r = 0; r <= top; r++) {
+			acc += t->accounts[r];
+			act += t->activated[r];
+		}
+		printf("%s %lld %u %u %u %u %u",
+		       k < b.nclasses ? "class" : "school_row",
 		       k < b.nclasses ? (long long)b.classes[k]
 		                      : (long long)b.school,
-		       t->accounts[MS_STU] + t->accounts[MS_PAR],
-		       t->activated[MS_STU] + t->activated[MS_PAR],
-		       t->wechat[MS_PAR]);
-		for (int r = 0; r < 3; r++)
-			printf(" %u %u %u",
-			       t->distinct[MS_STU][r] + t->distinct[MS_PAR][r],
-			       t->days[MS_STU][r] + t->days[MS_PAR][r],
-			       t->up[MS_STU][r] + t->up[MS_PAR][r]);
+		       acc, act,
+		       t->wechat[MS_PAR] +
+		           (k < b.nclasses ? 0 : t->wechat[MS_TEA]),
+		       t->keyinfo_complete, t->unreached);
+		for (int i = 0; i < 3; i++) {
+			unsigned l = 0, d = 0, u = 0;
+
+			for (int r = 0; r <= top; r++) {
+				l += t->distinct[r][i];
+				d += t->days[r][i];
+				u += t->up[r][i];
+			}
+			printf(" %u %u %u", l, d, u);
+		}
 		printf("\n");
 	}
 	rc = 0;
