@@ -205,6 +205,39 @@ ok:
 	return account_session_open(req, account, login);
 }
 
+/* Publishes "auth.login" (docs/events.md) in the login's transaction:
+ * who logged in and as which identity (idt NULL: none). */
+static int
+account_login_event(jx_db *db, int64_t account, const struct jx_identity *idt,
+                    const char *via, int64_t now)
+{
+	cJSON *ev = cJSON_CreateObject();
+	int64_t person = idt != NULL ? idt->person_id
+	                             : db_one(db,
+	                                      "SELECT person_id FROM "
+	                                      "accounts WHERE id = ?",
+	                                      "i", account);
+	int rc;
+
+	cJSON_AddNumberToObject(ev, "account_id", (double)account);
+	cJSON_AddNumberToObject(ev, "person_id", (double)person);
+	cJSON_AddNumberToObject(ev, "identity_id", idt ? (double)idt->id : 0);
+	cJSON_AddStringToObject(ev, "role", idt ? idt->role : "");
+	cJSON_AddNumberToObject(ev, "district_id",
+	                        idt ? (double)idt->district_id : 0);
+	cJSON_AddNumberToObject(ev, "school_id",
+	                        idt ? (double)idt->school_id : 0);
+	cJSON_AddNumberToObject(ev, "class_id",
+	                        idt ? (double)idt->class_id : 0);
+	cJSON_AddNumberToObject(ev, "student_id",
+	                        idt ? (double)idt->student_id : 0);
+	cJSON_AddStringToObject(ev, "via", via != NULL ? via : "password");
+	cJSON_AddNumberToObject(ev, "at", (double)now);
+	rc = events_publish(db, "auth.login", ev);
+	cJSON_Delete(ev);
+	return rc;
+}
+
 int
 account_session_open(jx_req *req, int64_t account, const char *login)
 {
@@ -219,8 +252,14 @@ account_session_open_via(jx_req *req, int64_t account, const char *login,
 	char *detail = NULL;
 	char token[65], csrf[65];
 	int64_t now = jx_now(), identity;
+	struct jx_identity *idt = NULL;
 
 	identity = identity_default(db, account);
+	if (identity > 0) {
+		idt = arena_alloc(req->arena, sizeof(*idt));
+		if (identity_load(db, req->arena, identity, idt) != 0)
+			idt = NULL;
+	}
 	if (via != NULL) {
 		cJSON *d = cJSON_CreateObject();
 
@@ -236,6 +275,7 @@ account_session_open_via(jx_req *req, int64_t account, const char *login,
 	            "iii", now, identity, account) != 1 ||
 	    audit_append(db, account, identity, "auth.login", login, detail,
 	                 req->client_ip) != 0 ||
+	    account_login_event(db, account, idt, via, now) != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		free(detail);
@@ -248,16 +288,8 @@ account_session_open_via(jx_req *req, int64_t account, const char *login,
 	req->account_id = account;
 	req->session_id = 1;
 	req->csrf_token = arena_strdup(req->arena, csrf);
-	req->identity = NULL;
-	req->role = NULL;
-	if (identity > 0) {
-		struct jx_identity *idt = arena_alloc(req->arena, sizeof(*idt));
-
-		if (identity_load(db, req->arena, identity, idt) == 0) {
-			req->identity = idt;
-			req->role = idt->role;
-		}
-	}
+	req->identity = idt;
+	req->role = idt != NULL ? idt->role : NULL;
 	return 200;
 }
 
@@ -404,6 +436,32 @@ account_policy(jx_req *req, const char *pw, const char *login, int64_t district)
 	return reason;
 }
 
+int64_t
+account_unactivated(jx_db *db, int64_t account)
+{
+	return db_one(db,
+	              "SELECT password_hash IS NULL FROM accounts WHERE id = ?",
+	              "i", account);
+}
+
+int
+account_activated_event(jx_db *db, int64_t account)
+{
+	cJSON *ev = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(ev, "account_id", (double)account);
+	cJSON_AddNumberToObject(ev, "person_id",
+	                        (double)db_one(db,
+	                                       "SELECT person_id FROM accounts "
+	                                       "WHERE id = ?",
+	                                       "i", account));
+	cJSON_AddNumberToObject(ev, "at", (double)jx_now());
+	rc = events_publish(db, "auth.activated", ev);
+	cJSON_Delete(ev);
+	return rc;
+}
+
 int
 account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 {
@@ -411,6 +469,7 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	char hash[CRYPTO_HASH_MAX], *initial = NULL, *login = NULL;
 	const char *reason;
 	jx_stmt *st;
+	int64_t first = 0;
 	int rc;
 
 	rc = account_check_password(db, req->account_id, old_pw);
@@ -448,6 +507,7 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	/* Other sessions of the account end: whoever knew the old password
 	 * is logged out. */
 	if (db_begin(db) != 0 ||
+	    (first = account_unactivated(db, req->account_id)) < 0 ||
 	    db_exec(db,
 	            "UPDATE accounts SET password_hash = ?, initial_password = "
 	            "NULL, initial_expires_at = NULL, must_change_password = "
@@ -458,6 +518,7 @@ account_change_password(jx_req *req, const char *old_pw, const char *new_pw)
 	    audit_append(
 	        db, req->account_id, req->identity ? req->identity->id : 0,
 	        "auth.password_change", login, NULL, req->client_ip) != 0 ||
+	    (first && account_activated_event(db, req->account_id) != 0) ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		return http_reply_problem(req, 500, "storage", "Storage error",

@@ -21,6 +21,13 @@ int account_session_open(jx_req *req, int64_t account, const char *login);
 /* The same, with via ("wechat") in the audit entry's detail. */
 int account_session_open_via(jx_req *req, int64_t account, const char *login,
                              const char *via);
+/* 1 when the account has no password of its own yet (not activated),
+ * 0 when it has, -1 on error. */
+int64_t account_unactivated(jx_db *db, int64_t account);
+/* Publishes "auth.activated" {account_id, person_id, at} in the caller's
+ * transaction: the account's first password of its own was just set
+ * (docs/events.md). 0, or a subscriber's refusal. */
+int account_activated_event(jx_db *db, int64_t account);
 /* 0, or the status replied (403 not yours). */
 int account_switch_identity(jx_req *req, int64_t identity_id);
 /* The district's password policy (a Lua rule) for pw as the password

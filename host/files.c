@@ -263,6 +263,36 @@ files_caller(jx_req *req)
 	           : -1;
 }
 
+/* Publishes "files.attached" (docs/events.md) for a new use of f, on
+ * the request's connection (in the attaching plugin's transaction when
+ * one is open). 0, or a subscriber's refusal. */
+static int
+files_attached_event(jx_req *req, const struct files_row *f, const char *plugin,
+                     const char *ref)
+{
+	jx_db *db = req->worker->db;
+	cJSON *ev = cJSON_CreateObject();
+	int64_t person;
+	int rc, prev = host_enter();
+
+	person = db_one(db, "SELECT person_id FROM accounts WHERE id = ?", "i",
+	                f->account_id);
+	host_leave(prev);
+	cJSON_AddNumberToObject(ev, "file_id", (double)f->id);
+	cJSON_AddStringToObject(ev, "plugin", plugin);
+	cJSON_AddStringToObject(ev, "ref", ref);
+	cJSON_AddNumberToObject(ev, "uploader_account_id",
+	                        (double)f->account_id);
+	cJSON_AddNumberToObject(ev, "uploader_person_id",
+	                        (double)(person > 0 ? person : 0));
+	cJSON_AddNumberToObject(ev, "school_id", (double)f->school_id);
+	cJSON_AddStringToObject(ev, "mime", f->mime ? f->mime : "");
+	cJSON_AddNumberToObject(ev, "at", (double)jx_now());
+	rc = events_publish(db, "files.attached", ev);
+	cJSON_Delete(ev);
+	return rc;
+}
+
 int
 files_attach(jx_req *req, int64_t file_id, const char *ref)
 {
@@ -288,6 +318,9 @@ files_attach(jx_req *req, int64_t file_id, const char *ref)
 	             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 	             "issi", file_id, app.plugins[plugin].name, ref, jx_now());
 	host_leave(prev);
+	if (rc == 1 &&
+	    files_attached_event(req, &f, app.plugins[plugin].name, ref) != 0)
+		return -2;
 	return rc < 0 ? -2 : 0;
 }
 

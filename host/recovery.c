@@ -279,7 +279,7 @@ recovery_apply(jx_req *req, int64_t account, int64_t code_id, const char *phone,
                const char *hash, int64_t now, const char *action)
 {
 	jx_db *db = req->worker->db;
-	int64_t n;
+	int64_t n, first = 0;
 
 	if (db_begin(db) != 0)
 		return -1;
@@ -288,7 +288,7 @@ recovery_apply(jx_req *req, int64_t account, int64_t code_id, const char *phone,
 		db_rollback(db);
 		return 0;
 	}
-	if (n != 1 ||
+	if (n != 1 || (first = account_unactivated(db, account)) < 0 ||
 	    db_exec(db,
 	            "UPDATE accounts SET password_hash = ?, initial_password = "
 	            "NULL, initial_expires_at = NULL, must_change_password = "
@@ -298,6 +298,7 @@ recovery_apply(jx_req *req, int64_t account, int64_t code_id, const char *phone,
 	            account) < 0 ||
 	    audit_append(db, account, 0, action, phone, NULL, req->client_ip) !=
 	        0 ||
+	    (first && account_activated_event(db, account) != 0) ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		return -1;

@@ -146,6 +146,7 @@ static const struct jx_keyinfo_v1 ki_service = {
     .size = sizeof(struct jx_keyinfo_v1),
     .dry_run = ki_dry_run,
     .class_status = ki_class_status,
+    .complete_counts = ki_complete_counts,
 };
 
 /* `jiaxiao rules check`'s dry run (the host's "rules-check" hook): argv

@@ -106,6 +106,9 @@ const char *ki_display(jx_req *req, const char *field, const char *value);
 int ki_fresh(jx_db *db, int64_t school, int64_t *stale);
 /* The service's class_status (jx/keyinfo.h). */
 int ki_class_status(jx_db *db, int64_t klass, cJSON **out);
+/* keyinfo.v1's complete_counts (jx/keyinfo.h). */
+int ki_complete_counts(jx_db *db, int64_t school, int64_t district,
+                       cJSON **out);
 
 /* ---- keyinfo_home.c: home items, a class's incomplete students ------ */
 int ki_home_init(struct jx_registrar *reg);

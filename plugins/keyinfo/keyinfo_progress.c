@@ -820,3 +820,45 @@ ki_class_status(jx_db *db, int64_t klass, cJSON **out)
 	jx_host->db_finish(st);
 	return 0;
 }
+
+/* The service's complete_counts: the `complete` of the school's
+ * progress per class (its results brought up to date first), or of the
+ * district's per school. */
+int
+ki_complete_counts(jx_db *db, int64_t school, int64_t district, cJSON **out)
+{
+	int64_t stale = 0, total = 0;
+	cJSON *o, *by;
+	jx_stmt *st;
+
+	*out = NULL;
+	if (school > 0 && ki_fresh(db, school, &stale) != 0)
+		return -1;
+	st = school > 0
+	         ? jx_host->db_query(db,
+	                             "SELECT class_id, complete FROM "
+	                             "keyinfo_counts WHERE school_id = ?",
+	                             "i", school)
+	         : jx_host->db_query(db,
+	                             "SELECT school_id, complete FROM "
+	                             "keyinfo_school_counts WHERE "
+	                             "district_id = ?",
+	                             "i", district);
+	if (st == NULL)
+		return -1;
+	o = cJSON_CreateObject();
+	by = cJSON_AddObjectToObject(o, school > 0 ? "classes" : "schools");
+	while (jx_host->db_step(st) == JX_DB_ROW) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "%lld",
+		         (long long)jx_host->db_int(st, 0));
+		cJSON_AddNumberToObject(by, key,
+		                        (double)jx_host->db_int(st, 1));
+		total += jx_host->db_int(st, 1);
+	}
+	jx_host->db_finish(st);
+	cJSON_AddNumberToObject(o, "complete", (double)total);
+	*out = o;
+	return 0;
+}

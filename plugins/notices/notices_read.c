@@ -417,19 +417,51 @@ notices_receipts_json(jx_req *req, jx_db *db, int64_t id)
 	return o;
 }
 
+/* The first read of notice id by the acting identity's person, and
+ * "notices.read" (docs/events.md) in the same transaction. */
 int
 notices_mark_read(jx_req *req, jx_db *db, int64_t id)
 {
 	const struct jx_identity *i = jx_host->identity(req);
+	int64_t n;
+	cJSON *ev;
+	int rc;
 
-	return jx_host->db_exec(
-	           db,
-	           "UPDATE notices_recipients SET read_at = ? WHERE "
-	           "notice_id = ? AND person_id = ? AND read_at IS "
-	           "NULL",
-	           "iii", jx_host->now(), id, i->person_id) < 0
-	           ? -1
-	           : 0;
+	if (jx_host->db_begin(db) != 0)
+		return -1;
+	n = jx_host->db_exec(db,
+	                     "UPDATE notices_recipients SET read_at = ? WHERE "
+	                     "notice_id = ? AND person_id = ? AND read_at IS "
+	                     "NULL",
+	                     "iii", jx_host->now(), id, i->person_id);
+	if (n < 0) {
+		jx_host->db_rollback(db);
+		return -1;
+	}
+	if (n > 0) {
+		ev = cJSON_CreateObject();
+		cJSON_AddNumberToObject(ev, "notice_id", (double)id);
+		cJSON_AddNumberToObject(ev, "person_id", (double)i->person_id);
+		cJSON_AddStringToObject(ev, "role", i->role);
+		cJSON_AddNumberToObject(
+		    ev, "school_id",
+		    (double)jxp_one(jx_host, db,
+		                    "SELECT school_id FROM notices_notices "
+		                    "WHERE id = ?",
+		                    "i", id));
+		cJSON_AddNumberToObject(ev, "reader_school_id",
+		                        (double)i->school_id);
+		cJSON_AddNumberToObject(ev, "reader_class_id",
+		                        (double)i->class_id);
+		cJSON_AddNumberToObject(ev, "at", (double)jx_host->now());
+		rc = jx_host->publish(db, "notices.read", ev);
+		cJSON_Delete(ev);
+		if (rc != 0) {
+			jx_host->db_rollback(db);
+			return -1;
+		}
+	}
+	return jx_host->db_commit(db) == 0 ? 0 : -1;
 }
 
 int
@@ -438,7 +470,10 @@ notices_mark_confirmed(jx_req *req, jx_db *db, int64_t id)
 	const struct jx_identity *i = jx_host->identity(req);
 	int64_t now = jx_host->now();
 
-	/* Confirming is reading: both times kept from the first time. */
+	/* Confirming is reading: both times kept from the first time (the
+	 * first read publishes notices.read). */
+	if (notices_mark_read(req, db, id) != 0)
+		return -1;
 	return jx_host->db_exec(
 	           db,
 	           "UPDATE notices_recipients SET read_at = COALESCE(read_at, "

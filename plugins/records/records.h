@@ -51,6 +51,9 @@ struct rec_row {
 	    *created_role, *ref;
 };
 
+/* Publishes "records.created" (docs/events.md) for the new record r
+ * in the caller's transaction. 0, or a subscriber's refusal. */
+int rec_created_event(jx_db *db, const struct rec_row *r);
 /* Reads record id; 1 found, 0 none, -1 error. */
 int rec_load(jx_req *req, jx_db *db, int64_t id, struct rec_row *r);
 /* The record as the API shows it (hide_private: 公示's view). */

@@ -928,10 +928,42 @@ route_create(jx_req *req, void *ud)
 	cJSON_Delete(out);
 	if (rc == 0 && rec_load(req, db, id, &r) != 1)
 		rc = 500;
+	if (rc == 0 && rec_created_event(db, &r) != 0)
+		rc = 500;
 	if (rc == 0 && approved &&
 	    rec_notify_family(db, &r, "record_approved", NULL) != 0)
 		rc = 500;
 	return rec_written(req, db, rc, 201, &r);
+}
+
+/* ---- records.created ------------------------------------------------- */
+
+int
+rec_created_event(jx_db *db, const struct rec_row *r)
+{
+	cJSON *ev = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(ev, "record_id", (double)r->id);
+	cJSON_AddNumberToObject(ev, "student_id", (double)r->student);
+	cJSON_AddNumberToObject(ev, "school_id", (double)r->school);
+	cJSON_AddNumberToObject(ev, "class_id", (double)r->klass);
+	cJSON_AddNumberToObject(ev, "district_id", (double)r->district);
+	cJSON_AddStringToObject(ev, "type", r->type ? r->type : "");
+	cJSON_AddNumberToObject(ev, "created_by", (double)r->created_by);
+	cJSON_AddStringToObject(ev, "created_role",
+	                        r->created_role ? r->created_role : "");
+	cJSON_AddStringToObject(ev, "status", r->status ? r->status : "");
+	cJSON_AddNumberToObject(
+	    ev, "files",
+	    (double)jxp_one(jx_host, db,
+	                    "SELECT COUNT(*) FROM records_files WHERE "
+	                    "record_id = ?",
+	                    "i", r->id));
+	cJSON_AddNumberToObject(ev, "at", (double)jx_host->now());
+	rc = jx_host->publish(db, "records.created", ev);
+	cJSON_Delete(ev);
+	return rc;
 }
 
 /* ---- records.v1 create ------------------------------------------------ */
@@ -1025,6 +1057,23 @@ rec_service_create(jx_db *db, const struct jx_record_new *n, char *err,
 		snprintf(err, errlen, "storage error: %s",
 		         jx_host->db_errmsg(db));
 		return -1;
+	}
+	{
+		struct rec_row e = {.id = id,
+		                    .student = n->student,
+		                    .school = school,
+		                    .klass = klass,
+		                    .district = district,
+		                    .created_by = n->by_person,
+		                    .type = t->t.code,
+		                    .created_role = "system",
+		                    .status =
+		                        n->approved ? "approved" : "draft"};
+
+		if (rec_created_event(db, &e) != 0) {
+			snprintf(err, errlen, "refused by a subscriber");
+			return -1;
+		}
 	}
 	if (n->approved) {
 		int ok =

@@ -154,4 +154,10 @@ const char *const stats_migrations[] = {
     "CREATE TABLE stats_meta ("
     "  name TEXT PRIMARY KEY,"
     "  value INTEGER NOT NULL);",
+    /* 2: per person, the state events keep: wechat, the number of the
+     * person's bound, followed openids (+1 wechat.followed, -1
+     * wechat.unfollowed; the refresh job sets it from wechat.v1) */
+    "CREATE TABLE stats_person_state ("
+    "  person_id INTEGER PRIMARY KEY,"
+    "  wechat INTEGER NOT NULL DEFAULT 0);",
     NULL};

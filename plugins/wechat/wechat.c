@@ -588,20 +588,63 @@ done:
 	return out;
 }
 
+int64_t
+wx_follow_state(jx_db *db, const char *openid)
+{
+	/* the account when openid is bound and followed, else 0 */
+	return jx_host->db_one(db,
+	                       "SELECT coalesce(account_id, 0) FROM "
+	                       "wechat_bindings WHERE openid = ? AND followed "
+	                       "= 1",
+	                       "s", openid);
+}
+
+int
+wx_follow_changed(jx_db *db, const char *openid, int64_t before)
+{
+	int64_t after = wx_follow_state(db, openid), account;
+	cJSON *ev;
+	int rc;
+
+	if (before < 0 || after < 0)
+		return -1;
+	if (before == after)
+		return 0;
+	/* a binding that moved between accounts: one unfollows, one
+	 * follows */
+	if (before > 0 && after > 0 && wx_follow_changed(db, openid, 0) != 0)
+		return -1;
+	account = after > 0 ? after : before;
+	ev = cJSON_CreateObject();
+	cJSON_AddNumberToObject(ev, "account_id", (double)account);
+	cJSON_AddNumberToObject(
+	    ev, "person_id",
+	    (double)jx_host->db_one(db,
+	                            "SELECT person_id FROM host_accounts "
+	                            "WHERE id = ?",
+	                            "i", account));
+	cJSON_AddNumberToObject(ev, "at", (double)jx_host->now());
+	rc = jx_host->publish(
+	    db, after > 0 ? "wechat.followed" : "wechat.unfollowed", ev);
+	cJSON_Delete(ev);
+	return rc;
+}
+
 int
 wx_set_followed(jx_db *db, const char *openid, int followed)
 {
-	int64_t now = jx_host->now();
+	int64_t now = jx_host->now(), before = wx_follow_state(db, openid);
 
-	return jx_host->db_exec(
-	           db,
-	           "INSERT INTO wechat_bindings(account_id, openid, followed, "
-	           "created_at, updated_at) VALUES (NULL, ?, ?, ?, ?) "
-	           "ON CONFLICT(openid) DO UPDATE SET followed = "
-	           "excluded.followed, updated_at = excluded.updated_at",
-	           "siii", openid, (int64_t)followed, now, now) < 0
-	           ? -1
-	           : 0;
+	if (before < 0 ||
+	    jx_host->db_exec(
+	        db,
+	        "INSERT INTO wechat_bindings(account_id, openid, followed, "
+	        "created_at, updated_at) VALUES (NULL, ?, ?, ?, ?) "
+	        "ON CONFLICT(openid) DO UPDATE SET followed = "
+	        "excluded.followed, updated_at = excluded.updated_at",
+	        "siii", openid, (int64_t)followed, now, now) < 0)
+		return -1;
+	return wx_follow_changed(db, openid, before);
 }
 
 /*

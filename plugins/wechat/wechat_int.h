@@ -47,6 +47,12 @@ extern const struct jx_route wx_routes[];
 /* Marks an openid's follow status (a subscribe/unsubscribe event, 43004);
  * inserts an unbound row when the openid is new. 0 or -1. */
 int wx_set_followed(jx_db *db, const char *openid, int followed);
+/* The account openid is bound to while it is followed, else 0; -1. */
+int64_t wx_follow_state(jx_db *db, const char *openid);
+/* Publishes "wechat.followed" or "wechat.unfollowed" (docs/events.md)
+ * when openid's state differs from before (wx_follow_state taken before
+ * the change). 0, or -1 / a subscriber's refusal. */
+int wx_follow_changed(jx_db *db, const char *openid, int64_t before);
 
 /* A template message's link to a page of this site, through the OAuth
  * entry /wx/enter (wechat.c). malloc'ed, NULL when out of memory. */

@@ -124,7 +124,7 @@ wx_code_ok(const char *s)
 int
 wx_bind_openid(jx_req *req, jx_db *db, int64_t account, const char *openid)
 {
-	int64_t now = jx_host->now(), prev;
+	int64_t now = jx_host->now(), prev, before;
 	cJSON *detail;
 	int rc = -1;
 
@@ -134,6 +134,7 @@ wx_bind_openid(jx_req *req, jx_db *db, int64_t account, const char *openid)
 	                       "SELECT coalesce(account_id, 0) FROM "
 	                       "wechat_bindings WHERE openid = ?",
 	                       "s", openid);
+	before = wx_follow_state(db, openid);
 	detail = cJSON_CreateObject();
 	if (prev > 0 && prev != account)
 		cJSON_AddNumberToObject(detail, "moved_from_account",
@@ -147,6 +148,7 @@ wx_bind_openid(jx_req *req, jx_db *db, int64_t account, const char *openid)
 	        "excluded.account_id, invalid = 0, updated_at = "
 	        "excluded.updated_at",
 	        "isii", account, openid, now, now) < 0 ||
+	    wx_follow_changed(db, openid, before) != 0 ||
 	    jx_host->audit(
 	        req, "wechat.bound",
 	        jx_host->sprintf(req, "account:%lld", (long long)account),

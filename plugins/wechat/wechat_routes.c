@@ -174,13 +174,22 @@ wx_job_finished(jx_db *db, const char *msgid, const char *status)
 		return 0; /* not ours (or sent before a crash): nothing to do */
 	if (ok)
 		return 0;
-	if (strstr(status, "user block") != NULL)
-		jx_host->db_exec(
-		    db,
-		    "UPDATE wechat_bindings SET followed = 0, updated_at = ? "
-		    "WHERE openid = (SELECT openid FROM wechat_messages "
-		    "WHERE msgid = ?)",
-		    "is", jx_host->now(), msgid);
+	if (strstr(status, "user block") != NULL) {
+		jx_stmt *o =
+		    jx_host->db_query(db,
+		                      "SELECT openid FROM "
+		                      "wechat_messages WHERE msgid = ?",
+		                      "s", msgid);
+		char *openid = NULL;
+
+		if (o != NULL && jx_host->db_step(o) == JX_DB_ROW)
+			openid = strdup(jx_host->db_text(o, 0));
+		jx_host->db_finish(o);
+		rc = openid != NULL ? wx_set_followed(db, openid, 0) : 0;
+		free(openid);
+		if (rc != 0)
+			return -1;
+	}
 	outbox = jx_host->db_one(
 	    db, "SELECT outbox_id FROM wechat_messages WHERE msgid = ?", "s",
 	    msgid);

@@ -38,6 +38,18 @@ struct jx_keyinfo_v1 {
 	 * class. 0, or -1.
 	 */
 	int (*class_status)(jx_db *db, int64_t klass, cJSON **out);
+	/*
+	 * (Added for issue 19, statistics: test size.) The progress's
+	 * `complete` counts. school > 0: the school's stored results
+	 * brought up to date first as the progress page does (may write:
+	 * call outside a transaction), *out {"complete": n, "classes":
+	 * {"<class id>": n}}. school 0: the district's schools as its
+	 * progress shows them (stored counts, nothing written), *out
+	 * {"complete": n, "schools": {"<school id>": n}}. Free with
+	 * cJSON_Delete. The caller checks scope. 0, or -1.
+	 */
+	int (*complete_counts)(jx_db *db, int64_t school, int64_t district,
+	                       cJSON **out);
 };
 
 #endif
