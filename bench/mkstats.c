@@ -265,6 +265,8 @@ struct ms_ctx {
 	uint64_t seq[MS_NROLES]; /* persons of each role so far */
 	struct ms_act act;
 	int64_t rules_version;
+	/* stats_person_state (migration step 2 of stats), when there */
+	sqlite3_stmt *person_state;
 };
 
 /* ---- calendar ---- */
@@ -561,16 +563,22 @@ ms_adult(struct ms_ctx *c, uint64_t seed, const char *phone, int known,
 /* The WeChat binding of c->act's adult, if any: an openid (made up, in
  * the order of the accounts) followed or unfollowed. */
 static int
-ms_wechat(struct ms_ctx *c, int64_t account)
+ms_wechat(struct ms_ctx *c, int64_t person, int64_t account)
 {
 	char openid[40];
 
 	if (c->act.wechat == 0)
 		return 0;
 	snprintf(openid, sizeof(openid), "oBench%022lld", (long long)account);
-	return ms_run(c, MS_WECHAT, NULL, "isiii", account, openid,
-	              (int64_t)(c->act.wechat == 1), c->act.activated_at,
-	              c->act.activated_at);
+	if (ms_run(c, MS_WECHAT, NULL, "isiii", account, openid,
+	           (int64_t)(c->act.wechat == 1), c->act.activated_at,
+	           c->act.activated_at) != 0)
+		return -1;
+	/* the stats plugin's copy: followed openids of the person */
+	if (c->act.wechat != 1 || c->person_state == NULL)
+		return 0;
+	sqlite3_bind_int64(c->person_state, 1, person);
+	return mkdb_step(c->db, c->person_state, NULL);
 }
 
 /* ---- the stats plugin's aggregates ---- */
@@ -730,8 +738,7 @@ ms_daily_stats(struct ms_ctx *c, int64_t school, int64_t klass,
 			                 t->accounts[MS_TEA],
 			                 accounts,
 			                 activated,
-			                 (int64_t)t->wechat[MS_PAR] +
-			                     t->wechat[MS_TEA],
+			                 t->wechat[MS_PAR],
 			                 t->keyinfo_complete,
 			                 t->unreached,
 			                 c->now};
@@ -849,7 +856,7 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 			           c->day[0].start - 86400 * 800) != 0 ||
 			    ms_identity(c, account, "parent", school, kids[k],
 			                NULL) != 0 ||
-			    ms_wechat(c, account) != 0 ||
+			    ms_wechat(c, person, account) != 0 ||
 			    ms_person_stats(c, person) != 0)
 				goto done;
 			ms_tally(c, MS_PAR, &tally[kid_class[k]], &tally[slot]);
@@ -886,7 +893,7 @@ ms_school(struct ms_ctx *c, uint64_t si, uint64_t n, struct ms_bench *b,
 		           ms_subjects[t < ncl ? t % 2
 		                               : t % MKDB_COUNT(ms_subjects)],
 		           c->day[0].start - 86400 * 800) != 0 ||
-		    ms_wechat(c, account) != 0 ||
+		    ms_wechat(c, person, account) != 0 ||
 		    ms_person_stats(c, person) != 0)
 			goto done;
 		for (uint64_t j = 0; j < span && j < ncl; j++)
@@ -1083,6 +1090,16 @@ main(int argc, char **argv)
 	              " (serve the data directory once so that the plugins' "
 	              "migrations run)") != 0)
 		goto done;
+	if (sqlite3_prepare_v2(c.db,
+	                       "INSERT INTO stats_person_state(person_id, "
+	                       "wechat) VALUES (?, 1)",
+	                       -1, &c.person_state, NULL) != SQLITE_OK) {
+		fprintf(stderr,
+		        "mkstats: no stats_person_state (%s): WeChat "
+		        "follows only in wechat_bindings\n",
+		        sqlite3_errmsg(c.db));
+		c.person_state = NULL;
+	}
 	/* Bulk load: no journal (a crash means a fresh init), no sync. */
 	if (mkdb_exec(c.db, "PRAGMA journal_mode=DELETE; PRAGMA "
 	                    "journal_mode=OFF; PRAGMA synchronous=OFF; "
@@ -1179,7 +1196,7 @@ main(int argc, char **argv)
 		const struct ms_tally *t =
 		    k < b.nclasses ? &b.tally[k] : b.total;
 		/* a class: its students and their parents; the school:
-		 * everyone; WeChat: parents (and the school's teachers) */
+		 * everyone; WeChat: parents */
 		int top = k < b.nclasses ? MS_PAR : MS_ADM;
 		unsigned acc = 0, act = 0;
 
@@ -1191,10 +1208,8 @@ main(int argc, char **argv)
 		       k < b.nclasses ? "class" : "school_row",
 		       k < b.nclasses ? (long long)b.classes[k]
 		                      : (long long)b.school,
-		       acc, act,
-		       t->wechat[MS_PAR] +
-		           (k < b.nclasses ? 0 : t->wechat[MS_TEA]),
-		       t->keyinfo_complete, t->unreached);
+		       acc, act, t->wechat[MS_PAR], t->keyinfo_complete,
+		       t->unreached);
 		for (int i = 0; i < 3; i++) {
 			unsigned l = 0, d = 0, u = 0;
 
@@ -1214,6 +1229,7 @@ done:
 	free(b.tally);
 	for (int i = 0; i < MS_NSTMT; i++)
 		sqlite3_finalize(c.st[i]);
+	sqlite3_finalize(c.person_state);
 	sqlite3_close(c.db);
 	crypto_teardown();
 	return rc;
