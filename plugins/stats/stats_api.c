@@ -107,6 +107,15 @@ add_day(cJSON *o, const char *name, int64_t day)
 	") >> 3 & 1) + ((" x ") >> 4 & 1) + ((" x ") >> 5 & 1) + ((" x         \
 	") >> 6 & 1)"
 
+/* A number member of o; 0 when o or the member is missing. */
+static int64_t
+num_of(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
 static cJSON *
 acc_row(cJSON *acc, int64_t gid)
 {
@@ -139,8 +148,7 @@ acc_get(const cJSON *acc, int64_t gid, const char *name)
 	char key[24];
 
 	snprintf(key, sizeof(key), "%lld", (long long)gid);
-	return (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(acc, key), name));
+	return num_of(cJSON_GetObjectItemCaseSensitive(acc, key), name);
 }
 
 static jx_stmt *
@@ -314,13 +322,6 @@ class_name(jx_req *req, int grade, const char *name)
 	return jx_host->sprintf(req, "%s%s", org->grade_label(grade), name);
 }
 
-static int64_t
-st_num(const cJSON *o, const char *name)
-{
-	return (int64_t)cJSON_GetNumberValue(
-	    cJSON_GetObjectItemCaseSensitive(o, name));
-}
-
 static const cJSON *
 by_id(const cJSON *o, int64_t id)
 {
@@ -362,14 +363,14 @@ usage_row(int64_t id, const char *name, const cJSON *state, const cJSON *acc,
 	cJSON_AddNumberToObject(o, "id", (double)id);
 	cJSON_AddStringToObject(o, "name", name ? name : "");
 	for (int k = 0; sf[k] != NULL; k++)
-		cJSON_AddNumberToObject(o, sf[k], (double)st_num(state, sf[k]));
+		cJSON_AddNumberToObject(o, sf[k], (double)num_of(state, sf[k]));
 	for (int k = 0; af[k] != NULL; k++)
 		cJSON_AddNumberToObject(o, af[k],
 		                        (double)acc_get(acc, gid, af[k]));
 	for (int k = 0; extra[k] != NULL; k++)
 		if (cJSON_GetObjectItemCaseSensitive(state, extra[k]) != NULL)
 			cJSON_AddNumberToObject(
-			    o, extra[k], (double)st_num(state, extra[k]));
+			    o, extra[k], (double)num_of(state, extra[k]));
 	return o;
 }
 
@@ -486,7 +487,7 @@ rows_by_teacher(jx_req *req, int64_t sid, int scope, const struct range *r,
 		                     "ii", sid, t);
 		cJSON_ArrayForEach(h, heads)
 		{
-			ki += st_num(
+			ki += num_of(
 			    by_id(state, (int64_t)cJSON_GetNumberValue(
 			                     cJSON_GetObjectItem(h, "id"))),
 			    "keyinfo_complete");
@@ -752,7 +753,7 @@ district_usage(jx_req *req, int *status)
 		cJSON_ArrayForEach(e, scan)
 		{
 			acc_set(acc_row(acc, strtoll(e->string, NULL, 10)),
-			        "logins", st_num(e, "logins"));
+			        "logins", num_of(e, "logins"));
 		}
 		cJSON_Delete(scan);
 	}

@@ -10,7 +10,7 @@
  * (stats_person_weeks); only when the bit is new (the first login of
  * the person that day) do the per-day and, for a new week, per-week
  * distinct counts of those classes and schools go up: every later login
- * of the day costs one read and one upsert.
+ * of the day costs one UPDATE.
  */
 #include "stats.h"
 
@@ -114,31 +114,53 @@ stats_scope_add(jx_db *db, int64_t person, int64_t day, int weekly,
 int
 stats_login(jx_db *db, int64_t person, int64_t t)
 {
-	int64_t day = stats_day_of(t), week = stats_week_of(day), old;
+	int64_t day = stats_day_of(t), week = stats_week_of(day), n;
 	int64_t bit = (int64_t)1 << stats_weekday(day);
 
 	if (person <= 0 || day == 0)
 		return 0;
-	old = jxp_one(jx_host, db,
-	              "SELECT activity FROM stats_person_weeks WHERE "
-	              "person_id = ? AND week = ?",
-	              "ii", person, week);
-	if (old < 0 ||
-	    jx_host->db_exec(db,
-	                     "INSERT INTO stats_person_weeks(person_id, week, "
-	                     "activity, logins) VALUES (?, ?, ?, 1) ON "
-	                     "CONFLICT(person_id, week) DO UPDATE SET "
-	                     "activity = stats_person_weeks.activity | "
-	                     "excluded.activity, logins = "
-	                     "stats_person_weeks.logins + 1",
-	                     "iii", person, week, bit) < 0)
-		return -1;
-	if ((old & bit) != 0)
-		return 0; /* not the person's first login today */
-	if (stats_scope_add(db, person, day, 0, "logins", 1) != 0)
-		return -1;
-	if (old == 0 && stats_scope_add(db, person, week, 1, "logins", 1) != 0)
-		return -1;
+	/* Conditional writes decide, not a read before them, so that two
+	 * first logins at once count once on PostgreSQL too (issue 20).
+	 * The usual case, a later login of the day: one UPDATE. */
+	n = jx_host->db_exec(
+	    db,
+	    "UPDATE stats_person_weeks SET logins = logins + 1 "
+	    "WHERE person_id = ? AND week = ? AND (activity & "
+	    "?) <> 0",
+	    "iii", person, week, bit);
+	if (n != 0)
+		return n < 0 ? -1 : 0;
+	for (int tries = 0; tries < 2; tries++) {
+		/* the first login of the day in a week with an earlier one */
+		n = jx_host->db_exec(
+		    db,
+		    "UPDATE stats_person_weeks SET activity = "
+		    "activity | ?, logins = logins + 1 WHERE "
+		    "person_id = ? AND week = ? AND (activity & "
+		    "?) = 0",
+		    "iiii", bit, person, week, bit);
+		if (n < 0)
+			return -1;
+		if (n == 1)
+			return stats_scope_add(db, person, day, 0, "logins", 1);
+		/* the first of the week */
+		n = jx_host->db_exec(
+		    db,
+		    "INSERT INTO stats_person_weeks(person_id, "
+		    "week, activity, logins) VALUES (?, ?, ?, 1) "
+		    "ON CONFLICT(person_id, week) DO NOTHING",
+		    "iii", person, week, bit);
+		if (n < 0)
+			return -1;
+		if (n == 1)
+			return stats_scope_add(db, person, day, 0, "logins",
+			                       1) ||
+			               stats_scope_add(db, person, week, 1,
+			                               "logins", 1)
+			           ? -1
+			           : 0;
+		/* another transaction wrote the week meanwhile: again */
+	}
 	return 0;
 }
 

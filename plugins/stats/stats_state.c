@@ -195,8 +195,9 @@ stats_state_compute(jx_db *db, int64_t school, cJSON **classes,
 static int64_t
 n_of(const cJSON *o, const char *name)
 {
-	return (int64_t)cJSON_GetNumberValue(
-	    cJSON_GetObjectItemCaseSensitive(o, name));
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
 /* The school's parents and staff get their WeChat state from wechat.v1
@@ -317,10 +318,8 @@ refresh_job(jx_job *job, void *ud)
 {
 	const cJSON *p = jx_host->job_params(job);
 	jx_db *db = jx_host->job_db(job);
-	int64_t school = (int64_t)cJSON_GetNumberValue(
-	            cJSON_GetObjectItem(p, "school_id")),
-	        district = (int64_t)cJSON_GetNumberValue(
-	            cJSON_GetObjectItem(p, "district_id"));
+	int64_t school = n_of(p, "school_id"),
+	        district = n_of(p, "district_id");
 	int64_t done = 0, total, failed = 0;
 	cJSON *ids, *result;
 	const cJSON *e;
@@ -345,10 +344,7 @@ refresh_job(jx_job *job, void *ud)
 	{
 		if (jx_host->job_stopping(job))
 			break;
-		if (stats_state_store(db,
-		                      (int64_t)cJSON_GetNumberValue(
-		                          cJSON_GetObjectItem(e, "id")),
-		                      1) != 0)
+		if (stats_state_store(db, n_of(e, "id"), 1) != 0)
 			failed++;
 		jx_host->job_progress(job, ++done, total);
 	}
