@@ -9,9 +9,13 @@
  * teachers with their teaching, a school admin per school and the
  * district admin; WeChat bindings (followed or not) for the adults who
  * bound one; key-information counts per class and school; and a year of
- * daily activity (the DAYS local days before today, Asia/Shanghai)
- * written straight into the stats plugin's aggregate tables, as its
- * nightly job would leave them (see ms_write_activity).
+ * daily activity (the DAYS local days before today in Asia/Shanghai,
+ * the default `timezone`: UTC+8 all year) written straight into the
+ * stats plugin's aggregate tables as its subscribers and its refresh
+ * would leave them (ms_person_stats: person weeks with the day bitmap,
+ * upload days; ms_daily_stats: class and school days and weeks, state,
+ * space days), with stats_person_state for the WeChat followers and the
+ * nightly refresh due a day later (stats_meta).
  *
  * Activity (deterministic in the person's index and the day):
  *   - who activated (did the first login): students 88%, parents 78%,
@@ -43,7 +47,9 @@
  * per school batch, with prepared statements, rows in the order of each
  * table's key, and the stats tables' secondary indexes dropped before
  * and made again after the load (their CREATE INDEX read back from
- * sqlite_master). The journal is WAL again at the end.
+ * sqlite_master). The journal is WAL again at the end. (SQLite only:
+ * the PRAGMAs and sqlite_master; a PostgreSQL benchmark, issue 20,
+ * would load with COPY instead. The INSERTs are portable.)
  *
  * Prints "key value..." lines for bench/stats.sh: "district ID",
  * "schools N", "classes N", "students N", "teachers N", "parents N",
