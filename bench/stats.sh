@@ -287,8 +287,8 @@ measure() {
 	local rps p50 p99 requests non2xx errors before after cpu_us serial bytes
 	[ -n "${4:-}" ] && hdr=(-H "$4")
 	say "stats bench: $label: $url"
-	bytes=$(curl -s -o /dev/null -w '%{size_download}' --max-time 600 "${hdr[@]}" "$url")
-	one=$(curl -s -o /dev/null -w '%{time_total}' --max-time 600 "${hdr[@]}" "$url")
+	read -r bytes one < <(curl -s -o /dev/null --max-time 600 \
+		-w '%{size_download} %{time_total}\n' "${hdr[@]}" "$url")
 	if awk -v t="$one" -v s="$SLOW" 'BEGIN { exit !(t > s) }'; then
 		# Too slow for wrk (its requests would time out): three
 		# requests one after another, their times and CPU.
