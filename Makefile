@@ -36,6 +36,7 @@ bench: build
 	sh bench/load.sh $(BUILD)
 	sh bench/files.sh $(BUILD)
 	sh bench/feeds.sh $(BUILD)
+	sh bench/stats.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DJX_FUZZ=ON \
