@@ -1,0 +1,174 @@
+// Browser test of the social-practice pages (issue 18). The district
+// admin, on a desktop, adds a practice base, names its staff member (the
+// initial password is shown once, on the page) and publishes an activity
+// for 一年级 through the form (a wrong field first: the refusal is shown
+// under it, in Chinese). A parent on a phone in WeChat's browser
+// (375×667) opens 社会实践 from the home page, finds the activity with its
+// seats left, registers the child, and sees the check-in QR code on 我的报名
+// (the picture loaded). The activity list of the district admin counts
+// the registration without a reload (practice.js polls every 10 s). The
+// base's staff member logs in on a phone, opens the activity's check-in
+// list from the management page and checks the student in; the parent's
+// 我的报名 then says 已签到. Every page visited passes axe-core (serious
+// and critical), never scrolls sideways on the phone and raises no
+// console or CSP error; screenshots go to build/screenshots/.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer, BUILD_DIR } from '../system/harness.mjs';
+import { withBrowser, newPage, checkPage, visit, loginPage, WECHAT_UA } from './harness.mjs';
+
+const DISTRICT_ADMIN = '13800000001';
+const PARENT = '13900000001'; // 张伟, father of 张一鸣 (一年级1班)
+const STAFF_PHONE = '13700000088';
+const NEW_PASSWORD = 'Jidi2026abc';
+const PW = 'Demo2026';
+
+// A phone the size the brief names (375×667), WeChat's user agent.
+async function phonePage() {
+	const page = await newPage({ mobile: true, userAgent: WECHAT_UA });
+	await page.setViewportSize({ width: 375, height: 667 });
+	return page;
+}
+
+async function phoneLogin(server, login, password = PW) {
+	const page = await phonePage();
+	await visit(page, `${server.url}/login`);
+	await page.fill('#login', login);
+	await page.fill('#password', password);
+	await Promise.all([
+		page.waitForNavigation({ waitUntil: 'load' }),
+		page.click('form[action="/login"] button[type="submit"]'),
+	]);
+	return page;
+}
+
+// "2026-12-08T09:30" in Asia/Shanghai, hours from now: what a
+// datetime-local control takes.
+function localIn(hours) {
+	const d = new Date(Date.now() + hours * 3600e3 + 8 * 3600e3);
+	return d.toISOString().slice(0, 16);
+}
+
+async function clickAndWait(page, selector) {
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
+}
+
+test('the district publishes an activity, a parent registers on a phone, the base checks the child in', async (t) => {
+	const server = await startServer({
+		command: 'demo',
+		init: false,
+		set: {
+			plugin_dir: path.join(BUILD_DIR, 'plugins'),
+			plugins: '{"roster","records","records_basic","practice"}',
+		},
+	});
+	t.after(() => server.stop());
+
+	await withBrowser(async () => {
+		// ---- the district admin: a base, its staff, an activity ----
+		const admin = await loginPage(server, DISTRICT_ADMIN, false);
+		await visit(admin, `${server.url}/`);
+		await clickAndWait(admin, 'main a[href="/practice/manage"]');
+		await checkPage(admin, false, 'practice-manage-empty');
+		await clickAndWait(admin, 'main a[href="/practice/manage/bases"]');
+		await checkPage(admin, false, 'practice-bases-empty');
+		await admin.fill('#b-name', '岳麓区青少年科技实践基地');
+		await admin.fill('#b-address', '长沙市岳麓区麓山南路 1 号');
+		await clickAndWait(admin, 'form[data-api="/api/v1/practice/bases"] button[type="submit"]');
+		assert.match(admin.url(), /\/practice\/manage\/bases\/\d+$/, admin.url());
+		const baseId = Number(/(\d+)$/.exec(admin.url())[1]);
+		assert.equal(await admin.textContent('h1'), '岳麓区青少年科技实践基地');
+		await checkPage(admin, false, 'practice-base');
+
+		await admin.fill('#a-name', '李实践');
+		await admin.fill('#a-phone', STAFF_PHONE);
+		await admin.click('#admin-form button[type="submit"]');
+		await admin.waitForSelector('#admin-created:not([hidden])');
+		const initial = (await admin.textContent('#admin-created [data-out]')).trim();
+		assert.match(initial, /^\S{6,}$/, 'the initial password is shown once');
+		await checkPage(admin, false, 'practice-base-admin-added');
+		await clickAndWait(admin, '#admin-created a');
+		assert.match(await admin.textContent('.practice-admins'), /李实践/);
+		assert.match(await admin.textContent('.practice-admins'), /137\*\*\*\*0088/);
+
+		await visit(admin, `${server.url}/practice/manage/new`);
+		await checkPage(admin, false, 'practice-form');
+		await admin.selectOption('#f-base', String(baseId));
+		await admin.fill('#f-title', '科技馆研学：走进机器人');
+		await admin.fill('#f-description', '参观机器人展厅，动手搭建小车。');
+		await admin.fill('#f-starts', localIn(3));
+		await admin.fill('#f-ends', localIn(5));
+		// a deadline after the start: refused under its field, in Chinese
+		await admin.fill('#f-deadline', localIn(4));
+		await admin.fill('#f-capacity', '2');
+		await admin.fill('#f-hours', '2');
+		await admin.check('#f-grade-1');
+		await admin.click('#practice-form button[type="submit"]');
+		await admin.waitForSelector('#row-signup_deadline.has-error .jx-error');
+		assert.match(await admin.textContent('#row-signup_deadline .jx-error'), /[\u4e00-\u9fff]/);
+		await checkPage(admin, false, 'practice-form-error');
+		await admin.fill('#f-deadline', localIn(1));
+		await clickAndWait(admin, '#practice-form button[type="submit"]');
+		assert.match(admin.url(), /\/practice\/manage\/\d+$/, admin.url());
+		const activityId = Number(/(\d+)$/.exec(admin.url())[1]);
+		assert.equal(await admin.textContent(`[data-activity="${activityId}"] [data-count="confirmed"]`), '0');
+		await checkPage(admin, false, 'practice-manage-one');
+
+		await visit(admin, `${server.url}/practice/manage`);
+		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="confirmed"]`), '0');
+		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="capacity"]`), '2');
+		await checkPage(admin, false, 'practice-manage');
+
+		// ---- the parent, on a phone in WeChat ----
+		const parent = await phoneLogin(server, PARENT);
+		const cell = parent.locator('main .jx-cells a[href="/practice"]');
+		assert.equal(await cell.count(), 1, 'the home page leads to 社会实践');
+		assert.match(await cell.textContent(), /1 个活动可报名/);
+		await clickAndWait(parent, 'main .jx-cells a[href="/practice"]');
+		await checkPage(parent, true, 'practice-list');
+		const item = parent.locator(`.practice-activities a[href="/practice/activities/${activityId}"]`);
+		assert.match(await item.textContent(), /科技馆研学：走进机器人/);
+		assert.match(await item.textContent(), /岳麓区青少年科技实践基地/);
+		assert.equal((await item.locator('.practice-seats-badge').textContent()).trim(), '2');
+		await clickAndWait(parent, `.practice-activities a[href="/practice/activities/${activityId}"]`);
+		await checkPage(parent, true, 'practice-activity');
+		assert.match(await parent.textContent('.practice-facts'), /剩余 2 个名额/);
+		await clickAndWait(parent, 'form.practice-register button[type="submit"]');
+		assert.match(parent.url(), /\/practice\/mine$/, parent.url());
+		const reg = parent.locator('section.practice-reg').first();
+		assert.equal((await reg.locator('.practice-status').textContent()).trim(), '报名成功');
+		await parent.waitForFunction(() => {
+			const img = document.querySelector('.practice-qr img');
+			return img && img.complete && img.naturalWidth > 50;
+		});
+		await checkPage(parent, true, 'practice-mine');
+
+		// the district admin's list counts it without a reload
+		await admin.waitForFunction((id) =>
+			document.querySelector(`tr[data-activity="${id}"] [data-count="confirmed"]`)?.textContent === '1',
+		activityId, { timeout: 25000 });
+
+		// ---- the base's staff member checks the student in ----
+		const api = server.client();
+		assert.equal((await api.login(STAFF_PHONE, initial)).status, 200);
+		assert.equal((await api.put('/api/v1/me/password',
+			{ old_password: initial, new_password: NEW_PASSWORD })).status, 204);
+		const staff = await phoneLogin(server, STAFF_PHONE, NEW_PASSWORD);
+		await visit(staff, `${server.url}/practice/manage`);
+		await checkPage(staff, true, 'practice-manage-staff');
+		await clickAndWait(staff, `a[href="/practice/manage/${activityId}"]`);
+		assert.match(await staff.textContent('.practice-regs'), /张一鸣/);
+		await checkPage(staff, true, 'practice-manage-one-staff');
+		await clickAndWait(staff, `a[href="/practice/activities/${activityId}/checkin"]`);
+		await checkPage(staff, true, 'practice-checkin-list');
+		await staff.check('main input[type="checkbox"] >> nth=0');
+		await clickAndWait(staff, 'main form button[type="submit"]');
+		await checkPage(staff, true, 'practice-checkin-done');
+
+		await visit(parent, `${server.url}/practice/mine`);
+		assert.equal((await parent.locator('section.practice-reg .practice-status').first().textContent()).trim(), '已签到');
+		assert.equal(await parent.locator('.practice-qr').count(), 0, 'no QR code once checked in');
+		await checkPage(parent, true, 'practice-mine-checked-in');
+	});
+});
