@@ -1053,6 +1053,7 @@ return {
   ["practice.field.signup_deadline"] = "Sign-up deadline",
   ["practice.field.capacity"] = "Places",
   ["practice.field.hours"] = "Hours of practice",
+  ["practice.field.hours_short"] = "Hours",
   ["practice.field.grades"] = "Grades",
   ["practice.field.seats"] = "Places",
   ["practice.field.student"] = "Student",

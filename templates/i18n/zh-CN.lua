@@ -1055,6 +1055,7 @@ return {
   ["practice.field.signup_deadline"] = "报名截止",
   ["practice.field.capacity"] = "名额",
   ["practice.field.hours"] = "实践时长（小时）",
+  ["practice.field.hours_short"] = "实践时长",
   ["practice.field.grades"] = "面向年级",
   ["practice.field.seats"] = "名额",
   ["practice.field.student"] = "学生",
