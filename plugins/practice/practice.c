@@ -1,0 +1,119 @@
+/*
+ * practice.c — the practice plugin (issue 18): social practice. This
+ * file holds the descriptor, who reaches what, and init.
+ *
+ * A district admin keeps the district's practice bases and names their
+ * staff (base_admin identities, made through the host's org service);
+ * district admins and base admins publish activities; parents register
+ * their child and students themselves, confirmed up to the capacity and
+ * waitlisted after it; a cancellation promotes the first waitlisted.
+ * Tables: practice_schema.c.
+ */
+#include "practice.h"
+
+#include <string.h>
+
+JX_HOST_DECLARE;
+const struct jx_org_v1 *practice_org;
+
+int
+practice_who(jx_req *req, struct practice_who *w)
+{
+	const struct jx_identity *i = jx_host->identity(req);
+
+	memset(w, 0, sizeof(*w));
+	if (i == NULL)
+		return -1;
+	w->id = i;
+	w->district = i->district_id;
+	w->person = i->person_id;
+	w->city = strcmp(i->role, "city_admin") == 0;
+	w->dadmin = strcmp(i->role, "district_admin") == 0;
+	w->badmin = strcmp(i->role, "base_admin") == 0;
+	w->family =
+	    strcmp(i->role, "parent") == 0 || strcmp(i->role, "student") == 0;
+	if (w->family)
+		w->student = i->student_id;
+	return 0;
+}
+
+int64_t
+practice_base_district(jx_db *db, int64_t base)
+{
+	return jxp_one(jx_host, db,
+	               "SELECT district_id FROM practice_bases WHERE id = ?",
+	               "i", base);
+}
+
+int
+practice_base_manages(jx_db *db, const struct practice_who *w, int64_t base)
+{
+	int64_t district = practice_base_district(db, base);
+
+	if (district <= 0)
+		return district < 0 ? -1 : 0;
+	if (w->city)
+		return 1;
+	if (w->dadmin)
+		return district == w->district;
+	if (w->badmin)
+		return (int)jxp_one(jx_host, db,
+		                    "SELECT 1 FROM practice_base_admins WHERE "
+		                    "base_id = ? AND identity_id = ?",
+		                    "ii", base, w->id->id);
+	return 0;
+}
+
+int
+practice_base_visible(jx_db *db, const struct practice_who *w, int64_t base)
+{
+	int64_t district;
+	int m = practice_base_manages(db, w, base);
+
+	if (m != 0)
+		return m;
+	/* a base admin sees only its own bases; everyone else of a school
+	 * or family of the district sees the district's bases */
+	if (w->badmin)
+		return 0;
+	district = practice_base_district(db, base);
+	return district > 0 && district == w->district;
+}
+
+double
+practice_hours(int64_t tenths)
+{
+	return (double)tenths / 10.0;
+}
+
+static int
+practice_init(const struct jx_host *h, struct jx_registrar *reg)
+{
+	JX_HOST_INIT(h);
+	(void)reg;
+	practice_org = h->service(JX_ORG_SERVICE);
+	if (practice_org == NULL)
+		return -1;
+	return 0;
+}
+
+static const char *const practice_depends[] = {"records", "?feeds", NULL};
+
+static const struct jx_plugin practice_plugin = {
+    .size = sizeof(struct jx_plugin),
+    .abi_major = JX_ABI_MAJOR,
+    /* "?feeds" (2.2) */
+    .abi_minor = 2,
+    .name = "practice",
+    .version = "1.0.0",
+    .depends = practice_depends,
+    .migrations = practice_migrations,
+    .init = practice_init,
+    .routes = NULL,
+};
+
+JX_EXPORT const struct jx_plugin *
+jx_plugin_entry(void)
+{
+	return &practice_plugin;
+}

@@ -1,0 +1,91 @@
+/*
+ * practice.h — what the files of the practice plugin share (issue 18:
+ * social practice — bases and their staff, activities, registrations
+ * with capacity and a waitlist).
+ */
+#ifndef PRACTICE_H
+#define PRACTICE_H
+
+#include <stdint.h>
+
+#include <jx/org.h>
+#include <jx/plugin.h>
+
+#include "jxplug.h"
+
+JX_HOST_EXTERN;
+extern const struct jx_org_v1 *practice_org;
+extern const char *const practice_migrations[];
+
+/* The acting identity's reach (practice.c). */
+struct practice_who {
+	const struct jx_identity *id;
+	int64_t district; /* the identity's district (0: city admin) */
+	int64_t person;
+	int city;        /* city admin: every district */
+	int dadmin;      /* district admin of district */
+	int badmin;      /* base admin: the bases of practice_base_admins */
+	int family;      /* parent or student: acts for student */
+	int64_t student; /* parent: the child; student: self */
+};
+
+/* The reach of req's acting identity: 0, or -1 when anonymous. */
+int practice_who(jx_req *req, struct practice_who *w);
+
+/* 1 when w manages base (city admin, the district's admin, a base
+ * admin of the base), 0 when it does not, -1 on error. */
+int practice_base_manages(jx_db *db, const struct practice_who *w,
+                          int64_t base);
+/* 1 when w may see base: a manager, or anyone of the base's district
+ * (families and staff of schools see bases of their district). */
+int practice_base_visible(jx_db *db, const struct practice_who *w,
+                          int64_t base);
+/* The district of base, 0 when there is no such base, -1 on error. */
+int64_t practice_base_district(jx_db *db, int64_t base);
+
+/* "1.5" from tenths as a JSON number. */
+double practice_hours(int64_t tenths);
+
+/* Handlers (practice_bases.c). */
+int practice_bases_create(jx_req *req, void *ud);
+int practice_bases_list(jx_req *req, void *ud);
+int practice_bases_get(jx_req *req, void *ud);
+int practice_bases_patch(jx_req *req, void *ud);
+int practice_base_admins_create(jx_req *req, void *ud);
+int practice_base_admins_list(jx_req *req, void *ud);
+int practice_base_admins_delete(jx_req *req, void *ud);
+
+/* Handlers (practice_activities.c). */
+int practice_activities_create(jx_req *req, void *ud);
+int practice_activities_list(jx_req *req, void *ud);
+int practice_activities_get(jx_req *req, void *ud);
+int practice_activities_patch(jx_req *req, void *ud);
+int practice_activities_close(jx_req *req, void *ud);
+int practice_activities_cancel(jx_req *req, void *ud);
+
+/* Activities: 1 when w manages the activity (through its base), 0 when
+ * it does not (or no such activity), -1 on error; *base gets its base. */
+int practice_activity_manages(jx_db *db, const struct practice_who *w,
+                              int64_t activity);
+/* The activity as the API shows it (arena-free cJSON, caller owns), or
+ * NULL when there is no such activity. */
+cJSON *practice_activity_json(jx_req *req, jx_db *db, int64_t activity);
+
+/* Handlers (practice_registrations.c). */
+int practice_reg_create(jx_req *req, void *ud);
+int practice_reg_mine(jx_req *req, void *ud);
+int practice_reg_of_activity(jx_req *req, void *ud);
+int practice_reg_get(jx_req *req, void *ud);
+int practice_reg_delete(jx_req *req, void *ud);
+
+/*
+ * Tells the family of student (the guardians, in the app and by WeChat
+ * where the wechat plugin is active, else by SMS where the district can
+ * send; the student in the app) about an activity: template is
+ * "practice_confirmed", "practice_cancelled" or
+ * "practice_activity_cancelled". In the caller's transaction. 0 or -1.
+ */
+int practice_tell_family(jx_db *db, int64_t student, int64_t activity,
+                         const char *template_name, int64_t registration);
+
+#endif
