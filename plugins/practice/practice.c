@@ -10,6 +10,7 @@
  * Tables: practice_schema.c.
  */
 #include "practice.h"
+#include "practice_checkin.h"
 
 #include <string.h>
 
@@ -94,22 +95,44 @@ practice_init(const struct jx_host *h, struct jx_registrar *reg)
 	practice_org = h->service(JX_ORG_SERVICE);
 	if (practice_org == NULL)
 		return -1;
+	/* check-in: the record type, the space's section, reminders */
+	if (practice_checkin_init(reg) != 0)
+		return -1;
 	return 0;
 }
+
+static const struct jx_route practice_routes[] = {
+    /* check-in (practice_checkin*.c, practice_export.c,
+     * practice_remind.c) */
+    {"POST", "/api/v1/practice/registrations/{id}/check-in",
+     practice_checkin_post, NULL, 0},
+    {"GET", "/api/v1/practice/registrations/{id}/qr", practice_qr_get, NULL,
+     0},
+    {"GET", "/practice/checkin", practice_scan_get, NULL, JX_ROUTE_PAGE},
+    {"POST", "/practice/checkin", practice_scan_post, NULL, JX_ROUTE_PAGE},
+    {"GET", "/practice/activities/{id}/checkin", practice_list_get, NULL,
+     JX_ROUTE_BOTH},
+    {"POST", "/practice/activities/{id}/checkin", practice_list_post, NULL,
+     JX_ROUTE_BOTH},
+    {"GET", "/api/v1/practice/activities/{id}/attendance.xlsx",
+     practice_attendance_xlsx, NULL, 0},
+    {"POST", "/api/v1/practice/reminders/run", practice_remind_run, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
 
 static const char *const practice_depends[] = {"records", "?feeds", NULL};
 
 static const struct jx_plugin practice_plugin = {
     .size = sizeof(struct jx_plugin),
     .abi_major = JX_ABI_MAJOR,
-    /* "?feeds" (2.2) */
-    .abi_minor = 2,
+    /* "?feeds" (2.2), jx_host->mac for the check-in codes (2.4) */
+    .abi_minor = 4,
     .name = "practice",
     .version = "1.0.0",
     .depends = practice_depends,
     .migrations = practice_migrations,
     .init = practice_init,
-    .routes = NULL,
+    .routes = practice_routes,
 };
 
 JX_EXPORT const struct jx_plugin *

@@ -23,10 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <qrencode.h>
-
-/* The quiet zone around a QR code, in modules (ISO/IEC 18004). */
-#define SLIPS_QUIET 4
+#include "jxplug_qr.h"
 
 /* Accounts wholly of school: each active identity a teacher of it, or a
  * parent or student of one of its students (the ? is the school). */
@@ -312,48 +309,6 @@ slips_teachers_get(jx_req *req, void *ud)
 	return jx_host->reply_view(req, 200, "roster/teacher_slips", d);
 }
 
-/*
- * The QR code of text as the d attribute of one SVG path, one
- * rectangle per horizontal run of dark modules, offset by the quiet
- * zone; *size is the whole symbol's width in modules. Arena memory, or
- * NULL.
- */
-static char *
-slips_qr_path(jx_req *req, const char *text, int *size)
-{
-	QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	size_t cap, n = 0;
-	char *d;
-	int w;
-
-	if (qr == NULL)
-		return NULL;
-	w = qr->width;
-	/* at most one run per two modules, each "M123 45h67v1h-67z" */
-	cap = (size_t)w * (size_t)(w / 2 + 1) * 24 + 1;
-	d = jx_host->alloc(req, cap);
-	d[0] = '\0';
-	for (int y = 0; y < w; y++) {
-		for (int x = 0; x < w;) {
-			int run = 0;
-
-			while (x + run < w && (qr->data[y * w + x + run] & 1))
-				run++;
-			if (run == 0) {
-				x++;
-				continue;
-			}
-			n += (size_t)snprintf(
-			    d + n, cap - n, "M%d %dh%dv1h-%dz", x + SLIPS_QUIET,
-			    y + SLIPS_QUIET, run, run);
-			x += run;
-		}
-	}
-	*size = w + 2 * SLIPS_QUIET;
-	QRcode_free(qr);
-	return d;
-}
-
 /* The classes whose slips the caller may print, for the page's
  * selector: all of the school's for its admins, a head teacher's own. */
 static cJSON *
@@ -496,7 +451,7 @@ slips_get(jx_req *req, void *ud)
 		base[n - 1] = '\0';
 	url = jx_host->sprintf(req, "%s/bind", base);
 	cJSON_AddStringToObject(d, "bind_url", url);
-	qr = slips_qr_path(req, url, &size);
+	qr = jxp_qr_path(jx_host, req, url, &size);
 	if (qr != NULL) {
 		cJSON_AddStringToObject(d, "qr_path", qr);
 		cJSON_AddNumberToObject(d, "qr_size", size);
