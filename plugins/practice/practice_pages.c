@@ -38,7 +38,8 @@ pp_when(jx_req *req, int64_t t, int lng)
 	if (sscanf(iso, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) != 5)
 		return jx_host->strdup(req, iso);
 	if (!lng)
-		return jx_host->sprintf(req, "%02d-%02d %02d:%02d", mo, d, h, mi);
+		return jx_host->sprintf(req, "%02d-%02d %02d:%02d", mo, d, h,
+		                        mi);
 	if (pp_en(req))
 		return jx_host->sprintf(req, "%04d-%02d-%02d %02d:%02d", y, mo,
 		                        d, h, mi);
@@ -103,6 +104,19 @@ pp_text(jx_req *req, const char *sql, int64_t id)
 	return v;
 }
 
+int
+pp_activity_manages(jx_db *db, const struct practice_who *w, int64_t activity)
+{
+	int64_t base = jxp_one(jx_host, db,
+	                       "SELECT base_id FROM practice_activities WHERE "
+	                       "id = ?",
+	                       "i", activity);
+
+	if (base <= 0)
+		return base < 0 ? -1 : 0;
+	return practice_base_manages(db, w, base);
+}
+
 static int64_t
 pp_int(const cJSON *o, const char *k)
 {
@@ -119,9 +133,11 @@ pp_shape_activities(jx_req *req, cJSON *rows)
 
 	cJSON_ArrayForEach(a, rows)
 	{
-		int64_t from = pp_int(a, "starts_at"), to = pp_int(a, "ends_at");
+		int64_t from = pp_int(a, "starts_at"),
+		        to = pp_int(a, "ends_at");
 		int64_t dl = pp_int(a, "signup_deadline");
-		int64_t cap = pp_int(a, "capacity"), conf = pp_int(a, "confirmed");
+		int64_t cap = pp_int(a, "capacity"),
+		        conf = pp_int(a, "confirmed");
 		int64_t left = cap > conf ? cap - conf : 0;
 
 		cJSON_AddStringToObject(a, "when", pp_span(req, from, to, 0));
@@ -134,7 +150,8 @@ pp_shape_activities(jx_req *req, cJSON *rows)
 		cJSON_AddBoolToObject(a, "ended", to <= now);
 		if (cJSON_GetObjectItemCaseSensitive(a, "hours_tenths"))
 			cJSON_AddStringToObject(
-			    a, "hours", pp_hours(req, pp_int(a, "hours_tenths")));
+			    a, "hours",
+			    pp_hours(req, pp_int(a, "hours_tenths")));
 		if (cJSON_GetObjectItemCaseSensitive(a, "capacity")) {
 			cJSON_AddNumberToObject(a, "seats_left", (double)left);
 			cJSON_AddBoolToObject(a, "full", left == 0);
@@ -299,15 +316,16 @@ practice_page_activity(jx_req *req, void *ud)
 			return jxp_not_found(jx_host, req);
 		}
 	} else {
-		manages = practice_activity_manages(db, &w, id) == 1;
+		manages = pp_activity_manages(db, &w, id) == 1;
 		if (!manages) {
 			cJSON_Delete(a);
 			return jxp_not_found(jx_host, req);
 		}
 	}
-	cJSON_AddStringToObject(a, "back", mine ? "/practice/mine"
-	                                        : (manages ? "/practice/manage"
-	                                                   : "/practice"));
+	cJSON_AddStringToObject(
+	    a, "back",
+	    mine ? "/practice/mine"
+	         : (manages ? "/practice/manage" : "/practice"));
 	cJSON_AddBoolToObject(a, "manages", manages);
 	cJSON_AddBoolToObject(a, "family", w.family && w.student > 0);
 	cJSON_AddBoolToObject(a, "grade_ok", grade_ok);
@@ -319,9 +337,9 @@ practice_page_activity(jx_req *req, void *ud)
 	cJSON_AddBoolToObject(
 	    a, "can_register",
 	    w.family && grade_ok && mine == NULL &&
-	        strcmp(cJSON_GetObjectItemCaseSensitive(a, "status")
-	                   ->valuestring,
-	               "open") == 0 &&
+	        strcmp(
+	            cJSON_GetObjectItemCaseSensitive(a, "status")->valuestring,
+	            "open") == 0 &&
 	        !cJSON_IsTrue(
 	            cJSON_GetObjectItemCaseSensitive(a, "deadline_passed")));
 	return jx_host->reply_view(req, 200, "practice/activity", a);
@@ -340,7 +358,8 @@ practice_page_mine(jx_req *req, void *ud)
 	(void)ud;
 	if ((rc = pp_family(req, &w, &grade)) != 0)
 		return rc;
-	/* live ones first (the soonest on top), then the cancelled */
+	/* the coming ones first, the soonest on top; then the cancelled and
+	 * the past, the latest on top */
 	rows = jx_host->db_rows(
 	    jx_host->req_db(req),
 	    "SELECT r.id, r.status, r.created_at, r.checked_in_at, "
@@ -353,9 +372,10 @@ practice_page_mine(jx_req *req, void *ud)
 	    "FROM practice_registrations r JOIN practice_activities a ON "
 	    "a.id = r.activity_id JOIN practice_bases b ON b.id = a.base_id "
 	    "WHERE r.student_id = ? ORDER BY CASE WHEN r.status = "
-	    "'cancelled' THEN 1 ELSE 0 END, a.starts_at DESC, r.id DESC "
-	    "LIMIT 200",
-	    "i", w.student);
+	    "'cancelled' OR a.ends_at <= ? THEN 1 ELSE 0 END, CASE WHEN "
+	    "r.status = 'cancelled' OR a.ends_at <= ? THEN -a.starts_at ELSE "
+	    "a.starts_at END, r.id DESC LIMIT 200",
+	    "iii", w.student, jx_host->now(), jx_host->now());
 	if (rows == NULL)
 		return jxp_storage_error(jx_host, req);
 	pp_shape_activities(req, rows);
@@ -364,9 +384,11 @@ practice_page_mine(jx_req *req, void *ud)
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(r, "status");
 		long long id = (long long)pp_int(r, "id");
 
-		if (cJSON_IsString(s) && strcmp(s->valuestring, "confirmed") == 0)
+		if (cJSON_IsString(s) &&
+		    strcmp(s->valuestring, "confirmed") == 0)
 			cJSON_AddStringToObject(
-			    r, "qr_src", jx_host->sprintf(req, PRACTICE_QR_PATH, id));
+			    r, "qr_src",
+			    jx_host->sprintf(req, PRACTICE_QR_PATH, id));
 		if (pp_int(r, "checked_in_at") > 0)
 			cJSON_AddStringToObject(
 			    r, "checked_in",
@@ -398,11 +420,11 @@ pp_home_family(jx_req *req, void *ud)
 	(void)ud;
 	if (practice_who(req, &w) != 0 || !w.family || w.student <= 0)
 		return NULL;
-	grade = w.id->class_id > 0
-	            ? jxp_one(jx_host, db,
-	                      "SELECT grade FROM classes WHERE id = ?", "i",
-	                      w.id->class_id)
-	            : 0;
+	grade =
+	    w.id->class_id > 0
+	        ? jxp_one(jx_host, db, "SELECT grade FROM classes WHERE id = ?",
+	                  "i", w.id->class_id)
+	        : 0;
 	open = jxp_one(
 	    jx_host, db,
 	    "SELECT COUNT(*) FROM practice_activities a JOIN "
@@ -412,10 +434,11 @@ pp_home_family(jx_req *req, void *ud)
 	    "practice_registrations r WHERE r.activity_id = a.id AND "
 	    "r.student_id = ? AND r.status <> 'cancelled')",
 	    "iiii", grade, w.district, jx_host->now(), w.student);
-	mine = jxp_one(jx_host, db,
-	               "SELECT COUNT(*) FROM practice_registrations WHERE "
-	               "student_id = ? AND status IN ('confirmed','waitlisted')",
-	               "i", w.student);
+	mine =
+	    jxp_one(jx_host, db,
+	            "SELECT COUNT(*) FROM practice_registrations WHERE "
+	            "student_id = ? AND status IN ('confirmed','waitlisted')",
+	            "i", w.student);
 	if (open < 0 || mine < 0)
 		return NULL;
 	rows = cJSON_CreateArray();
@@ -446,13 +469,14 @@ pp_home_staff(jx_req *req, void *ud)
 	(void)ud;
 	if (practice_who(req, &w) != 0 || !(w.dadmin || w.badmin))
 		return NULL;
-	n = jxp_one(jx_host, jx_host->req_db(req),
-	            "SELECT COUNT(*) FROM practice_activities a WHERE "
-	            "a.status = 'open' AND a.ends_at > ? AND ((? = 1 AND "
-	            "a.district_id = ?) OR (? = 1 AND a.base_id IN (SELECT "
-	            "base_id FROM practice_base_admins WHERE identity_id = ?)))",
-	            "iiiii", jx_host->now(), (int64_t)w.dadmin, w.district,
-	            (int64_t)w.badmin, w.id->id);
+	n = jxp_one(
+	    jx_host, jx_host->req_db(req),
+	    "SELECT COUNT(*) FROM practice_activities a WHERE "
+	    "a.status = 'open' AND a.ends_at > ? AND ((? = 1 AND "
+	    "a.district_id = ?) OR (? = 1 AND a.base_id IN (SELECT "
+	    "base_id FROM practice_base_admins WHERE identity_id = ?)))",
+	    "iiiii", jx_host->now(), (int64_t)w.dadmin, w.district,
+	    (int64_t)w.badmin, w.id->id);
 	if (n < 0)
 		return NULL;
 	rows = cJSON_CreateArray();
@@ -461,8 +485,9 @@ pp_home_staff(jx_req *req, void *ud)
 	                        jx_host->t(req, "practice.home.staff"));
 	cJSON_AddStringToObject(
 	    row, "detail",
-	    jxp_fill(jx_host, req, jx_host->t(req, "practice.home.staff_detail"),
-	             "n", jx_host->sprintf(req, "%lld", (long long)n)));
+	    jxp_fill(jx_host, req,
+	             jx_host->t(req, "practice.home.staff_detail"), "n",
+	             jx_host->sprintf(req, "%lld", (long long)n)));
 	cJSON_AddNumberToObject(row, "count", 0);
 	cJSON_AddStringToObject(row, "href", "/practice/manage");
 	cJSON_AddItemToArray(rows, row);

@@ -105,18 +105,22 @@ pm_registrations(jx_req *req, int64_t activity)
 
 	cJSON_ArrayForEach(r, rows)
 	{
-		const cJSON *g = cJSON_GetObjectItemCaseSensitive(r, "class_grade");
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "class_name");
+		const cJSON *g =
+		    cJSON_GetObjectItemCaseSensitive(r, "class_grade");
+		const cJSON *n =
+		    cJSON_GetObjectItemCaseSensitive(r, "class_name");
 		const cJSON *at =
 		    cJSON_GetObjectItemCaseSensitive(r, "checked_in_at");
-		const cJSON *cr = cJSON_GetObjectItemCaseSensitive(r, "created_at");
+		const cJSON *cr =
+		    cJSON_GetObjectItemCaseSensitive(r, "created_at");
 
 		if (cJSON_IsNumber(g) && cJSON_IsString(n))
 			cJSON_AddStringToObject(
 			    r, "class_label",
-			    jx_host->sprintf(req, "%s%s",
-			                     pp_grade(req, (int64_t)g->valuedouble),
-			                     n->valuestring));
+			    jx_host->sprintf(
+			        req, "%s%s",
+			        pp_grade(req, (int64_t)g->valuedouble),
+			        n->valuestring));
 		if (cJSON_IsNumber(at))
 			cJSON_AddStringToObject(
 			    r, "checked_in",
@@ -140,8 +144,7 @@ pm_activity(jx_req *req, struct practice_who *w, int *status)
 	*status = 0;
 	if ((*status = pm_staff(req, w)) != 0)
 		return NULL;
-	if (id <= 0 ||
-	    practice_activity_manages(jx_host->req_db(req), w, id) != 1) {
+	if (id <= 0 || pp_activity_manages(jx_host->req_db(req), w, id) != 1) {
 		*status = jxp_not_found(jx_host, req);
 		return NULL;
 	}
@@ -188,8 +191,9 @@ practice_page_manage_one(jx_req *req, void *ud)
 	}
 	cJSON_AddItemToObject(a, "registrations", regs);
 	cJSON_AddStringToObject(a, "back", "/practice/manage");
-	cJSON_AddStringToObject(a, "checkin_href",
-	                        jx_host->sprintf(req, PRACTICE_CHECKIN_PATH, id));
+	cJSON_AddStringToObject(
+	    a, "checkin_href",
+	    jx_host->sprintf(req, PRACTICE_CHECKIN_PATH, id));
 	cJSON_AddStringToObject(a, "xlsx_href",
 	                        jx_host->sprintf(req, PRACTICE_XLSX_PATH, id));
 	return jx_host->reply_view(req, 200, "practice/manage_one", a);
@@ -252,7 +256,8 @@ pm_form(jx_req *req, const struct practice_who *w, cJSON *values,
 		    d, "back",
 		    jx_host->sprintf(
 		        req, "/practice/manage/%lld",
-		        (long long)cJSON_GetObjectItemCaseSensitive(values, "id")
+		        (long long)cJSON_GetObjectItemCaseSensitive(values,
+		                                                    "id")
 		            ->valuedouble));
 	}
 	cJSON_AddItemToObject(d, "values", values);
@@ -298,12 +303,14 @@ practice_page_form_edit(jx_req *req, void *ud)
 	jx_host->db_finish(st);
 	cJSON_AddStringToObject(
 	    a, "starts_local",
-	    pm_local(req, (int64_t)cJSON_GetObjectItemCaseSensitive(a, "starts_at")
-	                      ->valuedouble));
+	    pm_local(req,
+	             (int64_t)cJSON_GetObjectItemCaseSensitive(a, "starts_at")
+	                 ->valuedouble));
 	cJSON_AddStringToObject(
 	    a, "ends_local",
-	    pm_local(req, (int64_t)cJSON_GetObjectItemCaseSensitive(a, "ends_at")
-	                      ->valuedouble));
+	    pm_local(req,
+	             (int64_t)cJSON_GetObjectItemCaseSensitive(a, "ends_at")
+	                 ->valuedouble));
 	cJSON_AddStringToObject(
 	    a, "deadline_local",
 	    pm_local(req, (int64_t)cJSON_GetObjectItemCaseSensitive(
