@@ -162,8 +162,11 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		await checkPage(staff, true, 'practice-manage-one-staff');
 		await clickAndWait(staff, `a[href="/practice/activities/${activityId}/checkin"]`);
 		await checkPage(staff, true, 'practice-checkin-list');
-		await staff.check('main input[type="checkbox"] >> nth=0');
-		await clickAndWait(staff, 'main form button[type="submit"]');
+		const box = staff.locator('input[name="registration_ids"]');
+		assert.equal(await box.count(), 1, 'one confirmed registration to tick');
+		await box.check();
+		await clickAndWait(staff, `form[action="/practice/activities/${activityId}/checkin"] button[type="submit"]`);
+		assert.match(await staff.textContent('main'), /已签到 1 \/ 1 人/);
 		await checkPage(staff, true, 'practice-checkin-done');
 
 		await visit(parent, `${server.url}/practice/mine`);
