@@ -5,8 +5,11 @@
 // under it, in Chinese). A parent on a phone in WeChat's browser
 // (375×667) opens 社会实践 from the home page, finds the activity with its
 // seats left, registers the child, and sees the check-in QR code on 我的报名
-// (the picture loaded). The activity list of the district admin counts
-// the registration without a reload (practice.js polls every 10 s). The
+// (the picture loaded). The one place taken, a second parent (陈刚, as
+// 陈小雨's father) finds the activity full, joins the waitlist (候补第 1 位,
+// no QR code) and, a day or less before the start, is refused leaving
+// it after the confirm dialog. The activity list of the district admin
+// counts both without a reload (practice.js polls every 10 s). The
 // base's staff member logs in on a phone, opens the activity's check-in
 // list from the management page and checks the student in; the parent's
 // 我的报名 then says 已签到. Every page visited passes axe-core (serious
@@ -20,6 +23,7 @@ import { withBrowser, newPage, checkPage, visit, loginPage, WECHAT_UA } from './
 
 const DISTRICT_ADMIN = '13800000001';
 const PARENT = '13900000001'; // 张伟, father of 张一鸣 (一年级1班)
+const CHEN = '13800000004'; // 陈刚, teacher, and father of 陈小雨 (一年级2班)
 const STAFF_PHONE = '13700000088';
 const NEW_PASSWORD = 'Jidi2026abc';
 const PW = 'Demo2026';
@@ -101,7 +105,7 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		await admin.fill('#f-ends', localIn(5));
 		// a deadline after the start: refused under its field, in Chinese
 		await admin.fill('#f-deadline', localIn(4));
-		await admin.fill('#f-capacity', '2');
+		await admin.fill('#f-capacity', '1');
 		await admin.fill('#f-hours', '2');
 		await admin.check('#f-grade-1');
 		await admin.click('#practice-form button[type="submit"]');
@@ -117,7 +121,7 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 
 		await visit(admin, `${server.url}/practice/manage`);
 		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="confirmed"]`), '0');
-		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="capacity"]`), '2');
+		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="capacity"]`), '1');
 		await checkPage(admin, false, 'practice-manage');
 
 		// ---- the parent, on a phone in WeChat ----
@@ -130,10 +134,10 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		const item = parent.locator(`.practice-activities a[href="/practice/activities/${activityId}"]`);
 		assert.match(await item.textContent(), /科技馆研学：走进机器人/);
 		assert.match(await item.textContent(), /岳麓区青少年科技实践基地/);
-		assert.equal((await item.locator('.practice-seats-badge').textContent()).trim(), '2');
+		assert.equal((await item.locator('.practice-seats-badge').textContent()).trim(), '1');
 		await clickAndWait(parent, `.practice-activities a[href="/practice/activities/${activityId}"]`);
 		await checkPage(parent, true, 'practice-activity');
-		assert.match(await parent.textContent('.practice-facts'), /剩余 2 个名额/);
+		assert.match(await parent.textContent('.practice-facts'), /剩余 1 个名额/);
 		await clickAndWait(parent, 'form.practice-register button[type="submit"]');
 		assert.match(parent.url(), /\/practice\/mine$/, parent.url());
 		const reg = parent.locator('section.practice-reg').first();
@@ -144,9 +148,37 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		});
 		await checkPage(parent, true, 'practice-mine');
 
-		// the district admin's list counts it without a reload
+		// ---- another family finds it full and joins the waitlist ----
+		const chen = await phoneLogin(server, CHEN);
+		await visit(chen, `${server.url}/me`);
+		await chen.click('header details.jx-sheet > summary');
+		await clickAndWait(chen, 'header form.identity-switch button:has-text("陈小雨")');
+		await visit(chen, `${server.url}/practice`);
+		const full = chen.locator(`.practice-activities a[href="/practice/activities/${activityId}"]`);
+		assert.match(await full.locator('.practice-full').textContent(), /已满/);
+		await checkPage(chen, true, 'practice-list-full');
+		await clickAndWait(chen, `.practice-activities a[href="/practice/activities/${activityId}"]`);
+		assert.match(await chen.textContent('.practice-waitlist-note'), /候补/);
+		assert.equal((await chen.textContent('form.practice-register button[type="submit"]')).trim(), '加入候补');
+		await checkPage(chen, true, 'practice-activity-full');
+		await clickAndWait(chen, 'form.practice-register button[type="submit"]');
+		assert.match(chen.url(), /\/practice\/mine$/);
+		assert.equal((await chen.locator('section.practice-reg .practice-status').first().textContent()).trim(), '候补第 1 位');
+		assert.equal(await chen.locator('.practice-qr').count(), 0, 'no QR code while waitlisted');
+		await checkPage(chen, true, 'practice-mine-waitlisted');
+		// leaving the waitlist asks first; within a day of the start the
+		// family may no longer cancel, which the page says in Chinese
+		await chen.click('form.practice-cancel button[type="submit"]');
+		await chen.waitForSelector('#jx-confirm[open]');
+		await chen.click('#jx-confirm button[value="ok"]');
+		await chen.waitForSelector('form.practice-cancel .practice-form-error:not([hidden])');
+		assert.match(await chen.textContent('form.practice-cancel .practice-form-error'), /[\u4e00-\u9fff]/);
+		await checkPage(chen, true, 'practice-mine-cancel-refused');
+
+		// the district admin's list counts both without a reload
 		await admin.waitForFunction((id) =>
-			document.querySelector(`tr[data-activity="${id}"] [data-count="confirmed"]`)?.textContent === '1',
+			document.querySelector(`tr[data-activity="${id}"] [data-count="confirmed"]`)?.textContent === '1' &&
+			document.querySelector(`tr[data-activity="${id}"] [data-count="waitlisted"]`)?.textContent === '1',
 		activityId, { timeout: 25000 });
 
 		// ---- the base's staff member checks the student in ----
