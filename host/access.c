@@ -3,8 +3,9 @@
  * administrator everything; a district administrator their district; a
  * school administrator their school; a teacher the classes they teach
  * (a head teacher also manages their class); a student themself; a
- * parent identity its one child. Plugins ask host->may(); nothing else
- * decides scope. Also the per-district module switches
+ * parent identity its one child; a practice base's admin (base_admin) no
+ * district, school, class or student at all. Plugins ask host->may(); nothing
+ * else decides scope. Also the per-district module switches
  * (districts[code].modules), asked by the dispatcher, the menus and the
  * organisation code alike: it calls nothing but the database.
  */
@@ -86,7 +87,12 @@ access_may(jx_db *db, const struct jx_identity *i, enum jx_scope scope,
 		return 0;
 	switch (scope) {
 	case JX_SEE_DISTRICT:
-		return access_role(i, "city_admin") || i->district_id == target;
+		/* A practice base's admin belongs to a district but sees
+		 * nothing of it beyond its bases (the practice plugin's own
+		 * table): not its schools, rules or statistics (issue 18). */
+		return access_role(i, "city_admin") ||
+		       (i->district_id == target &&
+		        !access_role(i, "base_admin"));
 	case JX_SEE_SCHOOL:
 		return access_manage_school(db, i, target) ||
 		       (i->school_id == target &&

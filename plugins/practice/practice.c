@@ -88,6 +88,86 @@ practice_hours(int64_t tenths)
 	return (double)tenths / 10.0;
 }
 
+const char *
+practice_str(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+void
+practice_bad(jx_req *req, const char *field, const char *key)
+{
+	jx_host->problem_error(req, 0, field, jx_host->t(req, key));
+}
+
+int
+practice_invalid(jx_req *req)
+{
+	return jxp_invalid(jx_host, req, jx_host->t(req, "practice.err.check"));
+}
+
+int
+practice_refuse(jx_req *req, int status, const char *type, const char *key)
+{
+	return jx_host->reply_problem(req, status, type,
+	                              status == 409   ? "Conflict"
+	                              : status == 403 ? "Forbidden"
+	                                              : "Not allowed",
+	                              jx_host->t(req, key));
+}
+
+int
+practice_text(jx_req *req, const cJSON *o, const char *k, int required,
+              size_t max, int multiline, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	const char *s, *e;
+	char *copy;
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (!required)
+			return 0;
+		practice_bad(req, k, "practice.err.required");
+		return -1;
+	}
+	if (!cJSON_IsString(v)) {
+		practice_bad(req, k, "practice.err.text");
+		return -1;
+	}
+	s = v->valuestring;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+	                 e[-1] == '\r'))
+		e--;
+	copy = jx_host->alloc(req, (size_t)(e - s) + 1);
+	memcpy(copy, s, (size_t)(e - s));
+	copy[e - s] = '\0';
+	for (const unsigned char *p = (const unsigned char *)copy; *p; p++)
+		if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\t' ||
+		                                  *p == '\r'))) ||
+		    *p == 0x7f) {
+			practice_bad(req, k, "practice.err.text");
+			return -1;
+		}
+	if (*copy == '\0') {
+		if (!required) {
+			*out = copy;
+			return 0;
+		}
+		practice_bad(req, k, "practice.err.required");
+		return -1;
+	}
+	if (jxp_chars(copy) > max) {
+		practice_bad(req, k, "practice.err.too_long");
+		return -1;
+	}
+	*out = copy;
+	return 0;
+}
+
 static int
 practice_init(const struct jx_host *h, struct jx_registrar *reg)
 {
@@ -105,7 +185,38 @@ practice_init(const struct jx_host *h, struct jx_registrar *reg)
 	return 0;
 }
 
+/* The API (bases, activities, registrations), then check-in and the
+ * pages (issue 18). */
 static const struct jx_route practice_routes[] = {
+    {"GET", "/api/v1/practice/bases", practice_bases_list, NULL, 0},
+    {"POST", "/api/v1/practice/bases", practice_bases_create, NULL, 0},
+    {"GET", "/api/v1/practice/bases/{id}", practice_bases_get, NULL, 0},
+    {"PATCH", "/api/v1/practice/bases/{id}", practice_bases_patch, NULL, 0},
+    {"GET", "/api/v1/practice/bases/{id}/admins", practice_base_admins_list,
+     NULL, 0},
+    {"POST", "/api/v1/practice/bases/{id}/admins", practice_base_admins_create,
+     NULL, 0},
+    {"DELETE", "/api/v1/practice/bases/{id}/admins/{person}",
+     practice_base_admins_delete, NULL, 0},
+    {"GET", "/api/v1/practice/activities", practice_activities_list, NULL, 0},
+    {"POST", "/api/v1/practice/activities", practice_activities_create, NULL,
+     0},
+    {"GET", "/api/v1/practice/activities/{id}", practice_activities_get, NULL,
+     0},
+    {"PATCH", "/api/v1/practice/activities/{id}", practice_activities_patch,
+     NULL, 0},
+    {"POST", "/api/v1/practice/activities/{id}/close",
+     practice_activities_close, NULL, 0},
+    {"POST", "/api/v1/practice/activities/{id}/cancel",
+     practice_activities_cancel, NULL, 0},
+    {"GET", "/api/v1/practice/activities/{id}/registrations",
+     practice_reg_of_activity, NULL, 0},
+    {"POST", "/api/v1/practice/activities/{id}/registrations",
+     practice_reg_create, NULL, 0},
+    {"GET", "/api/v1/practice/registrations", practice_reg_mine, NULL, 0},
+    {"GET", "/api/v1/practice/registrations/{id}", practice_reg_get, NULL, 0},
+    {"DELETE", "/api/v1/practice/registrations/{id}", practice_reg_delete, NULL,
+     0},
     /* check-in (practice_checkin*.c, practice_export.c,
      * practice_remind.c) */
     {"POST", "/api/v1/practice/registrations/{id}/check-in",

@@ -6,7 +6,9 @@
 #ifndef PRACTICE_H
 #define PRACTICE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <jx/org.h>
 #include <jx/plugin.h>
@@ -46,6 +48,22 @@ int64_t practice_base_district(jx_db *db, int64_t base);
 /* "1.5" from tenths as a JSON number. */
 double practice_hours(int64_t tenths);
 
+/* A string member of o, or NULL. */
+const char *practice_str(const cJSON *o, const char *k);
+/* Adds a problem error naming field, with the message of i18n key
+ * ("practice.err.capacity") in the request's language. */
+void practice_bad(jx_req *req, const char *field, const char *key);
+/* 422 with the errors added so far. */
+int practice_invalid(jx_req *req);
+/* 409 (or another status) with the message of key as its detail. */
+int practice_refuse(jx_req *req, int status, const char *type, const char *key);
+/* A string of 1..max characters (leading and trailing spaces dropped,
+ * no control characters; text allows newlines) at o.k, into *out
+ * (arena); required: missing is an error. 0, or -1 after practice_bad.
+ */
+int practice_text(jx_req *req, const cJSON *o, const char *k, int required,
+                  size_t max, int multiline, const char **out);
+
 /* Handlers (practice_bases.c). */
 int practice_bases_create(jx_req *req, void *ud);
 int practice_bases_list(jx_req *req, void *ud);
@@ -70,6 +88,11 @@ int practice_activity_manages(jx_db *db, const struct practice_who *w,
 /* The activity as the API shows it (arena-free cJSON, caller owns), or
  * NULL when there is no such activity. */
 cJSON *practice_activity_json(jx_req *req, jx_db *db, int64_t activity);
+
+/* Confirms waitlisted registrations, first registered first, while
+ * seats are free, telling each family; in the caller's transaction. The
+ * number confirmed, or -1. */
+int64_t practice_promote(jx_db *db, int64_t activity);
 
 /* Handlers (practice_registrations.c). */
 int practice_reg_create(jx_req *req, void *ud);

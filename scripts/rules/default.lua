@@ -282,4 +282,13 @@ function rules.post_privacy(text, ctx)
   return false
 end
 
+-- Social practice (issue 18). practice_max_open: at most this many open
+-- registrations (confirmed or waitlisted, of activities not yet ended)
+-- per student, or false for no limit; a function(grade, R) may answer by
+-- the student's grade. practice_cancel_cutoff_hours: a family cannot
+-- cancel a registration within this many hours of the activity's start
+-- (staff still can); also a number or a function(grade, R).
+rules.practice_max_open = false
+rules.practice_cancel_cutoff_hours = 24
+
 return rules
