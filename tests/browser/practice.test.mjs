@@ -126,6 +126,14 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		assert.equal(await admin.textContent(`[data-activity="${activityId}"] [data-count="confirmed"]`), '0');
 		await checkPage(admin, false, 'practice-manage-one');
 
+		// the edit form comes filled
+		await visit(admin, `${server.url}/practice/manage/${activityId}/edit`);
+		assert.equal(await admin.inputValue('#f-title'), '科技馆研学：走进机器人');
+		assert.equal(await admin.inputValue('#f-capacity'), '1');
+		assert.ok(await admin.isChecked('#f-grade-1'));
+		assert.ok(!(await admin.isChecked('#f-grade-2')));
+		await checkPage(admin, false, 'practice-form-edit');
+
 		await visit(admin, `${server.url}/practice/manage`);
 		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="confirmed"]`), '0');
 		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="capacity"]`), '1');
@@ -195,6 +203,12 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		assert.equal((await api.put('/api/v1/me/password',
 			{ old_password: initial, new_password: NEW_PASSWORD })).status, 204);
 		const staff = await phoneLogin(server, STAFF_PHONE, NEW_PASSWORD);
+		// a base admin sees its own base only, and may not add staff
+		await visit(staff, `${server.url}/practice/manage/bases`);
+		assert.deepEqual(await staff.$$eval('main .jx-cells a', (as) => as.map((a) => a.getAttribute('href'))),
+			[`/practice/manage/bases/${baseId}`]);
+		assert.equal(await staff.locator('form[data-api="/api/v1/practice/bases"]').count(), 0);
+		await checkPage(staff, true, 'practice-bases-staff');
 		await visit(staff, `${server.url}/practice/manage`);
 		await checkPage(staff, true, 'practice-manage-staff');
 		await clickAndWait(staff, `a[href="/practice/manage/${activityId}"]`);
