@@ -12,8 +12,10 @@
  * waitlist. A partial unique index keeps one live registration per pair.
  * The waitlist is ordered by registration id; a cancelled seat goes to
  * the first waitlisted in the same transaction, and that family is told.
- * A family may not cancel within practice_cancel_cutoff_hours (a
- * district rule, default 24) of the start; staff always may.
+ * A family may not cancel a confirmed registration within
+ * practice_cancel_cutoff_hours (a district rule, default 24; false: no
+ * cutoff) of the start; staff always may, and anyone may leave the
+ * waitlist.
  */
 #include "practice.h"
 
@@ -21,7 +23,7 @@
 #include <string.h>
 
 /* A number the district's rules give for name (args: the student's
- * grade), or def when the rule says false or fails. */
+ * grade): 0 when the rule says false (off), def when it fails. */
 static int64_t
 reg_rule_number(jx_db *db, int64_t district, const char *name, int64_t grade,
                 int64_t def)
@@ -38,7 +40,7 @@ reg_rule_number(jx_db *db, int64_t district, const char *name, int64_t grade,
 	else if (cJSON_IsNumber(r) && r->valuedouble >= 0)
 		v = (int64_t)r->valuedouble;
 	else if (cJSON_IsFalse(r))
-		v = def;
+		v = 0; /* false: off (no limit, no cutoff) */
 	cJSON_Delete(args);
 	cJSON_Delete(r);
 	return v;
@@ -510,11 +512,6 @@ practice_reg_delete(jx_req *req, void *ud)
 	jx_host->db_finish(st);
 	cutoff = reg_rule_number(db, district, "practice_cancel_cutoff_hours",
 	                         cutoff, 24);
-	/* a family cannot drop out at the last moment; staff can */
-	if (reach == 1 && now > starts - cutoff * 3600)
-		return practice_refuse(req, 409, "cancellation-closed",
-		                       "practice.err.cancel_closed");
-
 	if (jx_host->db_begin(db) != 0)
 		return jxp_storage_error(jx_host, req);
 	st = jx_host->db_query(db,
@@ -530,6 +527,14 @@ practice_reg_delete(jx_req *req, void *ud)
 		                       strcmp(was, "checked_in") == 0
 		                           ? "practice.err.checked_in"
 		                           : "practice.err.already_cancelled");
+	}
+	/* a family cannot give up a seat at the last moment (nobody could
+	 * take it); leaving the waitlist is always possible; staff can */
+	if (reach == 1 && strcmp(was, "confirmed") == 0 &&
+	    now > starts - cutoff * 3600) {
+		jx_host->db_rollback(db);
+		return practice_refuse(req, 409, "cancellation-closed",
+		                       "practice.err.cancel_closed");
 	}
 	if (jx_host->db_exec(db,
 	                     "UPDATE practice_registrations SET status = "

@@ -286,8 +286,9 @@ end
 -- registrations (confirmed or waitlisted, of activities not yet ended)
 -- per student, or false for no limit; a function(grade, R) may answer by
 -- the student's grade. practice_cancel_cutoff_hours: a family cannot
--- cancel a registration within this many hours of the activity's start
--- (staff still can); also a number or a function(grade, R).
+-- give up a confirmed seat within this many hours of the activity's
+-- start (staff still can; leaving the waitlist is always possible); a
+-- number, false for no cutoff, or a function(grade, R).
 rules.practice_max_open = false
 rules.practice_cancel_cutoff_hours = 24
 

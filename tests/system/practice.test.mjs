@@ -208,6 +208,9 @@ test('base admins: made through the org service, log in as base_admin, see only 
 		r = await c.badmin.get(p);
 		assert.ok(r.status === 404 || r.status === 403, `${p}: ${r.status} ${r.text.slice(0, 200)}`);
 	}
+	// the web pages work for the role (the home page, its menu)
+	r = await c.badmin.get('/');
+	assert.equal(r.status, 200, r.text.slice(0, 300));
 	// the base admin was told in the app
 	assert.ok(Number(sql(`SELECT COUNT(*) FROM outbox WHERE template = 'practice_base_admin' AND ref = 'practice_base:${ids.base}'`)) >= 1);
 });
@@ -466,6 +469,16 @@ test('concurrency: 50 parents at once for 10 seats: 10 confirmed, 40 waitlisted 
 	// byId[0] took the first freed seat, byId[5] left the list
 	assert.ok([byId[0], byId[1], byId[2]].every((w) => r.json.items.some((x) => x.id === w.id)), r.text);
 	assert.ok(!r.json.items.some((x) => x.id === byId[3].id));
+	// within the cutoff a family keeps its seat but may leave the waitlist
+	const soon = await createActivity('badmin', {
+		title: '夜观星空', capacity: 1, grades: [4], starts_at: at(10), ends_at: at(12), signup_deadline: at(5), hours: 2,
+	});
+	const sp = `/api/v1/practice/activities/${soon.id}/registrations`;
+	const seat = await parents[0].post(sp, { student_id: parents[0].student });
+	const wait = await parents[1].post(sp, { student_id: parents[1].student });
+	assert.deepEqual([seat.json.status, wait.json.status, wait.json.position], ['confirmed', 'waitlisted', 1]);
+	assertProblem(await parents[0].del(`/api/v1/practice/registrations/${seat.json.id}`), 409);
+	assert.equal((await parents[1].del(`/api/v1/practice/registrations/${wait.json.id}`)).status, 204);
 	ids.crowd = a.id;
 	ids.crowdParents = parents;
 	ids.crowdReplies = replies;
