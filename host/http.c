@@ -442,6 +442,26 @@ http_gate(jx_req *req)
 	                          "(PUT /api/v1/me/password).");
 }
 
+/* A page asked for without a login: the login, then back to the page
+ * with its query (a scanned check-in link is nothing without it), the
+ * whole encoded as one value of next. */
+static int
+http_login_redirect(jx_req *req)
+{
+	char next[2048], enc[3 * sizeof(next)];
+	int n = snprintf(next, sizeof(next), "%s%s%s", req->path,
+	                 req->query && *req->query ? "?" : "",
+	                 req->query ? req->query : "");
+
+	if (n <= 0 || (size_t)n >= sizeof(next) ||
+	    mg_url_encode(next, enc, sizeof(enc)) < 0)
+		return http_reply_redirect(
+		    req,
+		    arena_sprintf(req->arena, "/login?next=%s", req->path));
+	return http_reply_redirect(
+	    req, arena_sprintf(req->arena, "/login?next=%s", enc));
+}
+
 static int
 http_route(jx_req *req)
 {
@@ -465,9 +485,7 @@ http_route(jx_req *req)
 		                          "No such resource.");
 	if (!(rt->flags & JX_ROUTE_PUBLIC) && req->account_id == 0) {
 		if (!req->is_api && !http_unsafe(req->method))
-			return http_reply_redirect(
-			    req, arena_sprintf(req->arena, "/login?next=%s",
-			                       req->path));
+			return http_login_redirect(req);
 		return http_reply_problem(req, 401, "unauthenticated",
 		                          "Login required",
 		                          "Log in to use this resource.");

@@ -24,8 +24,8 @@
 /* The purpose the QR links are signed for (jx_host->mac). */
 #define PRACTICE_CHECKIN_PURPOSE "practice.checkin"
 #define PRACTICE_RECORD_TYPE "social_practice"
-/* A record's hours: at most this many (a week-long camp). */
-#define PRACTICE_RECORD_HOURS_MAX 200
+/* A record's hours: at most this many (the bound activities have). */
+#define PRACTICE_RECORD_HOURS_MAX (24 * 366)
 
 /* A registration with what a check-in needs of its activity, base and
  * student (strings in the request's arena, or malloc'ed when loaded

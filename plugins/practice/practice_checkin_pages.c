@@ -112,6 +112,7 @@ scan_page(jx_req *req, const char *r, const char *e, const char *s, int post)
 		if (rc < 0)
 			goto storage;
 		if (rc == 0) {
+			cJSON_Delete(d);
 			if (jx_host->db_commit(db) != 0)
 				return jxp_storage_error(jx_host, req);
 			return jx_host->reply_redirect(
@@ -178,7 +179,7 @@ list_data(jx_req *req, jx_db *db, const struct practice_activity_head *a,
 	const char *done = jx_host->req_query(req, "done");
 
 	cJSON_AddStringToObject(d, "title",
-	                        jx_host->t(req, "practice.list.title"));
+	                        jx_host->t(req, "practice.checkin_list.title"));
 	cJSON_AddStringToObject(d, "back",
 	                        jx_host->sprintf(req,
 	                                         "/practice/activities/%lld",
@@ -227,7 +228,8 @@ list_data(jx_req *req, jx_db *db, const struct practice_activity_head *a,
 		cJSON_AddStringToObject(
 		    d, "done",
 		    jxp_fill(jx_host, req,
-		             jx_host->t(req, "practice.list.done"), "n", done));
+		             jx_host->t(req, "practice.checkin_list.done"), "n",
+		             done));
 	return d;
 }
 
@@ -306,10 +308,12 @@ practice_list_post(jx_req *req, void *ud)
 		if (!jx_host->req_is_api(req))
 			return jx_host->reply_view(
 			    req, 422, "practice/checkin_list",
-			    list_data(req, db, &a,
-			              jx_host->t(req, "practice.list.none")));
-		jx_host->problem_error(req, 0, "registration_ids",
-		                       jx_host->t(req, "practice.list.none"));
+			    list_data(
+			        req, db, &a,
+			        jx_host->t(req, "practice.checkin_list.none")));
+		jx_host->problem_error(
+		    req, 0, "registration_ids",
+		    jx_host->t(req, "practice.checkin_list.none"));
 		return jxp_invalid(jx_host, req, NULL);
 	}
 	if (jx_host->db_begin(db) != 0)
@@ -326,7 +330,7 @@ practice_list_post(jx_req *req, void *ud)
 			goto storage;
 		if (rc == 0 || c.activity != a.id ||
 		    !practice_checkin_sees(req, db, &c))
-			why = jx_host->t(req, "practice.list.unknown");
+			why = jx_host->t(req, "practice.checkin_list.unknown");
 		else if (!practice_checkin_may(req, db, &c))
 			why = jx_host->t(req, "practice.checkin.not_staff");
 		else if ((rc = practice_checkin_apply(req, db, &c)) < 0)
@@ -344,12 +348,14 @@ practice_list_post(jx_req *req, void *ud)
 			cJSON_Delete(done);
 			return list_refuse(
 			    req, db, &a,
-			    jxp_fill(jx_host, req,
-			             jxp_fill(jx_host, req,
-			                      jx_host->t(
-			                          req, "practice.list.refused"),
-			                      "who", who),
-			             "why", why));
+			    jxp_fill(
+			        jx_host, req,
+			        jxp_fill(
+			            jx_host, req,
+			            jx_host->t(req,
+			                       "practice.checkin_list.refused"),
+			            "who", who),
+			        "why", why));
 		}
 		cJSON_AddItemToArray(done, practice_checkin_json(req, &c));
 		n++;
