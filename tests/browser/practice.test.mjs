@@ -7,9 +7,10 @@
 // seats left, registers the child, and sees the check-in QR code on 我的报名
 // (the picture loaded). The one place taken, a second parent (陈刚, as
 // 陈小雨's father) finds the activity full, joins the waitlist (候补第 1 位,
-// no QR code) and, a day or less before the start, is refused leaving
-// it after the confirm dialog. The activity list of the district admin
-// counts both without a reload (practice.js polls every 10 s). The
+// no QR code) and leaves it again after the confirm dialog; the first
+// parent, a day or less before the start, is refused giving up the seat
+// (said in Chinese). The activity list of the district admin follows the
+// counts without a reload (practice.js polls every 10 s). The
 // base's staff member logs in on a phone, opens the activity's check-in
 // list from the management page and checks the student in; the parent's
 // 我的报名 then says 已签到. Every page visited passes axe-core (serious
@@ -181,21 +182,36 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		assert.equal((await chen.locator('section.practice-reg .practice-status').first().textContent()).trim(), '候补第 1 位');
 		assert.equal(await chen.locator('.practice-qr').count(), 0, 'no QR code while waitlisted');
 		await checkPage(chen, true, 'practice-mine-waitlisted');
-		// leaving the waitlist asks first; within a day of the start the
-		// family may no longer cancel, which the page says in Chinese
-		await chen.click('form.practice-cancel button[type="submit"]');
-		await chen.waitForSelector('#jx-confirm[open]');
-		await chen.click('#jx-confirm button[value="ok"]');
-		await chen.waitForSelector('form.practice-cancel .practice-form-error:not([hidden])');
-		assert.match(await chen.textContent('form.practice-cancel .practice-form-error'), /[\u4e00-\u9fff]/);
-		forget(chen, 409);
-		await checkPage(chen, true, 'practice-mine-cancel-refused');
-
 		// the district admin's list counts both without a reload
 		await admin.waitForFunction((id) =>
 			document.querySelector(`tr[data-activity="${id}"] [data-count="confirmed"]`)?.textContent === '1' &&
 			document.querySelector(`tr[data-activity="${id}"] [data-count="waitlisted"]`)?.textContent === '1',
 		activityId, { timeout: 25000 });
+
+		// leaving the waitlist asks first, and is possible to the last
+		await chen.click('form.practice-cancel button[type="submit"]');
+		await chen.waitForSelector('#jx-confirm[open]');
+		await Promise.all([
+			chen.waitForNavigation({ waitUntil: 'load' }),
+			chen.click('#jx-confirm button[value="ok"]'),
+		]);
+		assert.equal((await chen.locator('section.practice-reg .practice-status').first().textContent()).trim(), '已取消');
+		assert.equal(await chen.locator('form.practice-cancel').count(), 0);
+		await checkPage(chen, true, 'practice-mine-cancelled');
+
+		// a confirmed seat cannot be given up within a day of the start:
+		// the page says so in Chinese, and the seat stays
+		await parent.click('form.practice-cancel button[type="submit"]');
+		await parent.waitForSelector('#jx-confirm[open]');
+		await parent.click('#jx-confirm button[value="ok"]');
+		await parent.waitForSelector('form.practice-cancel .practice-form-error:not([hidden])');
+		assert.match(await parent.textContent('form.practice-cancel .practice-form-error'), /[\u4e00-\u9fff]/);
+		forget(parent, 409);
+		await checkPage(parent, true, 'practice-mine-cancel-refused');
+		await admin.waitForFunction((id) =>
+			document.querySelector(`tr[data-activity="${id}"] [data-count="waitlisted"]`)?.textContent === '0',
+		activityId, { timeout: 25000 });
+		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="confirmed"]`), '1');
 
 		// ---- the base's staff member checks the student in ----
 		const api = server.client();
