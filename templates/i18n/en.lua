@@ -1117,7 +1117,7 @@ return {
   ["practice.js.failed"] = "That did not work; please try again later",
   ["practice.js.network"] = "No network; check the connection and try again",
   ["practice.js.check"] = "Please check “{label}”",
-  ["practice.js.no_password"] = "The base administrator was added and can activate the account with an SMS code sent to the phone.",
+  ["practice.js.no_password"] = "The base administrator was added. Someone who already has an account logs in with their password; a new account is activated with an SMS code sent to the phone.",
   ["practice.js.status.403"] = "You may not do this",
   ["practice.js.status.404"] = "Not found; it may have been removed",
   ["practice.js.status.409"] = "Already registered, or it changed meanwhile: reload the page",

@@ -1119,7 +1119,7 @@ return {
   ["practice.js.failed"] = "操作没有成功，请稍后再试",
   ["practice.js.network"] = "网络不通，请检查网络后再试",
   ["practice.js.check"] = "请检查“{label}”",
-  ["practice.js.no_password"] = "已添加基地管理员，本人可用手机号通过短信验证码激活账号。",
+  ["practice.js.no_password"] = "已添加基地管理员。此人已有账号的，沿用原来的密码登录；新账号可用手机号接收短信验证码激活。",
   ["practice.js.status.403"] = "您没有权限进行此操作",
   ["practice.js.status.404"] = "找不到该记录，可能已被删除",
   ["practice.js.status.409"] = "已经报过名了，或状态已变化，请刷新页面",
