@@ -172,9 +172,10 @@ static int
 practice_init(const struct jx_host *h, struct jx_registrar *reg)
 {
 	JX_HOST_INIT(h);
-	(void)reg;
 	practice_org = h->service(JX_ORG_SERVICE);
-	if (practice_org == NULL)
+	if (practice_org == NULL ||
+	    reg->subscribe(reg, "notify.result", practice_notify_result,
+	                   NULL) != 0)
 		return -1;
 	/* check-in: the record type, the space's section, reminders */
 	if (practice_checkin_init(reg) != 0)

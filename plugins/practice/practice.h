@@ -82,17 +82,32 @@ int practice_activities_close(jx_req *req, void *ud);
 int practice_activities_cancel(jx_req *req, void *ud);
 
 /* Activities: 1 when w manages the activity (through its base), 0 when
- * it does not (or no such activity), -1 on error; *base gets its base. */
+ * it does not (or no such activity), -1 on error. */
 int practice_activity_manages(jx_db *db, const struct practice_who *w,
                               int64_t activity);
-/* The activity as the API shows it (arena-free cJSON, caller owns), or
- * NULL when there is no such activity. */
+/* 1 when w may see the activity: a manager; a family of its district
+ * whose child's grade it is for; staff of a school of its district. 0
+ * otherwise (or no such activity), -1 on error. */
+int practice_activity_visible(jx_db *db, const struct practice_who *w,
+                              int64_t activity);
+/* The activity as the API shows it (caller owns), or NULL when there is
+ * no such activity. */
 cJSON *practice_activity_json(jx_req *req, jx_db *db, int64_t activity);
 
 /* Confirms waitlisted registrations, first registered first, while
  * seats are free, telling each family; in the caller's transaction. The
  * number confirmed, or -1. */
 int64_t practice_promote(jx_db *db, int64_t activity);
+
+/* A registration as the API shows it, with its activity's title, times,
+ * hours and base (caller owns), NULL when there is none. */
+cJSON *practice_registration_json(jx_db *db, int64_t id);
+/* Who w is to registration id: 2 staff (manages the activity), 1 the
+ * family (the acting parent's child, the student), 0 neither (or no
+ * such registration), -1 on error; *activity and *student are set. */
+int practice_registration_reach(jx_db *db, const struct practice_who *w,
+                                int64_t id, int64_t *activity,
+                                int64_t *student);
 
 /* Handlers (practice_registrations.c). */
 int practice_reg_create(jx_req *req, void *ud);
@@ -110,5 +125,9 @@ int practice_reg_delete(jx_req *req, void *ud);
  */
 int practice_tell_family(jx_db *db, int64_t student, int64_t activity,
                          const char *template_name, int64_t registration);
+/* notify.result: a WeChat message about a registration that failed is
+ * sent by SMS where the district can (practice_notify.c). */
+int practice_notify_result(jx_db *db, const char *event, const cJSON *payload,
+                           void *ud);
 
 #endif

@@ -38,10 +38,9 @@ practice_activity_manages(jx_db *db, const struct practice_who *w,
 	return practice_base_manages(db, w, base);
 }
 
-/* 1 when w may see the activity: a manager; a family of its district
- * whose child's grade it is for; staff of a school of its district. */
-static int
-activity_visible(jx_db *db, const struct practice_who *w, int64_t activity)
+int
+practice_activity_visible(jx_db *db, const struct practice_who *w,
+                          int64_t activity)
 {
 	int m = practice_activity_manages(db, w, activity);
 
@@ -461,7 +460,7 @@ activity_of_route(jx_req *req, jx_db *db, const struct practice_who *w)
 {
 	int64_t id = jx_host->req_param_id(req, "id");
 
-	if (id <= 0 || activity_visible(db, w, id) != 1) {
+	if (id <= 0 || practice_activity_visible(db, w, id) != 1) {
 		jxp_not_found(jx_host, req);
 		return 0;
 	}

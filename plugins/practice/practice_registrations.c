@@ -46,9 +46,8 @@ reg_rule_number(jx_db *db, int64_t district, const char *name, int64_t grade,
 	return v;
 }
 
-/* A registration as the API shows it (caller owns), NULL when none. */
-static cJSON *
-reg_json(jx_db *db, int64_t id)
+cJSON *
+practice_registration_json(jx_db *db, int64_t id)
 {
 	jx_stmt *st = jx_host->db_query(
 	    db,
@@ -374,7 +373,8 @@ practice_reg_mine(jx_req *req, void *ud)
 		return jxp_storage_error(jx_host, req);
 	items = cJSON_CreateArray();
 	while (jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o = reg_json(db, jx_host->db_int(st, 0));
+		cJSON *o =
+		    practice_registration_json(db, jx_host->db_int(st, 0));
 
 		if (o != NULL)
 			cJSON_AddItemToArray(items, o);
@@ -422,7 +422,8 @@ practice_reg_of_activity(jx_req *req, void *ud)
 		return jxp_storage_error(jx_host, req);
 	items = cJSON_CreateArray();
 	while (jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o = reg_json(db, jx_host->db_int(st, 0));
+		cJSON *o =
+		    practice_registration_json(db, jx_host->db_int(st, 0));
 
 		if (o != NULL)
 			cJSON_AddItemToArray(items, o);
@@ -431,11 +432,9 @@ practice_reg_of_activity(jx_req *req, void *ud)
 	return jx_host->reply_json(req, 200, jxp_items(items, limit, "id"));
 }
 
-/* Who w is to registration id: 2 staff (manages the activity), 1 the
- * family, 0 neither (or no such registration), -1 on error. */
-static int
-reg_reach(jx_db *db, const struct practice_who *w, int64_t id,
-          int64_t *activity, int64_t *student)
+int
+practice_registration_reach(jx_db *db, const struct practice_who *w, int64_t id,
+                            int64_t *activity, int64_t *student)
 {
 	jx_stmt *st = jx_host->db_query(db,
 	                                "SELECT activity_id, student_id FROM "
@@ -470,8 +469,9 @@ practice_reg_get(jx_req *req, void *ud)
 	(void)ud;
 	if (practice_who(req, &w) != 0)
 		return jxp_forbidden(jx_host, req);
-	if (id <= 0 || reg_reach(db, &w, id, &activity, &student) <= 0 ||
-	    (o = reg_json(db, id)) == NULL)
+	if (id <= 0 ||
+	    practice_registration_reach(db, &w, id, &activity, &student) <= 0 ||
+	    (o = practice_registration_json(db, id)) == NULL)
 		return jxp_not_found(jx_host, req);
 	return jx_host->reply_json(req, 200, o);
 }
@@ -491,7 +491,9 @@ practice_reg_delete(jx_req *req, void *ud)
 	(void)ud;
 	if (practice_who(req, &w) != 0)
 		return jxp_forbidden(jx_host, req);
-	reach = id > 0 ? reg_reach(db, &w, id, &activity, &student) : 0;
+	reach = id > 0 ? practice_registration_reach(db, &w, id, &activity,
+	                                             &student)
+	               : 0;
 	if (reach < 0)
 		return jxp_storage_error(jx_host, req);
 	if (reach == 0)

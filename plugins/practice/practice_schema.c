@@ -17,6 +17,17 @@
  *
  * Times are Unix seconds. Hours are kept in tenths (hours_tenths = 15 is
  * 1.5 h): exact, and an integer on every database.
+ *
+ * SQLite-only forms that remain (issue 20): INTEGER PRIMARY KEY as the
+ * row id (the other plugins' tables use it the same way: a PostgreSQL
+ * migration maps it to an identity column), and untyped "? IS NULL"
+ * filter parameters in the list queries (PostgreSQL needs a cast there).
+ * The per-student limit relies on SQLite's one writer (see
+ * practice_registrations.c).
+ *
+ * For the check-in (the checkin part of issue 18): confirmed counts the
+ * seats taken, confirmed and checked-in registrations alike, so a
+ * check-in (confirmed -> checked_in) changes no counter.
  */
 #include "practice.h"
 

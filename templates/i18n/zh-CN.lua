@@ -1312,7 +1312,7 @@ return {
   ["practice.err.family_only"] = "只有家长（为孩子）或学生本人可以报名。",
   ["practice.err.own_child"] = "只能为当前身份对应的孩子（或学生本人）报名。",
   ["practice.err.status"] = "状态无效。",
-  ["practice.err.status_edit"] = "状态只能改为 open（开放）或 closed（关闭）；取消活动请用“取消活动”。",
+  ["practice.err.status_edit"] = "状态只能改为开放或关闭；取消活动请用“取消活动”。",
   ["practice.err.phone"] = "手机号应为以1开头的11位数字。",
   ["practice.err.base"] = "没有这个实践基地，或你不管理它。",
   ["practice.err.base_closed"] = "该实践基地已停用。",

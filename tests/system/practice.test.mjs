@@ -208,6 +208,21 @@ test('base admins: made through the org service, log in as base_admin, see only 
 		r = await c.badmin.get(p);
 		assert.ok(r.status === 404 || r.status === 403, `${p}: ${r.status} ${r.text.slice(0, 200)}`);
 	}
+	// an adult on record (school 2's admin) gets one more identity, no
+	// second account, and hears of it
+	r = await c[DADMIN].post(`/api/v1/practice/bases/${ids.base2}/admins`, { name: '别的名字', phone: '13800000005' });
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.json.initial_password, null);
+	const person = r.json.person_id;
+	const both = await login('13800000005');
+	const mine = both.me.identities.find((i) => i.role === 'base_admin');
+	assert.ok(mine, JSON.stringify(both.me.identities));
+	assert.ok(both.me.identities.some((i) => i.role === 'school_admin'));
+	assert.equal(Number(sql(`SELECT COUNT(*) FROM outbox WHERE template = 'identity_linked' AND recipient = '${person}'`)), 1);
+	r = await both.put('/api/v1/me/identity', { identity_id: mine.id });
+	assert.equal(r.status, 200, r.text);
+	r = await both.get('/api/v1/practice/bases');
+	assert.deepEqual(r.json.map((b) => b.id), [ids.base2], 'as base admin: base2 only');
 	// the web pages work for the role (the home page, its menu)
 	r = await c.badmin.get('/');
 	assert.equal(r.status, 200, r.text.slice(0, 300));
