@@ -186,8 +186,7 @@ practice_init(const struct jx_host *h, struct jx_registrar *reg)
 	return 0;
 }
 
-/* The API (bases, activities, registrations), then check-in and the
- * pages (issue 18). */
+/* The API; the check-in's pages, and the other pages (practpages). */
 static const struct jx_route practice_routes[] = {
     {"GET", "/api/v1/practice/bases", practice_bases_list, NULL, 0},
     {"POST", "/api/v1/practice/bases", practice_bases_create, NULL, 0},

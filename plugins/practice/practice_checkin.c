@@ -74,9 +74,8 @@ ci_text(jx_req *req, jx_stmt *st, int col)
 	return jx_host->strdup(req, v != NULL ? v : "");
 }
 
-/* A class as the school calls it: 一年级1班 (roster's grade names). */
-static const char *
-ci_class_name(jx_req *req, int64_t grade, const char *name)
+const char *
+practice_class_name(jx_req *req, int64_t grade, const char *name)
 {
 	if (name == NULL || *name == '\0')
 		return "";
@@ -138,8 +137,8 @@ practice_checkin_load(jx_req *req, jx_db *db, int64_t id,
 		c->student_name = ci_text(req, st, 16);
 		c->school = jx_host->db_int(st, 17);
 		c->klass = jx_host->db_int(st, 18);
-		c->class_name = ci_class_name(req, jx_host->db_int(st, 19),
-		                              jx_host->db_text(st, 20));
+		c->class_name = practice_class_name(
+		    req, jx_host->db_int(st, 19), jx_host->db_text(st, 20));
 		c->school_name = ci_text(req, st, 21);
 	}
 	jx_host->db_finish(st);
@@ -195,10 +194,8 @@ practice_checkin_expiry(const struct practice_checkin_row *c)
 	return c->ends_at + PRACTICE_CHECKIN_LATE;
 }
 
-/* 1 when the acting identity is a teacher who teaches class klass of
- * school. */
-static int
-ci_teaches(const struct jx_identity *i, int64_t school, int64_t klass)
+int
+practice_teaches(const struct jx_identity *i, int64_t school, int64_t klass)
 {
 	if (i == NULL || strcmp(i->role, "teacher") != 0 || klass <= 0 ||
 	    i->school_id != school)
@@ -219,7 +216,7 @@ practice_checkin_may(jx_req *req, jx_db *db,
 		return 0;
 	if (w.badmin)
 		return practice_base_manages(db, &w, c->base) == 1;
-	return ci_teaches(w.id, c->school, c->klass);
+	return practice_teaches(w.id, c->school, c->klass);
 }
 
 int
@@ -234,7 +231,7 @@ practice_checkin_sees(jx_req *req, jx_db *db,
 		return w.student == c->student;
 	if (practice_base_manages(db, &w, c->base) == 1)
 		return 1;
-	return ci_teaches(w.id, c->school, c->klass);
+	return practice_teaches(w.id, c->school, c->klass);
 }
 
 /* ---- the check-in -------------------------------------------------- */
@@ -257,6 +254,25 @@ ci_publish(jx_db *db, const struct practice_checkin_row *c)
 	cJSON_AddNumberToObject(p, "record_id", (double)c->record_id);
 	rc = jx_host->publish(db, "practice.checked_in", p);
 	cJSON_Delete(p);
+	return rc;
+}
+
+/* The audit entry: a check-in makes an approved growth record, as a
+ * review does. */
+static int
+ci_audit(jx_req *req, const struct practice_checkin_row *c)
+{
+	cJSON *d = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddNumberToObject(d, "activity_id", (double)c->activity);
+	cJSON_AddNumberToObject(d, "student_id", (double)c->student);
+	cJSON_AddNumberToObject(d, "record_id", (double)c->record_id);
+	rc = jx_host->audit(req, "practice.checked_in",
+	                    jx_host->sprintf(req, "practice_registration:%lld",
+	                                     (long long)c->id),
+	                    d);
+	cJSON_Delete(d);
 	return rc;
 }
 
@@ -299,7 +315,7 @@ practice_checkin_apply(jx_req *req, jx_db *db, struct practice_checkin_row *c)
 	                     "ii", rec, c->id) != 1 ||
 	    practice_tell_family(db, c->student, c->activity,
 	                         "practice_checked_in", c->id) != 0 ||
-	    ci_publish(db, c) != 0)
+	    ci_publish(db, c) != 0 || ci_audit(req, c) != 0)
 		return -1;
 	return 0;
 }

@@ -13,6 +13,11 @@
  * PRACTICE_CHECKIN_LATE after its end. The signed QR link expires at
  * the window's end too, so a code is good for exactly as long as a
  * check-in is possible.
+ *
+ * SQL: the portable subset only (DESIGN.md 6; no SQLite-only form in
+ * these files): decisions are conditional UPDATEs (status =
+ * 'confirmed', reminded_at IS NULL) inside the write transaction, local
+ * days are computed in C.
  */
 #ifndef PRACTICE_CHECKIN_H
 #define PRACTICE_CHECKIN_H
@@ -78,6 +83,12 @@ int practice_checkin_apply(jx_req *req, jx_db *db,
                            struct practice_checkin_row *c);
 /* The registration after a check-in, as the API shows it (caller owns). */
 cJSON *practice_checkin_json(jx_req *req, const struct practice_checkin_row *c);
+/* 1 when identity i is a teacher who teaches class klass of school. */
+int practice_teaches(const struct jx_identity *i, int64_t school,
+                     int64_t klass);
+/* A class as the school calls it, 一年级1班 (roster's grade names; ""
+ * without a name), in the arena. */
+const char *practice_class_name(jx_req *req, int64_t grade, const char *name);
 /* Local time as "12月8日 08:00" (zh-CN) or "12-08 08:00" (arena). */
 const char *practice_local_time(jx_req *req, int64_t t);
 /* The first max characters of UTF-8 text s (malloc'ed), or NULL. */

@@ -63,19 +63,6 @@ practice_activity_head(jx_req *req, jx_db *db, int64_t id,
 	return a->manager || a->teacher;
 }
 
-/* 1 when identity i teaches class klass of school. */
-static int
-att_teaches(const struct jx_identity *i, int64_t school, int64_t klass)
-{
-	if (strcmp(i->role, "teacher") != 0 || i->school_id != school ||
-	    klass <= 0)
-		return 0;
-	for (int k = 0; k < i->nclass_ids; k++)
-		if (i->class_ids[k] == klass)
-			return 1;
-	return 0;
-}
-
 cJSON *
 practice_attendance(jx_req *req, jx_db *db,
                     const struct practice_activity_head *a)
@@ -108,7 +95,7 @@ practice_attendance(jx_req *req, jx_db *db,
 		int64_t school = jx_host->db_int(st, 8);
 		int64_t klass = jx_host->db_int(st, 9);
 		const char *status = jx_host->db_text(st, 6);
-		int mine = att_teaches(i, school, klass);
+		int mine = practice_teaches(i, school, klass);
 		int checked = strcmp(status, "checked_in") == 0;
 		const char *cname = jx_host->db_text(st, 5);
 		cJSON *o;
@@ -126,15 +113,7 @@ practice_attendance(jx_req *req, jx_db *db,
 		    jx_host->db_text(st, 3) ? jx_host->db_text(st, 3) : "");
 		cJSON_AddStringToObject(
 		    o, "class_name",
-		    cname != NULL
-		        ? jx_host->sprintf(
-		              req, "%s%s",
-		              jx_host->t(
-		                  req, jx_host->sprintf(
-		                           req, "roster.grade.%lld",
-		                           (long long)jx_host->db_int(st, 4))),
-		              cname)
-		        : "");
+		    practice_class_name(req, jx_host->db_int(st, 4), cname));
 		cJSON_AddStringToObject(o, "status", status);
 		cJSON_AddItemToObject(
 		    o, "checked_in_at",

@@ -104,19 +104,6 @@ pp_text(jx_req *req, const char *sql, int64_t id)
 	return v;
 }
 
-int
-pp_activity_manages(jx_db *db, const struct practice_who *w, int64_t activity)
-{
-	int64_t base = jxp_one(jx_host, db,
-	                       "SELECT base_id FROM practice_activities WHERE "
-	                       "id = ?",
-	                       "i", activity);
-
-	if (base <= 0)
-		return base < 0 ? -1 : 0;
-	return practice_base_manages(db, w, base);
-}
-
 static int64_t
 pp_int(const cJSON *o, const char *k)
 {
@@ -316,7 +303,7 @@ practice_page_activity(jx_req *req, void *ud)
 			return jxp_not_found(jx_host, req);
 		}
 	} else {
-		manages = pp_activity_manages(db, &w, id) == 1;
+		manages = practice_activity_manages(db, &w, id) == 1;
 		if (!manages) {
 			cJSON_Delete(a);
 			return jxp_not_found(jx_host, req);

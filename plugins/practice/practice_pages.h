@@ -36,10 +36,6 @@ const char *pp_grades_text(jx_req *req, int64_t activity);
  * confirmed): when, when_long, deadline, hours, seats_left, full,
  * deadline_passed. */
 void pp_shape_activities(jx_req *req, cJSON *rows);
-/* 1 when w manages the activity (through its base: practice_base_manages),
- * 0 when not or no such activity, -1 on error. */
-int pp_activity_manages(jx_db *db, const struct practice_who *w,
-                        int64_t activity);
 /* The text of a query's first column (arena), or NULL. */
 const char *pp_text(jx_req *req, const char *sql, int64_t id);
 

@@ -144,7 +144,8 @@ pm_activity(jx_req *req, struct practice_who *w, int *status)
 	*status = 0;
 	if ((*status = pm_staff(req, w)) != 0)
 		return NULL;
-	if (id <= 0 || pp_activity_manages(jx_host->req_db(req), w, id) != 1) {
+	if (id <= 0 ||
+	    practice_activity_manages(jx_host->req_db(req), w, id) != 1) {
 		*status = jxp_not_found(jx_host, req);
 		return NULL;
 	}

@@ -1300,7 +1300,7 @@ return {
   ["practice.space.title"] = "社会实践",
   ["practice.space.hours"] = "累计实践 {hours} 学时",
   ["practice.space.done"] = "已签到 {n} 次活动",
-  ["practice.space.activity_hours"] = "{hours} 学时",
+  ["practice.space.activity_hours"] = "{hours}学时",
 
   -- practice (issue 18): the API's messages
   ["practice.err.check"] = "请检查填写的内容。",

@@ -4,7 +4,7 @@
 // sees the student and the activity, checks the child in with the button
 // and is told so; the same code again says it was used; a forged code
 // gets a readable page. On a desktop the staff's list of the activity
-// shows the child checked in. Every page passes axe-core (serious and
+// shows the child checked in, as on the phone. Every page passes axe-core (serious and
 // critical), does not scroll sideways on the phone and has no console
 // error; screenshots go to build/screenshots/. (The practice pages'
 // own browser test ticks the list on a phone.)
@@ -114,6 +114,16 @@ test('the staff scan a family\'s code on a phone and check the child in', async 
 		assert.equal(await staff.$('form[action="/practice/checkin"]'), null, 'no button');
 		expected(staff, 400);
 		await checkPage(staff, true, 'practice-scan-invalid');
+
+		// the list on the phone, from the scan page's link
+		await staff.goto(local, { waitUntil: 'load' });
+		await Promise.all([
+			staff.waitForNavigation({ waitUntil: 'load' }),
+			staff.click(`a[href="/practice/activities/${activity}/checkin"]`),
+		]);
+		assert.match(await staff.textContent('.practice-list-items'), /张一鸣[\s\S]*已签到/);
+		expected(staff, 409);
+		await checkPage(staff, true, 'practice-checkin-list');
 
 		// the list on a desktop: checked in, with the time
 		const desk = await loginPage(server, STAFF, false, STAFF_PW);

@@ -234,6 +234,8 @@ test('check-in by the base admin: checked_in, an approved record with the hours,
 	// the family was told (in the app, for the student and the father)
 	assert.equal(sql(`SELECT COUNT(*) FROM host_outbox WHERE template = 'practice_checked_in' AND ref = 'practice_registration:${id}' AND channel = 'inapp'`), '2');
 	assert.equal(sql(`SELECT COUNT(*) FROM practice_registrations WHERE id = ${id} AND checked_in_by IS NOT NULL AND record_id = ${record}`), '1');
+	// audit-logged, as a review is, once
+	assert.equal(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'practice.checked_in' AND target = 'practice_registration:${id}'`), '1');
 });
 
 test('check-in by a teacher of the student\'s class', async () => {
