@@ -12,6 +12,7 @@
 //   - a family sees the activity for its child's grade, not the other
 //     (list, detail 404), registers, and finds it on 我的报名 with the
 //     check-in QR code's address; its home cell counts what is open;
+//     the student sees the same on its own pages;
 //   - text from the database is escaped on every page.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,6 +185,20 @@ test('a family sees the activities for its child\'s grade, registers, and finds 
 	assert.match(one, /一年级1班/);
 	assert.ok(one.includes(`/practice/activities/${ids.a1}/checkin`), 'the check-in list');
 	assert.ok(one.includes(`/api/v1/practice/activities/${ids.a1}/attendance.xlsx`), 'the attendance sheet');
+});
+
+test('the student sees the same registration on its own pages', async () => {
+	const admin = await login('13800000002'); // school admin, school 1
+	const r = await admin.get(`/api/v1/schools/1/students?q=${encodeURIComponent('张一鸣')}`);
+	assert.equal(r.status, 200, r.text);
+	const kid = await login(r.json.items[0].account.login);
+	const home = await page(kid, '/');
+	assert.match(home, /0 个活动可报名 · 已报名 1 个/);
+	const list = await page(kid, '/practice');
+	assert.match(list, /practice-status is-confirmed">报名成功</);
+	const mine = await page(kid, '/practice/mine');
+	assert.match(mine, /src="\/api\/v1\/practice\/registrations\/\d+\/qr"/);
+	await page(kid, '/practice/manage', 403);
 });
 
 test('text from the database is escaped', async () => {
