@@ -132,8 +132,10 @@ scan_page(jx_req *req, const char *r, const char *e, const char *s, int post)
 		cJSON_AddStringToObject(d, "e", e);
 		cJSON_AddStringToObject(d, "s", s);
 	}
-	/* back from this page's own POST: the check-in just made */
-	if (state == PRACTICE_CI_DONE && done != NULL && !post)
+	/* back from this page's own POST: the check-in the reader made */
+	if (state == PRACTICE_CI_DONE && done != NULL && !post &&
+	    jx_host->identity(req) != NULL &&
+	    c.checked_in_by == jx_host->identity(req)->person_id)
 		return scan_reply(req, 200, d, "done",
 		                  jx_host->t(req, "practice.checkin.done"));
 	return scan_reply(req, state == PRACTICE_CI_READY ? 200 : 409, d,
@@ -324,7 +326,13 @@ practice_list_post(jx_req *req, void *ud)
 		struct practice_checkin_row c;
 		int64_t rid = (int64_t)v->valuedouble;
 		const char *why = NULL;
+		int twice = 0;
 
+		/* a box sent twice is one check-in (at most 500 ids) */
+		for (const cJSON *u = ids->child; u != v && !twice; u = u->next)
+			twice = (int64_t)u->valuedouble == rid;
+		if (twice)
+			continue;
 		rc = practice_checkin_load(req, db, rid, &c);
 		if (rc < 0)
 			goto storage;

@@ -373,10 +373,10 @@ test('the staff\'s list: in class order, ticks, all or nothing', async () => {
 		formOf(r.text, { registration_ids: String(regs['孙浩然']) }));
 	assert.equal(r.status, 422, r.text);
 	assert.match(r.text, /role="alert"[^>]*>[^<]*孙浩然/);
-	// the page's form: 王子轩 ticked
+	// the page's form: 王子轩 ticked (twice: one check-in)
 	r = await c.base.get(`/practice/activities/${actA}/checkin`);
 	r = await postForm(c.base, `/practice/activities/${actA}/checkin`,
-		formOf(r.text, { registration_ids: String(regs['王子轩']) }));
+		`${formOf(r.text, { registration_ids: String(regs['王子轩']) })}&registration_ids=${regs['王子轩']}`);
 	assert.equal(r.status, 303, r.text);
 	assert.match(r.headers.get('location'), /\?done=1$/);
 	assert.equal(sql(`SELECT status FROM practice_registrations WHERE id = ${regs['王子轩']}`), 'checked_in');
@@ -419,8 +419,9 @@ test('the learning space\'s section: hours and registrations', async () => {
 });
 
 test('reminders the day before: each confirmed family once', async () => {
-	// B tomorrow (within the next 30 hours), C in three days
-	actB = await activity('岳麓书院研学', 26, 10);
+	// B in 20 hours (always before the end of tomorrow, local time), C in
+	// three days (always after it)
+	actB = await activity('岳麓书院研学', 20, 10);
 	actC = await activity('湘江观鸟', 72, 10);
 	const b1 = (await register(c.zhang, actB, '张一鸣')).id;
 	const b2 = (await register(c['陈小雨'], actB, '陈小雨')).id;
