@@ -2,7 +2,7 @@
 // admin, on a desktop, adds a practice base, names its staff member (the
 // initial password is shown once, on the page) and publishes an activity
 // for 一年级 through the form (a wrong field first: the refusal is shown
-// under it, in Chinese). A parent on a phone in WeChat's browser
+// under it, in Chinese), finds the edit form filled and saves a change. A parent on a phone in WeChat's browser
 // (375×667) opens 社会实践 from the home page, finds the activity with its
 // seats left, registers the child, and sees the check-in QR code on 我的报名
 // (the picture loaded). The one place taken, a second parent (陈刚, as
@@ -134,6 +134,11 @@ test('the district publishes an activity, a parent registers on a phone, the bas
 		assert.ok(await admin.isChecked('#f-grade-1'));
 		assert.ok(!(await admin.isChecked('#f-grade-2')));
 		await checkPage(admin, false, 'practice-form-edit');
+		// saved through PATCH, back on the activity's page
+		await admin.fill('#f-description', '参观机器人展厅，动手搭建小车。请带水杯。');
+		await clickAndWait(admin, '#practice-form button[type="submit"]');
+		assert.equal(new URL(admin.url()).pathname, `/practice/manage/${activityId}`);
+		assert.match(await admin.textContent('.practice-description'), /请带水杯/);
 
 		await visit(admin, `${server.url}/practice/manage`);
 		assert.equal(await admin.textContent(`tr[data-activity="${activityId}"] [data-count="confirmed"]`), '0');
