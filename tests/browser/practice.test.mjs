@@ -2,8 +2,9 @@
 // admin, on a desktop, adds a practice base, names its staff member (the
 // initial password is shown once, on the page) and publishes an activity
 // for 一年级 through the form (a wrong field first: the refusal is shown
-// under it, in Chinese), finds the edit form filled and saves a change. A parent on a phone in WeChat's browser
-// (375×667) opens 社会实践 from the home page, finds the activity with its
+// under it, in Chinese), then finds the edit form filled and saves a
+// change. A parent on a phone in WeChat's browser (375×667) opens
+// 社会实践 from the home page, finds the activity with its
 // seats left, registers the child, and sees the check-in QR code on 我的报名
 // (the picture loaded). The one place taken, a second parent (陈刚, as
 // 陈小雨's father) finds the activity full, joins the waitlist (候补第 1 位,
