@@ -10,6 +10,7 @@
  * Tables: practice_schema.c.
  */
 #include "practice.h"
+#include "practice_pages.h"
 #include "practice_checkin.h"
 
 #include <string.h>
@@ -179,6 +180,9 @@ practice_init(const struct jx_host *h, struct jx_registrar *reg)
 	/* check-in: the record type, the space's section, reminders */
 	if (practice_checkin_init(reg) != 0)
 		return -1;
+	/* the pages' menu entries and home cells (practice_pages.c) */
+	if (practice_pages_init(reg) != 0)
+		return -1;
 	return 0;
 }
 
@@ -227,6 +231,23 @@ static const struct jx_route practice_routes[] = {
     {"GET", "/api/v1/practice/activities/{id}/attendance.xlsx",
      practice_attendance_xlsx, NULL, 0},
     {"POST", "/api/v1/practice/reminders/run", practice_remind_run, NULL, 0},
+    /* pages (practice_pages.c, practice_pages_manage.c); the list of
+     * /practice/manage is also /api/v1/practice/manage, which the page
+     * polls for live counts */
+    {"GET", "/practice", practice_page_list, NULL, JX_ROUTE_PAGE},
+    {"GET", "/practice/mine", practice_page_mine, NULL, JX_ROUTE_PAGE},
+    {"GET", "/practice/activities/{id}", practice_page_activity, NULL,
+     JX_ROUTE_PAGE},
+    {"GET", "/practice/manage", practice_page_manage, NULL, JX_ROUTE_BOTH},
+    {"GET", "/practice/manage/new", practice_page_form_new, NULL,
+     JX_ROUTE_PAGE},
+    {"GET", "/practice/manage/bases", practice_page_bases, NULL, JX_ROUTE_PAGE},
+    {"GET", "/practice/manage/bases/{id}", practice_page_base, NULL,
+     JX_ROUTE_PAGE},
+    {"GET", "/practice/manage/{id}", practice_page_manage_one, NULL,
+     JX_ROUTE_PAGE},
+    {"GET", "/practice/manage/{id}/edit", practice_page_form_edit, NULL,
+     JX_ROUTE_PAGE},
     {NULL, NULL, NULL, NULL, 0},
 };
 
