@@ -38,7 +38,7 @@ import { withBrowser, newPage, checkA11y, WECHAT_UA } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PW = 'Demo2026';
-const MAX_PAGES = Number(process.env.JX_CRAWL_MAX_PAGES ?? 30);
+const MAX_PAGES = Number(process.env.JX_CRAWL_MAX_PAGES ?? 40);
 // While fixing one role: JX_CRAWL_ONLY="parent" (a role's name below).
 const ONLY = process.env.JX_CRAWL_ONLY ?? null;
 
