@@ -454,14 +454,27 @@ practice_activities_list(jx_req *req, void *ud)
 	return jx_host->reply_json(req, 200, jxp_items(items, limit, "id"));
 }
 
-/* The activity of the route, visible to w: its id, or 0 after 404. */
+/* The preamble of a route on one activity: fills w and returns the
+ * activity's id, or 0 after a reply (403 without an identity, 404 when
+ * w does not see it, 403 staff_only when staff is set and w does not
+ * manage it). */
 static int64_t
-activity_of_route(jx_req *req, jx_db *db, const struct practice_who *w)
+activity_route(jx_req *req, jx_db *db, struct practice_who *w, int staff)
 {
-	int64_t id = jx_host->req_param_id(req, "id");
+	int64_t id;
 
+	if (practice_who(req, w) != 0) {
+		jxp_forbidden(jx_host, req);
+		return 0;
+	}
+	id = jx_host->req_param_id(req, "id");
 	if (id <= 0 || practice_activity_visible(db, w, id) != 1) {
 		jxp_not_found(jx_host, req);
+		return 0;
+	}
+	if (staff && practice_activity_manages(db, w, id) != 1) {
+		practice_refuse(req, 403, "forbidden",
+		                "practice.err.staff_only");
 		return 0;
 	}
 	return id;
@@ -476,9 +489,7 @@ practice_activities_get(jx_req *req, void *ud)
 	cJSON *o;
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((id = activity_of_route(req, db, &w)) == 0)
+	if ((id = activity_route(req, db, &w, 0)) == 0)
 		return jx_host->req_status(req);
 	o = practice_activity_json(req, db, id);
 	if (o == NULL)
@@ -563,13 +574,8 @@ practice_activities_patch(jx_req *req, void *ud)
 	cJSON *b;
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((id = activity_of_route(req, db, &w)) == 0)
+	if ((id = activity_route(req, db, &w, 1)) == 0)
 		return jx_host->req_status(req);
-	if (practice_activity_manages(db, &w, id) != 1)
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.staff_only");
 	b = jx_host->req_json(req);
 	if (b == NULL)
 		return jx_host->req_status(req);
@@ -654,13 +660,8 @@ practice_activities_close(jx_req *req, void *ud)
 	char target[64];
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((id = activity_of_route(req, db, &w)) == 0)
+	if ((id = activity_route(req, db, &w, 1)) == 0)
 		return jx_host->req_status(req);
-	if (practice_activity_manages(db, &w, id) != 1)
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.staff_only");
 	snprintf(target, sizeof(target), "practice_activity:%lld",
 	         (long long)id);
 	if (jx_host->db_begin(db) != 0)
@@ -701,13 +702,8 @@ practice_activities_cancel(jx_req *req, void *ud)
 	int n = 0, cap = 0, rc;
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((id = activity_of_route(req, db, &w)) == 0)
+	if ((id = activity_route(req, db, &w, 1)) == 0)
 		return jx_host->req_status(req);
-	if (practice_activity_manages(db, &w, id) != 1)
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.staff_only");
 	/* the body is optional: {"reason"} */
 	if (jx_host->req_header(req, "Content-Type") != NULL) {
 		b = jx_host->req_json(req);

@@ -161,14 +161,34 @@ practice_bases_list(jx_req *req, void *ud)
 	return jx_host->reply_json(req, 200, items);
 }
 
-/* The base of the route for w: its id, or 0 after a 404 reply. */
-static int64_t
-base_of_route(jx_req *req, jx_db *db, const struct practice_who *w)
-{
-	int64_t id = jx_host->req_param_id(req, "id");
+/* What a route on one base asks of w beyond seeing it. */
+enum base_need { BASE_SEES, BASE_DISTRICT, BASE_MANAGES };
 
+/* The preamble of a route on one base: fills w and returns the base's
+ * id, or 0 after a reply (403 without an identity, 404 when w does not
+ * see it, 403 when w is not what need asks: a district or city admin,
+ * or one who manages the base). */
+static int64_t
+base_route(jx_req *req, jx_db *db, struct practice_who *w, enum base_need need)
+{
+	int64_t id;
+
+	if (practice_who(req, w) != 0) {
+		jxp_forbidden(jx_host, req);
+		return 0;
+	}
+	id = jx_host->req_param_id(req, "id");
 	if (id <= 0 || practice_base_visible(db, w, id) != 1) {
 		jxp_not_found(jx_host, req);
+		return 0;
+	}
+	if (need == BASE_DISTRICT && !(w->dadmin || w->city)) {
+		practice_refuse(req, 403, "forbidden",
+		                "practice.err.district_admin_only");
+		return 0;
+	}
+	if (need == BASE_MANAGES && practice_base_manages(db, w, id) != 1) {
+		jxp_forbidden(jx_host, req);
 		return 0;
 	}
 	return id;
@@ -183,9 +203,7 @@ practice_bases_get(jx_req *req, void *ud)
 	cJSON *o;
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((id = base_of_route(req, db, &w)) == 0)
+	if ((id = base_route(req, db, &w, BASE_SEES)) == 0)
 		return jx_host->req_status(req);
 	o = base_json(db, id, practice_base_manages(db, &w, id) == 1);
 	return o ? jx_host->reply_json(req, 200, o)
@@ -203,13 +221,8 @@ practice_bases_patch(jx_req *req, void *ud)
 	char target[64];
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((id = base_of_route(req, db, &w)) == 0)
+	if ((id = base_route(req, db, &w, BASE_DISTRICT)) == 0)
 		return jx_host->req_status(req);
-	if (!(w.dadmin || w.city))
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.district_admin_only");
 	b = jx_host->req_json(req);
 	if (b == NULL)
 		return jx_host->req_status(req);
@@ -283,13 +296,8 @@ practice_base_admins_create(jx_req *req, void *ud)
 	cJSON *b, *o;
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((base = base_of_route(req, db, &w)) == 0)
+	if ((base = base_route(req, db, &w, BASE_DISTRICT)) == 0)
 		return jx_host->req_status(req);
-	if (!(w.dadmin || w.city))
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.district_admin_only");
 	district = practice_base_district(db, base);
 	b = jx_host->req_json(req);
 	if (b == NULL)
@@ -384,12 +392,8 @@ practice_base_admins_list(jx_req *req, void *ud)
 	cJSON *rows;
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((base = base_of_route(req, db, &w)) == 0)
+	if ((base = base_route(req, db, &w, BASE_MANAGES)) == 0)
 		return jx_host->req_status(req);
-	if (practice_base_manages(db, &w, base) != 1)
-		return jxp_forbidden(jx_host, req);
 	rows = jx_host->db_rows(
 	    db,
 	    "SELECT p.id AS person_id, p.name, p.phone, x.identity_id FROM "
@@ -410,13 +414,8 @@ practice_base_admins_delete(jx_req *req, void *ud)
 	char target[64];
 
 	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if ((base = base_of_route(req, db, &w)) == 0)
+	if ((base = base_route(req, db, &w, BASE_DISTRICT)) == 0)
 		return jx_host->req_status(req);
-	if (!(w.dadmin || w.city))
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.district_admin_only");
 	if (person <= 0)
 		return jxp_not_found(jx_host, req);
 	snprintf(target, sizeof(target), "practice_base:%lld", (long long)base);
