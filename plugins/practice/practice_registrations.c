@@ -349,26 +349,13 @@ fail:
 	return jxp_storage_error(jx_host, req);
 }
 
-int
-practice_reg_mine(jx_req *req, void *ud)
+/* Replies with the page of registrations whose ids st yields (limit + 1
+ * rows asked, as jxp_items wants), or a storage error when st is NULL. */
+static int
+reg_page(jx_req *req, jx_db *db, jx_stmt *st, int64_t limit)
 {
-	struct practice_who w;
-	jx_db *db = jx_host->req_db(req);
-	int64_t limit, after;
-	jx_stmt *st;
 	cJSON *items;
 
-	(void)ud;
-	if (practice_who(req, &w) != 0)
-		return jxp_forbidden(jx_host, req);
-	if (!w.family || w.student <= 0)
-		return practice_refuse(req, 403, "forbidden",
-		                       "practice.err.family_only");
-	jxp_page(jx_host, req, &limit, &after);
-	st = jx_host->db_query(db,
-	                       "SELECT id FROM practice_registrations WHERE "
-	                       "student_id = ? AND id > ? ORDER BY id LIMIT ?",
-	                       "iii", w.student, after, limit + 1);
 	if (st == NULL)
 		return jxp_storage_error(jx_host, req);
 	items = cJSON_CreateArray();
@@ -384,6 +371,28 @@ practice_reg_mine(jx_req *req, void *ud)
 }
 
 int
+practice_reg_mine(jx_req *req, void *ud)
+{
+	struct practice_who w;
+	jx_db *db = jx_host->req_db(req);
+	int64_t limit, after;
+	jx_stmt *st;
+
+	(void)ud;
+	if (practice_who(req, &w) != 0)
+		return jxp_forbidden(jx_host, req);
+	if (!w.family || w.student <= 0)
+		return practice_refuse(req, 403, "forbidden",
+		                       "practice.err.family_only");
+	jxp_page(jx_host, req, &limit, &after);
+	st = jx_host->db_query(db,
+	                       "SELECT id FROM practice_registrations WHERE "
+	                       "student_id = ? AND id > ? ORDER BY id LIMIT ?",
+	                       "iii", w.student, after, limit + 1);
+	return reg_page(req, db, st, limit);
+}
+
+int
 practice_reg_of_activity(jx_req *req, void *ud)
 {
 	struct practice_who w;
@@ -391,7 +400,6 @@ practice_reg_of_activity(jx_req *req, void *ud)
 	int64_t activity = jx_host->req_param_id(req, "id"), limit, after;
 	const char *status = jx_host->req_query(req, "status");
 	jx_stmt *st;
-	cJSON *items;
 	int m;
 
 	(void)ud;
@@ -418,18 +426,7 @@ practice_reg_of_activity(jx_req *req, void *ud)
 	    "SELECT id FROM practice_registrations WHERE activity_id = ? AND "
 	    "(? IS NULL OR status = ?) AND id > ? ORDER BY id LIMIT ?",
 	    "issii", activity, status, status, after, limit + 1);
-	if (st == NULL)
-		return jxp_storage_error(jx_host, req);
-	items = cJSON_CreateArray();
-	while (jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o =
-		    practice_registration_json(db, jx_host->db_int(st, 0));
-
-		if (o != NULL)
-			cJSON_AddItemToArray(items, o);
-	}
-	jx_host->db_finish(st);
-	return jx_host->reply_json(req, 200, jxp_items(items, limit, "id"));
+	return reg_page(req, db, st, limit);
 }
 
 int
