@@ -394,6 +394,21 @@ practice_page_mine(jx_req *req, void *ud)
 
 /* ---- menu and home --------------------------------------------------- */
 
+/* A home item's one row: the title's text, detail and href. */
+static cJSON *
+pp_home_rows(jx_req *req, const char *title_key, const char *detail,
+             const char *href)
+{
+	cJSON *rows = cJSON_CreateArray(), *row = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(row, "title", jx_host->t(req, title_key));
+	cJSON_AddStringToObject(row, "detail", detail);
+	cJSON_AddNumberToObject(row, "count", 0);
+	cJSON_AddStringToObject(row, "href", href);
+	cJSON_AddItemToArray(rows, row);
+	return rows;
+}
+
 /* The families' home cell: what is open for the child and what it has
  * registered for (one cell, so the parent's five tabs stay five). */
 static cJSON *
@@ -402,7 +417,6 @@ pp_home_family(jx_req *req, void *ud)
 	struct practice_who w;
 	int64_t grade = 0, open, mine;
 	jx_db *db = jx_host->req_db(req);
-	cJSON *rows, *row;
 
 	(void)ud;
 	if (practice_who(req, &w) != 0 || !w.family || w.student <= 0)
@@ -428,21 +442,14 @@ pp_home_family(jx_req *req, void *ud)
 	            "i", w.student);
 	if (open < 0 || mine < 0)
 		return NULL;
-	rows = cJSON_CreateArray();
-	row = cJSON_CreateObject();
-	cJSON_AddStringToObject(row, "title",
-	                        jx_host->t(req, "practice.home.title"));
-	cJSON_AddStringToObject(
-	    row, "detail",
+	return pp_home_rows(
+	    req, "practice.home.title",
 	    jxp_fill(jx_host, req,
 	             jxp_fill(jx_host, req,
 	                      jx_host->t(req, "practice.home.detail"), "open",
 	                      jx_host->sprintf(req, "%lld", (long long)open)),
-	             "mine", jx_host->sprintf(req, "%lld", (long long)mine)));
-	cJSON_AddNumberToObject(row, "count", 0);
-	cJSON_AddStringToObject(row, "href", "/practice");
-	cJSON_AddItemToArray(rows, row);
-	return rows;
+	             "mine", jx_host->sprintf(req, "%lld", (long long)mine)),
+	    "/practice");
 }
 
 /* The staff's home cell: the activities they run that are still open. */
@@ -451,7 +458,6 @@ pp_home_staff(jx_req *req, void *ud)
 {
 	struct practice_who w;
 	int64_t n;
-	cJSON *rows, *row;
 
 	(void)ud;
 	if (practice_who(req, &w) != 0 || !(w.dadmin || w.badmin))
@@ -466,19 +472,12 @@ pp_home_staff(jx_req *req, void *ud)
 	    (int64_t)w.badmin, w.id->id);
 	if (n < 0)
 		return NULL;
-	rows = cJSON_CreateArray();
-	row = cJSON_CreateObject();
-	cJSON_AddStringToObject(row, "title",
-	                        jx_host->t(req, "practice.home.staff"));
-	cJSON_AddStringToObject(
-	    row, "detail",
+	return pp_home_rows(
+	    req, "practice.home.staff",
 	    jxp_fill(jx_host, req,
 	             jx_host->t(req, "practice.home.staff_detail"), "n",
-	             jx_host->sprintf(req, "%lld", (long long)n)));
-	cJSON_AddNumberToObject(row, "count", 0);
-	cJSON_AddStringToObject(row, "href", "/practice/manage");
-	cJSON_AddItemToArray(rows, row);
-	return rows;
+	             jx_host->sprintf(req, "%lld", (long long)n)),
+	    "/practice/manage");
 }
 
 static const struct jx_home_item pp_home_family_item = {
