@@ -4,7 +4,8 @@
  * element building with textContent only (never HTML from the server),
  * JSON requests that carry the token, and the shell's behaviour: the
  * title bar's back link, the identity sheet, the confirm dialog
- * (data-confirm on a submit button) and the toast (jx.toast(msg)).
+ * (data-confirm on a submit button), the toast (jx.toast(msg)) and an
+ * API form's errors under its fields (jx.fieldError, jx.clearFieldErrors).
  * Loaded (defer) by the layout before a page's own script; served from
  * /static (the CSP allows no inline script). Without it every page still
  * works: the back link goes to its href, the sheet is a details element,
@@ -170,8 +171,48 @@
 
 	showCurrentMenuEntry();
 
+	/* A form's API errors at their fields (the row with id
+	 * "row-<field>"): clearFieldErrors takes away what fieldError put
+	 * there; fieldError says text under the field, marks its control
+	 * aria-invalid and returns the control (or the row) to focus, or
+	 * null when the form has no such row. */
+	function clearFieldErrors(form) {
+		Array.prototype.forEach.call(
+			form.querySelectorAll(".jx-field-error"),
+			function (p) {
+				var row = p.parentNode;
+
+				row.classList.remove("has-error");
+				Array.prototype.forEach.call(
+					row.querySelectorAll("[aria-invalid]"),
+					function (c) {
+						c.removeAttribute("aria-invalid");
+					});
+				p.remove();
+			});
+	}
+
+	function fieldError(form, field, text) {
+		var row = form.querySelector("#row-" + field);
+		var control, p;
+
+		if (!row)
+			return null;
+		control = row.querySelector("input:not([type=hidden]), select, textarea");
+		p = el("p", text, "jx-error jx-field-error");
+		p.id = "row-" + field + "-error";
+		row.classList.add("has-error");
+		row.appendChild(p);
+		if (control) {
+			control.setAttribute("aria-invalid", "true");
+			control.setAttribute("aria-describedby", p.id);
+		}
+		return control || row;
+	}
+
 	window.jx = {
 		csrf: csrf, strings: strings, el: el, call: call,
-		toast: toast, confirm: confirmDialog
+		toast: toast, confirm: confirmDialog,
+		clearFieldErrors: clearFieldErrors, fieldError: fieldError
 	};
 })();

@@ -50,40 +50,6 @@
 			t("practice.js.failed");
 	}
 
-	function clearErrors(form) {
-		Array.prototype.forEach.call(
-			form.querySelectorAll(".practice-js-error"),
-			function (p) {
-				var row = p.parentNode;
-
-				row.classList.remove("has-error");
-				Array.prototype.forEach.call(
-					row.querySelectorAll("[aria-invalid]"),
-					function (c) {
-						c.removeAttribute("aria-invalid");
-					});
-				p.remove();
-			});
-	}
-
-	function showError(form, field, text) {
-		var row = form.querySelector("#row-" + field);
-		var control, p;
-
-		if (!row)
-			return null;
-		control = row.querySelector("input:not([type=hidden]), select, textarea");
-		p = jx.el("p", text, "jx-error practice-js-error");
-		p.id = "row-" + field + "-error";
-		row.classList.add("has-error");
-		row.appendChild(p);
-		if (control) {
-			control.setAttribute("aria-invalid", "true");
-			control.setAttribute("aria-describedby", p.id);
-		}
-		return control || row;
-	}
-
 	function body(form) {
 		var out = {};
 
@@ -150,7 +116,7 @@
 		if (form.getAttribute("aria-busy") === "true")
 			return;
 		general = form.querySelector(".practice-form-error");
-		clearErrors(form);
+		jx.clearFieldErrors(form);
 		if (general)
 			general.hidden = true;
 		form.setAttribute("aria-busy", "true");
@@ -177,7 +143,7 @@
 					return;
 				}
 				errs.forEach(function (e) {
-					var c = e.field ? showError(form, e.field, message(form, e)) : null;
+					var c = e.field ? jx.fieldError(form, e.field, message(form, e)) : null;
 
 					first = first || c;
 				});

@@ -28,40 +28,6 @@
 
 	var t = jx.strings("records-strings");
 
-	function clearErrors(form) {
-		Array.prototype.forEach.call(
-			form.querySelectorAll(".records-js-error"),
-			function (p) {
-				var row = p.parentNode;
-
-				row.classList.remove("has-error");
-				Array.prototype.forEach.call(
-					row.querySelectorAll("[aria-invalid]"),
-					function (c) {
-						c.removeAttribute("aria-invalid");
-					});
-				p.remove();
-			});
-	}
-
-	function showError(form, field, message) {
-		var row = form.querySelector("#row-" + field);
-		var control, p;
-
-		if (!row)
-			return null;
-		control = row.querySelector("input:not([type=hidden]), select, textarea");
-		p = jx.el("p", message, "jx-error records-js-error");
-		p.id = "row-" + field + "-error";
-		row.classList.add("has-error");
-		row.appendChild(p);
-		if (control) {
-			control.setAttribute("aria-invalid", "true");
-			control.setAttribute("aria-describedby", p.id);
-		}
-		return control || row;
-	}
-
 	function body(form, submitter) {
 		var out = {};
 
@@ -118,7 +84,7 @@
 			return;
 		submitter = ev.submitter || null;
 		general = form.querySelector(".records-form-error");
-		clearErrors(form);
+		jx.clearFieldErrors(form);
 		if (general)
 			general.hidden = true;
 		form.setAttribute("aria-busy", "true");
@@ -140,7 +106,7 @@
 					return;
 				}
 				(r.body.errors || []).forEach(function (e) {
-					var c = e.field ? showError(form, e.field, e.message) : null;
+					var c = e.field ? jx.fieldError(form, e.field, e.message) : null;
 
 					first = first || c;
 				});
