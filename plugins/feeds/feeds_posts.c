@@ -372,13 +372,33 @@ enum feeds_scope {
 	FEEDS_SCOPE_DISTRICT,
 	FEEDS_SCOPE_CLASS
 };
+#define FEEDS_REV(scope, id)                                                   \
+	"COALESCE((SELECT rev FROM feeds_revisions WHERE scope = '" scope      \
+	"' AND scope_id = " id "), 0)"
+#define FEEDS_REV_SCHOOL FEEDS_REV("school", "?")
+#define FEEDS_REV_DISTRICT FEEDS_REV("district", "?")
+#define FEEDS_REV_CLASS                                                        \
+	FEEDS_REV("school", "(SELECT school_id FROM classes WHERE id = ?)")
 static const char *const feeds_rev_sql[] = {
-    "SELECT rev FROM feeds_revisions WHERE scope = 'school' AND "
-    "scope_id = ?",
-    "SELECT rev FROM feeds_revisions WHERE scope = 'district' AND "
-    "scope_id = ?",
-    "SELECT rev FROM feeds_revisions WHERE scope = 'school' AND "
-    "scope_id = (SELECT school_id FROM classes WHERE id = ?)",
+    "SELECT " FEEDS_REV_SCHOOL,
+    "SELECT " FEEDS_REV_DISTRICT,
+    "SELECT " FEEDS_REV_CLASS,
+};
+
+/* The revision and the names of up to 20 authors in one row (a kept
+ * body's check: one statement; unused binds 0, their names NULL). */
+#define FEEDS_NAMES_ONE_ROW 20
+#define FEEDS_NAME_COL "(SELECT name FROM persons WHERE id = ?)"
+#define FEEDS_NAME_COL5                                                        \
+	FEEDS_NAME_COL ", " FEEDS_NAME_COL ", " FEEDS_NAME_COL                 \
+	               ", " FEEDS_NAME_COL ", " FEEDS_NAME_COL
+#define FEEDS_NAME_COLS                                                        \
+	FEEDS_NAME_COL5 ", " FEEDS_NAME_COL5 ", " FEEDS_NAME_COL5              \
+	                ", " FEEDS_NAME_COL5
+static const char *const feeds_check_sql[] = {
+    "SELECT " FEEDS_REV_SCHOOL ", " FEEDS_NAME_COLS,
+    "SELECT " FEEDS_REV_DISTRICT ", " FEEDS_NAME_COLS,
+    "SELECT " FEEDS_REV_CLASS ", " FEEDS_NAME_COLS,
 };
 
 /* The revision, 0 when none was ever written, -1 on an error (then the
@@ -416,35 +436,75 @@ feeds_revision(jx_req *req, enum feeds_scope scope, int64_t key)
  * on it), so the body records its authors and names, and a hit is used
  * only when one query over those authors finds every name unchanged.
  *
- * The stored form: "FB1 <next> <html bytes> <authors>\n", a line
+ * The stored form: "FB1 <rev> <next> <html bytes> <authors>\n", a line
  * "<id> <bytes>:<name>" an author, then the HTML.
  */
 #define FEEDS_BODY_TMPL "feeds/feed_body"
 
 static int
-feeds_body_names_ok(jx_req *req, const char *p, const char *end, int n)
+feeds_body_check(jx_req *req, enum feeds_scope scope, int64_t key, int64_t rev,
+                 const char *p, const char *end, int n)
 {
 	struct jxp_json in = {0};
+	int64_t *ids;
+	const char **names;
+	size_t *lens;
 	const char *q = p;
 	jx_stmt *st;
-	int found = 0, ok = 1;
+	int found = 0, ok = 1, at = 0;
 
-	if (n == 0)
-		return 1;
+	if (n > 1000)
+		return 0;
+	ids = jx_host->alloc(req, (size_t)n * sizeof(*ids));
+	names = jx_host->alloc(req, (size_t)n * sizeof(*names));
+	lens = jx_host->alloc(req, (size_t)n * sizeof(*lens));
 	for (int i = 0; i < n; i++) {
 		char *e;
-		long long id = strtoll(q, &e, 10);
 		unsigned long long len;
 
+		ids[i] = strtoll(q, &e, 10);
 		if (e == q || *e != ' ')
 			return 0;
 		len = strtoull(e + 1, &e, 10);
 		if (*e != ':' || (size_t)(end - e - 1) < len + 1)
 			return 0;
+		names[i] = e + 1;
+		lens[i] = (size_t)len;
+		q = e + 1 + len + 1;
+	}
+	if (n <= FEEDS_NAMES_ONE_ROW) {
+		/* one row of point reads: no IN list's temporary index */
+		int64_t a[FEEDS_NAMES_ONE_ROW] = {0};
+
+		for (int i = 0; i < n; i++)
+			a[i] = ids[i];
+		st = jx_host->db_query(
+		    jx_host->req_db(req), feeds_check_sql[scope],
+		    "iiiiiiiiiiiiiiiiiiiii", key, a[0], a[1], a[2], a[3], a[4],
+		    a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13],
+		    a[14], a[15], a[16], a[17], a[18], a[19]);
+		if (st == NULL)
+			return 0;
+		ok = jx_host->db_step(st) == JX_DB_ROW &&
+		     jx_host->db_int(st, 0) == rev;
+		for (int i = 0; ok && i < n; i++) {
+			const char *name = jx_host->db_is_null(st, i + 1)
+			                       ? NULL
+			                       : jx_host->db_text(st, i + 1);
+
+			ok = name != NULL && strlen(name) == lens[i] &&
+			     memcmp(names[i], name, lens[i]) == 0;
+		}
+		jx_host->db_finish(st);
+		return ok;
+	}
+	/* more authors (a ?limit= over 20): the revision, then an IN */
+	if (feeds_revision(req, scope, key) != rev)
+		return 0;
+	for (int i = 0; i < n; i++) {
 		if (i)
 			jxp_json_lit(&in, ",");
-		jxp_json_int(&in, id);
-		q = e + 1 + len + 1;
+		jxp_json_int(&in, ids[i]);
 	}
 	if (in.failed) {
 		jxp_json_free(&in);
@@ -463,20 +523,17 @@ feeds_body_names_ok(jx_req *req, const char *p, const char *end, int n)
 		int64_t id = jx_host->db_int(st, 0);
 		const char *name = jx_host->db_text(st, 1);
 		size_t nl = name != NULL ? strlen(name) : 0;
+		int i = at;
 
+		/* the rows come by id, the header by first appearance */
 		ok = 0;
-		q = p;
-		for (int i = 0; i < n; i++) {
-			char *e;
-			long long hid = strtoll(q, &e, 10);
-			size_t len = (size_t)strtoull(e + 1, &e, 10);
-
-			if (hid == id) {
-				ok = len == nl && memcmp(e + 1, name, nl) == 0;
+		for (int k = 0; k < n; k++, i = i + 1 < n ? i + 1 : 0)
+			if (ids[i] == id) {
+				ok = lens[i] == nl &&
+				     memcmp(names[i], name, nl) == 0;
+				at = i;
 				break;
 			}
-			q = e + 1 + len + 1;
-		}
 		found++;
 	}
 	jx_host->db_finish(st);
@@ -485,13 +542,14 @@ feeds_body_names_ok(jx_req *req, const char *p, const char *end, int n)
 
 /* A kept body of this key into pg, when its authors' names still hold. */
 static int
-feeds_body_get(jx_req *req, const char *key, size_t klen, struct feeds_page *pg)
+feeds_body_get(jx_req *req, enum feeds_scope scope, int64_t fkey,
+               const char *key, size_t klen, struct feeds_page *pg)
 {
 	size_t len;
 	const char *b =
 	    jx_host->fragment_get(req, FEEDS_BODY_TMPL, key, klen, &len);
 	const char *end, *p, *q;
-	long long next;
+	long long next, rev;
 	unsigned long long hlen;
 	int n;
 	char *e;
@@ -499,7 +557,10 @@ feeds_body_get(jx_req *req, const char *key, size_t klen, struct feeds_page *pg)
 	if (b == NULL || len < 4 || memcmp(b, "FB1 ", 4) != 0)
 		return 0;
 	end = b + len;
-	next = strtoll(b + 4, &e, 10);
+	rev = strtoll(b + 4, &e, 10);
+	if (*e != ' ')
+		return 0;
+	next = strtoll(e + 1, &e, 10);
 	if (*e != ' ')
 		return 0;
 	hlen = strtoull(e + 1, &e, 10);
@@ -513,7 +574,7 @@ feeds_body_get(jx_req *req, const char *key, size_t klen, struct feeds_page *pg)
 	if (hlen > (unsigned long long)(end - p))
 		return 0;
 	q = end - hlen;
-	if (!feeds_body_names_ok(req, p, q, n))
+	if (!feeds_body_check(req, scope, fkey, rev, p, q, n))
 		return 0;
 	pg->list = hlen > 0 ? q : NULL;
 	pg->len = (size_t)hlen;
@@ -523,7 +584,7 @@ feeds_body_get(jx_req *req, const char *key, size_t klen, struct feeds_page *pg)
 
 /* Keeps pg's body and the cells' authors under key (a miss's work). */
 static void
-feeds_body_put(jx_req *req, const char *key, size_t klen,
+feeds_body_put(jx_req *req, int64_t rev, const char *key, size_t klen,
                const struct feeds_page *pg, const struct feeds_cell *cells,
                int n)
 {
@@ -547,6 +608,8 @@ feeds_body_put(jx_req *req, const char *key, size_t klen,
 		na++;
 	}
 	jxp_json_lit(&b, "FB1 ");
+	jxp_json_int(&b, rev);
+	jxp_json_lit(&b, " ");
 	jxp_json_int(&b, pg->next_cursor);
 	jxp_json_lit(&b, " ");
 	jxp_json_int(&b, (int64_t)pg->len);
@@ -597,26 +660,24 @@ feeds_page_reply(jx_req *req, enum feeds_scope scope, const char *sql,
 		limit = FEEDS_PAGE_POSTS;
 	if (before <= 0)
 		before = INT64_MAX;
-	/* the body's key: read the revision before the posts */
-	rev = feeds_revision(req, scope, key);
-	if (rev >= 0) {
-		jxp_json_lit(&bk, "feed_body/1;");
-		jxp_json_int(&bk, (int64_t)scope);
-		jxp_json_lit(&bk, ";");
-		jxp_json_int(&bk, key);
-		jxp_json_lit(&bk, ";");
-		jxp_json_int(&bk, before);
-		jxp_json_lit(&bk, ";");
-		jxp_json_int(&bk, limit);
-		jxp_json_lit(&bk, ";");
-		jxp_json_int(&bk, rev);
-		if (!bk.failed && feeds_body_get(req, bk.p, bk.len, &pg)) {
-			jxp_json_free(&bk);
-			return jx_host->reply_view_data(req, 200, "feeds/feed",
-			                                data, feeds_page_write,
-			                                &pg);
-		}
+	/* the body's key: the feed, the cursor and the limit; its header
+	 * holds the revision, checked with the names (feeds_body_get) */
+	jxp_json_lit(&bk, "feed_body/2;");
+	jxp_json_int(&bk, (int64_t)scope);
+	jxp_json_lit(&bk, ";");
+	jxp_json_int(&bk, key);
+	jxp_json_lit(&bk, ";");
+	jxp_json_int(&bk, before);
+	jxp_json_lit(&bk, ";");
+	jxp_json_int(&bk, limit);
+	if (!bk.failed && feeds_body_get(req, scope, key, bk.p, bk.len, &pg)) {
+		jxp_json_free(&bk);
+		return jx_host->reply_view_data(req, 200, "feeds/feed", data,
+		                                feeds_page_write, &pg);
 	}
+	/* a miss: the revision before the posts, so what is kept under it
+	 * is at least as new as it */
+	rev = feeds_revision(req, scope, key);
 	st = jx_host->db_query(jx_host->req_db(req), sql, "iii", key, before,
 	                       limit + 1);
 	if (st == NULL) {
@@ -722,7 +783,7 @@ feeds_page_reply(jx_req *req, enum feeds_scope scope, const char *sql,
 		jxp_json_free(&list);
 	}
 	if (rev >= 0 && !bk.failed)
-		feeds_body_put(req, bk.p, bk.len, &pg, cells, n);
+		feeds_body_put(req, rev, bk.p, bk.len, &pg, cells, n);
 	jxp_json_free(&bk);
 	return jx_host->reply_view_data(req, 200, "feeds/feed", data,
 	                                feeds_page_write, &pg);
