@@ -331,6 +331,8 @@ feeds_cell_key(struct jxp_json *k, jx_stmt *st, int mine)
 /* One cell of a feed page: the post's id, and its HTML once known. */
 struct feeds_cell {
 	int64_t id;
+	int64_t author;
+	const char *name; /* the author's name as read (arena) */
 	const char *html;
 	size_t len;
 	const char *key; /* a miss: its key (arena), to keep what renders */
@@ -338,24 +340,22 @@ struct feeds_cell {
 };
 
 struct feeds_page {
-	struct feeds_cell *cells;
-	int n;
+	const char *list; /* the cells as the feed's <ul>, or NULL: none */
+	size_t len;
 	int64_t next_cursor; /* 0: none */
 };
 
-/* The page's cells into the template (jx_host->reply_view_data): an
- * array of the cells' HTML as chunks (printed from the arena, no Lua
- * string or table a post), and next_cursor. */
+/* The page's list into the template (jx_host->reply_view_data): the
+ * cells' <ul> as one chunk (printed from the arena or the cache's copy,
+ * no Lua string or table a post), and next_cursor. */
 static void
 feeds_page_write(jx_req *req, jx_page_data *pd, void *ud)
 {
 	const struct feeds_page *pg = ud;
 
 	(void)req;
-	jx_host->pd_open(pd, "cells", 1);
-	for (int k = 0; k < pg->n; k++)
-		jx_host->pd_html(pd, NULL, pg->cells[k].html, pg->cells[k].len);
-	jx_host->pd_close(pd);
+	if (pg->list != NULL)
+		jx_host->pd_html(pd, "list", pg->list, pg->len);
 	if (pg->next_cursor > 0) {
 		char c[24];
 
@@ -364,24 +364,295 @@ feeds_page_write(jx_req *req, jx_page_data *pd, void *ud)
 	}
 }
 
+/* A feed's revision (feeds migration step 3: bumped by triggers with
+ * every write to feeds_posts) by scope, the where's bind: a class feed
+ * reads its school's. One indexed point read. */
+enum feeds_scope {
+	FEEDS_SCOPE_SCHOOL,
+	FEEDS_SCOPE_DISTRICT,
+	FEEDS_SCOPE_CLASS
+};
+#define FEEDS_REV(scope, id)                                                   \
+	"COALESCE((SELECT rev FROM feeds_revisions WHERE scope = '" scope      \
+	"' AND scope_id = " id "), 0)"
+#define FEEDS_REV_SCHOOL FEEDS_REV("school", "?")
+#define FEEDS_REV_DISTRICT FEEDS_REV("district", "?")
+#define FEEDS_REV_CLASS                                                        \
+	FEEDS_REV("school", "(SELECT school_id FROM classes WHERE id = ?)")
+static const char *const feeds_rev_sql[] = {
+    "SELECT " FEEDS_REV_SCHOOL,
+    "SELECT " FEEDS_REV_DISTRICT,
+    "SELECT " FEEDS_REV_CLASS,
+};
+
+/* The revision and the names of up to 20 authors in one row (a kept
+ * body's check: one statement; unused binds 0, their names NULL). */
+#define FEEDS_NAMES_ONE_ROW 20
+#define FEEDS_NAME_COL "(SELECT name FROM persons WHERE id = ?)"
+#define FEEDS_NAME_COL5                                                        \
+	FEEDS_NAME_COL ", " FEEDS_NAME_COL ", " FEEDS_NAME_COL                 \
+	               ", " FEEDS_NAME_COL ", " FEEDS_NAME_COL
+#define FEEDS_NAME_COLS                                                        \
+	FEEDS_NAME_COL5 ", " FEEDS_NAME_COL5 ", " FEEDS_NAME_COL5              \
+	                ", " FEEDS_NAME_COL5
+static const char *const feeds_check_sql[] = {
+    "SELECT " FEEDS_REV_SCHOOL ", " FEEDS_NAME_COLS,
+    "SELECT " FEEDS_REV_DISTRICT ", " FEEDS_NAME_COLS,
+    "SELECT " FEEDS_REV_CLASS ", " FEEDS_NAME_COLS,
+};
+
+/* The revision, 0 when none was ever written, -1 on an error (then the
+ * page is neither served from nor kept in the cache). */
+static int64_t
+feeds_revision(jx_req *req, enum feeds_scope scope, int64_t key)
+{
+	jx_stmt *st = jx_host->db_query(jx_host->req_db(req),
+	                                feeds_rev_sql[scope], "i", key);
+	int64_t rev = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = jx_host->db_step(st);
+	if (rc == JX_DB_ROW)
+		rev = jx_host->db_int(st, 0);
+	else if (rc != JX_DB_DONE)
+		rev = -1;
+	jx_host->db_finish(st);
+	return rev;
+}
+
+/*
+ * A feed's body kept whole (the cells' <ul> and the next cursor) as the
+ * fragment feeds/feed_body under the feed (scope and its id), the
+ * cursor, the limit and the feed's revision read in this request: no
+ * write to feeds_posts can leave it stale, in this process or another
+ * (the revision is read before the posts, so a body kept under a
+ * revision is at least as new as it). The body is the same for every
+ * reader of the feed: the where is the scope's alone, and a cell shows
+ * nothing of its reader (only live posts are listed, so the author's
+ * removal reason never shows). What the revision does not see is an
+ * author's new name (persons is the host's: no trigger of ours may sit
+ * on it), so the body records its authors and names, and a hit is used
+ * only when one query over those authors finds every name unchanged.
+ *
+ * The stored form: "FB1 <rev> <next> <html bytes> <authors>\n", a line
+ * "<id> <bytes>:<name>" an author, then the HTML.
+ */
+#define FEEDS_BODY_TMPL "feeds/feed_body"
+
+static int
+feeds_body_check(jx_req *req, enum feeds_scope scope, int64_t key, int64_t rev,
+                 const char *p, const char *end, int n)
+{
+	struct jxp_json in = {0};
+	int64_t *ids;
+	const char **names;
+	size_t *lens;
+	const char *q = p;
+	jx_stmt *st;
+	int found = 0, ok = 1, at = 0;
+
+	if (n > 1000)
+		return 0;
+	ids = jx_host->alloc(req, (size_t)n * sizeof(*ids));
+	names = jx_host->alloc(req, (size_t)n * sizeof(*names));
+	lens = jx_host->alloc(req, (size_t)n * sizeof(*lens));
+	for (int i = 0; i < n; i++) {
+		char *e;
+		unsigned long long len;
+
+		ids[i] = strtoll(q, &e, 10);
+		if (e == q || *e != ' ')
+			return 0;
+		len = strtoull(e + 1, &e, 10);
+		if (*e != ':' || (size_t)(end - e - 1) < len + 1)
+			return 0;
+		names[i] = e + 1;
+		lens[i] = (size_t)len;
+		q = e + 1 + len + 1;
+	}
+	if (n <= FEEDS_NAMES_ONE_ROW) {
+		/* one row of point reads: no IN list's temporary index */
+		int64_t a[FEEDS_NAMES_ONE_ROW] = {0};
+
+		for (int i = 0; i < n; i++)
+			a[i] = ids[i];
+		st = jx_host->db_query(
+		    jx_host->req_db(req), feeds_check_sql[scope],
+		    "iiiiiiiiiiiiiiiiiiiii", key, a[0], a[1], a[2], a[3], a[4],
+		    a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13],
+		    a[14], a[15], a[16], a[17], a[18], a[19]);
+		if (st == NULL)
+			return 0;
+		ok = jx_host->db_step(st) == JX_DB_ROW &&
+		     jx_host->db_int(st, 0) == rev;
+		for (int i = 0; ok && i < n; i++) {
+			const char *name = jx_host->db_is_null(st, i + 1)
+			                       ? NULL
+			                       : jx_host->db_text(st, i + 1);
+
+			ok = name != NULL && strlen(name) == lens[i] &&
+			     memcmp(names[i], name, lens[i]) == 0;
+		}
+		jx_host->db_finish(st);
+		return ok;
+	}
+	/* more authors (a ?limit= over 20): the revision, then an IN */
+	if (feeds_revision(req, scope, key) != rev)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			jxp_json_lit(&in, ",");
+		jxp_json_int(&in, ids[i]);
+	}
+	if (in.failed) {
+		jxp_json_free(&in);
+		return 0;
+	}
+	/* ids of our own header: integers, safe to inline */
+	st = jx_host->db_query(
+	    jx_host->req_db(req),
+	    jx_host->sprintf(
+	        req, "SELECT id, name FROM persons WHERE id IN (%s)", in.p),
+	    "");
+	jxp_json_free(&in);
+	if (st == NULL)
+		return 0;
+	while (ok && jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t id = jx_host->db_int(st, 0);
+		const char *name = jx_host->db_text(st, 1);
+		size_t nl = name != NULL ? strlen(name) : 0;
+		int i = at;
+
+		/* the rows come by id, the header by first appearance */
+		ok = 0;
+		for (int k = 0; k < n; k++, i = i + 1 < n ? i + 1 : 0)
+			if (ids[i] == id) {
+				ok = lens[i] == nl &&
+				     memcmp(names[i], name, nl) == 0;
+				at = i;
+				break;
+			}
+		found++;
+	}
+	jx_host->db_finish(st);
+	return ok && found == n;
+}
+
+/* A kept body of this key into pg, when its authors' names still hold. */
+static int
+feeds_body_get(jx_req *req, enum feeds_scope scope, int64_t fkey,
+               const char *key, size_t klen, struct feeds_page *pg)
+{
+	size_t len;
+	const char *b =
+	    jx_host->fragment_get(req, FEEDS_BODY_TMPL, key, klen, &len);
+	const char *end, *p, *q;
+	long long next, rev;
+	unsigned long long hlen;
+	int n;
+	char *e;
+
+	if (b == NULL || len < 4 || memcmp(b, "FB1 ", 4) != 0)
+		return 0;
+	end = b + len;
+	rev = strtoll(b + 4, &e, 10);
+	if (*e != ' ')
+		return 0;
+	next = strtoll(e + 1, &e, 10);
+	if (*e != ' ')
+		return 0;
+	hlen = strtoull(e + 1, &e, 10);
+	if (*e != ' ')
+		return 0;
+	n = (int)strtol(e + 1, &e, 10);
+	if (*e != '\n' || n < 0)
+		return 0;
+	p = e + 1;
+	/* the HTML is the last hlen bytes */
+	if (hlen > (unsigned long long)(end - p))
+		return 0;
+	q = end - hlen;
+	if (!feeds_body_check(req, scope, fkey, rev, p, q, n))
+		return 0;
+	pg->list = hlen > 0 ? q : NULL;
+	pg->len = (size_t)hlen;
+	pg->next_cursor = next;
+	return 1;
+}
+
+/* Keeps pg's body and the cells' authors under key (a miss's work). */
+static void
+feeds_body_put(jx_req *req, int64_t rev, const char *key, size_t klen,
+               const struct feeds_page *pg, const struct feeds_cell *cells,
+               int n)
+{
+	struct jxp_json b = {0}, h = {0};
+	int na = 0;
+	cJSON *data;
+
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = cells[j].author == cells[i].author;
+		if (seen)
+			continue;
+		jxp_json_int(&h, cells[i].author);
+		jxp_json_lit(&h, " ");
+		jxp_json_int(&h, (int64_t)strlen(cells[i].name));
+		jxp_json_lit(&h, ":");
+		jxp_json_raw(&h, cells[i].name, strlen(cells[i].name));
+		jxp_json_lit(&h, "\n");
+		na++;
+	}
+	jxp_json_lit(&b, "FB1 ");
+	jxp_json_int(&b, rev);
+	jxp_json_lit(&b, " ");
+	jxp_json_int(&b, pg->next_cursor);
+	jxp_json_lit(&b, " ");
+	jxp_json_int(&b, (int64_t)pg->len);
+	jxp_json_lit(&b, " ");
+	jxp_json_int(&b, na);
+	jxp_json_lit(&b, "\n");
+	if (h.len > 0)
+		jxp_json_raw(&b, h.p, h.len);
+	if (pg->len > 0)
+		jxp_json_raw(&b, pg->list, pg->len);
+	if (!b.failed && !h.failed) {
+		data = cJSON_CreateObject();
+		if (cJSON_AddStringToObject(data, "body", b.p) != NULL)
+			jx_host->fragment_render(req, FEEDS_BODY_TMPL, key,
+			                         klen, data, NULL);
+		cJSON_Delete(data);
+	}
+	jxp_json_free(&b);
+	jxp_json_free(&h);
+}
+
 /*
  * A feed page (not the API): sql is a FEEDS_PAGE_SQL, key its where's
- * bind; data (taken) the page's other variables. Each post's cell is
- * the fragment cached under the row's key (feeds_cell_key) when there
- * is one; only the posts without build their API object, get their
- * photos (one query for all of them) and render feeds/post_cell, which
- * is then kept. The template prints the cells' HTML as it is.
+ * bind (of scope); data (taken) the page's other variables. The whole
+ * body is kept under the feed's revision (feeds_body_get); without one,
+ * each post's cell is the fragment cached under the row's key
+ * (feeds_cell_key) when there is one; only the posts without build
+ * their API object, get their photos (one query for all of them) and
+ * render feeds/post_cell, which is then kept, and so is the body. The
+ * template prints the list's HTML as it is.
  */
 static int
-feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
+feeds_page_reply(jx_req *req, enum feeds_scope scope, const char *sql,
+                 int64_t key, cJSON *data)
 {
 	const struct jx_identity *me = jx_host->identity(req);
 	struct jxp_timecache tc = {0};
-	struct jxp_json k = {0};
+	struct jxp_json k = {0}, bk = {0}, list = {0};
 	struct feeds_page pg = {0};
+	struct feeds_cell *cells;
 	cJSON *miss = NULL;
-	int64_t limit, before, *ids = NULL;
-	int nids = 0;
+	int64_t limit, before, rev, *ids = NULL;
+	int nids = 0, n = 0;
 	jx_stmt *st;
 
 	jxp_page(jx_host, req, &limit, &before);
@@ -389,30 +660,52 @@ feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
 		limit = FEEDS_PAGE_POSTS;
 	if (before <= 0)
 		before = INT64_MAX;
+	/* the body's key: the feed, the cursor and the limit; its header
+	 * holds the revision, checked with the names (feeds_body_get) */
+	jxp_json_lit(&bk, "feed_body/2;");
+	jxp_json_int(&bk, (int64_t)scope);
+	jxp_json_lit(&bk, ";");
+	jxp_json_int(&bk, key);
+	jxp_json_lit(&bk, ";");
+	jxp_json_int(&bk, before);
+	jxp_json_lit(&bk, ";");
+	jxp_json_int(&bk, limit);
+	if (!bk.failed && feeds_body_get(req, scope, key, bk.p, bk.len, &pg)) {
+		jxp_json_free(&bk);
+		return jx_host->reply_view_data(req, 200, "feeds/feed", data,
+		                                feeds_page_write, &pg);
+	}
+	/* a miss: the revision before the posts, so what is kept under it
+	 * is at least as new as it */
+	rev = feeds_revision(req, scope, key);
 	st = jx_host->db_query(jx_host->req_db(req), sql, "iii", key, before,
 	                       limit + 1);
 	if (st == NULL) {
+		jxp_json_free(&bk);
 		cJSON_Delete(data);
 		return jxp_storage_error(jx_host, req);
 	}
-	pg.cells = jx_host->alloc(req, (size_t)limit * sizeof(*pg.cells));
+	cells = jx_host->alloc(req, (size_t)limit * sizeof(*cells));
 	while (jx_host->db_step(st) == JX_DB_ROW) {
-		struct feeds_cell *c = &pg.cells[pg.n];
+		struct feeds_cell *c = &cells[n];
 		int mine =
 		    me != NULL && me->person_id == jx_host->db_int(st, 5);
+		const char *name = jx_host->db_text(st, 6);
 		char when[32];
 
-		if (pg.n == limit) {
-			pg.next_cursor = pg.n > 0 ? pg.cells[pg.n - 1].id : 0;
+		if (n == limit) {
+			pg.next_cursor = n > 0 ? cells[n - 1].id : 0;
 			break;
 		}
 		c->id = jx_host->db_int(st, 0);
+		c->author = jx_host->db_int(st, 5);
+		c->name = jx_host->sprintf(req, "%s", name ? name : "");
 		feeds_cell_key(&k, st, mine);
 		if (k.failed)
 			break;
 		c->html = jx_host->fragment_get(req, "feeds/post_cell", k.p,
 		                                k.len, &c->len);
-		pg.n++;
+		n++;
 		if (c->html != NULL)
 			continue;
 		/* a miss: the post as the template takes it */
@@ -432,6 +725,7 @@ feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
 	jx_host->db_finish(st);
 	if (k.failed) {
 		jxp_json_free(&k);
+		jxp_json_free(&bk);
 		cJSON_Delete(miss);
 		cJSON_Delete(data);
 		return jxp_storage_error(jx_host, req);
@@ -442,8 +736,8 @@ feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
 
 		feeds_attach_files(req, miss, ids, nids);
 		cJSON_AddBoolToObject(cell, "link", 1);
-		for (int i = 0; i < pg.n && p != NULL; i++) {
-			struct feeds_cell *c = &pg.cells[i];
+		for (int i = 0; i < n && p != NULL; i++) {
+			struct feeds_cell *c = &cells[i];
 			cJSON *next = p->next;
 
 			if (c->html != NULL)
@@ -460,12 +754,37 @@ feeds_page_reply(jx_req *req, const char *sql, int64_t key, cJSON *data)
 		}
 		cJSON_Delete(cell);
 		cJSON_Delete(miss);
-		for (int i = 0; i < pg.n; i++)
-			if (pg.cells[i].html == NULL) {
+		for (int i = 0; i < n; i++)
+			if (cells[i].html == NULL) {
+				jxp_json_free(&bk);
 				cJSON_Delete(data);
 				return jxp_storage_error(jx_host, req);
 			}
 	}
+	/* the list as feeds/feed printed it a cell at a time */
+	if (n > 0) {
+		jxp_json_lit(&list, "<ul class=\"feeds-list\">\n");
+		for (int i = 0; i < n; i++) {
+			jxp_json_lit(&list, "  <li>");
+			jxp_json_raw(&list, cells[i].html, cells[i].len);
+			jxp_json_lit(&list, "</li>\n");
+		}
+		jxp_json_lit(&list, "</ul>");
+		if (list.failed) {
+			jxp_json_free(&list);
+			jxp_json_free(&bk);
+			cJSON_Delete(data);
+			return jxp_storage_error(jx_host, req);
+		}
+		pg.list = jx_host->alloc(req, list.len + 1);
+		memcpy((char *)pg.list, list.p, list.len);
+		((char *)pg.list)[list.len] = '\0';
+		pg.len = list.len;
+		jxp_json_free(&list);
+	}
+	if (rev >= 0 && !bk.failed)
+		feeds_body_put(req, rev, bk.p, bk.len, &pg, cells, n);
+	jxp_json_free(&bk);
 	return jx_host->reply_view_data(req, 200, "feeds/feed", data,
 	                                feeds_page_write, &pg);
 }
@@ -737,6 +1056,7 @@ feeds_school_get(jx_req *req, void *ud)
 	const struct jx_identity *i = jx_host->identity(req);
 	int district = jxp_role(jx_host, req, "district_admin");
 	const char *sql, *page_sql, *title;
+	enum feeds_scope scope;
 	int64_t key;
 	cJSON *data;
 
@@ -746,10 +1066,12 @@ feeds_school_get(jx_req *req, void *ud)
 	if (district && i->district_id > 0) {
 		sql = FEEDS_LIST_SQL(FEEDS_WHERE_DISTRICT);
 		page_sql = FEEDS_PAGE_SQL(FEEDS_WHERE_DISTRICT);
+		scope = FEEDS_SCOPE_DISTRICT;
 		key = i->district_id;
 	} else if (feeds_school_reader(req, i->school_id)) {
 		sql = FEEDS_LIST_SQL(FEEDS_WHERE_SCHOOL);
 		page_sql = FEEDS_PAGE_SQL(FEEDS_WHERE_SCHOOL);
+		scope = FEEDS_SCOPE_SCHOOL;
 		key = i->school_id;
 	} else
 		return jxp_forbidden(jx_host, req);
@@ -760,7 +1082,7 @@ feeds_school_get(jx_req *req, void *ud)
 	cJSON_AddStringToObject(data, "feed", district ? "district" : "school");
 	cJSON_AddStringToObject(data, "title", jx_host->t(req, title));
 	cJSON_AddItemToObject(data, "classes", feeds_reader_classes(req));
-	return feeds_page_reply(req, page_sql, key, data);
+	return feeds_page_reply(req, scope, page_sql, key, data);
 }
 
 /* GET /feeds/class/{cid} (page and API) */
@@ -790,6 +1112,6 @@ feeds_class_get(jx_req *req, void *ud)
 		                      cJSON_DetachItemFromArray(c, 0));
 	cJSON_Delete(c);
 	cJSON_AddItemToObject(data, "classes", feeds_reader_classes(req));
-	return feeds_page_reply(req, FEEDS_PAGE_SQL(FEEDS_WHERE_CLASS), cid,
-	                        data);
+	return feeds_page_reply(req, FEEDS_SCOPE_CLASS,
+	                        FEEDS_PAGE_SQL(FEEDS_WHERE_CLASS), cid, data);
 }

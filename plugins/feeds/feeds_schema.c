@@ -148,4 +148,51 @@ const char *const feeds_migrations[] = {
      * by id (docs/BENCHMARKS.md, "Feeds") */
     "CREATE INDEX feeds_posts_district ON feeds_posts(district_id, id)"
     "  WHERE status = 'live' AND visibility = 'public';",
+    /* 3: a feed's revision (docs/BENCHMARKS.md, "Feeds"): a school's and
+     * a district's counter, bumped by triggers in the transaction of
+     * every write to feeds_posts (a post created, edited, removed,
+     * deleted; a like or a comment changes its counts), from any
+     * process or the sqlite3 shell. A feed page keeps its rendered body
+     * under the revision read in its own request (feeds_page_reply), so
+     * it is never stale; a class feed reads its school's revision. The
+     * district's counter moves only for public posts (the only ones its
+     * feed shows). The cost: one hot row per school on writes (a like
+     * writes it too). Portable but for the triggers: CREATE TRIGGER ...
+     * BEGIN ... END is SQLite's; PostgreSQL (issue 20) needs a trigger
+     * function doing the same two upserts. */
+    "CREATE TABLE feeds_revisions ("
+    "  scope TEXT NOT NULL CHECK (scope IN ('school','district')),"
+    "  scope_id INTEGER NOT NULL,"
+    "  rev INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, scope_id));"
+    "CREATE TRIGGER feeds_revisions_insert AFTER INSERT ON feeds_posts "
+    "BEGIN "
+    "  INSERT INTO feeds_revisions (scope, scope_id, rev) VALUES "
+    "  ('school', COALESCE(NEW.school_id, 0), 1) ON CONFLICT (scope, "
+    "  scope_id) DO UPDATE SET rev = feeds_revisions.rev + 1;"
+    "  INSERT INTO feeds_revisions (scope, scope_id, rev) SELECT "
+    "  'district', NEW.district_id, 1 WHERE NEW.visibility = 'public' "
+    "  ON CONFLICT (scope, scope_id) DO UPDATE SET rev = "
+    "  feeds_revisions.rev + 1;"
+    "END;"
+    "CREATE TRIGGER feeds_revisions_update AFTER UPDATE ON feeds_posts "
+    "BEGIN "
+    "  INSERT INTO feeds_revisions (scope, scope_id, rev) VALUES "
+    "  ('school', COALESCE(NEW.school_id, 0), 1) ON CONFLICT (scope, "
+    "  scope_id) DO UPDATE SET rev = feeds_revisions.rev + 1;"
+    "  INSERT INTO feeds_revisions (scope, scope_id, rev) SELECT "
+    "  'district', NEW.district_id, 1 WHERE NEW.visibility = 'public' "
+    "  OR OLD.visibility = 'public' ON CONFLICT (scope, scope_id) DO "
+    "  UPDATE SET rev = feeds_revisions.rev + 1;"
+    "END;"
+    "CREATE TRIGGER feeds_revisions_delete AFTER DELETE ON feeds_posts "
+    "BEGIN "
+    "  INSERT INTO feeds_revisions (scope, scope_id, rev) VALUES "
+    "  ('school', COALESCE(OLD.school_id, 0), 1) ON CONFLICT (scope, "
+    "  scope_id) DO UPDATE SET rev = feeds_revisions.rev + 1;"
+    "  INSERT INTO feeds_revisions (scope, scope_id, rev) SELECT "
+    "  'district', OLD.district_id, 1 WHERE OLD.visibility = 'public' "
+    "  ON CONFLICT (scope, scope_id) DO UPDATE SET rev = "
+    "  feeds_revisions.rev + 1;"
+    "END;",
     NULL};

@@ -502,3 +502,57 @@ test('feed page cells (kept per post): a like, a comment, an edit, a new name an
 	assert.equal(await cell(who.li, 'zh-CN'), null);
 	assert.equal(await cell(who.li, 'en'), null);
 });
+
+test('feed page bodies (kept per feed revision): a post created, liked, commented, removed or deleted shows at once for another reader of the kept page', async () => {
+	const list = async (c, url = '/feeds/school') => {
+		const r = await c.get(url, { headers: { 'Accept-Language': 'zh-CN' } });
+		assert.equal(r.status, 200, r.text.slice(0, 300));
+		const m = r.text.match(/<ul class="feeds-list">[\s\S]*?<\/ul>/);
+		return m ? m[0] : '';
+	};
+	const cellOf = (html, id) => {
+		const m = html.match(new RegExp(`<article class="feeds-post" aria-labelledby="post-${id}-who">[\\s\\S]*?</article>`));
+		return m ? m[0] : null;
+	};
+	// one reader's page is kept; another reader gets the same body
+	const before = await list(who.wang);
+	assert.equal(await list(who.zhangP), before);
+	assert.equal(await list(who.zhangP), before);
+	// created: at once, at the top, for the other reader
+	const p = await post(who.li, { kind: 'mood', text: '整页缓存的帖子', visibility: 'school' });
+	let now = await list(who.zhangP);
+	assert.ok(now.indexOf(`post-${p.id}-who`) > 0 && now.indexOf(`post-${p.id}-who`) < now.indexOf('</li>'), 'the new post is the first cell');
+	assert.match(cellOf(now, p.id), /赞 0 · 评论 0/);
+	assert.equal(await list(who.wang), now, 'one body for both readers');
+	// liked and commented by others: the counts move on the kept page
+	assert.equal((await who.wang.post(`/api/v1/posts/${p.id}/likes`, {})).status, 200);
+	assert.match(cellOf(await list(who.zhangP), p.id), /赞 1 · 评论 0/);
+	assert.equal((await who.admin1.post(`/api/v1/posts/${p.id}/comments`, { text: '不错' })).status, 201);
+	assert.match(cellOf(await list(who.zhangP), p.id), /赞 1 · 评论 1/);
+	assert.equal((await who.wang.del(`/api/v1/posts/${p.id}/likes`)).status, 200);
+	assert.match(cellOf(await list(who.zhangP), p.id), /赞 0 · 评论 1/);
+	// a rename through the API... none exists for a student; the sqlite3
+	// shell's rename (no feed revision moves) must show all the same
+	const name = sql(`SELECT name FROM persons WHERE id = ${p.author.id}`);
+	try {
+		sql(`UPDATE persons SET name = '李整页' WHERE id = ${p.author.id}`);
+		assert.match(cellOf(await list(who.zhangP), p.id), /李整页/);
+	} finally {
+		sql(`UPDATE persons SET name = '${name}' WHERE id = ${p.author.id}`);
+	}
+	assert.ok(!cellOf(await list(who.zhangP), p.id).includes('李整页'));
+	// removed by the school admin: gone for both readers at once
+	assert.equal((await who.admin1.post(`/api/v1/posts/${p.id}/removal`, { reason: '整页测试' })).status, 200);
+	assert.equal(cellOf(await list(who.zhangP), p.id), null);
+	assert.equal(cellOf(await list(who.wang), p.id), null);
+	// a class feed: a post, then deleted by its author
+	const c11 = cls['1-1-1班'];
+	assert.ok(c11, JSON.stringify(cls));
+	await list(who.wang, `/feeds/class/${c11}`);
+	const q = await post(who.zhang, { kind: 'mood', text: '班级整页缓存', visibility: 'class', class_id: c11 });
+	assert.match(cellOf(await list(who.zhangP, `/feeds/class/${c11}`), q.id), /班级整页缓存/);
+	assert.ok(cellOf(await list(who.wang, `/feeds/class/${c11}`), q.id));
+	assert.equal((await who.zhang.del(`/api/v1/posts/${q.id}`)).status, 204);
+	assert.equal(cellOf(await list(who.zhangP, `/feeds/class/${c11}`), q.id), null);
+	assert.equal(cellOf(await list(who.wang, `/feeds/class/${c11}`), q.id), null);
+});
