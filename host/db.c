@@ -54,12 +54,12 @@ struct jx_db {
 
 /* The tables host_migrations create (test_db checks that they match). */
 const char *const db_host_tables[] = {
-    "jobs",      "districts",       "schools",    "persons",
-    "classes",   "accounts",        "identities", "teachers",
-    "teaching",  "students",        "guardians",  "sessions",
-    "audit_log", "recovery_codes",  "outbox",     "rule_versions",
-    "host_meta", "schema_versions", "files",      "file_variants",
-    "file_uses", "file_usage",      NULL};
+    "jobs",      "districts",       "schools",        "persons",
+    "classes",   "accounts",        "identities",     "teachers",
+    "teaching",  "students",        "guardians",      "sessions",
+    "audit_log", "recovery_codes",  "outbox",         "rule_versions",
+    "host_meta", "schema_versions", "files",          "file_variants",
+    "file_uses", "file_usage",      "host_revisions", NULL};
 
 /* 1: plugin code runs on this thread outside any host service. */
 static _Thread_local int db_plugin_running;

@@ -278,6 +278,20 @@ const char *const host_migrations[] = {
     "CREATE TABLE file_usage ("
     "  school_id INTEGER PRIMARY KEY REFERENCES schools(id),"
     "  bytes INTEGER NOT NULL);",
+    /* 14: counters of changes that caches outside the host key on
+     * (docs/host-schema.md): 'person_names' counts renames, by a trigger
+     * so that a rename by any path (org.v1, a repair in the sqlite3
+     * shell) counts; the feed pages' kept bodies read it beside their
+     * own revision instead of every author's name. SQLite trigger
+     * syntax: PostgreSQL (issue 20) needs a trigger function. */
+    "CREATE TABLE host_revisions ("
+    "  name TEXT PRIMARY KEY,"
+    "  rev INTEGER NOT NULL);"
+    "INSERT INTO host_revisions(name, rev) VALUES ('person_names', 0);"
+    "CREATE TRIGGER persons_name_revision AFTER UPDATE OF name ON persons "
+    "  WHEN new.name IS NOT old.name BEGIN "
+    "  UPDATE host_revisions SET rev = rev + 1 WHERE name = "
+    "  'person_names'; END;",
     NULL};
 
 static int

@@ -379,10 +379,17 @@ enum feeds_scope {
 #define FEEDS_REV_DISTRICT FEEDS_REV("district", "?")
 #define FEEDS_REV_CLASS                                                        \
 	FEEDS_REV("school", "(SELECT school_id FROM classes WHERE id = ?)")
+/* The host's count of renames (host migration 14: a trigger on
+ * persons.name), read beside the feed's revision: a kept body whose
+ * authors may have been renamed is checked name by name only when it
+ * moved. */
+#define FEEDS_NAMES_REV                                                        \
+	", COALESCE((SELECT rev FROM host_revisions WHERE name = "             \
+	"'person_names'), 0)"
 static const char *const feeds_rev_sql[] = {
-    "SELECT " FEEDS_REV_SCHOOL,
-    "SELECT " FEEDS_REV_DISTRICT,
-    "SELECT " FEEDS_REV_CLASS,
+    "SELECT " FEEDS_REV_SCHOOL FEEDS_NAMES_REV,
+    "SELECT " FEEDS_REV_DISTRICT FEEDS_NAMES_REV,
+    "SELECT " FEEDS_REV_CLASS FEEDS_NAMES_REV,
 };
 
 /* The revision and the names of up to 20 authors in one row (a kept
@@ -402,21 +409,24 @@ static const char *const feeds_check_sql[] = {
 };
 
 /* The revision, 0 when none was ever written, -1 on an error (then the
- * page is neither served from nor kept in the cache). */
+ * page is neither served from nor kept in the cache); *names the host's
+ * rename count. */
 static int64_t
-feeds_revision(jx_req *req, enum feeds_scope scope, int64_t key)
+feeds_revision(jx_req *req, enum feeds_scope scope, int64_t key, int64_t *names)
 {
 	jx_stmt *st = jx_host->db_query(jx_host->req_db(req),
 	                                feeds_rev_sql[scope], "i", key);
 	int64_t rev = 0;
 	int rc;
 
+	*names = -1;
 	if (st == NULL)
 		return -1;
 	rc = jx_host->db_step(st);
-	if (rc == JX_DB_ROW)
+	if (rc == JX_DB_ROW) {
 		rev = jx_host->db_int(st, 0);
-	else if (rc != JX_DB_DONE)
+		*names = jx_host->db_int(st, 1);
+	} else if (rc != JX_DB_DONE)
 		rev = -1;
 	jx_host->db_finish(st);
 	return rev;
@@ -433,20 +443,25 @@ feeds_revision(jx_req *req, enum feeds_scope scope, int64_t key)
  * nothing of its reader (only live posts are listed, so the author's
  * removal reason never shows). What the revision does not see is an
  * author's new name (persons is the host's: no trigger of ours may sit
- * on it), so the body records its authors and names, and a hit is used
- * only when one query over those authors finds every name unchanged.
+ * on it): the host counts renames (host_revisions 'person_names', a
+ * trigger of its own on persons.name, so a rename by any path counts),
+ * read with the revision in one statement. While that count is the one
+ * the body was kept under, the body holds; after a rename anywhere, the
+ * body's recorded authors and names are compared (one query) and the
+ * body used only when every name is unchanged.
  *
- * The stored form: "FB1 <rev> <next> <html bytes> <authors>\n", a line
+ * The stored form: "FB2 <rev> <names rev> <next> <html bytes>
+ * <authors>\n", a line
  * "<id> <bytes>:<name>" an author, then the HTML.
  */
 #define FEEDS_BODY_TMPL "feeds/feed_body"
 
 static int
 feeds_body_check(jx_req *req, enum feeds_scope scope, int64_t key, int64_t rev,
-                 const char *p, const char *end, int n)
+                 int64_t nrev, const char *p, const char *end, int n)
 {
 	struct jxp_json in = {0};
-	int64_t *ids;
+	int64_t *ids, nrev_now;
 	const char **names;
 	size_t *lens;
 	const char *q = p;
@@ -455,6 +470,11 @@ feeds_body_check(jx_req *req, enum feeds_scope scope, int64_t key, int64_t rev,
 
 	if (n > 1000)
 		return 0;
+	/* the feed unchanged and nobody renamed since: the body holds */
+	if (feeds_revision(req, scope, key, &nrev_now) != rev)
+		return 0;
+	if (nrev_now >= 0 && nrev_now == nrev)
+		return 1;
 	ids = jx_host->alloc(req, (size_t)n * sizeof(*ids));
 	names = jx_host->alloc(req, (size_t)n * sizeof(*names));
 	lens = jx_host->alloc(req, (size_t)n * sizeof(*lens));
@@ -499,8 +519,6 @@ feeds_body_check(jx_req *req, enum feeds_scope scope, int64_t key, int64_t rev,
 		return ok;
 	}
 	/* more authors (a ?limit= over 20): the revision, then an IN */
-	if (feeds_revision(req, scope, key) != rev)
-		return 0;
 	for (int i = 0; i < n; i++) {
 		if (i)
 			jxp_json_lit(&in, ",");
@@ -549,15 +567,18 @@ feeds_body_get(jx_req *req, enum feeds_scope scope, int64_t fkey,
 	const char *b =
 	    jx_host->fragment_get(req, FEEDS_BODY_TMPL, key, klen, &len);
 	const char *end, *p, *q;
-	long long next, rev;
+	long long next, rev, nrev;
 	unsigned long long hlen;
 	int n;
 	char *e;
 
-	if (b == NULL || len < 4 || memcmp(b, "FB1 ", 4) != 0)
+	if (b == NULL || len < 4 || memcmp(b, "FB2 ", 4) != 0)
 		return 0;
 	end = b + len;
 	rev = strtoll(b + 4, &e, 10);
+	if (*e != ' ')
+		return 0;
+	nrev = strtoll(e + 1, &e, 10);
 	if (*e != ' ')
 		return 0;
 	next = strtoll(e + 1, &e, 10);
@@ -574,7 +595,7 @@ feeds_body_get(jx_req *req, enum feeds_scope scope, int64_t fkey,
 	if (hlen > (unsigned long long)(end - p))
 		return 0;
 	q = end - hlen;
-	if (!feeds_body_check(req, scope, fkey, rev, p, q, n))
+	if (!feeds_body_check(req, scope, fkey, rev, nrev, p, q, n))
 		return 0;
 	pg->list = hlen > 0 ? q : NULL;
 	pg->len = (size_t)hlen;
@@ -584,9 +605,9 @@ feeds_body_get(jx_req *req, enum feeds_scope scope, int64_t fkey,
 
 /* Keeps pg's body and the cells' authors under key (a miss's work). */
 static void
-feeds_body_put(jx_req *req, int64_t rev, const char *key, size_t klen,
-               const struct feeds_page *pg, const struct feeds_cell *cells,
-               int n)
+feeds_body_put(jx_req *req, int64_t rev, int64_t nrev, const char *key,
+               size_t klen, const struct feeds_page *pg,
+               const struct feeds_cell *cells, int n)
 {
 	struct jxp_json b = {0}, h = {0};
 	int na = 0;
@@ -607,8 +628,10 @@ feeds_body_put(jx_req *req, int64_t rev, const char *key, size_t klen,
 		jxp_json_lit(&h, "\n");
 		na++;
 	}
-	jxp_json_lit(&b, "FB1 ");
+	jxp_json_lit(&b, "FB2 ");
 	jxp_json_int(&b, rev);
+	jxp_json_lit(&b, " ");
+	jxp_json_int(&b, nrev);
 	jxp_json_lit(&b, " ");
 	jxp_json_int(&b, pg->next_cursor);
 	jxp_json_lit(&b, " ");
@@ -651,7 +674,7 @@ feeds_page_reply(jx_req *req, enum feeds_scope scope, const char *sql,
 	struct feeds_page pg = {0};
 	struct feeds_cell *cells;
 	cJSON *miss = NULL;
-	int64_t limit, before, rev, *ids = NULL;
+	int64_t limit, before, rev, nrev, *ids = NULL;
 	int nids = 0, n = 0;
 	jx_stmt *st;
 
@@ -677,7 +700,7 @@ feeds_page_reply(jx_req *req, enum feeds_scope scope, const char *sql,
 	}
 	/* a miss: the revision before the posts, so what is kept under it
 	 * is at least as new as it */
-	rev = feeds_revision(req, scope, key);
+	rev = feeds_revision(req, scope, key, &nrev);
 	st = jx_host->db_query(jx_host->req_db(req), sql, "iii", key, before,
 	                       limit + 1);
 	if (st == NULL) {
@@ -783,7 +806,7 @@ feeds_page_reply(jx_req *req, enum feeds_scope scope, const char *sql,
 		jxp_json_free(&list);
 	}
 	if (rev >= 0 && !bk.failed)
-		feeds_body_put(req, rev, bk.p, bk.len, &pg, cells, n);
+		feeds_body_put(req, rev, nrev, bk.p, bk.len, &pg, cells, n);
 	jxp_json_free(&bk);
 	return jx_host->reply_view_data(req, 200, "feeds/feed", data,
 	                                feeds_page_write, &pg);
