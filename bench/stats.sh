@@ -470,7 +470,8 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 		for (i = 2; i <= 9; i++) {
 			k = order[i]
 			if (!(k in rps)) continue
-			printf "| %s | %.1f | %s |\n", name[k], p99[k], (p99[k] < 100 ? "yes" : "**no**")
+			# no request finished (the wrk timeout): not met
+			printf "| %s | %s | %s |\n", name[k], (rps[k] > 0 ? sprintf("%.1f", p99[k]) : "none finished"), (rps[k] > 0 && p99[k] < 100 ? "yes" : "**no**")
 		}
 	}' "$WORK/results"
 	if [ -s "$WORK/callgrind" ]; then
