@@ -44,6 +44,12 @@
 #   BENCH_STATS_DATA          a data directory this script made before
 #                             (kept with BENCH_KEEP): skip the generator
 #   BENCH_KEEP                keep the data directory and server log
+#   BENCH_STATS_NO_KEYINFO    1: do not check keyinfo_complete (a kept
+#                             district on which keyinfo's refresh job ran
+#                             and set its counts from its results: 0)
+#   BENCH_STATS_ONLY          an extended regex: measure only the targets
+#                             whose label matches (school_json,
+#                             district_json_long, ...); the checks all run
 # usage: bench/stats.sh [BUILD_DIR]   (BUILD_DIR overrides JX_BUILD_DIR)
 
 # Run by `sh bench/stats.sh` (dash): go on in bash, which this needs.
@@ -209,6 +215,10 @@ compare() {
 		if (!row) { bad.push("no row " + f[1]); continue; }
 		const exp = { accounts: +f[2], activated: +f[3], wechat_followed: +f[4],
 			keyinfo_complete: +f[5], unreached: +f[6] };
+		// keyinfo'"'"'s own refresh job recomputes its counts from its
+		// results, which the generator does not write: on a kept
+		// district where it ran, key information cannot be checked
+		if (process.env.BENCH_STATS_NO_KEYINFO) delete exp.keyinfo_complete;
 		const r = Number(range);
 		if (r >= 0) {
 			exp.logins = +f[7 + 3 * r];
@@ -345,6 +355,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for t in "${TARGETS[@]}"; do
 	IFS='|' read -r label cookie path <<<"$t"
 	[ -n "$PAGES" ] || [ "${label#*_page}" = "$label" ] || continue
+	[ -z "${BENCH_STATS_ONLY:-}" ] || [[ $label =~ ^(${BENCH_STATS_ONLY})$ ]] || continue
 	measure "$label" "$JX_PID" "$URL$path" "$cookie"
 done
 HWM=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$JX_PID/status")
@@ -363,6 +374,7 @@ if [ -n "${BENCH_STATS_CALLGRIND:-}" ]; then
 	for t in "${TARGETS[@]}"; do
 		IFS='|' read -r label cookie path <<<"$t"
 		[ -n "$PAGES" ] || [ "${label#*_page}" = "$label" ] || continue
+		[ -z "${BENCH_STATS_ONLY:-}" ] || [[ $label =~ ^(${BENCH_STATS_ONLY})$ ]] || continue
 		# a target too slow for wrk is too slow for valgrind too
 		if awk -v l="$label" '$1 == l && $10 == "slow" { f = 1 } END { exit !f }' \
 			"$WORK/results"; then
@@ -458,7 +470,8 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 		for (i = 2; i <= 9; i++) {
 			k = order[i]
 			if (!(k in rps)) continue
-			printf "| %s | %.1f | %s |\n", name[k], p99[k], (p99[k] < 100 ? "yes" : "**no**")
+			# no request finished (the wrk timeout): not met
+			printf "| %s | %s | %s |\n", name[k], (rps[k] > 0 ? sprintf("%.1f", p99[k]) : "none finished"), (rps[k] > 0 && p99[k] < 100 ? "yes" : "**no**")
 		}
 	}' "$WORK/results"
 	if [ -s "$WORK/callgrind" ]; then

@@ -9,15 +9,20 @@
  * (by=class rows, by=student of those classes, by=teacher their own
  * row); a district admin the district. Anyone else: 404.
  *
- * A school's rows read the person-level tables (stats_person_weeks,
- * stats_person_days) of the rows' people now, so any range of whole
- * days is exact; the state numbers are computed live for the school
- * (stats_state.c). A district's rows read the per-school day and week
- * counts and the stored state (refreshed nightly and on demand): a
- * range of one day or one ISO week reads O(schools) rows; any other
- * range counts `logins` by scanning the person weeks of the district's
- * people (the costly case, docs/stats.md).
+ * A school's by=class rows (and its total) over one day or one ISO
+ * week read the class and school day and week rows (O(classes) rows:
+ * the dashboard's default); other rows and ranges read the
+ * person-level tables (stats_person_weeks, stats_person_days) of the
+ * rows' people now, so any range of whole days is exact; the state
+ * numbers are computed live for the school (stats_state.c). A
+ * district's rows read the per-school day and week counts and the
+ * stored state (refreshed nightly and on demand): a range of one day
+ * or one ISO week reads O(schools) rows; any other range counts
+ * `logins` by scanning the person weeks of the district's people (the
+ * costly case, docs/stats.md). Rows are looked up by id in a hash
+ * table (struct accmap), so a reply is linear in its rows.
  */
+#include "jxjson.h"
 #include "stats.h"
 #include "stats_pages.h"
 
@@ -117,39 +122,106 @@ num_of(const cJSON *o, const char *name)
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
-static cJSON *
-acc_row(cJSON *acc, int64_t gid)
-{
-	char key[24];
-	cJSON *o;
+/*
+ * The activity of groups by gid: an open-addressing hash table (a
+ * district's 1,000 schools are looked up in O(1) each, not by a linear
+ * search of a cJSON object's members).
+ */
+enum { A_LOGINS, A_LOGIN_DAYS, A_UPLOADS, A_RECORDS, A_FILES, A_N };
 
-	snprintf(key, sizeof(key), "%lld", (long long)gid);
-	o = cJSON_GetObjectItemCaseSensitive(acc, key);
-	if (o == NULL) {
-		o = cJSON_AddObjectToObject(acc, key);
-		cJSON_AddNumberToObject(o, "logins", 0);
-		cJSON_AddNumberToObject(o, "login_days", 0);
-		cJSON_AddNumberToObject(o, "uploads", 0);
-		cJSON_AddNumberToObject(o, "records", 0);
-		cJSON_AddNumberToObject(o, "files", 0);
+struct acc {
+	int64_t gid;
+	int used;
+	int64_t v[A_N];
+};
+
+struct accmap {
+	struct acc *a;
+	size_t cap, n; /* cap a power of two */
+	int oom;
+};
+
+static size_t
+acc_hash(int64_t gid, size_t cap)
+{
+	uint64_t h = (uint64_t)gid * UINT64_C(0x9E3779B97F4A7C15);
+
+	return (size_t)(h >> 32) & (cap - 1);
+}
+
+static struct acc *
+acc_find(const struct accmap *m, int64_t gid)
+{
+	if (m == NULL || m->cap == 0)
+		return NULL;
+	for (size_t k = acc_hash(gid, m->cap);; k = (k + 1) & (m->cap - 1)) {
+		if (!m->a[k].used)
+			return NULL;
+		if (m->a[k].gid == gid)
+			return &m->a[k];
 	}
-	return o;
+}
+
+/* The row of gid, made (zeros) when missing; NULL when out of memory. */
+static struct acc *
+acc_row(struct accmap *m, int64_t gid)
+{
+	struct acc *o = acc_find(m, gid);
+	size_t k;
+
+	if (o != NULL)
+		return o;
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct acc *a = calloc(cap, sizeof(*a));
+
+		if (a == NULL) {
+			m->oom = 1;
+			return NULL;
+		}
+		for (size_t j = 0; j < m->cap; j++) {
+			if (!m->a[j].used)
+				continue;
+			for (k = acc_hash(m->a[j].gid, cap); a[k].used;
+			     k = (k + 1) & (cap - 1))
+				;
+			a[k] = m->a[j];
+		}
+		free(m->a);
+		m->a = a;
+		m->cap = cap;
+	}
+	for (k = acc_hash(gid, m->cap); m->a[k].used;
+	     k = (k + 1) & (m->cap - 1))
+		;
+	m->a[k].used = 1;
+	m->a[k].gid = gid;
+	m->n++;
+	return &m->a[k];
 }
 
 static void
-acc_set(cJSON *o, const char *name, int64_t v)
+acc_set(struct accmap *m, int64_t gid, int f, int64_t v)
 {
-	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o, name),
-	                     (double)v);
+	struct acc *o = acc_row(m, gid);
+
+	if (o != NULL)
+		o->v[f] = v;
 }
 
 static int64_t
-acc_get(const cJSON *acc, int64_t gid, const char *name)
+acc_get(const struct accmap *m, int64_t gid, int f)
 {
-	char key[24];
+	const struct acc *o = acc_find(m, gid);
 
-	snprintf(key, sizeof(key), "%lld", (long long)gid);
-	return num_of(cJSON_GetObjectItemCaseSensitive(acc, key), name);
+	return o != NULL ? o->v[f] : 0;
+}
+
+static void
+acc_free(struct accmap *m)
+{
+	free(m->a);
+	memset(m, 0, sizeof(*m));
 }
 
 static jx_stmt *
@@ -188,7 +260,7 @@ query_k(jx_db *db, const char *sql, int k, int64_t id, const int64_t *b, int nb)
 
 static int
 activity(jx_req *req, const char *cte, int k, int64_t id, const struct range *r,
-         cJSON *acc)
+         struct accmap *acc)
 {
 	jx_db *db = jx_host->req_db(req);
 	const int64_t wb[6] = {r->fw, r->mf, r->lw, r->ml, r->fw, r->lw};
@@ -209,10 +281,10 @@ activity(jx_req *req, const char *cte, int k, int64_t id, const struct range *r,
 	        cte),
 	    k, id, wb, 6);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o = acc_row(acc, jx_host->db_int(st, 0));
+		int64_t gid = jx_host->db_int(st, 0);
 
-		acc_set(o, "logins", jx_host->db_int(st, 1));
-		acc_set(o, "login_days", jx_host->db_int(st, 2));
+		acc_set(acc, gid, A_LOGINS, jx_host->db_int(st, 1));
+		acc_set(acc, gid, A_LOGIN_DAYS, jx_host->db_int(st, 2));
 	}
 	jx_host->db_finish(st);
 	if (st == NULL)
@@ -227,14 +299,71 @@ activity(jx_req *req, const char *cte, int k, int64_t id, const struct range *r,
 	                 cte),
 	             k, id, db2, 2);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o = acc_row(acc, jx_host->db_int(st, 0));
+		int64_t gid = jx_host->db_int(st, 0);
 
-		acc_set(o, "uploads", jx_host->db_int(st, 1));
-		acc_set(o, "records", jx_host->db_int(st, 2));
-		acc_set(o, "files", jx_host->db_int(st, 3));
+		acc_set(acc, gid, A_UPLOADS, jx_host->db_int(st, 1));
+		acc_set(acc, gid, A_RECORDS, jx_host->db_int(st, 2));
+		acc_set(acc, gid, A_FILES, jx_host->db_int(st, 3));
 	}
 	jx_host->db_finish(st);
-	return st == NULL ? -1 : 0;
+	return st == NULL || acc->oom ? -1 : 0;
+}
+
+/*
+ * One day or one ISO week (r->one_day || r->aligned) of a school's
+ * classes (kind "class": gid the class) or of the school itself (kind
+ * "school": gid 0) from the rows kept at the event: the day rows summed
+ * (login_days, uploads, records, files; logins of one day) and the week
+ * row (logins of the week). O(classes × days) rows instead of the
+ * person weeks of the school's people; the attribution is the event's
+ * (docs/stats.md). 0 or -1.
+ */
+static int
+stored_activity(jx_req *req, const char *kind, int64_t sid,
+                const struct range *r, struct accmap *acc)
+{
+	jx_db *db = jx_host->req_db(req);
+	int cls = strcmp(kind, "class") == 0;
+	jx_stmt *st;
+
+	st = jx_host->db_query(
+	    db,
+	    cls ? "SELECT class_id, SUM(logins), SUM(uploads), SUM(records), "
+	          "SUM(files) FROM stats_class_days WHERE school_id = ? AND "
+	          "day BETWEEN ? AND ? GROUP BY class_id"
+	        : "SELECT 0, SUM(logins), SUM(uploads), SUM(records), "
+	          "SUM(files) FROM stats_school_days WHERE school_id = ? AND "
+	          "day BETWEEN ? AND ?",
+	    "iii", sid, r->from, r->to);
+	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t gid = jx_host->db_int(st, 0);
+
+		if (r->one_day)
+			acc_set(acc, gid, A_LOGINS, jx_host->db_int(st, 1));
+		acc_set(acc, gid, A_LOGIN_DAYS, jx_host->db_int(st, 1));
+		acc_set(acc, gid, A_UPLOADS, jx_host->db_int(st, 2));
+		acc_set(acc, gid, A_RECORDS, jx_host->db_int(st, 3));
+		acc_set(acc, gid, A_FILES, jx_host->db_int(st, 4));
+	}
+	jx_host->db_finish(st);
+	if (st == NULL)
+		return -1;
+	if (!r->one_day) {
+		st = jx_host->db_query(
+		    db,
+		    cls ? "SELECT class_id, logins FROM stats_class_weeks "
+		          "WHERE school_id = ? AND week = ?"
+		        : "SELECT 0, logins FROM stats_school_weeks WHERE "
+		          "school_id = ? AND week = ?",
+		    "ii", sid, r->fw);
+		while (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
+			acc_set(acc, jx_host->db_int(st, 0), A_LOGINS,
+			        jx_host->db_int(st, 1));
+		jx_host->db_finish(st);
+		if (st == NULL)
+			return -1;
+	}
+	return acc->oom ? -1 : 0;
 }
 
 /* The groups' CTEs: (gid, person_id). */
@@ -349,8 +478,8 @@ school_name(jx_req *req, int64_t sid)
 /* One usage row: id, name, the state numbers of state (may be NULL:
  * zeros), the activity of acc[gid]. */
 static cJSON *
-usage_row(int64_t id, const char *name, const cJSON *state, const cJSON *acc,
-          int64_t gid)
+usage_row(int64_t id, const char *name, const cJSON *state,
+          const struct accmap *acc, int64_t gid)
 {
 	static const char *const sf[] = {"accounts", "activated",
 	                                 "wechat_followed", "keyinfo_complete",
@@ -366,8 +495,7 @@ usage_row(int64_t id, const char *name, const cJSON *state, const cJSON *acc,
 	for (int k = 0; sf[k] != NULL; k++)
 		cJSON_AddNumberToObject(o, sf[k], (double)num_of(state, sf[k]));
 	for (int k = 0; af[k] != NULL; k++)
-		cJSON_AddNumberToObject(o, af[k],
-		                        (double)acc_get(acc, gid, af[k]));
+		cJSON_AddNumberToObject(o, af[k], (double)acc_get(acc, gid, k));
 	for (int k = 0; extra[k] != NULL; k++)
 		if (cJSON_GetObjectItemCaseSensitive(state, extra[k]) != NULL)
 			cJSON_AddNumberToObject(
@@ -395,13 +523,16 @@ rows_by_class(jx_req *req, int64_t sid, int scope, const struct range *r,
 {
 	const struct jx_identity *i = jx_host->identity(req);
 	jx_db *db = jx_host->req_db(req);
-	cJSON *state = NULL, *sstate = NULL, *acc = cJSON_CreateObject();
+	cJSON *state = NULL, *sstate = NULL;
+	struct accmap acc_m = {0}, *acc = &acc_m;
 	cJSON *items = cJSON_AddArrayToObject(out, "items");
 	jx_stmt *st;
 	int rc = -1;
 
 	if (stats_state_compute(db, sid, &state, &sstate) != 0 ||
-	    activity(req, CTE_CLASSES, 2, sid, r, acc) != 0)
+	    (r->one_day || r->aligned
+	         ? stored_activity(req, "class", sid, r, acc)
+	         : activity(req, CTE_CLASSES, 2, sid, r, acc)) != 0)
 		goto done;
 	st = jx_host->db_query(db,
 	                       "SELECT id, grade, name FROM classes WHERE "
@@ -425,23 +556,25 @@ rows_by_class(jx_req *req, int64_t sid, int scope, const struct range *r,
 	if (st == NULL)
 		goto done;
 	if (scope == 2) {
-		cJSON *tacc = cJSON_CreateObject();
+		struct accmap tacc = {0};
 
-		if (activity(req, CTE_SCHOOL, 4, sid, r, tacc) != 0) {
-			cJSON_Delete(tacc);
+		if ((r->one_day || r->aligned
+		         ? stored_activity(req, "school", sid, r, &tacc)
+		         : activity(req, CTE_SCHOOL, 4, sid, r, &tacc)) != 0) {
+			acc_free(&tacc);
 			goto done;
 		}
 		cJSON_AddItemToObject(
 		    out, "total",
 		    usage_row(sid, jx_host->strdup(req, school_name(req, sid)),
-		              sstate, tacc, 0));
-		cJSON_Delete(tacc);
+		              sstate, &tacc, 0));
+		acc_free(&tacc);
 	}
 	rc = 0;
 done:
 	cJSON_Delete(state);
 	cJSON_Delete(sstate);
-	cJSON_Delete(acc);
+	acc_free(acc);
 	return rc;
 }
 
@@ -453,7 +586,8 @@ rows_by_teacher(jx_req *req, int64_t sid, int scope, const struct range *r,
 {
 	const struct jx_identity *i = jx_host->identity(req);
 	jx_db *db = jx_host->req_db(req);
-	cJSON *state = NULL, *sstate = NULL, *acc = cJSON_CreateObject();
+	cJSON *state = NULL, *sstate = NULL;
+	struct accmap acc_m = {0}, *acc = &acc_m;
 	cJSON *items = cJSON_AddArrayToObject(out, "items");
 	jx_stmt *st;
 	int rc = -1;
@@ -510,7 +644,7 @@ rows_by_teacher(jx_req *req, int64_t sid, int scope, const struct range *r,
 done:
 	cJSON_Delete(state);
 	cJSON_Delete(sstate);
-	cJSON_Delete(acc);
+	acc_free(acc);
 	return rc;
 }
 
@@ -520,7 +654,8 @@ rows_by_student(jx_req *req, int64_t klass, const struct range *r, cJSON *out)
 {
 	const struct jx_keyinfo_v1 *ki = jx_host->service(JX_KEYINFO_SERVICE);
 	jx_db *db = jx_host->req_db(req);
-	cJSON *acc = cJSON_CreateObject(), *kst = NULL, *state;
+	struct accmap acc_m = {0}, *acc = &acc_m;
+	cJSON *kst = NULL, *state;
 	cJSON *items = cJSON_AddArrayToObject(out, "items");
 	jx_stmt *st;
 	int rc = -1;
@@ -594,7 +729,7 @@ rows_by_student(jx_req *req, int64_t klass, const struct range *r, cJSON *out)
 	rc = st == NULL ? -1 : 0;
 done:
 	cJSON_Delete(kst);
-	cJSON_Delete(acc);
+	acc_free(acc);
 	return rc;
 }
 
@@ -678,14 +813,68 @@ stats_school_usage(jx_req *req, void *ud)
 
 /* ---- the district ----------------------------------------------------- */
 
+/* The district's reply as JSON text: the same members in the same
+ * order as the tree below, written in one pass (no tree of ~17,000
+ * nodes to build, print and free). */
+static void
+text_row(struct jxp_json *j, struct jxp_timecache *tc, jx_stmt *st,
+         const struct accmap *acc, const struct accmap *kmap, int first)
+{
+	static const char *const sf[] = {
+	    ",\"accounts\":", ",\"activated\":", ",\"wechat_followed\":",
+	    ",\"keyinfo_complete\":"};
+	static const char *const af[] = {
+	    ",\"logins\":", ",\"login_days\":", ",\"uploads\":",
+	    ",\"records\":", ",\"files\":"};
+	static const char *const xf[] = {",\"students\":", ",\"parents\":",
+	                                 ",\"teachers\":", ",\"unreached\":"};
+	int64_t sid = jx_host->db_int(st, 0), t = jx_host->db_int(st, 10);
+	const struct acc *a = acc_find(acc, sid);
+	const struct acc *k = acc_find(kmap, sid);
+	const char *name = jx_host->db_text(st, 1);
+
+	jxp_json_raw(j, first ? "{\"id\":" : ",{\"id\":", first ? 6 : 7);
+	jxp_json_int(j, sid);
+	jxp_json_lit(j, ",\"name\":");
+	jxp_json_str(j, name ? name : "");
+	for (int f = 0; f < 4; f++) {
+		jxp_json_raw(j, sf[f], strlen(sf[f]));
+		jxp_json_int(j, f == 3 && k != NULL
+		                    ? k->v[0]
+		                    : jx_host->db_int(st, 2 + f));
+	}
+	for (int f = 0; f < A_N; f++) {
+		jxp_json_raw(j, af[f], strlen(af[f]));
+		jxp_json_int(j, a != NULL ? a->v[f] : 0);
+	}
+	for (int f = 0; f < 4; f++) {
+		jxp_json_raw(j, xf[f], strlen(xf[f]));
+		jxp_json_int(j, jx_host->db_int(st, 6 + f));
+	}
+	jxp_json_lit(j, ",\"state_as_of\":");
+	if (t > 0) {
+		char at[40];
+
+		jxp_format_time(jx_host, tc, t, at, sizeof(at));
+		jxp_json_str(j, at);
+	} else
+		jxp_json_lit(j, "null");
+	jxp_json_lit(j, "}");
+}
+
+/* The district's usage as a tree (the xlsx, the pages), or, with text,
+ * written into text (the JSON endpoint; returns NULL, *status 0). NULL
+ * after a reply (*status). */
 static cJSON *
-district_usage(jx_req *req, int *status)
+district_usage(jx_req *req, int *status, struct jxp_json *text)
 {
 	const struct jx_keyinfo_v1 *ki = jx_host->service(JX_KEYINFO_SERVICE);
 	int64_t did = jx_host->req_param_id(req, "did");
 	const char *by = jx_host->req_query(req, "by");
 	jx_db *db = jx_host->req_db(req);
-	cJSON *out, *acc, *items, *kc = NULL;
+	cJSON *out, *items, *kc = NULL;
+	struct accmap acc_m = {0}, *acc = &acc_m, kmap = {0};
+	const cJSON *e;
 	struct range r;
 	jx_stmt *st;
 	int rc;
@@ -705,7 +894,6 @@ district_usage(jx_req *req, int *status)
 		return NULL;
 	}
 	stats_daily(req);
-	acc = cJSON_CreateObject();
 	/* login days and uploads add up over days */
 	st =
 	    jx_host->db_query(db,
@@ -715,14 +903,14 @@ district_usage(jx_req *req, int *status)
 	                      "GROUP BY school_id",
 	                      "iii", did, r.from, r.to);
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
-		cJSON *o = acc_row(acc, jx_host->db_int(st, 0));
+		int64_t gid = jx_host->db_int(st, 0);
 
 		if (r.one_day)
-			acc_set(o, "logins", jx_host->db_int(st, 1));
-		acc_set(o, "login_days", jx_host->db_int(st, 1));
-		acc_set(o, "uploads", jx_host->db_int(st, 2));
-		acc_set(o, "records", jx_host->db_int(st, 3));
-		acc_set(o, "files", jx_host->db_int(st, 4));
+			acc_set(acc, gid, A_LOGINS, jx_host->db_int(st, 1));
+		acc_set(acc, gid, A_LOGIN_DAYS, jx_host->db_int(st, 1));
+		acc_set(acc, gid, A_UPLOADS, jx_host->db_int(st, 2));
+		acc_set(acc, gid, A_RECORDS, jx_host->db_int(st, 3));
+		acc_set(acc, gid, A_FILES, jx_host->db_int(st, 4));
 	}
 	jx_host->db_finish(st);
 	if (st == NULL)
@@ -737,34 +925,40 @@ district_usage(jx_req *req, int *status)
 		    "AND week = ?",
 		    "ii", did, r.fw);
 		while (st != NULL && jx_host->db_step(st) == JX_DB_ROW)
-			acc_set(acc_row(acc, jx_host->db_int(st, 0)), "logins",
+			acc_set(acc, jx_host->db_int(st, 0), A_LOGINS,
 			        jx_host->db_int(st, 1));
 		jx_host->db_finish(st);
 		if (st == NULL)
 			goto fail;
 	} else if (!r.one_day) {
-		cJSON *scan = cJSON_CreateObject();
-		const cJSON *e;
+		struct accmap scan = {0};
 
-		if (activity(req, CTE_DISTRICT_SCHOOLS, 4, did, &r, scan) !=
+		if (activity(req, CTE_DISTRICT_SCHOOLS, 4, did, &r, &scan) !=
 		    0) {
-			cJSON_Delete(scan);
+			acc_free(&scan);
 			goto fail;
 		}
-		cJSON_ArrayForEach(e, scan)
-		{
-			acc_set(acc_row(acc, strtoll(e->string, NULL, 10)),
-			        "logins", num_of(e, "logins"));
-		}
-		cJSON_Delete(scan);
+		for (size_t j = 0; j < scan.cap; j++)
+			if (scan.a[j].used)
+				acc_set(acc, scan.a[j].gid, A_LOGINS,
+				        scan.a[j].v[A_LOGINS]);
+		acc_free(&scan);
 	}
 	if (ki != NULL &&
 	    ki->size > offsetof(struct jx_keyinfo_v1, complete_counts) &&
 	    ki->complete_counts(db, 0, did, &kc) != 0)
 		kc = NULL;
-	out = usage_reply("school", &r);
-	cJSON_AddNumberToObject(out, "district_id", (double)did);
-	items = cJSON_AddArrayToObject(out, "items");
+	/* keyinfo's counts by school id, looked up in O(1) a row */
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(kc, "schools"))
+	{
+		if (e->string != NULL && cJSON_IsNumber(e))
+			acc_set(&kmap, strtoll(e->string, NULL, 10), 0,
+			        (int64_t)e->valuedouble);
+	}
+	cJSON_Delete(kc);
+	kc = NULL;
+	if (acc->oom || kmap.oom)
+		goto fail;
 	st = jx_host->db_query(
 	    db,
 	    "SELECT sc.id, sc.name, COALESCE(s.accounts, 0), "
@@ -775,6 +969,43 @@ district_usage(jx_req *req, int *status)
 	    "schools sc LEFT JOIN stats_school_state s ON s.school_id = sc.id "
 	    "WHERE sc.district_id = ? ORDER BY sc.code, sc.id",
 	    "i", did);
+	if (text != NULL) {
+		struct jxp_timecache tc;
+		char day[64];
+		int first = 1;
+
+		memset(&tc, 0, sizeof(tc));
+		jxp_json_lit(text, "{\"by\":\"school\",\"from\":\"");
+		snprintf(day, sizeof(day), "%04lld-%02lld-%02lld",
+		         (long long)(r.from / 10000),
+		         (long long)(r.from / 100 % 100),
+		         (long long)(r.from % 100));
+		jxp_json_raw(text, day, strlen(day));
+		jxp_json_lit(text, "\",\"to\":\"");
+		snprintf(day, sizeof(day), "%04lld-%02lld-%02lld",
+		         (long long)(r.to / 10000),
+		         (long long)(r.to / 100 % 100),
+		         (long long)(r.to % 100));
+		jxp_json_raw(text, day, strlen(day));
+		jxp_json_lit(text, "\",\"district_id\":");
+		jxp_json_int(text, did);
+		jxp_json_lit(text, ",\"items\":[");
+		while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+			text_row(text, &tc, st, acc, &kmap, first);
+			first = 0;
+		}
+		jxp_json_lit(text, "]}");
+		jx_host->db_finish(st);
+		acc_free(acc);
+		acc_free(&kmap);
+		*status = st == NULL || text->failed
+		              ? jxp_storage_error(jx_host, req)
+		              : 0;
+		return NULL;
+	}
+	out = usage_reply("school", &r);
+	cJSON_AddNumberToObject(out, "district_id", (double)did);
+	items = cJSON_AddArrayToObject(out, "items");
 	while (st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
 		static const char *const f[] = {
 		    "accounts",         "activated", "wechat_followed",
@@ -782,8 +1013,7 @@ district_usage(jx_req *req, int *status)
 		    "teachers",         "unreached"};
 		int64_t sid = jx_host->db_int(st, 0);
 		cJSON *s = cJSON_CreateObject(), *row;
-		const cJSON *k =
-		    kc ? by_id(cJSON_GetObjectItem(kc, "schools"), sid) : NULL;
+		const struct acc *k = acc_find(&kmap, sid);
 
 		for (int j = 0; j < 8; j++)
 			cJSON_AddNumberToObject(
@@ -791,7 +1021,7 @@ district_usage(jx_req *req, int *status)
 		if (k != NULL)
 			cJSON_SetNumberValue(
 			    cJSON_GetObjectItem(s, "keyinfo_complete"),
-			    cJSON_GetNumberValue(k));
+			    (double)k->v[0]);
 		row = usage_row(sid, jx_host->db_text(st, 1), s, acc, sid);
 		if (jx_host->db_int(st, 10) > 0)
 			cJSON_AddItemToObject(
@@ -803,8 +1033,8 @@ district_usage(jx_req *req, int *status)
 		cJSON_AddItemToArray(items, row);
 	}
 	jx_host->db_finish(st);
-	cJSON_Delete(kc);
-	cJSON_Delete(acc);
+	acc_free(acc);
+	acc_free(&kmap);
 	if (st == NULL) {
 		cJSON_Delete(out);
 		*status = jxp_storage_error(jx_host, req);
@@ -812,7 +1042,8 @@ district_usage(jx_req *req, int *status)
 	}
 	return out;
 fail:
-	cJSON_Delete(acc);
+	acc_free(acc);
+	acc_free(&kmap);
 	*status = jxp_storage_error(jx_host, req);
 	return NULL;
 }
@@ -820,11 +1051,19 @@ fail:
 int
 stats_district_usage(jx_req *req, void *ud)
 {
-	int status;
-	cJSON *out = district_usage(req, &status);
+	struct jxp_json text = {0};
+	int status, rc;
 
 	(void)ud;
-	return out != NULL ? jx_host->reply_json(req, 200, out) : status;
+	district_usage(req, &status, &text);
+	if (status != 0) {
+		jxp_json_free(&text);
+		return status;
+	}
+	rc = jx_host->reply_raw(req, 200, "application/json; charset=utf-8",
+	                        text.p, text.len, NULL);
+	jxp_json_free(&text);
+	return rc;
 }
 
 /* ---- xlsx --------------------------------------------------------------- */
@@ -892,7 +1131,7 @@ int
 stats_district_usage_xlsx(jx_req *req, void *ud)
 {
 	int status;
-	cJSON *out = district_usage(req, &status);
+	cJSON *out = district_usage(req, &status, NULL);
 
 	(void)ud;
 	return out != NULL
@@ -1183,7 +1422,7 @@ stats_school_usage_json(jx_req *req, int *status)
 cJSON *
 stats_district_usage_json(jx_req *req, int *status)
 {
-	return district_usage(req, status);
+	return district_usage(req, status, NULL);
 }
 
 cJSON *

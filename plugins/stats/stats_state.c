@@ -79,6 +79,7 @@ stats_state_compute(jx_db *db, int64_t school, cJSON **classes,
 	cJSON *by = cJSON_CreateObject(), *sr, *kc = NULL;
 	const cJSON *e;
 	jx_stmt *st;
+	int64_t unreached = 0;
 	int ok = 1;
 
 	*classes = *school_row = NULL;
@@ -110,16 +111,21 @@ stats_state_compute(jx_db *db, int64_t school, cJSON **classes,
 	}
 	jx_host->db_finish(st);
 	ok = ok && st != NULL;
-	st =
-	    jx_host->db_query(db,
-	                      "SELECT s.class_id, COUNT(*) FROM students s "
-	                      "WHERE s.school_id = ? AND s.status = "
-	                      "'in_school' AND s.class_id IS NOT NULL "
-	                      "AND " STATS_UNREACHED_SQL " GROUP BY s.class_id",
-	                      "i", school);
-	while (ok && st != NULL && jx_host->db_step(st) == JX_DB_ROW)
-		set_num(row_for(by, jx_host->db_int(st, 0)), "unreached",
-		        jx_host->db_int(st, 1));
+	/* unreached students by class, once for the classes and the school
+	 * (class 0: in school without a class, the school's only) */
+	st = jx_host->db_query(db,
+	                       "SELECT COALESCE(s.class_id, 0), COUNT(*) FROM "
+	                       "students s WHERE s.school_id = ? AND s.status "
+	                       "= 'in_school' AND " STATS_UNREACHED_SQL
+	                       " GROUP BY s.class_id",
+	                       "i", school);
+	while (ok && st != NULL && jx_host->db_step(st) == JX_DB_ROW) {
+		int64_t c = jx_host->db_int(st, 0), n = jx_host->db_int(st, 1);
+
+		unreached += n;
+		if (c > 0)
+			set_num(row_for(by, c), "unreached", n);
+	}
 	jx_host->db_finish(st);
 	ok = ok && st != NULL;
 
@@ -155,13 +161,7 @@ stats_state_compute(jx_db *db, int64_t school, cJSON **classes,
 	} else
 		ok = 0;
 	jx_host->db_finish(st);
-	cJSON_AddNumberToObject(
-	    sr, "unreached",
-	    (double)jxp_one(jx_host, db,
-	                    "SELECT COUNT(*) FROM students s WHERE "
-	                    "s.school_id = ? AND s.status = 'in_school' "
-	                    "AND " STATS_UNREACHED_SQL,
-	                    "i", school));
+	cJSON_AddNumberToObject(sr, "unreached", (double)unreached);
 
 	/* key information: keyinfo's progress, when keyinfo runs */
 	if (ki != NULL &&

@@ -371,8 +371,14 @@ test('families never reached: the class drill-down', async () => {
 	const want = sql(`SELECT s.person_id FROM students s WHERE s.class_id = ${ids.c11} AND s.status = 'in_school' AND NOT EXISTS (SELECT 1 FROM guardians g JOIN accounts a ON a.person_id = g.parent_id WHERE g.student_id = s.person_id AND a.password_hash IS NOT NULL) ORDER BY s.person_id`).split('\n').filter(Boolean).map(Number);
 	assert.deepEqual(r.json.items.map((x) => x.id).sort((a, b) => a - b), want);
 	assert.ok(!want.includes(ids['张一鸣']));
-	const row = byId((await usage(admin, { by: 'class' })).json.items)[ids.c11];
+	const all = (await usage(admin, { by: 'class' })).json;
+	const row = byId(all.items)[ids.c11];
 	assert.equal(row.unreached, want.length);
+	// the school's: every student in school (with a class or without),
+	// counted in the same query as the classes'
+	const school = Number(sql(`SELECT COUNT(*) FROM students s WHERE s.school_id = 1 AND s.status = 'in_school' AND NOT EXISTS (SELECT 1 FROM guardians g JOIN accounts a ON a.person_id = g.parent_id WHERE g.student_id = s.person_id AND a.password_hash IS NOT NULL)`));
+	assert.ok(school >= want.length);
+	assert.equal(all.total.unreached, school);
 });
 
 test('scope: a teacher sees their classes, others nothing; 404 outside', async () => {
