@@ -250,6 +250,8 @@ test('the migration seals G numbers stored before, in students and in keyinfo ch
 		DROP TABLE file_uses;
 		DROP TABLE file_variants;
 		DROP TABLE files;
+		DROP TRIGGER persons_name_revision;
+		DROP TABLE host_revisions;
 		UPDATE schema_versions SET version = 10 WHERE owner = 'host';
 		DROP TABLE keyinfo_meta;
 		UPDATE schema_versions SET version = 2 WHERE owner = 'keyinfo';
